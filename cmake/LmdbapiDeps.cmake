@@ -1,0 +1,8 @@
+# System dependencies, all from Debian packages (see scripts/install-deps).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
+find_package(Protobuf REQUIRED)  # MODULE mode: CONFIG mode fails on Debian
+find_package(absl CONFIG REQUIRED)
+find_package(GTest CONFIG REQUIRED)
+find_package(benchmark CONFIG QUIET)
+find_package(Threads REQUIRED)

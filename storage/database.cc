@@ -1,0 +1,179 @@
+#include "storage/database.h"
+
+#include "absl/random/random.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "storage/lmdb.h"
+#include "storage/status.h"
+
+namespace lmdbapi::storage {
+namespace {
+
+constexpr char kMetaDb[] = "__lmdbapi_meta";
+constexpr char kFormatKey[] = "format_version";
+constexpr char kFormatVersion[] = "1";
+constexpr char kSecretKey[] = "page_token_secret";
+
+std::string IndexDbName(absl::string_view table, absl::string_view index) {
+  return absl::StrCat(table, ".idx.", index);
+}
+std::string IndexMetaKey(absl::string_view table, absl::string_view index) {
+  return absl::StrCat("index/", table, "/", index);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(
+    const DatabaseOptions& options, const std::vector<TableSpec>& tables) {
+  absl::StatusOr<std::vector<TableSchema>> schemas = ResolveSchema(tables);
+  if (!schemas.ok()) return schemas.status();
+  // Meta database + one per table + one per index.
+  size_t dbs = 1;
+  for (const TableSchema& t : *schemas) dbs += 1 + t.indexes.size();
+  DatabaseOptions opts = options;
+  opts.env.max_dbs = std::max<unsigned>(opts.env.max_dbs, dbs + 8);
+
+  std::unique_ptr<Database> db(new Database());
+  absl::StatusOr<std::unique_ptr<Environment>> env = Environment::Open(opts.env);
+  if (!env.ok()) return env.status();
+  db->env_ = *std::move(env);
+  absl::Status status = db->OpenTables(*schemas);
+  // Opening may build indexes; a full map there grows it like the writer.
+  while (IsMapFull(status)) {
+    if (absl::Status grown = db->env_->GrowMap(); !grown.ok()) return grown;
+    db->tables_.clear();
+    db->open_log_.clear();
+    status = db->OpenTables(*schemas);
+  }
+  if (!status.ok()) return status;
+  db->writer_ = std::make_unique<Writer>(db->env_.get(), opts.max_batch);
+  for (auto& table : db->tables_) {
+    table->writer_ = db->writer_.get();
+    table->options_ = opts.table;
+  }
+  return db;
+}
+
+absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas) {
+  absl::StatusOr<Txn> txn = Txn::BeginWrite(env_->raw(), nullptr);
+  if (!txn.ok()) return txn.status();
+  absl::StatusOr<MDB_dbi> meta = env_->OpenDatabase(txn->get(), kMetaDb);
+  if (!meta.ok()) return meta.status();
+
+  absl::StatusOr<absl::string_view> format = GetValue(txn->get(), *meta, kFormatKey);
+  if (format.ok() && *format != kFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data directory '", env_->options().path, "' has format version ",
+        *format, "; this build reads version ", kFormatVersion));
+  }
+  if (!format.ok()) {
+    if (!absl::IsNotFound(format.status())) return format.status();
+    absl::Status s = PutValue(txn->get(), *meta, kFormatKey, kFormatVersion);
+    if (!s.ok()) return s;
+  }
+
+  absl::StatusOr<absl::string_view> secret = GetValue(txn->get(), *meta, kSecretKey);
+  if (secret.ok() && secret->size() == secret_.size()) {
+    std::copy(secret->begin(), secret->end(), secret_.begin());
+  } else {
+    absl::BitGen bits;
+    for (uint8_t& b : secret_) b = absl::Uniform<uint8_t>(bits);
+    absl::Status s = PutValue(
+        txn->get(), *meta, kSecretKey,
+        absl::string_view(reinterpret_cast<const char*>(secret_.data()),
+                         secret_.size()));
+    if (!s.ok()) return s;
+  }
+
+  for (const TableSchema& schema : schemas) {
+    absl::StatusOr<MDB_dbi> records = env_->OpenDatabase(txn->get(), schema.name);
+    if (!records.ok()) return records.status();
+    std::vector<MDB_dbi> index_dbis;
+    for (const IndexSchema& index : schema.indexes) {
+      absl::StatusOr<MDB_dbi> dbi = env_->OpenDatabase(
+          txn->get(), IndexDbName(schema.name, index.name));
+      if (!dbi.ok()) return dbi.status();
+      index_dbis.push_back(*dbi);
+    }
+    const google::protobuf::Message* prototype =
+        google::protobuf::MessageFactory::generated_factory()->GetPrototype(
+            schema.descriptor);
+    if (prototype == nullptr) {
+      if (dynamic_factory_ == nullptr) {
+        dynamic_factory_ = std::make_unique<google::protobuf::DynamicMessageFactory>();
+      }
+      prototype = dynamic_factory_->GetPrototype(schema.descriptor);
+    }
+    tables_.push_back(std::unique_ptr<Table>(new Table(
+        schema, env_.get(), nullptr, *records, index_dbis, &secret_, prototype,
+        TableOptions{})));
+  }
+  for (auto& table : tables_) {
+    if (table->schema().parent_table.empty()) continue;
+    Table* parent = this->table(table->schema().parent_table);
+    table->parent_ = parent;
+    parent->children_.push_back(table.get());
+  }
+
+  // Build indexes that are new or changed; drop those no longer declared.
+  for (auto& table : tables_) {
+    std::vector<Table::Index> stale;
+    for (const Table::Index& index : table->indexes_) {
+      std::string key = IndexMetaKey(table->name(), index.schema->name);
+      std::string definition = index.schema->Definition();
+      absl::StatusOr<absl::string_view> stored = GetValue(txn->get(), *meta, key);
+      if (stored.ok() && *stored == definition) continue;
+      stale.push_back(index);
+      absl::Status s = PutValue(txn->get(), *meta, key, definition);
+      if (!s.ok()) return s;
+      open_log_.push_back(absl::StrCat(
+          "built index ", IndexDbName(table->name(), index.schema->name), " ",
+          definition));
+    }
+    if (!stale.empty()) {
+      absl::Status s = table->RebuildInTxn(txn->get(), stale);
+      if (!s.ok()) return s;
+    }
+    // Meta keys of indexes the schema no longer has.
+    std::string prefix = IndexMetaKey(table->name(), "");
+    std::vector<std::string> dropped;
+    absl::StatusOr<Cursor> cursor = Cursor::Open(txn->get(), *meta);
+    if (!cursor.ok()) return cursor.status();
+    absl::StatusOr<bool> more = cursor->Seek(prefix);
+    for (; more.ok() && *more && absl::StartsWith(cursor->key(), prefix);
+         more = cursor->Next()) {
+      std::string name(cursor->key().substr(prefix.size()));
+      bool declared = false;
+      for (const auto& index : table->indexes_) declared |= index.schema->name == name;
+      if (!declared) dropped.push_back(name);
+    }
+    if (!more.ok()) return more.status();
+    for (const std::string& name : dropped) {
+      absl::StatusOr<MDB_dbi> dbi =
+          env_->OpenDatabase(txn->get(), IndexDbName(table->name(), name));
+      if (!dbi.ok()) return dbi.status();
+      LMDBAPI_RETURN_IF_MDB_ERROR(mdb_drop(txn->get(), *dbi, 1), "drop index");
+      absl::Status s = DeleteKey(txn->get(), *meta, IndexMetaKey(table->name(), name));
+      if (!s.ok()) return s;
+      open_log_.push_back(absl::StrCat("dropped index ",
+                                       IndexDbName(table->name(), name)));
+    }
+  }
+  return txn->Commit();
+}
+
+Database::~Database() {
+  if (writer_ != nullptr) writer_->Stop();
+  tables_.clear();
+  writer_.reset();
+  env_.reset();
+}
+
+Table* Database::table(absl::string_view name) const {
+  for (const auto& t : tables_) {
+    if (t->name() == name) return t.get();
+  }
+  return nullptr;
+}
+
+}  // namespace lmdbapi::storage

@@ -1,0 +1,103 @@
+// One LMDB environment on a data directory: options, named databases, pooled
+// read transactions and map growth.
+#ifndef LMDBAPI_STORAGE_ENVIRONMENT_H_
+#define LMDBAPI_STORAGE_ENVIRONMENT_H_
+
+#include <lmdb.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+
+namespace lmdbapi::storage {
+
+enum class Durability {
+  kDurable,     // fsync data and meta page on every commit (default)
+  kNoMetaSync,  // fsync data only; the last commit may roll back on a crash
+  kNoSync,      // no fsync; the OS flushes; a crash can lose recent commits
+};
+
+struct EnvOptions {
+  std::string path;                           // data directory
+  uint64_t map_size_bytes = uint64_t{1} << 30;  // initial map (LMDB_MAP_SIZE_GB)
+  // The map grows by doubling when full, up to this limit; then writes fail
+  // with RESOURCE_EXHAUSTED. 0 means "no growth": the limit is the map size.
+  uint64_t max_map_size_bytes = 0;
+  unsigned max_readers = 512;
+  unsigned max_dbs = 128;
+  Durability durability = Durability::kDurable;
+  bool create_directory = true;
+};
+
+// Map figures for logs and metrics.
+struct MapInfo {
+  uint64_t map_size_bytes = 0;
+  uint64_t max_map_size_bytes = 0;
+  uint64_t used_bytes = 0;  // (last page + 1) * page size
+  unsigned readers_in_use = 0;
+  unsigned max_readers = 0;
+};
+
+class Environment {
+ public:
+  // Opens (and creates when allowed) the environment at options.path.
+  static absl::StatusOr<std::unique_ptr<Environment>> Open(
+      const EnvOptions& options);
+  ~Environment();
+  Environment(const Environment&) = delete;
+  Environment& operator=(const Environment&) = delete;
+
+  // A read-only snapshot. Never blocks the writer; holds the map steady
+  // (growth waits for it), so keep it short. Returns its transaction to the
+  // environment's pool on destruction.
+  class ReadTxn {
+   public:
+    ReadTxn(ReadTxn&& other) noexcept : env_(other.env_), txn_(other.txn_) {
+      other.env_ = nullptr;
+      other.txn_ = nullptr;
+    }
+    ReadTxn(const ReadTxn&) = delete;
+    ReadTxn& operator=(const ReadTxn&) = delete;
+    ~ReadTxn();
+    MDB_txn* get() const { return txn_; }
+
+   private:
+    friend class Environment;
+    ReadTxn(Environment* env, MDB_txn* txn) : env_(env), txn_(txn) {}
+    Environment* env_;
+    MDB_txn* txn_;
+  };
+  absl::StatusOr<ReadTxn> BeginRead();
+
+  // Opens (creating) a named database in `txn`, a write transaction.
+  absl::StatusOr<MDB_dbi> OpenDatabase(MDB_txn* txn, const std::string& name);
+
+  // Doubles the map, up to the limit. RESOURCE_EXHAUSTED when already there.
+  // Call with no write transaction open; waits for readers to finish.
+  absl::Status GrowMap();
+
+  MapInfo Info();
+  const EnvOptions& options() const { return options_; }
+  MDB_env* raw() const { return env_; }
+
+ private:
+  explicit Environment(const EnvOptions& options) : options_(options) {}
+
+  EnvOptions options_;
+  MDB_env* env_ = nullptr;
+  // Readers hold it shared; map growth holds it exclusively, because LMDB
+  // remaps the file and pointers into the old map would dangle.
+  absl::Mutex map_gate_;
+  absl::Mutex pool_mu_;
+  std::vector<MDB_txn*> pool_ ABSL_GUARDED_BY(pool_mu_);
+  uint64_t map_size_ = 0;
+};
+
+}  // namespace lmdbapi::storage
+
+#endif  // LMDBAPI_STORAGE_ENVIRONMENT_H_

@@ -1,0 +1,76 @@
+#include "storage/lmdb.h"
+
+#include "storage/status.h"
+
+namespace lmdbapi::storage {
+
+Txn& Txn::operator=(Txn&& other) noexcept {
+  if (this != &other) {
+    Abort();
+    txn_ = other.txn_;
+    other.txn_ = nullptr;
+  }
+  return *this;
+}
+
+absl::StatusOr<Txn> Txn::BeginWrite(MDB_env* env, MDB_txn* parent) {
+  MDB_txn* txn = nullptr;
+  LMDBAPI_RETURN_IF_MDB_ERROR(mdb_txn_begin(env, parent, 0, &txn),
+                              "begin write transaction");
+  return Txn(txn);
+}
+
+absl::Status Txn::Commit() {
+  MDB_txn* txn = txn_;
+  txn_ = nullptr;  // mdb_txn_commit frees the handle even when it fails.
+  return LmdbStatus(mdb_txn_commit(txn), "commit");
+}
+
+void Txn::Abort() {
+  if (txn_ != nullptr) mdb_txn_abort(txn_);
+  txn_ = nullptr;
+}
+
+absl::StatusOr<Cursor> Cursor::Open(MDB_txn* txn, MDB_dbi dbi) {
+  MDB_cursor* cursor = nullptr;
+  LMDBAPI_RETURN_IF_MDB_ERROR(mdb_cursor_open(txn, dbi, &cursor),
+                              "open cursor");
+  return Cursor(cursor);
+}
+
+absl::StatusOr<bool> Cursor::Move(MDB_cursor_op op) {
+  int rc = mdb_cursor_get(cursor_, &key_, &value_, op);
+  if (rc == MDB_NOTFOUND) return false;
+  if (rc != 0) return LmdbStatus(rc, "cursor");
+  return true;
+}
+
+absl::StatusOr<bool> Cursor::Seek(absl::string_view key) {
+  key_ = ToVal(key);
+  return Move(MDB_SET_RANGE);
+}
+absl::StatusOr<bool> Cursor::First() { return Move(MDB_FIRST); }
+absl::StatusOr<bool> Cursor::Next() { return Move(MDB_NEXT); }
+
+absl::StatusOr<absl::string_view> GetValue(MDB_txn* txn, MDB_dbi dbi,
+                                          absl::string_view key) {
+  MDB_val k = ToVal(key);
+  MDB_val v;
+  int rc = mdb_get(txn, dbi, &k, &v);
+  if (rc != 0) return LmdbStatus(rc, "get");
+  return ToView(v);
+}
+
+absl::Status PutValue(MDB_txn* txn, MDB_dbi dbi, absl::string_view key,
+                      absl::string_view value, unsigned flags) {
+  MDB_val k = ToVal(key);
+  MDB_val v = ToVal(value);
+  return LmdbStatus(mdb_put(txn, dbi, &k, &v, flags), "put");
+}
+
+absl::Status DeleteKey(MDB_txn* txn, MDB_dbi dbi, absl::string_view key) {
+  MDB_val k = ToVal(key);
+  return LmdbStatus(mdb_del(txn, dbi, &k, nullptr), "delete");
+}
+
+}  // namespace lmdbapi::storage

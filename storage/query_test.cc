@@ -1,0 +1,125 @@
+// The planner picks the access path with the longest usable prefix.
+#include "storage/query.h"
+
+#include "gtest/gtest.h"
+#include "tests/storage/test_tables.h"
+
+namespace lmdbapi::storage {
+namespace {
+
+using test::PENDING;
+
+Predicate Eq(std::string field, Value v) { return {std::move(field), Op::kEq, std::move(v)}; }
+Predicate Ge(std::string field, Value v) { return {std::move(field), Op::kGe, std::move(v)}; }
+Predicate Lt(std::string field, Value v) { return {std::move(field), Op::kLt, std::move(v)}; }
+
+struct Case {
+  const char* name;
+  std::vector<Predicate> predicates;
+  const char* plan;  // expected Plan::Describe()
+};
+
+TEST(PlannerTest, FilterUsesLongestIndexPrefix) {
+  absl::StatusOr<TableSchema> permits = ResolveTable(testing::PermitTables()[0]);
+  ASSERT_TRUE(permits.ok()) << permits.status();
+  const Case cases[] = {
+      {"no predicates", {}, "full scan"},
+      {"primary key", {Eq("uuid", std::string("u1"))},
+       "primary key lookup (uuid = \"u1\")"},
+      {"primary key wins over an index",
+       {Eq("client", std::string("Acme")), Eq("uuid", std::string("u1"))},
+       "primary key lookup (uuid = \"u1\"); residual: client = \"Acme\""},
+      {"leading field", {Eq("client", std::string("Acme"))},
+       "index main_composite (client = \"Acme\")"},
+      {"two leading fields",
+       {Eq("county", std::string("NY")), Eq("client", std::string("Acme"))},
+       "index main_composite (client = \"Acme\", county = \"NY\")"},
+      {"full composite",
+       {Eq("status", int64_t{PENDING}), Eq("county", std::string("NY")),
+        Eq("client", std::string("Acme"))},
+       "index main_composite (client = \"Acme\", county = \"NY\", status = 1)"},
+      {"gap in prefix leaves the rest residual",
+       {Eq("client", std::string("Acme")), Eq("status", int64_t{PENDING})},
+       "index main_composite (client = \"Acme\"); residual: status = 1"},
+      {"range after equality prefix",
+       {Eq("client", std::string("Acme")), Eq("county", std::string("NY")),
+        Ge("status", int64_t{1})},
+       "index main_composite (client = \"Acme\", county = \"NY\", status >= 1)"},
+      {"date range uses the date index",
+       {Ge("issued", TimestampValue{100, 0}), Lt("issued", TimestampValue{200, 0})},
+       "index by_issued (issued >= 1970-01-01T00:01:40+00:00, issued < "
+       "1970-01-01T00:03:20+00:00)"},
+      {"equality beats a range",
+       {Ge("issued", TimestampValue{100, 0}), Eq("client", std::string("Acme"))},
+       "index main_composite (client = \"Acme\"); residual: issued >= "
+       "1970-01-01T00:01:40+00:00"},
+      {"unique index", {Eq("permit_number", std::string("P-1"))},
+       "index by_number (permit_number = \"P-1\")"},
+      {"unindexed field scans", {Eq("county_status", std::string("Active"))},
+       "full scan; residual: county_status = \"Active\""},
+      {"non-leading field scans", {Eq("county", std::string("NY"))},
+       "full scan; residual: county = \"NY\""},
+      {"primary key range", {Ge("uuid", std::string("a"))},
+       "primary key range (uuid >= \"a\")"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<Plan> plan = PlanQuery(*permits, c.predicates);
+    ASSERT_TRUE(plan.ok()) << c.name << ": " << plan.status();
+    EXPECT_EQ(plan->Describe(), c.plan) << c.name;
+  }
+}
+
+TEST(PlannerTest, RejectsUnknownFieldsAndWrongTypesNamingTheField) {
+  absl::StatusOr<TableSchema> permits = ResolveTable(testing::PermitTables()[0]);
+  ASSERT_TRUE(permits.ok());
+  auto unknown = PlanQuery(*permits, {Eq("colour", std::string("red"))});
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(unknown.status().message().find("'colour'"), std::string::npos);
+  auto wrong = PlanQuery(*permits, {Eq("client", int64_t{3})});
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(wrong.status().message().find("'client'"), std::string::npos);
+  auto repeated = PlanQuery(*permits, {Eq("tags", std::string("x"))});
+  EXPECT_EQ(repeated.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(repeated.status().message().find("tags"), std::string::npos);
+}
+
+TEST(PlannerTest, FingerprintIgnoresPredicateOrderButNotValues) {
+  absl::StatusOr<TableSchema> permits = ResolveTable(testing::PermitTables()[0]);
+  ASSERT_TRUE(permits.ok());
+  auto a = PlanQuery(*permits, {Eq("client", std::string("A")), Eq("county", std::string("B"))});
+  auto b = PlanQuery(*permits, {Eq("county", std::string("B")), Eq("client", std::string("A"))});
+  auto c = PlanQuery(*permits, {Eq("county", std::string("C")), Eq("client", std::string("A"))});
+  EXPECT_EQ(a->fingerprint, b->fingerprint);
+  EXPECT_NE(a->fingerprint, c->fingerprint);
+}
+
+TEST(SchemaTest, RejectsBadSpecsNamingTableMessageAndField) {
+  auto specs = testing::PermitTables();
+  auto expect_error = [](std::vector<TableSpec> s, const std::string& needle) {
+    auto resolved = ResolveSchema(s);
+    ASSERT_FALSE(resolved.ok()) << needle;
+    EXPECT_NE(resolved.status().message().find(needle), std::string::npos)
+        << resolved.status();
+    EXPECT_NE(resolved.status().message().find("lmdbapi.test."), std::string::npos)
+        << resolved.status();
+  };
+  auto bad = specs;
+  bad[0].indexes[0].fields.push_back("nope");
+  expect_error(bad, "field 'nope'");
+  bad = specs;
+  bad[0].indexes[0].fields = {"tags"};
+  expect_error(bad, "field 'tags'");
+  bad = specs;
+  bad[0].primary_key = "fee_cents";
+  expect_error(bad, "field 'fee_cents'");
+  bad = specs;
+  bad[1].parent_table = "nothing";
+  expect_error(bad, "parent table 'nothing'");
+  bad = specs;
+  bad[0].parent_table = "notes";
+  bad[0].parent_key = "client";
+  expect_error(bad, "cycle");
+}
+
+}  // namespace
+}  // namespace lmdbapi::storage

@@ -1,0 +1,31 @@
+// The one place where LMDB return codes become absl::Status values.
+#ifndef LMDBAPI_STORAGE_STATUS_H_
+#define LMDBAPI_STORAGE_STATUS_H_
+
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+
+namespace lmdbapi::storage {
+
+// Maps an LMDB (or errno) return code to a status. `what` names the operation
+// so the message says what failed, e.g. "put permits: MDB_MAP_FULL ...".
+// MDB_NOTFOUND -> NOT_FOUND, MDB_MAP_FULL / ENOSPC -> RESOURCE_EXHAUSTED,
+// MDB_KEYEXIST -> ALREADY_EXISTS, EINVAL / MDB_BAD_VALSIZE -> INVALID_ARGUMENT,
+// everything else -> INTERNAL.
+absl::Status LmdbStatus(int rc, absl::string_view what);
+
+// True when `status` came from a full map (the writer grows the map on it).
+bool IsMapFull(const absl::Status& status);
+
+// Evaluates an LMDB call and returns its mapped status from the enclosing
+// function when it fails.
+#define LMDBAPI_RETURN_IF_MDB_ERROR(call, what)   \
+  do {                                           \
+    if (int lmdbapi_rc = (call); lmdbapi_rc != 0) \
+      return ::lmdbapi::storage::LmdbStatus(lmdbapi_rc, what); \
+  } while (0)
+
+}  // namespace lmdbapi::storage
+
+#endif  // LMDBAPI_STORAGE_STATUS_H_

@@ -1,0 +1,248 @@
+#include "storage/table.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "storage/lmdb.h"
+#include "storage/status.h"
+#include "storage/uuid.h"
+
+namespace lmdbapi::storage {
+namespace {
+
+using google::protobuf::Message;
+
+std::string Serialize(const Message& record) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream out(&stream);
+    out.SetSerializationDeterministic(true);
+    record.SerializeWithCachedSizes(&out);
+  }
+  return bytes;
+}
+
+}  // namespace
+
+std::string IndexMismatch::DebugString() const {
+  const char* what = kind == Kind::kMissing    ? "missing entry"
+                     : kind == Kind::kDangling ? "dangling entry"
+                                               : "orphan record";
+  return absl::StrCat(what, " in ", index, " for ", primary_key, " (key ",
+                      entry_key, ")");
+}
+
+Table::Table(TableSchema schema, Environment* env, Writer* writer,
+             MDB_dbi records, std::vector<MDB_dbi> index_dbis,
+             const TokenSecret* secret, const Message* prototype,
+             TableOptions options)
+    : schema_(std::move(schema)),
+      env_(env),
+      writer_(writer),
+      records_(records),
+      secret_(secret),
+      prototype_(prototype),
+      options_(options) {
+  for (size_t i = 0; i < schema_.indexes.size(); ++i) {
+    indexes_.push_back(Index{&schema_.indexes[i], index_dbis[i]});
+  }
+}
+
+absl::Status Table::CheckPrimaryKey(absl::string_view pk) const {
+  const std::string& field = schema_.primary_key.field->name();
+  if (pk.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("field '", field, "': the primary key is empty"));
+  }
+  if (pk.size() > kMaxKeySize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("field '", field, "': the primary key is ", pk.size(),
+                     " bytes; the limit is ", kMaxKeySize));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Table::ParseRecord(absl::string_view pk, absl::string_view bytes,
+                                Message* record) const {
+  if (!record->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(absl::StrCat("record '", pk, "' of ", name(),
+                                            " does not parse as ",
+                                            schema_.descriptor->full_name()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Table::EntriesOf(const Message& record, absl::string_view pk,
+                              std::vector<IndexEntry>* entries) const {
+  entries->resize(indexes_.size());
+  for (size_t i = 0; i < indexes_.size(); ++i) {
+    absl::Status status =
+        MakeIndexEntry(record, *indexes_[i].schema, pk, &(*entries)[i]);
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Table::Prepared> Table::Prepare(const Message& record) const {
+  if (record.GetDescriptor() != schema_.descriptor) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "table ", name(), " stores ", schema_.descriptor->full_name(),
+        ", not ", record.GetDescriptor()->full_name()));
+  }
+  const auto* reflection = record.GetReflection();
+  Prepared prepared;
+  prepared.pk = reflection->GetString(record, schema_.primary_key.field);
+  absl::Status status = CheckPrimaryKey(prepared.pk);
+  if (!status.ok()) return status;
+  if (parent_ != nullptr) {
+    prepared.parent_pk = reflection->GetString(record, schema_.parent_key.field);
+    if (prepared.parent_pk.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("field '", schema_.parent_key.field->name(),
+                       "': a ", name(), " record needs its parent's key"));
+    }
+  }
+  status = EntriesOf(record, prepared.pk, &prepared.entries);
+  if (!status.ok()) return status;
+  record.ByteSizeLong();  // caches sizes for SerializeWithCachedSizes
+  prepared.value = Serialize(record);
+  return prepared;
+}
+
+// ---- reads -----------------------------------------------------------------
+
+absl::Status Table::Get(absl::string_view pk, Message* record) const {
+  absl::Status status = CheckPrimaryKey(pk);
+  if (!status.ok()) return status;
+  absl::StatusOr<Environment::ReadTxn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  absl::StatusOr<absl::string_view> bytes = GetValue(txn->get(), records_, pk);
+  if (absl::IsNotFound(bytes.status())) {
+    return absl::NotFoundError(absl::StrCat(name(), " '", pk, "' not found"));
+  }
+  if (!bytes.ok()) return bytes.status();
+  return ParseRecord(pk, *bytes, record);
+}
+
+absl::StatusOr<std::string> Table::Explain(
+    const std::vector<Predicate>& predicates) const {
+  absl::StatusOr<Plan> plan = PlanQuery(schema_, predicates);
+  if (!plan.ok()) return plan.status();
+  return plan->Describe();
+}
+
+absl::StatusOr<uint64_t> Table::Count() const {
+  absl::StatusOr<Environment::ReadTxn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  MDB_stat stat;
+  int rc = mdb_stat(txn->get(), records_, &stat);
+  if (rc != 0) return LmdbStatus(rc, "stat");
+  return stat.ms_entries;
+}
+
+absl::StatusOr<FilterResult> Table::Filter(
+    const Query& query, absl::FunctionRef<Message*()> add_record) const {
+  absl::StatusOr<Plan> plan = PlanQuery(schema_, query.predicates);
+  if (!plan.ok()) return plan.status();
+  const size_t page_size =
+      query.page_size == 0 ? options_.default_page_size
+                           : std::min(query.page_size, options_.max_page_size);
+  std::string start = plan->start;
+  if (!query.page_token.empty()) {
+    absl::StatusOr<std::string> last =
+        DecodePageToken(*secret_, plan->fingerprint, query.page_token);
+    if (!last.ok()) return last.status();
+    last->push_back('\0');  // the smallest key after the last one returned
+    start = std::max(start, *last);
+  }
+
+  FilterResult result;
+  result.plan = plan->Describe();
+  absl::StatusOr<Environment::ReadTxn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+
+  // Without a residual filter every record read is returned, so it is
+  // parsed straight into the caller's message; otherwise into a scratch
+  // message that is swapped into the caller's when it matches.
+  std::unique_ptr<Message> scratch;
+  // Returns whether the record matched (and was added).
+  auto emit = [&](absl::string_view pk,
+                  absl::string_view bytes) -> absl::StatusOr<bool> {
+    ++result.scanned;
+    if (plan->residual.empty()) {
+      absl::Status status = ParseRecord(pk, bytes, add_record());
+      if (!status.ok()) return status;
+      return true;
+    }
+    if (scratch == nullptr) scratch.reset(prototype_->New());
+    absl::Status status = ParseRecord(pk, bytes, scratch.get());
+    if (!status.ok()) return status;
+    for (const BoundPredicate& p : plan->residual) {
+      if (!p.Matches(*scratch)) return false;
+    }
+    Message* target = add_record();
+    target->GetReflection()->Swap(scratch.get(), target);
+    return true;
+  };
+
+  if (plan->kind == Plan::Kind::kPrimaryKeyLookup) {
+    if (!query.page_token.empty()) return result;  // one record, one page
+    absl::StatusOr<absl::string_view> bytes =
+        GetValue(txn->get(), records_, plan->start);
+    if (absl::IsNotFound(bytes.status())) return result;
+    if (!bytes.ok()) return bytes.status();
+    absl::StatusOr<bool> added = emit(plan->start, *bytes);
+    if (!added.ok()) return added.status();
+    return result;
+  }
+
+  const Index* index = nullptr;
+  for (const Index& i : indexes_) {
+    if (i.schema == plan->index) index = &i;
+  }
+  absl::StatusOr<Cursor> cursor =
+      Cursor::Open(txn->get(), index != nullptr ? index->dbi : records_);
+  if (!cursor.ok()) return cursor.status();
+  size_t returned = 0;
+  absl::string_view last_key;
+  absl::StatusOr<bool> more = cursor->Seek(start);
+  for (; more.ok() && *more; more = cursor->Next()) {
+    absl::string_view key = cursor->key();
+    if (plan->end && key >= *plan->end) break;
+    if (returned == page_size) {
+      result.next_page_token =
+          EncodePageToken(*secret_, plan->fingerprint, last_key);
+      break;
+    }
+    absl::string_view pk = key;
+    absl::string_view bytes = cursor->value();
+    if (index != nullptr) {
+      absl::StatusOr<absl::string_view> entry_pk =
+          PrimaryKeyOfEntry(*index->schema, key, cursor->value());
+      if (!entry_pk.ok()) return entry_pk.status();
+      pk = *entry_pk;
+      absl::StatusOr<absl::string_view> record =
+          GetValue(txn->get(), records_, pk);
+      if (!record.ok()) {
+        return absl::InternalError(absl::StrCat(
+            "index ", index->schema->name, " of ", name(), " points at '", pk,
+            "', which is missing; verify and rebuild the indexes"));
+      }
+      bytes = *record;
+    }
+    last_key = key;  // valid while the transaction lives
+    absl::StatusOr<bool> added = emit(pk, bytes);
+    if (!added.ok()) return added.status();
+    if (*added) ++returned;
+  }
+  if (!more.ok()) return more.status();
+  return result;
+}
+
+
+}  // namespace lmdbapi::storage

@@ -1,0 +1,164 @@
+// One table of protobuf records: CRUD, filter/paginate, index maintenance.
+//
+// Records are stored under their primary key as deterministic proto
+// serialization; every write changes the record and all of its index
+// entries in one transaction, through the database's group-commit writer.
+// Reads use read-only snapshots and never block writes.
+//
+// Secondary tables: a record of a table with a parent can only be inserted
+// (or moved) under a parent that exists, else FAILED_PRECONDITION. Deleting
+// a parent deletes its children (and theirs) in the same transaction.
+//
+// Thread-safe. Write methods come in two forms: one that blocks until the
+// write is durable, and one that calls `done` on the writer thread then
+// (`done` must be quick and must not wait on another write).
+#ifndef LMDBAPI_STORAGE_TABLE_H_
+#define LMDBAPI_STORAGE_TABLE_H_
+
+#include <lmdb.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "google/protobuf/message.h"
+#include "storage/environment.h"
+#include "storage/index_key.h"
+#include "storage/page_token.h"
+#include "storage/query.h"
+#include "storage/schema.h"
+#include "storage/writer.h"
+
+namespace lmdbapi::storage {
+
+struct FilterResult {
+  std::string plan;             // Plan::Describe() of the plan used
+  std::string next_page_token;  // empty on the last page
+  size_t scanned = 0;           // entries read to produce the page
+};
+
+struct IndexMismatch {
+  enum class Kind {
+    kMissing,   // a record has no entry in the index
+    kDangling,  // an entry points at no record, or at one with other values
+    kOrphan,    // a child record whose parent does not exist
+  };
+  Kind kind;
+  std::string index;
+  std::string primary_key;
+  std::string entry_key;  // the index key, hex-escaped
+  std::string DebugString() const;
+};
+
+struct IndexReport {
+  size_t records = 0;
+  size_t entries = 0;
+  std::vector<IndexMismatch> mismatches;  // every one found
+  bool ok() const { return mismatches.empty(); }
+};
+
+struct TableOptions {
+  size_t default_page_size = 50;
+  size_t max_page_size = 1000;
+};
+
+class Table {
+ public:
+  using Done = Writer::Done;
+
+  const TableSchema& schema() const { return schema_; }
+  const std::string& name() const { return schema_.name; }
+
+  // Reads the record with primary key `pk` into `record`. NOT_FOUND when
+  // there is none.
+  absl::Status Get(absl::string_view pk, google::protobuf::Message* record) const;
+
+  // Runs a query. Each matching record is parsed into a message that
+  // `add_record` returns (e.g. a repeated field's Add), in index order, at
+  // most page_size of them. The result names the plan and the token of the
+  // next page.
+  absl::StatusOr<FilterResult> Filter(
+      const Query& query,
+      absl::FunctionRef<google::protobuf::Message*()> add_record) const;
+  // The plan a query would use, as Plan::Describe() text.
+  absl::StatusOr<std::string> Explain(
+      const std::vector<Predicate>& predicates) const;
+  // Number of records.
+  absl::StatusOr<uint64_t> Count() const;
+
+  // Inserts `record`, first setting its primary key to a new UUIDv7 when it
+  // is empty. ALREADY_EXISTS on a duplicate key or unique-index clash.
+  // `record` must stay alive until `done` runs.
+  void Insert(google::protobuf::Message* record, Done done);
+  absl::Status Insert(google::protobuf::Message* record);
+  // Inserts all records or none; errors name the failing record's position.
+  void BatchInsert(std::vector<google::protobuf::Message*> records, Done done);
+  absl::Status BatchInsert(absl::Span<google::protobuf::Message* const> records);
+  // Replaces the record with the same primary key. NOT_FOUND when absent.
+  void Update(const google::protobuf::Message& record, Done done);
+  absl::Status Update(const google::protobuf::Message& record);
+  // Deletes the record and, for a parent, its children. NOT_FOUND when absent.
+  void Delete(absl::string_view pk, Done done);
+  absl::Status Delete(absl::string_view pk);
+
+  // Rebuilds every index of the table from its records (the seeds'
+  // "Composite Index Recovery"), in one transaction.
+  absl::Status RebuildIndexes();
+  // Compares every index with the records and reports each mismatch.
+  absl::StatusOr<IndexReport> VerifyIndexes() const;
+
+ private:
+  friend class Database;
+  struct Index {
+    const IndexSchema* schema;
+    MDB_dbi dbi;
+  };
+  // What a write needs, computed on the caller's thread.
+  struct Prepared {
+    std::string pk;
+    std::string value;
+    std::string parent_pk;
+    std::vector<IndexEntry> entries;  // one per index, in schema order
+  };
+
+  Table(TableSchema schema, Environment* env, Writer* writer, MDB_dbi records,
+        std::vector<MDB_dbi> index_dbis, const TokenSecret* secret,
+        const google::protobuf::Message* prototype, TableOptions options);
+
+  absl::StatusOr<Prepared> Prepare(const google::protobuf::Message& record) const;
+  absl::Status CheckPrimaryKey(absl::string_view pk) const;
+  absl::Status ParseRecord(absl::string_view pk, absl::string_view bytes,
+                           google::protobuf::Message* record) const;
+  absl::Status EntriesOf(const google::protobuf::Message& record,
+                         absl::string_view pk,
+                         std::vector<IndexEntry>* entries) const;
+
+  // Transaction-level steps, run on the writer thread.
+  absl::Status InsertInTxn(MDB_txn* txn, const Prepared& prepared) const;
+  absl::Status UpdateInTxn(MDB_txn* txn, const Prepared& prepared) const;
+  absl::Status DeleteInTxn(MDB_txn* txn, absl::string_view pk) const;
+  absl::Status CheckParentInTxn(MDB_txn* txn, const Prepared& prepared) const;
+  absl::Status PutEntry(MDB_txn* txn, const Index& index,
+                        const IndexEntry& entry, absl::string_view pk) const;
+  // Rebuild steps (index_maintenance.cc).
+  absl::Status RebuildInTxn(MDB_txn* txn, absl::Span<const Index> indexes) const;
+
+  TableSchema schema_;
+  Environment* env_;
+  Writer* writer_;
+  MDB_dbi records_;
+  std::vector<Index> indexes_;
+  const Table* parent_ = nullptr;
+  std::vector<const Table*> children_;
+  const TokenSecret* secret_;
+  const google::protobuf::Message* prototype_;
+  TableOptions options_;
+};
+
+}  // namespace lmdbapi::storage
+
+#endif  // LMDBAPI_STORAGE_TABLE_H_

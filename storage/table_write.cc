@@ -1,0 +1,245 @@
+// Table writes: what each one does inside its (nested) transaction.
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
+#include "storage/lmdb.h"
+#include "storage/status.h"
+#include "storage/table.h"
+#include "storage/tuple.h"
+#include "storage/uuid.h"
+
+namespace lmdbapi::storage {
+namespace {
+
+using google::protobuf::Message;
+
+// Runs an asynchronous write and blocks until it is durable.
+template <typename Start>
+absl::Status Wait(Start start) {
+  absl::Notification finished;
+  absl::Status result;
+  start([&](absl::Status status) {
+    result = std::move(status);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+  return result;
+}
+
+std::string FieldList(const IndexSchema& index) {
+  std::vector<std::string> names;
+  for (const FieldRef& f : index.fields) names.push_back(f.field->name());
+  return absl::StrJoin(names, "', '");
+}
+
+}  // namespace
+
+absl::Status Table::CheckParentInTxn(MDB_txn* txn,
+                                     const Prepared& prepared) const {
+  if (parent_ == nullptr) return absl::OkStatus();
+  absl::StatusOr<absl::string_view> found =
+      GetValue(txn, parent_->records_, prepared.parent_pk);
+  if (absl::IsNotFound(found.status())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "field '", schema_.parent_key.field->name(), "': parent ",
+        parent_->name(), " '", prepared.parent_pk, "' does not exist"));
+  }
+  return found.status();
+}
+
+absl::Status Table::PutEntry(MDB_txn* txn, const Index& index,
+                             const IndexEntry& entry,
+                             absl::string_view pk) const {
+  absl::Status status =
+      PutValue(txn, index.dbi, entry.key, entry.value,
+               index.schema->unique ? MDB_NOOVERWRITE : 0);
+  if (absl::IsAlreadyExists(status)) {
+    absl::StatusOr<absl::string_view> other = GetValue(txn, index.dbi, entry.key);
+    return absl::AlreadyExistsError(absl::StrCat(
+        "field '", FieldList(*index.schema), "': ", name(), " '",
+        other.ok() ? *other : "?", "' already has these values in unique index '",
+        index.schema->name, "' (writing '", pk, "')"));
+  }
+  return status;
+}
+
+absl::Status Table::InsertInTxn(MDB_txn* txn, const Prepared& prepared) const {
+  absl::Status status = CheckParentInTxn(txn, prepared);
+  if (!status.ok()) return status;
+  status = PutValue(txn, records_, prepared.pk, prepared.value, MDB_NOOVERWRITE);
+  if (absl::IsAlreadyExists(status)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("field '", schema_.primary_key.field->name(), "': ",
+                     name(), " '", prepared.pk, "' already exists"));
+  }
+  if (!status.ok()) return status;
+  for (size_t i = 0; i < indexes_.size(); ++i) {
+    status = PutEntry(txn, indexes_[i], prepared.entries[i], prepared.pk);
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Table::UpdateInTxn(MDB_txn* txn, const Prepared& prepared) const {
+  absl::StatusOr<absl::string_view> old_bytes =
+      GetValue(txn, records_, prepared.pk);
+  if (absl::IsNotFound(old_bytes.status())) {
+    return absl::NotFoundError(
+        absl::StrCat(name(), " '", prepared.pk, "' not found"));
+  }
+  if (!old_bytes.ok()) return old_bytes.status();
+  std::unique_ptr<Message> old(prototype_->New());
+  absl::Status status = ParseRecord(prepared.pk, *old_bytes, old.get());
+  if (!status.ok()) return status;
+  std::vector<IndexEntry> old_entries;
+  status = EntriesOf(*old, prepared.pk, &old_entries);
+  if (!status.ok()) return status;
+  if (parent_ != nullptr && old->GetReflection()->GetString(
+                                *old, schema_.parent_key.field) != prepared.parent_pk) {
+    status = CheckParentInTxn(txn, prepared);
+    if (!status.ok()) return status;
+  }
+  for (size_t i = 0; i < indexes_.size(); ++i) {
+    const IndexEntry& before = old_entries[i];
+    const IndexEntry& after = prepared.entries[i];
+    if (before.key == after.key && before.value == after.value) continue;
+    status = DeleteKey(txn, indexes_[i].dbi, before.key);
+    if (!status.ok() && !absl::IsNotFound(status)) return status;
+    status = PutEntry(txn, indexes_[i], after, prepared.pk);
+    if (!status.ok()) return status;
+  }
+  return PutValue(txn, records_, prepared.pk, prepared.value);
+}
+
+absl::Status Table::DeleteInTxn(MDB_txn* txn, absl::string_view pk) const {
+  absl::StatusOr<absl::string_view> bytes = GetValue(txn, records_, pk);
+  if (absl::IsNotFound(bytes.status())) {
+    return absl::NotFoundError(absl::StrCat(name(), " '", pk, "' not found"));
+  }
+  if (!bytes.ok()) return bytes.status();
+  std::unique_ptr<Message> record(prototype_->New());
+  absl::Status status = ParseRecord(pk, *bytes, record.get());
+  if (!status.ok()) return status;
+  std::vector<IndexEntry> entries;
+  status = EntriesOf(*record, pk, &entries);
+  if (!status.ok()) return status;
+  for (size_t i = 0; i < indexes_.size(); ++i) {
+    status = DeleteKey(txn, indexes_[i].dbi, entries[i].key);
+    if (!status.ok() && !absl::IsNotFound(status)) return status;
+  }
+  status = DeleteKey(txn, records_, pk);
+  if (!status.ok()) return status;
+
+  // Cascade: children are found through their parent-link index, whose
+  // entries start with the tuple of the parent's key.
+  for (const Table* child : children_) {
+    const Index& link = child->indexes_.back();
+    std::string prefix;
+    TupleWriter(&prefix).AppendString(pk);
+    std::vector<std::string> child_pks;
+    {
+      absl::StatusOr<Cursor> cursor = Cursor::Open(txn, link.dbi);
+      if (!cursor.ok()) return cursor.status();
+      absl::StatusOr<bool> more = cursor->Seek(prefix);
+      for (; more.ok() && *more; more = cursor->Next()) {
+        if (cursor->key().substr(0, prefix.size()) != prefix) break;
+        absl::StatusOr<absl::string_view> child_pk =
+            PrimaryKeyOfEntry(*link.schema, cursor->key(), cursor->value());
+        if (!child_pk.ok()) return child_pk.status();
+        child_pks.emplace_back(*child_pk);
+      }
+      if (!more.ok()) return more.status();
+    }
+    for (const std::string& child_pk : child_pks) {
+      status = child->DeleteInTxn(txn, child_pk);
+      if (!status.ok()) return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Table::Insert(Message* record, Done done) {
+  const auto* reflection = record->GetReflection();
+  if (record->GetDescriptor() == schema_.descriptor &&
+      reflection->GetString(*record, schema_.primary_key.field).empty()) {
+    reflection->SetString(record, schema_.primary_key.field, NewUuidV7());
+  }
+  absl::StatusOr<Prepared> prepared = Prepare(*record);
+  if (!prepared.ok()) return done(prepared.status());
+  auto shared = std::make_shared<Prepared>(*std::move(prepared));
+  writer_->Submit(
+      [this, shared](MDB_txn* txn) { return InsertInTxn(txn, *shared); },
+      std::move(done));
+}
+
+absl::Status Table::Insert(Message* record) {
+  return Wait([&](Done done) { Insert(record, std::move(done)); });
+}
+
+void Table::BatchInsert(std::vector<Message*> records, Done done) {
+  auto batch = std::make_shared<std::vector<Prepared>>();
+  batch->reserve(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    Message* record = records[i];
+    const auto* reflection = record->GetReflection();
+    if (record->GetDescriptor() == schema_.descriptor &&
+        reflection->GetString(*record, schema_.primary_key.field).empty()) {
+      reflection->SetString(record, schema_.primary_key.field, NewUuidV7());
+    }
+    absl::StatusOr<Prepared> prepared = Prepare(*record);
+    if (!prepared.ok()) {
+      return done(absl::Status(prepared.status().code(),
+                               absl::StrCat("records[", i, "]: ",
+                                            prepared.status().message())));
+    }
+    batch->push_back(*std::move(prepared));
+  }
+  writer_->Submit(
+      [this, batch](MDB_txn* txn) -> absl::Status {
+        for (size_t i = 0; i < batch->size(); ++i) {
+          absl::Status status = InsertInTxn(txn, (*batch)[i]);
+          if (IsMapFull(status)) return status;  // keep the marker for growth
+          if (!status.ok()) {
+            return absl::Status(status.code(), absl::StrCat("records[", i, "]: ",
+                                                            status.message()));
+          }
+        }
+        return absl::OkStatus();
+      },
+      std::move(done));
+}
+
+absl::Status Table::BatchInsert(absl::Span<Message* const> records) {
+  std::vector<Message*> copy(records.begin(), records.end());
+  return Wait([&](Done done) { BatchInsert(std::move(copy), std::move(done)); });
+}
+
+void Table::Update(const Message& record, Done done) {
+  absl::StatusOr<Prepared> prepared = Prepare(record);
+  if (!prepared.ok()) return done(prepared.status());
+  auto shared = std::make_shared<Prepared>(*std::move(prepared));
+  writer_->Submit(
+      [this, shared](MDB_txn* txn) { return UpdateInTxn(txn, *shared); },
+      std::move(done));
+}
+
+absl::Status Table::Update(const Message& record) {
+  return Wait([&](Done done) { Update(record, std::move(done)); });
+}
+
+void Table::Delete(absl::string_view pk, Done done) {
+  absl::Status status = CheckPrimaryKey(pk);
+  if (!status.ok()) return done(status);
+  writer_->Submit(
+      [this, key = std::string(pk)](MDB_txn* txn) { return DeleteInTxn(txn, key); },
+      std::move(done));
+}
+
+absl::Status Table::Delete(absl::string_view pk) {
+  return Wait([&](Done done) { Delete(pk, std::move(done)); });
+}
+
+}  // namespace lmdbapi::storage

@@ -1,0 +1,240 @@
+#include "storage/value.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
+
+namespace lmdbapi::storage {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+constexpr char kTimestampType[] = "google.protobuf.Timestamp";
+constexpr int32_t kMaxNanos = 999'999'999;
+
+TimestampValue ReadTimestamp(const Message& record,
+                             const FieldDescriptor* field) {
+  const Reflection* reflection = record.GetReflection();
+  if (!reflection->HasField(record, field)) return {};
+  const Message& ts = reflection->GetMessage(record, field);
+  const google::protobuf::Descriptor* d = ts.GetDescriptor();
+  const Reflection* r = ts.GetReflection();
+  return TimestampValue{r->GetInt64(ts, d->field(0)),
+                        r->GetInt32(ts, d->field(1))};
+}
+
+// Orders doubles as the tuple encoding does: NaN after +infinity, -0 == 0.
+int CompareDoubles(double a, double b) {
+  bool a_nan = std::isnan(a), b_nan = std::isnan(b);
+  if (a_nan || b_nan) return a_nan == b_nan ? 0 : (a_nan ? 1 : -1);
+  return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+template <typename T>
+int Compare3(const T& a, const T& b) {
+  return a < b ? -1 : (b < a ? 1 : 0);
+}
+
+}  // namespace
+
+const char* FieldKindName(FieldKind kind) {
+  switch (kind) {
+    case FieldKind::kString:
+      return "string";
+    case FieldKind::kInt64:
+      return "signed integer";
+    case FieldKind::kUint64:
+      return "unsigned integer";
+    case FieldKind::kDouble:
+      return "floating point";
+    case FieldKind::kBool:
+      return "bool";
+    case FieldKind::kTimestamp:
+      return "timestamp";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<FieldKind> KindOfField(const FieldDescriptor* field) {
+  if (field->is_repeated()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "field '", field->full_name(),
+        "' is repeated; only singular fields can be indexed or filtered"));
+  }
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      return FieldKind::kString;
+    case FieldDescriptor::CPPTYPE_INT32:
+    case FieldDescriptor::CPPTYPE_INT64:
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return FieldKind::kInt64;
+    case FieldDescriptor::CPPTYPE_UINT32:
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return FieldKind::kUint64;
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return FieldKind::kDouble;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return FieldKind::kBool;
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      if (field->message_type()->full_name() == kTimestampType) {
+        return FieldKind::kTimestamp;
+      }
+      break;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "field '", field->full_name(), "' has type ", field->type_name(),
+      field->message_type() ? absl::StrCat(" ", field->message_type()->full_name())
+                            : "",
+      ", which cannot be indexed or filtered (supported: strings, bytes, "
+      "integers, enums, floating point, bool, google.protobuf.Timestamp)"));
+}
+
+bool ValueHasKind(const Value& value, FieldKind kind) {
+  switch (kind) {
+    case FieldKind::kString:
+      return std::holds_alternative<std::string>(value);
+    case FieldKind::kInt64:
+      return std::holds_alternative<int64_t>(value);
+    case FieldKind::kUint64:
+      return std::holds_alternative<uint64_t>(value);
+    case FieldKind::kDouble:
+      return std::holds_alternative<double>(value);
+    case FieldKind::kBool:
+      return std::holds_alternative<bool>(value);
+    case FieldKind::kTimestamp:
+      return std::holds_alternative<TimestampValue>(value);
+  }
+  return false;
+}
+
+Value ReadValue(const Message& record, const FieldRef& ref) {
+  const Reflection* r = record.GetReflection();
+  const FieldDescriptor* f = ref.field;
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      return r->GetString(record, f);
+    case FieldDescriptor::CPPTYPE_INT32:
+      return int64_t{r->GetInt32(record, f)};
+    case FieldDescriptor::CPPTYPE_INT64:
+      return int64_t{r->GetInt64(record, f)};
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return int64_t{r->GetEnumValue(record, f)};
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return uint64_t{r->GetUInt32(record, f)};
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return uint64_t{r->GetUInt64(record, f)};
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return r->GetDouble(record, f);
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return double{r->GetFloat(record, f)};
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return r->GetBool(record, f);
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      return ReadTimestamp(record, f);
+  }
+  return std::string();
+}
+
+absl::Status AppendField(const Message& record, const FieldRef& ref,
+                         TupleWriter& writer) {
+  const Reflection* r = record.GetReflection();
+  const FieldDescriptor* f = ref.field;
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING: {
+      std::string scratch;
+      writer.AppendString(r->GetStringReference(record, f, &scratch));
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_MESSAGE: {
+      TimestampValue ts = ReadTimestamp(record, f);
+      if (ts.nanos < 0 || ts.nanos > kMaxNanos) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("field '", f->name(), "': timestamp nanos ",
+                         ts.nanos, " is outside [0, 999999999]"));
+      }
+      writer.AppendTimestamp(ts.seconds, ts.nanos);
+      return absl::OkStatus();
+    }
+    default:
+      AppendValue(ReadValue(record, ref), ref.kind, writer);
+      return absl::OkStatus();
+  }
+}
+
+void AppendValue(const Value& value, FieldKind kind, TupleWriter& writer) {
+  switch (kind) {
+    case FieldKind::kString:
+      writer.AppendString(std::get<std::string>(value));
+      break;
+    case FieldKind::kInt64:
+      writer.AppendInt64(std::get<int64_t>(value));
+      break;
+    case FieldKind::kUint64:
+      writer.AppendUint64(std::get<uint64_t>(value));
+      break;
+    case FieldKind::kDouble:
+      writer.AppendDouble(std::get<double>(value));
+      break;
+    case FieldKind::kBool:
+      writer.AppendBool(std::get<bool>(value));
+      break;
+    case FieldKind::kTimestamp: {
+      const auto& ts = std::get<TimestampValue>(value);
+      writer.AppendTimestamp(ts.seconds, ts.nanos);
+      break;
+    }
+  }
+}
+
+int CompareValues(const Value& a, const Value& b) {
+  if (a.index() != b.index()) return Compare3(a.index(), b.index());
+  switch (a.index()) {
+    case 0:
+      return Compare3(std::get<std::string>(a), std::get<std::string>(b));
+    case 1:
+      return Compare3(std::get<int64_t>(a), std::get<int64_t>(b));
+    case 2:
+      return Compare3(std::get<uint64_t>(a), std::get<uint64_t>(b));
+    case 3:
+      return CompareDoubles(std::get<double>(a), std::get<double>(b));
+    case 4:
+      return Compare3(std::get<bool>(a), std::get<bool>(b));
+    case 5: {
+      const auto& x = std::get<TimestampValue>(a);
+      const auto& y = std::get<TimestampValue>(b);
+      if (x.seconds != y.seconds) return Compare3(x.seconds, y.seconds);
+      return Compare3(x.nanos, y.nanos);
+    }
+  }
+  return 0;
+}
+
+std::string ValueDebugString(const Value& value) {
+  switch (value.index()) {
+    case 0:
+      return absl::StrCat("\"", std::get<std::string>(value), "\"");
+    case 1:
+      return absl::StrCat(std::get<int64_t>(value));
+    case 2:
+      return absl::StrCat(std::get<uint64_t>(value));
+    case 3:
+      return absl::StrCat(std::get<double>(value));
+    case 4:
+      return std::get<bool>(value) ? "true" : "false";
+    case 5: {
+      const auto& ts = std::get<TimestampValue>(value);
+      return absl::FormatTime(absl::RFC3339_full,
+                              absl::FromUnixSeconds(ts.seconds) +
+                                  absl::Nanoseconds(ts.nanos),
+                              absl::UTCTimeZone());
+    }
+  }
+  return "?";
+}
+
+}  // namespace lmdbapi::storage

@@ -1,0 +1,122 @@
+#include "storage/writer.h"
+
+#include <utility>
+
+#include "absl/synchronization/notification.h"
+#include "storage/lmdb.h"
+#include "storage/status.h"
+
+namespace lmdbapi::storage {
+
+Writer::Writer(Environment* env, size_t max_batch)
+    : env_(env), max_batch_(max_batch == 0 ? 1 : max_batch) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+Writer::~Writer() { Stop(); }
+
+void Writer::Submit(Operation op, Done done) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_) {
+      queue_.push_back(Request{std::move(op), std::move(done), {}});
+      return;
+    }
+  }
+  done(absl::UnavailableError("the writer is shutting down"));
+}
+
+absl::Status Writer::SubmitAndWait(Operation op) {
+  absl::Notification finished;
+  absl::Status result;
+  Submit(std::move(op), [&](absl::Status status) {
+    result = std::move(status);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+  return result;
+}
+
+void Writer::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+WriterStats Writer::stats() const {
+  absl::MutexLock lock(&mu_);
+  return stats_;
+}
+
+void Writer::Run() {
+  std::deque<Request> batch;
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
+            return !w->queue_.empty() || w->stopping_;
+          },
+          this));
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+    for (Request& request : batch) request.done(std::move(request.status));
+    batch.clear();
+  }
+}
+
+void Writer::RunBatch(std::deque<Request>& batch) {
+  while (!TryBatch(batch)) {
+    absl::Status grown = env_->GrowMap();
+    if (!grown.ok()) {  // nothing of the batch was committed
+      for (Request& r : batch) r.status = grown;
+      break;
+    }
+    absl::MutexLock lock(&mu_);
+    ++stats_.map_growths;
+  }
+  absl::MutexLock lock(&mu_);
+  ++stats_.batches;
+  stats_.operations += batch.size();
+  stats_.last_batch_size = batch.size();
+}
+
+bool Writer::TryBatch(std::deque<Request>& batch) {
+  // A full map is retried after growth unless the map is at its limit, in
+  // which case the operation that hit it fails alone.
+  const bool can_grow =
+      env_->Info().map_size_bytes < env_->options().max_map_size_bytes;
+  absl::StatusOr<Txn> txn = Txn::BeginWrite(env_->raw(), nullptr);
+  if (!txn.ok()) {
+    for (Request& r : batch) r.status = txn.status();
+    return true;
+  }
+  for (Request& r : batch) {
+    absl::StatusOr<Txn> child = Txn::BeginWrite(env_->raw(), txn->get());
+    if (!child.ok()) {
+      r.status = child.status();
+    } else {
+      r.status = r.op(child->get());
+      if (r.status.ok()) r.status = child->Commit();
+    }
+    if (IsMapFull(r.status) && can_grow) return false;
+  }
+  absl::Status committed = txn->Commit();
+  if (IsMapFull(committed) && can_grow) return false;
+  if (!committed.ok()) {
+    for (Request& r : batch) {
+      if (r.status.ok()) r.status = committed;
+    }
+  }
+  return true;
+}
+
+}  // namespace lmdbapi::storage

@@ -1,0 +1,85 @@
+// The single writer with group commit (DESIGN.md §6).
+//
+// LMDB allows one write transaction at a time. Callers submit write
+// operations; one thread takes every queued operation, runs each in its own
+// nested transaction (a failing operation rolls back alone), commits the
+// batch once and only then answers every caller. A durable commit costs a
+// fsync, so many concurrent writers share one fsync.
+//
+// When the map is full the batch is rolled back, the map grows and the batch
+// runs again; an operation is therefore run once or more and must depend
+// only on its inputs and on the transaction it is given.
+#ifndef LMDBAPI_STORAGE_WRITER_H_
+#define LMDBAPI_STORAGE_WRITER_H_
+
+#include <lmdb.h>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "storage/environment.h"
+
+namespace lmdbapi::storage {
+
+struct WriterStats {
+  uint64_t batches = 0;      // committed transactions
+  uint64_t operations = 0;   // operations answered
+  uint64_t last_batch_size = 0;
+  uint64_t map_growths = 0;
+};
+
+class Writer {
+ public:
+  // Runs inside a nested write transaction; a non-OK status rolls it back.
+  using Operation = std::function<absl::Status(MDB_txn* txn)>;
+  // Called on the writer thread once the operation's batch is durable (or
+  // failed). Must be quick and must not submit and wait on this writer.
+  using Done = std::function<void(absl::Status)>;
+
+  // `max_batch` bounds the operations per transaction.
+  Writer(Environment* env, size_t max_batch);
+  ~Writer();  // Stop()s.
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  // Queues `op`; `done` gets its outcome. After Stop(), `done` gets
+  // UNAVAILABLE at once.
+  void Submit(Operation op, Done done);
+  // Queues `op` and blocks until its batch is committed.
+  absl::Status SubmitAndWait(Operation op);
+
+  // Finishes every queued operation, then stops the thread. Idempotent.
+  void Stop();
+
+  WriterStats stats() const;
+
+ private:
+  struct Request {
+    Operation op;
+    Done done;
+    absl::Status status;
+  };
+  void Run();
+  void RunBatch(std::deque<Request>& batch);
+  // One attempt at the batch; returns false when it must be retried after
+  // the map grew.
+  bool TryBatch(std::deque<Request>& batch);
+
+  Environment* const env_;
+  const size_t max_batch_;
+  mutable absl::Mutex mu_;
+  std::deque<Request> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  WriterStats stats_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+}  // namespace lmdbapi::storage
+
+#endif  // LMDBAPI_STORAGE_WRITER_H_

@@ -1,0 +1,76 @@
+#include "tests/storage/test_tables.h"
+
+#include <stdlib.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+
+namespace lmdbapi::testing {
+
+std::vector<storage::TableSpec> PermitTables() {
+  storage::TableSpec permits;
+  permits.name = "permits";
+  permits.descriptor = test::Permit::descriptor();
+  permits.primary_key = "uuid";
+  permits.indexes = {
+      {"main_composite", {"client", "county", "status"}, false},
+      {"by_issued", {"issued"}, false},
+      {"by_number", {"permit_number"}, true},
+  };
+  storage::TableSpec inspections;
+  inspections.name = "inspections";
+  inspections.descriptor = test::Inspection::descriptor();
+  inspections.primary_key = "uuid";
+  inspections.parent_table = "permits";
+  inspections.parent_key = "permit_uuid";
+  inspections.indexes = {{"by_inspector", {"inspector", "passed"}, false}};
+  storage::TableSpec notes;
+  notes.name = "notes";
+  notes.descriptor = test::InspectionNote::descriptor();
+  notes.primary_key = "uuid";
+  notes.parent_table = "inspections";
+  notes.parent_key = "inspection_uuid";
+  return {permits, inspections, notes};
+}
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TEST_TMPDIR");
+  std::string pattern =
+      std::string(base != nullptr ? base : "/tmp") + "/lmdbapi-test-XXXXXX";
+  char* made = mkdtemp(pattern.data());
+  if (made == nullptr) std::abort();
+  path_ = made;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::unique_ptr<storage::Database> OpenPermitDb(const std::string& dir,
+                                                storage::Durability durability) {
+  storage::DatabaseOptions options;
+  options.env.path = dir;
+  options.env.map_size_bytes = uint64_t{64} << 20;
+  options.env.durability = durability;
+  auto db = storage::Database::Open(options, PermitTables());
+  if (!db.ok()) {
+    fprintf(stderr, "open %s: %s\n", dir.c_str(), db.status().ToString().c_str());
+    std::abort();
+  }
+  return *std::move(db);
+}
+
+test::Permit MakePermit(const std::string& client, const std::string& county,
+                        test::PermitStatus status, int64_t issued_seconds) {
+  test::Permit p;
+  p.set_client(client);
+  p.set_county(county);
+  p.set_status(status);
+  p.set_county_status("Active");
+  p.mutable_issued()->set_seconds(issued_seconds);
+  return p;
+}
+
+}  // namespace lmdbapi::testing

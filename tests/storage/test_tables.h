@@ -1,0 +1,42 @@
+// Hand-written table descriptions of the test records (what generated code
+// will produce from a schema's options), and a scratch data directory.
+#ifndef LMDBAPI_TESTS_STORAGE_TEST_TABLES_H_
+#define LMDBAPI_TESTS_STORAGE_TEST_TABLES_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "storage/database.h"
+#include "storage/schema.h"
+#include "tests/storage/test_records.pb.h"
+
+namespace lmdbapi::testing {
+
+// permits (main_composite(client, county, status), by_issued(issued),
+// unique by_number(permit_number)); inspections under permits; notes under
+// inspections.
+std::vector<storage::TableSpec> PermitTables();
+
+// A directory under $TEST_TMPDIR (or /tmp), removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Opens PermitTables() in `dir` with small, test-friendly options.
+std::unique_ptr<storage::Database> OpenPermitDb(
+    const std::string& dir, storage::Durability durability =
+                                storage::Durability::kNoSync);
+
+test::Permit MakePermit(const std::string& client, const std::string& county,
+                        test::PermitStatus status, int64_t issued_seconds = 0);
+
+}  // namespace lmdbapi::testing
+
+#endif  // LMDBAPI_TESTS_STORAGE_TEST_TABLES_H_
