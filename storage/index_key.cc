@@ -15,11 +15,17 @@ absl::Status MakeIndexEntry(const google::protobuf::Message& record,
     absl::Status status = AppendField(record, field, writer);
     if (!status.ok()) return status;
   }
+  // A unique index constrains only records that set at least one of its
+  // fields: records that leave them all unset share the key prefix and are
+  // told apart by their primary key, as in a non-unique index.
+  bool constrained = false;
   if (index.unique) {
+    for (const FieldRef& f : index.fields) {
+      constrained |= record.GetReflection()->HasField(record, f.field);
+    }
     entry->value.assign(pk.data(), pk.size());
-  } else {
-    entry->key.append(pk.data(), pk.size());
   }
+  if (!constrained) entry->key.append(pk.data(), pk.size());
   if (entry->key.size() > kMaxKeySize) {
     std::vector<std::string> names;
     for (const FieldRef& f : index.fields) names.push_back(f.field->name());

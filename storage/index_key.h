@@ -3,6 +3,8 @@
 //
 //   non-unique index   key = tuple(fields) + primary key    value = ""
 //   unique index       key = tuple(fields)                  value = primary key
+//     (a record that sets none of a unique index's fields is not constrained:
+//      its key is tuple(fields) + primary key, its value still the key)
 #ifndef LMDBAPI_STORAGE_INDEX_KEY_H_
 #define LMDBAPI_STORAGE_INDEX_KEY_H_
 

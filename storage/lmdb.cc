@@ -46,6 +46,7 @@ absl::StatusOr<bool> Cursor::Move(MDB_cursor_op op) {
 }
 
 absl::StatusOr<bool> Cursor::Seek(absl::string_view key) {
+  if (key.empty()) return First();  // LMDB rejects empty keys
   key_ = ToVal(key);
   return Move(MDB_SET_RANGE);
 }

@@ -17,7 +17,9 @@ namespace lmdbapi::storage {
 struct IndexSpec {
   std::string name;                 // [a-z0-9_]+, unique within the table
   std::vector<std::string> fields;  // record field names, in key order
-  bool unique = false;              // at most one record per field tuple
+  // At most one record per field tuple, among the records that set at least
+  // one of the fields (unset values do not clash, as NULLs in SQL).
+  bool unique = false;
 };
 
 struct TableSpec {

@@ -1,0 +1,288 @@
+// Table behaviour through the public storage API on a real LMDB directory.
+#include "storage/table.h"
+
+#include "gtest/gtest.h"
+#include "storage/uuid.h"
+#include "tests/storage/test_tables.h"
+
+namespace lmdbapi::storage {
+namespace {
+
+using lmdbapi::testing::MakePermit;
+using test::APPROVED;
+using test::Inspection;
+using test::InspectionNote;
+using test::PENDING;
+using test::Permit;
+
+class TableTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = lmdbapi::testing::OpenPermitDb(dir_.path());
+    permits_ = db_->table("permits");
+    inspections_ = db_->table("inspections");
+    notes_ = db_->table("notes");
+  }
+  std::vector<Permit> FilterAll(std::vector<Predicate> predicates,
+                                std::string* plan = nullptr) {
+    std::vector<Permit> out;
+    Query query{std::move(predicates), 1000, ""};
+    google::protobuf::RepeatedPtrField<Permit> page;
+    auto result = permits_->Filter(query, [&] { return page.Add(); });
+    EXPECT_TRUE(result.ok()) << result.status();
+    if (plan != nullptr && result.ok()) *plan = result->plan;
+    return {page.begin(), page.end()};
+  }
+  void ExpectIndexesAgree() {
+    for (Table* t : {permits_, inspections_, notes_}) {
+      auto report = t->VerifyIndexes();
+      ASSERT_TRUE(report.ok()) << report.status();
+      for (const auto& m : report->mismatches) ADD_FAILURE() << m.DebugString();
+    }
+  }
+
+  lmdbapi::testing::TempDir dir_;
+  std::unique_ptr<Database> db_;
+  Table* permits_;
+  Table* inspections_;
+  Table* notes_;
+};
+
+TEST_F(TableTest, InsertGeneratesTimeOrderedUuidAndGetReturnsTheRecord) {
+  Permit a = MakePermit("Acme", "NY", PENDING);
+  Permit b = MakePermit("Acme", "NY", PENDING);
+  ASSERT_TRUE(permits_->Insert(&a).ok());
+  ASSERT_TRUE(permits_->Insert(&b).ok());
+  EXPECT_TRUE(IsCanonicalUuid(a.uuid()));
+  EXPECT_EQ(a.uuid()[14], '7');  // version 7
+  EXPECT_LT(a.uuid(), b.uuid());
+  Permit got;
+  ASSERT_TRUE(permits_->Get(a.uuid(), &got).ok());
+  EXPECT_EQ(got.SerializeAsString(), a.SerializeAsString());
+}
+
+TEST_F(TableTest, GetMissingIsNotFoundAndEmptyKeyIsInvalid) {
+  Permit got;
+  EXPECT_EQ(permits_->Get("nope", &got).code(), absl::StatusCode::kNotFound);
+  absl::Status empty = permits_->Get("", &got);
+  EXPECT_EQ(empty.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(empty.message().find("'uuid'"), std::string::npos);
+}
+
+TEST_F(TableTest, InsertWithCallerKeyAndDuplicateIsAlreadyExists) {
+  Permit p = MakePermit("Acme", "NY", PENDING);
+  p.set_uuid("my-key");
+  ASSERT_TRUE(permits_->Insert(&p).ok());
+  Permit again = MakePermit("Other", "CA", APPROVED);
+  again.set_uuid("my-key");
+  EXPECT_EQ(permits_->Insert(&again).code(), absl::StatusCode::kAlreadyExists);
+  Permit got;
+  ASSERT_TRUE(permits_->Get("my-key", &got).ok());
+  EXPECT_EQ(got.client(), "Acme");
+  EXPECT_TRUE(FilterAll({{"client", Op::kEq, std::string("Other")}}).empty());
+  ExpectIndexesAgree();
+}
+
+TEST_F(TableTest, UniqueIndexClashIsAlreadyExistsNamingTheFieldAndWritesNothing) {
+  Permit a = MakePermit("Acme", "NY", PENDING);
+  a.set_permit_number("P-1");
+  ASSERT_TRUE(permits_->Insert(&a).ok());
+  Permit b = MakePermit("Beta", "CA", PENDING);
+  b.set_permit_number("P-1");
+  absl::Status clash = permits_->Insert(&b);
+  EXPECT_EQ(clash.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(clash.message().find("permit_number"), std::string::npos) << clash;
+  EXPECT_EQ(*permits_->Count(), 1u);
+  EXPECT_TRUE(FilterAll({{"client", Op::kEq, std::string("Beta")}}).empty());
+  ExpectIndexesAgree();
+}
+
+TEST_F(TableTest, UpdateReplacesTheRecordAndMovesItsIndexEntries) {
+  Permit p = MakePermit("Acme", "NY", PENDING);
+  ASSERT_TRUE(permits_->Insert(&p).ok());
+  p.set_county("CA");
+  p.set_status(APPROVED);
+  ASSERT_TRUE(permits_->Update(p).ok());
+  EXPECT_TRUE(FilterAll({{"client", Op::kEq, std::string("Acme")},
+                         {"county", Op::kEq, std::string("NY")}})
+                  .empty());
+  auto found = FilterAll({{"client", Op::kEq, std::string("Acme")},
+                          {"county", Op::kEq, std::string("CA")},
+                          {"status", Op::kEq, int64_t{APPROVED}}});
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].uuid(), p.uuid());
+  ExpectIndexesAgree();
+}
+
+TEST_F(TableTest, UpdateOrDeleteOfMissingRecordIsNotFound) {
+  Permit p = MakePermit("Acme", "NY", PENDING);
+  p.set_uuid("ghost");
+  EXPECT_EQ(permits_->Update(p).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(permits_->Delete("ghost").code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(TableTest, DeleteRemovesTheRecordAndItsIndexEntries) {
+  Permit p = MakePermit("Acme", "NY", PENDING);
+  ASSERT_TRUE(permits_->Insert(&p).ok());
+  ASSERT_TRUE(permits_->Delete(p.uuid()).ok());
+  Permit got;
+  EXPECT_EQ(permits_->Get(p.uuid(), &got).code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(FilterAll({{"client", Op::kEq, std::string("Acme")}}).empty());
+  ExpectIndexesAgree();
+}
+
+TEST_F(TableTest, ChildOfMissingParentIsFailedPrecondition) {
+  Inspection i;
+  i.set_permit_uuid("no-such-permit");
+  i.set_inspector("Ann");
+  absl::Status status = inspections_->Insert(&i);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(status.message().find("permit_uuid"), std::string::npos) << status;
+  EXPECT_EQ(*inspections_->Count(), 0u);
+  Inspection orphan;
+  absl::Status missing = inspections_->Insert(&orphan);
+  EXPECT_EQ(missing.code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(TableTest, DeletingAParentCascadesToChildrenAndGrandchildren) {
+  Permit keep = MakePermit("Keep", "NY", PENDING);
+  Permit gone = MakePermit("Gone", "NY", PENDING);
+  ASSERT_TRUE(permits_->Insert(&keep).ok());
+  ASSERT_TRUE(permits_->Insert(&gone).ok());
+  for (Permit* parent : {&keep, &gone}) {
+    for (int n = 0; n < 3; ++n) {
+      Inspection i;
+      i.set_permit_uuid(parent->uuid());
+      i.set_inspector("Ann");
+      i.set_passed(n % 2 == 0);
+      ASSERT_TRUE(inspections_->Insert(&i).ok());
+      InspectionNote note;
+      note.set_inspection_uuid(i.uuid());
+      note.set_text("ok");
+      ASSERT_TRUE(notes_->Insert(&note).ok());
+    }
+  }
+  ASSERT_TRUE(permits_->Delete(gone.uuid()).ok());
+  EXPECT_EQ(*inspections_->Count(), 3u);
+  EXPECT_EQ(*notes_->Count(), 3u);
+  google::protobuf::RepeatedPtrField<Inspection> left;
+  auto result = inspections_->Filter(
+      Query{{{"permit_uuid", Op::kEq, keep.uuid()}}, 100, ""},
+      [&] { return left.Add(); });
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(left.size(), 3);
+  EXPECT_EQ(result->plan, "index by_permit_uuid (permit_uuid = \"" + keep.uuid() + "\")");
+  ExpectIndexesAgree();
+}
+
+TEST_F(TableTest, BatchInsertIsAllOrNothing) {
+  std::vector<Permit> good(3, MakePermit("Batch", "NY", PENDING));
+  std::vector<google::protobuf::Message*> ptrs;
+  for (auto& p : good) ptrs.push_back(&p);
+  ASSERT_TRUE(permits_->BatchInsert(ptrs).ok());
+  EXPECT_EQ(*permits_->Count(), 3u);
+
+  std::vector<Permit> bad(3, MakePermit("Bad", "NY", PENDING));
+  bad[2].set_uuid(good[0].uuid());  // clashes with a stored record
+  ptrs.clear();
+  for (auto& p : bad) ptrs.push_back(&p);
+  absl::Status status = permits_->BatchInsert(ptrs);
+  EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(status.message().find("records[2]"), std::string::npos) << status;
+  EXPECT_EQ(*permits_->Count(), 3u);
+  EXPECT_TRUE(FilterAll({{"client", Op::kEq, std::string("Bad")}}).empty());
+  ExpectIndexesAgree();
+}
+
+TEST_F(TableTest, FilterByCompositePrefixRangeAndResidual) {
+  for (int day = 0; day < 10; ++day) {
+    Permit p = MakePermit(day < 5 ? "Acme" : "Beta", day % 2 ? "NY" : "CA",
+                          day % 3 ? PENDING : APPROVED, 86400 * day);
+    p.set_fee_cents(day * 100);
+    ASSERT_TRUE(permits_->Insert(&p).ok());
+  }
+  std::string plan;
+  auto acme_ny = FilterAll({{"client", Op::kEq, std::string("Acme")},
+                            {"county", Op::kEq, std::string("NY")}},
+                           &plan);
+  EXPECT_EQ(acme_ny.size(), 2u);  // days 1, 3
+  EXPECT_EQ(plan, "index main_composite (client = \"Acme\", county = \"NY\")");
+
+  // Time travel: a half-open date range, in date order.
+  auto week = FilterAll({{"issued", Op::kGe, TimestampValue{86400 * 2, 0}},
+                         {"issued", Op::kLt, TimestampValue{86400 * 7, 0}}},
+                        &plan);
+  ASSERT_EQ(week.size(), 5u);
+  for (size_t i = 0; i < week.size(); ++i) {
+    EXPECT_EQ(week[i].issued().seconds(), 86400 * static_cast<int64_t>(i + 2));
+  }
+  EXPECT_EQ(plan.rfind("index by_issued", 0), 0u) << plan;
+
+  auto residual = FilterAll({{"client", Op::kEq, std::string("Beta")},
+                             {"fee_cents", Op::kGt, int64_t{700}}},
+                            &plan);
+  EXPECT_EQ(residual.size(), 2u);  // days 8, 9
+  EXPECT_NE(plan.find("residual: fee_cents > 700"), std::string::npos) << plan;
+
+  auto scan = FilterAll({{"county_status", Op::kEq, std::string("Active")}}, &plan);
+  EXPECT_EQ(scan.size(), 10u);
+  EXPECT_EQ(plan, "full scan; residual: county_status = \"Active\"");
+}
+
+TEST_F(TableTest, PagesResumeAfterTheLastKeyAndBadTokensAreInvalid) {
+  for (int n = 0; n < 25; ++n) {
+    Permit p = MakePermit("Acme", "NY", PENDING);
+    ASSERT_TRUE(permits_->Insert(&p).ok());
+  }
+  Query query{{{"client", Op::kEq, std::string("Acme")}}, 10, ""};
+  std::vector<std::string> seen;
+  int pages = 0;
+  do {
+    google::protobuf::RepeatedPtrField<Permit> page;
+    auto result = permits_->Filter(query, [&] { return page.Add(); });
+    ASSERT_TRUE(result.ok()) << result.status();
+    for (const auto& p : page) seen.push_back(p.uuid());
+    query.page_token = result->next_page_token;
+    ++pages;
+  } while (!query.page_token.empty());
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen.size(), 25u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+
+  google::protobuf::RepeatedPtrField<Permit> page;
+  Query first{{{"client", Op::kEq, std::string("Acme")}}, 10, ""};
+  auto result = permits_->Filter(first, [&] { return page.Add(); });
+  ASSERT_TRUE(result.ok());
+  Query tampered = first;
+  tampered.page_token = result->next_page_token;
+  tampered.page_token[3] = tampered.page_token[3] == 'A' ? 'B' : 'A';
+  auto bad = permits_->Filter(tampered, [&] { return page.Add(); });
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("page_token"), std::string::npos);
+  Query other{{{"client", Op::kEq, std::string("Beta")}}, 10, result->next_page_token};
+  EXPECT_EQ(permits_->Filter(other, [&] { return page.Add(); }).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(TableTest, OversizedIndexValueIsInvalidArgumentNamingTheField) {
+  Permit p = MakePermit(std::string(600, 'x'), "NY", PENDING);
+  absl::Status status = permits_->Insert(&p);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("client"), std::string::npos) << status;
+  EXPECT_EQ(*permits_->Count(), 0u);
+}
+
+TEST_F(TableTest, RecordsAndIndexesSurviveReopen) {
+  Permit p = MakePermit("Acme", "NY", PENDING);
+  ASSERT_TRUE(permits_->Insert(&p).ok());
+  db_.reset();
+  db_ = lmdbapi::testing::OpenPermitDb(dir_.path());
+  permits_ = db_->table("permits");
+  EXPECT_TRUE(db_->open_log().empty());  // nothing to rebuild
+  Permit got;
+  ASSERT_TRUE(permits_->Get(p.uuid(), &got).ok());
+  EXPECT_EQ(FilterAll({{"client", Op::kEq, std::string("Acme")}}).size(), 1u);
+}
+
+}  // namespace
+}  // namespace lmdbapi::storage
