@@ -1,5 +1,6 @@
 #include "storage/writer.h"
 
+#include <chrono>
 #include <utility>
 
 #include "absl/synchronization/notification.h"
@@ -7,6 +8,13 @@
 #include "storage/status.h"
 
 namespace lmdbapi::storage {
+namespace {
+uint64_t MicrosSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now() - start)
+      .count();
+}
+}  // namespace
 
 Writer::Writer(Environment* env, size_t max_batch)
     : env_(env), max_batch_(max_batch == 0 ? 1 : max_batch) {
@@ -74,7 +82,8 @@ void Writer::Run() {
 }
 
 void Writer::RunBatch(std::deque<Request>& batch) {
-  while (!TryBatch(batch)) {
+  uint64_t apply = 0, commit = 0;
+  while (!TryBatch(batch, &apply, &commit)) {
     absl::Status grown = env_->GrowMap();
     if (!grown.ok()) {  // nothing of the batch was committed
       for (Request& r : batch) r.status = grown;
@@ -87,9 +96,13 @@ void Writer::RunBatch(std::deque<Request>& batch) {
   ++stats_.batches;
   stats_.operations += batch.size();
   stats_.last_batch_size = batch.size();
+  stats_.apply_micros += apply;
+  stats_.commit_micros += commit;
 }
 
-bool Writer::TryBatch(std::deque<Request>& batch) {
+bool Writer::TryBatch(std::deque<Request>& batch, uint64_t* apply_micros,
+                      uint64_t* commit_micros) {
+  auto start = std::chrono::steady_clock::now();
   // A full map is retried after growth unless the map is at its limit, in
   // which case the operation that hit it fails alone.
   const bool can_grow =
@@ -109,11 +122,14 @@ bool Writer::TryBatch(std::deque<Request>& batch) {
     }
     if (IsMapFull(r.status) && can_grow) return false;
   }
-  absl::Status committed = txn->Commit();
-  if (IsMapFull(committed) && can_grow) return false;
-  if (!committed.ok()) {
+  *apply_micros += MicrosSince(start);
+  start = std::chrono::steady_clock::now();
+  absl::Status commit = txn->Commit();
+  *commit_micros += MicrosSince(start);
+  if (IsMapFull(commit) && can_grow) return false;
+  if (!commit.ok()) {
     for (Request& r : batch) {
-      if (r.status.ok()) r.status = committed;
+      if (r.status.ok()) r.status = commit;
     }
   }
   return true;

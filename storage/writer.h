@@ -32,6 +32,9 @@ struct WriterStats {
   uint64_t operations = 0;   // operations answered
   uint64_t last_batch_size = 0;
   uint64_t map_growths = 0;
+  // Time spent applying operations and committing (incl. fsync), in µs.
+  uint64_t apply_micros = 0;
+  uint64_t commit_micros = 0;
 };
 
 class Writer {
@@ -69,7 +72,8 @@ class Writer {
   void RunBatch(std::deque<Request>& batch);
   // One attempt at the batch; returns false when it must be retried after
   // the map grew.
-  bool TryBatch(std::deque<Request>& batch);
+  bool TryBatch(std::deque<Request>& batch, uint64_t* apply_micros,
+                uint64_t* commit_micros);
 
   Environment* const env_;
   const size_t max_batch_;

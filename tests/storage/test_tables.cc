@@ -49,10 +49,11 @@ TempDir::~TempDir() {
 }
 
 std::unique_ptr<storage::Database> OpenPermitDb(const std::string& dir,
-                                                storage::Durability durability) {
+                                                storage::Durability durability,
+                                                uint64_t map_size_bytes) {
   storage::DatabaseOptions options;
   options.env.path = dir;
-  options.env.map_size_bytes = uint64_t{64} << 20;
+  options.env.map_size_bytes = map_size_bytes;
   options.env.durability = durability;
   auto db = storage::Database::Open(options, PermitTables());
   if (!db.ok()) {
