@@ -2,7 +2,8 @@
 // raw-LMDB ceiling for the same work, measured in the same run, and the
 // seeds' figure. Prints one Markdown table. Not a test: it asserts nothing
 // about speed.
-// Usage: storage_bench [--records=N] [--dir=PATH] [--quick] [--only=insert|read]
+// Usage: storage_bench [--records=N] [--dir=PATH] [--quick]
+// [--only=insert|read]
 #include <lmdb.h>
 #include <sys/utsname.h>
 
@@ -10,10 +11,10 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,31 +50,37 @@ std::string Machine(const std::string& dir) {
   utsname u;
   uname(&u);
   std::string disk = "?";
-  if (FILE* p = popen(("df -hT " + dir + " | tail -1 | awk '{print $1\" (\"$2\")\"}'").c_str(), "r")) {
+  if (FILE* p =
+          popen(("df -hT " + dir + " | tail -1 | awk '{print $1\" (\"$2\")\"}'")
+                    .c_str(),
+                "r")) {
     char buf[256] = {0};
     if (fgets(buf, sizeof buf, p)) disk = buf;
     pclose(p);
     disk.erase(disk.find_last_not_of("\n") + 1);
   }
   return absl::StrFormat("%u cores, Linux %s, data dir %s on %s",
-                         std::thread::hardware_concurrency(), u.release, dir, disk);
+                         std::thread::hardware_concurrency(), u.release, dir,
+                         disk);
 }
 
 Permit MakeRecord(int n) {
   // (client, county, status) is unique per record: n = 9 * client + r with
   // county = r % 3 and status = 1 + r / 3.
-  Permit p = testing::MakePermit("client-" + std::to_string(n / 9),
-                                 n % 3 == 0 ? "NY" : (n % 3 == 1 ? "CA" : "TX"),
-                                 static_cast<test::PermitStatus>(1 + (n / 3) % 3),
-                                 1700000000 + n);
+  Permit p = testing::MakePermit(
+      "client-" + std::to_string(n / 9),
+      n % 3 == 0 ? "NY" : (n % 3 == 1 ? "CA" : "TX"),
+      static_cast<test::PermitStatus>(1 + (n / 3) % 3), 1700000000 + n);
   p.set_permit_number("P-" + std::to_string(n));
   p.set_county_status(n % 100 == 0 ? "Suspended" : "Active");
   p.set_fee_cents(n);
-  p.set_description("Permit for construction work at site " + std::to_string(n));
+  p.set_description("Permit for construction work at site " +
+                    std::to_string(n));
   return p;
 }
 
-// ---- raw LMDB ceilings -------------------------------------------------------
+// ---- raw LMDB ceilings
+// -------------------------------------------------------
 
 struct RawEnv {
   MDB_env* env = nullptr;
@@ -83,12 +90,14 @@ struct RawEnv {
     mdb_env_create(&env);
     mdb_env_set_mapsize(env, size_t{4} << 30);
     mdb_env_set_maxdbs(env, 8);
-    mdb_env_open(env, path.c_str(), MDB_NOTLS | (durable ? 0 : MDB_NOSYNC), 0644);
+    mdb_env_open(env, path.c_str(), MDB_NOTLS | (durable ? 0 : MDB_NOSYNC),
+                 0644);
     MDB_txn* txn;
     mdb_txn_begin(env, nullptr, 0, &txn);
     mdb_dbi_open(txn, "records", MDB_CREATE, &records);
     for (int i = 0; i < 3; ++i) {
-      mdb_dbi_open(txn, ("index" + std::to_string(i)).c_str(), MDB_CREATE, &indexes[i]);
+      mdb_dbi_open(txn, ("index" + std::to_string(i)).c_str(), MDB_CREATE,
+                   &indexes[i]);
     }
     mdb_txn_commit(txn);
   }
@@ -110,19 +119,21 @@ std::vector<RawRecord> RawRecords(const storage::TableSchema& schema, int count,
     p.SerializeToString(&out[n].value);
     out[n].entries.resize(3);
     for (int i = 0; i < 3; ++i) {
-      (void)storage::MakeIndexEntry(p, schema.indexes[i], p.uuid(), &out[n].entries[i]);
+      (void)storage::MakeIndexEntry(p, schema.indexes[i], p.uuid(),
+                                    &out[n].entries[i]);
     }
   }
   return out;
 }
 
-void RawPut(MDB_txn* txn, MDB_dbi dbi, const std::string& k, const std::string& v,
-            unsigned flags = 0) {
+void RawPut(MDB_txn* txn, MDB_dbi dbi, const std::string& k,
+            const std::string& v, unsigned flags = 0) {
   MDB_val key = storage::ToVal(k), val = storage::ToVal(v);
   mdb_put(txn, dbi, &key, &val, flags);
 }
 
-// ---- rows --------------------------------------------------------------------
+// ---- rows
+// --------------------------------------------------------------------
 
 // Inserts writers * per_writer records durably with `writers` requests in
 // flight. With `os_threads`, each request is a blocking call on its own
@@ -133,11 +144,16 @@ Row DurableInsert(const std::string& dir, int writers, int per_writer,
   Row row{absl::StrFormat("durable indexed insert, %d %s", writers,
                           os_threads ? "blocking writer threads"
                                      : "in flight from 2 client threads"),
-          0, 0, "inserts/s", "12,000/s", ">= 60,000/s"};
+          0,
+          0,
+          "inserts/s",
+          "12,000/s",
+          ">= 60,000/s"};
   const int total = writers * per_writer;
   {
     std::string path = dir + (os_threads ? "/insert-threads" : "/insert-async");
-    auto db = testing::OpenPermitDb(path, Durability::kDurable, uint64_t{4} << 30);
+    auto db =
+        testing::OpenPermitDb(path, Durability::kDurable, uint64_t{4} << 30);
     storage::Table* permits = db->table("permits");
     std::atomic<int> failures{0};
     std::vector<std::thread> threads;
@@ -161,7 +177,9 @@ Row DurableInsert(const std::string& dir, int writers, int per_writer,
             int n;
             {
               std::unique_lock<std::mutex> lock(mu);
-              cv.wait(lock, [&] { return issued == total || issued - completed < writers; });
+              cv.wait(lock, [&] {
+                return issued == total || issued - completed < writers;
+              });
               if (issued == total) return;
               n = issued++;
             }
@@ -187,23 +205,28 @@ Row DurableInsert(const std::string& dir, int writers, int per_writer,
     auto stats = db->writer().stats();
     row.operation += absl::StrFormat(" (%.1f writes per commit)",
                                      double(stats.operations) / stats.batches);
-    fprintf(stderr, "%s: %.1f s, writer applying %.2f s, committing %.2f s, %lu commits\n",
-            row.operation.c_str(), secs, stats.apply_micros / 1e6,
-            stats.commit_micros / 1e6, stats.batches);
+    fprintf(
+        stderr,
+        "%s: %.1f s, writer applying %.2f s, committing %.2f s, %lu commits\n",
+        row.operation.c_str(), secs, stats.apply_micros / 1e6,
+        stats.commit_micros / 1e6, stats.batches);
     if (failures) fprintf(stderr, "insert failures: %d\n", failures.load());
   }
   // Ceiling: the same puts, one thread, durable commits of `writers` records.
   auto schema = storage::ResolveTable(testing::PermitTables()[0]);
   auto records = RawRecords(*schema, writers * per_writer, 0);
-  RawEnv raw(dir + (os_threads ? "/raw-insert-threads" : "/raw-insert-async"), true);
+  RawEnv raw(dir + (os_threads ? "/raw-insert-threads" : "/raw-insert-async"),
+             true);
   auto start = Clock::now();
   for (size_t i = 0; i < records.size(); i += writers) {
     MDB_txn* txn;
     mdb_txn_begin(raw.env, nullptr, 0, &txn);
     for (size_t j = i; j < std::min(records.size(), i + writers); ++j) {
-      RawPut(txn, raw.records, records[j].key, records[j].value, MDB_NOOVERWRITE);
+      RawPut(txn, raw.records, records[j].key, records[j].value,
+             MDB_NOOVERWRITE);
       for (int x = 0; x < 3; ++x) {
-        RawPut(txn, raw.indexes[x], records[j].entries[x].key, records[j].entries[x].value);
+        RawPut(txn, raw.indexes[x], records[j].entries[x].key,
+               records[j].entries[x].value);
       }
     }
     mdb_txn_commit(txn);
@@ -218,7 +241,8 @@ std::vector<std::string> Load(storage::Table* table, int count) {
   std::vector<Permit> batch;
   for (int n = 0; n < count; n += 1000) {
     batch.clear();
-    for (int i = n; i < std::min(count, n + 1000); ++i) batch.push_back(MakeRecord(i));
+    for (int i = n; i < std::min(count, n + 1000); ++i)
+      batch.push_back(MakeRecord(i));
     std::vector<google::protobuf::Message*> ptrs;
     for (auto& p : batch) ptrs.push_back(&p);
     if (!table->BatchInsert(ptrs).ok()) std::abort();
@@ -239,11 +263,13 @@ double RatePerSecond(size_t count, double max_seconds, Op op) {
 }
 
 void ReadRows(const std::string& dir, int records, std::vector<Row>& rows) {
-  auto db = testing::OpenPermitDb(dir + "/read", Durability::kNoSync, uint64_t{4} << 30);
+  auto db = testing::OpenPermitDb(dir + "/read", Durability::kNoSync,
+                                  uint64_t{4} << 30);
   storage::Table* permits = db->table("permits");
   std::vector<std::string> keys = Load(permits, records);
   std::vector<size_t> order(keys.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = (i * 7919) % order.size();
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = (i * 7919) % order.size();
   const size_t n = 500000;
 
   // Raw ceiling: the same data, read through one long read transaction.
@@ -257,7 +283,11 @@ void ReadRows(const std::string& dir, int records, std::vector<Row>& rows) {
     mdb_txn_commit(txn);
   }
 
-  Row get{"Get by primary key incl. parse, 1 thread", 0, 0, "gets/s", "85,000/s",
+  Row get{"Get by primary key incl. parse, 1 thread",
+          0,
+          0,
+          "gets/s",
+          "85,000/s",
           ">= 500,000/s"};
   Permit out;
   get.lmdbapi = RatePerSecond(n, 3, [&](size_t i) {
@@ -277,8 +307,12 @@ void ReadRows(const std::string& dir, int records, std::vector<Row>& rows) {
   rows.push_back(get);
 
   // Exact composite lookup: (client, county, status) matches one record.
-  Row composite{"exact composite lookup returning 1 record, 1 thread", 0, 0,
-                "lookups/s", "85,000/s", ">= 300,000/s"};
+  Row composite{"exact composite lookup returning 1 record, 1 thread",
+                0,
+                0,
+                "lookups/s",
+                "85,000/s",
+                ">= 300,000/s"};
   auto query_for = [](int m) {
     Permit p = MakeRecord(m);
     storage::Query q;
@@ -294,7 +328,8 @@ void ReadRows(const std::string& dir, int records, std::vector<Row>& rows) {
   composite.lmdbapi = RatePerSecond(n, 3, [&](size_t i) {
     ++lookups;
     page.Clear();
-    auto r = permits->Filter(queries[i % queries.size()], [&] { return page.Add(); });
+    auto r = permits->Filter(queries[i % queries.size()],
+                             [&] { return page.Add(); });
     if (!r.ok()) std::abort();
     returned += page.size();
   });
@@ -318,7 +353,8 @@ void ReadRows(const std::string& dir, int records, std::vector<Row>& rows) {
       const std::string& prefix = prefixes[i % prefixes.size()];
       MDB_val k = storage::ToVal(prefix), v;
       if (mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE) != 0) std::abort();
-      MDB_val pk{k.mv_size - prefix.size(), static_cast<char*>(k.mv_data) + prefix.size()};
+      MDB_val pk{k.mv_size - prefix.size(),
+                 static_cast<char*>(k.mv_data) + prefix.size()};
       if (mdb_get(txn, records_dbi, &pk, &v) != 0) std::abort();
       out.ParseFromArray(v.mv_data, v.mv_size);
     });
@@ -330,10 +366,16 @@ void ReadRows(const std::string& dir, int records, std::vector<Row>& rows) {
 
   // Full scan with a residual predicate on an unindexed field (1% match).
   const int scan_records = std::min(records, 50000);
-  Row scan{absl::StrFormat("full scan with a residual predicate (%d records)", records),
-           0, 0, "records/s", "2 ms per 50k = 25,000,000/s", ">= 2,000,000/s"};
+  Row scan{absl::StrFormat("full scan with a residual predicate (%d records)",
+                           records),
+           0,
+           0,
+           "records/s",
+           "2 ms per 50k = 25,000,000/s",
+           ">= 2,000,000/s"};
   storage::Query q;
-  q.predicates = {{"county_status", storage::Op::kEq, std::string("Suspended")}};
+  q.predicates = {
+      {"county_status", storage::Op::kEq, std::string("Suspended")}};
   q.page_size = 1000;
   int scans = 0;
   auto start = Clock::now();
@@ -373,8 +415,12 @@ void ReadRows(const std::string& dir, int records, std::vector<Row>& rows) {
   rows.push_back(scan);
 
   // Index rebuild: all three indexes of the table from its records.
-  Row rebuild{absl::StrFormat("index rebuild, 3 indexes (%d records)", records), 0, 0,
-              "records/s", "100,000/s", ">= 500,000/s"};
+  Row rebuild{absl::StrFormat("index rebuild, 3 indexes (%d records)", records),
+              0,
+              0,
+              "records/s",
+              "100,000/s",
+              ">= 500,000/s"};
   start = Clock::now();
   if (!permits->RebuildIndexes().ok()) std::abort();
   rebuild.lmdbapi = records / Seconds(start);
@@ -395,7 +441,8 @@ void ReadRows(const std::string& dir, int records, std::vector<Row>& rows) {
       out.ParseFromArray(v.mv_data, v.mv_size);
       for (int x = 0; x < 3; ++x) {
         storage::IndexEntry e;
-        (void)storage::MakeIndexEntry(out, schema->indexes[x], storage::ToView(k), &e);
+        (void)storage::MakeIndexEntry(out, schema->indexes[x],
+                                      storage::ToView(k), &e);
         entries[x].push_back(std::move(e));
       }
     }
@@ -405,7 +452,8 @@ void ReadRows(const std::string& dir, int records, std::vector<Row>& rows) {
     for (int x = 0; x < 3; ++x) {
       std::sort(entries[x].begin(), entries[x].end(),
                 [](const auto& a, const auto& b) { return a.key < b.key; });
-      for (const auto& e : entries[x]) RawPut(wtxn, raw.indexes[x], e.key, e.value, MDB_APPEND);
+      for (const auto& e : entries[x])
+        RawPut(wtxn, raw.indexes[x], e.key, e.value, MDB_APPEND);
     }
     mdb_txn_commit(wtxn);
     rebuild.ceiling = records / Seconds(start);
@@ -431,12 +479,19 @@ int main(int argc, char** argv) {
   std::string only;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg.rfind("--records=", 0) == 0) records = std::stoi(arg.substr(10));
-    else if (arg.rfind("--dir=", 0) == 0) dir = arg.substr(6);
-    else if (arg == "--quick") quick = true;
-    else if (arg.rfind("--only=", 0) == 0) only = arg.substr(7);
+    if (arg.rfind("--records=", 0) == 0)
+      records = std::stoi(arg.substr(10));
+    else if (arg.rfind("--dir=", 0) == 0)
+      dir = arg.substr(6);
+    else if (arg == "--quick")
+      quick = true;
+    else if (arg.rfind("--only=", 0) == 0)
+      only = arg.substr(7);
     else {
-      fprintf(stderr, "usage: %s [--records=N] [--dir=PATH] [--quick] [--only=insert|read]\n", argv[0]);
+      fprintf(stderr,
+              "usage: %s [--records=N] [--dir=PATH] [--quick] "
+              "[--only=insert|read]\n",
+              argv[0]);
       return 2;
     }
   }
@@ -447,22 +502,29 @@ int main(int argc, char** argv) {
 
   std::vector<Row> rows;
   if (only.empty() || only == "insert") {
-    rows.push_back(DurableInsert(dir, 64, quick ? 100 : 1000, /*os_threads=*/false));
-    rows.push_back(DurableInsert(dir, 64, quick ? 100 : 500, /*os_threads=*/true));
+    rows.push_back(
+        DurableInsert(dir, 64, quick ? 100 : 1000, /*os_threads=*/false));
+    rows.push_back(
+        DurableInsert(dir, 64, quick ? 100 : 500, /*os_threads=*/true));
   }
   if (only.empty() || only == "read") ReadRows(dir, records, rows);
 
-  printf("## lmdbapi storage benchmark\n\nMachine: %s\n\n", Machine(dir).c_str());
-  printf("| operation | lmdbapi | raw LMDB ceiling (same work, same run) | lmdbapi / ceiling | seeds | target |\n");
+  printf("## lmdbapi storage benchmark\n\nMachine: %s\n\n",
+         Machine(dir).c_str());
+  printf(
+      "| operation | lmdbapi | raw LMDB ceiling (same work, same run) | "
+      "lmdbapi / ceiling | seeds | target |\n");
   printf("|---|---:|---:|---:|---:|---:|\n");
   for (const Row& r : rows) {
     printf("| %s | %s %s | %s %s | %.2f | %s | %s |\n", r.operation.c_str(),
            Fmt(r.lmdbapi).c_str(), r.unit.c_str(), Fmt(r.ceiling).c_str(),
-           r.unit.c_str(), r.lmdbapi / r.ceiling, r.seeds.c_str(), r.target.c_str());
+           r.unit.c_str(), r.lmdbapi / r.ceiling, r.seeds.c_str(),
+           r.target.c_str());
   }
-  printf("\nCeilings: insert = the same puts (record + 3 index entries) from one "
-         "thread, one durable commit per 64 records; get/lookup/scan = raw "
-         "mdb_get/cursor + proto parse in one long read transaction; rebuild = "
-         "read + parse + sort + MDB_APPEND of the same entries.\n");
+  printf(
+      "\nCeilings: insert = the same puts (record + 3 index entries) from one "
+      "thread, one durable commit per 64 records; get/lookup/scan = raw "
+      "mdb_get/cursor + proto parse in one long read transaction; rebuild = "
+      "read + parse + sort + MDB_APPEND of the same entries.\n");
   return 0;
 }

@@ -34,7 +34,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   opts.env.max_dbs = std::max<unsigned>(opts.env.max_dbs, dbs + 8);
 
   std::unique_ptr<Database> db(new Database());
-  absl::StatusOr<std::unique_ptr<Environment>> env = Environment::Open(opts.env);
+  absl::StatusOr<std::unique_ptr<Environment>> env =
+      Environment::Open(opts.env);
   if (!env.ok()) return env.status();
   db->env_ = *std::move(env);
   absl::Status status = db->OpenTables(*schemas);
@@ -60,7 +61,8 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas) {
   absl::StatusOr<MDB_dbi> meta = env_->OpenDatabase(txn->get(), kMetaDb);
   if (!meta.ok()) return meta.status();
 
-  absl::StatusOr<absl::string_view> format = GetValue(txn->get(), *meta, kFormatKey);
+  absl::StatusOr<absl::string_view> format =
+      GetValue(txn->get(), *meta, kFormatKey);
   if (format.ok() && *format != kFormatVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
         "data directory '", env_->options().path, "' has format version ",
@@ -72,7 +74,8 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas) {
     if (!s.ok()) return s;
   }
 
-  absl::StatusOr<absl::string_view> secret = GetValue(txn->get(), *meta, kSecretKey);
+  absl::StatusOr<absl::string_view> secret =
+      GetValue(txn->get(), *meta, kSecretKey);
   if (secret.ok() && secret->size() == secret_.size()) {
     std::copy(secret->begin(), secret->end(), secret_.begin());
   } else {
@@ -81,17 +84,18 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas) {
     absl::Status s = PutValue(
         txn->get(), *meta, kSecretKey,
         absl::string_view(reinterpret_cast<const char*>(secret_.data()),
-                         secret_.size()));
+                          secret_.size()));
     if (!s.ok()) return s;
   }
 
   for (const TableSchema& schema : schemas) {
-    absl::StatusOr<MDB_dbi> records = env_->OpenDatabase(txn->get(), schema.name);
+    absl::StatusOr<MDB_dbi> records =
+        env_->OpenDatabase(txn->get(), schema.name);
     if (!records.ok()) return records.status();
     std::vector<MDB_dbi> index_dbis;
     for (const IndexSchema& index : schema.indexes) {
-      absl::StatusOr<MDB_dbi> dbi = env_->OpenDatabase(
-          txn->get(), IndexDbName(schema.name, index.name));
+      absl::StatusOr<MDB_dbi> dbi =
+          env_->OpenDatabase(txn->get(), IndexDbName(schema.name, index.name));
       if (!dbi.ok()) return dbi.status();
       index_dbis.push_back(*dbi);
     }
@@ -100,13 +104,14 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas) {
             schema.descriptor);
     if (prototype == nullptr) {
       if (dynamic_factory_ == nullptr) {
-        dynamic_factory_ = std::make_unique<google::protobuf::DynamicMessageFactory>();
+        dynamic_factory_ =
+            std::make_unique<google::protobuf::DynamicMessageFactory>();
       }
       prototype = dynamic_factory_->GetPrototype(schema.descriptor);
     }
-    tables_.push_back(std::unique_ptr<Table>(new Table(
-        schema, env_.get(), nullptr, *records, index_dbis, &secret_, prototype,
-        TableOptions{})));
+    tables_.push_back(std::unique_ptr<Table>(
+        new Table(schema, env_.get(), nullptr, *records, index_dbis, &secret_,
+                  prototype, TableOptions{})));
   }
   for (auto& table : tables_) {
     if (table->schema().parent_table.empty()) continue;
@@ -121,7 +126,8 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas) {
     for (const Table::Index& index : table->indexes_) {
       std::string key = IndexMetaKey(table->name(), index.schema->name);
       std::string definition = index.schema->Definition();
-      absl::StatusOr<absl::string_view> stored = GetValue(txn->get(), *meta, key);
+      absl::StatusOr<absl::string_view> stored =
+          GetValue(txn->get(), *meta, key);
       if (stored.ok() && *stored == definition) continue;
       stale.push_back(index);
       absl::Status s = PutValue(txn->get(), *meta, key, definition);
@@ -144,7 +150,8 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas) {
          more = cursor->Next()) {
       std::string name(cursor->key().substr(prefix.size()));
       bool declared = false;
-      for (const auto& index : table->indexes_) declared |= index.schema->name == name;
+      for (const auto& index : table->indexes_)
+        declared |= index.schema->name == name;
       if (!declared) dropped.push_back(name);
     }
     if (!more.ok()) return more.status();
@@ -153,10 +160,11 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas) {
           env_->OpenDatabase(txn->get(), IndexDbName(table->name(), name));
       if (!dbi.ok()) return dbi.status();
       LMDBAPI_RETURN_IF_MDB_ERROR(mdb_drop(txn->get(), *dbi, 1), "drop index");
-      absl::Status s = DeleteKey(txn->get(), *meta, IndexMetaKey(table->name(), name));
+      absl::Status s =
+          DeleteKey(txn->get(), *meta, IndexMetaKey(table->name(), name));
       if (!s.ok()) return s;
-      open_log_.push_back(absl::StrCat("dropped index ",
-                                       IndexDbName(table->name(), name)));
+      open_log_.push_back(
+          absl::StrCat("dropped index ", IndexDbName(table->name(), name)));
     }
   }
   return txn->Commit();

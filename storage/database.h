@@ -2,9 +2,9 @@
 // indexes, a meta database, and the group-commit writer they share.
 //
 // Layout (readable with mdb_stat -a and mdb_dump -a):
-//   __lmdbapi_meta          format version, page-token secret, index definitions
-//   <table>                 primary key -> deterministic proto serialization
-//   <table>.idx.<index>     index entries (see index_key.h)
+//   __lmdbapi_meta          format version, page-token secret, index
+//   definitions <table>                 primary key -> deterministic proto
+//   serialization <table>.idx.<index>     index entries (see index_key.h)
 //
 // Opening checks the format version and builds any index that is new or whose
 // definition changed before the database is used; indexes that the schema no
@@ -14,10 +14,10 @@
 
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/dynamic_message.h"
 #include "storage/environment.h"
 #include "storage/page_token.h"

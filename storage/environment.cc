@@ -45,8 +45,8 @@ absl::StatusOr<std::unique_ptr<Environment>> Environment::Open(
         "max map size (", options.max_map_size_bytes,
         " bytes) is smaller than the map size (", options.map_size_bytes, ")"));
   }
-  if (options.create_directory &&
-      mkdir(options.path.c_str(), 0755) != 0 && errno != EEXIST) {
+  if (options.create_directory && mkdir(options.path.c_str(), 0755) != 0 &&
+      errno != EEXIST) {
     return absl::InternalError(absl::StrCat("data directory '", options.path,
                                             "': ", std::strerror(errno)));
   }
@@ -59,17 +59,16 @@ absl::StatusOr<std::unique_ptr<Environment>> Environment::Open(
       mdb_env_set_maxreaders(env->env_, options.max_readers), what);
   LMDBAPI_RETURN_IF_MDB_ERROR(mdb_env_set_maxdbs(env->env_, options.max_dbs),
                               what);
-  LMDBAPI_RETURN_IF_MDB_ERROR(
-      mdb_env_open(env->env_, options.path.c_str(),
-                   EnvFlags(options.durability), 0644),
-      what);
+  LMDBAPI_RETURN_IF_MDB_ERROR(mdb_env_open(env->env_, options.path.c_str(),
+                                           EnvFlags(options.durability), 0644),
+                              what);
   // A map that another process (or an earlier run) made larger is adopted.
   MDB_envinfo info;
   mdb_env_info(env->env_, &info);
   env->map_size_ = info.me_mapsize;
   if (env->options_.max_map_size_bytes == 0) {
-    env->options_.max_map_size_bytes = std::max<uint64_t>(
-        env->map_size_, env->options_.map_size_bytes);
+    env->options_.max_map_size_bytes =
+        std::max<uint64_t>(env->map_size_, env->options_.map_size_bytes);
   }
   return env;
 }

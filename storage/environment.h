@@ -23,8 +23,9 @@ enum class Durability {
 };
 
 struct EnvOptions {
-  std::string path;                           // data directory
-  uint64_t map_size_bytes = uint64_t{1} << 30;  // initial map (LMDB_MAP_SIZE_GB)
+  std::string path;  // data directory
+  uint64_t map_size_bytes = uint64_t{1}
+                            << 30;  // initial map (LMDB_MAP_SIZE_GB)
   // The map grows by doubling when full, up to this limit; then writes fail
   // with RESOURCE_EXHAUSTED. 0 means "no growth": the limit is the map size.
   uint64_t max_map_size_bytes = 0;

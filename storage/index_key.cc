@@ -29,16 +29,17 @@ absl::Status MakeIndexEntry(const google::protobuf::Message& record,
   if (entry->key.size() > kMaxKeySize) {
     std::vector<std::string> names;
     for (const FieldRef& f : index.fields) names.push_back(f.field->name());
-    return absl::InvalidArgumentError(absl::StrCat(
-        "field '", absl::StrJoin(names, "', '"), "': the values are too long for index '",
-        index.name, "' (", entry->key.size(), " bytes with the key; the limit is ",
-        kMaxKeySize, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("field '", absl::StrJoin(names, "', '"),
+                     "': the values are too long for index '", index.name,
+                     "' (", entry->key.size(),
+                     " bytes with the key; the limit is ", kMaxKeySize, ")"));
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<absl::string_view> FieldsOfEntry(const IndexSchema& index,
-                                               absl::string_view key) {
+                                                absl::string_view key) {
   TupleReader reader(key);
   for (const FieldRef& field : index.fields) {
     absl::Status status;
@@ -62,8 +63,8 @@ absl::StatusOr<absl::string_view> FieldsOfEntry(const IndexSchema& index,
 }
 
 absl::StatusOr<absl::string_view> PrimaryKeyOfEntry(const IndexSchema& index,
-                                                   absl::string_view key,
-                                                   absl::string_view value) {
+                                                    absl::string_view key,
+                                                    absl::string_view value) {
   if (index.unique) return value;
   absl::StatusOr<absl::string_view> fields = FieldsOfEntry(index, key);
   if (!fields.ok()) return fields.status();

@@ -9,9 +9,9 @@
 #define LMDBAPI_STORAGE_INDEX_KEY_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 #include "storage/schema.h"
 
@@ -33,12 +33,12 @@ absl::Status MakeIndexEntry(const google::protobuf::Message& record,
 
 // The primary key an index entry points at.
 absl::StatusOr<absl::string_view> PrimaryKeyOfEntry(const IndexSchema& index,
-                                                   absl::string_view key,
-                                                   absl::string_view value);
+                                                    absl::string_view key,
+                                                    absl::string_view value);
 
 // The tuple-encoded part of an entry's key (without the primary key).
 absl::StatusOr<absl::string_view> FieldsOfEntry(const IndexSchema& index,
-                                               absl::string_view key);
+                                                absl::string_view key);
 
 }  // namespace lmdbapi::storage
 

@@ -1,7 +1,9 @@
 // Index maintenance (the seeds' "Composite Index Recovery"): rebuilding
 // indexes from the records, and verifying that indexes and records agree.
 #include <algorithm>
+#include <iterator>
 #include <memory>
+#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -14,59 +16,116 @@ namespace {
 
 using google::protobuf::Message;
 
-bool EntryLess(const IndexEntry& a, const IndexEntry& b) { return a.key < b.key; }
+bool EntryLess(const IndexEntry& a, const IndexEntry& b) {
+  return a.key < b.key;
+}
 
-// Calls `visit(pk, record)` for every record of the table, in key order.
-template <typename Visit>
-absl::Status ForEachRecord(MDB_txn* txn, MDB_dbi records, Message* scratch,
-                           Visit visit) {
+// The index entries of every record, one sorted list per index. Records
+// are parsed and their entries computed by up to kWorkers threads over
+// slices of the table (the values are read in place from the map, which the
+// transaction keeps steady); then each list is sorted.
+constexpr size_t kWorkers = 4;
+constexpr size_t kRecordsPerWorker = 8192;
+
+absl::Status ComputeEntries(MDB_txn* txn, MDB_dbi records,
+                            const Message& prototype,
+                            const std::vector<const IndexSchema*>& indexes,
+                            std::vector<std::vector<IndexEntry>>* entries,
+                            size_t* record_count) {
+  std::vector<std::pair<absl::string_view, absl::string_view>> rows;
   absl::StatusOr<Cursor> cursor = Cursor::Open(txn, records);
   if (!cursor.ok()) return cursor.status();
   absl::StatusOr<bool> more = cursor->First();
   for (; more.ok() && *more; more = cursor->Next()) {
-    absl::string_view bytes = cursor->value();
-    if (!scratch->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-      return absl::DataLossError(absl::StrCat("record '", cursor->key(),
-                                              "' does not parse"));
-    }
-    absl::Status status = visit(cursor->key(), *scratch);
-    if (!status.ok()) return status;
+    rows.emplace_back(cursor->key(), cursor->value());
   }
-  return more.status();
+  if (!more.ok()) return more.status();
+  *record_count = rows.size();
+
+  size_t workers = std::min<size_t>(
+      {kWorkers, std::max(1u, std::thread::hardware_concurrency()),
+       rows.size() / kRecordsPerWorker + 1});
+  std::vector<std::vector<std::vector<IndexEntry>>> parts(
+      workers, std::vector<std::vector<IndexEntry>>(indexes.size()));
+  std::vector<absl::Status> statuses(workers);
+  auto work = [&](size_t w) {
+    std::unique_ptr<Message> scratch(prototype.New());
+    size_t begin = rows.size() * w / workers,
+           end = rows.size() * (w + 1) / workers;
+    for (auto& list : parts[w]) list.reserve(end - begin);
+    IndexEntry entry;
+    for (size_t r = begin; r < end; ++r) {
+      auto [pk, bytes] = rows[r];
+      if (!scratch->ParseFromArray(bytes.data(),
+                                   static_cast<int>(bytes.size()))) {
+        statuses[w] = absl::DataLossError(
+            absl::StrCat("record '", pk, "' does not parse"));
+        return;
+      }
+      for (size_t i = 0; i < indexes.size(); ++i) {
+        absl::Status s = MakeIndexEntry(*scratch, *indexes[i], pk, &entry);
+        if (!s.ok()) {
+          statuses[w] = s;
+          return;
+        }
+        parts[w][i].push_back(std::move(entry));
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t w = 1; w < workers; ++w) threads.emplace_back(work, w);
+  work(0);
+  for (auto& t : threads) t.join();
+  for (const absl::Status& s : statuses) {
+    if (!s.ok()) return s;
+  }
+
+  entries->assign(indexes.size(), {});
+  for (size_t i = 0; i < indexes.size(); ++i) {
+    auto& list = (*entries)[i];
+    list.reserve(rows.size());
+    for (auto& part : parts) {
+      std::move(part[i].begin(), part[i].end(), std::back_inserter(list));
+      part[i] = {};
+    }
+  }
+  threads.clear();
+  for (size_t i = 1; i < indexes.size(); ++i) {
+    threads.emplace_back([list = &(*entries)[i]] {
+      std::sort(list->begin(), list->end(), EntryLess);
+    });
+  }
+  if (!entries->empty())
+    std::sort((*entries)[0].begin(), (*entries)[0].end(), EntryLess);
+  for (auto& t : threads) t.join();
+  return absl::OkStatus();
 }
 
 }  // namespace
 
 absl::Status Table::RebuildInTxn(MDB_txn* txn,
                                  absl::Span<const Index> indexes) const {
-  // Entries are computed from one pass over the records, sorted, and
-  // appended: appending in key order fills pages sequentially, which is far
+  // Appending entries in key order fills pages sequentially, which is far
   // cheaper than random inserts into the B+tree.
-  std::vector<std::vector<IndexEntry>> entries(indexes.size());
-  std::unique_ptr<Message> scratch(prototype_->New());
-  IndexEntry entry;
-  absl::Status status = ForEachRecord(
-      txn, records_, scratch.get(),
-      [&](absl::string_view pk, const Message& record) -> absl::Status {
-        for (size_t i = 0; i < indexes.size(); ++i) {
-          absl::Status s = MakeIndexEntry(record, *indexes[i].schema, pk, &entry);
-          if (!s.ok()) return s;
-          entries[i].push_back(std::move(entry));
-        }
-        return absl::OkStatus();
-      });
+  std::vector<const IndexSchema*> schemas;
+  for (const Index& index : indexes) schemas.push_back(index.schema);
+  std::vector<std::vector<IndexEntry>> entries;
+  size_t records = 0;
+  absl::Status status =
+      ComputeEntries(txn, records_, *prototype_, schemas, &entries, &records);
   if (!status.ok()) return status;
   for (size_t i = 0; i < indexes.size(); ++i) {
     const Index& index = indexes[i];
-    LMDBAPI_RETURN_IF_MDB_ERROR(mdb_drop(txn, index.dbi, 0),
-                                absl::StrCat("clear index ", index.schema->name));
+    LMDBAPI_RETURN_IF_MDB_ERROR(
+        mdb_drop(txn, index.dbi, 0),
+        absl::StrCat("clear index ", index.schema->name));
     std::vector<IndexEntry>& list = entries[i];
-    std::sort(list.begin(), list.end(), EntryLess);
     for (size_t j = 0; j < list.size(); ++j) {
       if (j > 0 && list[j].key == list[j - 1].key) {
-        return absl::AlreadyExistsError(absl::StrCat(
-            "unique index '", index.schema->name, "' of ", name(), ": records '",
-            list[j - 1].value, "' and '", list[j].value, "' have the same values"));
+        return absl::AlreadyExistsError(
+            absl::StrCat("unique index '", index.schema->name, "' of ", name(),
+                         ": records '", list[j - 1].value, "' and '",
+                         list[j].value, "' have the same values"));
       }
       status = PutValue(txn, index.dbi, list[j].key, list[j].value, MDB_APPEND);
       if (!status.ok()) return status;
@@ -86,43 +145,46 @@ absl::StatusOr<IndexReport> Table::VerifyIndexes() const {
   absl::StatusOr<Environment::ReadTxn> txn = env_->BeginRead();
   if (!txn.ok()) return txn.status();
   IndexReport report;
-  std::vector<std::vector<IndexEntry>> expected(indexes_.size());
-  std::unique_ptr<Message> scratch(prototype_->New());
-  IndexEntry entry;
-  absl::Status status = ForEachRecord(
-      txn->get(), records_, scratch.get(),
-      [&](absl::string_view pk, const Message& record) -> absl::Status {
-        ++report.records;
-        for (size_t i = 0; i < indexes_.size(); ++i) {
-          absl::Status s = MakeIndexEntry(record, *indexes_[i].schema, pk, &entry);
-          if (!s.ok()) return s;
-          expected[i].push_back(std::move(entry));
-        }
-        if (parent_ != nullptr) {
-          std::string parent_pk = record.GetReflection()->GetString(
-              record, schema_.parent_key.field);
-          if (!GetValue(txn->get(), parent_->records_, parent_pk).ok()) {
-            report.mismatches.push_back(IndexMismatch{
-                IndexMismatch::Kind::kOrphan, indexes_.back().schema->name,
-                std::string(pk), absl::CEscape(parent_pk)});
-          }
-        }
-        return absl::OkStatus();
-      });
+  std::vector<const IndexSchema*> schemas;
+  for (const Index& index : indexes_) schemas.push_back(index.schema);
+  std::vector<std::vector<IndexEntry>> expected;
+  absl::Status status = ComputeEntries(txn->get(), records_, *prototype_,
+                                       schemas, &expected, &report.records);
   if (!status.ok()) return status;
+  if (parent_ != nullptr) {
+    // Every child's parent must exist.
+    std::unique_ptr<Message> scratch(prototype_->New());
+    absl::StatusOr<Cursor> cursor = Cursor::Open(txn->get(), records_);
+    if (!cursor.ok()) return cursor.status();
+    absl::StatusOr<bool> more = cursor->First();
+    for (; more.ok() && *more; more = cursor->Next()) {
+      absl::string_view bytes = cursor->value();
+      if (!scratch->ParseFromArray(bytes.data(),
+                                   static_cast<int>(bytes.size()))) {
+        return absl::DataLossError(
+            absl::StrCat("record '", cursor->key(), "' does not parse"));
+      }
+      std::string parent_pk = scratch->GetReflection()->GetString(
+          *scratch, schema_.parent_key.field);
+      if (!GetValue(txn->get(), parent_->records_, parent_pk).ok()) {
+        report.mismatches.push_back(IndexMismatch{
+            IndexMismatch::Kind::kOrphan, indexes_.back().schema->name,
+            std::string(cursor->key()), absl::CEscape(parent_pk)});
+      }
+    }
+    if (!more.ok()) return more.status();
+  }
 
   for (size_t i = 0; i < indexes_.size(); ++i) {
     const Index& index = indexes_[i];
     std::vector<IndexEntry>& want = expected[i];
-    std::sort(want.begin(), want.end(), EntryLess);
     auto mismatch = [&](IndexMismatch::Kind kind, absl::string_view key,
                         absl::string_view value) {
       absl::StatusOr<absl::string_view> pk =
           PrimaryKeyOfEntry(*index.schema, key, value);
-      report.mismatches.push_back(
-          IndexMismatch{kind, index.schema->name,
-                        pk.ok() ? std::string(*pk) : "(undecodable)",
-                        absl::CHexEscape(key)});
+      report.mismatches.push_back(IndexMismatch{
+          kind, index.schema->name,
+          pk.ok() ? std::string(*pk) : "(undecodable)", absl::CHexEscape(key)});
     };
     absl::StatusOr<Cursor> cursor = Cursor::Open(txn->get(), index.dbi);
     if (!cursor.ok()) return cursor.status();

@@ -54,7 +54,7 @@ absl::StatusOr<bool> Cursor::First() { return Move(MDB_FIRST); }
 absl::StatusOr<bool> Cursor::Next() { return Move(MDB_NEXT); }
 
 absl::StatusOr<absl::string_view> GetValue(MDB_txn* txn, MDB_dbi dbi,
-                                          absl::string_view key) {
+                                           absl::string_view key) {
   MDB_val k = ToVal(key);
   MDB_val v;
   int rc = mdb_get(txn, dbi, &k, &v);

@@ -6,10 +6,9 @@
 
 #include <lmdb.h>
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace lmdbapi::storage {
 
@@ -81,7 +80,7 @@ class Cursor {
 
 // Point read: NOT_FOUND when absent. The view is valid while `txn` is live.
 absl::StatusOr<absl::string_view> GetValue(MDB_txn* txn, MDB_dbi dbi,
-                                          absl::string_view key);
+                                           absl::string_view key);
 // Writes key -> value. `flags` are mdb_put flags (e.g. MDB_NOOVERWRITE).
 absl::Status PutValue(MDB_txn* txn, MDB_dbi dbi, absl::string_view key,
                       absl::string_view value, unsigned flags = 0);

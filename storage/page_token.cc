@@ -23,10 +23,20 @@ uint64_t Load64(const uint8_t* p) {
 }
 
 void Round(uint64_t& v0, uint64_t& v1, uint64_t& v2, uint64_t& v3) {
-  v0 += v1; v1 = Rotl(v1, 13); v1 ^= v0; v0 = Rotl(v0, 32);
-  v2 += v3; v3 = Rotl(v3, 16); v3 ^= v2;
-  v0 += v3; v3 = Rotl(v3, 21); v3 ^= v0;
-  v2 += v1; v1 = Rotl(v1, 17); v1 ^= v2; v2 = Rotl(v2, 32);
+  v0 += v1;
+  v1 = Rotl(v1, 13);
+  v1 ^= v0;
+  v0 = Rotl(v0, 32);
+  v2 += v3;
+  v3 = Rotl(v3, 16);
+  v3 ^= v2;
+  v0 += v3;
+  v3 = Rotl(v3, 21);
+  v3 ^= v0;
+  v2 += v1;
+  v1 = Rotl(v1, 17);
+  v1 ^= v2;
+  v2 = Rotl(v2, 32);
 }
 
 void Put64(std::string* out, uint64_t v) {
@@ -91,12 +101,14 @@ absl::StatusOr<std::string> DecodePageToken(const TokenSecret& secret,
   if (raw.size() < kOverhead) return BadToken("is too short");
   if (raw[0] != kVersion) return BadToken("has an unknown version");
   absl::string_view sealed(raw.data(), raw.size() - kMacSize);
-  if (SipHash24(secret, sealed) != Get64(absl::string_view(raw).substr(sealed.size()))) {
+  if (SipHash24(secret, sealed) !=
+      Get64(absl::string_view(raw).substr(sealed.size()))) {
     return BadToken("was altered or comes from another database");
   }
   if (Get64(sealed.substr(1)) != fingerprint) {
-    return BadToken("belongs to a different query (filters must not change "
-                    "between pages)");
+    return BadToken(
+        "belongs to a different query (filters must not change "
+        "between pages)");
   }
   return std::string(sealed.substr(1 + 8));
 }

@@ -7,7 +7,8 @@
 namespace lmdbapi::storage {
 namespace {
 
-constexpr TokenSecret kSecret = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+constexpr TokenSecret kSecret = {1, 2,  3,  4,  5,  6,  7,  8,
+                                 9, 10, 11, 12, 13, 14, 15, 16};
 
 TEST(PageTokenTest, RoundTripsTheLastKey) {
   std::string key("permit\0key\xff", 11);
@@ -43,7 +44,9 @@ TEST(PageTokenTest, RejectsTokenOfAnotherQueryOrDatabase) {
 }
 
 TEST(PageTokenTest, RejectsGarbage) {
-  for (const std::string& bad : std::vector<std::string>{"", "!!!", "abc", std::string(5000, 'A'), "AAAAAAAAAAAAAAAAAAAAAAAAAAAA"}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "!!!", "abc", std::string(5000, 'A'),
+                                "AAAAAAAAAAAAAAAAAAAAAAAAAAAA"}) {
     EXPECT_EQ(DecodePageToken(kSecret, 1, bad).status().code(),
               absl::StatusCode::kInvalidArgument)
         << bad;
@@ -51,7 +54,8 @@ TEST(PageTokenTest, RejectsGarbage) {
 }
 
 TEST(PageTokenTest, SipHashMatchesReferenceVector) {
-  // Reference: SipHash-2-4 paper, key 00..0f, message 00..0e -> a129ca6149be45e5.
+  // Reference: SipHash-2-4 paper, key 00..0f, message 00..0e ->
+  // a129ca6149be45e5.
   TokenSecret key;
   for (int i = 0; i < 16; ++i) key[i] = static_cast<uint8_t>(i);
   std::string msg;

@@ -21,12 +21,14 @@ absl::StatusOr<Value> Coerce(const Value& value, const FieldRef& field) {
         "field '", field.field->name(), "' is a ", FieldKindName(field.kind),
         " field; the filter value ", ValueDebugString(value), " does not fit"));
   };
-  if (field.kind == FieldKind::kInt64 && std::holds_alternative<uint64_t>(value)) {
+  if (field.kind == FieldKind::kInt64 &&
+      std::holds_alternative<uint64_t>(value)) {
     uint64_t v = std::get<uint64_t>(value);
     if (v > static_cast<uint64_t>(INT64_MAX)) return mismatch();
     return Value(static_cast<int64_t>(v));
   }
-  if (field.kind == FieldKind::kUint64 && std::holds_alternative<int64_t>(value)) {
+  if (field.kind == FieldKind::kUint64 &&
+      std::holds_alternative<int64_t>(value)) {
     int64_t v = std::get<int64_t>(value);
     if (v < 0) return mismatch();
     return Value(static_cast<uint64_t>(v));
@@ -76,23 +78,24 @@ Fit FitIndex(const std::vector<FieldRef>& fields,
   return fit;
 }
 
-uint64_t Fingerprint(const TableSchema& table,
-                     const std::vector<BoundPredicate>& preds) {
+}  // namespace
+
+uint64_t Plan::Fingerprint(const TableSchema& table) const {
   std::vector<std::string> parts;
-  for (const BoundPredicate& p : preds) {
-    std::string part = absl::StrCat(p.field.field->number(), ":",
-                                     static_cast<int>(p.op), ":");
-    TupleWriter writer(&part);
-    AppendValue(p.value, p.field.kind, writer);
-    parts.push_back(std::move(part));
+  for (const auto* list : {&consumed, &residual}) {
+    for (const BoundPredicate& p : *list) {
+      std::string part = absl::StrCat(p.field.field->number(), ":",
+                                      static_cast<int>(p.op), ":");
+      TupleWriter writer(&part);
+      AppendValue(p.value, p.field.kind, writer);
+      parts.push_back(std::move(part));
+    }
   }
   std::sort(parts.begin(), parts.end());
   static constexpr TokenSecret kFingerprintKey = {};
   return SipHash24(kFingerprintKey,
                    absl::StrCat(table.name, "|", absl::StrJoin(parts, "|")));
 }
-
-}  // namespace
 
 const char* OpName(Op op) {
   switch (op) {
@@ -172,9 +175,9 @@ absl::StatusOr<Plan> PlanQuery(const TableSchema& table,
   for (const Predicate& p : predicates) {
     const auto* field = table.FindField(p.field);
     if (field == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "field '", p.field, "' is not a field of ", table.name, " (",
-          table.descriptor->full_name(), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("field '", p.field, "' is not a field of ", table.name,
+                       " (", table.descriptor->full_name(), ")"));
     }
     absl::StatusOr<FieldKind> kind = KindOfField(field);
     if (!kind.ok()) return kind.status();
@@ -185,7 +188,6 @@ absl::StatusOr<Plan> PlanQuery(const TableSchema& table,
   }
 
   Plan plan;
-  plan.fingerprint = Fingerprint(table, bound);
   const std::vector<FieldRef> pk_fields = {table.primary_key};
   Fit pk_fit = FitIndex(pk_fields, bound);
   Fit best;
@@ -221,7 +223,8 @@ absl::StatusOr<Plan> PlanQuery(const TableSchema& table,
     plan.end = PrefixSuccessor(prefix);
     if (best.range) {
       const FieldRef& f = best_index->fields[best.eq];
-      if (const BoundPredicate* lo = FindPredicate(bound, f.field, true, true)) {
+      if (const BoundPredicate* lo =
+              FindPredicate(bound, f.field, true, true)) {
         used.push_back(lo);
         std::string key = prefix;
         TupleWriter w(&key);
@@ -234,7 +237,8 @@ absl::StatusOr<Plan> PlanQuery(const TableSchema& table,
           if (!next) plan.end = plan.start;  // nothing can be greater
         }
       }
-      if (const BoundPredicate* hi = FindPredicate(bound, f.field, true, false)) {
+      if (const BoundPredicate* hi =
+              FindPredicate(bound, f.field, true, false)) {
         used.push_back(hi);
         std::string key = prefix;
         TupleWriter w(&key);

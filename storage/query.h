@@ -49,22 +49,28 @@ struct BoundPredicate {
 };
 
 struct Plan {
-  enum class Kind { kPrimaryKeyLookup, kPrimaryKeyRange, kIndexScan, kFullScan };
+  enum class Kind {
+    kPrimaryKeyLookup,
+    kPrimaryKeyRange,
+    kIndexScan,
+    kFullScan
+  };
   Kind kind = Kind::kFullScan;
-  const IndexSchema* index = nullptr;   // for kIndexScan
+  const IndexSchema* index = nullptr;    // for kIndexScan
   std::vector<BoundPredicate> consumed;  // served by the access path
   std::vector<BoundPredicate> residual;  // checked on each record
   // Key bounds in the scanned database: [start, end); no end = to the last
   // key. For kPrimaryKeyLookup, start is the key.
   std::string start;
   std::optional<std::string> end;
-  // Identifies the query for page tokens: same predicates, same value.
-  uint64_t fingerprint = 0;
 
   // One line a person can read to see why a query is fast or slow, e.g.
   // "index main_composite (client = \"Acme\", county = \"NY\"); residual:
   // passed = true".
   std::string Describe() const;
+  // Identifies the query for page tokens: the same predicates in any order
+  // give the same value.
+  uint64_t Fingerprint(const TableSchema& table) const;
 };
 
 // Validates the predicates (INVALID_ARGUMENT naming the field on an unknown

@@ -9,9 +9,15 @@ namespace {
 
 using test::PENDING;
 
-Predicate Eq(std::string field, Value v) { return {std::move(field), Op::kEq, std::move(v)}; }
-Predicate Ge(std::string field, Value v) { return {std::move(field), Op::kGe, std::move(v)}; }
-Predicate Lt(std::string field, Value v) { return {std::move(field), Op::kLt, std::move(v)}; }
+Predicate Eq(std::string field, Value v) {
+  return {std::move(field), Op::kEq, std::move(v)};
+}
+Predicate Ge(std::string field, Value v) {
+  return {std::move(field), Op::kGe, std::move(v)};
+}
+Predicate Lt(std::string field, Value v) {
+  return {std::move(field), Op::kLt, std::move(v)};
+}
 
 struct Case {
   const char* name;
@@ -20,16 +26,19 @@ struct Case {
 };
 
 TEST(PlannerTest, FilterUsesLongestIndexPrefix) {
-  absl::StatusOr<TableSchema> permits = ResolveTable(testing::PermitTables()[0]);
+  absl::StatusOr<TableSchema> permits =
+      ResolveTable(testing::PermitTables()[0]);
   ASSERT_TRUE(permits.ok()) << permits.status();
   const Case cases[] = {
       {"no predicates", {}, "full scan"},
-      {"primary key", {Eq("uuid", std::string("u1"))},
+      {"primary key",
+       {Eq("uuid", std::string("u1"))},
        "primary key lookup (uuid = \"u1\")"},
       {"primary key wins over an index",
        {Eq("client", std::string("Acme")), Eq("uuid", std::string("u1"))},
        "primary key lookup (uuid = \"u1\"); residual: client = \"Acme\""},
-      {"leading field", {Eq("client", std::string("Acme"))},
+      {"leading field",
+       {Eq("client", std::string("Acme"))},
        "index main_composite (client = \"Acme\")"},
       {"two leading fields",
        {Eq("county", std::string("NY")), Eq("client", std::string("Acme"))},
@@ -44,22 +53,29 @@ TEST(PlannerTest, FilterUsesLongestIndexPrefix) {
       {"range after equality prefix",
        {Eq("client", std::string("Acme")), Eq("county", std::string("NY")),
         Ge("status", int64_t{1})},
-       "index main_composite (client = \"Acme\", county = \"NY\", status >= 1)"},
+       "index main_composite (client = \"Acme\", county = \"NY\", status >= "
+       "1)"},
       {"date range uses the date index",
-       {Ge("issued", TimestampValue{100, 0}), Lt("issued", TimestampValue{200, 0})},
+       {Ge("issued", TimestampValue{100, 0}),
+        Lt("issued", TimestampValue{200, 0})},
        "index by_issued (issued >= 1970-01-01T00:01:40+00:00, issued < "
        "1970-01-01T00:03:20+00:00)"},
       {"equality beats a range",
-       {Ge("issued", TimestampValue{100, 0}), Eq("client", std::string("Acme"))},
+       {Ge("issued", TimestampValue{100, 0}),
+        Eq("client", std::string("Acme"))},
        "index main_composite (client = \"Acme\"); residual: issued >= "
        "1970-01-01T00:01:40+00:00"},
-      {"unique index", {Eq("permit_number", std::string("P-1"))},
+      {"unique index",
+       {Eq("permit_number", std::string("P-1"))},
        "index by_number (permit_number = \"P-1\")"},
-      {"unindexed field scans", {Eq("county_status", std::string("Active"))},
+      {"unindexed field scans",
+       {Eq("county_status", std::string("Active"))},
        "full scan; residual: county_status = \"Active\""},
-      {"non-leading field scans", {Eq("county", std::string("NY"))},
+      {"non-leading field scans",
+       {Eq("county", std::string("NY"))},
        "full scan; residual: county = \"NY\""},
-      {"primary key range", {Ge("uuid", std::string("a"))},
+      {"primary key range",
+       {Ge("uuid", std::string("a"))},
        "primary key range (uuid >= \"a\")"},
   };
   for (const Case& c : cases) {
@@ -70,7 +86,8 @@ TEST(PlannerTest, FilterUsesLongestIndexPrefix) {
 }
 
 TEST(PlannerTest, RejectsUnknownFieldsAndWrongTypesNamingTheField) {
-  absl::StatusOr<TableSchema> permits = ResolveTable(testing::PermitTables()[0]);
+  absl::StatusOr<TableSchema> permits =
+      ResolveTable(testing::PermitTables()[0]);
   ASSERT_TRUE(permits.ok());
   auto unknown = PlanQuery(*permits, {Eq("colour", std::string("red"))});
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
@@ -84,13 +101,17 @@ TEST(PlannerTest, RejectsUnknownFieldsAndWrongTypesNamingTheField) {
 }
 
 TEST(PlannerTest, FingerprintIgnoresPredicateOrderButNotValues) {
-  absl::StatusOr<TableSchema> permits = ResolveTable(testing::PermitTables()[0]);
+  absl::StatusOr<TableSchema> permits =
+      ResolveTable(testing::PermitTables()[0]);
   ASSERT_TRUE(permits.ok());
-  auto a = PlanQuery(*permits, {Eq("client", std::string("A")), Eq("county", std::string("B"))});
-  auto b = PlanQuery(*permits, {Eq("county", std::string("B")), Eq("client", std::string("A"))});
-  auto c = PlanQuery(*permits, {Eq("county", std::string("C")), Eq("client", std::string("A"))});
-  EXPECT_EQ(a->fingerprint, b->fingerprint);
-  EXPECT_NE(a->fingerprint, c->fingerprint);
+  auto a = PlanQuery(*permits, {Eq("client", std::string("A")),
+                                Eq("county", std::string("B"))});
+  auto b = PlanQuery(*permits, {Eq("county", std::string("B")),
+                                Eq("client", std::string("A"))});
+  auto c = PlanQuery(*permits, {Eq("county", std::string("C")),
+                                Eq("client", std::string("A"))});
+  EXPECT_EQ(a->Fingerprint(*permits), b->Fingerprint(*permits));
+  EXPECT_NE(a->Fingerprint(*permits), c->Fingerprint(*permits));
 }
 
 TEST(SchemaTest, RejectsBadSpecsNamingTableMessageAndField) {
@@ -100,7 +121,8 @@ TEST(SchemaTest, RejectsBadSpecsNamingTableMessageAndField) {
     ASSERT_FALSE(resolved.ok()) << needle;
     EXPECT_NE(resolved.status().message().find(needle), std::string::npos)
         << resolved.status();
-    EXPECT_NE(resolved.status().message().find("lmdbapi.test."), std::string::npos)
+    EXPECT_NE(resolved.status().message().find("lmdbapi.test."),
+              std::string::npos)
         << resolved.status();
   };
   auto bad = specs;

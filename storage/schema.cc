@@ -32,10 +32,11 @@ absl::Status SpecError(const TableSpec& spec, absl::string_view field,
 absl::StatusOr<FieldRef> ResolveField(const TableSpec& spec,
                                       absl::string_view name,
                                       absl::string_view role) {
-  const FieldDescriptor* field = spec.descriptor->FindFieldByName(
-      std::string(name));
+  const FieldDescriptor* field =
+      spec.descriptor->FindFieldByName(std::string(name));
   if (field == nullptr) {
-    return SpecError(spec, name, absl::StrCat(role, " names no field of the message"));
+    return SpecError(spec, name,
+                     absl::StrCat(role, " names no field of the message"));
   }
   absl::StatusOr<FieldKind> kind = KindOfField(field);
   if (!kind.ok()) return SpecError(spec, name, kind.status().message());
@@ -50,8 +51,9 @@ std::string IndexSchema::Definition() const {
     names.push_back(absl::StrCat(f.field->name(), ":", f.field->number(), ":",
                                  FieldKindName(f.kind)));
   }
-  return absl::StrCat("v1 ", unique ? "unique " : "", parent_link ? "parent " : "",
-                      "(", absl::StrJoin(names, ","), ")");
+  return absl::StrCat("v1 ", unique ? "unique " : "",
+                      parent_link ? "parent " : "", "(",
+                      absl::StrJoin(names, ","), ")");
 }
 
 const FieldDescriptor* TableSchema::FindField(absl::string_view name) const {
@@ -81,23 +83,25 @@ absl::StatusOr<TableSchema> ResolveTable(const TableSpec& spec) {
   absl::flat_hash_set<std::string> index_names;
   for (const IndexSpec& index : spec.indexes) {
     if (!IsIdentifier(index.name)) {
-      return SpecError(spec, "", absl::StrCat("index name '", index.name,
-                                              "' must match [a-z0-9_]{1,64}"));
+      return SpecError(spec, "",
+                       absl::StrCat("index name '", index.name,
+                                    "' must match [a-z0-9_]{1,64}"));
     }
     if (!index_names.insert(index.name).second) {
-      return SpecError(spec, "", absl::StrCat("index '", index.name,
-                                              "' is declared twice"));
+      return SpecError(
+          spec, "", absl::StrCat("index '", index.name, "' is declared twice"));
     }
     if (index.fields.empty()) {
-      return SpecError(spec, "", absl::StrCat("index '", index.name,
-                                              "' has no fields"));
+      return SpecError(spec, "",
+                       absl::StrCat("index '", index.name, "' has no fields"));
     }
     IndexSchema resolved{index.name, {}, index.unique, false};
     absl::flat_hash_set<std::string> seen;
     for (const std::string& name : index.fields) {
       if (!seen.insert(name).second) {
-        return SpecError(spec, name, absl::StrCat("appears twice in index '",
-                                                  index.name, "'"));
+        return SpecError(
+            spec, name,
+            absl::StrCat("appears twice in index '", index.name, "'"));
       }
       absl::StatusOr<FieldRef> field =
           ResolveField(spec, name, absl::StrCat("index '", index.name, "'"));
@@ -124,8 +128,9 @@ absl::StatusOr<TableSchema> ResolveTable(const TableSpec& spec) {
     schema.parent_key = *parent_key;
     std::string link_name = absl::StrCat("by_", spec.parent_key);
     if (index_names.contains(link_name)) {
-      return SpecError(spec, "", absl::StrCat("index name '", link_name,
-                                              "' is reserved for the parent link"));
+      return SpecError(spec, "",
+                       absl::StrCat("index name '", link_name,
+                                    "' is reserved for the parent link"));
     }
     schema.indexes.push_back(
         IndexSchema{link_name, {*parent_key}, false, true});
@@ -153,7 +158,8 @@ absl::StatusOr<std::vector<TableSchema>> ResolveSchema(
                                     "' is not a table of this schema"));
     }
     if (spec.parent_table == spec.name) {
-      return SpecError(spec, spec.parent_key, "a table cannot be its own parent");
+      return SpecError(spec, spec.parent_key,
+                       "a table cannot be its own parent");
     }
   }
   // Cascading deletes follow parent links, so the links must not loop.

@@ -2,9 +2,8 @@
 #ifndef LMDBAPI_STORAGE_STATUS_H_
 #define LMDBAPI_STORAGE_STATUS_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace lmdbapi::storage {
 
@@ -20,9 +19,9 @@ bool IsMapFull(const absl::Status& status);
 
 // Evaluates an LMDB call and returns its mapped status from the enclosing
 // function when it fails.
-#define LMDBAPI_RETURN_IF_MDB_ERROR(call, what)   \
-  do {                                           \
-    if (int lmdbapi_rc = (call); lmdbapi_rc != 0) \
+#define LMDBAPI_RETURN_IF_MDB_ERROR(call, what)                \
+  do {                                                         \
+    if (int lmdbapi_rc = (call); lmdbapi_rc != 0)              \
       return ::lmdbapi::storage::LmdbStatus(lmdbapi_rc, what); \
   } while (0)
 

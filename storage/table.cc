@@ -91,8 +91,8 @@ absl::Status Table::EntriesOf(const Message& record, absl::string_view pk,
 absl::StatusOr<Table::Prepared> Table::Prepare(const Message& record) const {
   if (record.GetDescriptor() != schema_.descriptor) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "table ", name(), " stores ", schema_.descriptor->full_name(),
-        ", not ", record.GetDescriptor()->full_name()));
+        "table ", name(), " stores ", schema_.descriptor->full_name(), ", not ",
+        record.GetDescriptor()->full_name()));
   }
   const auto* reflection = record.GetReflection();
   Prepared prepared;
@@ -100,11 +100,12 @@ absl::StatusOr<Table::Prepared> Table::Prepare(const Message& record) const {
   absl::Status status = CheckPrimaryKey(prepared.pk);
   if (!status.ok()) return status;
   if (parent_ != nullptr) {
-    prepared.parent_pk = reflection->GetString(record, schema_.parent_key.field);
+    prepared.parent_pk =
+        reflection->GetString(record, schema_.parent_key.field);
     if (prepared.parent_pk.empty()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("field '", schema_.parent_key.field->name(),
-                       "': a ", name(), " record needs its parent's key"));
+          absl::StrCat("field '", schema_.parent_key.field->name(), "': a ",
+                       name(), " record needs its parent's key"));
     }
   }
   status = EntriesOf(record, prepared.pk, &prepared.entries);
@@ -155,14 +156,13 @@ absl::StatusOr<FilterResult> Table::Filter(
   std::string start = plan->start;
   if (!query.page_token.empty()) {
     absl::StatusOr<std::string> last =
-        DecodePageToken(*secret_, plan->fingerprint, query.page_token);
+        DecodePageToken(*secret_, plan->Fingerprint(schema_), query.page_token);
     if (!last.ok()) return last.status();
     last->push_back('\0');  // the smallest key after the last one returned
     start = std::max(start, *last);
   }
 
   FilterResult result;
-  result.plan = plan->Describe();
   absl::StatusOr<Environment::ReadTxn> txn = env_->BeginRead();
   if (!txn.ok()) return txn.status();
 
@@ -191,13 +191,20 @@ absl::StatusOr<FilterResult> Table::Filter(
   };
 
   if (plan->kind == Plan::Kind::kPrimaryKeyLookup) {
-    if (!query.page_token.empty()) return result;  // one record, one page
+    if (!query.page_token.empty()) {  // one record, one page
+      result.plan = *std::move(plan);
+      return result;
+    }
     absl::StatusOr<absl::string_view> bytes =
         GetValue(txn->get(), records_, plan->start);
-    if (absl::IsNotFound(bytes.status())) return result;
+    if (absl::IsNotFound(bytes.status())) {
+      result.plan = *std::move(plan);
+      return result;
+    }
     if (!bytes.ok()) return bytes.status();
     absl::StatusOr<bool> added = emit(plan->start, *bytes);
     if (!added.ok()) return added.status();
+    result.plan = *std::move(plan);
     return result;
   }
 
@@ -216,7 +223,7 @@ absl::StatusOr<FilterResult> Table::Filter(
     if (plan->end && key >= *plan->end) break;
     if (returned == page_size) {
       result.next_page_token =
-          EncodePageToken(*secret_, plan->fingerprint, last_key);
+          EncodePageToken(*secret_, plan->Fingerprint(schema_), last_key);
       break;
     }
     absl::string_view pk = key;
@@ -241,8 +248,8 @@ absl::StatusOr<FilterResult> Table::Filter(
     if (*added) ++returned;
   }
   if (!more.ok()) return more.status();
+  result.plan = *std::move(plan);
   return result;
 }
-
 
 }  // namespace lmdbapi::storage

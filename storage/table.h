@@ -36,7 +36,7 @@
 namespace lmdbapi::storage {
 
 struct FilterResult {
-  std::string plan;             // Plan::Describe() of the plan used
+  Plan plan;                    // the plan used; plan.Describe() explains it
   std::string next_page_token;  // empty on the last page
   size_t scanned = 0;           // entries read to produce the page
 };
@@ -75,7 +75,8 @@ class Table {
 
   // Reads the record with primary key `pk` into `record`. NOT_FOUND when
   // there is none.
-  absl::Status Get(absl::string_view pk, google::protobuf::Message* record) const;
+  absl::Status Get(absl::string_view pk,
+                   google::protobuf::Message* record) const;
 
   // Runs a query. Each matching record is parsed into a message that
   // `add_record` returns (e.g. a repeated field's Add), in index order, at
@@ -97,7 +98,8 @@ class Table {
   absl::Status Insert(google::protobuf::Message* record);
   // Inserts all records or none; errors name the failing record's position.
   void BatchInsert(std::vector<google::protobuf::Message*> records, Done done);
-  absl::Status BatchInsert(absl::Span<google::protobuf::Message* const> records);
+  absl::Status BatchInsert(
+      absl::Span<google::protobuf::Message* const> records);
   // Replaces the record with the same primary key. NOT_FOUND when absent.
   void Update(const google::protobuf::Message& record, Done done);
   absl::Status Update(const google::protobuf::Message& record);
@@ -129,7 +131,8 @@ class Table {
         std::vector<MDB_dbi> index_dbis, const TokenSecret* secret,
         const google::protobuf::Message* prototype, TableOptions options);
 
-  absl::StatusOr<Prepared> Prepare(const google::protobuf::Message& record) const;
+  absl::StatusOr<Prepared> Prepare(
+      const google::protobuf::Message& record) const;
   absl::Status CheckPrimaryKey(absl::string_view pk) const;
   absl::Status ParseRecord(absl::string_view pk, absl::string_view bytes,
                            google::protobuf::Message* record) const;
@@ -145,7 +148,8 @@ class Table {
   absl::Status PutEntry(MDB_txn* txn, const Index& index,
                         const IndexEntry& entry, absl::string_view pk) const;
   // Rebuild steps (index_maintenance.cc).
-  absl::Status RebuildInTxn(MDB_txn* txn, absl::Span<const Index> indexes) const;
+  absl::Status RebuildInTxn(MDB_txn* txn,
+                            absl::Span<const Index> indexes) const;
 
   TableSchema schema_;
   Environment* env_;

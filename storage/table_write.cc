@@ -53,15 +53,16 @@ absl::Status Table::CheckParentInTxn(MDB_txn* txn,
 absl::Status Table::PutEntry(MDB_txn* txn, const Index& index,
                              const IndexEntry& entry,
                              absl::string_view pk) const {
-  absl::Status status =
-      PutValue(txn, index.dbi, entry.key, entry.value,
-               index.schema->unique ? MDB_NOOVERWRITE : 0);
+  absl::Status status = PutValue(txn, index.dbi, entry.key, entry.value,
+                                 index.schema->unique ? MDB_NOOVERWRITE : 0);
   if (absl::IsAlreadyExists(status)) {
-    absl::StatusOr<absl::string_view> other = GetValue(txn, index.dbi, entry.key);
-    return absl::AlreadyExistsError(absl::StrCat(
-        "field '", FieldList(*index.schema), "': ", name(), " '",
-        other.ok() ? *other : "?", "' already has these values in unique index '",
-        index.schema->name, "' (writing '", pk, "')"));
+    absl::StatusOr<absl::string_view> other =
+        GetValue(txn, index.dbi, entry.key);
+    return absl::AlreadyExistsError(
+        absl::StrCat("field '", FieldList(*index.schema), "': ", name(), " '",
+                     other.ok() ? *other : "?",
+                     "' already has these values in unique index '",
+                     index.schema->name, "' (writing '", pk, "')"));
   }
   return status;
 }
@@ -69,11 +70,12 @@ absl::Status Table::PutEntry(MDB_txn* txn, const Index& index,
 absl::Status Table::InsertInTxn(MDB_txn* txn, const Prepared& prepared) const {
   absl::Status status = CheckParentInTxn(txn, prepared);
   if (!status.ok()) return status;
-  status = PutValue(txn, records_, prepared.pk, prepared.value, MDB_NOOVERWRITE);
+  status =
+      PutValue(txn, records_, prepared.pk, prepared.value, MDB_NOOVERWRITE);
   if (absl::IsAlreadyExists(status)) {
     return absl::AlreadyExistsError(
-        absl::StrCat("field '", schema_.primary_key.field->name(), "': ",
-                     name(), " '", prepared.pk, "' already exists"));
+        absl::StrCat("field '", schema_.primary_key.field->name(),
+                     "': ", name(), " '", prepared.pk, "' already exists"));
   }
   if (!status.ok()) return status;
   for (size_t i = 0; i < indexes_.size(); ++i) {
@@ -97,8 +99,9 @@ absl::Status Table::UpdateInTxn(MDB_txn* txn, const Prepared& prepared) const {
   std::vector<IndexEntry> old_entries;
   status = EntriesOf(*old, prepared.pk, &old_entries);
   if (!status.ok()) return status;
-  if (parent_ != nullptr && old->GetReflection()->GetString(
-                                *old, schema_.parent_key.field) != prepared.parent_pk) {
+  if (parent_ != nullptr &&
+      old->GetReflection()->GetString(*old, schema_.parent_key.field) !=
+          prepared.parent_pk) {
     status = CheckParentInTxn(txn, prepared);
     if (!status.ok()) return status;
   }
@@ -191,9 +194,9 @@ void Table::BatchInsert(std::vector<Message*> records, Done done) {
     }
     absl::StatusOr<Prepared> prepared = Prepare(*record);
     if (!prepared.ok()) {
-      return done(absl::Status(prepared.status().code(),
-                               absl::StrCat("records[", i, "]: ",
-                                            prepared.status().message())));
+      return done(absl::Status(
+          prepared.status().code(),
+          absl::StrCat("records[", i, "]: ", prepared.status().message())));
     }
     batch->push_back(*std::move(prepared));
   }
@@ -203,8 +206,9 @@ void Table::BatchInsert(std::vector<Message*> records, Done done) {
           absl::Status status = InsertInTxn(txn, (*batch)[i]);
           if (IsMapFull(status)) return status;  // keep the marker for growth
           if (!status.ok()) {
-            return absl::Status(status.code(), absl::StrCat("records[", i, "]: ",
-                                                            status.message()));
+            return absl::Status(
+                status.code(),
+                absl::StrCat("records[", i, "]: ", status.message()));
           }
         }
         return absl::OkStatus();
@@ -214,7 +218,8 @@ void Table::BatchInsert(std::vector<Message*> records, Done done) {
 
 absl::Status Table::BatchInsert(absl::Span<Message* const> records) {
   std::vector<Message*> copy(records.begin(), records.end());
-  return Wait([&](Done done) { BatchInsert(std::move(copy), std::move(done)); });
+  return Wait(
+      [&](Done done) { BatchInsert(std::move(copy), std::move(done)); });
 }
 
 void Table::Update(const Message& record, Done done) {
@@ -233,9 +238,9 @@ absl::Status Table::Update(const Message& record) {
 void Table::Delete(absl::string_view pk, Done done) {
   absl::Status status = CheckPrimaryKey(pk);
   if (!status.ok()) return done(status);
-  writer_->Submit(
-      [this, key = std::string(pk)](MDB_txn* txn) { return DeleteInTxn(txn, key); },
-      std::move(done));
+  writer_->Submit([this, key = std::string(pk)](
+                      MDB_txn* txn) { return DeleteInTxn(txn, key); },
+                  std::move(done));
 }
 
 absl::Status Table::Delete(absl::string_view pk) {

@@ -26,13 +26,15 @@ TEST(TupleTest, Int64OrderMatchesValueOrderOnRandomPairs) {
   auto enc = [](int64_t v) {
     return Encode(v, [](TupleWriter& w, int64_t x) { w.AppendInt64(x); });
   };
-  std::vector<int64_t> specials = {std::numeric_limits<int64_t>::min(), -1, 0, 1,
-                                   std::numeric_limits<int64_t>::max()};
+  std::vector<int64_t> specials = {std::numeric_limits<int64_t>::min(), -1, 0,
+                                   1, std::numeric_limits<int64_t>::max()};
   for (int i = 0; i < 20000; ++i) {
     int64_t a = i < 25 ? specials[i % 5] : static_cast<int64_t>(rng());
-    int64_t b = i < 25 ? specials[i / 5] : static_cast<int64_t>(rng() >> (rng() % 64));
+    int64_t b =
+        i < 25 ? specials[i / 5] : static_cast<int64_t>(rng() >> (rng() % 64));
     if (rng() & 1) b = -b;
-    ASSERT_EQ(Sign(enc(a).compare(enc(b))), Sign((a > b) - (a < b))) << a << " " << b;
+    ASSERT_EQ(Sign(enc(a).compare(enc(b))), Sign((a > b) - (a < b)))
+        << a << " " << b;
     std::string encoded = enc(a);
     TupleReader r(encoded);
     ASSERT_EQ(*r.ReadInt64(), a);
@@ -61,13 +63,20 @@ TEST(TupleTest, DoubleOrderMatchesValueOrderIncludingInfinitiesAndZeros) {
   };
   std::uniform_real_distribution<double> dist(-1e6, 1e6);
   std::vector<double> values = {-std::numeric_limits<double>::infinity(),
-                                -1e300, -1.5, -std::numeric_limits<double>::denorm_min(),
-                                0.0, std::numeric_limits<double>::denorm_min(),
-                                1.5, 1e300, std::numeric_limits<double>::infinity()};
-  for (int i = 0; i < 20000; ++i) values.push_back(dist(rng) * std::pow(10, rng() % 20));
+                                -1e300,
+                                -1.5,
+                                -std::numeric_limits<double>::denorm_min(),
+                                0.0,
+                                std::numeric_limits<double>::denorm_min(),
+                                1.5,
+                                1e300,
+                                std::numeric_limits<double>::infinity()};
+  for (int i = 0; i < 20000; ++i)
+    values.push_back(dist(rng) * std::pow(10, rng() % 20));
   for (size_t i = 0; i + 1 < values.size(); ++i) {
     double a = values[i], b = values[(i * 7919) % values.size()];
-    ASSERT_EQ(Sign(enc(a).compare(enc(b))), Sign((a > b) - (a < b))) << a << " " << b;
+    ASSERT_EQ(Sign(enc(a).compare(enc(b))), Sign((a > b) - (a < b)))
+        << a << " " << b;
     std::string encoded = enc(a);
     TupleReader r(encoded);
     ASSERT_EQ(*r.ReadDouble(), a);
@@ -80,13 +89,15 @@ TEST(TupleTest, StringOrderMatchesValueOrderWithEmbeddedNuls) {
   std::mt19937_64 rng(4);
   auto random_string = [&] {
     std::string s(rng() % 6, '\0');
-    // A small alphabet with 0x00, 0x01 and 0xFF makes prefixes and escapes common.
+    // A small alphabet with 0x00, 0x01 and 0xFF makes prefixes and escapes
+    // common.
     const char alphabet[] = {'\0', '\x01', 'a', 'b', '\xFF'};
     for (char& c : s) c = alphabet[rng() % 5];
     return s;
   };
   auto enc = [](const std::string& v) {
-    return Encode(v, [](TupleWriter& w, const std::string& x) { w.AppendString(x); });
+    return Encode(
+        v, [](TupleWriter& w, const std::string& x) { w.AppendString(x); });
   };
   for (int i = 0; i < 50000; ++i) {
     std::string a = random_string(), b = random_string();
@@ -100,7 +111,8 @@ TEST(TupleTest, StringOrderMatchesValueOrderWithEmbeddedNuls) {
 }
 
 TEST(TupleTest, BoolAndTimestampOrderAndRoundTrip) {
-  std::string f = Encode(false, [](TupleWriter& w, bool x) { w.AppendBool(x); });
+  std::string f =
+      Encode(false, [](TupleWriter& w, bool x) { w.AppendBool(x); });
   std::string t = Encode(true, [](TupleWriter& w, bool x) { w.AppendBool(x); });
   EXPECT_LT(f, t);
   std::mt19937_64 rng(5);
@@ -126,7 +138,9 @@ TEST(TupleTest, CompositeTuplesOrderLexicographicallyByElement) {
   struct Row {
     std::string s;
     int64_t i;
-    bool operator<(const Row& o) const { return std::tie(s, i) < std::tie(o.s, o.i); }
+    bool operator<(const Row& o) const {
+      return std::tie(s, i) < std::tie(o.s, o.i);
+    }
   };
   auto enc = [](const Row& r) {
     std::string out;
@@ -136,8 +150,10 @@ TEST(TupleTest, CompositeTuplesOrderLexicographicallyByElement) {
     return out;
   };
   for (int i = 0; i < 20000; ++i) {
-    Row a{std::string(rng() % 3, 'a' + rng() % 2), static_cast<int64_t>(rng() % 5) - 2};
-    Row b{std::string(rng() % 3, 'a' + rng() % 2), static_cast<int64_t>(rng() % 5) - 2};
+    Row a{std::string(rng() % 3, 'a' + rng() % 2),
+          static_cast<int64_t>(rng() % 5) - 2};
+    Row b{std::string(rng() % 3, 'a' + rng() % 2),
+          static_cast<int64_t>(rng() % 5) - 2};
     ASSERT_EQ(enc(a) < enc(b), a < b);
     std::string encoded = enc(a);
     TupleReader r(encoded);
@@ -147,7 +163,7 @@ TEST(TupleTest, CompositeTuplesOrderLexicographicallyByElement) {
 }
 
 TEST(TupleTest, ReaderRejectsTruncatedAndMalformedInput) {
-  EXPECT_FALSE(TupleReader("abc").ReadString().ok());          // no terminator
+  EXPECT_FALSE(TupleReader("abc").ReadString().ok());  // no terminator
   EXPECT_FALSE(TupleReader(std::string("a\0\x02", 3)).ReadString().ok());
   EXPECT_FALSE(TupleReader("1234567").ReadInt64().ok());
   EXPECT_FALSE(TupleReader("\x02").ReadBool().ok());

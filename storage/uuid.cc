@@ -52,7 +52,8 @@ std::string NewUuidV7() {
   b[6] = static_cast<uint8_t>(0x70 | (counter >> 8));
   b[7] = static_cast<uint8_t>(counter);
   b[8] = static_cast<uint8_t>(0x80 | ((rand_b >> 56) & 0x3F));
-  for (int i = 9; i < 16; ++i) b[i] = static_cast<uint8_t>(rand_b >> (8 * (15 - i)));
+  for (int i = 9; i < 16; ++i)
+    b[i] = static_cast<uint8_t>(rand_b >> (8 * (15 - i)));
 
   static constexpr char kHex[] = "0123456789abcdef";
   std::string text;

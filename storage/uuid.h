@@ -3,6 +3,7 @@
 #define LMDBAPI_STORAGE_UUID_H_
 
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace lmdbapi::storage {

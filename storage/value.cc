@@ -88,8 +88,9 @@ absl::StatusOr<FieldKind> KindOfField(const FieldDescriptor* field) {
   }
   return absl::InvalidArgumentError(absl::StrCat(
       "field '", field->full_name(), "' has type ", field->type_name(),
-      field->message_type() ? absl::StrCat(" ", field->message_type()->full_name())
-                            : "",
+      field->message_type()
+          ? absl::StrCat(" ", field->message_type()->full_name())
+          : "",
       ", which cannot be indexed or filtered (supported: strings, bytes, "
       "integers, enums, floating point, bool, google.protobuf.Timestamp)"));
 }
@@ -154,8 +155,8 @@ absl::Status AppendField(const Message& record, const FieldRef& ref,
       TimestampValue ts = ReadTimestamp(record, f);
       if (ts.nanos < 0 || ts.nanos > kMaxNanos) {
         return absl::InvalidArgumentError(
-            absl::StrCat("field '", f->name(), "': timestamp nanos ",
-                         ts.nanos, " is outside [0, 999999999]"));
+            absl::StrCat("field '", f->name(), "': timestamp nanos ", ts.nanos,
+                         " is outside [0, 999999999]"));
       }
       writer.AppendTimestamp(ts.seconds, ts.nanos);
       return absl::OkStatus();
@@ -228,10 +229,10 @@ std::string ValueDebugString(const Value& value) {
       return std::get<bool>(value) ? "true" : "false";
     case 5: {
       const auto& ts = std::get<TimestampValue>(value);
-      return absl::FormatTime(absl::RFC3339_full,
-                              absl::FromUnixSeconds(ts.seconds) +
-                                  absl::Nanoseconds(ts.nanos),
-                              absl::UTCTimeZone());
+      return absl::FormatTime(
+          absl::RFC3339_full,
+          absl::FromUnixSeconds(ts.seconds) + absl::Nanoseconds(ts.nanos),
+          absl::UTCTimeZone());
     }
   }
   return "?";

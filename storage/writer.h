@@ -28,8 +28,8 @@
 namespace lmdbapi::storage {
 
 struct WriterStats {
-  uint64_t batches = 0;      // committed transactions
-  uint64_t operations = 0;   // operations answered
+  uint64_t batches = 0;     // committed transactions
+  uint64_t operations = 0;  // operations answered
   uint64_t last_batch_size = 0;
   uint64_t map_growths = 0;
   // Time spent applying operations and committing (incl. fsync), in µs.

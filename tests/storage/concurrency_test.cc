@@ -30,7 +30,8 @@ TEST(ConcurrencyTest, SixtyFourWritersWithFailingRequestsFailAlone) {
       for (int n = 0; n < kPerThread; ++n) {
         Permit p = MakePermit("client-" + std::to_string(t), "NY", PENDING);
         p.set_permit_number(n % 5 == 4 ? "T" + std::to_string(t) + "-0"
-                                       : "T" + std::to_string(t) + "-" + std::to_string(n));
+                                       : "T" + std::to_string(t) + "-" +
+                                             std::to_string(n));
         absl::Status status = permits->Insert(&p);
         if (status.ok()) {
           ++ok;
@@ -73,8 +74,9 @@ TEST(ConcurrencyTest, PaginationAcrossConcurrentInsertsReturnsEachRecordOnce) {
     ASSERT_TRUE(permits->Insert(&p).ok());
     before.insert(p.uuid());
   }
-  for (auto predicates : {std::vector<Predicate>{},
-                          std::vector<Predicate>{{"client", Op::kEq, std::string("Acme")}}}) {
+  for (auto predicates :
+       {std::vector<Predicate>{},
+        std::vector<Predicate>{{"client", Op::kEq, std::string("Acme")}}}) {
     std::atomic<bool> stop{false};
     std::thread inserter([&] {
       for (int n = 0; n < 2000 && !stop; ++n) {

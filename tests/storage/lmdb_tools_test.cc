@@ -31,9 +31,11 @@ TEST(LmdbToolsTest, DataDirectoryOpensWithMdbStatAndMdbDump) {
   int rc = -1;
   std::string stat = RunCommand("mdb_stat -a " + dir.path(), &rc);
   EXPECT_EQ(rc, 0) << stat;
-  for (const char* name : {"__lmdbapi_meta", "permits", "permits.idx.main_composite",
-                           "inspections.idx.by_permit_uuid"}) {
-    EXPECT_NE(stat.find(std::string("Status of ") + name), std::string::npos) << name;
+  for (const char* name :
+       {"__lmdbapi_meta", "permits", "permits.idx.main_composite",
+        "inspections.idx.by_permit_uuid"}) {
+    EXPECT_NE(stat.find(std::string("Status of ") + name), std::string::npos)
+        << name;
   }
   std::string dump = RunCommand("mdb_dump -p -s permits " + dir.path(), &rc);
   EXPECT_EQ(rc, 0) << dump;

@@ -11,7 +11,8 @@ using lmdbapi::testing::MakePermit;
 using test::PENDING;
 using test::Permit;
 
-std::unique_ptr<Database> Open(const std::string& path, uint64_t map, uint64_t max) {
+std::unique_ptr<Database> Open(const std::string& path, uint64_t map,
+                               uint64_t max) {
   DatabaseOptions options;
   options.env.path = path;
   options.env.map_size_bytes = map;
@@ -50,7 +51,8 @@ TEST(MapFullTest, MapGrowsThenWritesFailWithResourceExhaustedAndReadsWork) {
   // Deletes need pages too, but small records still fail cleanly or succeed.
   Permit small = MakePermit("c", "NY", PENDING);
   absl::Status again = permits->Insert(&small);
-  EXPECT_TRUE(again.ok() || again.code() == absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(again.ok() ||
+              again.code() == absl::StatusCode::kResourceExhausted);
   if (again.ok()) committed.push_back(small.uuid());
 
   db.reset();

@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <filesystem>
 
-
 namespace lmdbapi::testing {
 
 std::vector<storage::TableSpec> PermitTables() {
@@ -57,7 +56,8 @@ std::unique_ptr<storage::Database> OpenPermitDb(const std::string& dir,
   options.env.durability = durability;
   auto db = storage::Database::Open(options, PermitTables());
   if (!db.ok()) {
-    fprintf(stderr, "open %s: %s\n", dir.c_str(), db.status().ToString().c_str());
+    fprintf(stderr, "open %s: %s\n", dir.c_str(),
+            db.status().ToString().c_str());
     std::abort();
   }
   return *std::move(db);

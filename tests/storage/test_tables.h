@@ -31,8 +31,8 @@ class TempDir {
 
 // Opens PermitTables() in `dir` with small, test-friendly options.
 std::unique_ptr<storage::Database> OpenPermitDb(
-    const std::string& dir, storage::Durability durability =
-                                storage::Durability::kNoSync,
+    const std::string& dir,
+    storage::Durability durability = storage::Durability::kNoSync,
     uint64_t map_size_bytes = uint64_t{64} << 20);
 
 test::Permit MakePermit(const std::string& client, const std::string& county,
