@@ -1,28 +1,55 @@
-# lmdbapi_cc_proto(<target> PROTOS <file.proto>...)
-# Generates C++ for .proto files of this repository with the system protoc.
-# Import paths are rooted at the repository root, as in the Bazel build, so a
-# header is included as "tests/storage/test_records.pb.h".
+# Code generation with the system protoc, as in the Bazel build: import
+# paths are rooted at the repository root, so a header is included as
+# "tests/storage/test_records.pb.h".
+set(LMDBAPI_GOOGLEAPIS
+    /usr/share/gocode/src/github.com/grpc-ecosystem/grpc-gateway/third_party/googleapis
+    CACHE PATH "Directory holding google/api/annotations.proto")
+
+# lmdbapi_cc_proto(<target> PROTOS <file.proto>... [ROOT <dir>] [GRPC]
+#                  [IMPORT_DIRS <dir>...] [DEPS <target>...])
+# PROTOS are paths relative to ROOT (default: the repository root) or
+# absolute paths under it. GRPC also runs grpc_cpp_plugin.
 function(lmdbapi_cc_proto target)
-  cmake_parse_arguments(ARG "" "" "PROTOS;DEPS" ${ARGN})
-  set(srcs)
-  set(hdrs)
-  foreach(proto ${ARG_PROTOS})
-    get_filename_component(abs ${proto} ABSOLUTE)
-    file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${abs})
-    string(REGEX REPLACE "\\.proto$" "" base ${rel})
-    set(cc ${PROJECT_BINARY_DIR}/${base}.pb.cc)
-    set(h ${PROJECT_BINARY_DIR}/${base}.pb.h)
-    add_custom_command(
-      OUTPUT ${cc} ${h}
-      COMMAND protobuf::protoc -I${PROJECT_SOURCE_DIR} -I/usr/include
-              --cpp_out=${PROJECT_BINARY_DIR} ${rel}
-      WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
-      DEPENDS ${abs} protobuf::protoc
-      COMMENT "protoc ${rel}")
-    list(APPEND srcs ${cc})
-    list(APPEND hdrs ${h})
+  cmake_parse_arguments(ARG "GRPC" "ROOT" "PROTOS;DEPS;IMPORT_DIRS" ${ARGN})
+  if(NOT ARG_ROOT)
+    set(ARG_ROOT ${PROJECT_SOURCE_DIR})
+  endif()
+  set(includes -I${ARG_ROOT} -I${PROJECT_SOURCE_DIR} -I${PROJECT_BINARY_DIR}
+      -I${LMDBAPI_GOOGLEAPIS} -I/usr/include)
+  foreach(dir ${ARG_IMPORT_DIRS})
+    list(APPEND includes -I${dir})
   endforeach()
-  add_library(${target} ${srcs} ${hdrs})
+  set(outputs)
+  foreach(proto ${ARG_PROTOS})
+    if(IS_ABSOLUTE ${proto})
+      file(RELATIVE_PATH rel ${ARG_ROOT} ${proto})
+      set(abs ${proto})
+    else()
+      set(rel ${proto})
+      set(abs ${ARG_ROOT}/${proto})
+    endif()
+    string(REGEX REPLACE "\\.proto$" "" base ${rel})
+    set(outs ${PROJECT_BINARY_DIR}/${base}.pb.cc ${PROJECT_BINARY_DIR}/${base}.pb.h)
+    set(args --cpp_out=${PROJECT_BINARY_DIR})
+    set(deps ${abs} protobuf::protoc)
+    if(ARG_GRPC)
+      list(APPEND outs ${PROJECT_BINARY_DIR}/${base}.grpc.pb.cc
+           ${PROJECT_BINARY_DIR}/${base}.grpc.pb.h)
+      list(APPEND args --grpc_out=${PROJECT_BINARY_DIR}
+           --plugin=protoc-gen-grpc=$<TARGET_FILE:gRPC::grpc_cpp_plugin>)
+    endif()
+    add_custom_command(
+      OUTPUT ${outs}
+      COMMAND protobuf::protoc ${includes} ${args} ${rel}
+      WORKING_DIRECTORY ${ARG_ROOT}
+      DEPENDS ${deps}
+      COMMENT "protoc ${rel}")
+    list(APPEND outputs ${outs})
+  endforeach()
+  add_library(${target} ${outputs})
   target_include_directories(${target} PUBLIC ${PROJECT_BINARY_DIR})
   target_link_libraries(${target} PUBLIC protobuf::libprotobuf ${ARG_DEPS})
+  if(ARG_GRPC)
+    target_link_libraries(${target} PUBLIC gRPC::grpc++)
+  endif()
 endfunction()

@@ -1,0 +1,18 @@
+// Emits the C++ that binds a schema's tables to storage/ and implements
+// their gRPC services through server/table_service.h, plus a main().
+#ifndef LMDBAPI_CODEGEN_CPP_EMITTER_H_
+#define LMDBAPI_CODEGEN_CPP_EMITTER_H_
+
+#include <string>
+
+#include "codegen/model.h"
+
+namespace lmdbapi::codegen {
+
+std::string EmitHeader(const SchemaModel& model);  // <base>.lmdbapi.h
+std::string EmitSource(const SchemaModel& model);  // <base>.lmdbapi.cc
+std::string EmitMain(const SchemaModel& model);    // <base>.lmdbapi_main.cc
+
+}  // namespace lmdbapi::codegen
+
+#endif  // LMDBAPI_CODEGEN_CPP_EMITTER_H_

@@ -1,0 +1,44 @@
+// Server configuration: flags with environment fallbacks (the seeds' names
+// keep working). `--help` prints the table below.
+#ifndef LMDBAPI_SERVER_CONFIG_H_
+#define LMDBAPI_SERVER_CONFIG_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "server/log.h"
+#include "storage/environment.h"
+
+namespace lmdbapi::server {
+
+struct Config {
+  std::string listen = "127.0.0.1:50051";  // loopback unless told otherwise
+  std::string data_dir = "data/lmdbapi";
+  double map_size_gb = 1;      // initial map (LMDB_MAP_SIZE_GB)
+  double max_map_size_gb = 0;  // growth limit; 0 = 16 x map size
+  unsigned max_readers = 512;
+  unsigned max_dbs = 128;
+  storage::Durability durability = storage::Durability::kDurable;
+  LogLevel log_level = LogLevel::kInfo;
+  size_t max_page_size = 1000;
+  size_t max_message_bytes = 4 << 20;
+  std::string port_file;  // written with the bound port once serving
+  bool help = false;
+};
+
+// Looks an environment variable up; empty optional when unset.
+using EnvLookup = std::function<const char*(const char*)>;
+
+// Parses argv (argv[0] excluded) over the environment. INVALID_ARGUMENT with
+// a message naming the flag (and its variable) for a bad or unknown value.
+absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
+                                   const EnvLookup& env);
+
+// The --help text: every flag, its variable(s), default and meaning.
+std::string ConfigHelp(const std::string& program);
+
+}  // namespace lmdbapi::server
+
+#endif  // LMDBAPI_SERVER_CONFIG_H_

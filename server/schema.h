@@ -1,0 +1,32 @@
+// What generated code hands the server: a schema's tables (for storage) and
+// a factory per table for its gRPC service.
+#ifndef LMDBAPI_SERVER_SCHEMA_H_
+#define LMDBAPI_SERVER_SCHEMA_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "grpcpp/impl/codegen/service_type.h"
+#include "storage/schema.h"
+
+namespace lmdbapi::server {
+
+class TableService;
+
+struct ServiceBinding {
+  std::string full_name;   // "lmdbapi.examples.permits.Permits"
+  std::string collection;  // the storage table it serves: "permits"
+  std::function<std::unique_ptr<grpc::Service>(TableService*)> make;
+};
+
+struct Schema {
+  std::string file;  // the schema's .proto, e.g. "proto/examples/permits.proto"
+  std::vector<storage::TableSpec> tables;
+  std::vector<ServiceBinding> services;
+};
+
+}  // namespace lmdbapi::server
+
+#endif  // LMDBAPI_SERVER_SCHEMA_H_

@@ -1,0 +1,131 @@
+#include "server/server_main.h"
+
+#include <signal.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+#include "server/config.h"
+#include "server/log.h"
+#include "server/table_service.h"
+#include "storage/database.h"
+
+namespace lmdbapi::server {
+namespace {
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
+uint64_t Bytes(double gb) {
+  // LMDB wants a multiple of the OS page size.
+  return static_cast<uint64_t>(std::ceil(gb * kGiB / 4096.0)) * 4096;
+}
+
+// Blocks SIGTERM/SIGINT in every thread so that WaitForStop can take them.
+sigset_t BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+}  // namespace
+
+int ServerMain(int argc, char** argv, const Schema& schema) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  absl::StatusOr<Config> config =
+      ParseConfig(args, [](const char* name) { return std::getenv(name); });
+  if (!config.ok()) {
+    fprintf(stderr, "%s: %s\n", argv[0],
+            std::string(config.status().message()).c_str());
+    return 2;
+  }
+  if (config->help) {
+    fputs(ConfigHelp(argv[0]).c_str(), stdout);
+    return 0;
+  }
+  SetLogLevel(config->log_level);
+  sigset_t stop_signals = BlockStopSignals();  // before any thread starts
+
+  storage::DatabaseOptions options;
+  options.env.path = config->data_dir;
+  options.env.map_size_bytes = Bytes(config->map_size_gb);
+  options.env.max_map_size_bytes =
+      Bytes(config->max_map_size_gb == 0 ? 16 * config->map_size_gb
+                                         : config->max_map_size_gb);
+  options.env.max_readers = config->max_readers;
+  options.env.max_dbs = config->max_dbs;
+  options.env.durability = config->durability;
+  options.table.max_page_size = config->max_page_size;
+  absl::StatusOr<std::unique_ptr<storage::Database>> db =
+      storage::Database::Open(options, schema.tables);
+  if (!db.ok()) {
+    Log(LogLevel::kError, "cannot open %s: %s", config->data_dir,
+        db.status().ToString());
+    return 1;
+  }
+  for (const std::string& line : (*db)->open_log())
+    Log(LogLevel::kInfo, "%s", line);
+
+  std::vector<std::unique_ptr<TableService>> tables;
+  std::vector<std::unique_ptr<grpc::Service>> services;
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config->listen, grpc::InsecureServerCredentials(),
+                           &port);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config->max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(config->max_message_bytes));
+  for (const ServiceBinding& binding : schema.services) {
+    storage::Table* table = (*db)->table(binding.collection);
+    std::string short_name =
+        binding.full_name.substr(binding.full_name.rfind('.') + 1);
+    tables.push_back(std::make_unique<TableService>(table, short_name));
+    services.push_back(binding.make(tables.back().get()));
+    builder.RegisterService(services.back().get());
+  }
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    Log(LogLevel::kError,
+        "cannot listen on %s (in use, or not a local address?)",
+        config->listen);
+    return 1;
+  }
+  auto* health = server->GetHealthCheckService();
+  for (const ServiceBinding& binding : schema.services) {
+    health->SetServingStatus(binding.full_name, true);
+  }
+  health->SetServingStatus("", true);
+  std::string host = config->listen.substr(0, config->listen.rfind(':'));
+  Log(LogLevel::kInfo, "serving %s (%d tables) on %s:%d, data in %s",
+      schema.file, schema.tables.size(), host, port, config->data_dir);
+  if (!config->port_file.empty()) {
+    std::string tmp = config->port_file + ".tmp";
+    std::ofstream(tmp) << port << "\n";
+    std::rename(tmp.c_str(), config->port_file.c_str());
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  Log(LogLevel::kInfo, "signal %d: draining in-flight calls", signal_number);
+  health->SetServingStatus(false);
+  // In-flight calls finish (writes complete on the writer thread), then the
+  // pending commit finishes when the database closes.
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  server->Wait();
+  db->reset();
+  Log(LogLevel::kInfo, "stopped");
+  return 0;
+}
+
+}  // namespace lmdbapi::server

@@ -1,0 +1,106 @@
+#include "server/table_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "server/filter_request.h"
+#include "server/log.h"
+
+namespace lmdbapi::server {
+
+using google::protobuf::Message;
+
+TableService::TableService(storage::Table* table, std::string service)
+    : table_(table), service_(std::move(service)) {}
+
+void TableService::Finish(Reactor* reactor, const char* method,
+                          Clock::time_point start, const absl::Status& status,
+                          absl::string_view detail) const {
+  reactor->Finish(ToGrpcStatus(status));
+  if (LogEnabled(LogLevel::kDebug)) {
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                      Clock::now() - start)
+                      .count();
+    Log(LogLevel::kDebug, "%s.%s %s %dus%s%s", service_, method,
+        absl::StatusCodeToString(status.code()), micros,
+        detail.empty() ? "" : " ", detail);
+  }
+}
+
+storage::Table::Done TableService::FinishWhenDone(
+    Reactor* reactor, const char* method, Clock::time_point start) const {
+  return [this, reactor, method, start](absl::Status status) {
+    Finish(reactor, method, start, status);
+  };
+}
+
+TableService::Reactor* TableService::Insert(Context* context,
+                                            const Message& record,
+                                            Message* response) {
+  auto start = Clock::now();
+  Reactor* reactor = context->DefaultReactor();
+  response->CopyFrom(record);
+  table_->Insert(response, FinishWhenDone(reactor, "Insert", start));
+  return reactor;
+}
+
+TableService::Reactor* TableService::Get(Context* context,
+                                         const std::string& pk,
+                                         Message* response) {
+  auto start = Clock::now();
+  Reactor* reactor = context->DefaultReactor();
+  Finish(reactor, "Get", start, table_->Get(pk, response));
+  return reactor;
+}
+
+TableService::Reactor* TableService::Update(Context* context,
+                                            const Message& record,
+                                            Message* response) {
+  auto start = Clock::now();
+  Reactor* reactor = context->DefaultReactor();
+  response->CopyFrom(record);
+  table_->Update(*response, FinishWhenDone(reactor, "Update", start));
+  return reactor;
+}
+
+TableService::Reactor* TableService::Delete(Context* context,
+                                            const std::string& pk) {
+  auto start = Clock::now();
+  Reactor* reactor = context->DefaultReactor();
+  table_->Delete(pk, FinishWhenDone(reactor, "Delete", start));
+  return reactor;
+}
+
+TableService::Reactor* TableService::BatchInsertRecords(
+    Context* context, std::vector<Message*> records) {
+  auto start = Clock::now();
+  Reactor* reactor = context->DefaultReactor();
+  table_->BatchInsert(std::move(records),
+                      FinishWhenDone(reactor, "BatchInsert", start));
+  return reactor;
+}
+
+TableService::Reactor* TableService::FilterRecords(
+    Context* context, const Message& request, absl::FunctionRef<Message*()> add,
+    std::string* next_page_token, std::string* plan) {
+  auto start = Clock::now();
+  Reactor* reactor = context->DefaultReactor();
+  absl::StatusOr<storage::Query> query =
+      QueryFromRequest(request, table_->schema().descriptor);
+  if (!query.ok()) {
+    Finish(reactor, "Filter", start, query.status());
+    return reactor;
+  }
+  absl::StatusOr<storage::FilterResult> result = table_->Filter(*query, add);
+  if (!result.ok()) {
+    Finish(reactor, "Filter", start, result.status());
+    return reactor;
+  }
+  *next_page_token = std::move(result->next_page_token);
+  *plan = result->plan.Describe();
+  Finish(reactor, "Filter", start, absl::OkStatus(),
+         LogEnabled(LogLevel::kDebug)
+             ? absl::StrCat("plan: ", *plan, "; scanned ", result->scanned)
+             : "");
+  return reactor;
+}
+
+}  // namespace lmdbapi::server
