@@ -122,7 +122,9 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
   // In-flight calls finish (writes complete on the writer thread), then the
   // pending commit finishes when the database closes.
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  Log(LogLevel::kDebug, "server shut down");
   server->Wait();
+  Log(LogLevel::kDebug, "server stopped; closing the database");
   db->reset();
   Log(LogLevel::kInfo, "stopped");
   return 0;

@@ -1,10 +1,10 @@
 #include "storage/environment.h"
 
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "storage/status.h"
@@ -45,10 +45,13 @@ absl::StatusOr<std::unique_ptr<Environment>> Environment::Open(
         "max map size (", options.max_map_size_bytes,
         " bytes) is smaller than the map size (", options.map_size_bytes, ")"));
   }
-  if (options.create_directory && mkdir(options.path.c_str(), 0755) != 0 &&
-      errno != EEXIST) {
-    return absl::InternalError(absl::StrCat("data directory '", options.path,
-                                            "': ", std::strerror(errno)));
+  if (options.create_directory) {
+    std::error_code error;
+    std::filesystem::create_directories(options.path, error);
+    if (error) {
+      return absl::InternalError(absl::StrCat(
+          "data directory '", options.path, "': ", error.message()));
+    }
   }
   std::unique_ptr<Environment> env(new Environment(options));
   std::string what = absl::StrCat("open LMDB environment '", options.path, "'");

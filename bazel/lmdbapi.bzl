@@ -1,0 +1,110 @@
+# lmdbapi_schema: the one rule that turns a user's schema .proto into a service (the Bazel twin
+# of CMake's lmdbapi_schema() in cmake/LmdbapiSchema.cmake).
+#
+#   load("//bazel:lmdbapi.bzl", "lmdbapi_schema")
+#
+#   lmdbapi_schema(
+#       name = "permits",
+#       src = "examples/permits.proto",  # a .proto of THIS package, with (lmdbapi.table) options
+#       deps = [],                       # lmdbapi_cc_proto targets of other .protos it imports
+#       visibility = None,               # for every target below
+#   )
+#
+# The schema imports "proto/lmdbapi/options.proto" (and may import google/protobuf/*.proto);
+# imports are rooted at the repository root. For <pkg>/<file>.proto, protoc-gen-lmdbapi
+# (//codegen:protoc-gen-lmdbapi) generates into bazel-bin:
+#   <pkg>/<file>_service.proto        the gRPC service (+ google.api.http REST bindings) for clients
+#   <pkg>/<file>.lmdbapi.h / .cc      the table bindings and service implementations
+#   <pkg>/<file>.lmdbapi_main.cc      main() of the server
+# and the macro defines (labels relative to the calling package):
+#   :<name>-server                cc_binary, the schema's server (`<name>-server --help`)
+#   :<name>_lmdbapi               cc_library: messages, services and bindings; LmdbapiSchema() in
+#                                 the schema's package namespace, for a custom main()
+#   :<name>_service_proto_file    filegroup with the generated <file>_service.proto (also
+#                                 addressable as :<file>_service.proto relative to the package)
+#   :<name>_schema_proto          cc_library of the schema's messages    (<pkg>/<file>.pb.h)
+#   :<name>_service_proto         cc_library of the service's messages and gRPC stubs
+#                                 (<pkg>/<file>_service.pb.h, <pkg>/<file>_service.grpc.pb.h)
+#   :<name>_codegen               the genrule running protoc-gen-lmdbapi
+# Headers are included by root-relative path, e.g. `#include "proto/examples/permits.lmdbapi.h"`,
+# `#include "proto/examples/permits_service.grpc.pb.h"`, `#include "proto/examples/permits.pb.h"`.
+#
+# Example: //proto:permits (proto/BUILD.bazel) -> `bazel build //proto:permits-server`.
+
+load(
+    "//bazel:proto.bzl",
+    "lmdbapi_cc_grpc",
+    "lmdbapi_cc_proto",
+    "proto_srcs",
+    "protoc_cmd",
+    "protoc_out",
+)
+
+_PLUGIN = "//codegen:protoc-gen-lmdbapi"
+_OPTIONS = "//proto:options_proto"  # proto/lmdbapi/options.proto
+_GOOGLEAPIS = "@googleapis//:api_proto"  # google/api/{http,annotations}.proto
+_SERVER = "//server"
+
+def lmdbapi_schema(name, src, deps = [], visibility = None):
+    """Service, bindings and server binary for the schema `src` (see the top of this file)."""
+    src = src.lstrip(":")
+    if not src.endswith(".proto") or src.startswith("//") or src.startswith("@"):
+        fail("lmdbapi_schema(%s): src must be a .proto file of this package, got %s" % (name, src))
+    base = src[:-len(".proto")]
+    service = base + "_service.proto"
+    schema_proto = name + "_schema_proto"
+    service_proto = name + "_service_proto"
+
+    # The schema's messages (and the .proto set protoc needs to load it: options.proto, deps).
+    lmdbapi_cc_proto(
+        name = schema_proto,
+        srcs = [src],
+        deps = [_OPTIONS] + deps,
+        visibility = visibility,
+    )
+
+    native.genrule(
+        name = name + "_codegen",
+        srcs = [src, proto_srcs(":" + schema_proto)],
+        outs = [service, base + ".lmdbapi.h", base + ".lmdbapi.cc", base + ".lmdbapi_main.cc"],
+        tools = [_PLUGIN],
+        cmd = protoc_cmd(proto_srcs(":" + schema_proto), [src], [
+            "--plugin=protoc-gen-lmdbapi=$(location %s)" % _PLUGIN,
+            "--lmdbapi_out=" + protoc_out(),
+        ]),
+        message = "protoc-gen-lmdbapi " + src,
+    )
+
+    native.filegroup(
+        name = name + "_service_proto_file",
+        srcs = [service],
+        visibility = visibility,
+    )
+
+    # The generated service .proto: it imports the schema and google/api/annotations.proto.
+    # protoc_cmd puts $(GENDIR) before "." so it maps to <pkg>/<file>_service.proto.
+    lmdbapi_cc_grpc(
+        name = service_proto,
+        srcs = [service],
+        deps = [":" + schema_proto, _GOOGLEAPIS],
+        visibility = visibility,
+    )
+
+    native.cc_library(
+        name = name + "_lmdbapi",
+        srcs = [base + ".lmdbapi.cc"],
+        hdrs = [base + ".lmdbapi.h"],
+        deps = [
+            ":" + schema_proto,
+            ":" + service_proto,
+            _SERVER,
+        ],
+        visibility = visibility,
+    )
+
+    native.cc_binary(
+        name = name + "-server",
+        srcs = [base + ".lmdbapi_main.cc"],
+        deps = [":" + name + "_lmdbapi"],
+        visibility = visibility,
+    )
