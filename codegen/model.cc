@@ -399,8 +399,8 @@ absl::StatusOr<SchemaModel> BuildModel(const FileDescriptor* file) {
     }
   }
   if (model.tables.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        file->name(), ": no message has the (lmdbapi.table) option"));
+    return absl::InvalidArgumentError(
+        "no message has the (lmdbapi.table) option");
   }
   return model;
 }

@@ -65,8 +65,8 @@ struct SchemaModel {
   bool needs_timestamp = false;
 };
 
-// Validates the file's lmdbapi options. Errors name the file, the message
-// and the field, e.g. "proto/x.proto: message Permit, field 'colour': index
+// Validates the file's lmdbapi options. Errors name the message and the
+// field (protoc adds the file), e.g. "message Permit, field 'colour': index
 // 'main' names no field of the message".
 absl::StatusOr<SchemaModel> BuildModel(
     const google::protobuf::FileDescriptor* file);
