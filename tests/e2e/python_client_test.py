@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """A Python client (Debian's python3-grpcio, stubs generated from the emitted
-service .proto) inserts, gets, filters and pages against the real server.
+service .proto) inserts, gets, filters and pages against the real server;
+and server reflection answers as grpcurl asks it, with no .proto at hand.
 
 Usage: python_client_test.py SERVER_BINARY GENERATED_ROOT
 GENERATED_ROOT holds proto/examples/permits_service.proto.
@@ -17,6 +18,21 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import example_client  # noqa: E402
 import grpc  # noqa: E402
+
+REFLECTION_DIR = "/usr/share/gocode/src/google.golang.org/grpc/reflection"
+# The standard grpc.health.v1 API (Debian ships no .proto for it).
+HEALTH_PROTO = """
+syntax = "proto3";
+package grpc.health.v1;
+message HealthCheckRequest { string service = 1; }
+message HealthCheckResponse {
+  enum ServingStatus { UNKNOWN = 0; SERVING = 1; NOT_SERVING = 2; SERVICE_UNKNOWN = 3; }
+  ServingStatus status = 1;
+}
+service Health {
+  rpc Check(HealthCheckRequest) returns (HealthCheckResponse);
+}
+"""
 
 SERVER, GENERATED = sys.argv[1], sys.argv[2]
 del sys.argv[1:3]
@@ -72,6 +88,56 @@ class PythonClientTest(unittest.TestCase):
                 break
             request.page_token = page.next_page_token
         self.assertEqual(sorted(seen), sorted(p.uuid for p in stored if p.county == "NY"))
+
+    def test_reflection_lists_services_and_resolves_a_request_type(self):
+        from grpc_tools import protoc
+        from google.protobuf import descriptor_pb2
+        out = os.path.join(self.tmp.name, "reflection")
+        os.makedirs(out, exist_ok=True)
+        self.assertEqual(protoc.main([
+            "protoc", "-I" + REFLECTION_DIR, "--python_out=" + out,
+            "--grpc_python_out=" + out,
+            "grpc_reflection_v1alpha/reflection.proto"]), 0)
+        sys.path.insert(0, out)
+        from grpc_reflection_v1alpha import reflection_pb2, reflection_pb2_grpc
+        stub = reflection_pb2_grpc.ServerReflectionStub(self.channel)
+
+        def ask(**request):
+            responses = stub.ServerReflectionInfo(
+                iter([reflection_pb2.ServerReflectionRequest(**request)]))
+            return next(iter(responses))
+
+        services = {s.name for s in ask(list_services="").list_services_response.service}
+        for name in ("Permits", "ProcessingStatuses", "InspectionReports"):
+            self.assertIn("lmdbapi.examples.permits." + name, services)
+        self.assertIn("grpc.health.v1.Health", services)
+
+        # grpcurl describe: the file holding the method, then its input type.
+        files = ask(file_containing_symbol="lmdbapi.examples.permits.Permits.Filter")
+        protos = [descriptor_pb2.FileDescriptorProto.FromString(raw)
+                  for raw in files.file_descriptor_response.file_descriptor_proto]
+        methods = {m.name: m.input_type for f in protos for s in f.service
+                   if s.name == "Permits" for m in s.method}
+        self.assertEqual(methods["Filter"], ".lmdbapi.examples.permits.FilterPermitsRequest")
+        request = next(m for f in protos for m in f.message_type
+                       if m.name == "FilterPermitsRequest")
+        self.assertIn("issued_min", [field.name for field in request.field])
+
+    def test_health_reports_serving_per_service(self):
+        health_dir = os.path.join(self.tmp.name, "health")
+        os.makedirs(os.path.join(health_dir, "grpc_health_v1"), exist_ok=True)
+        with open(os.path.join(health_dir, "grpc_health_v1", "health.proto"), "w") as f:
+            f.write(HEALTH_PROTO)
+        from grpc_tools import protoc
+        self.assertEqual(protoc.main([
+            "protoc", "-I" + health_dir, "--python_out=" + health_dir,
+            "--grpc_python_out=" + health_dir, "grpc_health_v1/health.proto"]), 0)
+        sys.path.insert(0, health_dir)
+        from grpc_health_v1 import health_pb2, health_pb2_grpc
+        stub = health_pb2_grpc.HealthStub(self.channel)
+        for service in ("", "lmdbapi.examples.permits.Permits"):
+            answer = stub.Check(health_pb2.HealthCheckRequest(service=service))
+            self.assertEqual(answer.status, health_pb2.HealthCheckResponse.SERVING)
 
     def test_errors_have_codes_and_name_the_field(self):
         with self.assertRaises(grpc.RpcError) as error:
