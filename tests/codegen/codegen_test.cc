@@ -27,12 +27,14 @@ std::string ReadFile(const std::string& path) {
 
 void ExpectGolden(const std::string& name, const std::string& actual) {
   std::string path = "tests/codegen/golden/" + name;
-  if (const char* update = std::getenv("LMDBAPI_UPDATE_GOLDEN"); update != nullptr) {
+  if (const char* update = std::getenv("LMDBAPI_UPDATE_GOLDEN");
+      update != nullptr) {
     std::ofstream(std::string(update) + "/" + path) << actual;
     return;
   }
   EXPECT_EQ(ReadFile(path), actual)
-      << name << " changed; if intended, rerun with LMDBAPI_UPDATE_GOLDEN=<repo root>";
+      << name
+      << " changed; if intended, rerun with LMDBAPI_UPDATE_GOLDEN=<repo root>";
 }
 
 TEST(CodegenTest, EmittedFilesMatchTheGoldenFilesForTheExampleSchema) {
@@ -51,14 +53,16 @@ TEST(CodegenTest, EverySchemaErrorNamesFileMessageAndField) {
   std::string out_dir = ::testing::TempDir() + "/codegen_out";
   std::filesystem::create_directories(out_dir);
   int checked = 0;
-  for (const auto& entry : std::filesystem::directory_iterator("tests/codegen/bad")) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator("tests/codegen/bad")) {
     std::string proto = "tests/codegen/bad/" + entry.path().filename().string();
     std::string text = ReadFile(proto);
     std::string expect = text.substr(text.find("// expect: ") + 11);
     expect = expect.substr(0, expect.find('\n'));
-    std::string command = "/usr/bin/protoc -I. -I/usr/include --plugin=protoc-gen-lmdbapi=" +
-                          std::string(plugin) + " --lmdbapi_out=" + out_dir + " " +
-                          proto + " 2>&1";
+    std::string command =
+        "/usr/bin/protoc -I. -I/usr/include --plugin=protoc-gen-lmdbapi=" +
+        std::string(plugin) + " --lmdbapi_out=" + out_dir + " " + proto +
+        " 2>&1";
     FILE* pipe = popen(command.c_str(), "r");
     ASSERT_NE(pipe, nullptr);
     std::string output;

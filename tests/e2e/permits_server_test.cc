@@ -14,7 +14,8 @@ namespace {
 using lmdbapi::testing::ServerProcess;
 
 std::string ServerBinary() {
-  return lmdbapi::testing::BinaryPath("LMDBAPI_PERMITS_SERVER", "build/proto/permits-server");
+  return lmdbapi::testing::BinaryPath("LMDBAPI_PERMITS_SERVER",
+                                      "build/proto/permits-server");
 }
 
 Permit MakePermit(const std::string& client, const std::string& county,
@@ -31,7 +32,8 @@ Permit MakePermit(const std::string& client, const std::string& county,
 class PermitsServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<ServerProcess>(ServerBinary(), dir_.path() + "/data");
+    server_ =
+        std::make_unique<ServerProcess>(ServerBinary(), dir_.path() + "/data");
     ASSERT_TRUE(server_->Start()) << server_->error();
     Connect();
   }
@@ -50,7 +52,8 @@ class PermitsServerTest : public ::testing::Test {
   }
   std::unique_ptr<grpc::ClientContext> Ctx() {
     auto c = std::make_unique<grpc::ClientContext>();
-    c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    c->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::seconds(10));
     return c;
   }
   Permit Insert(const Permit& p) {
@@ -69,7 +72,8 @@ class PermitsServerTest : public ::testing::Test {
   std::unique_ptr<ProcessingStatuses::Stub> statuses_;
 };
 
-TEST_F(PermitsServerTest, InsertReturnsTheRecordWithAGeneratedUuidAndGetFindsIt) {
+TEST_F(PermitsServerTest,
+       InsertReturnsTheRecordWithAGeneratedUuidAndGetFindsIt) {
   Permit stored = Insert(MakePermit("Acme", "NY", PENDING));
   EXPECT_EQ(stored.uuid().size(), 36u);
   EXPECT_EQ(stored.client(), "Acme");
@@ -88,16 +92,19 @@ TEST_F(PermitsServerTest, ErrorsCarryTheRightCodeAndNameTheField) {
   *dup.mutable_permit() = stored;
   grpc::Status s = permits_->Insert(Ctx().get(), dup, &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
-  EXPECT_NE(s.error_message().find("uuid"), std::string::npos) << s.error_message();
+  EXPECT_NE(s.error_message().find("uuid"), std::string::npos)
+      << s.error_message();
   // Missing record.
   GetPermitRequest get;
   get.set_uuid("00000000-0000-7000-8000-000000000000");
-  EXPECT_EQ(permits_->Get(Ctx().get(), get, &out).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(permits_->Get(Ctx().get(), get, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
   // Empty key.
   get.set_uuid("");
   s = permits_->Get(Ctx().get(), get, &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(s.error_message().find("'uuid'"), std::string::npos) << s.error_message();
+  EXPECT_NE(s.error_message().find("'uuid'"), std::string::npos)
+      << s.error_message();
   // Update and delete of a missing record.
   UpdatePermitRequest update;
   *update.mutable_permit() = MakePermit("X", "Y", PENDING);
@@ -118,31 +125,36 @@ TEST_F(PermitsServerTest, ErrorsCarryTheRightCodeAndNameTheField) {
   clash.mutable_permit()->set_permit_number("P-1");
   s = permits_->Insert(Ctx().get(), clash, &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
-  EXPECT_NE(s.error_message().find("permit_number"), std::string::npos) << s.error_message();
+  EXPECT_NE(s.error_message().find("permit_number"), std::string::npos)
+      << s.error_message();
   // Child of a missing parent.
   InsertInspectionReportRequest orphan;
   orphan.mutable_inspection_report()->set_permit_uuid("no-such-permit");
   InspectionReport report;
   s = inspections_->Insert(Ctx().get(), orphan, &report);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_NE(s.error_message().find("permit_uuid"), std::string::npos) << s.error_message();
+  EXPECT_NE(s.error_message().find("permit_uuid"), std::string::npos)
+      << s.error_message();
   // Bad filter inputs.
   FilterPermitsRequest filter;
   filter.set_page_size(-1);
   PermitPage page;
   s = permits_->Filter(Ctx().get(), filter, &page);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(s.error_message().find("page_size"), std::string::npos) << s.error_message();
+  EXPECT_NE(s.error_message().find("page_size"), std::string::npos)
+      << s.error_message();
   filter.set_page_size(10);
   filter.set_page_token("not-a-token");
   s = permits_->Filter(Ctx().get(), filter, &page);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(s.error_message().find("page_token"), std::string::npos) << s.error_message();
+  EXPECT_NE(s.error_message().find("page_token"), std::string::npos)
+      << s.error_message();
   filter.clear_page_token();
   filter.mutable_issued_min()->set_nanos(-5);
   s = permits_->Filter(Ctx().get(), filter, &page);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(s.error_message().find("issued_min"), std::string::npos) << s.error_message();
+  EXPECT_NE(s.error_message().find("issued_min"), std::string::npos)
+      << s.error_message();
 }
 
 TEST_F(PermitsServerTest, UpdateReplacesAndDeleteRemoves) {
@@ -170,12 +182,14 @@ TEST_F(PermitsServerTest, UpdateReplacesAndDeleteRemoves) {
   GetPermitRequest get;
   get.set_uuid(stored.uuid());
   Permit got;
-  EXPECT_EQ(permits_->Get(Ctx().get(), get, &got).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(permits_->Get(Ctx().get(), get, &got).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(PermitsServerTest, BatchInsertIsAllOrNothing) {
   BatchInsertPermitsRequest batch;
-  for (int i = 0; i < 5; ++i) *batch.add_permits() = MakePermit("Batch", "NY", PENDING);
+  for (int i = 0; i < 5; ++i)
+    *batch.add_permits() = MakePermit("Batch", "NY", PENDING);
   BatchInsertPermitsResponse stored;
   ASSERT_TRUE(permits_->BatchInsert(Ctx().get(), batch, &stored).ok());
   ASSERT_EQ(stored.permits_size(), 5);
@@ -186,7 +200,8 @@ TEST_F(PermitsServerTest, BatchInsertIsAllOrNothing) {
   *bad.add_permits() = stored.permits(0);  // duplicate key
   grpc::Status s = permits_->BatchInsert(Ctx().get(), bad, &stored);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
-  EXPECT_NE(s.error_message().find("records[1]"), std::string::npos) << s.error_message();
+  EXPECT_NE(s.error_message().find("records[1]"), std::string::npos)
+      << s.error_message();
   FilterPermitsRequest filter;
   filter.mutable_client()->set_value("Bad");
   PermitPage page;
@@ -194,7 +209,8 @@ TEST_F(PermitsServerTest, BatchInsertIsAllOrNothing) {
   EXPECT_EQ(page.permits_size(), 0);
 }
 
-TEST_F(PermitsServerTest, FilterUsesTheCompositeAndDateIndexesAndPagesWithTokens) {
+TEST_F(PermitsServerTest,
+       FilterUsesTheCompositeAndDateIndexesAndPagesWithTokens) {
   for (int day = 0; day < 30; ++day) {
     Insert(MakePermit(day % 2 ? "Acme" : "Beta", day % 3 ? "NY" : "CA", PENDING,
                       1700000000 + 86400 * day));
@@ -205,7 +221,8 @@ TEST_F(PermitsServerTest, FilterUsesTheCompositeAndDateIndexesAndPagesWithTokens
   PermitPage page;
   ASSERT_TRUE(permits_->Filter(Ctx().get(), filter, &page).ok());
   EXPECT_EQ(page.permits_size(), 10);
-  EXPECT_EQ(page.plan(), "index main_composite (client = \"Acme\", county = \"NY\")");
+  EXPECT_EQ(page.plan(),
+            "index main_composite (client = \"Acme\", county = \"NY\")");
 
   // Time travel: a date range, paged 4 at a time, in date order.
   FilterPermitsRequest range;
@@ -274,7 +291,8 @@ TEST_F(PermitsServerTest, SecondaryTablesFilterByParentAndCascadeOnDelete) {
   ASSERT_TRUE(statuses_->Filter(Ctx().get(), statuses, &status_page).ok());
   EXPECT_EQ(status_page.processing_statuses_size(), 0);
   // Deleting a child directly works too.
-  EXPECT_EQ(inspections_->Get(Ctx().get(), get, &one).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(inspections_->Get(Ctx().get(), get, &one).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(PermitsServerTest, RecordsAndIndexesSurviveARestart) {
@@ -345,7 +363,8 @@ TEST(PermitsServerLimitsTest, FullMapIsResourceExhaustedAndReadsKeepWorking) {
       if (first.empty()) first = out.uuid();
     }
   }
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << status.error_message();
   EXPECT_GT(stored, 100);
   GetPermitRequest get;
   get.set_uuid(first);
@@ -358,9 +377,11 @@ TEST(PermitsServerLimitsTest, FullMapIsResourceExhaustedAndReadsKeepWorking) {
 
 TEST(PermitsServerConfigTest, BadFlagsAreRefusedWithAClearMessage) {
   lmdbapi::testing::TempDir dir;
-  ServerProcess server(ServerBinary(), dir.path() + "/data", {"--durability=sometimes"});
+  ServerProcess server(ServerBinary(), dir.path() + "/data",
+                       {"--durability=sometimes"});
   EXPECT_FALSE(server.Start());
-  EXPECT_NE(server.error().find("--durability"), std::string::npos) << server.error();
+  EXPECT_NE(server.error().find("--durability"), std::string::npos)
+      << server.error();
 }
 
 }  // namespace
