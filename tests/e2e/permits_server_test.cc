@@ -290,9 +290,26 @@ TEST_F(PermitsServerTest, SecondaryTablesFilterByParentAndCascadeOnDelete) {
   ProcessingStatusPage status_page;
   ASSERT_TRUE(statuses_->Filter(Ctx().get(), statuses, &status_page).ok());
   EXPECT_EQ(status_page.processing_statuses_size(), 0);
-  // Deleting a child directly works too.
   EXPECT_EQ(inspections_->Get(Ctx().get(), get, &one).error_code(),
             grpc::StatusCode::NOT_FOUND);
+
+  // A child is deleted on its own too; its parent stays.
+  Permit other = Insert(MakePermit("Beta", "CA", PENDING));
+  InsertInspectionReportRequest child;
+  child.mutable_inspection_report()->set_permit_uuid(other.uuid());
+  InspectionReport stored;
+  ASSERT_TRUE(inspections_->Insert(Ctx().get(), child, &stored).ok());
+  DeleteInspectionReportRequest del_child;
+  del_child.set_uuid(stored.uuid());
+  DeleteInspectionReportResponse child_deleted;
+  ASSERT_TRUE(inspections_->Delete(Ctx().get(), del_child, &child_deleted).ok());
+  get.set_uuid(stored.uuid());
+  EXPECT_EQ(inspections_->Get(Ctx().get(), get, &one).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  GetPermitRequest parent;
+  parent.set_uuid(other.uuid());
+  Permit still;
+  EXPECT_TRUE(permits_->Get(Ctx().get(), parent, &still).ok());
 }
 
 TEST_F(PermitsServerTest, RecordsAndIndexesSurviveARestart) {
