@@ -365,7 +365,6 @@ void ReadRows(const std::string& dir, int records, std::vector<Row>& rows) {
   rows.push_back(composite);
 
   // Full scan with a residual predicate on an unindexed field (1% match).
-  const int scan_records = std::min(records, 50000);
   Row scan{absl::StrFormat("full scan with a residual predicate (%d records)",
                            records),
            0,
@@ -411,7 +410,6 @@ void ReadRows(const std::string& dir, int records, std::vector<Row>& rows) {
     mdb_cursor_close(cursor);
     mdb_txn_abort(txn);
   }
-  (void)scan_records;
   rows.push_back(scan);
 
   // Index rebuild: all three indexes of the table from its records.

@@ -164,13 +164,17 @@ absl::Status Table::DeleteInTxn(MDB_txn* txn, absl::string_view pk) const {
   return absl::OkStatus();
 }
 
-void Table::Insert(Message* record, Done done) {
+absl::StatusOr<Table::Prepared> Table::PrepareInsert(Message* record) const {
   const auto* reflection = record->GetReflection();
   if (record->GetDescriptor() == schema_.descriptor &&
       reflection->GetString(*record, schema_.primary_key.field).empty()) {
     reflection->SetString(record, schema_.primary_key.field, NewUuidV7());
   }
-  absl::StatusOr<Prepared> prepared = Prepare(*record);
+  return Prepare(*record);
+}
+
+void Table::Insert(Message* record, Done done) {
+  absl::StatusOr<Prepared> prepared = PrepareInsert(record);
   if (!prepared.ok()) return done(prepared.status());
   auto shared = std::make_shared<Prepared>(*std::move(prepared));
   writer_->Submit(
@@ -187,12 +191,7 @@ void Table::BatchInsert(std::vector<Message*> records, Done done) {
   batch->reserve(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
     Message* record = records[i];
-    const auto* reflection = record->GetReflection();
-    if (record->GetDescriptor() == schema_.descriptor &&
-        reflection->GetString(*record, schema_.primary_key.field).empty()) {
-      reflection->SetString(record, schema_.primary_key.field, NewUuidV7());
-    }
-    absl::StatusOr<Prepared> prepared = Prepare(*record);
+    absl::StatusOr<Prepared> prepared = PrepareInsert(record);
     if (!prepared.ok()) {
       return done(absl::Status(
           prepared.status().code(),
