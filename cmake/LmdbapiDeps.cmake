@@ -7,3 +7,7 @@ find_package(GTest CONFIG REQUIRED)
 find_package(benchmark CONFIG QUIET)
 find_package(Threads REQUIRED)
 find_package(gRPC CONFIG REQUIRED)
+
+# The REST gateway: Debian's Go (GOPATH mode) and npm for Swagger UI.
+find_program(LMDBAPI_GO go REQUIRED)
+find_program(LMDBAPI_NPM npm REQUIRED)

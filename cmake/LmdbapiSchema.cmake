@@ -5,9 +5,13 @@
 # CMAKE_SOURCE_DIR) it generates with protoc-gen-lmdbapi:
 #   <dir>/<file>_service.proto           the service .proto for clients
 #   <dir>/<file>.lmdbapi.{h,cc}          table bindings + service code
+#   <dir>/<file>.gateway_main.go         main() of the REST gateway
 # and builds:
 #   <name>_lmdbapi     library: the schema's messages, services and bindings
 #   <name>-server      the schema's server binary (see --help)
+#   <name>-gateway     the schema's REST gateway (Go; see -help), with its
+#                      OpenAPI description and Swagger UI embedded (target
+#                      <name>_gateway)
 # The service .proto lands in ${PROJECT_BINARY_DIR}/<dir>/.
 function(lmdbapi_schema name)
   cmake_parse_arguments(ARG "" "PROTO" "" ${ARGN})
@@ -18,6 +22,7 @@ function(lmdbapi_schema name)
   add_custom_command(
     OUTPUT ${gen}/${base}_service.proto ${gen}/${base}.lmdbapi.h
            ${gen}/${base}.lmdbapi.cc ${gen}/${base}.lmdbapi_main.cc
+           ${gen}/${base}.gateway_main.go
     COMMAND protobuf::protoc -I${PROJECT_SOURCE_DIR} -I${LMDBAPI_GOOGLEAPIS} -I/usr/include
             --plugin=protoc-gen-lmdbapi=$<TARGET_FILE:protoc-gen-lmdbapi>
             --lmdbapi_out=${gen} ${rel}
@@ -31,4 +36,17 @@ function(lmdbapi_schema name)
   target_link_libraries(${name}_lmdbapi PUBLIC ${name}_service_proto lmdbapi_server)
   add_executable(${name}-server ${gen}/${base}.lmdbapi_main.cc)
   target_link_libraries(${name}-server ${name}_lmdbapi)
+
+  set(gateway ${CMAKE_CURRENT_BINARY_DIR}/${name}-gateway)
+  add_custom_command(
+    OUTPUT ${gateway}
+    COMMAND ${PROJECT_SOURCE_DIR}/gateway/build-gateway --out ${gateway}
+            --work ${CMAKE_CURRENT_BINARY_DIR}/${name}_gateway.work --schema ${rel}
+            --gen_root ${gen} --swagger_ui ${LMDBAPI_SWAGGER_UI}
+            --source_root ${PROJECT_SOURCE_DIR}
+    DEPENDS ${gen}/${base}_service.proto ${gen}/${base}.gateway_main.go
+            ${LMDBAPI_GATEWAY_SOURCES} ${LMDBAPI_SWAGGER_UI}/swagger-ui-bundle.js
+    COMMENT "go build ${name}-gateway")
+  add_custom_target(${name}_gateway ALL DEPENDS ${gateway})
+  add_dependencies(${name}_gateway lmdbapi_swagger_ui)
 endfunction()

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "codegen/cpp_emitter.h"
+#include "codegen/go_emitter.h"
 #include "codegen/model.h"
 #include "codegen/proto_emitter.h"
 #include "google/protobuf/io/zero_copy_stream.h"
@@ -42,6 +43,7 @@ bool Generator::Generate(const google::protobuf::FileDescriptor* file,
   Write(context, model->base + ".lmdbapi.h", EmitHeader(*model));
   Write(context, model->base + ".lmdbapi.cc", EmitSource(*model));
   Write(context, model->base + ".lmdbapi_main.cc", EmitMain(*model));
+  Write(context, model->base + ".gateway_main.go", EmitGatewayMain(*model));
   return true;
 }
 

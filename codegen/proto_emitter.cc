@@ -131,8 +131,9 @@ void EmitService(const SchemaModel& model, const TableModel& t, Printer& p) {
           "// CRUD, filter and paging over $name$ records.\n"
           "service $service$ {\n");
   p.Indent();
-  // Literal paths are declared after the {$pk$} ones: the gateway tries the
-  // most recently registered pattern first, so /filter wins over /{$pk$}.
+  // Literal paths come before the {key} ones: grpc-gateway 1.6.4 tries
+  // patterns in the order they are registered (rpc order), so
+  // GET /api/<collection>/filter reaches Filter, not Get of key "filter".
   if (t.is_main()) {
     p.Print(v,
             "// Stores a new record; returns it with its key.\n"
@@ -158,37 +159,6 @@ void EmitService(const SchemaModel& model, const TableModel& t, Printer& p) {
             "  };\n"
             "}\n");
   }
-  p.Print(v,
-          "// The record with this key; NOT_FOUND when there is none.\n"
-          "rpc Get($get$) returns ($record$) {\n"
-          "  option (google.api.http) = {\n"
-          "    get: \"$base$/{$pk$}\"\n"
-          "  };\n"
-          "}\n");
-  if (t.is_main()) {
-    p.Print(v,
-            "// Replaces the record with the same key; NOT_FOUND when there is "
-            "none.\n"
-            "rpc Update($update$) returns ($record$) {\n"
-            "  option (google.api.http) = {\n"
-            "    put: \"$base$/{$field$.$pk$}\"\n"
-            "    body: \"$field$\"\n"
-            "    additional_bindings { put: \"$base$/update/{$field$.$pk$}\" "
-            "body: \"$field$\" }\n"
-            "  };\n"
-            "}\n");
-  }
-  p.Print(v, t.is_main()
-                 ? "// Deletes the record and, in the same transaction, its "
-                   "child records.\n"
-                 : "// Deletes the record (and its own children, if any).\n");
-  p.Print(v,
-          "rpc Delete($delete$) returns ($delete_response$) {\n"
-          "  option (google.api.http) = {\n"
-          "    delete: \"$base$/{$pk$}\"\n"
-          "    additional_bindings { delete: \"$base$/delete/{$pk$}\" }\n"
-          "  };\n"
-          "}\n");
   if (t.is_main()) {
     p.Print(v,
             "// Stores all records in one transaction, or none.\n"
@@ -225,6 +195,37 @@ void EmitService(const SchemaModel& model, const TableModel& t, Printer& p) {
             "  };\n"
             "}\n");
   }
+  p.Print(v,
+          "// The record with this key; NOT_FOUND when there is none.\n"
+          "rpc Get($get$) returns ($record$) {\n"
+          "  option (google.api.http) = {\n"
+          "    get: \"$base$/{$pk$}\"\n"
+          "  };\n"
+          "}\n");
+  if (t.is_main()) {
+    p.Print(v,
+            "// Replaces the record with the same key; NOT_FOUND when there is "
+            "none.\n"
+            "rpc Update($update$) returns ($record$) {\n"
+            "  option (google.api.http) = {\n"
+            "    put: \"$base$/{$field$.$pk$}\"\n"
+            "    body: \"$field$\"\n"
+            "    additional_bindings { put: \"$base$/update/{$field$.$pk$}\" "
+            "body: \"$field$\" }\n"
+            "  };\n"
+            "}\n");
+  }
+  p.Print(v, t.is_main()
+                 ? "// Deletes the record and, in the same transaction, its "
+                   "child records.\n"
+                 : "// Deletes the record (and its own children, if any).\n");
+  p.Print(v,
+          "rpc Delete($delete$) returns ($delete_response$) {\n"
+          "  option (google.api.http) = {\n"
+          "    delete: \"$base$/{$pk$}\"\n"
+          "    additional_bindings { delete: \"$base$/delete/{$pk$}\" }\n"
+          "  };\n"
+          "}\n");
   p.Outdent();
   p.Print("}\n\n");
 }

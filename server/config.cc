@@ -28,7 +28,7 @@ absl::Status Bad(const Option& o, const std::string& value,
 const std::vector<Option>& Options() {
   static const auto* options = new std::vector<Option>{
       {"listen",
-       {"LMDBAPI_LISTEN", "HOST_URL"},
+       {"LMDBAPI_LISTEN"},
        "HOST:PORT",
        "gRPC listen address; port 0 picks a free one",
        [](Config& c, const std::string& v) {

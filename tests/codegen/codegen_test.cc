@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "codegen/cpp_emitter.h"
+#include "codegen/go_emitter.h"
 #include "codegen/model.h"
 #include "codegen/proto_emitter.h"
 #include "gtest/gtest.h"
@@ -45,6 +46,7 @@ TEST(CodegenTest, EmittedFilesMatchTheGoldenFilesForTheExampleSchema) {
   ExpectGolden("permits.lmdbapi.h", EmitHeader(*model));
   ExpectGolden("permits.lmdbapi.cc", EmitSource(*model));
   ExpectGolden("permits.lmdbapi_main.cc", EmitMain(*model));
+  ExpectGolden("permits.gateway_main.go", EmitGatewayMain(*model));
 }
 
 TEST(CodegenTest, EverySchemaErrorNamesFileMessageAndField) {

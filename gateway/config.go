@@ -1,0 +1,126 @@
+package gateway
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"time"
+)
+
+// Config is what a gateway is started with: flags, each with environment
+// variables as fallbacks (the first one set wins), then the default.
+type Config struct {
+	Backend      string        // gRPC address of the lmdbapi server
+	Listen       string        // HTTP listen address; port 0 picks one
+	Timeout      time.Duration // deadline of each request to the backend
+	BackendWait  time.Duration // how long a request waits for a backend that is not up
+	MaxBodyBytes int64         // larger request bodies get 400
+	PortFile     string        // if set, the chosen HTTP port is written here
+	LogLevel     string        // "info" or "debug" (one line per request)
+}
+
+type option struct {
+	name, usage string
+	env         []string
+	def         string
+	set         func(*Config, string) error
+}
+
+func address(dst *string) func(*Config, string) error {
+	return func(_ *Config, v string) error {
+		host, port, err := net.SplitHostPort(v)
+		if err != nil || host == "" {
+			return fmt.Errorf("expects HOST:PORT")
+		}
+		if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+			return fmt.Errorf("expects a port in 0..65535")
+		}
+		*dst = v
+		return nil
+	}
+}
+
+func duration(dst *time.Duration) func(*Config, string) error {
+	return func(_ *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("expects a positive duration such as 10s or 500ms")
+		}
+		*dst = d
+		return nil
+	}
+}
+
+func options(c *Config) []option {
+	return []option{
+		{"backend", "gRPC address of the lmdbapi server", []string{"LMDBAPI_BACKEND"},
+			"127.0.0.1:50051", address(&c.Backend)},
+		{"listen", "HTTP listen address (the seeds' HOST_URL); port 0 picks a free one",
+			[]string{"LMDBAPI_HTTP_LISTEN", "HOST_URL"}, "127.0.0.1:8080", address(&c.Listen)},
+		{"timeout", "deadline of each request to the backend (504 when exceeded)",
+			[]string{"LMDBAPI_REQUEST_TIMEOUT"}, "10s", duration(&c.Timeout)},
+		{"backend_wait", "how long a request waits for a backend that is down or starting (then 503)",
+			[]string{"LMDBAPI_BACKEND_WAIT"}, "3s", duration(&c.BackendWait)},
+		{"max_body_bytes", "largest request body accepted (larger: 400)",
+			[]string{"LMDBAPI_MAX_BODY_BYTES"}, "4194304", func(c *Config, v string) error {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil || n <= 0 {
+					return fmt.Errorf("expects a positive number of bytes")
+				}
+				c.MaxBodyBytes = n
+				return nil
+			}},
+		{"port_file", "write the HTTP port chosen to this file once listening", nil, "",
+			func(c *Config, v string) error { c.PortFile = v; return nil }},
+		{"log_level", "info, or debug to log every request with its status and latency in µs",
+			[]string{"LMDBAPI_LOG_LEVEL"}, "info", func(c *Config, v string) error {
+				if v != "info" && v != "debug" {
+					return fmt.Errorf("expects info or debug")
+				}
+				c.LogLevel = v
+				return nil
+			}},
+	}
+}
+
+// ParseConfig reads flags from args, then the environment through getenv,
+// then defaults. An error names the flag (and its variable) and the value.
+func ParseConfig(program string, args []string, getenv func(string) string, usage io.Writer) (Config, error) {
+	var c Config
+	opts := options(&c)
+	fs := flag.NewFlagSet(program, flag.ContinueOnError)
+	fs.SetOutput(usage)
+	given := map[string]*string{}
+	for _, o := range opts {
+		help := o.usage
+		for _, e := range o.env {
+			help += " [$" + e + "]"
+		}
+		given[o.name] = fs.String(o.name, o.def, help)
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q (flags are -name=value)", fs.Arg(0))
+	}
+	explicit := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	for _, o := range opts {
+		value, source := *given[o.name], "-"+o.name
+		if !explicit[o.name] {
+			for _, e := range o.env {
+				if v := getenv(e); v != "" {
+					value, source = v, "$"+e+" (-"+o.name+")"
+					break
+				}
+			}
+		}
+		if err := o.set(&c, value); err != nil {
+			return c, fmt.Errorf("%s: %q is not valid; %v", source, value, err)
+		}
+	}
+	return c, nil
+}

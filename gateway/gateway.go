@@ -1,0 +1,175 @@
+// Package gateway is lmdbapi's REST sidecar: grpc-gateway (1.6.4) handlers
+// generated from a schema's service .proto, in front of the lmdbapi gRPC
+// server, plus /healthz, /openapi.json and /docs. Each schema's generated
+// main (protoc-gen-lmdbapi's <file>.gateway_main.go) calls Main.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/grpc-ecosystem/grpc-gateway/runtime"
+	"google.golang.org/grpc"
+)
+
+// Service is one generated gRPC service and its generated REST handlers.
+type Service struct {
+	Name     string // "lmdbapi.examples.permits.Permits"
+	Register func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
+}
+
+// Schema is what a generated main hands to Main.
+type Schema struct {
+	File     string    // the schema .proto, e.g. "proto/examples/permits.proto"
+	Services []Service // in the order of the service .proto
+	Assets   fs.FS     // openapi.json and swagger-ui/ (embedded by the build)
+}
+
+// Main runs the gateway with the process's flags and environment and exits.
+func Main(s Schema) {
+	os.Exit(Run(s, os.Args[1:], os.Getenv, os.Stderr))
+}
+
+// Run serves until SIGTERM or SIGINT, then drains in-flight requests (up to
+// 10 s) and returns the exit status: 0, 1 (could not start), 2 (bad flags).
+func Run(s Schema, args []string, getenv func(string) string, stderr io.Writer) int {
+	program := filepath.Base(os.Args[0])
+	cfg, err := ParseConfig(program, args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", program, err)
+		return 2
+	}
+	logger := log.New(stderr, program+": ", log.LstdFlags|log.Lmicroseconds)
+	handler, conn, err := NewHandler(s, cfg, logger)
+	if err != nil {
+		logger.Print(err)
+		return 1
+	}
+	defer conn.Close()
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		logger.Printf("cannot listen on %s: %v", cfg.Listen, err)
+		return 1
+	}
+	addr := ln.Addr().(*net.TCPAddr)
+	if cfg.PortFile != "" {
+		tmp := cfg.PortFile + ".tmp"
+		if err := os.WriteFile(tmp, []byte(strconv.Itoa(addr.Port)+"\n"), 0o644); err != nil ||
+			os.Rename(tmp, cfg.PortFile) != nil {
+			logger.Printf("cannot write --port_file %s", cfg.PortFile)
+			return 1
+		}
+	}
+	base := "http://" + addr.String()
+	logger.Printf("REST for %s on %s (backend %s); docs at %s/docs, OpenAPI at %s/openapi.json",
+		s.File, base, cfg.Backend, base, base)
+
+	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(ln) }()
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
+	select {
+	case err := <-served:
+		logger.Printf("stopped: %v", err)
+		return 1
+	case sig := <-signals:
+		logger.Printf("%v: draining", sig)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := server.Shutdown(ctx); err != nil {
+		logger.Printf("drain: %v", err)
+	}
+	logger.Print("stopped")
+	return 0
+}
+
+// NewHandler builds the gateway's HTTP handler and its backend connection.
+func NewHandler(s Schema, cfg Config, logger *log.Logger) (http.Handler, *grpc.ClientConn, error) {
+	generated, err := fs.ReadFile(s.Assets, "openapi.json")
+	if err != nil {
+		return nil, nil, fmt.Errorf("the build embedded no openapi.json: %v", err)
+	}
+	api, err := LoadOpenAPI(generated, s.File)
+	if err != nil {
+		return nil, nil, err
+	}
+	docs, err := docsHandler(s.File, s.Assets)
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err := Dial(cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("backend %s: %v", cfg.Backend, err)
+	}
+	installErrorHandlers()
+	rest := runtime.NewServeMux(runtime.WithMarshalerOption(runtime.MIMEWildcard, NewMarshaler()))
+	for _, svc := range s.Services {
+		if err := svc.Register(context.Background(), rest, conn); err != nil {
+			conn.Close()
+			return nil, nil, fmt.Errorf("registering %s: %v", svc.Name, err)
+		}
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/healthz", healthHandler(conn, cfg.Backend))
+	mux.HandleFunc("/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(api.JSON)
+	})
+	mux.Handle("/docs", docs)
+	mux.Handle("/docs/", docs)
+	mux.Handle("/", api.checkQueries(limits(cfg, rest)))
+	if cfg.LogLevel == "debug" {
+		return accessLog(logger, mux), conn, nil
+	}
+	return mux, conn, nil
+}
+
+// limits bounds each request: its body size and its time at the backend.
+func limits(cfg Config, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, cfg.MaxBodyBytes)
+		ctx, cancel := context.WithTimeout(r.Context(), cfg.Timeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// accessLog logs one line per request: method, path, status, latency in µs.
+func accessLog(logger *log.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		logger.Printf("%s %s %d %dµs", r.Method, r.URL.RequestURI(), rec.status,
+			time.Since(start).Microseconds())
+	})
+}
