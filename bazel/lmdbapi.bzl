@@ -16,8 +16,11 @@
 #   <pkg>/<file>_service.proto        the gRPC service (+ google.api.http REST bindings) for clients
 #   <pkg>/<file>.lmdbapi.h / .cc      the table bindings and service implementations
 #   <pkg>/<file>.lmdbapi_main.cc      main() of the server
+#   <pkg>/<file>.gateway_main.go      main() of the REST gateway
 # and the macro defines (labels relative to the calling package):
 #   :<name>-server                cc_binary, the schema's server (`<name>-server --help`)
+#   :<name>-gateway               the schema's REST gateway (Go binary built by the genrule
+#                                 :<name>_gateway with gateway/build-gateway; `-help`)
 #   :<name>_lmdbapi               cc_library: messages, services and bindings; LmdbapiSchema() in
 #                                 the schema's package namespace, for a custom main()
 #   :<name>_service_proto_file    filegroup with the generated <file>_service.proto (also
@@ -44,6 +47,9 @@ _PLUGIN = "//codegen:protoc-gen-lmdbapi"
 _OPTIONS = "//proto:options_proto"  # proto/lmdbapi/options.proto
 _GOOGLEAPIS = "@googleapis//:api_proto"  # google/api/{http,annotations}.proto
 _SERVER = "//server"
+_GATEWAY_BUILD = "//gateway:build-gateway"
+_GATEWAY_SRCS = "//gateway:go_srcs"
+_SWAGGER_UI = "@swagger_ui//:dist"
 
 def lmdbapi_schema(name, src, deps = [], visibility = None):
     """Service, bindings and server binary for the schema `src` (see the top of this file)."""
@@ -66,7 +72,13 @@ def lmdbapi_schema(name, src, deps = [], visibility = None):
     native.genrule(
         name = name + "_codegen",
         srcs = [src, proto_srcs(":" + schema_proto)],
-        outs = [service, base + ".lmdbapi.h", base + ".lmdbapi.cc", base + ".lmdbapi_main.cc"],
+        outs = [
+            service,
+            base + ".lmdbapi.h",
+            base + ".lmdbapi.cc",
+            base + ".lmdbapi_main.cc",
+            base + ".gateway_main.go",
+        ],
         tools = [_PLUGIN],
         cmd = protoc_cmd(proto_srcs(":" + schema_proto), [src], [
             "--plugin=protoc-gen-lmdbapi=$(location %s)" % _PLUGIN,
@@ -106,5 +118,35 @@ def lmdbapi_schema(name, src, deps = [], visibility = None):
         name = name + "-server",
         srcs = [base + ".lmdbapi_main.cc"],
         deps = [":" + name + "_lmdbapi"],
+        visibility = visibility,
+    )
+
+    # The REST gateway: Go in GOPATH mode, outside the sandbox so that Go's build cache
+    # (shared with the CMake build through $HOME/.cache/go-build) survives between builds.
+    pkg = native.package_name()
+    schema_path = (pkg + "/" + src) if pkg else src
+    native.genrule(
+        name = name + "_gateway",
+        srcs = [
+            service,
+            base + ".gateway_main.go",
+            src,
+            proto_srcs(":" + schema_proto),
+            _GATEWAY_SRCS,
+            _SWAGGER_UI,
+        ],
+        outs = [name + "-gateway"],
+        tools = [_GATEWAY_BUILD],
+        cmd = " ".join([
+            "$(execpath %s)" % _GATEWAY_BUILD,
+            "--out $@",
+            "--work $(@D)/%s_gateway.work" % name,
+            "--schema " + schema_path,
+            "--gen_root $(GENDIR)",
+            "--swagger_ui $$(dirname $$(echo $(execpaths %s) | cut -d' ' -f1))" % _SWAGGER_UI,
+            "--source_root .",
+        ]),
+        tags = ["no-sandbox"],
+        message = "go build %s-gateway" % name,
         visibility = visibility,
     )
