@@ -1,0 +1,110 @@
+package gateway
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+func TestEveryGRPCCodeMapsToItsHTTPStatus(t *testing.T) {
+	want := map[codes.Code]int{
+		codes.InvalidArgument: 400, codes.OutOfRange: 400, codes.NotFound: 404,
+		codes.AlreadyExists: 409, codes.Aborted: 409, codes.FailedPrecondition: 412,
+		codes.ResourceExhausted: 429, codes.Internal: 500, codes.Unknown: 500, codes.DataLoss: 500,
+		codes.Unimplemented: 501, codes.Unavailable: 503, codes.DeadlineExceeded: 504,
+		codes.Unauthenticated: 401, codes.PermissionDenied: 403, codes.Canceled: 408,
+	}
+	for code, httpStatus := range want {
+		rec := httptest.NewRecorder()
+		WriteStatus(rec, status.Error(code, "why"))
+		if rec.Code != httpStatus {
+			t.Errorf("%v: HTTP %d, want %d", code, rec.Code, httpStatus)
+		}
+		body := rec.Body.String()
+		if !strings.Contains(body, `"message":"why"`) || !strings.Contains(body, `"status":"`+codeName(code)+`"`) {
+			t.Errorf("%v: body %s", code, body)
+		}
+	}
+	rec := httptest.NewRecorder()
+	WriteStatus(rec, errFake{})
+	if rec.Code != http.StatusInternalServerError {
+		t.Errorf("a non-gRPC error: HTTP %d, want 500", rec.Code)
+	}
+}
+
+type errFake struct{}
+
+func (errFake) Error() string { return "plain error" }
+
+func TestConfigTakesFlagsThenEnvironmentThenDefaults(t *testing.T) {
+	env := map[string]string{"HOST_URL": "127.0.0.1:9090", "LMDBAPI_REQUEST_TIMEOUT": "250ms"}
+	c, err := ParseConfig("gw", []string{"-backend=127.0.0.1:7000"}, func(k string) string { return env[k] }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Backend != "127.0.0.1:7000" || c.Listen != "127.0.0.1:9090" || c.Timeout != 250*time.Millisecond ||
+		c.BackendWait != 3*time.Second || c.LogLevel != "info" {
+		t.Errorf("config: %+v", c)
+	}
+	env["LMDBAPI_HTTP_LISTEN"] = "127.0.0.1:9191"
+	if c, _ = ParseConfig("gw", nil, func(k string) string { return env[k] }, nil); c.Listen != "127.0.0.1:9191" {
+		t.Errorf("LMDBAPI_HTTP_LISTEN comes before HOST_URL: %s", c.Listen)
+	}
+	env["LMDBAPI_REQUEST_TIMEOUT"] = "soon"
+	_, err = ParseConfig("gw", nil, func(k string) string { return env[k] }, nil)
+	if err == nil || !strings.Contains(err.Error(), "$LMDBAPI_REQUEST_TIMEOUT (-timeout)") {
+		t.Errorf("a bad variable is named with its flag: %v", err)
+	}
+}
+
+const spec = `{"swagger": "2.0", "paths": {
+  "/api/things/{id}": {"get": {"operationId": "Get", "tags": ["Things"], "responses": {},
+      "parameters": [{"name": "id", "in": "path", "type": "string"}]}},
+  "/api/things/filter": {"get": {"operationId": "Filter", "tags": ["Things"], "responses": {},
+      "parameters": [{"name": "n", "in": "query", "type": "integer", "format": "int32"},
+                     {"name": "big", "in": "query", "type": "string", "format": "uint64"},
+                     {"name": "x", "in": "query", "type": "number", "format": "double"},
+                     {"name": "on", "in": "query", "type": "boolean"},
+                     {"name": "at", "in": "query", "type": "string", "format": "date-time"},
+                     {"name": "kind", "in": "query", "type": "string", "enum": ["A", "B"]}]}}}}`
+
+func TestQueryParametersAreCheckedAgainstTheOperation(t *testing.T) {
+	api, err := LoadOpenAPI([]byte(spec), "things.proto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for query, want := range map[string]string{
+		"n=5&big=18446744073709551615&x=-1.5e3&on=true&at=2024-01-02T03:04:05.5Z&kind=B": "",
+		"n=5000000000":  "'n': '5000000000' is not a 32-bit integer",
+		"big=-1":        "'big': '-1' is not an unsigned 64-bit integer",
+		"x=one":         "'x': 'one' is not a number",
+		"on=1":          "'on': '1' is not true or false",
+		"at=2024-01-02": "'at': '2024-01-02' is not an RFC 3339 time",
+		"kind=C":        "'kind': 'C' is not one of A, B",
+		"m=1":           "unknown query parameter 'm' for GET /api/things/filter; expected one of: n, big",
+		"n=1&n=2":       "'n' is given 2 times",
+	} {
+		values, _ := url.ParseQuery(query)
+		got := api.CheckQuery("GET", "/api/things/filter", values)
+		if (want == "") != (got == "") || !strings.Contains(got, want) {
+			t.Errorf("%s: got %q, want %q", query, got, want)
+		}
+	}
+	// The literal route wins over the {id} route; {id} takes no query.
+	if got := api.CheckQuery("GET", "/api/things/abc", url.Values{"n": {"1"}}); !strings.Contains(got, "takes no query parameters") {
+		t.Errorf("GET /api/things/abc?n=1: %q", got)
+	}
+	// Unknown routes are left to the router.
+	if got := api.CheckQuery("GET", "/api/other", url.Values{"n": {"x"}}); got != "" {
+		t.Errorf("unknown route: %q", got)
+	}
+	if !strings.Contains(string(api.JSON), `"Things_Filter"`) || !strings.Contains(string(api.JSON), "lmdbapiError") {
+		t.Errorf("operation ids are prefixed with the service, errors documented:\n%s", api.JSON)
+	}
+}
