@@ -1,0 +1,332 @@
+// grpc_load: a gRPC load generator on the callback API. Keeps --in_flight
+// unary calls outstanding for --seconds (and at most --max_calls) against one
+// workload, then prints one line of JSON: calls, errors, QPS and latency
+// percentiles in µs. Calls go through grpc::GenericStub with pre-serialized
+// requests, so the client costs the same whatever the server: lmdbapi, the
+// empty-handler server (bench/empty_server.cc) or etcd.
+//
+//   grpc_load --target=127.0.0.1:50051 --workload=get --in_flight=64 --seconds=5
+//
+// Workloads (lmdbapi's permits schema unless stated):
+//   fill      BatchInsert --records permits (1000 per call); writes their uuids
+//             to --uuids_out. Clients "c<i % (records/10)>", county "NY": a
+//             composite prefix (client, county) matches 10 records.
+//   get       Get of a random uuid from --uuids (the file `fill` wrote)
+//   insert    Insert of a new permit with a unique permit_number (the unique
+//             index and the two others are maintained)
+//   filter    Filter by client and county (composite prefix), page_size 10
+//   etcd_fill, etcd_put, etcd_range   etcd's KV Put / Range, 200-byte values
+//             over --records keys ("key-000042")
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "bench/etcd_kv.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "proto/examples/permits_service.pb.h"
+
+ABSL_FLAG(std::string, target, "127.0.0.1:50051", "gRPC server address");
+ABSL_FLAG(std::string, workload, "get",
+          "fill, get, insert, filter, etcd_fill, etcd_put, etcd_range");
+ABSL_FLAG(int, in_flight, 64, "calls outstanding at any time");
+ABSL_FLAG(double, seconds, 5, "duration of the run");
+ABSL_FLAG(int64_t, max_calls, 10'000'000, "stop after this many calls");
+ABSL_FLAG(int64_t, records, 10000, "records (fill) or keys (etcd_*)");
+ABSL_FLAG(std::string, uuids, "", "file of uuids, one per line (get)");
+ABSL_FLAG(std::string, uuids_out, "", "fill writes the stored uuids here");
+ABSL_FLAG(int, channels, 2, "TCP connections to spread the calls over");
+ABSL_FLAG(std::string, service, "lmdbapi.examples.permits.Permits",
+          "gRPC service of the permits workloads");
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace permits = lmdbapi::examples::permits;
+
+grpc::ByteBuffer Serialize(const google::protobuf::Message& m) {
+  std::string bytes = m.SerializeAsString();
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+// A workload: the full method name and a maker of the i-th request.
+struct Workload {
+  std::string method;
+  std::function<grpc::ByteBuffer(int64_t i, std::mt19937_64& rng)> request;
+  std::function<void(const grpc::ByteBuffer&)> on_reply;  // optional
+};
+
+std::vector<std::string> ReadLines(const std::string& path) {
+  std::vector<std::string> lines;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+permits::Permit NewPermit(int64_t i, int64_t records) {
+  permits::Permit p;
+  p.set_permit_number(absl::StrCat("P-", i, "-", Clock::now().time_since_epoch().count()));
+  p.set_client(absl::StrCat("c", i % std::max<int64_t>(1, records / 10)));
+  p.set_county("NY");
+  p.set_county_status("Active");
+  p.set_status(permits::APPROVED);
+  p.set_address(absl::StrCat(i, " Main Street, Springfield"));
+  p.set_fee_cents(100 * (i % 1000));
+  p.mutable_issued()->set_seconds(1700000000 + i);
+  return p;
+}
+
+std::string EtcdKey(int64_t k) { return absl::StrFormat("key-%06d", k); }
+
+class Recorder {
+ public:
+  void Add(int64_t micros, bool ok) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (ok) {
+      latencies_.push_back(micros);
+    } else {
+      ++errors_;
+      if (first_error_.empty()) first_error_ = last_error_;
+    }
+  }
+  void NoteError(const std::string& e) {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_error_ = e;
+  }
+  std::string Json(double seconds) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::sort(latencies_.begin(), latencies_.end());
+    auto pct = [&](double p) -> int64_t {
+      if (latencies_.empty()) return 0;
+      size_t i = std::min(latencies_.size() - 1,
+                          static_cast<size_t>(p * latencies_.size()));
+      return latencies_[i];
+    };
+    std::string err = first_error_;
+    std::replace(err.begin(), err.end(), '"', '\'');
+    return absl::StrFormat(
+        "{\"calls\": %d, \"errors\": %d, \"seconds\": %.3f, \"qps\": %.1f, "
+        "\"p50_us\": %d, \"p90_us\": %d, \"p99_us\": %d, \"p999_us\": %d, "
+        "\"first_error\": \"%s\"}",
+        latencies_.size(), errors_, seconds, latencies_.size() / seconds,
+        pct(0.50), pct(0.90), pct(0.99), pct(0.999), err);
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<int64_t> latencies_;
+  int64_t errors_ = 0;
+  std::string first_error_, last_error_;
+};
+
+// Keeps one call outstanding per slot until the deadline or the call budget.
+class Driver {
+ public:
+  Driver(std::vector<std::unique_ptr<grpc::GenericStub>>* stubs,
+         const Workload& w, Clock::time_point deadline, int64_t max_calls,
+         Recorder* recorder)
+      : stubs_(stubs), w_(w), deadline_(deadline), max_calls_(max_calls),
+        recorder_(recorder) {}
+
+  void Run(int in_flight) {
+    for (int s = 0; s < in_flight; ++s) Next(s);
+    std::unique_lock<std::mutex> lock(mu_);
+    done_.wait(lock, [&] { return started_ == finished_ && stopped_; });
+  }
+
+ private:
+  struct Call {
+    grpc::ClientContext context;
+    grpc::ByteBuffer request, reply;
+    Clock::time_point start;
+  };
+
+  void Next(int slot) {
+    int64_t i;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (Clock::now() >= deadline_ || next_ >= max_calls_) {
+        stopped_ = true;
+        if (started_ == finished_) done_.notify_all();
+        return;
+      }
+      i = next_++;
+      ++started_;
+    }
+    thread_local std::mt19937_64 rng(std::random_device{}());
+    auto* call = new Call;
+    call->request = w_.request(i, rng);
+    call->context.set_deadline(std::chrono::system_clock::now() +
+                               std::chrono::seconds(30));
+    call->start = Clock::now();
+    auto& stub = *(*stubs_)[slot % stubs_->size()];
+    stub.UnaryCall(&call->context, w_.method, grpc::StubOptions(), &call->request,
+                   &call->reply, [this, call, slot](grpc::Status status) {
+                     int64_t micros =
+                         std::chrono::duration_cast<std::chrono::microseconds>(
+                             Clock::now() - call->start)
+                             .count();
+                     if (!status.ok()) {
+                       recorder_->NoteError(absl::StrCat(
+                           status.error_code(), ": ", status.error_message()));
+                     } else if (w_.on_reply) {
+                       w_.on_reply(call->reply);
+                     }
+                     recorder_->Add(micros, status.ok());
+                     delete call;
+                     Next(slot);
+                     std::lock_guard<std::mutex> lock(mu_);
+                     ++finished_;
+                     if (stopped_ && started_ == finished_) done_.notify_all();
+                   });
+  }
+
+  std::vector<std::unique_ptr<grpc::GenericStub>>* stubs_;
+  const Workload& w_;
+  Clock::time_point deadline_;
+  int64_t max_calls_;
+  Recorder* recorder_;
+  std::mutex mu_;
+  std::condition_variable done_;
+  int64_t next_ = 0, started_ = 0, finished_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  const std::string workload = absl::GetFlag(FLAGS_workload);
+  const std::string service = "/" + absl::GetFlag(FLAGS_service) + "/";
+  const int64_t records = absl::GetFlag(FLAGS_records);
+  int64_t max_calls = absl::GetFlag(FLAGS_max_calls);
+  int in_flight = absl::GetFlag(FLAGS_in_flight);
+
+  std::vector<std::string> uuids;
+  std::mutex uuids_mu;
+  std::vector<std::string> stored;  // fill
+  Workload w;
+  if (workload == "fill") {
+    w.method = service + "BatchInsert";
+    max_calls = (records + 999) / 1000;
+    w.request = [records](int64_t i, std::mt19937_64&) {
+      permits::BatchInsertPermitsRequest req;
+      for (int64_t j = i * 1000; j < std::min(records, (i + 1) * 1000); ++j) {
+        *req.add_permits() = NewPermit(j, records);
+      }
+      return Serialize(req);
+    };
+    w.on_reply = [&](const grpc::ByteBuffer& reply) {
+      std::vector<grpc::Slice> slices;
+      (void)reply.Dump(&slices);
+      std::string bytes;
+      for (auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+      permits::BatchInsertPermitsResponse resp;
+      resp.ParseFromString(bytes);
+      std::lock_guard<std::mutex> lock(uuids_mu);
+      for (const auto& p : resp.permits()) stored.push_back(p.uuid());
+    };
+  } else if (workload == "get") {
+    uuids = ReadLines(absl::GetFlag(FLAGS_uuids));
+    if (uuids.empty()) {
+      std::fprintf(stderr, "grpc_load: --uuids names no uuids (run --workload=fill first)\n");
+      return 2;
+    }
+    w.method = service + "Get";
+    w.request = [&uuids](int64_t, std::mt19937_64& rng) {
+      permits::GetPermitRequest req;
+      req.set_uuid(uuids[rng() % uuids.size()]);
+      return Serialize(req);
+    };
+  } else if (workload == "insert") {
+    w.method = service + "Insert";
+    w.request = [records](int64_t i, std::mt19937_64&) {
+      permits::InsertPermitRequest req;
+      *req.mutable_permit() = NewPermit(i, records);
+      return Serialize(req);
+    };
+  } else if (workload == "filter") {
+    w.method = service + "Filter";
+    w.request = [records](int64_t, std::mt19937_64& rng) {
+      permits::FilterPermitsRequest req;
+      req.set_page_size(10);
+      req.mutable_client()->set_value(
+          absl::StrCat("c", rng() % std::max<int64_t>(1, records / 10)));
+      req.mutable_county()->set_value("NY");
+      return Serialize(req);
+    };
+  } else if (workload == "etcd_fill" || workload == "etcd_put") {
+    w.method = "/etcdserverpb.KV/Put";
+    if (workload == "etcd_fill") max_calls = records;
+    bool fill = workload == "etcd_fill";
+    w.request = [records, fill](int64_t i, std::mt19937_64& rng) {
+      etcdserverpb::PutRequest req;
+      req.set_key(EtcdKey(fill ? i : static_cast<int64_t>(rng() % records)));
+      req.set_value(std::string(200, static_cast<char>('a' + i % 26)));
+      return Serialize(req);
+    };
+  } else if (workload == "etcd_range") {
+    w.method = "/etcdserverpb.KV/Range";
+    w.request = [records](int64_t, std::mt19937_64& rng) {
+      etcdserverpb::RangeRequest req;
+      req.set_key(EtcdKey(rng() % records));
+      return Serialize(req);
+    };
+  } else {
+    std::fprintf(stderr, "grpc_load: unknown --workload=%s\n", workload.c_str());
+    return 2;
+  }
+  if (workload == "fill" || workload == "etcd_fill") {
+    in_flight = std::min<int64_t>(in_flight, workload == "fill" ? 2 : in_flight);
+  }
+
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
+  for (int c = 0; c < absl::GetFlag(FLAGS_channels); ++c) {
+    grpc::ChannelArguments args;
+    args.SetInt("lmdbapi.bench.channel", c);  // distinct channels: distinct connections
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetMaxReceiveMessageSize(64 << 20);
+    auto channel = grpc::CreateCustomChannel(
+        absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials(), args);
+    if (!channel->WaitForConnected(std::chrono::system_clock::now() +
+                                   std::chrono::seconds(10))) {
+      std::fprintf(stderr, "grpc_load: cannot connect to %s\n",
+                   absl::GetFlag(FLAGS_target).c_str());
+      return 1;
+    }
+    stubs.push_back(std::make_unique<grpc::GenericStub>(channel));
+  }
+
+  Recorder recorder;
+  auto start = Clock::now();
+  auto deadline = start + std::chrono::microseconds(static_cast<int64_t>(
+                              absl::GetFlag(FLAGS_seconds) * 1e6));
+  if (workload == "fill" || workload == "etcd_fill") {
+    deadline = start + std::chrono::hours(1);
+  }
+  Driver(&stubs, w, deadline, max_calls, &recorder).Run(in_flight);
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("%s\n", recorder.Json(seconds).c_str());
+  if (!absl::GetFlag(FLAGS_uuids_out).empty()) {
+    std::ofstream out(absl::GetFlag(FLAGS_uuids_out));
+    for (const auto& u : stored) out << u << "\n";
+  }
+  return 0;
+}
