@@ -1,5 +1,6 @@
 #include "server/server_main.h"
 
+#include <algorithm>
 #include <signal.h>
 
 #include <cmath>
@@ -38,12 +39,12 @@ sigset_t BlockStopSignals() {
   return set;
 }
 
-}  // namespace
+} // namespace
 
-int ServerMain(int argc, char** argv, const Schema& schema) {
+int ServerMain(int argc, char **argv, const Schema &schema) {
   std::vector<std::string> args(argv + 1, argv + argc);
   absl::StatusOr<Config> config =
-      ParseConfig(args, [](const char* name) { return std::getenv(name); });
+      ParseConfig(args, [](const char *name) { return std::getenv(name); });
   if (!config.ok()) {
     fprintf(stderr, "%s: %s\n", argv[0],
             std::string(config.status().message()).c_str());
@@ -54,7 +55,7 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
     return 0;
   }
   SetLogLevel(config->log_level);
-  sigset_t stop_signals = BlockStopSignals();  // before any thread starts
+  sigset_t stop_signals = BlockStopSignals(); // before any thread starts
 
   storage::DatabaseOptions options;
   options.env.path = config->data_dir;
@@ -73,9 +74,11 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
         db.status().ToString());
     return 1;
   }
-  for (const std::string& line : (*db)->open_log())
+  for (const std::string &line : (*db)->open_log())
     Log(LogLevel::kInfo, "%s", line);
 
+  // Writes are answered from here; it outlives the database's drain below.
+  AnswerQueue answers;
   std::vector<std::unique_ptr<TableService>> tables;
   std::vector<std::unique_ptr<grpc::Service>> services;
   grpc::EnableDefaultHealthCheckService(true);
@@ -86,11 +89,12 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
                            &port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config->max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(config->max_message_bytes));
-  for (const ServiceBinding& binding : schema.services) {
-    storage::Table* table = (*db)->table(binding.collection);
+  for (const ServiceBinding &binding : schema.services) {
+    storage::Table *table = (*db)->table(binding.collection);
     std::string short_name =
         binding.full_name.substr(binding.full_name.rfind('.') + 1);
-    tables.push_back(std::make_unique<TableService>(table, short_name));
+    tables.push_back(
+        std::make_unique<TableService>(table, short_name, &answers));
     services.push_back(binding.make(tables.back().get()));
     builder.RegisterService(services.back().get());
   }
@@ -101,8 +105,8 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
         config->listen);
     return 1;
   }
-  auto* health = server->GetHealthCheckService();
-  for (const ServiceBinding& binding : schema.services) {
+  auto *health = server->GetHealthCheckService();
+  for (const ServiceBinding &binding : schema.services) {
     health->SetServingStatus(binding.full_name, true);
   }
   health->SetServingStatus("", true);
@@ -124,10 +128,21 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
   Log(LogLevel::kDebug, "server shut down");
   server->Wait();
+  storage::WriterStats w = (*db)->writer().stats();
+  if (w.batches > 0) {
+    Log(LogLevel::kInfo,
+        "writer: %d writes in %d commits (%.1f per commit); applying "
+        "%.1f µs per write, committing %.0f µs per commit, answering "
+        "%.1f µs per write",
+        w.operations, w.batches, double(w.operations) / w.batches,
+        double(w.apply_micros) / std::max<uint64_t>(1, w.operations),
+        double(w.commit_micros) / w.batches,
+        double(w.done_micros) / std::max<uint64_t>(1, w.operations));
+  }
   Log(LogLevel::kDebug, "server stopped; closing the database");
   db->reset();
   Log(LogLevel::kInfo, "stopped");
   return 0;
 }
 
-}  // namespace lmdbapi::server
+} // namespace lmdbapi::server
