@@ -23,39 +23,39 @@ namespace permits = lmdbapi::examples::permits;
 using grpc::CallbackServerContext;
 using grpc::ServerUnaryReactor;
 
-template <typename Context> ServerUnaryReactor *Done(Context *context) {
-  ServerUnaryReactor *reactor = context->DefaultReactor();
+template <typename Context>
+ServerUnaryReactor* Done(Context* context) {
+  ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }
 
 class EmptyPermits final : public permits::Permits::CallbackService {
-  ServerUnaryReactor *Insert(CallbackServerContext *c,
-                             const permits::InsertPermitRequest *,
-                             permits::Permit *) override {
+  ServerUnaryReactor* Insert(CallbackServerContext* c,
+                             const permits::InsertPermitRequest*,
+                             permits::Permit*) override {
     return Done(c);
   }
-  ServerUnaryReactor *Get(CallbackServerContext *c,
-                          const permits::GetPermitRequest *,
-                          permits::Permit *) override {
+  ServerUnaryReactor* Get(CallbackServerContext* c,
+                          const permits::GetPermitRequest*,
+                          permits::Permit*) override {
     return Done(c);
   }
-  ServerUnaryReactor *Filter(CallbackServerContext *c,
-                             const permits::FilterPermitsRequest *,
-                             permits::PermitPage *) override {
+  ServerUnaryReactor* Filter(CallbackServerContext* c,
+                             const permits::FilterPermitsRequest*,
+                             permits::PermitPage*) override {
     return Done(c);
   }
-  ServerUnaryReactor *
-  BatchInsert(CallbackServerContext *c,
-              const permits::BatchInsertPermitsRequest *,
-              permits::BatchInsertPermitsResponse *) override {
+  ServerUnaryReactor* BatchInsert(
+      CallbackServerContext* c, const permits::BatchInsertPermitsRequest*,
+      permits::BatchInsertPermitsResponse*) override {
     return Done(c);
   }
 };
 
-} // namespace
+}  // namespace
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   sigset_t signals;
   sigemptyset(&signals);

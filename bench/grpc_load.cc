@@ -59,7 +59,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 namespace permits = lmdbapi::examples::permits;
 
-grpc::ByteBuffer Serialize(const google::protobuf::Message &m) {
+grpc::ByteBuffer Serialize(const google::protobuf::Message& m) {
   std::string bytes = m.SerializeAsString();
   grpc::Slice slice(bytes);
   return grpc::ByteBuffer(&slice, 1);
@@ -68,16 +68,15 @@ grpc::ByteBuffer Serialize(const google::protobuf::Message &m) {
 // A workload: the full method name and a maker of the i-th request.
 struct Workload {
   std::string method;
-  std::function<grpc::ByteBuffer(int64_t i, std::mt19937_64 &rng)> request;
-  std::function<void(const grpc::ByteBuffer &)> on_reply; // optional
+  std::function<grpc::ByteBuffer(int64_t i, std::mt19937_64& rng)> request;
+  std::function<void(const grpc::ByteBuffer&)> on_reply;  // optional
 };
 
-std::vector<std::string> ReadLines(const std::string &path) {
+std::vector<std::string> ReadLines(const std::string& path) {
   std::vector<std::string> lines;
   std::ifstream in(path);
   for (std::string line; std::getline(in, line);) {
-    if (!line.empty())
-      lines.push_back(line);
+    if (!line.empty()) lines.push_back(line);
   }
   return lines;
 }
@@ -99,18 +98,17 @@ permits::Permit NewPermit(int64_t i, int64_t records) {
 std::string EtcdKey(int64_t k) { return absl::StrFormat("key-%06d", k); }
 
 class Recorder {
-public:
+ public:
   void Add(int64_t micros, bool ok) {
     std::lock_guard<std::mutex> lock(mu_);
     if (ok) {
       latencies_.push_back(micros);
     } else {
       ++errors_;
-      if (first_error_.empty())
-        first_error_ = last_error_;
+      if (first_error_.empty()) first_error_ = last_error_;
     }
   }
-  void NoteError(const std::string &e) {
+  void NoteError(const std::string& e) {
     std::lock_guard<std::mutex> lock(mu_);
     last_error_ = e;
   }
@@ -118,8 +116,7 @@ public:
     std::lock_guard<std::mutex> lock(mu_);
     std::sort(latencies_.begin(), latencies_.end());
     auto pct = [&](double p) -> int64_t {
-      if (latencies_.empty())
-        return 0;
+      if (latencies_.empty()) return 0;
       size_t i = std::min(latencies_.size() - 1,
                           static_cast<size_t>(p * latencies_.size()));
       return latencies_[i];
@@ -134,7 +131,7 @@ public:
         pct(0.50), pct(0.90), pct(0.99), pct(0.999), err);
   }
 
-private:
+ private:
   std::mutex mu_;
   std::vector<int64_t> latencies_;
   int64_t errors_ = 0;
@@ -143,21 +140,23 @@ private:
 
 // Keeps one call outstanding per slot until the deadline or the call budget.
 class Driver {
-public:
-  Driver(std::vector<std::unique_ptr<grpc::GenericStub>> *stubs,
-         const Workload &w, Clock::time_point deadline, int64_t max_calls,
-         Recorder *recorder)
-      : stubs_(stubs), w_(w), deadline_(deadline), max_calls_(max_calls),
+ public:
+  Driver(std::vector<std::unique_ptr<grpc::GenericStub>>* stubs,
+         const Workload& w, Clock::time_point deadline, int64_t max_calls,
+         Recorder* recorder)
+      : stubs_(stubs),
+        w_(w),
+        deadline_(deadline),
+        max_calls_(max_calls),
         recorder_(recorder) {}
 
   void Run(int in_flight) {
-    for (int s = 0; s < in_flight; ++s)
-      Next(s);
+    for (int s = 0; s < in_flight; ++s) Next(s);
     std::unique_lock<std::mutex> lock(mu_);
     done_.wait(lock, [&] { return started_ == finished_ && stopped_; });
   }
 
-private:
+ private:
   struct Call {
     grpc::ClientContext context;
     grpc::ByteBuffer request, reply;
@@ -170,20 +169,19 @@ private:
       std::lock_guard<std::mutex> lock(mu_);
       if (Clock::now() >= deadline_ || next_ >= max_calls_) {
         stopped_ = true;
-        if (started_ == finished_)
-          done_.notify_all();
+        if (started_ == finished_) done_.notify_all();
         return;
       }
       i = next_++;
       ++started_;
     }
     thread_local std::mt19937_64 rng(std::random_device{}());
-    auto *call = new Call;
+    auto* call = new Call;
     call->request = w_.request(i, rng);
     call->context.set_deadline(std::chrono::system_clock::now() +
                                std::chrono::seconds(30));
     call->start = Clock::now();
-    auto &stub = *(*stubs_)[slot % stubs_->size()];
+    auto& stub = *(*stubs_)[slot % stubs_->size()];
     stub.UnaryCall(&call->context, w_.method, grpc::StubOptions(),
                    &call->request, &call->reply,
                    [this, call, slot](grpc::Status status) {
@@ -202,25 +200,24 @@ private:
                      Next(slot);
                      std::lock_guard<std::mutex> lock(mu_);
                      ++finished_;
-                     if (stopped_ && started_ == finished_)
-                       done_.notify_all();
+                     if (stopped_ && started_ == finished_) done_.notify_all();
                    });
   }
 
-  std::vector<std::unique_ptr<grpc::GenericStub>> *stubs_;
-  const Workload &w_;
+  std::vector<std::unique_ptr<grpc::GenericStub>>* stubs_;
+  const Workload& w_;
   Clock::time_point deadline_;
   int64_t max_calls_;
-  Recorder *recorder_;
+  Recorder* recorder_;
   std::mutex mu_;
   std::condition_variable done_;
   int64_t next_ = 0, started_ = 0, finished_ = 0;
   bool stopped_ = false;
 };
 
-} // namespace
+}  // namespace
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const std::string workload = absl::GetFlag(FLAGS_workload);
   const std::string service = "/" + absl::GetFlag(FLAGS_service) + "/";
@@ -230,29 +227,28 @@ int main(int argc, char **argv) {
 
   std::vector<std::string> uuids;
   std::mutex uuids_mu;
-  std::vector<std::string> stored; // fill
+  std::vector<std::string> stored;  // fill
   Workload w;
   if (workload == "fill") {
     w.method = service + "BatchInsert";
     max_calls = (records + 999) / 1000;
-    w.request = [records](int64_t i, std::mt19937_64 &) {
+    w.request = [records](int64_t i, std::mt19937_64&) {
       permits::BatchInsertPermitsRequest req;
       for (int64_t j = i * 1000; j < std::min(records, (i + 1) * 1000); ++j) {
         *req.add_permits() = NewPermit(j, records);
       }
       return Serialize(req);
     };
-    w.on_reply = [&](const grpc::ByteBuffer &reply) {
+    w.on_reply = [&](const grpc::ByteBuffer& reply) {
       std::vector<grpc::Slice> slices;
       (void)reply.Dump(&slices);
       std::string bytes;
-      for (auto &s : slices)
-        bytes.append(reinterpret_cast<const char *>(s.begin()), s.size());
+      for (auto& s : slices)
+        bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
       permits::BatchInsertPermitsResponse resp;
       resp.ParseFromString(bytes);
       std::lock_guard<std::mutex> lock(uuids_mu);
-      for (const auto &p : resp.permits())
-        stored.push_back(p.uuid());
+      for (const auto& p : resp.permits()) stored.push_back(p.uuid());
     };
   } else if (workload == "get") {
     uuids = ReadLines(absl::GetFlag(FLAGS_uuids));
@@ -263,21 +259,21 @@ int main(int argc, char **argv) {
       return 2;
     }
     w.method = service + "Get";
-    w.request = [&uuids](int64_t, std::mt19937_64 &rng) {
+    w.request = [&uuids](int64_t, std::mt19937_64& rng) {
       permits::GetPermitRequest req;
       req.set_uuid(uuids[rng() % uuids.size()]);
       return Serialize(req);
     };
   } else if (workload == "insert") {
     w.method = service + "Insert";
-    w.request = [records](int64_t i, std::mt19937_64 &) {
+    w.request = [records](int64_t i, std::mt19937_64&) {
       permits::InsertPermitRequest req;
       *req.mutable_permit() = NewPermit(i, records);
       return Serialize(req);
     };
   } else if (workload == "filter") {
     w.method = service + "Filter";
-    w.request = [records](int64_t, std::mt19937_64 &rng) {
+    w.request = [records](int64_t, std::mt19937_64& rng) {
       permits::FilterPermitsRequest req;
       req.set_page_size(10);
       req.mutable_client()->set_value(
@@ -287,10 +283,9 @@ int main(int argc, char **argv) {
     };
   } else if (workload == "etcd_fill" || workload == "etcd_put") {
     w.method = "/etcdserverpb.KV/Put";
-    if (workload == "etcd_fill")
-      max_calls = records;
+    if (workload == "etcd_fill") max_calls = records;
     bool fill = workload == "etcd_fill";
-    w.request = [records, fill](int64_t i, std::mt19937_64 &rng) {
+    w.request = [records, fill](int64_t i, std::mt19937_64& rng) {
       etcdserverpb::PutRequest req;
       req.set_key(EtcdKey(fill ? i : static_cast<int64_t>(rng() % records)));
       req.set_value(std::string(200, static_cast<char>('a' + i % 26)));
@@ -298,7 +293,7 @@ int main(int argc, char **argv) {
     };
   } else if (workload == "etcd_range") {
     w.method = "/etcdserverpb.KV/Range";
-    w.request = [records](int64_t, std::mt19937_64 &rng) {
+    w.request = [records](int64_t, std::mt19937_64& rng) {
       etcdserverpb::RangeRequest req;
       req.set_key(EtcdKey(rng() % records));
       return Serialize(req);
@@ -317,7 +312,7 @@ int main(int argc, char **argv) {
   for (int c = 0; c < absl::GetFlag(FLAGS_channels); ++c) {
     grpc::ChannelArguments args;
     args.SetInt("lmdbapi.bench.channel",
-                c); // distinct channels: distinct connections
+                c);  // distinct channels: distinct connections
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     args.SetMaxReceiveMessageSize(64 << 20);
     auto channel = grpc::CreateCustomChannel(
@@ -343,8 +338,7 @@ int main(int argc, char **argv) {
   std::printf("%s\n", recorder.Json(seconds).c_str());
   if (!absl::GetFlag(FLAGS_uuids_out).empty()) {
     std::ofstream out(absl::GetFlag(FLAGS_uuids_out));
-    for (const auto &u : stored)
-      out << u << "\n";
+    for (const auto& u : stored) out << u << "\n";
   }
   return 0;
 }

@@ -13,28 +13,27 @@
 namespace lmdbapi::codegen {
 namespace {
 
-void Write(google::protobuf::compiler::GeneratorContext *context,
-           const std::string &name, const std::string &text) {
+void Write(google::protobuf::compiler::GeneratorContext* context,
+           const std::string& name, const std::string& text) {
   std::unique_ptr<google::protobuf::io::ZeroCopyOutputStream> out(
       context->Open(name));
-  void *data;
+  void* data;
   int size;
   size_t written = 0;
   while (written < text.size() && out->Next(&data, &size)) {
     size_t n = std::min(static_cast<size_t>(size), text.size() - written);
     memcpy(data, text.data() + written, n);
     written += n;
-    if (n < static_cast<size_t>(size))
-      out->BackUp(size - static_cast<int>(n));
+    if (n < static_cast<size_t>(size)) out->BackUp(size - static_cast<int>(n));
   }
 }
 
-} // namespace
+}  // namespace
 
-bool Generator::Generate(const google::protobuf::FileDescriptor *file,
-                         const std::string &parameter,
-                         google::protobuf::compiler::GeneratorContext *context,
-                         std::string *error) const {
+bool Generator::Generate(const google::protobuf::FileDescriptor* file,
+                         const std::string& parameter,
+                         google::protobuf::compiler::GeneratorContext* context,
+                         std::string* error) const {
   absl::StatusOr<SchemaModel> model = BuildModel(file);
   if (!model.ok()) {
     *error = std::string(model.status().message());
@@ -48,4 +47,4 @@ bool Generator::Generate(const google::protobuf::FileDescriptor *file,
   return true;
 }
 
-} // namespace lmdbapi::codegen
+}  // namespace lmdbapi::codegen

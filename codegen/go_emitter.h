@@ -11,12 +11,12 @@ namespace lmdbapi::codegen {
 
 // The Go import path the build gives the schema's generated Go packages
 // (protoc-gen-go, protoc-gen-grpc-gateway): "lmdbapi.gen/<base>".
-std::string GoImportPath(const SchemaModel &model);
+std::string GoImportPath(const SchemaModel& model);
 
 // <base>.gateway_main.go: package main, built in <GoImportPath>/gateway next
 // to the OpenAPI file and the Swagger UI assets it embeds.
-std::string EmitGatewayMain(const SchemaModel &model);
+std::string EmitGatewayMain(const SchemaModel& model);
 
-} // namespace lmdbapi::codegen
+}  // namespace lmdbapi::codegen
 
-#endif // LMDBAPI_CODEGEN_GO_EMITTER_H_
+#endif  // LMDBAPI_CODEGEN_GO_EMITTER_H_

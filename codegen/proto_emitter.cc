@@ -7,7 +7,7 @@
 namespace lmdbapi::codegen {
 namespace {
 
-void EmitMessages(const SchemaModel &model, const TableModel &t, Printer &p) {
+void EmitMessages(const SchemaModel& model, const TableModel& t, Printer& p) {
   const std::string record = "." + t.message->full_name();
   const std::string pk = t.primary_key->name();
   Printer::Vars v = {{"record", record},
@@ -25,33 +25,37 @@ void EmitMessages(const SchemaModel &model, const TableModel &t, Printer &p) {
                      {"filter", t.FilterRequest()},
                      {"paginate", t.PaginateRequest()},
                      {"page", t.Page()}};
-  p.Print(v, "// ---- $name$ ($collection$) ----\n\n"
-             "message $insert$ {\n"
-             "  // The record to store. An empty $pk$ gets a new UUIDv7.\n"
-             "  $record$ $field$ = 1;\n"
-             "}\n\n"
-             "message $get$ {\n"
-             "  string $pk$ = 1;\n"
-             "}\n\n");
+  p.Print(v,
+          "// ---- $name$ ($collection$) ----\n\n"
+          "message $insert$ {\n"
+          "  // The record to store. An empty $pk$ gets a new UUIDv7.\n"
+          "  $record$ $field$ = 1;\n"
+          "}\n\n"
+          "message $get$ {\n"
+          "  string $pk$ = 1;\n"
+          "}\n\n");
   if (t.is_main()) {
-    p.Print(v, "message $update$ {\n"
-               "  // Replaces the stored record with the same $pk$.\n"
-               "  $record$ $field$ = 1;\n"
-               "}\n\n");
+    p.Print(v,
+            "message $update$ {\n"
+            "  // Replaces the stored record with the same $pk$.\n"
+            "  $record$ $field$ = 1;\n"
+            "}\n\n");
   }
-  p.Print(v, "message $delete$ {\n"
-             "  string $pk$ = 1;\n"
-             "}\n\n"
-             "message $delete_response$ {}\n\n");
+  p.Print(v,
+          "message $delete$ {\n"
+          "  string $pk$ = 1;\n"
+          "}\n\n"
+          "message $delete_response$ {}\n\n");
   if (t.is_main()) {
-    p.Print(v, "message $batch$ {\n"
-               "  // Stored all together or not at all.\n"
-               "  repeated $record$ $collection$ = 1;\n"
-               "}\n\n"
-               "message $batch_response$ {\n"
-               "  // The stored records, with their keys.\n"
-               "  repeated $record$ $collection$ = 1;\n"
-               "}\n\n");
+    p.Print(v,
+            "message $batch$ {\n"
+            "  // Stored all together or not at all.\n"
+            "  repeated $record$ $collection$ = 1;\n"
+            "}\n\n"
+            "message $batch_response$ {\n"
+            "  // The stored records, with their keys.\n"
+            "  repeated $record$ $collection$ = 1;\n"
+            "}\n\n");
   }
   p.Print(
       v,
@@ -63,7 +67,7 @@ void EmitMessages(const SchemaModel &model, const TableModel &t, Printer &p) {
       "  int32 page_size = 1;\n"
       "  // next_page_token of the previous page of the same filter.\n"
       "  string page_token = 2;\n");
-  for (const FilterField &f : t.filter_fields) {
+  for (const FilterField& f : t.filter_fields) {
     p.Print({{"type", f.type},
              {"name", f.name},
              {"number", absl::StrCat(f.number)},
@@ -93,11 +97,11 @@ void EmitMessages(const SchemaModel &model, const TableModel &t, Printer &p) {
           "}\n\n");
 }
 
-void EmitService(const SchemaModel &model, const TableModel &t, Printer &p) {
+void EmitService(const SchemaModel& model, const TableModel& t, Printer& p) {
   std::string base = "/api/" + t.rest_collection;
   std::string parent_base, parent_insert;
   if (!t.is_main()) {
-    const TableModel &parent = model.tables[t.parent];
+    const TableModel& parent = model.tables[t.parent];
     parent_base = absl::StrCat("/api/", parent.rest_collection, "/{",
                                t.parent_key->name(), "}/", t.rest_collection);
     parent_insert =
@@ -123,22 +127,24 @@ void EmitService(const SchemaModel &model, const TableModel &t, Printer &p) {
                      {"paginate", t.PaginateRequest()},
                      {"page", t.Page()},
                      {"parent_key", t.parent_key ? t.parent_key->name() : ""}};
-  p.Print(v, "// CRUD, filter and paging over $name$ records.\n"
-             "service $service$ {\n");
+  p.Print(v,
+          "// CRUD, filter and paging over $name$ records.\n"
+          "service $service$ {\n");
   p.Indent();
   // Literal paths come before the {key} ones: grpc-gateway 1.6.4 tries
   // patterns in the order they are registered (rpc order), so
   // GET /api/<collection>/filter reaches Filter, not Get of key "filter".
   if (t.is_main()) {
-    p.Print(v, "// Stores a new record; returns it with its key.\n"
-               "rpc Insert($insert$) returns ($record$) {\n"
-               "  option (google.api.http) = {\n"
-               "    post: \"$base$\"\n"
-               "    body: \"$field$\"\n"
-               "    additional_bindings { post: \"$base$/insert-record\" body: "
-               "\"$field$\" }\n"
-               "  };\n"
-               "}\n");
+    p.Print(v,
+            "// Stores a new record; returns it with its key.\n"
+            "rpc Insert($insert$) returns ($record$) {\n"
+            "  option (google.api.http) = {\n"
+            "    post: \"$base$\"\n"
+            "    body: \"$field$\"\n"
+            "    additional_bindings { post: \"$base$/insert-record\" body: "
+            "\"$field$\" }\n"
+            "  };\n"
+            "}\n");
   } else {
     p.Print(v,
             "// Stores a new record under an existing parent; returns it with "
@@ -179,21 +185,23 @@ void EmitService(const SchemaModel &model, const TableModel &t, Printer &p) {
             "  };\n"
             "}\n");
   } else {
-    p.Print(v, "// Records of a parent (and/or matching the set fields).\n"
-               "rpc Filter($filter$) returns ($page$) {\n"
-               "  option (google.api.http) = {\n"
-               "    get: \"$parent_base$\"\n"
-               "    additional_bindings { get: \"$base$/filter\" }\n"
-               "    additional_bindings { get: \"$base$/get-record\" }\n"
-               "  };\n"
-               "}\n");
+    p.Print(v,
+            "// Records of a parent (and/or matching the set fields).\n"
+            "rpc Filter($filter$) returns ($page$) {\n"
+            "  option (google.api.http) = {\n"
+            "    get: \"$parent_base$\"\n"
+            "    additional_bindings { get: \"$base$/filter\" }\n"
+            "    additional_bindings { get: \"$base$/get-record\" }\n"
+            "  };\n"
+            "}\n");
   }
-  p.Print(v, "// The record with this key; NOT_FOUND when there is none.\n"
-             "rpc Get($get$) returns ($record$) {\n"
-             "  option (google.api.http) = {\n"
-             "    get: \"$base$/{$pk$}\"\n"
-             "  };\n"
-             "}\n");
+  p.Print(v,
+          "// The record with this key; NOT_FOUND when there is none.\n"
+          "rpc Get($get$) returns ($record$) {\n"
+          "  option (google.api.http) = {\n"
+          "    get: \"$base$/{$pk$}\"\n"
+          "  };\n"
+          "}\n");
   if (t.is_main()) {
     p.Print(v,
             "// Replaces the record with the same key; NOT_FOUND when there is "
@@ -211,19 +219,20 @@ void EmitService(const SchemaModel &model, const TableModel &t, Printer &p) {
                  ? "// Deletes the record and, in the same transaction, its "
                    "child records.\n"
                  : "// Deletes the record (and its own children, if any).\n");
-  p.Print(v, "rpc Delete($delete$) returns ($delete_response$) {\n"
-             "  option (google.api.http) = {\n"
-             "    delete: \"$base$/{$pk$}\"\n"
-             "    additional_bindings { delete: \"$base$/delete/{$pk$}\" }\n"
-             "  };\n"
-             "}\n");
+  p.Print(v,
+          "rpc Delete($delete$) returns ($delete_response$) {\n"
+          "  option (google.api.http) = {\n"
+          "    delete: \"$base$/{$pk$}\"\n"
+          "    additional_bindings { delete: \"$base$/delete/{$pk$}\" }\n"
+          "  };\n"
+          "}\n");
   p.Outdent();
   p.Print("}\n\n");
 }
 
-} // namespace
+}  // namespace
 
-std::string EmitServiceProto(const SchemaModel &model) {
+std::string EmitServiceProto(const SchemaModel& model) {
   Printer p;
   p.Print({{"file", model.file->name()}, {"package", model.file->package()}},
           "// Generated by protoc-gen-lmdbapi from $file$. DO NOT EDIT.\n"
@@ -239,14 +248,11 @@ std::string EmitServiceProto(const SchemaModel &model) {
   if (model.needs_wrappers)
     p.Print("import \"google/protobuf/wrappers.proto\";\n");
   p.Print({{"file", model.file->name()}}, "import \"$file$\";\n\n");
-  for (const TableModel &t : model.tables)
-    EmitMessages(model, t, p);
-  for (const TableModel &t : model.tables)
-    EmitService(model, t, p);
+  for (const TableModel& t : model.tables) EmitMessages(model, t, p);
+  for (const TableModel& t : model.tables) EmitService(model, t, p);
   std::string out = p.str();
-  while (absl::EndsWith(out, "\n\n"))
-    out.pop_back();
+  while (absl::EndsWith(out, "\n\n")) out.pop_back();
   return out;
 }
 
-} // namespace lmdbapi::codegen
+}  // namespace lmdbapi::codegen

@@ -25,18 +25,16 @@ void AnswerQueue::Run() {
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](AnswerQueue *q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu_) {
+          +[](AnswerQueue* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu_) {
             return !q->queue_.empty() || q->stopping_;
           },
           this));
-      if (queue_.empty())
-        return; // stopping and drained
+      if (queue_.empty()) return;  // stopping and drained
       batch.swap(queue_);
     }
-    for (auto &answer : batch)
-      answer();
+    for (auto& answer : batch) answer();
     batch.clear();
   }
 }
 
-} // namespace lmdbapi::server
+}  // namespace lmdbapi::server

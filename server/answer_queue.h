@@ -15,15 +15,15 @@
 namespace lmdbapi::server {
 
 class AnswerQueue {
-public:
+ public:
   AnswerQueue();
-  ~AnswerQueue(); // runs what is queued, then joins
-  AnswerQueue(const AnswerQueue &) = delete;
-  AnswerQueue &operator=(const AnswerQueue &) = delete;
+  ~AnswerQueue();  // runs what is queued, then joins
+  AnswerQueue(const AnswerQueue&) = delete;
+  AnswerQueue& operator=(const AnswerQueue&) = delete;
 
   void Post(std::function<void()> answer);
 
-private:
+ private:
   void Run();
 
   absl::Mutex mu_;
@@ -32,6 +32,6 @@ private:
   std::thread thread_;
 };
 
-} // namespace lmdbapi::server
+}  // namespace lmdbapi::server
 
-#endif // LMDBAPI_SERVER_ANSWER_QUEUE_H_
+#endif  // LMDBAPI_SERVER_ANSWER_QUEUE_H_

@@ -183,6 +183,10 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
       config.help = true;
       continue;
     }
+    if (arg == "--verify") {
+      config.verify = true;
+      continue;
+    }
     if (!absl::StartsWith(arg, "--")) {
       return absl::InvalidArgumentError(
           absl::StrCat("unexpected argument '", arg, "'; see --help"));
@@ -226,6 +230,8 @@ std::string ConfigHelp(const std::string& program) {
       "usage: ", program, " [--flag=value ...]\n\n",
       "Serves the tables of its schema over gRPC (with reflection and "
       "health).\n"
+      "With --verify, checks the indexes of --data_dir against its records "
+      "instead,\nprints the report and exits (0: consistent, 1: not).\n"
       "Each flag falls back to the environment variable(s) shown.\n\n");
   Config defaults;
   for (const Option& o : Options()) {

@@ -26,6 +26,9 @@ struct Config {
   size_t max_message_bytes = 4 << 20;
   std::string port_file;  // written with the bound port once serving
   bool help = false;
+  // --verify: open the data directory, check every index against its records
+  // (and every child's parent), print the report and exit: 0 when consistent.
+  bool verify = false;
 };
 
 // Looks an environment variable up; empty optional when unset.

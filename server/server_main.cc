@@ -1,8 +1,8 @@
 #include "server/server_main.h"
 
-#include <algorithm>
 #include <signal.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -39,12 +39,40 @@ sigset_t BlockStopSignals() {
   return set;
 }
 
-} // namespace
+// --verify: every index of every table against the records.
+int Verify(const storage::Database& db) {
+  bool consistent = true;
+  for (const auto& table : db.tables()) {
+    absl::StatusOr<storage::IndexReport> report = table->VerifyIndexes();
+    if (!report.ok()) {
+      Log(LogLevel::kError, "verify %s: %s", table->schema().name,
+          report.status().ToString());
+      return 1;
+    }
+    Log(report->ok() ? LogLevel::kInfo : LogLevel::kError,
+        "verify %s: %d records, %d index entries, %d mismatches",
+        table->schema().name, report->records, report->entries,
+        report->mismatches.size());
+    for (const storage::IndexMismatch& m : report->mismatches) {
+      Log(LogLevel::kError, "  %s index %s, key '%s': %s", table->schema().name,
+          m.index, m.primary_key,
+          m.kind == storage::IndexMismatch::Kind::kMissing    ? "missing"
+          : m.kind == storage::IndexMismatch::Kind::kDangling ? "dangling"
+                                                              : "orphan");
+    }
+    consistent = consistent && report->ok();
+  }
+  Log(LogLevel::kInfo, "verify: %s",
+      consistent ? "consistent" : "INCONSISTENT");
+  return consistent ? 0 : 1;
+}
 
-int ServerMain(int argc, char **argv, const Schema &schema) {
+}  // namespace
+
+int ServerMain(int argc, char** argv, const Schema& schema) {
   std::vector<std::string> args(argv + 1, argv + argc);
   absl::StatusOr<Config> config =
-      ParseConfig(args, [](const char *name) { return std::getenv(name); });
+      ParseConfig(args, [](const char* name) { return std::getenv(name); });
   if (!config.ok()) {
     fprintf(stderr, "%s: %s\n", argv[0],
             std::string(config.status().message()).c_str());
@@ -55,7 +83,7 @@ int ServerMain(int argc, char **argv, const Schema &schema) {
     return 0;
   }
   SetLogLevel(config->log_level);
-  sigset_t stop_signals = BlockStopSignals(); // before any thread starts
+  sigset_t stop_signals = BlockStopSignals();  // before any thread starts
 
   storage::DatabaseOptions options;
   options.env.path = config->data_dir;
@@ -74,8 +102,9 @@ int ServerMain(int argc, char **argv, const Schema &schema) {
         db.status().ToString());
     return 1;
   }
-  for (const std::string &line : (*db)->open_log())
+  for (const std::string& line : (*db)->open_log())
     Log(LogLevel::kInfo, "%s", line);
+  if (config->verify) return Verify(**db);
 
   // Writes are answered from here; it outlives the database's drain below.
   AnswerQueue answers;
@@ -89,8 +118,8 @@ int ServerMain(int argc, char **argv, const Schema &schema) {
                            &port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config->max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(config->max_message_bytes));
-  for (const ServiceBinding &binding : schema.services) {
-    storage::Table *table = (*db)->table(binding.collection);
+  for (const ServiceBinding& binding : schema.services) {
+    storage::Table* table = (*db)->table(binding.collection);
     std::string short_name =
         binding.full_name.substr(binding.full_name.rfind('.') + 1);
     tables.push_back(
@@ -105,8 +134,8 @@ int ServerMain(int argc, char **argv, const Schema &schema) {
         config->listen);
     return 1;
   }
-  auto *health = server->GetHealthCheckService();
-  for (const ServiceBinding &binding : schema.services) {
+  auto* health = server->GetHealthCheckService();
+  for (const ServiceBinding& binding : schema.services) {
     health->SetServingStatus(binding.full_name, true);
   }
   health->SetServingStatus("", true);
@@ -145,4 +174,4 @@ int ServerMain(int argc, char **argv, const Schema &schema) {
   return 0;
 }
 
-} // namespace lmdbapi::server
+}  // namespace lmdbapi::server

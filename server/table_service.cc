@@ -8,12 +8,12 @@ namespace lmdbapi::server {
 
 using google::protobuf::Message;
 
-TableService::TableService(storage::Table *table, std::string service,
-                           AnswerQueue *answers)
+TableService::TableService(storage::Table* table, std::string service,
+                           AnswerQueue* answers)
     : table_(table), service_(std::move(service)), answers_(answers) {}
 
-void TableService::Finish(Reactor *reactor, const char *method,
-                          Clock::time_point start, const absl::Status &status,
+void TableService::Finish(Reactor* reactor, const char* method,
+                          Clock::time_point start, const absl::Status& status,
                           absl::string_view detail) const {
   reactor->Finish(ToGrpcStatus(status));
   if (LogEnabled(LogLevel::kDebug)) {
@@ -26,9 +26,8 @@ void TableService::Finish(Reactor *reactor, const char *method,
   }
 }
 
-storage::Table::Done
-TableService::FinishWhenDone(Reactor *reactor, const char *method,
-                             Clock::time_point start) const {
+storage::Table::Done TableService::FinishWhenDone(
+    Reactor* reactor, const char* method, Clock::time_point start) const {
   return [this, reactor, method, start](absl::Status status) {
     answers_->Post([this, reactor, method, start, status] {
       Finish(reactor, method, start, status);
@@ -36,58 +35,57 @@ TableService::FinishWhenDone(Reactor *reactor, const char *method,
   };
 }
 
-TableService::Reactor *TableService::Insert(Context *context,
-                                            const Message &record,
-                                            Message *response) {
+TableService::Reactor* TableService::Insert(Context* context,
+                                            const Message& record,
+                                            Message* response) {
   auto start = Clock::now();
-  Reactor *reactor = context->DefaultReactor();
+  Reactor* reactor = context->DefaultReactor();
   response->CopyFrom(record);
   table_->Insert(response, FinishWhenDone(reactor, "Insert", start));
   return reactor;
 }
 
-TableService::Reactor *
-TableService::Get(Context *context, const std::string &pk, Message *response) {
+TableService::Reactor* TableService::Get(Context* context,
+                                         const std::string& pk,
+                                         Message* response) {
   auto start = Clock::now();
-  Reactor *reactor = context->DefaultReactor();
+  Reactor* reactor = context->DefaultReactor();
   Finish(reactor, "Get", start, table_->Get(pk, response));
   return reactor;
 }
 
-TableService::Reactor *TableService::Update(Context *context,
-                                            const Message &record,
-                                            Message *response) {
+TableService::Reactor* TableService::Update(Context* context,
+                                            const Message& record,
+                                            Message* response) {
   auto start = Clock::now();
-  Reactor *reactor = context->DefaultReactor();
+  Reactor* reactor = context->DefaultReactor();
   response->CopyFrom(record);
   table_->Update(*response, FinishWhenDone(reactor, "Update", start));
   return reactor;
 }
 
-TableService::Reactor *TableService::Delete(Context *context,
-                                            const std::string &pk) {
+TableService::Reactor* TableService::Delete(Context* context,
+                                            const std::string& pk) {
   auto start = Clock::now();
-  Reactor *reactor = context->DefaultReactor();
+  Reactor* reactor = context->DefaultReactor();
   table_->Delete(pk, FinishWhenDone(reactor, "Delete", start));
   return reactor;
 }
 
-TableService::Reactor *
-TableService::BatchInsertRecords(Context *context,
-                                 std::vector<Message *> records) {
+TableService::Reactor* TableService::BatchInsertRecords(
+    Context* context, std::vector<Message*> records) {
   auto start = Clock::now();
-  Reactor *reactor = context->DefaultReactor();
+  Reactor* reactor = context->DefaultReactor();
   table_->BatchInsert(std::move(records),
                       FinishWhenDone(reactor, "BatchInsert", start));
   return reactor;
 }
 
-TableService::Reactor *
-TableService::FilterRecords(Context *context, const Message &request,
-                            absl::FunctionRef<Message *()> add,
-                            std::string *next_page_token, std::string *plan) {
+TableService::Reactor* TableService::FilterRecords(
+    Context* context, const Message& request, absl::FunctionRef<Message*()> add,
+    std::string* next_page_token, std::string* plan) {
   auto start = Clock::now();
-  Reactor *reactor = context->DefaultReactor();
+  Reactor* reactor = context->DefaultReactor();
   absl::StatusOr<storage::Query> query =
       QueryFromRequest(request, table_->schema().descriptor);
   if (!query.ok()) {
@@ -108,4 +106,4 @@ TableService::FilterRecords(Context *context, const Message &request,
   return reactor;
 }
 
-} // namespace lmdbapi::server
+}  // namespace lmdbapi::server

@@ -22,69 +22,68 @@
 namespace lmdbapi::server {
 
 class TableService {
-public:
+ public:
   using Context = grpc::CallbackServerContext;
   using Reactor = grpc::ServerUnaryReactor;
 
   // `service` names the gRPC service in logs, e.g. "Permits". Writes are
   // answered from `answers` (shared by the tables), not the writer thread.
-  TableService(storage::Table *table, std::string service,
-               AnswerQueue *answers);
+  TableService(storage::Table* table, std::string service,
+               AnswerQueue* answers);
 
-  Reactor *Insert(Context *context, const google::protobuf::Message &record,
-                  google::protobuf::Message *response);
-  Reactor *Get(Context *context, const std::string &pk,
-               google::protobuf::Message *response);
-  Reactor *Update(Context *context, const google::protobuf::Message &record,
-                  google::protobuf::Message *response);
-  Reactor *Delete(Context *context, const std::string &pk);
+  Reactor* Insert(Context* context, const google::protobuf::Message& record,
+                  google::protobuf::Message* response);
+  Reactor* Get(Context* context, const std::string& pk,
+               google::protobuf::Message* response);
+  Reactor* Update(Context* context, const google::protobuf::Message& record,
+                  google::protobuf::Message* response);
+  Reactor* Delete(Context* context, const std::string& pk);
 
   template <typename Record>
-  Reactor *
-  BatchInsert(Context *context,
-              const google::protobuf::RepeatedPtrField<Record> &records,
-              google::protobuf::RepeatedPtrField<Record> *stored) {
+  Reactor* BatchInsert(
+      Context* context,
+      const google::protobuf::RepeatedPtrField<Record>& records,
+      google::protobuf::RepeatedPtrField<Record>* stored) {
     *stored = records;
-    std::vector<google::protobuf::Message *> pointers;
+    std::vector<google::protobuf::Message*> pointers;
     pointers.reserve(stored->size());
-    for (Record &record : *stored)
-      pointers.push_back(&record);
+    for (Record& record : *stored) pointers.push_back(&record);
     return BatchInsertRecords(context, std::move(pointers));
   }
 
   // Filter and Paginate: `request` is the generated request, `records` the
   // page's repeated field; `page` gets next_page_token and plan.
   template <typename Record, typename Page>
-  Reactor *Filter(Context *context, const google::protobuf::Message &request,
-                  google::protobuf::RepeatedPtrField<Record> *records,
-                  Page *page) {
+  Reactor* Filter(Context* context, const google::protobuf::Message& request,
+                  google::protobuf::RepeatedPtrField<Record>* records,
+                  Page* page) {
     return FilterRecords(
         context, request, [records] { return records->Add(); },
         page->mutable_next_page_token(), page->mutable_plan());
   }
 
-  storage::Table *table() const { return table_; }
+  storage::Table* table() const { return table_; }
 
-private:
+ private:
   using Clock = std::chrono::steady_clock;
-  Reactor *BatchInsertRecords(Context *context,
-                              std::vector<google::protobuf::Message *> records);
-  Reactor *FilterRecords(Context *context,
-                         const google::protobuf::Message &request,
-                         absl::FunctionRef<google::protobuf::Message *()> add,
-                         std::string *next_page_token, std::string *plan);
+  Reactor* BatchInsertRecords(Context* context,
+                              std::vector<google::protobuf::Message*> records);
+  Reactor* FilterRecords(Context* context,
+                         const google::protobuf::Message& request,
+                         absl::FunctionRef<google::protobuf::Message*()> add,
+                         std::string* next_page_token, std::string* plan);
   // Finishes the call and logs it.
-  void Finish(Reactor *reactor, const char *method, Clock::time_point start,
-              const absl::Status &status, absl::string_view detail = "") const;
+  void Finish(Reactor* reactor, const char* method, Clock::time_point start,
+              const absl::Status& status, absl::string_view detail = "") const;
   // Finishes from the writer thread once the write is durable.
-  storage::Table::Done FinishWhenDone(Reactor *reactor, const char *method,
+  storage::Table::Done FinishWhenDone(Reactor* reactor, const char* method,
                                       Clock::time_point start) const;
 
-  storage::Table *table_;
+  storage::Table* table_;
   std::string service_;
-  AnswerQueue *answers_;
+  AnswerQueue* answers_;
 };
 
-} // namespace lmdbapi::server
+}  // namespace lmdbapi::server
 
-#endif // LMDBAPI_SERVER_TABLE_SERVICE_H_
+#endif  // LMDBAPI_SERVER_TABLE_SERVICE_H_

@@ -1,6 +1,5 @@
 #include "storage/environment.h"
 
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -49,8 +48,8 @@ absl::StatusOr<std::unique_ptr<Environment>> Environment::Open(
     std::error_code error;
     std::filesystem::create_directories(options.path, error);
     if (error) {
-      return absl::InternalError(absl::StrCat(
-          "data directory '", options.path, "': ", error.message()));
+      return absl::InternalError(absl::StrCat("data directory '", options.path,
+                                              "': ", error.message()));
     }
   }
   std::unique_ptr<Environment> env(new Environment(options));

@@ -134,7 +134,8 @@ class Table {
   absl::StatusOr<Prepared> Prepare(
       const google::protobuf::Message& record) const;
   // Prepare() after giving a record without a key a new UUIDv7.
-  absl::StatusOr<Prepared> PrepareInsert(google::protobuf::Message* record) const;
+  absl::StatusOr<Prepared> PrepareInsert(
+      google::protobuf::Message* record) const;
   absl::Status CheckPrimaryKey(absl::string_view pk) const;
   absl::Status ParseRecord(absl::string_view pk, absl::string_view bytes,
                            google::protobuf::Message* record) const;

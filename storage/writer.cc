@@ -14,9 +14,9 @@ uint64_t MicrosSince(std::chrono::steady_clock::time_point start) {
              std::chrono::steady_clock::now() - start)
       .count();
 }
-} // namespace
+}  // namespace
 
-Writer::Writer(Environment *env, size_t max_batch)
+Writer::Writer(Environment* env, size_t max_batch)
     : env_(env), max_batch_(max_batch == 0 ? 1 : max_batch) {
   thread_ = std::thread([this] { Run(); });
 }
@@ -48,12 +48,10 @@ absl::Status Writer::SubmitAndWait(Operation op) {
 void Writer::Stop() {
   {
     absl::MutexLock lock(&mu_);
-    if (stopping_ && !thread_.joinable())
-      return;
+    if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
-  if (thread_.joinable())
-    thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 WriterStats Writer::stats() const {
@@ -67,12 +65,11 @@ void Writer::Run() {
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](Writer *w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
+          +[](Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
             return !w->queue_.empty() || w->stopping_;
           },
           this));
-      if (queue_.empty())
-        return; // stopping and drained
+      if (queue_.empty()) return;  // stopping and drained
       while (!queue_.empty() && batch.size() < max_batch_) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -80,8 +77,7 @@ void Writer::Run() {
     }
     RunBatch(batch);
     auto start = std::chrono::steady_clock::now();
-    for (Request &request : batch)
-      request.done(std::move(request.status));
+    for (Request& request : batch) request.done(std::move(request.status));
     uint64_t done = MicrosSince(start);
     batch.clear();
     absl::MutexLock lock(&mu_);
@@ -89,13 +85,12 @@ void Writer::Run() {
   }
 }
 
-void Writer::RunBatch(std::deque<Request> &batch) {
+void Writer::RunBatch(std::deque<Request>& batch) {
   uint64_t apply = 0, commit = 0;
   while (!TryBatch(batch, &apply, &commit)) {
     absl::Status grown = env_->GrowMap();
-    if (!grown.ok()) { // nothing of the batch was committed
-      for (Request &r : batch)
-        r.status = grown;
+    if (!grown.ok()) {  // nothing of the batch was committed
+      for (Request& r : batch) r.status = grown;
       break;
     }
     absl::MutexLock lock(&mu_);
@@ -109,8 +104,8 @@ void Writer::RunBatch(std::deque<Request> &batch) {
   stats_.commit_micros += commit;
 }
 
-bool Writer::TryBatch(std::deque<Request> &batch, uint64_t *apply_micros,
-                      uint64_t *commit_micros) {
+bool Writer::TryBatch(std::deque<Request>& batch, uint64_t* apply_micros,
+                      uint64_t* commit_micros) {
   auto start = std::chrono::steady_clock::now();
   // A full map is retried after growth unless the map is at its limit, in
   // which case the operation that hit it fails alone.
@@ -118,35 +113,30 @@ bool Writer::TryBatch(std::deque<Request> &batch, uint64_t *apply_micros,
       env_->Info().map_size_bytes < env_->options().max_map_size_bytes;
   absl::StatusOr<Txn> txn = Txn::BeginWrite(env_->raw(), nullptr);
   if (!txn.ok()) {
-    for (Request &r : batch)
-      r.status = txn.status();
+    for (Request& r : batch) r.status = txn.status();
     return true;
   }
-  for (Request &r : batch) {
+  for (Request& r : batch) {
     absl::StatusOr<Txn> child = Txn::BeginWrite(env_->raw(), txn->get());
     if (!child.ok()) {
       r.status = child.status();
     } else {
       r.status = r.op(child->get());
-      if (r.status.ok())
-        r.status = child->Commit();
+      if (r.status.ok()) r.status = child->Commit();
     }
-    if (IsMapFull(r.status) && can_grow)
-      return false;
+    if (IsMapFull(r.status) && can_grow) return false;
   }
   *apply_micros += MicrosSince(start);
   start = std::chrono::steady_clock::now();
   absl::Status commit = txn->Commit();
   *commit_micros += MicrosSince(start);
-  if (IsMapFull(commit) && can_grow)
-    return false;
+  if (IsMapFull(commit) && can_grow) return false;
   if (!commit.ok()) {
-    for (Request &r : batch) {
-      if (r.status.ok())
-        r.status = commit;
+    for (Request& r : batch) {
+      if (r.status.ok()) r.status = commit;
     }
   }
   return true;
 }
 
-} // namespace lmdbapi::storage
+}  // namespace lmdbapi::storage

@@ -28,8 +28,8 @@
 namespace lmdbapi::storage {
 
 struct WriterStats {
-  uint64_t batches = 0;    // committed transactions
-  uint64_t operations = 0; // operations answered
+  uint64_t batches = 0;     // committed transactions
+  uint64_t operations = 0;  // operations answered
   uint64_t last_batch_size = 0;
   uint64_t map_growths = 0;
   // Time spent applying operations and committing (incl. fsync), in µs.
@@ -41,18 +41,18 @@ struct WriterStats {
 };
 
 class Writer {
-public:
+ public:
   // Runs inside a nested write transaction; a non-OK status rolls it back.
-  using Operation = std::function<absl::Status(MDB_txn *txn)>;
+  using Operation = std::function<absl::Status(MDB_txn* txn)>;
   // Called on the writer thread once the operation's batch is durable (or
   // failed). Must be quick and must not submit and wait on this writer.
   using Done = std::function<void(absl::Status)>;
 
   // `max_batch` bounds the operations per transaction.
-  Writer(Environment *env, size_t max_batch);
-  ~Writer(); // Stop()s.
-  Writer(const Writer &) = delete;
-  Writer &operator=(const Writer &) = delete;
+  Writer(Environment* env, size_t max_batch);
+  ~Writer();  // Stop()s.
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
 
   // Queues `op`; `done` gets its outcome. After Stop(), `done` gets
   // UNAVAILABLE at once.
@@ -65,20 +65,20 @@ public:
 
   WriterStats stats() const;
 
-private:
+ private:
   struct Request {
     Operation op;
     Done done;
     absl::Status status;
   };
   void Run();
-  void RunBatch(std::deque<Request> &batch);
+  void RunBatch(std::deque<Request>& batch);
   // One attempt at the batch; returns false when it must be retried after
   // the map grew.
-  bool TryBatch(std::deque<Request> &batch, uint64_t *apply_micros,
-                uint64_t *commit_micros);
+  bool TryBatch(std::deque<Request>& batch, uint64_t* apply_micros,
+                uint64_t* commit_micros);
 
-  Environment *const env_;
+  Environment* const env_;
   const size_t max_batch_;
   mutable absl::Mutex mu_;
   std::deque<Request> queue_ ABSL_GUARDED_BY(mu_);
@@ -87,6 +87,6 @@ private:
   std::thread thread_;
 };
 
-} // namespace lmdbapi::storage
+}  // namespace lmdbapi::storage
 
-#endif // LMDBAPI_STORAGE_WRITER_H_
+#endif  // LMDBAPI_STORAGE_WRITER_H_

@@ -12,23 +12,23 @@
 #include "codegen/go_emitter.h"
 #include "codegen/model.h"
 #include "codegen/proto_emitter.h"
-#include "proto/examples/permits.pb.h"
 #include "gtest/gtest.h"
+#include "proto/examples/permits.pb.h"
 
 namespace lmdbapi::codegen {
 namespace {
 
 // Tests run from the repository root (CTest) or the runfiles root (Bazel).
-std::string ReadFile(const std::string &path) {
+std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
 }
 
-void ExpectGolden(const std::string &name, const std::string &actual) {
+void ExpectGolden(const std::string& name, const std::string& actual) {
   std::string path = "tests/codegen/golden/" + name;
-  if (const char *update = std::getenv("LMDBAPI_UPDATE_GOLDEN");
+  if (const char* update = std::getenv("LMDBAPI_UPDATE_GOLDEN");
       update != nullptr) {
     std::ofstream(std::string(update) + "/" + path) << actual;
     return;
@@ -50,12 +50,12 @@ TEST(CodegenTest, EmittedFilesMatchTheGoldenFilesForTheExampleSchema) {
 }
 
 TEST(CodegenTest, EverySchemaErrorNamesFileMessageAndField) {
-  const char *plugin = std::getenv("LMDBAPI_PLUGIN");
+  const char* plugin = std::getenv("LMDBAPI_PLUGIN");
   ASSERT_NE(plugin, nullptr) << "set LMDBAPI_PLUGIN to protoc-gen-lmdbapi";
   std::string out_dir = ::testing::TempDir() + "/codegen_out";
   std::filesystem::create_directories(out_dir);
   int checked = 0;
-  for (const auto &entry :
+  for (const auto& entry :
        std::filesystem::directory_iterator("tests/codegen/bad")) {
     std::string proto = "tests/codegen/bad/" + entry.path().filename().string();
     std::string text = ReadFile(proto);
@@ -65,13 +65,12 @@ TEST(CodegenTest, EverySchemaErrorNamesFileMessageAndField) {
         "/usr/bin/protoc -I. -I/usr/include --plugin=protoc-gen-lmdbapi=" +
         std::string(plugin) + " --lmdbapi_out=" + out_dir + " " + proto +
         " 2>&1";
-    FILE *pipe = popen(command.c_str(), "r");
+    FILE* pipe = popen(command.c_str(), "r");
     ASSERT_NE(pipe, nullptr);
     std::string output;
     char buf[1024];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0)
-      output.append(buf, n);
+    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) output.append(buf, n);
     int status = pclose(pipe);
     EXPECT_NE(WEXITSTATUS(status), 0) << proto << " was accepted";
     EXPECT_NE(output.find(expect), std::string::npos)
@@ -81,5 +80,5 @@ TEST(CodegenTest, EverySchemaErrorNamesFileMessageAndField) {
   EXPECT_GE(checked, 7);
 }
 
-} // namespace
-} // namespace lmdbapi::codegen
+}  // namespace
+}  // namespace lmdbapi::codegen

@@ -302,7 +302,8 @@ TEST_F(PermitsServerTest, SecondaryTablesFilterByParentAndCascadeOnDelete) {
   DeleteInspectionReportRequest del_child;
   del_child.set_uuid(stored.uuid());
   DeleteInspectionReportResponse child_deleted;
-  ASSERT_TRUE(inspections_->Delete(Ctx().get(), del_child, &child_deleted).ok());
+  ASSERT_TRUE(
+      inspections_->Delete(Ctx().get(), del_child, &child_deleted).ok());
   get.set_uuid(stored.uuid());
   EXPECT_EQ(inspections_->Get(Ctx().get(), get, &one).error_code(),
             grpc::StatusCode::NOT_FOUND);
