@@ -1,0 +1,185 @@
+#!/usr/bin/python3
+"""Crash safety: the real server is kill -9'd at random moments while 64
+inserts, updates and deletes are in flight, then restarted. After each kill:
+
+- `server --verify` finds every index consistent with the records (and
+  nothing needs repairing: the server simply starts again);
+- every acknowledged write is there with its last acknowledged value, every
+  acknowledged delete is gone;
+- a write that was in flight at the kill is either wholly there or wholly
+  absent (the record equals its old or its new version, nothing in between),
+  and no record exists that no write made;
+- the composite index finds each record by its current values.
+
+Usage: crash_test.py SERVER_BINARY GENERATED_ROOT
+  LMDBAPI_CRASH_CYCLES (default 20) kill cycles; LMDBAPI_CRASH_SEED for a replay.
+"""
+import os
+import queue
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import uuid as uuidlib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import example_client  # noqa: E402
+import grpc  # noqa: E402
+
+SERVER, GENERATED = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+del sys.argv[1:3]
+CYCLES = int(os.environ.get("LMDBAPI_CRASH_CYCLES", "20"))
+SEED = int(os.environ.get("LMDBAPI_CRASH_SEED", str(int(time.time()))))
+IN_FLIGHT = 64
+CLIENTS = ["Acme", "Bolt", "Crane", "Delta"]
+COUNTIES = ["NY", "CA", "TX"]
+
+
+class CrashTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        stubs_dir = os.path.join(self.tmp.name, "stubs")
+        os.makedirs(stubs_dir)
+        self.m, self.s, self.stubs = example_client.load_stubs(GENERATED, stubs_dir)
+        self.data = os.path.join(self.tmp.name, "data")
+        self.rng = random.Random(SEED)
+        self.server = None
+
+    def tearDown(self):
+        if self.server and self.server.poll() is None:
+            self.server.kill()
+            self.server.wait()
+        self.tmp.cleanup()
+
+    def start(self):
+        port_file = os.path.join(self.tmp.name, "port")
+        if os.path.exists(port_file):
+            os.remove(port_file)
+        log = os.path.join(self.tmp.name, "server.log")
+        with open(log, "a") as out:
+            self.server = subprocess.Popen(
+                [SERVER, "--listen=127.0.0.1:0", "--port_file=" + port_file,
+                 "--data_dir=" + self.data, "--log_level=warning"],
+                stdout=subprocess.DEVNULL, stderr=out)
+        deadline = time.time() + 30
+        while not os.path.exists(port_file):
+            if self.server.poll() is not None:
+                with open(log) as out:
+                    self.fail("the server did not restart after a kill:\n" + out.read()[-3000:])
+            self.assertLess(time.time(), deadline, "the server did not listen within 30 s")
+            time.sleep(0.01)
+        with open(port_file) as f:
+            channel = grpc.insecure_channel("127.0.0.1:" + f.read().strip())
+        grpc.channel_ready_future(channel).result(timeout=10)
+        return channel
+
+    def record(self, key, version):
+        return self.m.Permit(
+            uuid=key, permit_number="N-" + key, client=self.rng.choice(CLIENTS),
+            county=self.rng.choice(COUNTIES), county_status="v%d" % version,
+            status=self.rng.choice([self.m.PENDING, self.m.APPROVED, self.m.REJECTED]),
+            address="%d Main Street" % version, fee_cents=version)
+
+    def test_kill_9_under_load_loses_nothing_acknowledged(self):
+        state = {}      # key -> the acknowledged Permit, or None once deleted
+        maybe = {}      # key -> [states it may be in]: its write was in flight at the kill
+        version = 0
+        acked = interrupted = 0
+        print("seed %d, %d cycles" % (SEED, CYCLES), file=sys.stderr)
+        for cycle in range(CYCLES):
+            channel = self.start()
+            permits = self.stubs.PermitsStub(channel)
+            self.check(permits, state, maybe, cycle)
+            done = queue.Queue()
+            pending = {}  # key -> (old, new) of the write in flight
+            kill_at = time.time() + self.rng.uniform(0.2, 1.0)
+            killed = False
+            while pending or not killed:
+                while not killed and len(pending) < IN_FLIGHT:
+                    live = [k for k, v in state.items() if v is not None and k not in pending]
+                    roll = self.rng.random()
+                    version += 1
+                    if roll < 0.5 or not live:
+                        key = str(uuidlib.uuid4())
+                        new = self.record(key, version)
+                        call = permits.Insert.future(self.s.InsertPermitRequest(permit=new))
+                        old = None
+                    elif roll < 0.85:
+                        key = self.rng.choice(live)
+                        new = self.record(key, version)
+                        call = permits.Update.future(self.s.UpdatePermitRequest(permit=new))
+                        old = state[key]
+                    else:
+                        key = self.rng.choice(live)
+                        new = None
+                        call = permits.Delete.future(self.s.DeletePermitRequest(uuid=key))
+                        old = state[key]
+                    pending[key] = (old, new)
+                    call.add_done_callback(lambda f, k=key: done.put((k, f)))
+                if not killed and time.time() >= kill_at:
+                    self.server.send_signal(signal.SIGKILL)
+                    self.server.wait()
+                    killed = True
+                try:
+                    key, call = done.get(timeout=0.05)
+                except queue.Empty:
+                    continue
+                old, new = pending.pop(key)
+                if call.exception() is None:
+                    state[key] = new
+                    acked += 1
+                else:
+                    code = call.code()
+                    self.assertTrue(killed, "cycle %d: %s failed before the kill: %s"
+                                    % (cycle, key, call.exception()))
+                    self.assertIn(code, (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED,
+                                         grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL),
+                                  "cycle %d: %s: %s" % (cycle, key, call.exception()))
+                    maybe[key] = [old, new]
+                    interrupted += 1
+                    state[key] = old
+            channel.close()
+            verify = subprocess.run([SERVER, "--data_dir=" + self.data, "--verify"],
+                                    capture_output=True, text=True, timeout=120)
+            self.assertEqual(verify.returncode, 0, "cycle %d: indexes inconsistent after kill -9:\n%s"
+                             % (cycle, verify.stderr[-3000:]))
+        permits = self.stubs.PermitsStub(self.start())
+        self.check(permits, state, maybe, CYCLES)
+        self.server.send_signal(signal.SIGTERM)
+        self.assertEqual(self.server.wait(timeout=30), 0)
+        live = sum(1 for v in state.values() if v is not None)
+        print("%d cycles: %d writes acknowledged, %d records live, %d writes were in flight at a kill"
+              % (CYCLES, acked, live, interrupted), file=sys.stderr)
+        self.assertGreater(acked, CYCLES * 50, "too few writes to mean anything")
+        self.assertGreater(interrupted, 0, "no kill caught a write in flight")
+
+    def check(self, permits, state, maybe, cycle):
+        """Every key is in an allowed state; resolves in-flight writes to what is stored."""
+        stored = {}
+        token = ""
+        while True:
+            page = permits.Paginate(self.s.PaginatePermitsRequest(page_size=1000, page_token=token))
+            for p in page.permits:
+                stored[p.uuid] = p
+            token = page.next_page_token
+            if not token:
+                break
+        for key in set(state) | set(stored):
+            got = stored.get(key)
+            allowed = maybe.pop(key, [state.get(key)])
+            self.assertIn(got, allowed, "cycle %d: record %s is %s; acknowledged: %s"
+                          % (cycle, key, got, allowed))
+            state[key] = got
+        for key, p in self.rng.sample(sorted(stored.items()), min(20, len(stored))):
+            request = self.s.FilterPermitsRequest(page_size=1000)
+            request.client.value, request.county.value, request.status = p.client, p.county, p.status
+            found = [r.uuid for r in permits.Filter(request).permits]
+            self.assertIn(key, found, "cycle %d: the composite index misses %s" % (cycle, key))
+
+
+if __name__ == "__main__":
+    unittest.main()
