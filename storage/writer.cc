@@ -124,13 +124,19 @@ bool Writer::TryBatch(std::deque<Request>& batch, uint64_t* apply_micros,
       r.status = r.op(child->get());
       if (r.status.ok()) r.status = child->Commit();
     }
-    if (IsMapFull(r.status) && can_grow) return false;
+    if (IsMapFull(r.status)) {
+      if (can_grow) return false;
+      r.status = env_->GrowMap();  // at the limit: says which, and what to do
+    }
   }
   *apply_micros += MicrosSince(start);
   start = std::chrono::steady_clock::now();
   absl::Status commit = txn->Commit();
   *commit_micros += MicrosSince(start);
-  if (IsMapFull(commit) && can_grow) return false;
+  if (IsMapFull(commit)) {
+    if (can_grow) return false;
+    commit = env_->GrowMap();
+  }
   if (!commit.ok()) {
     for (Request& r : batch) {
       if (r.status.ok()) r.status = commit;
