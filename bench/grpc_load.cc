@@ -16,6 +16,7 @@
 //   insert    Insert of a new permit with a unique permit_number (the unique
 //             index and the two others are maintained)
 //   filter    Filter by client and county (composite prefix), page_size 10
+//   mix       get, insert and filter with the weights of --mix
 //   etcd_fill, etcd_put, etcd_range   etcd's KV Put / Range, 200-byte values
 //             over --records keys ("key-000042")
 #include <algorithm>
@@ -33,8 +34,11 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "bench/etcd_kv.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -51,6 +55,8 @@ ABSL_FLAG(int64_t, records, 10000, "records (fill) or keys (etcd_*)");
 ABSL_FLAG(std::string, uuids, "", "file of uuids, one per line (get)");
 ABSL_FLAG(std::string, uuids_out, "", "fill writes the stored uuids here");
 ABSL_FLAG(int, channels, 2, "TCP connections to spread the calls over");
+ABSL_FLAG(std::string, mix, "get:80,insert:15,filter:5",
+          "--workload=mix: operations and their weights");
 ABSL_FLAG(std::string, service, "lmdbapi.examples.permits.Permits",
           "gRPC service of the permits workloads");
 
@@ -70,6 +76,20 @@ struct Workload {
   std::string method;
   std::function<grpc::ByteBuffer(int64_t i, std::mt19937_64& rng)> request;
   std::function<void(const grpc::ByteBuffer&)> on_reply;  // optional
+  // A mix: each call is one of `parts`, chosen with these weights.
+  std::vector<Workload> parts;
+  std::vector<int> weights;
+
+  const Workload& Pick(std::mt19937_64& rng) const {
+    if (parts.empty()) return *this;
+    int total = 0;
+    for (int w : weights) total += w;
+    int roll = static_cast<int>(rng() % total);
+    for (size_t i = 0; i < parts.size(); ++i) {
+      if ((roll -= weights[i]) < 0) return parts[i];
+    }
+    return parts.back();
+  }
 };
 
 std::vector<std::string> ReadLines(const std::string& path) {
@@ -177,14 +197,15 @@ class Driver {
     }
     thread_local std::mt19937_64 rng(std::random_device{}());
     auto* call = new Call;
-    call->request = w_.request(i, rng);
+    const Workload& w = w_.Pick(rng);
+    call->request = w.request(i, rng);
     call->context.set_deadline(std::chrono::system_clock::now() +
                                std::chrono::seconds(30));
     call->start = Clock::now();
     auto& stub = *(*stubs_)[slot % stubs_->size()];
-    stub.UnaryCall(&call->context, w_.method, grpc::StubOptions(),
+    stub.UnaryCall(&call->context, w.method, grpc::StubOptions(),
                    &call->request, &call->reply,
-                   [this, call, slot](grpc::Status status) {
+                   [this, call, slot, &w](grpc::Status status) {
                      int64_t micros =
                          std::chrono::duration_cast<std::chrono::microseconds>(
                              Clock::now() - call->start)
@@ -192,8 +213,8 @@ class Driver {
                      if (!status.ok()) {
                        recorder_->NoteError(absl::StrCat(
                            status.error_code(), ": ", status.error_message()));
-                     } else if (w_.on_reply) {
-                       w_.on_reply(call->reply);
+                     } else if (w.on_reply) {
+                       w.on_reply(call->reply);
                      }
                      recorder_->Add(micros, status.ok());
                      delete call;
@@ -228,6 +249,48 @@ int main(int argc, char** argv) {
   std::vector<std::string> uuids;
   std::mutex uuids_mu;
   std::vector<std::string> stored;  // fill
+  // The permits workloads a mix is made of.
+  auto simple = [&](const std::string& name) {
+    Workload w;
+    if (name == "get") {
+      w.method = service + "Get";
+      w.request = [&uuids](int64_t, std::mt19937_64& rng) {
+        permits::GetPermitRequest req;
+        req.set_uuid(uuids[rng() % uuids.size()]);
+        return Serialize(req);
+      };
+    } else if (name == "insert") {
+      w.method = service + "Insert";
+      w.request = [records](int64_t i, std::mt19937_64&) {
+        permits::InsertPermitRequest req;
+        *req.mutable_permit() = NewPermit(i, records);
+        return Serialize(req);
+      };
+    } else if (name == "filter") {
+      w.method = service + "Filter";
+      w.request = [records](int64_t, std::mt19937_64& rng) {
+        permits::FilterPermitsRequest req;
+        req.set_page_size(10);
+        req.mutable_client()->set_value(
+            absl::StrCat("c", rng() % std::max<int64_t>(1, records / 10)));
+        req.mutable_county()->set_value("NY");
+        return Serialize(req);
+      };
+    }
+    return w;
+  };
+  if (!absl::GetFlag(FLAGS_uuids).empty()) {
+    uuids = ReadLines(absl::GetFlag(FLAGS_uuids));
+  }
+  bool needs_uuids =
+      workload == "get" ||
+      (workload == "mix" && absl::StrContains(absl::GetFlag(FLAGS_mix), "get"));
+  if (needs_uuids && uuids.empty()) {
+    std::fprintf(stderr,
+                 "grpc_load: --uuids names no uuids (run --workload=fill "
+                 "first)\n");
+    return 2;
+  }
   Workload w;
   if (workload == "fill") {
     w.method = service + "BatchInsert";
@@ -250,37 +313,24 @@ int main(int argc, char** argv) {
       std::lock_guard<std::mutex> lock(uuids_mu);
       for (const auto& p : resp.permits()) stored.push_back(p.uuid());
     };
-  } else if (workload == "get") {
-    uuids = ReadLines(absl::GetFlag(FLAGS_uuids));
-    if (uuids.empty()) {
-      std::fprintf(
-          stderr,
-          "grpc_load: --uuids names no uuids (run --workload=fill first)\n");
-      return 2;
+  } else if (workload == "get" || workload == "insert" ||
+             workload == "filter") {
+    w = simple(workload);
+  } else if (workload == "mix") {
+    for (absl::string_view part :
+         absl::StrSplit(absl::GetFlag(FLAGS_mix), ',')) {
+      std::pair<std::string, std::string> kv = absl::StrSplit(part, ':');
+      int weight = 0;
+      Workload one = simple(kv.first);
+      if (one.method.empty() || !absl::SimpleAtoi(kv.second, &weight) ||
+          weight <= 0) {
+        std::fprintf(stderr, "grpc_load: bad --mix part '%s'\n",
+                     std::string(part).c_str());
+        return 2;
+      }
+      w.parts.push_back(std::move(one));
+      w.weights.push_back(weight);
     }
-    w.method = service + "Get";
-    w.request = [&uuids](int64_t, std::mt19937_64& rng) {
-      permits::GetPermitRequest req;
-      req.set_uuid(uuids[rng() % uuids.size()]);
-      return Serialize(req);
-    };
-  } else if (workload == "insert") {
-    w.method = service + "Insert";
-    w.request = [records](int64_t i, std::mt19937_64&) {
-      permits::InsertPermitRequest req;
-      *req.mutable_permit() = NewPermit(i, records);
-      return Serialize(req);
-    };
-  } else if (workload == "filter") {
-    w.method = service + "Filter";
-    w.request = [records](int64_t, std::mt19937_64& rng) {
-      permits::FilterPermitsRequest req;
-      req.set_page_size(10);
-      req.mutable_client()->set_value(
-          absl::StrCat("c", rng() % std::max<int64_t>(1, records / 10)));
-      req.mutable_county()->set_value("NY");
-      return Serialize(req);
-    };
   } else if (workload == "etcd_fill" || workload == "etcd_put") {
     w.method = "/etcdserverpb.KV/Put";
     if (workload == "etcd_fill") max_calls = records;
