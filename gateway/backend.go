@@ -2,12 +2,14 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 )
 
@@ -15,8 +17,16 @@ import (
 // the background, retried every 100 ms at first and every 2 s at most, so a
 // gateway may start before its server.
 func Dial(c Config) (*grpc.ClientConn, error) {
+	transport := grpc.WithInsecure()
+	if c.BackendCA != "" {
+		creds, err := credentials.NewClientTLSFromFile(c.BackendCA, "")
+		if err != nil {
+			return nil, fmt.Errorf("-backend_ca: %v", err)
+		}
+		transport = grpc.WithTransportCredentials(creds)
+	}
 	return grpc.Dial(c.Backend,
-		grpc.WithInsecure(),
+		transport,
 		grpc.WithConnectParams(grpc.ConnectParams{
 			Backoff: backoff.Config{
 				BaseDelay:  100 * time.Millisecond,

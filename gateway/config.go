@@ -19,6 +19,9 @@ type Config struct {
 	MaxBodyBytes int64         // larger request bodies get 400
 	PortFile     string        // if set, the chosen HTTP port is written here
 	LogLevel     string        // "info" or "debug" (one line per request)
+	TLSCert      string        // serve HTTPS with this PEM certificate chain...
+	TLSKey       string        // ...and this PEM private key
+	BackendCA    string        // talk TLS to the backend, trusting this PEM CA
 }
 
 type option struct {
@@ -74,6 +77,12 @@ func options(c *Config) []option {
 			}},
 		{"port_file", "write the HTTP port chosen to this file once listening", nil, "",
 			func(c *Config, v string) error { c.PortFile = v; return nil }},
+		{"tls_cert", "serve HTTPS with this PEM certificate chain (with -tls_key)",
+			[]string{"LMDBAPI_HTTP_TLS_CERT"}, "", func(c *Config, v string) error { c.TLSCert = v; return nil }},
+		{"tls_key", "the PEM private key of -tls_cert", []string{"LMDBAPI_HTTP_TLS_KEY"}, "",
+			func(c *Config, v string) error { c.TLSKey = v; return nil }},
+		{"backend_ca", "talk TLS to the backend, trusting this PEM CA certificate",
+			[]string{"LMDBAPI_BACKEND_CA"}, "", func(c *Config, v string) error { c.BackendCA = v; return nil }},
 		{"log_level", "info, or debug to log every request with its status and latency in µs",
 			[]string{"LMDBAPI_LOG_LEVEL"}, "info", func(c *Config, v string) error {
 				if v != "info" && v != "debug" {
@@ -121,6 +130,9 @@ func ParseConfig(program string, args []string, getenv func(string) string, usag
 		if err := o.set(&c, value); err != nil {
 			return c, fmt.Errorf("%s: %q is not valid; %v", source, value, err)
 		}
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return c, fmt.Errorf("-tls_cert and -tls_key go together: give both, or neither")
 	}
 	return c, nil
 }

@@ -6,6 +6,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -55,6 +57,12 @@ func Run(s Schema, args []string, getenv func(string) string, stderr io.Writer) 
 		fmt.Fprintf(stderr, "%s: %v\n", program, err)
 		return 2
 	}
+	if cfg.TLSCert != "" {
+		if _, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey); err != nil {
+			fmt.Fprintf(stderr, "%s: -tls_cert/-tls_key: %v\n", program, err)
+			return 2
+		}
+	}
 	logger := log.New(stderr, program+": ", log.LstdFlags|log.Lmicroseconds)
 	handler, conn, err := NewHandler(s, cfg, logger)
 	if err != nil {
@@ -77,12 +85,21 @@ func Run(s Schema, args []string, getenv func(string) string, stderr io.Writer) 
 		}
 	}
 	base := "http://" + addr.String()
+	if cfg.TLSCert != "" {
+		base = "https://" + addr.String()
+	}
 	logger.Printf("REST for %s on %s (backend %s); docs at %s/docs, OpenAPI at %s/openapi.json",
 		s.File, base, cfg.Backend, base, base)
 
 	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
-	go func() { served <- server.Serve(ln) }()
+	go func() {
+		if cfg.TLSCert != "" {
+			served <- server.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		} else {
+			served <- server.Serve(ln)
+		}
+	}()
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
 	select {
@@ -120,7 +137,8 @@ func NewHandler(s Schema, cfg Config, logger *log.Logger) (http.Handler, *grpc.C
 		return nil, nil, fmt.Errorf("backend %s: %v", cfg.Backend, err)
 	}
 	installErrorHandlers()
-	rest := runtime.NewServeMux(runtime.WithMarshalerOption(runtime.MIMEWildcard, NewMarshaler()))
+	rest := runtime.NewServeMux(runtime.WithMarshalerOption(runtime.MIMEWildcard, NewMarshaler()),
+		runtime.WithIncomingHeaderMatcher(forwardHeaders))
 	for _, svc := range s.Services {
 		if err := svc.Register(context.Background(), rest, conn); err != nil {
 			conn.Close()
@@ -141,6 +159,16 @@ func NewHandler(s Schema, cfg Config, logger *log.Logger) (http.Handler, *grpc.C
 		return accessLog(logger, mux), conn, nil
 	}
 	return mux, conn, nil
+}
+
+// forwardHeaders passes the HTTP Authorization header on as the gRPC
+// metadata "authorization" (the server's bearer-token check reads it), and
+// other headers as grpc-gateway does by default.
+func forwardHeaders(key string) (string, bool) {
+	if strings.EqualFold(key, "Authorization") {
+		return "authorization", true
+	}
+	return runtime.DefaultHeaderMatcher(key)
 }
 
 // limits bounds each request: its body size and its time at the backend.

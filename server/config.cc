@@ -158,6 +158,45 @@ const std::vector<Option>& Options() {
          c.port_file = v;
          return absl::OkStatus();
        }},
+      {"tls_cert",
+       {"LMDBAPI_TLS_CERT"},
+       "PEM",
+       "serve TLS with this certificate chain (with --tls_key)",
+       [](Config& c, const std::string& v) {
+         c.tls_cert = v;
+         return absl::OkStatus();
+       }},
+      {"tls_key",
+       {"LMDBAPI_TLS_KEY"},
+       "PEM",
+       "the private key of --tls_cert",
+       [](Config& c, const std::string& v) {
+         c.tls_key = v;
+         return absl::OkStatus();
+       }},
+      {"auth_token",
+       {"LMDBAPI_AUTH_TOKEN"},
+       "TOKEN",
+       "require 'authorization: Bearer TOKEN' on every table call "
+       "(UNAUTHENTICATED otherwise); health stays open",
+       [](Config& c, const std::string& v) {
+         c.auth_token = v;
+         return absl::OkStatus();
+       }},
+      {"open_reflection",
+       {"LMDBAPI_OPEN_REFLECTION"},
+       "BOOL",
+       "with --auth_token, still serve reflection (off by default then)",
+       [](Config& c, const std::string& v) {
+         if (v != "true" && v != "false") {
+           return absl::InvalidArgumentError(
+               absl::StrCat("--open_reflection: '", v,
+                            "' is not valid; expects true or "
+                            "false"));
+         }
+         c.open_reflection = v == "true";
+         return absl::OkStatus();
+       }},
   };
   return *options;
 }
@@ -215,6 +254,10 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
     }
     absl::Status s = option->set(config, value);
     if (!s.ok()) return s;
+  }
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls_cert and --tls_key go together: give both, or neither");
   }
   if (config.max_map_size_gb != 0 &&
       config.max_map_size_gb < config.map_size_gb) {

@@ -25,6 +25,12 @@ struct Config {
   size_t max_page_size = 1000;
   size_t max_message_bytes = 4 << 20;
   std::string port_file;  // written with the bound port once serving
+  // TLS: PEM certificate chain and private key files (both, or neither).
+  std::string tls_cert, tls_key;
+  // Bearer-token authentication of the table services; empty = off.
+  std::string auth_token;
+  // With a token: serve reflection to anyone (health is always open).
+  bool open_reflection = false;
   bool help = false;
   // --verify: open the data directory, check every index against its records
   // (and every child's parent), print the report and exit: 0 when consistent.

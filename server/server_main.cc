@@ -8,12 +8,15 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "server/auth.h"
 #include "server/config.h"
 #include "server/log.h"
 #include "server/table_service.h"
@@ -37,6 +40,30 @@ sigset_t BlockStopSignals() {
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
+}
+
+// TLS when --tls_cert/--tls_key name readable PEM files, else plaintext.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+    const Config& config) {
+  if (config.tls_cert.empty()) return grpc::InsecureServerCredentials();
+  auto read = [](const std::string& flag,
+                 const std::string& path) -> absl::StatusOr<std::string> {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in || text.str().find("-----BEGIN") == std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--", flag, ": '", path, "' is not a readable PEM file"));
+    }
+    return text.str();
+  };
+  absl::StatusOr<std::string> cert = read("tls_cert", config.tls_cert);
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = read("tls_key", config.tls_key);
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions options;
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  return grpc::SslServerCredentials(options);
 }
 
 // --verify: every index of every table against the records.
@@ -111,11 +138,22 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
   std::vector<std::unique_ptr<TableService>> tables;
   std::vector<std::unique_ptr<grpc::Service>> services;
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  BearerAuth auth(config->auth_token);
+  if (!auth.enabled() || config->open_reflection) {
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  } else {
+    Log(LogLevel::kInfo,
+        "bearer-token authentication on; reflection off (--open_reflection)");
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      ServerCredentials(*config);
+  if (!credentials.ok()) {
+    Log(LogLevel::kError, "%s", credentials.status().message());
+    return 2;
+  }
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config->listen, grpc::InsecureServerCredentials(),
-                           &port);
+  builder.AddListeningPort(config->listen, *credentials, &port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config->max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(config->max_message_bytes));
   for (const ServiceBinding& binding : schema.services) {
@@ -123,7 +161,7 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
     std::string short_name =
         binding.full_name.substr(binding.full_name.rfind('.') + 1);
     tables.push_back(
-        std::make_unique<TableService>(table, short_name, &answers));
+        std::make_unique<TableService>(table, short_name, &answers, &auth));
     services.push_back(binding.make(tables.back().get()));
     builder.RegisterService(services.back().get());
   }

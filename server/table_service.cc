@@ -9,8 +9,20 @@ namespace lmdbapi::server {
 using google::protobuf::Message;
 
 TableService::TableService(storage::Table* table, std::string service,
-                           AnswerQueue* answers)
-    : table_(table), service_(std::move(service)), answers_(answers) {}
+                           AnswerQueue* answers, const BearerAuth* auth)
+    : table_(table),
+      service_(std::move(service)),
+      answers_(answers),
+      auth_(auth) {}
+
+bool TableService::Refused(const Context& context, Reactor* reactor,
+                           const char* method, Clock::time_point start) const {
+  if (auth_ == nullptr || !auth_->enabled()) return false;
+  absl::Status status = auth_->Check(context);
+  if (status.ok()) return false;
+  Finish(reactor, method, start, status);
+  return true;
+}
 
 void TableService::Finish(Reactor* reactor, const char* method,
                           Clock::time_point start, const absl::Status& status,
@@ -40,6 +52,7 @@ TableService::Reactor* TableService::Insert(Context* context,
                                             Message* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
+  if (Refused(*context, reactor, "Insert", start)) return reactor;
   response->CopyFrom(record);
   table_->Insert(response, FinishWhenDone(reactor, "Insert", start));
   return reactor;
@@ -50,6 +63,7 @@ TableService::Reactor* TableService::Get(Context* context,
                                          Message* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
+  if (Refused(*context, reactor, "Get", start)) return reactor;
   Finish(reactor, "Get", start, table_->Get(pk, response));
   return reactor;
 }
@@ -59,6 +73,7 @@ TableService::Reactor* TableService::Update(Context* context,
                                             Message* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
+  if (Refused(*context, reactor, "Update", start)) return reactor;
   response->CopyFrom(record);
   table_->Update(*response, FinishWhenDone(reactor, "Update", start));
   return reactor;
@@ -68,6 +83,7 @@ TableService::Reactor* TableService::Delete(Context* context,
                                             const std::string& pk) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
+  if (Refused(*context, reactor, "Delete", start)) return reactor;
   table_->Delete(pk, FinishWhenDone(reactor, "Delete", start));
   return reactor;
 }
@@ -76,6 +92,7 @@ TableService::Reactor* TableService::BatchInsertRecords(
     Context* context, std::vector<Message*> records) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
+  if (Refused(*context, reactor, "BatchInsert", start)) return reactor;
   table_->BatchInsert(std::move(records),
                       FinishWhenDone(reactor, "BatchInsert", start));
   return reactor;
@@ -86,6 +103,7 @@ TableService::Reactor* TableService::FilterRecords(
     std::string* next_page_token, std::string* plan) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
+  if (Refused(*context, reactor, "Filter", start)) return reactor;
   absl::StatusOr<storage::Query> query =
       QueryFromRequest(request, table_->schema().descriptor);
   if (!query.ok()) {

@@ -16,6 +16,7 @@
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "server/answer_queue.h"
+#include "server/auth.h"
 #include "server/grpc_status.h"
 #include "storage/table.h"
 
@@ -28,8 +29,9 @@ class TableService {
 
   // `service` names the gRPC service in logs, e.g. "Permits". Writes are
   // answered from `answers` (shared by the tables), not the writer thread.
-  TableService(storage::Table* table, std::string service,
-               AnswerQueue* answers);
+  // Every call must pass `auth` (nullptr or disabled: no authentication).
+  TableService(storage::Table* table, std::string service, AnswerQueue* answers,
+               const BearerAuth* auth = nullptr);
 
   Reactor* Insert(Context* context, const google::protobuf::Message& record,
                   google::protobuf::Message* response);
@@ -72,6 +74,9 @@ class TableService {
                          const google::protobuf::Message& request,
                          absl::FunctionRef<google::protobuf::Message*()> add,
                          std::string* next_page_token, std::string* plan);
+  // Finishes the call with UNAUTHENTICATED when `auth` refuses it.
+  bool Refused(const Context& context, Reactor* reactor, const char* method,
+               Clock::time_point start) const;
   // Finishes the call and logs it.
   void Finish(Reactor* reactor, const char* method, Clock::time_point start,
               const absl::Status& status, absl::string_view detail = "") const;
@@ -82,6 +87,7 @@ class TableService {
   storage::Table* table_;
   std::string service_;
   AnswerQueue* answers_;
+  const BearerAuth* auth_;
 };
 
 }  // namespace lmdbapi::server

@@ -1,0 +1,37 @@
+#include "server/auth.h"
+
+namespace lmdbapi::server {
+namespace {
+
+// Compares in time independent of where the strings differ.
+bool SameSecret(absl::string_view a, absl::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < a.size(); ++i) {
+    diff |=
+        static_cast<unsigned char>(a[i] ^ b[i % (b.empty() ? 1 : b.size())]);
+  }
+  return diff == 0 && !b.empty();
+}
+
+}  // namespace
+
+absl::Status BearerAuth::Check(
+    const grpc::CallbackServerContext& context) const {
+  if (token_.empty()) return absl::OkStatus();
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return absl::UnauthenticatedError(
+        "this server requires a bearer token: send metadata "
+        "'authorization: Bearer <token>' (HTTP: an Authorization header)");
+  }
+  absl::string_view value(it->second.data(), it->second.size());
+  constexpr absl::string_view kBearer = "Bearer ";
+  if (value.substr(0, kBearer.size()) != kBearer ||
+      !SameSecret(value.substr(kBearer.size()), token_)) {
+    return absl::UnauthenticatedError("the bearer token is not valid");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace lmdbapi::server

@@ -1,0 +1,30 @@
+// Bearer-token authentication of the table services: a call must carry the
+// metadata "authorization: Bearer <token>" (what the gateway forwards from
+// the HTTP Authorization header). Health is always open; reflection is
+// served only when the server is told to (see --open_reflection).
+#ifndef LMDBAPI_SERVER_AUTH_H_
+#define LMDBAPI_SERVER_AUTH_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "grpcpp/server_context.h"
+
+namespace lmdbapi::server {
+
+class BearerAuth {
+ public:
+  // An empty token turns authentication off.
+  explicit BearerAuth(std::string token) : token_(std::move(token)) {}
+
+  bool enabled() const { return !token_.empty(); }
+  // OK, or UNAUTHENTICATED saying what is missing.
+  absl::Status Check(const grpc::CallbackServerContext& context) const;
+
+ private:
+  std::string token_;
+};
+
+}  // namespace lmdbapi::server
+
+#endif  // LMDBAPI_SERVER_AUTH_H_
