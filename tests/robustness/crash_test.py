@@ -17,20 +17,15 @@ Usage: crash_test.py SERVER_BINARY GENERATED_ROOT
 import os
 import queue
 import random
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 import unittest
 import uuid as uuidlib
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-import example_client  # noqa: E402
-import grpc  # noqa: E402
+import grpc
+from harness import Harness
 
-SERVER, GENERATED = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+SERVER, GENERATED = sys.argv[1], sys.argv[2]
 del sys.argv[1:3]
 CYCLES = int(os.environ.get("LMDBAPI_CRASH_CYCLES", "20"))
 SEED = int(os.environ.get("LMDBAPI_CRASH_SEED", str(int(time.time()))))
@@ -41,41 +36,12 @@ COUNTIES = ["NY", "CA", "TX"]
 
 class CrashTest(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        stubs_dir = os.path.join(self.tmp.name, "stubs")
-        os.makedirs(stubs_dir)
-        self.m, self.s, self.stubs = example_client.load_stubs(GENERATED, stubs_dir)
-        self.data = os.path.join(self.tmp.name, "data")
+        self.h = Harness(SERVER, GENERATED)
+        self.m, self.s = self.h.messages, self.h.service
         self.rng = random.Random(SEED)
-        self.server = None
 
     def tearDown(self):
-        if self.server and self.server.poll() is None:
-            self.server.kill()
-            self.server.wait()
-        self.tmp.cleanup()
-
-    def start(self):
-        port_file = os.path.join(self.tmp.name, "port")
-        if os.path.exists(port_file):
-            os.remove(port_file)
-        log = os.path.join(self.tmp.name, "server.log")
-        with open(log, "a") as out:
-            self.server = subprocess.Popen(
-                [SERVER, "--listen=127.0.0.1:0", "--port_file=" + port_file,
-                 "--data_dir=" + self.data, "--log_level=warning"],
-                stdout=subprocess.DEVNULL, stderr=out)
-        deadline = time.time() + 30
-        while not os.path.exists(port_file):
-            if self.server.poll() is not None:
-                with open(log) as out:
-                    self.fail("the server did not restart after a kill:\n" + out.read()[-3000:])
-            self.assertLess(time.time(), deadline, "the server did not listen within 30 s")
-            time.sleep(0.01)
-        with open(port_file) as f:
-            channel = grpc.insecure_channel("127.0.0.1:" + f.read().strip())
-        grpc.channel_ready_future(channel).result(timeout=10)
-        return channel
+        self.h.close()
 
     def record(self, key, version):
         return self.m.Permit(
@@ -91,8 +57,7 @@ class CrashTest(unittest.TestCase):
         acked = interrupted = 0
         print("seed %d, %d cycles" % (SEED, CYCLES), file=sys.stderr)
         for cycle in range(CYCLES):
-            channel = self.start()
-            permits = self.stubs.PermitsStub(channel)
+            permits = self.h.start()
             self.check(permits, state, maybe, cycle)
             done = queue.Queue()
             pending = {}  # key -> (old, new) of the write in flight
@@ -121,8 +86,7 @@ class CrashTest(unittest.TestCase):
                     pending[key] = (old, new)
                     call.add_done_callback(lambda f, k=key: done.put((k, f)))
                 if not killed and time.time() >= kill_at:
-                    self.server.send_signal(signal.SIGKILL)
-                    self.server.wait()
+                    self.h.kill()
                     killed = True
                 try:
                     key, call = done.get(timeout=0.05)
@@ -142,15 +106,12 @@ class CrashTest(unittest.TestCase):
                     maybe[key] = [old, new]
                     interrupted += 1
                     state[key] = old
-            channel.close()
-            verify = subprocess.run([SERVER, "--data_dir=" + self.data, "--verify"],
-                                    capture_output=True, text=True, timeout=120)
-            self.assertEqual(verify.returncode, 0, "cycle %d: indexes inconsistent after kill -9:\n%s"
-                             % (cycle, verify.stderr[-3000:]))
-        permits = self.stubs.PermitsStub(self.start())
+            self.h.channel.close()
+            status, log = self.h.verify()
+            self.assertEqual(status, 0, "cycle %d: indexes inconsistent after kill -9:\n%s" % (cycle, log))
+        permits = self.h.start()
         self.check(permits, state, maybe, CYCLES)
-        self.server.send_signal(signal.SIGTERM)
-        self.assertEqual(self.server.wait(timeout=30), 0)
+        self.assertEqual(self.h.stop(), 0)
         live = sum(1 for v in state.values() if v is not None)
         print("%d cycles: %d writes acknowledged, %d records live, %d writes were in flight at a kill"
               % (CYCLES, acked, live, interrupted), file=sys.stderr)
@@ -159,15 +120,7 @@ class CrashTest(unittest.TestCase):
 
     def check(self, permits, state, maybe, cycle):
         """Every key is in an allowed state; resolves in-flight writes to what is stored."""
-        stored = {}
-        token = ""
-        while True:
-            page = permits.Paginate(self.s.PaginatePermitsRequest(page_size=1000, page_token=token))
-            for p in page.permits:
-                stored[p.uuid] = p
-            token = page.next_page_token
-            if not token:
-                break
+        stored = self.h.page_all(permits)
         for key in set(state) | set(stored):
             got = stored.get(key)
             allowed = maybe.pop(key, [state.get(key)])

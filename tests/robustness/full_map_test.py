@@ -6,69 +6,29 @@ acknowledged record is intact and writes resume.
 
 Usage: full_map_test.py SERVER_BINARY GENERATED_ROOT
 """
-import os
-import signal
-import subprocess
 import sys
-import tempfile
-import time
 import unittest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-import example_client  # noqa: E402
-import grpc  # noqa: E402
+import grpc
+from harness import Harness
 
-SERVER, GENERATED = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+SERVER, GENERATED = sys.argv[1], sys.argv[2]
 del sys.argv[1:3]
 
 
 class FullMapTest(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        stubs_dir = os.path.join(self.tmp.name, "stubs")
-        os.makedirs(stubs_dir)
-        self.m, self.s, self.stubs = example_client.load_stubs(GENERATED, stubs_dir)
-        self.data = os.path.join(self.tmp.name, "data")
+        self.h = Harness(SERVER, GENERATED)
+        self.m, self.s = self.h.messages, self.h.service
 
     def tearDown(self):
-        if self.server.poll() is None:
-            self.server.kill()
-            self.server.wait()
-        self.tmp.cleanup()
-
-    def start(self, *flags):
-        port_file = os.path.join(self.tmp.name, "port")
-        if os.path.exists(port_file):
-            os.remove(port_file)
-        self.server = subprocess.Popen(
-            [SERVER, "--listen=127.0.0.1:0", "--port_file=" + port_file,
-             "--data_dir=" + self.data] + list(flags), stderr=subprocess.DEVNULL)
-        deadline = time.time() + 30
-        while not os.path.exists(port_file):
-            self.assertIsNone(self.server.poll(), "the server exited at start")
-            self.assertLess(time.time(), deadline)
-            time.sleep(0.01)
-        with open(port_file) as f:
-            self.channel = grpc.insecure_channel("127.0.0.1:" + f.read().strip())
-        return self.stubs.PermitsStub(self.channel)
-
-    def stop(self):
-        self.channel.close()
-        self.server.send_signal(signal.SIGTERM)
-        self.assertEqual(self.server.wait(timeout=30), 0)
+        self.h.close()
 
     def count(self, permits):
-        n, token = 0, ""
-        while True:
-            page = permits.Paginate(self.s.PaginatePermitsRequest(page_size=1000, page_token=token))
-            n += len(page.permits)
-            token = page.next_page_token
-            if not token:
-                return n
+        return len(self.h.page_all(permits))
 
     def test_a_full_map_refuses_writes_keeps_reads_and_loses_nothing(self):
-        permits = self.start("--map_size_gb=0.001", "--max_map_size_gb=0.002")
+        permits = self.h.start("--map_size_gb=0.001", "--max_map_size_gb=0.002")
         stored = []
         error = None
         for i in range(20000):  # bounded: the 2 MiB limit fills long before
@@ -90,19 +50,18 @@ class FullMapTest(unittest.TestCase):
         with self.assertRaises(grpc.RpcError) as again:
             permits.Insert(self.s.InsertPermitRequest(permit=self.m.Permit(client="More", address="y" * 1500)))
         self.assertEqual(again.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
-        self.stop()
-        verify = subprocess.run([SERVER, "--data_dir=" + self.data, "--verify"],
-                                capture_output=True, text=True, timeout=60)
-        self.assertEqual(verify.returncode, 0, verify.stderr[-2000:])
+        self.assertEqual(self.h.stop(), 0)
+        status, log = self.h.verify()
+        self.assertEqual(status, 0, log)
 
-        permits = self.start("--map_size_gb=0.002", "--max_map_size_gb=0.05")
+        permits = self.h.start("--map_size_gb=0.002", "--max_map_size_gb=0.05")
         self.assertEqual(self.count(permits), len(stored))
         self.assertEqual(permits.Get(self.s.GetPermitRequest(uuid=stored[-1])).permit_number,
                          "F-%d" % (len(stored) - 1))
         more = permits.Insert(self.s.InsertPermitRequest(permit=self.m.Permit(client="More", address="y" * 1500)))
         self.assertEqual(self.count(permits), len(stored) + 1)
         self.assertTrue(more.uuid)
-        self.stop()
+        self.assertEqual(self.h.stop(), 0)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,86 @@
+"""The real server under test, for the robustness tests: Python stubs from
+the emitted service .proto, and the server started on a loopback port it
+picks, on one data directory, as many times as a test needs."""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import grpc
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import example_client  # noqa: E402
+
+
+class Harness:
+    def __init__(self, server_binary, generated_root):
+        self.binary = os.path.abspath(server_binary)
+        self.tmp = tempfile.TemporaryDirectory()
+        stubs_dir = os.path.join(self.tmp.name, "stubs")
+        os.makedirs(stubs_dir)
+        self.messages, self.service, self.stubs = example_client.load_stubs(
+            os.path.abspath(generated_root), stubs_dir)
+        self.data = os.path.join(self.tmp.name, "data")
+        self.log = os.path.join(self.tmp.name, "server.log")
+        self.server = None
+        self.channel = None
+
+    def start(self, *flags):
+        """Starts the server on the data directory; returns a PermitsStub."""
+        port_file = os.path.join(self.tmp.name, "port")
+        if os.path.exists(port_file):
+            os.remove(port_file)
+        with open(self.log, "a") as out:
+            self.server = subprocess.Popen(
+                [self.binary, "--listen=127.0.0.1:0", "--port_file=" + port_file,
+                 "--data_dir=" + self.data, "--log_level=warning"] + list(flags),
+                stdout=subprocess.DEVNULL, stderr=out)
+        deadline = time.time() + 30
+        while not os.path.exists(port_file):
+            if self.server.poll() is not None or time.time() > deadline:
+                raise AssertionError("the server did not start:\n" + self.log_tail())
+            time.sleep(0.01)
+        with open(port_file) as f:
+            self.channel = grpc.insecure_channel("127.0.0.1:" + f.read().strip())
+        grpc.channel_ready_future(self.channel).result(timeout=10)
+        return self.stubs.PermitsStub(self.channel)
+
+    def kill(self):
+        self.server.send_signal(signal.SIGKILL)
+        self.server.wait()
+
+    def stop(self):
+        """SIGTERM; returns the exit status."""
+        self.channel.close()
+        self.server.send_signal(signal.SIGTERM)
+        return self.server.wait(timeout=30)
+
+    def verify(self):
+        """Runs `server --verify` on the data directory: (exit status, log)."""
+        r = subprocess.run([self.binary, "--data_dir=" + self.data, "--verify"],
+                           capture_output=True, text=True, timeout=120)
+        return r.returncode, r.stderr[-3000:]
+
+    def page_all(self, permits):
+        """Every stored permit, by Paginate: {uuid: Permit}."""
+        stored, token = {}, ""
+        while True:
+            page = permits.Paginate(self.service.PaginatePermitsRequest(page_size=1000, page_token=token))
+            for p in page.permits:
+                stored[p.uuid] = p
+            token = page.next_page_token
+            if not token:
+                return stored
+
+    def log_tail(self):
+        with open(self.log) as f:
+            return f.read()[-3000:]
+
+    def close(self):
+        if self.server and self.server.poll() is None:
+            self.server.kill()
+            self.server.wait()
+        self.tmp.cleanup()
