@@ -192,7 +192,19 @@ func TestSecondaryTablesLiveUnderTheirParent(t *testing.T) {
 	}
 	ok(t, "POST", s.base+"/api/inspection-reports/insert-record",
 		fmt.Sprintf(`{"permit_uuid": "%s", "inspector": "Lee", "passed": false}`, parent))
-	ok(t, "POST", s.base+"/api/processing-statuses", fmt.Sprintf(`{"permit_uuid": "%s", "stage": "intake"}`, parent))
+	status := ok(t, "POST", s.base+"/api/processing-statuses", fmt.Sprintf(`{"permit_uuid": "%s", "stage": "intake"}`, parent))
+	if got := ok(t, "GET", s.base+"/api/processing-statuses/"+str(status, "uuid"), ""); str(got, "stage") != "intake" {
+		t.Fatalf("get status: %v", got)
+	}
+	extra := ok(t, "POST", s.base+"/api/inspection-reports", fmt.Sprintf(`{"permit_uuid": "%s", "inspector": "Max"}`, parent))
+	ok(t, "DELETE", s.base+"/api/inspection-reports/"+str(extra, "uuid"), "")
+	fails(t, http.StatusNotFound, "GET", s.base+"/api/inspection-reports/"+str(extra, "uuid"), "")
+	spare := ok(t, "POST", s.base+"/api/processing-statuses/insert-record", fmt.Sprintf(`{"permit_uuid": "%s", "stage": "spare"}`, parent))
+	ok(t, "DELETE", s.base+"/api/processing-statuses/delete/"+str(spare, "uuid"), "")
+	ok(t, "GET", s.base+"/api/processing-statuses/filter?stage=intake", "")
+	if got := list(ok(t, "GET", s.base+"/api/processing-statuses/get-record?stage=spare", ""), "processing_statuses"); len(got) != 0 {
+		t.Fatalf("deleted status still found: %v", got)
+	}
 
 	if got := list(ok(t, "GET", s.base+"/api/permits/"+parent+"/inspection-reports", ""), "inspection_reports"); len(got) != 2 {
 		t.Fatalf("reports of the permit: %v", got)
