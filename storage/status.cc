@@ -29,7 +29,9 @@ absl::Status LmdbStatus(int rc, absl::string_view what) {
     case ENOSPC:
     case EDQUOT:
       return absl::ResourceExhaustedError(
-          absl::StrCat(message, " (the disk is full)"));
+          absl::StrCat(message,
+                       " (the disk is full: nothing of this write was stored; "
+                       "free space and retry)"));
     case MDB_BAD_VALSIZE:
     case EINVAL:
       return absl::InvalidArgumentError(message);

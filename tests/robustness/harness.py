@@ -79,8 +79,11 @@ class Harness:
         with open(self.log) as f:
             return f.read()[-3000:]
 
-    def close(self):
+    def close_server(self):
         if self.server and self.server.poll() is None:
             self.server.kill()
             self.server.wait()
+
+    def close(self):
+        self.close_server()
         self.tmp.cleanup()
