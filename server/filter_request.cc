@@ -51,6 +51,11 @@ absl::StatusOr<bool> ReadFilterValue(const Message& request,
   if (field->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
     int number = r->GetEnumValue(request, field);
     if (number == 0) return false;
+    if (field->enum_type()->FindValueByNumber(number) == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("field '", field->name(), "': ", number,
+                       " is not a value of ", field->enum_type()->full_name()));
+    }
     *value = int64_t{number};
     return true;
   }

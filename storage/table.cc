@@ -10,6 +10,7 @@
 #include "storage/lmdb.h"
 #include "storage/status.h"
 #include "storage/uuid.h"
+#include "storage/validate.h"
 
 namespace lmdbapi::storage {
 namespace {
@@ -98,6 +99,8 @@ absl::StatusOr<Table::Prepared> Table::Prepare(const Message& record) const {
   Prepared prepared;
   prepared.pk = reflection->GetString(record, schema_.primary_key.field);
   absl::Status status = CheckPrimaryKey(prepared.pk);
+  if (!status.ok()) return status;
+  status = ValidateRecord(record);
   if (!status.ok()) return status;
   if (parent_ != nullptr) {
     prepared.parent_pk =
