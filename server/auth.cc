@@ -3,14 +3,14 @@
 namespace lmdbapi::server {
 namespace {
 
-// Compares in time independent of where the strings differ.
+// Compares in time independent of where equal-length strings differ.
 bool SameSecret(absl::string_view a, absl::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
   for (size_t i = 0; i < a.size(); ++i) {
-    diff |=
-        static_cast<unsigned char>(a[i] ^ b[i % (b.empty() ? 1 : b.size())]);
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
   }
-  return diff == 0 && !b.empty();
+  return diff == 0;
 }
 
 }  // namespace

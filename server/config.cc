@@ -189,10 +189,7 @@ const std::vector<Option>& Options() {
        "with --auth_token, still serve reflection (off by default then)",
        [](Config& c, const std::string& v) {
          if (v != "true" && v != "false") {
-           return absl::InvalidArgumentError(
-               absl::StrCat("--open_reflection: '", v,
-                            "' is not valid; expects true or "
-                            "false"));
+           return Bad(Options()[14], v, "true or false");
          }
          c.open_reflection = v == "true";
          return absl::OkStatus();

@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "storage/validate.h"
 
 namespace lmdbapi::server {
 namespace {
@@ -12,9 +13,6 @@ using google::protobuf::Message;
 using google::protobuf::Reflection;
 using storage::Op;
 using storage::Value;
-
-constexpr int64_t kMaxTimestampSeconds = 253402300799;  // 9999-12-31T23:59:59Z
-constexpr int64_t kMinTimestampSeconds = -62135596800;  // 0001-01-01T00:00:00Z
 
 // The value of a set filter field: a wrapper's `value`, a Timestamp, or a
 // plain scalar. Returns false when the field is unset.
@@ -30,8 +28,7 @@ absl::StatusOr<bool> ReadFilterValue(const Message& request,
     if (d->full_name() == "google.protobuf.Timestamp") {
       int64_t seconds = ir->GetInt64(inner, d->field(0));
       int32_t nanos = ir->GetInt32(inner, d->field(1));
-      if (nanos < 0 || nanos > 999999999 || seconds < kMinTimestampSeconds ||
-          seconds > kMaxTimestampSeconds) {
+      if (!storage::ValidTimestamp(seconds, nanos)) {
         return absl::InvalidArgumentError(absl::StrCat(
             "field '", field->name(), "': not a valid timestamp (seconds ",
             seconds, ", nanos ", nanos, ")"));
