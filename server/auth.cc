@@ -15,8 +15,7 @@ bool SameSecret(absl::string_view a, absl::string_view b) {
 
 }  // namespace
 
-absl::Status BearerAuth::Check(
-    const grpc::CallbackServerContext& context) const {
+absl::Status BearerAuth::Check(const grpc::ServerContextBase& context) const {
   if (token_.empty()) return absl::OkStatus();
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");

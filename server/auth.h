@@ -19,7 +19,7 @@ class BearerAuth {
 
   bool enabled() const { return !token_.empty(); }
   // OK, or UNAUTHENTICATED saying what is missing.
-  absl::Status Check(const grpc::CallbackServerContext& context) const;
+  absl::Status Check(const grpc::ServerContextBase& context) const;
 
  private:
   std::string token_;

@@ -194,6 +194,35 @@ const std::vector<Option>& Options() {
          c.open_reflection = v == "true";
          return absl::OkStatus();
        }},
+      {"backup_dir",
+       {"LMDBAPI_BACKUP_DIR"},
+       "PATH",
+       "where lmdbapi.admin.v1.Admin/Backup writes backups; default "
+       "<data_dir>-backups",
+       [](Config& c, const std::string& v) {
+         c.backup_dir = v;
+         return absl::OkStatus();
+       }},
+      {"backup_to",
+       {},
+       "DIR",
+       "copy --data_dir (a running server may keep writing to it) into DIR, "
+       "consistent and compacted, then exit",
+       [](Config& c, const std::string& v) {
+         if (v.empty()) return Bad(Options()[16], v, "a directory path");
+         c.backup_to = v;
+         return absl::OkStatus();
+       }},
+      {"restore_from",
+       {},
+       "DIR",
+       "copy the backup DIR into --data_dir (which must hold no database), "
+       "check its indexes, then exit (0: restored and consistent)",
+       [](Config& c, const std::string& v) {
+         if (v.empty()) return Bad(Options()[17], v, "a directory path");
+         c.restore_from = v;
+         return absl::OkStatus();
+       }},
   };
   return *options;
 }
@@ -256,6 +285,15 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
     return absl::InvalidArgumentError(
         "--tls_cert and --tls_key go together: give both, or neither");
   }
+  if (int modes = config.verify + !config.backup_to.empty() +
+                  !config.restore_from.empty();
+      modes > 1) {
+    return absl::InvalidArgumentError(
+        "--verify, --backup_to and --restore_from are separate commands: give "
+        "one at a time");
+  }
+  if (config.backup_dir.empty())
+    config.backup_dir = config.data_dir + "-backups";
   if (config.max_map_size_gb != 0 &&
       config.max_map_size_gb < config.map_size_gb) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -272,6 +310,8 @@ std::string ConfigHelp(const std::string& program) {
       "health).\n"
       "With --verify, checks the indexes of --data_dir against its records "
       "instead,\nprints the report and exits (0: consistent, 1: not).\n"
+      "With --backup_to or --restore_from, copies a data directory and "
+      "exits.\n"
       "Each flag falls back to the environment variable(s) shown.\n\n");
   Config defaults;
   for (const Option& o : Options()) {

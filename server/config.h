@@ -31,6 +31,13 @@ struct Config {
   std::string auth_token;
   // With a token: serve reflection to anyone (health is always open).
   bool open_reflection = false;
+  // Where Admin.Backup writes; empty = "<data_dir>-backups".
+  std::string backup_dir;
+  // --backup_to=DIR: copy --data_dir (live or not) into DIR and exit.
+  std::string backup_to;
+  // --restore_from=DIR: copy the backup DIR into --data_dir (which must hold
+  // no database), check its indexes, and exit: 0 when consistent.
+  std::string restore_from;
   bool help = false;
   // --verify: open the data directory, check every index against its records
   // (and every child's parent), print the report and exit: 0 when consistent.

@@ -16,6 +16,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "server/admin_service.h"
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/log.h"
@@ -94,6 +95,23 @@ int Verify(const storage::Database& db) {
   return consistent ? 0 : 1;
 }
 
+// --backup_to / --restore_from: one copy, reported; 0 when it succeeded.
+int CopyCommand(const std::string& from, const std::string& to) {
+  absl::StatusOr<storage::CopyReport> copy = storage::CopyDirectory(from, to);
+  if (!copy.ok()) {
+    Log(LogLevel::kError, "copy %s to %s: %s", from, to,
+        copy.status().ToString());
+    return 1;
+  }
+  std::string tables;
+  for (const auto& [name, count] : copy->records) {
+    absl::StrAppend(&tables, " ", name, "=", count);
+  }
+  Log(LogLevel::kInfo, "copied %s to %s: %d bytes, records:%s", from,
+      copy->path, copy->bytes, tables);
+  return 0;
+}
+
 }  // namespace
 
 int ServerMain(int argc, char** argv, const Schema& schema) {
@@ -110,6 +128,14 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
     return 0;
   }
   SetLogLevel(config->log_level);
+  if (!config->backup_to.empty()) {
+    return CopyCommand(config->data_dir, config->backup_to);
+  }
+  if (!config->restore_from.empty()) {
+    int copied = CopyCommand(config->restore_from, config->data_dir);
+    if (copied != 0) return copied;
+    config->verify = true;  // then open it like a server would, and check
+  }
   sigset_t stop_signals = BlockStopSignals();  // before any thread starts
 
   storage::DatabaseOptions options;
@@ -165,6 +191,8 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
     services.push_back(binding.make(tables.back().get()));
     builder.RegisterService(services.back().get());
   }
+  AdminService admin(&(*db)->env(), config->backup_dir, &auth);
+  builder.RegisterService(&admin);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     Log(LogLevel::kError,

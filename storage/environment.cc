@@ -133,6 +133,11 @@ absl::Status Environment::GrowMap() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<CopyReport> Environment::Copy(const std::string& dir) {
+  absl::ReaderMutexLock gate(&map_gate_);  // the copy reads the map
+  return CopyEnvironment(env_, dir);
+}
+
 MapInfo Environment::Info() {
   MDB_envinfo info;
   MDB_stat stat;

@@ -13,6 +13,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "storage/backup.h"
 
 namespace lmdbapi::storage {
 
@@ -81,6 +82,10 @@ class Environment {
   // Doubles the map, up to the limit. RESOURCE_EXHAUSTED when already there.
   // Call with no write transaction open; waits for readers to finish.
   absl::Status GrowMap();
+
+  // An online, consistent, compacted copy into `dir` (see backup.h). Writes
+  // go on meanwhile; map growth waits for the copy to finish.
+  absl::StatusOr<CopyReport> Copy(const std::string& dir);
 
   MapInfo Info();
   const EnvOptions& options() const { return options_; }

@@ -48,6 +48,22 @@ class Harness:
         grpc.channel_ready_future(self.channel).result(timeout=10)
         return self.stubs.PermitsStub(self.channel)
 
+    def admin(self):
+        """(admin_pb2, AdminStub on the running server): lmdbapi.admin.v1."""
+        from grpc_tools import protoc
+        out = os.path.join(self.tmp.name, "stubs")
+        if protoc.main(["protoc", "-I" + ROOT, "--python_out=" + out, "--grpc_python_out=" + out,
+                        "proto/lmdbapi/admin.proto"]) != 0:
+            raise RuntimeError("protoc failed on proto/lmdbapi/admin.proto")
+        import proto.lmdbapi.admin_pb2 as admin  # noqa: E402
+        import proto.lmdbapi.admin_pb2_grpc as admin_grpc  # noqa: E402
+        return admin, admin_grpc.AdminStub(self.channel)
+
+    def run(self, *flags):
+        """Runs the server binary as a command on flags: (exit status, stderr)."""
+        r = subprocess.run([self.binary] + list(flags), capture_output=True, text=True, timeout=300)
+        return r.returncode, r.stderr[-3000:]
+
     def kill(self):
         self.server.send_signal(signal.SIGKILL)
         self.server.wait()
@@ -60,9 +76,7 @@ class Harness:
 
     def verify(self):
         """Runs `server --verify` on the data directory: (exit status, log)."""
-        r = subprocess.run([self.binary, "--data_dir=" + self.data, "--verify"],
-                           capture_output=True, text=True, timeout=120)
-        return r.returncode, r.stderr[-3000:]
+        return self.run("--data_dir=" + self.data, "--verify")
 
     def page_all(self, permits):
         """Every stored permit, by Paginate: {uuid: Permit}."""
