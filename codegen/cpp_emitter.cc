@@ -22,7 +22,6 @@ std::string Quoted(const std::vector<std::string>& names) {
 void EmitImpl(const SchemaModel& model, const TableModel& t, Printer& p) {
   Printer::Vars v = {{"service", t.service},
                      {"record", t.message->name()},
-                     {"field", t.record_field},
                      {"collection", t.collection},
                      {"pk", t.primary_key->name()},
                      {"insert", t.InsertRequest()},
@@ -42,7 +41,7 @@ void EmitImpl(const SchemaModel& model, const TableModel& t, Printer& p) {
           "\n"
           "  Reactor* Insert(Context* c, const $insert$* q, $record$* r) "
           "override {\n"
-          "    return table_->Insert(c, q->$field$(), r);\n"
+          "    return table_->Insert(c, *q, r);\n"
           "  }\n"
           "  Reactor* Get(Context* c, const $get$* q, $record$* r) override {\n"
           "    return table_->Get(c, q->$pk$(), r);\n"
@@ -51,7 +50,7 @@ void EmitImpl(const SchemaModel& model, const TableModel& t, Printer& p) {
     p.Print(v,
             "  Reactor* Update(Context* c, const $update$* q, $record$* r) "
             "override {\n"
-            "    return table_->Update(c, q->$field$(), r);\n"
+            "    return table_->Update(c, *q, r);\n"
             "  }\n");
   }
   p.Print(v,

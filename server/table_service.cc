@@ -47,13 +47,41 @@ storage::Table::Done TableService::FinishWhenDone(
   };
 }
 
+namespace {
+
+// Copies the request's record (its one field of the record's type) into
+// `record`; INVALID_ARGUMENT naming the field when the request lacks it.
+absl::Status TakeRecord(const Message& request, Message* record,
+                        absl::string_view verb) {
+  const google::protobuf::Descriptor* type = record->GetDescriptor();
+  const google::protobuf::Descriptor* shape = request.GetDescriptor();
+  for (int i = 0; i < shape->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = shape->field(i);
+    if (field->message_type() != type || field->is_repeated()) continue;
+    if (!request.GetReflection()->HasField(request, field)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field->name(), ": required: the ", type->name(), " to ",
+                       verb, " (the request has none)"));
+    }
+    record->CopyFrom(request.GetReflection()->GetMessage(request, field));
+    return absl::OkStatus();
+  }
+  return absl::InternalError(absl::StrCat(shape->full_name(), " has no ",
+                                          type->full_name(), " field"));
+}
+
+}  // namespace
+
 TableService::Reactor* TableService::Insert(Context* context,
-                                            const Message& record,
+                                            const Message& request,
                                             Message* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   if (Refused(*context, reactor, "Insert", start)) return reactor;
-  response->CopyFrom(record);
+  if (absl::Status s = TakeRecord(request, response, "insert"); !s.ok()) {
+    Finish(reactor, "Insert", start, s);
+    return reactor;
+  }
   table_->Insert(response, FinishWhenDone(reactor, "Insert", start));
   return reactor;
 }
@@ -69,12 +97,15 @@ TableService::Reactor* TableService::Get(Context* context,
 }
 
 TableService::Reactor* TableService::Update(Context* context,
-                                            const Message& record,
+                                            const Message& request,
                                             Message* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   if (Refused(*context, reactor, "Update", start)) return reactor;
-  response->CopyFrom(record);
+  if (absl::Status s = TakeRecord(request, response, "update"); !s.ok()) {
+    Finish(reactor, "Update", start, s);
+    return reactor;
+  }
   table_->Update(*response, FinishWhenDone(reactor, "Update", start));
   return reactor;
 }

@@ -33,11 +33,13 @@ class TableService {
   TableService(storage::Table* table, std::string service, AnswerQueue* answers,
                const BearerAuth* auth = nullptr);
 
-  Reactor* Insert(Context* context, const google::protobuf::Message& record,
+  // Insert and Update take the generated request: its record field is
+  // required (INVALID_ARGUMENT naming it when absent).
+  Reactor* Insert(Context* context, const google::protobuf::Message& request,
                   google::protobuf::Message* response);
   Reactor* Get(Context* context, const std::string& pk,
                google::protobuf::Message* response);
-  Reactor* Update(Context* context, const google::protobuf::Message& record,
+  Reactor* Update(Context* context, const google::protobuf::Message& request,
                   google::protobuf::Message* response);
   Reactor* Delete(Context* context, const std::string& pk);
 

@@ -29,6 +29,10 @@ class BadInputTest(unittest.TestCase):
         reports = self.h.stubs.InspectionReportsStub(self.h.channel)
         m, s = self.m, self.s
         cases = [
+            ("Insert: no record", lambda: permits.Insert(s.InsertPermitRequest()), INVALID, "permit"),
+            ("Update: no record", lambda: permits.Update(s.UpdatePermitRequest()), INVALID, "permit"),
+            ("child Insert: no record", lambda: reports.Insert(s.InsertInspectionReportRequest()),
+             INVALID, "inspection_report"),
             ("Insert: unknown enum value", lambda: permits.Insert(s.InsertPermitRequest(
                 permit=m.Permit(status=99))), INVALID, "status"),
             ("Insert: timestamp out of range", lambda: permits.Insert(s.InsertPermitRequest(

@@ -16,13 +16,13 @@ class PermitsImpl final : public Permits::CallbackService {
   explicit PermitsImpl(TableService* table) : table_(table) {}
 
   Reactor* Insert(Context* c, const InsertPermitRequest* q, Permit* r) override {
-    return table_->Insert(c, q->permit(), r);
+    return table_->Insert(c, *q, r);
   }
   Reactor* Get(Context* c, const GetPermitRequest* q, Permit* r) override {
     return table_->Get(c, q->uuid(), r);
   }
   Reactor* Update(Context* c, const UpdatePermitRequest* q, Permit* r) override {
-    return table_->Update(c, q->permit(), r);
+    return table_->Update(c, *q, r);
   }
   Reactor* Delete(Context* c, const DeletePermitRequest* q, DeletePermitResponse*) override {
     return table_->Delete(c, q->uuid());
@@ -46,7 +46,7 @@ class ProcessingStatusesImpl final : public ProcessingStatuses::CallbackService 
   explicit ProcessingStatusesImpl(TableService* table) : table_(table) {}
 
   Reactor* Insert(Context* c, const InsertProcessingStatusRequest* q, ProcessingStatus* r) override {
-    return table_->Insert(c, q->processing_status(), r);
+    return table_->Insert(c, *q, r);
   }
   Reactor* Get(Context* c, const GetProcessingStatusRequest* q, ProcessingStatus* r) override {
     return table_->Get(c, q->uuid(), r);
@@ -67,7 +67,7 @@ class InspectionReportsImpl final : public InspectionReports::CallbackService {
   explicit InspectionReportsImpl(TableService* table) : table_(table) {}
 
   Reactor* Insert(Context* c, const InsertInspectionReportRequest* q, InspectionReport* r) override {
-    return table_->Insert(c, q->inspection_report(), r);
+    return table_->Insert(c, *q, r);
   }
   Reactor* Get(Context* c, const GetInspectionReportRequest* q, InspectionReport* r) override {
     return table_->Get(c, q->uuid(), r);
