@@ -186,7 +186,7 @@ const std::vector<Option>& Options() {
       {"open_reflection",
        {"LMDBAPI_OPEN_REFLECTION"},
        "BOOL",
-       "with --auth_token, still serve reflection (off by default then)",
+       "with --auth_token, serve reflection without the token too",
        [](Config& c, const std::string& v) {
          if (v != "true" && v != "false") {
            return Bad(Options()[14], v, "true or false");

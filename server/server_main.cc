@@ -11,7 +11,6 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
@@ -20,6 +19,7 @@
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/log.h"
+#include "server/reflection_service.h"
 #include "server/table_service.h"
 #include "storage/database.h"
 
@@ -165,11 +165,10 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
   std::vector<std::unique_ptr<grpc::Service>> services;
   grpc::EnableDefaultHealthCheckService(true);
   BearerAuth auth(config->auth_token);
-  if (!auth.enabled() || config->open_reflection) {
-    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  } else {
-    Log(LogLevel::kInfo,
-        "bearer-token authentication on; reflection off (--open_reflection)");
+  if (auth.enabled()) {
+    Log(LogLevel::kInfo, "bearer-token authentication on; reflection %s",
+        config->open_reflection ? "open (--open_reflection)"
+                                : "needs the token too");
   }
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       ServerCredentials(*config);
@@ -193,6 +192,15 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
   }
   AdminService admin(&(*db)->env(), config->backup_dir, &auth);
   builder.RegisterService(&admin);
+  std::vector<std::string> names = {"grpc.health.v1.Health",
+                                    "grpc.reflection.v1alpha.ServerReflection",
+                                    "lmdbapi.admin.v1.Admin"};
+  for (const ServiceBinding& binding : schema.services) {
+    names.push_back(binding.full_name);
+  }
+  ReflectionService reflection(names,
+                               config->open_reflection ? nullptr : &auth);
+  builder.RegisterService(&reflection);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     Log(LogLevel::kError,

@@ -89,9 +89,9 @@ class PythonClientTest(unittest.TestCase):
             request.page_token = page.next_page_token
         self.assertEqual(sorted(seen), sorted(p.uuid for p in stored if p.county == "NY"))
 
-    def test_reflection_lists_services_and_resolves_a_request_type(self):
+    def reflection(self, channel, metadata=()):
+        """ask(**request) -> the first ServerReflectionResponse, over `channel`."""
         from grpc_tools import protoc
-        from google.protobuf import descriptor_pb2
         out = os.path.join(self.tmp.name, "reflection")
         os.makedirs(out, exist_ok=True)
         self.assertEqual(protoc.main([
@@ -100,17 +100,26 @@ class PythonClientTest(unittest.TestCase):
             "grpc_reflection_v1alpha/reflection.proto"]), 0)
         sys.path.insert(0, out)
         from grpc_reflection_v1alpha import reflection_pb2, reflection_pb2_grpc
-        stub = reflection_pb2_grpc.ServerReflectionStub(self.channel)
+        stub = reflection_pb2_grpc.ServerReflectionStub(channel)
 
         def ask(**request):
             responses = stub.ServerReflectionInfo(
-                iter([reflection_pb2.ServerReflectionRequest(**request)]))
+                iter([reflection_pb2.ServerReflectionRequest(**request)]), metadata=metadata)
             return next(iter(responses))
+        return ask
 
+    def test_reflection_lists_services_and_resolves_a_request_type(self):
+        from google.protobuf import descriptor_pb2
+        ask = self.reflection(self.channel)
         services = {s.name for s in ask(list_services="").list_services_response.service}
         for name in ("Permits", "ProcessingStatuses", "InspectionReports"):
             self.assertIn("lmdbapi.examples.permits." + name, services)
-        self.assertIn("grpc.health.v1.Health", services)
+        for name in ("grpc.health.v1.Health", "lmdbapi.admin.v1.Admin",
+                     "grpc.reflection.v1alpha.ServerReflection"):
+            self.assertIn(name, services)
+        missing = ask(file_containing_symbol="no.such.Symbol").error_response
+        self.assertEqual(missing.error_code, grpc.StatusCode.NOT_FOUND.value[0])
+        self.assertIn("no.such.Symbol", missing.error_message)
 
         # grpcurl describe: the file holding the method, then its input type.
         files = ask(file_containing_symbol="lmdbapi.examples.permits.Permits.Filter")
@@ -122,6 +131,37 @@ class PythonClientTest(unittest.TestCase):
         request = next(m for f in protos for m in f.message_type
                        if m.name == "FilterPermitsRequest")
         self.assertIn("issued_min", [field.name for field in request.field])
+
+    def test_with_a_token_reflection_needs_it_unless_opened(self):
+        for opened in (False, True):
+            with self.subTest(open_reflection=opened):
+                port_file = os.path.join(self.tmp.name, "port-token")
+                if os.path.exists(port_file):
+                    os.remove(port_file)
+                server = subprocess.Popen(
+                    [SERVER, "--listen=127.0.0.1:0", "--port_file=" + port_file,
+                     "--data_dir=" + os.path.join(self.tmp.name, "data-token"),
+                     "--auth_token=tok", "--open_reflection=%s" % str(opened).lower()])
+                try:
+                    deadline = time.time() + 20
+                    while not os.path.exists(port_file) and time.time() < deadline:
+                        time.sleep(0.02)
+                    with open(port_file) as f:
+                        channel = grpc.insecure_channel("127.0.0.1:" + f.read().strip())
+                    with_token = self.reflection(channel, [("authorization", "Bearer tok")])
+                    self.assertTrue(with_token(list_services="").list_services_response.service)
+                    anonymous = self.reflection(channel)
+                    if opened:
+                        self.assertTrue(anonymous(list_services="").list_services_response.service)
+                    else:
+                        with self.assertRaises(grpc.RpcError) as e:
+                            anonymous(list_services="")
+                        self.assertEqual(e.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+                        self.assertIn("bearer token", e.exception.details())
+                    channel.close()
+                finally:
+                    server.send_signal(signal.SIGTERM)
+                    self.assertEqual(server.wait(timeout=20), 0)
 
     def test_health_reports_serving_per_service(self):
         health_dir = os.path.join(self.tmp.name, "health")

@@ -115,7 +115,7 @@ class CrashTest(unittest.TestCase):
         live = sum(1 for v in state.values() if v is not None)
         print("%d cycles: %d writes acknowledged, %d records live, %d writes were in flight at a kill"
               % (CYCLES, acked, live, interrupted), file=sys.stderr)
-        self.assertGreater(acked, CYCLES * 50, "too few writes to mean anything")
+        self.assertGreater(acked, CYCLES * 20, "too few writes to mean anything")
         self.assertGreater(interrupted, 0, "no kill caught a write in flight")
 
     def check(self, permits, state, maybe, cycle):
