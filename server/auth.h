@@ -1,7 +1,7 @@
 // Bearer-token authentication of the table services: a call must carry the
 // metadata "authorization: Bearer <token>" (what the gateway forwards from
-// the HTTP Authorization header). Health is always open (probes cannot send
-// tokens); reflection and admin need the token unless --open_reflection.
+// the HTTP Authorization header). Admin calls need it too; reflection does
+// unless --open_reflection; health is always open (probes send no tokens).
 #ifndef LMDBAPI_SERVER_AUTH_H_
 #define LMDBAPI_SERVER_AUTH_H_
 
