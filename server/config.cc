@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace lmdbapi::server {
 namespace {
@@ -223,6 +224,30 @@ const std::vector<Option>& Options() {
          c.restore_from = v;
          return absl::OkStatus();
        }},
+      {"shards",
+       {"LMDBAPI_SHARDS"},
+       "HOST:PORT,...",
+       "serve as the fan-out router of these shards (no data of its own): "
+       "Get, Filter and Paginate ask every shard and merge in order; writes "
+       "need the router's x-shard-key, so they are refused here",
+       [](Config& c, const std::string& v) {
+         std::vector<std::string> shards =
+             absl::StrSplit(v, ',', absl::SkipWhitespace());
+         for (const std::string& shard : shards) {
+           size_t colon = shard.rfind(':');
+           int port;
+           if (colon == std::string::npos || colon == 0 ||
+               !absl::SimpleAtoi(shard.substr(colon + 1), &port) || port < 1 ||
+               port > 65535) {
+             return Bad(Options()[18], v,
+                        "a comma-separated list of HOST:PORT (port 1..65535)");
+           }
+         }
+         if (shards.empty())
+           return Bad(Options()[18], v, "at least one HOST:PORT");
+         c.shards = std::move(shards);
+         return absl::OkStatus();
+       }},
   };
   return *options;
 }
@@ -285,12 +310,18 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
     return absl::InvalidArgumentError(
         "--tls_cert and --tls_key go together: give both, or neither");
   }
-  if (int modes = config.verify + !config.backup_to.empty() +
-                  !config.restore_from.empty();
-      modes > 1) {
+  auto modes_of = [](const Config& c) {
+    return c.verify + !c.backup_to.empty() + !c.restore_from.empty();
+  };
+  if (modes_of(config) > 1) {
     return absl::InvalidArgumentError(
         "--verify, --backup_to and --restore_from are separate commands: give "
         "one at a time");
+  }
+  if (!config.shards.empty() && (modes_of(config) > 0)) {
+    return absl::InvalidArgumentError(
+        "--shards makes a router, which has no data: it does not go with "
+        "--verify, --backup_to or --restore_from");
   }
   if (config.backup_dir.empty())
     config.backup_dir = config.data_dir + "-backups";
@@ -312,6 +343,8 @@ std::string ConfigHelp(const std::string& program) {
       "instead,\nprints the report and exits (0: consistent, 1: not).\n"
       "With --backup_to or --restore_from, copies a data directory and "
       "exits.\n"
+      "With --shards, routes to other servers of the same schema instead "
+      "(see deploy/README.md).\n"
       "Each flag falls back to the environment variable(s) shown.\n\n");
   Config defaults;
   for (const Option& o : Options()) {

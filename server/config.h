@@ -38,6 +38,9 @@ struct Config {
   // --restore_from=DIR: copy the backup DIR into --data_dir (which must hold
   // no database), check its indexes, and exit: 0 when consistent.
   std::string restore_from;
+  // --shards=A,B,C: serve as the stateless fan-out router of these servers
+  // (same schema) instead of opening --data_dir.
+  std::vector<std::string> shards;
   bool help = false;
   // --verify: open the data directory, check every index against its records
   // (and every child's parent), print the report and exit: 0 when consistent.

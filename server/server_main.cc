@@ -20,6 +20,7 @@
 #include "server/config.h"
 #include "server/log.h"
 #include "server/reflection_service.h"
+#include "server/shard_router.h"
 #include "server/table_service.h"
 #include "storage/database.h"
 
@@ -112,6 +113,78 @@ int CopyCommand(const std::string& from, const std::string& to) {
   return 0;
 }
 
+// Writes the bound port to --port_file (atomically), if asked.
+void WritePortFile(const Config& config, int port) {
+  if (config.port_file.empty()) return;
+  std::string tmp = config.port_file + ".tmp";
+  std::ofstream(tmp) << port << "\n";
+  std::rename(tmp.c_str(), config.port_file.c_str());
+}
+
+// --shards: the stateless fan-out router (server/shard_router.h), with
+// health and reflection of the same services, until SIGTERM/SIGINT.
+int ServeRouter(const Config& config, const Schema& schema,
+                sigset_t stop_signals) {
+  absl::StatusOr<std::vector<storage::TableSchema>> tables =
+      storage::ResolveSchema(schema.tables);
+  if (!tables.ok()) {
+    Log(LogLevel::kError, "schema: %s", tables.status().ToString());
+    return 1;
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      ServerCredentials(config);
+  if (!credentials.ok()) {
+    Log(LogLevel::kError, "%s", credentials.status().message());
+    return 2;
+  }
+  ShardRouter::Options options;
+  options.shards = config.shards;
+  options.max_page_size = config.max_page_size;
+  options.max_message_bytes = config.max_message_bytes;
+  ShardRouter router(schema, *tables, options);
+  grpc::EnableDefaultHealthCheckService(true);
+  BearerAuth auth(config.auth_token);
+  std::vector<std::string> names = {"grpc.health.v1.Health",
+                                    "grpc.reflection.v1alpha.ServerReflection"};
+  for (const ServiceBinding& binding : schema.services) {
+    names.push_back(binding.full_name);
+  }
+  ReflectionService reflection(names, config.open_reflection ? nullptr : &auth);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.listen, *credentials, &port);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(config.max_message_bytes));
+  builder.RegisterService(&reflection);
+  builder.RegisterCallbackGenericService(&router);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    Log(LogLevel::kError, "cannot listen on %s", config.listen);
+    return 1;
+  }
+  auto* health = server->GetHealthCheckService();
+  for (const ServiceBinding& binding : schema.services) {
+    health->SetServingStatus(binding.full_name, true);
+  }
+  health->SetServingStatus("", true);
+  std::string shards;
+  for (const std::string& s : config.shards) {
+    absl::StrAppend(&shards, shards.empty() ? "" : ", ", s);
+  }
+  Log(LogLevel::kInfo, "routing %s on %s:%d over %d shards: %s", schema.file,
+      config.listen.substr(0, config.listen.rfind(':')), port,
+      config.shards.size(), shards);
+  WritePortFile(config, port);
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  Log(LogLevel::kInfo, "signal %d: draining in-flight calls", signal_number);
+  health->SetServingStatus(false);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  server->Wait();
+  Log(LogLevel::kInfo, "stopped");
+  return 0;
+}
+
 }  // namespace
 
 int ServerMain(int argc, char** argv, const Schema& schema) {
@@ -137,6 +210,8 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
     config->verify = true;  // then open it like a server would, and check
   }
   sigset_t stop_signals = BlockStopSignals();  // before any thread starts
+  if (!config->shards.empty())
+    return ServeRouter(*config, schema, stop_signals);
 
   storage::DatabaseOptions options;
   options.env.path = config->data_dir;
@@ -216,11 +291,7 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
   std::string host = config->listen.substr(0, config->listen.rfind(':'));
   Log(LogLevel::kInfo, "serving %s (%d tables) on %s:%d, data in %s",
       schema.file, schema.tables.size(), host, port, config->data_dir);
-  if (!config->port_file.empty()) {
-    std::string tmp = config->port_file + ".tmp";
-    std::ofstream(tmp) << port << "\n";
-    std::rename(tmp.c_str(), config->port_file.c_str());
-  }
+  WritePortFile(*config, port);
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

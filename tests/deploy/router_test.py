@@ -1,0 +1,388 @@
+"""Three shards (server + gateway each), the fan-out router (server --shards
++ its gateway) and nginx with the configuration deploy/router/gen-nginx-conf
+writes, all on loopback ports: permits of several counties go in through
+nginx over gRPC and REST, land on their county's shard only, and are found
+again through nginx by key, by filter and by a cross-shard paginate that
+returns each exactly once, in order.
+
+    router_test.py SERVER GATEWAY BUILD_DIR
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import grpc
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import example_client  # noqa: E402
+
+SERVER, GATEWAY, BUILD = (os.path.abspath(a) for a in sys.argv[1:4])
+GEN = os.path.join(ROOT, "deploy", "router", "gen-nginx-conf")
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+# county -> shard; "TX" is in no map: it must be refused.
+KEYS = {"shard-0": ["NY", "NJ"], "shard-1": ["CA"], "shard-2": ["WA", "FL"]}
+COUNTIES = [k for keys in KEYS.values() for k in keys]
+SHARD_OF = {k: s for s, keys in KEYS.items() for k in keys}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Processes:
+    """Started processes, each with its log; stopped with SIGTERM."""
+
+    def __init__(self, tmp):
+        self.tmp, self.running = tmp, []
+
+    def start(self, name, argv, port_file=None):
+        log = os.path.join(self.tmp, name + ".log")
+        with open(log, "w") as out:
+            p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+        p.name, p.log = name, log
+        self.running.append(p)
+        if port_file:
+            deadline = time.time() + 30
+            while not os.path.exists(port_file):
+                if p.poll() is not None or time.time() > deadline:
+                    raise AssertionError(f"{name} did not start:\n{self.tail(p)}")
+                time.sleep(0.02)
+            with open(port_file) as f:
+                return p, int(f.read().strip())
+        return p, None
+
+    @staticmethod
+    def tail(p):
+        with open(p.log) as f:
+            return f.read()[-3000:]
+
+    def stop_all(self):
+        codes = {}
+        for p in reversed(self.running):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+            try:
+                codes[p.name] = p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                codes[p.name] = "killed"
+        return codes
+
+
+def wait_http(port, path="/healthz"):
+    deadline = time.time() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError):
+            if time.time() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def rest(port, method, path, body=None, key=None):
+    """(HTTP status, decoded JSON) of one call."""
+    headers = {"Content-Type": "application/json"}
+    if key is not None:
+        headers["x-shard-key"] = key
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data,
+                                 method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+class RouterTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmpdir = tempfile.TemporaryDirectory()
+        tmp = cls.tmpdir.name
+        os.chmod(tmp, 0o755)  # nginx's workers run as nobody
+        cls.procs = Processes(tmp)
+        try:
+            cls.start_all(tmp)
+        except BaseException:
+            cls.procs.stop_all()
+            cls.tmpdir.cleanup()
+            raise
+
+    @classmethod
+    def start_all(cls, tmp):
+        os.makedirs(os.path.join(tmp, "stubs"))
+        cls.messages, cls.service, stubs = example_client.load_stubs(
+            BUILD, os.path.join(tmp, "stubs"))
+        cls.Stub = stubs.PermitsStub
+        cls.shards = {}  # name -> (grpc port, rest port)
+        for name in KEYS:
+            pf = os.path.join(tmp, name + ".port")
+            _, grpc_port = cls.procs.start(name, [
+                SERVER, "--listen=127.0.0.1:0", "--port_file=" + pf,
+                "--data_dir=" + os.path.join(tmp, name), "--log_level=warning",
+                "--max_page_size=5"], pf)  # shards page in 5s: merges cross pages
+            gpf = os.path.join(tmp, name + "-gw.port")
+            _, rest_port = cls.procs.start(name + "-gateway", [
+                GATEWAY, f"-backend=127.0.0.1:{grpc_port}", "-listen=127.0.0.1:0",
+                "-port_file=" + gpf], gpf)
+            cls.shards[name] = (grpc_port, rest_port)
+        addresses = ",".join(f"127.0.0.1:{g}" for g, _ in cls.shards.values())
+        pf = os.path.join(tmp, "fanout.port")
+        cls.router, fan_grpc = cls.procs.start("fanout", [
+            SERVER, "--listen=127.0.0.1:0", "--port_file=" + pf,
+            "--shards=" + addresses, "--log_level=warning"], pf)
+        gpf = os.path.join(tmp, "fanout-gw.port")
+        _, fan_rest = cls.procs.start("fanout-gateway", [
+            GATEWAY, f"-backend=127.0.0.1:{fan_grpc}", "-listen=127.0.0.1:0",
+            "-port_file=" + gpf], gpf)
+        cls.nginx, cls.grpc_ports = {}, {}
+        for mode in ("upstreams", "resolver"):
+            shard_map = {
+                "listen": {"grpc": f"127.0.0.1:{free_port()}",
+                           "rest": f"127.0.0.1:{free_port()}"},
+                "shards": {name: {"grpc": f"127.0.0.1:{g}", "rest": f"127.0.0.1:{r}",
+                                  "keys": KEYS[name]}
+                           for name, (g, r) in cls.shards.items()},
+                "fanout": {"grpc": f"127.0.0.1:{fan_grpc}", "rest": f"127.0.0.1:{fan_rest}"},
+                "run_dir": os.path.join(tmp, "nginx-" + mode),
+                "worker_processes": 1,
+            }
+            if mode == "resolver":  # addresses are literal: never asked
+                shard_map["resolver"] = "127.0.0.1 valid=10s"
+            os.makedirs(shard_map["run_dir"], mode=0o777)
+            os.chmod(shard_map["run_dir"], 0o777)
+            map_file = os.path.join(tmp, mode + ".json")
+            conf = os.path.join(tmp, mode + ".conf")
+            with open(map_file, "w") as f:
+                json.dump(shard_map, f)
+            subprocess.run([sys.executable, GEN, map_file, "--out", conf], check=True)
+            subprocess.run([NGINX, "-t", "-q", "-e", "stderr", "-p", tmp, "-c", conf], check=True)
+            cls.procs.start("nginx-" + mode, [NGINX, "-e", "stderr", "-p", tmp, "-c", conf,
+                                              "-g", "daemon off;"])
+            grpc_port = int(shard_map["listen"]["grpc"].rsplit(":", 1)[1])
+            rest_port = int(shard_map["listen"]["rest"].rsplit(":", 1)[1])
+            wait_http(rest_port, "/healthz")
+            channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
+            grpc.channel_ready_future(channel).result(timeout=10)
+            cls.nginx[mode] = (cls.Stub(channel), rest_port)
+            cls.grpc_ports[mode] = grpc_port
+        cls.permits, cls.rest_port = cls.nginx["upstreams"]
+        cls.direct = {name: cls.Stub(grpc.insecure_channel(f"127.0.0.1:{g}"))
+                      for name, (g, _) in cls.shards.items()}
+        cls.stored = cls.insert_through_nginx()
+
+    @classmethod
+    def tearDownClass(cls):
+        codes = cls.procs.stop_all()
+        cls.tmpdir.cleanup()
+        # Every lmdbapi process drains and exits 0 on SIGTERM.
+        bad = {n: c for n, c in codes.items() if c != 0 and not n.startswith("nginx")}
+        if bad:
+            raise AssertionError(f"processes did not stop cleanly: {bad}")
+
+    @classmethod
+    def insert_through_nginx(cls):
+        """60 permits: 5 counties x 12, half over gRPC and half over REST."""
+        stored = {}
+        P = cls.messages.Permit
+        for i in range(60):
+            county = COUNTIES[i % len(COUNTIES)]
+            client = "Acme" if i % 3 else "Globex"
+            if i % 2 == 0:
+                permit = cls.permits.Insert(
+                    cls.service.InsertPermitRequest(permit=P(
+                        client=client, county=county, status=1 + i % 4,
+                        permit_number=f"P-{i:03}", fee_cents=i)),
+                    metadata=[("x-shard-key", county)], timeout=10)
+                stored[permit.uuid] = permit
+            else:
+                code, body = rest(cls.rest_port, "POST", "/api/permits", {
+                    "client": client, "county": county, "status": 1 + i % 4,
+                    "permit_number": f"P-{i:03}", "fee_cents": str(i)}, key=county)
+                assert code == 200, body
+                permit = cls.permits.Get(cls.service.GetPermitRequest(uuid=body["uuid"]),
+                                         metadata=[("x-shard-key", county)], timeout=10)
+                stored[permit.uuid] = permit
+        return stored
+
+    def paginate(self, stub, request_type, page_size, metadata=(), **fields):
+        """Every page of a Paginate or Filter through `stub`."""
+        pages, token = [], ""
+        method = stub.Paginate if request_type is self.service.PaginatePermitsRequest else stub.Filter
+        for _ in range(1000):
+            page = method(request_type(page_size=page_size, page_token=token, **fields),
+                          metadata=list(metadata), timeout=30)
+            pages.append(page)
+            token = page.next_page_token
+            if not token:
+                return pages
+        self.fail("paging did not end")
+
+    def test_each_record_lives_only_on_its_countys_shard(self):
+        for uuid, permit in self.stored.items():
+            for name, stub in self.direct.items():
+                request = self.service.GetPermitRequest(uuid=uuid)
+                if name == SHARD_OF[permit.county]:
+                    self.assertEqual(stub.Get(request, timeout=10), permit)
+                else:
+                    with self.assertRaises(grpc.RpcError) as e:
+                        stub.Get(request, timeout=10)
+                    self.assertEqual(e.exception.code(), grpc.StatusCode.NOT_FOUND)
+        counts = {name: len(self.direct_all(stub)) for name, stub in self.direct.items()}
+        self.assertEqual(counts, {s: 12 * len(k) for s, k in KEYS.items()})
+
+    def direct_all(self, stub):
+        pages = self.paginate(stub, self.service.PaginatePermitsRequest, 5)
+        return [p for page in pages for p in page.permits]
+
+    def test_gets_through_nginx_with_and_without_the_key(self):
+        for mode, (stub, rest_port) in self.nginx.items():
+            for uuid, permit in list(self.stored.items())[:10]:
+                request = self.service.GetPermitRequest(uuid=uuid)
+                self.assertEqual(stub.Get(request, metadata=[("x-shard-key", permit.county)]),
+                                 permit, mode)
+                self.assertEqual(stub.Get(request), permit, mode)  # fan-out
+                for key in (permit.county, None):
+                    code, body = rest(rest_port, "GET", "/api/permits/" + uuid, key=key)
+                    self.assertEqual((code, body["uuid"], body["county"]),
+                                     (200, uuid, permit.county), (mode, key))
+        with self.assertRaises(grpc.RpcError) as e:
+            self.permits.Get(self.service.GetPermitRequest(uuid="0" * 36))
+        self.assertEqual(e.exception.code(), grpc.StatusCode.NOT_FOUND)
+        code, _ = rest(self.rest_port, "GET", "/api/permits/" + "0" * 36)
+        self.assertEqual(code, 404)
+
+    def test_filter_with_a_key_asks_one_shard(self):
+        got = [p for page in self.paginate(
+            self.permits, self.service.FilterPermitsRequest, 4,
+            metadata=[("x-shard-key", "NY")], county=self.wrap("NY"))
+            for p in page.permits]
+        self.assertEqual(sorted(p.uuid for p in got),
+                         sorted(u for u, p in self.stored.items() if p.county == "NY"))
+        code, body = rest(self.rest_port, "GET", "/api/permits/get-record?county=CA", key="CA")
+        self.assertEqual(code, 200, body)
+        self.assertEqual(sorted(p["uuid"] for p in body["permits"]),
+                         sorted(u for u, p in self.stored.items() if p.county == "CA"))
+
+    def wrap(self, value):
+        from google.protobuf import wrappers_pb2
+        return wrappers_pb2.StringValue(value=value)
+
+    def test_cross_shard_paginate_returns_every_record_once_in_order(self):
+        expected = sorted(self.stored)
+        for mode, (stub, rest_port) in self.nginx.items():
+            for page_size in (1, 7, 50, 1000):
+                pages = self.paginate(stub, self.service.PaginatePermitsRequest, page_size)
+                got = [p.uuid for page in pages for p in page.permits]
+                self.assertEqual(got, expected, (mode, page_size))
+                self.assertTrue(all(len(page.permits) <= page_size for page in pages))
+                self.assertIn("fan-out over 3 shards", pages[0].plan)
+            # REST, through the fan-out gateway.
+            got, token = [], ""
+            for _ in range(100):
+                code, body = rest(rest_port, "GET", "/api/permits?page_size=9&page_token=" +
+                                  urllib.parse.quote(token))
+                self.assertEqual(code, 200, body)
+                got += [p["uuid"] for p in body["permits"]]
+                token = body["next_page_token"]
+                if not token:
+                    break
+            self.assertEqual(got, expected, mode)
+
+    def test_cross_shard_filter_merges_in_index_order(self):
+        # client = "Acme" uses main_composite (client, county, status): the
+        # merged pages follow (county, status, uuid) across the shards.
+        acme = [p for p in self.stored.values() if p.client == "Acme"]
+        expected = [p.uuid for p in sorted(acme, key=lambda p: (p.county, p.status, p.uuid))]
+        pages = self.paginate(self.permits, self.service.FilterPermitsRequest, 6,
+                              client=self.wrap("Acme"))
+        self.assertEqual([p.uuid for page in pages for p in page.permits], expected)
+        self.assertIn("main_composite", pages[0].plan)
+        # A residual filter over a full scan: primary-key order.
+        pages = self.paginate(self.permits, self.service.FilterPermitsRequest, 4,
+                              status=2)
+        self.assertEqual([p.uuid for page in pages for p in page.permits],
+                         sorted(u for u, p in self.stored.items() if p.status == 2))
+
+    def test_a_token_resumes_the_same_page_and_survives_new_records(self):
+        first = self.permits.Paginate(self.service.PaginatePermitsRequest(page_size=10))
+        again = [self.permits.Paginate(self.service.PaginatePermitsRequest(
+            page_size=10, page_token=first.next_page_token)) for _ in range(2)]
+        self.assertEqual(again[0].permits, again[1].permits)
+        self.assertEqual(again[0].permits[0].uuid, sorted(self.stored)[10])
+        # Records written after the token was made: no repeat, no gap among the old.
+        extra = self.permits.Insert(self.service.InsertPermitRequest(
+            permit=self.messages.Permit(client="Late", county="CA")),
+            metadata=[("x-shard-key", "CA")])
+        try:
+            rest_of = [p.uuid for p in again[0].permits]
+            token = again[0].next_page_token
+            while token:
+                page = self.permits.Paginate(self.service.PaginatePermitsRequest(
+                    page_size=10, page_token=token))
+                rest_of += [p.uuid for p in page.permits]
+                token = page.next_page_token
+            seen = [p.uuid for p in first.permits] + rest_of
+            self.assertEqual(len(seen), len(set(seen)))
+            self.assertEqual(sorted(set(seen) - {extra.uuid}), sorted(self.stored))
+        finally:
+            self.permits.Delete(self.service.DeletePermitRequest(uuid=extra.uuid),
+                                metadata=[("x-shard-key", "CA")])
+
+    def test_a_bad_router_token_is_invalid_argument(self):
+        first = self.permits.Paginate(self.service.PaginatePermitsRequest(page_size=3))
+        for token in ("garbage", first.next_page_token[:-4]):
+            with self.assertRaises(grpc.RpcError) as e:
+                self.permits.Paginate(self.service.PaginatePermitsRequest(page_token=token))
+            self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+            self.assertIn("page_token", e.exception.details())
+        # A Paginate token is not a Filter token.
+        with self.assertRaises(grpc.RpcError) as e:
+            self.permits.Filter(self.service.FilterPermitsRequest(
+                page_token=first.next_page_token, client=self.wrap("Acme")))
+        self.assertIn("another query", e.exception.details())
+
+    def test_writes_need_a_known_key(self):
+        P = self.messages.Permit
+        request = self.service.InsertPermitRequest(permit=P(client="Acme", county="NY"))
+        for metadata, words in (([], "x-shard-key: required"),
+                                ([("x-shard-key", "TX")], "'TX' is not in the router's shard map")):
+            with self.assertRaises(grpc.RpcError) as e:
+                self.permits.Insert(request, metadata=metadata, timeout=10)
+            self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT, words)
+            self.assertIn(words, e.exception.details())
+        for key, words in ((None, "x-shard-key: required"),
+                           ("TX", "'TX' is not in the router's shard map")):
+            code, body = rest(self.rest_port, "POST", "/api/permits",
+                              {"client": "Acme", "county": "TX"}, key=key)
+            self.assertEqual((code, body["status"]), (400, "INVALID_ARGUMENT"), body)
+            self.assertIn(words, body["message"])
+        # Nothing was written anywhere.
+        total = sum(len(self.direct_all(stub)) for stub in self.direct.values())
+        self.assertEqual(total, len(self.stored))
+
+    def test_health_through_nginx_is_the_routers(self):
+        # grpc.health.v1.Health/Check {} -> {status: SERVING}, by raw bytes.
+        for mode, port in self.grpc_ports.items():
+            check = grpc.insecure_channel(f"127.0.0.1:{port}").unary_unary(
+                "/grpc.health.v1.Health/Check",
+                request_serializer=lambda b: b, response_deserializer=lambda b: b)
+            self.assertEqual(check(b"", timeout=10), b"\x08\x01", mode)
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1], verbosity=2)
