@@ -162,11 +162,15 @@ func NewHandler(s Schema, cfg Config, logger *log.Logger) (http.Handler, *grpc.C
 }
 
 // forwardHeaders passes the HTTP Authorization header on as the gRPC
-// metadata "authorization" (the server's bearer-token check reads it), and
+// metadata "authorization" (the server's bearer-token check reads it),
+// X-Shard-Key as "x-shard-key" (a shard's --shard_key check reads it), and
 // other headers as grpc-gateway does by default.
 func forwardHeaders(key string) (string, bool) {
 	if strings.EqualFold(key, "Authorization") {
 		return "authorization", true
+	}
+	if strings.EqualFold(key, "X-Shard-Key") {
+		return "x-shard-key", true
 	}
 	return runtime.DefaultHeaderMatcher(key)
 }

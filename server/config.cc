@@ -248,6 +248,16 @@ const std::vector<Option>& Options() {
          c.shards = std::move(shards);
          return absl::OkStatus();
        }},
+      {"shard_key",
+       {"LMDBAPI_SHARD_KEY"},
+       "FIELD",
+       "this server is one shard behind the router: a write whose "
+       "x-shard-key differs from its record's FIELD (e.g. county) is "
+       "INVALID_ARGUMENT; tables without FIELD are not checked",
+       [](Config& c, const std::string& v) {
+         c.shard_key = v;
+         return absl::OkStatus();
+       }},
   };
   return *options;
 }

@@ -41,6 +41,8 @@ struct Config {
   // --shards=A,B,C: serve as the stateless fan-out router of these servers
   // (same schema) instead of opening --data_dir.
   std::vector<std::string> shards;
+  // --shard_key=FIELD: a write with x-shard-key must hold it in FIELD.
+  std::string shard_key;
   bool help = false;
   // --verify: open the data directory, check every index against its records
   // (and every child's parent), print the report and exit: 0 when consistent.

@@ -20,6 +20,7 @@
 #include "server/config.h"
 #include "server/log.h"
 #include "server/reflection_service.h"
+#include "server/shard_key.h"
 #include "server/shard_router.h"
 #include "server/table_service.h"
 #include "storage/database.h"
@@ -256,14 +257,24 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
   builder.AddListeningPort(config->listen, *credentials, &port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config->max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(config->max_message_bytes));
+  int shard_keyed = 0;
   for (const ServiceBinding& binding : schema.services) {
     storage::Table* table = (*db)->table(binding.collection);
     std::string short_name =
         binding.full_name.substr(binding.full_name.rfind('.') + 1);
     tables.push_back(
         std::make_unique<TableService>(table, short_name, &answers, &auth));
+    const auto* shard_key =
+        ShardKeyField(table->schema().descriptor, config->shard_key);
+    tables.back()->set_shard_key(shard_key);
+    shard_keyed += shard_key != nullptr;
     services.push_back(binding.make(tables.back().get()));
     builder.RegisterService(services.back().get());
+  }
+  if (!config->shard_key.empty() && shard_keyed == 0) {
+    Log(LogLevel::kError, "--shard_key: no table of %s has a string field '%s'",
+        schema.file, config->shard_key);
+    return 2;
   }
   AdminService admin(&(*db)->env(), config->backup_dir, &auth);
   builder.RegisterService(&admin);

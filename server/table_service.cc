@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/filter_request.h"
 #include "server/log.h"
+#include "server/shard_key.h"
 
 namespace lmdbapi::server {
 
@@ -78,7 +79,9 @@ TableService::Reactor* TableService::Insert(Context* context,
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   if (Refused(*context, reactor, "Insert", start)) return reactor;
-  if (absl::Status s = TakeRecord(request, response, "insert"); !s.ok()) {
+  absl::Status s = TakeRecord(request, response, "insert");
+  if (s.ok()) s = CheckShardKey(*context, shard_key_, *response);
+  if (!s.ok()) {
     Finish(reactor, "Insert", start, s);
     return reactor;
   }
@@ -102,7 +105,9 @@ TableService::Reactor* TableService::Update(Context* context,
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   if (Refused(*context, reactor, "Update", start)) return reactor;
-  if (absl::Status s = TakeRecord(request, response, "update"); !s.ok()) {
+  absl::Status s = TakeRecord(request, response, "update");
+  if (s.ok()) s = CheckShardKey(*context, shard_key_, *response);
+  if (!s.ok()) {
     Finish(reactor, "Update", start, s);
     return reactor;
   }
@@ -124,6 +129,13 @@ TableService::Reactor* TableService::BatchInsertRecords(
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   if (Refused(*context, reactor, "BatchInsert", start)) return reactor;
+  for (const Message* record : records) {
+    if (absl::Status s = CheckShardKey(*context, shard_key_, *record);
+        !s.ok()) {
+      Finish(reactor, "BatchInsert", start, s);
+      return reactor;
+    }
+  }
   table_->BatchInsert(std::move(records),
                       FinishWhenDone(reactor, "BatchInsert", start));
   return reactor;

@@ -67,6 +67,11 @@ class TableService {
   }
 
   storage::Table* table() const { return table_; }
+  // --shard_key: writes carrying x-shard-key must hold it in `field`
+  // (server/shard_key.h); nullptr = no check.
+  void set_shard_key(const google::protobuf::FieldDescriptor* field) {
+    shard_key_ = field;
+  }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -90,6 +95,7 @@ class TableService {
   std::string service_;
   AnswerQueue* answers_;
   const BearerAuth* auth_;
+  const google::protobuf::FieldDescriptor* shard_key_ = nullptr;
 };
 
 }  // namespace lmdbapi::server

@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """Three shards (server + gateway each), the fan-out router (server --shards
 + its gateway) and nginx with the configuration deploy/router/gen-nginx-conf
 writes, all on loopback ports: permits of several counties go in through
@@ -128,13 +129,14 @@ class RouterTest(unittest.TestCase):
         os.makedirs(os.path.join(tmp, "stubs"))
         cls.messages, cls.service, stubs = example_client.load_stubs(
             BUILD, os.path.join(tmp, "stubs"))
-        cls.Stub = stubs.PermitsStub
+        cls.Stub, cls.stubs = stubs.PermitsStub, stubs
         cls.shards = {}  # name -> (grpc port, rest port)
         for name in KEYS:
             pf = os.path.join(tmp, name + ".port")
             _, grpc_port = cls.procs.start(name, [
                 SERVER, "--listen=127.0.0.1:0", "--port_file=" + pf,
                 "--data_dir=" + os.path.join(tmp, name), "--log_level=warning",
+                "--shard_key=county",
                 "--max_page_size=5"], pf)  # shards page in 5s: merges cross pages
             gpf = os.path.join(tmp, name + "-gw.port")
             _, rest_port = cls.procs.start(name + "-gateway", [
@@ -180,6 +182,7 @@ class RouterTest(unittest.TestCase):
             channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
             grpc.channel_ready_future(channel).result(timeout=10)
             cls.nginx[mode] = (cls.Stub(channel), rest_port)
+            cls.channel = cls.channel if hasattr(cls, "channel") else channel
             cls.grpc_ports[mode] = grpc_port
         cls.permits, cls.rest_port = cls.nginx["upstreams"]
         cls.direct = {name: cls.Stub(grpc.insecure_channel(f"127.0.0.1:{g}"))
@@ -375,6 +378,64 @@ class RouterTest(unittest.TestCase):
         # Nothing was written anywhere.
         total = sum(len(self.direct_all(stub)) for stub in self.direct.values())
         self.assertEqual(total, len(self.stored))
+
+    def test_a_write_whose_county_is_not_its_key_is_refused(self):
+        # x-shard-key NY, county CA: it would land on NY's shard.
+        P = self.messages.Permit
+        with self.assertRaises(grpc.RpcError) as e:
+            self.permits.Insert(self.service.InsertPermitRequest(
+                permit=P(client="Acme", county="CA")),
+                metadata=[("x-shard-key", "NY")], timeout=10)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("county: 'CA' is not the request's x-shard-key 'NY'", e.exception.details())
+        with self.assertRaises(grpc.RpcError) as e:
+            self.permits.BatchInsert(self.service.BatchInsertPermitsRequest(permits=[
+                P(client="Acme", county="NY"), P(client="Acme", county="NJ")]),
+                metadata=[("x-shard-key", "NY")], timeout=10)
+        self.assertIn("county: 'NJ'", e.exception.details())
+        code, body = rest(self.rest_port, "POST", "/api/permits",
+                          {"client": "Acme", "county": "CA"}, key="NY")
+        self.assertEqual(code, 400, body)
+        self.assertIn("county: 'CA' is not the request's x-shard-key 'NY'", body["message"])
+        some = next(p for p in self.stored.values() if p.county == "NJ")
+        moved = P()
+        moved.CopyFrom(some)
+        moved.county = "CA"
+        with self.assertRaises(grpc.RpcError) as e:
+            self.permits.Update(self.service.UpdatePermitRequest(permit=moved),
+                                metadata=[("x-shard-key", "NJ")], timeout=10)
+        self.assertIn("county: 'CA'", e.exception.details())
+        total = sum(len(self.direct_all(stub)) for stub in self.direct.values())
+        self.assertEqual(total, len(self.stored))
+        self.assertEqual(self.permits.Get(self.service.GetPermitRequest(uuid=some.uuid)), some)
+
+    def test_children_go_with_their_parents_key(self):
+        parent = next(p for p in self.stored.values() if p.county == "WA")
+        stub = self.service_stub("ProcessingStatusesStub")
+        child = stub.Insert(self.service.InsertProcessingStatusRequest(
+            processing_status=self.messages.ProcessingStatus(
+                permit_uuid=parent.uuid, stage="review")),
+            metadata=[("x-shard-key", "WA")], timeout=10)
+        try:
+            # On the parent's shard only; found by the fan-out without a key.
+            self.assertEqual(stub.Get(self.service.GetProcessingStatusRequest(
+                uuid=child.uuid), timeout=10), child)
+            page = stub.Filter(self.service.FilterProcessingStatusesRequest(
+                permit_uuid=parent.uuid), timeout=10)
+            self.assertEqual([c.uuid for c in page.processing_statuses], [child.uuid])
+            # The parent is not on NY's shard: the child cannot go there.
+            with self.assertRaises(grpc.RpcError) as e:
+                stub.Insert(self.service.InsertProcessingStatusRequest(
+                    processing_status=self.messages.ProcessingStatus(
+                        permit_uuid=parent.uuid, stage="review")),
+                    metadata=[("x-shard-key", "NY")], timeout=10)
+            self.assertIn("permit_uuid", e.exception.details())
+        finally:
+            stub.Delete(self.service.DeleteProcessingStatusRequest(uuid=child.uuid),
+                        metadata=[("x-shard-key", "WA")], timeout=10)
+
+    def service_stub(self, name):
+        return getattr(self.stubs, name)(self.channel)
 
     def test_health_through_nginx_is_the_routers(self):
         # grpc.health.v1.Health/Check {} -> {status: SERVING}, by raw bytes.
