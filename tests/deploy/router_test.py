@@ -152,7 +152,7 @@ class RouterTest(unittest.TestCase):
         _, fan_rest = cls.procs.start("fanout-gateway", [
             GATEWAY, f"-backend=127.0.0.1:{fan_grpc}", "-listen=127.0.0.1:0",
             "-port_file=" + gpf], gpf)
-        cls.nginx, cls.grpc_ports = {}, {}
+        cls.nginx, cls.grpc_ports, cls.channels = {}, {}, []
         for mode in ("upstreams", "resolver"):
             shard_map = {
                 "listen": {"grpc": f"127.0.0.1:{free_port()}",
@@ -180,17 +180,21 @@ class RouterTest(unittest.TestCase):
             rest_port = int(shard_map["listen"]["rest"].rsplit(":", 1)[1])
             wait_http(rest_port, "/healthz")
             channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
+            cls.channels.append(channel)
             grpc.channel_ready_future(channel).result(timeout=10)
             cls.nginx[mode] = (cls.Stub(channel), rest_port)
-            cls.channel = cls.channel if hasattr(cls, "channel") else channel
             cls.grpc_ports[mode] = grpc_port
         cls.permits, cls.rest_port = cls.nginx["upstreams"]
-        cls.direct = {name: cls.Stub(grpc.insecure_channel(f"127.0.0.1:{g}"))
-                      for name, (g, _) in cls.shards.items()}
+        direct = [grpc.insecure_channel(f"127.0.0.1:{g}") for g, _ in cls.shards.values()]
+        cls.channels += direct
+        cls.direct = {name: cls.Stub(channel) for name, channel in zip(cls.shards, direct)}
         cls.stored = cls.insert_through_nginx()
 
     @classmethod
     def tearDownClass(cls):
+        # An open idle channel (Python's) holds a server's drain to its 10 s limit.
+        for channel in cls.channels:
+            channel.close()
         codes = cls.procs.stop_all()
         cls.tmpdir.cleanup()
         # Every lmdbapi process drains and exits 0 on SIGTERM.
@@ -435,12 +439,14 @@ class RouterTest(unittest.TestCase):
                         metadata=[("x-shard-key", "WA")], timeout=10)
 
     def service_stub(self, name):
-        return getattr(self.stubs, name)(self.channel)
+        return getattr(self.stubs, name)(self.channels[0])  # nginx, upstreams
 
     def test_health_through_nginx_is_the_routers(self):
         # grpc.health.v1.Health/Check {} -> {status: SERVING}, by raw bytes.
         for mode, port in self.grpc_ports.items():
-            check = grpc.insecure_channel(f"127.0.0.1:{port}").unary_unary(
+            channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+            self.channels.append(channel)
+            check = channel.unary_unary(
                 "/grpc.health.v1.Health/Check",
                 request_serializer=lambda b: b, response_deserializer=lambda b: b)
             self.assertEqual(check(b"", timeout=10), b"\x08\x01", mode)
