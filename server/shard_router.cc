@@ -1,13 +1,12 @@
 #include "server/shard_router.h"
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/completion_queue.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
@@ -121,6 +120,7 @@ grpc::ServerGenericBidiReactor* ShardRouter::CreateReactor(
 grpc::Status ShardRouter::Handle(
     const grpc::GenericCallbackServerContext& context,
     const grpc::ByteBuffer& request, grpc::ByteBuffer* response) {
+  auto start = std::chrono::steady_clock::now();
   const std::string& path = context.method();  // "/pkg.Service/Method"
   size_t slash = path.rfind('/');
   std::string service =
@@ -147,8 +147,11 @@ grpc::Status ShardRouter::Handle(
                      ": a write goes to the shard of its key; this router "
                      "answers only reads that name no shard"));
   }
-  Log(LogLevel::kDebug, "route %s: %s", path,
-      status.ok() ? "OK" : status.error_message());
+  Log(LogLevel::kDebug, "route %s %s %dus", path,
+      status.ok() ? "OK" : status.error_message(),
+      std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - start)
+          .count());
   if (status.ok()) *response = ToBuffer(out);
   return status;
 }
@@ -156,35 +159,36 @@ grpc::Status ShardRouter::Handle(
 std::vector<ShardRouter::Reply> ShardRouter::CallShards(
     const grpc::GenericCallbackServerContext& from, const std::string& method,
     const std::vector<std::pair<size_t, std::string>>& requests) {
+  // The calling worker waits on a completion queue of its own.
+  grpc::CompletionQueue queue;
   std::vector<Reply> replies(requests.size());
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
-  std::vector<grpc::ByteBuffer> bodies;
-  bodies.reserve(requests.size());
-  std::mutex mu;
-  std::condition_variable done;
-  size_t pending = requests.size();
+  std::vector<std::unique_ptr<grpc::GenericClientAsyncResponseReader>> calls;
   auto deadline = std::min(from.deadline(),
                            std::chrono::system_clock::now() + kDefaultDeadline);
+  auto auth = from.client_metadata().find("authorization");
   for (size_t j = 0; j < requests.size(); ++j) {
     auto context = std::make_unique<grpc::ClientContext>();
     context->set_deadline(deadline);
-    auto auth = from.client_metadata().find("authorization");
     if (auth != from.client_metadata().end()) {
       context->AddMetadata("authorization", std::string(auth->second.data(),
                                                         auth->second.size()));
     }
-    bodies.push_back(ToBuffer(requests[j].second));
-    stubs_[requests[j].first]->UnaryCall(
-        context.get(), method, grpc::StubOptions(), &bodies.back(),
-        &replies[j].body, [&, j](grpc::Status status) {
-          std::lock_guard<std::mutex> lock(mu);
-          replies[j].status = std::move(status);
-          if (--pending == 0) done.notify_one();
-        });
+    calls.push_back(stubs_[requests[j].first]->PrepareUnaryCall(
+        context.get(), method, ToBuffer(requests[j].second), &queue));
+    calls.back()->StartCall();
+    calls.back()->Finish(&replies[j].body, &replies[j].status,
+                         reinterpret_cast<void*>(j));
     contexts.push_back(std::move(context));
   }
-  std::unique_lock<std::mutex> lock(mu);
-  done.wait(lock, [&] { return pending == 0; });
+  void* tag;
+  bool ok;
+  for (size_t pending = requests.size(); pending > 0; --pending) {
+    queue.Next(&tag, &ok);  // Finish always completes, ok or not
+  }
+  queue.Shutdown();
+  while (queue.Next(&tag, &ok)) {
+  }
   for (size_t j = 0; j < requests.size(); ++j) {
     const grpc::Status& s = replies[j].status;
     if (!s.ok() && !IsRequestError(s.error_code())) {
