@@ -1,0 +1,525 @@
+#!/usr/bin/python3
+"""deploy/ checked offline: the systemd units, the Dockerfile and the
+Kubernetes manifests. Neither Docker nor a cluster runs here, so:
+
+  systemd  `systemd-analyze verify` prints nothing for the committed units; the
+           server and gateway serve (insert, get, backup, SIGTERM) under the
+           units' SystemCallFilter, RestrictAddressFamilies and
+           MemoryDenyWriteExecute, replayed as a seccomp filter.
+  Docker   the build stage runs scripts/install-deps and scripts/build; the
+           runtime stage is non-root with a volume; every shared library the
+           built binaries load comes from `scripts/install-deps --runtime` or
+           the debian:12 image itself.
+  k8s      yamllint; `kubectl kustomize deploy/k8s` renders (kubectl 1.20's
+           kustomize v2 and current v5 alike); the rendered objects fit
+           together (probes, volume, selectors, the fan-out's shard list, the
+           router's ConfigMap, and its nginx.conf generated from the shard
+           map, which names the StatefulSet's pods; non-root, resources).
+           `kubectl apply/create
+           --dry-run=client` needs an API server for discovery (1.20 and 1.32
+           alike), so it is not a check here.
+
+Usage: deploy_files_test.py REPO_ROOT BUILD_DIR [unittest options]
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+import yaml  # Debian's python3-yaml
+
+if len(sys.argv) < 3:
+    sys.exit(__doc__)
+REPO, BUILD = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+del sys.argv[1:3]
+
+SERVER = os.path.join(BUILD, "proto", "permits-server")
+GATEWAY = os.path.join(BUILD, "proto", "permits-gateway")
+UNITS = ("lmdbapi-server.service", "lmdbapi-gateway.service")
+
+# Packages a library may come from without `install-deps --runtime`
+# installing it, because the debian:12 image has them: libc6 (every program),
+# zlib1g (dpkg links it), libstdc++6 and libgcc-s1 (apt is C++). A
+# `debootstrap --variant=minbase bookworm` root, what the image is made
+# from, holds all four.
+BASE_IMAGE_PACKAGES = {"libc6", "libgcc-s1", "libstdc++6", "zlib1g"}
+
+
+def repo_path(*parts):
+    return os.path.join(REPO, *parts)
+
+
+def run(args, **kwargs):
+    return subprocess.run(args, capture_output=True, text=True, **kwargs)
+
+
+def sanitized(binary):
+    """An ASan/UBSan build (scripts/sanitize runs this test on build-asan/)."""
+    return re.search(r"lib(asan|ubsan)\.so", run(["ldd", binary]).stdout) is not None
+
+
+def read_unit(path):
+    """{section: [(key, value), ...]} of a systemd unit file, in file order."""
+    sections, current = {}, None
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line[0] in "#;":
+                continue
+            if line.startswith("["):
+                current = sections.setdefault(line.strip("[]"), [])
+            else:
+                key, _, value = line.partition("=")
+                current.append((key, value))
+    return sections
+
+
+def values(pairs, key):
+    return [v for k, v in pairs if k == key]
+
+
+def syscall_groups():
+    """{"@group": [syscall or @group, ...]} as this systemd defines them."""
+    groups, current = {}, None
+    for line in run(["systemd-analyze", "syscall-filter"]).stdout.splitlines():
+        item = line.strip()
+        if not item or item.startswith("#"):
+            continue
+        if not line[0].isspace():
+            current = groups.setdefault(item, [])
+        elif current is not None:
+            current.append(item)
+    return groups
+
+
+def expand(items, groups):
+    out = set()
+    for item in items:
+        out |= expand(groups[item], groups) if item.startswith("@") else {item}
+    return out
+
+
+def unit_seccomp_filter(service):
+    """A unit's syscall sandbox as a libseccomp filter that kills on refusal
+    (the unit itself answers EPERM; killing shows every refusal).
+
+    Replays SystemCallFilter (allow list, then ~deny lists),
+    RestrictAddressFamilies (socket()'s family) and MemoryDenyWriteExecute in
+    systemd 252's seccomp form: no writable+executable mmap, no mprotect to
+    executable, no SHM_EXEC. Mount sandboxing (ProtectSystem, ...) is not
+    replayed.
+    """
+    import seccomp  # Debian's python3-seccomp
+
+    groups = syscall_groups()
+    allowed = set()
+    for value in values(service, "SystemCallFilter"):
+        if value.startswith("~"):
+            allowed -= expand(value[1:].split(), groups)
+        else:
+            allowed |= expand(value.split(), groups)
+    f = seccomp.SyscallFilter(defaction=seccomp.KILL_PROCESS)
+
+    def allow(name, *args):
+        try:
+            f.add_rule(seccomp.ALLOW, name, *args)
+        except (RuntimeError, ValueError, OSError):
+            pass  # not a system call of this architecture
+
+    families = " ".join(values(service, "RestrictAddressFamilies")).split()
+    if families:
+        numbers = {"AF_UNIX": 1, "AF_INET": 2, "AF_INET6": 10}
+        for family in families:
+            allow("socket", seccomp.Arg(0, seccomp.EQ, numbers[family]))
+        allowed.discard("socket")
+    if ("MemoryDenyWriteExecute", "yes") in service:
+        write, execute, shm_exec = 0x2, 0x4, 0o100000  # PROT_*, SHM_EXEC
+        for prot in (0, write, execute):
+            allow("mmap", seccomp.Arg(2, seccomp.MASKED_EQ, write | execute, prot))
+        for name in ("mprotect", "pkey_mprotect"):
+            allow(name, seccomp.Arg(2, seccomp.MASKED_EQ, execute, 0))
+        allow("shmat", seccomp.Arg(2, seccomp.MASKED_EQ, shm_exec, 0))
+        allowed -= {"mmap", "mprotect", "pkey_mprotect", "shmat"}
+    for name in sorted(allowed):
+        allow(name)
+    return f
+
+
+class SystemdUnitsTest(unittest.TestCase):
+    def setUp(self):
+        self.units = {u: read_unit(repo_path("deploy", "systemd", u)) for u in UNITS}
+
+    def test_verify_prints_nothing(self):
+        # verify wants each ExecStart binary, and the units those checked
+        # depend on (sysinit.target, ...), inside --root: so the host's unit
+        # directory, the committed units as they are, and the built binaries
+        # under the names the units run.
+        with tempfile.TemporaryDirectory() as root:
+            shutil.copytree("/usr/lib/systemd/system",
+                            os.path.join(root, "usr/lib/systemd/system"), symlinks=True)
+            os.makedirs(os.path.join(root, "etc/systemd/system"))
+            for u in UNITS:
+                shutil.copy(repo_path("deploy", "systemd", u),
+                            os.path.join(root, "etc/systemd/system", u))
+            os.makedirs(os.path.join(root, "usr/local/bin"))
+            shutil.copy(SERVER, os.path.join(root, "usr/local/bin/lmdbapi-server"))
+            shutil.copy(GATEWAY, os.path.join(root, "usr/local/bin/lmdbapi-gateway"))
+            r = run(["systemd-analyze", "verify", "--root=" + root, *UNITS])
+            # An unknown key or a bad value is a warning, exit code 0.
+            self.assertEqual((r.returncode, r.stdout + r.stderr), (0, ""))
+
+    def test_server_keeps_data_in_its_state_directory(self):
+        service = self.units["lmdbapi-server.service"]["Service"]
+        self.assertIn(("ExecStart", "/usr/local/bin/lmdbapi-server"), service)
+        self.assertIn(("StateDirectory", "lmdbapi"), service)
+        self.assertIn(("Environment", "LMDBAPI_DATA_DIR=/var/lib/lmdbapi/data"), service)
+        self.assertIn(("Environment", "LMDBAPI_BACKUP_DIR=/var/lib/lmdbapi/backups"), service)
+        for u in UNITS:
+            service = self.units[u]["Service"]
+            for setting in (("EnvironmentFile", "-/etc/lmdbapi/lmdbapi.env"),
+                            ("KillSignal", "SIGTERM"), ("Restart", "on-failure"),
+                            ("ProtectSystem", "strict"), ("NoNewPrivileges", "yes")):
+                self.assertIn(setting, service, u)
+
+    def test_gateway_requires_and_follows_the_server(self):
+        unit = self.units["lmdbapi-gateway.service"]["Unit"]
+        self.assertIn(("Requires", "lmdbapi-server.service"), unit)
+        self.assertIn("lmdbapi-server.service", " ".join(values(unit, "After")).split())
+
+    def test_example_env_file_names_only_variables_the_programs_read(self):
+        help_text = (run([SERVER, "--help"]).stdout + run([GATEWAY, "-help"]).stderr)
+        with open(repo_path("deploy", "systemd", "lmdbapi.env")) as f:
+            names = re.findall(r"^#?([A-Z][A-Z0-9_]+)=", f.read(), re.M)
+        self.assertGreater(len(names), 10)
+        for name in names:  # set or shown commented out
+            self.assertIn("$" + name, help_text, name)
+
+    def test_programs_serve_under_the_units_syscall_sandbox(self):
+        if sanitized(SERVER):
+            # LeakSanitizer ptraces the process at exit, which @system-service
+            # refuses; the units run the plain build.
+            self.skipTest("sanitizer build")
+        with tempfile.TemporaryDirectory() as tmp:
+            server = self.start("lmdbapi-server.service", tmp + "/server.log", [
+                SERVER, "--listen=127.0.0.1:0", "--port_file=" + tmp + "/grpc.port",
+                "--data_dir=" + tmp + "/data", "--backup_dir=" + tmp + "/backups"])
+            try:
+                grpc_port = self.await_port(server, tmp + "/grpc.port")
+                gateway = self.start("lmdbapi-gateway.service", tmp + "/gateway.log", [
+                    GATEWAY, "-backend=127.0.0.1:%d" % grpc_port, "-listen=127.0.0.1:0",
+                    "-port_file=" + tmp + "/http.port"])
+                try:
+                    base = "http://127.0.0.1:%d" % self.await_port(gateway, tmp + "/http.port")
+                    self.assertEqual(http(base + "/healthz")["status"], "SERVING")
+                    record = http(base + "/api/permits/insert-record",
+                                  {"client": "Acme", "county": "NY"})
+                    self.assertEqual(http(base + "/api/permits/" + record["uuid"])["client"],
+                                     "Acme")
+                    backup(grpc_port, "sandboxed")
+                    self.assertTrue(os.path.exists(tmp + "/backups/sandboxed/data.mdb"))
+                finally:
+                    self.stop(gateway)
+            finally:
+                self.stop(server)
+
+    def start(self, unit, log, args):
+        seccomp_filter = unit_seccomp_filter(self.units[unit]["Service"])
+        with open(log, "w") as f:
+            process = subprocess.Popen(args, stdout=f, stderr=subprocess.STDOUT,
+                                       preexec_fn=seccomp_filter.load)
+        process.log = log
+        return process
+
+    def stop(self, process):
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            code = process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            code = process.wait()
+        # -31 (SIGSYS): a system call the filter refused.
+        self.assertEqual(code, 0, read(process.log))
+
+    def await_port(self, process, port_file):
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if os.path.exists(port_file) and os.path.getsize(port_file):
+                return int(read(port_file))
+            if process.poll() is not None:
+                self.fail("exit %d: %s" % (process.returncode, read(process.log)))
+            time.sleep(0.05)
+        self.fail("no " + port_file)
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def http(url, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def backup(port, name):
+    import grpc  # Debian's python3-grpcio
+
+    with grpc.insecure_channel("127.0.0.1:%d" % port) as channel:
+        # lmdbapi.admin.v1.BackupRequest{name}, encoded by hand: field 1.
+        request = b"\x0a" + bytes([len(name)]) + name.encode()
+        channel.unary_unary("/lmdbapi.admin.v1.Admin/Backup")(request, timeout=30)
+
+
+def docker_stages():
+    """[[(INSTRUCTION, arguments), ...] per stage] of the Dockerfile."""
+    text = re.sub(r"\\\n", " ", read(repo_path("deploy", "docker", "Dockerfile")))
+    stages = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        instruction, _, arguments = line.partition(" ")
+        if instruction.upper() == "FROM":
+            stages.append([])
+        stages[-1].append((instruction.upper(), " ".join(arguments.split())))
+    return stages
+
+
+def runtime_packages():
+    r = run([repo_path("scripts", "install-deps"), "--print-runtime"], check=True)
+    return set(r.stdout.split())
+
+
+def packages_of(libraries):
+    """{library: the Debian package holding it} for paths as ldd prints them."""
+    # Merged /usr: dpkg knows a file by the path its package shipped, /lib/...
+    # or /usr/lib/..., so ask for each spelling, in one call (each call reads
+    # every package's file list).
+    spellings = {}
+    for library in libraries:
+        for path in (library, os.path.realpath(library)):
+            for spelling in (path, re.sub(r"^/usr/", "/", path),
+                             re.sub(r"^/lib", "/usr/lib", path)):
+                spellings.setdefault(spelling, set()).add(library)
+    owners = {}
+    # Exit code 1, as some spellings are nobody's.
+    for line in run(["dpkg-query", "-S", *spellings]).stdout.splitlines():
+        packages, _, path = line.partition(": ")
+        for library in spellings.get(path, ()):
+            owners[library] = packages.split(",")[0].split(":")[0]
+    return owners
+
+
+class DockerfileTest(unittest.TestCase):
+    def setUp(self):
+        stages = docker_stages()
+        self.build, self.runtime = stages[0], stages[-1]
+
+    def test_build_stage_runs_the_readme_scripts(self):
+        self.assertEqual(self.build[0], ("FROM", "debian:12 AS build"))
+        runs = [a for i, a in self.build if i == "RUN"]
+        self.assertIn("scripts/install-deps", runs)
+        self.assertIn("scripts/build", runs)
+        self.assertLess(runs.index("scripts/install-deps"), runs.index("scripts/build"))
+
+    def test_runtime_stage_runs_non_root_with_a_volume(self):
+        last = dict(self.runtime)  # the last instruction of each kind
+        self.assertIn(last["FROM"], ("debian:12", "debian:bookworm"))
+        self.assertIn("/tmp/install-deps --runtime",
+                      " ".join(a for i, a in self.runtime if i == "RUN"))
+        self.assertNotIn(last["USER"].split(":")[0], ("", "0", "root"))
+        self.assertEqual(last["VOLUME"], "/var/lib/lmdbapi")
+        self.assertEqual(last["EXPOSE"].split(), ["50051", "8080"])
+        for setting in ("LMDBAPI_LISTEN=0.0.0.0:50051", "LMDBAPI_HTTP_LISTEN=0.0.0.0:8080",
+                        "LMDBAPI_DATA_DIR=/var/lib/lmdbapi/data"):
+            self.assertIn(setting, last["ENV"].split())
+        self.assertIn("/out/lmdbapi-server /out/lmdbapi-gateway /usr/local/bin/",
+                      " ".join(a for i, a in self.runtime if i == "COPY"))
+        self.assertEqual(json.loads(last["CMD"]), ["lmdbapi-server"])
+
+    def test_runtime_packages_hold_every_shared_library(self):
+        runtime = runtime_packages()
+        for binary in (SERVER, GATEWAY):
+            if sanitized(binary):
+                self.skipTest("sanitizer build: the image ships the plain one")
+            ldd = run(["ldd", binary], check=True).stdout
+            libraries = (re.findall(r"=> (/\S+)", ldd) +
+                         re.findall(r"^\s*(/\S*ld-linux\S*)", ldd, re.M))
+            self.assertTrue(libraries, ldd)
+            owners = packages_of(libraries)
+            for library in libraries:
+                self.assertIn(library, owners, "no package holds " + library)
+                self.assertIn(owners[library], runtime | BASE_IMAGE_PACKAGES,
+                              "%s needs %s from %s" % (binary, library, owners[library]))
+
+    def test_runtime_packages_are_installed_here(self):
+        # The build links against every one, so each is installed here: a
+        # renamed package (a new soname) fails here, not in docker build.
+        for package in runtime_packages():
+            r = run(["dpkg-query", "-W", "-f=${Status}", package])
+            self.assertEqual(r.stdout, "install ok installed", package)
+
+
+class KubernetesTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        r = run(["kubectl", "kustomize", repo_path("deploy", "k8s")])
+        if r.returncode != 0:
+            raise AssertionError("kubectl kustomize deploy/k8s: " + r.stderr)
+        cls.objects = {(o["kind"], o["metadata"]["name"]): o
+                       for o in yaml.safe_load_all(r.stdout) if o}
+
+    def get(self, kind, name):
+        self.assertIn((kind, name), self.objects)
+        return self.objects[(kind, name)]
+
+    def pod_labels(self, kind, name):
+        return self.get(kind, name)["spec"]["template"]["metadata"]["labels"]
+
+    def pod_spec(self, kind, name):
+        return self.get(kind, name)["spec"]["template"]["spec"]
+
+    def containers(self, kind, name):
+        return {c["name"]: c for c in self.pod_spec(kind, name)["containers"]}
+
+    def test_yamllint_passes(self):
+        r = run(["yamllint", "-c", repo_path("deploy", ".yamllint"), "--strict",
+                 repo_path("deploy")])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_each_shard_pod_runs_server_and_gateway_with_probes(self):
+        shards = self.get("StatefulSet", "lmdbapi")["spec"]
+        self.assertEqual(shards["replicas"], 3)
+        self.assertEqual(shards["serviceName"], "lmdbapi")
+        containers = self.containers("StatefulSet", "lmdbapi")
+        self.assertEqual(set(containers), {"server", "gateway"})
+        server, gateway = containers["server"], containers["gateway"]
+        self.assertEqual(server["command"], ["lmdbapi-server"])
+        self.assertIn("--listen=0.0.0.0:50051", server["args"])
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            self.assertEqual(server[probe]["grpc"], {"port": 50051}, probe)
+        self.assertEqual(gateway["command"], ["lmdbapi-gateway"])
+        self.assertEqual(gateway["args"], ["-backend=127.0.0.1:50051", "-listen=0.0.0.0:8080"])
+        self.assertEqual(gateway["readinessProbe"]["httpGet"]["path"], "/healthz")
+
+    def test_data_lives_on_the_volume_claim_template(self):
+        claim, = self.get("StatefulSet", "lmdbapi")["spec"]["volumeClaimTemplates"]
+        self.assertEqual(claim["metadata"]["name"], "data")
+        server = self.containers("StatefulSet", "lmdbapi")["server"]
+        self.assertIn({"name": "data", "mountPath": "/var/lib/lmdbapi"}, server["volumeMounts"])
+        self.assertIn("--data_dir=/var/lib/lmdbapi/data", server["args"])
+        self.assertIn("--backup_dir=/var/lib/lmdbapi/backups", server["args"])
+        # A full map and one compacted backup of it fit on the volume.
+        env = {e["name"]: e["value"] for e in server["env"]}
+        max_map_gib = float(env["LMDBAPI_MAX_MAP_SIZE_GB"])
+        size = claim["spec"]["resources"]["requests"]["storage"]
+        self.assertRegex(size, r"^\d+Gi$")
+        self.assertLessEqual(2 * max_map_gib, float(size[:-2]))
+        self.assertLessEqual(float(env["LMDB_MAP_SIZE_GB"]), max_map_gib)
+
+    def test_headless_service_selects_only_the_shards(self):
+        service = self.get("Service", "lmdbapi")["spec"]
+        self.assertEqual(service["clusterIP"], "None")
+        self.assertFalse(service.get("publishNotReadyAddresses", False))
+        self.assertEqual({p["name"]: p["port"] for p in service["ports"]},
+                         {"grpc": 50051, "http": 8080})
+        selector = service["selector"].items()
+        self.assertLessEqual(selector, self.pod_labels("StatefulSet", "lmdbapi").items())
+        self.assertFalse(selector <= self.pod_labels("Deployment", "lmdbapi-router").items())
+
+    def test_router_fans_out_to_every_shard(self):
+        containers = self.containers("Deployment", "lmdbapi-router")
+        self.assertEqual(set(containers), {"nginx", "fanout", "fanout-gateway"})
+        replicas = self.get("StatefulSet", "lmdbapi")["spec"]["replicas"]
+        shards = ",".join("lmdbapi-%d.lmdbapi:50051" % i for i in range(replicas))
+        self.assertEqual(containers["fanout"]["args"],
+                         ["--shards=" + shards, "--listen=127.0.0.1:50061"])
+        self.assertEqual(containers["fanout-gateway"]["args"],
+                         ["-backend=127.0.0.1:50061", "-listen=127.0.0.1:8081"])
+        # The Service's ports reach nginx's listeners.
+        self.assertEqual({p["name"]: p["containerPort"] for p in containers["nginx"]["ports"]},
+                         {"grpc": 8443, "http": 8080})
+        service = self.get("Service", "lmdbapi-router")["spec"]
+        self.assertEqual({p["name"]: (p["port"], p["targetPort"]) for p in service["ports"]},
+                         {"grpc": (8443, "grpc"), "http": (8080, "http")})
+
+    def test_router_config_map_is_built_from_nginx_conf(self):
+        pod = self.pod_spec("Deployment", "lmdbapi-router")
+        volume, = [v for v in pod["volumes"] if v["name"] == "nginx-conf"]
+        name = volume["configMap"]["name"]
+        self.assertRegex(name, r"^lmdbapi-router-nginx-\w+$")  # + content hash
+        self.assertEqual(self.get("ConfigMap", name)["data"],
+                         {"nginx.conf": read(repo_path("deploy", "k8s", "router", "nginx.conf"))})
+        nginx = self.containers("Deployment", "lmdbapi-router")["nginx"]
+        self.assertIn({"name": "nginx-conf", "mountPath": "/etc/nginx/lmdbapi", "readOnly": True},
+                      nginx["volumeMounts"])
+        self.assertEqual(nginx["args"][:2], ["-c", "/etc/nginx/lmdbapi/nginx.conf"])
+
+    def test_router_nginx_conf_is_generated_from_the_shard_map(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            # From the repository root: the header names the map's path.
+            run(["/usr/bin/python3", "deploy/router/gen-nginx-conf",
+                 "deploy/k8s/router/shard-map.json", "--out", tmp + "/nginx.conf"],
+                cwd=REPO, check=True)
+            self.assertEqual(read(tmp + "/nginx.conf"),
+                             read(repo_path("deploy", "k8s", "router", "nginx.conf")))
+
+    def test_shard_map_matches_the_manifests(self):
+        with open(repo_path("deploy", "k8s", "router", "shard-map.json")) as f:
+            shard_map = json.load(f)
+        namespace = self.get("StatefulSet", "lmdbapi")["metadata"]["namespace"]
+        self.assertEqual(self.get("Namespace", namespace)["kind"], "Namespace")
+        replicas = self.get("StatefulSet", "lmdbapi")["spec"]["replicas"]
+        pods = ["lmdbapi-%d.lmdbapi.%s.svc.cluster.local" % (i, namespace)
+                for i in range(replicas)]
+        shards = shard_map["shards"].values()
+        self.assertEqual(sorted(s["grpc"] for s in shards), [p + ":50051" for p in pods])
+        self.assertEqual(sorted(s["rest"] for s in shards), [p + ":8080" for p in pods])
+        containers = self.containers("Deployment", "lmdbapi-router")
+        self.assertIn("--listen=" + shard_map["fanout"]["grpc"], containers["fanout"]["args"])
+        self.assertIn("-listen=" + shard_map["fanout"]["rest"],
+                      containers["fanout-gateway"]["args"])
+        ports = {p["name"]: p["containerPort"] for p in containers["nginx"]["ports"]}
+        self.assertEqual(shard_map["listen"], {"grpc": "0.0.0.0:%d" % ports["grpc"],
+                                               "rest": "0.0.0.0:%d" % ports["http"]})
+        # nginx runs as 10001 on a read-only root: pid and temp files in the
+        # emptyDir at /tmp.
+        self.assertEqual(shard_map["run_dir"], "/tmp")
+
+    def test_every_container_runs_non_root_with_resources(self):
+        workloads = [key for key in self.objects if key[0] in ("StatefulSet", "Deployment")]
+        self.assertEqual(len(workloads), 2)
+        for kind, name in workloads:
+            pod = self.pod_spec(kind, name)
+            self.assertTrue(pod["securityContext"]["runAsNonRoot"])
+            self.assertEqual(pod["securityContext"]["runAsUser"], 10001)
+            for c in pod["containers"]:
+                where = name + "/" + c["name"]
+                context = c["securityContext"]
+                self.assertFalse(context["allowPrivilegeEscalation"], where)
+                self.assertTrue(context["readOnlyRootFilesystem"], where)
+                self.assertEqual(context["capabilities"]["drop"], ["ALL"], where)
+                for kind_of_bound in ("requests", "limits"):
+                    self.assertEqual(set(c["resources"][kind_of_bound]), {"cpu", "memory"}, where)
+        self.assertEqual(self.pod_spec("StatefulSet", "lmdbapi")["securityContext"]["fsGroup"],
+                         10001)
+
+    def test_disruption_budgets_select_their_pods(self):
+        for kind, name in (("StatefulSet", "lmdbapi"), ("Deployment", "lmdbapi-router")):
+            budget = self.get("PodDisruptionBudget", name)["spec"]
+            self.assertEqual(budget["selector"], self.get(kind, name)["spec"]["selector"])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
