@@ -1,5 +1,7 @@
 #include "codegen/cpp_emitter.h"
 
+#include <utility>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -27,13 +29,16 @@ void EmitImpl(const SchemaModel& model, const TableModel& t, Printer& p) {
                      {"insert", t.InsertRequest()},
                      {"get", t.GetRequest()},
                      {"update", t.UpdateRequest()},
+                     {"patch", t.PatchRequest()},
                      {"delete", t.DeleteRequest()},
                      {"delete_response", t.DeleteResponse()},
                      {"batch", t.BatchInsertRequest()},
                      {"batch_response", t.BatchInsertResponse()},
                      {"filter", t.FilterRequest()},
                      {"paginate", t.PaginateRequest()},
-                     {"page", t.Page()}};
+                     {"page", t.Page()},
+                     {"watch", t.WatchRequest()},
+                     {"change", t.Change()}};
   p.Print(v,
           "class $service$Impl final : public $service$::CallbackService {\n"
           " public:\n"
@@ -51,12 +56,16 @@ void EmitImpl(const SchemaModel& model, const TableModel& t, Printer& p) {
             "  Reactor* Update(Context* c, const $update$* q, $record$* r) "
             "override {\n"
             "    return table_->Update(c, *q, r);\n"
+            "  }\n"
+            "  Reactor* Patch(Context* c, const $patch$* q, $record$* r) "
+            "override {\n"
+            "    return table_->Patch(c, *q, r);\n"
             "  }\n");
   }
   p.Print(v,
           "  Reactor* Delete(Context* c, const $delete$* q, "
           "$delete_response$*) override {\n"
-          "    return table_->Delete(c, q->$pk$());\n"
+          "    return table_->Delete(c, q->$pk$(), q->expected_revision());\n"
           "  }\n");
   if (t.is_main()) {
     p.Print(v,
@@ -74,6 +83,11 @@ void EmitImpl(const SchemaModel& model, const TableModel& t, Printer& p) {
       v,
       "  Reactor* Filter(Context* c, const $filter$* q, $page$* r) override {\n"
       "    return table_->Filter(c, *q, r->mutable_$collection$(), r);\n"
+      "  }\n"
+      "  ::grpc::ServerWriteReactor<$change$>* Watch(Context* c, const "
+      "$watch$* "
+      "q) override {\n"
+      "    return table_->Watch<$change$>(c, *q);\n"
       "  }\n"
       "\n"
       " private:\n"
@@ -96,6 +110,13 @@ void EmitSpec(const SchemaModel& model, const TableModel& t, Printer& p) {
              {"parent_key", t.parent_key->name()}},
             "  spec.parent_table = \"$parent$\";\n"
             "  spec.parent_key = \"$parent_key$\";\n");
+  }
+  for (auto [field, slot] : {std::make_pair(t.revision, "revision"),
+                             std::make_pair(t.create_time, "create_time"),
+                             std::make_pair(t.update_time, "update_time")}) {
+    if (field == nullptr) continue;
+    p.Print({{"slot", slot}, {"field", field->name()}},
+            "  spec.$slot$ = \"$field$\";\n");
   }
   for (const IndexModel& index : t.indexes) {
     p.Print({{"name", index.name},

@@ -1,6 +1,7 @@
 #include "codegen/model.h"
 
 #include <set>
+#include <tuple>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
@@ -137,6 +138,10 @@ absl::Status BuildFilterFields(const ErrorAt& error, TableModel* table,
   for (int i = 0; i < table->message->field_count(); ++i) {
     const FieldDescriptor* field = table->message->field(i);
     if (!storage::KindOfField(field).ok()) continue;  // not filterable
+    if (field == table->revision || field == table->create_time ||
+        field == table->update_time) {
+      continue;  // server-maintained: stored records do not hold them
+    }
     if (field->number() > kMaxFilterableNumber) {
       return error(
           field->name(),
@@ -193,6 +198,9 @@ std::string TableModel::GetRequest() const {
 std::string TableModel::UpdateRequest() const {
   return absl::StrCat("Update", message->name(), "Request");
 }
+std::string TableModel::PatchRequest() const {
+  return absl::StrCat("Patch", message->name(), "Request");
+}
 std::string TableModel::DeleteRequest() const {
   return absl::StrCat("Delete", message->name(), "Request");
 }
@@ -213,6 +221,12 @@ std::string TableModel::PaginateRequest() const {
 }
 std::string TableModel::Page() const {
   return absl::StrCat(message->name(), "Page");
+}
+std::string TableModel::WatchRequest() const {
+  return absl::StrCat("Watch", service, "Request");
+}
+std::string TableModel::Change() const {
+  return absl::StrCat(message->name(), "Change");
 }
 
 absl::StatusOr<SchemaModel> BuildModel(const FileDescriptor* file) {
@@ -267,6 +281,38 @@ absl::StatusOr<SchemaModel> BuildModel(const FileDescriptor* file) {
                        "the primary key must be a singular string field");
         }
         table.primary_key = field;
+      }
+      for (auto [marked, slot, what] :
+           {std::make_tuple(role.revision(), &table.revision, "revision"),
+            std::make_tuple(role.create_time(), &table.create_time,
+                            "create_time"),
+            std::make_tuple(role.update_time(), &table.update_time,
+                            "update_time")}) {
+        if (!marked) continue;
+        if (*slot != nullptr) {
+          return error(field->name(),
+                       absl::StrCat("a second ", what, " field (the first is '",
+                                    (*slot)->name(), "')"));
+        }
+        bool revision = absl::string_view(what) == "revision";
+        bool fits =
+            !field->is_repeated() &&
+            (revision ? field->type() == FieldDescriptor::TYPE_INT64 ||
+                            field->type() == FieldDescriptor::TYPE_UINT64
+                      : field->message_type() != nullptr &&
+                            field->message_type()->full_name() ==
+                                "google.protobuf.Timestamp");
+        if (!fits) {
+          return error(field->name(),
+                       absl::StrCat("the ", what, " field must be a singular ",
+                                    revision ? "int64 or uint64"
+                                             : "google.protobuf.Timestamp"));
+        }
+        if (role.primary_key() || role.parent_key()) {
+          return error(field->name(),
+                       absl::StrCat("a key cannot also be the ", what));
+        }
+        *slot = field;
       }
       if (role.parent_key()) {
         if (table.parent_key != nullptr) {
@@ -331,6 +377,13 @@ absl::StatusOr<SchemaModel> BuildModel(const FileDescriptor* file) {
                            "integers, enums, bools, floating point or "
                            "google.protobuf.Timestamp"));
         }
+        if (field == table.revision || field == table.create_time ||
+            field == table.update_time) {
+          return error(field_name,
+                       absl::StrCat("index '", index.name(),
+                                    "' names a server-maintained field, "
+                                    "which stored records do not hold"));
+        }
         model_index.fields.push_back(field_name);
       }
       table.indexes.push_back(model_index);
@@ -386,10 +439,10 @@ absl::StatusOr<SchemaModel> BuildModel(const FileDescriptor* file) {
   for (const TableModel& table : model.tables) {
     for (const std::string& generated :
          {table.InsertRequest(), table.GetRequest(), table.UpdateRequest(),
-          table.DeleteRequest(), table.DeleteResponse(),
+          table.PatchRequest(), table.DeleteRequest(), table.DeleteResponse(),
           table.BatchInsertRequest(), table.BatchInsertResponse(),
           table.FilterRequest(), table.PaginateRequest(), table.Page(),
-          table.service}) {
+          table.WatchRequest(), table.Change(), table.service}) {
       if (!taken.insert(generated).second) {
         return ErrorAt(file, table.message)(
             "",
@@ -401,6 +454,9 @@ absl::StatusOr<SchemaModel> BuildModel(const FileDescriptor* file) {
   if (model.tables.empty()) {
     return absl::InvalidArgumentError(
         "no message has the (lmdbapi.table) option");
+  }
+  for (const TableModel& table : model.tables) {
+    if (table.is_main()) model.needs_field_mask = true;  // Patch
   }
   return model;
 }

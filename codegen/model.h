@@ -38,6 +38,10 @@ struct TableModel {
   std::string record_field;     // "inspection_report" (request field name)
   const google::protobuf::FieldDescriptor* primary_key = nullptr;
   const google::protobuf::FieldDescriptor* parent_key = nullptr;
+  // Server-maintained fields, when the schema marks them (else nullptr).
+  const google::protobuf::FieldDescriptor* revision = nullptr;
+  const google::protobuf::FieldDescriptor* create_time = nullptr;
+  const google::protobuf::FieldDescriptor* update_time = nullptr;
   int parent = -1;  // index into SchemaModel::tables, -1 for a main table
   std::vector<IndexModel> indexes;
   std::vector<FilterField> filter_fields;
@@ -47,6 +51,7 @@ struct TableModel {
   std::string InsertRequest() const;
   std::string GetRequest() const;
   std::string UpdateRequest() const;
+  std::string PatchRequest() const;
   std::string DeleteRequest() const;
   std::string DeleteResponse() const;
   std::string BatchInsertRequest() const;
@@ -54,6 +59,8 @@ struct TableModel {
   std::string FilterRequest() const;
   std::string PaginateRequest() const;
   std::string Page() const;
+  std::string WatchRequest() const;
+  std::string Change() const;
 };
 
 struct SchemaModel {
@@ -63,6 +70,7 @@ struct SchemaModel {
   std::string base;           // "proto/examples/permits"
   bool needs_wrappers = false;
   bool needs_timestamp = false;
+  bool needs_field_mask = false;
 };
 
 // Validates the file's lmdbapi options. Errors name the message and the

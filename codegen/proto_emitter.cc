@@ -18,13 +18,16 @@ void EmitMessages(const SchemaModel& model, const TableModel& t, Printer& p) {
                      {"insert", t.InsertRequest()},
                      {"get", t.GetRequest()},
                      {"update", t.UpdateRequest()},
+                     {"patch", t.PatchRequest()},
                      {"delete", t.DeleteRequest()},
                      {"delete_response", t.DeleteResponse()},
                      {"batch", t.BatchInsertRequest()},
                      {"batch_response", t.BatchInsertResponse()},
                      {"filter", t.FilterRequest()},
                      {"paginate", t.PaginateRequest()},
-                     {"page", t.Page()}};
+                     {"page", t.Page()},
+                     {"watch", t.WatchRequest()},
+                     {"change", t.Change()}};
   p.Print(v,
           "// ---- $name$ ($collection$) ----\n\n"
           "message $insert$ {\n"
@@ -35,17 +38,40 @@ void EmitMessages(const SchemaModel& model, const TableModel& t, Printer& p) {
           "  string $pk$ = 1;\n"
           "}\n\n");
   if (t.is_main()) {
-    p.Print(v,
-            "message $update$ {\n"
-            "  // Replaces the stored record with the same $pk$.\n"
-            "  $record$ $field$ = 1;\n"
-            "}\n\n");
+    p.Print(
+        v,
+        "message $update$ {\n"
+        "  // Replaces the stored record with the same $pk$.\n"
+        "  $record$ $field$ = 1;\n"
+        "  // 0: whatever the stored revision. Else ABORTED unless the "
+        "stored\n"
+        "  // record is at this revision (REST: If-Match: \"<revision>\").\n"
+        "  int64 expected_revision = 2;\n"
+        "}\n\n"
+        "message $patch$ {\n"
+        "  // The $pk$ to patch, and the new values of the fields in "
+        "update_mask.\n"
+        "  $record$ $field$ = 1;\n"
+        "  // Fields of $name$ to change, e.g. \"client\", "
+        "\"county_status\"; the\n"
+        "  // others keep their stored values. REST: the fields present in "
+        "the\n"
+        "  // JSON body. Empty: every field present (non-default) in "
+        "$field$.\n"
+        "  google.protobuf.FieldMask update_mask = 2;\n"
+        "  // As in $update$ (REST: If-Match).\n"
+        "  int64 expected_revision = 3;\n"
+        "}\n\n");
   }
-  p.Print(v,
-          "message $delete$ {\n"
-          "  string $pk$ = 1;\n"
-          "}\n\n"
-          "message $delete_response$ {}\n\n");
+  p.Print(
+      v,
+      "message $delete$ {\n"
+      "  string $pk$ = 1;\n"
+      "  // 0: whatever the stored revision. Else ABORTED unless the stored\n"
+      "  // record is at this revision (REST: If-Match: \"<revision>\").\n"
+      "  int64 expected_revision = 2;\n"
+      "}\n\n"
+      "message $delete_response$ {}\n\n");
   if (t.is_main()) {
     p.Print(v,
             "message $batch$ {\n"
@@ -87,6 +113,34 @@ void EmitMessages(const SchemaModel& model, const TableModel& t, Printer& p) {
             "}\n\n");
   }
   p.Print(v,
+          "// Changes to $name$ records, in revision order, as they commit.\n"
+          "message $watch$ {\n"
+          "  // The first revision to send: the last one received + 1 to "
+          "resume\n"
+          "  // without a gap. 0: changes after this call. OUT_OF_RANGE when "
+          "the\n"
+          "  // server no longer keeps it (--watch_retention).\n"
+          "  int64 start_revision = 1;\n"
+          "  // Only changes whose record matches (for a delete: the record "
+          "as it\n"
+          "  // was). page_size and page_token are ignored.\n"
+          "  $filter$ filter = 2;\n"
+          "}\n\n"
+          "message $change$ {\n"
+          "  enum Type {\n"
+          "    TYPE_UNSPECIFIED = 0;\n"
+          "    INSERTED = 1;\n"
+          "    UPDATED = 2;\n"
+          "    DELETED = 3;\n"
+          "  }\n"
+          "  Type type = 1;\n"
+          "  // The write's revision (the database's: one counter for all "
+          "tables).\n"
+          "  int64 revision = 2;\n"
+          "  // The record as written; for DELETED, as it was.\n"
+          "  $record$ $field$ = 3;\n"
+          "}\n\n");
+  p.Print(v,
           "message $page$ {\n"
           "  repeated $record$ $collection$ = 1;\n"
           "  // Pass as page_token for the next page; empty on the last page.\n"
@@ -119,6 +173,7 @@ void EmitService(const SchemaModel& model, const TableModel& t, Printer& p) {
                      {"insert", t.InsertRequest()},
                      {"get", t.GetRequest()},
                      {"update", t.UpdateRequest()},
+                     {"patch", t.PatchRequest()},
                      {"delete", t.DeleteRequest()},
                      {"delete_response", t.DeleteResponse()},
                      {"batch", t.BatchInsertRequest()},
@@ -126,6 +181,8 @@ void EmitService(const SchemaModel& model, const TableModel& t, Printer& p) {
                      {"filter", t.FilterRequest()},
                      {"paginate", t.PaginateRequest()},
                      {"page", t.Page()},
+                     {"watch", t.WatchRequest()},
+                     {"change", t.Change()},
                      {"parent_key", t.parent_key ? t.parent_key->name() : ""}};
   p.Print(v,
           "// CRUD, filter and paging over $name$ records.\n"
@@ -196,6 +253,15 @@ void EmitService(const SchemaModel& model, const TableModel& t, Printer& p) {
             "}\n");
   }
   p.Print(v,
+          "// Every change (insert, update, delete) from a revision on, as "
+          "it\n"
+          "// commits; REST: newline-delimited JSON objects.\n"
+          "rpc Watch($watch$) returns (stream $change$) {\n"
+          "  option (google.api.http) = {\n"
+          "    get: \"$base$/watch\"\n"
+          "  };\n"
+          "}\n");
+  p.Print(v,
           "// The record with this key; NOT_FOUND when there is none.\n"
           "rpc Get($get$) returns ($record$) {\n"
           "  option (google.api.http) = {\n"
@@ -212,6 +278,16 @@ void EmitService(const SchemaModel& model, const TableModel& t, Printer& p) {
             "    body: \"$field$\"\n"
             "    additional_bindings { put: \"$base$/update/{$field$.$pk$}\" "
             "body: \"$field$\" }\n"
+            "  };\n"
+            "}\n"
+            "// Changes only the fields in update_mask, in one transaction; "
+            "index\n"
+            "// entries follow. INVALID_ARGUMENT for a path $name$ does not "
+            "have.\n"
+            "rpc Patch($patch$) returns ($record$) {\n"
+            "  option (google.api.http) = {\n"
+            "    patch: \"$base$/{$field$.$pk$}\"\n"
+            "    body: \"$field$\"\n"
             "  };\n"
             "}\n");
   }
@@ -243,6 +319,8 @@ std::string EmitServiceProto(const SchemaModel& model) {
     p.Print({{"package", model.file->package()}}, "package $package$;\n\n");
   }
   p.Print("import \"google/api/annotations.proto\";\n");
+  if (model.needs_field_mask)
+    p.Print("import \"google/protobuf/field_mask.proto\";\n");
   if (model.needs_timestamp)
     p.Print("import \"google/protobuf/timestamp.proto\";\n");
   if (model.needs_wrappers)

@@ -1,7 +1,7 @@
 // Package gateway is lmdbapi's REST sidecar: grpc-gateway (1.6.4) handlers
 // generated from a schema's service .proto, in front of the lmdbapi gRPC
-// server, plus /healthz, /openapi.json and /docs. Each schema's generated
-// main (protoc-gen-lmdbapi's <file>.gateway_main.go) calls Main.
+// server, plus /healthz, /metrics, /openapi.json and /docs. Each schema's
+// generated main (protoc-gen-lmdbapi's <file>.gateway_main.go) calls Main.
 package gateway
 
 import (
@@ -138,7 +138,8 @@ func NewHandler(s Schema, cfg Config, logger *log.Logger) (http.Handler, *grpc.C
 	}
 	installErrorHandlers()
 	rest := runtime.NewServeMux(runtime.WithMarshalerOption(runtime.MIMEWildcard, NewMarshaler()),
-		runtime.WithIncomingHeaderMatcher(forwardHeaders))
+		runtime.WithIncomingHeaderMatcher(forwardHeaders),
+		runtime.WithOutgoingHeaderMatcher(answerHeaders))
 	for _, svc := range s.Services {
 		if err := svc.Register(context.Background(), rest, conn); err != nil {
 			conn.Close()
@@ -146,8 +147,10 @@ func NewHandler(s Schema, cfg Config, logger *log.Logger) (http.Handler, *grpc.C
 		}
 	}
 
+	metrics := newHTTPMetrics(api)
 	mux := http.NewServeMux()
 	mux.Handle("/healthz", healthHandler(conn, cfg.Backend))
+	mux.Handle("/metrics", metricsHandler(conn, cfg.Backend, metrics, cfg.Timeout))
 	mux.HandleFunc("/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(api.JSON)
@@ -156,15 +159,16 @@ func NewHandler(s Schema, cfg Config, logger *log.Logger) (http.Handler, *grpc.C
 	mux.Handle("/docs/", docs)
 	mux.Handle("/", api.checkQueries(limits(cfg, rest)))
 	if cfg.LogLevel == "debug" {
-		return accessLog(logger, mux), conn, nil
+		return metrics.instrument(accessLog(logger, mux)), conn, nil
 	}
-	return mux, conn, nil
+	return metrics.instrument(mux), conn, nil
 }
 
 // forwardHeaders passes the HTTP Authorization header on as the gRPC
 // metadata "authorization" (the server's bearer-token check reads it),
-// X-Shard-Key as "x-shard-key" (a shard's --shard_key check reads it), and
-// other headers as grpc-gateway does by default.
+// X-Shard-Key as "x-shard-key" (a shard's --shard_key check reads it),
+// If-Match as "if-match" (the revision a write expects), and other headers
+// as grpc-gateway does by default.
 func forwardHeaders(key string) (string, bool) {
 	if strings.EqualFold(key, "Authorization") {
 		return "authorization", true
@@ -172,13 +176,32 @@ func forwardHeaders(key string) (string, bool) {
 	if strings.EqualFold(key, "X-Shard-Key") {
 		return "x-shard-key", true
 	}
+	if strings.EqualFold(key, "If-Match") {
+		return "if-match", true
+	}
 	return runtime.DefaultHeaderMatcher(key)
 }
 
+// answerHeaders turns the server's "etag" metadata (a record's revision)
+// into the HTTP ETag header, and other metadata into Grpc-Metadata-* headers
+// as grpc-gateway does by default.
+func answerHeaders(key string) (string, bool) {
+	if key == "etag" {
+		return "ETag", true
+	}
+	return runtime.MetadataHeaderPrefix + key, true
+}
+
 // limits bounds each request: its body size and its time at the backend.
+// A Watch (GET .../watch) streams until the client leaves or the server
+// stops, so it has no time limit.
 func limits(cfg Config, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, cfg.MaxBodyBytes)
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/watch") {
+			next.ServeHTTP(w, r)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), cfg.Timeout)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
@@ -193,6 +216,13 @@ type statusRecorder struct {
 func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
+}
+
+// Flush lets streamed answers (Watch) through the recorder as they come.
+func (s *statusRecorder) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }
 
 // accessLog logs one line per request: method, path, status, latency in µs.

@@ -34,9 +34,44 @@ absl::StatusOr<std::string> BackupPath(const std::string& backup_dir,
   return (std::filesystem::path(backup_dir) / dir).string();
 }
 
+grpc::Status AdminService::Recorded(const char* method,
+                                    std::chrono::steady_clock::time_point start,
+                                    grpc::Status status) {
+  if (metrics_ != nullptr) {
+    metrics_->Record("Admin", method,
+                     static_cast<absl::StatusCode>(status.error_code()),
+                     std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::steady_clock::now() - start)
+                         .count());
+  }
+  return status;
+}
+
 grpc::Status AdminService::Backup(grpc::ServerContext* context,
                                   const admin::v1::BackupRequest* request,
                                   admin::v1::BackupResponse* response) {
+  auto start = std::chrono::steady_clock::now();
+  return Recorded("Backup", start, DoBackup(context, request, response));
+}
+
+grpc::Status AdminService::Metrics(grpc::ServerContext* /*context*/,
+                                   const admin::v1::MetricsRequest* /*request*/,
+                                   admin::v1::MetricsResponse* response) {
+  auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<StorageFigures> figures = CollectStorageFigures(*db_);
+  if (!figures.ok()) {
+    // The call counts are still worth having.
+    Log(LogLevel::kWarning, "metrics: %s", figures.status().ToString());
+  }
+  const StorageFigures* storage = figures.ok() ? &*figures : nullptr;
+  response->set_text(metrics_ != nullptr ? metrics_->Render(storage)
+                                         : server::Metrics().Render(storage));
+  return Recorded("Metrics", start, grpc::Status::OK);
+}
+
+grpc::Status AdminService::DoBackup(grpc::ServerContext* context,
+                                    const admin::v1::BackupRequest* request,
+                                    admin::v1::BackupResponse* response) {
   if (auth_ != nullptr) {
     absl::Status allowed = auth_->Check(*context);
     if (!allowed.ok()) return ToGrpcStatus(allowed);
@@ -50,7 +85,7 @@ grpc::Status AdminService::Backup(grpc::ServerContext* context,
                      "' already exists at ", *path)));
   }
   auto start = std::chrono::steady_clock::now();
-  absl::StatusOr<storage::CopyReport> copy = env_->Copy(*path);
+  absl::StatusOr<storage::CopyReport> copy = db_->env().Copy(*path);
   if (!copy.ok()) {
     Log(LogLevel::kError, "backup to %s failed: %s", *path,
         copy.status().ToString());

@@ -1,7 +1,10 @@
 // Bearer-token authentication of the table services: a call must carry the
 // metadata "authorization: Bearer <token>" (what the gateway forwards from
-// the HTTP Authorization header). Admin calls need it too; reflection does
-// unless --open_reflection; health is always open (probes send no tokens).
+// the HTTP Authorization header). Admin calls need it too, except
+// Admin/Metrics, open like health (Prometheus scrapers and the gateway's
+// GET /metrics send no tokens; it reveals counts, no records); reflection
+// needs it unless --open_reflection; health is always open (probes send no
+// tokens).
 #ifndef LMDBAPI_SERVER_AUTH_H_
 #define LMDBAPI_SERVER_AUTH_H_
 

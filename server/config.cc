@@ -248,6 +248,19 @@ const std::vector<Option>& Options() {
          c.shards = std::move(shards);
          return absl::OkStatus();
        }},
+      {"watch_retention",
+       {"LMDBAPI_WATCH_RETENTION"},
+       "N",
+       "changes kept for Watch (the newest N; older start revisions are "
+       "OUT_OF_RANGE)",
+       [](Config& c, const std::string& v) {
+         uint64_t n;
+         if (!absl::SimpleAtoi(v, &n) || n < 1) {
+           return Bad(Options()[19], v, "a count >= 1");
+         }
+         c.watch_retention = n;
+         return absl::OkStatus();
+       }},
       {"shard_key",
        {"LMDBAPI_SHARD_KEY"},
        "FIELD",

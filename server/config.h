@@ -43,6 +43,8 @@ struct Config {
   std::vector<std::string> shards;
   // --shard_key=FIELD: a write with x-shard-key must hold it in FIELD.
   std::string shard_key;
+  // Changes kept for Watch (the newest this many).
+  uint64_t watch_retention = 100000;
   bool help = false;
   // --verify: open the data directory, check every index against its records
   // (and every child's parent), print the report and exit: 0 when consistent.

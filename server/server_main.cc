@@ -17,8 +17,10 @@
 #include "grpcpp/server_builder.h"
 #include "server/admin_service.h"
 #include "server/auth.h"
+#include "server/change_feed.h"
 #include "server/config.h"
 #include "server/log.h"
+#include "server/metrics.h"
 #include "server/reflection_service.h"
 #include "server/shard_key.h"
 #include "server/shard_router.h"
@@ -224,6 +226,7 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
   options.env.max_dbs = config->max_dbs;
   options.env.durability = config->durability;
   options.table.max_page_size = config->max_page_size;
+  options.change_retention = config->watch_retention;
   absl::StatusOr<std::unique_ptr<storage::Database>> db =
       storage::Database::Open(options, schema.tables);
   if (!db.ok()) {
@@ -235,6 +238,12 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
     Log(LogLevel::kInfo, "%s", line);
   if (config->verify) return Verify(**db);
 
+  // Every table and admin call is counted here (Admin/Metrics renders it);
+  // it outlives whatever records.
+  Metrics metrics;
+  // Watch streams follow the change log; the writer wakes them per commit.
+  ChangeFeed feed(db->get());
+  (*db)->writer().set_on_commit([&feed] { feed.Notify(); });
   // Writes are answered from here; it outlives the database's drain below.
   AnswerQueue answers;
   std::vector<std::unique_ptr<TableService>> tables;
@@ -267,6 +276,8 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
     const auto* shard_key =
         ShardKeyField(table->schema().descriptor, config->shard_key);
     tables.back()->set_shard_key(shard_key);
+    tables.back()->set_metrics(&metrics);
+    tables.back()->set_feed(&feed);
     shard_keyed += shard_key != nullptr;
     services.push_back(binding.make(tables.back().get()));
     builder.RegisterService(services.back().get());
@@ -276,7 +287,7 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
         schema.file, config->shard_key);
     return 2;
   }
-  AdminService admin(&(*db)->env(), config->backup_dir, &auth);
+  AdminService admin(db->get(), config->backup_dir, &auth, &metrics);
   builder.RegisterService(&admin);
   std::vector<std::string> names = {"grpc.health.v1.Health",
                                     "grpc.reflection.v1alpha.ServerReflection",
@@ -308,6 +319,8 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
   sigwait(&stop_signals, &signal_number);
   Log(LogLevel::kInfo, "signal %d: draining in-flight calls", signal_number);
   health->SetServingStatus(false);
+  // Watch streams end now (UNAVAILABLE, with the revision to resume from).
+  feed.Close();
   // In-flight calls finish (writes complete on the writer thread), then the
   // pending commit finishes when the database closes.
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));

@@ -140,6 +140,12 @@ grpc::Status ShardRouter::Handle(
     status = Get(context, in, &out);
   } else if (name == "Filter" || name == "Paginate") {
     status = List(context, route->second, *method, in, &out);
+  } else if (method->server_streaming()) {
+    status = grpc::Status(
+        grpc::StatusCode::UNIMPLEMENTED,
+        absl::StrCat(service, "/", name,
+                     " is not merged across shards: watch each shard (send "
+                     "x-shard-key); revisions are per shard"));
   } else {
     status = grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,

@@ -8,6 +8,7 @@
 //   Filter,        asked of every shard; their ordered pages are merged into
 //   Paginate       one ordered page with a token that resumes every shard
 //   writes         INVALID_ARGUMENT: a write goes to the shard of its key
+//   Watch          UNIMPLEMENTED: each shard has its own revisions
 //
 // The caller's `authorization` metadata and deadline go with every shard
 // call; each shard answers as it would directly (auth included).

@@ -1,9 +1,12 @@
 #include "server/table_service.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "server/filter_request.h"
 #include "server/log.h"
 #include "server/shard_key.h"
+#include "server/write_conditions.h"
 
 namespace lmdbapi::server {
 
@@ -28,6 +31,13 @@ bool TableService::Refused(const Context& context, Reactor* reactor,
 void TableService::Finish(Reactor* reactor, const char* method,
                           Clock::time_point start, const absl::Status& status,
                           absl::string_view detail) const {
+  // Before the answer leaves: a client that has its answer finds it counted.
+  if (metrics_ != nullptr) {
+    metrics_->Record(service_, method, status.code(),
+                     std::chrono::duration_cast<std::chrono::microseconds>(
+                         Clock::now() - start)
+                         .count());
+  }
   reactor->Finish(ToGrpcStatus(status));
   if (LogEnabled(LogLevel::kDebug)) {
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -37,6 +47,25 @@ void TableService::Finish(Reactor* reactor, const char* method,
         absl::StatusCodeToString(status.code()), micros,
         detail.empty() ? "" : " ", detail);
   }
+}
+
+storage::Table::Done TableService::FinishWrite(
+    Context* context, Reactor* reactor, const char* method,
+    Clock::time_point start, std::shared_ptr<storage::RecordVersion> version,
+    Message* record) const {
+  return [this, context, reactor, method, start, version = std::move(version),
+          record](absl::Status status) {
+    answers_->Post(
+        [this, context, reactor, method, start, version, record, status] {
+          if (status.ok() && version->revision != 0) {
+            context->AddInitialMetadata("etag", Etag(version->revision));
+            if (record != nullptr) {
+              storage::SetVersionFields(table_->schema(), *version, record);
+            }
+          }
+          Finish(reactor, method, start, status);
+        });
+  };
 }
 
 storage::Table::Done TableService::FinishWhenDone(
@@ -85,7 +114,10 @@ TableService::Reactor* TableService::Insert(Context* context,
     Finish(reactor, "Insert", start, s);
     return reactor;
   }
-  table_->Insert(response, FinishWhenDone(reactor, "Insert", start));
+  auto version = std::make_shared<storage::RecordVersion>();
+  table_->Insert(response,
+                 FinishWrite(context, reactor, "Insert", start, version),
+                 version.get());
   return reactor;
 }
 
@@ -95,7 +127,12 @@ TableService::Reactor* TableService::Get(Context* context,
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   if (Refused(*context, reactor, "Get", start)) return reactor;
-  Finish(reactor, "Get", start, table_->Get(pk, response));
+  storage::RecordVersion version;
+  absl::Status status = table_->Get(pk, response, &version);
+  if (status.ok() && version.revision != 0) {
+    context->AddInitialMetadata("etag", Etag(version.revision));
+  }
+  Finish(reactor, "Get", start, status);
   return reactor;
 }
 
@@ -111,16 +148,69 @@ TableService::Reactor* TableService::Update(Context* context,
     Finish(reactor, "Update", start, s);
     return reactor;
   }
-  table_->Update(*response, FinishWhenDone(reactor, "Update", start));
+  const auto* expected_field =
+      request.GetDescriptor()->FindFieldByName("expected_revision");
+  absl::StatusOr<uint64_t> expected = ExpectedRevision(
+      *context, expected_field == nullptr ? 0
+                                          : request.GetReflection()->GetInt64(
+                                                request, expected_field));
+  if (!expected.ok()) {
+    Finish(reactor, "Update", start, expected.status());
+    return reactor;
+  }
+  auto version = std::make_shared<storage::RecordVersion>();
+  table_->Update(
+      *response, *expected, version.get(),
+      FinishWrite(context, reactor, "Update", start, version, response));
+  return reactor;
+}
+
+TableService::Reactor* TableService::Patch(Context* context,
+                                           const Message& request,
+                                           Message* response) {
+  auto start = Clock::now();
+  Reactor* reactor = context->DefaultReactor();
+  if (Refused(*context, reactor, "Patch", start)) return reactor;
+  std::unique_ptr<Message> patch(response->New());
+  absl::Status s = TakeRecord(request, patch.get(), "patch");
+  absl::StatusOr<std::vector<std::string>> paths;
+  if (s.ok()) {
+    paths = PatchPaths(request, *patch, table_->schema());
+    s = paths.status();
+  }
+  if (s.ok() && shard_key_ != nullptr &&
+      std::find(paths->begin(), paths->end(), shard_key_->name()) !=
+          paths->end()) {
+    s = CheckShardKey(*context, shard_key_, *patch);
+  }
+  absl::StatusOr<uint64_t> expected = ExpectedRevision(
+      *context, request.GetReflection()->GetInt64(
+                    request, request.GetDescriptor()->FindFieldByName(
+                                 "expected_revision")));
+  if (s.ok()) s = expected.status();
+  if (!s.ok()) {
+    Finish(reactor, "Patch", start, s);
+    return reactor;
+  }
+  auto version = std::make_shared<storage::RecordVersion>();
+  table_->Patch(*patch, *std::move(paths), *expected, response, version.get(),
+                FinishWrite(context, reactor, "Patch", start, version));
   return reactor;
 }
 
 TableService::Reactor* TableService::Delete(Context* context,
-                                            const std::string& pk) {
+                                            const std::string& pk,
+                                            int64_t expected_revision) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   if (Refused(*context, reactor, "Delete", start)) return reactor;
-  table_->Delete(pk, FinishWhenDone(reactor, "Delete", start));
+  absl::StatusOr<uint64_t> expected =
+      ExpectedRevision(*context, expected_revision);
+  if (!expected.ok()) {
+    Finish(reactor, "Delete", start, expected.status());
+    return reactor;
+  }
+  table_->Delete(pk, *expected, FinishWhenDone(reactor, "Delete", start));
   return reactor;
 }
 

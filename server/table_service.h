@@ -9,6 +9,7 @@
 #define LMDBAPI_SERVER_TABLE_SERVICE_H_
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,10 @@
 #include "grpcpp/support/server_callback.h"
 #include "server/answer_queue.h"
 #include "server/auth.h"
+#include "server/change_feed.h"
 #include "server/grpc_status.h"
+#include "server/metrics.h"
+#include "server/watcher.h"
 #include "storage/table.h"
 
 namespace lmdbapi::server {
@@ -39,9 +43,17 @@ class TableService {
                   google::protobuf::Message* response);
   Reactor* Get(Context* context, const std::string& pk,
                google::protobuf::Message* response);
+  // Update, Patch and Delete take the revision they expect from the
+  // request's expected_revision, else the If-Match header (0: any); ABORTED
+  // when the record moved on. Get and every write answer with the record's
+  // revision in the "etag" header (REST: ETag).
   Reactor* Update(Context* context, const google::protobuf::Message& request,
                   google::protobuf::Message* response);
-  Reactor* Delete(Context* context, const std::string& pk);
+  // Patch takes the generated request: record, update_mask, revision.
+  Reactor* Patch(Context* context, const google::protobuf::Message& request,
+                 google::protobuf::Message* response);
+  Reactor* Delete(Context* context, const std::string& pk,
+                  int64_t expected_revision);
 
   template <typename Record>
   Reactor* BatchInsert(
@@ -66,12 +78,33 @@ class TableService {
         page->mutable_next_page_token(), page->mutable_plan());
   }
 
+  // Watch: the table's changes from the request's start_revision on,
+  // matching its filter (server/watcher.h). Needs set_feed.
+  template <typename Change>
+  grpc::ServerWriteReactor<Change>* Watch(
+      Context* context, const google::protobuf::Message& request) {
+    absl::StatusOr<WatchCursor> cursor = absl::UnimplementedError(
+        "Watch: this server was started without a change feed");
+    absl::Status auth = auth_ == nullptr || !auth_->enabled()
+                            ? absl::OkStatus()
+                            : auth_->Check(*context);
+    if (!auth.ok()) {
+      cursor = auth;
+    } else if (feed_ != nullptr) {
+      cursor = WatchCursor::Open(feed_->db(), *table_, request);
+    }
+    return new Watcher<Change>(feed_, &table_->schema(), std::move(cursor));
+  }
+  void set_feed(ChangeFeed* feed) { feed_ = feed; }
+
   storage::Table* table() const { return table_; }
   // --shard_key: writes carrying x-shard-key must hold it in `field`
   // (server/shard_key.h); nullptr = no check.
   void set_shard_key(const google::protobuf::FieldDescriptor* field) {
     shard_key_ = field;
   }
+  // Every call is recorded in `metrics` as it finishes; nullptr = none.
+  void set_metrics(Metrics* metrics) { metrics_ = metrics; }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -90,12 +123,20 @@ class TableService {
   // Finishes from the writer thread once the write is durable.
   storage::Table::Done FinishWhenDone(Reactor* reactor, const char* method,
                                       Clock::time_point start) const;
+  // The same, with the etag header of the written version first, and the
+  // version's fields set in `record` when not null.
+  storage::Table::Done FinishWrite(
+      Context* context, Reactor* reactor, const char* method,
+      Clock::time_point start, std::shared_ptr<storage::RecordVersion> version,
+      google::protobuf::Message* record = nullptr) const;
 
   storage::Table* table_;
   std::string service_;
   AnswerQueue* answers_;
   const BearerAuth* auth_;
   const google::protobuf::FieldDescriptor* shard_key_ = nullptr;
+  ChangeFeed* feed_ = nullptr;
+  Metrics* metrics_ = nullptr;
 };
 
 }  // namespace lmdbapi::server

@@ -10,12 +10,17 @@ namespace lmdbapi::storage {
 namespace {
 
 constexpr char kMetaDb[] = "__lmdbapi_meta";
+constexpr char kChangesDb[] = "__changes";
 constexpr char kFormatKey[] = "format_version";
 constexpr char kFormatVersion[] = "1";
 constexpr char kSecretKey[] = "page_token_secret";
 
 std::string IndexDbName(absl::string_view table, absl::string_view index) {
   return absl::StrCat(table, ".idx.", index);
+}
+// Starts with "__": not a table to tools that list tables (backup reports).
+std::string VersionsDbName(absl::string_view table) {
+  return absl::StrCat("__versions.", table);
 }
 std::string IndexMetaKey(absl::string_view table, absl::string_view index) {
   return absl::StrCat("index/", table, "/", index);
@@ -27,9 +32,9 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
     const DatabaseOptions& options, const std::vector<TableSpec>& tables) {
   absl::StatusOr<std::vector<TableSchema>> schemas = ResolveSchema(tables);
   if (!schemas.ok()) return schemas.status();
-  // Meta database + one per table + one per index.
-  size_t dbs = 1;
-  for (const TableSchema& t : *schemas) dbs += 1 + t.indexes.size();
+  // Meta and change log + two per table (records, versions) + one per index.
+  size_t dbs = 2;
+  for (const TableSchema& t : *schemas) dbs += 2 + t.indexes.size();
   DatabaseOptions opts = options;
   opts.env.max_dbs = std::max<unsigned>(opts.env.max_dbs, dbs + 8);
 
@@ -38,13 +43,13 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
       Environment::Open(opts.env);
   if (!env.ok()) return env.status();
   db->env_ = *std::move(env);
-  absl::Status status = db->OpenTables(*schemas);
+  absl::Status status = db->OpenTables(*schemas, opts.change_retention);
   // Opening may build indexes; a full map there grows it like the writer.
   while (IsMapFull(status)) {
     if (absl::Status grown = db->env_->GrowMap(); !grown.ok()) return grown;
     db->tables_.clear();
     db->open_log_.clear();
-    status = db->OpenTables(*schemas);
+    status = db->OpenTables(*schemas, opts.change_retention);
   }
   if (!status.ok()) return status;
   db->writer_ = std::make_unique<Writer>(db->env_.get(), opts.max_batch);
@@ -55,7 +60,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   return db;
 }
 
-absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas) {
+absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas,
+                                  uint64_t change_retention) {
   absl::StatusOr<Txn> txn = Txn::BeginWrite(env_->raw(), nullptr);
   if (!txn.ok()) return txn.status();
   absl::StatusOr<MDB_dbi> meta = env_->OpenDatabase(txn->get(), kMetaDb);
@@ -92,6 +98,9 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas) {
     absl::StatusOr<MDB_dbi> records =
         env_->OpenDatabase(txn->get(), schema.name);
     if (!records.ok()) return records.status();
+    absl::StatusOr<MDB_dbi> versions =
+        env_->OpenDatabase(txn->get(), VersionsDbName(schema.name));
+    if (!versions.ok()) return versions.status();
     std::vector<MDB_dbi> index_dbis;
     for (const IndexSchema& index : schema.indexes) {
       absl::StatusOr<MDB_dbi> dbi =
@@ -110,9 +119,14 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas) {
       prototype = dynamic_factory_->GetPrototype(schema.descriptor);
     }
     tables_.push_back(std::unique_ptr<Table>(
-        new Table(schema, env_.get(), nullptr, *records, index_dbis, &secret_,
-                  prototype, TableOptions{})));
+        new Table(schema, env_.get(), nullptr, *records, index_dbis, *versions,
+                  *meta, &secret_, prototype, TableOptions{})));
   }
+  absl::StatusOr<MDB_dbi> changes = env_->OpenDatabase(txn->get(), kChangesDb);
+  if (!changes.ok()) return changes.status();
+  changes_ = std::make_unique<ChangeLog>(
+      *changes, *meta, std::max<uint64_t>(1, change_retention));
+  for (auto& table : tables_) table->changes_ = changes_.get();
   for (auto& table : tables_) {
     if (table->schema().parent_table.empty()) continue;
     Table* parent = this->table(table->schema().parent_table);
@@ -175,6 +189,32 @@ Database::~Database() {
   tables_.clear();
   writer_.reset();
   env_.reset();
+}
+
+absl::StatusOr<std::vector<DatabaseStats>> Database::Stats() const {
+  absl::StatusOr<Environment::ReadTxn> txn = env_->BeginRead();
+  if (!txn.ok()) return txn.status();
+  std::vector<DatabaseStats> out;
+  auto add = [&](const Table& table, std::string name,
+                 MDB_dbi dbi) -> absl::Status {
+    MDB_stat stat;
+    LMDBAPI_RETURN_IF_MDB_ERROR(mdb_stat(txn->get(), dbi, &stat),
+                                absl::StrCat("stat ", name));
+    out.push_back({table.name(), std::move(name), stat.ms_entries,
+                   uint64_t{stat.ms_branch_pages} + stat.ms_leaf_pages +
+                       stat.ms_overflow_pages});
+    return absl::OkStatus();
+  };
+  for (const auto& table : tables_) {
+    if (absl::Status s = add(*table, table->name(), table->records_); !s.ok())
+      return s;
+    for (const Table::Index& index : table->indexes_) {
+      absl::Status s = add(
+          *table, IndexDbName(table->name(), index.schema->name), index.dbi);
+      if (!s.ok()) return s;
+    }
+  }
+  return out;
 }
 
 Table* Database::table(absl::string_view name) const {

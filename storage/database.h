@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/dynamic_message.h"
+#include "storage/change_log.h"
 #include "storage/environment.h"
 #include "storage/page_token.h"
 #include "storage/schema.h"
@@ -31,6 +32,16 @@ struct DatabaseOptions {
   EnvOptions env;
   size_t max_batch = 1024;  // operations per group commit
   TableOptions table;
+  // Changes kept for Watch (storage/change_log.h): the newest this many.
+  uint64_t change_retention = 100000;
+};
+
+// The size of one LMDB database of a table: its records, or one index.
+struct DatabaseStats {
+  std::string table;     // "permits"
+  std::string database;  // "permits", "permits.idx.by_county"
+  uint64_t entries = 0;
+  uint64_t pages = 0;  // branch + leaf + overflow
 };
 
 class Database {
@@ -44,6 +55,13 @@ class Database {
   Table* table(absl::string_view name) const;
   const std::vector<std::unique_ptr<Table>>& tables() const { return tables_; }
 
+  // mdb_stat of every table's records and indexes, in table order, from one
+  // read snapshot (for metrics; cheap: reads the databases' roots only).
+  absl::StatusOr<std::vector<DatabaseStats>> Stats() const;
+
+  // Every committed write, in revision order (for Watch).
+  const ChangeLog& changes() const { return *changes_; }
+
   Environment& env() { return *env_; }
   Writer& writer() { return *writer_; }
   // What Open did beyond opening, e.g. "built index permits.idx.by_date".
@@ -51,12 +69,14 @@ class Database {
 
  private:
   Database() = default;
-  absl::Status OpenTables(const std::vector<TableSchema>& schemas);
+  absl::Status OpenTables(const std::vector<TableSchema>& schemas,
+                          uint64_t change_retention);
 
   std::unique_ptr<Environment> env_;
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<google::protobuf::DynamicMessageFactory> dynamic_factory_;
   std::vector<std::unique_ptr<Table>> tables_;
+  std::unique_ptr<ChangeLog> changes_;
   TokenSecret secret_{};
   std::vector<std::string> open_log_;
 };

@@ -147,8 +147,10 @@ MapInfo Environment::Info() {
   out.map_size_bytes = info.me_mapsize;
   out.max_map_size_bytes = options_.max_map_size_bytes;
   out.used_bytes = (info.me_last_pgno + 1) * uint64_t{stat.ms_psize};
+  out.page_size_bytes = stat.ms_psize;
   out.readers_in_use = info.me_numreaders;
   out.max_readers = info.me_maxreaders;
+  out.last_txn_id = info.me_last_txnid;
   return out;
 }
 

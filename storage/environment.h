@@ -41,8 +41,13 @@ struct MapInfo {
   uint64_t map_size_bytes = 0;
   uint64_t max_map_size_bytes = 0;
   uint64_t used_bytes = 0;  // (last page + 1) * page size
+  uint64_t page_size_bytes = 0;
+  // Reader slots taken (LMDB keeps a pooled transaction's slot while it
+  // rests in the pool), and the slots the lock file has room for: max_readers,
+  // or more when an earlier run made the lock file larger.
   unsigned readers_in_use = 0;
   unsigned max_readers = 0;
+  uint64_t last_txn_id = 0;  // of the last committed write transaction
 };
 
 class Environment {

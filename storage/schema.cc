@@ -1,5 +1,7 @@
 #include "storage/schema.h"
 
+#include <tuple>
+
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -80,6 +82,31 @@ absl::StatusOr<TableSchema> ResolveTable(const TableSpec& spec) {
   }
   schema.primary_key = *pk;
 
+  for (auto [name, ref, what] :
+       {std::make_tuple(&spec.revision, &schema.revision, "revision"),
+        std::make_tuple(&spec.create_time, &schema.create_time, "create_time"),
+        std::make_tuple(&spec.update_time, &schema.update_time,
+                        "update_time")}) {
+    if (name->empty()) continue;
+    absl::StatusOr<FieldRef> field = ResolveField(spec, *name, what);
+    if (!field.ok()) return field.status();
+    bool revision = absl::string_view(what) == "revision";
+    const auto cpp = field->field->cpp_type();
+    if (revision ? cpp != FieldDescriptor::CPPTYPE_INT64 &&
+                       cpp != FieldDescriptor::CPPTYPE_UINT64
+                 : field->kind != FieldKind::kTimestamp) {
+      return SpecError(spec, *name,
+                       absl::StrCat("the ", what, " must be ",
+                                    revision ? "an int64 or uint64 field"
+                                             : "a google.protobuf.Timestamp"));
+    }
+    if (*name == spec.primary_key || *name == spec.parent_key) {
+      return SpecError(spec, *name,
+                       absl::StrCat("a key cannot also be the ", what));
+    }
+    *ref = *field;
+  }
+
   absl::flat_hash_set<std::string> index_names;
   for (const IndexSpec& index : spec.indexes) {
     if (!IsIdentifier(index.name)) {
@@ -106,6 +133,14 @@ absl::StatusOr<TableSchema> ResolveTable(const TableSpec& spec) {
       absl::StatusOr<FieldRef> field =
           ResolveField(spec, name, absl::StrCat("index '", index.name, "'"));
       if (!field.ok()) return field.status();
+      if (name == spec.revision || name == spec.create_time ||
+          name == spec.update_time) {
+        return SpecError(
+            spec, name,
+            absl::StrCat("index '", index.name,
+                         "' names a server-maintained field, which stored "
+                         "records do not hold"));
+      }
       resolved.fields.push_back(*field);
     }
     schema.indexes.push_back(std::move(resolved));

@@ -30,6 +30,12 @@ struct TableSpec {
   std::string parent_table;  // for a secondary table: the parent's name
   std::string parent_key;    // the field holding the parent's primary key
   std::vector<IndexSpec> indexes;
+  // Server-maintained fields (storage/record_version.h), when the record has
+  // them: an int64/uint64 revision and google.protobuf.Timestamp times.
+  // Neither indexable nor filterable: stored records do not hold them.
+  std::string revision;
+  std::string create_time;
+  std::string update_time;
 };
 
 struct IndexSchema {
@@ -49,6 +55,8 @@ struct TableSchema {
   FieldRef primary_key;
   std::string parent_table;  // empty for a main table
   FieldRef parent_key;       // valid when parent_table is set
+  // Server-maintained fields; field == nullptr when the record has none.
+  FieldRef revision, create_time, update_time;
   // The declared indexes, then (for a secondary table) the parent link.
   std::vector<IndexSchema> indexes;
 

@@ -39,13 +39,15 @@ std::string IndexMismatch::DebugString() const {
 }
 
 Table::Table(TableSchema schema, Environment* env, Writer* writer,
-             MDB_dbi records, std::vector<MDB_dbi> index_dbis,
-             const TokenSecret* secret, const Message* prototype,
+             MDB_dbi records, std::vector<MDB_dbi> index_dbis, MDB_dbi versions,
+             MDB_dbi meta, const TokenSecret* secret, const Message* prototype,
              TableOptions options)
     : schema_(std::move(schema)),
       env_(env),
       writer_(writer),
       records_(records),
+      versions_(versions),
+      meta_(meta),
       secret_(secret),
       prototype_(prototype),
       options_(options) {
@@ -113,6 +115,14 @@ absl::StatusOr<Table::Prepared> Table::Prepare(const Message& record) const {
   }
   status = EntriesOf(record, prepared.pk, &prepared.entries);
   if (!status.ok()) return status;
+  if (HasVersionFields(schema_, record)) {  // output only: never stored
+    std::unique_ptr<Message> copy(record.New());
+    copy->CopyFrom(record);
+    ClearVersionFields(schema_, copy.get());
+    copy->ByteSizeLong();
+    prepared.value = Serialize(*copy);
+    return prepared;
+  }
   record.ByteSizeLong();  // caches sizes for SerializeWithCachedSizes
   prepared.value = Serialize(record);
   return prepared;
@@ -120,7 +130,8 @@ absl::StatusOr<Table::Prepared> Table::Prepare(const Message& record) const {
 
 // ---- reads -----------------------------------------------------------------
 
-absl::Status Table::Get(absl::string_view pk, Message* record) const {
+absl::Status Table::Get(absl::string_view pk, Message* record,
+                        RecordVersion* version) const {
   absl::Status status = CheckPrimaryKey(pk);
   if (!status.ok()) return status;
   absl::StatusOr<Environment::ReadTxn> txn = env_->BeginRead();
@@ -130,7 +141,15 @@ absl::Status Table::Get(absl::string_view pk, Message* record) const {
     return absl::NotFoundError(absl::StrCat(name(), " '", pk, "' not found"));
   }
   if (!bytes.ok()) return bytes.status();
-  return ParseRecord(pk, *bytes, record);
+  status = ParseRecord(pk, *bytes, record);
+  if (!status.ok() || (version == nullptr && !has_version_fields())) {
+    return status;
+  }
+  absl::StatusOr<RecordVersion> stored = ReadVersion(txn->get(), versions_, pk);
+  if (!stored.ok()) return stored.status();
+  SetVersionFields(schema_, *stored, record);
+  if (version != nullptr) *version = *stored;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> Table::Explain(
@@ -174,11 +193,22 @@ absl::StatusOr<FilterResult> Table::Filter(
   // message that is swapped into the caller's when it matches.
   std::unique_ptr<Message> scratch;
   // Returns whether the record matched (and was added).
+  // The schema's revision/time fields, set on a returned record.
+  auto versioned = [&](absl::string_view pk, Message* record) -> absl::Status {
+    if (!has_version_fields()) return absl::OkStatus();
+    absl::StatusOr<RecordVersion> version =
+        ReadVersion(txn->get(), versions_, pk);
+    if (!version.ok()) return version.status();
+    SetVersionFields(schema_, *version, record);
+    return absl::OkStatus();
+  };
   auto emit = [&](absl::string_view pk,
                   absl::string_view bytes) -> absl::StatusOr<bool> {
     ++result.scanned;
     if (plan->residual.empty()) {
-      absl::Status status = ParseRecord(pk, bytes, add_record());
+      Message* target = add_record();
+      absl::Status status = ParseRecord(pk, bytes, target);
+      if (status.ok()) status = versioned(pk, target);
       if (!status.ok()) return status;
       return true;
     }
@@ -190,6 +220,8 @@ absl::StatusOr<FilterResult> Table::Filter(
     }
     Message* target = add_record();
     target->GetReflection()->Swap(scratch.get(), target);
+    status = versioned(pk, target);
+    if (!status.ok()) return status;
     return true;
   };
 

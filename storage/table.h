@@ -26,10 +26,12 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "google/protobuf/message.h"
+#include "storage/change_log.h"
 #include "storage/environment.h"
 #include "storage/index_key.h"
 #include "storage/page_token.h"
 #include "storage/query.h"
+#include "storage/record_version.h"
 #include "storage/schema.h"
 #include "storage/writer.h"
 
@@ -73,10 +75,11 @@ class Table {
   const TableSchema& schema() const { return schema_; }
   const std::string& name() const { return schema_.name; }
 
-  // Reads the record with primary key `pk` into `record`. NOT_FOUND when
-  // there is none.
-  absl::Status Get(absl::string_view pk,
-                   google::protobuf::Message* record) const;
+  // Reads the record with primary key `pk` into `record` (with the
+  // schema's revision/time fields set) and, if asked, its version. NOT_FOUND
+  // when there is none.
+  absl::Status Get(absl::string_view pk, google::protobuf::Message* record,
+                   RecordVersion* version = nullptr) const;
 
   // Runs a query. Each matching record is parsed into a message that
   // `add_record` returns (e.g. a repeated field's Add), in index order, at
@@ -94,18 +97,39 @@ class Table {
   // Inserts `record`, first setting its primary key to a new UUIDv7 when it
   // is empty. ALREADY_EXISTS on a duplicate key or unique-index clash.
   // `record` must stay alive until `done` runs.
-  void Insert(google::protobuf::Message* record, Done done);
+  // `version` (if not null, alive until `done`) gets the new version.
+  void Insert(google::protobuf::Message* record, Done done,
+              RecordVersion* version = nullptr);
   absl::Status Insert(google::protobuf::Message* record);
   // Inserts all records or none; errors name the failing record's position.
   void BatchInsert(std::vector<google::protobuf::Message*> records, Done done);
   absl::Status BatchInsert(
       absl::Span<google::protobuf::Message* const> records);
-  // Replaces the record with the same primary key. NOT_FOUND when absent.
+  // Replaces the record with the same primary key. NOT_FOUND when absent;
+  // ABORTED when `expected_revision` is not 0 and not the stored revision.
+  // `version` (if not null, alive until `done`) gets the new version.
   void Update(const google::protobuf::Message& record, Done done);
-  absl::Status Update(const google::protobuf::Message& record);
-  // Deletes the record and, for a parent, its children. NOT_FOUND when absent.
+  void Update(const google::protobuf::Message& record,
+              uint64_t expected_revision, RecordVersion* version, Done done);
+  absl::Status Update(const google::protobuf::Message& record,
+                      uint64_t expected_revision = 0);
+  // Sets the fields of the stored record named by `paths` (field names,
+  // dotted for nested messages) to their values in `patch` (whose primary
+  // key names the record), in one transaction: read, merge, revalidate,
+  // write. `result` (alive until `done`) gets the record as stored.
+  // INVALID_ARGUMENT for a path the record does not have.
+  void Patch(const google::protobuf::Message& patch,
+             std::vector<std::string> paths, uint64_t expected_revision,
+             google::protobuf::Message* result, RecordVersion* version,
+             Done done);
+  absl::Status Patch(const google::protobuf::Message& patch,
+                     std::vector<std::string> paths, uint64_t expected_revision,
+                     google::protobuf::Message* result);
+  // Deletes the record and, for a parent, its children. NOT_FOUND when
+  // absent; ABORTED as Update.
   void Delete(absl::string_view pk, Done done);
-  absl::Status Delete(absl::string_view pk);
+  void Delete(absl::string_view pk, uint64_t expected_revision, Done done);
+  absl::Status Delete(absl::string_view pk, uint64_t expected_revision = 0);
 
   // Rebuilds every index of the table from its records (the seeds'
   // "Composite Index Recovery"), in one transaction.
@@ -128,8 +152,9 @@ class Table {
   };
 
   Table(TableSchema schema, Environment* env, Writer* writer, MDB_dbi records,
-        std::vector<MDB_dbi> index_dbis, const TokenSecret* secret,
-        const google::protobuf::Message* prototype, TableOptions options);
+        std::vector<MDB_dbi> index_dbis, MDB_dbi versions, MDB_dbi meta,
+        const TokenSecret* secret, const google::protobuf::Message* prototype,
+        TableOptions options);
 
   absl::StatusOr<Prepared> Prepare(
       const google::protobuf::Message& record) const;
@@ -143,10 +168,31 @@ class Table {
                          absl::string_view pk,
                          std::vector<IndexEntry>* entries) const;
 
-  // Transaction-level steps, run on the writer thread.
-  absl::Status InsertInTxn(MDB_txn* txn, const Prepared& prepared) const;
-  absl::Status UpdateInTxn(MDB_txn* txn, const Prepared& prepared) const;
-  absl::Status DeleteInTxn(MDB_txn* txn, absl::string_view pk) const;
+  // Transaction-level steps, run on the writer thread. Each write takes the
+  // next revision and records the new version (`version` may be null).
+  absl::Status InsertInTxn(MDB_txn* txn, const Prepared& prepared,
+                           RecordVersion* version) const;
+  absl::Status UpdateInTxn(MDB_txn* txn, const Prepared& prepared,
+                           uint64_t expected_revision,
+                           RecordVersion* version) const;
+  absl::Status PatchInTxn(MDB_txn* txn, const google::protobuf::Message& patch,
+                          const std::vector<std::string>& paths,
+                          uint64_t expected_revision,
+                          google::protobuf::Message* result,
+                          RecordVersion* version) const;
+  absl::Status DeleteInTxn(MDB_txn* txn, absl::string_view pk,
+                           uint64_t expected_revision) const;
+  // Writes the version of a record written at the next revision.
+  // and appends the change (an insert when `create_micros` is 0) to the
+  // change log.
+  absl::Status NewVersionInTxn(MDB_txn* txn, absl::string_view pk,
+                               int64_t create_micros, absl::string_view value,
+                               RecordVersion* version) const;
+  bool has_version_fields() const {
+    return schema_.revision.field != nullptr ||
+           schema_.create_time.field != nullptr ||
+           schema_.update_time.field != nullptr;
+  }
   absl::Status CheckParentInTxn(MDB_txn* txn, const Prepared& prepared) const;
   absl::Status PutEntry(MDB_txn* txn, const Index& index,
                         const IndexEntry& entry, absl::string_view pk) const;
@@ -158,6 +204,9 @@ class Table {
   Environment* env_;
   Writer* writer_;
   MDB_dbi records_;
+  MDB_dbi versions_;  // "__versions.<table>": pk -> RecordVersion
+  MDB_dbi meta_;      // the database's meta: the revision counter
+  const ChangeLog* changes_ = nullptr;  // set by Database
   std::vector<Index> indexes_;
   const Table* parent_ = nullptr;
   std::vector<const Table*> children_;

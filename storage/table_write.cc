@@ -5,6 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/util/field_mask_util.h"
 #include "storage/lmdb.h"
 #include "storage/status.h"
 #include "storage/table.h"
@@ -67,7 +70,29 @@ absl::Status Table::PutEntry(MDB_txn* txn, const Index& index,
   return status;
 }
 
-absl::Status Table::InsertInTxn(MDB_txn* txn, const Prepared& prepared) const {
+absl::Status Table::NewVersionInTxn(MDB_txn* txn, absl::string_view pk,
+                                    int64_t create_micros,
+                                    absl::string_view value,
+                                    RecordVersion* version) const {
+  absl::StatusOr<uint64_t> revision = NextRevision(txn, meta_);
+  if (!revision.ok()) return revision.status();
+  RecordVersion v;
+  v.revision = *revision;
+  v.update_micros = absl::ToUnixMicros(absl::Now());
+  v.create_micros = create_micros != 0 ? create_micros : v.update_micros;
+  absl::Status status = PutValue(txn, versions_, pk, EncodeVersion(v));
+  if (status.ok()) {
+    status = changes_->Append(
+        txn, v.revision,
+        create_micros == 0 ? ChangeType::kInsert : ChangeType::kUpdate, name(),
+        pk, value);
+  }
+  if (status.ok() && version != nullptr) *version = v;
+  return status;
+}
+
+absl::Status Table::InsertInTxn(MDB_txn* txn, const Prepared& prepared,
+                                RecordVersion* version) const {
   absl::Status status = CheckParentInTxn(txn, prepared);
   if (!status.ok()) return status;
   status =
@@ -82,10 +107,12 @@ absl::Status Table::InsertInTxn(MDB_txn* txn, const Prepared& prepared) const {
     status = PutEntry(txn, indexes_[i], prepared.entries[i], prepared.pk);
     if (!status.ok()) return status;
   }
-  return absl::OkStatus();
+  return NewVersionInTxn(txn, prepared.pk, 0, prepared.value, version);
 }
 
-absl::Status Table::UpdateInTxn(MDB_txn* txn, const Prepared& prepared) const {
+absl::Status Table::UpdateInTxn(MDB_txn* txn, const Prepared& prepared,
+                                uint64_t expected_revision,
+                                RecordVersion* version) const {
   absl::StatusOr<absl::string_view> old_bytes =
       GetValue(txn, records_, prepared.pk);
   if (absl::IsNotFound(old_bytes.status())) {
@@ -93,6 +120,13 @@ absl::Status Table::UpdateInTxn(MDB_txn* txn, const Prepared& prepared) const {
         absl::StrCat(name(), " '", prepared.pk, "' not found"));
   }
   if (!old_bytes.ok()) return old_bytes.status();
+  absl::StatusOr<RecordVersion> old_version =
+      ReadVersion(txn, versions_, prepared.pk);
+  if (!old_version.ok()) return old_version.status();
+  absl::Status checked =
+      CheckRevision(*old_version, expected_revision,
+                    absl::StrCat(name(), " '", prepared.pk, "'"));
+  if (!checked.ok()) return checked;
   std::unique_ptr<Message> old(prototype_->New());
   absl::Status status = ParseRecord(prepared.pk, *old_bytes, old.get());
   if (!status.ok()) return status;
@@ -114,18 +148,62 @@ absl::Status Table::UpdateInTxn(MDB_txn* txn, const Prepared& prepared) const {
     status = PutEntry(txn, indexes_[i], after, prepared.pk);
     if (!status.ok()) return status;
   }
-  return PutValue(txn, records_, prepared.pk, prepared.value);
+  status = PutValue(txn, records_, prepared.pk, prepared.value);
+  if (!status.ok()) return status;
+  // A record from before versions were kept counts as created now.
+  return NewVersionInTxn(txn, prepared.pk,
+                         old_version->create_micros != 0
+                             ? old_version->create_micros
+                             : absl::ToUnixMicros(absl::Now()),
+                         prepared.value, version);
 }
 
-absl::Status Table::DeleteInTxn(MDB_txn* txn, absl::string_view pk) const {
+absl::Status Table::PatchInTxn(MDB_txn* txn, const Message& patch,
+                               const std::vector<std::string>& paths,
+                               uint64_t expected_revision, Message* result,
+                               RecordVersion* version) const {
+  std::string pk =
+      patch.GetReflection()->GetString(patch, schema_.primary_key.field);
   absl::StatusOr<absl::string_view> bytes = GetValue(txn, records_, pk);
   if (absl::IsNotFound(bytes.status())) {
     return absl::NotFoundError(absl::StrCat(name(), " '", pk, "' not found"));
   }
   if (!bytes.ok()) return bytes.status();
+  absl::Status status = ParseRecord(pk, *bytes, result);
+  if (!status.ok()) return status;
+  google::protobuf::FieldMask mask;
+  for (const std::string& path : paths) mask.add_paths(path);
+  google::protobuf::util::FieldMaskUtil::MergeOptions replace;
+  replace.set_replace_message_fields(true);
+  replace.set_replace_repeated_fields(true);
+  google::protobuf::util::FieldMaskUtil::MergeMessageTo(patch, mask, replace,
+                                                        result);
+  absl::StatusOr<Prepared> prepared = Prepare(*result);
+  if (!prepared.ok()) return prepared.status();
+  RecordVersion written;
+  status = UpdateInTxn(txn, *prepared, expected_revision, &written);
+  if (!status.ok()) return status;
+  SetVersionFields(schema_, written, result);
+  if (version != nullptr) *version = written;
+  return absl::OkStatus();
+}
+
+absl::Status Table::DeleteInTxn(MDB_txn* txn, absl::string_view pk,
+                                uint64_t expected_revision) const {
+  absl::StatusOr<absl::string_view> bytes = GetValue(txn, records_, pk);
+  if (absl::IsNotFound(bytes.status())) {
+    return absl::NotFoundError(absl::StrCat(name(), " '", pk, "' not found"));
+  }
+  if (!bytes.ok()) return bytes.status();
+  absl::StatusOr<RecordVersion> old_version = ReadVersion(txn, versions_, pk);
+  if (!old_version.ok()) return old_version.status();
+  absl::Status checked = CheckRevision(*old_version, expected_revision,
+                                       absl::StrCat(name(), " '", pk, "'"));
+  if (!checked.ok()) return checked;
   std::unique_ptr<Message> record(prototype_->New());
   absl::Status status = ParseRecord(pk, *bytes, record.get());
   if (!status.ok()) return status;
+  const std::string last_state(*bytes);  // the page goes with the delete
   std::vector<IndexEntry> entries;
   status = EntriesOf(*record, pk, &entries);
   if (!status.ok()) return status;
@@ -134,6 +212,14 @@ absl::Status Table::DeleteInTxn(MDB_txn* txn, absl::string_view pk) const {
     if (!status.ok() && !absl::IsNotFound(status)) return status;
   }
   status = DeleteKey(txn, records_, pk);
+  if (!status.ok()) return status;
+  status = DeleteKey(txn, versions_, pk);
+  if (!status.ok() && !absl::IsNotFound(status)) return status;
+  // A delete takes a revision too: revisions count every write.
+  absl::StatusOr<uint64_t> revision = NextRevision(txn, meta_);
+  if (!revision.ok()) return revision.status();
+  status = changes_->Append(txn, *revision, ChangeType::kDelete, name(), pk,
+                            last_state);
   if (!status.ok()) return status;
 
   // Cascade: children are found through their parent-link index, whose
@@ -157,7 +243,7 @@ absl::Status Table::DeleteInTxn(MDB_txn* txn, absl::string_view pk) const {
       if (!more.ok()) return more.status();
     }
     for (const std::string& child_pk : child_pks) {
-      status = child->DeleteInTxn(txn, child_pk);
+      status = child->DeleteInTxn(txn, child_pk, 0);
       if (!status.ok()) return status;
     }
   }
@@ -173,12 +259,20 @@ absl::StatusOr<Table::Prepared> Table::PrepareInsert(Message* record) const {
   return Prepare(*record);
 }
 
-void Table::Insert(Message* record, Done done) {
+void Table::Insert(Message* record, Done done, RecordVersion* version) {
   absl::StatusOr<Prepared> prepared = PrepareInsert(record);
   if (!prepared.ok()) return done(prepared.status());
   auto shared = std::make_shared<Prepared>(*std::move(prepared));
   writer_->Submit(
-      [this, shared](MDB_txn* txn) { return InsertInTxn(txn, *shared); },
+      [this, shared, record, version](MDB_txn* txn) {
+        RecordVersion written;
+        absl::Status status = InsertInTxn(txn, *shared, &written);
+        if (status.ok()) {
+          SetVersionFields(schema_, written, record);
+          if (version != nullptr) *version = written;
+        }
+        return status;
+      },
       std::move(done));
 }
 
@@ -200,9 +294,11 @@ void Table::BatchInsert(std::vector<Message*> records, Done done) {
     batch->push_back(*std::move(prepared));
   }
   writer_->Submit(
-      [this, batch](MDB_txn* txn) -> absl::Status {
+      [this, batch, records](MDB_txn* txn) -> absl::Status {
         for (size_t i = 0; i < batch->size(); ++i) {
-          absl::Status status = InsertInTxn(txn, (*batch)[i]);
+          RecordVersion version;
+          absl::Status status = InsertInTxn(txn, (*batch)[i], &version);
+          if (status.ok()) SetVersionFields(schema_, version, records[i]);
           if (IsMapFull(status)) return status;  // keep the marker for growth
           if (!status.ok()) {
             return absl::Status(
@@ -222,28 +318,86 @@ absl::Status Table::BatchInsert(absl::Span<Message* const> records) {
 }
 
 void Table::Update(const Message& record, Done done) {
+  Update(record, 0, nullptr, std::move(done));
+}
+
+void Table::Update(const Message& record, uint64_t expected_revision,
+                   RecordVersion* version, Done done) {
   absl::StatusOr<Prepared> prepared = Prepare(record);
   if (!prepared.ok()) return done(prepared.status());
   auto shared = std::make_shared<Prepared>(*std::move(prepared));
   writer_->Submit(
-      [this, shared](MDB_txn* txn) { return UpdateInTxn(txn, *shared); },
+      [this, shared, expected_revision, version](MDB_txn* txn) {
+        return UpdateInTxn(txn, *shared, expected_revision, version);
+      },
       std::move(done));
 }
 
-absl::Status Table::Update(const Message& record) {
-  return Wait([&](Done done) { Update(record, std::move(done)); });
+absl::Status Table::Update(const Message& record, uint64_t expected_revision) {
+  return Wait([&](Done done) {
+    Update(record, expected_revision, nullptr, std::move(done));
+  });
+}
+
+void Table::Patch(const Message& patch, std::vector<std::string> paths,
+                  uint64_t expected_revision, Message* result,
+                  RecordVersion* version, Done done) {
+  if (patch.GetDescriptor() != schema_.descriptor ||
+      result->GetDescriptor() != schema_.descriptor) {
+    return done(absl::InvalidArgumentError(absl::StrCat(
+        "table ", name(), " stores ", schema_.descriptor->full_name())));
+  }
+  std::string pk =
+      patch.GetReflection()->GetString(patch, schema_.primary_key.field);
+  absl::Status status = CheckPrimaryKey(pk);
+  if (!status.ok()) return done(status);
+  for (const std::string& path : paths) {
+    if (!google::protobuf::util::FieldMaskUtil::GetFieldDescriptors(
+            schema_.descriptor, path, nullptr)) {
+      return done(absl::InvalidArgumentError(
+          absl::StrCat("update_mask: '", path, "' is not a field of ",
+                       schema_.descriptor->name())));
+    }
+  }
+  auto copy = std::shared_ptr<Message>(patch.New());
+  copy->CopyFrom(patch);
+  auto shared_paths =
+      std::make_shared<std::vector<std::string>>(std::move(paths));
+  writer_->Submit(
+      [this, copy, shared_paths, expected_revision, result,
+       version](MDB_txn* txn) {
+        return PatchInTxn(txn, *copy, *shared_paths, expected_revision, result,
+                          version);
+      },
+      std::move(done));
+}
+
+absl::Status Table::Patch(const Message& patch, std::vector<std::string> paths,
+                          uint64_t expected_revision, Message* result) {
+  return Wait([&](Done done) {
+    Patch(patch, std::move(paths), expected_revision, result, nullptr,
+          std::move(done));
+  });
 }
 
 void Table::Delete(absl::string_view pk, Done done) {
-  absl::Status status = CheckPrimaryKey(pk);
-  if (!status.ok()) return done(status);
-  writer_->Submit([this, key = std::string(pk)](
-                      MDB_txn* txn) { return DeleteInTxn(txn, key); },
-                  std::move(done));
+  Delete(pk, 0, std::move(done));
 }
 
-absl::Status Table::Delete(absl::string_view pk) {
-  return Wait([&](Done done) { Delete(pk, std::move(done)); });
+void Table::Delete(absl::string_view pk, uint64_t expected_revision,
+                   Done done) {
+  absl::Status status = CheckPrimaryKey(pk);
+  if (!status.ok()) return done(status);
+  writer_->Submit(
+      [this, key = std::string(pk), expected_revision](MDB_txn* txn) {
+        return DeleteInTxn(txn, key, expected_revision);
+      },
+      std::move(done));
+}
+
+absl::Status Table::Delete(absl::string_view pk, uint64_t expected_revision) {
+  return Wait(
+      [&](Done done) { Delete(pk, expected_revision, std::move(done)); });
 }
 
 }  // namespace lmdbapi::storage

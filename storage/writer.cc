@@ -77,7 +77,12 @@ void Writer::Run() {
     }
     RunBatch(batch);
     auto start = std::chrono::steady_clock::now();
-    for (Request& request : batch) request.done(std::move(request.status));
+    bool committed = false;
+    for (Request& request : batch) {
+      committed = committed || request.status.ok();
+      request.done(std::move(request.status));
+    }
+    if (committed && on_commit_) on_commit_();
     uint64_t done = MicrosSince(start);
     batch.clear();
     absl::MutexLock lock(&mu_);

@@ -65,6 +65,12 @@ class Writer {
 
   WriterStats stats() const;
 
+  // Called on the writer thread after each committed batch (once its
+  // callers are answered). Set before the first Submit; must be quick.
+  void set_on_commit(std::function<void()> on_commit) {
+    on_commit_ = std::move(on_commit);
+  }
+
  private:
   struct Request {
     Operation op;
@@ -72,6 +78,7 @@ class Writer {
     absl::Status status;
   };
   void Run();
+  std::function<void()> on_commit_;
   void RunBatch(std::deque<Request>& batch);
   // One attempt at the batch; returns false when it must be retried after
   // the map grew.

@@ -11,22 +11,19 @@ returns each exactly once, in order.
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
-import urllib.error
 import urllib.parse
-import urllib.request
 
 import grpc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
 import example_client  # noqa: E402
+from stack import Processes, free_port, rest, wait_http  # noqa: E402
 
 SERVER, GATEWAY, BUILD = (os.path.abspath(a) for a in sys.argv[1:4])
 GEN = os.path.join(ROOT, "deploy", "router", "gen-nginx-conf")
@@ -35,79 +32,6 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 KEYS = {"shard-0": ["NY", "NJ"], "shard-1": ["CA"], "shard-2": ["WA", "FL"]}
 COUNTIES = [k for keys in KEYS.values() for k in keys]
 SHARD_OF = {k: s for s, keys in KEYS.items() for k in keys}
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Processes:
-    """Started processes, each with its log; stopped with SIGTERM."""
-
-    def __init__(self, tmp):
-        self.tmp, self.running = tmp, []
-
-    def start(self, name, argv, port_file=None):
-        log = os.path.join(self.tmp, name + ".log")
-        with open(log, "w") as out:
-            p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
-        p.name, p.log = name, log
-        self.running.append(p)
-        if port_file:
-            deadline = time.time() + 30
-            while not os.path.exists(port_file):
-                if p.poll() is not None or time.time() > deadline:
-                    raise AssertionError(f"{name} did not start:\n{self.tail(p)}")
-                time.sleep(0.02)
-            with open(port_file) as f:
-                return p, int(f.read().strip())
-        return p, None
-
-    @staticmethod
-    def tail(p):
-        with open(p.log) as f:
-            return f.read()[-3000:]
-
-    def stop_all(self):
-        codes = {}
-        for p in reversed(self.running):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-            try:
-                codes[p.name] = p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                codes[p.name] = "killed"
-        return codes
-
-
-def wait_http(port, path="/healthz"):
-    deadline = time.time() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError):
-            if time.time() > deadline:
-                raise
-            time.sleep(0.05)
-
-
-def rest(port, method, path, body=None, key=None):
-    """(HTTP status, decoded JSON) of one call."""
-    headers = {"Content-Type": "application/json"}
-    if key is not None:
-        headers["x-shard-key"] = key
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data,
-                                 method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, json.loads(r.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
 
 
 class RouterTest(unittest.TestCase):
@@ -132,17 +56,9 @@ class RouterTest(unittest.TestCase):
         cls.Stub, cls.stubs = stubs.PermitsStub, stubs
         cls.shards = {}  # name -> (grpc port, rest port)
         for name in KEYS:
-            pf = os.path.join(tmp, name + ".port")
-            _, grpc_port = cls.procs.start(name, [
-                SERVER, "--listen=127.0.0.1:0", "--port_file=" + pf,
-                "--data_dir=" + os.path.join(tmp, name), "--log_level=warning",
-                "--shard_key=county",
-                "--max_page_size=5"], pf)  # shards page in 5s: merges cross pages
-            gpf = os.path.join(tmp, name + "-gw.port")
-            _, rest_port = cls.procs.start(name + "-gateway", [
-                GATEWAY, f"-backend=127.0.0.1:{grpc_port}", "-listen=127.0.0.1:0",
-                "-port_file=" + gpf], gpf)
-            cls.shards[name] = (grpc_port, rest_port)
+            # Shards page in 5s: the merge crosses their pages.
+            cls.shards[name] = cls.procs.server_and_gateway(
+                name, SERVER, GATEWAY, "--shard_key=county", "--max_page_size=5")
         addresses = ",".join(f"127.0.0.1:{g}" for g, _ in cls.shards.values())
         pf = os.path.join(tmp, "fanout.port")
         cls.router, fan_grpc = cls.procs.start("fanout", [
@@ -440,6 +356,21 @@ class RouterTest(unittest.TestCase):
 
     def service_stub(self, name):
         return getattr(self.stubs, name)(self.channels[0])  # nginx, upstreams
+
+    def test_watch_goes_to_one_shard(self):
+        # Without a key: the router has no merged revisions to offer.
+        with self.assertRaises(grpc.RpcError) as e:
+            next(self.permits.Watch(self.service.WatchPermitsRequest(), timeout=10))
+        self.assertEqual(e.exception.code(), grpc.StatusCode.UNIMPLEMENTED)
+        self.assertIn("watch each shard", e.exception.details())
+        # With one: that shard's changes.
+        stream = self.permits.Watch(self.service.WatchPermitsRequest(start_revision=1),
+                                    metadata=[("x-shard-key", "CA")], timeout=10)
+        try:
+            first = next(stream)
+        finally:
+            stream.cancel()
+        self.assertEqual(SHARD_OF[first.permit.county], "shard-1")
 
     def test_health_through_nginx_is_the_routers(self):
         # grpc.health.v1.Health/Check {} -> {status: SERVING}, by raw bytes.

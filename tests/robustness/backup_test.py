@@ -108,7 +108,7 @@ class BackupTest(unittest.TestCase):
         self.addCleanup(restored.close)
         restored.data = target
         permits = restored.start()
-        return permits, restored.page_all(permits)
+        return permits, restored.page_all(permits, as_written=True)
 
     def check(self, backup, records, history, started, returned, name):
         permits, stored = self.restore(backup, name)
@@ -174,7 +174,7 @@ class BackupTest(unittest.TestCase):
             self.check(path, records, history, started, returned, name)
 
         # The live server lost nothing meanwhile.
-        stored = self.h.page_all(permits)
+        stored = self.h.page_all(permits, as_written=True)
         for key, ops in history.ops.items():
             self.assertEqual(stored.get(key), ops[-1][1], "live record %s" % key)
 

@@ -120,7 +120,7 @@ class CrashTest(unittest.TestCase):
 
     def check(self, permits, state, maybe, cycle):
         """Every key is in an allowed state; resolves in-flight writes to what is stored."""
-        stored = self.h.page_all(permits)
+        stored = self.h.page_all(permits, as_written=True)
         for key in set(state) | set(stored):
             got = stored.get(key)
             allowed = maybe.pop(key, [state.get(key)])

@@ -15,6 +15,15 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import example_client  # noqa: E402
 
 
+def without_server_fields(permit):
+    """The record as a client wrote it: without the revision and times the
+    server keeps (proto/examples/permits.proto marks them)."""
+    if permit is not None:
+        for field in ("revision", "create_time", "update_time"):
+            permit.ClearField(field)
+    return permit
+
+
 class Harness:
     def __init__(self, server_binary, generated_root):
         self.binary = os.path.abspath(server_binary)
@@ -78,13 +87,14 @@ class Harness:
         """Runs `server --verify` on the data directory: (exit status, log)."""
         return self.run("--data_dir=" + self.data, "--verify")
 
-    def page_all(self, permits):
-        """Every stored permit, by Paginate: {uuid: Permit}."""
+    def page_all(self, permits, as_written=False):
+        """Every stored permit, by Paginate: {uuid: Permit}; as_written drops
+        the server-kept fields."""
         stored, token = {}, ""
         while True:
             page = permits.Paginate(self.service.PaginatePermitsRequest(page_size=1000, page_token=token))
             for p in page.permits:
-                stored[p.uuid] = p
+                stored[p.uuid] = without_server_fields(p) if as_written else p
             token = page.next_page_token
             if not token:
                 return stored

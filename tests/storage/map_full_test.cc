@@ -41,7 +41,8 @@ TEST(MapFullTest, MapGrowsThenWritesFailWithResourceExhaustedAndReadsWork) {
   EXPECT_NE(status.message().find("limit"), std::string::npos) << status;
   EXPECT_GE(db->writer().stats().map_growths, 3u);  // 256K -> 512K -> 1M -> 2M
   EXPECT_EQ(db->env().Info().map_size_bytes, uint64_t{2} << 20);
-  ASSERT_GT(committed.size(), 1000u);
+  // ~1 KB each with its index entries, version and change-log entry.
+  ASSERT_GT(committed.size(), 800u);
 
   // Reads still work, and every committed record is there.
   for (const auto& uuid : committed) {

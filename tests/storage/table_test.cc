@@ -1,7 +1,9 @@
 // Table behaviour through the public storage API on a real LMDB directory.
 #include "storage/table.h"
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "storage/database.h"
 #include "storage/uuid.h"
 #include "tests/storage/test_tables.h"
 
@@ -286,6 +288,129 @@ TEST_F(TableTest, RecordsAndIndexesSurviveReopen) {
   Permit got;
   ASSERT_TRUE(permits_->Get(p.uuid(), &got).ok());
   EXPECT_EQ(FilterAll({{"client", Op::kEq, std::string("Acme")}}).size(), 1u);
+}
+
+TEST_F(TableTest, EveryWriteTakesTheNextRevisionAndAStaleOneIsAborted) {
+  Permit a = MakePermit("Acme", "NY", PENDING);
+  Permit b = MakePermit("Bolt", "CA", PENDING);
+  ASSERT_TRUE(permits_->Insert(&a).ok());
+  ASSERT_TRUE(permits_->Insert(&b).ok());
+  RecordVersion va, vb;
+  Permit got;
+  ASSERT_TRUE(permits_->Get(a.uuid(), &got, &va).ok());
+  ASSERT_TRUE(permits_->Get(b.uuid(), &got, &vb).ok());
+  EXPECT_EQ(vb.revision, va.revision + 1);  // one counter per database
+  EXPECT_EQ(va.create_micros, va.update_micros);
+
+  a.set_client("Acme 2");
+  absl::Status stale = permits_->Update(a, va.revision + 7);
+  EXPECT_EQ(stale.code(), absl::StatusCode::kAborted) << stale;
+  EXPECT_EQ(permits_->Delete(a.uuid(), va.revision + 7).code(),
+            absl::StatusCode::kAborted);
+  ASSERT_TRUE(permits_->Get(a.uuid(), &got).ok());
+  EXPECT_EQ(got.client(), "Acme");
+  // A failed write gives its revision back: the next one takes it.
+  ASSERT_TRUE(permits_->Update(a, va.revision).ok());
+  RecordVersion va2;
+  ASSERT_TRUE(permits_->Get(a.uuid(), &got, &va2).ok());
+  EXPECT_EQ(va2.revision, vb.revision + 1);
+  EXPECT_EQ(va2.create_micros, va.create_micros);
+  EXPECT_GE(va2.update_micros, va.update_micros);
+  ASSERT_TRUE(permits_->Delete(a.uuid(), va2.revision).ok());
+  ExpectIndexesAgree();
+}
+
+TEST_F(TableTest, PatchChangesOnlyTheMaskedFieldsAndMovesIndexEntries) {
+  Permit a = MakePermit("Acme", "NY", PENDING);
+  a.set_description("keep me");
+  ASSERT_TRUE(permits_->Insert(&a).ok());
+  Permit patch;
+  patch.set_uuid(a.uuid());
+  patch.set_client("Patched");
+  patch.set_county("ignored: not in the mask");
+  Permit result;
+  ASSERT_TRUE(permits_->Patch(patch, {"client"}, 0, &result).ok());
+  EXPECT_EQ(result.client(), "Patched");
+  EXPECT_EQ(result.county(), "NY");
+  EXPECT_EQ(result.description(), "keep me");
+  EXPECT_EQ(FilterAll({{"client", Op::kEq, std::string("Patched")}}).size(),
+            1u);
+  EXPECT_TRUE(FilterAll({{"client", Op::kEq, std::string("Acme")}}).empty());
+  EXPECT_EQ(permits_->Patch(patch, {"colour"}, 0, &result).code(),
+            absl::StatusCode::kInvalidArgument);
+  patch.set_uuid("missing");
+  EXPECT_EQ(permits_->Patch(patch, {"client"}, 0, &result).code(),
+            absl::StatusCode::kNotFound);
+  ExpectIndexesAgree();
+}
+
+TEST_F(TableTest, CascadingDeletesDropTheChildrensVersions) {
+  Permit parent = MakePermit("P", "NY", PENDING);
+  ASSERT_TRUE(permits_->Insert(&parent).ok());
+  Inspection child;
+  child.set_permit_uuid(parent.uuid());
+  ASSERT_TRUE(inspections_->Insert(&child).ok());
+  ASSERT_TRUE(permits_->Delete(parent.uuid()).ok());
+  // Inserted again under the same key, the child starts a new history.
+  ASSERT_TRUE(permits_->Insert(&parent).ok());
+  ASSERT_TRUE(inspections_->Insert(&child).ok());
+  RecordVersion v;
+  Inspection got;
+  ASSERT_TRUE(inspections_->Get(child.uuid(), &got, &v).ok());
+  EXPECT_EQ(v.create_micros, v.update_micros);
+}
+
+TEST_F(TableTest, TheChangeLogHoldsEveryCommittedWriteInRevisionOrder) {
+  Permit a = MakePermit("Acme", "NY", PENDING);
+  ASSERT_TRUE(permits_->Insert(&a).ok());
+  Permit dup = a;
+  EXPECT_FALSE(permits_->Insert(&dup).ok());  // rolled back: not in the log
+  a.set_client("Acme 2");
+  ASSERT_TRUE(permits_->Update(a).ok());
+  Inspection child;
+  child.set_permit_uuid(a.uuid());
+  ASSERT_TRUE(inspections_->Insert(&child).ok());
+  ASSERT_TRUE(permits_->Delete(a.uuid()).ok());  // cascades to the child
+
+  auto txn = db_->env().BeginRead();
+  ASSERT_TRUE(txn.ok());
+  auto changes = db_->changes().Read(txn->get(), 1, 100);
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  std::vector<std::string> seen;
+  for (size_t i = 0; i < changes->size(); ++i) {
+    const Change& c = (*changes)[i];
+    EXPECT_EQ(c.revision, i + 1);  // no gaps
+    seen.push_back(absl::StrCat(c.table, ":", static_cast<int>(c.type)));
+  }
+  // The parent's delete, then its cascade.
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"permits:1", "permits:2", "inspections:1",
+                                      "permits:3", "inspections:3"}));
+  Permit last;
+  ASSERT_TRUE(last.ParseFromString((*changes)[3].record));
+  EXPECT_EQ(last.client(), "Acme 2");  // a delete carries the last state
+  EXPECT_EQ(*db_->changes().Last(txn->get()), 5u);
+  EXPECT_EQ(*db_->changes().Oldest(txn->get()), 1u);
+}
+
+TEST(ChangeLogTest, KeepsTheNewestRetentionChanges) {
+  lmdbapi::testing::TempDir dir;
+  DatabaseOptions options;
+  options.env.path = dir.path();
+  options.env.map_size_bytes = uint64_t{16} << 20;
+  options.env.durability = Durability::kNoSync;
+  options.change_retention = 10;
+  auto db = Database::Open(options, lmdbapi::testing::PermitTables());
+  ASSERT_TRUE(db.ok()) << db.status();
+  for (int i = 0; i < 25; ++i) {
+    Permit p = MakePermit("C", "NY", PENDING);
+    ASSERT_TRUE((*db)->table("permits")->Insert(&p).ok());
+  }
+  auto txn = (*db)->env().BeginRead();
+  ASSERT_TRUE(txn.ok());
+  EXPECT_EQ(*(*db)->changes().Oldest(txn->get()), 16u);
+  EXPECT_EQ(*(*db)->changes().Last(txn->get()), 25u);
+  EXPECT_EQ((*db)->changes().Read(txn->get(), 1, 100)->size(), 10u);
 }
 
 }  // namespace

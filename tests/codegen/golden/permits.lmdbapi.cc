@@ -24,8 +24,11 @@ class PermitsImpl final : public Permits::CallbackService {
   Reactor* Update(Context* c, const UpdatePermitRequest* q, Permit* r) override {
     return table_->Update(c, *q, r);
   }
+  Reactor* Patch(Context* c, const PatchPermitRequest* q, Permit* r) override {
+    return table_->Patch(c, *q, r);
+  }
   Reactor* Delete(Context* c, const DeletePermitRequest* q, DeletePermitResponse*) override {
-    return table_->Delete(c, q->uuid());
+    return table_->Delete(c, q->uuid(), q->expected_revision());
   }
   Reactor* BatchInsert(Context* c, const BatchInsertPermitsRequest* q, BatchInsertPermitsResponse* r) override {
     return table_->BatchInsert(c, q->permits(), r->mutable_permits());
@@ -35,6 +38,9 @@ class PermitsImpl final : public Permits::CallbackService {
   }
   Reactor* Filter(Context* c, const FilterPermitsRequest* q, PermitPage* r) override {
     return table_->Filter(c, *q, r->mutable_permits(), r);
+  }
+  ::grpc::ServerWriteReactor<PermitChange>* Watch(Context* c, const WatchPermitsRequest* q) override {
+    return table_->Watch<PermitChange>(c, *q);
   }
 
  private:
@@ -52,10 +58,13 @@ class ProcessingStatusesImpl final : public ProcessingStatuses::CallbackService 
     return table_->Get(c, q->uuid(), r);
   }
   Reactor* Delete(Context* c, const DeleteProcessingStatusRequest* q, DeleteProcessingStatusResponse*) override {
-    return table_->Delete(c, q->uuid());
+    return table_->Delete(c, q->uuid(), q->expected_revision());
   }
   Reactor* Filter(Context* c, const FilterProcessingStatusesRequest* q, ProcessingStatusPage* r) override {
     return table_->Filter(c, *q, r->mutable_processing_statuses(), r);
+  }
+  ::grpc::ServerWriteReactor<ProcessingStatusChange>* Watch(Context* c, const WatchProcessingStatusesRequest* q) override {
+    return table_->Watch<ProcessingStatusChange>(c, *q);
   }
 
  private:
@@ -73,10 +82,13 @@ class InspectionReportsImpl final : public InspectionReports::CallbackService {
     return table_->Get(c, q->uuid(), r);
   }
   Reactor* Delete(Context* c, const DeleteInspectionReportRequest* q, DeleteInspectionReportResponse*) override {
-    return table_->Delete(c, q->uuid());
+    return table_->Delete(c, q->uuid(), q->expected_revision());
   }
   Reactor* Filter(Context* c, const FilterInspectionReportsRequest* q, InspectionReportPage* r) override {
     return table_->Filter(c, *q, r->mutable_inspection_reports(), r);
+  }
+  ::grpc::ServerWriteReactor<InspectionReportChange>* Watch(Context* c, const WatchInspectionReportsRequest* q) override {
+    return table_->Watch<InspectionReportChange>(c, *q);
   }
 
  private:
@@ -93,6 +105,9 @@ class InspectionReportsImpl final : public InspectionReports::CallbackService {
     spec.name = "permits";
     spec.descriptor = Permit::descriptor();
     spec.primary_key = "uuid";
+    spec.revision = "revision";
+    spec.create_time = "create_time";
+    spec.update_time = "update_time";
     spec.indexes.push_back({"main_composite", {"client", "county", "status"}, false});
     spec.indexes.push_back({"by_issued", {"issued"}, false});
     spec.indexes.push_back({"by_permit_number", {"permit_number"}, true});

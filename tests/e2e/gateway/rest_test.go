@@ -258,7 +258,7 @@ func TestBackendErrorsMapToHTTPStatuses(t *testing.T) {
 	b := s.base
 	fails(t, 404, "GET", b+"/api/permits/01a2082d-50c9-75af-86ad-ba7a024b3f6d", "", "not found")
 	fails(t, 404, "GET", b+"/api/no-such-table", "", "no route")
-	fails(t, 405, "PATCH", b+"/api/permits/x", `{}`, "PATCH")
+	fails(t, 405, "PATCH", b+"/api/permits", `{}`, "PATCH")
 	ok(t, "POST", b+"/api/permits", `{"permit_number": "U-1"}`)
 	fails(t, 409, "POST", b+"/api/permits", `{"permit_number": "U-1"}`, "by_permit_number")
 	fails(t, 412, "POST", b+"/api/permits/no-such-permit/inspection-reports", `{"inspector": "Kim"}`,

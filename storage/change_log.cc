@@ -1,0 +1,111 @@
+#include "storage/change_log.h"
+
+#include "absl/strings/str_cat.h"
+#include "storage/lmdb.h"
+#include "storage/record_version.h"
+
+namespace lmdbapi::storage {
+namespace {
+
+// Big-endian, so that keys sort by revision.
+std::string RevisionKey(uint64_t revision) {
+  std::string key(8, '\0');
+  for (int i = 7; i >= 0; --i, revision >>= 8) {
+    key[i] = static_cast<char>(revision & 0xff);
+  }
+  return key;
+}
+
+uint64_t RevisionOfKey(absl::string_view key) {
+  uint64_t revision = 0;
+  for (char c : key) revision = (revision << 8) | static_cast<uint8_t>(c);
+  return revision;
+}
+
+void PutString(absl::string_view s, std::string* out) {
+  uint64_t n = s.size();
+  while (n >= 0x80) {
+    out->push_back(static_cast<char>((n & 0x7f) | 0x80));
+    n >>= 7;
+  }
+  out->push_back(static_cast<char>(n));
+  out->append(s.data(), s.size());
+}
+
+bool GetString(absl::string_view* in, std::string* out) {
+  uint64_t n = 0;
+  for (int shift = 0; shift < 35; shift += 7) {
+    if (in->empty()) return false;
+    uint8_t b = static_cast<uint8_t>(in->front());
+    in->remove_prefix(1);
+    n |= uint64_t{b & 0x7fu} << shift;
+    if (b < 0x80) {
+      if (n > in->size()) return false;
+      out->assign(in->data(), n);
+      in->remove_prefix(n);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::Status ChangeLog::Append(MDB_txn* txn, uint64_t revision, ChangeType type,
+                               absl::string_view table, absl::string_view pk,
+                               absl::string_view record) const {
+  std::string value;
+  value.reserve(1 + table.size() + pk.size() + record.size() + 4);
+  value.push_back(static_cast<char>(type));
+  PutString(table, &value);
+  PutString(pk, &value);
+  value.append(record.data(), record.size());
+  absl::Status status = PutValue(txn, dbi_, RevisionKey(revision), value);
+  if (!status.ok() || revision <= retention_) return status;
+  status = DeleteKey(txn, dbi_, RevisionKey(revision - retention_));
+  return absl::IsNotFound(status) ? absl::OkStatus() : status;
+}
+
+absl::StatusOr<uint64_t> ChangeLog::Last(MDB_txn* txn) const {
+  return CurrentRevision(txn, meta_);
+}
+
+absl::StatusOr<uint64_t> ChangeLog::Oldest(MDB_txn* txn) const {
+  absl::StatusOr<Cursor> cursor = Cursor::Open(txn, dbi_);
+  if (!cursor.ok()) return cursor.status();
+  absl::StatusOr<bool> any = cursor->First();
+  if (!any.ok()) return any.status();
+  if (*any) return RevisionOfKey(cursor->key());
+  absl::StatusOr<uint64_t> last = Last(txn);
+  if (!last.ok()) return last.status();
+  return *last + 1;
+}
+
+absl::StatusOr<std::vector<Change>> ChangeLog::Read(MDB_txn* txn, uint64_t from,
+                                                    size_t limit) const {
+  std::vector<Change> changes;
+  absl::StatusOr<Cursor> cursor = Cursor::Open(txn, dbi_);
+  if (!cursor.ok()) return cursor.status();
+  absl::StatusOr<bool> more = cursor->Seek(RevisionKey(from));
+  for (; more.ok() && *more && changes.size() < limit; more = cursor->Next()) {
+    Change change;
+    change.revision = RevisionOfKey(cursor->key());
+    absl::string_view value = cursor->value();
+    if (value.empty() || value[0] < 1 || value[0] > 3) {
+      return absl::DataLossError(
+          absl::StrCat("change ", change.revision, " is damaged"));
+    }
+    change.type = static_cast<ChangeType>(value[0]);
+    value.remove_prefix(1);
+    if (!GetString(&value, &change.table) || !GetString(&value, &change.pk)) {
+      return absl::DataLossError(
+          absl::StrCat("change ", change.revision, " is damaged"));
+    }
+    change.record.assign(value.data(), value.size());
+    changes.push_back(std::move(change));
+  }
+  if (!more.ok()) return more.status();
+  return changes;
+}
+
+}  // namespace lmdbapi::storage

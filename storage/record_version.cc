@@ -1,0 +1,138 @@
+#include "storage/record_version.h"
+
+#include "absl/strings/str_cat.h"
+#include "storage/lmdb.h"
+
+namespace lmdbapi::storage {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+constexpr char kRevisionKey[] = "revision";
+constexpr size_t kVersionSize = 24;
+
+void PutFixed64(uint64_t v, std::string* out) {
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+
+uint64_t GetFixed64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) {
+    v |= uint64_t{static_cast<uint8_t>(p[i])} << (8 * i);
+  }
+  return v;
+}
+
+void SetTimestamp(const FieldRef& ref, int64_t micros, Message* record) {
+  Message* ts = record->GetReflection()->MutableMessage(record, ref.field);
+  const auto* type = ts->GetDescriptor();
+  int64_t seconds = micros / 1000000;
+  int64_t nanos = (micros % 1000000) * 1000;
+  if (nanos < 0) {
+    seconds -= 1;
+    nanos += 1000000000;
+  }
+  ts->GetReflection()->SetInt64(ts, type->FindFieldByNumber(1), seconds);
+  ts->GetReflection()->SetInt32(ts, type->FindFieldByNumber(2),
+                                static_cast<int32_t>(nanos));
+}
+
+}  // namespace
+
+std::string EncodeVersion(const RecordVersion& version) {
+  std::string out;
+  out.reserve(kVersionSize);
+  PutFixed64(version.revision, &out);
+  PutFixed64(static_cast<uint64_t>(version.create_micros), &out);
+  PutFixed64(static_cast<uint64_t>(version.update_micros), &out);
+  return out;
+}
+
+absl::StatusOr<RecordVersion> DecodeVersion(absl::string_view bytes) {
+  if (bytes.size() != kVersionSize) {
+    return absl::DataLossError(absl::StrCat(
+        "a record version is ", kVersionSize, " bytes, not ", bytes.size()));
+  }
+  RecordVersion v;
+  v.revision = GetFixed64(bytes.data());
+  v.create_micros = static_cast<int64_t>(GetFixed64(bytes.data() + 8));
+  v.update_micros = static_cast<int64_t>(GetFixed64(bytes.data() + 16));
+  return v;
+}
+
+absl::StatusOr<RecordVersion> ReadVersion(MDB_txn* txn, MDB_dbi versions,
+                                          absl::string_view pk) {
+  absl::StatusOr<absl::string_view> bytes = GetValue(txn, versions, pk);
+  if (absl::IsNotFound(bytes.status())) return RecordVersion{};
+  if (!bytes.ok()) return bytes.status();
+  return DecodeVersion(*bytes);
+}
+
+absl::StatusOr<uint64_t> CurrentRevision(MDB_txn* txn, MDB_dbi meta) {
+  absl::StatusOr<absl::string_view> stored = GetValue(txn, meta, kRevisionKey);
+  if (absl::IsNotFound(stored.status())) return 0;
+  if (!stored.ok()) return stored.status();
+  if (stored->size() != 8) {
+    return absl::DataLossError("the revision counter is damaged");
+  }
+  return GetFixed64(stored->data());
+}
+
+absl::StatusOr<uint64_t> NextRevision(MDB_txn* txn, MDB_dbi meta) {
+  absl::StatusOr<uint64_t> current = CurrentRevision(txn, meta);
+  if (!current.ok()) return current.status();
+  uint64_t revision = *current;
+  std::string next;
+  PutFixed64(++revision, &next);
+  absl::Status s = PutValue(txn, meta, kRevisionKey, next);
+  if (!s.ok()) return s;
+  return revision;
+}
+
+absl::Status CheckRevision(const RecordVersion& stored, uint64_t expected,
+                           absl::string_view what) {
+  if (expected == 0 || expected == stored.revision) return absl::OkStatus();
+  return absl::AbortedError(absl::StrCat(
+      "expected_revision: ", what, " is at revision ", stored.revision,
+      ", not ", expected, "; read it again and retry"));
+}
+
+void SetVersionFields(const TableSchema& table, const RecordVersion& version,
+                      Message* record) {
+  const auto* reflection = record->GetReflection();
+  if (const FieldDescriptor* f = table.revision.field; f != nullptr) {
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_INT64) {
+      reflection->SetInt64(record, f, static_cast<int64_t>(version.revision));
+    } else {
+      reflection->SetUInt64(record, f, version.revision);
+    }
+  }
+  if (table.create_time.field != nullptr && version.create_micros != 0) {
+    SetTimestamp(table.create_time, version.create_micros, record);
+  }
+  if (table.update_time.field != nullptr && version.update_micros != 0) {
+    SetTimestamp(table.update_time, version.update_micros, record);
+  }
+}
+
+bool HasVersionFields(const TableSchema& table, const Message& record) {
+  const auto* reflection = record.GetReflection();
+  for (const FieldRef* ref :
+       {&table.revision, &table.create_time, &table.update_time}) {
+    if (ref->field != nullptr && reflection->HasField(record, ref->field)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void ClearVersionFields(const TableSchema& table, Message* record) {
+  const auto* reflection = record->GetReflection();
+  for (const FieldRef* ref :
+       {&table.revision, &table.create_time, &table.update_time}) {
+    if (ref->field != nullptr) reflection->ClearField(record, ref->field);
+  }
+}
+
+}  // namespace lmdbapi::storage

@@ -1,0 +1,59 @@
+// What the server keeps about each record besides the record: the revision
+// of its last write and its create/update times, in a database of their own
+// per table ("__versions.<table>", primary key -> 24 bytes), written in the
+// same transaction as the record. Stored records never hold these fields;
+// they are set on the way out, into the fields the schema marks (if any).
+//
+// Revisions come from one counter per database, in the meta database,
+// advanced inside each write's nested transaction: a write that rolls back
+// gives its number back, so revisions follow commit order.
+#ifndef LMDBAPI_STORAGE_RECORD_VERSION_H_
+#define LMDBAPI_STORAGE_RECORD_VERSION_H_
+
+#include <lmdb.h>
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
+#include "storage/schema.h"
+
+namespace lmdbapi::storage {
+
+struct RecordVersion {
+  uint64_t revision = 0;  // 0: written before versions were kept
+  int64_t create_micros = 0;
+  int64_t update_micros = 0;
+};
+
+std::string EncodeVersion(const RecordVersion& version);
+// DATA_LOSS when `bytes` is not an encoded version.
+absl::StatusOr<RecordVersion> DecodeVersion(absl::string_view bytes);
+
+// The version of `pk` in `versions`; all zero when it has none.
+absl::StatusOr<RecordVersion> ReadVersion(MDB_txn* txn, MDB_dbi versions,
+                                          absl::string_view pk);
+
+// The database's revision counter (in `meta`): the last write's revision.
+absl::StatusOr<uint64_t> CurrentRevision(MDB_txn* txn, MDB_dbi meta);
+// Advances it and returns the new revision.
+absl::StatusOr<uint64_t> NextRevision(MDB_txn* txn, MDB_dbi meta);
+
+// ABORTED naming `what` unless `expected` is 0 or the stored revision.
+absl::Status CheckRevision(const RecordVersion& stored, uint64_t expected,
+                           absl::string_view what);
+
+// Sets the schema's revision/create_time/update_time fields of `record`.
+void SetVersionFields(const TableSchema& table, const RecordVersion& version,
+                      google::protobuf::Message* record);
+// Whether `record` sets any of them (a client's copy sent back).
+bool HasVersionFields(const TableSchema& table,
+                      const google::protobuf::Message& record);
+void ClearVersionFields(const TableSchema& table,
+                        google::protobuf::Message* record);
+
+}  // namespace lmdbapi::storage
+
+#endif  // LMDBAPI_STORAGE_RECORD_VERSION_H_

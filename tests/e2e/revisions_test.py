@@ -1,0 +1,277 @@
+#!/usr/bin/python3
+"""Partial updates and optimistic concurrency, over gRPC and REST, on the real
+server and gateway: every write takes a revision, Update/Patch/Delete with a
+stale expected revision (or If-Match) are ABORTED / 409 and change nothing,
+Patch changes only the masked fields (indexes follow), and clients racing on
+one record never lose an update.
+
+    revisions_test.py SERVER GATEWAY BUILD_DIR
+"""
+import os
+import sys
+import tempfile
+import threading
+import unittest
+
+import grpc
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import example_client  # noqa: E402
+from stack import Processes, rest  # noqa: E402
+
+SERVER, GATEWAY, BUILD = (os.path.abspath(a) for a in sys.argv[1:4])
+
+
+class RevisionsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmpdir = tempfile.TemporaryDirectory()
+        tmp = cls.tmpdir.name
+        cls.procs = Processes(tmp)
+        os.makedirs(os.path.join(tmp, "stubs"))
+        cls.m, cls.s, stubs = example_client.load_stubs(BUILD, os.path.join(tmp, "stubs"))
+        try:
+            grpc_port, cls.rest_port = cls.procs.server_and_gateway("server", SERVER, GATEWAY)
+        except BaseException:
+            cls.procs.stop_all()
+            raise
+        cls.channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
+        cls.permits = stubs.PermitsStub(cls.channel)
+        cls.statuses = stubs.ProcessingStatusesStub(cls.channel)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.channel.close()
+        try:
+            cls.procs.stop_all_cleanly()
+        finally:
+            cls.tmpdir.cleanup()
+
+    def insert(self, **fields):
+        return self.permits.Insert(self.s.InsertPermitRequest(permit=self.m.Permit(**fields)))
+
+    def get(self, uuid):
+        return self.permits.Get(self.s.GetPermitRequest(uuid=uuid))
+
+    def aborted(self, call, *args, **kwargs):
+        with self.assertRaises(grpc.RpcError) as e:
+            call(*args, **kwargs)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.ABORTED, e.exception.details())
+        self.assertIn("expected_revision", e.exception.details())
+        return e.exception.details()
+
+    def test_every_write_takes_a_new_revision_and_keeps_create_time(self):
+        p = self.insert(client="Acme", county="NY")
+        self.assertGreater(p.revision, 0)
+        self.assertEqual(p.create_time, p.update_time)
+        got, call = self.permits.Get.with_call(self.s.GetPermitRequest(uuid=p.uuid))
+        self.assertEqual(got, p)
+        self.assertIn(("etag", f'"{p.revision}"'), call.initial_metadata())
+        p2 = self.m.Permit()
+        p2.CopyFrom(p)
+        p2.client = "Bolt"
+        p2.revision = 12345  # output only: ignored
+        updated = self.permits.Update(self.s.UpdatePermitRequest(permit=p2))
+        self.assertGreater(updated.revision, p.revision)
+        self.assertEqual(updated.create_time, p.create_time)
+        self.assertGreaterEqual(updated.update_time.ToMicroseconds(), p.update_time.ToMicroseconds())
+        self.assertEqual(self.get(p.uuid), updated)
+        other = self.insert(client="Other")
+        self.assertGreater(other.revision, updated.revision)  # one counter for the database
+
+    def test_a_stale_expected_revision_is_aborted_and_changes_nothing(self):
+        p = self.insert(client="Acme", county="NY")
+        changed = self.m.Permit()
+        changed.CopyFrom(p)
+        changed.client = "Changed"
+        stale = p.revision + 1000
+        self.aborted(self.permits.Update, self.s.UpdatePermitRequest(permit=changed, expected_revision=stale))
+        self.aborted(self.permits.Update, self.s.UpdatePermitRequest(permit=changed),
+                     metadata=[("if-match", f'"{stale}"')])
+        self.aborted(self.permits.Patch, self.s.PatchPermitRequest(
+            permit=changed, update_mask={"paths": ["client"]}, expected_revision=stale))
+        self.aborted(self.permits.Delete, self.s.DeletePermitRequest(uuid=p.uuid, expected_revision=stale))
+        self.assertEqual(self.get(p.uuid), p)
+        # The right revision (field or If-Match) goes through.
+        done = self.permits.Update(self.s.UpdatePermitRequest(permit=changed, expected_revision=p.revision))
+        self.assertEqual(done.client, "Changed")
+        self.permits.Delete(self.s.DeletePermitRequest(uuid=p.uuid),
+                            metadata=[("if-match", f'"{done.revision}"')])
+        with self.assertRaises(grpc.RpcError) as e:
+            self.get(p.uuid)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.NOT_FOUND)
+
+    def test_malformed_conditions_are_invalid_argument(self):
+        p = self.insert(client="Acme")
+        for request, metadata, words in (
+                (self.s.UpdatePermitRequest(permit=p, expected_revision=-1), [], "expected_revision"),
+                (self.s.UpdatePermitRequest(permit=p), [("if-match", "7")], "If-Match"),
+                (self.s.UpdatePermitRequest(permit=p), [("if-match", 'W/"7"')], "If-Match")):
+            with self.assertRaises(grpc.RpcError) as e:
+                self.permits.Update(request, metadata=metadata)
+            self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+            self.assertIn(words, e.exception.details())
+        self.assertEqual(self.get(p.uuid), p)
+
+    def test_patch_changes_only_the_masked_fields_and_the_index_follows(self):
+        p = self.insert(client="PatchMe", county="NY", status=self.m.PENDING, address="1 Main",
+                        fee_cents=5)
+        patch = self.m.Permit(uuid=p.uuid, client="Patched", county="IGNORED", fee_cents=9)
+        got = self.permits.Patch(self.s.PatchPermitRequest(
+            permit=patch, update_mask={"paths": ["client", "fee_cents"]}))
+        self.assertEqual((got.client, got.county, got.address, got.fee_cents, got.status),
+                         ("Patched", "NY", "1 Main", 9, self.m.PENDING))
+        self.assertGreater(got.revision, p.revision)
+        self.assertEqual(self.get(p.uuid), got)
+
+        def by_client(name):
+            request = self.s.FilterPermitsRequest()
+            request.client.value = name
+            page = self.permits.Filter(request)
+            self.assertIn("main_composite", page.plan)
+            return [r.uuid for r in page.permits]
+        self.assertEqual(by_client("Patched"), [p.uuid])
+        self.assertEqual(by_client("PatchMe"), [])
+        # No mask: the fields the patch sets.
+        got = self.permits.Patch(self.s.PatchPermitRequest(
+            permit=self.m.Permit(uuid=p.uuid, address="2 Main")))
+        self.assertEqual((got.client, got.address), ("Patched", "2 Main"))
+        # Clearing a field: in the mask, absent from the patch.
+        got = self.permits.Patch(self.s.PatchPermitRequest(
+            permit=self.m.Permit(uuid=p.uuid), update_mask={"paths": ["address"]}))
+        self.assertEqual(got.address, "")
+
+    def test_patch_refuses_unknown_paths_and_missing_records(self):
+        p = self.insert(client="Acme")
+        for paths, words in ((["colour"], "update_mask: 'colour' is not a field of Permit"),
+                             (["client.x"], "update_mask: 'client.x'"),
+                             (["uuid"], "update_mask: names no field")):
+            with self.assertRaises(grpc.RpcError) as e:
+                self.permits.Patch(self.s.PatchPermitRequest(
+                    permit=self.m.Permit(uuid=p.uuid, client="X"), update_mask={"paths": paths}))
+            self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT, paths)
+            self.assertIn(words, e.exception.details())
+        with self.assertRaises(grpc.RpcError) as e:
+            self.permits.Patch(self.s.PatchPermitRequest(
+                permit=self.m.Permit(uuid="no-such-permit", client="X"), update_mask={"paths": ["client"]}))
+        self.assertEqual(e.exception.code(), grpc.StatusCode.NOT_FOUND)
+        # A patch that breaks a unique index is refused whole.
+        q = self.insert(permit_number="UNIQ-1")
+        with self.assertRaises(grpc.RpcError) as e:
+            self.permits.Patch(self.s.PatchPermitRequest(
+                permit=self.m.Permit(uuid=p.uuid, permit_number="UNIQ-1", client="Y"),
+                update_mask={"paths": ["permit_number", "client"]}))
+        self.assertEqual(e.exception.code(), grpc.StatusCode.ALREADY_EXISTS)
+        self.assertEqual(self.get(p.uuid), p)
+        self.assertEqual(self.get(q.uuid), q)
+
+    def test_rest_patch_etag_and_if_match(self):
+        p = self.insert(client="Rest", county="CA", address="9 Elm", fee_cents=3)
+        code, body, headers = rest(self.rest_port, "GET", "/api/permits/" + p.uuid, with_headers=True)
+        self.assertEqual((code, headers["ETag"]), (200, f'"{p.revision}"'))
+        # The JSON body's fields are the mask.
+        code, body, headers = rest(self.rest_port, "PATCH", "/api/permits/" + p.uuid,
+                                   {"county_status": "Active", "fee_cents": "4"}, with_headers=True)
+        self.assertEqual(code, 200, body)
+        self.assertEqual((body["client"], body["county"], body["address"], body["county_status"],
+                          body["fee_cents"]), ("Rest", "CA", "9 Elm", "Active", "4"))
+        self.assertEqual(headers["ETag"], f'"{body["revision"]}"')
+        etag = headers["ETag"]
+        # A stale If-Match: 409, nothing changed.
+        stale = f'"{p.revision}"'
+        for method, path, payload in (("PATCH", "/api/permits/" + p.uuid, {"client": "Lost"}),
+                                      ("PUT", "/api/permits/" + p.uuid, {"client": "Lost"}),
+                                      ("DELETE", "/api/permits/" + p.uuid, None)):
+            code, err = rest(self.rest_port, method, path, payload, headers={"If-Match": stale})
+            self.assertEqual((code, err["status"]), (409, "ABORTED"), (method, err))
+            self.assertIn("expected_revision", err["message"])
+        code, now = rest(self.rest_port, "GET", "/api/permits/" + p.uuid)
+        self.assertEqual((now["client"], now["revision"]), ("Rest", body["revision"]))
+        # The current ETag goes through.
+        code, body = rest(self.rest_port, "PATCH", "/api/permits/" + p.uuid, {"client": "Won"},
+                          headers={"If-Match": etag})
+        self.assertEqual((code, body["client"], body["county_status"]), (200, "Won", "Active"))
+        code, err = rest(self.rest_port, "PATCH", "/api/permits/" + p.uuid, {"colour": "red"})
+        self.assertEqual(code, 400, err)
+        self.assertIn("colour", err["message"])
+        code, err = rest(self.rest_port, "PUT", "/api/permits/" + p.uuid, {"client": "X"},
+                         headers={"If-Match": "nonsense"})
+        self.assertEqual((code, err["status"]), (400, "INVALID_ARGUMENT"))
+        self.assertIn("If-Match", err["message"])
+
+    def test_two_clients_racing_on_one_record_one_wins_each_round(self):
+        p = self.insert(client="Race", fee_cents=0)
+        outcomes = []
+        for round_ in range(20):
+            current = self.get(p.uuid)
+            barrier = threading.Barrier(2)
+            results = [None, None]
+
+            def write(i):
+                mine = self.m.Permit()
+                mine.CopyFrom(current)
+                mine.client = f"writer-{i}-round-{round_}"
+                barrier.wait()
+                try:
+                    results[i] = self.permits.Update(self.s.UpdatePermitRequest(
+                        permit=mine, expected_revision=current.revision))
+                except grpc.RpcError as e:
+                    results[i] = e.code()
+            threads = [threading.Thread(target=write, args=(i,)) for i in (0, 1)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            won = [r for r in results if not isinstance(r, grpc.StatusCode)]
+            lost = [r for r in results if isinstance(r, grpc.StatusCode)]
+            self.assertEqual((len(won), lost), (1, [grpc.StatusCode.ABORTED]), results)
+            self.assertEqual(self.get(p.uuid), won[0])
+            outcomes.append(won[0].client)
+        self.assertEqual(len(outcomes), 20)
+
+    def test_read_modify_write_with_retry_loses_no_increment(self):
+        p = self.insert(client="Counter", fee_cents=0)
+        threads, per_thread, errors = 4, 25, []
+
+        def increment():
+            for _ in range(per_thread):
+                for _attempt in range(1000):
+                    current = self.get(p.uuid)
+                    current.fee_cents += 1
+                    try:
+                        self.permits.Patch(self.s.PatchPermitRequest(
+                            permit=current, update_mask={"paths": ["fee_cents"]},
+                            expected_revision=current.revision))
+                        break
+                    except grpc.RpcError as e:
+                        if e.code() != grpc.StatusCode.ABORTED:
+                            errors.append(e.details())
+                            return
+                else:
+                    errors.append("no progress in 1000 attempts")
+                    return
+        workers = [threading.Thread(target=increment) for _ in range(threads)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(self.get(p.uuid).fee_cents, threads * per_thread)
+
+    def test_children_have_revisions_too(self):
+        parent = self.insert(client="Parent")
+        child = self.statuses.Insert(self.s.InsertProcessingStatusRequest(
+            processing_status=self.m.ProcessingStatus(permit_uuid=parent.uuid, stage="review")))
+        _, call = self.statuses.Get.with_call(self.s.GetProcessingStatusRequest(uuid=child.uuid))
+        etag = dict(call.initial_metadata())["etag"]
+        self.assertGreater(int(etag.strip('"')), parent.revision)
+        self.aborted(self.statuses.Delete, self.s.DeleteProcessingStatusRequest(
+            uuid=child.uuid, expected_revision=parent.revision))
+        self.statuses.Delete(self.s.DeleteProcessingStatusRequest(uuid=child.uuid),
+                             metadata=[("if-match", etag)])
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1], verbosity=2)
