@@ -110,15 +110,15 @@ ChangeFeed::~ChangeFeed() { Close(); }
 
 void ChangeFeed::Notify() {
   {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(wake_mu_);
     dirty_ = true;
   }
   wake_.notify_one();
 }
 
 void ChangeFeed::Add(Stream* stream) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  if (closed_) {
+  std::lock_guard<std::recursive_mutex> lock(streams_mu_);
+  if (stopped_) {
     stream->Stop();
     return;
   }
@@ -126,30 +126,35 @@ void ChangeFeed::Add(Stream* stream) {
 }
 
 void ChangeFeed::Remove(Stream* stream) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  std::lock_guard<std::recursive_mutex> lock(streams_mu_);
   streams_.erase(stream);
 }
 
 void ChangeFeed::Close() {
   {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(wake_mu_);
     if (closed_) return;
     closed_ = true;
-    std::vector<Stream*> all(streams_.begin(), streams_.end());
-    for (Stream* s : all) {
-      if (streams_.count(s) != 0) s->Stop();
-    }
   }
   wake_.notify_one();
   if (thread_.joinable()) thread_.join();
+  std::lock_guard<std::recursive_mutex> lock(streams_mu_);
+  stopped_ = true;
+  std::vector<Stream*> all(streams_.begin(), streams_.end());
+  for (Stream* s : all) {
+    if (streams_.count(s) != 0) s->Stop();
+  }
 }
 
 void ChangeFeed::Run() {
-  std::unique_lock<std::recursive_mutex> lock(mu_);
   for (;;) {
-    wake_.wait(lock, [this] { return dirty_ || closed_; });
-    if (closed_) return;
-    dirty_ = false;
+    {
+      std::unique_lock<std::mutex> lock(wake_mu_);
+      wake_.wait(lock, [this] { return dirty_ || closed_; });
+      if (closed_) return;
+      dirty_ = false;
+    }
+    std::lock_guard<std::recursive_mutex> lock(streams_mu_);
     std::vector<Stream*> all(streams_.begin(), streams_.end());
     for (Stream* s : all) {
       if (streams_.count(s) != 0) s->Pump();  // not if it left meanwhile

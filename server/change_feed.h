@@ -74,13 +74,16 @@ class ChangeFeed {
   void Run();
 
   storage::Database* db_;
-  // Guards everything below; held while streams are pumped. Recursive: a
-  // stream that finishes may leave (Remove) from inside Pump or Stop.
-  std::recursive_mutex mu_;
-  std::condition_variable_any wake_;
-  std::set<Stream*> streams_;
+  // The writer's side: a flag and a wake-up, never held for long.
+  std::mutex wake_mu_;
+  std::condition_variable wake_;
   bool dirty_ = false;
   bool closed_ = false;
+  // The streams; held while they are pumped. Recursive: a stream that
+  // finishes may leave (Remove) from inside its Pump or Stop.
+  std::recursive_mutex streams_mu_;
+  std::set<Stream*> streams_;
+  bool stopped_ = false;  // Close() stopped every stream
   std::thread thread_;
 };
 
