@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "server/filter_request.h"
+#include "storage/coding.h"
 #include "storage/index_key.h"
 #include "storage/page_token.h"
 
@@ -23,60 +24,6 @@ constexpr char kMagic = 'F';
 constexpr char kVersion = 1;
 constexpr uint8_t kDone = 1, kHasLast = 2;
 constexpr storage::TokenSecret kChecksumKey = {};
-
-void PutVarint(uint64_t v, std::string* out) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-void PutString(absl::string_view s, std::string* out) {
-  PutVarint(s.size(), out);
-  out->append(s.data(), s.size());
-}
-
-void PutFixed64(uint64_t v, std::string* out) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-
-struct Reader {
-  absl::string_view in;
-  bool ok = true;
-  uint64_t Varint() {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64 && !in.empty(); shift += 7) {
-      uint8_t b = static_cast<uint8_t>(in.front());
-      in.remove_prefix(1);
-      v |= uint64_t{b & 0x7fu} << shift;
-      if (b < 0x80) return v;
-    }
-    ok = false;
-    return 0;
-  }
-  std::string String() {
-    uint64_t n = Varint();
-    if (!ok || n > in.size()) {
-      ok = false;
-      return "";
-    }
-    std::string s(in.substr(0, n));
-    in.remove_prefix(n);
-    return s;
-  }
-  uint64_t Fixed64() {
-    if (in.size() < 8) {
-      ok = false;
-      return 0;
-    }
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i)
-      v |= uint64_t{static_cast<uint8_t>(in[i])} << (8 * i);
-    in.remove_prefix(8);
-    return v;
-  }
-};
 
 absl::Status BadToken(absl::string_view why) {
   return absl::InvalidArgumentError(
@@ -121,19 +68,19 @@ absl::StatusOr<OrderKey> RecordOrder::Of(const Message& record) const {
 std::string EncodeFanoutToken(uint64_t fingerprint,
                               const std::vector<ShardCursor>& cursors) {
   std::string raw = {kMagic, kVersion};
-  PutFixed64(fingerprint, &raw);
-  PutVarint(cursors.size(), &raw);
+  storage::PutFixed64(fingerprint, &raw);
+  storage::PutVarint64(cursors.size(), &raw);
   for (const ShardCursor& c : cursors) {
     raw.push_back(
         static_cast<char>((c.done ? kDone : 0) | (c.has_last ? kHasLast : 0)));
     if (c.done) continue;
-    PutString(c.token, &raw);
+    storage::PutLengthPrefixed(c.token, &raw);
     if (c.has_last) {
-      PutString(c.last.key, &raw);
-      PutString(c.last.pk, &raw);
+      storage::PutLengthPrefixed(c.last.key, &raw);
+      storage::PutLengthPrefixed(c.last.pk, &raw);
     }
   }
-  PutFixed64(storage::SipHash24(kChecksumKey, raw), &raw);
+  storage::PutFixed64(storage::SipHash24(kChecksumKey, raw), &raw);
   return absl::WebSafeBase64Escape(raw);
 }
 
@@ -146,34 +93,32 @@ absl::StatusOr<std::vector<ShardCursor>> DecodeFanoutToken(
     return BadToken("not a page token of this router");
   }
   absl::string_view body(raw.data(), raw.size() - 8);
-  Reader sum{absl::string_view(raw).substr(raw.size() - 8)};
-  if (sum.Fixed64() != storage::SipHash24(kChecksumKey, body)) {
+  if (storage::DecodeFixed64(raw.data() + body.size()) !=
+      storage::SipHash24(kChecksumKey, body)) {
     return BadToken("damaged (its checksum does not match)");
   }
-  Reader r{body.substr(2)};
+  storage::Decoder r(body.substr(2));
   if (r.Fixed64() != fingerprint) {
     return BadToken("made for another query");
   }
-  uint64_t count = r.Varint();
-  if (!r.ok || count != shards) {
+  uint64_t count = r.Varint64();
+  if (!r.ok() || count != shards) {
     return BadToken(
         absl::StrCat("made for ", count, " shards; this router has ", shards));
   }
   std::vector<ShardCursor> cursors(shards);
   for (ShardCursor& c : cursors) {
-    if (r.in.empty()) return BadToken("truncated");
-    uint8_t flags = static_cast<uint8_t>(r.in.front());
-    r.in.remove_prefix(1);
+    uint8_t flags = r.Byte();
     c.done = flags & kDone;
     if (c.done) continue;
-    c.token = r.String();
+    c.token = r.LengthPrefixed();
     c.has_last = flags & kHasLast;
     if (c.has_last) {
-      c.last.key = r.String();
-      c.last.pk = r.String();
+      c.last.key = r.LengthPrefixed();
+      c.last.pk = r.LengthPrefixed();
     }
   }
-  if (!r.ok || !r.in.empty()) return BadToken("truncated");
+  if (!r.ok() || !r.rest().empty()) return BadToken("truncated");
   return cursors;
 }
 

@@ -57,7 +57,7 @@ storage::Table::Done TableService::FinishWrite(
           record](absl::Status status) {
     answers_->Post(
         [this, context, reactor, method, start, version, record, status] {
-          if (status.ok() && version->revision != 0) {
+          if (status.ok() && version != nullptr && version->revision != 0) {
             context->AddInitialMetadata("etag", Etag(version->revision));
             if (record != nullptr) {
               storage::SetVersionFields(table_->schema(), *version, record);
@@ -65,15 +65,6 @@ storage::Table::Done TableService::FinishWrite(
           }
           Finish(reactor, method, start, status);
         });
-  };
-}
-
-storage::Table::Done TableService::FinishWhenDone(
-    Reactor* reactor, const char* method, Clock::time_point start) const {
-  return [this, reactor, method, start](absl::Status status) {
-    answers_->Post([this, reactor, method, start, status] {
-      Finish(reactor, method, start, status);
-    });
   };
 }
 
@@ -210,7 +201,8 @@ TableService::Reactor* TableService::Delete(Context* context,
     Finish(reactor, "Delete", start, expected.status());
     return reactor;
   }
-  table_->Delete(pk, *expected, FinishWhenDone(reactor, "Delete", start));
+  table_->Delete(pk, *expected,
+                 FinishWrite(context, reactor, "Delete", start, nullptr));
   return reactor;
 }
 
@@ -226,8 +218,9 @@ TableService::Reactor* TableService::BatchInsertRecords(
       return reactor;
     }
   }
-  table_->BatchInsert(std::move(records),
-                      FinishWhenDone(reactor, "BatchInsert", start));
+  table_->BatchInsert(
+      std::move(records),
+      FinishWrite(context, reactor, "BatchInsert", start, nullptr));
   return reactor;
 }
 

@@ -120,11 +120,9 @@ class TableService {
   // Finishes the call and logs it.
   void Finish(Reactor* reactor, const char* method, Clock::time_point start,
               const absl::Status& status, absl::string_view detail = "") const;
-  // Finishes from the writer thread once the write is durable.
-  storage::Table::Done FinishWhenDone(Reactor* reactor, const char* method,
-                                      Clock::time_point start) const;
-  // The same, with the etag header of the written version first, and the
-  // version's fields set in `record` when not null.
+  // Finishes (from the answer thread) once the write is durable; with a
+  // `version`, the etag header of the written version first, and its fields
+  // set in `record` when not null.
   storage::Table::Done FinishWrite(
       Context* context, Reactor* reactor, const char* method,
       Clock::time_point start, std::shared_ptr<storage::RecordVersion> version,

@@ -1,6 +1,7 @@
 #include "storage/change_log.h"
 
 #include "absl/strings/str_cat.h"
+#include "storage/coding.h"
 #include "storage/lmdb.h"
 #include "storage/record_version.h"
 
@@ -22,33 +23,6 @@ uint64_t RevisionOfKey(absl::string_view key) {
   return revision;
 }
 
-void PutString(absl::string_view s, std::string* out) {
-  uint64_t n = s.size();
-  while (n >= 0x80) {
-    out->push_back(static_cast<char>((n & 0x7f) | 0x80));
-    n >>= 7;
-  }
-  out->push_back(static_cast<char>(n));
-  out->append(s.data(), s.size());
-}
-
-bool GetString(absl::string_view* in, std::string* out) {
-  uint64_t n = 0;
-  for (int shift = 0; shift < 35; shift += 7) {
-    if (in->empty()) return false;
-    uint8_t b = static_cast<uint8_t>(in->front());
-    in->remove_prefix(1);
-    n |= uint64_t{b & 0x7fu} << shift;
-    if (b < 0x80) {
-      if (n > in->size()) return false;
-      out->assign(in->data(), n);
-      in->remove_prefix(n);
-      return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
 absl::Status ChangeLog::Append(MDB_txn* txn, uint64_t revision, ChangeType type,
@@ -57,8 +31,8 @@ absl::Status ChangeLog::Append(MDB_txn* txn, uint64_t revision, ChangeType type,
   std::string value;
   value.reserve(1 + table.size() + pk.size() + record.size() + 4);
   value.push_back(static_cast<char>(type));
-  PutString(table, &value);
-  PutString(pk, &value);
+  PutLengthPrefixed(table, &value);
+  PutLengthPrefixed(pk, &value);
   value.append(record.data(), record.size());
   absl::Status status = PutValue(txn, dbi_, RevisionKey(revision), value);
   if (!status.ok() || revision <= retention_) return status;
@@ -95,13 +69,15 @@ absl::StatusOr<std::vector<Change>> ChangeLog::Read(MDB_txn* txn, uint64_t from,
       return absl::DataLossError(
           absl::StrCat("change ", change.revision, " is damaged"));
     }
-    change.type = static_cast<ChangeType>(value[0]);
-    value.remove_prefix(1);
-    if (!GetString(&value, &change.table) || !GetString(&value, &change.pk)) {
+    Decoder decoder(value);
+    change.type = static_cast<ChangeType>(decoder.Byte());
+    change.table = decoder.LengthPrefixed();
+    change.pk = decoder.LengthPrefixed();
+    if (!decoder.ok()) {
       return absl::DataLossError(
           absl::StrCat("change ", change.revision, " is damaged"));
     }
-    change.record.assign(value.data(), value.size());
+    change.record = std::string(decoder.rest());
     changes.push_back(std::move(change));
   }
   if (!more.ok()) return more.status();

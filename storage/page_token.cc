@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
+#include "storage/coding.h"
 
 namespace lmdbapi::storage {
 namespace {
@@ -15,12 +16,6 @@ constexpr size_t kOverhead = 1 + 8 + kMacSize;
 constexpr size_t kMaxTokenSize = 1024;
 
 uint64_t Rotl(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
-
-uint64_t Load64(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
 
 void Round(uint64_t& v0, uint64_t& v1, uint64_t& v2, uint64_t& v3) {
   v0 += v1;
@@ -39,14 +34,6 @@ void Round(uint64_t& v0, uint64_t& v1, uint64_t& v2, uint64_t& v3) {
   v2 = Rotl(v2, 32);
 }
 
-void Put64(std::string* out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-
-uint64_t Get64(absl::string_view in) {
-  return Load64(reinterpret_cast<const uint8_t*>(in.data()));
-}
-
 absl::Status BadToken(absl::string_view why) {
   return absl::InvalidArgumentError(
       std::string("page_token: ") + std::string(why) +
@@ -56,13 +43,14 @@ absl::Status BadToken(absl::string_view why) {
 }  // namespace
 
 uint64_t SipHash24(const TokenSecret& key, absl::string_view data) {
-  const uint64_t k0 = Load64(key.data()), k1 = Load64(key.data() + 8);
+  const auto* k = reinterpret_cast<const char*>(key.data());
+  const uint64_t k0 = DecodeFixed64(k), k1 = DecodeFixed64(k + 8);
   uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
   uint64_t v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
   const auto* p = reinterpret_cast<const uint8_t*>(data.data());
   size_t n = data.size(), full = n & ~size_t{7};
   for (size_t i = 0; i < full; i += 8) {
-    uint64_t m = Load64(p + i);
+    uint64_t m = DecodeFixed64(data.data() + i);
     v3 ^= m;
     Round(v0, v1, v2, v3);
     Round(v0, v1, v2, v3);
@@ -84,9 +72,9 @@ std::string EncodePageToken(const TokenSecret& secret, uint64_t fingerprint,
   std::string raw;
   raw.reserve(kOverhead + last_key.size());
   raw.push_back(kVersion);
-  Put64(&raw, fingerprint);
+  PutFixed64(fingerprint, &raw);
   raw.append(last_key.data(), last_key.size());
-  Put64(&raw, SipHash24(secret, raw));
+  PutFixed64(SipHash24(secret, raw), &raw);
   return absl::WebSafeBase64Escape(raw);
 }
 
@@ -101,11 +89,10 @@ absl::StatusOr<std::string> DecodePageToken(const TokenSecret& secret,
   if (raw.size() < kOverhead) return BadToken("is too short");
   if (raw[0] != kVersion) return BadToken("has an unknown version");
   absl::string_view sealed(raw.data(), raw.size() - kMacSize);
-  if (SipHash24(secret, sealed) !=
-      Get64(absl::string_view(raw).substr(sealed.size()))) {
+  if (SipHash24(secret, sealed) != DecodeFixed64(raw.data() + sealed.size())) {
     return BadToken("was altered or comes from another database");
   }
-  if (Get64(sealed.substr(1)) != fingerprint) {
+  if (DecodeFixed64(sealed.data() + 1) != fingerprint) {
     return BadToken(
         "belongs to a different query (filters must not change "
         "between pages)");

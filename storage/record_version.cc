@@ -1,6 +1,7 @@
 #include "storage/record_version.h"
 
 #include "absl/strings/str_cat.h"
+#include "storage/coding.h"
 #include "storage/lmdb.h"
 
 namespace lmdbapi::storage {
@@ -11,18 +12,6 @@ using google::protobuf::Message;
 
 constexpr char kRevisionKey[] = "revision";
 constexpr size_t kVersionSize = 24;
-
-void PutFixed64(uint64_t v, std::string* out) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-
-uint64_t GetFixed64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) {
-    v |= uint64_t{static_cast<uint8_t>(p[i])} << (8 * i);
-  }
-  return v;
-}
 
 void SetTimestamp(const FieldRef& ref, int64_t micros, Message* record) {
   Message* ts = record->GetReflection()->MutableMessage(record, ref.field);
@@ -55,9 +44,9 @@ absl::StatusOr<RecordVersion> DecodeVersion(absl::string_view bytes) {
         "a record version is ", kVersionSize, " bytes, not ", bytes.size()));
   }
   RecordVersion v;
-  v.revision = GetFixed64(bytes.data());
-  v.create_micros = static_cast<int64_t>(GetFixed64(bytes.data() + 8));
-  v.update_micros = static_cast<int64_t>(GetFixed64(bytes.data() + 16));
+  v.revision = DecodeFixed64(bytes.data());
+  v.create_micros = static_cast<int64_t>(DecodeFixed64(bytes.data() + 8));
+  v.update_micros = static_cast<int64_t>(DecodeFixed64(bytes.data() + 16));
   return v;
 }
 
@@ -76,7 +65,7 @@ absl::StatusOr<uint64_t> CurrentRevision(MDB_txn* txn, MDB_dbi meta) {
   if (stored->size() != 8) {
     return absl::DataLossError("the revision counter is damaged");
   }
-  return GetFixed64(stored->data());
+  return DecodeFixed64(stored->data());
 }
 
 absl::StatusOr<uint64_t> NextRevision(MDB_txn* txn, MDB_dbi meta) {

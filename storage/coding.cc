@@ -1,0 +1,71 @@
+#include "storage/coding.h"
+
+namespace lmdbapi::storage {
+
+void PutFixed64(uint64_t v, std::string* out) {
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+
+uint64_t DecodeFixed64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+void PutVarint64(uint64_t v, std::string* out) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+void PutLengthPrefixed(absl::string_view s, std::string* out) {
+  PutVarint64(s.size(), out);
+  out->append(s.data(), s.size());
+}
+
+uint8_t Decoder::Byte() {
+  if (!ok_ || in_.empty()) {
+    ok_ = false;
+    return 0;
+  }
+  uint8_t b = static_cast<uint8_t>(in_.front());
+  in_.remove_prefix(1);
+  return b;
+}
+
+uint64_t Decoder::Fixed64() {
+  if (!ok_ || in_.size() < 8) {
+    ok_ = false;
+    return 0;
+  }
+  uint64_t v = DecodeFixed64(in_.data());
+  in_.remove_prefix(8);
+  return v;
+}
+
+uint64_t Decoder::Varint64() {
+  uint64_t v = 0;
+  for (int shift = 0; ok_ && shift < 64 && !in_.empty(); shift += 7) {
+    uint8_t b = static_cast<uint8_t>(in_.front());
+    in_.remove_prefix(1);
+    v |= uint64_t{b & 0x7fu} << shift;
+    if (b < 0x80) return v;
+  }
+  ok_ = false;
+  return 0;
+}
+
+std::string Decoder::LengthPrefixed() {
+  uint64_t n = Varint64();
+  if (!ok_ || n > in_.size()) {
+    ok_ = false;
+    return "";
+  }
+  std::string s(in_.substr(0, n));
+  in_.remove_prefix(n);
+  return s;
+}
+
+}  // namespace lmdbapi::storage

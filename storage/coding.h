@@ -1,0 +1,43 @@
+// The byte layouts lmdbapi writes itself: little-endian fixed 64-bit
+// numbers and LEB128 varints (page tokens, record versions, change-log
+// entries, the router's page tokens).
+#ifndef LMDBAPI_STORAGE_CODING_H_
+#define LMDBAPI_STORAGE_CODING_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace lmdbapi::storage {
+
+void PutFixed64(uint64_t v, std::string* out);
+// The 8 bytes at `p`.
+uint64_t DecodeFixed64(const char* p);
+void PutVarint64(uint64_t v, std::string* out);
+// A varint length, then the bytes.
+void PutLengthPrefixed(absl::string_view s, std::string* out);
+
+// Reads what the Put functions wrote, front to back. On short or malformed
+// input ok() turns false and every read returns zero or empty.
+class Decoder {
+ public:
+  explicit Decoder(absl::string_view in) : in_(in) {}
+
+  uint8_t Byte();
+  uint64_t Fixed64();
+  uint64_t Varint64();
+  std::string LengthPrefixed();
+
+  bool ok() const { return ok_; }
+  // What is left to read.
+  absl::string_view rest() const { return in_; }
+
+ private:
+  absl::string_view in_;
+  bool ok_ = true;
+};
+
+}  // namespace lmdbapi::storage
+
+#endif  // LMDBAPI_STORAGE_CODING_H_
