@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "storage/durable_directory.h"
 #include "storage/lmdb.h"
 #include "storage/status.h"
 
@@ -106,11 +107,8 @@ absl::StatusOr<CopyReport> Report(const std::string& dir) {
 // MDB_MAP_RESIZED is answered by adopting the new size and trying again.
 absl::StatusOr<CopyReport> WriteCopy(MDB_env* env, const std::string& dir,
                                      bool adopt_growth) {
-  std::error_code error;
-  fs::create_directories(dir, error);
-  if (error) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot create '", dir, "': ", error.message()));
+  if (absl::Status created = CreateDirectoriesDurably(dir); !created.ok()) {
+    return absl::FailedPreconditionError(created.message());
   }
   fs::path final_path = fs::path(dir) / kDataFile;
   if (fs::exists(final_path)) {
@@ -144,10 +142,7 @@ absl::StatusOr<CopyReport> WriteCopy(MDB_env* env, const std::string& dir,
     unlink(partial.c_str());
     return status;
   }
-  Fd directory(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (directory.get() < 0 || fsync(directory.get()) != 0) {
-    return ErrnoStatus(absl::StrCat(what, ": sync the directory"));
-  }
+  if (absl::Status synced = SyncDirectory(dir); !synced.ok()) return synced;
   return Report(dir);
 }
 

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "storage/durable_directory.h"
 #include "storage/status.h"
 
 namespace lmdbapi::storage {
@@ -45,12 +45,8 @@ absl::StatusOr<std::unique_ptr<Environment>> Environment::Open(
         " bytes) is smaller than the map size (", options.map_size_bytes, ")"));
   }
   if (options.create_directory) {
-    std::error_code error;
-    std::filesystem::create_directories(options.path, error);
-    if (error) {
-      return absl::InternalError(absl::StrCat("data directory '", options.path,
-                                              "': ", error.message()));
-    }
+    absl::Status created = CreateDirectoriesDurably(options.path);
+    if (!created.ok()) return created;
   }
   std::unique_ptr<Environment> env(new Environment(options));
   std::string what = absl::StrCat("open LMDB environment '", options.path, "'");
@@ -64,6 +60,9 @@ absl::StatusOr<std::unique_ptr<Environment>> Environment::Open(
   LMDBAPI_RETURN_IF_MDB_ERROR(mdb_env_open(env->env_, options.path.c_str(),
                                            EnvFlags(options.durability), 0644),
                               what);
+  // LMDB syncs its files, never their names: a data.mdb it just created
+  // would vanish with a power cut, taking every acknowledged write along.
+  if (absl::Status s = SyncDirectory(options.path); !s.ok()) return s;
   // A map that another process (or an earlier run) made larger is adopted.
   MDB_envinfo info;
   mdb_env_info(env->env_, &info);

@@ -1,0 +1,137 @@
+"""The write load of the crash and power-loss tests, and the model it checks.
+
+64 inserts, updates and deletes of permits are kept in flight against the
+real server until the test stops it (kill -9, a power cut); the model knows
+every acknowledged write and, for each write in flight at the stop, its old
+and new value. After a restart, `check` asserts that:
+
+- every acknowledged write is there with its last acknowledged value, every
+  acknowledged delete is gone;
+- a write that was in flight is wholly there or wholly absent (the record is
+  its old or its new version, nothing in between), and no record exists that
+  no write made;
+- the composite index (client, county, status) finds a sample of records by
+  their current values, paging through every result.
+"""
+import queue
+import time
+import uuid as uuidlib
+
+import grpc
+from harness import without_server_fields
+
+IN_FLIGHT = 64
+CLIENTS = ["Acme", "Bolt", "Crane", "Delta"]
+COUNTIES = ["NY", "CA", "TX"]
+# How a call cut short by the server's death may end.
+CUT_SHORT = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED,
+             grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL)
+
+
+class Workload:
+    def __init__(self, test, harness, rng):
+        self.t, self.h, self.rng = test, harness, rng
+        self.m, self.s = harness.messages, harness.service
+        self.state = {}  # key -> the acknowledged Permit, or None once deleted
+        self.maybe = {}  # key -> [states it may be in]: in flight at a stop
+        self.version = 0
+        self.acked = self.interrupted = 0
+
+    def record(self, key, version):
+        return self.m.Permit(
+            uuid=key, permit_number="N-" + key, client=self.rng.choice(CLIENTS),
+            county=self.rng.choice(COUNTIES), county_status="v%d" % version,
+            status=self.rng.choice([self.m.PENDING, self.m.APPROVED, self.m.REJECTED]),
+            address="%d Main Street" % version, fee_cents=version)
+
+    def issue(self, permits, pending):
+        """Starts one random write on a key with no write in flight."""
+        live = [k for k, v in self.state.items() if v is not None and k not in pending]
+        roll = self.rng.random()
+        self.version += 1
+        if roll < 0.5 or not live:
+            key = str(uuidlib.uuid4())
+            new = self.record(key, self.version)
+            return key, None, new, permits.Insert.future(self.s.InsertPermitRequest(permit=new))
+        key = self.rng.choice(live)
+        if roll < 0.85:
+            new = self.record(key, self.version)
+            return key, self.state[key], new, permits.Update.future(
+                self.s.UpdatePermitRequest(permit=new))
+        return key, self.state[key], None, permits.Delete.future(self.s.DeletePermitRequest(uuid=key))
+
+    def run(self, permits, cycle, stop_at, stop):
+        """Keeps IN_FLIGHT writes going until `stop_at` (time.time()), then
+        calls stop() and settles every call. Returns [(key, response)] of the
+        inserts and updates acknowledged, in the order they were answered."""
+        done = queue.Queue()
+        pending = {}  # key -> (old, new) of the write in flight
+        answered = []
+        stopped = False
+        while pending or not stopped:
+            while not stopped and len(pending) < IN_FLIGHT:
+                key, old, new, call = self.issue(permits, pending)
+                pending[key] = (old, new)
+                call.add_done_callback(lambda f, k=key: done.put((k, f)))
+            if not stopped and time.time() >= stop_at:
+                stop()
+                stopped = True
+            try:
+                key, call = done.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            old, new = pending.pop(key)
+            if call.exception() is None:
+                self.state[key] = new
+                self.acked += 1
+                if new is not None:
+                    answered.append((key, call.result()))
+                continue
+            self.t.assertTrue(stopped, "cycle %d: %s failed before the stop: %s"
+                              % (cycle, key, call.exception()))
+            self.t.assertIn(call.code(), CUT_SHORT, "cycle %d: %s: %s" % (cycle, key, call.exception()))
+            self.maybe[key] = [old, new]
+            self.interrupted += 1
+            self.state[key] = old
+        return answered
+
+    def check(self, permits, cycle):
+        """Every key is in an allowed state (in-flight writes resolve to what
+        is stored); the composite index finds a sample of the records."""
+        stored = self.h.page_all(permits, as_written=True)
+        wrong = self.lost(stored)
+        self.t.assertEqual(wrong, [], "cycle %d: %d records differ from what was acknowledged "
+                           "(key, stored, allowed); the first: %s" % (cycle, len(wrong), wrong[:3]))
+        for key, p in self.rng.sample(sorted(stored.items()), min(20, len(stored))):
+            self.t.assertIn(key, self.filter_all(permits, p),
+                            "cycle %d: the composite index misses %s" % (cycle, key))
+
+    def lost(self, stored):
+        """Compares `stored` ({key: Permit as written}) with the model and
+        adopts it: [(key, stored, allowed states)] of every key that is not
+        in an allowed state."""
+        wrong = []
+        for key in set(self.state) | set(stored):
+            got = stored.get(key)
+            allowed = self.maybe.pop(key, [self.state.get(key)])
+            if got not in allowed:
+                wrong.append((key, got, allowed))
+            self.state[key] = got
+        return wrong
+
+    def filter_all(self, permits, p):
+        """The keys the composite index finds for p's (client, county,
+        status), over every page."""
+        found, token = [], ""
+        while True:
+            request = self.s.FilterPermitsRequest(page_size=1000, page_token=token)
+            request.client.value, request.county.value, request.status = p.client, p.county, p.status
+            page = permits.Filter(request)
+            found += [r.uuid for r in page.permits]
+            token = page.next_page_token
+            if not token:
+                return found
+
+    def live(self):
+        return sum(1 for v in self.state.values() if v is not None)
+
