@@ -35,8 +35,8 @@ absl::Status CreateDirectoriesDurably(const std::string& path) {
   std::error_code error;
   fs::create_directories(target, error);
   if (error) {
-    return absl::InternalError(absl::StrCat("create the directory '", path,
-                                            "': ", error.message()));
+    return absl::InternalError(
+        absl::StrCat("create the directory '", path, "': ", error.message()));
   }
   for (auto p = missing.rbegin(); p != missing.rend(); ++p) {
     absl::Status synced = SyncDirectory(p->parent_path().string());

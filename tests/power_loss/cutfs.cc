@@ -79,10 +79,10 @@ struct FileState {
 
 // A namespace change, undone on the next mount unless made durable.
 struct JournalEntry {
-  std::string kind;  // create | mkdir | rmdir | unlink | rename
-  std::string path;  // the created/removed path, or a rename's source
-  std::string to;    // a rename's target
-  std::string stash; // where a replaced or unlinked file waits, or "-"
+  std::string kind;   // create | mkdir | rmdir | unlink | rename
+  std::string path;   // the created/removed path, or a rename's source
+  std::string to;     // a rename's target
+  std::string stash;  // where a replaced or unlinked file waits, or "-"
   std::vector<std::string> dirs;  // directories whose fsync makes it durable
 };
 
@@ -188,8 +188,7 @@ void CutFs::Truncate(FileState& f, uint64_t size) {
   f.ops.push_back(PendingOp{true, size, {}});
 }
 
-size_t CutFs::Read(FileState& f, int fd, char* buf, size_t size,
-                   uint64_t off) {
+size_t CutFs::Read(FileState& f, int fd, char* buf, size_t size, uint64_t off) {
   if (off >= f.size) return 0;
   size = std::min<uint64_t>(size, f.size - off);
   for (uint64_t done = 0; done < size;) {
@@ -201,8 +200,8 @@ size_t CutFs::Read(FileState& f, int fd, char* buf, size_t size,
     } else {
       std::memset(buf + done, 0, n);
       if (at < f.valid) {
-        ssize_t got = pread(fd, buf + done, std::min<uint64_t>(n, f.valid - at),
-                            at);
+        ssize_t got =
+            pread(fd, buf + done, std::min<uint64_t>(n, f.valid - at), at);
         (void)got;
       }
     }
@@ -309,8 +308,8 @@ int CutFs::Recover() {
       fs::rename(backing_ + e->stash, path, ignored);
     } else if (e->kind == "rename") {
       fs::rename(backing_ + e->to, path, ignored);
-      if (!e->stash.empty()) fs::rename(backing_ + e->stash, backing_ + e->to,
-                                        ignored);
+      if (!e->stash.empty())
+        fs::rename(backing_ + e->stash, backing_ + e->to, ignored);
     }
   }
   fs::remove_all(backing_ + "/" + kHidden + "/stash", ignored);
@@ -378,7 +377,8 @@ int Getattr(const char* path, struct stat* st, fuse_file_info* fi) {
   if (h == nullptr && (path == nullptr || CutFs::IsHidden(path))) {
     return -ENOENT;
   }
-  int rc = h != nullptr ? fstat(h->fd, st) : lstat(g_fs->Real(path).c_str(), st);
+  int rc =
+      h != nullptr ? fstat(h->fd, st) : lstat(g_fs->Real(path).c_str(), st);
   if (rc != 0) return -errno;
   auto it = g_fs->files.find(st->st_ino);
   if (S_ISREG(st->st_mode) && it != g_fs->files.end() && it->second.Dirty()) {
@@ -483,8 +483,9 @@ int Write(const char*, const char* buf, size_t size, off_t off,
 
 int Truncate(const char* path, off_t size, fuse_file_info* fi) {
   std::lock_guard<std::mutex> lock(g_fs->mu);
-  int fd = H(fi) != nullptr ? H(fi)->fd
-                            : open(g_fs->Real(path).c_str(), O_RDWR | O_CLOEXEC);
+  int fd = H(fi) != nullptr
+               ? H(fi)->fd
+               : open(g_fs->Real(path).c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) return -errno;
   struct stat st;
   fstat(fd, &st);
@@ -545,7 +546,8 @@ int Rename(const char* from, const char* to, unsigned int flags) {
   }
   if (rename(g_fs->Real(from).c_str(), real_to.c_str()) != 0) {
     int error = errno;
-    if (!stash.empty()) rename(g_fs->Real(stash.c_str()).c_str(), real_to.c_str());
+    if (!stash.empty())
+      rename(g_fs->Real(stash.c_str()).c_str(), real_to.c_str());
     return -error;
   }
   std::vector<std::string> dirs = {Parent(from)};
@@ -565,10 +567,9 @@ int Chmod(const char* path, mode_t mode, fuse_file_info* fi) {
 }
 
 int Utimens(const char* path, const timespec tv[2], fuse_file_info* fi) {
-  int rc = H(fi) != nullptr
-               ? futimens(H(fi)->fd, tv)
-               : utimensat(AT_FDCWD, g_fs->Real(path).c_str(), tv,
-                           AT_SYMLINK_NOFOLLOW);
+  int rc = H(fi) != nullptr ? futimens(H(fi)->fd, tv)
+                            : utimensat(AT_FDCWD, g_fs->Real(path).c_str(), tv,
+                                        AT_SYMLINK_NOFOLLOW);
   return rc == 0 ? 0 : -errno;
 }
 
