@@ -51,17 +51,15 @@ void EmitImpl(const SchemaModel& model, const TableModel& t, Printer& p) {
           "  Reactor* Get(Context* c, const $get$* q, $record$* r) override {\n"
           "    return table_->Get(c, q->$pk$(), r);\n"
           "  }\n");
-  if (t.is_main()) {
-    p.Print(v,
-            "  Reactor* Update(Context* c, const $update$* q, $record$* r) "
-            "override {\n"
-            "    return table_->Update(c, *q, r);\n"
-            "  }\n"
-            "  Reactor* Patch(Context* c, const $patch$* q, $record$* r) "
-            "override {\n"
-            "    return table_->Patch(c, *q, r);\n"
-            "  }\n");
-  }
+  p.Print(v,
+          "  Reactor* Update(Context* c, const $update$* q, $record$* r) "
+          "override {\n"
+          "    return table_->Update(c, *q, r);\n"
+          "  }\n"
+          "  Reactor* Patch(Context* c, const $patch$* q, $record$* r) "
+          "override {\n"
+          "    return table_->Patch(c, *q, r);\n"
+          "  }\n");
   p.Print(v,
           "  Reactor* Delete(Context* c, const $delete$* q, "
           "$delete_response$*) override {\n"

@@ -456,7 +456,7 @@ absl::StatusOr<SchemaModel> BuildModel(const FileDescriptor* file) {
         "no message has the (lmdbapi.table) option");
   }
   for (const TableModel& table : model.tables) {
-    if (table.is_main()) model.needs_field_mask = true;  // Patch
+    model.needs_field_mask = true;  // Patch
   }
   return model;
 }

@@ -37,32 +37,29 @@ void EmitMessages(const SchemaModel& model, const TableModel& t, Printer& p) {
           "message $get$ {\n"
           "  string $pk$ = 1;\n"
           "}\n\n");
-  if (t.is_main()) {
-    p.Print(
-        v,
-        "message $update$ {\n"
-        "  // Replaces the stored record with the same $pk$.\n"
-        "  $record$ $field$ = 1;\n"
-        "  // 0: whatever the stored revision. Else ABORTED unless the "
-        "stored\n"
-        "  // record is at this revision (REST: If-Match: \"<revision>\").\n"
-        "  int64 expected_revision = 2;\n"
-        "}\n\n"
-        "message $patch$ {\n"
-        "  // The $pk$ to patch, and the new values of the fields in "
-        "update_mask.\n"
-        "  $record$ $field$ = 1;\n"
-        "  // Fields of $name$ to change, e.g. \"client\", "
-        "\"county_status\"; the\n"
-        "  // others keep their stored values. REST: the fields present in "
-        "the\n"
-        "  // JSON body. Empty: every field present (non-default) in "
-        "$field$.\n"
-        "  google.protobuf.FieldMask update_mask = 2;\n"
-        "  // As in $update$ (REST: If-Match).\n"
-        "  int64 expected_revision = 3;\n"
-        "}\n\n");
-  }
+  p.Print(v,
+          "message $update$ {\n"
+          "  // Replaces the stored record with the same $pk$.\n"
+          "  $record$ $field$ = 1;\n"
+          "  // 0: whatever the stored revision. Else ABORTED unless the "
+          "stored\n"
+          "  // record is at this revision (REST: If-Match: \"<revision>\").\n"
+          "  int64 expected_revision = 2;\n"
+          "}\n\n"
+          "message $patch$ {\n"
+          "  // The $pk$ to patch, and the new values of the fields in "
+          "update_mask.\n"
+          "  $record$ $field$ = 1;\n"
+          "  // Fields of $name$ to change, e.g. \"client\", "
+          "\"county_status\"; the\n"
+          "  // others keep their stored values. REST: the fields present in "
+          "the\n"
+          "  // JSON body. Empty: every field present (non-default) in "
+          "$field$.\n"
+          "  google.protobuf.FieldMask update_mask = 2;\n"
+          "  // As in $update$ (REST: If-Match).\n"
+          "  int64 expected_revision = 3;\n"
+          "}\n\n");
   p.Print(
       v,
       "message $delete$ {\n"
@@ -268,29 +265,35 @@ void EmitService(const SchemaModel& model, const TableModel& t, Printer& p) {
           "    get: \"$base$/{$pk$}\"\n"
           "  };\n"
           "}\n");
-  if (t.is_main()) {
+  p.Print(v,
+          "// Replaces the record with the same key; NOT_FOUND when there is "
+          "none.\n");
+  if (!t.is_main()) {
     p.Print(v,
-            "// Replaces the record with the same key; NOT_FOUND when there is "
-            "none.\n"
-            "rpc Update($update$) returns ($record$) {\n"
-            "  option (google.api.http) = {\n"
-            "    put: \"$base$/{$field$.$pk$}\"\n"
-            "    body: \"$field$\"\n"
-            "    additional_bindings { put: \"$base$/update/{$field$.$pk$}\" "
-            "body: \"$field$\" }\n"
-            "  };\n"
-            "}\n"
-            "// Changes only the fields in update_mask, in one transaction; "
-            "index\n"
-            "// entries follow. INVALID_ARGUMENT for a path $name$ does not "
-            "have.\n"
-            "rpc Patch($patch$) returns ($record$) {\n"
-            "  option (google.api.http) = {\n"
-            "    patch: \"$base$/{$field$.$pk$}\"\n"
-            "    body: \"$field$\"\n"
-            "  };\n"
-            "}\n");
+            "// A new $parent_key$ (here or by Patch) moves the record, and "
+            "its index\n"
+            "// entries, to that parent, which must exist "
+            "(FAILED_PRECONDITION).\n");
   }
+  p.Print(v,
+          "rpc Update($update$) returns ($record$) {\n"
+          "  option (google.api.http) = {\n"
+          "    put: \"$base$/{$field$.$pk$}\"\n"
+          "    body: \"$field$\"\n"
+          "    additional_bindings { put: \"$base$/update/{$field$.$pk$}\" "
+          "body: \"$field$\" }\n"
+          "  };\n"
+          "}\n"
+          "// Changes only the fields in update_mask, in one transaction; "
+          "index\n"
+          "// entries follow. INVALID_ARGUMENT for a path $name$ does not "
+          "have.\n"
+          "rpc Patch($patch$) returns ($record$) {\n"
+          "  option (google.api.http) = {\n"
+          "    patch: \"$base$/{$field$.$pk$}\"\n"
+          "    body: \"$field$\"\n"
+          "  };\n"
+          "}\n");
   p.Print(v, t.is_main()
                  ? "// Deletes the record and, in the same transaction, its "
                    "child records.\n"

@@ -272,6 +272,106 @@ class RevisionsTest(unittest.TestCase):
         self.statuses.Delete(self.s.DeleteProcessingStatusRequest(uuid=child.uuid),
                              metadata=[("if-match", etag)])
 
+    # Children (secondary tables) have Update and Patch like main tables.
+
+    def status(self, parent, **fields):
+        return self.statuses.Insert(self.s.InsertProcessingStatusRequest(
+            processing_status=self.m.ProcessingStatus(permit_uuid=parent.uuid, **fields)))
+
+    def child_revision(self, uuid):
+        _, call = self.statuses.Get.with_call(self.s.GetProcessingStatusRequest(uuid=uuid))
+        return int(dict(call.initial_metadata())["etag"].strip('"'))
+
+    def children_of(self, parent, **fields):
+        request = self.s.FilterProcessingStatusesRequest(permit_uuid=parent.uuid)
+        for name, value in fields.items():
+            getattr(request, name).value = value
+        return [c.uuid for c in self.statuses.Filter(request).processing_statuses]
+
+    def test_a_child_update_and_patch_take_expected_revision_and_change_only_the_mask(self):
+        parent = self.insert(client="Orders")
+        child = self.status(parent, stage="review", note="first")
+        revision = self.child_revision(child.uuid)
+        replaced = self.m.ProcessingStatus(uuid=child.uuid, permit_uuid=parent.uuid,
+                                           stage="approved", note="second")
+        self.aborted(self.statuses.Update, self.s.UpdateProcessingStatusRequest(
+            processing_status=replaced, expected_revision=revision - 1))
+        self.assertEqual(self.statuses.Get(self.s.GetProcessingStatusRequest(uuid=child.uuid)), child)
+        updated, call = self.statuses.Update.with_call(self.s.UpdateProcessingStatusRequest(
+            processing_status=replaced, expected_revision=revision))
+        self.assertEqual(updated, replaced)
+        after_update = int(dict(call.initial_metadata())["etag"].strip('"'))
+        self.assertGreater(after_update, revision)
+        self.aborted(self.statuses.Patch, self.s.PatchProcessingStatusRequest(
+            processing_status=self.m.ProcessingStatus(uuid=child.uuid, note="lost"),
+            update_mask={"paths": ["note"]}, expected_revision=revision))
+        patched = self.statuses.Patch(self.s.PatchProcessingStatusRequest(
+            processing_status=self.m.ProcessingStatus(uuid=child.uuid, note="third", stage="ignored"),
+            update_mask={"paths": ["note"]}, expected_revision=after_update))
+        self.assertEqual((patched.stage, patched.note, patched.permit_uuid),
+                         ("approved", "third", parent.uuid))
+        self.assertEqual(self.children_of(parent, stage="approved"), [child.uuid])
+        self.assertEqual(self.children_of(parent, stage="review"), [])
+
+    def test_moving_a_child_to_another_parent_moves_its_index_entries(self):
+        first, second = self.insert(client="From"), self.insert(client="To")
+        child = self.status(first, stage="moving")
+        moved = self.statuses.Patch(self.s.PatchProcessingStatusRequest(
+            processing_status=self.m.ProcessingStatus(uuid=child.uuid, permit_uuid=second.uuid),
+            update_mask={"paths": ["permit_uuid"]}))
+        self.assertEqual((moved.permit_uuid, moved.stage), (second.uuid, "moving"))
+        self.assertEqual(self.children_of(first), [])
+        self.assertEqual(self.children_of(second), [child.uuid])
+        self.assertEqual(self.children_of(second, stage="moving"), [child.uuid])
+        # Deleting the old parent no longer cascades to it; the new one does.
+        self.permits.Delete(self.s.DeletePermitRequest(uuid=first.uuid))
+        self.assertEqual(self.statuses.Get(self.s.GetProcessingStatusRequest(uuid=child.uuid)), moved)
+        self.permits.Delete(self.s.DeletePermitRequest(uuid=second.uuid))
+        with self.assertRaises(grpc.RpcError) as e:
+            self.statuses.Get(self.s.GetProcessingStatusRequest(uuid=child.uuid))
+        self.assertEqual(e.exception.code(), grpc.StatusCode.NOT_FOUND)
+
+    def test_moving_a_child_under_a_missing_parent_is_refused_and_changes_nothing(self):
+        parent = self.insert(client="Stays")
+        child = self.status(parent, stage="kept")
+        for call, request in (
+                (self.statuses.Update, self.s.UpdateProcessingStatusRequest(
+                    processing_status=self.m.ProcessingStatus(
+                        uuid=child.uuid, permit_uuid="no-such-permit", stage="kept"))),
+                (self.statuses.Patch, self.s.PatchProcessingStatusRequest(
+                    processing_status=self.m.ProcessingStatus(uuid=child.uuid, permit_uuid="no-such-permit"),
+                    update_mask={"paths": ["permit_uuid"]}))):
+            with self.assertRaises(grpc.RpcError) as e:
+                call(request)
+            self.assertEqual(e.exception.code(), grpc.StatusCode.FAILED_PRECONDITION)
+            self.assertIn("permit_uuid", e.exception.details())
+        self.assertEqual(self.statuses.Get(self.s.GetProcessingStatusRequest(uuid=child.uuid)), child)
+        self.assertEqual(self.children_of(parent, stage="kept"), [child.uuid])
+        code, err = rest(self.rest_port, "PATCH", "/api/processing-statuses/" + child.uuid,
+                         {"permit_uuid": "no-such-permit"})
+        self.assertEqual((code, err["status"]), (412, "FAILED_PRECONDITION"), err)
+        self.assertIn("permit_uuid", err["message"])
+
+    def test_rest_put_and_patch_on_a_child_with_if_match(self):
+        parent = self.insert(client="RestParent")
+        child = self.status(parent, stage="draft", note="n1")
+        path = "/api/processing-statuses/" + child.uuid
+        code, body, headers = rest(self.rest_port, "GET", path, with_headers=True)
+        etag = headers["ETag"]
+        code, err = rest(self.rest_port, "PATCH", path, {"note": "lost"},
+                         headers={"If-Match": f'"{int(etag.strip(chr(34))) - 1}"'})
+        self.assertEqual((code, err["status"]), (409, "ABORTED"), err)
+        code, body, headers = rest(self.rest_port, "PATCH", path, {"note": "n2"},
+                                   headers={"If-Match": etag}, with_headers=True)
+        self.assertEqual((code, body["note"], body["stage"]), (200, "n2", "draft"), body)
+        code, body = rest(self.rest_port, "PUT", path,
+                          {"permit_uuid": parent.uuid, "stage": "final"},
+                          headers={"If-Match": headers["ETag"]})
+        self.assertEqual((code, body["stage"], body.get("note", "")), (200, "final", ""), body)
+        code, body = rest(self.rest_port, "PUT", "/api/processing-statuses/update/" + child.uuid,
+                          {"permit_uuid": parent.uuid, "stage": "final2"})
+        self.assertEqual((code, body["stage"]), (200, "final2"), body)
+
 
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1], verbosity=2)

@@ -57,6 +57,12 @@ class ProcessingStatusesImpl final : public ProcessingStatuses::CallbackService 
   Reactor* Get(Context* c, const GetProcessingStatusRequest* q, ProcessingStatus* r) override {
     return table_->Get(c, q->uuid(), r);
   }
+  Reactor* Update(Context* c, const UpdateProcessingStatusRequest* q, ProcessingStatus* r) override {
+    return table_->Update(c, *q, r);
+  }
+  Reactor* Patch(Context* c, const PatchProcessingStatusRequest* q, ProcessingStatus* r) override {
+    return table_->Patch(c, *q, r);
+  }
   Reactor* Delete(Context* c, const DeleteProcessingStatusRequest* q, DeleteProcessingStatusResponse*) override {
     return table_->Delete(c, q->uuid(), q->expected_revision());
   }
@@ -80,6 +86,12 @@ class InspectionReportsImpl final : public InspectionReports::CallbackService {
   }
   Reactor* Get(Context* c, const GetInspectionReportRequest* q, InspectionReport* r) override {
     return table_->Get(c, q->uuid(), r);
+  }
+  Reactor* Update(Context* c, const UpdateInspectionReportRequest* q, InspectionReport* r) override {
+    return table_->Update(c, *q, r);
+  }
+  Reactor* Patch(Context* c, const PatchInspectionReportRequest* q, InspectionReport* r) override {
+    return table_->Patch(c, *q, r);
   }
   Reactor* Delete(Context* c, const DeleteInspectionReportRequest* q, DeleteInspectionReportResponse*) override {
     return table_->Delete(c, q->uuid(), q->expected_revision());
