@@ -1,5 +1,7 @@
 #include "storage/change_log.h"
 
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "storage/coding.h"
 #include "storage/lmdb.h"
@@ -8,24 +10,52 @@
 namespace lmdbapi::storage {
 namespace {
 
-// Big-endian, so that keys sort by revision.
-std::string RevisionKey(uint64_t revision) {
-  std::string key(8, '\0');
+// Big-endian, so that keys sort by revision, then position.
+uint64_t BigEndian(absl::string_view bytes) {
+  uint64_t n = 0;
+  for (char c : bytes) n = (n << 8) | static_cast<uint8_t>(c);
+  return n;
+}
+
+std::string RevisionKey(uint64_t revision, uint32_t position = 0) {
+  std::string key(position == 0 ? 8 : 12, '\0');
   for (int i = 7; i >= 0; --i, revision >>= 8) {
     key[i] = static_cast<char>(revision & 0xff);
+  }
+  for (int i = 11; position != 0 && i >= 8; --i, position >>= 8) {
+    key[i] = static_cast<char>(position & 0xff);
   }
   return key;
 }
 
 uint64_t RevisionOfKey(absl::string_view key) {
-  uint64_t revision = 0;
-  for (char c : key) revision = (revision << 8) | static_cast<uint8_t>(c);
-  return revision;
+  return BigEndian(key.substr(0, 8));
+}
+
+// Deletes every change of `revision`.
+absl::Status DropRevision(MDB_txn* txn, MDB_dbi dbi, uint64_t revision) {
+  std::string first = RevisionKey(revision);
+  std::vector<std::string> keys;
+  {
+    absl::StatusOr<Cursor> cursor = Cursor::Open(txn, dbi);
+    if (!cursor.ok()) return cursor.status();
+    absl::StatusOr<bool> more = cursor->Seek(first);
+    for (; more.ok() && *more; more = cursor->Next()) {
+      if (RevisionOfKey(cursor->key()) != revision) break;
+      keys.emplace_back(cursor->key());
+    }
+    if (!more.ok()) return more.status();
+  }
+  for (const std::string& key : keys) {
+    if (absl::Status s = DeleteKey(txn, dbi, key); !s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::Status ChangeLog::Append(MDB_txn* txn, uint64_t revision, ChangeType type,
+absl::Status ChangeLog::Append(MDB_txn* txn, uint64_t revision,
+                               uint32_t position, ChangeType type,
                                absl::string_view table, absl::string_view pk,
                                absl::string_view record) const {
   std::string value;
@@ -34,10 +64,10 @@ absl::Status ChangeLog::Append(MDB_txn* txn, uint64_t revision, ChangeType type,
   PutLengthPrefixed(table, &value);
   PutLengthPrefixed(pk, &value);
   value.append(record.data(), record.size());
-  absl::Status status = PutValue(txn, dbi_, RevisionKey(revision), value);
-  if (!status.ok() || revision <= retention_) return status;
-  status = DeleteKey(txn, dbi_, RevisionKey(revision - retention_));
-  return absl::IsNotFound(status) ? absl::OkStatus() : status;
+  absl::Status status =
+      PutValue(txn, dbi_, RevisionKey(revision, position), value);
+  if (!status.ok() || position != 0 || revision <= retention_) return status;
+  return DropRevision(txn, dbi_, revision - retention_);
 }
 
 absl::StatusOr<uint64_t> ChangeLog::Last(MDB_txn* txn) const {
@@ -61,9 +91,14 @@ absl::StatusOr<std::vector<Change>> ChangeLog::Read(MDB_txn* txn, uint64_t from,
   absl::StatusOr<Cursor> cursor = Cursor::Open(txn, dbi_);
   if (!cursor.ok()) return cursor.status();
   absl::StatusOr<bool> more = cursor->Seek(RevisionKey(from));
-  for (; more.ok() && *more && changes.size() < limit; more = cursor->Next()) {
+  for (; more.ok() && *more; more = cursor->Next()) {
     Change change;
     change.revision = RevisionOfKey(cursor->key());
+    if (changes.size() >= limit &&
+        (changes.empty() || change.revision != changes.back().revision)) {
+      break;
+    }
+    change.position = static_cast<uint32_t>(BigEndian(cursor->key().substr(8)));
     absl::string_view value = cursor->value();
     if (value.empty() || value[0] < 1 || value[0] > 3) {
       return absl::DataLossError(

@@ -2,8 +2,12 @@
 // table) appends its revision, table, key and record bytes (for a delete,
 // the last state) to "__changes", in the write's own transaction, so the log
 // holds exactly the committed writes, in revision order, with no gaps.
-// Retention: the newest `retention` changes; appending revision r drops
-// r - retention.
+// A commit's writes share one revision (storage/revision_clock.h): the key
+// is the revision (8 bytes, big-endian) for the first change of a revision
+// and the revision + the change's position (4 bytes) for the others, so keys
+// written before commits existed read the same.
+// Retention: the newest `retention` revisions; appending revision r drops
+// every change of r - retention.
 #ifndef LMDBAPI_STORAGE_CHANGE_LOG_H_
 #define LMDBAPI_STORAGE_CHANGE_LOG_H_
 
@@ -22,6 +26,7 @@ enum class ChangeType : uint8_t { kInsert = 1, kUpdate = 2, kDelete = 3 };
 
 struct Change {
   uint64_t revision = 0;
+  uint32_t position = 0;  // within the revision: 0, 1, … (a commit's writes)
   ChangeType type = ChangeType::kInsert;
   std::string table;
   std::string pk;
@@ -33,10 +38,11 @@ class ChangeLog {
   ChangeLog(MDB_dbi dbi, MDB_dbi meta, uint64_t retention)
       : dbi_(dbi), meta_(meta), retention_(retention) {}
 
-  // Appends the change at `revision` and drops the one `retention` older.
-  absl::Status Append(MDB_txn* txn, uint64_t revision, ChangeType type,
-                      absl::string_view table, absl::string_view pk,
-                      absl::string_view record) const;
+  // Appends the change at (`revision`, `position`); the first change of a
+  // revision drops the changes of the revision `retention` older.
+  absl::Status Append(MDB_txn* txn, uint64_t revision, uint32_t position,
+                      ChangeType type, absl::string_view table,
+                      absl::string_view pk, absl::string_view record) const;
 
   // The first revision the log still holds; the next revision when it is
   // empty (nothing to miss).
@@ -44,7 +50,8 @@ class ChangeLog {
   // The revision of the last committed write (0: none).
   absl::StatusOr<uint64_t> Last(MDB_txn* txn) const;
 
-  // Up to `limit` changes with revision >= `from`, in order.
+  // The changes with revision >= `from`, in order: about `limit` of them,
+  // never part of a revision (a commit is read whole).
   absl::StatusOr<std::vector<Change>> Read(MDB_txn* txn, uint64_t from,
                                            size_t limit) const;
 

@@ -126,7 +126,11 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas,
   if (!changes.ok()) return changes.status();
   changes_ = std::make_unique<ChangeLog>(
       *changes, *meta, std::max<uint64_t>(1, change_retention));
-  for (auto& table : tables_) table->changes_ = changes_.get();
+  clock_ = std::make_unique<RevisionClock>(*meta);
+  for (auto& table : tables_) {
+    table->changes_ = changes_.get();
+    table->clock_ = clock_.get();
+  }
   for (auto& table : tables_) {
     if (table->schema().parent_table.empty()) continue;
     Table* parent = this->table(table->schema().parent_table);

@@ -13,6 +13,7 @@
 #define LMDBAPI_STORAGE_DATABASE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,10 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/dynamic_message.h"
 #include "storage/change_log.h"
+#include "storage/commit.h"
 #include "storage/environment.h"
 #include "storage/page_token.h"
+#include "storage/revision_clock.h"
 #include "storage/schema.h"
 #include "storage/table.h"
 #include "storage/writer.h"
@@ -59,6 +62,14 @@ class Database {
   // read snapshot (for metrics; cheap: reads the databases' roots only).
   absl::StatusOr<std::vector<DatabaseStats>> Stats() const;
 
+  // Applies every write of `commit` under one revision, or none of them
+  // (storage/commit.h); `done` runs on the writer thread once durable.
+  // `commit` gets the revision, each write its key, stored record and
+  // version.
+  void Commit(std::shared_ptr<storage::Commit> commit, Writer::Done done);
+  // The same, blocking until durable.
+  absl::Status Commit(storage::Commit& commit);
+
   // Every committed write, in revision order (for Watch).
   const ChangeLog& changes() const { return *changes_; }
 
@@ -71,12 +82,20 @@ class Database {
   Database() = default;
   absl::Status OpenTables(const std::vector<TableSchema>& schemas,
                           uint64_t change_retention);
+  // Commit's steps (database_commit.cc).
+  static absl::Status PrepareWrite(std::vector<CommitWrite>& writes, size_t i,
+                                   std::optional<Table::Prepared>* prepared);
+  absl::Status CheckCondition(MDB_txn* txn,
+                              const CommitCondition& condition) const;
+  static absl::Status ApplyWrite(MDB_txn* txn, CommitWrite& write,
+                                 const std::optional<Table::Prepared>& p);
 
   std::unique_ptr<Environment> env_;
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<google::protobuf::DynamicMessageFactory> dynamic_factory_;
   std::vector<std::unique_ptr<Table>> tables_;
   std::unique_ptr<ChangeLog> changes_;
+  std::unique_ptr<RevisionClock> clock_;
   TokenSecret secret_{};
   std::vector<std::string> open_log_;
 };

@@ -32,6 +32,7 @@
 #include "storage/page_token.h"
 #include "storage/query.h"
 #include "storage/record_version.h"
+#include "storage/revision_clock.h"
 #include "storage/schema.h"
 #include "storage/writer.h"
 
@@ -162,6 +163,9 @@ class Table {
   absl::StatusOr<Prepared> PrepareInsert(
       google::protobuf::Message* record) const;
   absl::Status CheckPrimaryKey(absl::string_view pk) const;
+  // A Patch's record type, key and paths (INVALID_ARGUMENT naming them).
+  absl::Status CheckPatch(const google::protobuf::Message& patch,
+                          const std::vector<std::string>& paths) const;
   absl::Status ParseRecord(absl::string_view pk, absl::string_view bytes,
                            google::protobuf::Message* record) const;
   absl::Status EntriesOf(const google::protobuf::Message& record,
@@ -207,6 +211,7 @@ class Table {
   MDB_dbi versions_;  // "__versions.<table>": pk -> RecordVersion
   MDB_dbi meta_;      // the database's meta: the revision counter
   const ChangeLog* changes_ = nullptr;  // set by Database
+  RevisionClock* clock_ = nullptr;      // set by Database; writer thread
   std::vector<Index> indexes_;
   const Table* parent_ = nullptr;
   std::vector<const Table*> children_;

@@ -74,16 +74,16 @@ absl::Status Table::NewVersionInTxn(MDB_txn* txn, absl::string_view pk,
                                     int64_t create_micros,
                                     absl::string_view value,
                                     RecordVersion* version) const {
-  absl::StatusOr<uint64_t> revision = NextRevision(txn, meta_);
-  if (!revision.ok()) return revision.status();
+  absl::StatusOr<RevisionClock::Tick> tick = clock_->Take(txn);
+  if (!tick.ok()) return tick.status();
   RecordVersion v;
-  v.revision = *revision;
+  v.revision = tick->revision;
   v.update_micros = absl::ToUnixMicros(absl::Now());
   v.create_micros = create_micros != 0 ? create_micros : v.update_micros;
   absl::Status status = PutValue(txn, versions_, pk, EncodeVersion(v));
   if (status.ok()) {
     status = changes_->Append(
-        txn, v.revision,
+        txn, v.revision, tick->position,
         create_micros == 0 ? ChangeType::kInsert : ChangeType::kUpdate, name(),
         pk, value);
   }
@@ -216,10 +216,10 @@ absl::Status Table::DeleteInTxn(MDB_txn* txn, absl::string_view pk,
   status = DeleteKey(txn, versions_, pk);
   if (!status.ok() && !absl::IsNotFound(status)) return status;
   // A delete takes a revision too: revisions count every write.
-  absl::StatusOr<uint64_t> revision = NextRevision(txn, meta_);
-  if (!revision.ok()) return revision.status();
-  status = changes_->Append(txn, *revision, ChangeType::kDelete, name(), pk,
-                            last_state);
+  absl::StatusOr<RevisionClock::Tick> tick = clock_->Take(txn);
+  if (!tick.ok()) return tick.status();
+  status = changes_->Append(txn, tick->revision, tick->position,
+                            ChangeType::kDelete, name(), pk, last_state);
   if (!status.ok()) return status;
 
   // Cascade: children are found through their parent-link index, whose
@@ -339,26 +339,35 @@ absl::Status Table::Update(const Message& record, uint64_t expected_revision) {
   });
 }
 
-void Table::Patch(const Message& patch, std::vector<std::string> paths,
-                  uint64_t expected_revision, Message* result,
-                  RecordVersion* version, Done done) {
-  if (patch.GetDescriptor() != schema_.descriptor ||
-      result->GetDescriptor() != schema_.descriptor) {
-    return done(absl::InvalidArgumentError(absl::StrCat(
-        "table ", name(), " stores ", schema_.descriptor->full_name())));
+absl::Status Table::CheckPatch(const Message& patch,
+                               const std::vector<std::string>& paths) const {
+  if (patch.GetDescriptor() != schema_.descriptor) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "table ", name(), " stores ", schema_.descriptor->full_name()));
   }
-  std::string pk =
-      patch.GetReflection()->GetString(patch, schema_.primary_key.field);
-  absl::Status status = CheckPrimaryKey(pk);
-  if (!status.ok()) return done(status);
+  absl::Status status = CheckPrimaryKey(
+      patch.GetReflection()->GetString(patch, schema_.primary_key.field));
+  if (!status.ok()) return status;
   for (const std::string& path : paths) {
     if (!google::protobuf::util::FieldMaskUtil::GetFieldDescriptors(
             schema_.descriptor, path, nullptr)) {
-      return done(absl::InvalidArgumentError(
+      return absl::InvalidArgumentError(
           absl::StrCat("update_mask: '", path, "' is not a field of ",
-                       schema_.descriptor->name())));
+                       schema_.descriptor->name()));
     }
   }
+  return absl::OkStatus();
+}
+
+void Table::Patch(const Message& patch, std::vector<std::string> paths,
+                  uint64_t expected_revision, Message* result,
+                  RecordVersion* version, Done done) {
+  absl::Status status = CheckPatch(patch, paths);
+  if (status.ok() && result->GetDescriptor() != schema_.descriptor) {
+    status = absl::InvalidArgumentError(absl::StrCat(
+        "table ", name(), " stores ", schema_.descriptor->full_name()));
+  }
+  if (!status.ok()) return done(status);
   auto copy = std::shared_ptr<Message>(patch.New());
   copy->CopyFrom(patch);
   auto shared_paths =

@@ -1,0 +1,63 @@
+// One atomic commit over the tables of a database (Database::Commit), like
+// etcd's Txn or a SQL transaction: preconditions that write nothing, then an
+// ordered list of writes (insert, update, patch, delete on any table). All
+// of them apply, under one new revision, or none does: a refused
+// precondition or write fails the whole commit with its code and a message
+// that starts with its position ("writes[2]: field 'order_id': …").
+//
+// A later write may take the key of an earlier one (for example a new
+// order's generated key as its lines' parent key): `key_refs` names the
+// string fields of its record to set, and the write whose key they get.
+#ifndef LMDBAPI_STORAGE_COMMIT_H_
+#define LMDBAPI_STORAGE_COMMIT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "google/protobuf/message.h"
+#include "storage/record_version.h"
+
+namespace lmdbapi::storage {
+
+class Table;
+
+struct CommitCondition {
+  enum class Kind { kExists, kAbsent, kRevision };
+  Kind kind = Kind::kExists;
+  const Table* table = nullptr;
+  std::string key;
+  uint64_t revision = 0;  // kRevision: the record must be at this revision
+};
+
+struct CommitWrite {
+  enum class Kind { kInsert, kUpdate, kPatch, kDelete };
+  Kind kind = Kind::kInsert;
+  Table* table = nullptr;
+  // Insert and Update: the record; Patch: its key and the new values of
+  // `paths`. Not used by Delete.
+  std::unique_ptr<google::protobuf::Message> record;
+  std::vector<std::string> paths;  // Patch: the fields to change
+  std::string key;                 // Delete: the key to delete
+  uint64_t expected_revision = 0;  // 0: any (else ABORTED, as Update)
+  // (string field of `record`, index of an earlier write): the field is set
+  // to that write's key before this write is prepared.
+  std::vector<std::pair<std::string, size_t>> key_refs;
+
+  // After the commit: the record as stored (empty for a delete), its key
+  // and its new version.
+  std::unique_ptr<google::protobuf::Message> stored;
+  RecordVersion version;
+};
+
+struct Commit {
+  std::vector<CommitCondition> conditions;
+  std::vector<CommitWrite> writes;
+  uint64_t revision = 0;  // after the commit: the revision of all its writes
+};
+
+}  // namespace lmdbapi::storage
+
+#endif  // LMDBAPI_STORAGE_COMMIT_H_

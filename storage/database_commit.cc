@@ -1,0 +1,194 @@
+// Database::Commit: several writes over several tables in one transaction
+// (storage/commit.h).
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "storage/database.h"
+#include "storage/lmdb.h"
+#include "storage/status.h"
+
+namespace lmdbapi::storage {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+// `status` with the position of what failed in front of its message.
+absl::Status At(absl::string_view list, size_t i, const absl::Status& status) {
+  return absl::Status(status.code(),
+                      absl::StrCat(list, "[", i, "]: ", status.message()));
+}
+
+// Sets the key_refs fields of `write` from the keys of earlier writes.
+absl::Status ResolveKeyRefs(const std::vector<CommitWrite>& writes, size_t i,
+                            CommitWrite& write) {
+  for (const auto& [field_name, from] : write.key_refs) {
+    if (from >= i) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("key_refs: write ", from, " is not an earlier write"));
+    }
+    const FieldDescriptor* field =
+        write.record == nullptr
+            ? nullptr
+            : write.record->GetDescriptor()->FindFieldByName(field_name);
+    if (field == nullptr || field->is_repeated() ||
+        field->type() != FieldDescriptor::TYPE_STRING) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("key_refs: '", field_name,
+                       "' is not a string field of the written record"));
+    }
+    write.record->GetReflection()->SetString(write.record.get(), field,
+                                             writes[from].key);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status Database::PrepareWrite(std::vector<CommitWrite>& writes, size_t i,
+                                    std::optional<Table::Prepared>* prepared) {
+  CommitWrite& write = writes[i];
+  if (write.table == nullptr) {
+    return absl::InvalidArgumentError("no such table");
+  }
+  const Table& table = *write.table;
+  if (write.kind != CommitWrite::Kind::kDelete && write.record == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "required: the ", table.schema().descriptor->name(), " to write"));
+  }
+  if (absl::Status s = ResolveKeyRefs(writes, i, write); !s.ok()) return s;
+  absl::StatusOr<Table::Prepared> p;
+  switch (write.kind) {
+    case CommitWrite::Kind::kInsert:
+      p = table.PrepareInsert(write.record.get());
+      break;
+    case CommitWrite::Kind::kUpdate:
+      p = table.Prepare(*write.record);
+      break;
+    case CommitWrite::Kind::kPatch:
+      write.key = write.record->GetReflection()->GetString(
+          *write.record, table.schema().primary_key.field);
+      write.stored.reset(write.record->New());
+      return table.CheckPatch(*write.record, write.paths);
+    case CommitWrite::Kind::kDelete:
+      return table.CheckPrimaryKey(write.key);
+  }
+  if (!p.ok()) return p.status();
+  write.key = p->pk;
+  prepared->emplace(*std::move(p));
+  return absl::OkStatus();
+}
+
+absl::Status Database::CheckCondition(MDB_txn* txn,
+                                      const CommitCondition& condition) const {
+  const Table& table = *condition.table;
+  std::string what = absl::StrCat(table.name(), " '", condition.key, "'");
+  absl::StatusOr<absl::string_view> found =
+      GetValue(txn, table.records_, condition.key);
+  if (!found.ok() && !absl::IsNotFound(found.status())) return found.status();
+  bool exists = found.ok();
+  switch (condition.kind) {
+    case CommitCondition::Kind::kExists:
+      if (exists) return absl::OkStatus();
+      return absl::FailedPreconditionError(
+          absl::StrCat(what, " does not exist"));
+    case CommitCondition::Kind::kAbsent:
+      if (!exists) return absl::OkStatus();
+      return absl::FailedPreconditionError(absl::StrCat(what, " exists"));
+    case CommitCondition::Kind::kRevision:
+      break;
+  }
+  if (!exists) {
+    return absl::AbortedError(
+        absl::StrCat("revision: ", what, " does not exist (expected revision ",
+                     condition.revision, ")"));
+  }
+  absl::StatusOr<RecordVersion> version =
+      ReadVersion(txn, table.versions_, condition.key);
+  if (!version.ok()) return version.status();
+  if (version->revision == condition.revision) return absl::OkStatus();
+  return absl::AbortedError(absl::StrCat("revision: ", what, " is at revision ",
+                                         version->revision, ", not ",
+                                         condition.revision));
+}
+
+absl::Status Database::ApplyWrite(MDB_txn* txn, CommitWrite& write,
+                                  const std::optional<Table::Prepared>& p) {
+  const Table& table = *write.table;
+  absl::Status status;
+  switch (write.kind) {
+    case CommitWrite::Kind::kInsert:
+      status = table.InsertInTxn(txn, *p, &write.version);
+      break;
+    case CommitWrite::Kind::kUpdate:
+      status =
+          table.UpdateInTxn(txn, *p, write.expected_revision, &write.version);
+      break;
+    case CommitWrite::Kind::kPatch:
+      return table.PatchInTxn(txn, *write.record, write.paths,
+                              write.expected_revision, write.stored.get(),
+                              &write.version);
+    case CommitWrite::Kind::kDelete:
+      return table.DeleteInTxn(txn, write.key, write.expected_revision);
+  }
+  if (!status.ok()) return status;
+  write.stored.reset(write.record->New());
+  write.stored->CopyFrom(*write.record);
+  SetVersionFields(table.schema(), write.version, write.stored.get());
+  return absl::OkStatus();
+}
+
+void Database::Commit(std::shared_ptr<storage::Commit> commit,
+                      Writer::Done done) {
+  auto prepared = std::make_shared<std::vector<std::optional<Table::Prepared>>>(
+      commit->writes.size());
+  for (size_t i = 0; i < commit->writes.size(); ++i) {
+    absl::Status s = PrepareWrite(commit->writes, i, &(*prepared)[i]);
+    if (!s.ok()) return done(At("writes", i, s));
+  }
+  for (size_t i = 0; i < commit->conditions.size(); ++i) {
+    const CommitCondition& c = commit->conditions[i];
+    absl::Status s = c.table == nullptr
+                         ? absl::InvalidArgumentError("no such table")
+                         : c.table->CheckPrimaryKey(c.key);
+    if (!s.ok()) return done(At("preconditions", i, s));
+  }
+  writer_->Submit(
+      [this, commit, prepared](MDB_txn* txn) -> absl::Status {
+        RevisionClock::Commit scope(clock_.get());
+        for (size_t i = 0; i < commit->conditions.size(); ++i) {
+          absl::Status s = CheckCondition(txn, commit->conditions[i]);
+          if (!s.ok()) return At("preconditions", i, s);
+        }
+        for (size_t i = 0; i < commit->writes.size(); ++i) {
+          absl::Status s = ApplyWrite(txn, commit->writes[i], (*prepared)[i]);
+          if (IsMapFull(s)) return s;  // the writer grows the map and reruns
+          if (!s.ok()) return At("writes", i, s);
+        }
+        if (scope.revision() != 0) {
+          commit->revision = scope.revision();
+          return absl::OkStatus();
+        }
+        absl::StatusOr<uint64_t> current = clock_->Current(txn);
+        if (!current.ok()) return current.status();
+        commit->revision = *current;
+        return absl::OkStatus();
+      },
+      std::move(done));
+}
+
+absl::Status Database::Commit(storage::Commit& commit) {
+  absl::Notification finished;
+  absl::Status result;
+  // The commit outlives the call only as long as the wait does.
+  std::shared_ptr<storage::Commit> borrowed(&commit, [](storage::Commit*) {});
+  Commit(borrowed, [&](absl::Status status) {
+    result = std::move(status);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+  return result;
+}
+
+}  // namespace lmdbapi::storage

@@ -1,0 +1,21 @@
+#include "storage/revision_clock.h"
+
+#include "storage/record_version.h"
+
+namespace lmdbapi::storage {
+
+absl::StatusOr<RevisionClock::Tick> RevisionClock::Take(MDB_txn* txn) {
+  if (!open_ || revision_ == 0) {
+    absl::StatusOr<uint64_t> next = NextRevision(txn, meta_);
+    if (!next.ok()) return next.status();
+    if (!open_) return Tick{*next, 0};
+    revision_ = *next;
+  }
+  return Tick{revision_, next_position_++};
+}
+
+absl::StatusOr<uint64_t> RevisionClock::Current(MDB_txn* txn) const {
+  return CurrentRevision(txn, meta_);
+}
+
+}  // namespace lmdbapi::storage

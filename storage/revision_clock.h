@@ -1,0 +1,60 @@
+// The revision each write takes. Outside a commit every write (each record a
+// cascade deletes included) takes the next revision of the database's
+// counter. Inside a commit (RevisionClock::Commit, storage/commit.h) every
+// write of the commit takes the same, new revision, and its changes are
+// numbered 0, 1, 2… in the change log, so Watch sees them in write order.
+//
+// Used on the writer thread only (it runs every write), so it needs no lock.
+#ifndef LMDBAPI_STORAGE_REVISION_CLOCK_H_
+#define LMDBAPI_STORAGE_REVISION_CLOCK_H_
+
+#include <lmdb.h>
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+
+namespace lmdbapi::storage {
+
+class RevisionClock {
+ public:
+  explicit RevisionClock(MDB_dbi meta) : meta_(meta) {}
+
+  struct Tick {
+    uint64_t revision = 0;
+    uint32_t position = 0;  // the change's place within its revision
+  };
+  // The revision (and position) of the next write in `txn`.
+  absl::StatusOr<Tick> Take(MDB_txn* txn);
+  // The revision of the last write committed (or made in `txn`).
+  absl::StatusOr<uint64_t> Current(MDB_txn* txn) const;
+
+  // While it lives, writes share one revision. Ends with the operation that
+  // made it (whose transaction commits or rolls back whole).
+  class Commit {
+   public:
+    explicit Commit(RevisionClock* clock) : clock_(clock) {
+      clock_->open_ = true;
+      clock_->revision_ = 0;
+      clock_->next_position_ = 0;
+    }
+    ~Commit() { clock_->open_ = false; }
+    Commit(const Commit&) = delete;
+    Commit& operator=(const Commit&) = delete;
+    // The commit's revision; 0 before its first write.
+    uint64_t revision() const { return clock_->revision_; }
+
+   private:
+    RevisionClock* clock_;
+  };
+
+ private:
+  MDB_dbi meta_;
+  bool open_ = false;
+  uint64_t revision_ = 0;
+  uint32_t next_position_ = 0;
+};
+
+}  // namespace lmdbapi::storage
+
+#endif  // LMDBAPI_STORAGE_REVISION_CLOCK_H_
