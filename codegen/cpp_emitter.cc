@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "codegen/commit_layout.h"
 #include "codegen/printer.h"
 
 namespace lmdbapi::codegen {
@@ -127,6 +128,26 @@ void EmitSpec(const SchemaModel& model, const TableModel& t, Printer& p) {
           "}\n");
 }
 
+void EmitTransactionsImpl(Printer& p) {
+  namespace L = ::lmdbapi::commit_layout;
+  p.Print({{"service", L::kService},
+           {"request", L::kRequest},
+           {"response", L::kResponse}},
+          "class $service$Impl final : public $service$::CallbackService {\n"
+          " public:\n"
+          "  explicit $service$Impl(CommitService* commits) : "
+          "commits_(commits) {}\n"
+          "\n"
+          "  Reactor* Commit(Context* c, const $request$* q, $response$* r) "
+          "override {\n"
+          "    return commits_->Commit(c, *q, r);\n"
+          "  }\n"
+          "\n"
+          " private:\n"
+          "  CommitService* commits_;\n"
+          "};\n\n");
+}
+
 }  // namespace
 
 std::string EmitHeader(const SchemaModel& model) {
@@ -167,16 +188,19 @@ std::string EmitSource(const SchemaModel& model) {
           "#include \"$base$.lmdbapi.h\"\n"
           "\n"
           "#include \"$service_header$.grpc.pb.h\"\n"
+          "#include \"server/commit_service.h\"\n"
           "#include \"server/table_service.h\"\n"
           "\n"
           "namespace $ns$ {\n"
           "namespace {\n"
           "\n"
+          "using ::lmdbapi::server::CommitService;\n"
           "using ::lmdbapi::server::TableService;\n"
           "using Context = ::grpc::CallbackServerContext;\n"
           "using Reactor = ::grpc::ServerUnaryReactor;\n"
           "\n");
   for (const TableModel& t : model.tables) EmitImpl(model, t, p);
+  EmitTransactionsImpl(p);
   p.Print({{"file", model.file->name()}},
           "}  // namespace\n"
           "\n"
@@ -198,6 +222,15 @@ std::string EmitSource(const SchemaModel& model) {
         "  return std::unique_ptr<::grpc::Service>(new $service$Impl(table));\n"
         "}});\n");
   }
+  p.Print({{"service", ::lmdbapi::commit_layout::kService},
+           {"full", absl::StrCat(model.file->package().empty()
+                                     ? ""
+                                     : model.file->package() + ".",
+                                 ::lmdbapi::commit_layout::kService)}},
+          "schema.transactions = {\"$full$\", [](CommitService* commits) {\n"
+          "  return std::unique_ptr<::grpc::Service>(new "
+          "$service$Impl(commits));\n"
+          "}};\n");
   p.Outdent();
   p.Print({{"ns", Namespace(model)}},
           "  return schema;\n"

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "codegen/commit_layout.h"
 #include "proto/lmdbapi/options.pb.h"
 #include "storage/value.h"
 
@@ -454,6 +455,18 @@ absl::StatusOr<SchemaModel> BuildModel(const FileDescriptor* file) {
   if (model.tables.empty()) {
     return absl::InvalidArgumentError(
         "no message has the (lmdbapi.table) option");
+  }
+  namespace L = ::lmdbapi::commit_layout;
+  for (const char* generated : {L::kService, L::kRequest, L::kResponse, L::kWrite,
+                                L::kPrecondition, L::kKeyRef, L::kResult}) {
+    if (!taken.insert(generated).second) {
+      const google::protobuf::Descriptor* own =
+          file->FindMessageTypeByName(generated);
+      return ErrorAt(file, own != nullptr ? own : model.tables[0].message)(
+          "", absl::StrCat("the generated name ", generated,
+                           " (of the Transactions service) clashes with a "
+                           "message or service of the schema"));
+    }
   }
   for (const TableModel& table : model.tables) {
     model.needs_field_mask = true;  // Patch

@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "codegen/commit_layout.h"
 #include "codegen/printer.h"
 
 namespace lmdbapi::codegen {
@@ -136,6 +137,11 @@ void EmitMessages(const SchemaModel& model, const TableModel& t, Printer& p) {
           "  int64 revision = 2;\n"
           "  // The record as written; for DELETED, as it was.\n"
           "  $record$ $field$ = 3;\n"
+          "  // The last change of its commit that this watch sends: true for "
+          "a\n"
+          "  // single write; a Transactions commit's changes share its "
+          "revision.\n"
+          "  bool commit_end = 4;\n"
           "}\n\n");
   p.Print(v,
           "message $page$ {\n"
@@ -309,6 +315,123 @@ void EmitService(const SchemaModel& model, const TableModel& t, Printer& p) {
   p.Print("}\n\n");
 }
 
+// The CommitWrite oneof: each table's four write requests.
+void EmitCommitWrite(const SchemaModel& model, Printer& p) {
+  namespace L = ::lmdbapi::commit_layout;
+  p.Print({{"write", L::kWrite}, {"ref", L::kKeyRef},
+           {"key_refs", absl::StrCat(L::kKeyRefs)}},
+          "// One write of a commit: an insert, update, patch or delete of a "
+          "record\n"
+          "// of any table, as the table's own request describes it.\n"
+          "message $write$ {\n"
+          "  // Fields of this write's record to set to the key of an "
+          "earlier write\n"
+          "  // of the same commit (e.g. a new order's key as its lines' "
+          "parent key).\n"
+          "  repeated $ref$ key_refs = $key_refs$;\n"
+          "  oneof write {\n");
+  for (size_t t = 0; t < model.tables.size(); ++t) {
+    const TableModel& table = model.tables[t];
+    const std::pair<L::Op, std::string> ops[] = {
+        {L::kInsert, table.InsertRequest()},
+        {L::kUpdate, table.UpdateRequest()},
+        {L::kPatch, table.PatchRequest()},
+        {L::kDelete, table.DeleteRequest()}};
+    for (const auto& [op, request] : ops) {
+      static const char* const kVerbs[] = {"insert", "update", "patch",
+                                           "delete"};
+      p.Print({{"request", request},
+               {"name", absl::StrCat(kVerbs[op], "_", table.record_field)},
+               {"number", absl::StrCat(L::WriteNumber(t, op))}},
+              "    $request$ $name$ = $number$;\n");
+    }
+  }
+  p.Print("  }\n}\n\n");
+}
+
+void EmitCommitMessages(const SchemaModel& model, Printer& p) {
+  namespace L = ::lmdbapi::commit_layout;
+  Printer::Vars v = {{"request", L::kRequest},
+                     {"response", L::kResponse},
+                     {"write", L::kWrite},
+                     {"precondition", L::kPrecondition},
+                     {"ref", L::kKeyRef},
+                     {"result", L::kResult}};
+  p.Print(v,
+          "// ---- Transactions: one atomic commit over every table ----\n\n"
+          "message $request$ {\n"
+          "  // Checked first; they write nothing. A failed one fails the "
+          "commit.\n"
+          "  repeated $precondition$ preconditions = 1;\n"
+          "  // Applied in order, under one new revision: all, or none.\n"
+          "  repeated $write$ writes = 2;\n"
+          "}\n\n"
+          "message $precondition$ {\n"
+          "  // The table (its collection name) and the record's key.\n"
+          "  string collection = 1;\n"
+          "  string key = 2;\n"
+          "  oneof check {\n"
+          "    // The record exists (FAILED_PRECONDITION otherwise).\n"
+          "    bool exists = 3;\n"
+          "    // No record has this key (FAILED_PRECONDITION otherwise).\n"
+          "    bool absent = 4;\n"
+          "    // The record is at this revision (ABORTED otherwise).\n"
+          "    int64 revision = 5;\n"
+          "  }\n"
+          "}\n\n"
+          "message $ref$ {\n"
+          "  // A string field of the written record, e.g. a parent key.\n"
+          "  string field = 1;\n"
+          "  // The position (from 0) of an earlier write in `writes`.\n"
+          "  int32 write = 2;\n"
+          "}\n\n");
+  EmitCommitWrite(model, p);
+  p.Print(v,
+          "message $response$ {\n"
+          "  // The revision every write of the commit took.\n"
+          "  int64 revision = 1;\n"
+          "  // Per write, in order: its table, key and the record as "
+          "stored.\n"
+          "  repeated $result$ results = 2;\n"
+          "}\n\n"
+          "message $result$ {\n"
+          "  string collection = 1;\n"
+          "  string key = 2;\n"
+          "  // The record as stored (none for a delete).\n"
+          "  oneof record {\n");
+  for (size_t t = 0; t < model.tables.size(); ++t) {
+    const TableModel& table = model.tables[t];
+    p.Print({{"record", "." + table.message->full_name()},
+             {"field", table.record_field},
+             {"number", absl::StrCat(L::kFirstRecord + t)}},
+            "    $record$ $field$ = $number$;\n");
+  }
+  p.Print("  }\n}\n\n");
+}
+
+void EmitCommitService(Printer& p) {
+  namespace L = ::lmdbapi::commit_layout;
+  p.Print({{"service", L::kService},
+           {"request", L::kRequest},
+           {"response", L::kResponse},
+           {"path", L::kRestPath}},
+          "// Atomic commits over several tables.\n"
+          "service $service$ {\n"
+          "  // Checks the preconditions, then applies every write in order "
+          "under one\n"
+          "  // new revision, or none of them: a refused one fails the commit "
+          "with its\n"
+          "  // code and a message naming its position and field "
+          "(\"writes[2]: ...\").\n"
+          "  rpc Commit($request$) returns ($response$) {\n"
+          "    option (google.api.http) = {\n"
+          "      post: \"$path$\"\n"
+          "      body: \"*\"\n"
+          "    };\n"
+          "  }\n"
+          "}\n");
+}
+
 }  // namespace
 
 std::string EmitServiceProto(const SchemaModel& model) {
@@ -330,7 +453,9 @@ std::string EmitServiceProto(const SchemaModel& model) {
     p.Print("import \"google/protobuf/wrappers.proto\";\n");
   p.Print({{"file", model.file->name()}}, "import \"$file$\";\n\n");
   for (const TableModel& t : model.tables) EmitMessages(model, t, p);
+  EmitCommitMessages(model, p);
   for (const TableModel& t : model.tables) EmitService(model, t, p);
+  EmitCommitService(p);
   std::string out = p.str();
   while (absl::EndsWith(out, "\n\n")) out.pop_back();
   return out;

@@ -85,6 +85,12 @@ absl::StatusOr<std::vector<storage::Change>> WatchCursor::Next(size_t limit) {
     }
     matched.push_back(std::move(change));
   }
+  // Read() returns whole revisions, so the last match of each is the last
+  // change of its commit this watch sends.
+  for (size_t i = 0; i < matched.size(); ++i) {
+    matched[i].commit_end = i + 1 == matched.size() ||
+                            matched[i + 1].revision != matched[i].revision;
+  }
   return matched;
 }
 
@@ -96,6 +102,9 @@ void FillChange(const storage::Change& change,
                            static_cast<int>(change.type));
   reflection->SetInt64(out, type->FindFieldByNumber(2),
                        static_cast<int64_t>(change.revision));
+  if (const auto* end = type->FindFieldByNumber(4); end != nullptr) {
+    reflection->SetBool(out, end, change.commit_end);
+  }
   Message* record = reflection->MutableMessage(out, type->FindFieldByNumber(3));
   record->ParseFromString(change.record);
   storage::RecordVersion version;

@@ -271,6 +271,19 @@ const std::vector<Option>& Options() {
          c.shard_key = v;
          return absl::OkStatus();
        }},
+      {"max_commit_writes",
+       {"LMDBAPI_MAX_COMMIT_WRITES"},
+       "N",
+       "most writes one Transactions/Commit may hold (more: "
+       "INVALID_ARGUMENT, nothing written)",
+       [](Config& c, const std::string& v) {
+         size_t n;
+         if (!absl::SimpleAtoi(v, &n) || n < 1 || n > 100000) {
+           return Bad(Options()[21], v, "an integer in 1..100000");
+         }
+         c.max_commit_writes = n;
+         return absl::OkStatus();
+       }},
   };
   return *options;
 }

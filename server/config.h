@@ -45,6 +45,8 @@ struct Config {
   std::string shard_key;
   // Changes kept for Watch (the newest this many).
   uint64_t watch_retention = 100000;
+  // Most writes in one Transactions/Commit.
+  size_t max_commit_writes = 1000;
   bool help = false;
   // --verify: open the data directory, check every index against its records
   // (and every child's parent), print the report and exit: 0 when consistent.

@@ -21,10 +21,19 @@ struct ServiceBinding {
   std::function<std::unique_ptr<grpc::Service>(TableService*)> make;
 };
 
+class CommitService;
+
+// The schema-level Transactions service (atomic commits over its tables).
+struct TransactionsBinding {
+  std::string full_name;  // "lmdbapi.examples.permits.Transactions"
+  std::function<std::unique_ptr<grpc::Service>(CommitService*)> make;
+};
+
 struct Schema {
   std::string file;  // the schema's .proto, e.g. "proto/examples/permits.proto"
   std::vector<storage::TableSpec> tables;
   std::vector<ServiceBinding> services;
+  TransactionsBinding transactions;
 };
 
 }  // namespace lmdbapi::server

@@ -22,6 +22,7 @@
 #include "server/log.h"
 #include "server/metrics.h"
 #include "server/reflection_service.h"
+#include "server/commit_service.h"
 #include "server/shard_key.h"
 #include "server/shard_router.h"
 #include "server/table_service.h"
@@ -152,6 +153,9 @@ int ServeRouter(const Config& config, const Schema& schema,
   for (const ServiceBinding& binding : schema.services) {
     names.push_back(binding.full_name);
   }
+  if (!schema.transactions.full_name.empty()) {
+    names.push_back(schema.transactions.full_name);
+  }
   ReflectionService reflection(names, config.open_reflection ? nullptr : &auth);
   grpc::ServerBuilder builder;
   int port = 0;
@@ -168,6 +172,9 @@ int ServeRouter(const Config& config, const Schema& schema,
   auto* health = server->GetHealthCheckService();
   for (const ServiceBinding& binding : schema.services) {
     health->SetServingStatus(binding.full_name, true);
+  }
+  if (!schema.transactions.full_name.empty()) {
+    health->SetServingStatus(schema.transactions.full_name, true);
   }
   health->SetServingStatus("", true);
   std::string shards;
@@ -287,6 +294,22 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
         schema.file, config->shard_key);
     return 2;
   }
+  std::vector<storage::Table*> in_order;
+  CommitService::Options commit_options;
+  commit_options.max_writes = config->max_commit_writes;
+  for (const storage::TableSpec& spec : schema.tables) {
+    in_order.push_back((*db)->table(spec.name));
+    commit_options.shard_keys.push_back(
+        ShardKeyField(spec.descriptor, config->shard_key));
+  }
+  CommitService commits(db->get(), std::move(in_order), &answers, &auth,
+                        std::move(commit_options));
+  commits.set_metrics(&metrics);
+  std::unique_ptr<grpc::Service> transactions;
+  if (schema.transactions.make) {
+    transactions = schema.transactions.make(&commits);
+    builder.RegisterService(transactions.get());
+  }
   AdminService admin(db->get(), config->backup_dir, &auth, &metrics);
   builder.RegisterService(&admin);
   std::vector<std::string> names = {"grpc.health.v1.Health",
@@ -294,6 +317,9 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
                                     "lmdbapi.admin.v1.Admin"};
   for (const ServiceBinding& binding : schema.services) {
     names.push_back(binding.full_name);
+  }
+  if (!schema.transactions.full_name.empty()) {
+    names.push_back(schema.transactions.full_name);
   }
   ReflectionService reflection(names,
                                config->open_reflection ? nullptr : &auth);
@@ -308,6 +334,9 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
   auto* health = server->GetHealthCheckService();
   for (const ServiceBinding& binding : schema.services) {
     health->SetServingStatus(binding.full_name, true);
+  }
+  if (!schema.transactions.full_name.empty()) {
+    health->SetServingStatus(schema.transactions.full_name, true);
   }
   health->SetServingStatus("", true);
   std::string host = config->listen.substr(0, config->listen.rfind(':'));

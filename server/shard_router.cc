@@ -102,6 +102,15 @@ ShardRouter::ShardRouter(const Schema& schema,
     if (service == nullptr || table == tables.end()) continue;
     routes_[binding.full_name] = Route{service, &*table};
   }
+  // Commits are writes: they go to the shard their x-shard-key names (nginx
+  // routes them there; the shard refuses a write of another key), so here
+  // they are refused like every write without that header.
+  if (const auto* service =
+          google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+              schema.transactions.full_name);
+      service != nullptr) {
+    routes_[schema.transactions.full_name] = Route{service, nullptr};
+  }
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(static_cast<int>(options_.max_message_bytes));
   args.SetMaxSendMessageSize(static_cast<int>(options_.max_message_bytes));
@@ -136,7 +145,13 @@ grpc::Status ShardRouter::Handle(
   }
   std::string in = ToString(request), out;
   grpc::Status status;
-  if (name == "Get") {
+  if (route->second.table == nullptr) {  // Transactions
+    status = grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("x-shard-key: required for ", service, "/", name,
+                     ": a commit goes to the shard of its key (one key per "
+                     "commit); this router answers only reads"));
+  } else if (name == "Get") {
     status = Get(context, in, &out);
   } else if (name == "Filter" || name == "Paginate") {
     status = List(context, route->second, *method, in, &out);

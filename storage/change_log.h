@@ -31,6 +31,9 @@ struct Change {
   std::string table;
   std::string pk;
   std::string record;  // serialized; for a delete, the record as it was
+  // Not stored: set by a reader (Watch) on the last change of a revision
+  // that it passes on, so its consumer can tell where a commit ends.
+  bool commit_end = false;
 };
 
 class ChangeLog {

@@ -24,6 +24,7 @@ func main() {
 			{Name: "lmdbapi.examples.permits.Permits", Register: pb.RegisterPermitsHandler},
 			{Name: "lmdbapi.examples.permits.ProcessingStatuses", Register: pb.RegisterProcessingStatusesHandler},
 			{Name: "lmdbapi.examples.permits.InspectionReports", Register: pb.RegisterInspectionReportsHandler},
+			{Name: "lmdbapi.examples.permits.Transactions", Register: pb.RegisterTransactionsHandler},
 		},
 		Assets: assets,
 	})

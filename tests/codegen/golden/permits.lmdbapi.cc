@@ -2,11 +2,13 @@
 #include "proto/examples/permits.lmdbapi.h"
 
 #include "proto/examples/permits_service.grpc.pb.h"
+#include "server/commit_service.h"
 #include "server/table_service.h"
 
 namespace lmdbapi::examples::permits {
 namespace {
 
+using ::lmdbapi::server::CommitService;
 using ::lmdbapi::server::TableService;
 using Context = ::grpc::CallbackServerContext;
 using Reactor = ::grpc::ServerUnaryReactor;
@@ -107,6 +109,18 @@ class InspectionReportsImpl final : public InspectionReports::CallbackService {
   TableService* table_;
 };
 
+class TransactionsImpl final : public Transactions::CallbackService {
+ public:
+  explicit TransactionsImpl(CommitService* commits) : commits_(commits) {}
+
+  Reactor* Commit(Context* c, const CommitRequest* q, CommitResponse* r) override {
+    return commits_->Commit(c, *q, r);
+  }
+
+ private:
+  CommitService* commits_;
+};
+
 }  // namespace
 
 ::lmdbapi::server::Schema LmdbapiSchema() {
@@ -154,6 +168,9 @@ class InspectionReportsImpl final : public InspectionReports::CallbackService {
   schema.services.push_back({"lmdbapi.examples.permits.InspectionReports", "inspection_reports", [](TableService* table) {
     return std::unique_ptr<::grpc::Service>(new InspectionReportsImpl(table));
   }});
+  schema.transactions = {"lmdbapi.examples.permits.Transactions", [](CommitService* commits) {
+    return std::unique_ptr<::grpc::Service>(new TransactionsImpl(commits));
+  }};
   return schema;
 }
 
