@@ -329,6 +329,34 @@ class RouterTest(unittest.TestCase):
         self.assertEqual(total, len(self.stored))
         self.assertEqual(self.permits.Get(self.service.GetPermitRequest(uuid=some.uuid)), some)
 
+    def test_a_commit_goes_to_the_shard_of_its_one_key(self):
+        P, S = self.messages.Permit, self.service
+        tx = self.service_stub("TransactionsStub")
+
+        def order(*counties):
+            writes = [S.CommitWrite(insert_permit=S.InsertPermitRequest(
+                permit=P(client="Tx", county=c))) for c in counties]
+            line = S.CommitWrite(insert_processing_status=S.InsertProcessingStatusRequest(
+                processing_status=self.messages.ProcessingStatus(stage="line")))
+            line.key_refs.add(field="permit_uuid", write=0)
+            return S.CommitRequest(writes=writes + [line])
+
+        answer = tx.Commit(order("NY"), metadata=[("x-shard-key", "NY")], timeout=10)
+        key = answer.results[0].key
+        try:
+            self.assertEqual(self.direct["shard-0"].Get(S.GetPermitRequest(uuid=key)).client, "Tx")
+            for metadata, words in (([("x-shard-key", "NY")], "county: 'CA' is not the request's "
+                                     "x-shard-key 'NY'"), ([], "x-shard-key: required")):
+                with self.assertRaises(grpc.RpcError) as e:
+                    tx.Commit(order("NY", "CA"), metadata=metadata, timeout=10)
+                self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+                self.assertIn(words, e.exception.details())
+            total = sum(len(self.direct_all(stub)) for stub in self.direct.values())
+            self.assertEqual(total, len(self.stored) + 1)
+        finally:
+            self.permits.Delete(S.DeletePermitRequest(uuid=key),
+                                metadata=[("x-shard-key", "NY")], timeout=10)
+
     def test_children_go_with_their_parents_key(self):
         parent = next(p for p in self.stored.values() if p.county == "WA")
         stub = self.service_stub("ProcessingStatusesStub")

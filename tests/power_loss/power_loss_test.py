@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Power loss: the real server's data directory and backups sit on cutfs, and
-power is cut at random moments while 64 inserts, updates and deletes are in
-flight and an online backup runs. A cut kills the server and throws away
+power is cut at random moments while 64 inserts, updates, deletes and
+Transactions commits (a permit and two statuses) are in flight and an online
+backup runs. A cut kills the server and throws away
 every write no fsync made durable (every other cut is torn: a random sector
 prefix of each pending write survives) and every namespace change no
 directory sync made durable. After each cut:
@@ -9,7 +10,8 @@ directory sync made durable. After each cut:
 - the server opens with no repair (no index is rebuilt) and `--verify` is
   clean;
 - every acknowledged write is there with its acknowledged value, every write
-  in flight is all or nothing (workload.Workload.check);
+  in flight is all or nothing, a commit across both of its tables
+  (workload.Workload.check);
 - the change log holds every acknowledged insert and update of the cycle at
   its revision, with its value, in revision order (Watch);
 - every backup the server acknowledged restores (`--restore_from` checks its
@@ -142,10 +144,11 @@ class PowerLossTest(unittest.TestCase):
         self.check_change_log(permits, load, CYCLES, answered)
         self.assertEqual(self.h.stop(), 0)
         f = self.figures
-        print("%d power cuts (every other torn): %d writes acknowledged, %d in flight at a cut, "
-              "%d records live, %d backups restored; cutfs dropped %d pending writes, %d bytes "
-              "(%.0f per cut), undid %d namespace changes"
-              % (f["cuts"], load.acked, load.interrupted, load.live(), backups, f["pending_writes"],
+        print("%d power cuts (every other torn): %d writes acknowledged (%d commits over two "
+              "tables), %d in flight at a cut, %d records live, %d backups restored; cutfs dropped "
+              "%d pending writes, %d bytes (%.0f per cut), undid %d namespace changes"
+              % (f["cuts"], load.acked, load.commits, load.interrupted, load.live(), backups,
+                 f["pending_writes"],
                  f["dropped_bytes"], f["dropped_bytes"] / max(1, f["cuts"]),
                  f["undone_namespace_ops"]), file=sys.stderr)
         self.assertGreater(load.acked, CYCLES * 20, "too few writes to mean anything")

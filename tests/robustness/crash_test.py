@@ -3,8 +3,9 @@
 inserts, updates and deletes are in flight, then restarted. After each kill
 `server --verify` finds every index consistent with the records (and nothing
 needs repairing: the server simply starts again), and workload.Workload.check
-holds: every acknowledged write is there, every write in flight is all or
-nothing, the composite index finds the records.
+holds: every acknowledged write is there, every write in flight (a
+Transactions commit across two tables included) is all or nothing, the
+composite index finds the records.
 
 A kill keeps everything the process wrote, synced or not: a missing fsync
 cannot show here. tests/power_loss/power_loss_test.py drops what was not synced.
@@ -48,8 +49,9 @@ class CrashTest(unittest.TestCase):
         permits = self.h.start()
         load.check(permits, CYCLES)
         self.assertEqual(self.h.stop(), 0)
-        print("%d cycles: %d writes acknowledged, %d records live, %d writes were in flight at a kill"
-              % (CYCLES, load.acked, load.live(), load.interrupted), file=sys.stderr)
+        print("%d cycles: %d writes acknowledged (%d of them commits over two tables), %d records "
+              "live, %d writes were in flight at a kill"
+              % (CYCLES, load.acked, load.commits, load.live(), load.interrupted), file=sys.stderr)
         self.assertGreater(load.acked, CYCLES * 20, "too few writes to mean anything")
         self.assertGreater(load.interrupted, 0, "no kill caught a write in flight")
 

@@ -11,7 +11,11 @@ and new value. After a restart, `check` asserts that:
   its old or its new version, nothing in between), and no record exists that
   no write made;
 - the composite index (client, county, status) finds a sample of records by
-  their current values, paging through every result.
+  their current values, paging through every result;
+- a Transactions commit (a new permit and two processing statuses under it)
+  is wholly there or wholly absent across the two tables: a stored permit of
+  a commit has both its statuses, an absent one (never stored, or deleted
+  since, which cascades) has none.
 """
 import queue
 import time
@@ -32,10 +36,11 @@ class Workload:
     def __init__(self, test, harness, rng):
         self.t, self.h, self.rng = test, harness, rng
         self.m, self.s = harness.messages, harness.service
+        self.groups = {}  # permit key of a commit -> its statuses' keys
         self.state = {}  # key -> the acknowledged Permit, or None once deleted
         self.maybe = {}  # key -> [states it may be in]: in flight at a stop
         self.version = 0
-        self.acked = self.interrupted = 0
+        self.acked = self.interrupted = self.commits = 0
 
     def record(self, key, version):
         return self.m.Permit(
@@ -49,6 +54,8 @@ class Workload:
         live = [k for k, v in self.state.items() if v is not None and k not in pending]
         roll = self.rng.random()
         self.version += 1
+        if roll < 0.1:
+            return self.issue_commit()
         if roll < 0.5 or not live:
             key = str(uuidlib.uuid4())
             new = self.record(key, self.version)
@@ -59,6 +66,36 @@ class Workload:
             return key, self.state[key], new, permits.Update.future(
                 self.s.UpdatePermitRequest(permit=new))
         return key, self.state[key], None, permits.Delete.future(self.s.DeletePermitRequest(uuid=key))
+
+    def issue_commit(self):
+        """A commit of a new permit and two statuses under it."""
+        key = str(uuidlib.uuid4())
+        new = self.record(key, self.version)
+        lines = [str(uuidlib.uuid4()) for _ in range(2)]
+        self.groups[key] = lines
+        writes = [self.s.CommitWrite(insert_permit=self.s.InsertPermitRequest(permit=new))]
+        writes += [self.s.CommitWrite(insert_processing_status=self.s.InsertProcessingStatusRequest(
+            processing_status=self.m.ProcessingStatus(uuid=line, permit_uuid=key, stage="line")))
+            for line in lines]
+        tx = self.h.stubs.TransactionsStub(self.h.channel)
+        return key, None, new, tx.Commit.future(self.s.CommitRequest(writes=writes))
+
+    def check_groups(self, stored, cycle):
+        """Each commit is all or nothing across permits and statuses."""
+        statuses, token = {}, ""
+        stub = self.h.stubs.ProcessingStatusesStub(self.h.channel)
+        while True:
+            page = stub.Filter(self.s.FilterProcessingStatusesRequest(
+                page_size=1000, page_token=token))
+            statuses.update((c.uuid, c.permit_uuid) for c in page.processing_statuses)
+            token = page.next_page_token
+            if not token:
+                break
+        for key, lines in self.groups.items():
+            want = {line: key for line in lines} if key in stored else {}
+            got = {line: statuses[line] for line in lines if line in statuses}
+            self.t.assertEqual(got, want, "cycle %d: commit %s is %s across tables"
+                               % (cycle, key, "half there" if got else "missing its statuses"))
 
     def run(self, permits, cycle, stop_at, stop):
         """Keeps IN_FLIGHT writes going until `stop_at` (time.time()), then
@@ -85,7 +122,11 @@ class Workload:
                 self.state[key] = new
                 self.acked += 1
                 if new is not None:
-                    answered.append((key, call.result()))
+                    response = call.result()
+                    if hasattr(response, "results"):  # a commit: its permit
+                        response = response.results[0].permit
+                        self.commits += 1
+                    answered.append((key, response))
                 continue
             self.t.assertTrue(stopped, "cycle %d: %s failed before the stop: %s"
                               % (cycle, key, call.exception()))
@@ -105,6 +146,7 @@ class Workload:
         for key, p in self.rng.sample(sorted(stored.items()), min(20, len(stored))):
             self.t.assertIn(key, self.filter_all(permits, p),
                             "cycle %d: the composite index misses %s" % (cycle, key))
+        self.check_groups(stored, cycle)
 
     def lost(self, stored):
         """Compares `stored` ({key: Permit as written}) with the model and
