@@ -16,6 +16,8 @@
 //   insert    Insert of a new permit with a unique permit_number (the unique
 //             index and the two others are maintained)
 //   filter    Filter by client and county (composite prefix), page_size 10
+//   commit1   Transactions/Commit of one insert (as `insert`)
+//   commit_order  Commit of a permit and 10 processing statuses under it
 //   mix       get, insert and filter with the weights of --mix
 //   etcd_fill, etcd_put, etcd_range   etcd's KV Put / Range, 200-byte values
 //             over --records keys ("key-000042")
@@ -266,6 +268,29 @@ int main(int argc, char** argv) {
         *req.mutable_permit() = NewPermit(i, records);
         return Serialize(req);
       };
+    } else if (name == "commit1" || name == "commit_order") {
+      // Transactions/Commit of the insert above alone, or of that permit
+      // and 10 processing statuses under it (an order and its lines).
+      w.method = absl::StrCat(
+          "/", permits::CommitRequest::descriptor()->file()->package(),
+          ".Transactions/Commit");
+      int lines = name == "commit1" ? 0 : 10;
+      w.request = [records, lines](int64_t i, std::mt19937_64&) {
+        permits::CommitRequest req;
+        *req.add_writes()->mutable_insert_permit()->mutable_permit() =
+            NewPermit(i, records);
+        for (int l = 0; l < lines; ++l) {
+          permits::CommitWrite* write = req.add_writes();
+          auto* status = write->mutable_insert_processing_status()
+                             ->mutable_processing_status();
+          status->set_stage(absl::StrCat("line-", l));
+          status->set_note("ordered");
+          auto* ref = write->add_key_refs();
+          ref->set_field("permit_uuid");
+          ref->set_write(0);
+        }
+        return Serialize(req);
+      };
     } else if (name == "filter") {
       w.method = service + "Filter";
       w.request = [records](int64_t, std::mt19937_64& rng) {
@@ -314,7 +339,8 @@ int main(int argc, char** argv) {
       for (const auto& p : resp.permits()) stored.push_back(p.uuid());
     };
   } else if (workload == "get" || workload == "insert" ||
-             workload == "filter") {
+             workload == "filter" || workload == "commit1" ||
+             workload == "commit_order") {
     w = simple(workload);
   } else if (workload == "mix") {
     for (absl::string_view part :
