@@ -56,12 +56,12 @@ inline constexpr int kResultKey = 2;
 inline constexpr int kFirstRecord = 16;
 
 // The per-table write requests a CommitWrite holds.
-inline constexpr int kRequestRecord = 1;            // Insert, Update, Patch
-inline constexpr int kUpdateExpectedRevision = 2;   // Update
-inline constexpr int kPatchUpdateMask = 2;          // Patch
-inline constexpr int kPatchExpectedRevision = 3;    // Patch
-inline constexpr int kDeleteKey = 1;                // Delete
-inline constexpr int kDeleteExpectedRevision = 2;   // Delete
+inline constexpr int kRequestRecord = 1;           // Insert, Update, Patch
+inline constexpr int kUpdateExpectedRevision = 2;  // Update
+inline constexpr int kPatchUpdateMask = 2;         // Patch
+inline constexpr int kPatchExpectedRevision = 3;   // Patch
+inline constexpr int kDeleteKey = 1;               // Delete
+inline constexpr int kDeleteExpectedRevision = 2;  // Delete
 
 }  // namespace lmdbapi::commit_layout
 

@@ -43,11 +43,12 @@ std::string EmitGatewayMain(const SchemaModel& model) {
          {"service", t.service}},
         "\t\t\t{Name: \"$full$\", Register: pb.Register$service$Handler},\n");
   }
-  p.Print({{"full", model.file->package().empty()
-                       ? std::string(commit_layout::kService)
-                       : model.file->package() + "." + commit_layout::kService},
-           {"service", commit_layout::kService}},
-          "\t\t\t{Name: \"$full$\", Register: pb.Register$service$Handler},\n");
+  p.Print(
+      {{"full", model.file->package().empty()
+                    ? std::string(commit_layout::kService)
+                    : model.file->package() + "." + commit_layout::kService},
+       {"service", commit_layout::kService}},
+      "\t\t\t{Name: \"$full$\", Register: pb.Register$service$Handler},\n");
   p.Print(
       "\t\t},\n"
       "\t\tAssets: assets,\n"

@@ -457,8 +457,9 @@ absl::StatusOr<SchemaModel> BuildModel(const FileDescriptor* file) {
         "no message has the (lmdbapi.table) option");
   }
   namespace L = ::lmdbapi::commit_layout;
-  for (const char* generated : {L::kService, L::kRequest, L::kResponse, L::kWrite,
-                                L::kPrecondition, L::kKeyRef, L::kResult}) {
+  for (const char* generated :
+       {L::kService, L::kRequest, L::kResponse, L::kWrite, L::kPrecondition,
+        L::kKeyRef, L::kResult}) {
     if (!taken.insert(generated).second) {
       const google::protobuf::Descriptor* own =
           file->FindMessageTypeByName(generated);

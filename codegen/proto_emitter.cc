@@ -318,7 +318,8 @@ void EmitService(const SchemaModel& model, const TableModel& t, Printer& p) {
 // The CommitWrite oneof: each table's four write requests.
 void EmitCommitWrite(const SchemaModel& model, Printer& p) {
   namespace L = ::lmdbapi::commit_layout;
-  p.Print({{"write", L::kWrite}, {"ref", L::kKeyRef},
+  p.Print({{"write", L::kWrite},
+           {"ref", L::kKeyRef},
            {"key_refs", absl::StrCat(L::kKeyRefs)}},
           "// One write of a commit: an insert, update, patch or delete of a "
           "record\n"
@@ -351,12 +352,10 @@ void EmitCommitWrite(const SchemaModel& model, Printer& p) {
 
 void EmitCommitMessages(const SchemaModel& model, Printer& p) {
   namespace L = ::lmdbapi::commit_layout;
-  Printer::Vars v = {{"request", L::kRequest},
-                     {"response", L::kResponse},
-                     {"write", L::kWrite},
-                     {"precondition", L::kPrecondition},
-                     {"ref", L::kKeyRef},
-                     {"result", L::kResult}};
+  Printer::Vars v = {
+      {"request", L::kRequest}, {"response", L::kResponse},
+      {"write", L::kWrite},     {"precondition", L::kPrecondition},
+      {"ref", L::kKeyRef},      {"result", L::kResult}};
   p.Print(v,
           "// ---- Transactions: one atomic commit over every table ----\n\n"
           "message $request$ {\n"

@@ -109,8 +109,9 @@ absl::StatusOr<storage::CommitWrite> CommitService::ReadWrite(
   if (op == L::kDelete) {
     out.kind = storage::CommitWrite::Kind::kDelete;
     out.key = String(q, L::kDeleteKey);
-    absl::StatusOr<uint64_t> expected = Expected(
-        Int64(q, L::kDeleteExpectedRevision), *Field(q, L::kDeleteExpectedRevision));
+    absl::StatusOr<uint64_t> expected =
+        Expected(Int64(q, L::kDeleteExpectedRevision),
+                 *Field(q, L::kDeleteExpectedRevision));
     if (!expected.ok()) return At(which->name(), expected.status());
     out.expected_revision = *expected;
     return out;
@@ -181,38 +182,41 @@ absl::StatusOr<std::shared_ptr<storage::Commit>> CommitService::Read(
     if (!w.ok()) return At(absl::StrCat("writes[", i, "]"), w.status());
     const FieldDescriptor* refs = Field(write, L::kKeyRefs);
     for (int k = 0; k < write.GetReflection()->FieldSize(write, refs); ++k) {
-      const Message& ref = write.GetReflection()->GetRepeatedMessage(write, refs, k);
-      int from = static_cast<int>(ref.GetReflection()->GetInt32(ref, Field(ref, L::kRefWrite)));
+      const Message& ref =
+          write.GetReflection()->GetRepeatedMessage(write, refs, k);
+      int from = static_cast<int>(
+          ref.GetReflection()->GetInt32(ref, Field(ref, L::kRefWrite)));
       if (from < 0 || from >= i) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "writes[", i, "]: key_refs: write ", from,
-            " is not an earlier write of this commit"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("writes[", i, "]: key_refs: write ", from,
+                         " is not an earlier write of this commit"));
       }
-      w->key_refs.push_back({String(ref, L::kRefField), static_cast<size_t>(from)});
+      w->key_refs.push_back(
+          {String(ref, L::kRefField), static_cast<size_t>(from)});
     }
     commit->writes.push_back(*std::move(w));
   }
   return commit;
 }
 
-void CommitService::Answer(const storage::Commit& commit,
-                           Message* response) const {
+void CommitService::Answer(storage::Commit& commit, Message* response) const {
   const Reflection* r = response->GetReflection();
   r->SetInt64(response, Field(*response, L::kRevision),
               static_cast<int64_t>(commit.revision));
   const FieldDescriptor* results = Field(*response, L::kResults);
-  for (const storage::CommitWrite& w : commit.writes) {
+  for (storage::CommitWrite& w : commit.writes) {
     Message* result = r->AddMessage(response, results);
     const Reflection* rr = result->GetReflection();
-    rr->SetString(result, Field(*result, L::kResultCollection), w.table->name());
+    rr->SetString(result, Field(*result, L::kResultCollection),
+                  w.table->name());
     rr->SetString(result, Field(*result, L::kResultKey), w.key);
-    if (w.stored == nullptr || w.kind == storage::CommitWrite::Kind::kDelete) {
-      continue;
-    }
-    size_t table = std::find(tables_.begin(), tables_.end(), w.table) -
-                   tables_.begin();
-    rr->MutableMessage(result, Field(*result, L::kFirstRecord + table))
-        ->CopyFrom(*w.stored);
+    if (w.kind == storage::CommitWrite::Kind::kDelete) continue;
+    size_t table =
+        std::find(tables_.begin(), tables_.end(), w.table) - tables_.begin();
+    Message* record =
+        rr->MutableMessage(result, Field(*result, L::kFirstRecord + table));
+    record->GetReflection()->Swap(record, w.written());  // no longer needed
+    storage::SetVersionFields(w.table->schema(), w.version, record);
   }
 }
 

@@ -54,8 +54,8 @@ class CommitService {
       const google::protobuf::Message& condition) const;
   absl::StatusOr<storage::CommitWrite> ReadWrite(
       const Context& context, const google::protobuf::Message& write) const;
-  // Fills the CommitResponse from a committed commit.
-  void Answer(const storage::Commit& commit,
+  // Fills the CommitResponse from a committed commit (taking its records).
+  void Answer(storage::Commit& commit,
               google::protobuf::Message* response) const;
   void Finish(Reactor* reactor, Clock::time_point start,
               const absl::Status& status) const;

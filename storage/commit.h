@@ -46,10 +46,15 @@ struct CommitWrite {
   // to that write's key before this write is prepared.
   std::vector<std::pair<std::string, size_t>> key_refs;
 
-  // After the commit: the record as stored (empty for a delete), its key
-  // and its new version.
+  // After the commit: its key and new version, and the record as stored
+  // without its server fields (SetVersionFields adds them): `record` for an
+  // Insert or Update, `stored` (the merged record) for a Patch.
   std::unique_ptr<google::protobuf::Message> stored;
   RecordVersion version;
+
+  google::protobuf::Message* written() const {
+    return kind == Kind::kPatch ? stored.get() : record.get();
+  }
 };
 
 struct Commit {

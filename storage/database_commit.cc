@@ -115,16 +115,14 @@ absl::Status Database::CheckCondition(MDB_txn* txn,
 
 absl::Status Database::ApplyWrite(MDB_txn* txn, CommitWrite& write,
                                   const std::optional<Table::Prepared>& p) {
+  // The records stay as they are: the writer may run the batch again.
   const Table& table = *write.table;
-  absl::Status status;
   switch (write.kind) {
     case CommitWrite::Kind::kInsert:
-      status = table.InsertInTxn(txn, *p, &write.version);
-      break;
+      return table.InsertInTxn(txn, *p, &write.version);
     case CommitWrite::Kind::kUpdate:
-      status =
-          table.UpdateInTxn(txn, *p, write.expected_revision, &write.version);
-      break;
+      return table.UpdateInTxn(txn, *p, write.expected_revision,
+                               &write.version);
     case CommitWrite::Kind::kPatch:
       return table.PatchInTxn(txn, *write.record, write.paths,
                               write.expected_revision, write.stored.get(),
@@ -132,11 +130,7 @@ absl::Status Database::ApplyWrite(MDB_txn* txn, CommitWrite& write,
     case CommitWrite::Kind::kDelete:
       return table.DeleteInTxn(txn, write.key, write.expected_revision);
   }
-  if (!status.ok()) return status;
-  write.stored.reset(write.record->New());
-  write.stored->CopyFrom(*write.record);
-  SetVersionFields(table.schema(), write.version, write.stored.get());
-  return absl::OkStatus();
+  return absl::InternalError("unknown write kind");
 }
 
 void Database::Commit(std::shared_ptr<storage::Commit> commit,

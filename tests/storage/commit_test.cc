@@ -68,7 +68,7 @@ TEST_F(CommitTest, AnOrderAndItsLinesCommitTogetherUnderOneRevision) {
   ASSERT_FALSE(order.empty());
   for (const CommitWrite& w : commit.writes) {
     EXPECT_EQ(w.version.revision, commit.revision);
-    ASSERT_NE(w.stored, nullptr);
+    ASSERT_NE(w.written(), nullptr);
   }
   for (size_t i = 1; i < commit.writes.size(); ++i) {
     Inspection stored;
