@@ -9,6 +9,8 @@ several tables in one atomic commit under one revision, over gRPC and REST.
 - two clients racing conditional commits on one record: exactly one wins
   each round;
 - Watch sends a commit's changes with its revision, marking the last;
+- concurrent commits share group commits; one over the message limit is
+  refused whole;
 - bad commits are INVALID_ARGUMENT naming what is wrong.
 
     commit_test.py SERVER GATEWAY BUILD_DIR
@@ -19,6 +21,7 @@ import sys
 import tempfile
 import threading
 import unittest
+import urllib.request
 import uuid as uuidlib
 
 import grpc
@@ -234,6 +237,35 @@ class CommitTest(unittest.TestCase):
             self.assertIn(words, details)
         after = self.permits.Paginate(self.s.PaginatePermitsRequest(page_size=1000))
         self.assertEqual(len(after.permits), len(before.permits))
+
+    def writer_counters(self):
+        """(commits, writes) of the server's group-commit writer, from /metrics."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.rest_port}/metrics", timeout=10) as r:
+            text = r.read().decode()
+        values = {}
+        for line in text.splitlines():
+            for name in ("lmdbapi_writer_commits_total", "lmdbapi_writer_writes_total"):
+                if line.startswith(name + " "):
+                    values[name] = float(line.split()[1])
+        return values["lmdbapi_writer_commits_total"], values["lmdbapi_writer_writes_total"]
+
+    def test_concurrent_commits_share_group_commits(self):
+        commits_before, writes_before = self.writer_counters()
+        calls = [self.tx.Commit.future(self.s.CommitRequest(writes=[
+            self.insert_permit(client=f"G{i}"), self.insert_line(0, stage="g")]))
+            for i in range(64)]
+        for call in calls:
+            self.assertEqual(len(call.result(timeout=60).results), 2)
+        commits, writes = self.writer_counters()
+        self.assertEqual(writes - writes_before, 64, "one writer operation per commit")
+        self.assertLess(commits - commits_before, 64, "64 concurrent commits took 64 fsyncs")
+
+    def test_a_commit_over_the_message_limit_is_refused_whole(self):
+        big = "x" * (120 << 10)
+        writes = [self.insert_permit(client="Big", address=big) for _ in range(40)]  # > 4 MiB
+        details = self.refused(grpc.StatusCode.RESOURCE_EXHAUSTED, writes)
+        page = self.permits.Filter(self.s.FilterPermitsRequest(client={"value": "Big"}))
+        self.assertEqual(len(page.permits), 0, details)
 
     def test_rest_commit_and_its_errors(self):
         body = {"writes": [
