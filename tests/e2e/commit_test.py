@@ -84,19 +84,19 @@ class CommitTest(unittest.TestCase):
         self.assertEqual(e.exception.code(), code, e.exception.details())
         return e.exception.details()
 
-    def get_permit(self, uuid):
+    def get(self, stub, request):
+        """The record, or None when there is none (NOT_FOUND)."""
         try:
-            return self.permits.Get(self.s.GetPermitRequest(uuid=uuid))
+            return stub.Get(request)
         except grpc.RpcError as e:
             self.assertEqual(e.code(), grpc.StatusCode.NOT_FOUND)
             return None
 
+    def get_permit(self, uuid):
+        return self.get(self.permits, self.s.GetPermitRequest(uuid=uuid))
+
     def get_line(self, uuid):
-        try:
-            return self.statuses.Get(self.s.GetProcessingStatusRequest(uuid=uuid))
-        except grpc.RpcError as e:
-            self.assertEqual(e.code(), grpc.StatusCode.NOT_FOUND)
-            return None
+        return self.get(self.statuses, self.s.GetProcessingStatusRequest(uuid=uuid))
 
     def test_an_order_and_its_lines_commit_together_under_one_revision(self):
         writes = [self.insert_permit(client="Order", county="NY")]
