@@ -469,9 +469,7 @@ absl::StatusOr<SchemaModel> BuildModel(const FileDescriptor* file) {
                            "message or service of the schema"));
     }
   }
-  for (const TableModel& table : model.tables) {
-    model.needs_field_mask = true;  // Patch
-  }
+  model.needs_field_mask = true;  // every table has Patch
   return model;
 }
 
