@@ -8,6 +8,7 @@
 #include "server/log.h"
 #include "server/shard_key.h"
 #include "server/write_conditions.h"
+#include "storage/status.h"
 
 namespace lmdbapi::server {
 namespace {
@@ -16,6 +17,7 @@ namespace L = ::lmdbapi::commit_layout;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
+using storage::At;
 
 const FieldDescriptor* Field(const Message& m, int number) {
   return m.GetDescriptor()->FindFieldByNumber(number);
@@ -27,18 +29,6 @@ int64_t Int64(const Message& m, int number) {
 
 std::string String(const Message& m, int number) {
   return m.GetReflection()->GetString(m, Field(m, number));
-}
-
-// `status` with `where` in front of its message.
-absl::Status At(absl::string_view where, const absl::Status& status) {
-  return absl::Status(status.code(),
-                      absl::StrCat(where, ": ", status.message()));
-}
-
-absl::StatusOr<uint64_t> Expected(int64_t revision, const FieldDescriptor& f) {
-  if (revision >= 0) return static_cast<uint64_t>(revision);
-  return absl::InvalidArgumentError(
-      absl::StrCat(f.name(), ": ", revision, " is negative"));
 }
 
 }  // namespace
@@ -84,7 +74,7 @@ absl::StatusOr<storage::CommitCondition> CommitService::ReadCondition(
     default: {
       out.kind = storage::CommitCondition::Kind::kRevision;
       absl::StatusOr<uint64_t> revision =
-          Expected(r->GetInt64(condition, check), *check);
+          RevisionField(r->GetInt64(condition, check), check->name());
       if (!revision.ok()) return revision.status();
       out.revision = *revision;
     }
@@ -110,8 +100,8 @@ absl::StatusOr<storage::CommitWrite> CommitService::ReadWrite(
     out.kind = storage::CommitWrite::Kind::kDelete;
     out.key = String(q, L::kDeleteKey);
     absl::StatusOr<uint64_t> expected =
-        Expected(Int64(q, L::kDeleteExpectedRevision),
-                 *Field(q, L::kDeleteExpectedRevision));
+        RevisionField(Int64(q, L::kDeleteExpectedRevision),
+                      Field(q, L::kDeleteExpectedRevision)->name());
     if (!expected.ok()) return At(which->name(), expected.status());
     out.expected_revision = *expected;
     return out;
@@ -147,8 +137,8 @@ absl::StatusOr<storage::CommitWrite> CommitService::ReadWrite(
   }
   if (!s.ok()) return At(which->name(), s);
   if (expected_number != 0) {
-    absl::StatusOr<uint64_t> expected =
-        Expected(Int64(q, expected_number), *Field(q, expected_number));
+    absl::StatusOr<uint64_t> expected = RevisionField(
+        Int64(q, expected_number), Field(q, expected_number)->name());
     if (!expected.ok()) return At(which->name(), expected.status());
     out.expected_revision = *expected;
   }
@@ -238,9 +228,8 @@ CommitService::Reactor* CommitService::Commit(Context* context,
                                               Message* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  absl::Status allowed = auth_ == nullptr || !auth_->enabled()
-                             ? absl::OkStatus()
-                             : auth_->Check(*context);
+  absl::Status allowed =
+      auth_ == nullptr ? absl::OkStatus() : auth_->Check(*context);
   absl::StatusOr<std::shared_ptr<storage::Commit>> commit =
       allowed.ok() ? Read(*context, request)
                    : absl::StatusOr<std::shared_ptr<storage::Commit>>(allowed);

@@ -99,14 +99,17 @@ absl::StatusOr<std::vector<std::string>> PatchPaths(
   return out;
 }
 
+absl::StatusOr<uint64_t> RevisionField(int64_t value, absl::string_view field) {
+  if (value >= 0) return static_cast<uint64_t>(value);
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": ", value, " is not a revision (0 means any)"));
+}
+
 absl::StatusOr<uint64_t> ExpectedRevision(
     const grpc::ServerContextBase& context, int64_t expected_revision) {
-  if (expected_revision < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("expected_revision: ", expected_revision,
-                     " is not a revision (0 means any)"));
-  }
-  if (expected_revision > 0) return static_cast<uint64_t>(expected_revision);
+  absl::StatusOr<uint64_t> given =
+      RevisionField(expected_revision, "expected_revision");
+  if (!given.ok() || *given > 0) return given;
   auto header = context.client_metadata().find("if-match");
   if (header == context.client_metadata().end()) return 0;
   absl::string_view value(header->second.data(), header->second.size());

@@ -25,6 +25,10 @@ absl::StatusOr<std::vector<std::string>> PatchPaths(
     const google::protobuf::Message& request,
     const google::protobuf::Message& record, const storage::TableSchema& table);
 
+// A request's revision field `field` (0 means any): INVALID_ARGUMENT naming
+// it when negative.
+absl::StatusOr<uint64_t> RevisionField(int64_t value, absl::string_view field);
+
 // The revision a write expects: `expected_revision` when set, else the
 // call's If-Match header ("\"7\"", or "*" for any), else 0 (any).
 // INVALID_ARGUMENT naming the field or the header when malformed.

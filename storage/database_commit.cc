@@ -3,7 +3,6 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "storage/database.h"
 #include "storage/lmdb.h"
 #include "storage/status.h"
@@ -13,12 +12,6 @@ namespace {
 
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
-
-// `status` with the position of what failed in front of its message.
-absl::Status At(absl::string_view list, size_t i, const absl::Status& status) {
-  return absl::Status(status.code(),
-                      absl::StrCat(list, "[", i, "]: ", status.message()));
-}
 
 // Sets the key_refs fields of `write` from the keys of earlier writes.
 absl::Status ResolveKeyRefs(const std::vector<CommitWrite>& writes, size_t i,
@@ -139,26 +132,26 @@ void Database::Commit(std::shared_ptr<storage::Commit> commit,
       commit->writes.size());
   for (size_t i = 0; i < commit->writes.size(); ++i) {
     absl::Status s = PrepareWrite(commit->writes, i, &(*prepared)[i]);
-    if (!s.ok()) return done(At("writes", i, s));
+    if (!s.ok()) return done(At(absl::StrCat("writes[", i, "]"), s));
   }
   for (size_t i = 0; i < commit->conditions.size(); ++i) {
     const CommitCondition& c = commit->conditions[i];
     absl::Status s = c.table == nullptr
                          ? absl::InvalidArgumentError("no such table")
                          : c.table->CheckPrimaryKey(c.key);
-    if (!s.ok()) return done(At("preconditions", i, s));
+    if (!s.ok()) return done(At(absl::StrCat("preconditions[", i, "]"), s));
   }
   writer_->Submit(
       [this, commit, prepared](MDB_txn* txn) -> absl::Status {
         RevisionClock::Commit scope(clock_.get());
         for (size_t i = 0; i < commit->conditions.size(); ++i) {
           absl::Status s = CheckCondition(txn, commit->conditions[i]);
-          if (!s.ok()) return At("preconditions", i, s);
+          if (!s.ok()) return At(absl::StrCat("preconditions[", i, "]"), s);
         }
         for (size_t i = 0; i < commit->writes.size(); ++i) {
           absl::Status s = ApplyWrite(txn, commit->writes[i], (*prepared)[i]);
           if (IsMapFull(s)) return s;  // the writer grows the map and reruns
-          if (!s.ok()) return At("writes", i, s);
+          if (!s.ok()) return At(absl::StrCat("writes[", i, "]"), s);
         }
         if (scope.revision() != 0) {
           commit->revision = scope.revision();
@@ -173,16 +166,10 @@ void Database::Commit(std::shared_ptr<storage::Commit> commit,
 }
 
 absl::Status Database::Commit(storage::Commit& commit) {
-  absl::Notification finished;
-  absl::Status result;
   // The commit outlives the call only as long as the wait does.
   std::shared_ptr<storage::Commit> borrowed(&commit, [](storage::Commit*) {});
-  Commit(borrowed, [&](absl::Status status) {
-    result = std::move(status);
-    finished.Notify();
-  });
-  finished.WaitForNotification();
-  return result;
+  return Writer::Wait(
+      [&](Writer::Done done) { Commit(borrowed, std::move(done)); });
 }
 
 }  // namespace lmdbapi::storage

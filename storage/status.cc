@@ -46,6 +46,11 @@ absl::Status LmdbStatus(int rc, absl::string_view what) {
   }
 }
 
+absl::Status At(absl::string_view where, const absl::Status& status) {
+  return absl::Status(status.code(),
+                      absl::StrCat(where, ": ", status.message()));
+}
+
 bool IsMapFull(const absl::Status& status) {
   return status.GetPayload(kMapFullPayload).has_value();
 }

@@ -14,6 +14,10 @@ namespace lmdbapi::storage {
 // everything else -> INTERNAL.
 absl::Status LmdbStatus(int rc, absl::string_view what);
 
+// `status` (same code) with `where` and ": " in front of its message, e.g.
+// At("writes[2]", s): where in a list of writes it failed.
+absl::Status At(absl::string_view where, const absl::Status& status);
+
 // True when `status` came from a full map (the writer grows the map on it).
 bool IsMapFull(const absl::Status& status);
 

@@ -4,7 +4,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/util/field_mask_util.h"
@@ -18,19 +17,6 @@ namespace lmdbapi::storage {
 namespace {
 
 using google::protobuf::Message;
-
-// Runs an asynchronous write and blocks until it is durable.
-template <typename Start>
-absl::Status Wait(Start start) {
-  absl::Notification finished;
-  absl::Status result;
-  start([&](absl::Status status) {
-    result = std::move(status);
-    finished.Notify();
-  });
-  finished.WaitForNotification();
-  return result;
-}
 
 std::string FieldList(const IndexSchema& index) {
   std::vector<std::string> names;
@@ -277,7 +263,7 @@ void Table::Insert(Message* record, Done done, RecordVersion* version) {
 }
 
 absl::Status Table::Insert(Message* record) {
-  return Wait([&](Done done) { Insert(record, std::move(done)); });
+  return Writer::Wait([&](Done done) { Insert(record, std::move(done)); });
 }
 
 void Table::BatchInsert(std::vector<Message*> records, Done done) {
@@ -287,9 +273,7 @@ void Table::BatchInsert(std::vector<Message*> records, Done done) {
     Message* record = records[i];
     absl::StatusOr<Prepared> prepared = PrepareInsert(record);
     if (!prepared.ok()) {
-      return done(absl::Status(
-          prepared.status().code(),
-          absl::StrCat("records[", i, "]: ", prepared.status().message())));
+      return done(At(absl::StrCat("records[", i, "]"), prepared.status()));
     }
     batch->push_back(*std::move(prepared));
   }
@@ -301,9 +285,7 @@ void Table::BatchInsert(std::vector<Message*> records, Done done) {
           if (status.ok()) SetVersionFields(schema_, version, records[i]);
           if (IsMapFull(status)) return status;  // keep the marker for growth
           if (!status.ok()) {
-            return absl::Status(
-                status.code(),
-                absl::StrCat("records[", i, "]: ", status.message()));
+            return At(absl::StrCat("records[", i, "]"), status);
           }
         }
         return absl::OkStatus();
@@ -313,7 +295,7 @@ void Table::BatchInsert(std::vector<Message*> records, Done done) {
 
 absl::Status Table::BatchInsert(absl::Span<Message* const> records) {
   std::vector<Message*> copy(records.begin(), records.end());
-  return Wait(
+  return Writer::Wait(
       [&](Done done) { BatchInsert(std::move(copy), std::move(done)); });
 }
 
@@ -334,7 +316,7 @@ void Table::Update(const Message& record, uint64_t expected_revision,
 }
 
 absl::Status Table::Update(const Message& record, uint64_t expected_revision) {
-  return Wait([&](Done done) {
+  return Writer::Wait([&](Done done) {
     Update(record, expected_revision, nullptr, std::move(done));
   });
 }
@@ -383,7 +365,7 @@ void Table::Patch(const Message& patch, std::vector<std::string> paths,
 
 absl::Status Table::Patch(const Message& patch, std::vector<std::string> paths,
                           uint64_t expected_revision, Message* result) {
-  return Wait([&](Done done) {
+  return Writer::Wait([&](Done done) {
     Patch(patch, std::move(paths), expected_revision, result, nullptr,
           std::move(done));
   });
@@ -405,7 +387,7 @@ void Table::Delete(absl::string_view pk, uint64_t expected_revision,
 }
 
 absl::Status Table::Delete(absl::string_view pk, uint64_t expected_revision) {
-  return Wait(
+  return Writer::Wait(
       [&](Done done) { Delete(pk, expected_revision, std::move(done)); });
 }
 

@@ -34,15 +34,19 @@ void Writer::Submit(Operation op, Done done) {
   done(absl::UnavailableError("the writer is shutting down"));
 }
 
-absl::Status Writer::SubmitAndWait(Operation op) {
+absl::Status Writer::Wait(absl::FunctionRef<void(Done)> start) {
   absl::Notification finished;
   absl::Status result;
-  Submit(std::move(op), [&](absl::Status status) {
+  start([&](absl::Status status) {
     result = std::move(status);
     finished.Notify();
   });
   finished.WaitForNotification();
   return result;
+}
+
+absl::Status Writer::SubmitAndWait(Operation op) {
+  return Wait([&](Done done) { Submit(std::move(op), std::move(done)); });
 }
 
 void Writer::Stop() {

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "storage/environment.h"
@@ -59,6 +60,9 @@ class Writer {
   void Submit(Operation op, Done done);
   // Queues `op` and blocks until its batch is committed.
   absl::Status SubmitAndWait(Operation op);
+  // Calls `start` with a Done and blocks until that Done runs: the blocking
+  // form of any asynchronous write (Table::Insert, Database::Commit, …).
+  static absl::Status Wait(absl::FunctionRef<void(Done)> start);
 
   // Finishes every queued operation, then stops the thread. Idempotent.
   void Stop();
