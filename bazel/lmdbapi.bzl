@@ -1,7 +1,8 @@
 # lmdbapi_schema: the one rule that turns a user's schema .proto into a service (the Bazel twin
 # of CMake's lmdbapi_schema() in cmake/LmdbapiSchema.cmake).
 #
-#   load("//bazel:lmdbapi.bzl", "lmdbapi_schema")
+#   load("//bazel:lmdbapi.bzl", "lmdbapi_schema")            # in lmdbapi's own workspace
+#   load("@lmdbapi//bazel:lmdbapi.bzl", "lmdbapi_schema")    # in yours (see bazel/deps.bzl)
 #
 #   lmdbapi_schema(
 #       name = "permits",
@@ -11,7 +12,8 @@
 #   )
 #
 # The schema imports "proto/lmdbapi/options.proto" (and may import google/protobuf/*.proto);
-# imports are rooted at the repository root. For <pkg>/<file>.proto, protoc-gen-lmdbapi
+# imports are rooted at the repository root (lmdbapi's own protos at lmdbapi's root, which is
+# where "proto/lmdbapi/options.proto" resolves from another workspace too). For <pkg>/<file>.proto, protoc-gen-lmdbapi
 # (//codegen:protoc-gen-lmdbapi) generates into bazel-bin:
 #   <pkg>/<file>_service.proto        the gRPC service (+ google.api.http REST bindings) for clients
 #   <pkg>/<file>.lmdbapi.h / .cc      the table bindings and service implementations
@@ -43,13 +45,20 @@ load(
     "protoc_out",
 )
 
-_PLUGIN = "//codegen:protoc-gen-lmdbapi"
-_OPTIONS = "//proto:options_proto"  # proto/lmdbapi/options.proto
+# Labels of lmdbapi's own targets, resolved in THIS file's repository (Label()), so that the
+# macro works the same in lmdbapi's workspace and from another one (@lmdbapi//...).
+_PLUGIN = str(Label("//codegen:protoc-gen-lmdbapi"))
+_OPTIONS = str(Label("//proto:options_proto"))  # proto/lmdbapi/options.proto
 _GOOGLEAPIS = "@googleapis//:api_proto"  # google/api/{http,annotations}.proto
-_SERVER = "//server"
-_GATEWAY_BUILD = "//gateway:build-gateway"
-_GATEWAY_SRCS = "//gateway:go_srcs"
+_SERVER = str(Label("//server:server"))
+_GATEWAY_BUILD = str(Label("//gateway:build-gateway"))
+_GATEWAY_SRCS = str(Label("//gateway:go_srcs"))
+_VERSION = str(Label("//:VERSION"))  # build-gateway stamps it into the gateway
 _SWAGGER_UI = "@swagger_ui//:dist"
+
+# Where lmdbapi's repository is in the execution root: "" in lmdbapi's own workspace,
+# "external/lmdbapi" in another: protoc's -I for proto/lmdbapi/options.proto.
+_LMDBAPI_ROOT = Label("//proto:options_proto").workspace_root or "."
 
 def lmdbapi_schema(name, src, deps = [], visibility = None):
     """Service, bindings and server binary for the schema `src` (see the top of this file)."""
@@ -133,6 +142,7 @@ def lmdbapi_schema(name, src, deps = [], visibility = None):
             src,
             proto_srcs(":" + schema_proto),
             _GATEWAY_SRCS,
+            _VERSION,
             _SWAGGER_UI,
         ],
         outs = [name + "-gateway"],
@@ -145,6 +155,7 @@ def lmdbapi_schema(name, src, deps = [], visibility = None):
             "--gen_root $(GENDIR)",
             "--swagger_ui $$(dirname $$(echo $(execpaths %s) | cut -d' ' -f1))" % _SWAGGER_UI,
             "--source_root .",
+            "--proto_root " + _LMDBAPI_ROOT,
         ]),
         tags = ["no-sandbox"],
         message = "go build %s-gateway" % name,

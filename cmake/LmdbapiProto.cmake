@@ -1,6 +1,8 @@
 # Code generation with the system protoc, as in the Bazel build: import
-# paths are rooted at the repository root, so a header is included as
-# "tests/storage/test_records.pb.h".
+# paths are rooted at the project's root, so a header is included as
+# "tests/storage/test_records.pb.h". lmdbapi's own protos are imported as
+# "proto/lmdbapi/options.proto" from LMDBAPI_PROTO_ROOT (lmdbapi's source
+# tree, or <prefix>/include/lmdbapi when lmdbapi is installed).
 set(LMDBAPI_GOOGLEAPIS
     /usr/share/gocode/src/github.com/grpc-ecosystem/grpc-gateway/third_party/googleapis
     CACHE PATH "Directory holding google/api/annotations.proto")
@@ -14,8 +16,11 @@ function(lmdbapi_cc_proto target)
   if(NOT ARG_ROOT)
     set(ARG_ROOT ${PROJECT_SOURCE_DIR})
   endif()
-  set(includes -I${ARG_ROOT} -I${PROJECT_SOURCE_DIR} -I${PROJECT_BINARY_DIR}
-      -I${LMDBAPI_GOOGLEAPIS} -I/usr/include)
+  set(includes -I${ARG_ROOT} -I${PROJECT_SOURCE_DIR} -I${PROJECT_BINARY_DIR})
+  if(NOT LMDBAPI_PROTO_ROOT STREQUAL PROJECT_SOURCE_DIR)
+    list(APPEND includes -I${LMDBAPI_PROTO_ROOT})
+  endif()
+  list(APPEND includes -I${LMDBAPI_GOOGLEAPIS} -I/usr/include)
   foreach(dir ${ARG_IMPORT_DIRS})
     list(APPEND includes -I${dir})
   endforeach()
@@ -47,7 +52,8 @@ function(lmdbapi_cc_proto target)
     list(APPEND outputs ${outs})
   endforeach()
   add_library(${target} ${outputs})
-  target_include_directories(${target} PUBLIC ${PROJECT_BINARY_DIR})
+  target_include_directories(${target} PUBLIC $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}>
+                             $<INSTALL_INTERFACE:include/lmdbapi>)
   target_link_libraries(${target} PUBLIC protobuf::libprotobuf ${ARG_DEPS})
   if(ARG_GRPC)
     target_link_libraries(${target} PUBLIC gRPC::grpc++)

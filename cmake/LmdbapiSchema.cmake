@@ -1,8 +1,9 @@
 # lmdbapi_schema(<name> PROTO <schema.proto>)
 #
-# The one rule that turns a user's schema into a service. From
-# <dir>/<file>.proto (a path under the repository, or absolute under
-# CMAKE_SOURCE_DIR) it generates with protoc-gen-lmdbapi:
+# The one rule that turns a user's schema into a service, the same in
+# lmdbapi's own tree and in a project that did find_package(lmdbapi CONFIG).
+# From <dir>/<file>.proto (relative to the current source directory, or
+# absolute; under the project's root) it generates with protoc-gen-lmdbapi:
 #   <dir>/<file>_service.proto           the service .proto for clients
 #   <dir>/<file>.lmdbapi.{h,cc}          table bindings + service code
 #   <dir>/<file>.gateway_main.go         main() of the REST gateway
@@ -12,41 +13,57 @@
 #   <name>-gateway     the schema's REST gateway (Go; see -help), with its
 #                      OpenAPI description and Swagger UI embedded (target
 #                      <name>_gateway)
-# The service .proto lands in ${PROJECT_BINARY_DIR}/<dir>/.
+# <dir> is the schema's path relative to the project's root
+# (PROJECT_SOURCE_DIR); the generated files land in ${PROJECT_BINARY_DIR}/<dir>/,
+# the binaries in the current binary directory.
+#
+# Inputs (set by lmdbapi's CMakeLists.txt, or by lmdbapiConfig.cmake):
+#   LMDBAPI_PROTO_ROOT    the -I that holds proto/lmdbapi/options.proto
+#   LMDBAPI_GATEWAY_DIR   build-gateway and the gateway library's *.go
+#   LMDBAPI_SWAGGER_UI    swagger-ui-dist's files
+#   lmdbapi::protos, lmdbapi::server, lmdbapi::protoc-gen-lmdbapi (targets)
 function(lmdbapi_schema name)
   cmake_parse_arguments(ARG "" "PROTO" "" ${ARGN})
   get_filename_component(abs ${ARG_PROTO} ABSOLUTE)
   file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${abs})
   string(REGEX REPLACE "\\.proto$" "" base ${rel})
   set(gen ${PROJECT_BINARY_DIR})
+  set(proto_root)
+  if(NOT LMDBAPI_PROTO_ROOT STREQUAL PROJECT_SOURCE_DIR)
+    set(proto_root -I${LMDBAPI_PROTO_ROOT})
+  endif()
   add_custom_command(
     OUTPUT ${gen}/${base}_service.proto ${gen}/${base}.lmdbapi.h
            ${gen}/${base}.lmdbapi.cc ${gen}/${base}.lmdbapi_main.cc
            ${gen}/${base}.gateway_main.go
-    COMMAND protobuf::protoc -I${PROJECT_SOURCE_DIR} -I${LMDBAPI_GOOGLEAPIS} -I/usr/include
-            --plugin=protoc-gen-lmdbapi=$<TARGET_FILE:protoc-gen-lmdbapi>
+    COMMAND protobuf::protoc -I${PROJECT_SOURCE_DIR} ${proto_root}
+            -I${LMDBAPI_GOOGLEAPIS} -I/usr/include
+            --plugin=protoc-gen-lmdbapi=$<TARGET_FILE:lmdbapi::protoc-gen-lmdbapi>
             --lmdbapi_out=${gen} ${rel}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
-    DEPENDS ${abs} protoc-gen-lmdbapi protobuf::protoc
+    DEPENDS ${abs} lmdbapi::protoc-gen-lmdbapi protobuf::protoc
     COMMENT "protoc-gen-lmdbapi ${rel}")
-  lmdbapi_cc_proto(${name}_schema_proto PROTOS ${rel} DEPS lmdbapi_protos)
+  lmdbapi_cc_proto(${name}_schema_proto PROTOS ${rel} DEPS lmdbapi::protos)
   lmdbapi_cc_proto(${name}_service_proto ROOT ${gen} GRPC
                    PROTOS ${base}_service.proto DEPS ${name}_schema_proto)
   add_library(${name}_lmdbapi ${gen}/${base}.lmdbapi.cc)
-  target_link_libraries(${name}_lmdbapi PUBLIC ${name}_service_proto lmdbapi_server)
+  target_link_libraries(${name}_lmdbapi PUBLIC ${name}_service_proto lmdbapi::server)
   add_executable(${name}-server ${gen}/${base}.lmdbapi_main.cc)
   target_link_libraries(${name}-server ${name}_lmdbapi)
 
   set(gateway ${CMAKE_CURRENT_BINARY_DIR}/${name}-gateway)
   add_custom_command(
     OUTPUT ${gateway}
-    COMMAND ${PROJECT_SOURCE_DIR}/gateway/build-gateway --out ${gateway}
+    COMMAND ${LMDBAPI_GATEWAY_DIR}/build-gateway --out ${gateway}
             --work ${CMAKE_CURRENT_BINARY_DIR}/${name}_gateway.work --schema ${rel}
             --gen_root ${gen} --swagger_ui ${LMDBAPI_SWAGGER_UI}
-            --source_root ${PROJECT_SOURCE_DIR}
+            --source_root ${PROJECT_SOURCE_DIR} --proto_root ${LMDBAPI_PROTO_ROOT}
     DEPENDS ${gen}/${base}_service.proto ${gen}/${base}.gateway_main.go
-            ${LMDBAPI_GATEWAY_SOURCES} ${LMDBAPI_SWAGGER_UI}/swagger-ui-bundle.js
+            ${LMDBAPI_GATEWAY_SOURCES} ${LMDBAPI_GATEWAY_DIR}/../VERSION
+            ${LMDBAPI_SWAGGER_UI}/swagger-ui-bundle.js
     COMMENT "go build ${name}-gateway")
   add_custom_target(${name}_gateway ALL DEPENDS ${gateway})
-  add_dependencies(${name}_gateway lmdbapi_swagger_ui)
+  if(TARGET lmdbapi_swagger_ui)  # lmdbapi's own tree: npm fetches it first
+    add_dependencies(${name}_gateway lmdbapi_swagger_ui)
+  endif()
 endfunction()

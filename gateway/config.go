@@ -5,9 +5,23 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"time"
 )
+
+// Version is the gateway's version, set at link time by build-gateway:
+// go build -ldflags "-X lmdbapi/gateway.Version=...". It is what -version
+// prints and the version label of lmdbapi_gateway_build_info.
+var Version = "unknown"
+
+// errVersion is ParseConfig's answer to -version once the version is
+// printed. It wraps flag.ErrHelp so that callers exit 0 at once, as they do
+// after -help.
+var errVersion = fmt.Errorf("version printed: %w", flag.ErrHelp)
+
+// versionOutput is where -version prints (a variable for the tests).
+var versionOutput io.Writer = os.Stdout
 
 // Config is what a gateway is started with: flags, each with environment
 // variables as fallbacks (the first one set wins), then the default.
@@ -96,6 +110,7 @@ func options(c *Config) []option {
 
 // ParseConfig reads flags from args, then the environment through getenv,
 // then defaults. An error names the flag (and its variable) and the value.
+// After -help or -version (printed to stdout) the error is flag.ErrHelp.
 func ParseConfig(program string, args []string, getenv func(string) string, usage io.Writer) (Config, error) {
 	var c Config
 	opts := options(&c)
@@ -109,8 +124,15 @@ func ParseConfig(program string, args []string, getenv func(string) string, usag
 		}
 		given[o.name] = fs.String(o.name, o.def, help)
 	}
+	version := fs.Bool("version", false, "print the gateway's version and exit")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	// Before anything else: -version answers even where other flags or the
+	// environment are wrong.
+	if *version {
+		fmt.Fprintf(versionOutput, "%s (lmdbapi gateway) %s\n", program, Version)
+		return c, errVersion
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q (flags are -name=value)", fs.Arg(0))

@@ -1,6 +1,10 @@
 package gateway
 
 import (
+	"bytes"
+	"errors"
+	"flag"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -60,6 +64,25 @@ func TestConfigTakesFlagsThenEnvironmentThenDefaults(t *testing.T) {
 	_, err = ParseConfig("gw", nil, func(k string) string { return env[k] }, nil)
 	if err == nil || !strings.Contains(err.Error(), "$LMDBAPI_REQUEST_TIMEOUT (-timeout)") {
 		t.Errorf("a bad variable is named with its flag: %v", err)
+	}
+}
+
+func TestVersionFlagPrintsTheVersionAndStopsFirst(t *testing.T) {
+	var out bytes.Buffer
+	defer func(w io.Writer, v string) { versionOutput, Version = w, v }(versionOutput, Version)
+	versionOutput, Version = &out, "1.2.3"
+	// A bad variable does not matter: -version answers before it is read.
+	env := map[string]string{"LMDBAPI_REQUEST_TIMEOUT": "soon"}
+	_, err := ParseConfig("gw", []string{"-version"}, func(k string) string { return env[k] }, nil)
+	if !errors.Is(err, flag.ErrHelp) || out.String() != "gw (lmdbapi gateway) 1.2.3\n" {
+		t.Errorf("-version: %v, printed %q", err, out.String())
+	}
+	// Run exits 0 without starting: the empty Schema has no assets to serve.
+	out.Reset()
+	var stderr bytes.Buffer
+	if code := Run(Schema{}, []string{"-version"}, func(string) string { return "" }, &stderr); code != 0 ||
+		!strings.HasSuffix(out.String(), " (lmdbapi gateway) 1.2.3\n") || stderr.Len() != 0 {
+		t.Errorf("Run -version: exit %d, stdout %q, stderr %q", code, out.String(), stderr.String())
 	}
 }
 

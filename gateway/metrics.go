@@ -1,25 +1,29 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/golang/protobuf/proto"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/common/expfmt"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/status"
 )
 
-// GET /metrics: the server's metrics (lmdbapi.admin.v1.Admin/Metrics, open
-// even when the server wants a bearer token), lmdbapi_up, and the gateway's
-// own HTTP metrics, in Prometheus text format 0.0.4.
+// GET /metrics: the gateway's own metrics (HTTP requests, lmdbapi_up, its
+// build, and the Prometheus Go client's go_* and process_* ones), then the
+// server's (lmdbapi.admin.v1.Admin/Metrics, open even when the server wants a
+// bearer token), in Prometheus text format 0.0.4.
 
 const metricsMethod = "/lmdbapi.admin.v1.Admin/Metrics"
 
@@ -46,31 +50,39 @@ func (*metricsResponse) ProtoMessage()    {}
 var httpBuckets = []float64{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
 	0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
-type httpCount struct {
-	method, route string
-	code          int
-}
-
-type httpLatency struct{ method, route string }
-
-type histogram struct {
-	buckets []uint64 // per bucket, not cumulative; the last one is +Inf
-	sum     float64
-}
-
 // httpMetrics counts the gateway's requests by method, route and status,
 // and times them by method and route. Routes are URL patterns
-// ("/api/permits/{uuid}"), never raw paths, so the series stay few.
+// ("/api/permits/{uuid}"), never raw paths, so the series stay few. Its own
+// registry, not the client library's global one, so that each gateway (and
+// each test) counts only its own requests.
 type httpMetrics struct {
 	api       *OpenAPI
-	mu        sync.Mutex
-	counts    map[httpCount]uint64
-	latencies map[httpLatency]*histogram
+	registry  *prometheus.Registry
+	requests  *prometheus.CounterVec
+	latencies *prometheus.HistogramVec
 }
 
 func newHTTPMetrics(api *OpenAPI) *httpMetrics {
-	return &httpMetrics{api: api, counts: map[httpCount]uint64{},
-		latencies: map[httpLatency]*histogram{}}
+	m := &httpMetrics{api: api, registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lmdbapi_gateway_http_requests_total",
+			Help: "HTTP requests the gateway answered, by method, route (URL pattern) and status.",
+		}, []string{"method", "route", "code"}),
+		latencies: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "lmdbapi_gateway_http_request_duration_seconds",
+			Help:    "Time the gateway took to answer an HTTP request, by method and route.",
+			Buckets: httpBuckets,
+		}, []string{"method", "route"}),
+	}
+	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "lmdbapi_gateway_build_info",
+		Help:        "Always 1; the version label is the gateway's (set at link time).",
+		ConstLabels: prometheus.Labels{"version": Version},
+	})
+	buildInfo.Set(1)
+	m.registry.MustRegister(m.requests, m.latencies, buildInfo, collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
 }
 
 // knownMethods bounds the method label: clients may send any token.
@@ -109,18 +121,8 @@ func (m *httpMetrics) observe(method, route string, code int, elapsed time.Durat
 	if !knownMethods[method] {
 		method = "OTHER"
 	}
-	seconds := elapsed.Seconds()
-	bucket := sort.SearchFloat64s(httpBuckets, seconds) // first bound >= seconds
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.counts[httpCount{method, route, code}]++
-	h := m.latencies[httpLatency{method, route}]
-	if h == nil {
-		h = &histogram{buckets: make([]uint64, len(httpBuckets)+1)}
-		m.latencies[httpLatency{method, route}] = h
-	}
-	h.buckets[bucket]++
-	h.sum += seconds
+	m.requests.WithLabelValues(method, route, strconv.Itoa(code)).Inc()
+	m.latencies.WithLabelValues(method, route).Observe(elapsed.Seconds())
 }
 
 // instrument counts and times every request `next` serves.
@@ -133,60 +135,26 @@ func (m *httpMetrics) instrument(next http.Handler) http.Handler {
 	})
 }
 
-// render appends the gateway's families, series sorted for stable output.
-func (m *httpMetrics) render(b *strings.Builder) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	counts := make([]httpCount, 0, len(m.counts))
-	for k := range m.counts {
-		counts = append(counts, k)
+// render writes the gateway's families in the text format, with lmdbapi_up.
+// lmdbapi_up lives in a registry of this scrape's own, not in m.registry, so
+// that concurrent scrapes cannot report each other's answer.
+func (m *httpMetrics) render(w io.Writer, up bool) error {
+	upGauge := prometheus.NewGauge(prometheus.GaugeOpts{Name: "lmdbapi_up",
+		Help: "1 when the lmdbapi server answered this scrape's Metrics call, else 0."})
+	if up {
+		upGauge.Set(1)
 	}
-	sort.Slice(counts, func(i, j int) bool {
-		a, c := counts[i], counts[j]
-		if a.route != c.route {
-			return a.route < c.route
+	scrape := prometheus.NewRegistry()
+	scrape.MustRegister(upGauge)
+	// On an error Gather still returns every family it could gather: write them.
+	families, err := prometheus.Gatherers{m.registry, scrape}.Gather()
+	encoder := expfmt.NewEncoder(w, expfmt.FmtText)
+	for _, f := range families {
+		if encodeErr := encoder.Encode(f); encodeErr != nil {
+			return encodeErr
 		}
-		if a.method != c.method {
-			return a.method < c.method
-		}
-		return a.code < c.code
-	})
-	b.WriteString("# HELP lmdbapi_gateway_http_requests_total HTTP requests the gateway answered, " +
-		"by method, route (URL pattern) and status.\n" +
-		"# TYPE lmdbapi_gateway_http_requests_total counter\n")
-	for _, k := range counts {
-		fmt.Fprintf(b, "lmdbapi_gateway_http_requests_total{method=%q,route=%q,code=\"%d\"} %d\n",
-			k.method, k.route, k.code, m.counts[k])
 	}
-	latencies := make([]httpLatency, 0, len(m.latencies))
-	for k := range m.latencies {
-		latencies = append(latencies, k)
-	}
-	sort.Slice(latencies, func(i, j int) bool {
-		a, c := latencies[i], latencies[j]
-		return a.route < c.route || (a.route == c.route && a.method < c.method)
-	})
-	b.WriteString("# HELP lmdbapi_gateway_http_request_duration_seconds Time the gateway took " +
-		"to answer an HTTP request, by method and route.\n" +
-		"# TYPE lmdbapi_gateway_http_request_duration_seconds histogram\n")
-	for _, k := range latencies {
-		h := m.latencies[k]
-		labels := fmt.Sprintf("method=%q,route=%q", k.method, k.route)
-		var cumulative uint64
-		for i, n := range h.buckets {
-			cumulative += n
-			le := "+Inf"
-			if i < len(httpBuckets) {
-				le = strconv.FormatFloat(httpBuckets[i], 'f', -1, 64)
-			}
-			fmt.Fprintf(b, "lmdbapi_gateway_http_request_duration_seconds_bucket{%s,le=%q} %d\n",
-				labels, le, cumulative)
-		}
-		fmt.Fprintf(b, "lmdbapi_gateway_http_request_duration_seconds_sum{%s} %s\n",
-			labels, strconv.FormatFloat(h.sum, 'f', -1, 64))
-		fmt.Fprintf(b, "lmdbapi_gateway_http_request_duration_seconds_count{%s} %d\n",
-			labels, cumulative)
-	}
+	return err
 }
 
 // serverMetrics asks the server for its metrics, waiting at most `timeout`;
@@ -208,38 +176,44 @@ func serverMetrics(ctx context.Context, conn *grpc.ClientConn, backend string, t
 }
 
 // metricsHandler answers GET /metrics. When the server does not answer, the
-// gateway's own metrics still come, with lmdbapi_up 0. A backend without the
-// Admin service (the fan-out router) is up with no metrics of its own.
+// gateway's own metrics still come, with lmdbapi_up 0.
 func metricsHandler(conn *grpc.ClientConn, backend string, m *httpMetrics, timeout time.Duration) http.Handler {
+	// A scrape answers (with lmdbapi_up 0 if need be) well within a scraper's
+	// own timeout, however long -timeout is. Clamped here, once: the handler
+	// runs concurrently and must not write a shared variable.
+	if timeout > 2*time.Second {
+		timeout = 2 * time.Second
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			writeJSON(w, http.StatusMethodNotAllowed, ErrorBody{http.StatusMethodNotAllowed,
 				"UNIMPLEMENTED", fmt.Sprintf("method %s is not allowed on /metrics; use GET", r.Method)})
 			return
 		}
-		if timeout > 2*time.Second {
-			timeout = 2 * time.Second
+		text, up := serverPart(serverMetrics(r.Context(), conn, backend, timeout))
+		var b bytes.Buffer
+		if err := m.render(&b, up); err != nil {
+			// Still a scrape: the families gathered, and why some are not.
+			fmt.Fprintf(&b, "# the gateway's metrics are incomplete: %s\n",
+				strings.ReplaceAll(err.Error(), "\n", " "))
 		}
-		text, err := serverMetrics(r.Context(), conn, backend, timeout)
-		var b strings.Builder
-		up := 1
-		switch {
-		case err == nil:
-			b.WriteString(text)
-		case status.Code(err) == codes.Unimplemented:
-			// Up, but with no metrics to give: the fan-out router (--shards).
-			b.WriteString("# the backend serves no lmdbapi.admin.v1.Admin/Metrics (a fan-out router?)\n")
-		default:
-			up = 0
-			// A comment line: scrapers skip it, people read it.
-			fmt.Fprintf(&b, "# the lmdbapi server's metrics are missing: %s: %s\n",
-				codeName(status.Code(err)),
-				strings.ReplaceAll(status.Convert(err).Message(), "\n", " "))
-		}
-		fmt.Fprintf(&b, "# HELP lmdbapi_up 1 when the lmdbapi server answered this scrape's "+
-			"Metrics call, else 0.\n# TYPE lmdbapi_up gauge\nlmdbapi_up %d\n", up)
-		m.render(&b)
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		_, _ = w.Write([]byte(b.String()))
+		b.WriteString(text)
+		w.Header().Set("Content-Type", string(expfmt.FmtText))
+		_, _ = w.Write(b.Bytes())
 	})
+}
+
+// serverPart is what follows the gateway's families: the server's text, or a
+// comment line saying why there is none (scrapers skip it, people read it);
+// up is whether the server answered. A backend without the Admin service
+// (the fan-out router, --shards) is up with no metrics of its own.
+func serverPart(text string, err error) (string, bool) {
+	switch {
+	case err == nil:
+		return text, true
+	case status.Code(err) == codes.Unimplemented:
+		return "# the backend serves no lmdbapi.admin.v1.Admin/Metrics (a fan-out router?)\n", true
+	}
+	return fmt.Sprintf("# the lmdbapi server's metrics are missing: %s: %s\n", codeName(status.Code(err)),
+		strings.ReplaceAll(status.Convert(err).Message(), "\n", " ")), false
 }

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "version/version.h"
 
 namespace lmdbapi::server {
 namespace {
@@ -309,6 +310,10 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
       config.help = true;
       continue;
     }
+    if (arg == "--version") {
+      config.version = true;
+      continue;
+    }
     if (arg == "--verify") {
       config.verify = true;
       continue;
@@ -373,7 +378,8 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
 std::string ConfigHelp(const std::string& program) {
   std::string text = absl::StrCat(
       "usage: ", program, " [--flag=value ...]\n\n",
-      "Serves the tables of its schema over gRPC (with reflection and "
+      "lmdbapi ", Version(), ": ",
+      "serves the tables of its schema over gRPC (with reflection and "
       "health).\n"
       "With --verify, checks the indexes of --data_dir against its records "
       "instead,\nprints the report and exits (0: consistent, 1: not).\n"

@@ -48,6 +48,7 @@ struct Config {
   // Most writes in one Transactions/Commit.
   size_t max_commit_writes = 1000;
   bool help = false;
+  bool version = false;  // --version: print lmdbapi's version and exit
   // --verify: open the data directory, check every index against its records
   // (and every child's parent), print the report and exit: 0 when consistent.
   bool verify = false;

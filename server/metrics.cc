@@ -7,6 +7,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "version/version.h"
 
 namespace lmdbapi::server {
 namespace {
@@ -159,6 +160,10 @@ std::string Metrics::Render(const StorageFigures* storage) const {
             });
 
   std::string out;
+  Family(&out, "lmdbapi_build_info", "gauge",
+         "Always 1; its version label is lmdbapi's release (VERSION).");
+  absl::StrAppend(&out, "lmdbapi_build_info{version=\"", Escape(Version()),
+                  "\"} 1\n");
   Family(&out, "lmdbapi_requests_total", "counter",
          "Calls finished, by service, method and gRPC status code.");
   for (const Method* m : methods) {

@@ -27,6 +27,7 @@
 #include "server/shard_router.h"
 #include "server/table_service.h"
 #include "storage/database.h"
+#include "version/version.h"
 
 namespace lmdbapi::server {
 namespace {
@@ -208,6 +209,10 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
   }
   if (config->help) {
     fputs(ConfigHelp(argv[0]).c_str(), stdout);
+    return 0;
+  }
+  if (config->version) {
+    printf("%s (lmdbapi) %s\n", argv[0], Version());
     return 0;
   }
   SetLogLevel(config->log_level);

@@ -6,7 +6,7 @@ Kubernetes manifests. Neither Docker nor a cluster runs here, so:
            server and gateway serve (insert, get, backup, SIGTERM) under the
            units' SystemCallFilter, RestrictAddressFamilies and
            MemoryDenyWriteExecute, replayed as a seccomp filter.
-  Docker   the build stage runs scripts/install-deps and scripts/build; the
+  Docker   the build stage runs scripts/install-deps and scripts/build (--serve); the
            runtime stage is non-root with a volume; every shared library the
            built binaries load comes from `scripts/install-deps --runtime` or
            the debian:12 image itself.
@@ -329,9 +329,10 @@ class DockerfileTest(unittest.TestCase):
     def test_build_stage_runs_the_readme_scripts(self):
         self.assertEqual(self.build[0], ("FROM", "debian:12 AS build"))
         runs = [a for i, a in self.build if i == "RUN"]
-        self.assertIn("scripts/install-deps", runs)
-        self.assertIn("scripts/build", runs)
-        self.assertLess(runs.index("scripts/install-deps"), runs.index("scripts/build"))
+        self.assertIn("scripts/install-deps --serve", runs)
+        self.assertIn("scripts/build --serve", runs)
+        self.assertLess(runs.index("scripts/install-deps --serve"),
+                        runs.index("scripts/build --serve"))
 
     def test_runtime_stage_runs_non_root_with_a_volume(self):
         last = dict(self.runtime)  # the last instruction of each kind
