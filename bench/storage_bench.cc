@@ -1,6 +1,6 @@
 // Storage benchmark: each operation through lmdbapi's storage/ next to the
 // raw-LMDB ceiling for the same work, measured in the same run, and the
-// seeds' figure. Prints one Markdown table. Not a test: it asserts nothing
+// original design's figure. Prints one Markdown table. Not a test: it asserts nothing
 // about speed.
 // Usage: storage_bench [--records=N] [--dir=PATH] [--quick]
 // [--only=insert|read]
@@ -511,7 +511,7 @@ int main(int argc, char** argv) {
          Machine(dir).c_str());
   printf(
       "| operation | lmdbapi | raw LMDB ceiling (same work, same run) | "
-      "lmdbapi / ceiling | seeds | target |\n");
+      "lmdbapi / ceiling | original design | target |\n");
   printf("|---|---:|---:|---:|---:|---:|\n");
   for (const Row& r : rows) {
     printf("| %s | %s %s | %s %s | %.2f | %s | %s |\n", r.operation.c_str(),

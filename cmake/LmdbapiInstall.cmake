@@ -13,7 +13,8 @@
 #   share/lmdbapi/gateway/                       the gateway library (*.go) and
 #                                                build-gateway; share/lmdbapi/VERSION
 #   share/lmdbapi/swagger-ui/                    the docs page's assets
-#   share/doc/lmdbapi/                           LICENSE, CHANGELOG.md, README.md
+#   share/doc/lmdbapi/                           LICENSE, CHANGELOG.md, README.md,
+#                                                docs/
 # and `cpack` (run in the build directory) makes lmdbapi_<version>_amd64.deb
 # of the same files under /usr.
 include(CMakePackageConfigHelpers)
@@ -52,6 +53,7 @@ foreach(f swagger-ui.css swagger-ui-bundle.js swagger-ui-standalone-preset.js
   install(FILES ${LMDBAPI_SWAGGER_UI}/${f} DESTINATION share/lmdbapi/swagger-ui)
 endforeach()
 install(FILES LICENSE CHANGELOG.md README.md DESTINATION share/doc/lmdbapi)
+install(DIRECTORY docs DESTINATION share/doc/lmdbapi)  # the README's links
 
 # The package: lmdbapiConfig.cmake finds the dependencies and defines
 # lmdbapi_schema() (cmake/LmdbapiProto.cmake, cmake/LmdbapiSchema.cmake).

@@ -74,7 +74,7 @@ func options(c *Config) []option {
 	return []option{
 		{"backend", "gRPC address of the lmdbapi server", []string{"LMDBAPI_BACKEND"},
 			"127.0.0.1:50051", address(&c.Backend)},
-		{"listen", "HTTP listen address (the seeds' HOST_URL); port 0 picks a free one",
+		{"listen", "HTTP listen address; port 0 picks a free one",
 			[]string{"LMDBAPI_HTTP_LISTEN", "HOST_URL"}, "127.0.0.1:8080", address(&c.Listen)},
 		{"timeout", "deadline of each request to the backend (504 when exceeded)",
 			[]string{"LMDBAPI_REQUEST_TIMEOUT"}, "10s", duration(&c.Timeout)},

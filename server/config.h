@@ -1,5 +1,5 @@
-// Server configuration: flags with environment fallbacks (the seeds' names
-// keep working). `--help` prints the table below.
+// Server configuration: flags with environment fallbacks (the environment
+// names of the original design, such as HOST_URL, keep working). `--help` prints the table below.
 #ifndef LMDBAPI_SERVER_CONFIG_H_
 #define LMDBAPI_SERVER_CONFIG_H_
 

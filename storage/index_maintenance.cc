@@ -1,4 +1,4 @@
-// Index maintenance (the seeds' "Composite Index Recovery"): rebuilding
+// Index maintenance ("composite index recovery"): rebuilding
 // indexes from the records, and verifying that indexes and records agree.
 #include <algorithm>
 #include <iterator>

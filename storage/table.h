@@ -132,8 +132,8 @@ class Table {
   void Delete(absl::string_view pk, uint64_t expected_revision, Done done);
   absl::Status Delete(absl::string_view pk, uint64_t expected_revision = 0);
 
-  // Rebuilds every index of the table from its records (the seeds'
-  // "Composite Index Recovery"), in one transaction.
+  // Rebuilds every index of the table from its records ("composite
+  // index recovery"), in one transaction.
   absl::Status RebuildIndexes();
   // Compares every index with the records and reports each mismatch.
   absl::StatusOr<IndexReport> VerifyIndexes() const;
