@@ -3,15 +3,13 @@
 #include <cstdio>
 #include <cstring>
 
-
 #include "codegen/generator.h"
 #include "google/protobuf/compiler/plugin.h"
 #include "version/version.h"
 
 int main(int argc, char** argv) {
   if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
-    std::printf("protoc-gen-lmdbapi (lmdbapi) %s\n",
-                lmdbapi::Version());
+    std::printf("protoc-gen-lmdbapi (lmdbapi) %s\n", lmdbapi::Version());
     return 0;
   }
   lmdbapi::codegen::Generator generator;

@@ -377,8 +377,8 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
 
 std::string ConfigHelp(const std::string& program) {
   std::string text = absl::StrCat(
-      "usage: ", program, " [--flag=value ...]\n\n",
-      "lmdbapi ", Version(), ": ",
+      "usage: ", program, " [--flag=value ...]\n\n", "lmdbapi ", Version(),
+      ": ",
       "serves the tables of its schema over gRPC (with reflection and "
       "health).\n"
       "With --verify, checks the indexes of --data_dir against its records "
@@ -387,6 +387,7 @@ std::string ConfigHelp(const std::string& program) {
       "exits.\n"
       "With --shards, routes to other servers of the same schema instead "
       "(see deploy/README.md).\n"
+      "--version prints lmdbapi's version and exits.\n"
       "Each flag falls back to the environment variable(s) shown.\n\n");
   Config defaults;
   for (const Option& o : Options()) {

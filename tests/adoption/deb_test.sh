@@ -4,7 +4,10 @@
 # Debian 12 (here: installed); installed with dpkg (as root, when no lmdbapi
 # package is installed already; otherwise unpacked into a temporary root),
 # it builds examples/cmake-consumer with find_package() finding it under /usr
-# unaided, and consumer_check.py serves and calls the result.
+# unaided, using only files of packages the .deb declares (transitively) or
+# that every Debian install has (package_closure.py over an strace of the
+# build: what "a clean Debian 12 with this package builds it" needs, without
+# a clean machine), and consumer_check.py serves and calls the result.
 #   tests/adoption/deb_test.sh BUILD_DIR
 set -euo pipefail
 build="$(realpath "$1")"
@@ -49,7 +52,22 @@ else
   cmake_args+=(-DCMAKE_PREFIX_PATH="$tmp/root/usr")
   proto_root="$tmp/root/usr/include/lmdbapi"
 fi
-cmake -S "$root/examples/cmake-consumer" -B "$tmp/build" -G Ninja "${cmake_args[@]}" >/dev/null
-cmake --build "$tmp/build"
+build_consumer() {
+  cmake -S "$root/examples/cmake-consumer" -B "$tmp/build" -G Ninja "${cmake_args[@]}" >/dev/null
+  cmake --build "$tmp/build"
+}
+if [ -n "$installed" ]; then
+  # Traced: every file the build reads or runs must come from a package the
+  # .deb declares (transitively) or from one every Debian install has.
+  echo "== building examples/cmake-consumer against /usr, traced"
+  strace -f -qq -e trace=openat,execve -o "$tmp/strace.log" \
+    cmake -S "$root/examples/cmake-consumer" -B "$tmp/build" -G Ninja >/dev/null
+  strace -f -qq -e trace=openat,execve -o "$tmp/strace-build.log" cmake --build "$tmp/build"
+  cat "$tmp/strace-build.log" >>"$tmp/strace.log"
+  /usr/bin/python3 "$root/tests/adoption/package_closure.py" lmdbapi "$tmp/strace.log" \
+    "$root" "$tmp" "$HOME" /tmp /var/tmp
+else
+  build_consumer
+fi
 /usr/bin/python3 "$root/tests/adoption/consumer_check.py" "$tmp/build/shop-server" \
   "$tmp/build/shop-gateway" "$tmp/build" "$proto_root" -v
