@@ -121,13 +121,6 @@ def lmdbapi_dependencies():
         },
     )
 
-    system_library(
-        name = "benchmark",
-        modules = ["benchmark"],
-        linkopts = ["-lpthread"],
-        extra_targets = {"benchmark_main": ["-lbenchmark_main"]},  # static .a, no .pc file
-    )
-
     # google/api/{http,annotations}.proto (imported by every generated <schema>_service.proto) from
     # the golang-github-grpc-ecosystem-grpc-gateway package; @googleapis//:api_proto compiles them
     # (alias //proto:googleapis_proto). Same directory as CMake's LMDBAPI_GOOGLEAPIS.

@@ -6,7 +6,6 @@ find_package(absl CONFIG REQUIRED)
 if(LMDBAPI_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)
 endif()
-find_package(benchmark CONFIG QUIET)
 find_package(Threads REQUIRED)
 find_package(gRPC CONFIG REQUIRED)
 

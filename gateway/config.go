@@ -30,12 +30,13 @@ type Config struct {
 	Listen       string        // HTTP listen address; port 0 picks one
 	Timeout      time.Duration // deadline of each request to the backend
 	BackendWait  time.Duration // how long a request waits for a backend that is not up
-	MaxBodyBytes int64         // larger request bodies get 400
+	MaxBodyBytes int64         // larger request bodies get 413
 	PortFile     string        // if set, the chosen HTTP port is written here
 	LogLevel     string        // "info" or "debug" (one line per request)
 	TLSCert      string        // serve HTTPS with this PEM certificate chain...
 	TLSKey       string        // ...and this PEM private key
 	BackendCA    string        // talk TLS to the backend, trusting this PEM CA
+	CORSOrigins  []string      // browser origins allowed to call (cors.go)
 }
 
 type option struct {
@@ -80,7 +81,7 @@ func options(c *Config) []option {
 			[]string{"LMDBAPI_REQUEST_TIMEOUT"}, "10s", duration(&c.Timeout)},
 		{"backend_wait", "how long a request waits for a backend that is down or starting (then 503)",
 			[]string{"LMDBAPI_BACKEND_WAIT"}, "3s", duration(&c.BackendWait)},
-		{"max_body_bytes", "largest request body accepted (larger: 400)",
+		{"max_body_bytes", "largest request body accepted (larger: 413)",
 			[]string{"LMDBAPI_MAX_BODY_BYTES"}, "4194304", func(c *Config, v string) error {
 				n, err := strconv.ParseInt(v, 10, 64)
 				if err != nil || n <= 0 {
@@ -97,6 +98,12 @@ func options(c *Config) []option {
 			func(c *Config, v string) error { c.TLSKey = v; return nil }},
 		{"backend_ca", "talk TLS to the backend, trusting this PEM CA certificate",
 			[]string{"LMDBAPI_BACKEND_CA"}, "", func(c *Config, v string) error { c.BackendCA = v; return nil }},
+		{"cors_origins", "browser origins (https://app.example.com,...) that may call the API, or *; none: no CORS",
+			[]string{"LMDBAPI_CORS_ORIGINS"}, "", func(c *Config, v string) error {
+				origins, err := parseOrigins(v)
+				c.CORSOrigins = origins
+				return err
+			}},
 		{"log_level", "info, or debug to log every request with its status and latency in µs",
 			[]string{"LMDBAPI_LOG_LEVEL"}, "info", func(c *Config, v string) error {
 				if v != "info" && v != "debug" {

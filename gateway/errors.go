@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/runtime"
 	"google.golang.org/grpc/codes"
@@ -20,11 +21,39 @@ type ErrorBody struct {
 }
 
 // HTTPStatus maps a gRPC code to the HTTP status the gateway answers with:
-// NOT_FOUND 404, INVALID_ARGUMENT/OUT_OF_RANGE 400, ALREADY_EXISTS/ABORTED
-// 409, FAILED_PRECONDITION 412, RESOURCE_EXHAUSTED 429, UNAVAILABLE 503,
-// DEADLINE_EXCEEDED 504, UNAUTHENTICATED 401, PERMISSION_DENIED 403,
-// UNIMPLEMENTED 501, CANCELLED 408, anything else 500 (grpc-gateway's table).
-func HTTPStatus(c codes.Code) int { return runtime.HTTPStatusFromCode(c) }
+// NOT_FOUND 404, INVALID_ARGUMENT/OUT_OF_RANGE 400, ALREADY_EXISTS 409,
+// ABORTED and FAILED_PRECONDITION 412, RESOURCE_EXHAUSTED 429, UNAVAILABLE
+// 503, DEADLINE_EXCEEDED 504, UNAUTHENTICATED 401, PERMISSION_DENIED 403,
+// UNIMPLEMENTED 501, CANCELLED 408, anything else 500. That is
+// grpc-gateway's table but for ABORTED: the server answers it when a record
+// is not at the revision a write expected (expected_revision, If-Match), and
+// RFC 9110 makes a failed If-Match 412 Precondition Failed; 409 stays for a
+// key or unique value that is taken.
+func HTTPStatus(c codes.Code) int {
+	if c == codes.Aborted {
+		return http.StatusPreconditionFailed
+	}
+	return runtime.HTTPStatusFromCode(c)
+}
+
+// retryAfter is the Retry-After of a 429 or 503, in seconds: long enough
+// for an overloaded or restarting server, short enough not to idle clients.
+const retryAfter = "1"
+
+// adviseClient adds the headers HTTP defines for an error status: how to
+// authenticate after a 401 (RFC 9110 §11.6.1), when to retry a 429 or 503.
+func adviseClient(h http.Header, httpStatus int) {
+	switch httpStatus {
+	case http.StatusUnauthorized:
+		h.Set("WWW-Authenticate", `Bearer realm="lmdbapi"`)
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		h.Set("Retry-After", retryAfter)
+	}
+}
+
+// bodyTooLarge is the error http.MaxBytesReader gives the body's decoder,
+// which grpc-gateway passes on as INVALID_ARGUMENT with its text.
+const bodyTooLarge = "http: request body too large"
 
 // codeName is the canonical upper-case name of a gRPC code.
 func codeName(c codes.Code) string {
@@ -45,6 +74,7 @@ func codeName(c codes.Code) string {
 }
 
 func writeJSON(w http.ResponseWriter, httpStatus int, v interface{}) {
+	adviseClient(w.Header(), httpStatus)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Del("Trailer")
 	w.WriteHeader(httpStatus)
@@ -52,10 +82,16 @@ func writeJSON(w http.ResponseWriter, httpStatus int, v interface{}) {
 }
 
 // WriteStatus answers err (a gRPC status, or any error as UNKNOWN → 500).
+// A body over -max_body_bytes is 413.
 func WriteStatus(w http.ResponseWriter, err error) {
 	s := status.Convert(err)
 	code := HTTPStatus(s.Code())
-	writeJSON(w, code, ErrorBody{Code: code, Status: codeName(s.Code()), Message: s.Message()})
+	message := s.Message()
+	if s.Code() == codes.InvalidArgument && strings.Contains(message, bodyTooLarge) {
+		code = http.StatusRequestEntityTooLarge
+		message = "the request body is larger than this gateway accepts (-max_body_bytes)"
+	}
+	writeJSON(w, code, ErrorBody{Code: code, Status: codeName(s.Code()), Message: message})
 }
 
 // badRequest answers 400 INVALID_ARGUMENT with a message.

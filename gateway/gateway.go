@@ -158,10 +158,11 @@ func NewHandler(s Schema, cfg Config, logger *log.Logger) (http.Handler, *grpc.C
 	mux.Handle("/docs", docs)
 	mux.Handle("/docs/", docs)
 	mux.Handle("/", api.checkQueries(limits(cfg, rest)))
+	handler := cors(cfg.CORSOrigins, mux)
 	if cfg.LogLevel == "debug" {
-		return metrics.instrument(accessLog(logger, mux)), conn, nil
+		return metrics.instrument(accessLog(logger, handler)), conn, nil
 	}
-	return metrics.instrument(mux), conn, nil
+	return metrics.instrument(handler), conn, nil
 }
 
 // forwardHeaders passes the HTTP Authorization header on as the gRPC

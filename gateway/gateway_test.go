@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"io"
@@ -16,10 +17,42 @@ import (
 	"google.golang.org/grpc/status"
 )
 
+func TestErrorsCarryTheHeadersHTTPDefinesForThem(t *testing.T) {
+	cases := []struct {
+		code          codes.Code
+		header, value string
+	}{
+		{codes.Unauthenticated, "WWW-Authenticate", `Bearer realm="lmdbapi"`},
+		{codes.ResourceExhausted, "Retry-After", "1"},
+		{codes.Unavailable, "Retry-After", "1"},
+	}
+	for _, c := range cases {
+		rec := httptest.NewRecorder()
+		WriteStatus(rec, status.Error(c.code, "why"))
+		if got := rec.Header().Get(c.header); got != c.value {
+			t.Errorf("%v: %s = %q, want %q", c.code, c.header, got, c.value)
+		}
+	}
+	rec := httptest.NewRecorder()
+	WriteStatus(rec, status.Error(codes.NotFound, "why"))
+	if rec.Header().Get("Retry-After") != "" || rec.Header().Get("WWW-Authenticate") != "" {
+		t.Errorf("404 with advice headers: %v", rec.Header())
+	}
+}
+
+func TestABodyOverTheLimitIs413(t *testing.T) {
+	rec := httptest.NewRecorder()
+	WriteStatus(rec, status.Error(codes.InvalidArgument, "http: request body too large"))
+	if rec.Code != http.StatusRequestEntityTooLarge ||
+		!strings.Contains(rec.Body.String(), "-max_body_bytes") {
+		t.Errorf("HTTP %d %s, want 413 naming -max_body_bytes", rec.Code, rec.Body.String())
+	}
+}
+
 func TestEveryGRPCCodeMapsToItsHTTPStatus(t *testing.T) {
 	want := map[codes.Code]int{
 		codes.InvalidArgument: 400, codes.OutOfRange: 400, codes.NotFound: 404,
-		codes.AlreadyExists: 409, codes.Aborted: 409, codes.FailedPrecondition: 412,
+		codes.AlreadyExists: 409, codes.Aborted: 412, codes.FailedPrecondition: 412,
 		codes.ResourceExhausted: 429, codes.Internal: 500, codes.Unknown: 500, codes.DataLoss: 500,
 		codes.Unimplemented: 501, codes.Unavailable: 503, codes.DeadlineExceeded: 504,
 		codes.Unauthenticated: 401, codes.PermissionDenied: 403, codes.Canceled: 408,
@@ -87,7 +120,9 @@ func TestVersionFlagPrintsTheVersionAndStopsFirst(t *testing.T) {
 }
 
 const spec = `{"swagger": "2.0", "paths": {
-  "/api/things/{id}": {"get": {"operationId": "Get", "tags": ["Things"], "responses": {},
+  "/api/things/{id}": {"get": {"operationId": "Get", "tags": ["Things"], "responses": {"200": {}},
+      "parameters": [{"name": "id", "in": "path", "type": "string"}]},
+    "delete": {"operationId": "Delete", "tags": ["Things"], "responses": {"200": {}},
       "parameters": [{"name": "id", "in": "path", "type": "string"}]}},
   "/api/things/filter": {"get": {"operationId": "Filter", "tags": ["Things"], "responses": {},
       "parameters": [{"name": "n", "in": "query", "type": "integer", "format": "int32"},
@@ -129,5 +164,39 @@ func TestQueryParametersAreCheckedAgainstTheOperation(t *testing.T) {
 	}
 	if !strings.Contains(string(api.JSON), `"Things_Filter"`) || !strings.Contains(string(api.JSON), "lmdbapiError") {
 		t.Errorf("operation ids are prefixed with the service, errors documented:\n%s", api.JSON)
+	}
+}
+
+func TestOpenAPIDeclaresTheBearerTokenAndTheConditionalHeaders(t *testing.T) {
+	api, err := LoadOpenAPI([]byte(spec), "things.proto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		SecurityDefinitions map[string]struct{ Type, In, Name string } `json:"securityDefinitions"`
+		Security            []map[string][]string                      `json:"security"`
+		Paths               map[string]map[string]struct {
+			Parameters []struct{ Name, In string }                         `json:"parameters"`
+			Responses  map[string]struct{ Headers map[string]interface{} } `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(api.JSON, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if b := doc.SecurityDefinitions["bearer"]; b.In != "header" || b.Name != "Authorization" || len(doc.Security) != 1 {
+		t.Errorf("security: %+v %+v", doc.SecurityDefinitions, doc.Security)
+	}
+	ops := doc.Paths["/api/things/{id}"]
+	if _, ok := ops["get"].Responses["200"].Headers["ETag"]; !ok {
+		t.Errorf("GET 200 without ETag: %+v", ops["get"])
+	}
+	last := ops["delete"].Parameters[len(ops["delete"].Parameters)-1]
+	if last.Name != "If-Match" || last.In != "header" {
+		t.Errorf("DELETE without If-Match: %+v", ops["delete"].Parameters)
+	}
+	for _, p := range ops["get"].Parameters {
+		if p.Name == "If-Match" {
+			t.Errorf("GET takes If-Match: %+v", ops["get"].Parameters)
+		}
 	}
 }

@@ -145,6 +145,17 @@ func TestExpositionHasTheClientLibrarysAndTheBuildsMetrics(t *testing.T) {
 	}
 }
 
+// instrumentedMetrics is the gateway's /metrics handler, itself counted, over
+// a connection to addr; done closes the connection.
+func instrumentedMetrics(t *testing.T, addr string, timeout time.Duration) (http.Handler, func()) {
+	conn, err := grpc.Dial(addr, grpc.WithInsecure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newHTTPMetrics(nil)
+	return m.instrument(metricsHandler(conn, addr, m, timeout)), func() { conn.Close() }
+}
+
 func TestMetricsWithoutABackendSayUpZero(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -152,13 +163,8 @@ func TestMetricsWithoutABackendSayUpZero(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
-	conn, err := grpc.Dial(addr, grpc.WithInsecure())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	m := newHTTPMetrics(nil)
-	h := m.instrument(metricsHandler(conn, addr, m, 300*time.Millisecond))
+	h, done := instrumentedMetrics(t, addr, 300*time.Millisecond)
+	defer done()
 	for i := 0; i < 2; i++ {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
@@ -228,13 +234,8 @@ func serveAdminMetrics(t *testing.T) (addr string, stop func()) {
 func TestMetricsAreTheGatewaysThenTheServers(t *testing.T) {
 	addr, stop := serveAdminMetrics(t)
 	defer stop()
-	conn, err := grpc.Dial(addr, grpc.WithInsecure())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	m := newHTTPMetrics(nil)
-	h := m.instrument(metricsHandler(conn, addr, m, 2*time.Second))
+	h, done := instrumentedMetrics(t, addr, 2*time.Second)
+	defer done()
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/metrics", nil))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))

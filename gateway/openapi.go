@@ -62,6 +62,15 @@ func LoadOpenAPI(generated []byte, file string) (*OpenAPI, error) {
 			"message": map[string]interface{}{"type": "string"},
 		},
 	}
+	// The bearer token (a server with --auth_token): the docs page's
+	// Authorize button sends it with every call it tries.
+	doc["securityDefinitions"] = map[string]interface{}{
+		"bearer": map[string]interface{}{
+			"type": "apiKey", "in": "header", "name": "Authorization",
+			"description": "`Bearer <token>`, when the server wants one (--auth_token).",
+		},
+	}
+	doc["security"] = []interface{}{map[string]interface{}{"bearer": []interface{}{}}}
 	api := &OpenAPI{}
 	paths, _ := doc["paths"].(map[string]interface{})
 	for path, item := range paths {
@@ -78,10 +87,13 @@ func LoadOpenAPI(generated []byte, file string) (*OpenAPI, error) {
 			}
 			if responses, ok := op["responses"].(map[string]interface{}); ok {
 				responses["default"] = map[string]interface{}{
-					"description": "An error: 400 bad input, 404 no such record, 409 a unique " +
-						"index or key is taken, 412 no such parent, 503 server down, 504 timeout.",
+					"description": "An error: 400 bad input, 401 no or wrong token, 404 no such " +
+						"record, 409 a unique index or key is taken, 412 no such parent or the " +
+						"record is not at the If-Match revision, 413 body too large, 429/503 " +
+						"retry after Retry-After seconds, 504 timeout.",
 					"schema": map[string]interface{}{"$ref": "#/definitions/lmdbapiError"},
 				}
+				documentConditionalHeaders(method, op, responses)
 			}
 			r, err := newRoute(strings.ToUpper(method), path, op["parameters"])
 			if err != nil {
@@ -100,6 +112,24 @@ func LoadOpenAPI(generated []byte, file string) (*OpenAPI, error) {
 	}
 	api.JSON = out
 	return api, nil
+}
+
+// documentConditionalHeaders: a record's answer carries its revision as
+// ETag, and a write that replaces, patches or deletes one takes If-Match (the
+// gateway passes it to the server as the expected revision).
+func documentConditionalHeaders(method string, op, responses map[string]interface{}) {
+	if ok, _ := responses["200"].(map[string]interface{}); ok != nil {
+		ok["headers"] = map[string]interface{}{"ETag": map[string]interface{}{
+			"type": "string", "description": "the record's (or commit's) revision, quoted"}}
+	}
+	switch method {
+	case "put", "patch", "delete":
+		params, _ := op["parameters"].([]interface{})
+		op["parameters"] = append(params, map[string]interface{}{
+			"name": "If-Match", "in": "header", "type": "string", "required": false,
+			"description": "write only if the record is at this revision (\"42\"); else 412",
+		})
+	}
 }
 
 func newRoute(method, path string, rawParams interface{}) (route, error) {

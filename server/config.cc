@@ -318,6 +318,10 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
       config.verify = true;
       continue;
     }
+    if (arg == "--rotate_page_token_secret") {
+      config.rotate_page_token_secret = true;
+      continue;
+    }
     if (!absl::StartsWith(arg, "--")) {
       return absl::InvalidArgumentError(
           absl::StrCat("unexpected argument '", arg, "'; see --help"));
@@ -364,6 +368,11 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
         "--shards makes a router, which has no data: it does not go with "
         "--verify, --backup_to or --restore_from");
   }
+  if (!config.shards.empty() && config.rotate_page_token_secret) {
+    return absl::InvalidArgumentError(
+        "--shards makes a router, which has no page-token secret: rotate it "
+        "on each shard (--rotate_page_token_secret)");
+  }
   if (config.backup_dir.empty())
     config.backup_dir = config.data_dir + "-backups";
   if (config.max_map_size_gb != 0 &&
@@ -388,6 +397,9 @@ std::string ConfigHelp(const std::string& program) {
       "With --shards, routes to other servers of the same schema instead "
       "(see deploy/README.md).\n"
       "--version prints lmdbapi's version and exits.\n"
+      "--rotate_page_token_secret replaces the key that signs page tokens, "
+      "then serves:\nevery page token issued before is refused (give it "
+      "once, on one start).\n"
       "Each flag falls back to the environment variable(s) shown.\n\n");
   Config defaults;
   for (const Option& o : Options()) {

@@ -1,5 +1,6 @@
 // Server configuration: flags with environment fallbacks (the environment
-// names of the original design, such as HOST_URL, keep working). `--help` prints the table below.
+// names of the original design, such as HOST_URL, keep working). `--help`
+// prints the table below.
 #ifndef LMDBAPI_SERVER_CONFIG_H_
 #define LMDBAPI_SERVER_CONFIG_H_
 
@@ -52,6 +53,9 @@ struct Config {
   // --verify: open the data directory, check every index against its records
   // (and every child's parent), print the report and exit: 0 when consistent.
   bool verify = false;
+  // --rotate_page_token_secret: open with a new page-token key, then serve;
+  // every page token issued before is refused (INVALID_ARGUMENT).
+  bool rotate_page_token_secret = false;
 };
 
 // Looks an environment variable up; empty optional when unset.

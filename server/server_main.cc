@@ -239,6 +239,7 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
   options.env.durability = config->durability;
   options.table.max_page_size = config->max_page_size;
   options.change_retention = config->watch_retention;
+  options.rotate_page_token_secret = config->rotate_page_token_secret;
   absl::StatusOr<std::unique_ptr<storage::Database>> db =
       storage::Database::Open(options, schema.tables);
   if (!db.ok()) {

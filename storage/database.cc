@@ -1,9 +1,10 @@
 #include "storage/database.h"
 
-#include "absl/random/random.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "storage/lmdb.h"
+#include "storage/secure_random.h"
 #include "storage/status.h"
 
 namespace lmdbapi::storage {
@@ -43,13 +44,13 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
       Environment::Open(opts.env);
   if (!env.ok()) return env.status();
   db->env_ = *std::move(env);
-  absl::Status status = db->OpenTables(*schemas, opts.change_retention);
+  absl::Status status = db->OpenTables(*schemas, opts);
   // Opening may build indexes; a full map there grows it like the writer.
   while (IsMapFull(status)) {
     if (absl::Status grown = db->env_->GrowMap(); !grown.ok()) return grown;
     db->tables_.clear();
     db->open_log_.clear();
-    status = db->OpenTables(*schemas, opts.change_retention);
+    status = db->OpenTables(*schemas, opts);
   }
   if (!status.ok()) return status;
   db->writer_ = std::make_unique<Writer>(db->env_.get(), opts.max_batch);
@@ -60,8 +61,22 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   return db;
 }
 
+absl::Status Database::LoadOrMakeSecret(MDB_txn* txn, MDB_dbi meta,
+                                        bool rotate) {
+  absl::StatusOr<absl::string_view> stored = GetValue(txn, meta, kSecretKey);
+  if (!rotate && stored.ok() && stored->size() == secret_.size()) {
+    std::copy(stored->begin(), stored->end(), secret_.begin());
+    return absl::OkStatus();
+  }
+  if (absl::Status s = SecureRandom(absl::MakeSpan(secret_)); !s.ok()) return s;
+  return PutValue(
+      txn, meta, kSecretKey,
+      absl::string_view(reinterpret_cast<const char*>(secret_.data()),
+                        secret_.size()));
+}
+
 absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas,
-                                  uint64_t change_retention) {
+                                  const DatabaseOptions& opts) {
   absl::StatusOr<Txn> txn = Txn::BeginWrite(env_->raw(), nullptr);
   if (!txn.ok()) return txn.status();
   absl::StatusOr<MDB_dbi> meta = env_->OpenDatabase(txn->get(), kMetaDb);
@@ -80,19 +95,9 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas,
     if (!s.ok()) return s;
   }
 
-  absl::StatusOr<absl::string_view> secret =
-      GetValue(txn->get(), *meta, kSecretKey);
-  if (secret.ok() && secret->size() == secret_.size()) {
-    std::copy(secret->begin(), secret->end(), secret_.begin());
-  } else {
-    absl::BitGen bits;
-    for (uint8_t& b : secret_) b = absl::Uniform<uint8_t>(bits);
-    absl::Status s = PutValue(
-        txn->get(), *meta, kSecretKey,
-        absl::string_view(reinterpret_cast<const char*>(secret_.data()),
-                          secret_.size()));
-    if (!s.ok()) return s;
-  }
+  absl::Status secret =
+      LoadOrMakeSecret(txn->get(), *meta, opts.rotate_page_token_secret);
+  if (!secret.ok()) return secret;
 
   for (const TableSchema& schema : schemas) {
     absl::StatusOr<MDB_dbi> records =
@@ -125,7 +130,7 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas,
   absl::StatusOr<MDB_dbi> changes = env_->OpenDatabase(txn->get(), kChangesDb);
   if (!changes.ok()) return changes.status();
   changes_ = std::make_unique<ChangeLog>(
-      *changes, *meta, std::max<uint64_t>(1, change_retention));
+      *changes, *meta, std::max<uint64_t>(1, opts.change_retention));
   clock_ = std::make_unique<RevisionClock>(*meta);
   for (auto& table : tables_) {
     table->changes_ = changes_.get();

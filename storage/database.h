@@ -37,6 +37,9 @@ struct DatabaseOptions {
   TableOptions table;
   // Changes kept for Watch (storage/change_log.h): the newest this many.
   uint64_t change_retention = 100000;
+  // Replace the key that signs page tokens with a new one: every token
+  // issued before is refused (INVALID_ARGUMENT naming page_token).
+  bool rotate_page_token_secret = false;
 };
 
 // The size of one LMDB database of a table: its records, or one index.
@@ -81,7 +84,10 @@ class Database {
  private:
   Database() = default;
   absl::Status OpenTables(const std::vector<TableSchema>& schemas,
-                          uint64_t change_retention);
+                          const DatabaseOptions& opts);
+  // The page-token key from __lmdbapi_meta, or a new one from getrandom(2)
+  // (none yet, or `rotate`), stored in the same transaction.
+  absl::Status LoadOrMakeSecret(MDB_txn* txn, MDB_dbi meta, bool rotate);
   // Commit's steps (database_commit.cc).
   static absl::Status PrepareWrite(std::vector<CommitWrite>& writes, size_t i,
                                    std::optional<Table::Prepared>* prepared);

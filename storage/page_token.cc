@@ -90,7 +90,10 @@ absl::StatusOr<std::string> DecodePageToken(const TokenSecret& secret,
   if (raw[0] != kVersion) return BadToken("has an unknown version");
   absl::string_view sealed(raw.data(), raw.size() - kMacSize);
   if (SipHash24(secret, sealed) != DecodeFixed64(raw.data() + sealed.size())) {
-    return BadToken("was altered or comes from another database");
+    return BadToken(
+        "was altered, comes from another database, or predates a rotation "
+        "of the page-token secret (--rotate_page_token_secret): start from "
+        "the first page");
   }
   if (DecodeFixed64(sealed.data() + 1) != fingerprint) {
     return BadToken(

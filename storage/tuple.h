@@ -1,4 +1,4 @@
-// Order-preserving tuple encoding for index keys (DESIGN.md §4).
+// Order-preserving tuple encoding for index keys (docs/STORAGE.md).
 //
 // For every supported type, the byte order of encodings equals the order of
 // the values, and a tuple's encoding is a prefix of the encoding of any longer

@@ -1,4 +1,4 @@
-// The single writer with group commit (DESIGN.md §6).
+// The single writer with group commit (docs/STORAGE.md).
 //
 // LMDB allows one write transaction at a time. Callers submit write
 // operations; one thread takes every queued operation, runs each in its own

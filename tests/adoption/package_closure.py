@@ -2,10 +2,11 @@
 """Would a clean Debian 12 with only the lmdbapi package (and what it
 declares) build what was just built? Reads an strace log of the build and
 names every package that owns a file the build read or ran but that is
-neither in the transitive Depends of PACKAGE nor in every Debian install
+neither in the transitive Depends of PACKAGES nor in every Debian install
 (Essential, or Priority: required).
 
-Usage: package_closure.py PACKAGE STRACE_LOG IGNORED_DIR...
+Usage: package_closure.py PACKAGES STRACE_LOG IGNORED_DIR...
+PACKAGES: one or more, comma-separated (e.g. `scripts/install-deps --serve`'s).
 Files under an IGNORED_DIR (the project, the build dir, $HOME caches, /tmp)
 and files no package owns are not counted, nor what a program reads only
 because it happens to be there (OPPORTUNISTIC): every linker plugin in
@@ -87,15 +88,16 @@ def in_every_install():
 
 
 def main():
-    package, log, ignored = sys.argv[1], sys.argv[2], [os.path.realpath(d) for d in sys.argv[3:]]
+    packages = set(sys.argv[1].split(","))
+    log, ignored = sys.argv[2], [os.path.realpath(d) for d in sys.argv[3:]]
     files, plugins = files_used(log, ignored)
     used = owners(files)
     # What every install has (and what that depends on), what the package
     # declares, and the plugins' own packages with their dependencies.
-    allowed = closure(in_every_install() | {package} | set(owners(plugins)))
+    allowed = closure(in_every_install() | packages | set(owners(plugins)))
     missing = {p: f for p, f in used.items() if p not in allowed}
     print(f"{len(used)} packages own what the build used; "
-          f"{len(allowed)} in {package}'s closure or in every install")
+          f"{len(allowed)} in the closure of {sys.argv[1]} or in every install")
     if missing:
         for p, f in sorted(missing.items()):
             print(f"  not declared: {p} (the build used {f})")

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Partial updates and optimistic concurrency, over gRPC and REST, on the real
 server and gateway: every write takes a revision, Update/Patch/Delete with a
-stale expected revision (or If-Match) are ABORTED / 409 and change nothing,
+stale expected revision (or If-Match) are ABORTED / 412 and change nothing,
 Patch changes only the masked fields (indexes follow), and clients racing on
 one record never lose an update.
 
@@ -179,13 +179,13 @@ class RevisionsTest(unittest.TestCase):
                           body["fee_cents"]), ("Rest", "CA", "9 Elm", "Active", "4"))
         self.assertEqual(headers["ETag"], f'"{body["revision"]}"')
         etag = headers["ETag"]
-        # A stale If-Match: 409, nothing changed.
+        # A stale If-Match: 412 Precondition Failed (RFC 9110), nothing changed.
         stale = f'"{p.revision}"'
         for method, path, payload in (("PATCH", "/api/permits/" + p.uuid, {"client": "Lost"}),
                                       ("PUT", "/api/permits/" + p.uuid, {"client": "Lost"}),
                                       ("DELETE", "/api/permits/" + p.uuid, None)):
             code, err = rest(self.rest_port, method, path, payload, headers={"If-Match": stale})
-            self.assertEqual((code, err["status"]), (409, "ABORTED"), (method, err))
+            self.assertEqual((code, err["status"]), (412, "ABORTED"), (method, err))
             self.assertIn("expected_revision", err["message"])
         code, now = rest(self.rest_port, "GET", "/api/permits/" + p.uuid)
         self.assertEqual((now["client"], now["revision"]), ("Rest", body["revision"]))
@@ -360,7 +360,7 @@ class RevisionsTest(unittest.TestCase):
         etag = headers["ETag"]
         code, err = rest(self.rest_port, "PATCH", path, {"note": "lost"},
                          headers={"If-Match": f'"{int(etag.strip(chr(34))) - 1}"'})
-        self.assertEqual((code, err["status"]), (409, "ABORTED"), err)
+        self.assertEqual((code, err["status"]), (412, "ABORTED"), err)
         code, body, headers = rest(self.rest_port, "PATCH", path, {"note": "n2"},
                                    headers={"If-Match": etag}, with_headers=True)
         self.assertEqual((code, body["note"], body["stage"]), (200, "n2", "draft"), body)

@@ -290,6 +290,42 @@ TEST_F(TableTest, RecordsAndIndexesSurviveReopen) {
   EXPECT_EQ(FilterAll({{"client", Op::kEq, std::string("Acme")}}).size(), 1u);
 }
 
+TEST_F(TableTest, PageTokensSurviveReopenButNotASecretRotation) {
+  for (int n = 0; n < 3; ++n) {
+    Permit p = MakePermit("Acme", "NY", PENDING);
+    ASSERT_TRUE(permits_->Insert(&p).ok());
+  }
+  Query query{{{"client", Op::kEq, std::string("Acme")}}, 1, ""};
+  google::protobuf::RepeatedPtrField<Permit> page;
+  auto first = permits_->Filter(query, [&] { return page.Add(); });
+  ASSERT_TRUE(first.ok()) << first.status();
+  query.page_token = first->next_page_token;
+
+  db_.reset();  // the same secret after a restart: the token still works
+  db_ = lmdbapi::testing::OpenPermitDb(dir_.path());
+  permits_ = db_->table("permits");
+  EXPECT_TRUE(permits_->Filter(query, [&] { return page.Add(); }).ok());
+
+  db_.reset();
+  DatabaseOptions rotate;
+  rotate.env.path = dir_.path();
+  rotate.env.map_size_bytes = uint64_t{64} << 20;
+  rotate.rotate_page_token_secret = true;
+  auto rotated = Database::Open(rotate, lmdbapi::testing::PermitTables());
+  ASSERT_TRUE(rotated.ok()) << rotated.status();
+  db_ = std::move(*rotated);
+  permits_ = db_->table("permits");
+  auto refused = permits_->Filter(query, [&] { return page.Add(); });
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("page_token"), std::string::npos);
+  EXPECT_NE(refused.status().message().find("rotat"), std::string::npos);
+  query.page_token.clear();  // from the first page: served, with new tokens
+  auto again = permits_->Filter(query, [&] { return page.Add(); });
+  ASSERT_TRUE(again.ok()) << again.status();
+  query.page_token = again->next_page_token;
+  EXPECT_TRUE(permits_->Filter(query, [&] { return page.Add(); }).ok());
+}
+
 TEST_F(TableTest, EveryWriteTakesTheNextRevisionAndAStaleOneIsAborted) {
   Permit a = MakePermit("Acme", "NY", PENDING);
   Permit b = MakePermit("Bolt", "CA", PENDING);

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -166,6 +168,28 @@ func TestPageTokensPageThroughFilterAndPaginate(t *testing.T) {
 		url.QueryEscape(str(first, "next_page_token")), "", "page_token")
 }
 
+func TestARotatedPageTokenSecretRefusesOldTokens(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	server := start(t, "server", binary(t, serverEnv), "--listen=127.0.0.1:0",
+		"--data_dir="+data, "--durability=nosync")
+	gw := start(t, "gateway", binary(t, gatewayEnv), "--listen=127.0.0.1:0",
+		"--backend="+server.addr(), "--backend_wait=10s")
+	base := "http://" + gw.addr()
+	for i := 0; i < 3; i++ {
+		ok(t, "POST", base+"/api/permits", `{"client": "Rotor"}`)
+	}
+	page := ok(t, "GET", base+"/api/permits/filter?client=Rotor&page_size=1", "")
+	token := url.QueryEscape(str(page, "next_page_token"))
+	if err := server.stop(); err != nil {
+		t.Fatal(err)
+	}
+	start(t, "server", binary(t, serverEnv), "--listen="+server.addr(), "--data_dir="+data,
+		"--durability=nosync", "--rotate_page_token_secret")
+	fails(t, 400, "GET", base+"/api/permits/filter?client=Rotor&page_size=1&page_token="+token, "",
+		"page_token", "rotat")
+	ok(t, "GET", base+"/api/permits/filter?client=Rotor&page_size=1", "")
+}
+
 func TestLiteralRoutesWinOverKeyRoutes(t *testing.T) {
 	s := startStack(t, serverEnv, gatewayEnv)
 	parent := str(ok(t, "POST", s.base+"/api/permits", `{"client": "Acme"}`), "uuid")
@@ -278,7 +302,46 @@ func TestBackendErrorsMapToHTTPStatuses(t *testing.T) {
 		t.Fatalf("server stop: %v", err)
 	}
 	fails(t, 503, "GET", b+"/api/permits", "", s.server.addr())
+	if r := call(t, "GET", b+"/api/permits", ""); r.header.Get("Retry-After") != "1" {
+		t.Errorf("503 without Retry-After: %v", r.header)
+	}
 	fails(t, 503, "GET", b+"/healthz", "", s.server.addr())
+}
+
+func TestABodyOverTheLimitIs413AndStoresNothing(t *testing.T) {
+	s := startStack(t, serverEnv, gatewayEnv, "--max_body_bytes=64")
+	big := `{"client": "` + strings.Repeat("x", 100) + `"}`
+	fails(t, 413, "POST", s.base+"/api/permits", big, "-max_body_bytes")
+	if got := list(ok(t, "GET", s.base+"/api/permits", ""), "permits"); len(got) != 0 {
+		t.Fatalf("stored: %v", got)
+	}
+	ok(t, "POST", s.base+"/api/permits", `{"client": "small"}`)
+}
+
+func TestCORSLetsAListedBrowserOriginCall(t *testing.T) {
+	s := startStack(t, serverEnv, gatewayEnv, "--cors_origins=https://app.example.com")
+	req, _ := http.NewRequest("OPTIONS", s.base+"/api/permits", nil)
+	req.Header.Set("Origin", "https://app.example.com")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" {
+		t.Fatalf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	req, _ = http.NewRequest("POST", s.base+"/api/permits", strings.NewReader(`{"client": "Web"}`))
+	req.Header.Set("Origin", "https://app.example.com")
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" ||
+		!strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "ETag") {
+		t.Fatalf("POST: %d %v", resp.StatusCode, resp.Header)
+	}
 }
 
 func TestAGatewayStartedBeforeItsServerAnswersTheFirstRequest(t *testing.T) {
