@@ -277,6 +277,23 @@ func TestBadInputIs400NamingTheFieldOrParameter(t *testing.T) {
 	}
 }
 
+func TestBytesThatAreNotUTF8Are400AndStoreNothing(t *testing.T) {
+	s := startStack(t, serverEnv, gatewayEnv)
+	b := s.base
+	fails(t, 400, "POST", b+"/api/permits", "{\"client\": \"Ac\xffme\", \"county\": \"NY\"}",
+		"'client'", "UTF-8")
+	fails(t, 400, "GET", b+"/api/permits/filter?client=%FF", "", "'client'", "UTF-8")
+	fails(t, 400, "GET", b+"/api/permits/filter?page_token=%FE%FF", "", "'page_token'", "UTF-8")
+	fails(t, 400, "GET", b+"/api/permits/%FF", "", "path", "UTF-8")
+	if got := list(ok(t, "GET", b+"/api/permits", ""), "permits"); len(got) != 0 {
+		t.Fatalf("stored: %v", got)
+	}
+	got := ok(t, "POST", b+"/api/permits", `{"client": "Zoë 🏠"}`)
+	if str(got, "client") != "Zoë 🏠" {
+		t.Fatalf("valid UTF-8 changed: %v", got)
+	}
+}
+
 func TestBackendErrorsMapToHTTPStatuses(t *testing.T) {
 	s := startStack(t, serverEnv, gatewayEnv)
 	b := s.base
