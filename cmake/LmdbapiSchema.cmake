@@ -28,15 +28,11 @@ function(lmdbapi_schema name)
   file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${abs})
   string(REGEX REPLACE "\\.proto$" "" base ${rel})
   set(gen ${PROJECT_BINARY_DIR})
-  set(proto_root)
-  if(NOT LMDBAPI_PROTO_ROOT STREQUAL PROJECT_SOURCE_DIR)
-    set(proto_root -I${LMDBAPI_PROTO_ROOT})
-  endif()
   add_custom_command(
     OUTPUT ${gen}/${base}_service.proto ${gen}/${base}.lmdbapi.h
            ${gen}/${base}.lmdbapi.cc ${gen}/${base}.lmdbapi_main.cc
            ${gen}/${base}.gateway_main.go
-    COMMAND protobuf::protoc -I${PROJECT_SOURCE_DIR} ${proto_root}
+    COMMAND protobuf::protoc -I${PROJECT_SOURCE_DIR} -I${LMDBAPI_PROTO_ROOT}
             -I${LMDBAPI_GOOGLEAPIS} -I/usr/include
             --plugin=protoc-gen-lmdbapi=$<TARGET_FILE:lmdbapi::protoc-gen-lmdbapi>
             --lmdbapi_out=${gen} ${rel}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/runtime"
 	"google.golang.org/grpc/codes"
@@ -51,10 +50,6 @@ func adviseClient(h http.Header, httpStatus int) {
 	}
 }
 
-// bodyTooLarge is the error http.MaxBytesReader gives the body's decoder,
-// which grpc-gateway passes on as INVALID_ARGUMENT with its text.
-const bodyTooLarge = "http: request body too large"
-
 // codeName is the canonical upper-case name of a gRPC code.
 func codeName(c codes.Code) string {
 	names := map[codes.Code]string{
@@ -82,16 +77,10 @@ func writeJSON(w http.ResponseWriter, httpStatus int, v interface{}) {
 }
 
 // WriteStatus answers err (a gRPC status, or any error as UNKNOWN → 500).
-// A body over -max_body_bytes is 413.
 func WriteStatus(w http.ResponseWriter, err error) {
 	s := status.Convert(err)
 	code := HTTPStatus(s.Code())
-	message := s.Message()
-	if s.Code() == codes.InvalidArgument && strings.Contains(message, bodyTooLarge) {
-		code = http.StatusRequestEntityTooLarge
-		message = "the request body is larger than this gateway accepts (-max_body_bytes)"
-	}
-	writeJSON(w, code, ErrorBody{Code: code, Status: codeName(s.Code()), Message: message})
+	writeJSON(w, code, ErrorBody{Code: code, Status: codeName(s.Code()), Message: s.Message()})
 }
 
 // badRequest answers 400 INVALID_ARGUMENT with a message.

@@ -41,8 +41,14 @@ func TestErrorsCarryTheHeadersHTTPDefinesForThem(t *testing.T) {
 }
 
 func TestABodyOverTheLimitIs413(t *testing.T) {
+	reached := false
+	h := limits(Config{MaxBodyBytes: 8, Timeout: time.Second},
+		checkBodyUTF8(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached = true })))
 	rec := httptest.NewRecorder()
-	WriteStatus(rec, status.Error(codes.InvalidArgument, "http: request body too large"))
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/api/permits", strings.NewReader(`{"client": "too long"}`)))
+	if reached {
+		t.Error("an oversized body reached the handler")
+	}
 	if rec.Code != http.StatusRequestEntityTooLarge ||
 		!strings.Contains(rec.Body.String(), "-max_body_bytes") {
 		t.Errorf("HTTP %d %s, want 413 naming -max_body_bytes", rec.Code, rec.Body.String())

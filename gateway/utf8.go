@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -50,8 +51,9 @@ func checkURLUTF8(next http.Handler) http.Handler {
 	})
 }
 
-// checkBodyUTF8 reads the body (already bounded by limits) and refuses it
-// when it is not UTF-8, naming the JSON field that holds the bad bytes.
+// checkBodyUTF8 reads the body (bounded by limits: larger is 413, here, the
+// one place a body is read whole) and refuses it when it is not UTF-8,
+// naming the JSON field that holds the bad bytes.
 func checkBodyUTF8(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Body == http.NoBody {
@@ -59,8 +61,16 @@ func checkBodyUTF8(next http.Handler) http.Handler {
 			return
 		}
 		body, err := io.ReadAll(r.Body)
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, ErrorBody{
+				http.StatusRequestEntityTooLarge, codeName(codes.InvalidArgument),
+				fmt.Sprintf("the request body is larger than this gateway accepts "+
+					"(-max_body_bytes=%d)", tooLarge.Limit)})
+			return
+		}
 		if err != nil {
-			WriteStatus(w, status.Error(codes.InvalidArgument, err.Error()))
+			WriteStatus(w, status.Error(codes.InvalidArgument, "reading the body: "+err.Error()))
 			return
 		}
 		if bad := firstInvalidUTF8(body); bad >= 0 {

@@ -92,8 +92,7 @@ absl::StatusOr<std::string> DecodePageToken(const TokenSecret& secret,
   if (SipHash24(secret, sealed) != DecodeFixed64(raw.data() + sealed.size())) {
     return BadToken(
         "was altered, comes from another database, or predates a rotation "
-        "of the page-token secret (--rotate_page_token_secret): start from "
-        "the first page");
+        "of the page-token secret: start from the first page");
   }
   if (DecodeFixed64(sealed.data() + 1) != fingerprint) {
     return BadToken(

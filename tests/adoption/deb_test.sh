@@ -52,22 +52,24 @@ else
   cmake_args+=(-DCMAKE_PREFIX_PATH="$tmp/root/usr")
   proto_root="$tmp/root/usr/include/lmdbapi"
 fi
-build_consumer() {
-  cmake -S "$root/examples/cmake-consumer" -B "$tmp/build" -G Ninja "${cmake_args[@]}" >/dev/null
-  cmake --build "$tmp/build"
+# Installed: traced, so that every file the build reads or runs can be
+# checked to come from a package the .deb declares (transitively) or from
+# one every Debian install has.
+traced() {
+  if [ -n "$installed" ]; then
+    strace -f -qq -e trace=openat,execve -o "$tmp/strace.log.$((++traces))" "$@"
+  else
+    "$@"
+  fi
 }
+traces=0
+echo "== building examples/cmake-consumer"
+traced cmake -S "$root/examples/cmake-consumer" -B "$tmp/build" -G Ninja "${cmake_args[@]}" >/dev/null
+traced cmake --build "$tmp/build"
 if [ -n "$installed" ]; then
-  # Traced: every file the build reads or runs must come from a package the
-  # .deb declares (transitively) or from one every Debian install has.
-  echo "== building examples/cmake-consumer against /usr, traced"
-  strace -f -qq -e trace=openat,execve -o "$tmp/strace.log" \
-    cmake -S "$root/examples/cmake-consumer" -B "$tmp/build" -G Ninja >/dev/null
-  strace -f -qq -e trace=openat,execve -o "$tmp/strace-build.log" cmake --build "$tmp/build"
-  cat "$tmp/strace-build.log" >>"$tmp/strace.log"
+  cat "$tmp"/strace.log.* >"$tmp/strace.log"
   /usr/bin/python3 "$root/tests/adoption/package_closure.py" lmdbapi "$tmp/strace.log" \
     "$root" "$tmp" "$HOME" /tmp /var/tmp
-else
-  build_consumer
 fi
 /usr/bin/python3 "$root/tests/adoption/consumer_check.py" "$tmp/build/shop-server" \
   "$tmp/build/shop-gateway" "$tmp/build" "$proto_root" -v
