@@ -19,7 +19,7 @@
 # of the same files under /usr.
 include(CMakePackageConfigHelpers)
 
-set(lmdbapi_exported lmdbapi_version lmdbapi_storage lmdbapi_server lmdbapi_protos
+set(lmdbapi_exported lmdbapi_base lmdbapi_version lmdbapi_storage lmdbapi_server lmdbapi_protos
     lmdbapi_googleapis lmdbapi_reflection_proto lmdbapi_admin_proto)
 foreach(t ${lmdbapi_exported})
   string(REGEX REPLACE "^lmdbapi_" "" short ${t})
@@ -30,9 +30,12 @@ install(TARGETS ${lmdbapi_exported} protoc-gen-lmdbapi EXPORT lmdbapiTargets
 install(EXPORT lmdbapiTargets NAMESPACE lmdbapi:: DESTINATION lib/cmake/lmdbapi)
 
 # Headers and protos, by the path they are included/imported with.
-foreach(dir storage server)
-  file(GLOB headers ${PROJECT_SOURCE_DIR}/${dir}/*.h)
-  install(FILES ${headers} DESTINATION include/lmdbapi/${dir})
+file(GLOB_RECURSE lmdbapi_headers RELATIVE ${PROJECT_SOURCE_DIR}
+     ${PROJECT_SOURCE_DIR}/base/*.h ${PROJECT_SOURCE_DIR}/storage/*.h
+     ${PROJECT_SOURCE_DIR}/server/*.h)
+foreach(header ${lmdbapi_headers})
+  get_filename_component(dir ${header} DIRECTORY)
+  install(FILES ${header} DESTINATION include/lmdbapi/${dir})
 endforeach()
 install(FILES version/version.h DESTINATION include/lmdbapi/version)
 install(FILES codegen/commit_layout.h DESTINATION include/lmdbapi/codegen)
