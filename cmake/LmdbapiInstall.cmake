@@ -19,7 +19,7 @@
 # of the same files under /usr.
 include(CMakePackageConfigHelpers)
 
-set(lmdbapi_exported lmdbapi_base lmdbapi_version lmdbapi_storage lmdbapi_server lmdbapi_protos
+set(lmdbapi_exported lmdbapi_base lmdbapi_model lmdbapi_version lmdbapi_storage lmdbapi_server lmdbapi_protos
     lmdbapi_googleapis lmdbapi_reflection_proto lmdbapi_admin_proto)
 foreach(t ${lmdbapi_exported})
   string(REGEX REPLACE "^lmdbapi_" "" short ${t})
@@ -31,14 +31,14 @@ install(EXPORT lmdbapiTargets NAMESPACE lmdbapi:: DESTINATION lib/cmake/lmdbapi)
 
 # Headers and protos, by the path they are included/imported with.
 file(GLOB_RECURSE lmdbapi_headers RELATIVE ${PROJECT_SOURCE_DIR}
-     ${PROJECT_SOURCE_DIR}/base/*.h ${PROJECT_SOURCE_DIR}/storage/*.h
+     ${PROJECT_SOURCE_DIR}/base/*.h ${PROJECT_SOURCE_DIR}/model/*.h
+     ${PROJECT_SOURCE_DIR}/storage/*.h
      ${PROJECT_SOURCE_DIR}/server/*.h)
 foreach(header ${lmdbapi_headers})
   get_filename_component(dir ${header} DIRECTORY)
   install(FILES ${header} DESTINATION include/lmdbapi/${dir})
 endforeach()
 install(FILES version/version.h DESTINATION include/lmdbapi/version)
-install(FILES codegen/commit_layout.h DESTINATION include/lmdbapi/codegen)
 install(FILES proto/lmdbapi/options.proto proto/lmdbapi/admin.proto
         DESTINATION include/lmdbapi/proto/lmdbapi)
 install(DIRECTORY ${PROJECT_BINARY_DIR}/proto/lmdbapi DESTINATION include/lmdbapi/proto

@@ -5,13 +5,14 @@
 
 #include <string>
 
-#include "codegen/model.h"
+#include "model/model.h"
 
 namespace lmdbapi::codegen {
 
-std::string EmitHeader(const SchemaModel& model);  // <base>.lmdbapi.h
-std::string EmitSource(const SchemaModel& model);  // <base>.lmdbapi.cc
-std::string EmitMain(const SchemaModel& model);    // <base>.lmdbapi_main.cc
+std::string EmitHeader(const model::SchemaModel& model);  // <base>.lmdbapi.h
+std::string EmitSource(const model::SchemaModel& model);  // <base>.lmdbapi.cc
+std::string EmitMain(
+    const model::SchemaModel& model);  // <base>.lmdbapi_main.cc
 
 }  // namespace lmdbapi::codegen
 

@@ -6,9 +6,9 @@
 
 #include "codegen/cpp_emitter.h"
 #include "codegen/go_emitter.h"
-#include "codegen/model.h"
 #include "codegen/proto_emitter.h"
 #include "google/protobuf/io/zero_copy_stream.h"
+#include "model/model.h"
 
 namespace lmdbapi::codegen {
 namespace {
@@ -34,16 +34,16 @@ bool Generator::Generate(const google::protobuf::FileDescriptor* file,
                          const std::string& parameter,
                          google::protobuf::compiler::GeneratorContext* context,
                          std::string* error) const {
-  absl::StatusOr<SchemaModel> model = BuildModel(file);
-  if (!model.ok()) {
-    *error = std::string(model.status().message());
+  absl::StatusOr<model::SchemaModel> schema = model::ModelOf(file);
+  if (!schema.ok()) {
+    *error = std::string(schema.status().message());
     return false;
   }
-  Write(context, model->service_proto, EmitServiceProto(*model));
-  Write(context, model->base + ".lmdbapi.h", EmitHeader(*model));
-  Write(context, model->base + ".lmdbapi.cc", EmitSource(*model));
-  Write(context, model->base + ".lmdbapi_main.cc", EmitMain(*model));
-  Write(context, model->base + ".gateway_main.go", EmitGatewayMain(*model));
+  Write(context, schema->service_proto(), EmitServiceProto(*schema));
+  Write(context, schema->base() + ".lmdbapi.h", EmitHeader(*schema));
+  Write(context, schema->base() + ".lmdbapi.cc", EmitSource(*schema));
+  Write(context, schema->base() + ".lmdbapi_main.cc", EmitMain(*schema));
+  Write(context, schema->base() + ".gateway_main.go", EmitGatewayMain(*schema));
   return true;
 }
 

@@ -1,12 +1,16 @@
 #include "codegen/go_emitter.h"
 
-#include "codegen/commit_layout.h"
 #include "codegen/printer.h"
+#include "model/commit_layout.h"
 
 namespace lmdbapi::codegen {
 
+using model::FilterField;
+using model::SchemaModel;
+using model::TableModel;
+
 std::string GoImportPath(const SchemaModel& model) {
-  return "lmdbapi.gen/" + model.base;
+  return "lmdbapi.gen/" + model.base();
 }
 
 std::string EmitGatewayMain(const SchemaModel& model) {
@@ -37,18 +41,12 @@ std::string EmitGatewayMain(const SchemaModel& model) {
           "\t\tServices: []gateway.Service{\n");
   for (const TableModel& t : model.tables) {
     p.Print(
-        {{"full", model.file->package().empty()
-                      ? t.service
-                      : model.file->package() + "." + t.service},
-         {"service", t.service}},
+        {{"full", model.FullName(t.service())}, {"service", t.service()}},
         "\t\t\t{Name: \"$full$\", Register: pb.Register$service$Handler},\n");
   }
-  p.Print(
-      {{"full", model.file->package().empty()
-                    ? std::string(commit_layout::kService)
-                    : model.file->package() + "." + commit_layout::kService},
-       {"service", commit_layout::kService}},
-      "\t\t\t{Name: \"$full$\", Register: pb.Register$service$Handler},\n");
+  p.Print({{"full", model.FullName(commit_layout::kService)},
+           {"service", commit_layout::kService}},
+          "\t\t\t{Name: \"$full$\", Register: pb.Register$service$Handler},\n");
   p.Print(
       "\t\t},\n"
       "\t\tAssets: assets,\n"

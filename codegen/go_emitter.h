@@ -5,17 +5,17 @@
 
 #include <string>
 
-#include "codegen/model.h"
+#include "model/model.h"
 
 namespace lmdbapi::codegen {
 
 // The Go import path the build gives the schema's generated Go packages
 // (protoc-gen-go, protoc-gen-grpc-gateway): "lmdbapi.gen/<base>".
-std::string GoImportPath(const SchemaModel& model);
+std::string GoImportPath(const model::SchemaModel& model);
 
 // <base>.gateway_main.go: package main, built in <GoImportPath>/gateway next
 // to the OpenAPI file and the Swagger UI assets it embeds.
-std::string EmitGatewayMain(const SchemaModel& model);
+std::string EmitGatewayMain(const model::SchemaModel& model);
 
 }  // namespace lmdbapi::codegen
 

@@ -2,95 +2,87 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "codegen/commit_layout.h"
 #include "codegen/printer.h"
+#include "codegen/table_vars.h"
+#include "model/commit_layout.h"
 
 namespace lmdbapi::codegen {
+
+using model::FilterField;
+using model::SchemaModel;
+using model::TableModel;
 namespace {
 
-void EmitMessages(const SchemaModel& model, const TableModel& t, Printer& p) {
-  const std::string record = "." + t.message->full_name();
-  const std::string pk = t.primary_key->name();
-  Printer::Vars v = {{"record", record},
-                     {"name", t.message->name()},
-                     {"field", t.record_field},
-                     {"pk", pk},
-                     {"collection", t.collection},
-                     {"insert", t.InsertRequest()},
-                     {"get", t.GetRequest()},
-                     {"update", t.UpdateRequest()},
-                     {"patch", t.PatchRequest()},
-                     {"delete", t.DeleteRequest()},
-                     {"delete_response", t.DeleteResponse()},
-                     {"batch", t.BatchInsertRequest()},
-                     {"batch_response", t.BatchInsertResponse()},
-                     {"filter", t.FilterRequest()},
-                     {"paginate", t.PaginateRequest()},
-                     {"page", t.Page()},
-                     {"watch", t.WatchRequest()},
-                     {"change", t.Change()}};
+void EmitWriteMessages(const TableModel& t, const Printer::Vars& v,
+                       Printer& p) {
   p.Print(v,
           "// ---- $name$ ($collection$) ----\n\n"
           "message $insert$ {\n"
           "  // The record to store. An empty $pk$ gets a new UUIDv7.\n"
-          "  $record$ $field$ = 1;\n"
+          "  $record$ $field$ = $record_n$;\n"
           "}\n\n"
           "message $get$ {\n"
-          "  string $pk$ = 1;\n"
-          "}\n\n");
-  p.Print(v,
+          "  string $pk$ = $key_n$;\n"
+          "}\n\n"
           "message $update$ {\n"
           "  // Replaces the stored record with the same $pk$.\n"
-          "  $record$ $field$ = 1;\n"
+          "  $record$ $field$ = $record_n$;\n"
           "  // 0: whatever the stored revision. Else ABORTED unless the "
           "stored\n"
           "  // record is at this revision (REST: If-Match: \"<revision>\").\n"
-          "  int64 expected_revision = 2;\n"
-          "}\n\n"
+          "  int64 $expected_revision$ = $expected_revision_n$;\n"
+          "}\n\n");
+  p.Print(v,
           "message $patch$ {\n"
           "  // The $pk$ to patch, and the new values of the fields in "
-          "update_mask.\n"
-          "  $record$ $field$ = 1;\n"
+          "$update_mask$.\n"
+          "  $record$ $field$ = $record_n$;\n"
           "  // Fields of $name$ to change, e.g. \"client\", "
           "\"county_status\"; the\n"
           "  // others keep their stored values. REST: the fields present in "
           "the\n"
           "  // JSON body. Empty: every field present (non-default) in "
           "$field$.\n"
-          "  google.protobuf.FieldMask update_mask = 2;\n"
+          "  google.protobuf.FieldMask $update_mask$ = $update_mask_n$;\n"
           "  // As in $update$ (REST: If-Match).\n"
-          "  int64 expected_revision = 3;\n"
+          "  int64 $patch_expected_revision$ = $patch_expected_revision_n$;\n"
+          "}\n\n"
+          "message $delete$ {\n"
+          "  string $pk$ = $key_n$;\n"
+          "  // 0: whatever the stored revision. Else ABORTED unless the "
+          "stored\n"
+          "  // record is at this revision (REST: If-Match: \"<revision>\").\n"
+          "  int64 $expected_revision$ = $expected_revision_n$;\n"
+          "}\n\n"
+          "message $delete_response$ {}\n\n");
+  if (!t.is_main()) return;
+  p.Print(v,
+          "message $batch$ {\n"
+          "  // Stored all together or not at all.\n"
+          "  repeated $record$ $collection$ = $records_n$;\n"
+          "}\n\n"
+          "message $batch_response$ {\n"
+          "  // The stored records, with their keys.\n"
+          "  repeated $record$ $collection$ = $records_n$;\n"
           "}\n\n");
-  p.Print(
-      v,
-      "message $delete$ {\n"
-      "  string $pk$ = 1;\n"
-      "  // 0: whatever the stored revision. Else ABORTED unless the stored\n"
-      "  // record is at this revision (REST: If-Match: \"<revision>\").\n"
-      "  int64 expected_revision = 2;\n"
-      "}\n\n"
-      "message $delete_response$ {}\n\n");
-  if (t.is_main()) {
-    p.Print(v,
-            "message $batch$ {\n"
-            "  // Stored all together or not at all.\n"
-            "  repeated $record$ $collection$ = 1;\n"
-            "}\n\n"
-            "message $batch_response$ {\n"
-            "  // The stored records, with their keys.\n"
-            "  repeated $record$ $collection$ = 1;\n"
-            "}\n\n");
-  }
+}
+
+constexpr char kPagePosition[] =
+    "  // Records per page: 0 means $default_page_size$; at most the server's\n"
+    "  // --max_page_size ($max_page_size$ unless set).\n"
+    "  int32 $page_size$ = $page_size_n$;\n";
+
+void EmitListMessages(const TableModel& t, const Printer::Vars& v, Printer& p) {
   p.Print(
       v,
       "// Records matching every set field, in index order. The server picks\n"
       "// the index with the longest usable prefix; `plan` in the response\n"
       "// says which.\n"
-      "message $filter$ {\n"
-      "  // Records per page: 0 means 50, at most 1000.\n"
-      "  int32 page_size = 1;\n"
-      "  // next_page_token of the previous page of the same filter.\n"
-      "  string page_token = 2;\n");
+      "message $filter$ {\n");
+  p.Print(v, kPagePosition);
+  p.Print(v,
+          "  // next_page_token of the previous page of the same filter.\n"
+          "  string $page_token$ = $page_token_n$;\n");
   for (const FilterField& f : t.filter_fields) {
     p.Print({{"type", f.type},
              {"name", f.name},
@@ -100,16 +92,18 @@ void EmitMessages(const SchemaModel& model, const TableModel& t, Printer& p) {
             "  $type$ $name$ = $number$;\n");
   }
   p.Print(v, "}\n\n");
-  if (t.is_main()) {
-    p.Print(v,
-            "// Every record, in key order (time order for generated keys).\n"
-            "message $paginate$ {\n"
-            "  // Records per page: 0 means 50, at most 1000.\n"
-            "  int32 page_size = 1;\n"
-            "  // next_page_token of the previous page.\n"
-            "  string page_token = 2;\n"
-            "}\n\n");
-  }
+  if (!t.is_main()) return;
+  p.Print(v,
+          "// Every record, in key order (time order for generated keys).\n"
+          "message $paginate$ {\n");
+  p.Print(v, kPagePosition);
+  p.Print(v,
+          "  // next_page_token of the previous page.\n"
+          "  string $page_token$ = $page_token_n$;\n"
+          "}\n\n");
+}
+
+void EmitWatchMessages(const Printer::Vars& v, Printer& p) {
   p.Print(v,
           "// Changes to $name$ records, in revision order, as they commit.\n"
           "message $watch$ {\n"
@@ -118,12 +112,13 @@ void EmitMessages(const SchemaModel& model, const TableModel& t, Printer& p) {
           "  // without a gap. 0: changes after this call. OUT_OF_RANGE when "
           "the\n"
           "  // server no longer keeps it (--watch_retention).\n"
-          "  int64 start_revision = 1;\n"
+          "  int64 $start_revision$ = $start_revision_n$;\n"
           "  // Only changes whose record matches (for a delete: the record "
           "as it\n"
-          "  // was). page_size and page_token are ignored.\n"
-          "  $filter$ filter = 2;\n"
-          "}\n\n"
+          "  // was). $page_size$ and $page_token$ are ignored.\n"
+          "  $filter$ $watch_filter$ = $watch_filter_n$;\n"
+          "}\n\n");
+  p.Print(v,
           "message $change$ {\n"
           "  enum Type {\n"
           "    TYPE_UNSPECIFIED = 0;\n"
@@ -131,69 +126,45 @@ void EmitMessages(const SchemaModel& model, const TableModel& t, Printer& p) {
           "    UPDATED = 2;\n"
           "    DELETED = 3;\n"
           "  }\n"
-          "  Type type = 1;\n"
+          "  Type $change_type$ = $change_type_n$;\n"
           "  // The write's revision (the database's: one counter for all "
           "tables).\n"
-          "  int64 revision = 2;\n"
+          "  int64 $change_revision$ = $change_revision_n$;\n"
           "  // The record as written; for DELETED, as it was.\n"
-          "  $record$ $field$ = 3;\n"
+          "  $record$ $field$ = $change_record_n$;\n"
           "  // The last change of its commit that this watch sends: true for "
           "a\n"
           "  // single write; a Transactions commit's changes share its "
           "revision.\n"
-          "  bool commit_end = 4;\n"
-          "}\n\n");
-  p.Print(v,
-          "message $page$ {\n"
-          "  repeated $record$ $collection$ = 1;\n"
-          "  // Pass as page_token for the next page; empty on the last page.\n"
-          "  string next_page_token = 2;\n"
-          "  // How the server answered, e.g. \"index main_composite (client = "
-          "...)\".\n"
-          "  string plan = 3;\n"
+          "  bool $commit_end$ = $commit_end_n$;\n"
           "}\n\n");
 }
 
-void EmitService(const SchemaModel& model, const TableModel& t, Printer& p) {
-  std::string base = "/api/" + t.rest_collection;
-  std::string parent_base, parent_insert;
-  if (!t.is_main()) {
-    const TableModel& parent = model.tables[t.parent];
-    parent_base = absl::StrCat("/api/", parent.rest_collection, "/{",
-                               t.parent_key->name(), "}/", t.rest_collection);
-    parent_insert =
-        absl::StrCat("/api/", parent.rest_collection, "/{", t.record_field, ".",
-                     t.parent_key->name(), "}/", t.rest_collection);
-  }
-  Printer::Vars v = {{"service", t.service},
-                     {"record", "." + t.message->full_name()},
-                     {"name", t.message->name()},
-                     {"field", t.record_field},
-                     {"pk", t.primary_key->name()},
-                     {"base", base},
-                     {"parent_base", parent_base},
-                     {"parent_insert", parent_insert},
-                     {"insert", t.InsertRequest()},
-                     {"get", t.GetRequest()},
-                     {"update", t.UpdateRequest()},
-                     {"patch", t.PatchRequest()},
-                     {"delete", t.DeleteRequest()},
-                     {"delete_response", t.DeleteResponse()},
-                     {"batch", t.BatchInsertRequest()},
-                     {"batch_response", t.BatchInsertResponse()},
-                     {"filter", t.FilterRequest()},
-                     {"paginate", t.PaginateRequest()},
-                     {"page", t.Page()},
-                     {"watch", t.WatchRequest()},
-                     {"change", t.Change()},
-                     {"parent_key", t.parent_key ? t.parent_key->name() : ""}};
+void EmitPage(const Printer::Vars& v, Printer& p) {
   p.Print(v,
-          "// CRUD, filter and paging over $name$ records.\n"
-          "service $service$ {\n");
-  p.Indent();
-  // Literal paths come before the {key} ones: grpc-gateway 1.6.4 tries
-  // patterns in the order they are registered (rpc order), so
-  // GET /api/<collection>/filter reaches Filter, not Get of key "filter".
+          "message $page$ {\n"
+          "  repeated $record$ $collection$ = $page_records_n$;\n"
+          "  // Pass as $page_token$ for the next page; empty on the last "
+          "page.\n"
+          "  string $next_page_token$ = $next_page_token_n$;\n"
+          "  // How the server answered, e.g. \"index main_composite (client = "
+          "...)\".\n"
+          "  string $plan$ = $plan_n$;\n"
+          "}\n\n");
+}
+
+void EmitMessages(const TableModel& t, Printer& p) {
+  Printer::Vars v = TableVars(t);
+  EmitWriteMessages(t, v, p);
+  EmitListMessages(t, v, p);
+  EmitWatchMessages(v, p);
+  EmitPage(v, p);
+}
+
+// Literal paths come before the {key} ones: grpc-gateway 1.6.4 tries
+// patterns in the order they are registered (rpc order), so
+// GET /api/<collection>/filter reaches Filter, not Get of key "filter".
+void EmitInsertRpcs(const TableModel& t, const Printer::Vars& v, Printer& p) {
   if (t.is_main()) {
     p.Print(v,
             "// Stores a new record; returns it with its key.\n"
@@ -204,23 +175,7 @@ void EmitService(const SchemaModel& model, const TableModel& t, Printer& p) {
             "    additional_bindings { post: \"$base$/insert-record\" body: "
             "\"$field$\" }\n"
             "  };\n"
-            "}\n");
-  } else {
-    p.Print(v,
-            "// Stores a new record under an existing parent; returns it with "
-            "its key.\n"
-            "rpc Insert($insert$) returns ($record$) {\n"
-            "  option (google.api.http) = {\n"
-            "    post: \"$parent_insert$\"\n"
-            "    body: \"$field$\"\n"
-            "    additional_bindings { post: \"$base$\" body: \"$field$\" }\n"
-            "    additional_bindings { post: \"$base$/insert-record\" body: "
-            "\"$field$\" }\n"
-            "  };\n"
-            "}\n");
-  }
-  if (t.is_main()) {
-    p.Print(v,
+            "}\n"
             "// Stores all records in one transaction, or none.\n"
             "rpc BatchInsert($batch$) returns ($batch_response$) {\n"
             "  option (google.api.http) = {\n"
@@ -229,7 +184,26 @@ void EmitService(const SchemaModel& model, const TableModel& t, Printer& p) {
             "    additional_bindings { post: \"$base$/batch-insert\" body: "
             "\"*\" }\n"
             "  };\n"
-            "}\n"
+            "}\n");
+    return;
+  }
+  p.Print(v,
+          "// Stores a new record under an existing parent; returns it with "
+          "its key.\n"
+          "rpc Insert($insert$) returns ($record$) {\n"
+          "  option (google.api.http) = {\n"
+          "    post: \"$parent_insert$\"\n"
+          "    body: \"$field$\"\n"
+          "    additional_bindings { post: \"$base$\" body: \"$field$\" }\n"
+          "    additional_bindings { post: \"$base$/insert-record\" body: "
+          "\"$field$\" }\n"
+          "  };\n"
+          "}\n");
+}
+
+void EmitListRpcs(const TableModel& t, const Printer::Vars& v, Printer& p) {
+  if (t.is_main()) {
+    p.Print(v,
             "// Records matching the set fields (query parameters over REST).\n"
             "rpc Filter($filter$) returns ($page$) {\n"
             "  option (google.api.http) = {\n"
@@ -263,14 +237,16 @@ void EmitService(const SchemaModel& model, const TableModel& t, Printer& p) {
           "  option (google.api.http) = {\n"
           "    get: \"$base$/watch\"\n"
           "  };\n"
-          "}\n");
-  p.Print(v,
+          "}\n"
           "// The record with this key; NOT_FOUND when there is none.\n"
           "rpc Get($get$) returns ($record$) {\n"
           "  option (google.api.http) = {\n"
           "    get: \"$base$/{$pk$}\"\n"
           "  };\n"
           "}\n");
+}
+
+void EmitChangeRpcs(const TableModel& t, const Printer::Vars& v, Printer& p) {
   p.Print(v,
           "// Replaces the record with the same key; NOT_FOUND when there is "
           "none.\n");
@@ -290,7 +266,7 @@ void EmitService(const SchemaModel& model, const TableModel& t, Printer& p) {
           "body: \"$field$\" }\n"
           "  };\n"
           "}\n"
-          "// Changes only the fields in update_mask, in one transaction; "
+          "// Changes only the fields in $update_mask$, in one transaction; "
           "index\n"
           "// entries follow. INVALID_ARGUMENT for a path $name$ does not "
           "have.\n"
@@ -311,6 +287,21 @@ void EmitService(const SchemaModel& model, const TableModel& t, Printer& p) {
           "    additional_bindings { delete: \"$base$/delete/{$pk$}\" }\n"
           "  };\n"
           "}\n");
+}
+
+void EmitService(const SchemaModel& model, const TableModel& t, Printer& p) {
+  Printer::Vars v = TableVars(t);
+  if (!t.is_main()) {
+    v["parent_base"] = model.RestParentBase(t, /*in_body=*/false);
+    v["parent_insert"] = model.RestParentBase(t, /*in_body=*/true);
+  }
+  p.Print(v,
+          "// CRUD, filter and paging over $name$ records.\n"
+          "service $service$ {\n");
+  p.Indent();
+  EmitInsertRpcs(t, v, p);
+  EmitListRpcs(t, v, p);
+  EmitChangeRpcs(t, v, p);
   p.Outdent();
   p.Print("}\n\n");
 }
@@ -342,7 +333,7 @@ void EmitCommitWrite(const SchemaModel& model, Printer& p) {
       static const char* const kVerbs[] = {"insert", "update", "patch",
                                            "delete"};
       p.Print({{"request", request},
-               {"name", absl::StrCat(kVerbs[op], "_", table.record_field)},
+               {"name", absl::StrCat(kVerbs[op], "_", table.record_field())},
                {"number", absl::StrCat(L::WriteNumber(t, op))}},
               "    $request$ $name$ = $number$;\n");
     }
@@ -401,11 +392,26 @@ void EmitCommitMessages(const SchemaModel& model, Printer& p) {
   for (size_t t = 0; t < model.tables.size(); ++t) {
     const TableModel& table = model.tables[t];
     p.Print({{"record", "." + table.message->full_name()},
-             {"field", table.record_field},
+             {"field", table.record_field()},
              {"number", absl::StrCat(L::kFirstRecord + t)}},
             "    $record$ $field$ = $number$;\n");
   }
   p.Print("  }\n}\n\n");
+}
+
+// True when a filter field's type is `type`, or starts with it and is a
+// wrapper (for "google.protobuf.").
+bool UsesFilterType(const SchemaModel& model, absl::string_view type) {
+  for (const TableModel& t : model.tables) {
+    for (const FilterField& f : t.filter_fields) {
+      if (absl::EndsWith(type, ".") ? absl::StartsWith(f.type, type) &&
+                                          f.type != "google.protobuf.Timestamp"
+                                    : f.type == type) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 void EmitCommitService(Printer& p) {
@@ -444,14 +450,13 @@ std::string EmitServiceProto(const SchemaModel& model) {
     p.Print({{"package", model.file->package()}}, "package $package$;\n\n");
   }
   p.Print("import \"google/api/annotations.proto\";\n");
-  if (model.needs_field_mask)
-    p.Print("import \"google/protobuf/field_mask.proto\";\n");
-  if (model.needs_timestamp)
+  p.Print("import \"google/protobuf/field_mask.proto\";\n");  // Patch
+  if (UsesFilterType(model, "google.protobuf.Timestamp"))
     p.Print("import \"google/protobuf/timestamp.proto\";\n");
-  if (model.needs_wrappers)
+  if (UsesFilterType(model, "google.protobuf."))
     p.Print("import \"google/protobuf/wrappers.proto\";\n");
   p.Print({{"file", model.file->name()}}, "import \"$file$\";\n\n");
-  for (const TableModel& t : model.tables) EmitMessages(model, t, p);
+  for (const TableModel& t : model.tables) EmitMessages(t, p);
   EmitCommitMessages(model, p);
   for (const TableModel& t : model.tables) EmitService(model, t, p);
   EmitCommitService(p);

@@ -5,11 +5,11 @@
 
 #include <string>
 
-#include "codegen/model.h"
+#include "model/model.h"
 
 namespace lmdbapi::codegen {
 
-std::string EmitServiceProto(const SchemaModel& model);
+std::string EmitServiceProto(const model::SchemaModel& model);
 
 }  // namespace lmdbapi::codegen
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "codegen/commit_layout.h"
+#include "model/commit_layout.h"
 #include "server/grpc_status.h"
 #include "server/log.h"
 #include "server/shard_key.h"

@@ -1,5 +1,5 @@
 // The implementation behind the generated Transactions service: reads a
-// CommitRequest (its layout: codegen/commit_layout.h), hands storage one
+// CommitRequest (its layout: model/commit_layout.h), hands storage one
 // Commit (storage/commit.h) and answers once it is durable, from the answer
 // queue, like TableService's writes. Many concurrent commits share the
 // writer's group commit.

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "google/protobuf/descriptor.h"
 #include "grpcpp/impl/codegen/service_type.h"
 #include "storage/schema.h"
 
@@ -31,10 +33,18 @@ struct TransactionsBinding {
 
 struct Schema {
   std::string file;  // the schema's .proto, e.g. "proto/examples/permits.proto"
+  // Its descriptor: the tables are what its lmdbapi options declare
+  // (model::ModelOf, the plugin's own rules).
+  const google::protobuf::FileDescriptor* proto = nullptr;
+  // Filled from `proto` by DeclareTables.
   std::vector<storage::TableSpec> tables;
   std::vector<ServiceBinding> services;
   TransactionsBinding transactions;
 };
+
+// Validates `schema->proto` by the plugin's rules (model::ModelOf) and sets
+// `schema->tables` to what it declares.
+absl::Status DeclareTables(Schema* schema);
 
 }  // namespace lmdbapi::server
 

@@ -198,7 +198,12 @@ int ServeRouter(const Config& config, const Schema& schema,
 
 }  // namespace
 
-int ServerMain(int argc, char** argv, const Schema& schema) {
+int ServerMain(int argc, char** argv, Schema schema) {
+  if (absl::Status declared = DeclareTables(&schema); !declared.ok()) {
+    fprintf(stderr, "%s: %s\n", argv[0],
+            std::string(declared.message()).c_str());
+    return 2;
+  }
   std::vector<std::string> args(argv + 1, argv + argc);
   absl::StatusOr<Config> config =
       ParseConfig(args, [](const char* name) { return std::getenv(name); });

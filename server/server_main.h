@@ -8,7 +8,7 @@
 
 namespace lmdbapi::server {
 
-int ServerMain(int argc, char** argv, const Schema& schema);
+int ServerMain(int argc, char** argv, Schema schema);
 
 }  // namespace lmdbapi::server
 

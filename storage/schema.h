@@ -10,33 +10,16 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
+#include "model/declaration.h"
+#include "model/model.h"
 #include "storage/value.h"
 
 namespace lmdbapi::storage {
 
-struct IndexSpec {
-  std::string name;                 // [a-z0-9_]+, unique within the table
-  std::vector<std::string> fields;  // record field names, in key order
-  // At most one record per field tuple, among the records that set at least
-  // one of the fields (unset values do not clash, as NULLs in SQL).
-  bool unique = false;
-};
-
-struct TableSpec {
-  std::string name;  // collection name, [a-z0-9_]+: "permits"
-  // The record message. Must outlive the database.
-  const google::protobuf::Descriptor* descriptor = nullptr;
-  std::string primary_key;   // a string field; generated (UUIDv7) when empty
-  std::string parent_table;  // for a secondary table: the parent's name
-  std::string parent_key;    // the field holding the parent's primary key
-  std::vector<IndexSpec> indexes;
-  // Server-maintained fields (storage/record_version.h), when the record has
-  // them: an int64/uint64 revision and google.protobuf.Timestamp times.
-  // Neither indexable nor filterable: stored records do not hold them.
-  std::string revision;
-  std::string create_time;
-  std::string update_time;
-};
+// How a caller describes its tables (model/declaration.h): generated code
+// takes them from the schema's options, tests write them by hand.
+using IndexSpec = ::lmdbapi::model::IndexDecl;
+using TableSpec = ::lmdbapi::model::TableDecl;
 
 struct IndexSchema {
   std::string name;
@@ -65,13 +48,18 @@ struct TableSchema {
       absl::string_view name) const;
 };
 
-// Validates one spec against its descriptor. Errors are INVALID_ARGUMENT and
-// name the table, the message and the field.
-absl::StatusOr<TableSchema> ResolveTable(const TableSpec& spec);
-
-// Validates a whole schema: every table, unique names, parents that exist.
+// Validates a whole schema by the rules of model::Resolve (errors name the
+// file, the message and the field): every table, unique names, parents that
+// exist.
 absl::StatusOr<std::vector<TableSchema>> ResolveSchema(
     const std::vector<TableSpec>& specs);
+
+// The same for one main table on its own.
+absl::StatusOr<TableSchema> ResolveTable(const TableSpec& spec);
+
+// Storage's view of a validated model.
+std::vector<TableSchema> SchemasOf(
+    const std::vector<model::TableModel>& tables);
 
 }  // namespace lmdbapi::storage
 

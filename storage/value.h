@@ -11,21 +11,15 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
+#include "model/field_kind.h"
 #include "storage/tuple.h"
 
 namespace lmdbapi::storage {
 
-// The kinds of field that can be indexed and filtered on.
-enum class FieldKind {
-  kString,     // string and bytes
-  kInt64,      // int32/64, sint32/64, sfixed32/64 and enums
-  kUint64,     // uint32/64, fixed32/64
-  kDouble,     // double and float
-  kBool,       // bool
-  kTimestamp,  // google.protobuf.Timestamp
-};
-
-const char* FieldKindName(FieldKind kind);
+// The kinds of field that can be indexed and filtered on (model/field_kind.h).
+using ::lmdbapi::model::FieldKind;
+using ::lmdbapi::model::FieldKindName;
+using ::lmdbapi::model::KindOfField;
 
 struct TimestampValue {
   int64_t seconds = 0;
@@ -43,11 +37,6 @@ struct FieldRef {
   const google::protobuf::FieldDescriptor* field = nullptr;
   FieldKind kind = FieldKind::kString;
 };
-
-// The kind of `field`, or INVALID_ARGUMENT naming the field when it cannot
-// be indexed (repeated, map, message other than Timestamp).
-absl::StatusOr<FieldKind> KindOfField(
-    const google::protobuf::FieldDescriptor* field);
 
 // True when `value` holds the alternative that `kind` uses.
 bool ValueHasKind(const Value& value, FieldKind kind);

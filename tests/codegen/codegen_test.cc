@@ -10,7 +10,6 @@
 
 #include "codegen/cpp_emitter.h"
 #include "codegen/go_emitter.h"
-#include "codegen/model.h"
 #include "codegen/proto_emitter.h"
 #include "gtest/gtest.h"
 #include "proto/examples/permits.pb.h"
@@ -39,14 +38,14 @@ void ExpectGolden(const std::string& name, const std::string& actual) {
 }
 
 TEST(CodegenTest, EmittedFilesMatchTheGoldenFilesForTheExampleSchema) {
-  absl::StatusOr<SchemaModel> model =
-      BuildModel(lmdbapi::examples::permits::Permit::descriptor()->file());
-  ASSERT_TRUE(model.ok()) << model.status();
-  ExpectGolden("permits_service.proto", EmitServiceProto(*model));
-  ExpectGolden("permits.lmdbapi.h", EmitHeader(*model));
-  ExpectGolden("permits.lmdbapi.cc", EmitSource(*model));
-  ExpectGolden("permits.lmdbapi_main.cc", EmitMain(*model));
-  ExpectGolden("permits.gateway_main.go", EmitGatewayMain(*model));
+  absl::StatusOr<model::SchemaModel> schema =
+      model::ModelOf(lmdbapi::examples::permits::Permit::descriptor()->file());
+  ASSERT_TRUE(schema.ok()) << schema.status();
+  ExpectGolden("permits_service.proto", EmitServiceProto(*schema));
+  ExpectGolden("permits.lmdbapi.h", EmitHeader(*schema));
+  ExpectGolden("permits.lmdbapi.cc", EmitSource(*schema));
+  ExpectGolden("permits.lmdbapi_main.cc", EmitMain(*schema));
+  ExpectGolden("permits.gateway_main.go", EmitGatewayMain(*schema));
 }
 
 TEST(CodegenTest, EverySchemaErrorNamesFileMessageAndField) {

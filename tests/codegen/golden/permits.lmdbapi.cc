@@ -126,39 +126,8 @@ class TransactionsImpl final : public Transactions::CallbackService {
 ::lmdbapi::server::Schema LmdbapiSchema() {
   ::lmdbapi::server::Schema schema;
   schema.file = "proto/examples/permits.proto";
-  {
-    ::lmdbapi::storage::TableSpec spec;
-    spec.name = "permits";
-    spec.descriptor = Permit::descriptor();
-    spec.primary_key = "uuid";
-    spec.revision = "revision";
-    spec.create_time = "create_time";
-    spec.update_time = "update_time";
-    spec.indexes.push_back({"main_composite", {"client", "county", "status"}, false});
-    spec.indexes.push_back({"by_issued", {"issued"}, false});
-    spec.indexes.push_back({"by_permit_number", {"permit_number"}, true});
-    schema.tables.push_back(spec);
-  }
-  {
-    ::lmdbapi::storage::TableSpec spec;
-    spec.name = "processing_statuses";
-    spec.descriptor = ProcessingStatus::descriptor();
-    spec.primary_key = "uuid";
-    spec.parent_table = "permits";
-    spec.parent_key = "permit_uuid";
-    spec.indexes.push_back({"by_stage", {"stage", "updated"}, false});
-    schema.tables.push_back(spec);
-  }
-  {
-    ::lmdbapi::storage::TableSpec spec;
-    spec.name = "inspection_reports";
-    spec.descriptor = InspectionReport::descriptor();
-    spec.primary_key = "uuid";
-    spec.parent_table = "permits";
-    spec.parent_key = "permit_uuid";
-    spec.indexes.push_back({"by_inspector", {"inspector", "passed"}, false});
-    schema.tables.push_back(spec);
-  }
+  // The tables, as the lmdbapi options of proto/examples/permits.proto declare them.
+  schema.proto = ::lmdbapi::examples::permits::Permit::descriptor()->file();
   schema.services.push_back({"lmdbapi.examples.permits.Permits", "permits", [](TableService* table) {
     return std::unique_ptr<::grpc::Service>(new PermitsImpl(table));
   }});

@@ -13,8 +13,8 @@
 //                     oneof record { <Record> <record> = 16 + table; } }
 // `table` is the table's position in the schema file (declaration order):
 // append new tables to keep the numbers of the old ones.
-#ifndef LMDBAPI_CODEGEN_COMMIT_LAYOUT_H_
-#define LMDBAPI_CODEGEN_COMMIT_LAYOUT_H_
+#ifndef LMDBAPI_MODEL_COMMIT_LAYOUT_H_
+#define LMDBAPI_MODEL_COMMIT_LAYOUT_H_
 
 namespace lmdbapi::commit_layout {
 
@@ -65,4 +65,4 @@ inline constexpr int kDeleteExpectedRevision = 2;  // Delete
 
 }  // namespace lmdbapi::commit_layout
 
-#endif  // LMDBAPI_CODEGEN_COMMIT_LAYOUT_H_
+#endif  // LMDBAPI_MODEL_COMMIT_LAYOUT_H_

@@ -1,0 +1,69 @@
+// Typed access, at run time, to the messages protoc-gen-lmdbapi generates,
+// through their layout (model/request_layout.h). The server handles every
+// table with one code path over google::protobuf::Message; these are the
+// only places that know where a generated field lives.
+#ifndef LMDBAPI_MODEL_REQUEST_ACCESS_H_
+#define LMDBAPI_MODEL_REQUEST_ACCESS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "google/protobuf/message.h"
+#include "model/request_layout.h"
+
+namespace lmdbapi::model {
+
+// The field with this number (nullptr when the message has none).
+const google::protobuf::FieldDescriptor* FieldAt(
+    const google::protobuf::Message& message, int number);
+
+// Filter and Paginate requests.
+int32_t PageSize(const google::protobuf::Message& request);
+std::string PageToken(const google::protobuf::Message& request);
+void SetPageSize(google::protobuf::Message* request, int32_t size);
+void SetPageToken(google::protobuf::Message* request, const std::string& token);
+// Clears page_size and page_token: what is left is the query itself.
+void ClearPosition(google::protobuf::Message* request);
+
+// A Filter request's field: which record field it constrains, and how.
+struct FilterRequestField {
+  const google::protobuf::FieldDescriptor* request_field = nullptr;
+  const google::protobuf::FieldDescriptor* record_field = nullptr;
+  FilterRole role = FilterRole::kEquals;
+};
+// The constraint fields of a Filter request type (not page_size/_token).
+std::vector<FilterRequestField> FilterRequestFields(
+    const google::protobuf::Descriptor* request,
+    const google::protobuf::Descriptor* record);
+
+// Update and Patch requests (0 when the request type has no such field).
+int64_t UpdateExpectedRevision(const google::protobuf::Message& request);
+int64_t PatchExpectedRevision(const google::protobuf::Message& request);
+// A Patch request's update_mask paths, as sent (empty when unset).
+std::vector<std::string> UpdateMaskPaths(
+    const google::protobuf::Message& request);
+
+// Watch requests.
+int64_t StartRevision(const google::protobuf::Message& request);
+// The Filter request a Watch carries; nullptr when unset.
+const google::protobuf::Message* WatchFilter(
+    const google::protobuf::Message& request);
+
+// <Record>Change messages.
+void SetChange(google::protobuf::Message* change, int type, int64_t revision,
+               bool commit_end);
+google::protobuf::Message* MutableChangeRecord(
+    google::protobuf::Message* change);
+
+// <Record>Page messages.
+const google::protobuf::FieldDescriptor* PageRecords(
+    const google::protobuf::Descriptor* page);
+std::string NextPageToken(const google::protobuf::Message& page);
+void SetNextPageToken(google::protobuf::Message* page,
+                      const std::string& token);
+void SetPlan(google::protobuf::Message* page, const std::string& plan);
+
+}  // namespace lmdbapi::model
+
+#endif  // LMDBAPI_MODEL_REQUEST_ACCESS_H_

@@ -1,0 +1,84 @@
+// The layout of the messages protoc-gen-lmdbapi generates for each table:
+// their field names and numbers, stated once. codegen/proto_emitter.cc writes
+// them; the server reads and writes them through model/request_access.h.
+// Changing a number breaks every client built from an older service file.
+// (The schema-level Transactions service: model/commit_layout.h.)
+#ifndef LMDBAPI_MODEL_REQUEST_LAYOUT_H_
+#define LMDBAPI_MODEL_REQUEST_LAYOUT_H_
+
+namespace lmdbapi::model {
+
+struct FieldSlot {
+  const char* name;
+  int number;
+};
+
+namespace layout {
+
+// Insert<Record>Request, Update<Record>Request, Patch<Record>Request: the
+// record (named after its message, e.g. `permit`).
+inline constexpr int kRecord = 1;
+// Get<Record>Request, Delete<Record>Request: the primary key (named as the
+// record's primary key field).
+inline constexpr int kKey = 1;
+// Update and Delete requests; Patch's is kPatchExpectedRevision.
+inline constexpr FieldSlot kExpectedRevision{"expected_revision", 2};
+inline constexpr FieldSlot kUpdateMask{"update_mask", 2};  // Patch
+inline constexpr FieldSlot kPatchExpectedRevision{"expected_revision", 3};
+// BatchInsert<Service>Request and its response: the records (named as the
+// collection).
+inline constexpr int kRecords = 1;
+
+// Filter<Service>Request and Paginate<Service>Request.
+inline constexpr FieldSlot kPageSize{"page_size", 1};
+inline constexpr FieldSlot kPageToken{"page_token", 2};
+// A page size of 0 means kDefaultPageSize; larger than kMaxPageSize is cut
+// to it. The server's --default_page_size / --max_page_size change both.
+inline constexpr int kDefaultPageSize = 50;
+inline constexpr int kMaxPageSize = 1000;
+
+// <Record>Page.
+inline constexpr int kPageRecords = 1;  // named as the collection
+inline constexpr FieldSlot kNextPageToken{"next_page_token", 2};
+inline constexpr FieldSlot kPlan{"plan", 3};
+
+// Watch<Service>Request.
+inline constexpr FieldSlot kStartRevision{"start_revision", 1};
+inline constexpr FieldSlot kWatchFilter{"filter", 2};  // a Filter request
+
+// <Record>Change.
+inline constexpr FieldSlot kChangeType{"type", 1};
+inline constexpr FieldSlot kChangeRevision{"revision", 2};
+inline constexpr int kChangeRecord = 3;  // named after the record's message
+inline constexpr FieldSlot kCommitEnd{"commit_end", 4};
+
+// A Filter request's per-field constraints take numbers from the record
+// field's: 16 + 3n (equals), 17 + 3n (min), 18 + 3n (max), so adding record
+// fields never renumbers. Record fields above kMaxFilterableNumber cannot be
+// mapped (the result would reach protobuf's reserved 19000-19999).
+inline constexpr int kFirstFilterField = 16;
+inline constexpr int kMaxFilterableNumber = 6000;
+
+}  // namespace layout
+
+enum class FilterRole { kEquals = 0, kMin = 1, kMax = 2 };
+
+inline constexpr int FilterFieldNumber(int record_field_number,
+                                       FilterRole role) {
+  return layout::kFirstFilterField + 3 * record_field_number +
+         static_cast<int>(role);
+}
+
+// The record field number and role of a Filter request field; false for
+// page_size and page_token.
+inline constexpr bool DecodeFilterField(int number, int* record_field_number,
+                                        FilterRole* role) {
+  if (number < layout::kFirstFilterField) return false;
+  *record_field_number = (number - layout::kFirstFilterField) / 3;
+  *role = static_cast<FilterRole>((number - layout::kFirstFilterField) % 3);
+  return true;
+}
+
+}  // namespace lmdbapi::model
+
+#endif  // LMDBAPI_MODEL_REQUEST_LAYOUT_H_
