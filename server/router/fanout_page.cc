@@ -1,0 +1,221 @@
+#include "server/router/fanout_page.h"
+
+#include <algorithm>
+#include <cstring>
+#include <deque>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "server/table/filter_request.h"
+#include "storage/coding.h"
+#include "storage/index_key.h"
+#include "storage/page_token.h"
+
+namespace lmdbapi::server {
+namespace {
+
+using google::protobuf::Message;
+
+// Token layout (then base64url): 'F', version 1, the query fingerprint (8
+// bytes), the shard count, per shard a flags byte and its strings, and a
+// checksum of all that. The shards' own tokens inside are sealed by the
+// shards; the checksum only catches truncation and garbage early.
+constexpr char kMagic = 'F';
+constexpr char kVersion = 1;
+constexpr uint8_t kDone = 1, kHasLast = 2;
+constexpr storage::TokenSecret kChecksumKey = {};
+
+absl::Status BadToken(absl::string_view why) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("page_token: ", why,
+                   " (pass the next_page_token of the previous page of the "
+                   "same request, through the same router)"));
+}
+
+}  // namespace
+
+absl::StatusOr<RecordOrder> RecordOrder::For(const storage::TableSchema& table,
+                                             const Message* request) {
+  RecordOrder order;
+  order.table_ = &table;
+  std::vector<storage::Predicate> predicates;
+  if (request != nullptr) {
+    absl::StatusOr<storage::Query> query =
+        QueryFromRequest(*request, table.descriptor);
+    if (!query.ok()) return query.status();
+    predicates = std::move(query->predicates);
+  }
+  absl::StatusOr<storage::Plan> plan = storage::PlanQuery(table, predicates);
+  if (!plan.ok()) return plan.status();
+  order.plan_ = std::move(*plan);
+  return order;
+}
+
+absl::StatusOr<OrderKey> RecordOrder::Of(const Message& record) const {
+  OrderKey order;
+  order.pk =
+      record.GetReflection()->GetString(record, table_->primary_key.field);
+  if (plan_.kind == storage::Plan::Kind::kIndexScan) {
+    storage::IndexEntry entry;
+    absl::Status s =
+        storage::MakeIndexEntry(record, *plan_.index, order.pk, &entry);
+    if (!s.ok()) return s;
+    order.key = std::move(entry.key);
+  }
+  return order;
+}
+
+std::string EncodeFanoutToken(uint64_t fingerprint,
+                              const std::vector<ShardCursor>& cursors) {
+  std::string raw = {kMagic, kVersion};
+  storage::PutFixed64(fingerprint, &raw);
+  storage::PutVarint64(cursors.size(), &raw);
+  for (const ShardCursor& c : cursors) {
+    raw.push_back(
+        static_cast<char>((c.done ? kDone : 0) | (c.has_last ? kHasLast : 0)));
+    if (c.done) continue;
+    storage::PutLengthPrefixed(c.token, &raw);
+    if (c.has_last) {
+      storage::PutLengthPrefixed(c.last.key, &raw);
+      storage::PutLengthPrefixed(c.last.pk, &raw);
+    }
+  }
+  storage::PutFixed64(storage::SipHash24(kChecksumKey, raw), &raw);
+  return absl::WebSafeBase64Escape(raw);
+}
+
+absl::StatusOr<std::vector<ShardCursor>> DecodeFanoutToken(
+    uint64_t fingerprint, size_t shards, absl::string_view token) {
+  if (token.empty()) return std::vector<ShardCursor>(shards);
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.size() < 2 + 8 + 1 + 8 ||
+      raw[0] != kMagic || raw[1] != kVersion) {
+    return BadToken("not a page token of this router");
+  }
+  absl::string_view body(raw.data(), raw.size() - 8);
+  if (storage::DecodeFixed64(raw.data() + body.size()) !=
+      storage::SipHash24(kChecksumKey, body)) {
+    return BadToken("damaged (its checksum does not match)");
+  }
+  storage::Decoder r(body.substr(2));
+  if (r.Fixed64() != fingerprint) {
+    return BadToken("made for another query");
+  }
+  uint64_t count = r.Varint64();
+  if (!r.ok() || count != shards) {
+    return BadToken(
+        absl::StrCat("made for ", count, " shards; this router has ", shards));
+  }
+  std::vector<ShardCursor> cursors(shards);
+  for (ShardCursor& c : cursors) {
+    uint8_t flags = r.Byte();
+    c.done = flags & kDone;
+    if (c.done) continue;
+    c.token = r.LengthPrefixed();
+    c.has_last = flags & kHasLast;
+    if (c.has_last) {
+      c.last.key = r.LengthPrefixed();
+      c.last.pk = r.LengthPrefixed();
+    }
+  }
+  if (!r.ok() || !r.rest().empty()) return BadToken("truncated");
+  return cursors;
+}
+
+absl::StatusOr<MergedPage> MergeShardPages(uint64_t fingerprint, size_t shards,
+                                           absl::string_view token,
+                                           size_t page_size,
+                                           const RecordOrder& order,
+                                           const FetchPages& fetch) {
+  absl::StatusOr<std::vector<ShardCursor>> decoded =
+      DecodeFanoutToken(fingerprint, shards, token);
+  if (!decoded.ok()) return decoded.status();
+  std::vector<ShardCursor>& cursors = *decoded;
+
+  struct Buffered {
+    OrderKey key;
+    std::unique_ptr<Message> record;
+  };
+  struct Stream {
+    std::deque<Buffered> records;  // fetched, not yet returned
+    std::string next;              // the shard's token after that page
+    bool fetched = false;          // at least one page asked for
+  };
+  std::vector<Stream> streams(shards);
+
+  // Fetches the cursor's page for every shard that has nothing buffered and
+  // more to give, until each has a record or is done.
+  auto refill = [&]() -> absl::Status {
+    for (;;) {
+      std::vector<std::pair<size_t, std::string>> requests;
+      for (size_t i = 0; i < shards; ++i) {
+        if (cursors[i].done || !streams[i].records.empty()) continue;
+        if (streams[i].fetched) {  // its page is used up: move on
+          if (streams[i].next.empty()) {
+            cursors[i].done = true;
+            continue;
+          }
+          cursors[i].token = streams[i].next;
+          cursors[i].has_last = false;
+        }
+        requests.emplace_back(i, cursors[i].token);
+      }
+      if (requests.empty()) return absl::OkStatus();
+      std::vector<absl::StatusOr<ShardPage>> pages = fetch(requests);
+      for (size_t j = 0; j < requests.size(); ++j) {
+        if (!pages[j].ok()) return pages[j].status();
+        size_t i = requests[j].first;
+        Stream& stream = streams[i];
+        stream.fetched = true;
+        stream.next = std::move(pages[j]->next_token);
+        for (std::unique_ptr<Message>& record : pages[j]->records) {
+          absl::StatusOr<OrderKey> key = order.Of(*record);
+          if (!key.ok()) return key.status();
+          // Already returned by an earlier merged page.
+          if (cursors[i].has_last && !(cursors[i].last < *key)) continue;
+          stream.records.push_back({std::move(*key), std::move(record)});
+        }
+      }
+    }
+  };
+
+  MergedPage merged;
+  while (merged.records.size() < page_size) {
+    absl::Status s = refill();
+    if (!s.ok()) return s;
+    Stream* least = nullptr;
+    size_t from = 0;
+    for (size_t i = 0; i < shards; ++i) {
+      if (streams[i].records.empty()) continue;
+      if (least == nullptr ||
+          streams[i].records.front().key < least->records.front().key) {
+        least = &streams[i];
+        from = i;
+      }
+    }
+    if (least == nullptr) break;  // every shard is done
+    Buffered& head = least->records.front();
+    cursors[from].last = std::move(head.key);
+    cursors[from].has_last = true;
+    merged.records.push_back(std::move(head.record));
+    least->records.pop_front();
+  }
+  // A shard whose page is used up resumes from its next page.
+  for (size_t i = 0; i < shards; ++i) {
+    if (cursors[i].done || !streams[i].fetched || !streams[i].records.empty()) {
+      continue;
+    }
+    if (streams[i].next.empty()) {
+      cursors[i].done = true;
+    } else {
+      cursors[i].token = streams[i].next;
+      cursors[i].has_last = false;
+    }
+  }
+  bool complete = std::all_of(cursors.begin(), cursors.end(),
+                              [](const ShardCursor& c) { return c.done; });
+  if (!complete) merged.next_token = EncodeFanoutToken(fingerprint, cursors);
+  return merged;
+}
+
+}  // namespace lmdbapi::server
