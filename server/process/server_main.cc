@@ -6,21 +6,17 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
-#include "grpcpp/server.h"
-#include "grpcpp/server_builder.h"
 #include "server/observability/log.h"
 #include "server/observability/metrics.h"
 #include "server/process/config.h"
-#include "server/process/reflection_service.h"
+#include "server/process/serve.h"
 #include "server/router/shard_router.h"
 #include "server/table/admin_service.h"
+#include "server/table/answer_queue.h"
 #include "server/table/auth.h"
 #include "server/table/change_feed.h"
 #include "server/table/commit_service.h"
@@ -37,40 +33,6 @@ constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 uint64_t Bytes(double gb) {
   // LMDB wants a multiple of the OS page size.
   return static_cast<uint64_t>(std::ceil(gb * kGiB / 4096.0)) * 4096;
-}
-
-// Blocks SIGTERM/SIGINT in every thread so that WaitForStop can take them.
-sigset_t BlockStopSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
-
-// TLS when --tls_cert/--tls_key name readable PEM files, else plaintext.
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
-    const Config& config) {
-  if (config.tls_cert.empty()) return grpc::InsecureServerCredentials();
-  auto read = [](const std::string& flag,
-                 const std::string& path) -> absl::StatusOr<std::string> {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!in || text.str().find("-----BEGIN") == std::string::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--", flag, ": '", path, "' is not a readable PEM file"));
-    }
-    return text.str();
-  };
-  absl::StatusOr<std::string> cert = read("tls_cert", config.tls_cert);
-  if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = read("tls_key", config.tls_key);
-  if (!key.ok()) return key.status();
-  grpc::SslServerCredentialsOptions options;
-  options.pem_key_cert_pairs.push_back({*key, *cert});
-  return grpc::SslServerCredentials(options);
 }
 
 // --verify: every index of every table against the records.
@@ -118,12 +80,14 @@ int CopyCommand(const std::string& from, const std::string& to) {
   return 0;
 }
 
-// Writes the bound port to --port_file (atomically), if asked.
-void WritePortFile(const Config& config, int port) {
-  if (config.port_file.empty()) return;
-  std::string tmp = config.port_file + ".tmp";
-  std::ofstream(tmp) << port << "\n";
-  std::rename(tmp.c_str(), config.port_file.c_str());
+// ServerCredentials, or nullptr once its error is logged.
+std::shared_ptr<grpc::ServerCredentials> CredentialsOrLog(
+    const Config& config) {
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      ServerCredentials(config);
+  if (credentials.ok()) return *std::move(credentials);
+  Log(LogLevel::kError, "%s", credentials.status().message());
+  return nullptr;
 }
 
 // --shards: the stateless fan-out router (server/router/shard_router.h), with
@@ -136,64 +100,198 @@ int ServeRouter(const Config& config, const Schema& schema,
     Log(LogLevel::kError, "schema: %s", tables.status().ToString());
     return 1;
   }
-  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-      ServerCredentials(config);
-  if (!credentials.ok()) {
-    Log(LogLevel::kError, "%s", credentials.status().message());
-    return 2;
-  }
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      CredentialsOrLog(config);
+  if (credentials == nullptr) return 2;
   ShardRouter::Options options;
   options.shards = config.shards;
   options.max_page_size = config.max_page_size;
   options.max_message_bytes = config.max_message_bytes;
   ShardRouter router(schema, *tables, options);
-  grpc::EnableDefaultHealthCheckService(true);
   BearerAuth auth(config.auth_token);
-  std::vector<std::string> names = {"grpc.health.v1.Health",
-                                    "grpc.reflection.v1alpha.ServerReflection"};
+  ServeSpec spec;
+  spec.generic = &router;
+  spec.reflected = spec.healthy = SchemaServiceNames(schema);
+  spec.auth = &auth;
+  spec.on_serving = [&](const std::string& host, int port) {
+    std::string shards;
+    for (const std::string& s : config.shards) {
+      absl::StrAppend(&shards, shards.empty() ? "" : ", ", s);
+    }
+    Log(LogLevel::kInfo, "routing %s on %s:%d over %d shards: %s", schema.file,
+        host, port, config.shards.size(), shards);
+  };
+  return Serve(config, std::move(credentials), spec, stop_signals);
+}
+
+// --data_dir and the LMDB flags as the database's options.
+storage::DatabaseOptions DatabaseOptionsOf(const Config& config) {
+  storage::DatabaseOptions options;
+  options.env.path = config.data_dir;
+  options.env.map_size_bytes = Bytes(config.map_size_gb);
+  options.env.max_map_size_bytes =
+      Bytes(config.max_map_size_gb == 0 ? 16 * config.map_size_gb
+                                        : config.max_map_size_gb);
+  options.env.max_readers = config.max_readers;
+  options.env.max_dbs = config.max_dbs;
+  options.env.durability = config.durability;
+  options.table.max_page_size = config.max_page_size;
+  options.change_retention = config.watch_retention;
+  options.rotate_page_token_secret = config.rotate_page_token_secret;
+  return options;
+}
+
+// The database of --data_dir with its open log logged; nullptr once its
+// error is logged.
+std::unique_ptr<storage::Database> OpenDatabase(const Config& config,
+                                                const Schema& schema) {
+  absl::StatusOr<std::unique_ptr<storage::Database>> db =
+      storage::Database::Open(DatabaseOptionsOf(config), schema.tables);
+  if (!db.ok()) {
+    Log(LogLevel::kError, "cannot open %s: %s", config.data_dir,
+        db.status().ToString());
+    return nullptr;
+  }
+  for (const std::string& line : (*db)->open_log())
+    Log(LogLevel::kInfo, "%s", line);
+  return *std::move(db);
+}
+
+// Everything that serves the tables of one open database. Members are
+// destroyed in reverse order, after the database has closed (the caller
+// closes it first): writes still pending then are answered from `answers`.
+struct TableServices {
+  TableServices(storage::Database* db, const Config& config)
+      : feed(db), auth(config.auth_token) {}
+
+  // Every table and admin call is counted here (Admin/Metrics renders it).
+  Metrics metrics;
+  // Watch streams follow the change log; the writer wakes them per commit.
+  ChangeFeed feed;
+  // Writes are answered from here; it outlives the database's drain.
+  AnswerQueue answers;
+  BearerAuth auth;
+  std::vector<std::unique_ptr<TableService>> tables;
+  std::vector<std::unique_ptr<grpc::Service>> services;
+  std::unique_ptr<CommitService> commits;
+  std::unique_ptr<grpc::Service> transactions;
+  std::unique_ptr<AdminService> admin;
+};
+
+// One TableService (and its generated service) per table of the schema.
+// False once the error of a --shard_key no table has is logged.
+bool AddTableServices(const Config& config, const Schema& schema,
+                      storage::Database& db, TableServices& s) {
+  int shard_keyed = 0;
   for (const ServiceBinding& binding : schema.services) {
-    names.push_back(binding.full_name);
+    storage::Table* table = db.table(binding.collection);
+    std::string short_name =
+        binding.full_name.substr(binding.full_name.rfind('.') + 1);
+    s.tables.push_back(
+        std::make_unique<TableService>(table, short_name, &s.answers, &s.auth));
+    const auto* shard_key =
+        ShardKeyField(table->schema().descriptor, config.shard_key);
+    s.tables.back()->set_shard_key(shard_key);
+    s.tables.back()->set_metrics(&s.metrics);
+    s.tables.back()->set_feed(&s.feed);
+    shard_keyed += shard_key != nullptr;
+    s.services.push_back(binding.make(s.tables.back().get()));
   }
-  if (!schema.transactions.full_name.empty()) {
-    names.push_back(schema.transactions.full_name);
+  if (!config.shard_key.empty() && shard_keyed == 0) {
+    Log(LogLevel::kError, "--shard_key: no table of %s has a string field '%s'",
+        schema.file, config.shard_key);
+    return false;
   }
-  ReflectionService reflection(names, config.open_reflection ? nullptr : &auth);
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort(config.listen, *credentials, &port);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
-  builder.SetMaxSendMessageSize(static_cast<int>(config.max_message_bytes));
-  builder.RegisterService(&reflection);
-  builder.RegisterCallbackGenericService(&router);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || port == 0) {
-    Log(LogLevel::kError, "cannot listen on %s", config.listen);
-    return 1;
+  return true;
+}
+
+// Transactions/Commit over every table (when the schema has it) and Admin.
+void AddCommitAndAdmin(const Config& config, const Schema& schema,
+                       storage::Database& db, TableServices& s) {
+  std::vector<storage::Table*> in_order;
+  CommitService::Options commit_options;
+  commit_options.max_writes = config.max_commit_writes;
+  for (const storage::TableSpec& spec : schema.tables) {
+    in_order.push_back(db.table(spec.name));
+    commit_options.shard_keys.push_back(
+        ShardKeyField(spec.descriptor, config.shard_key));
   }
-  auto* health = server->GetHealthCheckService();
-  for (const ServiceBinding& binding : schema.services) {
-    health->SetServingStatus(binding.full_name, true);
+  s.commits = std::make_unique<CommitService>(
+      &db, std::move(in_order), &s.answers, &s.auth, std::move(commit_options));
+  s.commits->set_metrics(&s.metrics);
+  if (schema.transactions.make) {
+    s.transactions = schema.transactions.make(s.commits.get());
   }
-  if (!schema.transactions.full_name.empty()) {
-    health->SetServingStatus(schema.transactions.full_name, true);
+  s.admin = std::make_unique<AdminService>(&db, config.backup_dir, &s.auth,
+                                           &s.metrics);
+}
+
+// What the writer did, once it has stopped.
+void LogWriterStats(const storage::WriterStats& w) {
+  if (w.batches == 0) return;
+  Log(LogLevel::kInfo,
+      "writer: %d writes in %d commits (%.1f per commit); applying "
+      "%.1f µs per write, committing %.0f µs per commit, answering "
+      "%.1f µs per write",
+      w.operations, w.batches, double(w.operations) / w.batches,
+      double(w.apply_micros) / std::max<uint64_t>(1, w.operations),
+      double(w.commit_micros) / w.batches,
+      double(w.done_micros) / std::max<uint64_t>(1, w.operations));
+}
+
+// What Serve registers and does around serving for the table server.
+ServeSpec TableServeSpec(const Config& config, const Schema& schema,
+                         std::unique_ptr<storage::Database>& db,
+                         TableServices& s) {
+  ServeSpec spec;
+  for (const auto& service : s.services) spec.services.push_back(service.get());
+  if (s.transactions != nullptr) spec.services.push_back(s.transactions.get());
+  spec.services.push_back(s.admin.get());
+  spec.reflected = {"lmdbapi.admin.v1.Admin"};
+  spec.healthy = SchemaServiceNames(schema);
+  spec.reflected.insert(spec.reflected.end(), spec.healthy.begin(),
+                        spec.healthy.end());
+  spec.auth = &s.auth;
+  spec.listen_error_detail = " (in use, or not a local address?)";
+  spec.on_serving = [&](const std::string& host, int port) {
+    Log(LogLevel::kInfo, "serving %s (%d tables) on %s:%d, data in %s",
+        schema.file, schema.tables.size(), host, port, config.data_dir);
+  };
+  // Watch streams end now (UNAVAILABLE, with the revision to resume from).
+  spec.on_stop = [&s] { s.feed.Close(); };
+  // In-flight calls have finished (writes complete on the writer thread);
+  // the pending commit finishes when the database closes.
+  spec.on_drained = [&db] {
+    Log(LogLevel::kDebug, "server shut down");
+    LogWriterStats(db->writer().stats());
+    Log(LogLevel::kDebug, "server stopped; closing the database");
+    db.reset();
+  };
+  return spec;
+}
+
+// Serves the tables of --data_dir until SIGTERM/SIGINT (or, with --verify,
+// checks them and exits).
+int ServeTables(const Config& config, const Schema& schema,
+                sigset_t stop_signals) {
+  std::unique_ptr<storage::Database> db = OpenDatabase(config, schema);
+  if (db == nullptr) return 1;
+  if (config.verify) return Verify(*db);
+
+  TableServices services(db.get(), config);
+  db->writer().set_on_commit([&services] { services.feed.Notify(); });
+  if (services.auth.enabled()) {
+    Log(LogLevel::kInfo, "bearer-token authentication on; reflection %s",
+        config.open_reflection ? "open (--open_reflection)"
+                               : "needs the token too");
   }
-  health->SetServingStatus("", true);
-  std::string shards;
-  for (const std::string& s : config.shards) {
-    absl::StrAppend(&shards, shards.empty() ? "" : ", ", s);
-  }
-  Log(LogLevel::kInfo, "routing %s on %s:%d over %d shards: %s", schema.file,
-      config.listen.substr(0, config.listen.rfind(':')), port,
-      config.shards.size(), shards);
-  WritePortFile(config, port);
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  Log(LogLevel::kInfo, "signal %d: draining in-flight calls", signal_number);
-  health->SetServingStatus(false);
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  server->Wait();
-  Log(LogLevel::kInfo, "stopped");
-  return 0;
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      CredentialsOrLog(config);
+  if (credentials == nullptr) return 2;
+  if (!AddTableServices(config, schema, *db, services)) return 2;
+  AddCommitAndAdmin(config, schema, *db, services);
+  return Serve(config, std::move(credentials),
+               TableServeSpec(config, schema, db, services), stop_signals);
 }
 
 }  // namespace
@@ -227,155 +325,7 @@ int ServerMain(int argc, char** argv, const Schema& schema) {
   sigset_t stop_signals = BlockStopSignals();  // before any thread starts
   if (!config->shards.empty())
     return ServeRouter(*config, schema, stop_signals);
-
-  storage::DatabaseOptions options;
-  options.env.path = config->data_dir;
-  options.env.map_size_bytes = Bytes(config->map_size_gb);
-  options.env.max_map_size_bytes =
-      Bytes(config->max_map_size_gb == 0 ? 16 * config->map_size_gb
-                                         : config->max_map_size_gb);
-  options.env.max_readers = config->max_readers;
-  options.env.max_dbs = config->max_dbs;
-  options.env.durability = config->durability;
-  options.table.max_page_size = config->max_page_size;
-  options.change_retention = config->watch_retention;
-  options.rotate_page_token_secret = config->rotate_page_token_secret;
-  absl::StatusOr<std::unique_ptr<storage::Database>> db =
-      storage::Database::Open(options, schema.tables);
-  if (!db.ok()) {
-    Log(LogLevel::kError, "cannot open %s: %s", config->data_dir,
-        db.status().ToString());
-    return 1;
-  }
-  for (const std::string& line : (*db)->open_log())
-    Log(LogLevel::kInfo, "%s", line);
-  if (config->verify) return Verify(**db);
-
-  // Every table and admin call is counted here (Admin/Metrics renders it);
-  // it outlives whatever records.
-  Metrics metrics;
-  // Watch streams follow the change log; the writer wakes them per commit.
-  ChangeFeed feed(db->get());
-  (*db)->writer().set_on_commit([&feed] { feed.Notify(); });
-  // Writes are answered from here; it outlives the database's drain below.
-  AnswerQueue answers;
-  std::vector<std::unique_ptr<TableService>> tables;
-  std::vector<std::unique_ptr<grpc::Service>> services;
-  grpc::EnableDefaultHealthCheckService(true);
-  BearerAuth auth(config->auth_token);
-  if (auth.enabled()) {
-    Log(LogLevel::kInfo, "bearer-token authentication on; reflection %s",
-        config->open_reflection ? "open (--open_reflection)"
-                                : "needs the token too");
-  }
-  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-      ServerCredentials(*config);
-  if (!credentials.ok()) {
-    Log(LogLevel::kError, "%s", credentials.status().message());
-    return 2;
-  }
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort(config->listen, *credentials, &port);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(config->max_message_bytes));
-  builder.SetMaxSendMessageSize(static_cast<int>(config->max_message_bytes));
-  int shard_keyed = 0;
-  for (const ServiceBinding& binding : schema.services) {
-    storage::Table* table = (*db)->table(binding.collection);
-    std::string short_name =
-        binding.full_name.substr(binding.full_name.rfind('.') + 1);
-    tables.push_back(
-        std::make_unique<TableService>(table, short_name, &answers, &auth));
-    const auto* shard_key =
-        ShardKeyField(table->schema().descriptor, config->shard_key);
-    tables.back()->set_shard_key(shard_key);
-    tables.back()->set_metrics(&metrics);
-    tables.back()->set_feed(&feed);
-    shard_keyed += shard_key != nullptr;
-    services.push_back(binding.make(tables.back().get()));
-    builder.RegisterService(services.back().get());
-  }
-  if (!config->shard_key.empty() && shard_keyed == 0) {
-    Log(LogLevel::kError, "--shard_key: no table of %s has a string field '%s'",
-        schema.file, config->shard_key);
-    return 2;
-  }
-  std::vector<storage::Table*> in_order;
-  CommitService::Options commit_options;
-  commit_options.max_writes = config->max_commit_writes;
-  for (const storage::TableSpec& spec : schema.tables) {
-    in_order.push_back((*db)->table(spec.name));
-    commit_options.shard_keys.push_back(
-        ShardKeyField(spec.descriptor, config->shard_key));
-  }
-  CommitService commits(db->get(), std::move(in_order), &answers, &auth,
-                        std::move(commit_options));
-  commits.set_metrics(&metrics);
-  std::unique_ptr<grpc::Service> transactions;
-  if (schema.transactions.make) {
-    transactions = schema.transactions.make(&commits);
-    builder.RegisterService(transactions.get());
-  }
-  AdminService admin(db->get(), config->backup_dir, &auth, &metrics);
-  builder.RegisterService(&admin);
-  std::vector<std::string> names = {"grpc.health.v1.Health",
-                                    "grpc.reflection.v1alpha.ServerReflection",
-                                    "lmdbapi.admin.v1.Admin"};
-  for (const ServiceBinding& binding : schema.services) {
-    names.push_back(binding.full_name);
-  }
-  if (!schema.transactions.full_name.empty()) {
-    names.push_back(schema.transactions.full_name);
-  }
-  ReflectionService reflection(names,
-                               config->open_reflection ? nullptr : &auth);
-  builder.RegisterService(&reflection);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || port == 0) {
-    Log(LogLevel::kError,
-        "cannot listen on %s (in use, or not a local address?)",
-        config->listen);
-    return 1;
-  }
-  auto* health = server->GetHealthCheckService();
-  for (const ServiceBinding& binding : schema.services) {
-    health->SetServingStatus(binding.full_name, true);
-  }
-  if (!schema.transactions.full_name.empty()) {
-    health->SetServingStatus(schema.transactions.full_name, true);
-  }
-  health->SetServingStatus("", true);
-  std::string host = config->listen.substr(0, config->listen.rfind(':'));
-  Log(LogLevel::kInfo, "serving %s (%d tables) on %s:%d, data in %s",
-      schema.file, schema.tables.size(), host, port, config->data_dir);
-  WritePortFile(*config, port);
-
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  Log(LogLevel::kInfo, "signal %d: draining in-flight calls", signal_number);
-  health->SetServingStatus(false);
-  // Watch streams end now (UNAVAILABLE, with the revision to resume from).
-  feed.Close();
-  // In-flight calls finish (writes complete on the writer thread), then the
-  // pending commit finishes when the database closes.
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  Log(LogLevel::kDebug, "server shut down");
-  server->Wait();
-  storage::WriterStats w = (*db)->writer().stats();
-  if (w.batches > 0) {
-    Log(LogLevel::kInfo,
-        "writer: %d writes in %d commits (%.1f per commit); applying "
-        "%.1f µs per write, committing %.0f µs per commit, answering "
-        "%.1f µs per write",
-        w.operations, w.batches, double(w.operations) / w.batches,
-        double(w.apply_micros) / std::max<uint64_t>(1, w.operations),
-        double(w.commit_micros) / w.batches,
-        double(w.done_micros) / std::max<uint64_t>(1, w.operations));
-  }
-  Log(LogLevel::kDebug, "server stopped; closing the database");
-  db->reset();
-  Log(LogLevel::kInfo, "stopped");
-  return 0;
+  return ServeTables(*config, schema, stop_signals);
 }
 
 }  // namespace lmdbapi::server
