@@ -1,3 +1,23 @@
+// The flags are a table of our own (Options() below), not abseil's flags
+// library, although abseil is a dependency (docs/SERVER.md, "Why not
+// abseil's flags"). With ABSL_FLAG and absl::ParseCommandLine (abseil
+// 20220623, Debian 12's), as tried:
+// - a bad or unknown flag exits the process inside ParseCommandLine (exit 1,
+//   "ERROR: Illegal value 'x' specified for flag 'durability'"), where
+//   ParseConfig returns INVALID_ARGUMENT naming --durability and its
+//   variable and the server exits 2 (tests/e2e/permits_server_test.cc
+//   checks for "--durability");
+// - --help and --version would be abseil's usage output, not ConfigHelp()
+//   and "<program> (lmdbapi) <version>", and abseil adds flags of its own
+//   (--flagfile, --fromenv, --undefok, ...);
+// - bool flags take --noX, 1, yes...; --open_reflection takes true or false;
+// - flags are process globals registered by lmdbapi_server, which every
+//   <schema>-server links: a consumer's program that defines a flag of the
+//   same name (--listen, --port_file, ...) no longer links (FLAGS_listen
+//   defined twice), and ParseConfig would no longer be a function of
+//   (args, environment).
+// The environment fallbacks sit in the same table, so one entry says all
+// about a flag; entries are referred to by flag name (FindOption).
 #include "server/process/config.h"
 
 #include <cmath>
@@ -6,6 +26,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "base/status_macros.h"
 #include "version/version.h"
 
 namespace lmdbapi::server {
@@ -19,14 +41,29 @@ struct Option {
   std::function<absl::Status(Config&, const std::string&)> set;
 };
 
-absl::Status Bad(const Option& o, const std::string& value,
+const std::vector<Option>& Options();
+
+// The entry of --`flag`, or nullptr when there is none.
+const Option* FindOption(absl::string_view flag) {
+  for (const Option& o : Options()) {
+    if (flag == o.flag) return &o;
+  }
+  return nullptr;
+}
+
+// INVALID_ARGUMENT: `value` of --`flag` (an entry of Options(), named with
+// its first environment variable) is not valid.
+absl::Status Bad(absl::string_view flag, const std::string& value,
                  const char* expects) {
+  const Option& o = *FindOption(flag);
   std::string source = absl::StrCat("--", o.flag);
   if (!o.env.empty()) absl::StrAppend(&source, " (or $", o.env[0], ")");
   return absl::InvalidArgumentError(
       absl::StrCat(source, ": '", value, "' is not valid; expects ", expects));
 }
 
+// Long: a table, one entry per flag (its variables, help and parser), in the
+// order --help lists them; entries are referred to by flag name (FindOption).
 const std::vector<Option>& Options() {
   static const auto* options = new std::vector<Option>{
       {"listen",
@@ -39,7 +76,7 @@ const std::vector<Option>& Options() {
          if (colon == std::string::npos || colon == 0 ||
              !absl::SimpleAtoi(v.substr(colon + 1), &port) || port < 0 ||
              port > 65535) {
-           return Bad(Options()[0], v, "HOST:PORT with a port in 0..65535");
+           return Bad("listen", v, "HOST:PORT with a port in 0..65535");
          }
          c.listen = v;
          return absl::OkStatus();
@@ -49,7 +86,7 @@ const std::vector<Option>& Options() {
        "PATH",
        "LMDB data directory (created if missing)",
        [](Config& c, const std::string& v) {
-         if (v.empty()) return Bad(Options()[1], v, "a directory path");
+         if (v.empty()) return Bad("data_dir", v, "a directory path");
          c.data_dir = v;
          return absl::OkStatus();
        }},
@@ -60,7 +97,7 @@ const std::vector<Option>& Options() {
        [](Config& c, const std::string& v) {
          double gb;
          if (!absl::SimpleAtod(v, &gb) || !(gb > 0) || gb > 1 << 20) {
-           return Bad(Options()[2], v, "a positive number of GiB");
+           return Bad("map_size_gb", v, "a positive number of GiB");
          }
          c.map_size_gb = gb;
          return absl::OkStatus();
@@ -73,7 +110,7 @@ const std::vector<Option>& Options() {
        [](Config& c, const std::string& v) {
          double gb;
          if (!absl::SimpleAtod(v, &gb) || gb < 0 || gb > 1 << 20) {
-           return Bad(Options()[3], v, "a number of GiB >= 0");
+           return Bad("max_map_size_gb", v, "a number of GiB >= 0");
          }
          c.max_map_size_gb = gb;
          return absl::OkStatus();
@@ -85,7 +122,7 @@ const std::vector<Option>& Options() {
        [](Config& c, const std::string& v) {
          unsigned n;
          if (!absl::SimpleAtoi(v, &n) || n == 0 || n > 1 << 20) {
-           return Bad(Options()[4], v, "a positive integer");
+           return Bad("max_readers", v, "a positive integer");
          }
          c.max_readers = n;
          return absl::OkStatus();
@@ -97,7 +134,7 @@ const std::vector<Option>& Options() {
        [](Config& c, const std::string& v) {
          unsigned n;
          if (!absl::SimpleAtoi(v, &n) || n == 0 || n > 32767) {
-           return Bad(Options()[5], v, "an integer in 1..32767");
+           return Bad("max_dbs", v, "an integer in 1..32767");
          }
          c.max_dbs = n;
          return absl::OkStatus();
@@ -114,7 +151,7 @@ const std::vector<Option>& Options() {
          } else if (v == "nosync") {
            c.durability = storage::Durability::kNoSync;
          } else {
-           return Bad(Options()[6], v, "durable, nometasync or nosync");
+           return Bad("durability", v, "durable, nometasync or nosync");
          }
          return absl::OkStatus();
        }},
@@ -124,7 +161,7 @@ const std::vector<Option>& Options() {
        "debug (every call with its latency in us) | info | warning | error",
        [](Config& c, const std::string& v) {
          if (!ParseLogLevel(v, &c.log_level)) {
-           return Bad(Options()[7], v, "debug, info, warning or error");
+           return Bad("log_level", v, "debug, info, warning or error");
          }
          return absl::OkStatus();
        }},
@@ -135,7 +172,7 @@ const std::vector<Option>& Options() {
        [](Config& c, const std::string& v) {
          size_t n;
          if (!absl::SimpleAtoi(v, &n) || n == 0 || n > 100000) {
-           return Bad(Options()[8], v, "an integer in 1..100000");
+           return Bad("max_page_size", v, "an integer in 1..100000");
          }
          c.max_page_size = n;
          return absl::OkStatus();
@@ -147,7 +184,7 @@ const std::vector<Option>& Options() {
        [](Config& c, const std::string& v) {
          size_t n;
          if (!absl::SimpleAtoi(v, &n) || n < 1024 || n > (size_t{1} << 30)) {
-           return Bad(Options()[9], v, "an integer in 1024..1073741824");
+           return Bad("max_message_bytes", v, "an integer in 1024..1073741824");
          }
          c.max_message_bytes = n;
          return absl::OkStatus();
@@ -191,7 +228,7 @@ const std::vector<Option>& Options() {
        "with --auth_token, serve reflection without the token too",
        [](Config& c, const std::string& v) {
          if (v != "true" && v != "false") {
-           return Bad(Options()[14], v, "true or false");
+           return Bad("open_reflection", v, "true or false");
          }
          c.open_reflection = v == "true";
          return absl::OkStatus();
@@ -211,7 +248,7 @@ const std::vector<Option>& Options() {
        "copy --data_dir (a running server may keep writing to it) into DIR, "
        "consistent and compacted, then exit",
        [](Config& c, const std::string& v) {
-         if (v.empty()) return Bad(Options()[16], v, "a directory path");
+         if (v.empty()) return Bad("backup_to", v, "a directory path");
          c.backup_to = v;
          return absl::OkStatus();
        }},
@@ -221,7 +258,7 @@ const std::vector<Option>& Options() {
        "copy the backup DIR into --data_dir (which must hold no database), "
        "check its indexes, then exit (0: restored and consistent)",
        [](Config& c, const std::string& v) {
-         if (v.empty()) return Bad(Options()[17], v, "a directory path");
+         if (v.empty()) return Bad("restore_from", v, "a directory path");
          c.restore_from = v;
          return absl::OkStatus();
        }},
@@ -240,12 +277,11 @@ const std::vector<Option>& Options() {
            if (colon == std::string::npos || colon == 0 ||
                !absl::SimpleAtoi(shard.substr(colon + 1), &port) || port < 1 ||
                port > 65535) {
-             return Bad(Options()[18], v,
+             return Bad("shards", v,
                         "a comma-separated list of HOST:PORT (port 1..65535)");
            }
          }
-         if (shards.empty())
-           return Bad(Options()[18], v, "at least one HOST:PORT");
+         if (shards.empty()) return Bad("shards", v, "at least one HOST:PORT");
          c.shards = std::move(shards);
          return absl::OkStatus();
        }},
@@ -257,7 +293,7 @@ const std::vector<Option>& Options() {
        [](Config& c, const std::string& v) {
          uint64_t n;
          if (!absl::SimpleAtoi(v, &n) || n < 1) {
-           return Bad(Options()[19], v, "a count >= 1");
+           return Bad("watch_retention", v, "a count >= 1");
          }
          c.watch_retention = n;
          return absl::OkStatus();
@@ -280,7 +316,7 @@ const std::vector<Option>& Options() {
        [](Config& c, const std::string& v) {
          size_t n;
          if (!absl::SimpleAtoi(v, &n) || n < 1 || n > 100000) {
-           return Bad(Options()[21], v, "an integer in 1..100000");
+           return Bad("max_commit_writes", v, "an integer in 1..100000");
          }
          c.max_commit_writes = n;
          return absl::OkStatus();
@@ -289,39 +325,41 @@ const std::vector<Option>& Options() {
   return *options;
 }
 
-}  // namespace
-
-absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
-                                   const EnvLookup& env) {
-  Config config;
-  // Environment first, flags override.
+// The environment under the flags: each entry's first variable that is set.
+absl::Status ApplyEnvironment(const EnvLookup& env, Config& config) {
   for (const Option& o : Options()) {
     for (const char* name : o.env) {
       const char* value = env(name);
       if (value == nullptr) continue;
-      absl::Status s = o.set(config, value);
-      if (!s.ok()) return s;
+      LMDBAPI_RETURN_IF_ERROR(o.set(config, value));
       break;
     }
   }
+  return absl::OkStatus();
+}
+
+// The flags that take no value (--help, -h, --version, --verify,
+// --rotate_page_token_secret); false for any other argument.
+bool ApplySwitch(const std::string& arg, Config& config) {
+  if (arg == "--help" || arg == "-h") {
+    config.help = true;
+  } else if (arg == "--version") {
+    config.version = true;
+  } else if (arg == "--verify") {
+    config.verify = true;
+  } else if (arg == "--rotate_page_token_secret") {
+    config.rotate_page_token_secret = true;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// The flags, over the environment: --name=value or --name value.
+absl::Status ApplyFlags(const std::vector<std::string>& args, Config& config) {
   for (size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      config.help = true;
-      continue;
-    }
-    if (arg == "--version") {
-      config.version = true;
-      continue;
-    }
-    if (arg == "--verify") {
-      config.verify = true;
-      continue;
-    }
-    if (arg == "--rotate_page_token_secret") {
-      config.rotate_page_token_secret = true;
-      continue;
-    }
+    if (ApplySwitch(arg, config)) continue;
     if (!absl::StartsWith(arg, "--")) {
       return absl::InvalidArgumentError(
           absl::StrCat("unexpected argument '", arg, "'; see --help"));
@@ -333,10 +371,7 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
     }
-    const Option* option = nullptr;
-    for (const Option& o : Options()) {
-      if (name == o.flag) option = &o;
-    }
+    const Option* option = FindOption(name);
     if (option == nullptr) {
       return absl::InvalidArgumentError(
           absl::StrCat("unknown flag --", name, "; see --help"));
@@ -348,22 +383,26 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
       }
       value = args[++i];
     }
-    absl::Status s = option->set(config, value);
-    if (!s.ok()) return s;
+    LMDBAPI_RETURN_IF_ERROR(option->set(config, value));
   }
+  return absl::OkStatus();
+}
+
+// Flags that go together, or do not: TLS's pair, one command at a time,
+// nothing of a data directory with --shards.
+absl::Status CheckCombinations(const Config& config) {
   if (config.tls_cert.empty() != config.tls_key.empty()) {
     return absl::InvalidArgumentError(
         "--tls_cert and --tls_key go together: give both, or neither");
   }
-  auto modes_of = [](const Config& c) {
-    return c.verify + !c.backup_to.empty() + !c.restore_from.empty();
-  };
-  if (modes_of(config) > 1) {
+  int commands =
+      config.verify + !config.backup_to.empty() + !config.restore_from.empty();
+  if (commands > 1) {
     return absl::InvalidArgumentError(
         "--verify, --backup_to and --restore_from are separate commands: give "
         "one at a time");
   }
-  if (!config.shards.empty() && (modes_of(config) > 0)) {
+  if (!config.shards.empty() && commands > 0) {
     return absl::InvalidArgumentError(
         "--shards makes a router, which has no data: it does not go with "
         "--verify, --backup_to or --restore_from");
@@ -373,6 +412,18 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
         "--shards makes a router, which has no page-token secret: rotate it "
         "on each shard (--rotate_page_token_secret)");
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
+                                   const EnvLookup& env) {
+  Config config;
+  // Environment first, flags override.
+  LMDBAPI_RETURN_IF_ERROR(ApplyEnvironment(env, config));
+  LMDBAPI_RETURN_IF_ERROR(ApplyFlags(args, config));
+  LMDBAPI_RETURN_IF_ERROR(CheckCombinations(config));
   if (config.backup_dir.empty())
     config.backup_dir = config.data_dir + "-backups";
   if (config.max_map_size_gb != 0 &&
