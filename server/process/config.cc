@@ -62,8 +62,9 @@ absl::Status Bad(absl::string_view flag, const std::string& value,
       absl::StrCat(source, ": '", value, "' is not valid; expects ", expects));
 }
 
-// Long: a table, one entry per flag (its variables, help and parser), in the
-// order --help lists them; entries are referred to by flag name (FindOption).
+// One entry per flag (its variables, help and parser), in the order --help
+// lists them; entries are referred to by flag name (FindOption).
+// Long: a data table, one entry per flag; splitting it would scatter them.
 const std::vector<Option>& Options() {
   static const auto* options = new std::vector<Option>{
       {"listen",
