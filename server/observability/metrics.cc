@@ -55,6 +55,71 @@ void Single(std::string* out, absl::string_view name, absl::string_view type,
   absl::StrAppend(out, name, " ", value, "\n");
 }
 
+// The LMDB map and reader figures.
+void RenderMap(const storage::MapInfo& map, std::string* out) {
+  Single(out, "lmdbapi_lmdb_map_size_bytes", "gauge",
+         "Size of the LMDB memory map now (it doubles when full).",
+         map.map_size_bytes);
+  Single(out, "lmdbapi_lmdb_map_limit_bytes", "gauge",
+         "Size the map may grow to (--max_map_size_gb); then writes fail "
+         "with RESOURCE_EXHAUSTED.",
+         map.max_map_size_bytes);
+  Single(out, "lmdbapi_lmdb_used_bytes", "gauge",
+         "Bytes of the map in use: (last page number + 1) x page size.",
+         map.used_bytes);
+  Single(out, "lmdbapi_lmdb_page_size_bytes", "gauge", "LMDB's page size.",
+         map.page_size_bytes);
+  Single(out, "lmdbapi_lmdb_readers_in_use", "gauge",
+         "Reader slots taken (pooled read transactions keep theirs).",
+         map.readers_in_use);
+  Single(out, "lmdbapi_lmdb_readers_max", "gauge",
+         "Reader slots of the lock file (--max_readers, or more when an "
+         "earlier run made it larger).",
+         map.max_readers);
+  Single(out, "lmdbapi_lmdb_last_txn_id", "gauge",
+         "Id of the last committed write transaction.", map.last_txn_id);
+}
+
+// Records and pages per table (and per index).
+void RenderTables(const std::vector<storage::DatabaseStats>& databases,
+                  std::string* out) {
+  Family(out, "lmdbapi_table_records", "gauge", "Records per table.");
+  for (const storage::DatabaseStats& db : databases) {
+    if (db.database != db.table) continue;
+    absl::StrAppend(out, "lmdbapi_table_records{table=\"", Escape(db.table),
+                    "\"} ", db.entries, "\n");
+  }
+  Family(out, "lmdbapi_table_pages", "gauge",
+         "LMDB pages (branch + leaf + overflow) of a table's records "
+         "(database = the table) and of each of its indexes.");
+  for (const storage::DatabaseStats& db : databases) {
+    absl::StrAppend(out, "lmdbapi_table_pages{table=\"", Escape(db.table),
+                    "\",database=\"", Escape(db.database), "\"} ", db.pages,
+                    "\n");
+  }
+}
+
+// The group-commit writer's counters.
+void RenderWriter(const storage::WriterStats& w, std::string* out) {
+  Single(out, "lmdbapi_writer_commits_total", "counter",
+         "Transactions the group-commit writer committed (one per batch).",
+         w.batches);
+  Single(out, "lmdbapi_writer_writes_total", "counter",
+         "Write operations the writer answered.", w.operations);
+  Single(out, "lmdbapi_writer_last_batch_size", "gauge",
+         "Write operations in the last committed batch.", w.last_batch_size);
+  Single(out, "lmdbapi_writer_map_growths_total", "counter",
+         "Times the map grew because a batch found it full.", w.map_growths);
+  Single(out, "lmdbapi_writer_apply_seconds_total", "counter",
+         "Time the writer spent applying operations.", Seconds(w.apply_micros));
+  Single(out, "lmdbapi_writer_commit_seconds_total", "counter",
+         "Time the writer spent committing (fsync included).",
+         Seconds(w.commit_micros));
+  Single(out, "lmdbapi_writer_answer_seconds_total", "counter",
+         "Time the writer spent handing outcomes to the callers.",
+         Seconds(w.done_micros));
+}
+
 // Counters are sharded by thread, each shard on its own cache lines, so
 // that threads finishing calls of one method at once do not contend.
 constexpr size_t kShards = 8;
@@ -146,7 +211,7 @@ void Metrics::Record(absl::string_view service, absl::string_view method,
   shard.sum_micros.fetch_add(micros, std::memory_order_relaxed);
 }
 
-std::string Metrics::Render(const StorageFigures* storage) const {
+std::vector<const Metrics::Method*> Metrics::SortedMethods() const {
   std::vector<const Method*> methods;
   {
     absl::MutexLock lock(&mu_);
@@ -158,26 +223,29 @@ std::string Metrics::Render(const StorageFigures* storage) const {
               return std::tie(a->service, a->method) <
                      std::tie(b->service, b->method);
             });
+  return methods;
+}
 
-  std::string out;
-  Family(&out, "lmdbapi_build_info", "gauge",
-         "Always 1; its version label is lmdbapi's release (VERSION).");
-  absl::StrAppend(&out, "lmdbapi_build_info{version=\"", Escape(Version()),
-                  "\"} 1\n");
-  Family(&out, "lmdbapi_requests_total", "counter",
+void Metrics::RenderRequests(const std::vector<const Method*>& methods,
+                             std::string* out) {
+  Family(out, "lmdbapi_requests_total", "counter",
          "Calls finished, by service, method and gRPC status code.");
   for (const Method* m : methods) {
     for (size_t c = 0; c < kCodes; ++c) {
       uint64_t n = m->code(c);
       if (n == 0) continue;
       absl::StrAppend(
-          &out, "lmdbapi_requests_total{service=\"", Escape(m->service),
+          out, "lmdbapi_requests_total{service=\"", Escape(m->service),
           "\",method=\"", Escape(m->method), "\",code=\"",
           absl::StatusCodeToString(static_cast<absl::StatusCode>(c)), "\"} ", n,
           "\n");
     }
   }
-  Family(&out, "lmdbapi_request_duration_seconds", "histogram",
+}
+
+void Metrics::RenderDurations(const std::vector<const Method*>& methods,
+                              std::string* out) const {
+  Family(out, "lmdbapi_request_duration_seconds", "histogram",
          "Time from a call's arrival to its answer (a write's: once durable).");
   for (const Method* m : methods) {
     // Each bucket read once: _count is the +Inf bucket, consistent with
@@ -194,73 +262,30 @@ std::string Metrics::Render(const StorageFigures* storage) const {
     uint64_t cumulative = 0;
     for (size_t b = 0; b < counts.size(); ++b) {
       cumulative += counts[b];
-      absl::StrAppend(&out, "lmdbapi_request_duration_seconds_bucket{", labels,
+      absl::StrAppend(out, "lmdbapi_request_duration_seconds_bucket{", labels,
                       ",le=\"", b < kBucketLe.size() ? kBucketLe[b] : "+Inf",
                       "\"} ", cumulative, "\n");
     }
-    absl::StrAppend(&out, "lmdbapi_request_duration_seconds_sum{", labels, "} ",
+    absl::StrAppend(out, "lmdbapi_request_duration_seconds_sum{", labels, "} ",
                     Seconds(m->sum_micros()), "\n",
                     "lmdbapi_request_duration_seconds_count{", labels, "} ",
                     cumulative, "\n");
   }
+}
+
+std::string Metrics::Render(const StorageFigures* storage) const {
+  std::vector<const Method*> methods = SortedMethods();
+  std::string out;
+  Family(&out, "lmdbapi_build_info", "gauge",
+         "Always 1; its version label is lmdbapi's release (VERSION).");
+  absl::StrAppend(&out, "lmdbapi_build_info{version=\"", Escape(Version()),
+                  "\"} 1\n");
+  RenderRequests(methods, &out);
+  RenderDurations(methods, &out);
   if (storage == nullptr) return out;
-
-  const storage::MapInfo& map = storage->map;
-  Single(&out, "lmdbapi_lmdb_map_size_bytes", "gauge",
-         "Size of the LMDB memory map now (it doubles when full).",
-         map.map_size_bytes);
-  Single(&out, "lmdbapi_lmdb_map_limit_bytes", "gauge",
-         "Size the map may grow to (--max_map_size_gb); then writes fail "
-         "with RESOURCE_EXHAUSTED.",
-         map.max_map_size_bytes);
-  Single(&out, "lmdbapi_lmdb_used_bytes", "gauge",
-         "Bytes of the map in use: (last page number + 1) x page size.",
-         map.used_bytes);
-  Single(&out, "lmdbapi_lmdb_page_size_bytes", "gauge", "LMDB's page size.",
-         map.page_size_bytes);
-  Single(&out, "lmdbapi_lmdb_readers_in_use", "gauge",
-         "Reader slots taken (pooled read transactions keep theirs).",
-         map.readers_in_use);
-  Single(&out, "lmdbapi_lmdb_readers_max", "gauge",
-         "Reader slots of the lock file (--max_readers, or more when an "
-         "earlier run made it larger).",
-         map.max_readers);
-  Single(&out, "lmdbapi_lmdb_last_txn_id", "gauge",
-         "Id of the last committed write transaction.", map.last_txn_id);
-
-  Family(&out, "lmdbapi_table_records", "gauge", "Records per table.");
-  for (const storage::DatabaseStats& db : storage->databases) {
-    if (db.database != db.table) continue;
-    absl::StrAppend(&out, "lmdbapi_table_records{table=\"", Escape(db.table),
-                    "\"} ", db.entries, "\n");
-  }
-  Family(&out, "lmdbapi_table_pages", "gauge",
-         "LMDB pages (branch + leaf + overflow) of a table's records "
-         "(database = the table) and of each of its indexes.");
-  for (const storage::DatabaseStats& db : storage->databases) {
-    absl::StrAppend(&out, "lmdbapi_table_pages{table=\"", Escape(db.table),
-                    "\",database=\"", Escape(db.database), "\"} ", db.pages,
-                    "\n");
-  }
-
-  const storage::WriterStats& w = storage->writer;
-  Single(&out, "lmdbapi_writer_commits_total", "counter",
-         "Transactions the group-commit writer committed (one per batch).",
-         w.batches);
-  Single(&out, "lmdbapi_writer_writes_total", "counter",
-         "Write operations the writer answered.", w.operations);
-  Single(&out, "lmdbapi_writer_last_batch_size", "gauge",
-         "Write operations in the last committed batch.", w.last_batch_size);
-  Single(&out, "lmdbapi_writer_map_growths_total", "counter",
-         "Times the map grew because a batch found it full.", w.map_growths);
-  Single(&out, "lmdbapi_writer_apply_seconds_total", "counter",
-         "Time the writer spent applying operations.", Seconds(w.apply_micros));
-  Single(&out, "lmdbapi_writer_commit_seconds_total", "counter",
-         "Time the writer spent committing (fsync included).",
-         Seconds(w.commit_micros));
-  Single(&out, "lmdbapi_writer_answer_seconds_total", "counter",
-         "Time the writer spent handing outcomes to the callers.",
-         Seconds(w.done_micros));
+  RenderMap(storage->map, &out);
+  RenderTables(storage->databases, &out);
+  RenderWriter(storage->writer, &out);
   return out;
 }
 

@@ -70,6 +70,14 @@ class Metrics {
   // The method's counters, created on its first call.
   Method* Find(absl::string_view service, absl::string_view method);
 
+  // Render's phases: every method so far and "(other)", by service and
+  // method; lmdbapi_requests_total; lmdbapi_request_duration_seconds.
+  std::vector<const Method*> SortedMethods() const;
+  static void RenderRequests(const std::vector<const Method*>& methods,
+                             std::string* out);
+  void RenderDurations(const std::vector<const Method*>& methods,
+                       std::string* out) const;
+
   std::array<std::atomic<Method*>, kSlots> slots_;
   mutable absl::Mutex mu_;  // serializes creation
   std::vector<std::unique_ptr<Method>> methods_ ABSL_GUARDED_BY(mu_);

@@ -6,6 +6,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "server/table/filter_request.h"
 #include "storage/coding.h"
 #include "storage/index_key.h"
@@ -122,99 +123,148 @@ absl::StatusOr<std::vector<ShardCursor>> DecodeFanoutToken(
   return cursors;
 }
 
+namespace {
+
+// A record fetched from a shard and not yet returned, with where it sorts.
+struct Buffered {
+  OrderKey key;
+  std::unique_ptr<Message> record;
+};
+
+// What one shard has given this merge.
+struct Stream {
+  std::deque<Buffered> records;  // fetched, not yet returned
+  std::string next;              // the shard's token after that page
+  bool fetched = false;          // at least one page asked for
+};
+
+// One merged page in the making: where each shard stands (its cursor) and
+// what was fetched from it.
+class ShardMerge {
+ public:
+  ShardMerge(std::vector<ShardCursor> cursors, const RecordOrder& order,
+             const FetchPages& fetch)
+      : cursors_(std::move(cursors)),
+        streams_(cursors_.size()),
+        order_(order),
+        fetch_(fetch) {}
+
+  // Fetches the cursor's page for every shard that has nothing buffered and
+  // more to give, until each has a record or is done.
+  absl::Status Refill() {
+    for (;;) {
+      std::vector<std::pair<size_t, std::string>> requests = Requests();
+      if (requests.empty()) return absl::OkStatus();
+      std::vector<absl::StatusOr<ShardPage>> pages = fetch_(requests);
+      for (size_t j = 0; j < requests.size(); ++j) {
+        if (!pages[j].ok()) return pages[j].status();
+        LMDBAPI_RETURN_IF_ERROR(Buffer(requests[j].first, *pages[j]));
+      }
+    }
+  }
+
+  // Moves the least buffered record of every shard to `out`; false when
+  // every shard is done.
+  bool TakeLeast(std::vector<std::unique_ptr<Message>>& out) {
+    Stream* least = nullptr;
+    size_t from = 0;
+    for (size_t i = 0; i < streams_.size(); ++i) {
+      if (streams_[i].records.empty()) continue;
+      if (least == nullptr ||
+          streams_[i].records.front().key < least->records.front().key) {
+        least = &streams_[i];
+        from = i;
+      }
+    }
+    if (least == nullptr) return false;
+    Buffered& head = least->records.front();
+    cursors_[from].last = std::move(head.key);
+    cursors_[from].has_last = true;
+    out.push_back(std::move(head.record));
+    least->records.pop_front();
+    return true;
+  }
+
+  // The token that resumes after the records taken; "" when every shard is
+  // done.
+  std::string NextToken(uint64_t fingerprint) {
+    // A shard whose page is used up resumes from its next page.
+    for (size_t i = 0; i < cursors_.size(); ++i) {
+      if (cursors_[i].done || !streams_[i].fetched ||
+          !streams_[i].records.empty()) {
+        continue;
+      }
+      if (streams_[i].next.empty()) {
+        cursors_[i].done = true;
+      } else {
+        cursors_[i].token = streams_[i].next;
+        cursors_[i].has_last = false;
+      }
+    }
+    bool complete = std::all_of(cursors_.begin(), cursors_.end(),
+                                [](const ShardCursor& c) { return c.done; });
+    return complete ? "" : EncodeFanoutToken(fingerprint, cursors_);
+  }
+
+ private:
+  // (shard, page token) for every shard that has nothing buffered and more
+  // to give; a shard whose page is used up moves on to its next page.
+  std::vector<std::pair<size_t, std::string>> Requests() {
+    std::vector<std::pair<size_t, std::string>> requests;
+    for (size_t i = 0; i < cursors_.size(); ++i) {
+      if (cursors_[i].done || !streams_[i].records.empty()) continue;
+      if (streams_[i].fetched) {  // its page is used up: move on
+        if (streams_[i].next.empty()) {
+          cursors_[i].done = true;
+          continue;
+        }
+        cursors_[i].token = streams_[i].next;
+        cursors_[i].has_last = false;
+      }
+      requests.emplace_back(i, cursors_[i].token);
+    }
+    return requests;
+  }
+
+  // Buffers shard `i`'s `page`, but for the records an earlier merged page
+  // returned.
+  absl::Status Buffer(size_t i, ShardPage& page) {
+    Stream& stream = streams_[i];
+    stream.fetched = true;
+    stream.next = std::move(page.next_token);
+    for (std::unique_ptr<Message>& record : page.records) {
+      absl::StatusOr<OrderKey> key = order_.Of(*record);
+      if (!key.ok()) return key.status();
+      // Already returned by an earlier merged page.
+      if (cursors_[i].has_last && !(cursors_[i].last < *key)) continue;
+      stream.records.push_back({std::move(*key), std::move(record)});
+    }
+    return absl::OkStatus();
+  }
+
+  std::vector<ShardCursor> cursors_;
+  std::vector<Stream> streams_;
+  const RecordOrder& order_;
+  const FetchPages& fetch_;
+};
+
+}  // namespace
+
 absl::StatusOr<MergedPage> MergeShardPages(uint64_t fingerprint, size_t shards,
                                            absl::string_view token,
                                            size_t page_size,
                                            const RecordOrder& order,
                                            const FetchPages& fetch) {
-  absl::StatusOr<std::vector<ShardCursor>> decoded =
+  absl::StatusOr<std::vector<ShardCursor>> cursors =
       DecodeFanoutToken(fingerprint, shards, token);
-  if (!decoded.ok()) return decoded.status();
-  std::vector<ShardCursor>& cursors = *decoded;
-
-  struct Buffered {
-    OrderKey key;
-    std::unique_ptr<Message> record;
-  };
-  struct Stream {
-    std::deque<Buffered> records;  // fetched, not yet returned
-    std::string next;              // the shard's token after that page
-    bool fetched = false;          // at least one page asked for
-  };
-  std::vector<Stream> streams(shards);
-
-  // Fetches the cursor's page for every shard that has nothing buffered and
-  // more to give, until each has a record or is done.
-  auto refill = [&]() -> absl::Status {
-    for (;;) {
-      std::vector<std::pair<size_t, std::string>> requests;
-      for (size_t i = 0; i < shards; ++i) {
-        if (cursors[i].done || !streams[i].records.empty()) continue;
-        if (streams[i].fetched) {  // its page is used up: move on
-          if (streams[i].next.empty()) {
-            cursors[i].done = true;
-            continue;
-          }
-          cursors[i].token = streams[i].next;
-          cursors[i].has_last = false;
-        }
-        requests.emplace_back(i, cursors[i].token);
-      }
-      if (requests.empty()) return absl::OkStatus();
-      std::vector<absl::StatusOr<ShardPage>> pages = fetch(requests);
-      for (size_t j = 0; j < requests.size(); ++j) {
-        if (!pages[j].ok()) return pages[j].status();
-        size_t i = requests[j].first;
-        Stream& stream = streams[i];
-        stream.fetched = true;
-        stream.next = std::move(pages[j]->next_token);
-        for (std::unique_ptr<Message>& record : pages[j]->records) {
-          absl::StatusOr<OrderKey> key = order.Of(*record);
-          if (!key.ok()) return key.status();
-          // Already returned by an earlier merged page.
-          if (cursors[i].has_last && !(cursors[i].last < *key)) continue;
-          stream.records.push_back({std::move(*key), std::move(record)});
-        }
-      }
-    }
-  };
-
+  if (!cursors.ok()) return cursors.status();
+  ShardMerge merge(*std::move(cursors), order, fetch);
   MergedPage merged;
   while (merged.records.size() < page_size) {
-    absl::Status s = refill();
-    if (!s.ok()) return s;
-    Stream* least = nullptr;
-    size_t from = 0;
-    for (size_t i = 0; i < shards; ++i) {
-      if (streams[i].records.empty()) continue;
-      if (least == nullptr ||
-          streams[i].records.front().key < least->records.front().key) {
-        least = &streams[i];
-        from = i;
-      }
-    }
-    if (least == nullptr) break;  // every shard is done
-    Buffered& head = least->records.front();
-    cursors[from].last = std::move(head.key);
-    cursors[from].has_last = true;
-    merged.records.push_back(std::move(head.record));
-    least->records.pop_front();
+    LMDBAPI_RETURN_IF_ERROR(merge.Refill());
+    if (!merge.TakeLeast(merged.records)) break;  // every shard is done
   }
-  // A shard whose page is used up resumes from its next page.
-  for (size_t i = 0; i < shards; ++i) {
-    if (cursors[i].done || !streams[i].fetched || !streams[i].records.empty()) {
-      continue;
-    }
-    if (streams[i].next.empty()) {
-      cursors[i].done = true;
-    } else {
-      cursors[i].token = streams[i].next;
-      cursors[i].has_last = false;
-    }
-  }
-  bool complete = std::all_of(cursors.begin(), cursors.end(),
-                              [](const ShardCursor& c) { return c.done; });
-  if (!complete) merged.next_token = EncodeFanoutToken(fingerprint, cursors);
+  merged.next_token = merge.NextToken(fingerprint);
   return merged;
 }
 
