@@ -131,7 +131,7 @@ def lmdbapi_dependencies():
         build_file = Label("//third_party/bazel:googleapis.BUILD"),
     )
 
-    # grpc/reflection/v1alpha/reflection.proto (served by server/reflection_service.h) from the
+    # grpc/reflection/v1alpha/reflection.proto (served by server/process/reflection_service.h) from the
     # golang-google-grpc-dev package. Same directory as CMake's LMDBAPI_GRPC_REFLECTION.
     _local_protos(
         name = "grpc_reflection_proto",

@@ -1,5 +1,5 @@
 // Metrics benchmark: what one finished call does to the server's metrics
-// (server/metrics.h: lmdbapi_requests_total{service,method,code} += 1 and
+// (server/observability/metrics.h: lmdbapi_requests_total{service,method,code} += 1 and
 // one observation of lmdbapi_request_duration_seconds{service,method}, 14
 // buckets + Inf), and rendering the exposition text, with lmdbapi's own
 // registry and with prometheus-cpp's (Registry/Family/Counter/Histogram),
@@ -28,7 +28,7 @@
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 #include "prometheus/text_serializer.h"
-#include "server/metrics.h"
+#include "server/observability/metrics.h"
 
 namespace lmdbapi::bench {
 namespace {
@@ -366,7 +366,7 @@ int main(int argc, char** argv) {
   printf(
       "\nA call = one lmdbapi_requests_total{service,method,code} increment "
       "and one lmdbapi_request_duration_seconds{service,method} observation "
-      "(14 buckets + Inf), as server/metrics.cc's Record(). lmdbapi always "
+      "(14 buckets + Inf), as server/observability/metrics.cc's Record(). lmdbapi always "
       "finds the series by (service, method) itself; prometheus-cpp either "
       "builds the labels and calls Family::Add per call or uses handles "
       "resolved once. ns = the recording thread's CPU time per call (2 "

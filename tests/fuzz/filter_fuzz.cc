@@ -6,7 +6,7 @@
 
 #include "proto/examples/permits.lmdbapi.h"
 #include "proto/examples/permits_service.pb.h"
-#include "server/filter_request.h"
+#include "server/table/filter_request.h"
 #include "storage/query.h"
 #include "storage/schema.h"
 

@@ -3,7 +3,7 @@
 // in order, whatever the page sizes, and new records between pages neither
 // repeat nor hide old ones. The real shards are exercised by
 // tests/deploy/router_test.py.
-#include "server/fanout_page.h"
+#include "server/router/fanout_page.h"
 
 #include <map>
 #include <random>

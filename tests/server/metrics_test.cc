@@ -1,6 +1,6 @@
-// server/metrics.h: counts and histograms as recorded, the Prometheus text
+// server/observability/metrics.h: counts and histograms as recorded, the Prometheus text
 // they render to, the figures of a real database, and Record()'s cost.
-#include "server/metrics.h"
+#include "server/observability/metrics.h"
 
 #include <time.h>
 

@@ -2,8 +2,8 @@
 #include "proto/examples/permits.lmdbapi.h"
 
 #include "proto/examples/permits_service.grpc.pb.h"
-#include "server/commit_service.h"
-#include "server/table_service.h"
+#include "server/table/commit_service.h"
+#include "server/table/table_service.h"
 
 namespace lmdbapi::examples::permits {
 namespace {

@@ -1,0 +1,471 @@
+// The flags are a table of our own (Options() below), not abseil's flags
+// library, although abseil is a dependency (docs/SERVER.md, "Why not
+// abseil's flags"). With ABSL_FLAG and absl::ParseCommandLine (abseil
+// 20220623, Debian 12's), as tried:
+// - a bad or unknown flag exits the process inside ParseCommandLine (exit 1,
+//   "ERROR: Illegal value 'x' specified for flag 'durability'"), where
+//   ParseConfig returns INVALID_ARGUMENT naming --durability and its
+//   variable and the server exits 2 (tests/e2e/permits_server_test.cc
+//   checks for "--durability");
+// - --help and --version would be abseil's usage output, not ConfigHelp()
+//   and "<program> (lmdbapi) <version>", and abseil adds flags of its own
+//   (--flagfile, --fromenv, --undefok, ...);
+// - bool flags take --noX, 1, yes...; --open_reflection takes true or false;
+// - flags are process globals registered by lmdbapi_server, which every
+//   <schema>-server links: a consumer's program that defines a flag of the
+//   same name (--listen, --port_file, ...) no longer links (FLAGS_listen
+//   defined twice), and ParseConfig would no longer be a function of
+//   (args, environment).
+// The environment fallbacks sit in the same table, so one entry says all
+// about a flag; entries are referred to by flag name (FindOption).
+#include "server/process/config.h"
+
+#include <cmath>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "base/status_macros.h"
+#include "version/version.h"
+
+namespace lmdbapi::server {
+namespace {
+
+struct Option {
+  const char* flag;
+  std::vector<const char*> env;  // first set one wins
+  const char* value_hint;
+  const char* help;
+  std::function<absl::Status(Config&, const std::string&)> set;
+};
+
+const std::vector<Option>& Options();
+
+// The entry of --`flag`, or nullptr when there is none.
+const Option* FindOption(absl::string_view flag) {
+  for (const Option& o : Options()) {
+    if (flag == o.flag) return &o;
+  }
+  return nullptr;
+}
+
+// INVALID_ARGUMENT: `value` of --`flag` (an entry of Options(), named with
+// its first environment variable) is not valid.
+absl::Status Bad(absl::string_view flag, const std::string& value,
+                 const char* expects) {
+  const Option& o = *FindOption(flag);
+  std::string source = absl::StrCat("--", o.flag);
+  if (!o.env.empty()) absl::StrAppend(&source, " (or $", o.env[0], ")");
+  return absl::InvalidArgumentError(
+      absl::StrCat(source, ": '", value, "' is not valid; expects ", expects));
+}
+
+// One entry per flag (its variables, help and parser), in the order --help
+// lists them; entries are referred to by flag name (FindOption).
+// Long: a data table, one entry per flag; splitting it would scatter them.
+const std::vector<Option>& Options() {
+  static const auto* options = new std::vector<Option>{
+      {"listen",
+       {"LMDBAPI_LISTEN"},
+       "HOST:PORT",
+       "gRPC listen address; port 0 picks a free one",
+       [](Config& c, const std::string& v) {
+         size_t colon = v.rfind(':');
+         int port;
+         if (colon == std::string::npos || colon == 0 ||
+             !absl::SimpleAtoi(v.substr(colon + 1), &port) || port < 0 ||
+             port > 65535) {
+           return Bad("listen", v, "HOST:PORT with a port in 0..65535");
+         }
+         c.listen = v;
+         return absl::OkStatus();
+       }},
+      {"data_dir",
+       {"LMDBAPI_DATA_DIR"},
+       "PATH",
+       "LMDB data directory (created if missing)",
+       [](Config& c, const std::string& v) {
+         if (v.empty()) return Bad("data_dir", v, "a directory path");
+         c.data_dir = v;
+         return absl::OkStatus();
+       }},
+      {"map_size_gb",
+       {"LMDB_MAP_SIZE_GB"},
+       "GB",
+       "initial LMDB map size, in GiB",
+       [](Config& c, const std::string& v) {
+         double gb;
+         if (!absl::SimpleAtod(v, &gb) || !(gb > 0) || gb > 1 << 20) {
+           return Bad("map_size_gb", v, "a positive number of GiB");
+         }
+         c.map_size_gb = gb;
+         return absl::OkStatus();
+       }},
+      {"max_map_size_gb",
+       {"LMDBAPI_MAX_MAP_SIZE_GB"},
+       "GB",
+       "the map doubles when full up to this size, then writes get "
+       "RESOURCE_EXHAUSTED; 0 = 16 x map size",
+       [](Config& c, const std::string& v) {
+         double gb;
+         if (!absl::SimpleAtod(v, &gb) || gb < 0 || gb > 1 << 20) {
+           return Bad("max_map_size_gb", v, "a number of GiB >= 0");
+         }
+         c.max_map_size_gb = gb;
+         return absl::OkStatus();
+       }},
+      {"max_readers",
+       {"LMDBAPI_MAX_READERS"},
+       "N",
+       "LMDB reader slots (concurrent reads)",
+       [](Config& c, const std::string& v) {
+         unsigned n;
+         if (!absl::SimpleAtoi(v, &n) || n == 0 || n > 1 << 20) {
+           return Bad("max_readers", v, "a positive integer");
+         }
+         c.max_readers = n;
+         return absl::OkStatus();
+       }},
+      {"max_dbs",
+       {"LMDBAPI_MAX_DBS"},
+       "N",
+       "LMDB named databases (at least tables + indexes + 1; raised to that)",
+       [](Config& c, const std::string& v) {
+         unsigned n;
+         if (!absl::SimpleAtoi(v, &n) || n == 0 || n > 32767) {
+           return Bad("max_dbs", v, "an integer in 1..32767");
+         }
+         c.max_dbs = n;
+         return absl::OkStatus();
+       }},
+      {"durability",
+       {"LMDBAPI_DURABILITY"},
+       "MODE",
+       "durable (fsync before answering, default) | nometasync | nosync",
+       [](Config& c, const std::string& v) {
+         if (v == "durable") {
+           c.durability = storage::Durability::kDurable;
+         } else if (v == "nometasync") {
+           c.durability = storage::Durability::kNoMetaSync;
+         } else if (v == "nosync") {
+           c.durability = storage::Durability::kNoSync;
+         } else {
+           return Bad("durability", v, "durable, nometasync or nosync");
+         }
+         return absl::OkStatus();
+       }},
+      {"log_level",
+       {"LMDBAPI_LOG_LEVEL"},
+       "LEVEL",
+       "debug (every call with its latency in us) | info | warning | error",
+       [](Config& c, const std::string& v) {
+         if (!ParseLogLevel(v, &c.log_level)) {
+           return Bad("log_level", v, "debug, info, warning or error");
+         }
+         return absl::OkStatus();
+       }},
+      {"max_page_size",
+       {"LMDBAPI_MAX_PAGE_SIZE"},
+       "N",
+       "largest page a Filter/Paginate returns (larger requests are clamped)",
+       [](Config& c, const std::string& v) {
+         size_t n;
+         if (!absl::SimpleAtoi(v, &n) || n == 0 || n > 100000) {
+           return Bad("max_page_size", v, "an integer in 1..100000");
+         }
+         c.max_page_size = n;
+         return absl::OkStatus();
+       }},
+      {"max_message_bytes",
+       {"LMDBAPI_MAX_MESSAGE_BYTES"},
+       "N",
+       "largest request or response message, in bytes",
+       [](Config& c, const std::string& v) {
+         size_t n;
+         if (!absl::SimpleAtoi(v, &n) || n < 1024 || n > (size_t{1} << 30)) {
+           return Bad("max_message_bytes", v, "an integer in 1024..1073741824");
+         }
+         c.max_message_bytes = n;
+         return absl::OkStatus();
+       }},
+      {"port_file",
+       {},
+       "PATH",
+       "write the bound gRPC port here once serving",
+       [](Config& c, const std::string& v) {
+         c.port_file = v;
+         return absl::OkStatus();
+       }},
+      {"tls_cert",
+       {"LMDBAPI_TLS_CERT"},
+       "PEM",
+       "serve TLS with this certificate chain (with --tls_key)",
+       [](Config& c, const std::string& v) {
+         c.tls_cert = v;
+         return absl::OkStatus();
+       }},
+      {"tls_key",
+       {"LMDBAPI_TLS_KEY"},
+       "PEM",
+       "the private key of --tls_cert",
+       [](Config& c, const std::string& v) {
+         c.tls_key = v;
+         return absl::OkStatus();
+       }},
+      {"auth_token",
+       {"LMDBAPI_AUTH_TOKEN"},
+       "TOKEN",
+       "require 'authorization: Bearer TOKEN' on every table call "
+       "(UNAUTHENTICATED otherwise); health stays open",
+       [](Config& c, const std::string& v) {
+         c.auth_token = v;
+         return absl::OkStatus();
+       }},
+      {"open_reflection",
+       {"LMDBAPI_OPEN_REFLECTION"},
+       "BOOL",
+       "with --auth_token, serve reflection without the token too",
+       [](Config& c, const std::string& v) {
+         if (v != "true" && v != "false") {
+           return Bad("open_reflection", v, "true or false");
+         }
+         c.open_reflection = v == "true";
+         return absl::OkStatus();
+       }},
+      {"backup_dir",
+       {"LMDBAPI_BACKUP_DIR"},
+       "PATH",
+       "where lmdbapi.admin.v1.Admin/Backup writes backups; default "
+       "<data_dir>-backups",
+       [](Config& c, const std::string& v) {
+         c.backup_dir = v;
+         return absl::OkStatus();
+       }},
+      {"backup_to",
+       {},
+       "DIR",
+       "copy --data_dir (a running server may keep writing to it) into DIR, "
+       "consistent and compacted, then exit",
+       [](Config& c, const std::string& v) {
+         if (v.empty()) return Bad("backup_to", v, "a directory path");
+         c.backup_to = v;
+         return absl::OkStatus();
+       }},
+      {"restore_from",
+       {},
+       "DIR",
+       "copy the backup DIR into --data_dir (which must hold no database), "
+       "check its indexes, then exit (0: restored and consistent)",
+       [](Config& c, const std::string& v) {
+         if (v.empty()) return Bad("restore_from", v, "a directory path");
+         c.restore_from = v;
+         return absl::OkStatus();
+       }},
+      {"shards",
+       {"LMDBAPI_SHARDS"},
+       "HOST:PORT,...",
+       "serve as the fan-out router of these shards (no data of its own): "
+       "Get, Filter and Paginate ask every shard and merge in order; writes "
+       "need the router's x-shard-key, so they are refused here",
+       [](Config& c, const std::string& v) {
+         std::vector<std::string> shards =
+             absl::StrSplit(v, ',', absl::SkipWhitespace());
+         for (const std::string& shard : shards) {
+           size_t colon = shard.rfind(':');
+           int port;
+           if (colon == std::string::npos || colon == 0 ||
+               !absl::SimpleAtoi(shard.substr(colon + 1), &port) || port < 1 ||
+               port > 65535) {
+             return Bad("shards", v,
+                        "a comma-separated list of HOST:PORT (port 1..65535)");
+           }
+         }
+         if (shards.empty()) return Bad("shards", v, "at least one HOST:PORT");
+         c.shards = std::move(shards);
+         return absl::OkStatus();
+       }},
+      {"watch_retention",
+       {"LMDBAPI_WATCH_RETENTION"},
+       "N",
+       "changes kept for Watch (the newest N; older start revisions are "
+       "OUT_OF_RANGE)",
+       [](Config& c, const std::string& v) {
+         uint64_t n;
+         if (!absl::SimpleAtoi(v, &n) || n < 1) {
+           return Bad("watch_retention", v, "a count >= 1");
+         }
+         c.watch_retention = n;
+         return absl::OkStatus();
+       }},
+      {"shard_key",
+       {"LMDBAPI_SHARD_KEY"},
+       "FIELD",
+       "this server is one shard behind the router: a write whose "
+       "x-shard-key differs from its record's FIELD (e.g. county) is "
+       "INVALID_ARGUMENT; tables without FIELD are not checked",
+       [](Config& c, const std::string& v) {
+         c.shard_key = v;
+         return absl::OkStatus();
+       }},
+      {"max_commit_writes",
+       {"LMDBAPI_MAX_COMMIT_WRITES"},
+       "N",
+       "most writes one Transactions/Commit may hold (more: "
+       "INVALID_ARGUMENT, nothing written)",
+       [](Config& c, const std::string& v) {
+         size_t n;
+         if (!absl::SimpleAtoi(v, &n) || n < 1 || n > 100000) {
+           return Bad("max_commit_writes", v, "an integer in 1..100000");
+         }
+         c.max_commit_writes = n;
+         return absl::OkStatus();
+       }},
+  };
+  return *options;
+}
+
+// The environment under the flags: each entry's first variable that is set.
+absl::Status ApplyEnvironment(const EnvLookup& env, Config& config) {
+  for (const Option& o : Options()) {
+    for (const char* name : o.env) {
+      const char* value = env(name);
+      if (value == nullptr) continue;
+      LMDBAPI_RETURN_IF_ERROR(o.set(config, value));
+      break;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The flags that take no value (--help, -h, --version, --verify,
+// --rotate_page_token_secret); false for any other argument.
+bool ApplySwitch(const std::string& arg, Config& config) {
+  if (arg == "--help" || arg == "-h") {
+    config.help = true;
+  } else if (arg == "--version") {
+    config.version = true;
+  } else if (arg == "--verify") {
+    config.verify = true;
+  } else if (arg == "--rotate_page_token_secret") {
+    config.rotate_page_token_secret = true;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// The flags, over the environment: --name=value or --name value.
+absl::Status ApplyFlags(const std::vector<std::string>& args, Config& config) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    if (ApplySwitch(arg, config)) continue;
+    if (!absl::StartsWith(arg, "--")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unexpected argument '", arg, "'; see --help"));
+    }
+    std::string name = arg.substr(2), value;
+    size_t eq = name.find('=');
+    bool has_value = eq != std::string::npos;
+    if (has_value) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    const Option* option = FindOption(name);
+    if (option == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown flag --", name, "; see --help"));
+    }
+    if (!has_value) {
+      if (i + 1 >= args.size()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", name, " needs a value"));
+      }
+      value = args[++i];
+    }
+    LMDBAPI_RETURN_IF_ERROR(option->set(config, value));
+  }
+  return absl::OkStatus();
+}
+
+// Flags that go together, or do not: TLS's pair, one command at a time,
+// nothing of a data directory with --shards.
+absl::Status CheckCombinations(const Config& config) {
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls_cert and --tls_key go together: give both, or neither");
+  }
+  int commands =
+      config.verify + !config.backup_to.empty() + !config.restore_from.empty();
+  if (commands > 1) {
+    return absl::InvalidArgumentError(
+        "--verify, --backup_to and --restore_from are separate commands: give "
+        "one at a time");
+  }
+  if (!config.shards.empty() && commands > 0) {
+    return absl::InvalidArgumentError(
+        "--shards makes a router, which has no data: it does not go with "
+        "--verify, --backup_to or --restore_from");
+  }
+  if (!config.shards.empty() && config.rotate_page_token_secret) {
+    return absl::InvalidArgumentError(
+        "--shards makes a router, which has no page-token secret: rotate it "
+        "on each shard (--rotate_page_token_secret)");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
+                                   const EnvLookup& env) {
+  Config config;
+  // Environment first, flags override.
+  LMDBAPI_RETURN_IF_ERROR(ApplyEnvironment(env, config));
+  LMDBAPI_RETURN_IF_ERROR(ApplyFlags(args, config));
+  LMDBAPI_RETURN_IF_ERROR(CheckCombinations(config));
+  if (config.backup_dir.empty())
+    config.backup_dir = config.data_dir + "-backups";
+  if (config.max_map_size_gb != 0 &&
+      config.max_map_size_gb < config.map_size_gb) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--max_map_size_gb (", config.max_map_size_gb,
+        ") is smaller than --map_size_gb (", config.map_size_gb, ")"));
+  }
+  return config;
+}
+
+std::string ConfigHelp(const std::string& program) {
+  std::string text = absl::StrCat(
+      "usage: ", program, " [--flag=value ...]\n\n", "lmdbapi ", Version(),
+      ": ",
+      "serves the tables of its schema over gRPC (with reflection and "
+      "health).\n"
+      "With --verify, checks the indexes of --data_dir against its records "
+      "instead,\nprints the report and exits (0: consistent, 1: not).\n"
+      "With --backup_to or --restore_from, copies a data directory and "
+      "exits.\n"
+      "With --shards, routes to other servers of the same schema instead "
+      "(see deploy/README.md).\n"
+      "--version prints lmdbapi's version and exits.\n"
+      "--rotate_page_token_secret replaces the key that signs page tokens, "
+      "then serves:\nevery page token issued before is refused (give it "
+      "once, on one start).\n"
+      "Each flag falls back to the environment variable(s) shown.\n\n");
+  Config defaults;
+  for (const Option& o : Options()) {
+    std::string env;
+    for (const char* e : o.env)
+      absl::StrAppend(&env, env.empty() ? "" : ", ", "$", e);
+    absl::StrAppend(&text, "  --", o.flag, "=", o.value_hint);
+    if (!env.empty()) absl::StrAppend(&text, "   [", env, "]");
+    absl::StrAppend(&text, "\n      ", o.help, "\n");
+  }
+  absl::StrAppend(&text, "\nDefaults: --listen=", defaults.listen,
+                  " --data_dir=", defaults.data_dir, " --map_size_gb=1",
+                  " --max_readers=512 --durability=durable --log_level=info\n");
+  return text;
+}
+
+}  // namespace lmdbapi::server

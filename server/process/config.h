@@ -1,0 +1,74 @@
+// Server configuration: flags with environment fallbacks (the environment
+// names of the original design, such as HOST_URL, keep working). `--help`
+// prints the table below.
+#ifndef LMDBAPI_SERVER_PROCESS_CONFIG_H_
+#define LMDBAPI_SERVER_PROCESS_CONFIG_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "server/observability/log.h"
+#include "storage/environment.h"
+
+namespace lmdbapi::server {
+
+struct Config {
+  std::string listen = "127.0.0.1:50051";  // loopback unless told otherwise
+  std::string data_dir = "data/lmdbapi";
+  double map_size_gb = 1;      // initial map (LMDB_MAP_SIZE_GB)
+  double max_map_size_gb = 0;  // growth limit; 0 = 16 x map size
+  unsigned max_readers = 512;
+  unsigned max_dbs = 128;
+  storage::Durability durability = storage::Durability::kDurable;
+  LogLevel log_level = LogLevel::kInfo;
+  size_t max_page_size = 1000;
+  size_t max_message_bytes = 4 << 20;
+  std::string port_file;  // written with the bound port once serving
+  // TLS: PEM certificate chain and private key files (both, or neither).
+  std::string tls_cert, tls_key;
+  // Bearer-token authentication of the table services; empty = off.
+  std::string auth_token;
+  // With a token: serve reflection to anyone (health is always open).
+  bool open_reflection = false;
+  // Where Admin.Backup writes; empty = "<data_dir>-backups".
+  std::string backup_dir;
+  // --backup_to=DIR: copy --data_dir (live or not) into DIR and exit.
+  std::string backup_to;
+  // --restore_from=DIR: copy the backup DIR into --data_dir (which must hold
+  // no database), check its indexes, and exit: 0 when consistent.
+  std::string restore_from;
+  // --shards=A,B,C: serve as the stateless fan-out router of these servers
+  // (same schema) instead of opening --data_dir.
+  std::vector<std::string> shards;
+  // --shard_key=FIELD: a write with x-shard-key must hold it in FIELD.
+  std::string shard_key;
+  // Changes kept for Watch (the newest this many).
+  uint64_t watch_retention = 100000;
+  // Most writes in one Transactions/Commit.
+  size_t max_commit_writes = 1000;
+  bool help = false;
+  bool version = false;  // --version: print lmdbapi's version and exit
+  // --verify: open the data directory, check every index against its records
+  // (and every child's parent), print the report and exit: 0 when consistent.
+  bool verify = false;
+  // --rotate_page_token_secret: open with a new page-token key, then serve;
+  // every page token issued before is refused (INVALID_ARGUMENT).
+  bool rotate_page_token_secret = false;
+};
+
+// Looks an environment variable up; empty optional when unset.
+using EnvLookup = std::function<const char*(const char*)>;
+
+// Parses argv (argv[0] excluded) over the environment. INVALID_ARGUMENT with
+// a message naming the flag (and its variable) for a bad or unknown value.
+absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
+                                   const EnvLookup& env);
+
+// The --help text: every flag, its variable(s), default and meaning.
+std::string ConfigHelp(const std::string& program);
+
+}  // namespace lmdbapi::server
+
+#endif  // LMDBAPI_SERVER_PROCESS_CONFIG_H_

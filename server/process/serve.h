@@ -1,0 +1,77 @@
+// The one serving path of both kinds of process, the table server
+// (ServerMain) and the fan-out router (--shards): build the gRPC server
+// (credentials, listening port, message limits, the services, reflection
+// and health), serve until SIGTERM/SIGINT, then drain.
+//
+//   sigset_t stop = BlockStopSignals();       // before any thread starts
+//   auto credentials = ServerCredentials(config);   // a bad --tls_* file
+//   ...build the services...
+//   return Serve(config, *credentials, spec, stop);
+#ifndef LMDBAPI_SERVER_PROCESS_SERVE_H_
+#define LMDBAPI_SERVER_PROCESS_SERVE_H_
+
+#include <signal.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/generic/async_generic_service.h"
+#include "grpcpp/impl/codegen/service_type.h"
+#include "grpcpp/security/server_credentials.h"
+#include "server/process/config.h"
+#include "server/schema.h"
+#include "server/table/auth.h"
+
+namespace lmdbapi::server {
+
+// Blocks SIGTERM/SIGINT in every thread (call it before any thread starts)
+// so that Serve can wait for them; returns the set to pass to Serve.
+sigset_t BlockStopSignals();
+
+// TLS when --tls_cert/--tls_key name readable PEM files, else plaintext.
+// INVALID_ARGUMENT naming the flag for a file that is not PEM.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+    const Config& config);
+
+// The full names of the schema's generated services: every table's, then
+// Transactions (when the schema has it).
+std::vector<std::string> SchemaServiceNames(const Schema& schema);
+
+// What one process serves, and what it does around serving. Everything
+// pointed to outlives Serve.
+struct ServeSpec {
+  std::vector<grpc::Service*> services;             // registered in order
+  grpc::CallbackGenericService* generic = nullptr;  // the router's, if any
+  // Listed by reflection after grpc.health.v1.Health and reflection itself.
+  std::vector<std::string> reflected;
+  // Reported SERVING by health (with "", the server) until the stop signal.
+  std::vector<std::string> healthy;
+  // Asked for the token by reflection unless --open_reflection.
+  const BearerAuth* auth = nullptr;
+  // Logged when the server does not start: "cannot listen on <--listen>"
+  // followed by this.
+  std::string listen_error_detail;
+  // Logs the process's line once it serves on `host`:`port`.
+  std::function<void(const std::string& host, int port)> on_serving;
+  // After the stop signal and health's NOT_SERVING, before in-flight calls
+  // drain (e.g. ending Watch streams).
+  std::function<void()> on_stop;
+  // Once every call has drained, the server still built (e.g. closing the
+  // database).
+  std::function<void()> on_drained;
+};
+
+// Builds and starts the server on --listen with `credentials`, writes
+// --port_file, serves until a signal of `stop_signals` arrives, then drains
+// (health NOT_SERVING, in-flight calls get 10 s) and logs "stopped".
+// 0 after the drain; 1 when the server did not start.
+int Serve(const Config& config,
+          std::shared_ptr<grpc::ServerCredentials> credentials,
+          const ServeSpec& spec, sigset_t stop_signals);
+
+}  // namespace lmdbapi::server
+
+#endif  // LMDBAPI_SERVER_PROCESS_SERVE_H_

@@ -1,0 +1,336 @@
+#include "server/process/server_main.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/security/server_credentials.h"
+#include "server/observability/log.h"
+#include "server/observability/metrics.h"
+#include "server/process/config.h"
+#include "server/process/serve.h"
+#include "server/router/shard_router.h"
+#include "server/table/admin_service.h"
+#include "server/table/answer_queue.h"
+#include "server/table/auth.h"
+#include "server/table/change_feed.h"
+#include "server/table/commit_service.h"
+#include "server/table/shard_key.h"
+#include "server/table/table_service.h"
+#include "storage/database.h"
+#include "version/version.h"
+
+namespace lmdbapi::server {
+namespace {
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
+uint64_t Bytes(double gb) {
+  // LMDB wants a multiple of the OS page size.
+  return static_cast<uint64_t>(std::ceil(gb * kGiB / 4096.0)) * 4096;
+}
+
+// --verify: every index of every table against the records.
+int Verify(const storage::Database& db) {
+  bool consistent = true;
+  for (const auto& table : db.tables()) {
+    absl::StatusOr<storage::IndexReport> report = table->VerifyIndexes();
+    if (!report.ok()) {
+      Log(LogLevel::kError, "verify %s: %s", table->schema().name,
+          report.status().ToString());
+      return 1;
+    }
+    Log(report->ok() ? LogLevel::kInfo : LogLevel::kError,
+        "verify %s: %d records, %d index entries, %d mismatches",
+        table->schema().name, report->records, report->entries,
+        report->mismatches.size());
+    for (const storage::IndexMismatch& m : report->mismatches) {
+      Log(LogLevel::kError, "  %s index %s, key '%s': %s", table->schema().name,
+          m.index, m.primary_key,
+          m.kind == storage::IndexMismatch::Kind::kMissing    ? "missing"
+          : m.kind == storage::IndexMismatch::Kind::kDangling ? "dangling"
+                                                              : "orphan");
+    }
+    consistent = consistent && report->ok();
+  }
+  Log(LogLevel::kInfo, "verify: %s",
+      consistent ? "consistent" : "INCONSISTENT");
+  return consistent ? 0 : 1;
+}
+
+// --backup_to / --restore_from: one copy, reported; 0 when it succeeded.
+int CopyCommand(const std::string& from, const std::string& to) {
+  absl::StatusOr<storage::CopyReport> copy = storage::CopyDirectory(from, to);
+  if (!copy.ok()) {
+    Log(LogLevel::kError, "copy %s to %s: %s", from, to,
+        copy.status().ToString());
+    return 1;
+  }
+  std::string tables;
+  for (const auto& [name, count] : copy->records) {
+    absl::StrAppend(&tables, " ", name, "=", count);
+  }
+  Log(LogLevel::kInfo, "copied %s to %s: %d bytes, records:%s", from,
+      copy->path, copy->bytes, tables);
+  return 0;
+}
+
+// ServerCredentials, or nullptr once its error is logged.
+std::shared_ptr<grpc::ServerCredentials> CredentialsOrLog(
+    const Config& config) {
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      ServerCredentials(config);
+  if (credentials.ok()) return *std::move(credentials);
+  Log(LogLevel::kError, "%s", credentials.status().message());
+  return nullptr;
+}
+
+// --shards: the stateless fan-out router (server/router/shard_router.h), with
+// health and reflection of the same services, until SIGTERM/SIGINT.
+int ServeRouter(const Config& config, const Schema& schema,
+                sigset_t stop_signals) {
+  absl::StatusOr<std::vector<storage::TableSchema>> tables =
+      storage::ResolveSchema(schema.tables);
+  if (!tables.ok()) {
+    Log(LogLevel::kError, "schema: %s", tables.status().ToString());
+    return 1;
+  }
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      CredentialsOrLog(config);
+  if (credentials == nullptr) return 2;
+  ShardRouter::Options options;
+  options.shards = config.shards;
+  options.max_page_size = config.max_page_size;
+  options.max_message_bytes = config.max_message_bytes;
+  ShardRouter router(schema, *tables, options);
+  BearerAuth auth(config.auth_token);
+  ServeSpec spec;
+  spec.generic = &router;
+  spec.reflected = spec.healthy = SchemaServiceNames(schema);
+  spec.auth = &auth;
+  spec.on_serving = [&](const std::string& host, int port) {
+    std::string shards;
+    for (const std::string& s : config.shards) {
+      absl::StrAppend(&shards, shards.empty() ? "" : ", ", s);
+    }
+    Log(LogLevel::kInfo, "routing %s on %s:%d over %d shards: %s", schema.file,
+        host, port, config.shards.size(), shards);
+  };
+  return Serve(config, std::move(credentials), spec, stop_signals);
+}
+
+// --data_dir and the LMDB flags as the database's options.
+storage::DatabaseOptions DatabaseOptionsOf(const Config& config) {
+  storage::DatabaseOptions options;
+  options.env.path = config.data_dir;
+  options.env.map_size_bytes = Bytes(config.map_size_gb);
+  options.env.max_map_size_bytes =
+      Bytes(config.max_map_size_gb == 0 ? 16 * config.map_size_gb
+                                        : config.max_map_size_gb);
+  options.env.max_readers = config.max_readers;
+  options.env.max_dbs = config.max_dbs;
+  options.env.durability = config.durability;
+  options.table.max_page_size = config.max_page_size;
+  options.change_retention = config.watch_retention;
+  options.rotate_page_token_secret = config.rotate_page_token_secret;
+  return options;
+}
+
+// The database of --data_dir with its open log logged; nullptr once its
+// error is logged.
+std::unique_ptr<storage::Database> OpenDatabase(const Config& config,
+                                                const Schema& schema) {
+  absl::StatusOr<std::unique_ptr<storage::Database>> db =
+      storage::Database::Open(DatabaseOptionsOf(config), schema.tables);
+  if (!db.ok()) {
+    Log(LogLevel::kError, "cannot open %s: %s", config.data_dir,
+        db.status().ToString());
+    return nullptr;
+  }
+  for (const std::string& line : (*db)->open_log())
+    Log(LogLevel::kInfo, "%s", line);
+  return *std::move(db);
+}
+
+// Everything that serves the tables of one open database. Members are
+// destroyed in reverse order, after the database has closed (the caller
+// closes it first): writes still pending then are answered from `answers`.
+struct TableServices {
+  TableServices(storage::Database* db, const Config& config)
+      : feed(db), auth(config.auth_token) {}
+
+  // Every table and admin call is counted here (Admin/Metrics renders it).
+  Metrics metrics;
+  // Watch streams follow the change log; the writer wakes them per commit.
+  ChangeFeed feed;
+  // Writes are answered from here; it outlives the database's drain.
+  AnswerQueue answers;
+  BearerAuth auth;
+  std::vector<std::unique_ptr<TableService>> tables;
+  std::vector<std::unique_ptr<grpc::Service>> services;
+  std::unique_ptr<CommitService> commits;
+  std::unique_ptr<grpc::Service> transactions;
+  std::unique_ptr<AdminService> admin;
+};
+
+// One TableService (and its generated service) per table of the schema.
+// False once the error of a --shard_key no table has is logged.
+bool AddTableServices(const Config& config, const Schema& schema,
+                      storage::Database& db, TableServices& s) {
+  int shard_keyed = 0;
+  for (const ServiceBinding& binding : schema.services) {
+    storage::Table* table = db.table(binding.collection);
+    std::string short_name =
+        binding.full_name.substr(binding.full_name.rfind('.') + 1);
+    s.tables.push_back(
+        std::make_unique<TableService>(table, short_name, &s.answers, &s.auth));
+    const auto* shard_key =
+        ShardKeyField(table->schema().descriptor, config.shard_key);
+    s.tables.back()->set_shard_key(shard_key);
+    s.tables.back()->set_metrics(&s.metrics);
+    s.tables.back()->set_feed(&s.feed);
+    shard_keyed += shard_key != nullptr;
+    s.services.push_back(binding.make(s.tables.back().get()));
+  }
+  if (!config.shard_key.empty() && shard_keyed == 0) {
+    Log(LogLevel::kError, "--shard_key: no table of %s has a string field '%s'",
+        schema.file, config.shard_key);
+    return false;
+  }
+  return true;
+}
+
+// Transactions/Commit over every table (when the schema has it) and Admin.
+void AddCommitAndAdmin(const Config& config, const Schema& schema,
+                       storage::Database& db, TableServices& s) {
+  std::vector<storage::Table*> in_order;
+  CommitService::Options commit_options;
+  commit_options.max_writes = config.max_commit_writes;
+  for (const storage::TableSpec& spec : schema.tables) {
+    in_order.push_back(db.table(spec.name));
+    commit_options.shard_keys.push_back(
+        ShardKeyField(spec.descriptor, config.shard_key));
+  }
+  s.commits = std::make_unique<CommitService>(
+      &db, std::move(in_order), &s.answers, &s.auth, std::move(commit_options));
+  s.commits->set_metrics(&s.metrics);
+  if (schema.transactions.make) {
+    s.transactions = schema.transactions.make(s.commits.get());
+  }
+  s.admin = std::make_unique<AdminService>(&db, config.backup_dir, &s.auth,
+                                           &s.metrics);
+}
+
+// What the writer did, once it has stopped.
+void LogWriterStats(const storage::WriterStats& w) {
+  if (w.batches == 0) return;
+  Log(LogLevel::kInfo,
+      "writer: %d writes in %d commits (%.1f per commit); applying "
+      "%.1f µs per write, committing %.0f µs per commit, answering "
+      "%.1f µs per write",
+      w.operations, w.batches, double(w.operations) / w.batches,
+      double(w.apply_micros) / std::max<uint64_t>(1, w.operations),
+      double(w.commit_micros) / w.batches,
+      double(w.done_micros) / std::max<uint64_t>(1, w.operations));
+}
+
+// What Serve registers and does around serving for the table server.
+ServeSpec TableServeSpec(const Config& config, const Schema& schema,
+                         std::unique_ptr<storage::Database>& db,
+                         TableServices& s) {
+  ServeSpec spec;
+  for (const auto& service : s.services) spec.services.push_back(service.get());
+  if (s.transactions != nullptr) spec.services.push_back(s.transactions.get());
+  spec.services.push_back(s.admin.get());
+  spec.reflected = {"lmdbapi.admin.v1.Admin"};
+  spec.healthy = SchemaServiceNames(schema);
+  spec.reflected.insert(spec.reflected.end(), spec.healthy.begin(),
+                        spec.healthy.end());
+  spec.auth = &s.auth;
+  spec.listen_error_detail = " (in use, or not a local address?)";
+  spec.on_serving = [&](const std::string& host, int port) {
+    Log(LogLevel::kInfo, "serving %s (%d tables) on %s:%d, data in %s",
+        schema.file, schema.tables.size(), host, port, config.data_dir);
+  };
+  // Watch streams end now (UNAVAILABLE, with the revision to resume from).
+  spec.on_stop = [&s] { s.feed.Close(); };
+  // In-flight calls have finished (writes complete on the writer thread);
+  // the pending commit finishes when the database closes.
+  spec.on_drained = [&db] {
+    Log(LogLevel::kDebug, "server shut down");
+    LogWriterStats(db->writer().stats());
+    Log(LogLevel::kDebug, "server stopped; closing the database");
+    db.reset();
+  };
+  return spec;
+}
+
+// Serves the tables of --data_dir until SIGTERM/SIGINT (or, with --verify,
+// checks them and exits).
+int ServeTables(const Config& config, const Schema& schema,
+                sigset_t stop_signals) {
+  std::unique_ptr<storage::Database> db = OpenDatabase(config, schema);
+  if (db == nullptr) return 1;
+  if (config.verify) return Verify(*db);
+
+  TableServices services(db.get(), config);
+  db->writer().set_on_commit([&services] { services.feed.Notify(); });
+  if (services.auth.enabled()) {
+    Log(LogLevel::kInfo, "bearer-token authentication on; reflection %s",
+        config.open_reflection ? "open (--open_reflection)"
+                               : "needs the token too");
+  }
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      CredentialsOrLog(config);
+  if (credentials == nullptr) return 2;
+  if (!AddTableServices(config, schema, *db, services)) return 2;
+  AddCommitAndAdmin(config, schema, *db, services);
+  return Serve(config, std::move(credentials),
+               TableServeSpec(config, schema, db, services), stop_signals);
+}
+
+}  // namespace
+
+int ServerMain(int argc, char** argv, Schema schema) {
+  if (absl::Status declared = DeclareTables(&schema); !declared.ok()) {
+    fprintf(stderr, "%s: %s\n", argv[0],
+            std::string(declared.message()).c_str());
+    return 2;
+  }
+  std::vector<std::string> args(argv + 1, argv + argc);
+  absl::StatusOr<Config> config =
+      ParseConfig(args, [](const char* name) { return std::getenv(name); });
+  if (!config.ok()) {
+    fprintf(stderr, "%s: %s\n", argv[0],
+            std::string(config.status().message()).c_str());
+    return 2;
+  }
+  if (config->help) {
+    fputs(ConfigHelp(argv[0]).c_str(), stdout);
+    return 0;
+  }
+  if (config->version) {
+    printf("%s (lmdbapi) %s\n", argv[0], Version());
+    return 0;
+  }
+  SetLogLevel(config->log_level);
+  if (!config->backup_to.empty()) {
+    return CopyCommand(config->data_dir, config->backup_to);
+  }
+  if (!config->restore_from.empty()) {
+    int copied = CopyCommand(config->restore_from, config->data_dir);
+    if (copied != 0) return copied;
+    config->verify = true;  // then open it like a server would, and check
+  }
+  sigset_t stop_signals = BlockStopSignals();  // before any thread starts
+  if (!config->shards.empty())
+    return ServeRouter(*config, schema, stop_signals);
+  return ServeTables(*config, schema, stop_signals);
+}
+
+}  // namespace lmdbapi::server

@@ -1,0 +1,271 @@
+#include "server/router/fanout_page.h"
+
+#include <algorithm>
+#include <cstring>
+#include <deque>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "server/table/filter_request.h"
+#include "storage/coding.h"
+#include "storage/index_key.h"
+#include "storage/page_token.h"
+
+namespace lmdbapi::server {
+namespace {
+
+using google::protobuf::Message;
+
+// Token layout (then base64url): 'F', version 1, the query fingerprint (8
+// bytes), the shard count, per shard a flags byte and its strings, and a
+// checksum of all that. The shards' own tokens inside are sealed by the
+// shards; the checksum only catches truncation and garbage early.
+constexpr char kMagic = 'F';
+constexpr char kVersion = 1;
+constexpr uint8_t kDone = 1, kHasLast = 2;
+constexpr storage::TokenSecret kChecksumKey = {};
+
+absl::Status BadToken(absl::string_view why) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("page_token: ", why,
+                   " (pass the next_page_token of the previous page of the "
+                   "same request, through the same router)"));
+}
+
+}  // namespace
+
+absl::StatusOr<RecordOrder> RecordOrder::For(const storage::TableSchema& table,
+                                             const Message* request) {
+  RecordOrder order;
+  order.table_ = &table;
+  std::vector<storage::Predicate> predicates;
+  if (request != nullptr) {
+    absl::StatusOr<storage::Query> query =
+        QueryFromRequest(*request, table.descriptor);
+    if (!query.ok()) return query.status();
+    predicates = std::move(query->predicates);
+  }
+  absl::StatusOr<storage::Plan> plan = storage::PlanQuery(table, predicates);
+  if (!plan.ok()) return plan.status();
+  order.plan_ = std::move(*plan);
+  return order;
+}
+
+absl::StatusOr<OrderKey> RecordOrder::Of(const Message& record) const {
+  OrderKey order;
+  order.pk =
+      record.GetReflection()->GetString(record, table_->primary_key.field);
+  if (plan_.kind == storage::Plan::Kind::kIndexScan) {
+    storage::IndexEntry entry;
+    absl::Status s =
+        storage::MakeIndexEntry(record, *plan_.index, order.pk, &entry);
+    if (!s.ok()) return s;
+    order.key = std::move(entry.key);
+  }
+  return order;
+}
+
+std::string EncodeFanoutToken(uint64_t fingerprint,
+                              const std::vector<ShardCursor>& cursors) {
+  std::string raw = {kMagic, kVersion};
+  storage::PutFixed64(fingerprint, &raw);
+  storage::PutVarint64(cursors.size(), &raw);
+  for (const ShardCursor& c : cursors) {
+    raw.push_back(
+        static_cast<char>((c.done ? kDone : 0) | (c.has_last ? kHasLast : 0)));
+    if (c.done) continue;
+    storage::PutLengthPrefixed(c.token, &raw);
+    if (c.has_last) {
+      storage::PutLengthPrefixed(c.last.key, &raw);
+      storage::PutLengthPrefixed(c.last.pk, &raw);
+    }
+  }
+  storage::PutFixed64(storage::SipHash24(kChecksumKey, raw), &raw);
+  return absl::WebSafeBase64Escape(raw);
+}
+
+absl::StatusOr<std::vector<ShardCursor>> DecodeFanoutToken(
+    uint64_t fingerprint, size_t shards, absl::string_view token) {
+  if (token.empty()) return std::vector<ShardCursor>(shards);
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.size() < 2 + 8 + 1 + 8 ||
+      raw[0] != kMagic || raw[1] != kVersion) {
+    return BadToken("not a page token of this router");
+  }
+  absl::string_view body(raw.data(), raw.size() - 8);
+  if (storage::DecodeFixed64(raw.data() + body.size()) !=
+      storage::SipHash24(kChecksumKey, body)) {
+    return BadToken("damaged (its checksum does not match)");
+  }
+  storage::Decoder r(body.substr(2));
+  if (r.Fixed64() != fingerprint) {
+    return BadToken("made for another query");
+  }
+  uint64_t count = r.Varint64();
+  if (!r.ok() || count != shards) {
+    return BadToken(
+        absl::StrCat("made for ", count, " shards; this router has ", shards));
+  }
+  std::vector<ShardCursor> cursors(shards);
+  for (ShardCursor& c : cursors) {
+    uint8_t flags = r.Byte();
+    c.done = flags & kDone;
+    if (c.done) continue;
+    c.token = r.LengthPrefixed();
+    c.has_last = flags & kHasLast;
+    if (c.has_last) {
+      c.last.key = r.LengthPrefixed();
+      c.last.pk = r.LengthPrefixed();
+    }
+  }
+  if (!r.ok() || !r.rest().empty()) return BadToken("truncated");
+  return cursors;
+}
+
+namespace {
+
+// A record fetched from a shard and not yet returned, with where it sorts.
+struct Buffered {
+  OrderKey key;
+  std::unique_ptr<Message> record;
+};
+
+// What one shard has given this merge.
+struct Stream {
+  std::deque<Buffered> records;  // fetched, not yet returned
+  std::string next;              // the shard's token after that page
+  bool fetched = false;          // at least one page asked for
+};
+
+// One merged page in the making: where each shard stands (its cursor) and
+// what was fetched from it.
+class ShardMerge {
+ public:
+  ShardMerge(std::vector<ShardCursor> cursors, const RecordOrder& order,
+             const FetchPages& fetch)
+      : cursors_(std::move(cursors)),
+        streams_(cursors_.size()),
+        order_(order),
+        fetch_(fetch) {}
+
+  // Fetches the cursor's page for every shard that has nothing buffered and
+  // more to give, until each has a record or is done.
+  absl::Status Refill() {
+    for (;;) {
+      std::vector<std::pair<size_t, std::string>> requests = Requests();
+      if (requests.empty()) return absl::OkStatus();
+      std::vector<absl::StatusOr<ShardPage>> pages = fetch_(requests);
+      for (size_t j = 0; j < requests.size(); ++j) {
+        if (!pages[j].ok()) return pages[j].status();
+        LMDBAPI_RETURN_IF_ERROR(Buffer(requests[j].first, *pages[j]));
+      }
+    }
+  }
+
+  // Moves the least buffered record of every shard to `out`; false when
+  // every shard is done.
+  bool TakeLeast(std::vector<std::unique_ptr<Message>>& out) {
+    Stream* least = nullptr;
+    size_t from = 0;
+    for (size_t i = 0; i < streams_.size(); ++i) {
+      if (streams_[i].records.empty()) continue;
+      if (least == nullptr ||
+          streams_[i].records.front().key < least->records.front().key) {
+        least = &streams_[i];
+        from = i;
+      }
+    }
+    if (least == nullptr) return false;
+    Buffered& head = least->records.front();
+    cursors_[from].last = std::move(head.key);
+    cursors_[from].has_last = true;
+    out.push_back(std::move(head.record));
+    least->records.pop_front();
+    return true;
+  }
+
+  // The token that resumes after the records taken; "" when every shard is
+  // done.
+  std::string NextToken(uint64_t fingerprint) {
+    // A shard whose page is used up resumes from its next page.
+    for (size_t i = 0; i < cursors_.size(); ++i) {
+      if (cursors_[i].done || !streams_[i].fetched ||
+          !streams_[i].records.empty()) {
+        continue;
+      }
+      if (streams_[i].next.empty()) {
+        cursors_[i].done = true;
+      } else {
+        cursors_[i].token = streams_[i].next;
+        cursors_[i].has_last = false;
+      }
+    }
+    bool complete = std::all_of(cursors_.begin(), cursors_.end(),
+                                [](const ShardCursor& c) { return c.done; });
+    return complete ? "" : EncodeFanoutToken(fingerprint, cursors_);
+  }
+
+ private:
+  // (shard, page token) for every shard that has nothing buffered and more
+  // to give; a shard whose page is used up moves on to its next page.
+  std::vector<std::pair<size_t, std::string>> Requests() {
+    std::vector<std::pair<size_t, std::string>> requests;
+    for (size_t i = 0; i < cursors_.size(); ++i) {
+      if (cursors_[i].done || !streams_[i].records.empty()) continue;
+      if (streams_[i].fetched) {  // its page is used up: move on
+        if (streams_[i].next.empty()) {
+          cursors_[i].done = true;
+          continue;
+        }
+        cursors_[i].token = streams_[i].next;
+        cursors_[i].has_last = false;
+      }
+      requests.emplace_back(i, cursors_[i].token);
+    }
+    return requests;
+  }
+
+  // Buffers shard `i`'s `page`, but for the records an earlier merged page
+  // returned.
+  absl::Status Buffer(size_t i, ShardPage& page) {
+    Stream& stream = streams_[i];
+    stream.fetched = true;
+    stream.next = std::move(page.next_token);
+    for (std::unique_ptr<Message>& record : page.records) {
+      absl::StatusOr<OrderKey> key = order_.Of(*record);
+      if (!key.ok()) return key.status();
+      // Already returned by an earlier merged page.
+      if (cursors_[i].has_last && !(cursors_[i].last < *key)) continue;
+      stream.records.push_back({std::move(*key), std::move(record)});
+    }
+    return absl::OkStatus();
+  }
+
+  std::vector<ShardCursor> cursors_;
+  std::vector<Stream> streams_;
+  const RecordOrder& order_;
+  const FetchPages& fetch_;
+};
+
+}  // namespace
+
+absl::StatusOr<MergedPage> MergeShardPages(uint64_t fingerprint, size_t shards,
+                                           absl::string_view token,
+                                           size_t page_size,
+                                           const RecordOrder& order,
+                                           const FetchPages& fetch) {
+  absl::StatusOr<std::vector<ShardCursor>> cursors =
+      DecodeFanoutToken(fingerprint, shards, token);
+  if (!cursors.ok()) return cursors.status();
+  ShardMerge merge(*std::move(cursors), order, fetch);
+  MergedPage merged;
+  while (merged.records.size() < page_size) {
+    LMDBAPI_RETURN_IF_ERROR(merge.Refill());
+    if (!merge.TakeLeast(merged.records)) break;  // every shard is done
+  }
+  merged.next_token = merge.NextToken(fingerprint);
+  return merged;
+}
+
+}  // namespace lmdbapi::server

@@ -1,0 +1,103 @@
+// Cross-shard pages: one ordered page merged from the ordered pages of every
+// shard, and a page token that resumes each shard where the merged page left
+// it.
+//
+// Every shard returns a Filter's records in the order of its access path (an
+// index key, else the primary key), so the router can merge them like sorted
+// runs. The merged token holds, per shard, the shard's own page token that
+// was last asked for and the last record already returned from that page;
+// the next merged page asks the shard for the same page again and skips up to
+// that record. Records written or deleted between pages behave as on one
+// shard: a page never repeats a record and resumes after the last one seen.
+#ifndef LMDBAPI_SERVER_ROUTER_FANOUT_PAGE_H_
+#define LMDBAPI_SERVER_ROUTER_FANOUT_PAGE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
+#include "storage/query.h"
+#include "storage/schema.h"
+
+namespace lmdbapi::server {
+
+// Where a record sorts in a listing: its access-path key, then its primary
+// key (a unique index's key alone is unique on one shard only).
+struct OrderKey {
+  std::string key;
+  std::string pk;
+  friend bool operator<(const OrderKey& a, const OrderKey& b) {
+    return std::tie(a.key, a.pk) < std::tie(b.key, b.pk);
+  }
+};
+
+// The order a shard lists a table's records in for one request: the plan the
+// shard's planner picks (the same on every shard: it depends on the schema
+// and the request only).
+class RecordOrder {
+ public:
+  // `request` is a generated Filter request (its filter fields are read), or
+  // null for Paginate (primary-key order). INVALID_ARGUMENT as the shard
+  // would answer for a malformed filter.
+  static absl::StatusOr<RecordOrder> For(
+      const storage::TableSchema& table,
+      const google::protobuf::Message* request);
+
+  absl::StatusOr<OrderKey> Of(const google::protobuf::Message& record) const;
+  const storage::Plan& plan() const { return plan_; }
+
+ private:
+  const storage::TableSchema* table_ = nullptr;
+  storage::Plan plan_;
+};
+
+// Where one shard stands in a cross-shard listing.
+struct ShardCursor {
+  std::string token;  // the shard's page token to ask ("" = its first page)
+  bool has_last = false;
+  OrderKey last;  // the last record of that page already returned
+  bool done = false;
+};
+
+// A token for `cursors` of a query identified by `fingerprint`.
+std::string EncodeFanoutToken(uint64_t fingerprint,
+                              const std::vector<ShardCursor>& cursors);
+
+// The cursors in `token` ("" = every shard from its first page).
+// INVALID_ARGUMENT naming page_token when the token is malformed, made for
+// another query or for another number of shards.
+absl::StatusOr<std::vector<ShardCursor>> DecodeFanoutToken(
+    uint64_t fingerprint, size_t shards, absl::string_view token);
+
+struct ShardPage {
+  std::vector<std::unique_ptr<google::protobuf::Message>> records;
+  std::string next_token;  // "" = the shard has no more
+};
+
+// Asks shards for pages, in parallel: (shard index, shard page token) in,
+// one result per request out, in the same order.
+using FetchPages = std::function<std::vector<absl::StatusOr<ShardPage>>(
+    const std::vector<std::pair<size_t, std::string>>& requests)>;
+
+struct MergedPage {
+  std::vector<std::unique_ptr<google::protobuf::Message>> records;
+  std::string next_token;  // "" = the listing is complete
+};
+
+// Up to `page_size` records of every shard in `order`, from `token`. The
+// first shard error is returned as is.
+absl::StatusOr<MergedPage> MergeShardPages(uint64_t fingerprint, size_t shards,
+                                           absl::string_view token,
+                                           size_t page_size,
+                                           const RecordOrder& order,
+                                           const FetchPages& fetch);
+
+}  // namespace lmdbapi::server
+
+#endif  // LMDBAPI_SERVER_ROUTER_FANOUT_PAGE_H_

@@ -1,0 +1,83 @@
+// The fan-out router (`<schema>-server --shards=A,B,C`): serves the schema's
+// table services with no data of its own, for the requests that name no
+// shard (deploy/README.md). nginx sends a request with `x-shard-key` straight
+// to its shard and every other request here.
+//
+//   Get            asked of every shard at once; the one that has the record
+//                  answers (primary keys are UUIDs: at most one has it)
+//   Filter,        asked of every shard; their ordered pages are merged into
+//   Paginate       one ordered page with a token that resumes every shard
+//   writes         INVALID_ARGUMENT: a write goes to the shard of its key
+//   Watch          UNIMPLEMENTED: each shard has its own revisions
+//
+// The caller's `authorization` metadata and deadline go with every shard
+// call; each shard answers as it would directly (auth included).
+#ifndef LMDBAPI_SERVER_ROUTER_SHARD_ROUTER_H_
+#define LMDBAPI_SERVER_ROUTER_SHARD_ROUTER_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "grpcpp/channel.h"
+#include "grpcpp/generic/async_generic_service.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "server/router/work_pool.h"
+#include "server/schema.h"
+#include "storage/schema.h"
+
+namespace lmdbapi::server {
+
+class ShardRouter final : public grpc::CallbackGenericService {
+ public:
+  struct Options {
+    std::vector<std::string> shards;  // HOST:PORT of each shard's server
+    size_t default_page_size = 50;
+    size_t max_page_size = 1000;
+    size_t max_message_bytes = 4 << 20;
+  };
+  // `tables` must outlive the router.
+  ShardRouter(const Schema& schema,
+              const std::vector<storage::TableSchema>& tables, Options options);
+
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext* context) override;
+
+  // Answers one call: `method` is "/package.Service/Method".
+  grpc::Status Handle(const grpc::GenericCallbackServerContext& context,
+                      const grpc::ByteBuffer& request,
+                      grpc::ByteBuffer* response);
+
+ private:
+  struct Route {
+    const google::protobuf::ServiceDescriptor* service;
+    const storage::TableSchema* table;
+  };
+  struct Reply {
+    grpc::Status status;
+    grpc::ByteBuffer body;
+  };
+  class Call;
+
+  // Calls `method` on shards in parallel: one (shard, request) pair in, one
+  // reply out, in order.
+  std::vector<Reply> CallShards(
+      const grpc::GenericCallbackServerContext& from, const std::string& method,
+      const std::vector<std::pair<size_t, std::string>>& requests);
+  grpc::Status Get(const grpc::GenericCallbackServerContext& context,
+                   const std::string& request, std::string* response);
+  grpc::Status List(const grpc::GenericCallbackServerContext& context,
+                    const Route& route,
+                    const google::protobuf::MethodDescriptor& method,
+                    const std::string& request, std::string* response);
+
+  Options options_;
+  std::map<std::string, Route, std::less<>> routes_;  // by service full name
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
+  WorkPool workers_;
+};
+
+}  // namespace lmdbapi::server
+
+#endif  // LMDBAPI_SERVER_ROUTER_SHARD_ROUTER_H_

@@ -1,0 +1,63 @@
+// lmdbapi.admin.v1.Admin (proto/lmdbapi/admin.proto): online backups of the
+// server's database into --backup_dir, and the server's metrics. A
+// synchronous service: a backup takes as long as copying the data, on a
+// thread of gRPC's pool, never on the callback threads that serve the tables.
+// Its calls are recorded in the metrics too, as service "Admin".
+#ifndef LMDBAPI_SERVER_TABLE_ADMIN_SERVICE_H_
+#define LMDBAPI_SERVER_TABLE_ADMIN_SERVICE_H_
+
+#include <chrono>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "proto/lmdbapi/admin.grpc.pb.h"
+#include "server/observability/metrics.h"
+#include "server/table/auth.h"
+#include "storage/database.h"
+
+namespace lmdbapi::server {
+
+// The directory a backup named `name` goes to under `backup_dir`;
+// INVALID_ARGUMENT naming the field when `name` is not a plain directory
+// name. An empty name becomes "backup-<UTC time with milliseconds>".
+absl::StatusOr<std::string> BackupPath(const std::string& backup_dir,
+                                       const std::string& name);
+
+class AdminService final : public admin::v1::Admin::Service {
+ public:
+  // Backup needs `auth`; Metrics is open (see admin.proto). `metrics` may
+  // be nullptr (then Metrics renders the database's figures only).
+  AdminService(storage::Database* db, std::string backup_dir,
+               const BearerAuth* auth, server::Metrics* metrics)
+      : db_(db),
+        backup_dir_(std::move(backup_dir)),
+        auth_(auth),
+        metrics_(metrics) {}
+
+  grpc::Status Backup(grpc::ServerContext* context,
+                      const admin::v1::BackupRequest* request,
+                      admin::v1::BackupResponse* response) override;
+  grpc::Status Metrics(grpc::ServerContext* context,
+                       const admin::v1::MetricsRequest* request,
+                       admin::v1::MetricsResponse* response) override;
+
+ private:
+  grpc::Status DoBackup(grpc::ServerContext* context,
+                        const admin::v1::BackupRequest* request,
+                        admin::v1::BackupResponse* response);
+  // Records a finished call in the metrics and returns its status.
+  grpc::Status Recorded(const char* method,
+                        std::chrono::steady_clock::time_point start,
+                        grpc::Status status);
+
+  storage::Database* db_;
+  std::string backup_dir_;
+  const BearerAuth* auth_;
+  server::Metrics* metrics_;
+  absl::Mutex one_at_a_time_;
+};
+
+}  // namespace lmdbapi::server
+
+#endif  // LMDBAPI_SERVER_TABLE_ADMIN_SERVICE_H_

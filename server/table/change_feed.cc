@@ -1,0 +1,174 @@
+#include "server/table/change_feed.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "server/table/filter_request.h"
+
+namespace lmdbapi::server {
+
+using google::protobuf::Message;
+
+absl::StatusOr<WatchCursor> WatchCursor::Open(storage::Database* db,
+                                              const storage::Table& table,
+                                              const Message& request) {
+  WatchCursor cursor;
+  cursor.db_ = db;
+  cursor.table_ = &table;
+  const auto* type = request.GetDescriptor();
+  const auto* reflection = request.GetReflection();
+  int64_t start =
+      reflection->GetInt64(request, type->FindFieldByName("start_revision"));
+  if (start < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "start_revision: ", start, " is not a revision (0: from now)"));
+  }
+  const auto* filter = type->FindFieldByName("filter");
+  if (filter != nullptr && reflection->HasField(request, filter)) {
+    absl::StatusOr<storage::Query> query = QueryFromRequest(
+        reflection->GetMessage(request, filter), table.schema().descriptor);
+    if (!query.ok()) return query.status();
+    absl::StatusOr<storage::Plan> plan =
+        storage::PlanQuery(table.schema(), query->predicates);
+    if (!plan.ok()) return plan.status();
+    cursor.predicates_ = plan->consumed;
+    cursor.predicates_.insert(cursor.predicates_.end(), plan->residual.begin(),
+                              plan->residual.end());
+    cursor.scratch_.reset(google::protobuf::MessageFactory::generated_factory()
+                              ->GetPrototype(table.schema().descriptor)
+                              ->New());
+  }
+  absl::StatusOr<storage::Environment::ReadTxn> txn = db->env().BeginRead();
+  if (!txn.ok()) return txn.status();
+  absl::StatusOr<uint64_t> last = db->changes().Last(txn->get());
+  if (!last.ok()) return last.status();
+  absl::StatusOr<uint64_t> oldest = db->changes().Oldest(txn->get());
+  if (!oldest.ok()) return oldest.status();
+  cursor.next_ = start == 0 ? *last + 1 : static_cast<uint64_t>(start);
+  if (cursor.next_ < *oldest) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "start_revision: ", start, " is older than the oldest change kept (",
+        *oldest, "; the server keeps the newest ", db->changes().retention(),
+        "): read the records again and watch from revision ", *last + 1));
+  }
+  return cursor;
+}
+
+absl::StatusOr<std::vector<storage::Change>> WatchCursor::Next(size_t limit) {
+  absl::StatusOr<storage::Environment::ReadTxn> txn = db_->env().BeginRead();
+  if (!txn.ok()) return txn.status();
+  absl::StatusOr<uint64_t> oldest = db_->changes().Oldest(txn->get());
+  if (!oldest.ok()) return oldest.status();
+  if (next_ < *oldest) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "this watch fell behind: revision ", next_,
+        " is no longer kept (the oldest is ", *oldest,
+        "); read the records again and watch from a newer revision"));
+  }
+  absl::StatusOr<std::vector<storage::Change>> read =
+      db_->changes().Read(txn->get(), next_, limit);
+  if (!read.ok()) return read.status();
+  std::vector<storage::Change> matched;
+  for (storage::Change& change : *read) {
+    next_ = change.revision + 1;
+    if (change.table != table_->name()) continue;
+    if (!predicates_.empty()) {
+      if (!scratch_->ParseFromString(change.record)) {
+        return absl::DataLossError(absl::StrCat(
+            "change ", change.revision, " holds a record that does not parse"));
+      }
+      bool match = true;
+      for (const storage::BoundPredicate& p : predicates_) {
+        match = match && p.Matches(*scratch_);
+      }
+      if (!match) continue;
+    }
+    matched.push_back(std::move(change));
+  }
+  // Read() returns whole revisions, so the last match of each is the last
+  // change of its commit this watch sends.
+  for (size_t i = 0; i < matched.size(); ++i) {
+    matched[i].commit_end = i + 1 == matched.size() ||
+                            matched[i + 1].revision != matched[i].revision;
+  }
+  return matched;
+}
+
+void FillChange(const storage::Change& change,
+                const storage::TableSchema& table, Message* out) {
+  const auto* type = out->GetDescriptor();
+  const auto* reflection = out->GetReflection();
+  reflection->SetEnumValue(out, type->FindFieldByNumber(1),
+                           static_cast<int>(change.type));
+  reflection->SetInt64(out, type->FindFieldByNumber(2),
+                       static_cast<int64_t>(change.revision));
+  if (const auto* end = type->FindFieldByNumber(4); end != nullptr) {
+    reflection->SetBool(out, end, change.commit_end);
+  }
+  Message* record = reflection->MutableMessage(out, type->FindFieldByNumber(3));
+  record->ParseFromString(change.record);
+  storage::RecordVersion version;
+  version.revision = change.revision;
+  storage::SetVersionFields(table, version, record);
+}
+
+ChangeFeed::ChangeFeed(storage::Database* db)
+    : db_(db), thread_([this] { Run(); }) {}
+
+ChangeFeed::~ChangeFeed() { Close(); }
+
+void ChangeFeed::Notify() {
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    dirty_ = true;
+  }
+  wake_.notify_one();
+}
+
+void ChangeFeed::Add(Stream* stream) {
+  std::lock_guard<std::recursive_mutex> lock(streams_mu_);
+  if (stopped_) {
+    stream->Stop();
+    return;
+  }
+  streams_.insert(stream);
+}
+
+void ChangeFeed::Remove(Stream* stream) {
+  std::lock_guard<std::recursive_mutex> lock(streams_mu_);
+  streams_.erase(stream);
+}
+
+void ChangeFeed::Close() {
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    if (closed_) return;
+    closed_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard<std::recursive_mutex> lock(streams_mu_);
+  stopped_ = true;
+  std::vector<Stream*> all(streams_.begin(), streams_.end());
+  for (Stream* s : all) {
+    if (streams_.count(s) != 0) s->Stop();
+  }
+}
+
+void ChangeFeed::Run() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(wake_mu_);
+      wake_.wait(lock, [this] { return dirty_ || closed_; });
+      if (closed_) return;
+      dirty_ = false;
+    }
+    std::lock_guard<std::recursive_mutex> lock(streams_mu_);
+    std::vector<Stream*> all(streams_.begin(), streams_.end());
+    for (Stream* s : all) {
+      if (streams_.count(s) != 0) s->Pump();  // not if it left meanwhile
+    }
+  }
+}
+
+}  // namespace lmdbapi::server

@@ -1,0 +1,253 @@
+#include "server/table/commit_service.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "model/commit_layout.h"
+#include "server/observability/log.h"
+#include "server/table/grpc_status.h"
+#include "server/table/shard_key.h"
+#include "server/table/write_conditions.h"
+#include "storage/status.h"
+
+namespace lmdbapi::server {
+namespace {
+
+namespace L = ::lmdbapi::commit_layout;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+using storage::At;
+
+const FieldDescriptor* Field(const Message& m, int number) {
+  return m.GetDescriptor()->FindFieldByNumber(number);
+}
+
+int64_t Int64(const Message& m, int number) {
+  return m.GetReflection()->GetInt64(m, Field(m, number));
+}
+
+std::string String(const Message& m, int number) {
+  return m.GetReflection()->GetString(m, Field(m, number));
+}
+
+}  // namespace
+
+CommitService::CommitService(storage::Database* db,
+                             std::vector<storage::Table*> tables,
+                             AnswerQueue* answers, const BearerAuth* auth,
+                             Options options)
+    : db_(db),
+      tables_(std::move(tables)),
+      answers_(answers),
+      auth_(auth),
+      options_(std::move(options)) {
+  options_.shard_keys.resize(tables_.size(), nullptr);
+}
+
+absl::StatusOr<storage::CommitCondition> CommitService::ReadCondition(
+    const Message& condition) const {
+  storage::CommitCondition out;
+  std::string collection = String(condition, L::kConditionCollection);
+  for (storage::Table* table : tables_) {
+    if (table->name() == collection) out.table = table;
+  }
+  if (out.table == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("collection: no table '", collection, "'"));
+  }
+  out.key = String(condition, L::kConditionKey);
+  const Reflection* r = condition.GetReflection();
+  const FieldDescriptor* check = r->GetOneofFieldDescriptor(
+      condition, condition.GetDescriptor()->oneof_decl(0));
+  if (check == nullptr) {
+    return absl::InvalidArgumentError(
+        "check: one of exists, absent or revision is required");
+  }
+  switch (check->number()) {
+    case L::kConditionExists:
+      out.kind = storage::CommitCondition::Kind::kExists;
+      break;
+    case L::kConditionAbsent:
+      out.kind = storage::CommitCondition::Kind::kAbsent;
+      break;
+    default: {
+      out.kind = storage::CommitCondition::Kind::kRevision;
+      absl::StatusOr<uint64_t> revision =
+          RevisionField(r->GetInt64(condition, check), check->name());
+      if (!revision.ok()) return revision.status();
+      out.revision = *revision;
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<storage::CommitWrite> CommitService::ReadWrite(
+    const Context& context, const Message& write) const {
+  const FieldDescriptor* which = write.GetReflection()->GetOneofFieldDescriptor(
+      write, write.GetDescriptor()->oneof_decl(0));
+  if (which == nullptr) {
+    return absl::InvalidArgumentError(
+        "write: required: an insert_, update_, patch_ or delete_ of a table");
+  }
+  size_t table = (which->number() - L::kFirstWrite) / L::kOps;
+  auto op = static_cast<L::Op>((which->number() - L::kFirstWrite) % L::kOps);
+  storage::CommitWrite out;
+  out.table = tables_[table];
+  const Message& q = write.GetReflection()->GetMessage(write, which);
+  absl::Status s = absl::OkStatus();
+  if (op == L::kDelete) {
+    out.kind = storage::CommitWrite::Kind::kDelete;
+    out.key = String(q, L::kDeleteKey);
+    absl::StatusOr<uint64_t> expected =
+        RevisionField(Int64(q, L::kDeleteExpectedRevision),
+                      Field(q, L::kDeleteExpectedRevision)->name());
+    if (!expected.ok()) return At(which->name(), expected.status());
+    out.expected_revision = *expected;
+    return out;
+  }
+  const FieldDescriptor* record = Field(q, L::kRequestRecord);
+  if (!q.GetReflection()->HasField(q, record)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        which->name(), ".", record->name(), ": required: the record"));
+  }
+  out.record.reset(q.GetReflection()->GetMessage(q, record).New());
+  out.record->CopyFrom(q.GetReflection()->GetMessage(q, record));
+  if (op == L::kInsert || op == L::kUpdate) {
+    s = CheckShardKey(context, options_.shard_keys[table], *out.record);
+  }
+  int expected_number = 0;
+  if (op == L::kInsert) {
+    out.kind = storage::CommitWrite::Kind::kInsert;
+  } else if (op == L::kUpdate) {
+    out.kind = storage::CommitWrite::Kind::kUpdate;
+    expected_number = L::kUpdateExpectedRevision;
+  } else {
+    out.kind = storage::CommitWrite::Kind::kPatch;
+    expected_number = L::kPatchExpectedRevision;
+    absl::StatusOr<std::vector<std::string>> paths =
+        PatchPaths(q, *out.record, out.table->schema());
+    if (!paths.ok()) return At(which->name(), paths.status());
+    out.paths = *std::move(paths);
+    const FieldDescriptor* shard_key = options_.shard_keys[table];
+    if (shard_key != nullptr &&
+        std::count(out.paths.begin(), out.paths.end(), shard_key->name())) {
+      s = CheckShardKey(context, shard_key, *out.record);
+    }
+  }
+  if (!s.ok()) return At(which->name(), s);
+  if (expected_number != 0) {
+    absl::StatusOr<uint64_t> expected = RevisionField(
+        Int64(q, expected_number), Field(q, expected_number)->name());
+    if (!expected.ok()) return At(which->name(), expected.status());
+    out.expected_revision = *expected;
+  }
+  return out;
+}
+
+absl::StatusOr<std::shared_ptr<storage::Commit>> CommitService::Read(
+    const Context& context, const Message& request) const {
+  const Reflection* r = request.GetReflection();
+  const FieldDescriptor* conditions = Field(request, L::kPreconditions);
+  const FieldDescriptor* writes = Field(request, L::kWrites);
+  int n = r->FieldSize(request, writes);
+  if (n == 0 && r->FieldSize(request, conditions) == 0) {
+    return absl::InvalidArgumentError("writes: the commit is empty");
+  }
+  if (static_cast<size_t>(n) > options_.max_writes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("writes: ", n, " writes; the limit is ",
+                     options_.max_writes, " (--max_commit_writes)"));
+  }
+  auto commit = std::make_shared<storage::Commit>();
+  for (int i = 0; i < r->FieldSize(request, conditions); ++i) {
+    absl::StatusOr<storage::CommitCondition> c =
+        ReadCondition(r->GetRepeatedMessage(request, conditions, i));
+    if (!c.ok()) return At(absl::StrCat("preconditions[", i, "]"), c.status());
+    commit->conditions.push_back(*std::move(c));
+  }
+  for (int i = 0; i < n; ++i) {
+    const Message& write = r->GetRepeatedMessage(request, writes, i);
+    absl::StatusOr<storage::CommitWrite> w = ReadWrite(context, write);
+    if (!w.ok()) return At(absl::StrCat("writes[", i, "]"), w.status());
+    const FieldDescriptor* refs = Field(write, L::kKeyRefs);
+    for (int k = 0; k < write.GetReflection()->FieldSize(write, refs); ++k) {
+      const Message& ref =
+          write.GetReflection()->GetRepeatedMessage(write, refs, k);
+      int from = static_cast<int>(
+          ref.GetReflection()->GetInt32(ref, Field(ref, L::kRefWrite)));
+      if (from < 0 || from >= i) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("writes[", i, "]: key_refs: write ", from,
+                         " is not an earlier write of this commit"));
+      }
+      w->key_refs.push_back(
+          {String(ref, L::kRefField), static_cast<size_t>(from)});
+    }
+    commit->writes.push_back(*std::move(w));
+  }
+  return commit;
+}
+
+void CommitService::Answer(storage::Commit& commit, Message* response) const {
+  const Reflection* r = response->GetReflection();
+  r->SetInt64(response, Field(*response, L::kRevision),
+              static_cast<int64_t>(commit.revision));
+  const FieldDescriptor* results = Field(*response, L::kResults);
+  for (storage::CommitWrite& w : commit.writes) {
+    Message* result = r->AddMessage(response, results);
+    const Reflection* rr = result->GetReflection();
+    rr->SetString(result, Field(*result, L::kResultCollection),
+                  w.table->name());
+    rr->SetString(result, Field(*result, L::kResultKey), w.key);
+    if (w.kind == storage::CommitWrite::Kind::kDelete) continue;
+    size_t table =
+        std::find(tables_.begin(), tables_.end(), w.table) - tables_.begin();
+    Message* record =
+        rr->MutableMessage(result, Field(*result, L::kFirstRecord + table));
+    record->GetReflection()->Swap(record, w.written());  // no longer needed
+    storage::SetVersionFields(w.table->schema(), w.version, record);
+  }
+}
+
+void CommitService::Finish(Reactor* reactor, Clock::time_point start,
+                           const absl::Status& status) const {
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                    Clock::now() - start)
+                    .count();
+  if (metrics_ != nullptr) {
+    metrics_->Record(L::kService, "Commit", status.code(), micros);
+  }
+  reactor->Finish(ToGrpcStatus(status));
+  Log(LogLevel::kDebug, "%s.Commit %s %dus", L::kService,
+      absl::StatusCodeToString(status.code()), micros);
+}
+
+CommitService::Reactor* CommitService::Commit(Context* context,
+                                              const Message& request,
+                                              Message* response) {
+  auto start = Clock::now();
+  Reactor* reactor = context->DefaultReactor();
+  absl::Status allowed =
+      auth_ == nullptr ? absl::OkStatus() : auth_->Check(*context);
+  absl::StatusOr<std::shared_ptr<storage::Commit>> commit =
+      allowed.ok() ? Read(*context, request)
+                   : absl::StatusOr<std::shared_ptr<storage::Commit>>(allowed);
+  if (!commit.ok()) {
+    Finish(reactor, start, commit.status());
+    return reactor;
+  }
+  db_->Commit(*commit, [this, context, reactor, start, response,
+                        commit = *commit](absl::Status status) {
+    answers_->Post([this, context, reactor, start, response, commit, status] {
+      if (status.ok()) {
+        Answer(*commit, response);
+        context->AddInitialMetadata("etag", Etag(commit->revision));
+      }
+      Finish(reactor, start, status);
+    });
+  });
+  return reactor;
+}
+
+}  // namespace lmdbapi::server

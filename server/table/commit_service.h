@@ -1,0 +1,73 @@
+// The implementation behind the generated Transactions service: reads a
+// CommitRequest (its layout: model/commit_layout.h), hands storage one
+// Commit (storage/commit.h) and answers once it is durable, from the answer
+// queue, like TableService's writes. Many concurrent commits share the
+// writer's group commit.
+#ifndef LMDBAPI_SERVER_TABLE_COMMIT_SERVICE_H_
+#define LMDBAPI_SERVER_TABLE_COMMIT_SERVICE_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "google/protobuf/message.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/server_callback.h"
+#include "server/observability/metrics.h"
+#include "server/table/answer_queue.h"
+#include "server/table/auth.h"
+#include "storage/commit.h"
+#include "storage/database.h"
+
+namespace lmdbapi::server {
+
+class CommitService {
+ public:
+  using Context = grpc::CallbackServerContext;
+  using Reactor = grpc::ServerUnaryReactor;
+
+  struct Options {
+    size_t max_writes = 1000;  // --max_commit_writes
+    // Per table, in schema order: the --shard_key field, or nullptr.
+    std::vector<const google::protobuf::FieldDescriptor*> shard_keys;
+  };
+
+  // `tables`: the schema's tables in declaration order (the order the
+  // CommitWrite and CommitResult field numbers count).
+  CommitService(storage::Database* db, std::vector<storage::Table*> tables,
+                AnswerQueue* answers, const BearerAuth* auth, Options options);
+
+  void set_metrics(Metrics* metrics) { metrics_ = metrics; }
+
+  Reactor* Commit(Context* context, const google::protobuf::Message& request,
+                  google::protobuf::Message* response);
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  // The storage commit a request asks for; INVALID_ARGUMENT naming the
+  // precondition, write or field otherwise.
+  absl::StatusOr<std::shared_ptr<storage::Commit>> Read(
+      const Context& context, const google::protobuf::Message& request) const;
+  absl::StatusOr<storage::CommitCondition> ReadCondition(
+      const google::protobuf::Message& condition) const;
+  absl::StatusOr<storage::CommitWrite> ReadWrite(
+      const Context& context, const google::protobuf::Message& write) const;
+  // Fills the CommitResponse from a committed commit (taking its records).
+  void Answer(storage::Commit& commit,
+              google::protobuf::Message* response) const;
+  void Finish(Reactor* reactor, Clock::time_point start,
+              const absl::Status& status) const;
+
+  storage::Database* db_;
+  std::vector<storage::Table*> tables_;
+  AnswerQueue* answers_;
+  const BearerAuth* auth_;
+  Options options_;
+  Metrics* metrics_ = nullptr;
+};
+
+}  // namespace lmdbapi::server
+
+#endif  // LMDBAPI_SERVER_TABLE_COMMIT_SERVICE_H_

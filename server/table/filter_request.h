@@ -1,0 +1,23 @@
+// Turns a generated Filter (or Paginate) request into storage predicates.
+//
+// The plugin names filter fields after record fields: "<field>" is equality,
+// "<field>_min" is >= and "<field>_max" is <=. Wrapper types carry presence;
+// an enum's zero value and an empty plain string mean "no constraint".
+#ifndef LMDBAPI_SERVER_TABLE_FILTER_REQUEST_H_
+#define LMDBAPI_SERVER_TABLE_FILTER_REQUEST_H_
+
+#include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
+#include "storage/query.h"
+
+namespace lmdbapi::server {
+
+// Reads page_size, page_token and every set filter field. INVALID_ARGUMENT
+// names the field for a negative page_size or a malformed Timestamp.
+absl::StatusOr<storage::Query> QueryFromRequest(
+    const google::protobuf::Message& request,
+    const google::protobuf::Descriptor* record);
+
+}  // namespace lmdbapi::server
+
+#endif  // LMDBAPI_SERVER_TABLE_FILTER_REQUEST_H_

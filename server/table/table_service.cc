@@ -1,0 +1,253 @@
+#include "server/table/table_service.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "server/observability/log.h"
+#include "server/table/filter_request.h"
+#include "server/table/shard_key.h"
+#include "server/table/write_conditions.h"
+
+namespace lmdbapi::server {
+
+using google::protobuf::Message;
+
+TableService::TableService(storage::Table* table, std::string service,
+                           AnswerQueue* answers, const BearerAuth* auth)
+    : table_(table),
+      service_(std::move(service)),
+      answers_(answers),
+      auth_(auth) {}
+
+bool TableService::Refused(const Context& context, Reactor* reactor,
+                           const char* method, Clock::time_point start) const {
+  if (auth_ == nullptr || !auth_->enabled()) return false;
+  absl::Status status = auth_->Check(context);
+  if (status.ok()) return false;
+  Finish(reactor, method, start, status);
+  return true;
+}
+
+void TableService::Finish(Reactor* reactor, const char* method,
+                          Clock::time_point start, const absl::Status& status,
+                          absl::string_view detail) const {
+  // Before the answer leaves: a client that has its answer finds it counted.
+  if (metrics_ != nullptr) {
+    metrics_->Record(service_, method, status.code(),
+                     std::chrono::duration_cast<std::chrono::microseconds>(
+                         Clock::now() - start)
+                         .count());
+  }
+  reactor->Finish(ToGrpcStatus(status));
+  if (LogEnabled(LogLevel::kDebug)) {
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                      Clock::now() - start)
+                      .count();
+    Log(LogLevel::kDebug, "%s.%s %s %dus%s%s", service_, method,
+        absl::StatusCodeToString(status.code()), micros,
+        detail.empty() ? "" : " ", detail);
+  }
+}
+
+storage::Table::Done TableService::FinishWrite(
+    Context* context, Reactor* reactor, const char* method,
+    Clock::time_point start, std::shared_ptr<storage::RecordVersion> version,
+    Message* record) const {
+  return [this, context, reactor, method, start, version = std::move(version),
+          record](absl::Status status) {
+    answers_->Post(
+        [this, context, reactor, method, start, version, record, status] {
+          if (status.ok() && version != nullptr && version->revision != 0) {
+            context->AddInitialMetadata("etag", Etag(version->revision));
+            if (record != nullptr) {
+              storage::SetVersionFields(table_->schema(), *version, record);
+            }
+          }
+          Finish(reactor, method, start, status);
+        });
+  };
+}
+
+namespace {
+
+// Copies the request's record (its one field of the record's type) into
+// `record`; INVALID_ARGUMENT naming the field when the request lacks it.
+absl::Status TakeRecord(const Message& request, Message* record,
+                        absl::string_view verb) {
+  const google::protobuf::Descriptor* type = record->GetDescriptor();
+  const google::protobuf::Descriptor* shape = request.GetDescriptor();
+  for (int i = 0; i < shape->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = shape->field(i);
+    if (field->message_type() != type || field->is_repeated()) continue;
+    if (!request.GetReflection()->HasField(request, field)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field->name(), ": required: the ", type->name(), " to ",
+                       verb, " (the request has none)"));
+    }
+    record->CopyFrom(request.GetReflection()->GetMessage(request, field));
+    return absl::OkStatus();
+  }
+  return absl::InternalError(absl::StrCat(shape->full_name(), " has no ",
+                                          type->full_name(), " field"));
+}
+
+}  // namespace
+
+TableService::Reactor* TableService::Insert(Context* context,
+                                            const Message& request,
+                                            Message* response) {
+  auto start = Clock::now();
+  Reactor* reactor = context->DefaultReactor();
+  if (Refused(*context, reactor, "Insert", start)) return reactor;
+  absl::Status s = TakeRecord(request, response, "insert");
+  if (s.ok()) s = CheckShardKey(*context, shard_key_, *response);
+  if (!s.ok()) {
+    Finish(reactor, "Insert", start, s);
+    return reactor;
+  }
+  auto version = std::make_shared<storage::RecordVersion>();
+  table_->Insert(response,
+                 FinishWrite(context, reactor, "Insert", start, version),
+                 version.get());
+  return reactor;
+}
+
+TableService::Reactor* TableService::Get(Context* context,
+                                         const std::string& pk,
+                                         Message* response) {
+  auto start = Clock::now();
+  Reactor* reactor = context->DefaultReactor();
+  if (Refused(*context, reactor, "Get", start)) return reactor;
+  storage::RecordVersion version;
+  absl::Status status = table_->Get(pk, response, &version);
+  if (status.ok() && version.revision != 0) {
+    context->AddInitialMetadata("etag", Etag(version.revision));
+  }
+  Finish(reactor, "Get", start, status);
+  return reactor;
+}
+
+TableService::Reactor* TableService::Update(Context* context,
+                                            const Message& request,
+                                            Message* response) {
+  auto start = Clock::now();
+  Reactor* reactor = context->DefaultReactor();
+  if (Refused(*context, reactor, "Update", start)) return reactor;
+  absl::Status s = TakeRecord(request, response, "update");
+  if (s.ok()) s = CheckShardKey(*context, shard_key_, *response);
+  if (!s.ok()) {
+    Finish(reactor, "Update", start, s);
+    return reactor;
+  }
+  const auto* expected_field =
+      request.GetDescriptor()->FindFieldByName("expected_revision");
+  absl::StatusOr<uint64_t> expected = ExpectedRevision(
+      *context, expected_field == nullptr ? 0
+                                          : request.GetReflection()->GetInt64(
+                                                request, expected_field));
+  if (!expected.ok()) {
+    Finish(reactor, "Update", start, expected.status());
+    return reactor;
+  }
+  auto version = std::make_shared<storage::RecordVersion>();
+  table_->Update(
+      *response, *expected, version.get(),
+      FinishWrite(context, reactor, "Update", start, version, response));
+  return reactor;
+}
+
+TableService::Reactor* TableService::Patch(Context* context,
+                                           const Message& request,
+                                           Message* response) {
+  auto start = Clock::now();
+  Reactor* reactor = context->DefaultReactor();
+  if (Refused(*context, reactor, "Patch", start)) return reactor;
+  std::unique_ptr<Message> patch(response->New());
+  absl::Status s = TakeRecord(request, patch.get(), "patch");
+  absl::StatusOr<std::vector<std::string>> paths;
+  if (s.ok()) {
+    paths = PatchPaths(request, *patch, table_->schema());
+    s = paths.status();
+  }
+  if (s.ok() && shard_key_ != nullptr &&
+      std::find(paths->begin(), paths->end(), shard_key_->name()) !=
+          paths->end()) {
+    s = CheckShardKey(*context, shard_key_, *patch);
+  }
+  absl::StatusOr<uint64_t> expected = ExpectedRevision(
+      *context, request.GetReflection()->GetInt64(
+                    request, request.GetDescriptor()->FindFieldByName(
+                                 "expected_revision")));
+  if (s.ok()) s = expected.status();
+  if (!s.ok()) {
+    Finish(reactor, "Patch", start, s);
+    return reactor;
+  }
+  auto version = std::make_shared<storage::RecordVersion>();
+  table_->Patch(*patch, *std::move(paths), *expected, response, version.get(),
+                FinishWrite(context, reactor, "Patch", start, version));
+  return reactor;
+}
+
+TableService::Reactor* TableService::Delete(Context* context,
+                                            const std::string& pk,
+                                            int64_t expected_revision) {
+  auto start = Clock::now();
+  Reactor* reactor = context->DefaultReactor();
+  if (Refused(*context, reactor, "Delete", start)) return reactor;
+  absl::StatusOr<uint64_t> expected =
+      ExpectedRevision(*context, expected_revision);
+  if (!expected.ok()) {
+    Finish(reactor, "Delete", start, expected.status());
+    return reactor;
+  }
+  table_->Delete(pk, *expected,
+                 FinishWrite(context, reactor, "Delete", start, nullptr));
+  return reactor;
+}
+
+TableService::Reactor* TableService::BatchInsertRecords(
+    Context* context, std::vector<Message*> records) {
+  auto start = Clock::now();
+  Reactor* reactor = context->DefaultReactor();
+  if (Refused(*context, reactor, "BatchInsert", start)) return reactor;
+  for (const Message* record : records) {
+    if (absl::Status s = CheckShardKey(*context, shard_key_, *record);
+        !s.ok()) {
+      Finish(reactor, "BatchInsert", start, s);
+      return reactor;
+    }
+  }
+  table_->BatchInsert(
+      std::move(records),
+      FinishWrite(context, reactor, "BatchInsert", start, nullptr));
+  return reactor;
+}
+
+TableService::Reactor* TableService::FilterRecords(
+    Context* context, const Message& request, absl::FunctionRef<Message*()> add,
+    std::string* next_page_token, std::string* plan) {
+  auto start = Clock::now();
+  Reactor* reactor = context->DefaultReactor();
+  if (Refused(*context, reactor, "Filter", start)) return reactor;
+  absl::StatusOr<storage::Query> query =
+      QueryFromRequest(request, table_->schema().descriptor);
+  if (!query.ok()) {
+    Finish(reactor, "Filter", start, query.status());
+    return reactor;
+  }
+  absl::StatusOr<storage::FilterResult> result = table_->Filter(*query, add);
+  if (!result.ok()) {
+    Finish(reactor, "Filter", start, result.status());
+    return reactor;
+  }
+  *next_page_token = std::move(result->next_page_token);
+  *plan = result->plan.Describe();
+  Finish(reactor, "Filter", start, absl::OkStatus(),
+         LogEnabled(LogLevel::kDebug)
+             ? absl::StrCat("plan: ", *plan, "; scanned ", result->scanned)
+             : "");
+  return reactor;
+}
+
+}  // namespace lmdbapi::server

@@ -1,0 +1,142 @@
+// The implementation behind every generated table service: each generated
+// method forwards here with its request's fields. Reads run inline on the
+// gRPC callback thread (microseconds); writes go to storage's group-commit
+// writer and the call finishes from the writer thread once durable, so no
+// gRPC thread ever waits on an fsync.
+//
+// Every call is logged at debug level with its status and latency in µs.
+#ifndef LMDBAPI_SERVER_TABLE_TABLE_SERVICE_H_
+#define LMDBAPI_SERVER_TABLE_TABLE_SERVICE_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "google/protobuf/repeated_ptr_field.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/server_callback.h"
+#include "server/observability/metrics.h"
+#include "server/table/answer_queue.h"
+#include "server/table/auth.h"
+#include "server/table/change_feed.h"
+#include "server/table/grpc_status.h"
+#include "server/table/watcher.h"
+#include "storage/table.h"
+
+namespace lmdbapi::server {
+
+class TableService {
+ public:
+  using Context = grpc::CallbackServerContext;
+  using Reactor = grpc::ServerUnaryReactor;
+
+  // `service` names the gRPC service in logs, e.g. "Permits". Writes are
+  // answered from `answers` (shared by the tables), not the writer thread.
+  // Every call must pass `auth` (nullptr or disabled: no authentication).
+  TableService(storage::Table* table, std::string service, AnswerQueue* answers,
+               const BearerAuth* auth = nullptr);
+
+  // Insert and Update take the generated request: its record field is
+  // required (INVALID_ARGUMENT naming it when absent).
+  Reactor* Insert(Context* context, const google::protobuf::Message& request,
+                  google::protobuf::Message* response);
+  Reactor* Get(Context* context, const std::string& pk,
+               google::protobuf::Message* response);
+  // Update, Patch and Delete take the revision they expect from the
+  // request's expected_revision, else the If-Match header (0: any); ABORTED
+  // when the record moved on. Get and every write answer with the record's
+  // revision in the "etag" header (REST: ETag).
+  Reactor* Update(Context* context, const google::protobuf::Message& request,
+                  google::protobuf::Message* response);
+  // Patch takes the generated request: record, update_mask, revision.
+  Reactor* Patch(Context* context, const google::protobuf::Message& request,
+                 google::protobuf::Message* response);
+  Reactor* Delete(Context* context, const std::string& pk,
+                  int64_t expected_revision);
+
+  template <typename Record>
+  Reactor* BatchInsert(
+      Context* context,
+      const google::protobuf::RepeatedPtrField<Record>& records,
+      google::protobuf::RepeatedPtrField<Record>* stored) {
+    *stored = records;
+    std::vector<google::protobuf::Message*> pointers;
+    pointers.reserve(stored->size());
+    for (Record& record : *stored) pointers.push_back(&record);
+    return BatchInsertRecords(context, std::move(pointers));
+  }
+
+  // Filter and Paginate: `request` is the generated request, `records` the
+  // page's repeated field; `page` gets next_page_token and plan.
+  template <typename Record, typename Page>
+  Reactor* Filter(Context* context, const google::protobuf::Message& request,
+                  google::protobuf::RepeatedPtrField<Record>* records,
+                  Page* page) {
+    return FilterRecords(
+        context, request, [records] { return records->Add(); },
+        page->mutable_next_page_token(), page->mutable_plan());
+  }
+
+  // Watch: the table's changes from the request's start_revision on,
+  // matching its filter (server/table/watcher.h). Needs set_feed.
+  template <typename Change>
+  grpc::ServerWriteReactor<Change>* Watch(
+      Context* context, const google::protobuf::Message& request) {
+    absl::StatusOr<WatchCursor> cursor = absl::UnimplementedError(
+        "Watch: this server was started without a change feed");
+    absl::Status auth = auth_ == nullptr || !auth_->enabled()
+                            ? absl::OkStatus()
+                            : auth_->Check(*context);
+    if (!auth.ok()) {
+      cursor = auth;
+    } else if (feed_ != nullptr) {
+      cursor = WatchCursor::Open(feed_->db(), *table_, request);
+    }
+    return new Watcher<Change>(feed_, &table_->schema(), std::move(cursor));
+  }
+  void set_feed(ChangeFeed* feed) { feed_ = feed; }
+
+  storage::Table* table() const { return table_; }
+  // --shard_key: writes carrying x-shard-key must hold it in `field`
+  // (server/table/shard_key.h); nullptr = no check.
+  void set_shard_key(const google::protobuf::FieldDescriptor* field) {
+    shard_key_ = field;
+  }
+  // Every call is recorded in `metrics` as it finishes; nullptr = none.
+  void set_metrics(Metrics* metrics) { metrics_ = metrics; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  Reactor* BatchInsertRecords(Context* context,
+                              std::vector<google::protobuf::Message*> records);
+  Reactor* FilterRecords(Context* context,
+                         const google::protobuf::Message& request,
+                         absl::FunctionRef<google::protobuf::Message*()> add,
+                         std::string* next_page_token, std::string* plan);
+  // Finishes the call with UNAUTHENTICATED when `auth` refuses it.
+  bool Refused(const Context& context, Reactor* reactor, const char* method,
+               Clock::time_point start) const;
+  // Finishes the call and logs it.
+  void Finish(Reactor* reactor, const char* method, Clock::time_point start,
+              const absl::Status& status, absl::string_view detail = "") const;
+  // Finishes (from the answer thread) once the write is durable; with a
+  // `version`, the etag header of the written version first, and its fields
+  // set in `record` when not null.
+  storage::Table::Done FinishWrite(
+      Context* context, Reactor* reactor, const char* method,
+      Clock::time_point start, std::shared_ptr<storage::RecordVersion> version,
+      google::protobuf::Message* record = nullptr) const;
+
+  storage::Table* table_;
+  std::string service_;
+  AnswerQueue* answers_;
+  const BearerAuth* auth_;
+  const google::protobuf::FieldDescriptor* shard_key_ = nullptr;
+  ChangeFeed* feed_ = nullptr;
+  Metrics* metrics_ = nullptr;
+};
+
+}  // namespace lmdbapi::server
+
+#endif  // LMDBAPI_SERVER_TABLE_TABLE_SERVICE_H_
