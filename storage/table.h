@@ -26,6 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "google/protobuf/message.h"
+#include "model/request_layout.h"
 #include "storage/change_log.h"
 #include "storage/environment.h"
 #include "storage/index_key.h"
@@ -65,8 +66,8 @@ struct IndexReport {
 };
 
 struct TableOptions {
-  size_t default_page_size = 50;
-  size_t max_page_size = 1000;
+  size_t default_page_size = model::layout::kDefaultPageSize;
+  size_t max_page_size = model::layout::kMaxPageSize;
 };
 
 class Table {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "model/request_layout.h"
 #include "server/observability/log.h"
 #include "storage/environment.h"
 
@@ -23,7 +24,7 @@ struct Config {
   unsigned max_dbs = 128;
   storage::Durability durability = storage::Durability::kDurable;
   LogLevel log_level = LogLevel::kInfo;
-  size_t max_page_size = 1000;
+  size_t max_page_size = model::layout::kMaxPageSize;
   size_t max_message_bytes = 4 << 20;
   std::string port_file;  // written with the bound port once serving
   // TLS: PEM certificate chain and private key files (both, or neither).

@@ -10,6 +10,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
+#include "model/request_access.h"
 #include "server/observability/log.h"
 #include "server/router/fanout_page.h"
 #include "server/table/grpc_status.h"
@@ -45,6 +46,42 @@ grpc::ByteBuffer ToBuffer(const std::string& bytes) {
 std::unique_ptr<Message> NewMessage(const google::protobuf::Descriptor* type) {
   return std::unique_ptr<Message>(
       MessageFactory::generated_factory()->GetPrototype(type)->New());
+}
+
+// A shard's answer to a list call, as the merge takes it.
+absl::StatusOr<ShardPage> ParseShardPage(
+    const google::protobuf::Descriptor* page_type, const grpc::Status& status,
+    const grpc::ByteBuffer& body) {
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        status.error_message());
+  }
+  std::unique_ptr<Message> page = NewMessage(page_type);
+  if (!page->ParseFromString(ToString(body))) {
+    return absl::InternalError("a shard's page did not parse");
+  }
+  const auto* r = page->GetReflection();
+  const auto* records = model::PageRecords(page_type);
+  ShardPage shard_page;
+  shard_page.next_token = model::NextPageToken(*page);
+  for (int n = r->FieldSize(*page, records); n > 0; --n) {
+    shard_page.records.emplace_back(r->ReleaseLast(page.get(), records));
+  }
+  std::reverse(shard_page.records.begin(), shard_page.records.end());
+  return shard_page;
+}
+
+std::string SerializePage(const google::protobuf::Descriptor* page_type,
+                          MergedPage merged, const std::string& plan) {
+  std::unique_ptr<Message> page = NewMessage(page_type);
+  const auto* records = model::PageRecords(page_type);
+  for (std::unique_ptr<Message>& record : merged.records) {
+    page->GetReflection()->AddAllocatedMessage(page.get(), records,
+                                               record.release());
+  }
+  model::SetNextPageToken(page.get(), merged.next_token);
+  model::SetPlan(page.get(), plan);
+  return page->SerializeAsString();
 }
 
 bool IsRequestError(grpc::StatusCode code) {
@@ -252,81 +289,44 @@ grpc::Status ShardRouter::List(
         grpc::StatusCode::INVALID_ARGUMENT,
         "the request is not a valid " + method.input_type()->full_name());
   }
-  const auto* type = request->GetDescriptor();
-  const auto* reflection = request->GetReflection();
-  const auto* size_field = type->FindFieldByName("page_size");
-  const auto* token_field = type->FindFieldByName("page_token");
   absl::StatusOr<RecordOrder> order =
       RecordOrder::For(*route.table, request.get());
   if (!order.ok()) return ToGrpcStatus(order.status());
-  int32_t asked = reflection->GetInt32(*request, size_field);
+  int32_t asked = model::PageSize(*request);
   size_t page_size = asked == 0 ? options_.default_page_size
                                 : std::min<size_t>(static_cast<size_t>(asked),
                                                    options_.max_page_size);
-  std::string token = reflection->GetString(*request, token_field);
+  std::string token = model::PageToken(*request);
 
   // The query without its position: what a token must have been made for.
-  reflection->ClearField(request.get(), size_field);
-  reflection->ClearField(request.get(), token_field);
+  model::ClearPosition(request.get());
   std::string query;
   request->SerializePartialToString(&query);
   uint64_t fingerprint = storage::SipHash24(
       kFingerprintKey, absl::StrCat(context.method(), "\n", query));
-  reflection->SetInt32(request.get(), size_field,
-                       static_cast<int32_t>(page_size));
+  model::SetPageSize(request.get(), static_cast<int32_t>(page_size));
 
   const auto* page_type = method.output_type();
-  const auto* records_field = page_type->FindFieldByNumber(1);
   FetchPages fetch =
       [&](const std::vector<std::pair<size_t, std::string>>& positions) {
         std::vector<std::pair<size_t, std::string>> calls;
         for (const auto& [shard, shard_token] : positions) {
-          reflection->SetString(request.get(), token_field, shard_token);
+          model::SetPageToken(request.get(), shard_token);
           calls.emplace_back(shard, request->SerializeAsString());
         }
-        std::vector<Reply> replies =
-            CallShards(context, context.method(), calls);
         std::vector<absl::StatusOr<ShardPage>> pages;
-        for (Reply& reply : replies) {
-          if (!reply.status.ok()) {
-            pages.push_back(absl::Status(
-                static_cast<absl::StatusCode>(reply.status.error_code()),
-                reply.status.error_message()));
-            continue;
-          }
-          std::unique_ptr<Message> page = NewMessage(page_type);
-          if (!page->ParseFromString(ToString(reply.body))) {
-            pages.push_back(
-                absl::InternalError("a shard's page did not parse"));
-            continue;
-          }
-          const auto* r = page->GetReflection();
-          ShardPage shard_page;
-          shard_page.next_token =
-              r->GetString(*page, page_type->FindFieldByNumber(2));
-          for (int n = r->FieldSize(*page, records_field); n > 0; --n) {
-            shard_page.records.emplace_back(
-                r->ReleaseLast(page.get(), records_field));
-          }
-          std::reverse(shard_page.records.begin(), shard_page.records.end());
-          pages.push_back(std::move(shard_page));
+        for (Reply& reply : CallShards(context, context.method(), calls)) {
+          pages.push_back(ParseShardPage(page_type, reply.status, reply.body));
         }
         return pages;
       };
   absl::StatusOr<MergedPage> merged = MergeShardPages(
       fingerprint, stubs_.size(), token, page_size, *order, fetch);
   if (!merged.ok()) return ToGrpcStatus(merged.status());
-
-  std::unique_ptr<Message> page = NewMessage(page_type);
-  const auto* r = page->GetReflection();
-  for (std::unique_ptr<Message>& record : merged->records) {
-    r->AddAllocatedMessage(page.get(), records_field, record.release());
-  }
-  r->SetString(page.get(), page_type->FindFieldByNumber(2), merged->next_token);
-  r->SetString(page.get(), page_type->FindFieldByNumber(3),
-               absl::StrCat("fan-out over ", stubs_.size(),
-                            " shards: ", order->plan().Describe()));
-  page->SerializeToString(response);
+  *response =
+      SerializePage(page_type, *std::move(merged),
+                    absl::StrCat("fan-out over ", stubs_.size(),
+                                 " shards: ", order->plan().Describe()));
   return grpc::Status::OK;
 }
 

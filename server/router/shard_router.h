@@ -23,6 +23,7 @@
 #include "grpcpp/channel.h"
 #include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "model/request_layout.h"
 #include "server/router/work_pool.h"
 #include "server/schema.h"
 #include "storage/schema.h"
@@ -33,8 +34,8 @@ class ShardRouter final : public grpc::CallbackGenericService {
  public:
   struct Options {
     std::vector<std::string> shards;  // HOST:PORT of each shard's server
-    size_t default_page_size = 50;
-    size_t max_page_size = 1000;
+    size_t default_page_size = model::layout::kDefaultPageSize;
+    size_t max_page_size = model::layout::kMaxPageSize;
     size_t max_message_bytes = 4 << 20;
   };
   // `tables` must outlive the router.

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "model/request_access.h"
 #include "server/table/filter_request.h"
 
 namespace lmdbapi::server {
@@ -15,18 +16,14 @@ absl::StatusOr<WatchCursor> WatchCursor::Open(storage::Database* db,
   WatchCursor cursor;
   cursor.db_ = db;
   cursor.table_ = &table;
-  const auto* type = request.GetDescriptor();
-  const auto* reflection = request.GetReflection();
-  int64_t start =
-      reflection->GetInt64(request, type->FindFieldByName("start_revision"));
+  int64_t start = model::StartRevision(request);
   if (start < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "start_revision: ", start, " is not a revision (0: from now)"));
   }
-  const auto* filter = type->FindFieldByName("filter");
-  if (filter != nullptr && reflection->HasField(request, filter)) {
-    absl::StatusOr<storage::Query> query = QueryFromRequest(
-        reflection->GetMessage(request, filter), table.schema().descriptor);
+  if (const Message* filter = model::WatchFilter(request); filter != nullptr) {
+    absl::StatusOr<storage::Query> query =
+        QueryFromRequest(*filter, table.schema().descriptor);
     if (!query.ok()) return query.status();
     absl::StatusOr<storage::Plan> plan =
         storage::PlanQuery(table.schema(), query->predicates);
@@ -96,16 +93,9 @@ absl::StatusOr<std::vector<storage::Change>> WatchCursor::Next(size_t limit) {
 
 void FillChange(const storage::Change& change,
                 const storage::TableSchema& table, Message* out) {
-  const auto* type = out->GetDescriptor();
-  const auto* reflection = out->GetReflection();
-  reflection->SetEnumValue(out, type->FindFieldByNumber(1),
-                           static_cast<int>(change.type));
-  reflection->SetInt64(out, type->FindFieldByNumber(2),
-                       static_cast<int64_t>(change.revision));
-  if (const auto* end = type->FindFieldByNumber(4); end != nullptr) {
-    reflection->SetBool(out, end, change.commit_end);
-  }
-  Message* record = reflection->MutableMessage(out, type->FindFieldByNumber(3));
+  model::SetChange(out, static_cast<int>(change.type),
+                   static_cast<int64_t>(change.revision), change.commit_end);
+  Message* record = model::MutableChangeRecord(out);
   record->ParseFromString(change.record);
   storage::RecordVersion version;
   version.revision = change.revision;

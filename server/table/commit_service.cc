@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "model/commit_layout.h"
+#include "model/request_access.h"
 #include "server/observability/log.h"
 #include "server/table/grpc_status.h"
 #include "server/table/shard_key.h"
@@ -20,7 +21,7 @@ using google::protobuf::Reflection;
 using storage::At;
 
 const FieldDescriptor* Field(const Message& m, int number) {
-  return m.GetDescriptor()->FindFieldByNumber(number);
+  return model::FieldAt(m, number);
 }
 
 int64_t Int64(const Message& m, int number) {

@@ -1,7 +1,8 @@
 #include "server/table/filter_request.h"
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "model/request_access.h"
 #include "storage/validate.h"
 
 namespace lmdbapi::server {
@@ -36,7 +37,8 @@ absl::StatusOr<bool> ReadFilterValue(const Message& request,
       *value = storage::TimestampValue{seconds, nanos};
       return true;
     }
-    const FieldDescriptor* v = d->FindFieldByName("value");
+    // A google.protobuf.*Value wrapper: its one field is `value`.
+    const FieldDescriptor* v = d->field_count() == 1 ? d->field(0) : nullptr;
     if (v == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
           "field '", field->name(), "' cannot be used as a filter"));
@@ -71,40 +73,24 @@ absl::StatusOr<bool> ReadFilterValue(const Message& request,
 absl::StatusOr<storage::Query> QueryFromRequest(const Message& request,
                                                 const Descriptor* record) {
   storage::Query query;
-  const Descriptor* d = request.GetDescriptor();
-  const Reflection* r = request.GetReflection();
-  for (int i = 0; i < d->field_count(); ++i) {
-    const FieldDescriptor* field = d->field(i);
-    const std::string& name = field->name();
-    if (name == "page_size") {
-      int32_t size = r->GetInt32(request, field);
-      if (size < 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "field 'page_size': must not be negative (got ", size, ")"));
-      }
-      query.page_size = static_cast<size_t>(size);
-      continue;
-    }
-    if (name == "page_token") {
-      query.page_token = r->GetString(request, field);
-      continue;
-    }
+  int32_t size = model::PageSize(request);
+  if (size < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "field 'page_size': must not be negative (got ", size, ")"));
+  }
+  query.page_size = static_cast<size_t>(size);
+  query.page_token = model::PageToken(request);
+  for (const model::FilterRequestField& field :
+       model::FilterRequestFields(request.GetDescriptor(), record)) {
     Value value;
-    absl::StatusOr<bool> set = ReadFilterValue(request, field, &value);
-    if (!set.ok()) return set.status();
-    if (!*set) continue;
-    Op op = Op::kEq;
-    std::string target = name;
-    if (record->FindFieldByName(name) == nullptr) {
-      if (absl::EndsWith(name, "_min")) {
-        op = Op::kGe;
-      } else if (absl::EndsWith(name, "_max")) {
-        op = Op::kLe;
-      }
-      target = name.substr(0, name.size() - 4);
-    }
+    LMDBAPI_ASSIGN_OR_RETURN(
+        bool set, ReadFilterValue(request, field.request_field, &value));
+    if (!set) continue;
+    Op op = field.role == model::FilterRole::kMin   ? Op::kGe
+            : field.role == model::FilterRole::kMax ? Op::kLe
+                                                    : Op::kEq;
     query.predicates.push_back(
-        storage::Predicate{target, op, std::move(value)});
+        storage::Predicate{field.record_field->name(), op, std::move(value)});
   }
   return query;
 }

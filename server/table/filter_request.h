@@ -1,8 +1,9 @@
 // Turns a generated Filter (or Paginate) request into storage predicates.
 //
-// The plugin names filter fields after record fields: "<field>" is equality,
-// "<field>_min" is >= and "<field>_max" is <=. Wrapper types carry presence;
-// an enum's zero value and an empty plain string mean "no constraint".
+// The request's layout (model/request_layout.h) says which record field each
+// filter field constrains and how: equality, >= (min) or <= (max). Wrapper
+// types carry presence; an enum's zero value and an empty plain string mean
+// "no constraint".
 #ifndef LMDBAPI_SERVER_TABLE_FILTER_REQUEST_H_
 #define LMDBAPI_SERVER_TABLE_FILTER_REQUEST_H_
 

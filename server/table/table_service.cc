@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "model/request_access.h"
 #include "server/observability/log.h"
 #include "server/table/filter_request.h"
 #include "server/table/shard_key.h"
@@ -139,12 +140,8 @@ TableService::Reactor* TableService::Update(Context* context,
     Finish(reactor, "Update", start, s);
     return reactor;
   }
-  const auto* expected_field =
-      request.GetDescriptor()->FindFieldByName("expected_revision");
-  absl::StatusOr<uint64_t> expected = ExpectedRevision(
-      *context, expected_field == nullptr ? 0
-                                          : request.GetReflection()->GetInt64(
-                                                request, expected_field));
+  absl::StatusOr<uint64_t> expected =
+      ExpectedRevision(*context, model::UpdateExpectedRevision(request));
   if (!expected.ok()) {
     Finish(reactor, "Update", start, expected.status());
     return reactor;
@@ -174,10 +171,8 @@ TableService::Reactor* TableService::Patch(Context* context,
           paths->end()) {
     s = CheckShardKey(*context, shard_key_, *patch);
   }
-  absl::StatusOr<uint64_t> expected = ExpectedRevision(
-      *context, request.GetReflection()->GetInt64(
-                    request, request.GetDescriptor()->FindFieldByName(
-                                 "expected_revision")));
+  absl::StatusOr<uint64_t> expected =
+      ExpectedRevision(*context, model::PatchExpectedRevision(request));
   if (s.ok()) s = expected.status();
   if (!s.ok()) {
     Finish(reactor, "Patch", start, s);

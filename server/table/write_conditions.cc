@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "model/request_access.h"
 
 namespace lmdbapi::server {
 namespace {
@@ -52,19 +53,7 @@ absl::StatusOr<std::vector<std::string>> PatchPaths(
     const Message& request, const Message& record,
     const storage::TableSchema& table) {
   const Descriptor* type = record.GetDescriptor();
-  const FieldDescriptor* mask_field =
-      request.GetDescriptor()->FindFieldByName("update_mask");
-  std::vector<std::string> asked;
-  if (mask_field != nullptr &&
-      request.GetReflection()->HasField(request, mask_field)) {
-    const Message& mask =
-        request.GetReflection()->GetMessage(request, mask_field);
-    const FieldDescriptor* paths =
-        mask.GetDescriptor()->FindFieldByName("paths");
-    for (int i = 0; i < mask.GetReflection()->FieldSize(mask, paths); ++i) {
-      asked.push_back(mask.GetReflection()->GetRepeatedString(mask, paths, i));
-    }
-  }
+  std::vector<std::string> asked = model::UpdateMaskPaths(request);
   std::vector<std::string> out;
   if (asked.empty()) {  // every field the record sets
     std::vector<const FieldDescriptor*> set;
