@@ -4,6 +4,7 @@
 #include <cstring>
 #include <memory>
 
+#include "absl/strings/strip.h"
 #include "codegen/cpp_emitter.h"
 #include "codegen/go_emitter.h"
 #include "codegen/proto_emitter.h"
@@ -36,7 +37,10 @@ bool Generator::Generate(const google::protobuf::FileDescriptor* file,
                          std::string* error) const {
   absl::StatusOr<model::SchemaModel> schema = model::ModelOf(file);
   if (!schema.ok()) {
-    *error = std::string(schema.status().message());
+    // protoc prints "<file>: " before the plugin's error; say it once.
+    absl::string_view message = schema.status().message();
+    absl::ConsumePrefix(&message, file->name() + ": ");
+    *error = std::string(message);
     return false;
   }
   Write(context, schema->service_proto(), EmitServiceProto(*schema));
