@@ -121,4 +121,4 @@ class ConsumerTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    stack.main()

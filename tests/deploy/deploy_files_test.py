@@ -25,15 +25,16 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 import urllib.request
 
 import yaml  # Debian's python3-yaml
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import stack  # noqa: E402
 
 if len(sys.argv) < 3:
     sys.exit(__doc__)
@@ -207,16 +208,16 @@ class SystemdUnitsTest(unittest.TestCase):
             # refuses; the units run the plain build.
             self.skipTest("sanitizer build")
         with tempfile.TemporaryDirectory() as tmp:
-            server = self.start("lmdbapi-server.service", tmp + "/server.log", [
-                SERVER, "--listen=127.0.0.1:0", "--port_file=" + tmp + "/grpc.port",
-                "--data_dir=" + tmp + "/data", "--backup_dir=" + tmp + "/backups"])
+            procs = stack.Processes(tmp)
+            server, grpc_port = self.start(procs, "lmdbapi-server.service", "server", [
+                SERVER, "--listen=127.0.0.1:0", "--data_dir=" + tmp + "/data",
+                "--backup_dir=" + tmp + "/backups"], "--port_file")
             try:
-                grpc_port = self.await_port(server, tmp + "/grpc.port")
-                gateway = self.start("lmdbapi-gateway.service", tmp + "/gateway.log", [
-                    GATEWAY, "-backend=127.0.0.1:%d" % grpc_port, "-listen=127.0.0.1:0",
-                    "-port_file=" + tmp + "/http.port"])
+                gateway, http_port = self.start(procs, "lmdbapi-gateway.service", "gateway", [
+                    GATEWAY, "-backend=127.0.0.1:%d" % grpc_port, "-listen=127.0.0.1:0"],
+                    "-port_file")
                 try:
-                    base = "http://127.0.0.1:%d" % self.await_port(gateway, tmp + "/http.port")
+                    base = "http://127.0.0.1:%d" % http_port
                     self.assertEqual(http(base + "/healthz")["status"], "SERVING")
                     record = http(base + "/api/permits/insert-record",
                                   {"client": "Acme", "county": "NY"})
@@ -225,38 +226,19 @@ class SystemdUnitsTest(unittest.TestCase):
                     backup(grpc_port, "sandboxed")
                     self.assertTrue(os.path.exists(tmp + "/backups/sandboxed/data.mdb"))
                 finally:
-                    self.stop(gateway)
+                    self.stop(procs, gateway)
             finally:
-                self.stop(server)
+                self.stop(procs, server)
 
-    def start(self, unit, log, args):
+    def start(self, procs, unit, name, args, port_flag):
+        """Starts args under the unit's syscall sandbox: (Popen, port it reported)."""
         seccomp_filter = unit_seccomp_filter(self.units[unit]["Service"])
-        with open(log, "w") as f:
-            process = subprocess.Popen(args, stdout=f, stderr=subprocess.STDOUT,
-                                       preexec_fn=seccomp_filter.load)
-        process.log = log
-        return process
+        return procs.start(name, args, port_flag, preexec_fn=seccomp_filter.load)
 
-    def stop(self, process):
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            code = process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            code = process.wait()
+    def stop(self, procs, process):
+        code = procs.stop(process)
         # -31 (SIGSYS): a system call the filter refused.
         self.assertEqual(code, 0, read(process.log))
-
-    def await_port(self, process, port_file):
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            if os.path.exists(port_file) and os.path.getsize(port_file):
-                return int(read(port_file))
-            if process.poll() is not None:
-                self.fail("exit %d: %s" % (process.returncode, read(process.log)))
-            time.sleep(0.05)
-        self.fail("no " + port_file)
 
 
 def read(path):
@@ -523,4 +505,4 @@ class KubernetesTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    stack.main(verbosity=2)

@@ -10,7 +10,6 @@ returns each exactly once, in order.
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,14 +19,11 @@ import urllib.parse
 import grpc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
-import example_client  # noqa: E402
-from stack import Processes, free_port, rest, wait_http  # noqa: E402
+import stack  # noqa: E402
 
 SERVER, GATEWAY, BUILD = (os.path.abspath(a) for a in sys.argv[1:4])
 GEN = os.path.join(ROOT, "deploy", "router", "gen-nginx-conf")
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 # county -> shard; "TX" is in no map: it must be refused.
 KEYS = {"shard-0": ["NY", "NJ"], "shard-1": ["CA"], "shard-2": ["WA", "FL"]}
 COUNTIES = [k for keys in KEYS.values() for k in keys]
@@ -40,7 +36,7 @@ class RouterTest(unittest.TestCase):
         cls.tmpdir = tempfile.TemporaryDirectory()
         tmp = cls.tmpdir.name
         os.chmod(tmp, 0o755)  # nginx's workers run as nobody
-        cls.procs = Processes(tmp)
+        cls.procs = stack.Processes(tmp)
         try:
             cls.start_all(tmp)
         except BaseException:
@@ -51,7 +47,7 @@ class RouterTest(unittest.TestCase):
     @classmethod
     def start_all(cls, tmp):
         os.makedirs(os.path.join(tmp, "stubs"))
-        cls.messages, cls.service, stubs = example_client.load_stubs(
+        cls.messages, cls.service, stubs = stack.load_stubs(
             BUILD, os.path.join(tmp, "stubs"))
         cls.Stub, cls.stubs = stubs.PermitsStub, stubs
         cls.shards = {}  # name -> (grpc port, rest port)
@@ -59,20 +55,14 @@ class RouterTest(unittest.TestCase):
             # Shards page in 5s: the merge crosses their pages.
             cls.shards[name] = cls.procs.server_and_gateway(
                 name, SERVER, GATEWAY, "--shard_key=county", "--max_page_size=5")
-        addresses = ",".join(f"127.0.0.1:{g}" for g, _ in cls.shards.values())
-        pf = os.path.join(tmp, "fanout.port")
-        cls.router, fan_grpc = cls.procs.start("fanout", [
-            SERVER, "--listen=127.0.0.1:0", "--port_file=" + pf,
-            "--shards=" + addresses, "--log_level=warning"], pf)
-        gpf = os.path.join(tmp, "fanout-gw.port")
-        _, fan_rest = cls.procs.start("fanout-gateway", [
-            GATEWAY, f"-backend=127.0.0.1:{fan_grpc}", "-listen=127.0.0.1:0",
-            "-port_file=" + gpf], gpf)
+        cls.router, fan_grpc = cls.procs.router(
+            "fanout", SERVER, [g for g, _ in cls.shards.values()])
+        _, fan_rest = cls.procs.gateway("fanout-gateway", GATEWAY, fan_grpc)
         cls.nginx, cls.grpc_ports, cls.channels = {}, {}, []
         for mode in ("upstreams", "resolver"):
             shard_map = {
-                "listen": {"grpc": f"127.0.0.1:{free_port()}",
-                           "rest": f"127.0.0.1:{free_port()}"},
+                "listen": {"grpc": f"127.0.0.1:{stack.free_port()}",
+                           "rest": f"127.0.0.1:{stack.free_port()}"},
                 "shards": {name: {"grpc": f"127.0.0.1:{g}", "rest": f"127.0.0.1:{r}",
                                   "keys": KEYS[name]}
                            for name, (g, r) in cls.shards.items()},
@@ -89,12 +79,9 @@ class RouterTest(unittest.TestCase):
             with open(map_file, "w") as f:
                 json.dump(shard_map, f)
             subprocess.run([sys.executable, GEN, map_file, "--out", conf], check=True)
-            subprocess.run([NGINX, "-t", "-q", "-e", "stderr", "-p", tmp, "-c", conf], check=True)
-            cls.procs.start("nginx-" + mode, [NGINX, "-e", "stderr", "-p", tmp, "-c", conf,
-                                              "-g", "daemon off;"])
             grpc_port = int(shard_map["listen"]["grpc"].rsplit(":", 1)[1])
             rest_port = int(shard_map["listen"]["rest"].rsplit(":", 1)[1])
-            wait_http(rest_port, "/healthz")
+            cls.procs.nginx("nginx-" + mode, conf, tmp, rest_port)
             channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
             cls.channels.append(channel)
             grpc.channel_ready_future(channel).result(timeout=10)
@@ -134,7 +121,7 @@ class RouterTest(unittest.TestCase):
                     metadata=[("x-shard-key", county)], timeout=10)
                 stored[permit.uuid] = permit
             else:
-                code, body = rest(cls.rest_port, "POST", "/api/permits", {
+                code, body = stack.rest(cls.rest_port, "POST", "/api/permits", {
                     "client": client, "county": county, "status": 1 + i % 4,
                     "permit_number": f"P-{i:03}", "fee_cents": str(i)}, key=county)
                 assert code == 200, body
@@ -181,13 +168,13 @@ class RouterTest(unittest.TestCase):
                                  permit, mode)
                 self.assertEqual(stub.Get(request), permit, mode)  # fan-out
                 for key in (permit.county, None):
-                    code, body = rest(rest_port, "GET", "/api/permits/" + uuid, key=key)
+                    code, body = stack.rest(rest_port, "GET", "/api/permits/" + uuid, key=key)
                     self.assertEqual((code, body["uuid"], body["county"]),
                                      (200, uuid, permit.county), (mode, key))
         with self.assertRaises(grpc.RpcError) as e:
             self.permits.Get(self.service.GetPermitRequest(uuid="0" * 36))
         self.assertEqual(e.exception.code(), grpc.StatusCode.NOT_FOUND)
-        code, _ = rest(self.rest_port, "GET", "/api/permits/" + "0" * 36)
+        code, _ = stack.rest(self.rest_port, "GET", "/api/permits/" + "0" * 36)
         self.assertEqual(code, 404)
 
     def test_filter_with_a_key_asks_one_shard(self):
@@ -197,7 +184,7 @@ class RouterTest(unittest.TestCase):
             for p in page.permits]
         self.assertEqual(sorted(p.uuid for p in got),
                          sorted(u for u, p in self.stored.items() if p.county == "NY"))
-        code, body = rest(self.rest_port, "GET", "/api/permits/get-record?county=CA", key="CA")
+        code, body = stack.rest(self.rest_port, "GET", "/api/permits/get-record?county=CA", key="CA")
         self.assertEqual(code, 200, body)
         self.assertEqual(sorted(p["uuid"] for p in body["permits"]),
                          sorted(u for u, p in self.stored.items() if p.county == "CA"))
@@ -218,7 +205,7 @@ class RouterTest(unittest.TestCase):
             # REST, through the fan-out gateway.
             got, token = [], ""
             for _ in range(100):
-                code, body = rest(rest_port, "GET", "/api/permits?page_size=9&page_token=" +
+                code, body = stack.rest(rest_port, "GET", "/api/permits?page_size=9&page_token=" +
                                   urllib.parse.quote(token))
                 self.assertEqual(code, 200, body)
                 got += [p["uuid"] for p in body["permits"]]
@@ -291,7 +278,7 @@ class RouterTest(unittest.TestCase):
             self.assertIn(words, e.exception.details())
         for key, words in ((None, "x-shard-key: required"),
                            ("TX", "'TX' is not in the router's shard map")):
-            code, body = rest(self.rest_port, "POST", "/api/permits",
+            code, body = stack.rest(self.rest_port, "POST", "/api/permits",
                               {"client": "Acme", "county": "TX"}, key=key)
             self.assertEqual((code, body["status"]), (400, "INVALID_ARGUMENT"), body)
             self.assertIn(words, body["message"])
@@ -313,7 +300,7 @@ class RouterTest(unittest.TestCase):
                 P(client="Acme", county="NY"), P(client="Acme", county="NJ")]),
                 metadata=[("x-shard-key", "NY")], timeout=10)
         self.assertIn("county: 'NJ'", e.exception.details())
-        code, body = rest(self.rest_port, "POST", "/api/permits",
+        code, body = stack.rest(self.rest_port, "POST", "/api/permits",
                           {"client": "Acme", "county": "CA"}, key="NY")
         self.assertEqual(code, 400, body)
         self.assertIn("county: 'CA' is not the request's x-shard-key 'NY'", body["message"])
@@ -411,4 +398,4 @@ class RouterTest(unittest.TestCase):
             self.assertEqual(check(b"", timeout=10), b"\x08\x01", mode)
 
 if __name__ == "__main__":
-    unittest.main(argv=sys.argv[:1], verbosity=2)
+    stack.main(argv=sys.argv[:1], verbosity=2)

@@ -27,10 +27,8 @@ import uuid as uuidlib
 import grpc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
-import example_client  # noqa: E402
-from stack import Processes, rest  # noqa: E402
+import stack  # noqa: E402
 
 SERVER, GATEWAY, BUILD = (os.path.abspath(a) for a in sys.argv[1:4])
 
@@ -40,10 +38,10 @@ class CommitTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmpdir = tempfile.TemporaryDirectory()
         tmp = cls.tmpdir.name
-        cls.procs = Processes(tmp)
+        cls.procs = stack.Processes(tmp)
         cls.data = os.path.join(tmp, "server")
         os.makedirs(os.path.join(tmp, "stubs"))
-        cls.m, cls.s, stubs = example_client.load_stubs(BUILD, os.path.join(tmp, "stubs"))
+        cls.m, cls.s, stubs = stack.load_stubs(BUILD, os.path.join(tmp, "stubs"))
         try:
             grpc_port, cls.rest_port = cls.procs.server_and_gateway(
                 "server", SERVER, GATEWAY, "--max_commit_writes=50")
@@ -272,23 +270,23 @@ class CommitTest(unittest.TestCase):
             {"insert_permit": {"permit": {"client": "RestOrder", "county": "NY"}}},
             {"insert_processing_status": {"processing_status": {"stage": "first"}},
              "key_refs": [{"field": "permit_uuid", "write": 0}]}]}
-        code, answer, headers = rest(self.rest_port, "POST", "/api:commit", body, with_headers=True)
+        code, answer, headers = stack.rest(self.rest_port, "POST", "/api:commit", body, with_headers=True)
         self.assertEqual(code, 200, answer)
         self.assertEqual(headers["ETag"], f'"{answer["revision"]}"')
         order, line = answer["results"][0], answer["results"][1]
         self.assertEqual(line["processing_status"]["permit_uuid"], order["key"])
-        code, got = rest(self.rest_port, "GET", "/api/processing-statuses/" + line["key"])
+        code, got = stack.rest(self.rest_port, "GET", "/api/processing-statuses/" + line["key"])
         self.assertEqual((code, got["stage"]), (200, "first"))
         body["writes"][1]["key_refs"] = []
         body["writes"][1]["insert_processing_status"]["processing_status"]["permit_uuid"] = "gone"
-        code, err = rest(self.rest_port, "POST", "/api:commit", body)
+        code, err = stack.rest(self.rest_port, "POST", "/api:commit", body)
         self.assertEqual((code, err["status"]), (412, "FAILED_PRECONDITION"), err)
         self.assertIn("writes[1]", err["message"])
-        code, err = rest(self.rest_port, "POST", "/api:commit", {"writes": [{"insert_nothing": {}}]})
+        code, err = stack.rest(self.rest_port, "POST", "/api:commit", {"writes": [{"insert_nothing": {}}]})
         self.assertEqual(code, 400, err)
-        code, spec = rest(self.rest_port, "GET", "/openapi.json")
+        code, spec = stack.rest(self.rest_port, "GET", "/openapi.json")
         self.assertIn("/api:commit", spec["paths"])
 
 
 if __name__ == "__main__":
-    unittest.main(argv=sys.argv[:1], verbosity=2)
+    stack.main(argv=sys.argv[:1], verbosity=2)

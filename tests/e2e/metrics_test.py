@@ -21,8 +21,6 @@ GENERATED_ROOT holds proto/examples/permits_service.proto.
 import json
 import os
 import re
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,8 +29,8 @@ import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-import example_client  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import stack  # noqa: E402
 import grpc  # noqa: E402
 
 SERVER, GATEWAY, GENERATED = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -76,26 +74,6 @@ def one(samples, name, **labels):
     return samples.get((name, tuple(sorted(labels.items()))))
 
 
-def read(path):
-    with open(path) as f:
-        return f.read()
-
-
-def start(args, port_file, log):
-    """Starts a server or gateway on a port it picks: (Popen, port)."""
-    with open(log, "a") as out:
-        process = subprocess.Popen(args + ["--port_file=" + port_file],
-                                   stdout=subprocess.DEVNULL, stderr=out)
-    deadline = time.time() + 30
-    while not (os.path.exists(port_file) and read(port_file).endswith("\n")):
-        if process.poll() is not None or time.time() > deadline:
-            process.kill()
-            process.wait()
-            raise AssertionError("%s did not start:\n%s" % (args[0], read(log)[-3000:]))
-        time.sleep(0.02)
-    return process, int(read(port_file).strip())
-
-
 def http(method, url, body=None, token=True):
     """(status, content type, body text)."""
     request = urllib.request.Request(url, method=method,
@@ -118,23 +96,16 @@ class MetricsTest(unittest.TestCase):
         tmp = cls.tmp.name
         stubs = os.path.join(tmp, "stubs")
         os.makedirs(stubs)
-        cls.m, cls.s, grpc_stubs = example_client.load_stubs(os.path.abspath(GENERATED), stubs)
-        from grpc_tools import protoc
-        assert protoc.main(["protoc", "-I" + ROOT, "--python_out=" + stubs,
-                            "--grpc_python_out=" + stubs, "proto/lmdbapi/admin.proto"]) == 0
-        import proto.lmdbapi.admin_pb2 as admin  # noqa: E402
-        import proto.lmdbapi.admin_pb2_grpc as admin_grpc  # noqa: E402
-        cls.log = os.path.join(tmp, "log")
-        cls.server, server_port = start(
-            [os.path.abspath(SERVER), "--listen=127.0.0.1:0", "--data_dir=" + os.path.join(tmp, "data"),
-             "--auth_token=" + TOKEN, "--max_readers=%d" % MAX_READERS], os.path.join(tmp, "sport"),
-            cls.log)
+        cls.m, cls.s, grpc_stubs = stack.load_stubs(GENERATED, stubs)
+        admin, admin_grpc = stack.load_admin(stubs)
+        cls.procs = stack.Processes(tmp)
+        cls.server, server_port = cls.procs.server(
+            "server", os.path.abspath(SERVER), "--auth_token=" + TOKEN,
+            "--max_readers=%d" % MAX_READERS, data_dir=os.path.join(tmp, "data"))
         cls.gateway = None
         try:
-            cls.gateway, gateway_port = start(
-                [os.path.abspath(GATEWAY), "-listen=127.0.0.1:0",
-                 "-backend=127.0.0.1:%d" % server_port, "-backend_wait=500ms"],
-                os.path.join(tmp, "gport"), cls.log)
+            cls.gateway, gateway_port = cls.procs.gateway(
+                "gateway", os.path.abspath(GATEWAY), server_port, "-backend_wait=500ms")
             cls.base = "http://127.0.0.1:%d" % gateway_port
             with grpc.insecure_channel("127.0.0.1:%d" % server_port) as channel:
                 cls.run_load(grpc_stubs.PermitsStub(channel), admin, admin_grpc.AdminStub(channel))
@@ -142,8 +113,7 @@ class MetricsTest(unittest.TestCase):
             cls.tearDownClass()
             raise
         finally:
-            cls.server.send_signal(signal.SIGTERM)
-            cls.server_exit = cls.server.wait(timeout=30)
+            cls.server_exit = cls.procs.stop(cls.server)
         # The server is gone: the gateway still answers, with lmdbapi_up 0.
         started = time.time()
         cls.down = http("GET", cls.base + "/metrics", token=False)
@@ -201,12 +171,9 @@ class MetricsTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        if cls.server.poll() is None:
-            cls.server.kill()
-            cls.server.wait()
-        if cls.gateway is not None and cls.gateway.poll() is None:
-            cls.gateway.send_signal(signal.SIGTERM)
-            cls.gateway.wait(timeout=30)
+        cls.procs.kill(cls.server)
+        if cls.gateway is not None:
+            cls.procs.stop(cls.gateway)
         cls.tmp.cleanup()
 
     def scrape(self, reply):
@@ -361,4 +328,4 @@ def with_code(code, call):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    stack.main()

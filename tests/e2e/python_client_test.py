@@ -7,16 +7,13 @@ Usage: python_client_test.py SERVER_BINARY GENERATED_ROOT
 GENERATED_ROOT holds proto/examples/permits_service.proto.
 """
 import os
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-import example_client  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import stack  # noqa: E402
 import grpc  # noqa: E402
 
 REFLECTION_DIR = "/usr/share/gocode/src/google.golang.org/grpc/reflection"
@@ -44,24 +41,17 @@ class PythonClientTest(unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory()
         stubs_dir = os.path.join(cls.tmp.name, "stubs")
         os.makedirs(stubs_dir)
-        cls.messages, cls.service, cls.stubs = example_client.load_stubs(
-            os.path.abspath(GENERATED), stubs_dir)
-        port_file = os.path.join(cls.tmp.name, "port")
-        cls.server = subprocess.Popen(
-            [SERVER, "--listen=127.0.0.1:0", "--port_file=" + port_file,
-             "--data_dir=" + os.path.join(cls.tmp.name, "data")])
-        deadline = time.time() + 20
-        while not os.path.exists(port_file) and time.time() < deadline:
-            time.sleep(0.02)
-        with open(port_file) as f:
-            cls.channel = grpc.insecure_channel("127.0.0.1:" + f.read().strip())
+        cls.messages, cls.service, cls.stubs = stack.load_stubs(GENERATED, stubs_dir)
+        cls.procs = stack.Processes(cls.tmp.name)
+        cls.server, port = cls.procs.server("server", SERVER,
+                                            data_dir=os.path.join(cls.tmp.name, "data"))
+        cls.channel = grpc.insecure_channel("127.0.0.1:%d" % port)
         cls.permits = cls.stubs.PermitsStub(cls.channel)
 
     @classmethod
     def tearDownClass(cls):
         cls.channel.close()
-        cls.server.send_signal(signal.SIGTERM)
-        assert cls.server.wait(timeout=20) == 0
+        assert cls.procs.stop(cls.server) == 0
         cls.tmp.cleanup()
 
     def permit(self, client, county):
@@ -135,19 +125,12 @@ class PythonClientTest(unittest.TestCase):
     def test_with_a_token_reflection_needs_it_unless_opened(self):
         for opened in (False, True):
             with self.subTest(open_reflection=opened):
-                port_file = os.path.join(self.tmp.name, "port-token")
-                if os.path.exists(port_file):
-                    os.remove(port_file)
-                server = subprocess.Popen(
-                    [SERVER, "--listen=127.0.0.1:0", "--port_file=" + port_file,
-                     "--data_dir=" + os.path.join(self.tmp.name, "data-token"),
-                     "--auth_token=tok", "--open_reflection=%s" % str(opened).lower()])
+                server, port = self.procs.server(
+                    "server-token", SERVER, "--auth_token=tok",
+                    "--open_reflection=%s" % str(opened).lower(),
+                    data_dir=os.path.join(self.tmp.name, "data-token"))
                 try:
-                    deadline = time.time() + 20
-                    while not os.path.exists(port_file) and time.time() < deadline:
-                        time.sleep(0.02)
-                    with open(port_file) as f:
-                        channel = grpc.insecure_channel("127.0.0.1:" + f.read().strip())
+                    channel = grpc.insecure_channel("127.0.0.1:%d" % port)
                     with_token = self.reflection(channel, [("authorization", "Bearer tok")])
                     self.assertTrue(with_token(list_services="").list_services_response.service)
                     anonymous = self.reflection(channel)
@@ -160,8 +143,7 @@ class PythonClientTest(unittest.TestCase):
                         self.assertIn("bearer token", e.exception.details())
                     channel.close()
                 finally:
-                    server.send_signal(signal.SIGTERM)
-                    self.assertEqual(server.wait(timeout=20), 0)
+                    self.assertEqual(self.procs.stop(server), 0)
 
     def test_health_reports_serving_per_service(self):
         health_dir = os.path.join(self.tmp.name, "health")
@@ -190,4 +172,4 @@ class PythonClientTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    stack.main()

@@ -16,10 +16,8 @@ import unittest
 import grpc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
-import example_client  # noqa: E402
-from stack import Processes, rest  # noqa: E402
+import stack  # noqa: E402
 
 SERVER, GATEWAY, BUILD = (os.path.abspath(a) for a in sys.argv[1:4])
 
@@ -29,9 +27,9 @@ class RevisionsTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmpdir = tempfile.TemporaryDirectory()
         tmp = cls.tmpdir.name
-        cls.procs = Processes(tmp)
+        cls.procs = stack.Processes(tmp)
         os.makedirs(os.path.join(tmp, "stubs"))
-        cls.m, cls.s, stubs = example_client.load_stubs(BUILD, os.path.join(tmp, "stubs"))
+        cls.m, cls.s, stubs = stack.load_stubs(BUILD, os.path.join(tmp, "stubs"))
         try:
             grpc_port, cls.rest_port = cls.procs.server_and_gateway("server", SERVER, GATEWAY)
         except BaseException:
@@ -169,10 +167,10 @@ class RevisionsTest(unittest.TestCase):
 
     def test_rest_patch_etag_and_if_match(self):
         p = self.insert(client="Rest", county="CA", address="9 Elm", fee_cents=3)
-        code, body, headers = rest(self.rest_port, "GET", "/api/permits/" + p.uuid, with_headers=True)
+        code, body, headers = stack.rest(self.rest_port, "GET", "/api/permits/" + p.uuid, with_headers=True)
         self.assertEqual((code, headers["ETag"]), (200, f'"{p.revision}"'))
         # The JSON body's fields are the mask.
-        code, body, headers = rest(self.rest_port, "PATCH", "/api/permits/" + p.uuid,
+        code, body, headers = stack.rest(self.rest_port, "PATCH", "/api/permits/" + p.uuid,
                                    {"county_status": "Active", "fee_cents": "4"}, with_headers=True)
         self.assertEqual(code, 200, body)
         self.assertEqual((body["client"], body["county"], body["address"], body["county_status"],
@@ -184,19 +182,19 @@ class RevisionsTest(unittest.TestCase):
         for method, path, payload in (("PATCH", "/api/permits/" + p.uuid, {"client": "Lost"}),
                                       ("PUT", "/api/permits/" + p.uuid, {"client": "Lost"}),
                                       ("DELETE", "/api/permits/" + p.uuid, None)):
-            code, err = rest(self.rest_port, method, path, payload, headers={"If-Match": stale})
+            code, err = stack.rest(self.rest_port, method, path, payload, headers={"If-Match": stale})
             self.assertEqual((code, err["status"]), (412, "ABORTED"), (method, err))
             self.assertIn("expected_revision", err["message"])
-        code, now = rest(self.rest_port, "GET", "/api/permits/" + p.uuid)
+        code, now = stack.rest(self.rest_port, "GET", "/api/permits/" + p.uuid)
         self.assertEqual((now["client"], now["revision"]), ("Rest", body["revision"]))
         # The current ETag goes through.
-        code, body = rest(self.rest_port, "PATCH", "/api/permits/" + p.uuid, {"client": "Won"},
+        code, body = stack.rest(self.rest_port, "PATCH", "/api/permits/" + p.uuid, {"client": "Won"},
                           headers={"If-Match": etag})
         self.assertEqual((code, body["client"], body["county_status"]), (200, "Won", "Active"))
-        code, err = rest(self.rest_port, "PATCH", "/api/permits/" + p.uuid, {"colour": "red"})
+        code, err = stack.rest(self.rest_port, "PATCH", "/api/permits/" + p.uuid, {"colour": "red"})
         self.assertEqual(code, 400, err)
         self.assertIn("colour", err["message"])
-        code, err = rest(self.rest_port, "PUT", "/api/permits/" + p.uuid, {"client": "X"},
+        code, err = stack.rest(self.rest_port, "PUT", "/api/permits/" + p.uuid, {"client": "X"},
                          headers={"If-Match": "nonsense"})
         self.assertEqual((code, err["status"]), (400, "INVALID_ARGUMENT"))
         self.assertIn("If-Match", err["message"])
@@ -347,7 +345,7 @@ class RevisionsTest(unittest.TestCase):
             self.assertIn("permit_uuid", e.exception.details())
         self.assertEqual(self.statuses.Get(self.s.GetProcessingStatusRequest(uuid=child.uuid)), child)
         self.assertEqual(self.children_of(parent, stage="kept"), [child.uuid])
-        code, err = rest(self.rest_port, "PATCH", "/api/processing-statuses/" + child.uuid,
+        code, err = stack.rest(self.rest_port, "PATCH", "/api/processing-statuses/" + child.uuid,
                          {"permit_uuid": "no-such-permit"})
         self.assertEqual((code, err["status"]), (412, "FAILED_PRECONDITION"), err)
         self.assertIn("permit_uuid", err["message"])
@@ -356,22 +354,22 @@ class RevisionsTest(unittest.TestCase):
         parent = self.insert(client="RestParent")
         child = self.status(parent, stage="draft", note="n1")
         path = "/api/processing-statuses/" + child.uuid
-        code, body, headers = rest(self.rest_port, "GET", path, with_headers=True)
+        code, body, headers = stack.rest(self.rest_port, "GET", path, with_headers=True)
         etag = headers["ETag"]
-        code, err = rest(self.rest_port, "PATCH", path, {"note": "lost"},
+        code, err = stack.rest(self.rest_port, "PATCH", path, {"note": "lost"},
                          headers={"If-Match": f'"{int(etag.strip(chr(34))) - 1}"'})
         self.assertEqual((code, err["status"]), (412, "ABORTED"), err)
-        code, body, headers = rest(self.rest_port, "PATCH", path, {"note": "n2"},
+        code, body, headers = stack.rest(self.rest_port, "PATCH", path, {"note": "n2"},
                                    headers={"If-Match": etag}, with_headers=True)
         self.assertEqual((code, body["note"], body["stage"]), (200, "n2", "draft"), body)
-        code, body = rest(self.rest_port, "PUT", path,
+        code, body = stack.rest(self.rest_port, "PUT", path,
                           {"permit_uuid": parent.uuid, "stage": "final"},
                           headers={"If-Match": headers["ETag"]})
         self.assertEqual((code, body["stage"], body.get("note", "")), (200, "final", ""), body)
-        code, body = rest(self.rest_port, "PUT", "/api/processing-statuses/update/" + child.uuid,
+        code, body = stack.rest(self.rest_port, "PUT", "/api/processing-statuses/update/" + child.uuid,
                           {"permit_uuid": parent.uuid, "stage": "final2"})
         self.assertEqual((code, body["stage"]), (200, "final2"), body)
 
 
 if __name__ == "__main__":
-    unittest.main(argv=sys.argv[:1], verbosity=2)
+    stack.main(argv=sys.argv[:1], verbosity=2)

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -12,6 +13,7 @@
 
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
 
 namespace lmdbapi::testing {
 
@@ -25,6 +27,14 @@ ServerProcess::ServerProcess(std::string binary, std::string data_dir,
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) Stop();
+  // The log goes with the test's temporary directory: show it if the test
+  // failed (tests/README.md).
+  if (::testing::Test::HasFailure()) {
+    std::string log = error();
+    if (log.size() > 3000) log = log.substr(log.size() - 3000);
+    std::fprintf(stderr, "---- %s (last 3000 characters)\n%s\n", log_path_.c_str(),
+                 log.c_str());
+  }
 }
 
 bool ServerProcess::Start() {
@@ -36,7 +46,10 @@ bool ServerProcess::Start() {
   pid_ = fork();
   if (pid_ == 0) {
     FILE* log = std::fopen(log_path_.c_str(), "a");
-    if (log != nullptr) dup2(fileno(log), STDERR_FILENO);
+    if (log != nullptr) {
+      dup2(fileno(log), STDOUT_FILENO);
+      dup2(fileno(log), STDERR_FILENO);
+    }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -1,5 +1,6 @@
 // Starts a real lmdbapi server binary on a loopback port it picks itself,
-// and stops it with SIGTERM. For end-to-end tests.
+// and stops it with SIGTERM. For end-to-end tests; the conventions it shares
+// with the Python and Go helpers are in tests/README.md.
 #ifndef LMDBAPI_TESTS_E2E_SERVER_PROCESS_H_
 #define LMDBAPI_TESTS_E2E_SERVER_PROCESS_H_
 
@@ -18,7 +19,8 @@ class ServerProcess {
   // `binary` is the server executable; `data_dir` its data directory.
   ServerProcess(std::string binary, std::string data_dir,
                 std::vector<std::string> extra_flags = {});
-  ~ServerProcess();  // Stop()s if running
+  // Stop()s if running; prints the end of the log if the test has failed.
+  ~ServerProcess();
 
   // Starts the server and waits (up to 20 s) until it serves. False on
   // failure, with the server's stderr in error().
@@ -30,7 +32,7 @@ class ServerProcess {
 
   const std::string& address() const { return address_; }
   std::shared_ptr<grpc::Channel> Channel() const;
-  std::string error() const;  // the server's stderr so far
+  std::string error() const;  // the server's output (its log) so far
 
  private:
   std::string binary_, data_dir_, log_path_, port_file_;

@@ -21,10 +21,8 @@ import urllib.request
 import grpc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
-import example_client  # noqa: E402
-from stack import Processes  # noqa: E402
+import stack  # noqa: E402
 
 SERVER, GATEWAY, BUILD = (os.path.abspath(a) for a in sys.argv[1:4])
 RETENTION = 500
@@ -35,9 +33,9 @@ class WatchTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmpdir = tempfile.TemporaryDirectory()
         tmp = cls.tmpdir.name
-        cls.procs = Processes(tmp)
+        cls.procs = stack.Processes(tmp)
         os.makedirs(os.path.join(tmp, "stubs"))
-        cls.m, cls.s, cls.stubs = example_client.load_stubs(BUILD, os.path.join(tmp, "stubs"))
+        cls.m, cls.s, cls.stubs = stack.load_stubs(BUILD, os.path.join(tmp, "stubs"))
         try:
             grpc_port, cls.rest_port = cls.procs.server_and_gateway(
                 "server", SERVER, GATEWAY, f"--watch_retention={RETENTION}")
@@ -192,11 +190,8 @@ class WatchTest(unittest.TestCase):
         self.assertEqual(int(line["result"]["revision"]), first.revision + 1)
 
     def test_a_stopping_server_ends_streams_with_the_revision_to_resume_from(self):
-        procs = Processes(self.tmpdir.name)
-        pf = os.path.join(self.tmpdir.name, "stopping.port")
-        server, port = procs.start("stopping", [
-            SERVER, "--listen=127.0.0.1:0", "--port_file=" + pf, "--log_level=warning",
-            "--data_dir=" + os.path.join(self.tmpdir.name, "stopping")], pf)
+        procs = stack.Processes(self.tmpdir.name)
+        server, port = procs.server("stopping", SERVER)
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         try:
             permits = self.stubs.PermitsStub(channel)
@@ -217,4 +212,4 @@ class WatchTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(argv=sys.argv[:1], verbosity=2)
+    stack.main(argv=sys.argv[:1], verbosity=2)

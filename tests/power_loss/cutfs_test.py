@@ -11,6 +11,7 @@ import tempfile
 import unittest
 
 from powercut import PowerCutDisk
+import stack  # noqa: E402  (on the path powercut.py sets)
 
 CUTFS = sys.argv[1]
 del sys.argv[1]
@@ -180,4 +181,4 @@ class CutFsTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    stack.main()

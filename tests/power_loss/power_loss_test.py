@@ -37,6 +37,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.realpath
                                 "robustness"))
 from harness import Harness, without_server_fields  # noqa: E402
 from powercut import PowerCutDisk  # noqa: E402
+import stack  # noqa: E402  (on the path harness.py sets)
 from workload import Workload  # noqa: E402
 
 CUTFS, SERVER, GENERATED = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -205,4 +206,4 @@ class PowerLossTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    stack.main()

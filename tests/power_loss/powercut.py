@@ -6,12 +6,16 @@
     stats = disk.cut()      # or disk.cut(torn=True): what was pending, dropped
     disk.mount()            # the same files, as a power cut left them
 
-Mounting needs root and /dev/fuse (scripts/test runs as root)."""
+Mounting needs root and /dev/fuse (scripts/test runs as root). cutfs is
+started through tests/stack.py: its log is kept when a test fails."""
 import json
 import os
 import signal
 import subprocess
-import time
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import stack  # noqa: E402
 
 
 class PowerCutDisk:
@@ -20,7 +24,7 @@ class PowerCutDisk:
         self.backing = os.path.join(workdir, "backing")
         self.path = os.path.join(workdir, "mnt")
         self.stats_file = os.path.join(workdir, "cut.json")
-        self.log = os.path.join(workdir, "cutfs.log")
+        self.procs = stack.Processes(workdir)
         self.seed = seed
         self.process = None
         os.makedirs(self.backing, exist_ok=True)
@@ -29,16 +33,10 @@ class PowerCutDisk:
     def mount(self):
         """Mounts BACKING at self.path (undoing namespace changes a cut left)."""
         self.seed += 1
-        with open(self.log, "a") as log:
-            self.process = subprocess.Popen(
-                [self.binary, self.backing, self.path, "-f",
-                 "--stats=" + self.stats_file, "--seed=%d" % self.seed],
-                stdout=log, stderr=log)
-        deadline = time.time() + 10
-        while not os.path.ismount(self.path):
-            if self.process.poll() is not None or time.time() > deadline:
-                raise AssertionError("cutfs did not mount:\n" + self.log_tail())
-            time.sleep(0.01)
+        self.process, _ = self.procs.start(
+            "cutfs", [self.binary, self.backing, self.path, "-f",
+                      "--stats=" + self.stats_file, "--seed=%d" % self.seed],
+            ready=lambda: os.path.ismount(self.path), timeout=10)
 
     def cut(self, torn=False):
         """Loses power: every write no fsync covered is dropped (torn: a
@@ -67,5 +65,4 @@ class PowerCutDisk:
             subprocess.run(["umount", "-l", self.path], check=False)
 
     def log_tail(self):
-        with open(self.log) as f:
-            return f.read()[-3000:]
+        return stack.tail(self.procs.log("cutfs"))

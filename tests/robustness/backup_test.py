@@ -28,6 +28,7 @@ import uuid as uuidlib
 
 import grpc
 from harness import Harness
+import stack  # noqa: E402  (on the path harness.py sets)
 
 SERVER, GENERATED = sys.argv[1], sys.argv[2]
 del sys.argv[1:3]
@@ -214,4 +215,4 @@ class BackupTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    stack.main()

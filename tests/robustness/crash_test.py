@@ -20,6 +20,7 @@ import time
 import unittest
 
 from harness import Harness
+import stack  # noqa: E402  (on the path harness.py sets)
 from workload import Workload
 
 SERVER, GENERATED = sys.argv[1], sys.argv[2]
@@ -57,4 +58,4 @@ class CrashTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    stack.main()

@@ -17,6 +17,7 @@ import time
 import unittest
 
 from harness import Harness
+import stack  # noqa: E402  (on the path harness.py sets)
 
 SERVER, GENERATED = sys.argv[1], sys.argv[2]
 del sys.argv[1:3]
@@ -103,4 +104,4 @@ class SoakTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    stack.main()

@@ -29,7 +29,9 @@ func binary(t *testing.T, env string) string {
 }
 
 // process is a real server or gateway binary on a loopback port it picked
-// itself (port 0 + --port_file), stopped with SIGTERM when the test ends.
+// itself (port 0 + --port_file), stopped with SIGTERM when the test ends; its
+// log (stdout and stderr) is printed if the test failed. The conventions it
+// shares with the Python and C++ helpers are in tests/README.md.
 type process struct {
 	t    *testing.T
 	name string
@@ -54,7 +56,16 @@ func start(t *testing.T, name, bin string, args ...string) *process {
 		t.Fatalf("starting %s: %v", name, err)
 	}
 	go func() { p.done <- p.cmd.Wait(); logFile.Close() }()
-	t.Cleanup(func() { p.stop() })
+	t.Cleanup(func() {
+		p.stop()
+		if t.Failed() { // the log goes with t.TempDir(): show it
+			text := p.output()
+			if len(text) > 3000 {
+				text = text[len(text)-3000:]
+			}
+			t.Logf("---- %s log (last 3000 characters):\n%s", name, text)
+		}
+	})
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		if text, err := os.ReadFile(portFile); err == nil && strings.HasSuffix(string(text), "\n") {
