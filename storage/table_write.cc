@@ -245,12 +245,16 @@ absl::StatusOr<Table::Prepared> Table::PrepareInsert(Message* record) const {
   return Prepare(*record);
 }
 
-void Table::Insert(Message* record, Done done, RecordVersion* version) {
+void Table::Insert(Message* record, const WriteOptions& options, Done done) {
+  if (options.expected_revision != 0) {
+    return done(absl::InvalidArgumentError(
+        "expected_revision: an insert writes a new record, which has none"));
+  }
   absl::StatusOr<Prepared> prepared = PrepareInsert(record);
   if (!prepared.ok()) return done(prepared.status());
   auto shared = std::make_shared<Prepared>(*std::move(prepared));
   writer_->Submit(
-      [this, shared, record, version](MDB_txn* txn) {
+      [this, shared, record, version = options.version](MDB_txn* txn) {
         RecordVersion written;
         absl::Status status = InsertInTxn(txn, *shared, &written);
         if (status.ok()) {
@@ -262,8 +266,9 @@ void Table::Insert(Message* record, Done done, RecordVersion* version) {
       std::move(done));
 }
 
-absl::Status Table::Insert(Message* record) {
-  return Writer::Wait([&](Done done) { Insert(record, std::move(done)); });
+absl::Status Table::Insert(Message* record, const WriteOptions& options) {
+  return Writer::Wait(
+      [&](Done done) { Insert(record, options, std::move(done)); });
 }
 
 void Table::BatchInsert(std::vector<Message*> records, Done done) {
@@ -299,26 +304,22 @@ absl::Status Table::BatchInsert(absl::Span<Message* const> records) {
       [&](Done done) { BatchInsert(std::move(copy), std::move(done)); });
 }
 
-void Table::Update(const Message& record, Done done) {
-  Update(record, 0, nullptr, std::move(done));
-}
-
-void Table::Update(const Message& record, uint64_t expected_revision,
-                   RecordVersion* version, Done done) {
+void Table::Update(const Message& record, const WriteOptions& options,
+                   Done done) {
   absl::StatusOr<Prepared> prepared = Prepare(record);
   if (!prepared.ok()) return done(prepared.status());
   auto shared = std::make_shared<Prepared>(*std::move(prepared));
   writer_->Submit(
-      [this, shared, expected_revision, version](MDB_txn* txn) {
-        return UpdateInTxn(txn, *shared, expected_revision, version);
+      [this, shared, options](MDB_txn* txn) {
+        return UpdateInTxn(txn, *shared, options.expected_revision,
+                           options.version);
       },
       std::move(done));
 }
 
-absl::Status Table::Update(const Message& record, uint64_t expected_revision) {
-  return Writer::Wait([&](Done done) {
-    Update(record, expected_revision, nullptr, std::move(done));
-  });
+absl::Status Table::Update(const Message& record, const WriteOptions& options) {
+  return Writer::Wait(
+      [&](Done done) { Update(record, options, std::move(done)); });
 }
 
 absl::Status Table::CheckPatch(const Message& patch,
@@ -342,8 +343,7 @@ absl::Status Table::CheckPatch(const Message& patch,
 }
 
 void Table::Patch(const Message& patch, std::vector<std::string> paths,
-                  uint64_t expected_revision, Message* result,
-                  RecordVersion* version, Done done) {
+                  Message* result, const WriteOptions& options, Done done) {
   absl::Status status = CheckPatch(patch, paths);
   if (status.ok() && result->GetDescriptor() != schema_.descriptor) {
     status = absl::InvalidArgumentError(absl::StrCat(
@@ -355,40 +355,38 @@ void Table::Patch(const Message& patch, std::vector<std::string> paths,
   auto shared_paths =
       std::make_shared<std::vector<std::string>>(std::move(paths));
   writer_->Submit(
-      [this, copy, shared_paths, expected_revision, result,
-       version](MDB_txn* txn) {
-        return PatchInTxn(txn, *copy, *shared_paths, expected_revision, result,
-                          version);
+      [this, copy, shared_paths, result, options](MDB_txn* txn) {
+        return PatchInTxn(txn, *copy, *shared_paths, options.expected_revision,
+                          result, options.version);
       },
       std::move(done));
 }
 
 absl::Status Table::Patch(const Message& patch, std::vector<std::string> paths,
-                          uint64_t expected_revision, Message* result) {
+                          Message* result, const WriteOptions& options) {
   return Writer::Wait([&](Done done) {
-    Patch(patch, std::move(paths), expected_revision, result, nullptr,
-          std::move(done));
+    Patch(patch, std::move(paths), result, options, std::move(done));
   });
 }
 
-void Table::Delete(absl::string_view pk, Done done) {
-  Delete(pk, 0, std::move(done));
-}
-
-void Table::Delete(absl::string_view pk, uint64_t expected_revision,
+void Table::Delete(absl::string_view pk, const WriteOptions& options,
                    Done done) {
+  if (options.version != nullptr) {
+    return done(absl::InvalidArgumentError(
+        "version: a delete leaves no record, so no version to give"));
+  }
   absl::Status status = CheckPrimaryKey(pk);
   if (!status.ok()) return done(status);
   writer_->Submit(
-      [this, key = std::string(pk), expected_revision](MDB_txn* txn) {
+      [this, key = std::string(pk),
+       expected_revision = options.expected_revision](MDB_txn* txn) {
         return DeleteInTxn(txn, key, expected_revision);
       },
       std::move(done));
 }
 
-absl::Status Table::Delete(absl::string_view pk, uint64_t expected_revision) {
-  return Writer::Wait(
-      [&](Done done) { Delete(pk, expected_revision, std::move(done)); });
+absl::Status Table::Delete(absl::string_view pk, const WriteOptions& options) {
+  return Writer::Wait([&](Done done) { Delete(pk, options, std::move(done)); });
 }
 
 }  // namespace lmdbapi::storage
