@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "storage/durable_directory.h"
 #include "storage/lmdb.h"
 #include "storage/status.h"
@@ -83,13 +84,12 @@ absl::StatusOr<CopyReport> Report(const std::string& dir) {
   MDB_dbi main;
   LMDBAPI_RETURN_IF_MDB_ERROR(mdb_dbi_open(txn.get(), nullptr, 0, &main),
                               "read the copy");
-  absl::StatusOr<Cursor> names = Cursor::Open(txn.get(), main);
-  if (!names.ok()) return names.status();
+  LMDBAPI_ASSIGN_OR_RETURN(Cursor names, Cursor::Open(txn.get(), main));
   // The main database's keys are the names of the named databases: tables,
   // their indexes ("<table>.idx.<name>") and lmdbapi's meta ("__lmdbapi_*").
-  for (absl::StatusOr<bool> more = names->First(); more.ok() && *more;
-       more = names->Next()) {
-    std::string name(names->key());
+  for (absl::StatusOr<bool> more = names.First(); more.ok() && *more;
+       more = names.Next()) {
+    std::string name(names.key());
     if (absl::StartsWith(name, "__") || absl::StrContains(name, ".idx.")) {
       continue;
     }

@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
+#include "base/status_macros.h"
 #include "storage/lmdb.h"
 #include "storage/secure_random.h"
 #include "storage/status.h"
@@ -31,28 +32,25 @@ std::string IndexMetaKey(absl::string_view table, absl::string_view index) {
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(
     const DatabaseOptions& options, const std::vector<TableSpec>& tables) {
-  absl::StatusOr<std::vector<TableSchema>> schemas = ResolveSchema(tables);
-  if (!schemas.ok()) return schemas.status();
+  LMDBAPI_ASSIGN_OR_RETURN(std::vector<TableSchema> schemas,
+                           ResolveSchema(tables));
   // Meta and change log + two per table (records, versions) + one per index.
   size_t dbs = 2;
-  for (const TableSchema& t : *schemas) dbs += 2 + t.indexes.size();
+  for (const TableSchema& t : schemas) dbs += 2 + t.indexes.size();
   DatabaseOptions opts = options;
   opts.env.max_dbs = std::max<unsigned>(opts.env.max_dbs, dbs + 8);
 
   std::unique_ptr<Database> db(new Database());
-  absl::StatusOr<std::unique_ptr<Environment>> env =
-      Environment::Open(opts.env);
-  if (!env.ok()) return env.status();
-  db->env_ = *std::move(env);
-  absl::Status status = db->OpenTables(*schemas, opts);
+  LMDBAPI_ASSIGN_OR_RETURN(db->env_, Environment::Open(opts.env));
+  absl::Status status = db->OpenTables(schemas, opts);
   // Opening may build indexes; a full map there grows it like the writer.
   while (IsMapFull(status)) {
-    if (absl::Status grown = db->env_->GrowMap(); !grown.ok()) return grown;
+    LMDBAPI_RETURN_IF_ERROR(db->env_->GrowMap());
     db->tables_.clear();
     db->open_log_.clear();
-    status = db->OpenTables(*schemas, opts);
+    status = db->OpenTables(schemas, opts);
   }
-  if (!status.ok()) return status;
+  LMDBAPI_RETURN_IF_ERROR(status);
   db->writer_ = std::make_unique<Writer>(db->env_.get(), opts.max_batch);
   for (auto& table : db->tables_) {
     table->writer_ = db->writer_.get();
@@ -68,7 +66,7 @@ absl::Status Database::LoadOrMakeSecret(MDB_txn* txn, MDB_dbi meta,
     std::copy(stored->begin(), stored->end(), secret_.begin());
     return absl::OkStatus();
   }
-  if (absl::Status s = SecureRandom(absl::MakeSpan(secret_)); !s.ok()) return s;
+  LMDBAPI_RETURN_IF_ERROR(SecureRandom(absl::MakeSpan(secret_)));
   return PutValue(
       txn, meta, kSecretKey,
       absl::string_view(reinterpret_cast<const char*>(secret_.data()),
@@ -201,13 +199,12 @@ Database::~Database() {
 }
 
 absl::StatusOr<std::vector<DatabaseStats>> Database::Stats() const {
-  absl::StatusOr<Environment::ReadTxn> txn = env_->BeginRead();
-  if (!txn.ok()) return txn.status();
+  LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
   std::vector<DatabaseStats> out;
   auto add = [&](const Table& table, std::string name,
                  MDB_dbi dbi) -> absl::Status {
     MDB_stat stat;
-    LMDBAPI_RETURN_IF_MDB_ERROR(mdb_stat(txn->get(), dbi, &stat),
+    LMDBAPI_RETURN_IF_MDB_ERROR(mdb_stat(txn.get(), dbi, &stat),
                                 absl::StrCat("stat ", name));
     out.push_back({table.name(), std::move(name), stat.ms_entries,
                    uint64_t{stat.ms_branch_pages} + stat.ms_leaf_pages +
@@ -215,12 +212,10 @@ absl::StatusOr<std::vector<DatabaseStats>> Database::Stats() const {
     return absl::OkStatus();
   };
   for (const auto& table : tables_) {
-    if (absl::Status s = add(*table, table->name(), table->records_); !s.ok())
-      return s;
+    LMDBAPI_RETURN_IF_ERROR(add(*table, table->name(), table->records_));
     for (const Table::Index& index : table->indexes_) {
-      absl::Status s = add(
-          *table, IndexDbName(table->name(), index.schema->name), index.dbi);
-      if (!s.ok()) return s;
+      LMDBAPI_RETURN_IF_ERROR(add(
+          *table, IndexDbName(table->name(), index.schema->name), index.dbi));
     }
   }
   return out;

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "storage/durable_directory.h"
 #include "storage/status.h"
 
@@ -45,8 +46,7 @@ absl::StatusOr<std::unique_ptr<Environment>> Environment::Open(
         " bytes) is smaller than the map size (", options.map_size_bytes, ")"));
   }
   if (options.create_directory) {
-    absl::Status created = CreateDirectoriesDurably(options.path);
-    if (!created.ok()) return created;
+    LMDBAPI_RETURN_IF_ERROR(CreateDirectoriesDurably(options.path));
   }
   std::unique_ptr<Environment> env(new Environment(options));
   std::string what = absl::StrCat("open LMDB environment '", options.path, "'");
