@@ -75,13 +75,31 @@ absl::Status Database::LoadOrMakeSecret(MDB_txn* txn, MDB_dbi meta,
 
 absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas,
                                   const DatabaseOptions& opts) {
-  absl::StatusOr<Txn> txn = Txn::BeginWrite(env_->raw(), nullptr);
-  if (!txn.ok()) return txn.status();
-  absl::StatusOr<MDB_dbi> meta = env_->OpenDatabase(txn->get(), kMetaDb);
-  if (!meta.ok()) return meta.status();
+  LMDBAPI_ASSIGN_OR_RETURN(Txn txn, Txn::BeginWrite(env_->raw(), nullptr));
+  LMDBAPI_ASSIGN_OR_RETURN(MDB_dbi meta, OpenMetaInTxn(txn.get()));
+  LMDBAPI_RETURN_IF_ERROR(
+      LoadOrMakeSecret(txn.get(), meta, opts.rotate_page_token_secret));
+  for (const TableSchema& schema : schemas) {
+    LMDBAPI_ASSIGN_OR_RETURN(std::unique_ptr<Table> table,
+                             OpenTableInTxn(txn.get(), schema, meta));
+    tables_.push_back(std::move(table));
+  }
+  LMDBAPI_ASSIGN_OR_RETURN(MDB_dbi change_log,
+                           env_->OpenDatabase(txn.get(), kChangesDb));
+  changes_ = std::make_unique<ChangeLog>(
+      change_log, meta, std::max<uint64_t>(1, opts.change_retention));
+  clock_ = std::make_unique<RevisionClock>(meta);
+  LinkTables();
+  for (auto& table : tables_) {
+    LMDBAPI_RETURN_IF_ERROR(BuildIndexesInTxn(txn.get(), meta, *table));
+    LMDBAPI_RETURN_IF_ERROR(DropIndexesInTxn(txn.get(), meta, *table));
+  }
+  return txn.Commit();
+}
 
-  absl::StatusOr<absl::string_view> format =
-      GetValue(txn->get(), *meta, kFormatKey);
+absl::StatusOr<MDB_dbi> Database::OpenMetaInTxn(MDB_txn* txn) {
+  LMDBAPI_ASSIGN_OR_RETURN(MDB_dbi meta, env_->OpenDatabase(txn, kMetaDb));
+  absl::StatusOr<absl::string_view> format = GetValue(txn, meta, kFormatKey);
   if (format.ok() && *format != kFormatVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
         "data directory '", env_->options().path, "' has format version ",
@@ -89,47 +107,40 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas,
   }
   if (!format.ok()) {
     if (!absl::IsNotFound(format.status())) return format.status();
-    absl::Status s = PutValue(txn->get(), *meta, kFormatKey, kFormatVersion);
-    if (!s.ok()) return s;
+    LMDBAPI_RETURN_IF_ERROR(PutValue(txn, meta, kFormatKey, kFormatVersion));
   }
+  return meta;
+}
 
-  absl::Status secret =
-      LoadOrMakeSecret(txn->get(), *meta, opts.rotate_page_token_secret);
-  if (!secret.ok()) return secret;
-
-  for (const TableSchema& schema : schemas) {
-    absl::StatusOr<MDB_dbi> records =
-        env_->OpenDatabase(txn->get(), schema.name);
-    if (!records.ok()) return records.status();
-    absl::StatusOr<MDB_dbi> versions =
-        env_->OpenDatabase(txn->get(), VersionsDbName(schema.name));
-    if (!versions.ok()) return versions.status();
-    std::vector<MDB_dbi> index_dbis;
-    for (const IndexSchema& index : schema.indexes) {
-      absl::StatusOr<MDB_dbi> dbi =
-          env_->OpenDatabase(txn->get(), IndexDbName(schema.name, index.name));
-      if (!dbi.ok()) return dbi.status();
-      index_dbis.push_back(*dbi);
-    }
-    const google::protobuf::Message* prototype =
-        google::protobuf::MessageFactory::generated_factory()->GetPrototype(
-            schema.descriptor);
-    if (prototype == nullptr) {
-      if (dynamic_factory_ == nullptr) {
-        dynamic_factory_ =
-            std::make_unique<google::protobuf::DynamicMessageFactory>();
-      }
-      prototype = dynamic_factory_->GetPrototype(schema.descriptor);
-    }
-    tables_.push_back(std::unique_ptr<Table>(
-        new Table(schema, env_.get(), nullptr, *records, index_dbis, *versions,
-                  *meta, &secret_, prototype, TableOptions{})));
+absl::StatusOr<std::unique_ptr<Table>> Database::OpenTableInTxn(
+    MDB_txn* txn, const TableSchema& schema, MDB_dbi meta) {
+  LMDBAPI_ASSIGN_OR_RETURN(MDB_dbi records,
+                           env_->OpenDatabase(txn, schema.name));
+  LMDBAPI_ASSIGN_OR_RETURN(
+      MDB_dbi versions, env_->OpenDatabase(txn, VersionsDbName(schema.name)));
+  std::vector<MDB_dbi> index_dbis;
+  for (const IndexSchema& index : schema.indexes) {
+    LMDBAPI_ASSIGN_OR_RETURN(
+        MDB_dbi dbi,
+        env_->OpenDatabase(txn, IndexDbName(schema.name, index.name)));
+    index_dbis.push_back(dbi);
   }
-  absl::StatusOr<MDB_dbi> changes = env_->OpenDatabase(txn->get(), kChangesDb);
-  if (!changes.ok()) return changes.status();
-  changes_ = std::make_unique<ChangeLog>(
-      *changes, *meta, std::max<uint64_t>(1, opts.change_retention));
-  clock_ = std::make_unique<RevisionClock>(*meta);
+  const google::protobuf::Message* prototype =
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(
+          schema.descriptor);
+  if (prototype == nullptr) {  // a schema read at run time, not compiled in
+    if (dynamic_factory_ == nullptr) {
+      dynamic_factory_ =
+          std::make_unique<google::protobuf::DynamicMessageFactory>();
+    }
+    prototype = dynamic_factory_->GetPrototype(schema.descriptor);
+  }
+  return std::unique_ptr<Table>(new Table(schema, env_.get(), nullptr, records,
+                                          index_dbis, versions, meta, &secret_,
+                                          prototype, TableOptions{}));
+}
+
+void Database::LinkTables() {
   for (auto& table : tables_) {
     table->changes_ = changes_.get();
     table->clock_ = clock_.get();
@@ -140,55 +151,54 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas,
     table->parent_ = parent;
     parent->children_.push_back(table.get());
   }
+}
 
-  // Build indexes that are new or changed; drop those no longer declared.
-  for (auto& table : tables_) {
-    std::vector<Table::Index> stale;
-    for (const Table::Index& index : table->indexes_) {
-      std::string key = IndexMetaKey(table->name(), index.schema->name);
-      std::string definition = index.schema->Definition();
-      absl::StatusOr<absl::string_view> stored =
-          GetValue(txn->get(), *meta, key);
-      if (stored.ok() && *stored == definition) continue;
-      stale.push_back(index);
-      absl::Status s = PutValue(txn->get(), *meta, key, definition);
-      if (!s.ok()) return s;
-      open_log_.push_back(absl::StrCat(
-          "built index ", IndexDbName(table->name(), index.schema->name), " ",
-          definition));
-    }
-    if (!stale.empty()) {
-      absl::Status s = table->RebuildInTxn(txn->get(), stale);
-      if (!s.ok()) return s;
-    }
-    // Meta keys of indexes the schema no longer has.
-    std::string prefix = IndexMetaKey(table->name(), "");
-    std::vector<std::string> dropped;
-    absl::StatusOr<Cursor> cursor = Cursor::Open(txn->get(), *meta);
-    if (!cursor.ok()) return cursor.status();
-    absl::StatusOr<bool> more = cursor->Seek(prefix);
-    for (; more.ok() && *more && absl::StartsWith(cursor->key(), prefix);
-         more = cursor->Next()) {
-      std::string name(cursor->key().substr(prefix.size()));
+absl::Status Database::BuildIndexesInTxn(MDB_txn* txn, MDB_dbi meta,
+                                         const Table& table) {
+  std::vector<Table::Index> stale;
+  for (const Table::Index& index : table.indexes_) {
+    std::string key = IndexMetaKey(table.name(), index.schema->name);
+    std::string definition = index.schema->Definition();
+    absl::StatusOr<absl::string_view> stored = GetValue(txn, meta, key);
+    if (stored.ok() && *stored == definition) continue;
+    stale.push_back(index);
+    LMDBAPI_RETURN_IF_ERROR(PutValue(txn, meta, key, definition));
+    open_log_.push_back(absl::StrCat(
+        "built index ", IndexDbName(table.name(), index.schema->name), " ",
+        definition));
+  }
+  if (stale.empty()) return absl::OkStatus();
+  return table.RebuildInTxn(txn, stale);
+}
+
+absl::Status Database::DropIndexesInTxn(MDB_txn* txn, MDB_dbi meta,
+                                        const Table& table) {
+  // Meta keys of indexes the schema no longer has.
+  std::string prefix = IndexMetaKey(table.name(), "");
+  std::vector<std::string> dropped;
+  {
+    LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, meta));
+    absl::StatusOr<bool> more = cursor.Seek(prefix);
+    for (; more.ok() && *more && absl::StartsWith(cursor.key(), prefix);
+         more = cursor.Next()) {
+      std::string name(cursor.key().substr(prefix.size()));
       bool declared = false;
-      for (const auto& index : table->indexes_)
+      for (const auto& index : table.indexes_)
         declared |= index.schema->name == name;
       if (!declared) dropped.push_back(name);
     }
-    if (!more.ok()) return more.status();
-    for (const std::string& name : dropped) {
-      absl::StatusOr<MDB_dbi> dbi =
-          env_->OpenDatabase(txn->get(), IndexDbName(table->name(), name));
-      if (!dbi.ok()) return dbi.status();
-      LMDBAPI_RETURN_IF_MDB_ERROR(mdb_drop(txn->get(), *dbi, 1), "drop index");
-      absl::Status s =
-          DeleteKey(txn->get(), *meta, IndexMetaKey(table->name(), name));
-      if (!s.ok()) return s;
-      open_log_.push_back(
-          absl::StrCat("dropped index ", IndexDbName(table->name(), name)));
-    }
+    LMDBAPI_RETURN_IF_ERROR(more);
   }
-  return txn->Commit();
+  for (const std::string& name : dropped) {
+    LMDBAPI_ASSIGN_OR_RETURN(
+        MDB_dbi dbi, env_->OpenDatabase(txn, IndexDbName(table.name(), name)));
+    LMDBAPI_RETURN_IF_MDB_ERROR(mdb_drop(txn, dbi, 1), "drop index");
+    LMDBAPI_RETURN_IF_ERROR(
+        DeleteKey(txn, meta, IndexMetaKey(table.name(), name)));
+    open_log_.push_back(
+        absl::StrCat("dropped index ", IndexDbName(table.name(), name)));
+  }
+  return absl::OkStatus();
 }
 
 Database::~Database() {
