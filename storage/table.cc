@@ -159,6 +159,123 @@ absl::StatusOr<uint64_t> Table::Count() const {
   return stat.ms_entries;
 }
 
+// One Filter call: its plan, read snapshot and the page it fills.
+class Table::FilterRun {
+ public:
+  FilterRun(const Table& table, Plan plan, MDB_txn* txn,
+            absl::FunctionRef<Message*()> add_record)
+      : table_(table),
+        plan_(std::move(plan)),
+        txn_(txn),
+        add_record_(add_record) {}
+
+  const Plan& plan() const { return plan_; }
+  // The record under the lookup's key, if there is one.
+  absl::Status Lookup();
+  // Up to `page_size` records from `start` in the order of the plan's index
+  // (or primary key); the next page's token when there are more.
+  absl::Status Scan(absl::string_view start, size_t page_size);
+  FilterResult Finish() && {
+    result_.plan = std::move(plan_);
+    return std::move(result_);
+  }
+
+ private:
+  // Parses a record read and adds it (through add_record) when it passes
+  // the residual predicates; returns whether it did.
+  absl::StatusOr<bool> Emit(absl::string_view pk, absl::string_view bytes);
+  // The schema's revision/time fields, set on a returned record.
+  absl::Status SetVersion(absl::string_view pk, Message* record);
+
+  const Table& table_;
+  Plan plan_;
+  MDB_txn* const txn_;
+  const absl::FunctionRef<Message*()> add_record_;
+  // Without a residual filter every record read is returned, so it is
+  // parsed straight into the caller's message; otherwise into this scratch
+  // message, swapped into the caller's when it matches.
+  std::unique_ptr<Message> scratch_;
+  FilterResult result_;
+};
+
+absl::Status Table::FilterRun::Lookup() {
+  absl::StatusOr<absl::string_view> bytes =
+      GetValue(txn_, table_.records_, plan_.start);
+  if (absl::IsNotFound(bytes.status())) return absl::OkStatus();
+  LMDBAPI_RETURN_IF_ERROR(bytes);
+  return Emit(plan_.start, *bytes).status();
+}
+
+absl::Status Table::FilterRun::Scan(absl::string_view start, size_t page_size) {
+  const Index* index = nullptr;
+  for (const Index& i : table_.indexes_) {
+    if (i.schema == plan_.index) index = &i;
+  }
+  LMDBAPI_ASSIGN_OR_RETURN(
+      Cursor cursor,
+      Cursor::Open(txn_, index != nullptr ? index->dbi : table_.records_));
+  size_t returned = 0;
+  absl::string_view last_key;
+  absl::StatusOr<bool> more = cursor.Seek(start);
+  for (; more.ok() && *more; more = cursor.Next()) {
+    absl::string_view key = cursor.key();
+    if (plan_.end && key >= *plan_.end) break;
+    if (returned == page_size) {
+      result_.next_page_token = EncodePageToken(
+          *table_.secret_, plan_.Fingerprint(table_.schema_), last_key);
+      break;
+    }
+    absl::string_view pk = key;
+    absl::string_view bytes = cursor.value();
+    if (index != nullptr) {
+      LMDBAPI_ASSIGN_OR_RETURN(
+          pk, PrimaryKeyOfEntry(*index->schema, key, cursor.value()));
+      absl::StatusOr<absl::string_view> record =
+          GetValue(txn_, table_.records_, pk);
+      if (!record.ok()) {
+        return absl::InternalError(absl::StrCat(
+            "index ", index->schema->name, " of ", table_.name(),
+            " points at '", pk,
+            "', which is missing; verify and rebuild the indexes"));
+      }
+      bytes = *record;
+    }
+    last_key = key;  // valid while the transaction lives
+    LMDBAPI_ASSIGN_OR_RETURN(bool added, Emit(pk, bytes));
+    if (added) ++returned;
+  }
+  return more.status();
+}
+
+absl::StatusOr<bool> Table::FilterRun::Emit(absl::string_view pk,
+                                            absl::string_view bytes) {
+  ++result_.scanned;
+  if (plan_.residual.empty()) {
+    Message* target = add_record_();
+    LMDBAPI_RETURN_IF_ERROR(table_.ParseRecord(pk, bytes, target));
+    LMDBAPI_RETURN_IF_ERROR(SetVersion(pk, target));
+    return true;
+  }
+  if (scratch_ == nullptr) scratch_.reset(table_.prototype_->New());
+  LMDBAPI_RETURN_IF_ERROR(table_.ParseRecord(pk, bytes, scratch_.get()));
+  for (const BoundPredicate& p : plan_.residual) {
+    if (!p.Matches(*scratch_)) return false;
+  }
+  Message* target = add_record_();
+  target->GetReflection()->Swap(scratch_.get(), target);
+  LMDBAPI_RETURN_IF_ERROR(SetVersion(pk, target));
+  return true;
+}
+
+absl::Status Table::FilterRun::SetVersion(absl::string_view pk,
+                                          Message* record) {
+  if (!table_.has_version_fields()) return absl::OkStatus();
+  LMDBAPI_ASSIGN_OR_RETURN(RecordVersion version,
+                           ReadVersion(txn_, table_.versions_, pk));
+  SetVersionFields(table_.schema_, version, record);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<FilterResult> Table::Filter(
     const Query& query, absl::FunctionRef<Message*()> add_record) const {
   LMDBAPI_ASSIGN_OR_RETURN(Plan plan, PlanQuery(schema_, query.predicates));
@@ -173,99 +290,14 @@ absl::StatusOr<FilterResult> Table::Filter(
     last.push_back('\0');  // the smallest key after the last one returned
     start = std::max(start, last);
   }
-
-  FilterResult result;
   LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
-
-  // Without a residual filter every record read is returned, so it is
-  // parsed straight into the caller's message; otherwise into a scratch
-  // message that is swapped into the caller's when it matches.
-  std::unique_ptr<Message> scratch;
-  // Returns whether the record matched (and was added).
-  // The schema's revision/time fields, set on a returned record.
-  auto versioned = [&](absl::string_view pk, Message* record) -> absl::Status {
-    if (!has_version_fields()) return absl::OkStatus();
-    LMDBAPI_ASSIGN_OR_RETURN(RecordVersion version,
-                             ReadVersion(txn.get(), versions_, pk));
-    SetVersionFields(schema_, version, record);
-    return absl::OkStatus();
-  };
-  auto emit = [&](absl::string_view pk,
-                  absl::string_view bytes) -> absl::StatusOr<bool> {
-    ++result.scanned;
-    if (plan.residual.empty()) {
-      Message* target = add_record();
-      LMDBAPI_RETURN_IF_ERROR(ParseRecord(pk, bytes, target));
-      LMDBAPI_RETURN_IF_ERROR(versioned(pk, target));
-      return true;
-    }
-    if (scratch == nullptr) scratch.reset(prototype_->New());
-    LMDBAPI_RETURN_IF_ERROR(ParseRecord(pk, bytes, scratch.get()));
-    for (const BoundPredicate& p : plan.residual) {
-      if (!p.Matches(*scratch)) return false;
-    }
-    Message* target = add_record();
-    target->GetReflection()->Swap(scratch.get(), target);
-    LMDBAPI_RETURN_IF_ERROR(versioned(pk, target));
-    return true;
-  };
-
-  if (plan.kind == Plan::Kind::kPrimaryKeyLookup) {
-    if (!query.page_token.empty()) {  // one record, one page
-      result.plan = std::move(plan);
-      return result;
-    }
-    absl::StatusOr<absl::string_view> bytes =
-        GetValue(txn.get(), records_, plan.start);
-    if (absl::IsNotFound(bytes.status())) {
-      result.plan = std::move(plan);
-      return result;
-    }
-    LMDBAPI_RETURN_IF_ERROR(bytes);
-    LMDBAPI_RETURN_IF_ERROR(emit(plan.start, *bytes));
-    result.plan = std::move(plan);
-    return result;
+  FilterRun run(*this, std::move(plan), txn.get(), add_record);
+  if (run.plan().kind != Plan::Kind::kPrimaryKeyLookup) {
+    LMDBAPI_RETURN_IF_ERROR(run.Scan(start, page_size));
+  } else if (query.page_token.empty()) {  // a lookup has one page
+    LMDBAPI_RETURN_IF_ERROR(run.Lookup());
   }
-
-  const Index* index = nullptr;
-  for (const Index& i : indexes_) {
-    if (i.schema == plan.index) index = &i;
-  }
-  LMDBAPI_ASSIGN_OR_RETURN(
-      Cursor cursor,
-      Cursor::Open(txn.get(), index != nullptr ? index->dbi : records_));
-  size_t returned = 0;
-  absl::string_view last_key;
-  absl::StatusOr<bool> more = cursor.Seek(start);
-  for (; more.ok() && *more; more = cursor.Next()) {
-    absl::string_view key = cursor.key();
-    if (plan.end && key >= *plan.end) break;
-    if (returned == page_size) {
-      result.next_page_token =
-          EncodePageToken(*secret_, plan.Fingerprint(schema_), last_key);
-      break;
-    }
-    absl::string_view pk = key;
-    absl::string_view bytes = cursor.value();
-    if (index != nullptr) {
-      LMDBAPI_ASSIGN_OR_RETURN(
-          pk, PrimaryKeyOfEntry(*index->schema, key, cursor.value()));
-      absl::StatusOr<absl::string_view> record =
-          GetValue(txn.get(), records_, pk);
-      if (!record.ok()) {
-        return absl::InternalError(absl::StrCat(
-            "index ", index->schema->name, " of ", name(), " points at '", pk,
-            "', which is missing; verify and rebuild the indexes"));
-      }
-      bytes = *record;
-    }
-    last_key = key;  // valid while the transaction lives
-    LMDBAPI_ASSIGN_OR_RETURN(bool added, emit(pk, bytes));
-    if (added) ++returned;
-  }
-  LMDBAPI_RETURN_IF_ERROR(more);
-  result.plan = std::move(plan);
-  return result;
+  return std::move(run).Finish();
 }
 
 }  // namespace lmdbapi::storage

@@ -163,6 +163,7 @@ class Table {
     const IndexSchema* schema;
     MDB_dbi dbi;
   };
+  class FilterRun;  // one Filter call (table.cc)
   // What a write needs, computed on the caller's thread.
   struct Prepared {
     std::string pk;
