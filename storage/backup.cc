@@ -76,7 +76,7 @@ absl::StatusOr<CopyReport> Report(const std::string& dir) {
   std::error_code error;
   report.bytes = fs::file_size(fs::path(dir) / kDataFile, error);
   ReadOnlyEnv env;
-  if (absl::Status s = env.Open(dir, 1024); !s.ok()) return s;
+  LMDBAPI_RETURN_IF_ERROR(env.Open(dir, 1024));
   MDB_txn* raw = nullptr;
   LMDBAPI_RETURN_IF_MDB_ERROR(
       mdb_txn_begin(env.get(), nullptr, MDB_RDONLY, &raw), "read the copy");
@@ -142,7 +142,7 @@ absl::StatusOr<CopyReport> WriteCopy(MDB_env* env, const std::string& dir,
     unlink(partial.c_str());
     return status;
   }
-  if (absl::Status synced = SyncDirectory(dir); !synced.ok()) return synced;
+  LMDBAPI_RETURN_IF_ERROR(SyncDirectory(dir));
   return Report(dir);
 }
 
@@ -165,7 +165,7 @@ absl::StatusOr<CopyReport> CopyDirectory(const std::string& from,
         absl::StrCat("cannot copy '", from, "' onto itself"));
   }
   ReadOnlyEnv env;
-  if (absl::Status s = env.Open(from, 1); !s.ok()) return s;
+  LMDBAPI_RETURN_IF_ERROR(env.Open(from, 1));
   return WriteCopy(env.get(), to, /*adopt_growth=*/true);
 }
 

@@ -62,7 +62,7 @@ absl::StatusOr<std::unique_ptr<Environment>> Environment::Open(
                               what);
   // LMDB syncs its files, never their names: a data.mdb it just created
   // would vanish with a power cut, taking every acknowledged write along.
-  if (absl::Status s = SyncDirectory(options.path); !s.ok()) return s;
+  LMDBAPI_RETURN_IF_ERROR(SyncDirectory(options.path));
   // A map that another process (or an earlier run) made larger is adopted.
   MDB_envinfo info;
   mdb_env_info(env->env_, &info);
