@@ -10,10 +10,11 @@
 // a parent deletes its children (and theirs) in the same transaction.
 //
 // Thread-safe. Every write has one shape: what to write, then its
-// WriteOptions (conditions and outputs), then `done`, which the writer
-// thread calls once the write is durable or failed (`done` must be quick and
-// must not wait on another write). Each write also has a blocking form with
-// the same arguments and no `done`, whose options default to none:
+// WriteOptions (conditions and outputs; BatchInsert has none), then `done`,
+// which the writer thread calls once the write is durable or failed (`done`
+// must be quick and must not wait on another write). Each write also has a
+// blocking form with the same arguments and no `done`, whose options default
+// to none:
 //
 //   absl::Status inserted = table->Insert(&record);  // blocks
 //   WriteOptions options;
