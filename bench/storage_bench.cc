@@ -184,7 +184,7 @@ Row DurableInsert(const std::string& dir, int writers, int per_writer,
               n = issued++;
             }
             auto* p = new Permit(MakeRecord(n));
-            permits->Insert(p, [&, p](absl::Status status) {
+            permits->Insert(p, {}, [&, p](absl::Status status) {
               if (!status.ok()) ++failures;
               delete p;
               std::lock_guard<std::mutex> lock(mu);

@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "storage/durable_directory.h"
 #include "storage/lmdb.h"
 #include "storage/status.h"
@@ -75,7 +76,7 @@ absl::StatusOr<CopyReport> Report(const std::string& dir) {
   std::error_code error;
   report.bytes = fs::file_size(fs::path(dir) / kDataFile, error);
   ReadOnlyEnv env;
-  if (absl::Status s = env.Open(dir, 1024); !s.ok()) return s;
+  LMDBAPI_RETURN_IF_ERROR(env.Open(dir, 1024));
   MDB_txn* raw = nullptr;
   LMDBAPI_RETURN_IF_MDB_ERROR(
       mdb_txn_begin(env.get(), nullptr, MDB_RDONLY, &raw), "read the copy");
@@ -83,13 +84,12 @@ absl::StatusOr<CopyReport> Report(const std::string& dir) {
   MDB_dbi main;
   LMDBAPI_RETURN_IF_MDB_ERROR(mdb_dbi_open(txn.get(), nullptr, 0, &main),
                               "read the copy");
-  absl::StatusOr<Cursor> names = Cursor::Open(txn.get(), main);
-  if (!names.ok()) return names.status();
+  LMDBAPI_ASSIGN_OR_RETURN(Cursor names, Cursor::Open(txn.get(), main));
   // The main database's keys are the names of the named databases: tables,
   // their indexes ("<table>.idx.<name>") and lmdbapi's meta ("__lmdbapi_*").
-  for (absl::StatusOr<bool> more = names->First(); more.ok() && *more;
-       more = names->Next()) {
-    std::string name(names->key());
+  for (absl::StatusOr<bool> more = names.First(); more.ok() && *more;
+       more = names.Next()) {
+    std::string name(names.key());
     if (absl::StartsWith(name, "__") || absl::StrContains(name, ".idx.")) {
       continue;
     }
@@ -142,7 +142,7 @@ absl::StatusOr<CopyReport> WriteCopy(MDB_env* env, const std::string& dir,
     unlink(partial.c_str());
     return status;
   }
-  if (absl::Status synced = SyncDirectory(dir); !synced.ok()) return synced;
+  LMDBAPI_RETURN_IF_ERROR(SyncDirectory(dir));
   return Report(dir);
 }
 
@@ -165,7 +165,7 @@ absl::StatusOr<CopyReport> CopyDirectory(const std::string& from,
         absl::StrCat("cannot copy '", from, "' onto itself"));
   }
   ReadOnlyEnv env;
-  if (absl::Status s = env.Open(from, 1); !s.ok()) return s;
+  LMDBAPI_RETURN_IF_ERROR(env.Open(from, 1));
   return WriteCopy(env.get(), to, /*adopt_growth=*/true);
 }
 

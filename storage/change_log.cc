@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "storage/coding.h"
 #include "storage/lmdb.h"
 #include "storage/record_version.h"
@@ -37,17 +38,16 @@ absl::Status DropRevision(MDB_txn* txn, MDB_dbi dbi, uint64_t revision) {
   std::string first = RevisionKey(revision);
   std::vector<std::string> keys;
   {
-    absl::StatusOr<Cursor> cursor = Cursor::Open(txn, dbi);
-    if (!cursor.ok()) return cursor.status();
-    absl::StatusOr<bool> more = cursor->Seek(first);
-    for (; more.ok() && *more; more = cursor->Next()) {
-      if (RevisionOfKey(cursor->key()) != revision) break;
-      keys.emplace_back(cursor->key());
+    LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, dbi));
+    absl::StatusOr<bool> more = cursor.Seek(first);
+    for (; more.ok() && *more; more = cursor.Next()) {
+      if (RevisionOfKey(cursor.key()) != revision) break;
+      keys.emplace_back(cursor.key());
     }
-    if (!more.ok()) return more.status();
+    LMDBAPI_RETURN_IF_ERROR(more);
   }
   for (const std::string& key : keys) {
-    if (absl::Status s = DeleteKey(txn, dbi, key); !s.ok()) return s;
+    LMDBAPI_RETURN_IF_ERROR(DeleteKey(txn, dbi, key));
   }
   return absl::OkStatus();
 }
@@ -64,9 +64,11 @@ absl::Status ChangeLog::Append(MDB_txn* txn, uint64_t revision,
   PutLengthPrefixed(table, &value);
   PutLengthPrefixed(pk, &value);
   value.append(record.data(), record.size());
-  absl::Status status =
-      PutValue(txn, dbi_, RevisionKey(revision, position), value);
-  if (!status.ok() || position != 0 || revision <= retention_) return status;
+  LMDBAPI_RETURN_IF_ERROR(
+      PutValue(txn, dbi_, RevisionKey(revision, position), value));
+  // The first change of a revision drops the revision that falls out of
+  // retention.
+  if (position != 0 || revision <= retention_) return absl::OkStatus();
   return DropRevision(txn, dbi_, revision - retention_);
 }
 
@@ -75,31 +77,27 @@ absl::StatusOr<uint64_t> ChangeLog::Last(MDB_txn* txn) const {
 }
 
 absl::StatusOr<uint64_t> ChangeLog::Oldest(MDB_txn* txn) const {
-  absl::StatusOr<Cursor> cursor = Cursor::Open(txn, dbi_);
-  if (!cursor.ok()) return cursor.status();
-  absl::StatusOr<bool> any = cursor->First();
-  if (!any.ok()) return any.status();
-  if (*any) return RevisionOfKey(cursor->key());
-  absl::StatusOr<uint64_t> last = Last(txn);
-  if (!last.ok()) return last.status();
-  return *last + 1;
+  LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, dbi_));
+  LMDBAPI_ASSIGN_OR_RETURN(bool any, cursor.First());
+  if (any) return RevisionOfKey(cursor.key());
+  LMDBAPI_ASSIGN_OR_RETURN(uint64_t last, Last(txn));
+  return last + 1;
 }
 
 absl::StatusOr<std::vector<Change>> ChangeLog::Read(MDB_txn* txn, uint64_t from,
                                                     size_t limit) const {
   std::vector<Change> changes;
-  absl::StatusOr<Cursor> cursor = Cursor::Open(txn, dbi_);
-  if (!cursor.ok()) return cursor.status();
-  absl::StatusOr<bool> more = cursor->Seek(RevisionKey(from));
-  for (; more.ok() && *more; more = cursor->Next()) {
+  LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, dbi_));
+  absl::StatusOr<bool> more = cursor.Seek(RevisionKey(from));
+  for (; more.ok() && *more; more = cursor.Next()) {
     Change change;
-    change.revision = RevisionOfKey(cursor->key());
+    change.revision = RevisionOfKey(cursor.key());
     if (changes.size() >= limit &&
         (changes.empty() || change.revision != changes.back().revision)) {
       break;
     }
-    change.position = static_cast<uint32_t>(BigEndian(cursor->key().substr(8)));
-    absl::string_view value = cursor->value();
+    change.position = static_cast<uint32_t>(BigEndian(cursor.key().substr(8)));
+    absl::string_view value = cursor.value();
     if (value.empty() || value[0] < 1 || value[0] > 3) {
       return absl::DataLossError(
           absl::StrCat("change ", change.revision, " is damaged"));
@@ -115,7 +113,7 @@ absl::StatusOr<std::vector<Change>> ChangeLog::Read(MDB_txn* txn, uint64_t from,
     change.record = std::string(decoder.rest());
     changes.push_back(std::move(change));
   }
-  if (!more.ok()) return more.status();
+  LMDBAPI_RETURN_IF_ERROR(more);
   return changes;
 }
 

@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
+#include "base/status_macros.h"
 #include "storage/lmdb.h"
 #include "storage/secure_random.h"
 #include "storage/status.h"
@@ -31,28 +32,25 @@ std::string IndexMetaKey(absl::string_view table, absl::string_view index) {
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(
     const DatabaseOptions& options, const std::vector<TableSpec>& tables) {
-  absl::StatusOr<std::vector<TableSchema>> schemas = ResolveSchema(tables);
-  if (!schemas.ok()) return schemas.status();
+  LMDBAPI_ASSIGN_OR_RETURN(std::vector<TableSchema> schemas,
+                           ResolveSchema(tables));
   // Meta and change log + two per table (records, versions) + one per index.
   size_t dbs = 2;
-  for (const TableSchema& t : *schemas) dbs += 2 + t.indexes.size();
+  for (const TableSchema& t : schemas) dbs += 2 + t.indexes.size();
   DatabaseOptions opts = options;
   opts.env.max_dbs = std::max<unsigned>(opts.env.max_dbs, dbs + 8);
 
   std::unique_ptr<Database> db(new Database());
-  absl::StatusOr<std::unique_ptr<Environment>> env =
-      Environment::Open(opts.env);
-  if (!env.ok()) return env.status();
-  db->env_ = *std::move(env);
-  absl::Status status = db->OpenTables(*schemas, opts);
+  LMDBAPI_ASSIGN_OR_RETURN(db->env_, Environment::Open(opts.env));
+  absl::Status status = db->OpenTables(schemas, opts);
   // Opening may build indexes; a full map there grows it like the writer.
   while (IsMapFull(status)) {
-    if (absl::Status grown = db->env_->GrowMap(); !grown.ok()) return grown;
+    LMDBAPI_RETURN_IF_ERROR(db->env_->GrowMap());
     db->tables_.clear();
     db->open_log_.clear();
-    status = db->OpenTables(*schemas, opts);
+    status = db->OpenTables(schemas, opts);
   }
-  if (!status.ok()) return status;
+  LMDBAPI_RETURN_IF_ERROR(status);
   db->writer_ = std::make_unique<Writer>(db->env_.get(), opts.max_batch);
   for (auto& table : db->tables_) {
     table->writer_ = db->writer_.get();
@@ -68,7 +66,7 @@ absl::Status Database::LoadOrMakeSecret(MDB_txn* txn, MDB_dbi meta,
     std::copy(stored->begin(), stored->end(), secret_.begin());
     return absl::OkStatus();
   }
-  if (absl::Status s = SecureRandom(absl::MakeSpan(secret_)); !s.ok()) return s;
+  LMDBAPI_RETURN_IF_ERROR(SecureRandom(absl::MakeSpan(secret_)));
   return PutValue(
       txn, meta, kSecretKey,
       absl::string_view(reinterpret_cast<const char*>(secret_.data()),
@@ -77,13 +75,31 @@ absl::Status Database::LoadOrMakeSecret(MDB_txn* txn, MDB_dbi meta,
 
 absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas,
                                   const DatabaseOptions& opts) {
-  absl::StatusOr<Txn> txn = Txn::BeginWrite(env_->raw(), nullptr);
-  if (!txn.ok()) return txn.status();
-  absl::StatusOr<MDB_dbi> meta = env_->OpenDatabase(txn->get(), kMetaDb);
-  if (!meta.ok()) return meta.status();
+  LMDBAPI_ASSIGN_OR_RETURN(Txn txn, Txn::BeginWrite(env_->raw(), nullptr));
+  LMDBAPI_ASSIGN_OR_RETURN(MDB_dbi meta, OpenMetaInTxn(txn.get()));
+  LMDBAPI_RETURN_IF_ERROR(
+      LoadOrMakeSecret(txn.get(), meta, opts.rotate_page_token_secret));
+  for (const TableSchema& schema : schemas) {
+    LMDBAPI_ASSIGN_OR_RETURN(std::unique_ptr<Table> table,
+                             OpenTableInTxn(txn.get(), schema, meta));
+    tables_.push_back(std::move(table));
+  }
+  LMDBAPI_ASSIGN_OR_RETURN(MDB_dbi change_log,
+                           env_->OpenDatabase(txn.get(), kChangesDb));
+  changes_ = std::make_unique<ChangeLog>(
+      change_log, meta, std::max<uint64_t>(1, opts.change_retention));
+  clock_ = std::make_unique<RevisionClock>(meta);
+  LinkTables();
+  for (auto& table : tables_) {
+    LMDBAPI_RETURN_IF_ERROR(BuildIndexesInTxn(txn.get(), meta, *table));
+    LMDBAPI_RETURN_IF_ERROR(DropIndexesInTxn(txn.get(), meta, *table));
+  }
+  return txn.Commit();
+}
 
-  absl::StatusOr<absl::string_view> format =
-      GetValue(txn->get(), *meta, kFormatKey);
+absl::StatusOr<MDB_dbi> Database::OpenMetaInTxn(MDB_txn* txn) {
+  LMDBAPI_ASSIGN_OR_RETURN(MDB_dbi meta, env_->OpenDatabase(txn, kMetaDb));
+  absl::StatusOr<absl::string_view> format = GetValue(txn, meta, kFormatKey);
   if (format.ok() && *format != kFormatVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
         "data directory '", env_->options().path, "' has format version ",
@@ -91,47 +107,40 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas,
   }
   if (!format.ok()) {
     if (!absl::IsNotFound(format.status())) return format.status();
-    absl::Status s = PutValue(txn->get(), *meta, kFormatKey, kFormatVersion);
-    if (!s.ok()) return s;
+    LMDBAPI_RETURN_IF_ERROR(PutValue(txn, meta, kFormatKey, kFormatVersion));
   }
+  return meta;
+}
 
-  absl::Status secret =
-      LoadOrMakeSecret(txn->get(), *meta, opts.rotate_page_token_secret);
-  if (!secret.ok()) return secret;
-
-  for (const TableSchema& schema : schemas) {
-    absl::StatusOr<MDB_dbi> records =
-        env_->OpenDatabase(txn->get(), schema.name);
-    if (!records.ok()) return records.status();
-    absl::StatusOr<MDB_dbi> versions =
-        env_->OpenDatabase(txn->get(), VersionsDbName(schema.name));
-    if (!versions.ok()) return versions.status();
-    std::vector<MDB_dbi> index_dbis;
-    for (const IndexSchema& index : schema.indexes) {
-      absl::StatusOr<MDB_dbi> dbi =
-          env_->OpenDatabase(txn->get(), IndexDbName(schema.name, index.name));
-      if (!dbi.ok()) return dbi.status();
-      index_dbis.push_back(*dbi);
-    }
-    const google::protobuf::Message* prototype =
-        google::protobuf::MessageFactory::generated_factory()->GetPrototype(
-            schema.descriptor);
-    if (prototype == nullptr) {
-      if (dynamic_factory_ == nullptr) {
-        dynamic_factory_ =
-            std::make_unique<google::protobuf::DynamicMessageFactory>();
-      }
-      prototype = dynamic_factory_->GetPrototype(schema.descriptor);
-    }
-    tables_.push_back(std::unique_ptr<Table>(
-        new Table(schema, env_.get(), nullptr, *records, index_dbis, *versions,
-                  *meta, &secret_, prototype, TableOptions{})));
+absl::StatusOr<std::unique_ptr<Table>> Database::OpenTableInTxn(
+    MDB_txn* txn, const TableSchema& schema, MDB_dbi meta) {
+  LMDBAPI_ASSIGN_OR_RETURN(MDB_dbi records,
+                           env_->OpenDatabase(txn, schema.name));
+  LMDBAPI_ASSIGN_OR_RETURN(
+      MDB_dbi versions, env_->OpenDatabase(txn, VersionsDbName(schema.name)));
+  std::vector<MDB_dbi> index_dbis;
+  for (const IndexSchema& index : schema.indexes) {
+    LMDBAPI_ASSIGN_OR_RETURN(
+        MDB_dbi dbi,
+        env_->OpenDatabase(txn, IndexDbName(schema.name, index.name)));
+    index_dbis.push_back(dbi);
   }
-  absl::StatusOr<MDB_dbi> changes = env_->OpenDatabase(txn->get(), kChangesDb);
-  if (!changes.ok()) return changes.status();
-  changes_ = std::make_unique<ChangeLog>(
-      *changes, *meta, std::max<uint64_t>(1, opts.change_retention));
-  clock_ = std::make_unique<RevisionClock>(*meta);
+  const google::protobuf::Message* prototype =
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(
+          schema.descriptor);
+  if (prototype == nullptr) {  // a schema read at run time, not compiled in
+    if (dynamic_factory_ == nullptr) {
+      dynamic_factory_ =
+          std::make_unique<google::protobuf::DynamicMessageFactory>();
+    }
+    prototype = dynamic_factory_->GetPrototype(schema.descriptor);
+  }
+  return std::unique_ptr<Table>(new Table(schema, env_.get(), nullptr, records,
+                                          index_dbis, versions, meta, &secret_,
+                                          prototype, TableOptions{}));
+}
+
+void Database::LinkTables() {
   for (auto& table : tables_) {
     table->changes_ = changes_.get();
     table->clock_ = clock_.get();
@@ -142,55 +151,54 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas,
     table->parent_ = parent;
     parent->children_.push_back(table.get());
   }
+}
 
-  // Build indexes that are new or changed; drop those no longer declared.
-  for (auto& table : tables_) {
-    std::vector<Table::Index> stale;
-    for (const Table::Index& index : table->indexes_) {
-      std::string key = IndexMetaKey(table->name(), index.schema->name);
-      std::string definition = index.schema->Definition();
-      absl::StatusOr<absl::string_view> stored =
-          GetValue(txn->get(), *meta, key);
-      if (stored.ok() && *stored == definition) continue;
-      stale.push_back(index);
-      absl::Status s = PutValue(txn->get(), *meta, key, definition);
-      if (!s.ok()) return s;
-      open_log_.push_back(absl::StrCat(
-          "built index ", IndexDbName(table->name(), index.schema->name), " ",
-          definition));
-    }
-    if (!stale.empty()) {
-      absl::Status s = table->RebuildInTxn(txn->get(), stale);
-      if (!s.ok()) return s;
-    }
-    // Meta keys of indexes the schema no longer has.
-    std::string prefix = IndexMetaKey(table->name(), "");
-    std::vector<std::string> dropped;
-    absl::StatusOr<Cursor> cursor = Cursor::Open(txn->get(), *meta);
-    if (!cursor.ok()) return cursor.status();
-    absl::StatusOr<bool> more = cursor->Seek(prefix);
-    for (; more.ok() && *more && absl::StartsWith(cursor->key(), prefix);
-         more = cursor->Next()) {
-      std::string name(cursor->key().substr(prefix.size()));
+absl::Status Database::BuildIndexesInTxn(MDB_txn* txn, MDB_dbi meta,
+                                         const Table& table) {
+  std::vector<Table::Index> stale;
+  for (const Table::Index& index : table.indexes_) {
+    std::string key = IndexMetaKey(table.name(), index.schema->name);
+    std::string definition = index.schema->Definition();
+    absl::StatusOr<absl::string_view> stored = GetValue(txn, meta, key);
+    if (stored.ok() && *stored == definition) continue;
+    stale.push_back(index);
+    LMDBAPI_RETURN_IF_ERROR(PutValue(txn, meta, key, definition));
+    open_log_.push_back(absl::StrCat(
+        "built index ", IndexDbName(table.name(), index.schema->name), " ",
+        definition));
+  }
+  if (stale.empty()) return absl::OkStatus();
+  return table.RebuildInTxn(txn, stale);
+}
+
+absl::Status Database::DropIndexesInTxn(MDB_txn* txn, MDB_dbi meta,
+                                        const Table& table) {
+  // Meta keys of indexes the schema no longer has.
+  std::string prefix = IndexMetaKey(table.name(), "");
+  std::vector<std::string> dropped;
+  {
+    LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, meta));
+    absl::StatusOr<bool> more = cursor.Seek(prefix);
+    for (; more.ok() && *more && absl::StartsWith(cursor.key(), prefix);
+         more = cursor.Next()) {
+      std::string name(cursor.key().substr(prefix.size()));
       bool declared = false;
-      for (const auto& index : table->indexes_)
+      for (const auto& index : table.indexes_)
         declared |= index.schema->name == name;
       if (!declared) dropped.push_back(name);
     }
-    if (!more.ok()) return more.status();
-    for (const std::string& name : dropped) {
-      absl::StatusOr<MDB_dbi> dbi =
-          env_->OpenDatabase(txn->get(), IndexDbName(table->name(), name));
-      if (!dbi.ok()) return dbi.status();
-      LMDBAPI_RETURN_IF_MDB_ERROR(mdb_drop(txn->get(), *dbi, 1), "drop index");
-      absl::Status s =
-          DeleteKey(txn->get(), *meta, IndexMetaKey(table->name(), name));
-      if (!s.ok()) return s;
-      open_log_.push_back(
-          absl::StrCat("dropped index ", IndexDbName(table->name(), name)));
-    }
+    LMDBAPI_RETURN_IF_ERROR(more);
   }
-  return txn->Commit();
+  for (const std::string& name : dropped) {
+    LMDBAPI_ASSIGN_OR_RETURN(
+        MDB_dbi dbi, env_->OpenDatabase(txn, IndexDbName(table.name(), name)));
+    LMDBAPI_RETURN_IF_MDB_ERROR(mdb_drop(txn, dbi, 1), "drop index");
+    LMDBAPI_RETURN_IF_ERROR(
+        DeleteKey(txn, meta, IndexMetaKey(table.name(), name)));
+    open_log_.push_back(
+        absl::StrCat("dropped index ", IndexDbName(table.name(), name)));
+  }
+  return absl::OkStatus();
 }
 
 Database::~Database() {
@@ -201,13 +209,12 @@ Database::~Database() {
 }
 
 absl::StatusOr<std::vector<DatabaseStats>> Database::Stats() const {
-  absl::StatusOr<Environment::ReadTxn> txn = env_->BeginRead();
-  if (!txn.ok()) return txn.status();
+  LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
   std::vector<DatabaseStats> out;
   auto add = [&](const Table& table, std::string name,
                  MDB_dbi dbi) -> absl::Status {
     MDB_stat stat;
-    LMDBAPI_RETURN_IF_MDB_ERROR(mdb_stat(txn->get(), dbi, &stat),
+    LMDBAPI_RETURN_IF_MDB_ERROR(mdb_stat(txn.get(), dbi, &stat),
                                 absl::StrCat("stat ", name));
     out.push_back({table.name(), std::move(name), stat.ms_entries,
                    uint64_t{stat.ms_branch_pages} + stat.ms_leaf_pages +
@@ -215,12 +222,10 @@ absl::StatusOr<std::vector<DatabaseStats>> Database::Stats() const {
     return absl::OkStatus();
   };
   for (const auto& table : tables_) {
-    if (absl::Status s = add(*table, table->name(), table->records_); !s.ok())
-      return s;
+    LMDBAPI_RETURN_IF_ERROR(add(*table, table->name(), table->records_));
     for (const Table::Index& index : table->indexes_) {
-      absl::Status s = add(
-          *table, IndexDbName(table->name(), index.schema->name), index.dbi);
-      if (!s.ok()) return s;
+      LMDBAPI_RETURN_IF_ERROR(add(
+          *table, IndexDbName(table->name(), index.schema->name), index.dbi));
     }
   }
   return out;

@@ -83,8 +83,23 @@ class Database {
 
  private:
   Database() = default;
+  // Opens every table in one write transaction, building the indexes that
+  // changed since the last open. Its phases follow.
   absl::Status OpenTables(const std::vector<TableSchema>& schemas,
                           const DatabaseOptions& opts);
+  // Opens __lmdbapi_meta and checks its format version (writes it when new).
+  absl::StatusOr<MDB_dbi> OpenMetaInTxn(MDB_txn* txn);
+  // Opens (creating) a table's databases: records, versions, indexes.
+  absl::StatusOr<std::unique_ptr<Table>> OpenTableInTxn(
+      MDB_txn* txn, const TableSchema& schema, MDB_dbi meta);
+  // Gives every table the change log and clock, its parent and children.
+  void LinkTables();
+  // Rebuilds the table's indexes that are new or whose definition differs
+  // from the one recorded in meta, and records their new definitions.
+  absl::Status BuildIndexesInTxn(MDB_txn* txn, MDB_dbi meta,
+                                 const Table& table);
+  // Drops the indexes meta records that the table no longer declares.
+  absl::Status DropIndexesInTxn(MDB_txn* txn, MDB_dbi meta, const Table& table);
   // The page-token key from __lmdbapi_meta, or a new one from getrandom(2)
   // (none yet, or `rotate`), stored in the same transaction.
   absl::Status LoadOrMakeSecret(MDB_txn* txn, MDB_dbi meta, bool rotate);

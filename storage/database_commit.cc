@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "storage/database.h"
 #include "storage/lmdb.h"
 #include "storage/status.h"
@@ -50,7 +51,7 @@ absl::Status Database::PrepareWrite(std::vector<CommitWrite>& writes, size_t i,
     return absl::InvalidArgumentError(absl::StrCat(
         "required: the ", table.schema().descriptor->name(), " to write"));
   }
-  if (absl::Status s = ResolveKeyRefs(writes, i, write); !s.ok()) return s;
+  LMDBAPI_RETURN_IF_ERROR(ResolveKeyRefs(writes, i, write));
   absl::StatusOr<Table::Prepared> p;
   switch (write.kind) {
     case CommitWrite::Kind::kInsert:
@@ -67,7 +68,7 @@ absl::Status Database::PrepareWrite(std::vector<CommitWrite>& writes, size_t i,
     case CommitWrite::Kind::kDelete:
       return table.CheckPrimaryKey(write.key);
   }
-  if (!p.ok()) return p.status();
+  LMDBAPI_RETURN_IF_ERROR(p);
   write.key = p->pk;
   prepared->emplace(*std::move(p));
   return absl::OkStatus();
@@ -97,12 +98,11 @@ absl::Status Database::CheckCondition(MDB_txn* txn,
         absl::StrCat("revision: ", what, " does not exist (expected revision ",
                      condition.revision, ")"));
   }
-  absl::StatusOr<RecordVersion> version =
-      ReadVersion(txn, table.versions_, condition.key);
-  if (!version.ok()) return version.status();
-  if (version->revision == condition.revision) return absl::OkStatus();
+  LMDBAPI_ASSIGN_OR_RETURN(RecordVersion version,
+                           ReadVersion(txn, table.versions_, condition.key));
+  if (version.revision == condition.revision) return absl::OkStatus();
   return absl::AbortedError(absl::StrCat("revision: ", what, " is at revision ",
-                                         version->revision, ", not ",
+                                         version.revision, ", not ",
                                          condition.revision));
 }
 
@@ -157,9 +157,7 @@ void Database::Commit(std::shared_ptr<storage::Commit> commit,
           commit->revision = scope.revision();
           return absl::OkStatus();
         }
-        absl::StatusOr<uint64_t> current = clock_->Current(txn);
-        if (!current.ok()) return current.status();
-        commit->revision = *current;
+        LMDBAPI_ASSIGN_OR_RETURN(commit->revision, clock_->Current(txn));
         return absl::OkStatus();
       },
       std::move(done));

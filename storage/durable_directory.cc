@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 
 namespace lmdbapi::storage {
 
@@ -39,8 +40,7 @@ absl::Status CreateDirectoriesDurably(const std::string& path) {
         absl::StrCat("create the directory '", path, "': ", error.message()));
   }
   for (auto p = missing.rbegin(); p != missing.rend(); ++p) {
-    absl::Status synced = SyncDirectory(p->parent_path().string());
-    if (!synced.ok()) return synced;
+    LMDBAPI_RETURN_IF_ERROR(SyncDirectory(p->parent_path().string()));
   }
   return absl::OkStatus();
 }

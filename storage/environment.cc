@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "storage/durable_directory.h"
 #include "storage/status.h"
 
@@ -45,8 +46,7 @@ absl::StatusOr<std::unique_ptr<Environment>> Environment::Open(
         " bytes) is smaller than the map size (", options.map_size_bytes, ")"));
   }
   if (options.create_directory) {
-    absl::Status created = CreateDirectoriesDurably(options.path);
-    if (!created.ok()) return created;
+    LMDBAPI_RETURN_IF_ERROR(CreateDirectoriesDurably(options.path));
   }
   std::unique_ptr<Environment> env(new Environment(options));
   std::string what = absl::StrCat("open LMDB environment '", options.path, "'");
@@ -62,7 +62,7 @@ absl::StatusOr<std::unique_ptr<Environment>> Environment::Open(
                               what);
   // LMDB syncs its files, never their names: a data.mdb it just created
   // would vanish with a power cut, taking every acknowledged write along.
-  if (absl::Status s = SyncDirectory(options.path); !s.ok()) return s;
+  LMDBAPI_RETURN_IF_ERROR(SyncDirectory(options.path));
   // A map that another process (or an earlier run) made larger is adopted.
   MDB_envinfo info;
   mdb_env_info(env->env_, &info);

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/status_macros.h"
 
 namespace lmdbapi::storage {
 
@@ -12,8 +13,7 @@ absl::Status MakeIndexEntry(const google::protobuf::Message& record,
   entry->value.clear();
   TupleWriter writer(&entry->key);
   for (const FieldRef& field : index.fields) {
-    absl::Status status = AppendField(record, field, writer);
-    if (!status.ok()) return status;
+    LMDBAPI_RETURN_IF_ERROR(AppendField(record, field, writer));
   }
   // A unique index constrains only records that set at least one of its
   // fields: records that leave them all unset share the key prefix and are
@@ -66,9 +66,8 @@ absl::StatusOr<absl::string_view> PrimaryKeyOfEntry(const IndexSchema& index,
                                                     absl::string_view key,
                                                     absl::string_view value) {
   if (index.unique) return value;
-  absl::StatusOr<absl::string_view> fields = FieldsOfEntry(index, key);
-  if (!fields.ok()) return fields.status();
-  return key.substr(fields->size());
+  LMDBAPI_ASSIGN_OR_RETURN(absl::string_view fields, FieldsOfEntry(index, key));
+  return key.substr(fields.size());
 }
 
 }  // namespace lmdbapi::storage

@@ -7,6 +7,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "storage/lmdb.h"
 #include "storage/status.h"
 #include "storage/table.h"
@@ -33,13 +34,12 @@ absl::Status ComputeEntries(MDB_txn* txn, MDB_dbi records,
                             std::vector<std::vector<IndexEntry>>* entries,
                             size_t* record_count) {
   std::vector<std::pair<absl::string_view, absl::string_view>> rows;
-  absl::StatusOr<Cursor> cursor = Cursor::Open(txn, records);
-  if (!cursor.ok()) return cursor.status();
-  absl::StatusOr<bool> more = cursor->First();
-  for (; more.ok() && *more; more = cursor->Next()) {
-    rows.emplace_back(cursor->key(), cursor->value());
+  LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, records));
+  absl::StatusOr<bool> more = cursor.First();
+  for (; more.ok() && *more; more = cursor.Next()) {
+    rows.emplace_back(cursor.key(), cursor.value());
   }
-  if (!more.ok()) return more.status();
+  LMDBAPI_RETURN_IF_ERROR(more);
   *record_count = rows.size();
 
   size_t workers = std::min<size_t>(
@@ -76,9 +76,7 @@ absl::Status ComputeEntries(MDB_txn* txn, MDB_dbi records,
   for (size_t w = 1; w < workers; ++w) threads.emplace_back(work, w);
   work(0);
   for (auto& t : threads) t.join();
-  for (const absl::Status& s : statuses) {
-    if (!s.ok()) return s;
-  }
+  for (const absl::Status& s : statuses) LMDBAPI_RETURN_IF_ERROR(s);
 
   entries->assign(indexes.size(), {});
   for (size_t i = 0; i < indexes.size(); ++i) {
@@ -111,9 +109,8 @@ absl::Status Table::RebuildInTxn(MDB_txn* txn,
   for (const Index& index : indexes) schemas.push_back(index.schema);
   std::vector<std::vector<IndexEntry>> entries;
   size_t records = 0;
-  absl::Status status =
-      ComputeEntries(txn, records_, *prototype_, schemas, &entries, &records);
-  if (!status.ok()) return status;
+  LMDBAPI_RETURN_IF_ERROR(
+      ComputeEntries(txn, records_, *prototype_, schemas, &entries, &records));
   for (size_t i = 0; i < indexes.size(); ++i) {
     const Index& index = indexes[i];
     LMDBAPI_RETURN_IF_MDB_ERROR(
@@ -127,8 +124,8 @@ absl::Status Table::RebuildInTxn(MDB_txn* txn,
                          ": records '", list[j - 1].value, "' and '",
                          list[j].value, "' have the same values"));
       }
-      status = PutValue(txn, index.dbi, list[j].key, list[j].value, MDB_APPEND);
-      if (!status.ok()) return status;
+      LMDBAPI_RETURN_IF_ERROR(
+          PutValue(txn, index.dbi, list[j].key, list[j].value, MDB_APPEND));
     }
     list.clear();
     list.shrink_to_fit();
@@ -142,37 +139,34 @@ absl::Status Table::RebuildIndexes() {
 }
 
 absl::StatusOr<IndexReport> Table::VerifyIndexes() const {
-  absl::StatusOr<Environment::ReadTxn> txn = env_->BeginRead();
-  if (!txn.ok()) return txn.status();
+  LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
   IndexReport report;
   std::vector<const IndexSchema*> schemas;
   for (const Index& index : indexes_) schemas.push_back(index.schema);
   std::vector<std::vector<IndexEntry>> expected;
-  absl::Status status = ComputeEntries(txn->get(), records_, *prototype_,
-                                       schemas, &expected, &report.records);
-  if (!status.ok()) return status;
+  LMDBAPI_RETURN_IF_ERROR(ComputeEntries(txn.get(), records_, *prototype_,
+                                         schemas, &expected, &report.records));
   if (parent_ != nullptr) {
     // Every child's parent must exist.
     std::unique_ptr<Message> scratch(prototype_->New());
-    absl::StatusOr<Cursor> cursor = Cursor::Open(txn->get(), records_);
-    if (!cursor.ok()) return cursor.status();
-    absl::StatusOr<bool> more = cursor->First();
-    for (; more.ok() && *more; more = cursor->Next()) {
-      absl::string_view bytes = cursor->value();
+    LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn.get(), records_));
+    absl::StatusOr<bool> more = cursor.First();
+    for (; more.ok() && *more; more = cursor.Next()) {
+      absl::string_view bytes = cursor.value();
       if (!scratch->ParseFromArray(bytes.data(),
                                    static_cast<int>(bytes.size()))) {
         return absl::DataLossError(
-            absl::StrCat("record '", cursor->key(), "' does not parse"));
+            absl::StrCat("record '", cursor.key(), "' does not parse"));
       }
       std::string parent_pk = scratch->GetReflection()->GetString(
           *scratch, schema_.parent_key.field);
-      if (!GetValue(txn->get(), parent_->records_, parent_pk).ok()) {
+      if (!GetValue(txn.get(), parent_->records_, parent_pk).ok()) {
         report.mismatches.push_back(IndexMismatch{
             IndexMismatch::Kind::kOrphan, indexes_.back().schema->name,
-            std::string(cursor->key()), absl::CEscape(parent_pk)});
+            std::string(cursor.key()), absl::CEscape(parent_pk)});
       }
     }
-    if (!more.ok()) return more.status();
+    LMDBAPI_RETURN_IF_ERROR(more);
   }
 
   for (size_t i = 0; i < indexes_.size(); ++i) {
@@ -186,29 +180,28 @@ absl::StatusOr<IndexReport> Table::VerifyIndexes() const {
           kind, index.schema->name,
           pk.ok() ? std::string(*pk) : "(undecodable)", absl::CHexEscape(key)});
     };
-    absl::StatusOr<Cursor> cursor = Cursor::Open(txn->get(), index.dbi);
-    if (!cursor.ok()) return cursor.status();
+    LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn.get(), index.dbi));
     size_t w = 0;
-    absl::StatusOr<bool> more = cursor->First();
-    for (; more.ok() && *more; more = cursor->Next()) {
+    absl::StatusOr<bool> more = cursor.First();
+    for (; more.ok() && *more; more = cursor.Next()) {
       ++report.entries;
-      absl::string_view key = cursor->key();
+      absl::string_view key = cursor.key();
       while (w < want.size() && want[w].key < key) {
         mismatch(IndexMismatch::Kind::kMissing, want[w].key, want[w].value);
         ++w;
       }
       if (w < want.size() && want[w].key == key &&
-          want[w].value == cursor->value()) {
+          want[w].value == cursor.value()) {
         ++w;
       } else {
-        mismatch(IndexMismatch::Kind::kDangling, key, cursor->value());
+        mismatch(IndexMismatch::Kind::kDangling, key, cursor.value());
         if (w < want.size() && want[w].key == key) {
           mismatch(IndexMismatch::Kind::kMissing, want[w].key, want[w].value);
           ++w;
         }
       }
     }
-    if (!more.ok()) return more.status();
+    LMDBAPI_RETURN_IF_ERROR(more);
     for (; w < want.size(); ++w) {
       mismatch(IndexMismatch::Kind::kMissing, want[w].key, want[w].value);
     }

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/status_macros.h"
 #include "storage/page_token.h"
 
 namespace lmdbapi::storage {
@@ -76,6 +77,107 @@ Fit FitIndex(const std::vector<FieldRef>& fields,
                 FindPredicate(preds, f, true, false) != nullptr;
   }
   return fit;
+}
+
+// Resolves each predicate's field and converts its value to the field's
+// kind (INVALID_ARGUMENT naming the field).
+absl::StatusOr<std::vector<BoundPredicate>> BindPredicates(
+    const TableSchema& table, const std::vector<Predicate>& predicates) {
+  std::vector<BoundPredicate> bound;
+  bound.reserve(predicates.size());
+  for (const Predicate& p : predicates) {
+    const auto* field = table.FindField(p.field);
+    if (field == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("field '", p.field, "' is not a field of ", table.name,
+                       " (", table.descriptor->full_name(), ")"));
+    }
+    LMDBAPI_ASSIGN_OR_RETURN(FieldKind kind, KindOfField(field));
+    FieldRef ref{field, kind};
+    LMDBAPI_ASSIGN_OR_RETURN(Value value, Coerce(p.value, ref));
+    bound.push_back(BoundPredicate{ref, p.op, std::move(value)});
+  }
+  return bound;
+}
+
+// The first index with the best Fit (into `fit`, which starts empty), or null
+// when no index serves any predicate.
+const IndexSchema* BestIndex(const TableSchema& table,
+                             const std::vector<BoundPredicate>& bound,
+                             Fit* fit) {
+  const IndexSchema* best = nullptr;
+  for (const IndexSchema& index : table.indexes) {
+    Fit candidate = FitIndex(index.fields, bound);
+    if (candidate.score() > fit->score()) {
+      *fit = candidate;
+      best = &index;
+    }
+  }
+  return best;
+}
+
+// A scan of `index` over the keys that start with the values of the
+// equality predicates `fit` found, narrowed by the range on the next field.
+// Appends the predicates it serves to `used`.
+void PlanIndexScan(const IndexSchema& index, const Fit& fit,
+                   const std::vector<BoundPredicate>& bound, Plan* plan,
+                   std::vector<const BoundPredicate*>* used) {
+  plan->kind = Plan::Kind::kIndexScan;
+  plan->index = &index;
+  std::string prefix;
+  TupleWriter writer(&prefix);
+  for (size_t i = 0; i < fit.eq; ++i) {
+    const FieldRef& f = index.fields[i];
+    const BoundPredicate* eq = FindPredicate(bound, f.field, false, false);
+    used->push_back(eq);
+    AppendValue(eq->value, f.kind, writer);
+  }
+  plan->start = prefix;
+  plan->end = PrefixSuccessor(prefix);
+  if (!fit.range) return;
+  const FieldRef& f = index.fields[fit.eq];
+  if (const BoundPredicate* lo = FindPredicate(bound, f.field, true, true)) {
+    used->push_back(lo);
+    std::string key = prefix;
+    TupleWriter w(&key);
+    AppendValue(lo->value, f.kind, w);
+    if (lo->op == Op::kGe) {
+      plan->start = key;
+    } else {
+      std::optional<std::string> next = PrefixSuccessor(key);
+      plan->start = next.value_or(key);
+      if (!next) plan->end = plan->start;  // nothing can be greater
+    }
+  }
+  if (const BoundPredicate* hi = FindPredicate(bound, f.field, true, false)) {
+    used->push_back(hi);
+    std::string key = prefix;
+    TupleWriter w(&key);
+    AppendValue(hi->value, f.kind, w);
+    plan->end = hi->op == Op::kLt ? std::optional<std::string>(key)
+                                  : PrefixSuccessor(key);
+  }
+}
+
+// A scan of the records between the bounds of the primary key's range
+// predicates. Appends the predicates it serves to `used`.
+void PlanPrimaryKeyRange(const FieldRef& primary_key,
+                         const std::vector<BoundPredicate>& bound, Plan* plan,
+                         std::vector<const BoundPredicate*>* used) {
+  plan->kind = Plan::Kind::kPrimaryKeyRange;
+  if (const BoundPredicate* lo =
+          FindPredicate(bound, primary_key.field, true, true)) {
+    used->push_back(lo);
+    plan->start = std::get<std::string>(lo->value);
+    if (lo->op == Op::kGt) plan->start.push_back('\0');
+  }
+  if (const BoundPredicate* hi =
+          FindPredicate(bound, primary_key.field, true, false)) {
+    used->push_back(hi);
+    std::string end = std::get<std::string>(hi->value);
+    if (hi->op == Op::kLe) end.push_back('\0');
+    plan->end = end;
+  }
 }
 
 }  // namespace
@@ -170,37 +272,14 @@ std::string Plan::Describe() const {
 
 absl::StatusOr<Plan> PlanQuery(const TableSchema& table,
                                const std::vector<Predicate>& predicates) {
-  std::vector<BoundPredicate> bound;
-  bound.reserve(predicates.size());
-  for (const Predicate& p : predicates) {
-    const auto* field = table.FindField(p.field);
-    if (field == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("field '", p.field, "' is not a field of ", table.name,
-                       " (", table.descriptor->full_name(), ")"));
-    }
-    absl::StatusOr<FieldKind> kind = KindOfField(field);
-    if (!kind.ok()) return kind.status();
-    FieldRef ref{field, *kind};
-    absl::StatusOr<Value> value = Coerce(p.value, ref);
-    if (!value.ok()) return value.status();
-    bound.push_back(BoundPredicate{ref, p.op, *std::move(value)});
-  }
-
+  LMDBAPI_ASSIGN_OR_RETURN(std::vector<BoundPredicate> bound,
+                           BindPredicates(table, predicates));
   Plan plan;
+  std::vector<const BoundPredicate*> used;  // points into `bound`
   const std::vector<FieldRef> pk_fields = {table.primary_key};
   Fit pk_fit = FitIndex(pk_fields, bound);
   Fit best;
-  const IndexSchema* best_index = nullptr;
-  for (const IndexSchema& index : table.indexes) {
-    Fit fit = FitIndex(index.fields, bound);
-    if (fit.score() > best.score()) {
-      best = fit;
-      best_index = &index;
-    }
-  }
-
-  std::vector<const BoundPredicate*> used;
+  const IndexSchema* best_index = BestIndex(table, bound, &best);
   if (pk_fit.eq == 1) {
     plan.kind = Plan::Kind::kPrimaryKeyLookup;
     const BoundPredicate* eq =
@@ -209,59 +288,9 @@ absl::StatusOr<Plan> PlanQuery(const TableSchema& table,
     plan.start = std::get<std::string>(eq->value);
   } else if (best_index != nullptr && best.score() >= pk_fit.score() &&
              best.score() > 0) {
-    plan.kind = Plan::Kind::kIndexScan;
-    plan.index = best_index;
-    std::string prefix;
-    TupleWriter writer(&prefix);
-    for (size_t i = 0; i < best.eq; ++i) {
-      const FieldRef& f = best_index->fields[i];
-      const BoundPredicate* eq = FindPredicate(bound, f.field, false, false);
-      used.push_back(eq);
-      AppendValue(eq->value, f.kind, writer);
-    }
-    plan.start = prefix;
-    plan.end = PrefixSuccessor(prefix);
-    if (best.range) {
-      const FieldRef& f = best_index->fields[best.eq];
-      if (const BoundPredicate* lo =
-              FindPredicate(bound, f.field, true, true)) {
-        used.push_back(lo);
-        std::string key = prefix;
-        TupleWriter w(&key);
-        AppendValue(lo->value, f.kind, w);
-        if (lo->op == Op::kGe) {
-          plan.start = key;
-        } else {
-          std::optional<std::string> next = PrefixSuccessor(key);
-          plan.start = next.value_or(key);
-          if (!next) plan.end = plan.start;  // nothing can be greater
-        }
-      }
-      if (const BoundPredicate* hi =
-              FindPredicate(bound, f.field, true, false)) {
-        used.push_back(hi);
-        std::string key = prefix;
-        TupleWriter w(&key);
-        AppendValue(hi->value, f.kind, w);
-        plan.end = hi->op == Op::kLt ? std::optional<std::string>(key)
-                                     : PrefixSuccessor(key);
-      }
-    }
+    PlanIndexScan(*best_index, best, bound, &plan, &used);
   } else if (pk_fit.range) {
-    plan.kind = Plan::Kind::kPrimaryKeyRange;
-    if (const BoundPredicate* lo =
-            FindPredicate(bound, table.primary_key.field, true, true)) {
-      used.push_back(lo);
-      plan.start = std::get<std::string>(lo->value);
-      if (lo->op == Op::kGt) plan.start.push_back('\0');
-    }
-    if (const BoundPredicate* hi =
-            FindPredicate(bound, table.primary_key.field, true, false)) {
-      used.push_back(hi);
-      std::string end = std::get<std::string>(hi->value);
-      if (hi->op == Op::kLe) end.push_back('\0');
-      plan.end = end;
-    }
+    PlanPrimaryKeyRange(table.primary_key, bound, &plan, &used);
   } else {
     plan.kind = Plan::Kind::kFullScan;
   }

@@ -1,6 +1,7 @@
 #include "storage/record_version.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "storage/coding.h"
 #include "storage/lmdb.h"
 
@@ -54,14 +55,14 @@ absl::StatusOr<RecordVersion> ReadVersion(MDB_txn* txn, MDB_dbi versions,
                                           absl::string_view pk) {
   absl::StatusOr<absl::string_view> bytes = GetValue(txn, versions, pk);
   if (absl::IsNotFound(bytes.status())) return RecordVersion{};
-  if (!bytes.ok()) return bytes.status();
+  LMDBAPI_RETURN_IF_ERROR(bytes);
   return DecodeVersion(*bytes);
 }
 
 absl::StatusOr<uint64_t> CurrentRevision(MDB_txn* txn, MDB_dbi meta) {
   absl::StatusOr<absl::string_view> stored = GetValue(txn, meta, kRevisionKey);
   if (absl::IsNotFound(stored.status())) return 0;
-  if (!stored.ok()) return stored.status();
+  LMDBAPI_RETURN_IF_ERROR(stored);
   if (stored->size() != 8) {
     return absl::DataLossError("the revision counter is damaged");
   }
@@ -69,13 +70,10 @@ absl::StatusOr<uint64_t> CurrentRevision(MDB_txn* txn, MDB_dbi meta) {
 }
 
 absl::StatusOr<uint64_t> NextRevision(MDB_txn* txn, MDB_dbi meta) {
-  absl::StatusOr<uint64_t> current = CurrentRevision(txn, meta);
-  if (!current.ok()) return current.status();
-  uint64_t revision = *current;
+  LMDBAPI_ASSIGN_OR_RETURN(uint64_t revision, CurrentRevision(txn, meta));
   std::string next;
   PutFixed64(++revision, &next);
-  absl::Status s = PutValue(txn, meta, kRevisionKey, next);
-  if (!s.ok()) return s;
+  LMDBAPI_RETURN_IF_ERROR(PutValue(txn, meta, kRevisionKey, next));
   return revision;
 }
 

@@ -1,15 +1,15 @@
 #include "storage/revision_clock.h"
 
+#include "base/status_macros.h"
 #include "storage/record_version.h"
 
 namespace lmdbapi::storage {
 
 absl::StatusOr<RevisionClock::Tick> RevisionClock::Take(MDB_txn* txn) {
   if (!open_ || revision_ == 0) {
-    absl::StatusOr<uint64_t> next = NextRevision(txn, meta_);
-    if (!next.ok()) return next.status();
-    if (!open_) return Tick{*next, 0};
-    revision_ = *next;
+    LMDBAPI_ASSIGN_OR_RETURN(uint64_t next, NextRevision(txn, meta_));
+    if (!open_) return Tick{next, 0};
+    revision_ = next;
   }
   return Tick{revision_, next_position_++};
 }

@@ -5,6 +5,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "storage/lmdb.h"
@@ -84,9 +85,8 @@ absl::Status Table::EntriesOf(const Message& record, absl::string_view pk,
                               std::vector<IndexEntry>* entries) const {
   entries->resize(indexes_.size());
   for (size_t i = 0; i < indexes_.size(); ++i) {
-    absl::Status status =
-        MakeIndexEntry(record, *indexes_[i].schema, pk, &(*entries)[i]);
-    if (!status.ok()) return status;
+    LMDBAPI_RETURN_IF_ERROR(
+        MakeIndexEntry(record, *indexes_[i].schema, pk, &(*entries)[i]));
   }
   return absl::OkStatus();
 }
@@ -100,10 +100,8 @@ absl::StatusOr<Table::Prepared> Table::Prepare(const Message& record) const {
   const auto* reflection = record.GetReflection();
   Prepared prepared;
   prepared.pk = reflection->GetString(record, schema_.primary_key.field);
-  absl::Status status = CheckPrimaryKey(prepared.pk);
-  if (!status.ok()) return status;
-  status = ValidateRecord(record);
-  if (!status.ok()) return status;
+  LMDBAPI_RETURN_IF_ERROR(CheckPrimaryKey(prepared.pk));
+  LMDBAPI_RETURN_IF_ERROR(ValidateRecord(record));
   if (parent_ != nullptr) {
     prepared.parent_pk =
         reflection->GetString(record, schema_.parent_key.field);
@@ -113,8 +111,7 @@ absl::StatusOr<Table::Prepared> Table::Prepare(const Message& record) const {
                        name(), " record needs its parent's key"));
     }
   }
-  status = EntriesOf(record, prepared.pk, &prepared.entries);
-  if (!status.ok()) return status;
+  LMDBAPI_RETURN_IF_ERROR(EntriesOf(record, prepared.pk, &prepared.entries));
   if (HasVersionFields(schema_, record)) {  // output only: never stored
     std::unique_ptr<Message> copy(record.New());
     copy->CopyFrom(record);
@@ -132,159 +129,175 @@ absl::StatusOr<Table::Prepared> Table::Prepare(const Message& record) const {
 
 absl::Status Table::Get(absl::string_view pk, Message* record,
                         RecordVersion* version) const {
-  absl::Status status = CheckPrimaryKey(pk);
-  if (!status.ok()) return status;
-  absl::StatusOr<Environment::ReadTxn> txn = env_->BeginRead();
-  if (!txn.ok()) return txn.status();
-  absl::StatusOr<absl::string_view> bytes = GetValue(txn->get(), records_, pk);
+  LMDBAPI_RETURN_IF_ERROR(CheckPrimaryKey(pk));
+  LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
+  absl::StatusOr<absl::string_view> bytes = GetValue(txn.get(), records_, pk);
   if (absl::IsNotFound(bytes.status())) {
     return absl::NotFoundError(absl::StrCat(name(), " '", pk, "' not found"));
   }
-  if (!bytes.ok()) return bytes.status();
-  status = ParseRecord(pk, *bytes, record);
-  if (!status.ok() || (version == nullptr && !has_version_fields())) {
-    return status;
-  }
-  absl::StatusOr<RecordVersion> stored = ReadVersion(txn->get(), versions_, pk);
-  if (!stored.ok()) return stored.status();
-  SetVersionFields(schema_, *stored, record);
-  if (version != nullptr) *version = *stored;
+  LMDBAPI_RETURN_IF_ERROR(bytes);
+  LMDBAPI_RETURN_IF_ERROR(ParseRecord(pk, *bytes, record));
+  if (version == nullptr && !has_version_fields()) return absl::OkStatus();
+  LMDBAPI_ASSIGN_OR_RETURN(RecordVersion stored,
+                           ReadVersion(txn.get(), versions_, pk));
+  SetVersionFields(schema_, stored, record);
+  if (version != nullptr) *version = stored;
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> Table::Explain(
     const std::vector<Predicate>& predicates) const {
-  absl::StatusOr<Plan> plan = PlanQuery(schema_, predicates);
-  if (!plan.ok()) return plan.status();
-  return plan->Describe();
+  LMDBAPI_ASSIGN_OR_RETURN(Plan plan, PlanQuery(schema_, predicates));
+  return plan.Describe();
 }
 
 absl::StatusOr<uint64_t> Table::Count() const {
-  absl::StatusOr<Environment::ReadTxn> txn = env_->BeginRead();
-  if (!txn.ok()) return txn.status();
+  LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
   MDB_stat stat;
-  int rc = mdb_stat(txn->get(), records_, &stat);
+  int rc = mdb_stat(txn.get(), records_, &stat);
   if (rc != 0) return LmdbStatus(rc, "stat");
   return stat.ms_entries;
 }
 
-absl::StatusOr<FilterResult> Table::Filter(
-    const Query& query, absl::FunctionRef<Message*()> add_record) const {
-  absl::StatusOr<Plan> plan = PlanQuery(schema_, query.predicates);
-  if (!plan.ok()) return plan.status();
-  const size_t page_size =
-      query.page_size == 0 ? options_.default_page_size
-                           : std::min(query.page_size, options_.max_page_size);
-  std::string start = plan->start;
-  if (!query.page_token.empty()) {
-    absl::StatusOr<std::string> last =
-        DecodePageToken(*secret_, plan->Fingerprint(schema_), query.page_token);
-    if (!last.ok()) return last.status();
-    last->push_back('\0');  // the smallest key after the last one returned
-    start = std::max(start, *last);
+// One Filter call: its plan, read snapshot and the page it fills.
+class Table::FilterRun {
+ public:
+  FilterRun(const Table& table, Plan plan, MDB_txn* txn,
+            absl::FunctionRef<Message*()> add_record)
+      : table_(table),
+        plan_(std::move(plan)),
+        txn_(txn),
+        add_record_(add_record) {}
+
+  const Plan& plan() const { return plan_; }
+  // The record under the lookup's key, if there is one.
+  absl::Status Lookup();
+  // Up to `page_size` records from `start` in the order of the plan's index
+  // (or primary key); the next page's token when there are more.
+  absl::Status Scan(absl::string_view start, size_t page_size);
+  FilterResult Finish() && {
+    result_.plan = std::move(plan_);
+    return std::move(result_);
   }
 
-  FilterResult result;
-  absl::StatusOr<Environment::ReadTxn> txn = env_->BeginRead();
-  if (!txn.ok()) return txn.status();
-
-  // Without a residual filter every record read is returned, so it is
-  // parsed straight into the caller's message; otherwise into a scratch
-  // message that is swapped into the caller's when it matches.
-  std::unique_ptr<Message> scratch;
-  // Returns whether the record matched (and was added).
+ private:
+  // Parses a record read and adds it (through add_record) when it passes
+  // the residual predicates; returns whether it did.
+  absl::StatusOr<bool> Emit(absl::string_view pk, absl::string_view bytes);
   // The schema's revision/time fields, set on a returned record.
-  auto versioned = [&](absl::string_view pk, Message* record) -> absl::Status {
-    if (!has_version_fields()) return absl::OkStatus();
-    absl::StatusOr<RecordVersion> version =
-        ReadVersion(txn->get(), versions_, pk);
-    if (!version.ok()) return version.status();
-    SetVersionFields(schema_, *version, record);
-    return absl::OkStatus();
-  };
-  auto emit = [&](absl::string_view pk,
-                  absl::string_view bytes) -> absl::StatusOr<bool> {
-    ++result.scanned;
-    if (plan->residual.empty()) {
-      Message* target = add_record();
-      absl::Status status = ParseRecord(pk, bytes, target);
-      if (status.ok()) status = versioned(pk, target);
-      if (!status.ok()) return status;
-      return true;
-    }
-    if (scratch == nullptr) scratch.reset(prototype_->New());
-    absl::Status status = ParseRecord(pk, bytes, scratch.get());
-    if (!status.ok()) return status;
-    for (const BoundPredicate& p : plan->residual) {
-      if (!p.Matches(*scratch)) return false;
-    }
-    Message* target = add_record();
-    target->GetReflection()->Swap(scratch.get(), target);
-    status = versioned(pk, target);
-    if (!status.ok()) return status;
-    return true;
-  };
+  absl::Status SetVersion(absl::string_view pk, Message* record);
 
-  if (plan->kind == Plan::Kind::kPrimaryKeyLookup) {
-    if (!query.page_token.empty()) {  // one record, one page
-      result.plan = *std::move(plan);
-      return result;
-    }
-    absl::StatusOr<absl::string_view> bytes =
-        GetValue(txn->get(), records_, plan->start);
-    if (absl::IsNotFound(bytes.status())) {
-      result.plan = *std::move(plan);
-      return result;
-    }
-    if (!bytes.ok()) return bytes.status();
-    absl::StatusOr<bool> added = emit(plan->start, *bytes);
-    if (!added.ok()) return added.status();
-    result.plan = *std::move(plan);
-    return result;
-  }
+  const Table& table_;
+  Plan plan_;
+  MDB_txn* const txn_;
+  const absl::FunctionRef<Message*()> add_record_;
+  // Without a residual filter every record read is returned, so it is
+  // parsed straight into the caller's message; otherwise into this scratch
+  // message, swapped into the caller's when it matches.
+  std::unique_ptr<Message> scratch_;
+  FilterResult result_;
+};
 
+absl::Status Table::FilterRun::Lookup() {
+  absl::StatusOr<absl::string_view> bytes =
+      GetValue(txn_, table_.records_, plan_.start);
+  if (absl::IsNotFound(bytes.status())) return absl::OkStatus();
+  LMDBAPI_RETURN_IF_ERROR(bytes);
+  return Emit(plan_.start, *bytes).status();
+}
+
+absl::Status Table::FilterRun::Scan(absl::string_view start, size_t page_size) {
   const Index* index = nullptr;
-  for (const Index& i : indexes_) {
-    if (i.schema == plan->index) index = &i;
+  for (const Index& i : table_.indexes_) {
+    if (i.schema == plan_.index) index = &i;
   }
-  absl::StatusOr<Cursor> cursor =
-      Cursor::Open(txn->get(), index != nullptr ? index->dbi : records_);
-  if (!cursor.ok()) return cursor.status();
+  LMDBAPI_ASSIGN_OR_RETURN(
+      Cursor cursor,
+      Cursor::Open(txn_, index != nullptr ? index->dbi : table_.records_));
   size_t returned = 0;
   absl::string_view last_key;
-  absl::StatusOr<bool> more = cursor->Seek(start);
-  for (; more.ok() && *more; more = cursor->Next()) {
-    absl::string_view key = cursor->key();
-    if (plan->end && key >= *plan->end) break;
+  absl::StatusOr<bool> more = cursor.Seek(start);
+  for (; more.ok() && *more; more = cursor.Next()) {
+    absl::string_view key = cursor.key();
+    if (plan_.end && key >= *plan_.end) break;
     if (returned == page_size) {
-      result.next_page_token =
-          EncodePageToken(*secret_, plan->Fingerprint(schema_), last_key);
+      result_.next_page_token = EncodePageToken(
+          *table_.secret_, plan_.Fingerprint(table_.schema_), last_key);
       break;
     }
     absl::string_view pk = key;
-    absl::string_view bytes = cursor->value();
+    absl::string_view bytes = cursor.value();
     if (index != nullptr) {
-      absl::StatusOr<absl::string_view> entry_pk =
-          PrimaryKeyOfEntry(*index->schema, key, cursor->value());
-      if (!entry_pk.ok()) return entry_pk.status();
-      pk = *entry_pk;
+      LMDBAPI_ASSIGN_OR_RETURN(
+          pk, PrimaryKeyOfEntry(*index->schema, key, cursor.value()));
       absl::StatusOr<absl::string_view> record =
-          GetValue(txn->get(), records_, pk);
+          GetValue(txn_, table_.records_, pk);
       if (!record.ok()) {
         return absl::InternalError(absl::StrCat(
-            "index ", index->schema->name, " of ", name(), " points at '", pk,
+            "index ", index->schema->name, " of ", table_.name(),
+            " points at '", pk,
             "', which is missing; verify and rebuild the indexes"));
       }
       bytes = *record;
     }
     last_key = key;  // valid while the transaction lives
-    absl::StatusOr<bool> added = emit(pk, bytes);
-    if (!added.ok()) return added.status();
-    if (*added) ++returned;
+    LMDBAPI_ASSIGN_OR_RETURN(bool added, Emit(pk, bytes));
+    if (added) ++returned;
   }
-  if (!more.ok()) return more.status();
-  result.plan = *std::move(plan);
-  return result;
+  return more.status();
+}
+
+absl::StatusOr<bool> Table::FilterRun::Emit(absl::string_view pk,
+                                            absl::string_view bytes) {
+  ++result_.scanned;
+  if (plan_.residual.empty()) {
+    Message* target = add_record_();
+    LMDBAPI_RETURN_IF_ERROR(table_.ParseRecord(pk, bytes, target));
+    LMDBAPI_RETURN_IF_ERROR(SetVersion(pk, target));
+    return true;
+  }
+  if (scratch_ == nullptr) scratch_.reset(table_.prototype_->New());
+  LMDBAPI_RETURN_IF_ERROR(table_.ParseRecord(pk, bytes, scratch_.get()));
+  for (const BoundPredicate& p : plan_.residual) {
+    if (!p.Matches(*scratch_)) return false;
+  }
+  Message* target = add_record_();
+  target->GetReflection()->Swap(scratch_.get(), target);
+  LMDBAPI_RETURN_IF_ERROR(SetVersion(pk, target));
+  return true;
+}
+
+absl::Status Table::FilterRun::SetVersion(absl::string_view pk,
+                                          Message* record) {
+  if (!table_.has_version_fields()) return absl::OkStatus();
+  LMDBAPI_ASSIGN_OR_RETURN(RecordVersion version,
+                           ReadVersion(txn_, table_.versions_, pk));
+  SetVersionFields(table_.schema_, version, record);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FilterResult> Table::Filter(
+    const Query& query, absl::FunctionRef<Message*()> add_record) const {
+  LMDBAPI_ASSIGN_OR_RETURN(Plan plan, PlanQuery(schema_, query.predicates));
+  const size_t page_size =
+      query.page_size == 0 ? options_.default_page_size
+                           : std::min(query.page_size, options_.max_page_size);
+  std::string start = plan.start;
+  if (!query.page_token.empty()) {
+    LMDBAPI_ASSIGN_OR_RETURN(
+        std::string last,
+        DecodePageToken(*secret_, plan.Fingerprint(schema_), query.page_token));
+    last.push_back('\0');  // the smallest key after the last one returned
+    start = std::max(start, last);
+  }
+  LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
+  FilterRun run(*this, std::move(plan), txn.get(), add_record);
+  if (run.plan().kind != Plan::Kind::kPrimaryKeyLookup) {
+    LMDBAPI_RETURN_IF_ERROR(run.Scan(start, page_size));
+  } else if (query.page_token.empty()) {  // a lookup has one page
+    LMDBAPI_RETURN_IF_ERROR(run.Lookup());
+  }
+  return std::move(run).Finish();
 }
 
 }  // namespace lmdbapi::storage

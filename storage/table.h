@@ -9,9 +9,17 @@
 // (or moved) under a parent that exists, else FAILED_PRECONDITION. Deleting
 // a parent deletes its children (and theirs) in the same transaction.
 //
-// Thread-safe. Write methods come in two forms: one that blocks until the
-// write is durable, and one that calls `done` on the writer thread then
-// (`done` must be quick and must not wait on another write).
+// Thread-safe. Every write has one shape: what to write, then its
+// WriteOptions (conditions and outputs; BatchInsert has none), then `done`,
+// which the writer thread calls once the write is durable or failed (`done`
+// must be quick and must not wait on another write). Each write also has a
+// blocking form with the same arguments and no `done`, whose options default
+// to none:
+//
+//   absl::Status inserted = table->Insert(&record);  // blocks
+//   WriteOptions options;
+//   options.expected_revision = revision;  // else ABORTED
+//   table->Update(record, options, [](absl::Status status) { ... });
 #ifndef LMDBAPI_STORAGE_TABLE_H_
 #define LMDBAPI_STORAGE_TABLE_H_
 
@@ -65,6 +73,18 @@ struct IndexReport {
   bool ok() const { return mismatches.empty(); }
 };
 
+// The knobs of one write, in the spirit of LevelDB's WriteOptions. An
+// operation that cannot honour a knob refuses it (INVALID_ARGUMENT) rather
+// than ignore it: Insert takes no expected_revision, Delete gives no version.
+struct WriteOptions {
+  // Update, Patch, Delete: not 0, the write is ABORTED unless the stored
+  // record is at this revision (optimistic concurrency); 0, any revision.
+  uint64_t expected_revision = 0;
+  // Insert, Update, Patch: not null, gets the version written. For the
+  // asynchronous form it must stay alive until `done` runs.
+  RecordVersion* version = nullptr;
+};
+
 struct TableOptions {
   size_t default_page_size = model::layout::kDefaultPageSize;
   size_t max_page_size = model::layout::kMaxPageSize;
@@ -97,41 +117,41 @@ class Table {
   absl::StatusOr<uint64_t> Count() const;
 
   // Inserts `record`, first setting its primary key to a new UUIDv7 when it
-  // is empty. ALREADY_EXISTS on a duplicate key or unique-index clash.
-  // `record` must stay alive until `done` runs.
-  // `version` (if not null, alive until `done`) gets the new version.
-  void Insert(google::protobuf::Message* record, Done done,
-              RecordVersion* version = nullptr);
-  absl::Status Insert(google::protobuf::Message* record);
-  // Inserts all records or none; errors name the failing record's position.
+  // is empty, and sets its version fields. ALREADY_EXISTS on a duplicate key
+  // or unique-index clash. `record` must stay alive until `done` runs.
+  void Insert(google::protobuf::Message* record, const WriteOptions& options,
+              Done done);
+  absl::Status Insert(google::protobuf::Message* record,
+                      const WriteOptions& options = {});
+  // Inserts all records or none, as Insert; errors name the failing record's
+  // position. No options: a batch has no condition, and each record gets its
+  // own version fields.
   void BatchInsert(std::vector<google::protobuf::Message*> records, Done done);
   absl::Status BatchInsert(
       absl::Span<google::protobuf::Message* const> records);
   // Replaces the record with the same primary key. NOT_FOUND when absent;
-  // ABORTED when `expected_revision` is not 0 and not the stored revision.
-  // `version` (if not null, alive until `done`) gets the new version.
-  void Update(const google::protobuf::Message& record, Done done);
+  // ABORTED on a stale options.expected_revision.
   void Update(const google::protobuf::Message& record,
-              uint64_t expected_revision, RecordVersion* version, Done done);
+              const WriteOptions& options, Done done);
   absl::Status Update(const google::protobuf::Message& record,
-                      uint64_t expected_revision = 0);
-  // Sets the fields of the stored record named by `paths` (field names,
-  // dotted for nested messages) to their values in `patch` (whose primary
-  // key names the record), in one transaction: read, merge, revalidate,
-  // write. `result` (alive until `done`) gets the record as stored.
-  // INVALID_ARGUMENT for a path the record does not have.
+                      const WriteOptions& options = {});
+  // Sets the fields of the stored record named by `paths` (the update mask:
+  // field names, dotted for nested messages) to their values in `patch`
+  // (whose primary key names the record), in one transaction: read, merge,
+  // revalidate, write. `result` (alive until `done`) gets the record as
+  // stored. INVALID_ARGUMENT for a path the record does not have; NOT_FOUND
+  // and ABORTED as Update.
   void Patch(const google::protobuf::Message& patch,
-             std::vector<std::string> paths, uint64_t expected_revision,
-             google::protobuf::Message* result, RecordVersion* version,
-             Done done);
+             std::vector<std::string> paths, google::protobuf::Message* result,
+             const WriteOptions& options, Done done);
   absl::Status Patch(const google::protobuf::Message& patch,
-                     std::vector<std::string> paths, uint64_t expected_revision,
-                     google::protobuf::Message* result);
+                     std::vector<std::string> paths,
+                     google::protobuf::Message* result,
+                     const WriteOptions& options = {});
   // Deletes the record and, for a parent, its children. NOT_FOUND when
   // absent; ABORTED as Update.
-  void Delete(absl::string_view pk, Done done);
-  void Delete(absl::string_view pk, uint64_t expected_revision, Done done);
-  absl::Status Delete(absl::string_view pk, uint64_t expected_revision = 0);
+  void Delete(absl::string_view pk, const WriteOptions& options, Done done);
+  absl::Status Delete(absl::string_view pk, const WriteOptions& options = {});
 
   // Rebuilds every index of the table from its records ("composite
   // index recovery"), in one transaction.
@@ -145,6 +165,7 @@ class Table {
     const IndexSchema* schema;
     MDB_dbi dbi;
   };
+  class FilterRun;  // one Filter call (table.cc)
   // What a write needs, computed on the caller's thread.
   struct Prepared {
     std::string pk;

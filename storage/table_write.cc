@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "base/status_macros.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "storage/lmdb.h"
@@ -60,38 +61,34 @@ absl::Status Table::NewVersionInTxn(MDB_txn* txn, absl::string_view pk,
                                     int64_t create_micros,
                                     absl::string_view value,
                                     RecordVersion* version) const {
-  absl::StatusOr<RevisionClock::Tick> tick = clock_->Take(txn);
-  if (!tick.ok()) return tick.status();
+  LMDBAPI_ASSIGN_OR_RETURN(RevisionClock::Tick tick, clock_->Take(txn));
   RecordVersion v;
-  v.revision = tick->revision;
+  v.revision = tick.revision;
   v.update_micros = absl::ToUnixMicros(absl::Now());
   v.create_micros = create_micros != 0 ? create_micros : v.update_micros;
-  absl::Status status = PutValue(txn, versions_, pk, EncodeVersion(v));
-  if (status.ok()) {
-    status = changes_->Append(
-        txn, v.revision, tick->position,
-        create_micros == 0 ? ChangeType::kInsert : ChangeType::kUpdate, name(),
-        pk, value);
-  }
-  if (status.ok() && version != nullptr) *version = v;
-  return status;
+  LMDBAPI_RETURN_IF_ERROR(PutValue(txn, versions_, pk, EncodeVersion(v)));
+  LMDBAPI_RETURN_IF_ERROR(changes_->Append(
+      txn, v.revision, tick.position,
+      create_micros == 0 ? ChangeType::kInsert : ChangeType::kUpdate, name(),
+      pk, value));
+  if (version != nullptr) *version = v;
+  return absl::OkStatus();
 }
 
 absl::Status Table::InsertInTxn(MDB_txn* txn, const Prepared& prepared,
                                 RecordVersion* version) const {
-  absl::Status status = CheckParentInTxn(txn, prepared);
-  if (!status.ok()) return status;
-  status =
+  LMDBAPI_RETURN_IF_ERROR(CheckParentInTxn(txn, prepared));
+  absl::Status status =
       PutValue(txn, records_, prepared.pk, prepared.value, MDB_NOOVERWRITE);
   if (absl::IsAlreadyExists(status)) {
     return absl::AlreadyExistsError(
         absl::StrCat("field '", schema_.primary_key.field->name(),
                      "': ", name(), " '", prepared.pk, "' already exists"));
   }
-  if (!status.ok()) return status;
+  LMDBAPI_RETURN_IF_ERROR(status);
   for (size_t i = 0; i < indexes_.size(); ++i) {
-    status = PutEntry(txn, indexes_[i], prepared.entries[i], prepared.pk);
-    if (!status.ok()) return status;
+    LMDBAPI_RETURN_IF_ERROR(
+        PutEntry(txn, indexes_[i], prepared.entries[i], prepared.pk));
   }
   return NewVersionInTxn(txn, prepared.pk, 0, prepared.value, version);
 }
@@ -105,41 +102,34 @@ absl::Status Table::UpdateInTxn(MDB_txn* txn, const Prepared& prepared,
     return absl::NotFoundError(
         absl::StrCat(name(), " '", prepared.pk, "' not found"));
   }
-  if (!old_bytes.ok()) return old_bytes.status();
-  absl::StatusOr<RecordVersion> old_version =
-      ReadVersion(txn, versions_, prepared.pk);
-  if (!old_version.ok()) return old_version.status();
-  absl::Status checked =
-      CheckRevision(*old_version, expected_revision,
-                    absl::StrCat(name(), " '", prepared.pk, "'"));
-  if (!checked.ok()) return checked;
+  LMDBAPI_RETURN_IF_ERROR(old_bytes);
+  LMDBAPI_ASSIGN_OR_RETURN(RecordVersion old_version,
+                           ReadVersion(txn, versions_, prepared.pk));
+  LMDBAPI_RETURN_IF_ERROR(
+      CheckRevision(old_version, expected_revision,
+                    absl::StrCat(name(), " '", prepared.pk, "'")));
   std::unique_ptr<Message> old(prototype_->New());
-  absl::Status status = ParseRecord(prepared.pk, *old_bytes, old.get());
-  if (!status.ok()) return status;
+  LMDBAPI_RETURN_IF_ERROR(ParseRecord(prepared.pk, *old_bytes, old.get()));
   std::vector<IndexEntry> old_entries;
-  status = EntriesOf(*old, prepared.pk, &old_entries);
-  if (!status.ok()) return status;
+  LMDBAPI_RETURN_IF_ERROR(EntriesOf(*old, prepared.pk, &old_entries));
   if (parent_ != nullptr &&
       old->GetReflection()->GetString(*old, schema_.parent_key.field) !=
           prepared.parent_pk) {
-    status = CheckParentInTxn(txn, prepared);
-    if (!status.ok()) return status;
+    LMDBAPI_RETURN_IF_ERROR(CheckParentInTxn(txn, prepared));
   }
   for (size_t i = 0; i < indexes_.size(); ++i) {
     const IndexEntry& before = old_entries[i];
     const IndexEntry& after = prepared.entries[i];
     if (before.key == after.key && before.value == after.value) continue;
-    status = DeleteKey(txn, indexes_[i].dbi, before.key);
+    absl::Status status = DeleteKey(txn, indexes_[i].dbi, before.key);
     if (!status.ok() && !absl::IsNotFound(status)) return status;
-    status = PutEntry(txn, indexes_[i], after, prepared.pk);
-    if (!status.ok()) return status;
+    LMDBAPI_RETURN_IF_ERROR(PutEntry(txn, indexes_[i], after, prepared.pk));
   }
-  status = PutValue(txn, records_, prepared.pk, prepared.value);
-  if (!status.ok()) return status;
+  LMDBAPI_RETURN_IF_ERROR(PutValue(txn, records_, prepared.pk, prepared.value));
   // A record from before versions were kept counts as created now.
   return NewVersionInTxn(txn, prepared.pk,
-                         old_version->create_micros != 0
-                             ? old_version->create_micros
+                         old_version.create_micros != 0
+                             ? old_version.create_micros
                              : absl::ToUnixMicros(absl::Now()),
                          prepared.value, version);
 }
@@ -154,9 +144,8 @@ absl::Status Table::PatchInTxn(MDB_txn* txn, const Message& patch,
   if (absl::IsNotFound(bytes.status())) {
     return absl::NotFoundError(absl::StrCat(name(), " '", pk, "' not found"));
   }
-  if (!bytes.ok()) return bytes.status();
-  absl::Status status = ParseRecord(pk, *bytes, result);
-  if (!status.ok()) return status;
+  LMDBAPI_RETURN_IF_ERROR(bytes);
+  LMDBAPI_RETURN_IF_ERROR(ParseRecord(pk, *bytes, result));
   google::protobuf::FieldMask mask;
   for (const std::string& path : paths) mask.add_paths(path);
   google::protobuf::util::FieldMaskUtil::MergeOptions replace;
@@ -164,11 +153,10 @@ absl::Status Table::PatchInTxn(MDB_txn* txn, const Message& patch,
   replace.set_replace_repeated_fields(true);
   google::protobuf::util::FieldMaskUtil::MergeMessageTo(patch, mask, replace,
                                                         result);
-  absl::StatusOr<Prepared> prepared = Prepare(*result);
-  if (!prepared.ok()) return prepared.status();
+  LMDBAPI_ASSIGN_OR_RETURN(Prepared prepared, Prepare(*result));
   RecordVersion written;
-  status = UpdateInTxn(txn, *prepared, expected_revision, &written);
-  if (!status.ok()) return status;
+  LMDBAPI_RETURN_IF_ERROR(
+      UpdateInTxn(txn, prepared, expected_revision, &written));
   SetVersionFields(schema_, written, result);
   if (version != nullptr) *version = written;
   return absl::OkStatus();
@@ -180,33 +168,28 @@ absl::Status Table::DeleteInTxn(MDB_txn* txn, absl::string_view pk,
   if (absl::IsNotFound(bytes.status())) {
     return absl::NotFoundError(absl::StrCat(name(), " '", pk, "' not found"));
   }
-  if (!bytes.ok()) return bytes.status();
-  absl::StatusOr<RecordVersion> old_version = ReadVersion(txn, versions_, pk);
-  if (!old_version.ok()) return old_version.status();
-  absl::Status checked = CheckRevision(*old_version, expected_revision,
-                                       absl::StrCat(name(), " '", pk, "'"));
-  if (!checked.ok()) return checked;
+  LMDBAPI_RETURN_IF_ERROR(bytes);
+  LMDBAPI_ASSIGN_OR_RETURN(RecordVersion old_version,
+                           ReadVersion(txn, versions_, pk));
+  LMDBAPI_RETURN_IF_ERROR(CheckRevision(old_version, expected_revision,
+                                        absl::StrCat(name(), " '", pk, "'")));
   std::unique_ptr<Message> record(prototype_->New());
-  absl::Status status = ParseRecord(pk, *bytes, record.get());
-  if (!status.ok()) return status;
+  LMDBAPI_RETURN_IF_ERROR(ParseRecord(pk, *bytes, record.get()));
   const std::string last_state(*bytes);  // the page goes with the delete
   std::vector<IndexEntry> entries;
-  status = EntriesOf(*record, pk, &entries);
-  if (!status.ok()) return status;
+  LMDBAPI_RETURN_IF_ERROR(EntriesOf(*record, pk, &entries));
   for (size_t i = 0; i < indexes_.size(); ++i) {
-    status = DeleteKey(txn, indexes_[i].dbi, entries[i].key);
+    absl::Status status = DeleteKey(txn, indexes_[i].dbi, entries[i].key);
     if (!status.ok() && !absl::IsNotFound(status)) return status;
   }
-  status = DeleteKey(txn, records_, pk);
-  if (!status.ok()) return status;
-  status = DeleteKey(txn, versions_, pk);
+  LMDBAPI_RETURN_IF_ERROR(DeleteKey(txn, records_, pk));
+  absl::Status status = DeleteKey(txn, versions_, pk);
   if (!status.ok() && !absl::IsNotFound(status)) return status;
   // A delete takes a revision too: revisions count every write.
-  absl::StatusOr<RevisionClock::Tick> tick = clock_->Take(txn);
-  if (!tick.ok()) return tick.status();
-  status = changes_->Append(txn, tick->revision, tick->position,
-                            ChangeType::kDelete, name(), pk, last_state);
-  if (!status.ok()) return status;
+  LMDBAPI_ASSIGN_OR_RETURN(RevisionClock::Tick tick, clock_->Take(txn));
+  LMDBAPI_RETURN_IF_ERROR(changes_->Append(txn, tick.revision, tick.position,
+                                           ChangeType::kDelete, name(), pk,
+                                           last_state));
 
   // Cascade: children are found through their parent-link index, whose
   // entries start with the tuple of the parent's key.
@@ -216,21 +199,19 @@ absl::Status Table::DeleteInTxn(MDB_txn* txn, absl::string_view pk,
     TupleWriter(&prefix).AppendString(pk);
     std::vector<std::string> child_pks;
     {
-      absl::StatusOr<Cursor> cursor = Cursor::Open(txn, link.dbi);
-      if (!cursor.ok()) return cursor.status();
-      absl::StatusOr<bool> more = cursor->Seek(prefix);
-      for (; more.ok() && *more; more = cursor->Next()) {
-        if (cursor->key().substr(0, prefix.size()) != prefix) break;
-        absl::StatusOr<absl::string_view> child_pk =
-            PrimaryKeyOfEntry(*link.schema, cursor->key(), cursor->value());
-        if (!child_pk.ok()) return child_pk.status();
-        child_pks.emplace_back(*child_pk);
+      LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, link.dbi));
+      absl::StatusOr<bool> more = cursor.Seek(prefix);
+      for (; more.ok() && *more; more = cursor.Next()) {
+        if (cursor.key().substr(0, prefix.size()) != prefix) break;
+        LMDBAPI_ASSIGN_OR_RETURN(
+            absl::string_view child_pk,
+            PrimaryKeyOfEntry(*link.schema, cursor.key(), cursor.value()));
+        child_pks.emplace_back(child_pk);
       }
-      if (!more.ok()) return more.status();
+      LMDBAPI_RETURN_IF_ERROR(more);
     }
     for (const std::string& child_pk : child_pks) {
-      status = child->DeleteInTxn(txn, child_pk, 0);
-      if (!status.ok()) return status;
+      LMDBAPI_RETURN_IF_ERROR(child->DeleteInTxn(txn, child_pk, 0));
     }
   }
   return absl::OkStatus();
@@ -245,12 +226,16 @@ absl::StatusOr<Table::Prepared> Table::PrepareInsert(Message* record) const {
   return Prepare(*record);
 }
 
-void Table::Insert(Message* record, Done done, RecordVersion* version) {
+void Table::Insert(Message* record, const WriteOptions& options, Done done) {
+  if (options.expected_revision != 0) {
+    return done(absl::InvalidArgumentError(
+        "expected_revision: an insert writes a new record, which has none"));
+  }
   absl::StatusOr<Prepared> prepared = PrepareInsert(record);
   if (!prepared.ok()) return done(prepared.status());
   auto shared = std::make_shared<Prepared>(*std::move(prepared));
   writer_->Submit(
-      [this, shared, record, version](MDB_txn* txn) {
+      [this, shared, record, version = options.version](MDB_txn* txn) {
         RecordVersion written;
         absl::Status status = InsertInTxn(txn, *shared, &written);
         if (status.ok()) {
@@ -262,8 +247,9 @@ void Table::Insert(Message* record, Done done, RecordVersion* version) {
       std::move(done));
 }
 
-absl::Status Table::Insert(Message* record) {
-  return Writer::Wait([&](Done done) { Insert(record, std::move(done)); });
+absl::Status Table::Insert(Message* record, const WriteOptions& options) {
+  return Writer::Wait(
+      [&](Done done) { Insert(record, options, std::move(done)); });
 }
 
 void Table::BatchInsert(std::vector<Message*> records, Done done) {
@@ -299,26 +285,22 @@ absl::Status Table::BatchInsert(absl::Span<Message* const> records) {
       [&](Done done) { BatchInsert(std::move(copy), std::move(done)); });
 }
 
-void Table::Update(const Message& record, Done done) {
-  Update(record, 0, nullptr, std::move(done));
-}
-
-void Table::Update(const Message& record, uint64_t expected_revision,
-                   RecordVersion* version, Done done) {
+void Table::Update(const Message& record, const WriteOptions& options,
+                   Done done) {
   absl::StatusOr<Prepared> prepared = Prepare(record);
   if (!prepared.ok()) return done(prepared.status());
   auto shared = std::make_shared<Prepared>(*std::move(prepared));
   writer_->Submit(
-      [this, shared, expected_revision, version](MDB_txn* txn) {
-        return UpdateInTxn(txn, *shared, expected_revision, version);
+      [this, shared, options](MDB_txn* txn) {
+        return UpdateInTxn(txn, *shared, options.expected_revision,
+                           options.version);
       },
       std::move(done));
 }
 
-absl::Status Table::Update(const Message& record, uint64_t expected_revision) {
-  return Writer::Wait([&](Done done) {
-    Update(record, expected_revision, nullptr, std::move(done));
-  });
+absl::Status Table::Update(const Message& record, const WriteOptions& options) {
+  return Writer::Wait(
+      [&](Done done) { Update(record, options, std::move(done)); });
 }
 
 absl::Status Table::CheckPatch(const Message& patch,
@@ -327,9 +309,8 @@ absl::Status Table::CheckPatch(const Message& patch,
     return absl::InvalidArgumentError(absl::StrCat(
         "table ", name(), " stores ", schema_.descriptor->full_name()));
   }
-  absl::Status status = CheckPrimaryKey(
-      patch.GetReflection()->GetString(patch, schema_.primary_key.field));
-  if (!status.ok()) return status;
+  LMDBAPI_RETURN_IF_ERROR(CheckPrimaryKey(
+      patch.GetReflection()->GetString(patch, schema_.primary_key.field)));
   for (const std::string& path : paths) {
     if (!google::protobuf::util::FieldMaskUtil::GetFieldDescriptors(
             schema_.descriptor, path, nullptr)) {
@@ -342,8 +323,7 @@ absl::Status Table::CheckPatch(const Message& patch,
 }
 
 void Table::Patch(const Message& patch, std::vector<std::string> paths,
-                  uint64_t expected_revision, Message* result,
-                  RecordVersion* version, Done done) {
+                  Message* result, const WriteOptions& options, Done done) {
   absl::Status status = CheckPatch(patch, paths);
   if (status.ok() && result->GetDescriptor() != schema_.descriptor) {
     status = absl::InvalidArgumentError(absl::StrCat(
@@ -355,40 +335,38 @@ void Table::Patch(const Message& patch, std::vector<std::string> paths,
   auto shared_paths =
       std::make_shared<std::vector<std::string>>(std::move(paths));
   writer_->Submit(
-      [this, copy, shared_paths, expected_revision, result,
-       version](MDB_txn* txn) {
-        return PatchInTxn(txn, *copy, *shared_paths, expected_revision, result,
-                          version);
+      [this, copy, shared_paths, result, options](MDB_txn* txn) {
+        return PatchInTxn(txn, *copy, *shared_paths, options.expected_revision,
+                          result, options.version);
       },
       std::move(done));
 }
 
 absl::Status Table::Patch(const Message& patch, std::vector<std::string> paths,
-                          uint64_t expected_revision, Message* result) {
+                          Message* result, const WriteOptions& options) {
   return Writer::Wait([&](Done done) {
-    Patch(patch, std::move(paths), expected_revision, result, nullptr,
-          std::move(done));
+    Patch(patch, std::move(paths), result, options, std::move(done));
   });
 }
 
-void Table::Delete(absl::string_view pk, Done done) {
-  Delete(pk, 0, std::move(done));
-}
-
-void Table::Delete(absl::string_view pk, uint64_t expected_revision,
+void Table::Delete(absl::string_view pk, const WriteOptions& options,
                    Done done) {
+  if (options.version != nullptr) {
+    return done(absl::InvalidArgumentError(
+        "version: a delete leaves no record, so no version to give"));
+  }
   absl::Status status = CheckPrimaryKey(pk);
   if (!status.ok()) return done(status);
   writer_->Submit(
-      [this, key = std::string(pk), expected_revision](MDB_txn* txn) {
+      [this, key = std::string(pk),
+       expected_revision = options.expected_revision](MDB_txn* txn) {
         return DeleteInTxn(txn, key, expected_revision);
       },
       std::move(done));
 }
 
-absl::Status Table::Delete(absl::string_view pk, uint64_t expected_revision) {
-  return Writer::Wait(
-      [&](Done done) { Delete(pk, expected_revision, std::move(done)); });
+absl::Status Table::Delete(absl::string_view pk, const WriteOptions& options) {
+  return Writer::Wait([&](Done done) { Delete(pk, options, std::move(done)); });
 }
 
 }  // namespace lmdbapi::storage

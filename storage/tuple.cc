@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "absl/status/status.h"
+#include "base/status_macros.h"
 
 namespace lmdbapi::storage {
 namespace {
@@ -164,13 +165,12 @@ absl::StatusOr<bool> TupleReader::ReadBool() {
 }
 
 absl::StatusOr<std::pair<int64_t, int32_t>> TupleReader::ReadTimestamp() {
-  absl::StatusOr<int64_t> seconds = ReadInt64();
-  if (!seconds.ok()) return seconds.status();
+  LMDBAPI_ASSIGN_OR_RETURN(int64_t seconds, ReadInt64());
   if (in_.size() < 4) return Truncated("timestamp");
   uint32_t n = 0;
   for (int i = 0; i < 4; ++i) n = (n << 8) | static_cast<uint8_t>(in_[i]);
   in_.remove_prefix(4);
-  return std::make_pair(*seconds, static_cast<int32_t>(n));
+  return std::make_pair(seconds, static_cast<int32_t>(n));
 }
 
 }  // namespace lmdbapi::storage

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 
 namespace lmdbapi::storage {
 namespace {
@@ -48,8 +49,7 @@ absl::Status Check(const Message& m, const std::string& prefix) {
         const Message& child = f->is_repeated()
                                    ? reflection->GetRepeatedMessage(m, f, i)
                                    : reflection->GetMessage(m, f);
-        absl::Status s = Check(child, path);
-        if (!s.ok()) return s;
+        LMDBAPI_RETURN_IF_ERROR(Check(child, path));
       }
     }
   }

@@ -107,9 +107,10 @@ TableService::Reactor* TableService::Insert(Context* context,
     return reactor;
   }
   auto version = std::make_shared<storage::RecordVersion>();
-  table_->Insert(response,
-                 FinishWrite(context, reactor, "Insert", start, version),
-                 version.get());
+  storage::WriteOptions options;
+  options.version = version.get();
+  table_->Insert(response, options,
+                 FinishWrite(context, reactor, "Insert", start, version));
   return reactor;
 }
 
@@ -147,8 +148,11 @@ TableService::Reactor* TableService::Update(Context* context,
     return reactor;
   }
   auto version = std::make_shared<storage::RecordVersion>();
+  storage::WriteOptions options;
+  options.expected_revision = *expected;
+  options.version = version.get();
   table_->Update(
-      *response, *expected, version.get(),
+      *response, options,
       FinishWrite(context, reactor, "Update", start, version, response));
   return reactor;
 }
@@ -179,7 +183,10 @@ TableService::Reactor* TableService::Patch(Context* context,
     return reactor;
   }
   auto version = std::make_shared<storage::RecordVersion>();
-  table_->Patch(*patch, *std::move(paths), *expected, response, version.get(),
+  storage::WriteOptions options;
+  options.expected_revision = *expected;
+  options.version = version.get();
+  table_->Patch(*patch, *std::move(paths), response, options,
                 FinishWrite(context, reactor, "Patch", start, version));
   return reactor;
 }
@@ -196,7 +203,9 @@ TableService::Reactor* TableService::Delete(Context* context,
     Finish(reactor, "Delete", start, expected.status());
     return reactor;
   }
-  table_->Delete(pk, *expected,
+  storage::WriteOptions options;
+  options.expected_revision = *expected;
+  table_->Delete(pk, options,
                  FinishWrite(context, reactor, "Delete", start, nullptr));
   return reactor;
 }

@@ -339,21 +339,49 @@ TEST_F(TableTest, EveryWriteTakesTheNextRevisionAndAStaleOneIsAborted) {
   EXPECT_EQ(va.create_micros, va.update_micros);
 
   a.set_client("Acme 2");
-  absl::Status stale = permits_->Update(a, va.revision + 7);
+  WriteOptions stale_revision;
+  stale_revision.expected_revision = va.revision + 7;
+  absl::Status stale = permits_->Update(a, stale_revision);
   EXPECT_EQ(stale.code(), absl::StatusCode::kAborted) << stale;
-  EXPECT_EQ(permits_->Delete(a.uuid(), va.revision + 7).code(),
+  EXPECT_EQ(permits_->Delete(a.uuid(), stale_revision).code(),
             absl::StatusCode::kAborted);
   ASSERT_TRUE(permits_->Get(a.uuid(), &got).ok());
   EXPECT_EQ(got.client(), "Acme");
   // A failed write gives its revision back: the next one takes it.
-  ASSERT_TRUE(permits_->Update(a, va.revision).ok());
+  WriteOptions current_revision;
+  current_revision.expected_revision = va.revision;
+  ASSERT_TRUE(permits_->Update(a, current_revision).ok());
   RecordVersion va2;
   ASSERT_TRUE(permits_->Get(a.uuid(), &got, &va2).ok());
   EXPECT_EQ(va2.revision, vb.revision + 1);
   EXPECT_EQ(va2.create_micros, va.create_micros);
   EXPECT_GE(va2.update_micros, va.update_micros);
-  ASSERT_TRUE(permits_->Delete(a.uuid(), va2.revision).ok());
+  current_revision.expected_revision = va2.revision;
+  ASSERT_TRUE(permits_->Delete(a.uuid(), current_revision).ok());
   ExpectIndexesAgree();
+}
+
+TEST_F(TableTest, AWriteGivesItsVersionAndRefusesAnOptionItCannotHonour) {
+  Permit a = MakePermit("Acme", "NY", PENDING);
+  RecordVersion inserted;
+  WriteOptions give_version;
+  give_version.version = &inserted;
+  ASSERT_TRUE(permits_->Insert(&a, give_version).ok());
+  RecordVersion stored;
+  Permit got;
+  ASSERT_TRUE(permits_->Get(a.uuid(), &got, &stored).ok());
+  EXPECT_EQ(inserted.revision, stored.revision);
+
+  Permit b = MakePermit("Bolt", "CA", PENDING);
+  WriteOptions expect_revision;
+  expect_revision.expected_revision = stored.revision;
+  EXPECT_EQ(permits_->Insert(&b, expect_revision).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(permits_->Delete(a.uuid(), give_version).code(),
+            absl::StatusCode::kInvalidArgument);
+  absl::StatusOr<uint64_t> count = permits_->Count();
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(*count, 1u);  // a refused write writes nothing
 }
 
 TEST_F(TableTest, PatchChangesOnlyTheMaskedFieldsAndMovesIndexEntries) {
@@ -365,17 +393,17 @@ TEST_F(TableTest, PatchChangesOnlyTheMaskedFieldsAndMovesIndexEntries) {
   patch.set_client("Patched");
   patch.set_county("ignored: not in the mask");
   Permit result;
-  ASSERT_TRUE(permits_->Patch(patch, {"client"}, 0, &result).ok());
+  ASSERT_TRUE(permits_->Patch(patch, {"client"}, &result).ok());
   EXPECT_EQ(result.client(), "Patched");
   EXPECT_EQ(result.county(), "NY");
   EXPECT_EQ(result.description(), "keep me");
   EXPECT_EQ(FilterAll({{"client", Op::kEq, std::string("Patched")}}).size(),
             1u);
   EXPECT_TRUE(FilterAll({{"client", Op::kEq, std::string("Acme")}}).empty());
-  EXPECT_EQ(permits_->Patch(patch, {"colour"}, 0, &result).code(),
+  EXPECT_EQ(permits_->Patch(patch, {"colour"}, &result).code(),
             absl::StatusCode::kInvalidArgument);
   patch.set_uuid("missing");
-  EXPECT_EQ(permits_->Patch(patch, {"client"}, 0, &result).code(),
+  EXPECT_EQ(permits_->Patch(patch, {"client"}, &result).code(),
             absl::StatusCode::kNotFound);
   ExpectIndexesAgree();
 }
