@@ -7,6 +7,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/status_macros.h"
 #include "version/version.h"
 
 namespace lmdbapi::server {
@@ -291,9 +292,7 @@ std::string Metrics::Render(const StorageFigures* storage) const {
 
 absl::StatusOr<StorageFigures> CollectStorageFigures(storage::Database& db) {
   StorageFigures figures;
-  absl::StatusOr<std::vector<storage::DatabaseStats>> stats = db.Stats();
-  if (!stats.ok()) return stats.status();
-  figures.databases = *std::move(stats);
+  LMDBAPI_ASSIGN_OR_RETURN(figures.databases, db.Stats());
   figures.map = db.env().Info();
   figures.writer = db.writer().stats();
   return figures;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
@@ -68,12 +69,10 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
     }
     return text.str();
   };
-  absl::StatusOr<std::string> cert = read("tls_cert", config.tls_cert);
-  if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = read("tls_key", config.tls_key);
-  if (!key.ok()) return key.status();
+  LMDBAPI_ASSIGN_OR_RETURN(std::string cert, read("tls_cert", config.tls_cert));
+  LMDBAPI_ASSIGN_OR_RETURN(std::string key, read("tls_key", config.tls_key));
   grpc::SslServerCredentialsOptions options;
-  options.pem_key_cert_pairs.push_back({*key, *cert});
+  options.pem_key_cert_pairs.push_back({key, cert});
   return grpc::SslServerCredentials(options);
 }
 

@@ -41,14 +41,11 @@ absl::StatusOr<RecordOrder> RecordOrder::For(const storage::TableSchema& table,
   order.table_ = &table;
   std::vector<storage::Predicate> predicates;
   if (request != nullptr) {
-    absl::StatusOr<storage::Query> query =
-        QueryFromRequest(*request, table.descriptor);
-    if (!query.ok()) return query.status();
-    predicates = std::move(query->predicates);
+    LMDBAPI_ASSIGN_OR_RETURN(storage::Query query,
+                             QueryFromRequest(*request, table.descriptor));
+    predicates = std::move(query.predicates);
   }
-  absl::StatusOr<storage::Plan> plan = storage::PlanQuery(table, predicates);
-  if (!plan.ok()) return plan.status();
-  order.plan_ = std::move(*plan);
+  LMDBAPI_ASSIGN_OR_RETURN(order.plan_, storage::PlanQuery(table, predicates));
   return order;
 }
 
@@ -58,9 +55,8 @@ absl::StatusOr<OrderKey> RecordOrder::Of(const Message& record) const {
       record.GetReflection()->GetString(record, table_->primary_key.field);
   if (plan_.kind == storage::Plan::Kind::kIndexScan) {
     storage::IndexEntry entry;
-    absl::Status s =
-        storage::MakeIndexEntry(record, *plan_.index, order.pk, &entry);
-    if (!s.ok()) return s;
+    LMDBAPI_RETURN_IF_ERROR(
+        storage::MakeIndexEntry(record, *plan_.index, order.pk, &entry));
     order.key = std::move(entry.key);
   }
   return order;
@@ -157,7 +153,7 @@ class ShardMerge {
       if (requests.empty()) return absl::OkStatus();
       std::vector<absl::StatusOr<ShardPage>> pages = fetch_(requests);
       for (size_t j = 0; j < requests.size(); ++j) {
-        if (!pages[j].ok()) return pages[j].status();
+        LMDBAPI_RETURN_IF_ERROR(pages[j]);
         LMDBAPI_RETURN_IF_ERROR(Buffer(requests[j].first, *pages[j]));
       }
     }
@@ -233,11 +229,10 @@ class ShardMerge {
     stream.fetched = true;
     stream.next = std::move(page.next_token);
     for (std::unique_ptr<Message>& record : page.records) {
-      absl::StatusOr<OrderKey> key = order_.Of(*record);
-      if (!key.ok()) return key.status();
+      LMDBAPI_ASSIGN_OR_RETURN(OrderKey key, order_.Of(*record));
       // Already returned by an earlier merged page.
-      if (cursors_[i].has_last && !(cursors_[i].last < *key)) continue;
-      stream.records.push_back({std::move(*key), std::move(record)});
+      if (cursors_[i].has_last && !(cursors_[i].last < key)) continue;
+      stream.records.push_back({std::move(key), std::move(record)});
     }
     return absl::OkStatus();
   }
@@ -255,10 +250,9 @@ absl::StatusOr<MergedPage> MergeShardPages(uint64_t fingerprint, size_t shards,
                                            size_t page_size,
                                            const RecordOrder& order,
                                            const FetchPages& fetch) {
-  absl::StatusOr<std::vector<ShardCursor>> cursors =
-      DecodeFanoutToken(fingerprint, shards, token);
-  if (!cursors.ok()) return cursors.status();
-  ShardMerge merge(*std::move(cursors), order, fetch);
+  LMDBAPI_ASSIGN_OR_RETURN(std::vector<ShardCursor> cursors,
+                           DecodeFanoutToken(fingerprint, shards, token));
+  ShardMerge merge(std::move(cursors), order, fetch);
   MergedPage merged;
   while (merged.records.size() < page_size) {
     LMDBAPI_RETURN_IF_ERROR(merge.Refill());

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "model/request_access.h"
 #include "server/table/filter_request.h"
 
@@ -22,51 +23,47 @@ absl::StatusOr<WatchCursor> WatchCursor::Open(storage::Database* db,
         "start_revision: ", start, " is not a revision (0: from now)"));
   }
   if (const Message* filter = model::WatchFilter(request); filter != nullptr) {
-    absl::StatusOr<storage::Query> query =
-        QueryFromRequest(*filter, table.schema().descriptor);
-    if (!query.ok()) return query.status();
-    absl::StatusOr<storage::Plan> plan =
-        storage::PlanQuery(table.schema(), query->predicates);
-    if (!plan.ok()) return plan.status();
-    cursor.predicates_ = plan->consumed;
-    cursor.predicates_.insert(cursor.predicates_.end(), plan->residual.begin(),
-                              plan->residual.end());
+    LMDBAPI_ASSIGN_OR_RETURN(
+        storage::Query query,
+        QueryFromRequest(*filter, table.schema().descriptor));
+    LMDBAPI_ASSIGN_OR_RETURN(
+        storage::Plan plan,
+        storage::PlanQuery(table.schema(), query.predicates));
+    cursor.predicates_ = plan.consumed;
+    cursor.predicates_.insert(cursor.predicates_.end(), plan.residual.begin(),
+                              plan.residual.end());
     cursor.scratch_.reset(google::protobuf::MessageFactory::generated_factory()
                               ->GetPrototype(table.schema().descriptor)
                               ->New());
   }
-  absl::StatusOr<storage::Environment::ReadTxn> txn = db->env().BeginRead();
-  if (!txn.ok()) return txn.status();
-  absl::StatusOr<uint64_t> last = db->changes().Last(txn->get());
-  if (!last.ok()) return last.status();
-  absl::StatusOr<uint64_t> oldest = db->changes().Oldest(txn->get());
-  if (!oldest.ok()) return oldest.status();
-  cursor.next_ = start == 0 ? *last + 1 : static_cast<uint64_t>(start);
-  if (cursor.next_ < *oldest) {
+  LMDBAPI_ASSIGN_OR_RETURN(storage::Environment::ReadTxn txn,
+                           db->env().BeginRead());
+  LMDBAPI_ASSIGN_OR_RETURN(uint64_t last, db->changes().Last(txn.get()));
+  LMDBAPI_ASSIGN_OR_RETURN(uint64_t oldest, db->changes().Oldest(txn.get()));
+  cursor.next_ = start == 0 ? last + 1 : static_cast<uint64_t>(start);
+  if (cursor.next_ < oldest) {
     return absl::OutOfRangeError(absl::StrCat(
         "start_revision: ", start, " is older than the oldest change kept (",
-        *oldest, "; the server keeps the newest ", db->changes().retention(),
-        "): read the records again and watch from revision ", *last + 1));
+        oldest, "; the server keeps the newest ", db->changes().retention(),
+        "): read the records again and watch from revision ", last + 1));
   }
   return cursor;
 }
 
 absl::StatusOr<std::vector<storage::Change>> WatchCursor::Next(size_t limit) {
-  absl::StatusOr<storage::Environment::ReadTxn> txn = db_->env().BeginRead();
-  if (!txn.ok()) return txn.status();
-  absl::StatusOr<uint64_t> oldest = db_->changes().Oldest(txn->get());
-  if (!oldest.ok()) return oldest.status();
-  if (next_ < *oldest) {
+  LMDBAPI_ASSIGN_OR_RETURN(storage::Environment::ReadTxn txn,
+                           db_->env().BeginRead());
+  LMDBAPI_ASSIGN_OR_RETURN(uint64_t oldest, db_->changes().Oldest(txn.get()));
+  if (next_ < oldest) {
     return absl::OutOfRangeError(absl::StrCat(
         "this watch fell behind: revision ", next_,
-        " is no longer kept (the oldest is ", *oldest,
+        " is no longer kept (the oldest is ", oldest,
         "); read the records again and watch from a newer revision"));
   }
-  absl::StatusOr<std::vector<storage::Change>> read =
-      db_->changes().Read(txn->get(), next_, limit);
-  if (!read.ok()) return read.status();
+  LMDBAPI_ASSIGN_OR_RETURN(std::vector<storage::Change> read,
+                           db_->changes().Read(txn.get(), next_, limit));
   std::vector<storage::Change> matched;
-  for (storage::Change& change : *read) {
+  for (storage::Change& change : read) {
     next_ = change.revision + 1;
     if (change.table != table_->name()) continue;
     if (!predicates_.empty()) {

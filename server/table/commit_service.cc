@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "model/commit_layout.h"
 #include "model/request_access.h"
 #include "server/observability/log.h"
@@ -74,10 +75,9 @@ absl::StatusOr<storage::CommitCondition> CommitService::ReadCondition(
       break;
     default: {
       out.kind = storage::CommitCondition::Kind::kRevision;
-      absl::StatusOr<uint64_t> revision =
-          RevisionField(r->GetInt64(condition, check), check->name());
-      if (!revision.ok()) return revision.status();
-      out.revision = *revision;
+      LMDBAPI_ASSIGN_OR_RETURN(
+          out.revision,
+          RevisionField(r->GetInt64(condition, check), check->name()));
     }
   }
   return out;
