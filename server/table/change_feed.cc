@@ -19,8 +19,9 @@ absl::StatusOr<WatchCursor> WatchCursor::Open(storage::Database* db,
   cursor.table_ = &table;
   int64_t start = model::StartRevision(request);
   if (start < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "start_revision: ", start, " is not a revision (0: from now)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(model::layout::kStartRevision.name, ": ", start,
+                     " is not a revision (0: from now)"));
   }
   if (const Message* filter = model::WatchFilter(request); filter != nullptr) {
     LMDBAPI_ASSIGN_OR_RETURN(

@@ -75,8 +75,9 @@ absl::StatusOr<storage::Query> QueryFromRequest(const Message& request,
   storage::Query query;
   int32_t size = model::PageSize(request);
   if (size < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "field 'page_size': must not be negative (got ", size, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("field '", model::layout::kPageSize.name,
+                     "': must not be negative (got ", size, ")"));
   }
   query.page_size = static_cast<size_t>(size);
   query.page_token = model::PageToken(request);
