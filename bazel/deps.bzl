@@ -111,6 +111,10 @@ def lmdbapi_dependencies():
         linkopts = ["-lpthread"],
     )
 
+    # prometheus-cpp's core (Debian's prometheus-cpp-dev, a test package of scripts/install-deps):
+    # only //bench:metrics_bench, which CMake builds where its CMake package is found.
+    system_library(name = "prometheus_cpp", modules = ["prometheus-cpp-core"], linkopts = ["-lpthread"])
+
     system_library(
         name = "gtest",
         modules = ["gtest", "gmock"],

@@ -6,16 +6,23 @@
 
 #include "proto/examples/permits.lmdbapi.h"
 #include "proto/examples/permits_service.pb.h"
+#include "server/schema.h"
 #include "server/table/filter_request.h"
 #include "storage/query.h"
 #include "storage/schema.h"
 
 namespace {
 
+// The schema's tables, declared from its descriptor as the server does
+// (server::DeclareTables: LmdbapiSchema() leaves `tables` empty).
 const std::vector<lmdbapi::storage::TableSchema>& Tables() {
-  static const auto* tables = new std::vector<lmdbapi::storage::TableSchema>(
-      *lmdbapi::storage::ResolveSchema(
-          lmdbapi::examples::permits::LmdbapiSchema().tables));
+  static const auto* tables = [] {
+    lmdbapi::server::Schema schema =
+        lmdbapi::examples::permits::LmdbapiSchema();
+    if (!lmdbapi::server::DeclareTables(&schema).ok()) __builtin_trap();
+    return new std::vector<lmdbapi::storage::TableSchema>(
+        *lmdbapi::storage::ResolveSchema(schema.tables));
+  }();
   return *tables;
 }
 
