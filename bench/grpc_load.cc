@@ -16,6 +16,9 @@
 //   insert    Insert of a new permit with a unique permit_number (the unique
 //             index and the two others are maintained)
 //   filter    Filter by client and county (composite prefix), page_size 10
+//   filter_n  Filter by county "NY" (every filled record), page_size
+//             --page_size: the first --page_size records of the prefix, to
+//             see what each returned record costs
 //   commit1   Transactions/Commit of one insert (as `insert`)
 //   commit_order  Commit of a permit and 10 processing statuses under it
 //   mix       get, insert and filter with the weights of --mix
@@ -49,13 +52,15 @@
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "gRPC server address");
 ABSL_FLAG(std::string, workload, "get",
-          "fill, get, insert, filter, etcd_fill, etcd_put, etcd_range");
+          "fill, get, insert, filter, filter_n, mix, commit1, commit_order, "
+          "etcd_fill, etcd_put, etcd_range");
 ABSL_FLAG(int, in_flight, 64, "calls outstanding at any time");
 ABSL_FLAG(double, seconds, 5, "duration of the run");
 ABSL_FLAG(int64_t, max_calls, 10'000'000, "stop after this many calls");
 ABSL_FLAG(int64_t, records, 10000, "records (fill) or keys (etcd_*)");
 ABSL_FLAG(std::string, uuids, "", "file of uuids, one per line (get)");
 ABSL_FLAG(std::string, uuids_out, "", "fill writes the stored uuids here");
+ABSL_FLAG(int, page_size, 100, "page size of the filter_n workload");
 ABSL_FLAG(int, channels, 2, "TCP connections to spread the calls over");
 ABSL_FLAG(std::string, mix, "get:80,insert:15,filter:5",
           "--workload=mix: operations and their weights");
@@ -301,6 +306,15 @@ int main(int argc, char** argv) {
         req.mutable_county()->set_value("NY");
         return Serialize(req);
       };
+    } else if (name == "filter_n") {
+      w.method = service + "Filter";
+      w.request = [page_size = absl::GetFlag(FLAGS_page_size)](
+                      int64_t, std::mt19937_64&) {
+        permits::FilterPermitsRequest req;
+        req.set_page_size(page_size);
+        req.mutable_county()->set_value("NY");
+        return Serialize(req);
+      };
     }
     return w;
   };
@@ -339,7 +353,8 @@ int main(int argc, char** argv) {
       for (const auto& p : resp.permits()) stored.push_back(p.uuid());
     };
   } else if (workload == "get" || workload == "insert" ||
-             workload == "filter" || workload == "commit1" ||
+             workload == "filter" || workload == "filter_n" ||
+             workload == "commit1" ||
              workload == "commit_order") {
     w = simple(workload);
   } else if (workload == "mix") {
