@@ -19,6 +19,7 @@
 
 #include "google/protobuf/message.h"
 #include "storage/record_version.h"
+#include "storage/writer.h"
 
 namespace lmdbapi::storage {
 
@@ -61,6 +62,8 @@ struct Commit {
   std::vector<CommitCondition> conditions;
   std::vector<CommitWrite> writes;
   uint64_t revision = 0;  // after the commit: the revision of all its writes
+  // As WriteOptions::deadline: not applied once it has passed.
+  WriteDeadline deadline = WriteDeadline::max();
 };
 
 }  // namespace lmdbapi::storage

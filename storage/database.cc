@@ -51,7 +51,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
     status = db->OpenTables(schemas, opts);
   }
   LMDBAPI_RETURN_IF_ERROR(status);
-  db->writer_ = std::make_unique<Writer>(db->env_.get(), opts.max_batch);
+  db->writer_ = std::make_unique<Writer>(db->env_.get(), opts.max_batch,
+                                         opts.max_queued_writes);
   for (auto& table : db->tables_) {
     table->writer_ = db->writer_.get();
     table->options_ = opts.table;

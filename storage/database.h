@@ -34,6 +34,9 @@ namespace lmdbapi::storage {
 struct DatabaseOptions {
   EnvOptions env;
   size_t max_batch = 1024;  // operations per group commit
+  // Writes waiting for the writer; past it a write is refused at once with
+  // UNAVAILABLE (0: no bound).
+  size_t max_queued_writes = 0;
   TableOptions table;
   // Changes kept for Watch (storage/change_log.h): the newest this many.
   uint64_t change_retention = 100000;

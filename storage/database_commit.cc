@@ -160,7 +160,7 @@ void Database::Commit(std::shared_ptr<storage::Commit> commit,
         LMDBAPI_ASSIGN_OR_RETURN(commit->revision, clock_->Current(txn));
         return absl::OkStatus();
       },
-      std::move(done));
+      std::move(done), commit->deadline);
 }
 
 absl::Status Database::Commit(storage::Commit& commit) {

@@ -83,6 +83,9 @@ struct WriteOptions {
   // Insert, Update, Patch: not null, gets the version written. For the
   // asynchronous form it must stay alive until `done` runs.
   RecordVersion* version = nullptr;
+  // Not applied, and DEADLINE_EXCEEDED, when this passes before the writer
+  // takes the write (a caller's deadline: nobody waits for the answer).
+  WriteDeadline deadline = WriteDeadline::max();
 };
 
 struct TableOptions {

@@ -244,7 +244,7 @@ void Table::Insert(Message* record, const WriteOptions& options, Done done) {
         }
         return status;
       },
-      std::move(done));
+      std::move(done), options.deadline);
 }
 
 absl::Status Table::Insert(Message* record, const WriteOptions& options) {
@@ -295,7 +295,7 @@ void Table::Update(const Message& record, const WriteOptions& options,
         return UpdateInTxn(txn, *shared, options.expected_revision,
                            options.version);
       },
-      std::move(done));
+      std::move(done), options.deadline);
 }
 
 absl::Status Table::Update(const Message& record, const WriteOptions& options) {
@@ -339,7 +339,7 @@ void Table::Patch(const Message& patch, std::vector<std::string> paths,
         return PatchInTxn(txn, *copy, *shared_paths, options.expected_revision,
                           result, options.version);
       },
-      std::move(done));
+      std::move(done), options.deadline);
 }
 
 absl::Status Table::Patch(const Message& patch, std::vector<std::string> paths,
@@ -362,7 +362,7 @@ void Table::Delete(absl::string_view pk, const WriteOptions& options,
        expected_revision = options.expected_revision](MDB_txn* txn) {
         return DeleteInTxn(txn, key, expected_revision);
       },
-      std::move(done));
+      std::move(done), options.deadline);
 }
 
 absl::Status Table::Delete(absl::string_view pk, const WriteOptions& options) {

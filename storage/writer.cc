@@ -3,6 +3,7 @@
 #include <chrono>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "storage/lmdb.h"
 #include "storage/status.h"
@@ -16,22 +17,34 @@ uint64_t MicrosSince(std::chrono::steady_clock::time_point start) {
 }
 }  // namespace
 
-Writer::Writer(Environment* env, size_t max_batch)
-    : env_(env), max_batch_(max_batch == 0 ? 1 : max_batch) {
+Writer::Writer(Environment* env, size_t max_batch, size_t max_queued)
+    : env_(env),
+      max_batch_(max_batch == 0 ? 1 : max_batch),
+      max_queued_(max_queued) {
   thread_ = std::thread([this] { Run(); });
 }
 
 Writer::~Writer() { Stop(); }
 
-void Writer::Submit(Operation op, Done done) {
+void Writer::Submit(Operation op, Done done, WriteDeadline deadline) {
+  size_t queued;
   {
     absl::MutexLock lock(&mu_);
-    if (!stopping_) {
-      queue_.push_back(Request{std::move(op), std::move(done), {}});
+    if (stopping_) {
+      queued = 0;
+    } else if (max_queued_ == 0 || queue_.size() < max_queued_) {
+      queue_.push_back(Request{std::move(op), std::move(done), {}, deadline});
       return;
+    } else {
+      queued = queue_.size();
     }
   }
-  done(absl::UnavailableError("the writer is shutting down"));
+  done(queued == 0
+           ? absl::UnavailableError("the writer is shutting down")
+           : absl::UnavailableError(absl::StrCat(
+                 "overloaded: ", queued,
+                 " writes are already waiting (--max_queued_writes); nothing "
+                 "was written, retry after a short backoff")));
 }
 
 absl::Status Writer::Wait(absl::FunctionRef<void(Done)> start) {
@@ -95,11 +108,14 @@ void Writer::Run() {
 }
 
 void Writer::RunBatch(std::deque<Request>& batch) {
+  ExpireLate(batch);
   uint64_t apply = 0, commit = 0;
   while (!TryBatch(batch, &apply, &commit)) {
     absl::Status grown = env_->GrowMap();
     if (!grown.ok()) {  // nothing of the batch was committed
-      for (Request& r : batch) r.status = grown;
+      for (Request& r : batch) {
+        if (r.op != nullptr) r.status = grown;
+      }
       break;
     }
     absl::MutexLock lock(&mu_);
@@ -113,6 +129,20 @@ void Writer::RunBatch(std::deque<Request>& batch) {
   stats_.commit_micros += commit;
 }
 
+// A request whose caller's deadline passed while it waited is answered
+// DEADLINE_EXCEEDED and never applied; its status is set before the batch.
+void Writer::ExpireLate(std::deque<Request>& batch) {
+  const auto now = std::chrono::system_clock::now();
+  for (Request& r : batch) {
+    if (r.deadline < now) {
+      r.status = absl::DeadlineExceededError(
+          "the call's deadline passed while it waited for the writer; "
+          "nothing was written");
+      r.op = nullptr;
+    }
+  }
+}
+
 bool Writer::TryBatch(std::deque<Request>& batch, uint64_t* apply_micros,
                       uint64_t* commit_micros) {
   auto start = std::chrono::steady_clock::now();
@@ -122,10 +152,13 @@ bool Writer::TryBatch(std::deque<Request>& batch, uint64_t* apply_micros,
       env_->Info().map_size_bytes < env_->options().max_map_size_bytes;
   absl::StatusOr<Txn> txn = Txn::BeginWrite(env_->raw(), nullptr);
   if (!txn.ok()) {
-    for (Request& r : batch) r.status = txn.status();
+    for (Request& r : batch) {
+      if (r.op != nullptr) r.status = txn.status();
+    }
     return true;
   }
   for (Request& r : batch) {
+    if (r.op == nullptr) continue;  // expired (ExpireLate)
     absl::StatusOr<Txn> child = Txn::BeginWrite(env_->raw(), txn->get());
     if (!child.ok()) {
       r.status = child.status();

@@ -15,6 +15,7 @@
 #include <lmdb.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -41,6 +42,10 @@ struct WriterStats {
   uint64_t done_micros = 0;
 };
 
+// When a write must be applied by, or it is not applied at all: a caller's
+// deadline. The default never passes.
+using WriteDeadline = std::chrono::system_clock::time_point;
+
 class Writer {
  public:
   // Runs inside a nested write transaction; a non-OK status rolls it back.
@@ -49,15 +54,19 @@ class Writer {
   // failed). Must be quick and must not submit and wait on this writer.
   using Done = std::function<void(absl::Status)>;
 
-  // `max_batch` bounds the operations per transaction.
-  Writer(Environment* env, size_t max_batch);
+  // `max_batch` bounds the operations per transaction; `max_queued` the
+  // operations waiting for the writer (0: no bound).
+  Writer(Environment* env, size_t max_batch, size_t max_queued = 0);
   ~Writer();  // Stop()s.
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
-  // Queues `op`; `done` gets its outcome. After Stop(), `done` gets
-  // UNAVAILABLE at once.
-  void Submit(Operation op, Done done);
+  // Queues `op`; `done` gets its outcome. `done` gets UNAVAILABLE at once,
+  // and `op` never runs, after Stop() or when `max_queued` operations are
+  // already waiting; DEADLINE_EXCEEDED when `deadline` has passed by the
+  // time the writer takes `op` from the queue.
+  void Submit(Operation op, Done done,
+              WriteDeadline deadline = WriteDeadline::max());
   // Queues `op` and blocks until its batch is committed.
   absl::Status SubmitAndWait(Operation op);
   // Calls `start` with a Done and blocks until that Done runs: the blocking
@@ -80,10 +89,12 @@ class Writer {
     Operation op;
     Done done;
     absl::Status status;
+    WriteDeadline deadline;
   };
   void Run();
   std::function<void()> on_commit_;
   void RunBatch(std::deque<Request>& batch);
+  void ExpireLate(std::deque<Request>& batch);
   // One attempt at the batch; returns false when it must be retried after
   // the map grew.
   bool TryBatch(std::deque<Request>& batch, uint64_t* apply_micros,
@@ -91,6 +102,7 @@ class Writer {
 
   Environment* const env_;
   const size_t max_batch_;
+  const size_t max_queued_;
   mutable absl::Mutex mu_;
   std::deque<Request> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

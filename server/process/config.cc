@@ -322,6 +322,20 @@ const std::vector<Option>& Options() {
          c.max_commit_writes = n;
          return absl::OkStatus();
        }},
+      {"max_queued_writes",
+       {"LMDBAPI_MAX_QUEUED_WRITES"},
+       "N",
+       "writes that may wait for the writer; past them a write is refused "
+       "at once with UNAVAILABLE (REST 503, Retry-After), nothing written. "
+       "0: no bound",
+       [](Config& c, const std::string& v) {
+         size_t n;
+         if (!absl::SimpleAtoi(v, &n) || n > 10000000) {
+           return Bad("max_queued_writes", v, "an integer in 0..10000000");
+         }
+         c.max_queued_writes = n;
+         return absl::OkStatus();
+       }},
   };
   return *options;
 }

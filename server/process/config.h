@@ -49,6 +49,8 @@ struct Config {
   uint64_t watch_retention = 100000;
   // Most writes in one Transactions/Commit.
   size_t max_commit_writes = 1000;
+  // Writes waiting for the writer before more are refused (0: no bound).
+  size_t max_queued_writes = 10000;
   bool help = false;
   bool version = false;  // --version: print lmdbapi's version and exit
   // --verify: open the data directory, check every index against its records

@@ -138,6 +138,7 @@ storage::DatabaseOptions DatabaseOptionsOf(const Config& config) {
   options.table.max_page_size = config.max_page_size;
   options.change_retention = config.watch_retention;
   options.rotate_page_token_secret = config.rotate_page_token_secret;
+  options.max_queued_writes = config.max_queued_writes;
   return options;
 }
 

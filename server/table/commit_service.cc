@@ -238,6 +238,7 @@ CommitService::Reactor* CommitService::Commit(Context* context,
     Finish(reactor, start, commit.status());
     return reactor;
   }
+  (*commit)->deadline = context->deadline();
   db_->Commit(*commit, [this, context, reactor, start, response,
                         commit = *commit](absl::Status status) {
     answers_->Post([this, context, reactor, start, response, commit, status] {

@@ -108,6 +108,7 @@ TableService::Reactor* TableService::Insert(Context* context,
   }
   auto version = std::make_shared<storage::RecordVersion>();
   storage::WriteOptions options;
+  options.deadline = context->deadline();
   options.version = version.get();
   table_->Insert(response, options,
                  FinishWrite(context, reactor, "Insert", start, version));
@@ -149,6 +150,7 @@ TableService::Reactor* TableService::Update(Context* context,
   }
   auto version = std::make_shared<storage::RecordVersion>();
   storage::WriteOptions options;
+  options.deadline = context->deadline();
   options.expected_revision = *expected;
   options.version = version.get();
   table_->Update(
@@ -184,6 +186,7 @@ TableService::Reactor* TableService::Patch(Context* context,
   }
   auto version = std::make_shared<storage::RecordVersion>();
   storage::WriteOptions options;
+  options.deadline = context->deadline();
   options.expected_revision = *expected;
   options.version = version.get();
   table_->Patch(*patch, *std::move(paths), response, options,
@@ -204,6 +207,7 @@ TableService::Reactor* TableService::Delete(Context* context,
     return reactor;
   }
   storage::WriteOptions options;
+  options.deadline = context->deadline();
   options.expected_revision = *expected;
   table_->Delete(pk, options,
                  FinishWrite(context, reactor, "Delete", start, nullptr));

@@ -124,9 +124,15 @@ class BackupTest(unittest.TestCase):
                           "%s: record %s is not a state it had during the backup" % (name, key))
         written = sorted((k, p) for k, p in stored.items() if p.client != "Pre")
         for key, p in random.Random(7).sample(written, 20):
-            request = self.s.FilterPermitsRequest(page_size=1000)
-            request.client.value, request.county.value, request.status = p.client, p.county, p.status
-            found = {r.uuid for r in permits.Filter(request).permits}
+            found, token = set(), ""
+            while True:  # every page: one combination may hold more than a page
+                request = self.s.FilterPermitsRequest(page_size=1000, page_token=token)
+                request.client.value, request.county.value, request.status = p.client, p.county, p.status
+                page = permits.Filter(request)
+                found |= {r.uuid for r in page.permits}
+                token = page.next_page_token
+                if not token:
+                    break
             self.assertTrue(key in found, "%s: the restored composite index misses %s" % (name, key))
 
     def test_backups_taken_during_writes_restore_consistent(self):
