@@ -48,7 +48,7 @@ void EmitImpl(const TableModel& t, Printer& p) {
   p.Print(v,
           "  Reactor* Delete(Context* c, const $delete$* q, "
           "$delete_response$*) override {\n"
-          "    return table_->Delete(c, q->$pk$(), q->expected_revision());\n"
+          "    return table_->Delete(c, q->$pk$(), q->$expected_revision$());\n"
           "  }\n");
   if (t.is_main()) {
     p.Print(v,

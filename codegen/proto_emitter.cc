@@ -122,9 +122,9 @@ void EmitWatchMessages(const Printer::Vars& v, Printer& p) {
           "message $change$ {\n"
           "  enum Type {\n"
           "    TYPE_UNSPECIFIED = 0;\n"
-          "    INSERTED = 1;\n"
-          "    UPDATED = 2;\n"
-          "    DELETED = 3;\n"
+          "    INSERTED = $inserted_n$;\n"
+          "    UPDATED = $updated_n$;\n"
+          "    DELETED = $deleted_n$;\n"
           "  }\n"
           "  Type $change_type$ = $change_type_n$;\n"
           "  // The write's revision (the database's: one counter for all "
@@ -347,46 +347,62 @@ void EmitCommitMessages(const SchemaModel& model, Printer& p) {
       {"request", L::kRequest}, {"response", L::kResponse},
       {"write", L::kWrite},     {"precondition", L::kPrecondition},
       {"ref", L::kKeyRef},      {"result", L::kResult}};
+  for (auto [name, number] :
+       {std::pair<const char*, int>{"preconditions", L::kPreconditions},
+        {"writes", L::kWrites},
+        {"condition_collection", L::kConditionCollection},
+        {"condition_key", L::kConditionKey},
+        {"condition_exists", L::kConditionExists},
+        {"condition_absent", L::kConditionAbsent},
+        {"condition_revision", L::kConditionRevision},
+        {"ref_field", L::kRefField},
+        {"ref_write", L::kRefWrite},
+        {"revision", L::kRevision},
+        {"results", L::kResults},
+        {"result_collection", L::kResultCollection},
+        {"result_key", L::kResultKey}}) {
+    v[std::string(name) + "_n"] = absl::StrCat(number);
+  }
   p.Print(v,
           "// ---- Transactions: one atomic commit over every table ----\n\n"
           "message $request$ {\n"
           "  // Checked first; they write nothing. A failed one fails the "
           "commit.\n"
-          "  repeated $precondition$ preconditions = 1;\n"
+          "  repeated $precondition$ preconditions = $preconditions_n$;\n"
           "  // Applied in order, under one new revision: all, or none.\n"
-          "  repeated $write$ writes = 2;\n"
+          "  repeated $write$ writes = $writes_n$;\n"
           "}\n\n"
           "message $precondition$ {\n"
           "  // The table (its collection name) and the record's key.\n"
-          "  string collection = 1;\n"
-          "  string key = 2;\n"
+          "  string collection = $condition_collection_n$;\n"
+          "  string key = $condition_key_n$;\n"
           "  oneof check {\n"
           "    // The record exists (FAILED_PRECONDITION otherwise).\n"
-          "    bool exists = 3;\n"
+          "    bool exists = $condition_exists_n$;\n"
           "    // No record has this key (FAILED_PRECONDITION otherwise).\n"
-          "    bool absent = 4;\n"
+          "    bool absent = $condition_absent_n$;\n"
           "    // The record is at this revision (ABORTED otherwise).\n"
-          "    int64 revision = 5;\n"
+          "    int64 revision = $condition_revision_n$;\n"
           "  }\n"
           "}\n\n"
           "message $ref$ {\n"
           "  // A string field of the written record, e.g. a parent key.\n"
-          "  string field = 1;\n"
+          "  string field = $ref_field_n$;\n"
           "  // The position (from 0) of an earlier write in `writes`.\n"
-          "  int32 write = 2;\n"
+          "  int32 write = $ref_write_n$;\n"
           "}\n\n");
   EmitCommitWrite(model, p);
   p.Print(v,
           "message $response$ {\n"
           "  // The revision every write of the commit took.\n"
-          "  int64 revision = 1;\n"
+          "  int64 revision = $revision_n$;\n"
           "  // Per write, in order: its table, key and the record as "
           "stored.\n"
-          "  repeated $result$ results = 2;\n"
+          "  repeated $result$ results = $results_n$;\n"
           "}\n\n"
           "message $result$ {\n"
-          "  string collection = 1;\n"
-          "  string key = 2;\n"
+          "  string collection = $result_collection_n$;\n"
+          "  string key = $result_key_n$;\n"
           "  // The record as stored (none for a delete).\n"
           "  oneof record {\n");
   for (size_t t = 0; t < model.tables.size(); ++t) {

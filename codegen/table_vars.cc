@@ -43,7 +43,10 @@ Printer::Vars TableVars(const model::TableModel& t) {
       {"page_records_n", absl::StrCat(L::kPageRecords)},
       {"change_record_n", absl::StrCat(L::kChangeRecord)},
       {"default_page_size", absl::StrCat(L::kDefaultPageSize)},
-      {"max_page_size", absl::StrCat(L::kMaxPageSize)}};
+      {"max_page_size", absl::StrCat(L::kMaxPageSize)},
+      {"inserted_n", absl::StrCat(L::kChangeInserted)},
+      {"updated_n", absl::StrCat(L::kChangeUpdated)},
+      {"deleted_n", absl::StrCat(L::kChangeDeleted)}};
   AddSlot(v, "expected_revision", L::kExpectedRevision);
   AddSlot(v, "update_mask", L::kUpdateMask);
   AddSlot(v, "patch_expected_revision", L::kPatchExpectedRevision);

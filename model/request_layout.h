@@ -51,6 +51,11 @@ inline constexpr FieldSlot kChangeType{"type", 1};
 inline constexpr FieldSlot kChangeRevision{"revision", 2};
 inline constexpr int kChangeRecord = 3;  // named after the record's message
 inline constexpr FieldSlot kCommitEnd{"commit_end", 4};
+// <Record>Change.Type: the values storage::ChangeType uses
+// (server/table/change_feed.cc checks that they agree).
+inline constexpr int kChangeInserted = 1;
+inline constexpr int kChangeUpdated = 2;
+inline constexpr int kChangeDeleted = 3;
 
 // A Filter request's per-field constraints take numbers from the record
 // field's: 16 + 3n (equals), 17 + 3n (min), 18 + 3n (max), so adding record

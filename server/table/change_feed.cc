@@ -11,6 +11,14 @@ namespace lmdbapi::server {
 
 using google::protobuf::Message;
 
+// FillChange copies storage's change type into the generated Change.Type.
+static_assert(static_cast<int>(storage::ChangeType::kInsert) ==
+                  model::layout::kChangeInserted &&
+              static_cast<int>(storage::ChangeType::kUpdate) ==
+                  model::layout::kChangeUpdated &&
+              static_cast<int>(storage::ChangeType::kDelete) ==
+                  model::layout::kChangeDeleted);
+
 absl::StatusOr<WatchCursor> WatchCursor::Open(storage::Database* db,
                                               const storage::Table& table,
                                               const Message& request) {
