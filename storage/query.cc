@@ -199,44 +199,6 @@ uint64_t Plan::Fingerprint(const TableSchema& table) const {
                    absl::StrCat(table.name, "|", absl::StrJoin(parts, "|")));
 }
 
-const char* OpName(Op op) {
-  switch (op) {
-    case Op::kEq:
-      return "=";
-    case Op::kLt:
-      return "<";
-    case Op::kLe:
-      return "<=";
-    case Op::kGt:
-      return ">";
-    case Op::kGe:
-      return ">=";
-  }
-  return "?";
-}
-
-bool BoundPredicate::Matches(const google::protobuf::Message& record) const {
-  int c = CompareValues(ReadValue(record, field), value);
-  switch (op) {
-    case Op::kEq:
-      return c == 0;
-    case Op::kLt:
-      return c < 0;
-    case Op::kLe:
-      return c <= 0;
-    case Op::kGt:
-      return c > 0;
-    case Op::kGe:
-      return c >= 0;
-  }
-  return false;
-}
-
-std::string BoundPredicate::DebugString() const {
-  return absl::StrCat(field.field->name(), " ", OpName(op), " ",
-                      ValueDebugString(value));
-}
-
 std::optional<std::string> PrefixSuccessor(absl::string_view prefix) {
   std::string s(prefix);
   while (!s.empty() && static_cast<uint8_t>(s.back()) == 0xFF) s.pop_back();

@@ -16,13 +16,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
+#include "storage/filter_expr.h"
 #include "storage/schema.h"
 #include "storage/value.h"
 
 namespace lmdbapi::storage {
-
-enum class Op { kEq, kLt, kLe, kGt, kGe };
-const char* OpName(Op op);
 
 struct Predicate {
   std::string field;  // a field name of the record message
@@ -31,21 +29,18 @@ struct Predicate {
 };
 
 struct Query {
+  // Typed constraints (a generated request's per-field filter fields), all
+  // of which must hold, as must `filter`.
   std::vector<Predicate> predicates;
   // Records per page: 0 means the table default; larger than the maximum is
   // clamped to it.
   size_t page_size = 0;
   // Empty for the first page, else the previous page's next_page_token.
   std::string page_token;
-};
-
-// A predicate resolved against the table's schema.
-struct BoundPredicate {
-  FieldRef field;
-  Op op = Op::kEq;
-  Value value;
-  bool Matches(const google::protobuf::Message& record) const;
-  std::string DebugString() const;
+  // An AIP-160 filter expression (storage/filter_expr.h); "" = none.
+  std::string filter;
+  // AIP-132: "issued desc, client"; "" = the order of the plan's index.
+  std::string order_by;
 };
 
 struct Plan {

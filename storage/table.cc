@@ -159,6 +159,22 @@ absl::StatusOr<uint64_t> Table::Count() const {
   return stat.ms_entries;
 }
 
+absl::StatusOr<CountResult> Table::Count(const Query& query) const {
+  // Interim: counts by filtering; replaced by the index-only count.
+  Query all = query;
+  all.page_size = SIZE_MAX;
+  all.page_token.clear();
+  std::unique_ptr<Message> sink(prototype_->New());
+  CountResult result;
+  LMDBAPI_ASSIGN_OR_RETURN(FilterResult filtered, Filter(all, [&]() {
+                             ++result.count;
+                             return sink.get();
+                           }));
+  result.plan = std::move(filtered.plan);
+  result.scanned = filtered.scanned;
+  return result;
+}
+
 // One Filter call: its plan, read snapshot and the page it fills.
 class Table::FilterRun {
  public:

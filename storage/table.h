@@ -53,6 +53,13 @@ struct FilterResult {
   size_t scanned = 0;           // entries read to produce the page
 };
 
+struct CountResult {
+  uint64_t count = 0;       // records that match
+  Plan plan;                // as Filter's; plan.Describe() explains it
+  size_t scanned = 0;       // entries read
+  bool index_only = false;  // answered from index entries, no record read
+};
+
 struct IndexMismatch {
   enum class Kind {
     kMissing,   // a record has no entry in the index
@@ -118,6 +125,10 @@ class Table {
       const std::vector<Predicate>& predicates) const;
   // Number of records.
   absl::StatusOr<uint64_t> Count() const;
+  // Number of records that match the query's predicates and filter (its
+  // order_by and page fields play no part), from the index entries alone
+  // when the plan leaves no residual.
+  absl::StatusOr<CountResult> Count(const Query& query) const;
 
   // Inserts `record`, first setting its primary key to a new UUIDv7 when it
   // is empty, and sets its version fields. ALREADY_EXISTS on a duplicate key

@@ -59,49 +59,119 @@ bool ValueHasKind(const Value& value, FieldKind kind) {
   return false;
 }
 
+std::string FieldRef::Name() const {
+  std::string name;
+  for (const FieldDescriptor* step : path) {
+    absl::StrAppend(&name, step->name(), ".");
+  }
+  absl::StrAppend(&name, field->name());
+  return name;
+}
+
+const Message& HolderOf(const Message& record, const FieldRef& ref) {
+  const Message* holder = &record;
+  for (const FieldDescriptor* step : ref.path) {
+    holder = &holder->GetReflection()->GetMessage(*holder, step);
+  }
+  return *holder;
+}
+
 Value ReadValue(const Message& record, const FieldRef& ref) {
-  const Reflection* r = record.GetReflection();
+  const Message& holder = HolderOf(record, ref);
+  const Reflection* r = holder.GetReflection();
   const FieldDescriptor* f = ref.field;
   switch (f->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING:
-      return r->GetString(record, f);
+      return r->GetString(holder, f);
     case FieldDescriptor::CPPTYPE_INT32:
-      return int64_t{r->GetInt32(record, f)};
+      return int64_t{r->GetInt32(holder, f)};
     case FieldDescriptor::CPPTYPE_INT64:
-      return int64_t{r->GetInt64(record, f)};
+      return int64_t{r->GetInt64(holder, f)};
     case FieldDescriptor::CPPTYPE_ENUM:
-      return int64_t{r->GetEnumValue(record, f)};
+      return int64_t{r->GetEnumValue(holder, f)};
     case FieldDescriptor::CPPTYPE_UINT32:
-      return uint64_t{r->GetUInt32(record, f)};
+      return uint64_t{r->GetUInt32(holder, f)};
     case FieldDescriptor::CPPTYPE_UINT64:
-      return uint64_t{r->GetUInt64(record, f)};
+      return uint64_t{r->GetUInt64(holder, f)};
     case FieldDescriptor::CPPTYPE_DOUBLE:
-      return r->GetDouble(record, f);
+      return r->GetDouble(holder, f);
     case FieldDescriptor::CPPTYPE_FLOAT:
-      return double{r->GetFloat(record, f)};
+      return double{r->GetFloat(holder, f)};
     case FieldDescriptor::CPPTYPE_BOOL:
-      return r->GetBool(record, f);
+      return r->GetBool(holder, f);
     case FieldDescriptor::CPPTYPE_MESSAGE:
-      return ReadTimestamp(record, f);
+      return ReadTimestamp(holder, f);
   }
   return std::string();
 }
 
+void ReadValues(const Message& record, const FieldRef& ref,
+                std::vector<Value>* out) {
+  if (!ref.repeated()) {
+    out->push_back(ReadValue(record, ref));
+    return;
+  }
+  const Message& holder = HolderOf(record, ref);
+  const Reflection* r = holder.GetReflection();
+  const FieldDescriptor* f = ref.field;
+  const int n = r->FieldSize(holder, f);
+  for (int i = 0; i < n; ++i) {
+    switch (f->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING:
+        out->push_back(r->GetRepeatedString(holder, f, i));
+        break;
+      case FieldDescriptor::CPPTYPE_INT32:
+        out->push_back(int64_t{r->GetRepeatedInt32(holder, f, i)});
+        break;
+      case FieldDescriptor::CPPTYPE_INT64:
+        out->push_back(int64_t{r->GetRepeatedInt64(holder, f, i)});
+        break;
+      case FieldDescriptor::CPPTYPE_ENUM:
+        out->push_back(int64_t{r->GetRepeatedEnumValue(holder, f, i)});
+        break;
+      case FieldDescriptor::CPPTYPE_UINT32:
+        out->push_back(uint64_t{r->GetRepeatedUInt32(holder, f, i)});
+        break;
+      case FieldDescriptor::CPPTYPE_UINT64:
+        out->push_back(uint64_t{r->GetRepeatedUInt64(holder, f, i)});
+        break;
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+        out->push_back(r->GetRepeatedDouble(holder, f, i));
+        break;
+      case FieldDescriptor::CPPTYPE_FLOAT:
+        out->push_back(double{r->GetRepeatedFloat(holder, f, i)});
+        break;
+      case FieldDescriptor::CPPTYPE_BOOL:
+        out->push_back(r->GetRepeatedBool(holder, f, i));
+        break;
+      case FieldDescriptor::CPPTYPE_MESSAGE: {
+        const Message& ts = r->GetRepeatedMessage(holder, f, i);
+        const auto* d = ts.GetDescriptor();
+        out->push_back(
+            TimestampValue{ts.GetReflection()->GetInt64(ts, d->field(0)),
+                           ts.GetReflection()->GetInt32(ts, d->field(1))});
+        break;
+      }
+    }
+  }
+}
+
 absl::Status AppendField(const Message& record, const FieldRef& ref,
                          TupleWriter& writer) {
-  const Reflection* r = record.GetReflection();
+  const Message& holder = HolderOf(record, ref);
+  const Reflection* r = holder.GetReflection();
   const FieldDescriptor* f = ref.field;
   switch (f->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING: {
       std::string scratch;
-      writer.AppendString(r->GetStringReference(record, f, &scratch));
+      writer.AppendString(r->GetStringReference(holder, f, &scratch));
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_MESSAGE: {
-      TimestampValue ts = ReadTimestamp(record, f);
+      TimestampValue ts = ReadTimestamp(holder, f);
       if (ts.nanos < 0 || ts.nanos > kMaxNanos) {
         return absl::InvalidArgumentError(
-            absl::StrCat("field '", f->name(), "': timestamp nanos ", ts.nanos,
+            absl::StrCat("field '", ref.Name(), "': timestamp nanos ", ts.nanos,
                          " is outside [0, 999999999]"));
       }
       writer.AppendTimestamp(ts.seconds, ts.nanos);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -32,17 +33,36 @@ struct TimestampValue {
 using Value =
     std::variant<std::string, int64_t, uint64_t, double, bool, TimestampValue>;
 
-// A singular field of one of the kinds above, resolved against a descriptor.
+// A field of one of the kinds above, resolved against a descriptor: a field
+// of the record itself, or (path not empty) of a message the record nests,
+// e.g. `address.city`. A repeated field has one value per element.
 struct FieldRef {
-  const google::protobuf::FieldDescriptor* field = nullptr;
+  const google::protobuf::FieldDescriptor* field = nullptr;  // the leaf
   FieldKind kind = FieldKind::kString;
+  // The singular message fields that lead from the record to `field`,
+  // outermost first; empty for a field of the record.
+  std::vector<const google::protobuf::FieldDescriptor*> path;
+
+  bool repeated() const { return field->is_repeated(); }
+  // The dotted path: "client", "address.city".
+  std::string Name() const;
 };
+
+// The message that holds `ref.field` in `record`: `record` itself, or the
+// nested message its path leads to (a default instance where one is unset).
+const google::protobuf::Message& HolderOf(
+    const google::protobuf::Message& record, const FieldRef& ref);
 
 // True when `value` holds the alternative that `kind` uses.
 bool ValueHasKind(const Value& value, FieldKind kind);
 
-// Reads the field's value from `record` (which must be of the field's type).
+// Reads a singular field's value from `record` (the message its path starts
+// from); an unset nested message reads as its default values.
 Value ReadValue(const google::protobuf::Message& record, const FieldRef& ref);
+// Appends the field's values to `out`: one for a singular field, one per
+// element (in order, duplicates kept) for a repeated one.
+void ReadValues(const google::protobuf::Message& record, const FieldRef& ref,
+                std::vector<Value>* out);
 
 // Appends the field's tuple encoding; INVALID_ARGUMENT naming the field when
 // the value cannot be encoded (a Timestamp with nanos out of range).

@@ -1,0 +1,149 @@
+#include "storage/filter_expr.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace lmdbapi::storage {
+namespace {
+
+bool Compare(Op op, const Value& have, const Value& want) {
+  if (op == Op::kPrefix) {
+    return absl::StartsWith(std::get<std::string>(have),
+                            std::get<std::string>(want));
+  }
+  int c = CompareValues(have, want);
+  switch (op) {
+    case Op::kEq:
+      return c == 0;
+    case Op::kNe:
+      return c != 0;
+    case Op::kLt:
+      return c < 0;
+    case Op::kLe:
+      return c <= 0;
+    case Op::kGt:
+      return c > 0;
+    case Op::kGe:
+      return c >= 0;
+    case Op::kPrefix:
+      break;
+  }
+  return false;
+}
+
+}  // namespace
+
+const char* OpName(Op op) {
+  switch (op) {
+    case Op::kEq:
+    case Op::kPrefix:
+      return "=";
+    case Op::kNe:
+      return "!=";
+    case Op::kLt:
+      return "<";
+    case Op::kLe:
+      return "<=";
+    case Op::kGt:
+      return ">";
+    case Op::kGe:
+      return ">=";
+  }
+  return "?";
+}
+
+bool BoundPredicate::Matches(const google::protobuf::Message& record) const {
+  if (!field.repeated()) return Compare(op, ReadValue(record, field), value);
+  std::vector<Value> elements;
+  ReadValues(record, field, &elements);
+  for (const Value& element : elements) {
+    if (Compare(op, element, value)) return true;
+  }
+  return false;
+}
+
+std::string BoundPredicate::DebugString() const {
+  std::string text = ValueDebugString(value);
+  if (op == Op::kPrefix) text.insert(text.size() - 1, "*");
+  return absl::StrCat(field.Name(), " ", field.repeated() ? ":" : OpName(op),
+                      " ", text);
+}
+
+bool Expr::Matches(const google::protobuf::Message& record) const {
+  switch (kind) {
+    case Kind::kTrue:
+      return true;
+    case Kind::kPredicate:
+      return predicate.Matches(record);
+    case Kind::kAnd:
+      for (const Expr& child : children) {
+        if (!child.Matches(record)) return false;
+      }
+      return true;
+    case Kind::kOr:
+      for (const Expr& child : children) {
+        if (child.Matches(record)) return true;
+      }
+      return false;
+    case Kind::kNot:
+      return !children[0].Matches(record);
+  }
+  return false;
+}
+
+std::string Expr::DebugString() const {
+  switch (kind) {
+    case Kind::kTrue:
+      return "";
+    case Kind::kPredicate:
+      return predicate.DebugString();
+    case Kind::kNot:
+      return absl::StrCat("NOT ", children[0].DebugString());
+    case Kind::kAnd:
+    case Kind::kOr: {
+      std::vector<std::string> parts;
+      for (const Expr& child : children) {
+        std::string part = child.DebugString();
+        if (child.kind == Kind::kAnd || child.kind == Kind::kOr) {
+          part = absl::StrCat("(", part, ")");
+        }
+        parts.push_back(std::move(part));
+      }
+      return absl::StrJoin(parts, kind == Kind::kAnd ? " AND " : " OR ");
+    }
+  }
+  return "";
+}
+
+Expr Expr::And(std::vector<Expr> children) {
+  Expr all;
+  all.kind = Kind::kAnd;
+  for (Expr& child : children) {
+    if (child.kind == Kind::kTrue) continue;
+    if (child.kind == Kind::kAnd) {
+      for (Expr& c : child.children) all.children.push_back(std::move(c));
+    } else {
+      all.children.push_back(std::move(child));
+    }
+  }
+  if (all.children.empty()) return Expr();
+  if (all.children.size() == 1) return std::move(all.children[0]);
+  return all;
+}
+
+Expr Expr::Of(BoundPredicate predicate) {
+  Expr leaf;
+  leaf.kind = Kind::kPredicate;
+  leaf.predicate = std::move(predicate);
+  return leaf;
+}
+
+absl::StatusOr<Expr> ParseFilter(const TableSchema& table,
+                                 absl::string_view text) {
+  if (text.empty()) return Expr();
+  return absl::UnimplementedError(
+      absl::StrCat("filter: not parsed yet (", table.name, ")"));
+}
+
+}  // namespace lmdbapi::storage

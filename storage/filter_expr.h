@@ -1,0 +1,67 @@
+// Filter expressions: what a query's `filter` (Google's AIP-160 syntax) and
+// its typed per-field constraints mean once bound to a table's fields.
+//
+// An expression is a tree of AND, OR and NOT over comparisons of one field
+// with one value. A comparison on a repeated field holds when any element
+// satisfies it (AIP-160's has operator, `tags:"vip"`); on a field of a nested
+// message (`address.city`), an unset message reads as its default values.
+//
+//   ParseFilter(table, "county = \"NY\" AND (status = APPROVED OR -paid)")
+//
+// The planner (storage/query.h) serves what it can of an expression from an
+// index and checks the rest on each record with Expr::Matches.
+#ifndef LMDBAPI_STORAGE_FILTER_EXPR_H_
+#define LMDBAPI_STORAGE_FILTER_EXPR_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
+#include "storage/schema.h"
+#include "storage/value.h"
+
+namespace lmdbapi::storage {
+
+// kPrefix: a string field starts with the value (`client = "Ac*"`).
+enum class Op { kEq, kNe, kLt, kLe, kGt, kGe, kPrefix };
+const char* OpName(Op op);
+
+// One comparison of a field with a value of the field's kind.
+struct BoundPredicate {
+  FieldRef field;
+  Op op = Op::kEq;
+  Value value;
+  // For a repeated field: whether any element satisfies the comparison.
+  bool Matches(const google::protobuf::Message& record) const;
+  // "client = \"Acme\"", "tags : \"vip\"", "client = \"Ac*\"".
+  std::string DebugString() const;
+};
+
+struct Expr {
+  enum class Kind { kTrue, kPredicate, kAnd, kOr, kNot };
+  Kind kind = Kind::kTrue;     // kTrue: no filter, every record matches
+  BoundPredicate predicate;    // kPredicate
+  std::vector<Expr> children;  // kAnd, kOr: two or more; kNot: one
+
+  bool Matches(const google::protobuf::Message& record) const;
+  // Canonical text: the same expression always prints the same, so it also
+  // identifies the query in page tokens.
+  std::string DebugString() const;
+
+  static Expr And(std::vector<Expr> children);  // flattens; one child: itself
+  static Expr Of(BoundPredicate predicate);
+};
+
+// Parses and binds `text` (AIP-160) against the table's fields. "" is kTrue.
+// INVALID_ARGUMENT starting "filter: " and giving the position and what was
+// expected when it does not parse; naming the field for an unknown field, a
+// value of the wrong type, or an operator the field's type does not support
+// (`<` on a bool, `:` on a singular field, `=` on a repeated one).
+absl::StatusOr<Expr> ParseFilter(const TableSchema& table,
+                                 absl::string_view text);
+
+}  // namespace lmdbapi::storage
+
+#endif  // LMDBAPI_STORAGE_FILTER_EXPR_H_
