@@ -266,4 +266,8 @@ absl::StatusOr<Plan> PlanQuery(const TableSchema& table,
   return plan;
 }
 
+absl::StatusOr<Plan> PlanQuery(const TableSchema& table, const Query& query) {
+  return PlanQuery(table, query.predicates);  // interim: the typed part
+}
+
 }  // namespace lmdbapi::storage

@@ -72,6 +72,10 @@ struct Plan {
 // field or a value of the wrong type) and chooses the plan.
 absl::StatusOr<Plan> PlanQuery(const TableSchema& table,
                                const std::vector<Predicate>& predicates);
+// The plan of a whole query: its predicates, filter and order_by
+// (INVALID_ARGUMENT naming `filter` or `order_by` when they are malformed or
+// cannot be served).
+absl::StatusOr<Plan> PlanQuery(const TableSchema& table, const Query& query);
 
 // The smallest string greater than every string that starts with `prefix`;
 // nullopt when there is none (empty or all 0xFF).
