@@ -32,6 +32,15 @@ absl::StatusOr<FieldKind> KindOfField(const FieldDescriptor* field) {
         "field '", field->full_name(),
         "' is repeated; only singular fields can be indexed or filtered"));
   }
+  return ElementKindOf(field);
+}
+
+absl::StatusOr<FieldKind> ElementKindOf(const FieldDescriptor* field) {
+  if (field->is_map()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("field '", field->full_name(),
+                     "' is a map; maps cannot be indexed or filtered"));
+  }
   switch (field->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING:
       return FieldKind::kString;

@@ -24,6 +24,10 @@ const char* FieldKindName(FieldKind kind);
 // be indexed (repeated, map, message other than Timestamp).
 absl::StatusOr<FieldKind> KindOfField(
     const google::protobuf::FieldDescriptor* field);
+// The kind of a singular field or of each element of a repeated one
+// (INVALID_ARGUMENT for a map or a message other than Timestamp).
+absl::StatusOr<FieldKind> ElementKindOf(
+    const google::protobuf::FieldDescriptor* field);
 
 }  // namespace lmdbapi::model
 
