@@ -3,6 +3,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/status_macros.h"
+#include "storage/filter_bind.h"
+#include "storage/filter_literal.h"
+#include "storage/filter_parser.h"
 
 namespace lmdbapi::storage {
 namespace {
@@ -64,10 +68,9 @@ bool BoundPredicate::Matches(const google::protobuf::Message& record) const {
 }
 
 std::string BoundPredicate::DebugString() const {
-  std::string text = ValueDebugString(value);
-  if (op == Op::kPrefix) text.insert(text.size() - 1, "*");
   return absl::StrCat(field.Name(), " ", field.repeated() ? ":" : OpName(op),
-                      " ", text);
+                      " ",
+                      filter::FormatLiteral(field, value, op == Op::kPrefix));
 }
 
 bool Expr::Matches(const google::protobuf::Message& record) const {
@@ -99,7 +102,10 @@ std::string Expr::DebugString() const {
     case Kind::kPredicate:
       return predicate.DebugString();
     case Kind::kNot:
-      return absl::StrCat("NOT ", children[0].DebugString());
+      if (children[0].kind == Kind::kPredicate) {
+        return absl::StrCat("NOT ", children[0].DebugString());
+      }
+      return absl::StrCat("NOT (", children[0].DebugString(), ")");
     case Kind::kAnd:
     case Kind::kOr: {
       std::vector<std::string> parts;
@@ -132,6 +138,29 @@ Expr Expr::And(std::vector<Expr> children) {
   return all;
 }
 
+Expr Expr::Or(std::vector<Expr> children) {
+  Expr any;
+  any.kind = Kind::kOr;
+  for (Expr& child : children) {
+    if (child.kind == Kind::kTrue) return Expr();
+    if (child.kind == Kind::kOr) {
+      for (Expr& c : child.children) any.children.push_back(std::move(c));
+    } else {
+      any.children.push_back(std::move(child));
+    }
+  }
+  if (any.children.empty()) return Expr();
+  if (any.children.size() == 1) return std::move(any.children[0]);
+  return any;
+}
+
+Expr Expr::Not(Expr child) {
+  Expr negation;
+  negation.kind = Kind::kNot;
+  negation.children.push_back(std::move(child));
+  return negation;
+}
+
 Expr Expr::Of(BoundPredicate predicate) {
   Expr leaf;
   leaf.kind = Kind::kPredicate;
@@ -141,9 +170,10 @@ Expr Expr::Of(BoundPredicate predicate) {
 
 absl::StatusOr<Expr> ParseFilter(const TableSchema& table,
                                  absl::string_view text) {
-  if (text.empty()) return Expr();
-  return absl::UnimplementedError(
-      absl::StrCat("filter: not parsed yet (", table.name, ")"));
+  LMDBAPI_ASSIGN_OR_RETURN(std::optional<filter::SyntaxNode> syntax,
+                           filter::ParseFilterSyntax(text));
+  if (!syntax.has_value()) return Expr();
+  return filter::BindFilter(table, *syntax);
 }
 
 }  // namespace lmdbapi::storage

@@ -51,14 +51,28 @@ struct Expr {
   std::string DebugString() const;
 
   static Expr And(std::vector<Expr> children);  // flattens; one child: itself
+  // Flattens nested ORs; one child: itself; a kTrue child makes it kTrue.
+  // Callers pass at least one child.
+  static Expr Or(std::vector<Expr> children);
+  static Expr Not(Expr child);
   static Expr Of(BoundPredicate predicate);
 };
 
-// Parses and binds `text` (AIP-160) against the table's fields. "" is kTrue.
-// INVALID_ARGUMENT starting "filter: " and giving the position and what was
-// expected when it does not parse; naming the field for an unknown field, a
-// value of the wrong type, or an operator the field's type does not support
-// (`<` on a bool, `:` on a singular field, `=` on a repeated one).
+// Parses and binds `text` (AIP-160) against the table's fields. "" (or only
+// spaces) is kTrue. INVALID_ARGUMENT starting "filter: " and giving the
+// column and what was expected when it does not parse; naming the field for
+// an unknown field, a value of the wrong type, or an operator the field's
+// type does not support (`<` on a bool, `:` on a singular field, `=` on a
+// repeated one). The grammar and limits: storage/filter_parser.h.
+//
+// Values: "strings" or 'strings' (escapes \" \' \\ \* \n \r \t \xHH) or bare
+// words; numbers (`-5`, `2.5e3`), converted to the field's kind; true and
+// false; an enum value's name or number; an RFC 3339 string for a Timestamp.
+// A string value ending in an unescaped '*' is a prefix match (`client =
+// "Ac*"`, Op::kPrefix; `!=` negates it). A bool field alone means `= true`.
+// A field of a nested message reads as its default when the message is
+// unset; the server-maintained fields (revision, create_time, update_time)
+// are refused: records do not hold them.
 absl::StatusOr<Expr> ParseFilter(const TableSchema& table,
                                  absl::string_view text);
 

@@ -1,0 +1,75 @@
+// The syntax of an AIP-160 filter string (https://google.aip.dev/160), before
+// its fields are looked up: ParseFilterSyntax turns the text into a tree of
+// AND, OR, NOT and comparisons `field OP value`, or an INVALID_ARGUMENT
+// giving the column and what was expected there. storage/filter_bind.h then
+// binds the tree to a table's fields (ParseFilter in filter_expr.h does both).
+//
+//   filter      = [ expression ] ;
+//   expression  = sequence { "AND" sequence } ;
+//   sequence    = factor { factor } ;                 (juxtaposition: AND)
+//   factor      = term { "OR" term } ;                (OR binds tighter)
+//   term        = [ "NOT" | "-" ] simple ;
+//   simple      = restriction | "(" expression ")" ;
+//   restriction = field [ comparator value ] ;        (a field alone: a bool)
+//   comparator  = "=" | "!=" | "<" | "<=" | ">" | ">=" | ":" ;
+//   field       = name { "." name } ;
+//   value       = word | string ;
+//
+// Limits keep any input cheap: kMaxFilterBytes of text, parentheses nested
+// kMaxFilterDepth deep, kMaxFilterComparisons comparisons.
+#ifndef LMDBAPI_STORAGE_FILTER_PARSER_H_
+#define LMDBAPI_STORAGE_FILTER_PARSER_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "storage/filter_lexer.h"
+
+namespace lmdbapi::storage::filter {
+
+inline constexpr size_t kMaxFilterBytes = 4096;
+inline constexpr int kMaxFilterDepth = 32;
+inline constexpr int kMaxFilterComparisons = 200;
+
+// A value as written: `Acme`, `"Ac*"`, `-5`, `APPROVED`.
+struct Literal {
+  std::string raw;   // as written (quotes included), for messages
+  std::string text;  // escapes resolved, a trailing unescaped '*' removed
+  bool quoted = false;
+  bool trailing_star = false;  // a prefix match ("Ac*")
+  bool inner_star = false;     // an unescaped '*' before the end
+  int column = 0;
+};
+
+// `field OP value`, or a field alone (`active`, `-active`).
+struct Restriction {
+  std::string field;  // "address.city"
+  int field_column = 0;
+  std::optional<Comparator> comparator;  // none: a field alone
+  int comparator_column = 0;
+  Literal value;  // when there is a comparator
+  // A field alone: how the token after it reads ("end of input", "'AND'")
+  // and its column, for the error when the field is not a bool.
+  std::string followed_by;
+  int followed_by_column = 0;
+};
+
+struct SyntaxNode {
+  enum class Kind { kRestriction, kAnd, kOr, kNot };
+  Kind kind = Kind::kRestriction;
+  Restriction restriction;           // kRestriction
+  std::vector<SyntaxNode> children;  // kAnd, kOr: two or more; kNot: one
+};
+
+// The syntax tree of `text`; nullopt when it holds no expression (empty or
+// only spaces). INVALID_ARGUMENT "filter: column N: expected …, found …" when
+// it does not parse or exceeds a limit.
+absl::StatusOr<std::optional<SyntaxNode>> ParseFilterSyntax(
+    absl::string_view text);
+
+}  // namespace lmdbapi::storage::filter
+
+#endif  // LMDBAPI_STORAGE_FILTER_PARSER_H_
