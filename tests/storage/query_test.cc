@@ -46,25 +46,26 @@ TEST(PlannerTest, FilterUsesLongestIndexPrefix) {
       {"full composite",
        {Eq("status", int64_t{PENDING}), Eq("county", std::string("NY")),
         Eq("client", std::string("Acme"))},
-       "index main_composite (client = \"Acme\", county = \"NY\", status = 1)"},
+       "index main_composite (client = \"Acme\", county = \"NY\", status = "
+       "PENDING)"},
       {"gap in prefix leaves the rest residual",
        {Eq("client", std::string("Acme")), Eq("status", int64_t{PENDING})},
-       "index main_composite (client = \"Acme\"); residual: status = 1"},
+       "index main_composite (client = \"Acme\"); residual: status = PENDING"},
       {"range after equality prefix",
        {Eq("client", std::string("Acme")), Eq("county", std::string("NY")),
         Ge("status", int64_t{1})},
        "index main_composite (client = \"Acme\", county = \"NY\", status >= "
-       "1)"},
+       "PENDING)"},
       {"date range uses the date index",
        {Ge("issued", TimestampValue{100, 0}),
         Lt("issued", TimestampValue{200, 0})},
-       "index by_issued (issued >= 1970-01-01T00:01:40+00:00, issued < "
-       "1970-01-01T00:03:20+00:00)"},
+       "index by_issued (issued >= \"1970-01-01T00:01:40Z\", issued < "
+       "\"1970-01-01T00:03:20Z\")"},
       {"equality beats a range",
        {Ge("issued", TimestampValue{100, 0}),
         Eq("client", std::string("Acme"))},
        "index main_composite (client = \"Acme\"); residual: issued >= "
-       "1970-01-01T00:01:40+00:00"},
+       "\"1970-01-01T00:01:40Z\""},
       {"unique index",
        {Eq("permit_number", std::string("P-1"))},
        "index by_number (permit_number = \"P-1\")"},
