@@ -167,11 +167,7 @@ class Parser {
     if (token_.kind != TokenKind::kWord || !IsFieldPath(token_.raw)) {
       return Expected("a field name", "");
     }
-    if (++comparisons_ > kMaxFilterComparisons) {
-      return FilterErrorAt(token_.column,
-                           absl::StrCat("more than ", kMaxFilterComparisons,
-                                        " comparisons in one filter"));
-    }
+    LMDBAPI_RETURN_IF_ERROR(CountComparison());
     SyntaxNode node;
     struct Restriction& r = node.restriction;
     r.field = std::string(token_.raw);
@@ -187,8 +183,55 @@ class Parser {
     const std::string after =
         absl::StrCat("'", ComparatorText(token_.comparator), "'");
     LMDBAPI_RETURN_IF_ERROR(Advance());
+    if (token_.kind == TokenKind::kLeftParen) return ValueList(r);
     LMDBAPI_ASSIGN_OR_RETURN(r.value, Value(after));
     return node;
+  }
+
+  absl::Status CountComparison() {
+    if (++comparisons_ <= kMaxFilterComparisons) return absl::OkStatus();
+    return FilterErrorAt(token_.column,
+                         absl::StrCat("more than ", kMaxFilterComparisons,
+                                      " comparisons in one filter"));
+  }
+
+  // `field OP ( value { "OR" value } )`, or with AND: one comparison per
+  // value, joined by that one connective (`status = (APPROVED OR PENDING)`).
+  absl::StatusOr<SyntaxNode> ValueList(const struct Restriction& head) {
+    const int open_column = token_.column;
+    LMDBAPI_RETURN_IF_ERROR(Advance());
+    std::vector<SyntaxNode> items;
+    std::string connective;  // "OR" or "AND" once one is seen
+    while (true) {
+      if (!items.empty()) LMDBAPI_RETURN_IF_ERROR(CountComparison());
+      SyntaxNode item;
+      item.restriction = head;
+      LMDBAPI_ASSIGN_OR_RETURN(
+          item.restriction.value,
+          Value(items.empty() ? "'('" : absl::StrCat("'", connective, "'")));
+      items.push_back(std::move(item));
+      if (token_.kind == TokenKind::kRightParen) break;
+      const std::string word(token_.raw);
+      const bool is_connective =
+          token_.IsKeyword("OR") || token_.IsKeyword("AND");
+      if (!is_connective || (!connective.empty() && word != connective)) {
+        return Expected(
+            absl::StrCat(connective.empty() ? "OR, AND" : connective,
+                         " or ')' to close the '(' at column ", open_column),
+            "");
+      }
+      connective = word;
+      LMDBAPI_RETURN_IF_ERROR(Advance());
+    }
+    if (items.size() > 1 && head.comparator == Comparator::kNe) {
+      return FilterErrorAt(
+          head.comparator_column,
+          absl::StrCat("'!=' with a list of values is ambiguous; write NOT ",
+                       head.field, " = (…) for none of them"));
+    }
+    LMDBAPI_RETURN_IF_ERROR(Advance());
+    return Combine(connective == "AND" ? Kind::kAnd : Kind::kOr,
+                   std::move(items));
   }
 
   // value = word | string

@@ -10,7 +10,10 @@
 //   factor      = term { "OR" term } ;                (OR binds tighter)
 //   term        = [ "NOT" | "-" ] simple ;
 //   simple      = restriction | "(" expression ")" ;
-//   restriction = field [ comparator value ] ;        (a field alone: a bool)
+//   restriction = field [ comparator ( value | values ) ] ;
+//                                                     (a field alone: a bool)
+//   values      = "(" value { "OR" value } ")"        (one comparison each:
+//               | "(" value { "AND" value } ")" ;      status = (A OR B))
 //   comparator  = "=" | "!=" | "<" | "<=" | ">" | ">=" | ":" ;
 //   field       = name { "." name } ;
 //   value       = word | string ;

@@ -293,6 +293,37 @@ TEST(FilterExprTest, ParenthesesGroupAndNestedGroupsFlatten) {
       Holds(Permits(), "NOT (NOT (floors = 3 AND active))", SamplePermit()));
 }
 
+TEST(FilterExprTest, ValueListsCompareTheFieldWithEachValue) {
+  EXPECT_EQ(Canonical(Permits(), "county = NY AND status = (APPROVED OR 1)"),
+            "county = \"NY\" AND (status = APPROVED OR status = PENDING)");
+  EXPECT_EQ(Canonical(Customers(), "tags:(gold AND \"ea*\")"),
+            "tags : \"gold\" AND tags : \"ea*\"");
+  EXPECT_EQ(Canonical(Permits(), "status != (REJECTED)"), "status != REJECTED");
+  ExpectCases(Permits(), SamplePermit(),
+              {{"status = (PENDING OR APPROVED)", true},
+               {"status = (PENDING OR REJECTED)", false},
+               {"-county = (CA OR NY)", false}});
+  ExpectCases(
+      Customers(), SampleCustomer(),
+      {{"tags:(gold AND early)", true}, {"tags:(gold AND vip)", false}});
+  EXPECT_EQ(Error(Permits(), "status = (APPROVED OR PENDING AND REJECTED)"),
+            "filter: column 31: expected OR or ')' to close the '(' at column "
+            "10, found 'AND'");
+  EXPECT_EQ(Error(Permits(), "status != (APPROVED OR PENDING)"),
+            "filter: column 8: '!=' with a list of values is ambiguous; write "
+            "NOT status = (…) for none of them");
+  EXPECT_EQ(Error(Permits(), "status = ()"),
+            "filter: column 11: expected a value after '(', found ')'");
+  EXPECT_EQ(Error(Permits(), "status = (APPROVED"),
+            "filter: column 19: expected OR, AND or ')' to close the '(' at "
+            "column 10, found end of input");
+  EXPECT_EQ(Error(Permits(), "status = (APPROVED OR 7)"),
+            "filter: column 23: field 'status' is an enum "
+            "lmdbapi.test.PermitStatus field; '7' is not a value of "
+            "lmdbapi.test.PermitStatus (PERMIT_STATUS_UNSPECIFIED, PENDING, "
+            "APPROVED, REJECTED)");
+}
+
 TEST(FilterExprTest, DebugStringIsCanonicalAndParsesToItself) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"client=\"Acme\"", "client = \"Acme\""},
@@ -550,6 +581,14 @@ TEST(FilterExprTest, LimitsOnLengthDepthAndComparisonsNameTheFilter) {
     many += " OR floors = " + std::to_string(i);
   }
   EXPECT_TRUE(ParseFilter(Permits(), many).ok());
+  std::string list = "floors = (0";
+  for (int i = 1; i < filter::kMaxFilterComparisons; ++i) {
+    list += " OR " + std::to_string(i);
+  }
+  EXPECT_TRUE(ParseFilter(Permits(), list + ")").ok());
+  EXPECT_EQ(Error(Permits(), list + " OR 200)"),
+            "filter: column " + std::to_string(list.size() + 5) +
+                ": more than 200 comparisons in one filter");
   EXPECT_EQ(Error(Permits(), many + " OR active"),
             "filter: column " + std::to_string(many.size() + 5) +
                 ": more than 200 comparisons in one filter");
