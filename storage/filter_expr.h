@@ -70,6 +70,7 @@ struct Expr {
 // false; an enum value's name or number; an RFC 3339 string for a Timestamp.
 // A string value ending in an unescaped '*' is a prefix match (`client =
 // "Ac*"`, Op::kPrefix; `!=` negates it). A bool field alone means `= true`.
+// `status = (APPROVED OR PENDING)` compares the field with each value.
 // A field of a nested message reads as its default when the message is
 // unset; the server-maintained fields (revision, create_time, update_time)
 // are refused: records do not hold them.
