@@ -1,5 +1,6 @@
 #include "storage/filter_bind.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -146,11 +147,28 @@ absl::StatusOr<Expr> Bind(const TableSchema& table, const SyntaxNode& node) {
   }
 }
 
+// The most AND, OR and NOT nodes on a path from the root to a comparison:
+// what nests the canonical text's parentheses.
+int Depth(const Expr& expr) {
+  int deepest = 0;
+  for (const Expr& child : expr.children) {
+    deepest = std::max(deepest, Depth(child));
+  }
+  return expr.children.empty() ? 0 : deepest + 1;
+}
+
 }  // namespace
 
 absl::StatusOr<Expr> BindFilter(const TableSchema& table,
                                 const SyntaxNode& root) {
-  return Bind(table, root);
+  LMDBAPI_ASSIGN_OR_RETURN(Expr expr, Bind(table, root));
+  if (Depth(expr) > kMaxFilterDepth) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "filter: AND, OR and NOT nest more than ", kMaxFilterDepth,
+        " deep (each AND within an OR, OR within an AND or NOT of a group "
+        "is a level)"));
+  }
+  return expr;
 }
 
 }  // namespace lmdbapi::storage::filter

@@ -262,12 +262,11 @@ class Parser {
 }  // namespace
 
 absl::StatusOr<std::optional<SyntaxNode>> ParseFilterSyntax(
-    absl::string_view text) {
-  if (text.size() > kMaxFilterBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("filter: ", text.size(),
-                                                   " bytes is longer than the "
-                                                   "limit of ",
-                                                   kMaxFilterBytes, " bytes"));
+    absl::string_view text, size_t max_bytes) {
+  if (text.size() > max_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "filter: ", text.size(), " bytes is longer than the limit of ",
+        max_bytes, " bytes"));
   }
   return Parser(text).Parse();
 }

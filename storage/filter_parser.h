@@ -19,7 +19,8 @@
 //   value       = word | string ;
 //
 // Limits keep any input cheap: kMaxFilterBytes of text, parentheses nested
-// kMaxFilterDepth deep, kMaxFilterComparisons comparisons.
+// kMaxFilterDepth deep, kMaxFilterComparisons comparisons (BindFilter also
+// limits the bound expression's AND/OR/NOT nesting to kMaxFilterDepth).
 #ifndef LMDBAPI_STORAGE_FILTER_PARSER_H_
 #define LMDBAPI_STORAGE_FILTER_PARSER_H_
 
@@ -69,9 +70,12 @@ struct SyntaxNode {
 
 // The syntax tree of `text`; nullopt when it holds no expression (empty or
 // only spaces). INVALID_ARGUMENT "filter: column N: expected …, found …" when
-// it does not parse or exceeds a limit.
+// it does not parse or exceeds a limit. The canonical text of a filter
+// (Expr::DebugString) can be longer than the text it came from (quotes,
+// escapes, `= true`): a caller that reads canonical text back may allow more
+// than kMaxFilterBytes.
 absl::StatusOr<std::optional<SyntaxNode>> ParseFilterSyntax(
-    absl::string_view text);
+    absl::string_view text, size_t max_bytes = kMaxFilterBytes);
 
 }  // namespace lmdbapi::storage::filter
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "storage/filter_bind.h"
 #include "storage/filter_parser.h"
 #include "tests/storage/test_tables.h"
 
@@ -592,6 +593,37 @@ TEST(FilterExprTest, LimitsOnLengthDepthAndComparisonsNameTheFilter) {
   EXPECT_EQ(Error(Permits(), many + " OR active"),
             "filter: column " + std::to_string(many.size() + 5) +
                 ": more than 200 comparisons in one filter");
+}
+
+TEST(FilterExprTest, AndOrNotNestAtMost32Deep) {
+  // Each level is an AND holding an OR: two levels per parenthesis.
+  std::string nested = "floors = 0";
+  for (int i = 1; i <= 16; ++i) {
+    const std::string n = std::to_string(i);
+    nested = "floors = " + n + " AND floors = " + n + " OR (" + nested + ")";
+  }
+  const std::string canonical = Canonical(Permits(), nested);
+  EXPECT_EQ(canonical.rfind("floors = 16 AND (floors = 16 OR (floors = 15 ", 0),
+            0u);
+  EXPECT_EQ(Canonical(Permits(), canonical), canonical);
+  EXPECT_EQ(Error(Permits(), "floors = 17 AND floors = 17 OR (" + nested + ")"),
+            "filter: AND, OR and NOT nest more than 32 deep (each AND within "
+            "an OR, OR within an AND or NOT of a group is a level)");
+}
+
+TEST(FilterExprTest, CanonicalTextMayOutgrowTheLengthLimit) {
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += "-active ";
+  const std::string canonical = Canonical(Permits(), text);
+  ASSERT_GT(canonical.size(), filter::kMaxFilterBytes);
+  EXPECT_EQ(Error(Permits(), canonical),
+            "filter: " + std::to_string(canonical.size()) +
+                " bytes is longer than the limit of 4096 bytes");
+  auto syntax = filter::ParseFilterSyntax(canonical, canonical.size());
+  ASSERT_TRUE(syntax.ok() && syntax->has_value()) << syntax.status();
+  absl::StatusOr<Expr> again = filter::BindFilter(Permits(), **syntax);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->DebugString(), canonical);
 }
 
 TEST(FilterExprTest, ExprOrAndNotBuildFlatTrees) {
