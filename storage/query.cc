@@ -267,7 +267,16 @@ absl::StatusOr<Plan> PlanQuery(const TableSchema& table,
 }
 
 absl::StatusOr<Plan> PlanQuery(const TableSchema& table, const Query& query) {
-  return PlanQuery(table, query.predicates);  // interim: the typed part
+  // Interim: the typed predicates plan; the filter is checked on each record.
+  LMDBAPI_ASSIGN_OR_RETURN(Plan plan, PlanQuery(table, query.predicates));
+  LMDBAPI_ASSIGN_OR_RETURN(Expr filter, ParseFilter(table, query.filter));
+  std::vector<Expr> all;
+  for (const auto* list : {&plan.consumed, &plan.residual}) {
+    for (const BoundPredicate& p : *list) all.push_back(Expr::Of(p));
+  }
+  all.push_back(std::move(filter));
+  plan.where = Expr::And(std::move(all));
+  return plan;
 }
 
 }  // namespace lmdbapi::storage

@@ -54,6 +54,9 @@ struct Plan {
   const IndexSchema* index = nullptr;    // for kIndexScan
   std::vector<BoundPredicate> consumed;  // served by the access path
   std::vector<BoundPredicate> residual;  // checked on each record
+  // The whole condition: the typed predicates AND the filter. What a change
+  // feed checks on each changed record.
+  Expr where;
   // Key bounds in the scanned database: [start, end); no end = to the last
   // key. For kPrimaryKeyLookup, start is the key.
   std::string start;

@@ -266,7 +266,14 @@ absl::Status Table::FilterRun::Scan(absl::string_view start, size_t page_size) {
 absl::StatusOr<bool> Table::FilterRun::Emit(absl::string_view pk,
                                             absl::string_view bytes) {
   ++result_.scanned;
-  if (plan_.residual.empty()) {
+  // Interim (see PlanQuery): where's leaves are the consumed predicates,
+  // the residual ones, then the filter's.
+  size_t leaves = plan_.where.kind == Expr::Kind::kTrue        ? 0
+                  : plan_.where.kind == Expr::Kind::kPredicate ? 1
+                  : plan_.where.kind == Expr::Kind::kAnd
+                      ? plan_.where.children.size()
+                      : SIZE_MAX;
+  if (leaves == plan_.consumed.size()) {
     Message* target = add_record_();
     LMDBAPI_RETURN_IF_ERROR(table_.ParseRecord(pk, bytes, target));
     LMDBAPI_RETURN_IF_ERROR(SetVersion(pk, target));
@@ -274,9 +281,7 @@ absl::StatusOr<bool> Table::FilterRun::Emit(absl::string_view pk,
   }
   if (scratch_ == nullptr) scratch_.reset(table_.prototype_->New());
   LMDBAPI_RETURN_IF_ERROR(table_.ParseRecord(pk, bytes, scratch_.get()));
-  for (const BoundPredicate& p : plan_.residual) {
-    if (!p.Matches(*scratch_)) return false;
-  }
+  if (!plan_.where.Matches(*scratch_)) return false;
   Message* target = add_record_();
   target->GetReflection()->Swap(scratch_.get(), target);
   LMDBAPI_RETURN_IF_ERROR(SetVersion(pk, target));
@@ -294,7 +299,7 @@ absl::Status Table::FilterRun::SetVersion(absl::string_view pk,
 
 absl::StatusOr<FilterResult> Table::Filter(
     const Query& query, absl::FunctionRef<Message*()> add_record) const {
-  LMDBAPI_ASSIGN_OR_RETURN(Plan plan, PlanQuery(schema_, query.predicates));
+  LMDBAPI_ASSIGN_OR_RETURN(Plan plan, PlanQuery(schema_, query));
   const size_t page_size =
       query.page_size == 0 ? options_.default_page_size
                            : std::min(query.page_size, options_.max_page_size);
