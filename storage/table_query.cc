@@ -170,7 +170,9 @@ absl::StatusOr<uint64_t> Table::Count() const {
 }
 
 absl::StatusOr<CountResult> Table::Count(const Query& query) const {
-  LMDBAPI_ASSIGN_OR_RETURN(Plan plan, PlanQuery(schema_, query));
+  Query unordered = query;  // the order plays no part in a count
+  unordered.order_by.clear();
+  LMDBAPI_ASSIGN_OR_RETURN(Plan plan, PlanQuery(schema_, unordered));
   CountResult result;
   result.index_only = plan.residual.kind == Expr::Kind::kTrue;
   if (plan.kind == Plan::Kind::kFullScan && result.index_only) {
