@@ -98,11 +98,10 @@ bool OrOnOneField(const Expr& e, std::vector<const BoundPredicate*>* leaves) {
 
 class Planner {
  public:
-  Planner(const TableSchema& table, std::vector<Expr> conjuncts,
-          std::vector<OrderTerm> order)
-      : table_(table),
-        conjuncts_(std::move(conjuncts)),
-        order_(std::move(order)) {
+  // Keeps references to `conjuncts` and `order`.
+  Planner(const TableSchema& table, const std::vector<Expr>& conjuncts,
+          const std::vector<OrderTerm>& order)
+      : table_(table), conjuncts_(conjuncts), order_(order) {
     Collect();
   }
 
@@ -144,8 +143,8 @@ class Planner {
   absl::Status OrderError() const;
 
   const TableSchema& table_;
-  std::vector<Expr> conjuncts_;
-  std::vector<OrderTerm> order_;
+  const std::vector<Expr>& conjuncts_;
+  const std::vector<OrderTerm>& order_;
   std::vector<Constraint> constraints_;
   const std::vector<FieldRef> no_fields_;
   std::vector<FieldRef> pk_fields_;
@@ -526,7 +525,8 @@ std::optional<Plan> UnionOf(const TableSchema& table, const Expr& any,
   Plan all;
   all.kind = Plan::Kind::kUnion;
   for (const Expr& branch : any.children) {
-    Planner planner(table, Conjuncts(branch), order);
+    const std::vector<Expr> conjuncts = Conjuncts(branch);
+    Planner planner(table, conjuncts, order);
     std::optional<Plan> plan = planner.Branch();
     if (!plan) return std::nullopt;
     all.order = plan->order;
@@ -545,11 +545,14 @@ absl::StatusOr<Plan> PlanQuery(const TableSchema& table, const Query& query) {
   LMDBAPI_ASSIGN_OR_RETURN(Expr filter, ParseFilter(table, query.filter));
   LMDBAPI_ASSIGN_OR_RETURN(std::vector<OrderTerm> order,
                            ParseOrderBy(table, query.order_by));
-  std::vector<Expr> all;
-  for (BoundPredicate& p : typed) all.push_back(Expr::Of(std::move(p)));
-  all.push_back(std::move(filter));
-  Expr where = Expr::And(std::move(all));
-  std::vector<Expr> conjuncts = Conjuncts(where);
+  std::vector<Expr> conjuncts;
+  conjuncts.reserve(typed.size() + 1);
+  for (BoundPredicate& p : typed) conjuncts.push_back(Expr::Of(std::move(p)));
+  if (filter.kind == Expr::Kind::kAnd) {
+    for (Expr& e : filter.children) conjuncts.push_back(std::move(e));
+  } else if (filter.kind != Expr::Kind::kTrue) {
+    conjuncts.push_back(std::move(filter));
+  }
   Planner planner(table, conjuncts, order);
   LMDBAPI_ASSIGN_OR_RETURN(Plan plan, planner.Best());
   if (plan.consumed.empty() && conjuncts.size() == 1 &&
@@ -557,7 +560,7 @@ absl::StatusOr<Plan> PlanQuery(const TableSchema& table, const Query& query) {
     std::optional<Plan> any = UnionOf(table, conjuncts[0], order);
     if (any) plan = *std::move(any);
   }
-  plan.where = std::move(where);
+  plan.where = Expr::And(std::move(conjuncts));
   plan.order_by = OrderByText(order);
   return plan;
 }
