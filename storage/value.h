@@ -18,9 +18,9 @@
 namespace lmdbapi::storage {
 
 // The kinds of field that can be indexed and filtered on (model/field_kind.h).
+using ::lmdbapi::model::ElementKindOf;
 using ::lmdbapi::model::FieldKind;
 using ::lmdbapi::model::FieldKindName;
-using ::lmdbapi::model::ElementKindOf;
 using ::lmdbapi::model::KindOfField;
 
 struct TimestampValue {
