@@ -14,7 +14,7 @@ using google::protobuf::Message;
 // True when `record` sets at least one of the index's fields.
 bool SetsAny(const Message& record, const IndexSchema& index) {
   for (const FieldRef& f : index.fields) {
-    const Message& holder = HolderOf(record, f);
+    const Message& holder = f.path.empty() ? record : HolderOf(record, f);
     const auto* reflection = holder.GetReflection();
     if (f.repeated() ? reflection->FieldSize(holder, f.field) > 0
                      : reflection->HasField(holder, f.field)) {
@@ -24,8 +24,7 @@ bool SetsAny(const Message& record, const IndexSchema& index) {
   return false;
 }
 
-absl::Status CheckKeySize(const IndexSchema& index, const IndexEntry& entry) {
-  if (entry.key.size() <= kMaxKeySize) return absl::OkStatus();
+absl::Status KeyTooLong(const IndexSchema& index, const IndexEntry& entry) {
   std::vector<std::string> names;
   for (const FieldRef& f : index.fields) names.push_back(f.Name());
   return absl::InvalidArgumentError(
@@ -55,7 +54,8 @@ absl::Status BuildEntry(const Message& record, const IndexSchema& index,
   bool constrained = index.unique && SetsAny(record, index);
   if (index.unique) entry->value.assign(pk.data(), pk.size());
   if (!constrained) entry->key.append(pk.data(), pk.size());
-  return CheckKeySize(index, *entry);
+  if (entry->key.size() > kMaxKeySize) return KeyTooLong(index, *entry);
+  return absl::OkStatus();
 }
 
 // One entry per distinct element of the repeated field at `repeated`.
@@ -118,7 +118,13 @@ absl::Status RecordEntries::Compute(const Message& record,
   ends_.clear();
   entries_.reserve(indexes.size());
   for (const IndexSchema& index : indexes) {
-    LMDBAPI_RETURN_IF_ERROR(AppendIndexEntries(record, index, pk, &entries_));
+    if (int repeated = index.RepeatedField(); repeated >= 0) {
+      LMDBAPI_RETURN_IF_ERROR(
+          AppendElementEntries(record, index, pk, repeated, &entries_));
+    } else {  // the usual index: one entry, built in place
+      LMDBAPI_RETURN_IF_ERROR(
+          BuildEntry(record, index, pk, -1, 0, &entries_.emplace_back()));
+    }
     ends_.push_back(static_cast<uint32_t>(entries_.size()));
   }
   return absl::OkStatus();

@@ -63,13 +63,6 @@ std::string IndexSchema::Definition() const {
                       absl::StrJoin(names, ","), ")");
 }
 
-int IndexSchema::RepeatedField() const {
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (fields[i].repeated()) return static_cast<int>(i);
-  }
-  return -1;
-}
-
 const FieldDescriptor* TableSchema::FindField(absl::string_view name) const {
   return descriptor->FindFieldByName(std::string(name));
 }

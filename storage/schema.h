@@ -34,7 +34,12 @@ struct IndexSchema {
   std::string Definition() const;
   // The position of the repeated field, or -1 when every field is singular
   // (a record then has exactly one entry).
-  int RepeatedField() const;
+  int RepeatedField() const {
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (fields[i].repeated()) return static_cast<int>(i);
+    }
+    return -1;
+  }
 };
 
 struct TableSchema {
