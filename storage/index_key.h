@@ -49,8 +49,9 @@ absl::Status AppendIndexEntries(const google::protobuf::Message& record,
                                 std::vector<IndexEntry>* entries);
 
 // The entries of one record in each index of its table, in schema order: what
-// a write puts, or what it replaces. One allocation for the usual record
-// with one entry per index.
+// a write puts, or what it replaces. For the usual record (one entry per
+// index) it allocates what one vector of entries did: the vector and the
+// entries' keys.
 class RecordEntries {
  public:
   // Replaces the entries held with those of `record` in `indexes`.
