@@ -12,10 +12,16 @@
 namespace lmdbapi::model {
 
 struct IndexDecl {
-  std::string name;                 // [a-z0-9_]{1,64}, unique within the table
-  std::vector<std::string> fields;  // record field names, in key order
+  std::string name;  // [a-z0-9_]{1,64}, unique within the table
+  // The indexed fields, in key order: record field names, or dotted paths
+  // through singular message fields to a field of a nested message
+  // ("address.city"; an unset message reads as its defaults). At most one
+  // may be repeated (of scalars, enums or Timestamps): the record then has
+  // one entry per distinct element, and none while the field is empty.
+  std::vector<std::string> fields;
   // At most one record per field tuple, among the records that set at least
-  // one of the fields (unset values do not clash, as NULLs in SQL).
+  // one of the fields (unset values do not clash, as NULLs in SQL). Not with
+  // a repeated field.
   bool unique = false;
 };
 

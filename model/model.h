@@ -33,12 +33,30 @@ struct FilterField {
   std::string comment;
 };
 
+// A field an index reads: a field of the record, or a field of a message
+// the record nests, reached through singular message fields
+// (`address.city`). The leaf may be repeated: one value per element.
+struct FieldPath {
+  // The message fields from the record, outermost first, then the leaf.
+  std::vector<const google::protobuf::FieldDescriptor*> steps;
+
+  const google::protobuf::FieldDescriptor* leaf() const { return steps.back(); }
+  bool repeated() const { return leaf()->is_repeated(); }
+  // The dotted path: "client", "address.city".
+  std::string Name() const;
+};
+
 struct IndexModel {
   std::string name;
-  std::vector<const google::protobuf::FieldDescriptor*> fields;
-  std::vector<FieldKind> kinds;  // one per field
+  std::vector<FieldPath> fields;  // in key order
+  // One per field: its kind, or its elements' for a repeated field.
+  std::vector<FieldKind> kinds;
+  // Never with a repeated field (the rules refuse it).
   bool unique = false;
+  // The dotted paths of the fields, in key order.
   std::vector<std::string> FieldNames() const;
+  // The position of the repeated field (at most one), or -1.
+  int RepeatedField() const;
 };
 
 struct TableModel {

@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "base/status_macros.h"
 #include "model/filter_fields.h"
 #include "model/model.h"
@@ -120,16 +121,64 @@ absl::Status ResolveServerFields(const Check& error, TableModel* table) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<const FieldDescriptor*> IndexField(const Check& error,
-                                                  const TableModel& table,
-                                                  const IndexDecl& index,
-                                                  const std::string& name) {
-  const FieldDescriptor* field = table.message->FindFieldByName(name);
-  if (field == nullptr) {
-    return error(name, absl::StrCat("index '", index.name,
-                                    "' names no field of the message"));
+// The message a non-final segment of an index path leads into: a singular
+// message field, else an error naming the path.
+absl::StatusOr<const Descriptor*> PathMessage(const Check& error,
+                                              const IndexDecl& index,
+                                              const std::string& path,
+                                              const FieldDescriptor* step) {
+  std::string problem;
+  if (step->is_map()) {
+    problem = "is a map; an index path cannot go through a map";
+  } else if (step->message_type() == nullptr) {
+    problem = "is not a message field, so the path cannot continue after it";
+  } else if (step->is_repeated()) {
+    problem =
+        "is a repeated message field; an index path can only go through "
+        "singular message fields";
+  } else {
+    return step->message_type();
   }
-  if (!KindOfField(field).ok()) {
+  return error(path, absl::StrCat("index '", index.name, "': '", step->name(),
+                                  "' ", problem));
+}
+
+// Resolves a dotted index path through the record's messages.
+absl::StatusOr<FieldPath> ResolvePath(const Check& error,
+                                      const TableModel& table,
+                                      const IndexDecl& index,
+                                      const std::string& path) {
+  FieldPath resolved;
+  const Descriptor* message = table.message;
+  for (absl::string_view segment : absl::StrSplit(path, '.')) {
+    if (!resolved.steps.empty()) {
+      LMDBAPI_ASSIGN_OR_RETURN(
+          message, PathMessage(error, index, path, resolved.leaf()));
+    }
+    const FieldDescriptor* field =
+        message->FindFieldByName(std::string(segment));
+    if (field == nullptr && message == table.message && path == segment) {
+      return error(path, absl::StrCat("index '", index.name,
+                                      "' names no field of the message"));
+    }
+    if (field == nullptr) {
+      return error(path, absl::StrCat("index '", index.name, "': message ",
+                                      message->full_name(), " has no field '",
+                                      segment, "'"));
+    }
+    resolved.steps.push_back(field);
+  }
+  return resolved;
+}
+
+absl::StatusOr<FieldPath> IndexField(const Check& error,
+                                     const TableModel& table,
+                                     const IndexDecl& index,
+                                     const std::string& name) {
+  LMDBAPI_ASSIGN_OR_RETURN(FieldPath path,
+                           ResolvePath(error, table, index, name));
+  const FieldDescriptor* field = path.leaf();
+  if (!ElementKindOf(field).ok()) {
     return error(name,
                  absl::StrCat("index '", index.name, "': the field's type (",
                               field->is_repeated() ? "repeated " : "",
@@ -140,12 +189,33 @@ absl::StatusOr<const FieldDescriptor*> IndexField(const Check& error,
                               "integers, enums, bools, floating point or "
                               "google.protobuf.Timestamp"));
   }
-  if (table.IsServerMaintained(field)) {
+  if (path.steps.size() == 1 && table.IsServerMaintained(field)) {
     return error(name, absl::StrCat("index '", index.name,
                                     "' names a server-maintained field, "
                                     "which stored records do not hold"));
   }
-  return field;
+  return path;
+}
+
+// At most one repeated field, and none in a unique index.
+absl::Status CheckRepeated(const Check& error, const IndexDecl& index,
+                           const IndexModel& model, const FieldPath& path) {
+  if (!path.repeated()) return absl::OkStatus();
+  if (index.unique) {
+    return error(path.Name(),
+                 absl::StrCat("index '", index.name,
+                              "' is unique and the field is repeated; a "
+                              "unique index cannot hold a repeated field"));
+  }
+  if (int first = model.RepeatedField(); first >= 0) {
+    return error(path.Name(),
+                 absl::StrCat("index '", index.name,
+                              "' already holds the repeated field '",
+                              model.fields[first].Name(),
+                              "'; an index can hold one repeated field, "
+                              "not parallel arrays"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<IndexModel> ResolveIndex(const Check& error,
@@ -169,10 +239,11 @@ absl::StatusOr<IndexModel> ResolveIndex(const Check& error,
       return error(name,
                    absl::StrCat("appears twice in index '", index.name, "'"));
     }
-    LMDBAPI_ASSIGN_OR_RETURN(const FieldDescriptor* field,
+    LMDBAPI_ASSIGN_OR_RETURN(FieldPath path,
                              IndexField(error, table, index, name));
-    model.fields.push_back(field);
-    model.kinds.push_back(*KindOfField(field));
+    LMDBAPI_RETURN_IF_ERROR(CheckRepeated(error, index, model, path));
+    model.kinds.push_back(*ElementKindOf(path.leaf()));
+    model.fields.push_back(std::move(path));
   }
   return model;
 }
@@ -241,10 +312,25 @@ bool TableModel::IsServerMaintained(const FieldDescriptor* f) const {
          (f == revision || f == create_time || f == update_time);
 }
 
+std::string FieldPath::Name() const {
+  std::string name;
+  for (const FieldDescriptor* step : steps) {
+    absl::StrAppend(&name, name.empty() ? "" : ".", step->name());
+  }
+  return name;
+}
+
 std::vector<std::string> IndexModel::FieldNames() const {
   std::vector<std::string> names;
-  for (const FieldDescriptor* f : fields) names.push_back(f->name());
+  for (const FieldPath& f : fields) names.push_back(f.Name());
   return names;
+}
+
+int IndexModel::RepeatedField() const {
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].repeated()) return static_cast<int>(i);
+  }
+  return -1;
 }
 
 absl::StatusOr<std::vector<TableModel>> Resolve(

@@ -1,39 +1,131 @@
 #include "storage/index_key.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 
 namespace lmdbapi::storage {
+namespace {
 
-absl::Status MakeIndexEntry(const google::protobuf::Message& record,
-                            const IndexSchema& index, absl::string_view pk,
-                            IndexEntry* entry) {
+using google::protobuf::Message;
+
+// True when `record` sets at least one of the index's fields.
+bool SetsAny(const Message& record, const IndexSchema& index) {
+  for (const FieldRef& f : index.fields) {
+    const Message& holder = f.path.empty() ? record : HolderOf(record, f);
+    const auto* reflection = holder.GetReflection();
+    if (f.repeated() ? reflection->FieldSize(holder, f.field) > 0
+                     : reflection->HasField(holder, f.field)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+absl::Status KeyTooLong(const IndexSchema& index, const IndexEntry& entry) {
+  std::vector<std::string> names;
+  for (const FieldRef& f : index.fields) names.push_back(f.Name());
+  return absl::InvalidArgumentError(
+      absl::StrCat("field '", absl::StrJoin(names, "', '"),
+                   "': the values are too long for index '", index.name, "' (",
+                   entry.key.size(), " bytes with the key; the limit is ",
+                   kMaxKeySize, ")"));
+}
+
+// Builds an entry; the field at position `repeated` (if any) gives its
+// element `element`.
+absl::Status BuildEntry(const Message& record, const IndexSchema& index,
+                        absl::string_view pk, int repeated, int element,
+                        IndexEntry* entry) {
   entry->key.clear();
   entry->value.clear();
   TupleWriter writer(&entry->key);
-  for (const FieldRef& field : index.fields) {
-    LMDBAPI_RETURN_IF_ERROR(AppendField(record, field, writer));
+  for (size_t i = 0; i < index.fields.size(); ++i) {
+    const FieldRef& field = index.fields[i];
+    LMDBAPI_RETURN_IF_ERROR(static_cast<int>(i) == repeated
+                                ? AppendElement(record, field, element, writer)
+                                : AppendField(record, field, writer));
   }
   // A unique index constrains only records that set at least one of its
   // fields: records that leave them all unset share the key prefix and are
   // told apart by their primary key, as in a non-unique index.
-  bool constrained = false;
-  if (index.unique) {
-    for (const FieldRef& f : index.fields) {
-      constrained |= record.GetReflection()->HasField(record, f.field);
-    }
-    entry->value.assign(pk.data(), pk.size());
-  }
+  bool constrained = index.unique && SetsAny(record, index);
+  if (index.unique) entry->value.assign(pk.data(), pk.size());
   if (!constrained) entry->key.append(pk.data(), pk.size());
-  if (entry->key.size() > kMaxKeySize) {
-    std::vector<std::string> names;
-    for (const FieldRef& f : index.fields) names.push_back(f.field->name());
-    return absl::InvalidArgumentError(
-        absl::StrCat("field '", absl::StrJoin(names, "', '"),
-                     "': the values are too long for index '", index.name,
-                     "' (", entry->key.size(),
-                     " bytes with the key; the limit is ", kMaxKeySize, ")"));
+  if (entry->key.size() > kMaxKeySize) return KeyTooLong(index, *entry);
+  return absl::OkStatus();
+}
+
+// One entry per distinct element of the repeated field at `repeated`.
+absl::Status AppendElementEntries(const Message& record,
+                                  const IndexSchema& index,
+                                  absl::string_view pk, int repeated,
+                                  std::vector<IndexEntry>* entries) {
+  const FieldRef& field = index.fields[repeated];
+  const Message& holder = HolderOf(record, field);
+  const int n = holder.GetReflection()->FieldSize(holder, field.field);
+  const size_t first = entries->size();
+  for (int e = 0; e < n; ++e) {
+    entries->emplace_back();
+    absl::Status status =
+        BuildEntry(record, index, pk, repeated, e, &entries->back());
+    if (!status.ok()) {
+      entries->resize(first);
+      return status;
+    }
+  }
+  auto begin = entries->begin() + first;
+  std::sort(
+      begin, entries->end(),
+      [](const IndexEntry& a, const IndexEntry& b) { return a.key < b.key; });
+  entries->erase(std::unique(begin, entries->end(),
+                             [](const IndexEntry& a, const IndexEntry& b) {
+                               return a.key == b.key;
+                             }),
+                 entries->end());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status MakeIndexEntry(const Message& record, const IndexSchema& index,
+                            absl::string_view pk, IndexEntry* entry) {
+  if (index.RepeatedField() >= 0) {
+    return absl::InternalError(absl::StrCat(
+        "index '", index.name, "' has a repeated field: several entries"));
+  }
+  return BuildEntry(record, index, pk, -1, 0, entry);
+}
+
+absl::Status AppendIndexEntries(const Message& record, const IndexSchema& index,
+                                absl::string_view pk,
+                                std::vector<IndexEntry>* entries) {
+  if (int repeated = index.RepeatedField(); repeated >= 0) {
+    return AppendElementEntries(record, index, pk, repeated, entries);
+  }
+  entries->emplace_back();
+  absl::Status status = BuildEntry(record, index, pk, -1, 0, &entries->back());
+  if (!status.ok()) entries->pop_back();
+  return status;
+}
+
+absl::Status RecordEntries::Compute(const Message& record,
+                                    const std::vector<IndexSchema>& indexes,
+                                    absl::string_view pk) {
+  entries_.clear();
+  ends_.clear();
+  entries_.reserve(indexes.size());
+  for (const IndexSchema& index : indexes) {
+    if (int repeated = index.RepeatedField(); repeated >= 0) {
+      LMDBAPI_RETURN_IF_ERROR(
+          AppendElementEntries(record, index, pk, repeated, &entries_));
+    } else {  // the usual index: one entry, built in place
+      LMDBAPI_RETURN_IF_ERROR(
+          BuildEntry(record, index, pk, -1, 0, &entries_.emplace_back()));
+    }
+    ends_.push_back(static_cast<uint32_t>(entries_.size()));
   }
   return absl::OkStatus();
 }

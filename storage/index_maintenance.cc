@@ -21,7 +21,8 @@ bool EntryLess(const IndexEntry& a, const IndexEntry& b) {
   return a.key < b.key;
 }
 
-// The index entries of every record, one sorted list per index. Records
+// The index entries of every record (several for an index on a repeated
+// field), one sorted list per index. Records
 // are parsed and their entries computed by up to kWorkers threads over
 // slices of the table (the values are read in place from the map, which the
 // transaction keeps steady); then each list is sorted.
@@ -53,7 +54,6 @@ absl::Status ComputeEntries(MDB_txn* txn, MDB_dbi records,
     size_t begin = rows.size() * w / workers,
            end = rows.size() * (w + 1) / workers;
     for (auto& list : parts[w]) list.reserve(end - begin);
-    IndexEntry entry;
     for (size_t r = begin; r < end; ++r) {
       auto [pk, bytes] = rows[r];
       if (!scratch->ParseFromArray(bytes.data(),
@@ -63,12 +63,12 @@ absl::Status ComputeEntries(MDB_txn* txn, MDB_dbi records,
         return;
       }
       for (size_t i = 0; i < indexes.size(); ++i) {
-        absl::Status s = MakeIndexEntry(*scratch, *indexes[i], pk, &entry);
+        absl::Status s =
+            AppendIndexEntries(*scratch, *indexes[i], pk, &parts[w][i]);
         if (!s.ok()) {
           statuses[w] = s;
           return;
         }
-        parts[w][i].push_back(std::move(entry));
       }
     }
   };
@@ -81,7 +81,9 @@ absl::Status ComputeEntries(MDB_txn* txn, MDB_dbi records,
   entries->assign(indexes.size(), {});
   for (size_t i = 0; i < indexes.size(); ++i) {
     auto& list = (*entries)[i];
-    list.reserve(rows.size());
+    size_t total = 0;
+    for (const auto& part : parts) total += part[i].size();
+    list.reserve(total);
     for (auto& part : parts) {
       std::move(part[i].begin(), part[i].end(), std::back_inserter(list));
       part[i] = {};

@@ -27,8 +27,10 @@ TableSchema SchemaOf(const model::TableModel& table,
   schema.update_time = Ref(table.update_time);
   for (const model::IndexModel& index : table.indexes) {
     IndexSchema resolved{index.name, {}, index.unique, false};
-    for (const FieldDescriptor* field : index.fields) {
-      resolved.fields.push_back(Ref(field));
+    for (size_t i = 0; i < index.fields.size(); ++i) {
+      const std::vector<const FieldDescriptor*>& steps = index.fields[i].steps;
+      resolved.fields.push_back(FieldRef{
+          steps.back(), index.kinds[i], {steps.begin(), steps.end() - 1}});
     }
     schema.indexes.push_back(std::move(resolved));
   }
@@ -46,8 +48,15 @@ TableSchema SchemaOf(const model::TableModel& table,
 std::string IndexSchema::Definition() const {
   std::vector<std::string> names;
   for (const FieldRef& f : fields) {
-    names.push_back(absl::StrCat(f.field->name(), ":", f.field->number(), ":",
-                                 FieldKindName(f.kind)));
+    // "address:4.city:2:string", "tags:3:string[]"; a field of the record
+    // that is not repeated keeps the text of before paths ("client:3:string").
+    std::string name;
+    for (const FieldDescriptor* step : f.path) {
+      absl::StrAppend(&name, step->name(), ":", step->number(), ".");
+    }
+    absl::StrAppend(&name, f.field->name(), ":", f.field->number(), ":",
+                    FieldKindName(f.kind), f.repeated() ? "[]" : "");
+    names.push_back(std::move(name));
   }
   return absl::StrCat("v1 ", unique ? "unique " : "",
                       parent_link ? "parent " : "", "(",

@@ -23,6 +23,8 @@ using TableSpec = ::lmdbapi::model::TableDecl;
 
 struct IndexSchema {
   std::string name;
+  // In key order. Fields of nested messages have a path; at most one field is
+  // repeated, and then the index is not unique (model/validate.cc).
   std::vector<FieldRef> fields;
   bool unique = false;
   // The implicit index of a secondary table on its parent key.
@@ -30,6 +32,14 @@ struct IndexSchema {
   // A canonical text of the definition, stored in the meta database so that
   // a changed definition is detected and the index rebuilt.
   std::string Definition() const;
+  // The position of the repeated field, or -1 when every field is singular
+  // (a record then has exactly one entry).
+  int RepeatedField() const {
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (fields[i].repeated()) return static_cast<int>(i);
+    }
+    return -1;
+  }
 };
 
 struct TableSchema {

@@ -81,16 +81,6 @@ absl::Status Table::ParseRecord(absl::string_view pk, absl::string_view bytes,
   return absl::OkStatus();
 }
 
-absl::Status Table::EntriesOf(const Message& record, absl::string_view pk,
-                              std::vector<IndexEntry>* entries) const {
-  entries->resize(indexes_.size());
-  for (size_t i = 0; i < indexes_.size(); ++i) {
-    LMDBAPI_RETURN_IF_ERROR(
-        MakeIndexEntry(record, *indexes_[i].schema, pk, &(*entries)[i]));
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<Table::Prepared> Table::Prepare(const Message& record) const {
   if (record.GetDescriptor() != schema_.descriptor) {
     return absl::InvalidArgumentError(absl::StrCat(

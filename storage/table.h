@@ -185,7 +185,7 @@ class Table {
     std::string pk;
     std::string value;
     std::string parent_pk;
-    std::vector<IndexEntry> entries;  // one per index, in schema order
+    RecordEntries entries;  // in each index, in schema order
   };
 
   Table(TableSchema schema, Environment* env, Writer* writer, MDB_dbi records,
@@ -205,8 +205,7 @@ class Table {
   absl::Status ParseRecord(absl::string_view pk, absl::string_view bytes,
                            google::protobuf::Message* record) const;
   absl::Status EntriesOf(const google::protobuf::Message& record,
-                         absl::string_view pk,
-                         std::vector<IndexEntry>* entries) const;
+                         absl::string_view pk, RecordEntries* entries) const;
 
   // Transaction-level steps, run on the writer thread. Each write takes the
   // next revision and records the new version (`version` may be null).
@@ -236,6 +235,12 @@ class Table {
   absl::Status CheckParentInTxn(MDB_txn* txn, const Prepared& prepared) const;
   absl::Status PutEntry(MDB_txn* txn, const Index& index,
                         const IndexEntry& entry, absl::string_view pk) const;
+  // A record's entries in one index, from `before` to `after` (each sorted
+  // by key): deletes those only before has, then puts those only after has.
+  absl::Status ReplaceEntries(MDB_txn* txn, const Index& index,
+                              absl::Span<const IndexEntry> before,
+                              absl::Span<const IndexEntry> after,
+                              absl::string_view pk) const;
   // Rebuild steps (index_maintenance.cc).
   absl::Status RebuildInTxn(MDB_txn* txn,
                             absl::Span<const Index> indexes) const;

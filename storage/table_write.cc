@@ -1,4 +1,5 @@
 // Table writes: what each one does inside its (nested) transaction.
+#include <algorithm>
 #include <memory>
 #include <utility>
 
@@ -21,11 +22,30 @@ using google::protobuf::Message;
 
 std::string FieldList(const IndexSchema& index) {
   std::vector<std::string> names;
-  for (const FieldRef& f : index.fields) names.push_back(f.field->name());
+  for (const FieldRef& f : index.fields) names.push_back(f.Name());
   return absl::StrJoin(names, "', '");
 }
 
+// True when `entries` (sorted by key) holds `entry`.
+bool Holds(absl::Span<const IndexEntry> entries, const IndexEntry& entry) {
+  auto it = std::lower_bound(
+      entries.begin(), entries.end(), entry,
+      [](const IndexEntry& a, const IndexEntry& b) { return a.key < b.key; });
+  return it != entries.end() && it->key == entry.key &&
+         it->value == entry.value;
+}
+
+absl::Status DeleteEntry(MDB_txn* txn, MDB_dbi dbi, const IndexEntry& entry) {
+  absl::Status status = DeleteKey(txn, dbi, entry.key);
+  return absl::IsNotFound(status) ? absl::OkStatus() : status;
+}
+
 }  // namespace
+
+absl::Status Table::EntriesOf(const Message& record, absl::string_view pk,
+                              RecordEntries* entries) const {
+  return entries->Compute(record, schema_.indexes, pk);
+}
 
 absl::Status Table::CheckParentInTxn(MDB_txn* txn,
                                      const Prepared& prepared) const {
@@ -55,6 +75,27 @@ absl::Status Table::PutEntry(MDB_txn* txn, const Index& index,
                      index.schema->name, "' (writing '", pk, "')"));
   }
   return status;
+}
+
+absl::Status Table::ReplaceEntries(MDB_txn* txn, const Index& index,
+                                   absl::Span<const IndexEntry> before,
+                                   absl::Span<const IndexEntry> after,
+                                   absl::string_view pk) const {
+  if (before.size() == 1 && after.size() == 1 &&
+      before[0].key == after[0].key && before[0].value == after[0].value) {
+    return absl::OkStatus();  // the usual update: this index is unchanged
+  }
+  for (const IndexEntry& old : before) {
+    if (!Holds(after, old)) {
+      LMDBAPI_RETURN_IF_ERROR(DeleteEntry(txn, index.dbi, old));
+    }
+  }
+  for (const IndexEntry& entry : after) {
+    if (!Holds(before, entry)) {
+      LMDBAPI_RETURN_IF_ERROR(PutEntry(txn, index, entry, pk));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Table::NewVersionInTxn(MDB_txn* txn, absl::string_view pk,
@@ -87,8 +128,9 @@ absl::Status Table::InsertInTxn(MDB_txn* txn, const Prepared& prepared,
   }
   LMDBAPI_RETURN_IF_ERROR(status);
   for (size_t i = 0; i < indexes_.size(); ++i) {
-    LMDBAPI_RETURN_IF_ERROR(
-        PutEntry(txn, indexes_[i], prepared.entries[i], prepared.pk));
+    for (const IndexEntry& entry : prepared.entries.of(i)) {
+      LMDBAPI_RETURN_IF_ERROR(PutEntry(txn, indexes_[i], entry, prepared.pk));
+    }
   }
   return NewVersionInTxn(txn, prepared.pk, 0, prepared.value, version);
 }
@@ -110,7 +152,7 @@ absl::Status Table::UpdateInTxn(MDB_txn* txn, const Prepared& prepared,
                     absl::StrCat(name(), " '", prepared.pk, "'")));
   std::unique_ptr<Message> old(prototype_->New());
   LMDBAPI_RETURN_IF_ERROR(ParseRecord(prepared.pk, *old_bytes, old.get()));
-  std::vector<IndexEntry> old_entries;
+  RecordEntries old_entries;
   LMDBAPI_RETURN_IF_ERROR(EntriesOf(*old, prepared.pk, &old_entries));
   if (parent_ != nullptr &&
       old->GetReflection()->GetString(*old, schema_.parent_key.field) !=
@@ -118,12 +160,9 @@ absl::Status Table::UpdateInTxn(MDB_txn* txn, const Prepared& prepared,
     LMDBAPI_RETURN_IF_ERROR(CheckParentInTxn(txn, prepared));
   }
   for (size_t i = 0; i < indexes_.size(); ++i) {
-    const IndexEntry& before = old_entries[i];
-    const IndexEntry& after = prepared.entries[i];
-    if (before.key == after.key && before.value == after.value) continue;
-    absl::Status status = DeleteKey(txn, indexes_[i].dbi, before.key);
-    if (!status.ok() && !absl::IsNotFound(status)) return status;
-    LMDBAPI_RETURN_IF_ERROR(PutEntry(txn, indexes_[i], after, prepared.pk));
+    LMDBAPI_RETURN_IF_ERROR(ReplaceEntries(txn, indexes_[i], old_entries.of(i),
+                                           prepared.entries.of(i),
+                                           prepared.pk));
   }
   LMDBAPI_RETURN_IF_ERROR(PutValue(txn, records_, prepared.pk, prepared.value));
   // A record from before versions were kept counts as created now.
@@ -176,11 +215,12 @@ absl::Status Table::DeleteInTxn(MDB_txn* txn, absl::string_view pk,
   std::unique_ptr<Message> record(prototype_->New());
   LMDBAPI_RETURN_IF_ERROR(ParseRecord(pk, *bytes, record.get()));
   const std::string last_state(*bytes);  // the page goes with the delete
-  std::vector<IndexEntry> entries;
+  RecordEntries entries;
   LMDBAPI_RETURN_IF_ERROR(EntriesOf(*record, pk, &entries));
   for (size_t i = 0; i < indexes_.size(); ++i) {
-    absl::Status status = DeleteKey(txn, indexes_[i].dbi, entries[i].key);
-    if (!status.ok() && !absl::IsNotFound(status)) return status;
+    for (const IndexEntry& entry : entries.of(i)) {
+      LMDBAPI_RETURN_IF_ERROR(DeleteEntry(txn, indexes_[i].dbi, entry));
+    }
   }
   LMDBAPI_RETURN_IF_ERROR(DeleteKey(txn, records_, pk));
   absl::Status status = DeleteKey(txn, versions_, pk);

@@ -27,6 +27,51 @@ TimestampValue ReadTimestamp(const Message& record,
                         r->GetInt32(ts, d->field(1))};
 }
 
+// Element `i` of the repeated field `f` of `holder`.
+Value ReadElement(const Message& holder, const FieldDescriptor* f, int i) {
+  const Reflection* r = holder.GetReflection();
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      return r->GetRepeatedString(holder, f, i);
+    case FieldDescriptor::CPPTYPE_INT32:
+      return int64_t{r->GetRepeatedInt32(holder, f, i)};
+    case FieldDescriptor::CPPTYPE_INT64:
+      return int64_t{r->GetRepeatedInt64(holder, f, i)};
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return int64_t{r->GetRepeatedEnumValue(holder, f, i)};
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return uint64_t{r->GetRepeatedUInt32(holder, f, i)};
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return uint64_t{r->GetRepeatedUInt64(holder, f, i)};
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return r->GetRepeatedDouble(holder, f, i);
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return double{r->GetRepeatedFloat(holder, f, i)};
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return r->GetRepeatedBool(holder, f, i);
+    case FieldDescriptor::CPPTYPE_MESSAGE: {
+      const Message& ts = r->GetRepeatedMessage(holder, f, i);
+      const auto* d = ts.GetDescriptor();
+      return TimestampValue{ts.GetReflection()->GetInt64(ts, d->field(0)),
+                            ts.GetReflection()->GetInt32(ts, d->field(1))};
+    }
+  }
+  return std::string();
+}
+
+// Appends a Timestamp's encoding; INVALID_ARGUMENT naming the field when its
+// nanos are out of range.
+absl::Status AppendTimestamp(const TimestampValue& ts, const FieldRef& ref,
+                             TupleWriter& writer) {
+  if (ts.nanos < 0 || ts.nanos > kMaxNanos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("field '", ref.Name(), "': timestamp nanos ", ts.nanos,
+                     " is outside [0, 999999999]"));
+  }
+  writer.AppendTimestamp(ts.seconds, ts.nanos);
+  return absl::OkStatus();
+}
+
 // Orders doubles as the tuple encoding does: NaN after +infinity, -0 == 0.
 int CompareDoubles(double a, double b) {
   bool a_nan = std::isnan(a), b_nan = std::isnan(b);
@@ -112,48 +157,8 @@ void ReadValues(const Message& record, const FieldRef& ref,
     return;
   }
   const Message& holder = HolderOf(record, ref);
-  const Reflection* r = holder.GetReflection();
-  const FieldDescriptor* f = ref.field;
-  const int n = r->FieldSize(holder, f);
-  for (int i = 0; i < n; ++i) {
-    switch (f->cpp_type()) {
-      case FieldDescriptor::CPPTYPE_STRING:
-        out->push_back(r->GetRepeatedString(holder, f, i));
-        break;
-      case FieldDescriptor::CPPTYPE_INT32:
-        out->push_back(int64_t{r->GetRepeatedInt32(holder, f, i)});
-        break;
-      case FieldDescriptor::CPPTYPE_INT64:
-        out->push_back(int64_t{r->GetRepeatedInt64(holder, f, i)});
-        break;
-      case FieldDescriptor::CPPTYPE_ENUM:
-        out->push_back(int64_t{r->GetRepeatedEnumValue(holder, f, i)});
-        break;
-      case FieldDescriptor::CPPTYPE_UINT32:
-        out->push_back(uint64_t{r->GetRepeatedUInt32(holder, f, i)});
-        break;
-      case FieldDescriptor::CPPTYPE_UINT64:
-        out->push_back(uint64_t{r->GetRepeatedUInt64(holder, f, i)});
-        break;
-      case FieldDescriptor::CPPTYPE_DOUBLE:
-        out->push_back(r->GetRepeatedDouble(holder, f, i));
-        break;
-      case FieldDescriptor::CPPTYPE_FLOAT:
-        out->push_back(double{r->GetRepeatedFloat(holder, f, i)});
-        break;
-      case FieldDescriptor::CPPTYPE_BOOL:
-        out->push_back(r->GetRepeatedBool(holder, f, i));
-        break;
-      case FieldDescriptor::CPPTYPE_MESSAGE: {
-        const Message& ts = r->GetRepeatedMessage(holder, f, i);
-        const auto* d = ts.GetDescriptor();
-        out->push_back(
-            TimestampValue{ts.GetReflection()->GetInt64(ts, d->field(0)),
-                           ts.GetReflection()->GetInt32(ts, d->field(1))});
-        break;
-      }
-    }
-  }
+  const int n = holder.GetReflection()->FieldSize(holder, ref.field);
+  for (int i = 0; i < n; ++i) out->push_back(ReadElement(holder, ref.field, i));
 }
 
 absl::Status AppendField(const Message& record, const FieldRef& ref,
@@ -167,18 +172,31 @@ absl::Status AppendField(const Message& record, const FieldRef& ref,
       writer.AppendString(r->GetStringReference(holder, f, &scratch));
       return absl::OkStatus();
     }
-    case FieldDescriptor::CPPTYPE_MESSAGE: {
-      TimestampValue ts = ReadTimestamp(holder, f);
-      if (ts.nanos < 0 || ts.nanos > kMaxNanos) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("field '", ref.Name(), "': timestamp nanos ", ts.nanos,
-                         " is outside [0, 999999999]"));
-      }
-      writer.AppendTimestamp(ts.seconds, ts.nanos);
-      return absl::OkStatus();
-    }
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      return AppendTimestamp(ReadTimestamp(holder, f), ref, writer);
     default:
       AppendValue(ReadValue(record, ref), ref.kind, writer);
+      return absl::OkStatus();
+  }
+}
+
+absl::Status AppendElement(const Message& record, const FieldRef& ref, int i,
+                           TupleWriter& writer) {
+  const Message& holder = HolderOf(record, ref);
+  const Reflection* r = holder.GetReflection();
+  const FieldDescriptor* f = ref.field;
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING: {
+      std::string scratch;
+      writer.AppendString(
+          r->GetRepeatedStringReference(holder, f, i, &scratch));
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      return AppendTimestamp(
+          std::get<TimestampValue>(ReadElement(holder, f, i)), ref, writer);
+    default:
+      AppendValue(ReadElement(holder, f, i), ref.kind, writer);
       return absl::OkStatus();
   }
 }

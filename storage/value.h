@@ -69,6 +69,10 @@ void ReadValues(const google::protobuf::Message& record, const FieldRef& ref,
 // the value cannot be encoded (a Timestamp with nanos out of range).
 absl::Status AppendField(const google::protobuf::Message& record,
                          const FieldRef& ref, TupleWriter& writer);
+// The same for element `i` of a repeated field (an index on it has one entry
+// per element).
+absl::Status AppendElement(const google::protobuf::Message& record,
+                           const FieldRef& ref, int i, TupleWriter& writer);
 // Appends a value of `kind` (which the caller has checked with ValueHasKind).
 void AppendValue(const Value& value, FieldKind kind, TupleWriter& writer);
 

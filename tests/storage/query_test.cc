@@ -139,6 +139,7 @@ TEST(SchemaTest, RejectsBadSpecsNamingTableMessageAndField) {
   expect_error(bad, "field 'nope'");
   bad = specs;
   bad[0].indexes[0].fields = {"tags"};
+  bad[0].indexes[0].unique = true;  // a repeated field in a unique index
   expect_error(bad, "field 'tags'");
   bad = specs;
   bad[0].primary_key = "fee_cents";
