@@ -35,12 +35,10 @@ absl::StatusOr<WatchCursor> WatchCursor::Open(storage::Database* db,
     LMDBAPI_ASSIGN_OR_RETURN(
         storage::Query query,
         QueryFromRequest(*filter, table.schema().descriptor));
-    LMDBAPI_ASSIGN_OR_RETURN(
-        storage::Plan plan,
-        storage::PlanQuery(table.schema(), query.predicates));
-    cursor.predicates_ = plan.consumed;
-    cursor.predicates_.insert(cursor.predicates_.end(), plan.residual.begin(),
-                              plan.residual.end());
+    query.order_by.clear();  // a watch sends changes in revision order
+    LMDBAPI_ASSIGN_OR_RETURN(storage::Plan plan,
+                             storage::PlanQuery(table.schema(), query));
+    cursor.where_ = std::move(plan.where);
     cursor.scratch_.reset(google::protobuf::MessageFactory::generated_factory()
                               ->GetPrototype(table.schema().descriptor)
                               ->New());
@@ -75,16 +73,12 @@ absl::StatusOr<std::vector<storage::Change>> WatchCursor::Next(size_t limit) {
   for (storage::Change& change : read) {
     next_ = change.revision + 1;
     if (change.table != table_->name()) continue;
-    if (!predicates_.empty()) {
+    if (where_.kind != storage::Expr::Kind::kTrue) {
       if (!scratch_->ParseFromString(change.record)) {
         return absl::DataLossError(absl::StrCat(
             "change ", change.revision, " holds a record that does not parse"));
       }
-      bool match = true;
-      for (const storage::BoundPredicate& p : predicates_) {
-        match = match && p.Matches(*scratch_);
-      }
-      if (!match) continue;
+      if (!where_.Matches(*scratch_)) continue;
     }
     matched.push_back(std::move(change));
   }
