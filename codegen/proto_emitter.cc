@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "codegen/printer.h"
 #include "codegen/table_vars.h"
 #include "model/commit_layout.h"
@@ -111,6 +112,20 @@ constexpr char kOrderAndMask[] =
     "lacks.\n"
     "  google.protobuf.FieldMask $read_mask$ = $read_mask_n$;\n";
 
+// `text` as "  // " comment lines of at most 80 characters.
+std::string WrapComment(const std::string& text) {
+  std::string out, line;
+  for (absl::string_view word : absl::StrSplit(text, ' ')) {
+    if (!line.empty() && line.size() + 1 + word.size() > 75) {
+      absl::StrAppend(&out, "  // ", line, "\n");
+      line.clear();
+    }
+    absl::StrAppend(&line, line.empty() ? "" : " ", word);
+  }
+  if (!line.empty()) absl::StrAppend(&out, "  // ", line, "\n");
+  return out;
+}
+
 // The typed per-field constraints of a Filter or Count request.
 void EmitTypedFields(const TableModel& t, Printer& p) {
   std::vector<std::string> untyped = model::UntypedFilterFields(t);
@@ -119,12 +134,11 @@ void EmitTypedFields(const TableModel& t, Printer& p) {
       "must\n"
       "  // hold.\n");
   if (!untyped.empty()) {
-    p.Print(
-        {{"fields", absl::StrJoin(untyped, ", ")}, {"first", untyped.front()}},
-        "  // $fields$: no typed field (the name is taken by a field of "
-        "this\n"
-        "  // request); filter them through `filter`, e.g. \"$first$ = "
-        "...\".\n");
+    p.Print(WrapComment(
+        absl::StrCat("No typed field for ", absl::StrJoin(untyped, ", "),
+                     " (the name is taken by a field of this request): "
+                     "filter them through `filter`, e.g. \"",
+                     untyped.front(), " = ...\".")));
   }
   for (const FilterField& f : t.filter_fields) {
     p.Print({{"type", f.type},

@@ -13,7 +13,8 @@ absl::StatusOr<FieldMask> ReadMask(const google::protobuf::Descriptor* record,
                                    const std::vector<std::string>& paths) {
   FieldMask mask;
   for (const std::string& path : paths) {
-    if (path.empty() || !FieldMaskUtil::IsValidPath(record, path)) {
+    if (path.empty() ||
+        !FieldMaskUtil::GetFieldDescriptors(record, path, nullptr)) {
       return absl::InvalidArgumentError(absl::StrCat(
           model::layout::kReadMask.name, ": '", path, "' is not a field of ",
           record->name(), " (use field names, dotted for nested messages)"));
