@@ -221,6 +221,19 @@ class QueryApiTest(unittest.TestCase):
         self.assertEqual(code, 200, body)
         self.assertEqual([p["uuid"] for p in body["permits"]], [p.uuid for p in reversed(made)])
 
+    def test_filter_text_applies_to_watch(self):
+        start = self.insert(client="WatchStart").revision + 1
+        stream = self.permits.Watch(self.s.WatchPermitsRequest(
+            start_revision=start,
+            filter=self.s.FilterPermitsRequest(filter='county = "WatchNY"')), timeout=10)
+        try:
+            self.insert(client="Watched", county="WatchNJ")
+            wanted = [self.insert(client="Watched", county="WatchNY").uuid for _ in range(2)]
+            got = [next(stream).permit for _ in wanted]
+        finally:
+            stream.cancel()
+        self.assertEqual([p.uuid for p in got], wanted)
+
     def test_filter_text_that_does_not_parse_is_invalid_argument_naming_filter(self):
         self.invalid(self.permits.Filter, self.s.FilterPermitsRequest(filter='county = '),
                      ("filter",))
