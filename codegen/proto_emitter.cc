@@ -176,8 +176,11 @@ void EmitListMessages(const TableModel& t, const Printer::Vars& v, Printer& p) {
   p.Print(v,
           "}\n\n"
           "message $count_response$ {\n"
+          "  // The records that match (REST: a JSON string, as every "
+          "int64).\n"
           "  int64 $count_field$ = $count_field_n$;\n"
-          "  // How the server counted, e.g. \"index by_issued (...)\".\n"
+          "  // How the server counted: which index ranges it read, or a "
+          "full scan.\n"
           "  string $count_plan$ = $count_plan_n$;\n"
           "}\n\n");
   if (!t.is_main()) return;
