@@ -1,9 +1,9 @@
 // Storage benchmark: each operation through lmdbapi's storage/ next to the
 // raw-LMDB ceiling for the same work, measured in the same run, and the
-// original design's figure. Prints one Markdown table. Not a test: it asserts nothing
-// about speed.
-// Usage: storage_bench [--records=N] [--dir=PATH] [--quick]
-// [--only=insert|read]
+// original design's figure. Prints one Markdown table. Not a test: it asserts
+// nothing about speed. Usage: storage_bench [--records=N] [--dir=PATH]
+// [--quick]
+// [--only=insert|read|query]
 #include <lmdb.h>
 #include <sys/utsname.h>
 
@@ -460,6 +460,154 @@ void ReadRows(const std::string& dir, int records, std::vector<Row>& rows) {
   rows.push_back(rebuild);
 }
 
+// ---- queries (issue 15): each row's baseline is the same work done the
+// plain way in the same run.
+
+// Client A, B and C hold `k` records each, D holds 3k, E the rest; issued
+// is distinct per record.
+Permit QueryRecord(int n, int k) {
+  const char* client = n < 3 * k ? (n % 3 == 0 ? "A" : (n % 3 == 1 ? "B" : "C"))
+                                 : (n < 6 * k ? "D" : "E");
+  Permit p = testing::MakePermit(client, n % 2 ? "NY" : "LA",
+                                 static_cast<test::PermitStatus>(1 + n % 3),
+                                 1700000000 + n);
+  p.set_permit_number("Q-" + std::to_string(n));
+  p.set_fee_cents(n);
+  return p;
+}
+
+// Records per second of reading every page of `q` (page_size 1000), over
+// at least `seconds`.
+double PagedRate(storage::Table* table, storage::Query q, double seconds) {
+  google::protobuf::RepeatedPtrField<Permit> page;
+  q.page_size = 1000;
+  size_t records = 0;
+  auto start = Clock::now();
+  for (int runs = 0; runs < 3 || Seconds(start) < seconds; ++runs) {
+    q.page_token.clear();
+    do {
+      page.Clear();
+      auto r = table->Filter(q, [&] { return page.Add(); });
+      if (!r.ok()) {
+        fprintf(stderr, "%s\n", r.status().ToString().c_str());
+        std::abort();
+      }
+      records += page.size();
+      q.page_token = r->next_page_token;
+    } while (!q.page_token.empty());
+  }
+  return records / Seconds(start);
+}
+
+// Entries per second of a raw cursor walk over all of `dbi`.
+double RawWalkRate(MDB_env* env, MDB_dbi dbi, double seconds) {
+  MDB_txn* txn;
+  mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn);
+  MDB_cursor* cursor;
+  mdb_cursor_open(txn, dbi, &cursor);
+  size_t entries = 0;
+  auto start = Clock::now();
+  for (int runs = 0; runs < 3 || Seconds(start) < seconds; ++runs) {
+    MDB_val k, v;
+    for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+      ++entries;
+    }
+  }
+  double rate = entries / Seconds(start);
+  mdb_cursor_close(cursor);
+  mdb_txn_abort(txn);
+  return rate;
+}
+
+void QueryRows(const std::string& dir, int records, std::vector<Row>& rows) {
+  auto db = testing::OpenPermitDb(dir + "/query", Durability::kNoSync,
+                                  uint64_t{4} << 30);
+  storage::Table* permits = db->table("permits");
+  const int k = records / 10;
+  for (int n = 0; n < records; n += 1000) {
+    std::vector<Permit> batch;
+    for (int i = n; i < std::min(records, n + 1000); ++i) {
+      batch.push_back(QueryRecord(i, k));
+    }
+    std::vector<google::protobuf::Message*> ptrs;
+    for (auto& p : batch) ptrs.push_back(&p);
+    if (!permits->BatchInsert(ptrs).ok()) std::abort();
+  }
+  storage::Query typed, text;
+  typed.predicates = {{"client", storage::Op::kEq, std::string("D")},
+                      {"county", storage::Op::kEq, std::string("NY")}};
+  text.filter = "client = \"D\" AND county = \"NY\"";
+  Row filter{
+      "filter string vs the same query in typed fields (index, 1000 per page)",
+      PagedRate(permits, text, 1),
+      PagedRate(permits, typed, 1),
+      "records/s",
+      "-",
+      ">= 0.9 x"};
+  rows.push_back(filter);
+
+  storage::Query forward, backward;
+  forward.order_by = "issued";
+  backward.order_by = "issued desc";
+  Row desc{
+      absl::StrFormat("order_by issued desc vs issued (index scan, %d records)",
+                      records),
+      PagedRate(permits, backward, 1),
+      PagedRate(permits, forward, 1),
+      "records/s",
+      "-",
+      ">= 0.9 x"};
+  rows.push_back(desc);
+
+  storage::Query any, one;
+  any.filter = "client = \"A\" OR client = \"B\" OR client = \"C\"";
+  one.filter = "client = \"D\"";
+  Row merged{
+      absl::StrFormat(
+          "OR of 3 equalities (3 ranges merged) vs 1 equality, %d records each",
+          3 * k),
+      PagedRate(permits, any, 1),
+      PagedRate(permits, one, 1),
+      "records/s",
+      "-",
+      ">= 0.8 x"};
+  rows.push_back(merged);
+
+  storage::Query all_issued;
+  all_issued.filter = "issued >= \"1970-01-01T00:00:00Z\"";
+  size_t entries = 0;
+  auto start = Clock::now();
+  for (int runs = 0; runs < 3 || Seconds(start) < 1; ++runs) {
+    auto r = permits->Count(all_issued);
+    if (!r.ok() || !r->index_only || r->count != static_cast<size_t>(records)) {
+      fprintf(
+          stderr, "count: %s\n",
+          r.ok() ? r->plan.Describe().c_str() : r.status().ToString().c_str());
+      std::abort();
+    }
+    entries += r->scanned;
+  }
+  Row count{absl::StrFormat(
+                "index-only Count (by_issued, %d entries) vs raw cursor walk",
+                records),
+            entries / Seconds(start),
+            0,
+            "entries/s",
+            "-",
+            ">= 5,000,000/s and >= 0.5 x"};
+  {
+    MDB_env* env = db->env().raw();
+    MDB_txn* txn;
+    MDB_dbi dbi;
+    mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn);
+    mdb_dbi_open(txn, "permits.idx.by_issued", 0, &dbi);
+    mdb_txn_commit(txn);
+    count.ceiling = RawWalkRate(env, dbi, 1);
+  }
+  rows.push_back(count);
+}
+
 std::string Fmt(double v) {
   std::string s = absl::StrFormat("%.0f", v);
   for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(i, ",");
@@ -488,7 +636,7 @@ int main(int argc, char** argv) {
     else {
       fprintf(stderr,
               "usage: %s [--records=N] [--dir=PATH] [--quick] "
-              "[--only=insert|read]\n",
+              "[--only=insert|read|query]\n",
               argv[0]);
       return 2;
     }
@@ -506,6 +654,7 @@ int main(int argc, char** argv) {
         DurableInsert(dir, 64, quick ? 100 : 500, /*os_threads=*/true));
   }
   if (only.empty() || only == "read") ReadRows(dir, records, rows);
+  if (only.empty() || only == "query") QueryRows(dir, records, rows);
 
   printf("## lmdbapi storage benchmark\n\nMachine: %s\n\n",
          Machine(dir).c_str());
@@ -523,6 +672,8 @@ int main(int argc, char** argv) {
       "\nCeilings: insert = the same puts (record + 3 index entries) from one "
       "thread, one durable commit per 64 records; get/lookup/scan = raw "
       "mdb_get/cursor + proto parse in one long read transaction; rebuild = "
-      "read + parse + sort + MDB_APPEND of the same entries.\n");
+      "read + parse + sort + MDB_APPEND of the same entries; query rows: the "
+      "ceiling column is the same query the plain way (typed fields, forward, "
+      "one range, a raw cursor walk).\n");
   return 0;
 }

@@ -52,6 +52,8 @@ absl::StatusOr<bool> Cursor::Seek(absl::string_view key) {
 }
 absl::StatusOr<bool> Cursor::First() { return Move(MDB_FIRST); }
 absl::StatusOr<bool> Cursor::Next() { return Move(MDB_NEXT); }
+absl::StatusOr<bool> Cursor::Last() { return Move(MDB_LAST); }
+absl::StatusOr<bool> Cursor::Prev() { return Move(MDB_PREV); }
 
 absl::StatusOr<absl::string_view> GetValue(MDB_txn* txn, MDB_dbi dbi,
                                            absl::string_view key) {

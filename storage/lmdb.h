@@ -65,6 +65,9 @@ class Cursor {
   absl::StatusOr<bool> Seek(absl::string_view key);
   absl::StatusOr<bool> First();
   absl::StatusOr<bool> Next();
+  absl::StatusOr<bool> Last();
+  // Returns false before the first key.
+  absl::StatusOr<bool> Prev();
   absl::string_view key() const { return ToView(key_); }
   absl::string_view value() const { return ToView(value_); }
   MDB_cursor* get() const { return cursor_; }

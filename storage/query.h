@@ -1,11 +1,15 @@
 // Filter queries and the planner that turns them into index scans.
 //
-// A query is a conjunction of typed predicates on record fields. The planner
-// picks the access path with the longest usable prefix: the primary key
-// (equality: a point lookup; a range: a key-range scan), else the index
-// whose leading fields all have equality predicates, plus a range on the
-// next field, else a full scan in primary-key order. Predicates the access
-// path does not consume are checked on each record (the residual filter).
+// A query is a condition (typed predicates AND an AIP-160 filter) and an
+// optional order. The planner (storage/planner.cc) reads the condition as a
+// conjunction and picks the access path that fixes the most leading fields
+// of one index (or the primary key): equalities, an OR of equalities on one
+// field (several ranges), then a range or string prefix on the next field.
+// Several ranges are merged in the requested order, each record once. A
+// filter that is an OR of indexed branches reads each branch's ranges and
+// merges them. order_by is served by an index whose fields after the fixed
+// ones are the ordered fields, read forward or backward. What the ranges do
+// not answer is checked on each record (the residual).
 #ifndef LMDBAPI_STORAGE_QUERY_H_
 #define LMDBAPI_STORAGE_QUERY_H_
 
@@ -43,41 +47,71 @@ struct Query {
   std::string order_by;
 };
 
+// One stretch of keys a plan reads: of an index, or of the records (keyed by
+// primary key).
+struct KeyRange {
+  const IndexSchema* index = nullptr;  // nullptr: the records
+  std::string start;                   // the first key in the range
+  std::optional<std::string> end;      // the first key after it; none: to
+                                       // the last key
+  // How many leading bytes of every key in the range the plan fixes (the
+  // index fields it holds equal, in order, to single values). Records from
+  // several ranges are merged in the order of the rest of their keys: the
+  // plan's order fields, then the primary key.
+  size_t fixed = 0;
+  // What the range holds, for Describe: `county = "NY", status = APPROVED`.
+  std::string text;
+};
+
 struct Plan {
   enum class Kind {
-    kPrimaryKeyLookup,
+    kPrimaryKeyLookup,  // ranges of one primary key each
     kPrimaryKeyRange,
     kIndexScan,
+    kUnion,  // ranges of several indexes (a filter's OR of indexed branches)
     kFullScan
   };
   Kind kind = Kind::kFullScan;
-  const IndexSchema* index = nullptr;    // for kIndexScan
-  std::vector<BoundPredicate> consumed;  // served by the access path
-  std::vector<BoundPredicate> residual;  // checked on each record
+  const IndexSchema* index = nullptr;  // kIndexScan
+  std::vector<KeyRange> ranges;        // read and merged in the plan's order
+  bool backward = false;               // from the last key down
+  // The parts of the condition the ranges answer (each a comparison, or an
+  // OR of equalities on one field), and the part checked on each record read
+  // (kTrue: none, so a count needs no record).
+  std::vector<Expr> consumed;
+  Expr residual;
   // The whole condition: the typed predicates AND the filter. What a change
   // feed checks on each changed record.
   Expr where;
-  // Key bounds in the scanned database: [start, end); no end = to the last
-  // key. For kPrimaryKeyLookup, start is the key.
-  std::string start;
-  std::optional<std::string> end;
+  // The fields records come in order of (descending when `backward`), then
+  // their primary key; and the order_by that asked for it ("" = none).
+  std::vector<FieldRef> order;
+  std::string order_by;
 
   // One line a person can read to see why a query is fast or slow, e.g.
   // "index main_composite (client = \"Acme\", county = \"NY\"); residual:
   // passed = true".
   std::string Describe() const;
-  // Identifies the query for page tokens: the same predicates in any order
-  // give the same value.
+  // Identifies the query for page tokens: its condition, order and access
+  // path.
   uint64_t Fingerprint(const TableSchema& table) const;
+  // Where `record` (whose primary key is `pk`) sorts among the plan's
+  // results: its order fields' tuple encoding, then the primary key. Results
+  // come in increasing order of it, or decreasing when `backward`.
+  absl::StatusOr<std::string> SortKeyOf(const google::protobuf::Message& record,
+                                        absl::string_view pk) const;
 };
 
-// Validates the predicates (INVALID_ARGUMENT naming the field on an unknown
-// field or a value of the wrong type) and chooses the plan.
-absl::StatusOr<Plan> PlanQuery(const TableSchema& table,
-                               const std::vector<Predicate>& predicates);
-// The plan of a whole query: its predicates, filter and order_by
-// (INVALID_ARGUMENT naming `filter` or `order_by` when they are malformed or
-// cannot be served).
+// Resolves each typed predicate's field and converts its value to the
+// field's kind (INVALID_ARGUMENT naming the field).
+absl::StatusOr<std::vector<BoundPredicate>> BindPredicates(
+    const TableSchema& table, const std::vector<Predicate>& predicates);
+
+// The plan of a whole query: its predicates AND filter, in its order_by.
+// INVALID_ARGUMENT naming the field for a typed predicate on an unknown field
+// or with a value of the wrong type; naming `filter` or `order_by` when they
+// are malformed, and `order_by` when no index can serve it (saying which
+// index declaration would).
 absl::StatusOr<Plan> PlanQuery(const TableSchema& table, const Query& query);
 
 // The smallest string greater than every string that starts with `prefix`;

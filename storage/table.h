@@ -179,7 +179,7 @@ class Table {
     const IndexSchema* schema;
     MDB_dbi dbi;
   };
-  class FilterRun;  // one Filter call (table.cc)
+  class QueryRun;  // one Filter or Count call (table_query.cc)
   // What a write needs, computed on the caller's thread.
   struct Prepared {
     std::string pk;

@@ -39,13 +39,12 @@ absl::StatusOr<RecordOrder> RecordOrder::For(const storage::TableSchema& table,
                                              const Message* request) {
   RecordOrder order;
   order.table_ = &table;
-  std::vector<storage::Predicate> predicates;
+  storage::Query query;
   if (request != nullptr) {
-    LMDBAPI_ASSIGN_OR_RETURN(storage::Query query,
+    LMDBAPI_ASSIGN_OR_RETURN(query,
                              QueryFromRequest(*request, table.descriptor));
-    predicates = std::move(query.predicates);
   }
-  LMDBAPI_ASSIGN_OR_RETURN(order.plan_, storage::PlanQuery(table, predicates));
+  LMDBAPI_ASSIGN_OR_RETURN(order.plan_, storage::PlanQuery(table, query));
   return order;
 }
 
@@ -53,12 +52,7 @@ absl::StatusOr<OrderKey> RecordOrder::Of(const Message& record) const {
   OrderKey order;
   order.pk =
       record.GetReflection()->GetString(record, table_->primary_key.field);
-  if (plan_.kind == storage::Plan::Kind::kIndexScan) {
-    storage::IndexEntry entry;
-    LMDBAPI_RETURN_IF_ERROR(
-        storage::MakeIndexEntry(record, *plan_.index, order.pk, &entry));
-    order.key = std::move(entry.key);
-  }
+  LMDBAPI_ASSIGN_OR_RETURN(order.key, plan_.SortKeyOf(record, order.pk));
   return order;
 }
 
@@ -166,8 +160,8 @@ class ShardMerge {
     size_t from = 0;
     for (size_t i = 0; i < streams_.size(); ++i) {
       if (streams_[i].records.empty()) continue;
-      if (least == nullptr ||
-          streams_[i].records.front().key < least->records.front().key) {
+      if (least == nullptr || order_.Before(streams_[i].records.front().key,
+                                            least->records.front().key)) {
         least = &streams_[i];
         from = i;
       }
@@ -231,7 +225,9 @@ class ShardMerge {
     for (std::unique_ptr<Message>& record : page.records) {
       LMDBAPI_ASSIGN_OR_RETURN(OrderKey key, order_.Of(*record));
       // Already returned by an earlier merged page.
-      if (cursors_[i].has_last && !(cursors_[i].last < key)) continue;
+      if (cursors_[i].has_last && !order_.Before(cursors_[i].last, key)) {
+        continue;
+      }
       stream.records.push_back({std::move(key), std::move(record)});
     }
     return absl::OkStatus();

@@ -27,8 +27,8 @@
 
 namespace lmdbapi::server {
 
-// Where a record sorts in a listing: its access-path key, then its primary
-// key (a unique index's key alone is unique on one shard only).
+// Where a record sorts in a listing: its sort key in the shard's plan
+// (storage::Plan::SortKeyOf: the order fields, then the primary key).
 struct OrderKey {
   std::string key;
   std::string pk;
@@ -50,6 +50,10 @@ class RecordOrder {
       const google::protobuf::Message* request);
 
   absl::StatusOr<OrderKey> Of(const google::protobuf::Message& record) const;
+  // Whether `a` comes before `b` (the plan may read backward).
+  bool Before(const OrderKey& a, const OrderKey& b) const {
+    return plan_.backward ? b < a : a < b;
+  }
   const storage::Plan& plan() const { return plan_; }
 
  private:

@@ -41,7 +41,7 @@ class WatchCursor {
  private:
   storage::Database* db_ = nullptr;
   const storage::Table* table_ = nullptr;
-  storage::Expr where_;  // the filter's whole condition (kTrue: none)
+  storage::Expr where_;  // the watch's filter
   std::unique_ptr<google::protobuf::Message> scratch_;
   uint64_t next_ = 0;
 };

@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       __builtin_trap();
     return 0;
   }
-  auto plan = lmdbapi::storage::PlanQuery(permits, query->predicates);
+  auto plan = lmdbapi::storage::PlanQuery(permits, *query);
   if (plan.ok()) {
     (void)plan->Describe();
     (void)plan->Fingerprint(permits);

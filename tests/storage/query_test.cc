@@ -19,6 +19,13 @@ Predicate Lt(std::string field, Value v) {
   return {std::move(field), Op::kLt, std::move(v)};
 }
 
+absl::StatusOr<Plan> PlanOf(const TableSchema& table,
+                            std::vector<Predicate> predicates) {
+  Query query;
+  query.predicates = std::move(predicates);
+  return PlanQuery(table, query);
+}
+
 struct Case {
   const char* name;
   std::vector<Predicate> predicates;
@@ -79,7 +86,7 @@ TEST(PlannerTest, FilterUsesLongestIndexPrefix) {
        "primary key range (uuid >= \"a\")"},
   };
   for (const Case& c : cases) {
-    absl::StatusOr<Plan> plan = PlanQuery(*permits, c.predicates);
+    absl::StatusOr<Plan> plan = PlanOf(*permits, c.predicates);
     ASSERT_TRUE(plan.ok()) << c.name << ": " << plan.status();
     EXPECT_EQ(plan->Describe(), c.plan) << c.name;
   }
@@ -89,13 +96,13 @@ TEST(PlannerTest, RejectsUnknownFieldsAndWrongTypesNamingTheField) {
   absl::StatusOr<TableSchema> permits =
       ResolveTable(testing::PermitTables()[0]);
   ASSERT_TRUE(permits.ok());
-  auto unknown = PlanQuery(*permits, {Eq("colour", std::string("red"))});
+  auto unknown = PlanOf(*permits, {Eq("colour", std::string("red"))});
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(unknown.status().message().find("'colour'"), std::string::npos);
-  auto wrong = PlanQuery(*permits, {Eq("client", int64_t{3})});
+  auto wrong = PlanOf(*permits, {Eq("client", int64_t{3})});
   EXPECT_EQ(wrong.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(wrong.status().message().find("'client'"), std::string::npos);
-  auto repeated = PlanQuery(*permits, {Eq("tags", std::string("x"))});
+  auto repeated = PlanOf(*permits, {Eq("tags", std::string("x"))});
   EXPECT_EQ(repeated.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(repeated.status().message().find("tags"), std::string::npos);
 }
@@ -104,12 +111,12 @@ TEST(PlannerTest, FingerprintIgnoresPredicateOrderButNotValues) {
   absl::StatusOr<TableSchema> permits =
       ResolveTable(testing::PermitTables()[0]);
   ASSERT_TRUE(permits.ok());
-  auto a = PlanQuery(*permits, {Eq("client", std::string("A")),
-                                Eq("county", std::string("B"))});
-  auto b = PlanQuery(*permits, {Eq("county", std::string("B")),
-                                Eq("client", std::string("A"))});
-  auto c = PlanQuery(*permits, {Eq("county", std::string("C")),
-                                Eq("client", std::string("A"))});
+  auto a = PlanOf(*permits, {Eq("client", std::string("A")),
+                             Eq("county", std::string("B"))});
+  auto b = PlanOf(*permits, {Eq("county", std::string("B")),
+                             Eq("client", std::string("A"))});
+  auto c = PlanOf(*permits, {Eq("county", std::string("C")),
+                             Eq("client", std::string("A"))});
   EXPECT_EQ(a->Fingerprint(*permits), b->Fingerprint(*permits));
   EXPECT_NE(a->Fingerprint(*permits), c->Fingerprint(*permits));
 }

@@ -1,0 +1,568 @@
+// The query planner (storage/query.h): reads a query's condition as a
+// conjunction, finds what each conjunct can tell an index, scores every
+// access path, and builds the chosen one's key ranges.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/status_macros.h"
+#include "storage/order_by.h"
+#include "storage/query.h"
+#include "storage/tuple.h"
+
+namespace lmdbapi::storage {
+namespace {
+
+// A bound on one field, in that field's key bytes (tuple encoding in an
+// index, the raw string for the primary key).
+struct Interval {
+  enum class Lo { kNone, kAt, kAfter };
+  enum class Hi { kNone, kBefore, kThrough, kPrefix };
+  Lo lo_mode = Lo::kNone;
+  std::string lo;
+  Hi hi_mode = Hi::kNone;
+  std::string hi;
+  std::string text;
+};
+
+// What one conjunct (or a lower and an upper bound from two) says about one
+// field that a key range can answer: a set of values, or of intervals.
+struct Constraint {
+  FieldRef field;
+  std::vector<size_t> conjuncts;
+  std::vector<Value> points;        // non-empty: a set of values
+  std::vector<Interval> intervals;  // else
+  bool bounds = false;  // intervals holds one, from < <= > >= conjuncts
+  bool is_points() const { return !points.empty(); }
+};
+
+// The key bytes of a value of `field`: its tuple encoding in an index, the
+// string itself for the primary key.
+std::string KeyBytes(const Value& value, FieldKind kind, bool raw) {
+  if (raw) return std::get<std::string>(value);
+  std::string bytes;
+  TupleWriter writer(&bytes);
+  AppendValue(value, kind, writer);
+  return bytes;
+}
+
+// The key bytes every string starting with `prefix` starts with.
+std::string PrefixBytes(const std::string& prefix, bool raw) {
+  if (raw) return prefix;
+  std::string bytes;
+  TupleWriter(&bytes).AppendString(prefix);
+  bytes.resize(bytes.size() - 2);  // the terminator
+  return bytes;
+}
+
+Interval IntervalOf(const BoundPredicate& p, bool raw) {
+  Interval i;
+  i.text = p.DebugString();
+  if (p.op == Op::kPrefix) {
+    i.lo_mode = Interval::Lo::kAt;
+    i.lo = PrefixBytes(std::get<std::string>(p.value), raw);
+    i.hi_mode = Interval::Hi::kPrefix;
+    i.hi = i.lo;
+    return i;
+  }
+  std::string bytes = KeyBytes(p.value, p.field.kind, raw);
+  if (p.op == Op::kGe || p.op == Op::kGt) {
+    i.lo_mode = p.op == Op::kGe ? Interval::Lo::kAt : Interval::Lo::kAfter;
+    i.lo = std::move(bytes);
+  } else {
+    i.hi_mode =
+        p.op == Op::kLt ? Interval::Hi::kBefore : Interval::Hi::kThrough;
+    i.hi = std::move(bytes);
+  }
+  return i;
+}
+
+bool IsLower(Op op) { return op == Op::kGt || op == Op::kGe; }
+bool IsUpper(Op op) { return op == Op::kLt || op == Op::kLe; }
+
+// The leaves of an OR on one field whose every branch is an equality or a
+// prefix; false for anything else.
+bool OrOnOneField(const Expr& e, std::vector<const BoundPredicate*>* leaves) {
+  if (e.kind != Expr::Kind::kOr) return false;
+  for (const Expr& child : e.children) {
+    if (child.kind != Expr::Kind::kPredicate) return false;
+    const BoundPredicate& p = child.predicate;
+    if (p.op != Op::kEq && p.op != Op::kPrefix) return false;
+    if (!leaves->empty() && !SameField(leaves->front()->field, p.field)) {
+      return false;
+    }
+    leaves->push_back(&p);
+  }
+  return true;
+}
+
+class Planner {
+ public:
+  // Keeps references to `conjuncts` and `order`.
+  Planner(const TableSchema& table, const std::vector<Expr>& conjuncts,
+          const std::vector<OrderTerm>& order)
+      : table_(table), conjuncts_(conjuncts), order_(order) {
+    Collect();
+  }
+
+  // The best plan of the conjunction, or nullopt (with *error set when the
+  // order cannot be served).
+  absl::StatusOr<Plan> Best();
+  // A plan whose results are ordered by exactly the order fields, then the
+  // primary key, from ranges that fix every field before them: what a
+  // branch of a union must be. nullopt when there is none.
+  std::optional<Plan> Branch();
+
+ private:
+  struct Candidate {
+    const IndexSchema* index = nullptr;  // nullptr: the primary key
+    std::vector<const Constraint*> points;
+    const Constraint* interval = nullptr;
+    size_t fixed = 0;  // leading fields held out of the order
+    bool usable = true;
+    int score() const;
+  };
+
+  void Collect();
+  void CollectLeaf(const BoundPredicate& p, size_t conjunct);
+  void CollectBound(const BoundPredicate& p, size_t conjunct, bool raw);
+  void CollectOr(const std::vector<const BoundPredicate*>& leaves,
+                 size_t conjunct);
+  const Constraint* Find(const FieldRef& field, bool points) const;
+  Candidate Fit(const IndexSchema* index) const;
+  const std::vector<FieldRef>& FieldsOf(const IndexSchema* index) const;
+  bool IsConstant(const FieldRef& field) const;
+  // The terms of order_by that are not held to one value.
+  std::vector<OrderTerm> Rest() const;
+  // Whether `c`, holding its first `fixed` fields out, yields the order;
+  // `exact`: the order fields are exactly those after them.
+  bool Serves(const Candidate& c, size_t fixed, bool exact) const;
+  bool ChooseFixed(Candidate* c, bool exact) const;
+  Plan Build(const Candidate& c) const;
+  void BuildRanges(const Candidate& c, Plan* plan) const;
+  absl::Status OrderError() const;
+
+  const TableSchema& table_;
+  const std::vector<Expr>& conjuncts_;
+  const std::vector<OrderTerm>& order_;
+  std::vector<Constraint> constraints_;
+  const std::vector<FieldRef> no_fields_;
+  std::vector<FieldRef> pk_fields_;
+  bool branch_ = false;  // planning a branch of a union
+};
+
+int Planner::Candidate::score() const {
+  if (index == nullptr && !points.empty()) return 1 << 20;  // lookups
+  return static_cast<int>(2 * points.size() + (interval != nullptr ? 1 : 0));
+}
+
+void Planner::CollectLeaf(const BoundPredicate& p, size_t conjunct) {
+  const bool raw = SameField(p.field, table_.primary_key);
+  if (p.op == Op::kEq) {
+    constraints_.push_back({p.field, {conjunct}, {p.value}, {}});
+  } else if (p.op == Op::kPrefix && !p.field.repeated()) {
+    constraints_.push_back({p.field, {conjunct}, {}, {IntervalOf(p, raw)}});
+  } else if ((IsLower(p.op) || IsUpper(p.op)) && !p.field.repeated()) {
+    CollectBound(p, conjunct, raw);
+  }
+}
+
+// A lower and an upper bound on one singular field make one interval (the
+// first of each; any other stays in the residual).
+void Planner::CollectBound(const BoundPredicate& p, size_t conjunct, bool raw) {
+  Interval mine = IntervalOf(p, raw);
+  for (Constraint& k : constraints_) {
+    if (!k.bounds || !SameField(k.field, p.field)) continue;
+    Interval& have = k.intervals.front();
+    if (IsLower(p.op) && have.lo_mode == Interval::Lo::kNone) {
+      have.lo_mode = mine.lo_mode;
+      have.lo = std::move(mine.lo);
+    } else if (IsUpper(p.op) && have.hi_mode == Interval::Hi::kNone) {
+      have.hi_mode = mine.hi_mode;
+      have.hi = std::move(mine.hi);
+    } else {
+      return;
+    }
+    have.text = absl::StrCat(have.text, ", ", mine.text);
+    k.conjuncts.push_back(conjunct);
+    return;
+  }
+  Constraint bound{p.field, {conjunct}, {}, {std::move(mine)}};
+  bound.bounds = true;
+  constraints_.push_back(std::move(bound));
+}
+
+// An OR of equalities on one field is a set of values; with a prefix among
+// them, a set of intervals (not on a repeated field: one record would come
+// from several places in the order).
+void Planner::CollectOr(const std::vector<const BoundPredicate*>& leaves,
+                        size_t conjunct) {
+  const FieldRef& field = leaves.front()->field;
+  const bool raw = SameField(field, table_.primary_key);
+  bool all_points = true;
+  for (const BoundPredicate* p : leaves) all_points &= p->op == Op::kEq;
+  if (!all_points && field.repeated()) return;
+  Constraint set{field, {conjunct}, {}, {}};
+  for (const BoundPredicate* p : leaves) {
+    if (all_points) {
+      set.points.push_back(p->value);
+      continue;
+    }
+    Interval i = IntervalOf(*p, raw);
+    if (p->op == Op::kEq) {  // [v, v]
+      i = IntervalOf(BoundPredicate{p->field, Op::kGe, p->value}, raw);
+      i.hi_mode = Interval::Hi::kThrough;
+      i.hi = i.lo;
+      i.text = p->DebugString();
+    }
+    set.intervals.push_back(std::move(i));
+  }
+  constraints_.push_back(std::move(set));
+}
+
+void Planner::Collect() {
+  pk_fields_ = {table_.primary_key};
+  for (size_t i = 0; i < conjuncts_.size(); ++i) {
+    const Expr& c = conjuncts_[i];
+    std::vector<const BoundPredicate*> leaves;
+    if (c.kind == Expr::Kind::kPredicate) {
+      CollectLeaf(c.predicate, i);
+    } else if (OrOnOneField(c, &leaves)) {
+      CollectOr(leaves, i);
+    }
+  }
+}
+
+constexpr size_t kMaxRanges = 256;
+
+const std::vector<FieldRef>& Planner::FieldsOf(const IndexSchema* index) const {
+  return index != nullptr ? index->fields : pk_fields_;
+}
+
+const Constraint* Planner::Find(const FieldRef& field, bool points) const {
+  for (const Constraint& c : constraints_) {
+    if (c.is_points() == points && SameField(c.field, field)) return &c;
+  }
+  return nullptr;
+}
+
+Planner::Candidate Planner::Fit(const IndexSchema* index) const {
+  Candidate c;
+  c.index = index;
+  const std::vector<FieldRef>& fields = FieldsOf(index);
+  size_t ranges = 1;
+  size_t pos = 0;
+  for (; pos < fields.size(); ++pos) {
+    const Constraint* p = Find(fields[pos], true);
+    if (p == nullptr || ranges * p->points.size() > kMaxRanges) break;
+    ranges *= p->points.size();
+    c.points.push_back(p);
+  }
+  if (pos < fields.size() && !fields[pos].repeated()) {
+    const Constraint* i = Find(fields[pos], false);
+    if (i != nullptr && ranges * i->intervals.size() <= kMaxRanges) {
+      c.interval = i;
+    }
+  }
+  // An index has no entry for a record whose repeated field is empty: it
+  // serves only queries that hold that field to values.
+  for (size_t k = c.points.size(); k < fields.size(); ++k) {
+    c.usable &= !fields[k].repeated();
+  }
+  return c;
+}
+
+bool Planner::IsConstant(const FieldRef& field) const {
+  const Constraint* c = Find(field, true);
+  return c != nullptr && c->points.size() == 1 && !field.repeated();
+}
+
+std::vector<OrderTerm> Planner::Rest() const {
+  // A union's branches all order by every term, held equal in them or not,
+  // so that their results merge.
+  if (branch_) return order_;
+  std::vector<OrderTerm> rest;
+  for (const OrderTerm& t : order_) {
+    if (!IsConstant(t.field)) rest.push_back(t);
+  }
+  return rest;
+}
+
+bool Planner::Serves(const Candidate& c, size_t fixed, bool exact) const {
+  const std::vector<FieldRef>& fields = FieldsOf(c.index);
+  std::vector<FieldRef> after;  // what records order by, before the pk
+  if (c.index != nullptr) {
+    for (size_t k = fixed; k < fields.size(); ++k) {
+      if (fields[k].repeated()) return false;
+      if (exact || !IsConstant(fields[k])) after.push_back(fields[k]);
+    }
+  }
+  std::vector<OrderTerm> rest = Rest();
+  const bool pk_last =
+      !rest.empty() && SameField(rest.back().field, table_.primary_key);
+  if (pk_last) rest.pop_back();
+  if ((exact || pk_last) ? after.size() != rest.size()
+                         : after.size() < rest.size()) {
+    return false;
+  }
+  for (size_t k = 0; k < rest.size(); ++k) {
+    if (!SameField(after[k], rest[k].field)) return false;
+  }
+  return true;
+}
+
+bool Planner::ChooseFixed(Candidate* c, bool exact) const {
+  for (size_t f = c->points.size() + 1; f-- > 0;) {
+    if (Serves(*c, f, exact)) {
+      c->fixed = f;
+      return true;
+    }
+    if (exact) break;
+  }
+  return false;
+}
+
+absl::Status Planner::OrderError() const {
+  std::vector<std::string> fields;
+  for (const Constraint& c : constraints_) {
+    if (IsConstant(c.field)) fields.push_back(c.field.Name());
+  }
+  std::vector<std::string> ordered;
+  for (const OrderTerm& t : Rest()) ordered.push_back(t.field.Name());
+  fields.insert(fields.end(), ordered.begin(), ordered.end());
+  std::string name = absl::StrCat("by_", absl::StrJoin(fields, "_"));
+  std::replace(name.begin(), name.end(), '.', '_');
+  return absl::InvalidArgumentError(absl::StrCat(
+      "order_by: no index of ", table_.name, " serves \"", OrderByText(order_),
+      "\" with this filter; an index whose fields are [",
+      absl::StrJoin(fields, ", "),
+      "] would (the fields the filter holds equal, then the ordered ones): "
+      "indexes { name: \"",
+      name, "\" fields: [\"", absl::StrJoin(fields, "\", \""), "\"] }"));
+}
+
+// A prefix of keys the ranges start with, as the cross product of the
+// fixed values is built.
+struct Partial {
+  std::string key;
+  size_t fixed = 0;
+  std::vector<std::string> text;
+};
+
+std::optional<std::string> After(const std::string& key, bool raw) {
+  if (raw) return key + '\0';
+  return PrefixSuccessor(key);
+}
+
+// `lookup`: the partial key is a whole primary key.
+KeyRange RangeOf(const Partial& p, const Interval* i, bool raw, bool lookup) {
+  KeyRange r;
+  r.start = p.key;
+  r.fixed = p.fixed;
+  r.end = lookup ? After(p.key, true) : PrefixSuccessor(p.key);
+  std::vector<std::string> text = p.text;
+  if (i == nullptr) {
+    r.text = absl::StrJoin(text, ", ");
+    return r;
+  }
+  text.push_back(i->text);
+  r.text = absl::StrJoin(text, ", ");
+  if (i->lo_mode == Interval::Lo::kAt) r.start = p.key + i->lo;
+  if (i->lo_mode == Interval::Lo::kAfter) {
+    std::optional<std::string> after = After(p.key + i->lo, raw);
+    r.start = after.value_or(p.key + i->lo);
+    if (!after) r.end = r.start;  // nothing is greater
+  }
+  switch (i->hi_mode) {
+    case Interval::Hi::kNone:
+      break;
+    case Interval::Hi::kBefore:
+      r.end = p.key + i->hi;
+      break;
+    case Interval::Hi::kThrough:
+      r.end = After(p.key + i->hi, raw);
+      break;
+    case Interval::Hi::kPrefix:
+      r.end = PrefixSuccessor(p.key + i->hi);
+      break;
+  }
+  return r;
+}
+
+void Planner::BuildRanges(const Candidate& c, Plan* plan) const {
+  const bool raw = c.index == nullptr;
+  std::vector<Partial> partials(1);
+  for (size_t k = 0; k < c.points.size(); ++k) {
+    const Constraint& set = *c.points[k];
+    std::vector<std::pair<std::string, std::string>> values;  // bytes, text
+    for (const Value& v : set.points) {
+      values.emplace_back(KeyBytes(v, set.field.kind, raw),
+                          BoundPredicate{set.field, Op::kEq, v}.DebugString());
+    }
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    std::vector<Partial> next;
+    for (const Partial& p : partials) {
+      for (const auto& [bytes, text] : values) {
+        Partial q = p;
+        q.key += bytes;
+        if (k < c.fixed) q.fixed = q.key.size();
+        q.text.push_back(text);
+        next.push_back(std::move(q));
+      }
+    }
+    partials = std::move(next);
+  }
+  for (const Partial& p : partials) {
+    std::vector<const Interval*> intervals = {nullptr};
+    if (c.interval != nullptr) {
+      intervals.clear();
+      for (const Interval& i : c.interval->intervals) intervals.push_back(&i);
+    }
+    for (const Interval* i : intervals) {
+      KeyRange r = RangeOf(p, i, raw, raw && !c.points.empty());
+      r.index = c.index;
+      if (r.end && r.start >= *r.end) continue;  // empty
+      plan->ranges.push_back(std::move(r));
+    }
+  }
+  std::sort(
+      plan->ranges.begin(), plan->ranges.end(),
+      [](const KeyRange& a, const KeyRange& b) { return a.start < b.start; });
+}
+
+Plan Planner::Build(const Candidate& c) const {
+  Plan plan;
+  plan.index = c.index;
+  if (c.index != nullptr) {
+    plan.kind = Plan::Kind::kIndexScan;
+  } else if (!c.points.empty()) {
+    plan.kind = Plan::Kind::kPrimaryKeyLookup;
+  } else {
+    plan.kind = c.interval != nullptr ? Plan::Kind::kPrimaryKeyRange
+                                      : Plan::Kind::kFullScan;
+  }
+  std::vector<bool> used(conjuncts_.size());
+  std::vector<const Constraint*> served = c.points;
+  if (c.interval != nullptr) served.push_back(c.interval);
+  for (const Constraint* k : served) {
+    for (size_t i : k->conjuncts) {
+      used[i] = true;
+      plan.consumed.push_back(conjuncts_[i]);
+    }
+  }
+  std::vector<Expr> rest;
+  for (size_t i = 0; i < conjuncts_.size(); ++i) {
+    if (!used[i]) rest.push_back(conjuncts_[i]);
+  }
+  plan.residual = Expr::And(std::move(rest));
+  if (c.index != nullptr) {
+    plan.order.assign(c.index->fields.begin() + c.fixed, c.index->fields.end());
+  }
+  std::vector<OrderTerm> rest_order = Rest();
+  plan.backward = !rest_order.empty() && rest_order.front().descending;
+  BuildRanges(c, &plan);
+  return plan;
+}
+
+absl::StatusOr<Plan> Planner::Best() {
+  std::vector<OrderTerm> rest = Rest();
+  for (const OrderTerm& t : rest) {
+    if (t.descending != rest.front().descending) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "order_by: \"", OrderByText(order_),
+          "\" mixes asc and desc on fields the filter does not hold equal; "
+          "an index is read in one direction"));
+    }
+  }
+  std::optional<Candidate> best;
+  std::vector<Candidate> candidates = {Fit(nullptr)};
+  for (const IndexSchema& index : table_.indexes) {
+    candidates.push_back(Fit(&index));
+  }
+  for (Candidate& c : candidates) {
+    if (!c.usable || !ChooseFixed(&c, /*exact=*/false)) continue;
+    const bool beats =
+        !best || c.score() > best->score() ||
+        // An index beats a primary-key range of the same score; with no
+        // constraint at all, primary-key order (a full scan) is first.
+        (best->index == nullptr && best->score() > 0 &&
+         c.score() == best->score());
+    if (beats) best = c;
+  }
+  if (!best) return OrderError();
+  return Build(*best);
+}
+
+std::optional<Plan> Planner::Branch() {
+  branch_ = true;
+  std::optional<Candidate> best;
+  std::vector<Candidate> candidates = {Fit(nullptr)};
+  for (const IndexSchema& index : table_.indexes) {
+    candidates.push_back(Fit(&index));
+  }
+  for (Candidate& c : candidates) {
+    if (!c.usable || c.score() == 0 || !ChooseFixed(&c, /*exact=*/true)) {
+      continue;
+    }
+    if (!best || c.score() > best->score()) best = c;
+  }
+  if (!best) return std::nullopt;
+  return Build(*best);
+}
+
+// The conjuncts of a condition: an AND's children, else the one condition.
+std::vector<Expr> Conjuncts(const Expr& where) {
+  if (where.kind == Expr::Kind::kTrue) return {};
+  if (where.kind == Expr::Kind::kAnd) return where.children;
+  return {where};
+}
+
+// A filter that is an OR of branches each served by an index, in the same
+// order: every branch's ranges, merged. nullopt when a branch cannot be.
+std::optional<Plan> UnionOf(const TableSchema& table, const Expr& any,
+                            const std::vector<OrderTerm>& order) {
+  Plan all;
+  all.kind = Plan::Kind::kUnion;
+  for (const Expr& branch : any.children) {
+    const std::vector<Expr> conjuncts = Conjuncts(branch);
+    Planner planner(table, conjuncts, order);
+    std::optional<Plan> plan = planner.Branch();
+    if (!plan) return std::nullopt;
+    all.order = plan->order;
+    all.backward = plan->backward;
+    for (KeyRange& r : plan->ranges) all.ranges.push_back(std::move(r));
+  }
+  all.residual = any;  // the branches' residuals, and no record twice
+  return all;
+}
+
+}  // namespace
+
+absl::StatusOr<Plan> PlanQuery(const TableSchema& table, const Query& query) {
+  LMDBAPI_ASSIGN_OR_RETURN(std::vector<BoundPredicate> typed,
+                           BindPredicates(table, query.predicates));
+  LMDBAPI_ASSIGN_OR_RETURN(Expr filter, ParseFilter(table, query.filter));
+  LMDBAPI_ASSIGN_OR_RETURN(std::vector<OrderTerm> order,
+                           ParseOrderBy(table, query.order_by));
+  std::vector<Expr> conjuncts;
+  conjuncts.reserve(typed.size() + 1);
+  for (BoundPredicate& p : typed) conjuncts.push_back(Expr::Of(std::move(p)));
+  if (filter.kind == Expr::Kind::kAnd) {
+    for (Expr& e : filter.children) conjuncts.push_back(std::move(e));
+  } else if (filter.kind != Expr::Kind::kTrue) {
+    conjuncts.push_back(std::move(filter));
+  }
+  Planner planner(table, conjuncts, order);
+  LMDBAPI_ASSIGN_OR_RETURN(Plan plan, planner.Best());
+  if (plan.consumed.empty() && conjuncts.size() == 1 &&
+      conjuncts[0].kind == Expr::Kind::kOr) {
+    std::optional<Plan> any = UnionOf(table, conjuncts[0], order);
+    if (any) plan = *std::move(any);
+  }
+  plan.where = Expr::And(std::move(conjuncts));
+  plan.order_by = OrderByText(order);
+  return plan;
+}
+
+}  // namespace lmdbapi::storage

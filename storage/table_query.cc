@@ -1,0 +1,206 @@
+// Table's queries: Filter (a page of matching records in the plan's order)
+// and Count, both reading the plan's ranges through a MergedScan.
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "storage/lmdb.h"
+#include "storage/merged_scan.h"
+#include "storage/status.h"
+#include "storage/table.h"
+
+namespace lmdbapi::storage {
+
+using google::protobuf::Message;
+
+// One Filter or Count call: its plan, read snapshot and scan.
+class Table::QueryRun {
+ public:
+  QueryRun(const Table& table, Plan plan, MDB_txn* txn)
+      : table_(table), plan_(std::move(plan)), txn_(txn) {}
+
+  const Plan& plan() const { return plan_; }
+  Plan TakePlan() && { return std::move(plan_); }
+  // Opens the scan of the plan's ranges, past the sort key in `page_token`
+  // when there is one.
+  absl::Status Open(absl::string_view page_token);
+  // Up to `page_size` matching records through `add_record`, and the token
+  // of the next page when there are more.
+  absl::Status Page(size_t page_size, absl::FunctionRef<Message*()> add_record,
+                    FilterResult* result);
+  // How many records match (each read only when the residual needs it).
+  absl::StatusOr<uint64_t> Count(size_t* scanned);
+
+ private:
+  // The record bytes of the scan's current entry.
+  absl::StatusOr<absl::string_view> RecordBytes() const;
+  // Parses the current record into `target` (a scratch message when
+  // `target` is null and the residual must be checked); whether it matches.
+  absl::StatusOr<bool> Read(Message* record);
+  absl::Status SetVersion(absl::string_view pk, Message* record) const;
+
+  const Table& table_;
+  Plan plan_;
+  MDB_txn* const txn_;
+  std::optional<MergedScan> scan_;
+  std::unique_ptr<Message> scratch_;
+};
+
+absl::Status Table::QueryRun::Open(absl::string_view page_token) {
+  std::vector<MergedScan::Source> sources;
+  sources.reserve(plan_.ranges.size());
+  for (const KeyRange& r : plan_.ranges) {
+    MDB_dbi dbi = table_.records_;
+    for (const Index& i : table_.indexes_) {
+      if (i.schema == r.index) dbi = i.dbi;
+    }
+    sources.push_back({&r, dbi});
+  }
+  std::optional<std::string> after;
+  if (!page_token.empty()) {
+    LMDBAPI_ASSIGN_OR_RETURN(
+        after, DecodePageToken(*table_.secret_,
+                               plan_.Fingerprint(table_.schema_), page_token));
+  }
+  LMDBAPI_ASSIGN_OR_RETURN(scan_,
+                           MergedScan::Open(txn_, sources, plan_.backward,
+                                            after ? &*after : nullptr));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<absl::string_view> Table::QueryRun::RecordBytes() const {
+  if (scan_->range().index == nullptr) return scan_->value();
+  absl::StatusOr<absl::string_view> record =
+      GetValue(txn_, table_.records_, scan_->pk());
+  if (!record.ok()) {
+    return absl::InternalError(
+        absl::StrCat("index ", scan_->range().index->name, " of ",
+                     table_.name(), " points at '", scan_->pk(),
+                     "', which is missing; verify and rebuild the indexes"));
+  }
+  return record;
+}
+
+absl::StatusOr<bool> Table::QueryRun::Read(Message* record) {
+  LMDBAPI_ASSIGN_OR_RETURN(absl::string_view bytes, RecordBytes());
+  const bool check = plan_.residual.kind != Expr::Kind::kTrue;
+  Message* target = record;
+  if (check || target == nullptr) {
+    if (scratch_ == nullptr) scratch_.reset(table_.prototype_->New());
+    target = scratch_.get();
+  }
+  LMDBAPI_RETURN_IF_ERROR(table_.ParseRecord(scan_->pk(), bytes, target));
+  if (check && !plan_.residual.Matches(*target)) return false;
+  if (record != nullptr && target != record) {
+    record->GetReflection()->Swap(target, record);
+  }
+  return true;
+}
+
+absl::Status Table::QueryRun::SetVersion(absl::string_view pk,
+                                         Message* record) const {
+  if (!table_.has_version_fields()) return absl::OkStatus();
+  LMDBAPI_ASSIGN_OR_RETURN(RecordVersion version,
+                           ReadVersion(txn_, table_.versions_, pk));
+  SetVersionFields(table_.schema_, version, record);
+  return absl::OkStatus();
+}
+
+absl::Status Table::QueryRun::Page(size_t page_size,
+                                   absl::FunctionRef<Message*()> add_record,
+                                   FilterResult* result) {
+  const bool check = plan_.residual.kind != Expr::Kind::kTrue;
+  std::string last;  // the sort key of the last entry read
+  size_t returned = 0;
+  while (true) {
+    LMDBAPI_ASSIGN_OR_RETURN(bool more, scan_->Next());
+    if (!more) return absl::OkStatus();
+    if (returned == page_size) {
+      result->next_page_token = EncodePageToken(
+          *table_.secret_, plan_.Fingerprint(table_.schema_), last);
+      return absl::OkStatus();
+    }
+    ++result->scanned;
+    last.assign(scan_->sort_key().data(), scan_->sort_key().size());
+    // Without a residual every record read is returned: parse it straight
+    // into the caller's message.
+    Message* target = check ? nullptr : add_record();
+    LMDBAPI_ASSIGN_OR_RETURN(bool matches, Read(target));
+    if (!matches) continue;
+    if (target == nullptr) {
+      target = add_record();
+      target->GetReflection()->Swap(scratch_.get(), target);
+    }
+    LMDBAPI_RETURN_IF_ERROR(SetVersion(scan_->pk(), target));
+    ++returned;
+  }
+}
+
+absl::StatusOr<uint64_t> Table::QueryRun::Count(size_t* scanned) {
+  const bool check = plan_.residual.kind != Expr::Kind::kTrue;
+  uint64_t count = 0;
+  while (true) {
+    LMDBAPI_ASSIGN_OR_RETURN(bool more, scan_->Next());
+    if (!more) return count;
+    ++*scanned;
+    if (!check) {
+      ++count;
+      continue;
+    }
+    LMDBAPI_ASSIGN_OR_RETURN(bool matches, Read(nullptr));
+    if (matches) ++count;
+  }
+}
+
+absl::StatusOr<std::string> Table::Explain(
+    const std::vector<Predicate>& predicates) const {
+  Query query;
+  query.predicates = predicates;
+  LMDBAPI_ASSIGN_OR_RETURN(Plan plan, PlanQuery(schema_, query));
+  return plan.Describe();
+}
+
+absl::StatusOr<uint64_t> Table::Count() const {
+  LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
+  MDB_stat stat;
+  int rc = mdb_stat(txn.get(), records_, &stat);
+  if (rc != 0) return LmdbStatus(rc, "stat");
+  return stat.ms_entries;
+}
+
+absl::StatusOr<CountResult> Table::Count(const Query& query) const {
+  Query unordered = query;  // the order plays no part in a count
+  unordered.order_by.clear();
+  LMDBAPI_ASSIGN_OR_RETURN(Plan plan, PlanQuery(schema_, unordered));
+  CountResult result;
+  result.index_only = plan.residual.kind == Expr::Kind::kTrue;
+  if (plan.kind == Plan::Kind::kFullScan && result.index_only) {
+    LMDBAPI_ASSIGN_OR_RETURN(result.count, Count());  // the table's size
+    result.plan = std::move(plan);
+    return result;
+  }
+  LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
+  QueryRun run(*this, std::move(plan), txn.get());
+  LMDBAPI_RETURN_IF_ERROR(run.Open(""));
+  LMDBAPI_ASSIGN_OR_RETURN(result.count, run.Count(&result.scanned));
+  result.plan = std::move(run).TakePlan();
+  return result;
+}
+
+absl::StatusOr<FilterResult> Table::Filter(
+    const Query& query, absl::FunctionRef<Message*()> add_record) const {
+  LMDBAPI_ASSIGN_OR_RETURN(Plan plan, PlanQuery(schema_, query));
+  const size_t page_size =
+      query.page_size == 0 ? options_.default_page_size
+                           : std::min(query.page_size, options_.max_page_size);
+  LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
+  QueryRun run(*this, std::move(plan), txn.get());
+  LMDBAPI_RETURN_IF_ERROR(run.Open(query.page_token));
+  FilterResult result;
+  LMDBAPI_RETURN_IF_ERROR(run.Page(page_size, add_record, &result));
+  result.plan = std::move(run).TakePlan();
+  return result;
+}
+
+}  // namespace lmdbapi::storage
