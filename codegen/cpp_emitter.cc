@@ -34,7 +34,7 @@ void EmitImpl(const TableModel& t, Printer& p) {
           "  }\n"
           "  Reactor* Get(Context* c, const $get$* q, $record_type$* r) "
           "override {\n"
-          "    return table_->Get(c, q->$pk$(), r);\n"
+          "    return table_->Get(c, *q, r);\n"
           "  }\n");
   p.Print(v,
           "  Reactor* Update(Context* c, const $update$* q, $record_type$* r) "
@@ -66,6 +66,10 @@ void EmitImpl(const TableModel& t, Printer& p) {
       v,
       "  Reactor* Filter(Context* c, const $filter$* q, $page$* r) override {\n"
       "    return table_->Filter(c, *q, r->mutable_$collection$(), r);\n"
+      "  }\n"
+      "  Reactor* Count(Context* c, const $count$* q, $count_response$* r) "
+      "override {\n"
+      "    return table_->Count(c, *q, r);\n"
       "  }\n"
       "  ::grpc::ServerWriteReactor<$change$>* Watch(Context* c, const "
       "$watch$* "

@@ -2,9 +2,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "codegen/printer.h"
 #include "codegen/table_vars.h"
 #include "model/commit_layout.h"
+#include "model/filter_fields.h"
 
 namespace lmdbapi::codegen {
 
@@ -23,6 +26,13 @@ void EmitWriteMessages(const TableModel& t, const Printer::Vars& v,
           "}\n\n"
           "message $get$ {\n"
           "  string $pk$ = $key_n$;\n"
+          "  // The fields of $name$ to return (AIP-157), e.g. "
+          "\"$mask_example$\"\n"
+          "  // (REST: ?$get_read_mask$=$mask_example$). Empty: every field. "
+          "Dotted paths\n"
+          "  // reach into nested messages. INVALID_ARGUMENT for a path "
+          "$name$ lacks.\n"
+          "  google.protobuf.FieldMask $get_read_mask$ = $get_read_mask_n$;\n"
           "}\n\n"
           "message $update$ {\n"
           "  // Replaces the stored record with the same $pk$.\n"
@@ -72,17 +82,64 @@ constexpr char kPagePosition[] =
     "  // --max_page_size ($max_page_size$ unless set).\n"
     "  int32 $page_size$ = $page_size_n$;\n";
 
-void EmitListMessages(const TableModel& t, const Printer::Vars& v, Printer& p) {
+constexpr char kFilterText[] =
+    "  // Only records matching this AIP-160 expression "
+    "(https://google.aip.dev/160),\n"
+    "  // e.g. $filter_example$. Comparisons = != < <= > >= "
+    "(strings quoted,\n"
+    "  // enums by name, times in RFC 3339), AND, OR, NOT (or -), "
+    "parentheses,\n"
+    "  // nested fields (address.city = \"Oslo\"), the has operator on "
+    "repeated\n"
+    "  // fields (tags:\"vip\"), a trailing * for a prefix (name = "
+    "\"Ac*\"). ANDed\n"
+    "  // with the typed fields that are set. Empty: every record.\n"
+    "  string $filter_text$ = $filter_text_n$;\n";
+
+constexpr char kOrderAndMask[] =
+    "  // The order of the records (AIP-132), e.g. \"issued desc, client\", "
+    "served\n"
+    "  // by an index whose key order matches (else INVALID_ARGUMENT naming "
+    "the\n"
+    "  // index to declare). Empty: the order of the index the server "
+    "picks.\n"
+    "  string $order_by$ = $order_by_n$;\n"
+    "  // The fields of each $name$ to return (AIP-157), e.g. "
+    "\"$mask_example$\"\n"
+    "  // (REST: ?$read_mask$=$mask_example$). Empty: every field. Dotted "
+    "paths\n"
+    "  // reach into nested messages. INVALID_ARGUMENT for a path $name$ "
+    "lacks.\n"
+    "  google.protobuf.FieldMask $read_mask$ = $read_mask_n$;\n";
+
+// `text` as "  // " comment lines of at most 80 characters.
+std::string WrapComment(const std::string& text) {
+  std::string out, line;
+  for (absl::string_view word : absl::StrSplit(text, ' ')) {
+    if (!line.empty() && line.size() + 1 + word.size() > 75) {
+      absl::StrAppend(&out, "  // ", line, "\n");
+      line.clear();
+    }
+    absl::StrAppend(&line, line.empty() ? "" : " ", word);
+  }
+  if (!line.empty()) absl::StrAppend(&out, "  // ", line, "\n");
+  return out;
+}
+
+// The typed per-field constraints of a Filter or Count request.
+void EmitTypedFields(const TableModel& t, Printer& p) {
+  std::vector<std::string> untyped = model::UntypedFilterFields(t);
   p.Print(
-      v,
-      "// Records matching every set field, in index order. The server picks\n"
-      "// the index with the longest usable prefix; `plan` in the response\n"
-      "// says which.\n"
-      "message $filter$ {\n");
-  p.Print(v, kPagePosition);
-  p.Print(v,
-          "  // next_page_token of the previous page of the same filter.\n"
-          "  string $page_token$ = $page_token_n$;\n");
+      "  // Typed constraints, one record field each: every one that is set "
+      "must\n"
+      "  // hold.\n");
+  if (!untyped.empty()) {
+    p.Print(WrapComment(
+        absl::StrCat("No typed field for ", absl::StrJoin(untyped, ", "),
+                     " (the name is taken by a field of this request): "
+                     "filter them through `filter`, e.g. \"",
+                     untyped.front(), " = ...\".")));
+  }
   for (const FilterField& f : t.filter_fields) {
     p.Print({{"type", f.type},
              {"name", f.name},
@@ -91,16 +148,54 @@ void EmitListMessages(const TableModel& t, const Printer::Vars& v, Printer& p) {
             "  // $comment$\n"
             "  $type$ $name$ = $number$;\n");
   }
+}
+
+void EmitListMessages(const TableModel& t, const Printer::Vars& v, Printer& p) {
+  p.Print(
+      v,
+      "// Records matching `$filter_text$` and every set typed field, in "
+      "`$order_by$`\n"
+      "// order, else in index order. The server picks the index; `plan` in "
+      "the\n"
+      "// response says which.\n"
+      "message $filter$ {\n");
+  p.Print(v, kPagePosition);
+  p.Print(v,
+          "  // next_page_token of the previous page of the same query.\n"
+          "  string $page_token$ = $page_token_n$;\n");
+  p.Print(v, kFilterText);
+  p.Print(v, kOrderAndMask);
+  EmitTypedFields(t, p);
   p.Print(v, "}\n\n");
+  p.Print(v,
+          "// The number of records matching `$filter_text$` and every set "
+          "typed field.\n"
+          "message $count$ {\n");
+  p.Print(v, kFilterText);
+  EmitTypedFields(t, p);
+  p.Print(v,
+          "}\n\n"
+          "message $count_response$ {\n"
+          "  // The records that match (REST: a JSON string, as every "
+          "int64).\n"
+          "  int64 $count_field$ = $count_field_n$;\n"
+          "  // How the server counted: which index ranges it read, or a "
+          "full scan.\n"
+          "  string $count_plan$ = $count_plan_n$;\n"
+          "}\n\n");
   if (!t.is_main()) return;
   p.Print(v,
-          "// Every record, in key order (time order for generated keys).\n"
+          "// Every record (or those matching `$filter_text$`), in key order "
+          "(time order\n"
+          "// for generated keys) unless `$order_by$` says otherwise.\n"
           "message $paginate$ {\n");
   p.Print(v, kPagePosition);
   p.Print(v,
           "  // next_page_token of the previous page.\n"
-          "  string $page_token$ = $page_token_n$;\n"
-          "}\n\n");
+          "  string $page_token$ = $page_token_n$;\n");
+  p.Print(v, kFilterText);
+  p.Print(v, kOrderAndMask);
+  p.Print(v, "}\n\n");
 }
 
 void EmitWatchMessages(const Printer::Vars& v, Printer& p) {
@@ -115,7 +210,9 @@ void EmitWatchMessages(const Printer::Vars& v, Printer& p) {
           "  int64 $start_revision$ = $start_revision_n$;\n"
           "  // Only changes whose record matches (for a delete: the record "
           "as it\n"
-          "  // was). $page_size$ and $page_token$ are ignored.\n"
+          "  // was): its typed fields and `$filter_text$`. $page_size$, "
+          "$page_token$,\n"
+          "  // $order_by$ and $read_mask$ are ignored.\n"
           "  $filter$ $watch_filter$ = $watch_filter_n$;\n"
           "}\n\n");
   p.Print(v,
@@ -153,8 +250,46 @@ void EmitPage(const Printer::Vars& v, Printer& p) {
           "}\n\n");
 }
 
+// A filter on `field` for the comments: `stage = "abc"`.
+std::string FilterExample(const google::protobuf::FieldDescriptor* field) {
+  using google::protobuf::FieldDescriptor;
+  const std::string& name = field->name();
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      return name + " = \"abc\"";
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return name + " = true";
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      const auto* e = field->enum_type();
+      return name + " = " + e->value(e->value_count() > 1 ? 1 : 0)->name();
+    }
+    case FieldDescriptor::CPPTYPE_MESSAGE:  // Timestamp
+      return name + " >= \"2024-01-01T00:00:00Z\"";
+    default:
+      return name + " >= 10";
+  }
+}
+
+// Examples for the comments of `t`'s requests, from its first filterable
+// field other than its keys: a read_mask and a filter.
+void AddExamples(const TableModel& t, Printer::Vars& v) {
+  v["mask_example"] = t.primary_key->name();
+  v["filter_example"] = FilterExample(t.primary_key);
+  for (int i = 0; i < t.message->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* f = t.message->field(i);
+    if (f == t.primary_key || f == t.parent_key || t.IsServerMaintained(f) ||
+        !model::KindOfField(f).ok()) {
+      continue;
+    }
+    v["mask_example"] = absl::StrCat(t.primary_key->name(), ",", f->name());
+    v["filter_example"] = FilterExample(f);
+    return;
+  }
+}
+
 void EmitMessages(const TableModel& t, Printer& p) {
   Printer::Vars v = TableVars(t);
+  AddExamples(t, v);
   EmitWriteMessages(t, v, p);
   EmitListMessages(t, v, p);
   EmitWatchMessages(v, p);
@@ -217,6 +352,13 @@ void EmitListRpcs(const TableModel& t, const Printer::Vars& v, Printer& p) {
             "    get: \"$base$\"\n"
             "    additional_bindings { get: \"$base$/paginate\" }\n"
             "  };\n"
+            "}\n"
+            "// The number of records matching the query (query parameters "
+            "over REST).\n"
+            "rpc Count($count$) returns ($count_response$) {\n"
+            "  option (google.api.http) = {\n"
+            "    get: \"$base$/count\"\n"
+            "  };\n"
             "}\n");
   } else {
     p.Print(v,
@@ -226,6 +368,14 @@ void EmitListRpcs(const TableModel& t, const Printer::Vars& v, Printer& p) {
             "    get: \"$parent_base$\"\n"
             "    additional_bindings { get: \"$base$/filter\" }\n"
             "    additional_bindings { get: \"$base$/get-record\" }\n"
+            "  };\n"
+            "}\n"
+            "// The number of records of a parent (and/or matching the "
+            "query).\n"
+            "rpc Count($count$) returns ($count_response$) {\n"
+            "  option (google.api.http) = {\n"
+            "    get: \"$parent_base$/count\"\n"
+            "    additional_bindings { get: \"$base$/count\" }\n"
             "  };\n"
             "}\n");
   }

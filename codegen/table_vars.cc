@@ -34,6 +34,8 @@ Printer::Vars TableVars(const model::TableModel& t) {
       {"batch_response", t.BatchInsertResponse()},
       {"filter", t.FilterRequest()},
       {"paginate", t.PaginateRequest()},
+      {"count", t.CountRequest()},
+      {"count_response", t.CountResponse()},
       {"page", t.Page()},
       {"watch", t.WatchRequest()},
       {"change", t.Change()},
@@ -52,6 +54,12 @@ Printer::Vars TableVars(const model::TableModel& t) {
   AddSlot(v, "patch_expected_revision", L::kPatchExpectedRevision);
   AddSlot(v, "page_size", L::kPageSize);
   AddSlot(v, "page_token", L::kPageToken);
+  AddSlot(v, "filter_text", L::kFilter);
+  AddSlot(v, "order_by", L::kOrderBy);
+  AddSlot(v, "read_mask", L::kReadMask);
+  AddSlot(v, "get_read_mask", L::kGetReadMask);
+  AddSlot(v, "count_field", L::kCount);
+  AddSlot(v, "count_plan", L::kCountPlan);
   AddSlot(v, "next_page_token", L::kNextPageToken);
   AddSlot(v, "plan", L::kPlan);
   AddSlot(v, "start_revision", L::kStartRevision);

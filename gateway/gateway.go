@@ -157,7 +157,7 @@ func NewHandler(s Schema, cfg Config, logger *log.Logger) (http.Handler, *grpc.C
 	})
 	mux.Handle("/docs", docs)
 	mux.Handle("/docs/", docs)
-	mux.Handle("/", checkURLUTF8(api.checkQueries(limits(cfg, checkBodyUTF8(rest)))))
+	mux.Handle("/", checkURLUTF8(api.checkQueries(limits(cfg, api.trimToReadMask(checkBodyUTF8(rest))))))
 	handler := cors(cfg.CORSOrigins, mux)
 	if cfg.LogLevel == "debug" {
 		return metrics.instrument(accessLog(logger, handler)), conn, nil

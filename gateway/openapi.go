@@ -29,11 +29,12 @@ type param struct {
 }
 
 type route struct {
-	method   string
-	segments []string // "{uuid}" segments are variables
-	literals int
-	query    map[string]param
-	names    []string // query parameters in the order documented
+	method      string
+	segments    []string // "{uuid}" segments are variables
+	literals    int
+	query       map[string]param
+	names       []string // query parameters in the order documented
+	pageRecords string   // the key of a page's records; "" if not a page
 }
 
 // LoadOpenAPI completes the generated description of schema file `file`.
@@ -95,10 +96,12 @@ func LoadOpenAPI(generated []byte, file string) (*OpenAPI, error) {
 				}
 				documentConditionalHeaders(method, op, responses)
 			}
+			op["parameters"] = documentReadMask(op["parameters"])
 			r, err := newRoute(strings.ToUpper(method), path, op["parameters"])
 			if err != nil {
 				return nil, err
 			}
+			r.pageRecords = pageRecords(op, defs)
 			api.routes = append(api.routes, r)
 		}
 	}
@@ -171,37 +174,44 @@ func (r *route) matches(method string, segments []string) bool {
 // twice, or a value that is not of the parameter's type. Requests no operation
 // matches are left to the router (404/405).
 func (a *OpenAPI) CheckQuery(method, path string, query url.Values) string {
-	segments := strings.Split(strings.Trim(path, "/"), "/")
-	for i := range a.routes {
-		r := &a.routes[i]
-		if !r.matches(method, segments) {
-			continue
-		}
-		names := make([]string, 0, len(query))
-		for name := range query {
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		for _, name := range names {
-			p, ok := r.query[name]
-			if !ok {
-				if len(r.names) == 0 {
-					return fmt.Sprintf("%s %s takes no query parameters; got '%s'", method, path, name)
-				}
-				return fmt.Sprintf("unknown query parameter '%s' for %s %s; expected one of: %s",
-					name, method, path, strings.Join(r.names, ", "))
-			}
-			if len(query[name]) != 1 {
-				return fmt.Sprintf("query parameter '%s' is given %d times; give it once",
-					name, len(query[name]))
-			}
-			if why := checkValue(p, query[name][0]); why != "" {
-				return fmt.Sprintf("query parameter '%s': '%s' %s", name, query[name][0], why)
-			}
-		}
+	r := a.routeFor(method, path)
+	if r == nil {
 		return ""
 	}
+	names := make([]string, 0, len(query))
+	for name := range query {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		p, ok := r.query[name]
+		if !ok {
+			if len(r.names) == 0 {
+				return fmt.Sprintf("%s %s takes no query parameters; got '%s'", method, path, name)
+			}
+			return fmt.Sprintf("unknown query parameter '%s' for %s %s; expected one of: %s",
+				name, method, path, strings.Join(r.names, ", "))
+		}
+		if len(query[name]) != 1 {
+			return fmt.Sprintf("query parameter '%s' is given %d times; give it once",
+				name, len(query[name]))
+		}
+		if why := checkValue(p, query[name][0]); why != "" {
+			return fmt.Sprintf("query parameter '%s': '%s' %s", name, query[name][0], why)
+		}
+	}
 	return ""
+}
+
+// routeFor is the documented operation a request reaches (nil: none).
+func (a *OpenAPI) routeFor(method, path string) *route {
+	segments := strings.Split(strings.Trim(path, "/"), "/")
+	for i := range a.routes {
+		if a.routes[i].matches(method, segments) {
+			return &a.routes[i]
+		}
+	}
+	return nil
 }
 
 func checkValue(p param, v string) string {

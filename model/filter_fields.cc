@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "model/schema_error.h"
 
 namespace lmdbapi::model {
@@ -78,10 +79,38 @@ FilterField Bound(const FilterField& eq, const FieldDescriptor* field,
   return bound;
 }
 
-}  // namespace
+// The request's own fields (page_size, filter, ...) by name.
+std::set<std::string> RequestFieldNames() {
+  std::set<std::string> names;
+  for (const FieldSlot& slot : layout::kListFields) names.insert(slot.name);
+  return names;
+}
 
-absl::StatusOr<std::vector<FilterField>> FilterFieldsOf(
-    const TableModel& table) {
+// Keys the generated requests need under the key's own name: a parent key
+// fills the parent-scoped REST path of Filter and Count; a primary key, Get's.
+absl::Status CheckKeyNames(const TableModel& table) {
+  if (table.parent_key != nullptr &&
+      RequestFieldNames().count(table.parent_key->name()) != 0) {
+    return SchemaError(
+        table.message, table.parent_key->name(),
+        absl::StrCat("a parent key cannot be named '", table.parent_key->name(),
+                     "': the filter request has a field of its own of that "
+                     "name; rename the field"));
+  }
+  if (table.primary_key != nullptr &&
+      table.primary_key->name() == layout::kGetReadMask.name) {
+    return SchemaError(
+        table.message, table.primary_key->name(),
+        absl::StrCat("a primary key cannot be named '",
+                     layout::kGetReadMask.name,
+                     "': the get request has a field of its own of that "
+                     "name; rename the field"));
+  }
+  return absl::OkStatus();
+}
+
+// Every typed field the record's fields could have, in field order.
+absl::StatusOr<std::vector<FilterField>> Candidates(const TableModel& table) {
   std::vector<FilterField> fields;
   for (int i = 0; i < table.message->field_count(); ++i) {
     const FieldDescriptor* field = table.message->field(i);
@@ -102,17 +131,45 @@ absl::StatusOr<std::vector<FilterField>> FilterFieldsOf(
           Bound(fields[fields.size() - 2], field, FilterRole::kMax));
     }
   }
-  std::set<std::string> names = {layout::kPageSize.name,
-                                 layout::kPageToken.name};
-  for (const FilterField& f : fields) {
-    if (!names.insert(f.name).second) {
-      return SchemaError(
-          table.message, f.record_field,
-          absl::StrCat("the filter request field '", f.name,
-                       "' would be declared twice; rename the field"));
+  return fields;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<FilterField>> FilterFieldsOf(
+    const TableModel& table) {
+  LMDBAPI_RETURN_IF_ERROR(CheckKeyNames(table));
+  LMDBAPI_ASSIGN_OR_RETURN(std::vector<FilterField> candidates,
+                           Candidates(table));
+  // Names go to the request's own fields first, then to each record field's
+  // equality (its own name), then to the _min/_max bounds in field order.
+  std::set<std::string> taken = RequestFieldNames();
+  std::vector<bool> keep(candidates.size(), false);
+  for (bool bounds : {false, true}) {
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      if ((candidates[i].role != FilterRole::kEquals) != bounds) continue;
+      keep[i] = taken.insert(candidates[i].name).second;
     }
   }
+  std::vector<FilterField> fields;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (keep[i]) fields.push_back(std::move(candidates[i]));
+  }
   return fields;
+}
+
+std::vector<std::string> UntypedFilterFields(const TableModel& table) {
+  std::set<std::string> typed;
+  for (const FilterField& f : table.filter_fields) {
+    if (f.role == FilterRole::kEquals) typed.insert(f.record_field);
+  }
+  std::vector<std::string> untyped;
+  for (int i = 0; i < table.message->field_count(); ++i) {
+    const FieldDescriptor* field = table.message->field(i);
+    if (!KindOfField(field).ok() || table.IsServerMaintained(field)) continue;
+    if (typed.count(field->name()) == 0) untyped.push_back(field->name());
+  }
+  return untyped;
 }
 
 }  // namespace lmdbapi::model

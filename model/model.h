@@ -91,6 +91,8 @@ struct TableModel {
   std::string BatchInsertResponse() const;
   std::string FilterRequest() const;
   std::string PaginateRequest() const;
+  std::string CountRequest() const;
+  std::string CountResponse() const;
   std::string Page() const;
   std::string WatchRequest() const;
   std::string Change() const;

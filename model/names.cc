@@ -46,6 +46,12 @@ std::string TableModel::FilterRequest() const {
 std::string TableModel::PaginateRequest() const {
   return absl::StrCat("Paginate", service(), "Request");
 }
+std::string TableModel::CountRequest() const {
+  return absl::StrCat("Count", service(), "Request");
+}
+std::string TableModel::CountResponse() const {
+  return absl::StrCat("Count", service(), "Response");
+}
 std::string TableModel::Page() const {
   return absl::StrCat(message->name(), "Page");
 }
@@ -67,6 +73,8 @@ std::vector<std::string> TableModel::GeneratedNames() const {
           BatchInsertResponse(),
           FilterRequest(),
           PaginateRequest(),
+          CountRequest(),
+          CountResponse(),
           Page(),
           WatchRequest(),
           Change(),

@@ -11,20 +11,72 @@ const FieldDescriptor* Slot(const Message& message, FieldSlot slot) {
   return FieldAt(message, slot.number);
 }
 
+// A string field's value; "" when the message has no such field.
+std::string StringOrEmpty(const Message& message, FieldSlot slot) {
+  const FieldDescriptor* f = Slot(message, slot);
+  return f == nullptr ? "" : message.GetReflection()->GetString(message, f);
+}
+
+// The paths of the google.protobuf.FieldMask at `slot` (empty when unset or
+// when the message has none there).
+std::vector<std::string> MaskPaths(const Message& message, FieldSlot slot) {
+  const FieldDescriptor* mask_field = Slot(message, slot);
+  std::vector<std::string> paths;
+  if (mask_field == nullptr || mask_field->message_type() == nullptr ||
+      mask_field->message_type()->full_name() != "google.protobuf.FieldMask" ||
+      !message.GetReflection()->HasField(message, mask_field)) {
+    return paths;
+  }
+  const Message& mask =
+      message.GetReflection()->GetMessage(message, mask_field);
+  // google.protobuf.FieldMask { repeated string paths = 1; }
+  const FieldDescriptor* repeated = FieldAt(mask, 1);
+  for (int i = 0; i < mask.GetReflection()->FieldSize(mask, repeated); ++i) {
+    paths.push_back(mask.GetReflection()->GetRepeatedString(mask, repeated, i));
+  }
+  return paths;
+}
+
 }  // namespace
 
 const FieldDescriptor* FieldAt(const Message& message, int number) {
   return message.GetDescriptor()->FindFieldByNumber(number);
 }
 
+std::string Key(const Message& request) {
+  return request.GetReflection()->GetString(request,
+                                            FieldAt(request, layout::kKey));
+}
+
+std::vector<std::string> GetReadMaskPaths(const Message& request) {
+  return MaskPaths(request, layout::kGetReadMask);
+}
+
 int32_t PageSize(const Message& request) {
-  return request.GetReflection()->GetInt32(request,
-                                           Slot(request, layout::kPageSize));
+  const FieldDescriptor* f = Slot(request, layout::kPageSize);
+  return f == nullptr ? 0 : request.GetReflection()->GetInt32(request, f);
 }
 
 std::string PageToken(const Message& request) {
-  return request.GetReflection()->GetString(request,
-                                            Slot(request, layout::kPageToken));
+  return StringOrEmpty(request, layout::kPageToken);
+}
+
+std::string FilterText(const Message& request) {
+  return StringOrEmpty(request, layout::kFilter);
+}
+
+std::string OrderBy(const Message& request) {
+  return StringOrEmpty(request, layout::kOrderBy);
+}
+
+std::vector<std::string> ReadMaskPaths(const Message& request) {
+  return MaskPaths(request, layout::kReadMask);
+}
+
+void ClearReadMask(Message* request) {
+  if (const FieldDescriptor* f = Slot(*request, layout::kReadMask)) {
+    request->GetReflection()->ClearField(request, f);
+  }
 }
 
 void SetPageSize(Message* request, int32_t size) {
@@ -53,7 +105,7 @@ std::vector<FilterRequestField> FilterRequestFields(const Descriptor* request,
     int record_number;
     if (!DecodeFilterField(f.request_field->number(), &record_number,
                            &f.role)) {
-      continue;  // page_size, page_token
+      continue;  // page_size, page_token, filter, order_by, read_mask
     }
     f.record_field = record->FindFieldByNumber(record_number);
     if (f.record_field != nullptr) fields.push_back(f);
@@ -72,20 +124,7 @@ int64_t PatchExpectedRevision(const Message& request) {
 }
 
 std::vector<std::string> UpdateMaskPaths(const Message& request) {
-  const FieldDescriptor* mask_field = Slot(request, layout::kUpdateMask);
-  std::vector<std::string> paths;
-  if (mask_field == nullptr ||
-      !request.GetReflection()->HasField(request, mask_field)) {
-    return paths;
-  }
-  const Message& mask =
-      request.GetReflection()->GetMessage(request, mask_field);
-  // google.protobuf.FieldMask { repeated string paths = 1; }
-  const FieldDescriptor* repeated = FieldAt(mask, 1);
-  for (int i = 0; i < mask.GetReflection()->FieldSize(mask, repeated); ++i) {
-    paths.push_back(mask.GetReflection()->GetRepeatedString(mask, repeated, i));
-  }
-  return paths;
+  return MaskPaths(request, layout::kUpdateMask);
 }
 
 int64_t StartRevision(const Message& request) {
@@ -131,6 +170,22 @@ void SetNextPageToken(Message* page, const std::string& token) {
 
 void SetPlan(Message* page, const std::string& plan) {
   page->GetReflection()->SetString(page, Slot(*page, layout::kPlan), plan);
+}
+
+int64_t Count(const Message& response) {
+  return response.GetReflection()->GetInt64(response,
+                                            Slot(response, layout::kCount));
+}
+
+std::string CountPlan(const Message& response) {
+  return StringOrEmpty(response, layout::kCountPlan);
+}
+
+void SetCount(Message* response, int64_t count, const std::string& plan) {
+  response->GetReflection()->SetInt64(response, Slot(*response, layout::kCount),
+                                      count);
+  response->GetReflection()->SetString(
+      response, Slot(*response, layout::kCountPlan), plan);
 }
 
 }  // namespace lmdbapi::model

@@ -18,9 +18,23 @@ namespace lmdbapi::model {
 const google::protobuf::FieldDescriptor* FieldAt(
     const google::protobuf::Message& message, int number);
 
-// Filter and Paginate requests.
+// Get and Delete requests: the primary key.
+std::string Key(const google::protobuf::Message& request);
+// A Get request's read_mask paths, as sent (empty when unset).
+std::vector<std::string> GetReadMaskPaths(
+    const google::protobuf::Message& request);
+
+// Filter, Paginate and Count requests (0 or "" for a field the request type
+// does not have: Count has no page_size, page_token, order_by, read_mask).
 int32_t PageSize(const google::protobuf::Message& request);
 std::string PageToken(const google::protobuf::Message& request);
+std::string FilterText(const google::protobuf::Message& request);
+std::string OrderBy(const google::protobuf::Message& request);
+// A Filter or Paginate request's read_mask paths, as sent (empty when unset).
+std::vector<std::string> ReadMaskPaths(
+    const google::protobuf::Message& request);
+// Clears read_mask (a request's records then come whole).
+void ClearReadMask(google::protobuf::Message* request);
 void SetPageSize(google::protobuf::Message* request, int32_t size);
 void SetPageToken(google::protobuf::Message* request, const std::string& token);
 // Clears page_size and page_token: what is left is the query itself.
@@ -32,7 +46,8 @@ struct FilterRequestField {
   const google::protobuf::FieldDescriptor* record_field = nullptr;
   FilterRole role = FilterRole::kEquals;
 };
-// The constraint fields of a Filter request type (not page_size/_token).
+// The typed constraint fields of a Filter or Count request type (not the
+// request's own fields, layout::kListFields).
 std::vector<FilterRequestField> FilterRequestFields(
     const google::protobuf::Descriptor* request,
     const google::protobuf::Descriptor* record);
@@ -63,6 +78,12 @@ std::string NextPageToken(const google::protobuf::Message& page);
 void SetNextPageToken(google::protobuf::Message* page,
                       const std::string& token);
 void SetPlan(google::protobuf::Message* page, const std::string& plan);
+
+// Count<Service>Response messages.
+int64_t Count(const google::protobuf::Message& response);
+std::string CountPlan(const google::protobuf::Message& response);
+void SetCount(google::protobuf::Message* response, int64_t count,
+              const std::string& plan);
 
 }  // namespace lmdbapi::model
 

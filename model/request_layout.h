@@ -21,6 +21,8 @@ inline constexpr int kRecord = 1;
 // Get<Record>Request, Delete<Record>Request: the primary key (named as the
 // record's primary key field).
 inline constexpr int kKey = 1;
+// Get<Record>Request: the record fields to return (AIP-157; empty = all).
+inline constexpr FieldSlot kGetReadMask{"read_mask", 2};
 // Update and Delete requests; Patch's is kPatchExpectedRevision.
 inline constexpr FieldSlot kExpectedRevision{"expected_revision", 2};
 inline constexpr FieldSlot kUpdateMask{"update_mask", 2};  // Patch
@@ -29,9 +31,20 @@ inline constexpr FieldSlot kPatchExpectedRevision{"expected_revision", 3};
 // collection).
 inline constexpr int kRecords = 1;
 
-// Filter<Service>Request and Paginate<Service>Request.
+// Filter<Service>Request and Paginate<Service>Request (Count<Service>Request
+// has kFilter and the typed per-field constraints only).
 inline constexpr FieldSlot kPageSize{"page_size", 1};
 inline constexpr FieldSlot kPageToken{"page_token", 2};
+// An AIP-160 filter expression, ANDed with the typed constraints.
+inline constexpr FieldSlot kFilter{"filter", 3};
+// AIP-132: "issued desc, client".
+inline constexpr FieldSlot kOrderBy{"order_by", 4};
+// The record fields to return (AIP-157; empty = all).
+inline constexpr FieldSlot kReadMask{"read_mask", 5};
+// The request's own fields: a typed constraint never takes one of these
+// names (model/filter_fields.h).
+inline constexpr FieldSlot kListFields[] = {kPageSize, kPageToken, kFilter,
+                                            kOrderBy, kReadMask};
 // A page size of 0 means kDefaultPageSize; larger than kMaxPageSize is cut
 // to it. The server's --default_page_size / --max_page_size change both.
 inline constexpr int kDefaultPageSize = 50;
@@ -41,6 +54,10 @@ inline constexpr int kMaxPageSize = 1000;
 inline constexpr int kPageRecords = 1;  // named as the collection
 inline constexpr FieldSlot kNextPageToken{"next_page_token", 2};
 inline constexpr FieldSlot kPlan{"plan", 3};
+
+// Count<Service>Response.
+inline constexpr FieldSlot kCount{"count", 1};
+inline constexpr FieldSlot kCountPlan{"plan", 2};
 
 // Watch<Service>Request.
 inline constexpr FieldSlot kStartRevision{"start_revision", 1};
@@ -75,7 +92,7 @@ inline constexpr int FilterFieldNumber(int record_field_number,
 }
 
 // The record field number and role of a Filter request field; false for
-// page_size and page_token.
+// the request's own fields (kListFields).
 inline constexpr bool DecodeFilterField(int number, int* record_field_number,
                                         FilterRole* role) {
   if (number < layout::kFirstFilterField) return false;

@@ -14,6 +14,7 @@
 #include "server/observability/log.h"
 #include "server/router/fanout_page.h"
 #include "server/table/grpc_status.h"
+#include "server/table/read_mask.h"
 #include "storage/page_token.h"
 
 namespace lmdbapi::server {
@@ -190,6 +191,8 @@ grpc::Status ShardRouter::Handle(
                      "commit); this router answers only reads"));
   } else if (name == "Get") {
     status = Get(context, in, &out);
+  } else if (name == "Count") {
+    status = Count(context, *method, in, &out);
   } else if (name == "Filter" || name == "Paginate") {
     status = List(context, route->second, *method, in, &out);
   } else if (method->server_streaming()) {
@@ -279,6 +282,32 @@ grpc::Status ShardRouter::Get(const grpc::GenericCallbackServerContext& context,
   return failed->status;
 }
 
+grpc::Status ShardRouter::Count(
+    const grpc::GenericCallbackServerContext& context,
+    const google::protobuf::MethodDescriptor& method, const std::string& bytes,
+    std::string* response) {
+  std::vector<std::pair<size_t, std::string>> requests;
+  for (size_t i = 0; i < stubs_.size(); ++i) requests.emplace_back(i, bytes);
+  int64_t total = 0;
+  std::string plan;
+  for (const Reply& reply : CallShards(context, context.method(), requests)) {
+    if (!reply.status.ok()) return reply.status;
+    std::unique_ptr<Message> count = NewMessage(method.output_type());
+    if (!count->ParseFromString(ToString(reply.body))) {
+      return grpc::Status(grpc::StatusCode::INTERNAL,
+                          "a shard's count did not parse");
+    }
+    total += model::Count(*count);
+    if (plan.empty()) plan = model::CountPlan(*count);
+  }
+  std::unique_ptr<Message> out = NewMessage(method.output_type());
+  model::SetCount(
+      out.get(), total,
+      absl::StrCat("fan-out over ", stubs_.size(), " shards: ", plan));
+  *response = out->SerializeAsString();
+  return grpc::Status::OK;
+}
+
 grpc::Status ShardRouter::List(
     const grpc::GenericCallbackServerContext& context, const Route& route,
     const google::protobuf::MethodDescriptor& method, const std::string& bytes,
@@ -292,6 +321,11 @@ grpc::Status ShardRouter::List(
   absl::StatusOr<RecordOrder> order =
       RecordOrder::For(*route.table, request.get());
   if (!order.ok()) return ToGrpcStatus(order.status());
+  // Shards send whole records (the merge orders them); trimmed once merged.
+  absl::StatusOr<google::protobuf::FieldMask> mask =
+      ReadMask(route.table->descriptor, model::ReadMaskPaths(*request));
+  if (!mask.ok()) return ToGrpcStatus(mask.status());
+  model::ClearReadMask(request.get());
   int32_t asked = model::PageSize(*request);
   size_t page_size = asked == 0 ? options_.default_page_size
                                 : std::min<size_t>(static_cast<size_t>(asked),
@@ -323,6 +357,9 @@ grpc::Status ShardRouter::List(
   absl::StatusOr<MergedPage> merged = MergeShardPages(
       fingerprint, stubs_.size(), token, page_size, *order, fetch);
   if (!merged.ok()) return ToGrpcStatus(merged.status());
+  for (std::unique_ptr<Message>& record : merged->records) {
+    ApplyReadMask(*mask, record.get());
+  }
   *response =
       SerializePage(page_type, *std::move(merged),
                     absl::StrCat("fan-out over ", stubs_.size(),

@@ -5,8 +5,11 @@
 //
 //   Get            asked of every shard at once; the one that has the record
 //                  answers (primary keys are UUIDs: at most one has it)
-//   Filter,        asked of every shard; their ordered pages are merged into
-//   Paginate       one ordered page with a token that resumes every shard
+//   Filter,        asked of every shard (without read_mask: the merge needs
+//   Paginate       whole records); their ordered pages are merged into one
+//                  ordered page with a token that resumes every shard, then
+//                  trimmed to the read_mask
+//   Count          asked of every shard; the counts are summed
 //   writes         INVALID_ARGUMENT: a write goes to the shard of its key
 //   Watch          UNIMPLEMENTED: each shard has its own revisions
 //
@@ -68,6 +71,9 @@ class ShardRouter final : public grpc::CallbackGenericService {
       const std::vector<std::pair<size_t, std::string>>& requests);
   grpc::Status Get(const grpc::GenericCallbackServerContext& context,
                    const std::string& request, std::string* response);
+  grpc::Status Count(const grpc::GenericCallbackServerContext& context,
+                     const google::protobuf::MethodDescriptor& method,
+                     const std::string& request, std::string* response);
   grpc::Status List(const grpc::GenericCallbackServerContext& context,
                     const Route& route,
                     const google::protobuf::MethodDescriptor& method,

@@ -81,6 +81,8 @@ absl::StatusOr<storage::Query> QueryFromRequest(const Message& request,
   }
   query.page_size = static_cast<size_t>(size);
   query.page_token = model::PageToken(request);
+  query.filter = model::FilterText(request);
+  query.order_by = model::OrderBy(request);
   for (const model::FilterRequestField& field :
        model::FilterRequestFields(request.GetDescriptor(), record)) {
     Value value;

@@ -1,4 +1,6 @@
-// Turns a generated Filter (or Paginate) request into storage predicates.
+// Turns a generated Filter, Paginate or Count request into a storage query:
+// its typed per-field constraints as predicates, `filter` and `order_by` as
+// text (storage parses and plans them).
 //
 // The request's layout (model/request_layout.h) says which record field each
 // filter field constrains and how: equality, >= (min) or <= (max). Wrapper
@@ -13,8 +15,9 @@
 
 namespace lmdbapi::server {
 
-// Reads page_size, page_token and every set filter field. INVALID_ARGUMENT
-// names the field for a negative page_size or a malformed Timestamp.
+// Reads page_size, page_token, filter, order_by (those the request type has)
+// and every set typed field. INVALID_ARGUMENT names the field for a negative
+// page_size or a malformed Timestamp.
 absl::StatusOr<storage::Query> QueryFromRequest(
     const google::protobuf::Message& request,
     const google::protobuf::Descriptor* record);

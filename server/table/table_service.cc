@@ -6,6 +6,7 @@
 #include "model/request_access.h"
 #include "server/observability/log.h"
 #include "server/table/filter_request.h"
+#include "server/table/read_mask.h"
 #include "server/table/shard_key.h"
 #include "server/table/write_conditions.h"
 
@@ -116,16 +117,23 @@ TableService::Reactor* TableService::Insert(Context* context,
 }
 
 TableService::Reactor* TableService::Get(Context* context,
-                                         const std::string& pk,
+                                         const Message& request,
                                          Message* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   if (Refused(*context, reactor, "Get", start)) return reactor;
+  absl::StatusOr<google::protobuf::FieldMask> mask =
+      ReadMask(response->GetDescriptor(), model::GetReadMaskPaths(request));
+  if (!mask.ok()) {
+    Finish(reactor, "Get", start, mask.status());
+    return reactor;
+  }
   storage::RecordVersion version;
-  absl::Status status = table_->Get(pk, response, &version);
+  absl::Status status = table_->Get(model::Key(request), response, &version);
   if (status.ok() && version.revision != 0) {
     context->AddInitialMetadata("etag", Etag(version.revision));
   }
+  if (status.ok()) ApplyReadMask(*mask, response);
   Finish(reactor, "Get", start, status);
   return reactor;
 }
@@ -240,20 +248,54 @@ TableService::Reactor* TableService::FilterRecords(
   if (Refused(*context, reactor, "Filter", start)) return reactor;
   absl::StatusOr<storage::Query> query =
       QueryFromRequest(request, table_->schema().descriptor);
-  if (!query.ok()) {
-    Finish(reactor, "Filter", start, query.status());
+  absl::StatusOr<google::protobuf::FieldMask> mask =
+      ReadMask(table_->schema().descriptor, model::ReadMaskPaths(request));
+  absl::Status s = query.ok() ? mask.status() : query.status();
+  if (!s.ok()) {
+    Finish(reactor, "Filter", start, s);
     return reactor;
   }
-  absl::StatusOr<storage::FilterResult> result = table_->Filter(*query, add);
+  std::vector<Message*> records;
+  absl::StatusOr<storage::FilterResult> result =
+      table_->Filter(*query, [&add, &records] {
+        records.push_back(add());
+        return records.back();
+      });
   if (!result.ok()) {
     Finish(reactor, "Filter", start, result.status());
     return reactor;
   }
+  for (Message* record : records) ApplyReadMask(*mask, record);
   *next_page_token = std::move(result->next_page_token);
   *plan = result->plan.Describe();
   Finish(reactor, "Filter", start, absl::OkStatus(),
          LogEnabled(LogLevel::kDebug)
              ? absl::StrCat("plan: ", *plan, "; scanned ", result->scanned)
+             : "");
+  return reactor;
+}
+
+TableService::Reactor* TableService::Count(Context* context,
+                                           const Message& request,
+                                           Message* response) {
+  auto start = Clock::now();
+  Reactor* reactor = context->DefaultReactor();
+  if (Refused(*context, reactor, "Count", start)) return reactor;
+  absl::StatusOr<storage::Query> query =
+      QueryFromRequest(request, table_->schema().descriptor);
+  absl::StatusOr<storage::CountResult> result =
+      query.ok() ? table_->Count(*query)
+                 : absl::StatusOr<storage::CountResult>(query.status());
+  if (!result.ok()) {
+    Finish(reactor, "Count", start, result.status());
+    return reactor;
+  }
+  std::string plan = result->plan.Describe();
+  model::SetCount(response, static_cast<int64_t>(result->count), plan);
+  Finish(reactor, "Count", start, absl::OkStatus(),
+         LogEnabled(LogLevel::kDebug)
+             ? absl::StrCat("plan: ", plan, "; scanned ", result->scanned,
+                            result->index_only ? " (index only)" : "")
              : "");
   return reactor;
 }

@@ -41,7 +41,8 @@ class TableService {
   // required (INVALID_ARGUMENT naming it when absent).
   Reactor* Insert(Context* context, const google::protobuf::Message& request,
                   google::protobuf::Message* response);
-  Reactor* Get(Context* context, const std::string& pk,
+  // Get takes the generated request: its key and read_mask.
+  Reactor* Get(Context* context, const google::protobuf::Message& request,
                google::protobuf::Message* response);
   // Update, Patch and Delete take the revision they expect from the
   // request's expected_revision, else the If-Match header (0: any); ABORTED
@@ -68,7 +69,8 @@ class TableService {
   }
 
   // Filter and Paginate: `request` is the generated request, `records` the
-  // page's repeated field; `page` gets next_page_token and plan.
+  // page's repeated field; `page` gets next_page_token and plan. Records
+  // come trimmed to the request's read_mask.
   template <typename Record, typename Page>
   Reactor* Filter(Context* context, const google::protobuf::Message& request,
                   google::protobuf::RepeatedPtrField<Record>* records,
@@ -77,6 +79,11 @@ class TableService {
         context, request, [records] { return records->Add(); },
         page->mutable_next_page_token(), page->mutable_plan());
   }
+
+  // Count: the number of records matching the generated Count request's
+  // typed fields and filter; `response` gets count and plan.
+  Reactor* Count(Context* context, const google::protobuf::Message& request,
+                 google::protobuf::Message* response);
 
   // Watch: the table's changes from the request's start_revision on,
   // matching its filter (server/table/watcher.h). Needs set_feed.

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <utility>
 
 #include "codegen/cpp_emitter.h"
 #include "codegen/go_emitter.h"
@@ -46,6 +48,65 @@ TEST(CodegenTest, EmittedFilesMatchTheGoldenFilesForTheExampleSchema) {
   ExpectGolden("permits.lmdbapi.cc", EmitSource(*schema));
   ExpectGolden("permits.lmdbapi_main.cc", EmitMain(*schema));
   ExpectGolden("permits.gateway_main.go", EmitGatewayMain(*schema));
+}
+
+// Runs protoc with the plugin on `proto`: (exit status, output).
+std::pair<int, std::string> Protoc(const std::string& args) {
+  FILE* pipe = popen(("/usr/bin/protoc " + args + " 2>&1").c_str(), "r");
+  std::string output;
+  if (pipe == nullptr) return {-1, output};
+  char buf[1024];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) output.append(buf, n);
+  return {WEXITSTATUS(pclose(pipe)), output};
+}
+
+TEST(CodegenTest, RecordFieldsNamedAsRequestFieldsGetNoTypedFilterField) {
+  const char* plugin = std::getenv("LMDBAPI_PLUGIN");
+  ASSERT_NE(plugin, nullptr) << "set LMDBAPI_PLUGIN to protoc-gen-lmdbapi";
+  std::string out = ::testing::TempDir() + "/codegen_clash";
+  std::filesystem::create_directories(out);
+  auto [status, output] = Protoc(
+      "-I. -I/usr/include --plugin=protoc-gen-lmdbapi=" + std::string(plugin) +
+      " --lmdbapi_out=" + out + " tests/codegen/good/clash.proto");
+  ASSERT_EQ(status, 0) << output;
+  std::string service =
+      ReadFile(out + "/tests/codegen/good/clash_service.proto");
+  ExpectGolden("clash_service.proto", service);
+  // The request's own fields once each; the record's clashing fields only
+  // through `filter`, said so in a comment.
+  for (const char* own :
+       {"int32 page_size = 1;", "string page_token = 2;", "string filter = 3;",
+        "string order_by = 4;", "google.protobuf.FieldMask read_mask = 5;"}) {
+    std::string filter_request =
+        service.substr(service.find("message FilterListingsRequest"),
+                       service.find("message CountListingsRequest") -
+                           service.find("message FilterListingsRequest"));
+    EXPECT_NE(filter_request.find(own), std::string::npos) << own;
+  }
+  EXPECT_EQ(service.find("Int32Value page_size ="), std::string::npos);
+  EXPECT_EQ(service.find("StringValue filter ="), std::string::npos);
+  EXPECT_EQ(service.find("StringValue order_by ="), std::string::npos);
+  EXPECT_NE(service.find("No typed field for page_size, page_token, filter, "
+                         "order_by, read_mask (the"),
+            std::string::npos);
+  // page_size's bounds keep their free names.
+  EXPECT_NE(service.find("google.protobuf.Int32Value page_size_min = 23;"),
+            std::string::npos);
+  // fee_min is the record field's equality; fee keeps its fee_max.
+  EXPECT_NE(service.find("google.protobuf.Int64Value fee_min = 40;"),
+            std::string::npos);
+  EXPECT_EQ(service.find("fee_min = 38;"), std::string::npos);
+  EXPECT_NE(service.find("google.protobuf.Int64Value fee_max = 39;"),
+            std::string::npos);
+  // What protoc itself says of the generated file: it compiles.
+  auto [compiled, errors] =
+      Protoc("-I" + out +
+             " -I. -I/usr/include "
+             "-I/usr/share/gocode/src/github.com/grpc-ecosystem/grpc-gateway/"
+             "third_party/googleapis --descriptor_set_out=/dev/null "
+             "tests/codegen/good/clash_service.proto");
+  EXPECT_EQ(compiled, 0) << errors;
 }
 
 TEST(CodegenTest, EverySchemaErrorNamesFileMessageAndField) {

@@ -78,10 +78,10 @@ std::string ServerVerdict(const std::string& proto, const std::string& out,
 }
 
 std::vector<std::string> Schemas() {
-  std::vector<std::string> schemas = {"proto/examples/permits.proto",
-                                      "tests/schemas/library.proto",
-                                      "tests/schemas/customers.proto",
-                                      "examples/cmake-consumer/shop.proto"};
+  std::vector<std::string> schemas = {
+      "proto/examples/permits.proto", "tests/schemas/library.proto",
+      "tests/schemas/customers.proto", "examples/cmake-consumer/shop.proto",
+      "tests/codegen/good/clash.proto"};
   for (const auto& entry :
        std::filesystem::directory_iterator("tests/codegen/bad")) {
     schemas.push_back("tests/codegen/bad/" + entry.path().filename().string());

@@ -229,6 +229,56 @@ class RouterTest(unittest.TestCase):
         self.assertEqual([p.uuid for page in pages for p in page.permits],
                          sorted(u for u, p in self.stored.items() if p.status == 2))
 
+    def test_count_sums_the_counts_of_every_shard(self):
+        acme = sum(1 for p in self.stored.values() if p.client == "Acme")
+        for mode, (stub, rest_port) in self.nginx.items():
+            everything = stub.Count(self.service.CountPermitsRequest(), timeout=10)
+            self.assertEqual(everything.count, len(self.stored), mode)
+            self.assertIn("fan-out over 3 shards", everything.plan)
+            got = stub.Count(self.service.CountPermitsRequest(client=self.wrap("Acme")),
+                             timeout=10)
+            self.assertEqual(got.count, acme, mode)
+            code, body = stack.rest(rest_port, "GET", "/api/permits/count?client=Globex")
+            self.assertEqual((code, int(body["count"])), (200, len(self.stored) - acme), body)
+            # With a key: that shard's count only.
+            ny = stub.Count(self.service.CountPermitsRequest(), timeout=10,
+                            metadata=[("x-shard-key", "NY")])
+            self.assertEqual(ny.count, 12 * len(KEYS["shard-0"]), mode)
+
+    def test_filter_text_count_sums_every_shard(self):
+        got = self.permits.Count(self.service.CountPermitsRequest(
+            filter='county = "NY" OR county = "CA"'), timeout=10)
+        self.assertEqual(got.count, 24)
+        code, body = stack.rest(self.rest_port, "GET", "/api/permits/count?filter=" +
+                                urllib.parse.quote('county = "NY"', safe=""))
+        self.assertEqual((code, int(body["count"])), (200, 12), body)
+
+    def test_read_mask_applies_after_the_merge(self):
+        # The merge orders by (county, status, uuid) though the mask drops status.
+        acme = [p for p in self.stored.values() if p.client == "Acme"]
+        expected = [p.uuid for p in sorted(acme, key=lambda p: (p.county, p.status, p.uuid))]
+        pages = self.paginate(self.permits, self.service.FilterPermitsRequest, 6,
+                              client=self.wrap("Acme"), read_mask={"paths": ["uuid", "county"]})
+        got = [p for page in pages for p in page.permits]
+        self.assertEqual([p.uuid for p in got], expected)
+        for p in got:
+            self.assertEqual(p, self.messages.Permit(uuid=p.uuid, county=self.stored[p.uuid].county))
+        code, body = stack.rest(self.rest_port, "GET", "/api/permits?page_size=4&read_mask=uuid")
+        self.assertEqual(code, 200, body)
+        self.assertEqual([set(p) for p in body["permits"]], [{"uuid"}] * 4)
+        uuid = next(iter(self.stored))
+        got = self.permits.Get(self.service.GetPermitRequest(
+            uuid=uuid, read_mask={"paths": ["client"]}), timeout=10)
+        self.assertEqual(got, self.messages.Permit(client=self.stored[uuid].client))
+        for request, call in ((self.service.GetPermitRequest(
+                uuid=uuid, read_mask={"paths": ["nope"]}), self.permits.Get),
+                (self.service.PaginatePermitsRequest(read_mask={"paths": ["nope"]}),
+                 self.permits.Paginate)):
+            with self.assertRaises(grpc.RpcError) as e:
+                call(request, timeout=10)
+            self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+            self.assertIn("read_mask", e.exception.details())
+
     def test_a_token_resumes_the_same_page_and_survives_new_records(self):
         first = self.permits.Paginate(self.service.PaginatePermitsRequest(page_size=10))
         again = [self.permits.Paginate(self.service.PaginatePermitsRequest(

@@ -21,7 +21,7 @@ class PermitsImpl final : public Permits::CallbackService {
     return table_->Insert(c, *q, r);
   }
   Reactor* Get(Context* c, const GetPermitRequest* q, Permit* r) override {
-    return table_->Get(c, q->uuid(), r);
+    return table_->Get(c, *q, r);
   }
   Reactor* Update(Context* c, const UpdatePermitRequest* q, Permit* r) override {
     return table_->Update(c, *q, r);
@@ -41,6 +41,9 @@ class PermitsImpl final : public Permits::CallbackService {
   Reactor* Filter(Context* c, const FilterPermitsRequest* q, PermitPage* r) override {
     return table_->Filter(c, *q, r->mutable_permits(), r);
   }
+  Reactor* Count(Context* c, const CountPermitsRequest* q, CountPermitsResponse* r) override {
+    return table_->Count(c, *q, r);
+  }
   ::grpc::ServerWriteReactor<PermitChange>* Watch(Context* c, const WatchPermitsRequest* q) override {
     return table_->Watch<PermitChange>(c, *q);
   }
@@ -57,7 +60,7 @@ class ProcessingStatusesImpl final : public ProcessingStatuses::CallbackService 
     return table_->Insert(c, *q, r);
   }
   Reactor* Get(Context* c, const GetProcessingStatusRequest* q, ProcessingStatus* r) override {
-    return table_->Get(c, q->uuid(), r);
+    return table_->Get(c, *q, r);
   }
   Reactor* Update(Context* c, const UpdateProcessingStatusRequest* q, ProcessingStatus* r) override {
     return table_->Update(c, *q, r);
@@ -70,6 +73,9 @@ class ProcessingStatusesImpl final : public ProcessingStatuses::CallbackService 
   }
   Reactor* Filter(Context* c, const FilterProcessingStatusesRequest* q, ProcessingStatusPage* r) override {
     return table_->Filter(c, *q, r->mutable_processing_statuses(), r);
+  }
+  Reactor* Count(Context* c, const CountProcessingStatusesRequest* q, CountProcessingStatusesResponse* r) override {
+    return table_->Count(c, *q, r);
   }
   ::grpc::ServerWriteReactor<ProcessingStatusChange>* Watch(Context* c, const WatchProcessingStatusesRequest* q) override {
     return table_->Watch<ProcessingStatusChange>(c, *q);
@@ -87,7 +93,7 @@ class InspectionReportsImpl final : public InspectionReports::CallbackService {
     return table_->Insert(c, *q, r);
   }
   Reactor* Get(Context* c, const GetInspectionReportRequest* q, InspectionReport* r) override {
-    return table_->Get(c, q->uuid(), r);
+    return table_->Get(c, *q, r);
   }
   Reactor* Update(Context* c, const UpdateInspectionReportRequest* q, InspectionReport* r) override {
     return table_->Update(c, *q, r);
@@ -100,6 +106,9 @@ class InspectionReportsImpl final : public InspectionReports::CallbackService {
   }
   Reactor* Filter(Context* c, const FilterInspectionReportsRequest* q, InspectionReportPage* r) override {
     return table_->Filter(c, *q, r->mutable_inspection_reports(), r);
+  }
+  Reactor* Count(Context* c, const CountInspectionReportsRequest* q, CountInspectionReportsResponse* r) override {
+    return table_->Count(c, *q, r);
   }
   ::grpc::ServerWriteReactor<InspectionReportChange>* Watch(Context* c, const WatchInspectionReportsRequest* q) override {
     return table_->Watch<InspectionReportChange>(c, *q);

@@ -41,14 +41,39 @@ func TestOpenAPIDescribesEveryRouteWithUniqueOperationIDs(t *testing.T) {
 	}
 	for _, want := range []string{"post /api/permits/insert-record", "get /api/permits/get-record",
 		"put /api/permits/update/{permit.uuid}", "get /api/permits/{uuid}",
-		"get /api/permits/{permit_uuid}/inspection-reports", "delete /api/processing-statuses/{uuid}"} {
+		"get /api/permits/{permit_uuid}/inspection-reports", "delete /api/processing-statuses/{uuid}",
+		"get /api/permits/count", "get /api/permits/{permit_uuid}/inspection-reports/count"} {
 		parts := strings.SplitN(want, " ", 2)
 		if doc.Paths[parts[1]][parts[0]] == nil {
 			t.Errorf("openapi.json lacks %s", want)
 		}
 	}
-	if ids["Permits_Insert"] == "" || ids["InspectionReports_Filter"] == "" {
+	if ids["Permits_Insert"] == "" || ids["InspectionReports_Filter"] == "" || ids["Permits_Count"] == "" {
 		t.Errorf("operation ids: %v", ids)
+	}
+	// The query parameters of issue 15, each documented once, read_mask as
+	// one string (not FieldMask's read_mask.paths).
+	for route, want := range map[string][]string{
+		"/api/permits/filter": {"filter", "order_by", "read_mask"},
+		"/api/permits":        {"filter", "order_by", "read_mask"},
+		"/api/permits/{uuid}": {"read_mask"},
+		"/api/permits/count":  {"filter", "county"},
+	} {
+		params := map[string]map[string]interface{}{}
+		list, _ := doc.Paths[route]["get"]["parameters"].([]interface{})
+		for _, raw := range list {
+			p := raw.(map[string]interface{})
+			params[p["name"].(string)] = p
+		}
+		for _, name := range want {
+			p := params[name]
+			if p == nil || p["in"] != "query" || p["type"] != "string" || p["description"] == "" {
+				t.Errorf("GET %s: parameter %s is %v; all: %v", route, name, p, params)
+			}
+		}
+		if _, ok := params["read_mask.paths"]; ok {
+			t.Errorf("GET %s documents read_mask.paths", route)
+		}
 	}
 }
 
