@@ -101,7 +101,11 @@ absl::StatusOr<std::string> Plan::SortKeyOf(
 
 std::string Plan::Describe() const {
   std::vector<std::string> served;
-  for (const Expr& e : consumed) served.push_back(e.DebugString());
+  for (const Expr& e : consumed) {
+    served.push_back(e.kind == Expr::Kind::kOr
+                         ? absl::StrCat("(", e.DebugString(), ")")
+                         : e.DebugString());
+  }
   const std::string list = absl::StrJoin(served, ", ");
   std::string text;
   switch (kind) {
