@@ -5,21 +5,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "base/status_macros.h"
+#include "storage/filter_field.h"
 
 namespace lmdbapi::storage {
 namespace {
-
-using google::protobuf::Descriptor;
-using google::protobuf::FieldDescriptor;
-
-bool IsServerMaintained(const TableSchema& table, const FieldRef& ref) {
-  if (!ref.path.empty()) return false;
-  for (const FieldRef* f :
-       {&table.revision, &table.create_time, &table.update_time}) {
-    if (f->field == ref.field) return true;
-  }
-  return false;
-}
 
 absl::StatusOr<OrderTerm> ParseTerm(const TableSchema& table,
                                     absl::string_view term) {
@@ -39,15 +28,23 @@ absl::StatusOr<OrderTerm> ParseTerm(const TableSchema& table,
     }
     out.descending = words[1] == "desc";
   }
-  absl::StatusOr<FieldRef> field = ResolvePath(table, words[0]);
-  if (!field.ok()) return bad(field.status().message());
+  const std::string path(words[0]);
+  for (const FieldRef* f :
+       {&table.revision, &table.create_time, &table.update_time}) {
+    if (f->field != nullptr && f->field->name() == path) {
+      return bad(
+          "the server maintains this field outside the record; order by the "
+          "primary key (a UUIDv7 grows with time) or an indexed field");
+    }
+  }
+  absl::StatusOr<FieldRef> field = filter::ResolveFieldPath(table, path, 1);
+  if (!field.ok()) {  // the filter's words for a path, without its column
+    absl::string_view why = field.status().message();
+    why.remove_prefix(std::min(why.size(), sizeof("filter: column 1: ") - 1));
+    return bad(why);
+  }
   if (field->repeated()) {
     return bad("a repeated field has no single value to order by");
-  }
-  if (IsServerMaintained(table, *field)) {
-    return bad(
-        "the server maintains this field outside the record; order by the "
-        "primary key (a UUIDv7 grows with time) or an indexed field");
   }
   out.field = *std::move(field);
   return out;
@@ -57,44 +54,6 @@ absl::StatusOr<OrderTerm> ParseTerm(const TableSchema& table,
 
 bool SameField(const FieldRef& a, const FieldRef& b) {
   return a.field == b.field && a.path == b.path;
-}
-
-absl::StatusOr<FieldRef> ResolvePath(const TableSchema& table,
-                                     absl::string_view path) {
-  const Descriptor* message = table.descriptor;
-  FieldRef ref;
-  std::vector<absl::string_view> steps = absl::StrSplit(path, '.');
-  for (size_t i = 0; i < steps.size(); ++i) {
-    const FieldDescriptor* f =
-        message == nullptr ? nullptr
-                           : message->FindFieldByName(std::string(steps[i]));
-    if (f == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("'", path, "' is not a field of ", table.name, " (",
-                       table.descriptor->full_name(), ")"));
-    }
-    if (i + 1 == steps.size()) {
-      ref.field = f;
-      break;
-    }
-    if (f->is_repeated() || f->message_type() == nullptr ||
-        KindOfField(f).ok()) {  // a Timestamp is a leaf
-      return absl::InvalidArgumentError(absl::StrCat(
-          "'", path, "': '", f->name(),
-          "' is not a singular message field, so the path cannot go "
-          "through it"));
-    }
-    ref.path.push_back(f);
-    message = f->message_type();
-  }
-  absl::StatusOr<FieldKind> kind = ElementKindOf(ref.field);
-  if (!kind.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "'", path,
-        "' cannot be compared or ordered: ", kind.status().message()));
-  }
-  ref.kind = *kind;
-  return ref;
 }
 
 absl::StatusOr<std::vector<OrderTerm>> ParseOrderBy(const TableSchema& table,

@@ -34,13 +34,6 @@ std::string OrderByText(const std::vector<OrderTerm>& terms);
 // True when `a` and `b` name the same field (the same path).
 bool SameField(const FieldRef& a, const FieldRef& b);
 
-// Resolves a dotted path against the record message: singular message
-// fields, then a leaf of an indexable kind (a repeated leaf is allowed; the
-// caller decides). INVALID_ARGUMENT "'<path>' is not a field of <table>" or
-// naming the path's problem, without a prefix.
-absl::StatusOr<FieldRef> ResolvePath(const TableSchema& table,
-                                     absl::string_view path);
-
 }  // namespace lmdbapi::storage
 
 #endif  // LMDBAPI_STORAGE_ORDER_BY_H_

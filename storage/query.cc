@@ -116,7 +116,8 @@ std::string Plan::Describe() const {
       text = absl::StrCat("primary key range (", list, ")");
       break;
     case Kind::kIndexScan:
-      text = absl::StrCat("index ", index->name, " (", list, ")");
+      text = absl::StrCat("index ", index->name,
+                          list.empty() ? "" : absl::StrCat(" (", list, ")"));
       break;
     case Kind::kUnion:
       text = absl::StrCat(

@@ -155,3 +155,70 @@ TEST(SchemaTest, RejectsBadSpecsNamingTableMessageAndField) {
 
 }  // namespace
 }  // namespace lmdbapi::storage
+
+namespace lmdbapi::storage {
+namespace {
+
+absl::Status OrderError(const TableSchema& table, const std::string& filter,
+                        const std::string& order_by) {
+  Query query;
+  query.filter = filter;
+  query.order_by = order_by;
+  return PlanQuery(table, query).status();
+}
+
+TEST(OrderByTest, RefusesWhatNoIndexCanServeNamingOrderBy) {
+  absl::StatusOr<TableSchema> permits =
+      ResolveTable(testing::PermitTables()[0]);
+  ASSERT_TRUE(permits.ok());
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"colour", "order_by: 'colour': 'colour' is not a field of permits"},
+      {"issued up", "order_by: 'issued up': 'up' is not asc or desc"},
+      {"issued, issued desc", "order_by: 'issued' is listed twice"},
+      {"tags", "order_by: 'tags': a repeated field has no single value"},
+      {"fee_cents",
+       "order_by: no index of permits serves \"fee_cents\" with this "
+       "filter; an index whose fields are [fee_cents] would"},
+      {"county, status desc", "order_by: \"county, status desc\" mixes asc"},
+  };
+  for (const auto& [order_by, message] : cases) {
+    absl::Status status = OrderError(*permits, "", order_by);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << order_by;
+    EXPECT_EQ(status.message().rfind(message, 0), 0u)
+        << order_by << ": " << status.message();
+  }
+}
+
+TEST(OrderByTest, AnIndexServesTheFieldsAfterThoseHeldEqualEitherWay) {
+  absl::StatusOr<TableSchema> permits =
+      ResolveTable(testing::PermitTables()[0]);
+  ASSERT_TRUE(permits.ok());
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {"", "issued desc",
+       "index by_issued; order_by issued desc (read backward)"},
+      {"", "uuid desc", "full scan; order_by uuid desc (read backward)"},
+      {"client = \"Acme\"", "county desc, status desc",
+       "index main_composite (client = \"Acme\"); order_by county desc, "
+       "status desc (read backward)"},
+      {"client = \"Acme\" AND county = \"NY\"", "client, status",
+       "index main_composite (client = \"Acme\", county = \"NY\"); "
+       "order_by client, status"},
+      {"client = (\"A\" OR \"B\") AND county = \"NY\"", "status desc",
+       "index main_composite ((client = \"A\" OR client = \"B\"), county "
+       "= \"NY\"); 2 ranges; order_by status desc (read backward)"},
+      {"client = \"Ac*\"", "client",
+       "index main_composite (client = \"Ac*\"); order_by client"},
+  };
+  for (const auto& [filter, order_by, plan] : cases) {
+    Query query;
+    query.filter = filter;
+    query.order_by = order_by;
+    absl::StatusOr<Plan> planned = PlanQuery(*permits, query);
+    ASSERT_TRUE(planned.ok())
+        << filter << " | " << order_by << ": " << planned.status();
+    EXPECT_EQ(planned->Describe(), plan) << filter << " | " << order_by;
+  }
+}
+
+}  // namespace
+}  // namespace lmdbapi::storage
