@@ -117,4 +117,16 @@ absl::StatusOr<bool> MergedScan::Next() {
   }
 }
 
+absl::StatusOr<uint64_t> CountEntries(MDB_txn* txn, MDB_dbi dbi,
+                                      const KeyRange& range) {
+  LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, dbi));
+  LMDBAPI_ASSIGN_OR_RETURN(bool more, cursor.Seek(range.start));
+  uint64_t count = 0;
+  while (more && (!range.end || cursor.key() < *range.end)) {
+    ++count;
+    LMDBAPI_ASSIGN_OR_RETURN(more, cursor.Next());
+  }
+  return count;
+}
+
 }  // namespace lmdbapi::storage

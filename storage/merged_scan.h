@@ -71,6 +71,11 @@ class MergedScan {
   bool has_last_ = false;
 };
 
+// How many entries one range holds, walking its keys without looking at
+// them further: what an index-only count of a single range costs.
+absl::StatusOr<uint64_t> CountEntries(MDB_txn* txn, MDB_dbi dbi,
+                                      const KeyRange& range);
+
 }  // namespace lmdbapi::storage
 
 #endif  // LMDBAPI_STORAGE_MERGED_SCAN_H_

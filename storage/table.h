@@ -180,6 +180,8 @@ class Table {
     MDB_dbi dbi;
   };
   class QueryRun;  // one Filter or Count call (table_query.cc)
+  // The database of `index`'s entries; the records' for nullptr.
+  MDB_dbi DbiOf(const IndexSchema* index) const;
   // What a write needs, computed on the caller's thread.
   struct Prepared {
     std::string pk;

@@ -51,11 +51,7 @@ absl::Status Table::QueryRun::Open(absl::string_view page_token) {
   std::vector<MergedScan::Source> sources;
   sources.reserve(plan_.ranges.size());
   for (const KeyRange& r : plan_.ranges) {
-    MDB_dbi dbi = table_.records_;
-    for (const Index& i : table_.indexes_) {
-      if (i.schema == r.index) dbi = i.dbi;
-    }
-    sources.push_back({&r, dbi});
+    sources.push_back({&r, table_.DbiOf(r.index)});
   }
   std::optional<std::string> after;
   if (!page_token.empty()) {
@@ -153,6 +149,13 @@ absl::StatusOr<uint64_t> Table::QueryRun::Count(size_t* scanned) {
   }
 }
 
+MDB_dbi Table::DbiOf(const IndexSchema* index) const {
+  for (const Index& i : indexes_) {
+    if (i.schema == index) return i.dbi;
+  }
+  return records_;
+}
+
 absl::StatusOr<std::string> Table::Explain(
     const std::vector<Predicate>& predicates) const {
   Query query;
@@ -181,6 +184,14 @@ absl::StatusOr<CountResult> Table::Count(const Query& query) const {
     return result;
   }
   LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
+  if (result.index_only && plan.ranges.size() == 1) {  // nothing to merge
+    const KeyRange& range = plan.ranges.front();
+    LMDBAPI_ASSIGN_OR_RETURN(
+        result.count, CountEntries(txn.get(), DbiOf(range.index), range));
+    result.scanned = result.count;
+    result.plan = std::move(plan);
+    return result;
+  }
   QueryRun run(*this, std::move(plan), txn.get());
   LMDBAPI_RETURN_IF_ERROR(run.Open(""));
   LMDBAPI_ASSIGN_OR_RETURN(result.count, run.Count(&result.scanned));
