@@ -19,8 +19,8 @@
 namespace lmdbapi::storage {
 namespace {
 
-using test::Permit;
 using test::Customer;
+using test::Permit;
 
 // customers: by_tag [tags], by_city [address.city, points], by_tier [tier,
 // balance], by_country_score [address.country, scores]; permits under
