@@ -23,6 +23,7 @@
 #include "storage/change_log.h"
 #include "storage/commit.h"
 #include "storage/environment.h"
+#include "storage/index_build.h"
 #include "storage/page_token.h"
 #include "storage/revision_clock.h"
 #include "storage/schema.h"
@@ -43,6 +44,14 @@ struct DatabaseOptions {
   // Replace the key that signs page tokens with a new one: every token
   // issued before is refused (INVALID_ARGUMENT naming page_token).
   bool rotate_page_token_secret = false;
+  // Open for reading only: no write transaction is ever begun (nothing is
+  // built, dropped or recorded; writes fail with FAILED_PRECONDITION), and
+  // the directory may be on a read-only mount. For verify, stat, get and
+  // export on a data directory.
+  bool read_only = false;
+  // Build new and changed indexes after opening, online (storage/
+  // index_build.h); false: before Open returns, as one offline pass.
+  bool build_indexes_online = true;
 };
 
 // The size of one LMDB database of a table: its records, or one index.
@@ -75,6 +84,17 @@ class Database {
   void Commit(std::shared_ptr<storage::Commit> commit, Writer::Done done);
   // The same, blocking until durable.
   absl::Status Commit(storage::Commit& commit);
+
+  // The build state of every index, in table and index order
+  // (storage/index_build.h).
+  std::vector<IndexBuildProgress> IndexBuilds() const;
+  // Starts rebuilding `index` of `table` online (empty index: every index
+  // of the table; empty table: of every table). Returns the indexes started
+  // ("permits.by_county"); NOT_FOUND naming an unknown table or index.
+  absl::StatusOr<std::vector<std::string>> Rebuild(absl::string_view table,
+                                                   absl::string_view index);
+  // Blocks until no index is being built (tests, offline tools).
+  absl::Status WaitForIndexBuilds();
 
   // Every committed write, in revision order (for Watch).
   const ChangeLog& changes() const { return *changes_; }
