@@ -172,6 +172,11 @@ class Table {
   absl::Status RebuildIndexes();
   // Compares every index with the records and reports each mismatch.
   absl::StatusOr<IndexReport> VerifyIndexes() const;
+  // The same in `txn` for the indexes `check` accepts, adding to `report`
+  // (Database::Verify: every table from one snapshot).
+  absl::Status VerifyIndexesInTxn(
+      MDB_txn* txn, absl::FunctionRef<bool(const IndexSchema&)> check,
+      IndexReport* report) const;
 
  private:
   friend class Database;
@@ -246,6 +251,11 @@ class Table {
   // Rebuild steps (index_maintenance.cc).
   absl::Status RebuildInTxn(MDB_txn* txn,
                             absl::Span<const Index> indexes) const;
+  // Verify steps: every child's parent exists; one index holds `want`.
+  absl::Status CheckParents(MDB_txn* txn, IndexReport* report) const;
+  absl::Status CompareIndex(MDB_txn* txn, const Index& index,
+                            std::vector<IndexEntry> want,
+                            IndexReport* report) const;
 
   TableSchema schema_;
   Environment* env_;
