@@ -107,8 +107,9 @@ TEST(IndexMaintenanceTest,
   auto db = Database::Open(options, specs);
   ASSERT_TRUE(db.ok()) << db.status();
   const auto& log = (*db)->open_log();
-  ASSERT_EQ(log.size(), 2u);
+  ASSERT_EQ(log.size(), 3u);  // and "recorded the schema (...)"
   EXPECT_EQ(log[0].rfind("building index permits.idx.by_fee", 0), 0u) << log[0];
+  EXPECT_EQ(log[2].rfind("recorded the schema", 0), 0u) << log[2];
   ASSERT_TRUE((*db)->WaitForIndexBuilds().ok());  // built online
   EXPECT_EQ(log[1], "dropped index permits.idx.by_issued");
   Table* permits = (*db)->table("permits");
