@@ -156,7 +156,9 @@ class StoredSchemaTest(unittest.TestCase):
         self.assertIn("the schema no longer declares it; declare it again", log)
         self.assertIn("--table=permits", log)
         self.assertIn("nothing was changed there", log)
-        self.assertEqual(hashes(self.data), before)
+        # data.mdb byte for byte. (lock.mdb is LMDB's reader table, which any
+        # writable open takes and resets; it holds no data.)
+        self.assertEqual(hashes(self.data)["data.mdb"], before["data.mdb"])
         # The schema that wrote it still serves it.
         status, log = run([PERMITS, "--data_dir=" + self.data, "--verify"])
         self.assertEqual(status, 0, log)
