@@ -43,6 +43,7 @@ del sys.argv[1:3]
 
 SERVER = os.path.join(BUILD, "proto", "permits-server")
 GATEWAY = os.path.join(BUILD, "proto", "permits-gateway")
+CLI = os.path.join(BUILD, "cli", "lmdbapi")
 UNITS = ("lmdbapi-server.service", "lmdbapi-gateway.service")
 
 # Packages a library may come from without `install-deps --runtime`
@@ -327,13 +328,13 @@ class DockerfileTest(unittest.TestCase):
         for setting in ("LMDBAPI_LISTEN=0.0.0.0:50051", "LMDBAPI_HTTP_LISTEN=0.0.0.0:8080",
                         "LMDBAPI_DATA_DIR=/var/lib/lmdbapi/data"):
             self.assertIn(setting, last["ENV"].split())
-        self.assertIn("/out/lmdbapi-server /out/lmdbapi-gateway /usr/local/bin/",
+        self.assertIn("/out/lmdbapi-server /out/lmdbapi-gateway /out/lmdbapi /usr/local/bin/",
                       " ".join(a for i, a in self.runtime if i == "COPY"))
         self.assertEqual(json.loads(last["CMD"]), ["lmdbapi-server"])
 
     def test_runtime_packages_hold_every_shared_library(self):
         runtime = runtime_packages()
-        for binary in (SERVER, GATEWAY):
+        for binary in (SERVER, GATEWAY, CLI):
             if sanitized(binary):
                 self.skipTest("sanitizer build: the image ships the plain one")
             ldd = run(["ldd", binary], check=True).stdout
