@@ -1,5 +1,6 @@
 // LocalBackend's administrative calls, answered with the Admin service's
 // messages (proto/lmdbapi/admin.proto) as a server answers them.
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -115,24 +116,29 @@ absl::StatusOr<admin::v1::RebuildResponse> LocalBackend::Rebuild(
 
 absl::Status LocalBackend::FollowBuilds(const std::vector<std::string>& started,
                                         Progress* progress) {
+  // A ready index reports no total: each index's is kept from while it built.
+  std::map<std::string, uint64_t> totals;
   while (true) {
-    uint64_t built = 0, total = 0;
+    uint64_t built = 0;
     bool building = false;
     for (const storage::IndexBuildProgress& build : db_->IndexBuilds()) {
-      if (std::find(started.begin(), started.end(), IndexNameOf(build)) ==
-          started.end()) {
+      std::string name = IndexNameOf(build);
+      if (std::find(started.begin(), started.end(), name) == started.end()) {
         continue;
       }
       if (build.state == storage::IndexState::kFailed) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "index ", IndexNameOf(build), " failed to build: ", build.error));
+        return absl::FailedPreconditionError(
+            absl::StrCat("index ", name, " failed to build: ", build.error));
       }
-      building = building || build.state == storage::IndexState::kBuilding;
-      built += build.state == storage::IndexState::kReady ? build.total
-                                                          : build.built;
-      total += build.total;
+      uint64_t& total = totals[name];
+      total = std::max(total, build.total);
+      bool ready = build.state == storage::IndexState::kReady;
+      building = building || !ready;
+      built += ready ? total : build.built;
     }
     if (progress != nullptr) {
+      uint64_t total = 0;
+      for (const auto& [name, n] : totals) total += n;
       progress->set_total(total);
       progress->Set(built);
     }
