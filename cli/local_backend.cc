@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "model/model.h"
@@ -48,6 +49,13 @@ std::string StringField(const Message& record, const std::string& name) {
   return record.GetReflection()->GetString(record, field);
 }
 
+// `status`, its message naming `data_dir` when it does not yet.
+absl::Status Naming(const std::string& data_dir, const absl::Status& status) {
+  if (absl::StrContains(status.message(), data_dir)) return status;
+  return absl::Status(status.code(),
+                      absl::StrCat(data_dir, ": ", status.message()));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<LocalBackend>> LocalBackend::Open(
@@ -56,11 +64,7 @@ absl::StatusOr<std::unique_ptr<LocalBackend>> LocalBackend::Open(
   backend->data_dir_ = data_dir;
   absl::StatusOr<storage::StoredSchema> schema =
       storage::ReadStoredSchema(data_dir);
-  if (!schema.ok()) {
-    return absl::Status(
-        schema.status().code(),
-        absl::StrCat(data_dir, ": ", schema.status().message()));
-  }
+  if (!schema.ok()) return Naming(data_dir, schema.status());
   backend->schema_ = *std::move(schema);
   LMDBAPI_ASSIGN_OR_RETURN(model::SchemaModel model,
                            model::ModelOf(backend->schema_.file));
@@ -68,10 +72,7 @@ absl::StatusOr<std::unique_ptr<LocalBackend>> LocalBackend::Open(
   absl::StatusOr<std::unique_ptr<storage::Database>> db =
       storage::Database::Open(OptionsFor(data_dir, writable),
                               backend->schema_.tables);
-  if (!db.ok()) {
-    return absl::Status(db.status().code(),
-                        absl::StrCat(data_dir, ": ", db.status().message()));
-  }
+  if (!db.ok()) return Naming(data_dir, db.status());
   backend->db_ = *std::move(db);
   return backend;
 }
