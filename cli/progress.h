@@ -3,7 +3,7 @@
 // and the ETA; otherwise plain lines every few seconds, and one at the end:
 //
 //   import permits  [#########.........]  412,000/1,000,000  95.1k/s  ETA 6s
-//   import permits: 412000/1000000 records (41%), 95100/s, ETA 6 s
+//   import permits: 412000/1000000 (41%), 95100/s, ETA 6s
 //
 // Not thread-safe: one thread reports.
 #ifndef LMDBAPI_CLI_PROGRESS_H_
@@ -31,7 +31,7 @@ class Progress {
   // Items done so far is `done` (for work polled from elsewhere).
   void Set(uint64_t done);
   void set_total(uint64_t total) { total_ = total; }
-  // The last line: "import permits: 1000000 records in 10.5 s, 95238/s".
+  // The last line: "import permits: 1000000 in 10.5 s, 95238/s".
   void Finish();
 
  private:
