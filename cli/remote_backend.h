@@ -19,7 +19,7 @@ struct RemoteOptions {
   std::string token;    // bearer token (--token), or empty
   std::string ca_file;  // PEM roots for TLS (--ca); empty: the system's
   std::string cert_file, key_file;  // client certificate (mTLS)
-  bool tls = false;  // TLS (also on with any of the files above)
+  bool tls = false;                 // TLS (also on with any of the files above)
   // Bounds connecting and each unary call; streams (watch, export, import)
   // have none. Zero: no bound.
   absl::Duration timeout;
