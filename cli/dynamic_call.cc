@@ -187,6 +187,9 @@ std::unique_ptr<grpc::ClientContext> Connection::NewContext(
 absl::Status FromGrpc(const grpc::Status& status, const std::string& method) {
   if (status.ok()) return absl::OkStatus();
   std::string message = status.error_message();
+  if (message.empty() && status.error_code() == grpc::UNIMPLEMENTED) {
+    message = "the server does not implement it (older than this lmdbapi?)";
+  }
   if (!method.empty()) message = absl::StrCat(method, ": ", message);
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                       message);

@@ -198,6 +198,15 @@ absl::Status RemoteBackend::List(const TableInfo& table,
   return absl::OkStatus();
 }
 
+// The Change message's type (INSERTED) as the local backend names it
+// (INSERT).
+std::string ChangeType(const std::string& name) {
+  if (name == "INSERTED") return "INSERT";
+  if (name == "UPDATED") return "UPDATE";
+  if (name == "DELETED") return "DELETE";
+  return name;
+}
+
 absl::Status RemoteBackend::Watch(
     const TableInfo& table, const std::string& filter, uint64_t from_revision,
     uint64_t max_changes,
@@ -220,7 +229,8 @@ absl::Status RemoteBackend::Watch(
   absl::Status watched = CallServerStreaming(
       *connection_, **method, *request, *New(change), [&](const Message& m) {
         const auto* r = m.GetReflection();
-        std::string name = type == nullptr ? "" : r->GetEnum(m, type)->name();
+        std::string name =
+            type == nullptr ? "" : ChangeType(r->GetEnum(m, type)->name());
         absl::Status taken = sink(name, r->GetMessage(m, record));
         if (!taken.ok()) return taken;
         return ++seen == max_changes ? Enough() : absl::OkStatus();
