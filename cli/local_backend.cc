@@ -1,0 +1,205 @@
+#include "cli/local_backend.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "base/status_macros.h"
+#include "model/model.h"
+#include "storage/filter_expr.h"
+
+namespace lmdbapi::cli {
+
+using google::protobuf::Message;
+
+namespace {
+
+constexpr absl::Duration kWatchPoll = absl::Milliseconds(100);
+constexpr size_t kWatchBatch = 1000;
+
+// How the command opens a directory: as the server would (the map grows as
+// needed), never creating one.
+storage::DatabaseOptions OptionsFor(const std::string& data_dir,
+                                    bool writable) {
+  storage::DatabaseOptions options;
+  options.env.path = data_dir;
+  options.env.create_directory = false;
+  options.env.max_map_size_bytes = uint64_t{1} << 40;
+  options.read_only = !writable;
+  // An offline tool has nothing to serve meanwhile: open builds whatever
+  // the schema changed before it returns.
+  options.build_indexes_online = false;
+  return options;
+}
+
+std::vector<TableInfo> TablesOf(const model::SchemaModel& model) {
+  std::vector<TableInfo> tables;
+  for (const model::TableModel& t : model.tables) {
+    TableInfo info;
+    info.name = t.collection;
+    info.service = model.FullName(t.service());
+    info.record = t.message;
+    if (t.primary_key != nullptr) info.primary_key = t.primary_key->name();
+    if (!t.is_main()) info.parent = model.tables[t.parent].collection;
+    tables.push_back(std::move(info));
+  }
+  return tables;
+}
+
+const char* ChangeTypeName(storage::ChangeType type) {
+  switch (type) {
+    case storage::ChangeType::kInsert:
+      return "INSERT";
+    case storage::ChangeType::kUpdate:
+      return "UPDATE";
+    case storage::ChangeType::kDelete:
+      return "DELETE";
+  }
+  return "UNKNOWN";
+}
+
+// The string value of `record`'s field `name`.
+std::string StringField(const Message& record, const std::string& name) {
+  const auto* field = record.GetDescriptor()->FindFieldByName(name);
+  if (field == nullptr) return "";
+  return record.GetReflection()->GetString(record, field);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<LocalBackend>> LocalBackend::Open(
+    const std::string& data_dir, bool writable) {
+  std::unique_ptr<LocalBackend> backend(new LocalBackend);
+  backend->data_dir_ = data_dir;
+  absl::StatusOr<storage::StoredSchema> schema =
+      storage::ReadStoredSchema(data_dir);
+  if (!schema.ok()) {
+    return absl::Status(
+        schema.status().code(),
+        absl::StrCat(data_dir, ": ", schema.status().message()));
+  }
+  backend->schema_ = *std::move(schema);
+  LMDBAPI_ASSIGN_OR_RETURN(model::SchemaModel model,
+                           model::ModelOf(backend->schema_.file));
+  backend->tables_ = TablesOf(model);
+  absl::StatusOr<std::unique_ptr<storage::Database>> db =
+      storage::Database::Open(OptionsFor(data_dir, writable),
+                              backend->schema_.tables);
+  if (!db.ok()) {
+    return absl::Status(db.status().code(),
+                        absl::StrCat(data_dir, ": ", db.status().message()));
+  }
+  backend->db_ = *std::move(db);
+  return backend;
+}
+
+// The database closes (finishing its writes) before the schema it uses.
+LocalBackend::~LocalBackend() { db_.reset(); }
+
+storage::Table* LocalBackend::TableOf(const TableInfo& table) const {
+  return db_->table(table.name);
+}
+
+std::unique_ptr<Message> LocalBackend::NewRecord(const TableInfo& table) const {
+  return std::unique_ptr<Message>(
+      schema_.factory->GetPrototype(table.record)->New());
+}
+
+absl::Status LocalBackend::Get(const TableInfo& table, const std::string& key,
+                               Message* record) {
+  return TableOf(table)->Get(key, record);
+}
+
+absl::Status LocalBackend::Put(const TableInfo& table, Message* record) {
+  storage::Table* t = TableOf(table);
+  std::string key = StringField(*record, table.primary_key);
+  std::unique_ptr<Message> stored = NewRecord(table);
+  absl::Status found =
+      key.empty() ? absl::NotFoundError("") : t->Get(key, stored.get());
+  if (found.ok()) {
+    LMDBAPI_RETURN_IF_ERROR(t->Update(*record));
+  } else if (absl::IsNotFound(found)) {
+    LMDBAPI_RETURN_IF_ERROR(t->Insert(record));
+    key = StringField(*record, table.primary_key);
+  } else {
+    return found;
+  }
+  return t->Get(key, record);
+}
+
+absl::Status LocalBackend::Delete(const TableInfo& table,
+                                  const std::string& key) {
+  return TableOf(table)->Delete(key);
+}
+
+absl::Status LocalBackend::List(const TableInfo& table,
+                                const ListOptions& options, RecordSink sink) {
+  storage::Query query;
+  query.filter = options.filter;
+  query.order_by = options.order_by;
+  query.page_size = options.page_size;
+  uint64_t seen = 0;
+  std::vector<std::unique_ptr<Message>> page;
+  do {
+    page.clear();
+    LMDBAPI_ASSIGN_OR_RETURN(storage::FilterResult result,
+                             TableOf(table)->Filter(query, [&]() {
+                               page.push_back(NewRecord(table));
+                               return page.back().get();
+                             }));
+    for (const auto& record : page) {
+      if (options.limit != 0 && seen == options.limit) return absl::OkStatus();
+      LMDBAPI_RETURN_IF_ERROR(sink(table, *record));
+      ++seen;
+    }
+    query.page_token = result.next_page_token;
+  } while (!query.page_token.empty());
+  return absl::OkStatus();
+}
+
+absl::Status LocalBackend::Watch(
+    const TableInfo& table, const std::string& filter, uint64_t from_revision,
+    uint64_t max_changes,
+    absl::FunctionRef<absl::Status(const std::string&, const Message&)> sink) {
+  storage::Table* t = TableOf(table);
+  LMDBAPI_ASSIGN_OR_RETURN(storage::Expr where,
+                           storage::ParseFilter(t->schema(), filter));
+  uint64_t next = from_revision;
+  if (next == 0) {
+    LMDBAPI_ASSIGN_OR_RETURN(storage::Environment::ReadTxn txn,
+                             db_->env().BeginRead());
+    LMDBAPI_ASSIGN_OR_RETURN(uint64_t last, db_->changes().Last(txn.get()));
+    next = last + 1;
+  }
+  std::unique_ptr<Message> record = NewRecord(table);
+  for (uint64_t seen = 0; max_changes == 0 || seen < max_changes;) {
+    std::vector<storage::Change> changes;
+    {
+      LMDBAPI_ASSIGN_OR_RETURN(storage::Environment::ReadTxn txn,
+                               db_->env().BeginRead());
+      LMDBAPI_ASSIGN_OR_RETURN(
+          changes, db_->changes().Read(txn.get(), next, kWatchBatch));
+    }
+    if (changes.empty()) absl::SleepFor(kWatchPoll);
+    for (const storage::Change& change : changes) {
+      next = change.revision + 1;
+      if (change.table != table.name) continue;
+      record->Clear();
+      if (!record->ParseFromString(change.record)) {
+        return absl::DataLossError(absl::StrCat("change at revision ",
+                                                change.revision,
+                                                ": cannot parse its record"));
+      }
+      if (!where.Matches(*record)) continue;
+      LMDBAPI_RETURN_IF_ERROR(sink(ChangeTypeName(change.type), *record));
+      if (++seen == max_changes) break;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> LocalBackend::Schema() {
+  return schema_.file->DebugString();
+}
+
+}  // namespace lmdbapi::cli
