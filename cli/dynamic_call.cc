@@ -257,11 +257,8 @@ absl::Status CallServerStreaming(const Connection& connection,
 }
 
 absl::StatusOr<std::string> ToJson(const Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
   std::string json;
-  auto status =
-      google::protobuf::util::MessageToJsonString(message, &json, options);
+  auto status = google::protobuf::util::MessageToJsonString(message, &json);
   if (!status.ok()) {
     return absl::InternalError(absl::StrCat(
         message.GetTypeName(), " as JSON: ", status.message().as_string()));

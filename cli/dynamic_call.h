@@ -78,7 +78,8 @@ absl::Status CallServerStreaming(
     const google::protobuf::Message& request,
     const google::protobuf::Message& prototype_response, ResponseSink each);
 
-// A message's JSON (protobuf's mapping, the .proto's field names, one line)
+// A message's JSON (protobuf's mapping: lowerCamelCase names, as grpcurl
+// and `lmdbapi get` print; one line)
 // and the other way (INVALID_ARGUMENT naming the field that does not fit).
 absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);
 absl::Status FromJson(const std::string& json,

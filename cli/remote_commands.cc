@@ -179,6 +179,9 @@ absl::StatusOr<std::string> DescribeAll(ReflectionClient& reflection) {
   std::string text;
   for (const std::string& name : *services) {
     auto one = Describe(reflection, name);
+    if (absl::IsNotFound(one.status())) {  // grpc.health.v1.Health
+      one = absl::StrCat("// ", name, ": the server has no descriptor of it\n");
+    }
     if (!one.ok()) return one.status();
     absl::StrAppend(&text, text.empty() ? "" : "\n", *one);
   }

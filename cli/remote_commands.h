@@ -25,7 +25,7 @@ namespace lmdbapi::cli {
 // (Permits); "SERVICE.METHOD" works too. JSON: the request in protobuf's
 // JSON mapping; "-" or absent: read from stdin. For a client-streaming
 // method, stdin (or JSON) holds one request per line. Prints each response
-// as one line of JSON (proto field names).
+// as one line of JSON (protobuf's JSON mapping, as grpcurl prints it).
 int RunCall(const RemoteOptions& options, const std::vector<std::string>& args);
 
 // args: {}. Prints the full name of each service the server serves, one a

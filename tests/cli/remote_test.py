@@ -103,26 +103,26 @@ class RemoteTest(unittest.TestCase):
     # call
 
     def test_call_unary_prints_the_response_as_json(self):
-        stored = self.insert(permit_number="C-1", fee_cents="1250", status="APPROVED")
+        stored = self.insert(permitNumber="C-1", feeCents="1250", status="APPROVED")
         self.assertTrue(stored["uuid"])
-        self.assertEqual(stored["fee_cents"], "1250")
+        self.assertEqual(stored["feeCents"], "1250")
         self.assertEqual(stored["status"], "APPROVED")
         got = json.loads(self.cli.ok("call", "Permits/Get",
                                      json.dumps({"uuid": stored["uuid"]})))
         self.assertEqual(got, stored)
 
     def test_call_reads_the_request_from_stdin(self):
-        stored = self.insert(permit_number="C-stdin")
+        stored = self.insert(permitNumber="C-stdin")
         got = json.loads(self.cli.ok("call", PERMITS + "/Get", "-",
                                      stdin=json.dumps({"uuid": stored["uuid"]})))
-        self.assertEqual(got["permit_number"], "C-stdin")
+        self.assertEqual(got["permitNumber"], "C-stdin")
         got = json.loads(self.cli.ok("call", PERMITS + "/Get",
                                      stdin=json.dumps({"uuid": stored["uuid"]})))
         self.assertEqual(got["uuid"], stored["uuid"])
 
     def test_call_server_streaming_prints_one_json_a_line(self):
-        first = self.insert(permit_number="W-1")
-        second = self.insert(permit_number="W-2")
+        first = self.insert(permitNumber="W-1")
+        second = self.insert(permitNumber="W-2")
         watch = self.cli.popen("call", PERMITS + "/Watch", json.dumps({
             "start_revision": first["revision"],
             "filter": {"filter": 'permit_number = "W-*"'}}))
@@ -137,10 +137,10 @@ class RemoteTest(unittest.TestCase):
 
     def test_call_with_bad_json_names_the_field(self):
         r = self.cli.run("call", PERMITS + "/Insert",
-                         '{"permit": {"fee_cents": "lots"}}')
+                         '{"permit": {"feeCents": "lots"}}')
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn("INVALID_ARGUMENT", r.stderr)
-        self.assertIn("fee_cents", r.stderr)
+        self.assertIn("fee_cents", r.stderr.replace("feeCents", "fee_cents"))
         r = self.cli.run("call", PERMITS + "/Insert", '{"permit": {"colour": "red"}}')
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn("colour", r.stderr)
@@ -183,19 +183,19 @@ class RemoteTest(unittest.TestCase):
 
     def test_put_get_list_delete(self):
         put = self.cli.lines("put", "--table=permits", json.dumps(
-            {"permit_number": "R-1", "county": "Kings", "fee_cents": "10"}))[0]
+            {"permitNumber": "R-1", "county": "Kings", "feeCents": "10"}))[0]
         key = put["uuid"]
         self.assertTrue(key)
         self.assertEqual(self.cli.lines("get", "--table=permits", key)[0], put)
         # put with a stored key replaces the record
-        put["fee_cents"] = "20"
+        put["feeCents"] = "20"
         replaced = self.cli.lines("put", "--table=permits", json.dumps(put))[0]
         self.assertEqual(replaced["uuid"], key)
-        self.assertEqual(replaced["fee_cents"], "20")
+        self.assertEqual(replaced["feeCents"], "20")
         self.assertGreater(int(replaced["revision"]), int(put["revision"]))
         # put with a new key inserts under it
         chosen = self.cli.lines("put", "--table=permits", json.dumps(
-            {"uuid": "chosen-key-1", "permit_number": "R-2", "county": "Kings"}))[0]
+            {"uuid": "chosen-key-1", "permitNumber": "R-2", "county": "Kings"}))[0]
         self.assertEqual(chosen["uuid"], "chosen-key-1")
         listed = self.cli.lines("list", "--table=permits",
                                 '--filter=county = "Kings"', "--order_by=uuid")
@@ -209,19 +209,19 @@ class RemoteTest(unittest.TestCase):
 
     def test_list_follows_pages_until_the_limit(self):
         for i in range(7):
-            self.insert(permit_number="PG-%d" % i, county="Paged")
+            self.insert(permitNumber="PG-%d" % i, county="Paged")
         every = self.cli.lines("list", "--table=permits", '--filter=county = "Paged"',
                                "--page_size=2")
-        self.assertEqual(sorted(r["permit_number"] for r in every),
+        self.assertEqual(sorted(r["permitNumber"] for r in every),
                          ["PG-%d" % i for i in range(7)])
         some = self.cli.lines("list", "--table=permits", '--filter=county = "Paged"',
                               "--page_size=2", "--limit=5")
         self.assertEqual(len(some), 5)
 
     def test_list_of_a_child_table(self):
-        parent = self.insert(permit_number="P-parent")
+        parent = self.insert(permitNumber="P-parent")
         status = self.cli.lines("put", "--table=processing_statuses", json.dumps(
-            {"permit_uuid": parent["uuid"], "stage": "intake"}))[0]
+            {"permitUuid": parent["uuid"], "stage": "intake"}))[0]
         listed = self.cli.lines("list", "--table=processing_statuses",
                                 '--filter=permit_uuid = "%s"' % parent["uuid"])
         self.assertEqual([r["uuid"] for r in listed], [status["uuid"]])
@@ -231,16 +231,16 @@ class RemoteTest(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("nothing", r.stderr)
         self.assertIn("permits", r.stderr)  # the tables there are
-        r = self.cli.run("put", "--table=permits", '{"fee_cents": "many"}')
+        r = self.cli.run("put", "--table=permits", '{"feeCents": "many"}')
         self.assertNotEqual(r.returncode, 0)
-        self.assertIn("fee_cents", r.stderr)
+        self.assertIn("fee_cents", r.stderr.replace("feeCents", "fee_cents"))
         r = self.cli.run("list", "--table=permits", "--filter=colour = 1")
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("INVALID_ARGUMENT", r.stderr)
 
     def test_watch_prints_changes_from_a_revision(self):
-        first = self.insert(permit_number="WW-1", county="Watched")
-        self.insert(permit_number="WW-2", county="Watched")
+        first = self.insert(permitNumber="WW-1", county="Watched")
+        self.insert(permitNumber="WW-2", county="Watched")
         changes = self.cli.lines("watch", "--table=permits",
                                  '--filter=county = "Watched"',
                                  "--from_revision=" + first["revision"],
@@ -286,7 +286,7 @@ class TlsTest(unittest.TestCase):
         cli = Lmdbapi(self.port, "--tls", "--ca_file=" + self.cert)
         self.assertIn(PERMITS, cli.ok("list-services").split())
         stored = json.loads(cli.ok("call", PERMITS + "/Insert",
-                                   '{"permit": {"permit_number": "T-1"}}'))
+                                   '{"permit": {"permitNumber": "T-1"}}'))
         self.assertEqual(cli.lines("get", "--table=permits", stored["uuid"])[0], stored)
 
     def test_plaintext_or_an_unknown_ca_fails(self):
