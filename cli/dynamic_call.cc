@@ -4,6 +4,7 @@
 #include <sstream>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
@@ -267,11 +268,19 @@ absl::StatusOr<std::string> ToJson(const Message& message) {
 }
 
 absl::Status FromJson(const std::string& json, Message* message) {
-  auto status = google::protobuf::util::JsonStringToMessage(json, message);
-  if (status.ok()) return absl::OkStatus();
+  auto parsed = google::protobuf::util::JsonStringToMessage(json, message);
+  if (parsed.ok()) return absl::OkStatus();
+  // "(permit.fee_cents): invalid value ..." -> "field permit.fee_cents: ...",
+  // as the record files' errors read.
+  absl::string_view why(parsed.message().data(), parsed.message().size());
+  size_t close = why.find("): ");
+  std::string text(why);
+  if (absl::StartsWith(why, "(") && close != absl::string_view::npos) {
+    text = absl::StrCat("field ", why.substr(1, close - 1), ": ",
+                        why.substr(close + 3));
+  }
   return absl::InvalidArgumentError(
-      absl::StrCat(message->GetDescriptor()->name(),
-                   " JSON: ", status.message().as_string()));
+      absl::StrCat(message->GetDescriptor()->name(), " JSON: ", text));
 }
 
 }  // namespace lmdbapi::cli
