@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "base/status_macros.h"
 #include "cli/local_backend.h"
@@ -58,6 +59,33 @@ std::string Overview() {
   return text;
 }
 
+// `text` with its lines longer than kWidth broken between words; lines
+// that start with two spaces (examples) are left as they are.
+std::string Wrapped(const std::string& text) {
+  constexpr size_t kWidth = 78;
+  std::string out;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (absl::StartsWith(line, "  ")) {
+      absl::StrAppend(&out, line, "\n");
+      continue;
+    }
+    size_t column = 0;
+    for (absl::string_view word : absl::StrSplit(line, ' ')) {
+      if (column > 0 && column + 1 + word.size() > kWidth) {
+        out += '\n';
+        column = 0;
+      } else if (column > 0) {
+        out += ' ';
+        ++column;
+      }
+      absl::StrAppend(&out, word);
+      column += word.size();
+    }
+    out += '\n';
+  }
+  return out;
+}
+
 std::string CommandHelp(const Command& command) {
   std::string where = command.target == Target::kLocalOnly ? ""
                       : command.target == Target::kRemoteOnly
@@ -68,7 +96,7 @@ std::string CommandHelp(const Command& command) {
   usage = space == std::string::npos ? usage + where
                                      : absl::StrCat(usage.substr(0, space),
                                                     where, usage.substr(space));
-  return absl::StrCat("usage: lmdbapi ", usage, "\n\n", command.help, "\n");
+  return absl::StrCat("usage: lmdbapi ", usage, "\n\n", Wrapped(command.help));
 }
 
 // Is `name` among `flags`; `boolean`: marked with '!'.
@@ -90,10 +118,9 @@ bool FindFlag(const std::vector<std::string>& flags, const std::string& name,
 absl::Status SplitArgs(const Command& command,
                        const std::vector<std::string>& args,
                        Invocation& invocation, bool pass_unknown) {
+  // Local-only commands take them too, to refuse --server in so many words.
   std::vector<std::string> known = command.flags;
-  if (command.target != Target::kLocalOnly) {
-    known.insert(known.end(), RemoteFlags().begin(), RemoteFlags().end());
-  }
+  known.insert(known.end(), RemoteFlags().begin(), RemoteFlags().end());
   known.push_back("quiet!");
   known.push_back("help!");
   for (size_t i = 0; i < args.size(); ++i) {

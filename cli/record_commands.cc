@@ -33,9 +33,7 @@ absl::Status RunPut(const Invocation& invocation) {
   LMDBAPI_ASSIGN_OR_RETURN(const TableInfo* table, invocation.Table());
   std::unique_ptr<Message> record = invocation.backend->NewRecord(*table);
   absl::Status parsed = ParseJson(invocation.args[0], record.get());
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("JSON: ", parsed.message()));
-  }
+  if (!parsed.ok()) return parsed;
   LMDBAPI_RETURN_IF_ERROR(invocation.backend->Put(*table, record.get()));
   return PrintRecord(*record);
 }

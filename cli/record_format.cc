@@ -6,6 +6,7 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/util/json_util.h"
@@ -188,7 +189,14 @@ absl::Status ParseJson(absl::string_view json, Message* record) {
   auto parsed = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(json.data(), json.size()), record);
   if (parsed.ok()) return absl::OkStatus();
-  return absl::InvalidArgumentError(std::string(parsed.message()));
+  // "(fee_cents): invalid value ..." -> "field fee_cents: invalid value ...".
+  absl::string_view why(parsed.message().data(), parsed.message().size());
+  size_t close = why.find("): ");
+  if (absl::StartsWith(why, "(") && close != absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "field ", why.substr(1, close - 1), ": ", why.substr(close + 3)));
+  }
+  return absl::InvalidArgumentError(why);
 }
 
 absl::Status RecordWriter::Write(const TableInfo& table,

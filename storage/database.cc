@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
 #include "base/status_macros.h"
+#include "storage/index_builder.h"
 #include "storage/lmdb.h"
 #include "storage/secure_random.h"
 #include "storage/status.h"
@@ -46,6 +47,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   // Opening may build indexes; a full map there grows it like the writer.
   while (IsMapFull(status)) {
     LMDBAPI_RETURN_IF_ERROR(db->env_->GrowMap());
+    db->builder_.reset();
     db->tables_.clear();
     db->open_log_.clear();
     status = db->OpenTables(schemas, opts);
@@ -56,6 +58,13 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   for (auto& table : db->tables_) {
     table->writer_ = db->writer_.get();
     table->options_ = opts.table;
+    table->builder_ = db->builder_.get();
+  }
+  db->builder_->set_writer(db->writer_.get());
+  if (opts.read_only) return db;  // builds wait for a writable open
+  db->builder_->Start();
+  if (!opts.build_indexes_online) {
+    LMDBAPI_RETURN_IF_ERROR(db->WaitForIndexBuilds());
   }
   return db;
 }
@@ -95,6 +104,10 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas,
     LMDBAPI_RETURN_IF_ERROR(BuildIndexesInTxn(txn.get(), meta, *table));
     LMDBAPI_RETURN_IF_ERROR(DropIndexesInTxn(txn.get(), meta, *table));
   }
+  std::vector<Table*> tables;
+  for (auto& table : tables_) tables.push_back(table.get());
+  builder_ = std::make_unique<IndexBuilder>(meta, std::move(tables));
+  LMDBAPI_RETURN_IF_ERROR(builder_->Load(txn.get()));
   return txn.Commit();
 }
 
@@ -156,20 +169,26 @@ void Database::LinkTables() {
 
 absl::Status Database::BuildIndexesInTxn(MDB_txn* txn, MDB_dbi meta,
                                          const Table& table) {
-  std::vector<Table::Index> stale;
-  for (const Table::Index& index : table.indexes_) {
+  std::vector<Table::Index> links;  // parent links: built here, whole
+  for (size_t i = 0; i < table.indexes_.size(); ++i) {
+    const Table::Index& index = table.indexes_[i];
     std::string key = IndexMetaKey(table.name(), index.schema->name);
     std::string definition = index.schema->Definition();
     absl::StatusOr<absl::string_view> stored = GetValue(txn, meta, key);
     if (stored.ok() && *stored == definition) continue;
-    stale.push_back(index);
     LMDBAPI_RETURN_IF_ERROR(PutValue(txn, meta, key, definition));
-    open_log_.push_back(absl::StrCat(
-        "built index ", IndexDbName(table.name(), index.schema->name), " ",
-        definition));
+    const std::string db = IndexDbName(table.name(), index.schema->name);
+    if (index.schema->parent_link) {
+      links.push_back(index);
+      open_log_.push_back(absl::StrCat("built index ", db, " ", definition));
+      continue;
+    }
+    LMDBAPI_RETURN_IF_ERROR(
+        IndexBuilder::MarkBuildingInTxn(txn, meta, table, i));
+    open_log_.push_back(absl::StrCat("building index ", db, " ", definition));
   }
-  if (stale.empty()) return absl::OkStatus();
-  return table.RebuildInTxn(txn, stale);
+  if (links.empty()) return absl::OkStatus();
+  return table.RebuildInTxn(txn, links);
 }
 
 absl::Status Database::DropIndexesInTxn(MDB_txn* txn, MDB_dbi meta,
@@ -196,6 +215,8 @@ absl::Status Database::DropIndexesInTxn(MDB_txn* txn, MDB_dbi meta,
     LMDBAPI_RETURN_IF_MDB_ERROR(mdb_drop(txn, dbi, 1), "drop index");
     LMDBAPI_RETURN_IF_ERROR(
         DeleteKey(txn, meta, IndexMetaKey(table.name(), name)));
+    LMDBAPI_RETURN_IF_ERROR(
+        IndexBuilder::ForgetInTxn(txn, meta, table.name(), name));
     open_log_.push_back(
         absl::StrCat("dropped index ", IndexDbName(table.name(), name)));
   }
@@ -203,6 +224,7 @@ absl::Status Database::DropIndexesInTxn(MDB_txn* txn, MDB_dbi meta,
 }
 
 Database::~Database() {
+  if (builder_ != nullptr) builder_->Stop();  // after its chunk under way
   if (writer_ != nullptr) writer_->Stop();
   tables_.clear();
   writer_.reset();

@@ -6,9 +6,10 @@
 //   definitions <table>                 primary key -> deterministic proto
 //   serialization <table>.idx.<index>     index entries (see index_key.h)
 //
-// Opening checks the format version and builds any index that is new or whose
-// definition changed before the database is used; indexes that the schema no
-// longer declares are dropped.
+// Opening checks the format version and marks every index that is new or
+// whose definition changed as building: it is built online, in chunks, after
+// Open returns (storage/index_build.h; before, with build_indexes_online
+// false); indexes that the schema no longer declares are dropped.
 #ifndef LMDBAPI_STORAGE_DATABASE_H_
 #define LMDBAPI_STORAGE_DATABASE_H_
 
@@ -24,6 +25,7 @@
 #include "storage/commit.h"
 #include "storage/environment.h"
 #include "storage/index_build.h"
+#include "storage/index_builder.h"
 #include "storage/page_token.h"
 #include "storage/revision_clock.h"
 #include "storage/schema.h"
@@ -93,7 +95,9 @@ class Database {
   // ("permits.by_county"); NOT_FOUND naming an unknown table or index.
   absl::StatusOr<std::vector<std::string>> Rebuild(absl::string_view table,
                                                    absl::string_view index);
-  // Blocks until no index is being built (tests, offline tools).
+  // Blocks until no index is being built (tests, offline tools); a failed
+  // build is not an error here (IndexBuilds reports it). FAILED_PRECONDITION
+  // when indexes are building but nothing builds them (read_only).
   absl::Status WaitForIndexBuilds();
 
   // Every committed write, in revision order (for Watch).
@@ -101,7 +105,8 @@ class Database {
 
   Environment& env() { return *env_; }
   Writer& writer() { return *writer_; }
-  // What Open did beyond opening, e.g. "built index permits.idx.by_date".
+  // What Open did beyond opening, e.g. "building index permits.idx.by_date
+  // v1 (…)" (started online) or "dropped index permits.idx.by_fee".
   const std::vector<std::string>& open_log() const { return open_log_; }
 
  private:
@@ -138,6 +143,8 @@ class Database {
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<google::protobuf::DynamicMessageFactory> dynamic_factory_;
   std::vector<std::unique_ptr<Table>> tables_;
+  // Builds indexes online; stopped before the writer.
+  std::unique_ptr<IndexBuilder> builder_;
   std::unique_ptr<ChangeLog> changes_;
   std::unique_ptr<RevisionClock> clock_;
   TokenSecret secret_{};

@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "storage/index_builder.h"
 #include "storage/lmdb.h"
 #include "storage/status.h"
 #include "storage/table.h"
@@ -136,15 +137,37 @@ absl::Status Table::RebuildInTxn(MDB_txn* txn,
 }
 
 absl::Status Table::RebuildIndexes() {
-  return writer_->SubmitAndWait(
-      [this](MDB_txn* txn) { return RebuildInTxn(txn, indexes_); });
+  if (builder_ == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("table ", name(), " has no index builder"));
+  }
+  LMDBAPI_RETURN_IF_ERROR(builder_->Rebuild(name(), "").status());
+  LMDBAPI_RETURN_IF_ERROR(builder_->Wait());
+  for (const IndexBuildProgress& build : builder_->Progress()) {
+    if (build.table == name() && build.state == IndexState::kFailed) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "index ", build.index, " of ", name(), ": ", build.error));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<IndexReport> Table::VerifyIndexes() const {
+  const std::vector<bool> ready_before = ReadyIndexes();
   LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
   IndexReport report;
+  std::vector<Index> ready;  // the indexes compared: complete in `txn`
+  for (size_t i = 0; i < indexes_.size(); ++i) {
+    const IndexState state = index_state(i);
+    if (state == IndexState::kReady && ready_before[i]) {
+      ready.push_back(indexes_[i]);
+    } else {
+      report.skipped.push_back(absl::StrCat(indexes_[i].schema->name, " (",
+                                            IndexStateName(state), ")"));
+    }
+  }
   std::vector<const IndexSchema*> schemas;
-  for (const Index& index : indexes_) schemas.push_back(index.schema);
+  for (const Index& index : ready) schemas.push_back(index.schema);
   std::vector<std::vector<IndexEntry>> expected;
   LMDBAPI_RETURN_IF_ERROR(ComputeEntries(txn.get(), records_, *prototype_,
                                          schemas, &expected, &report.records));
@@ -164,15 +187,15 @@ absl::StatusOr<IndexReport> Table::VerifyIndexes() const {
           *scratch, schema_.parent_key.field);
       if (!GetValue(txn.get(), parent_->records_, parent_pk).ok()) {
         report.mismatches.push_back(IndexMismatch{
-            IndexMismatch::Kind::kOrphan, indexes_.back().schema->name,
+            IndexMismatch::Kind::kOrphan, schema_.indexes.back().name,
             std::string(cursor.key()), absl::CEscape(parent_pk)});
       }
     }
     LMDBAPI_RETURN_IF_ERROR(more);
   }
 
-  for (size_t i = 0; i < indexes_.size(); ++i) {
-    const Index& index = indexes_[i];
+  for (size_t i = 0; i < ready.size(); ++i) {
+    const Index& index = ready[i];
     std::vector<IndexEntry>& want = expected[i];
     auto mismatch = [&](IndexMismatch::Kind kind, absl::string_view key,
                         absl::string_view value) {

@@ -98,10 +98,12 @@ bool OrOnOneField(const Expr& e, std::vector<const BoundPredicate*>* leaves) {
 
 class Planner {
  public:
-  // Keeps references to `conjuncts` and `order`.
+  // Keeps references to `conjuncts`, `order` and `skip` (indexes it may
+  // not use).
   Planner(const TableSchema& table, const std::vector<Expr>& conjuncts,
-          const std::vector<OrderTerm>& order)
-      : table_(table), conjuncts_(conjuncts), order_(order) {
+          const std::vector<OrderTerm>& order,
+          const std::vector<const IndexSchema*>& skip)
+      : table_(table), conjuncts_(conjuncts), order_(order), skip_(skip) {
     Collect();
   }
 
@@ -130,6 +132,8 @@ class Planner {
                  size_t conjunct);
   const Constraint* Find(const FieldRef& field, bool points) const;
   Candidate Fit(const IndexSchema* index) const;
+  // The primary key's candidate and every usable index's.
+  std::vector<Candidate> Candidates() const;
   const std::vector<FieldRef>& FieldsOf(const IndexSchema* index) const;
   bool IsConstant(const FieldRef& field) const;
   // The terms of order_by that are not held to one value.
@@ -145,6 +149,7 @@ class Planner {
   const TableSchema& table_;
   const std::vector<Expr>& conjuncts_;
   const std::vector<OrderTerm>& order_;
+  const std::vector<const IndexSchema*>& skip_;
   std::vector<Constraint> constraints_;
   const std::vector<FieldRef> no_fields_;
   std::vector<FieldRef> pk_fields_;
@@ -270,6 +275,15 @@ Planner::Candidate Planner::Fit(const IndexSchema* index) const {
     c.usable &= !fields[k].repeated();
   }
   return c;
+}
+
+std::vector<Planner::Candidate> Planner::Candidates() const {
+  std::vector<Candidate> candidates = {Fit(nullptr)};
+  for (const IndexSchema& index : table_.indexes) {
+    if (std::find(skip_.begin(), skip_.end(), &index) != skip_.end()) continue;
+    candidates.push_back(Fit(&index));
+  }
+  return candidates;
 }
 
 bool Planner::IsConstant(const FieldRef& field) const {
@@ -476,10 +490,7 @@ absl::StatusOr<Plan> Planner::Best() {
     }
   }
   std::optional<Candidate> best;
-  std::vector<Candidate> candidates = {Fit(nullptr)};
-  for (const IndexSchema& index : table_.indexes) {
-    candidates.push_back(Fit(&index));
-  }
+  std::vector<Candidate> candidates = Candidates();
   for (Candidate& c : candidates) {
     if (!c.usable || !ChooseFixed(&c, /*exact=*/false)) continue;
     const bool beats =
@@ -497,10 +508,7 @@ absl::StatusOr<Plan> Planner::Best() {
 std::optional<Plan> Planner::Branch() {
   branch_ = true;
   std::optional<Candidate> best;
-  std::vector<Candidate> candidates = {Fit(nullptr)};
-  for (const IndexSchema& index : table_.indexes) {
-    candidates.push_back(Fit(&index));
-  }
+  std::vector<Candidate> candidates = Candidates();
   for (Candidate& c : candidates) {
     if (!c.usable || c.score() == 0 || !ChooseFixed(&c, /*exact=*/true)) {
       continue;
@@ -521,12 +529,13 @@ std::vector<Expr> Conjuncts(const Expr& where) {
 // A filter that is an OR of branches each served by an index, in the same
 // order: every branch's ranges, merged. nullopt when a branch cannot be.
 std::optional<Plan> UnionOf(const TableSchema& table, const Expr& any,
-                            const std::vector<OrderTerm>& order) {
+                            const std::vector<OrderTerm>& order,
+                            const std::vector<const IndexSchema*>& skip) {
   Plan all;
   all.kind = Plan::Kind::kUnion;
   for (const Expr& branch : any.children) {
     const std::vector<Expr> conjuncts = Conjuncts(branch);
-    Planner planner(table, conjuncts, order);
+    Planner planner(table, conjuncts, order, skip);
     std::optional<Plan> plan = planner.Branch();
     if (!plan) return std::nullopt;
     all.order = plan->order;
@@ -537,9 +546,69 @@ std::optional<Plan> UnionOf(const TableSchema& table, const Expr& any,
   return all;
 }
 
+// The best plan of `conjuncts` without the indexes in `skip`.
+absl::StatusOr<Plan> PlanWithout(const TableSchema& table,
+                                 const std::vector<Expr>& conjuncts,
+                                 const std::vector<OrderTerm>& order,
+                                 const std::vector<const IndexSchema*>& skip) {
+  Planner planner(table, conjuncts, order, skip);
+  LMDBAPI_ASSIGN_OR_RETURN(Plan plan, planner.Best());
+  if (plan.consumed.empty() && conjuncts.size() == 1 &&
+      conjuncts[0].kind == Expr::Kind::kOr) {
+    std::optional<Plan> any = UnionOf(table, conjuncts[0], order, skip);
+    if (any) plan = *std::move(any);
+  }
+  return plan;
+}
+
+// The first index `plan` reads that `readiness` says it may not, and why.
+const IndexSchema* NotReady(const Plan& plan, const IndexReadiness& readiness,
+                            std::string* why) {
+  if (!readiness) return nullptr;
+  for (const KeyRange& r : plan.ranges) {
+    if (r.index == nullptr) continue;
+    *why = readiness(*r.index);
+    if (!why->empty()) return r.index;
+  }
+  if (plan.index == nullptr) return nullptr;
+  *why = readiness(*plan.index);
+  return why->empty() ? nullptr : plan.index;
+}
+
+// The best plan among the indexes `readiness` allows; each better index it
+// may not use is named in plan.not_used.
+absl::StatusOr<Plan> PlanReady(const TableSchema& table,
+                               const std::vector<Expr>& conjuncts,
+                               const std::vector<OrderTerm>& order,
+                               const IndexReadiness& readiness) {
+  std::vector<const IndexSchema*> skip;
+  std::vector<std::string> not_used;
+  for (;;) {
+    absl::StatusOr<Plan> plan = PlanWithout(table, conjuncts, order, skip);
+    if (!plan.ok() && !skip.empty()) {  // only a skipped index serves it
+      return absl::FailedPreconditionError(
+          absl::StrCat("order_by: \"", OrderByText(order), "\" needs index '",
+                       skip.back()->name, "' of ", table.name,
+                       ", which is not ready (", readiness(*skip.back()),
+                       "); retry once it is built, or order by other fields"));
+    }
+    LMDBAPI_RETURN_IF_ERROR(plan.status());
+    std::string why;
+    const IndexSchema* blocked = NotReady(*plan, readiness, &why);
+    if (blocked == nullptr) {
+      plan->not_used = std::move(not_used);
+      return plan;
+    }
+    skip.push_back(blocked);
+    not_used.push_back(
+        absl::StrCat("index ", blocked->name, " not used: ", why));
+  }
+}
+
 }  // namespace
 
-absl::StatusOr<Plan> PlanQuery(const TableSchema& table, const Query& query) {
+absl::StatusOr<Plan> PlanQuery(const TableSchema& table, const Query& query,
+                               const IndexReadiness& readiness) {
   LMDBAPI_ASSIGN_OR_RETURN(std::vector<BoundPredicate> typed,
                            BindPredicates(table, query.predicates));
   LMDBAPI_ASSIGN_OR_RETURN(Expr filter, ParseFilter(table, query.filter));
@@ -553,13 +622,8 @@ absl::StatusOr<Plan> PlanQuery(const TableSchema& table, const Query& query) {
   } else if (filter.kind != Expr::Kind::kTrue) {
     conjuncts.push_back(std::move(filter));
   }
-  Planner planner(table, conjuncts, order);
-  LMDBAPI_ASSIGN_OR_RETURN(Plan plan, planner.Best());
-  if (plan.consumed.empty() && conjuncts.size() == 1 &&
-      conjuncts[0].kind == Expr::Kind::kOr) {
-    std::optional<Plan> any = UnionOf(table, conjuncts[0], order);
-    if (any) plan = *std::move(any);
-  }
+  LMDBAPI_ASSIGN_OR_RETURN(Plan plan,
+                           PlanReady(table, conjuncts, order, readiness));
   plan.where = Expr::And(std::move(conjuncts));
   plan.order_by = OrderByText(order);
   return plan;

@@ -142,6 +142,7 @@ std::string Plan::Describe() const {
   if (residual.kind != Expr::Kind::kTrue) {
     absl::StrAppend(&text, "; residual: ", residual.DebugString());
   }
+  for (const std::string& note : not_used) absl::StrAppend(&text, "; ", note);
   return text;
 }
 

@@ -13,6 +13,7 @@
 #ifndef LMDBAPI_STORAGE_QUERY_H_
 #define LMDBAPI_STORAGE_QUERY_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -87,6 +88,9 @@ struct Plan {
   // their primary key; and the order_by that asked for it ("" = none).
   std::vector<FieldRef> order;
   std::string order_by;
+  // Indexes the plan would have used but may not yet, and why:
+  // "index by_fee not used: building 41%".
+  std::vector<std::string> not_used;
 
   // One line a person can read to see why a query is fast or slow, e.g.
   // "index main_composite (client = \"Acme\", county = \"NY\"); residual:
@@ -112,7 +116,17 @@ absl::StatusOr<std::vector<BoundPredicate>> BindPredicates(
 // or with a value of the wrong type; naming `filter` or `order_by` when they
 // are malformed, and `order_by` when no index can serve it (saying which
 // index declaration would).
-absl::StatusOr<Plan> PlanQuery(const TableSchema& table, const Query& query);
+//
+// `readiness` names the indexes the planner may not use (being built
+// online: storage/index_build.h); the plan then does without them and says
+// so in not_used. An order_by that only such an index serves is refused
+// with FAILED_PRECONDITION naming order_by, the index and its state.
+//
+// Says why the planner may not use `index` now ("building 41%"), or "" when
+// it may.
+using IndexReadiness = std::function<std::string(const IndexSchema& index)>;
+absl::StatusOr<Plan> PlanQuery(const TableSchema& table, const Query& query,
+                               const IndexReadiness& readiness = nullptr);
 
 // The smallest string greater than every string that starts with `prefix`;
 // nullopt when there is none (empty or all 0xFF).

@@ -52,8 +52,11 @@ Table::Table(TableSchema schema, Environment* env, Writer* writer,
       secret_(secret),
       prototype_(prototype),
       options_(options) {
+  index_states_ =
+      std::make_unique<std::atomic<IndexState>[]>(schema_.indexes.size());
   for (size_t i = 0; i < schema_.indexes.size(); ++i) {
     indexes_.push_back(Index{&schema_.indexes[i], index_dbis[i]});
+    index_states_[i].store(IndexState::kReady);
   }
 }
 

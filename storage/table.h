@@ -25,6 +25,7 @@
 
 #include <lmdb.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,7 @@
 #include "model/request_layout.h"
 #include "storage/change_log.h"
 #include "storage/environment.h"
+#include "storage/index_build.h"
 #include "storage/index_key.h"
 #include "storage/page_token.h"
 #include "storage/query.h"
@@ -77,6 +79,8 @@ struct IndexReport {
   size_t records = 0;
   size_t entries = 0;
   std::vector<IndexMismatch> mismatches;  // every one found
+  // Indexes not compared because they are not ready: "by_fee (building)".
+  std::vector<std::string> skipped;
   bool ok() const { return mismatches.empty(); }
 };
 
@@ -99,6 +103,8 @@ struct TableOptions {
   size_t default_page_size = model::layout::kDefaultPageSize;
   size_t max_page_size = model::layout::kMaxPageSize;
 };
+
+class IndexBuilder;
 
 class Table {
  public:
@@ -168,13 +174,23 @@ class Table {
   absl::Status Delete(absl::string_view pk, const WriteOptions& options = {});
 
   // Rebuilds every index of the table from its records ("composite
-  // index recovery"), in one transaction.
+  // index recovery") through Database::Rebuild (online, in chunks) and
+  // waits until they are built; ALREADY_EXISTS when a unique index meets a
+  // duplicate (the index is then failed: storage/index_build.h).
   absl::Status RebuildIndexes();
-  // Compares every index with the records and reports each mismatch.
+  // Compares every ready index with the records and reports each mismatch;
+  // an index being built (or failed) is not compared but named in
+  // report.skipped.
   absl::StatusOr<IndexReport> VerifyIndexes() const;
+
+  // The build state of index `i` (in schema().indexes order).
+  IndexState index_state(size_t i) const {
+    return index_states_[i].load(std::memory_order_acquire);
+  }
 
  private:
   friend class Database;
+  friend class IndexBuilder;
   struct Index {
     const IndexSchema* schema;
     MDB_dbi dbi;
@@ -235,6 +251,18 @@ class Table {
            schema_.update_time.field != nullptr;
   }
   absl::Status CheckParentInTxn(MDB_txn* txn, const Prepared& prepared) const;
+  // Whether writes keep index `i` (it is ready or being built).
+  bool Maintained(size_t i) const {
+    return index_state(i) != IndexState::kFailed;
+  }
+  // Which indexes are ready now. An index is complete in a read snapshot
+  // when it was ready before the snapshot began and still is after (ready
+  // is set once the last chunk is durable; building before the index is
+  // emptied): read this, begin the snapshot, then ask Readiness.
+  std::vector<bool> ReadyIndexes() const;
+  // The planner's view of which indexes it may use (storage/query.h):
+  // those in `ready_before` that are still ready.
+  IndexReadiness Readiness(std::vector<bool> ready_before) const;
   absl::Status PutEntry(MDB_txn* txn, const Index& index,
                         const IndexEntry& entry, absl::string_view pk) const;
   // A record's entries in one index, from `before` to `after` (each sorted
@@ -256,6 +284,10 @@ class Table {
   const ChangeLog* changes_ = nullptr;  // set by Database
   RevisionClock* clock_ = nullptr;      // set by Database; writer thread
   std::vector<Index> indexes_;
+  // Per index: written by the index builder (on the writer thread, or
+  // before any write); a failed index is neither maintained nor read.
+  std::unique_ptr<std::atomic<IndexState>[]> index_states_;
+  IndexBuilder* builder_ = nullptr;  // set by Database
   const Table* parent_ = nullptr;
   std::vector<const Table*> children_;
   const TokenSecret* secret_;

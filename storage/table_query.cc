@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "storage/index_builder.h"
 #include "storage/lmdb.h"
 #include "storage/merged_scan.h"
 #include "storage/status.h"
@@ -160,8 +161,37 @@ absl::StatusOr<std::string> Table::Explain(
     const std::vector<Predicate>& predicates) const {
   Query query;
   query.predicates = predicates;
-  LMDBAPI_ASSIGN_OR_RETURN(Plan plan, PlanQuery(schema_, query));
+  LMDBAPI_ASSIGN_OR_RETURN(
+      Plan plan, PlanQuery(schema_, query, Readiness(ReadyIndexes())));
   return plan.Describe();
+}
+
+std::vector<bool> Table::ReadyIndexes() const {
+  std::vector<bool> ready(indexes_.size());
+  for (size_t i = 0; i < indexes_.size(); ++i) {
+    ready[i] = index_state(i) == IndexState::kReady;
+  }
+  return ready;
+}
+
+IndexReadiness Table::Readiness(std::vector<bool> ready_before) const {
+  if (ready_before == ReadyIndexes() &&
+      std::find(ready_before.begin(), ready_before.end(), false) ==
+          ready_before.end()) {
+    return nullptr;  // every index, before and after
+  }
+  return [this, ready_before = std::move(ready_before)](
+             const IndexSchema& index) -> std::string {
+    for (size_t i = 0; i < indexes_.size(); ++i) {
+      if (indexes_[i].schema != &index) continue;
+      const IndexState state = index_state(i);
+      if (state == IndexState::kReady && ready_before[i]) return "";
+      if (state == IndexState::kReady) return "just built";
+      if (builder_ != nullptr) return builder_->NotReadyReason(*this, i);
+      return IndexStateName(state);
+    }
+    return "";
+  };
 }
 
 absl::StatusOr<uint64_t> Table::Count() const {
@@ -175,7 +205,10 @@ absl::StatusOr<uint64_t> Table::Count() const {
 absl::StatusOr<CountResult> Table::Count(const Query& query) const {
   Query unordered = query;  // the order plays no part in a count
   unordered.order_by.clear();
-  LMDBAPI_ASSIGN_OR_RETURN(Plan plan, PlanQuery(schema_, unordered));
+  std::vector<bool> ready = ReadyIndexes();  // before the snapshot
+  LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
+  LMDBAPI_ASSIGN_OR_RETURN(
+      Plan plan, PlanQuery(schema_, unordered, Readiness(std::move(ready))));
   CountResult result;
   result.index_only = plan.residual.kind == Expr::Kind::kTrue;
   if (plan.kind == Plan::Kind::kFullScan && result.index_only) {
@@ -183,7 +216,6 @@ absl::StatusOr<CountResult> Table::Count(const Query& query) const {
     result.plan = std::move(plan);
     return result;
   }
-  LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
   if (result.index_only && plan.ranges.size() == 1) {  // nothing to merge
     const KeyRange& range = plan.ranges.front();
     LMDBAPI_ASSIGN_OR_RETURN(
@@ -201,11 +233,13 @@ absl::StatusOr<CountResult> Table::Count(const Query& query) const {
 
 absl::StatusOr<FilterResult> Table::Filter(
     const Query& query, absl::FunctionRef<Message*()> add_record) const {
-  LMDBAPI_ASSIGN_OR_RETURN(Plan plan, PlanQuery(schema_, query));
+  std::vector<bool> ready = ReadyIndexes();  // before the snapshot
+  LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
+  LMDBAPI_ASSIGN_OR_RETURN(
+      Plan plan, PlanQuery(schema_, query, Readiness(std::move(ready))));
   const size_t page_size =
       query.page_size == 0 ? options_.default_page_size
                            : std::min(query.page_size, options_.max_page_size);
-  LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
   QueryRun run(*this, std::move(plan), txn.get());
   LMDBAPI_RETURN_IF_ERROR(run.Open(query.page_token));
   FilterResult result;

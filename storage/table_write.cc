@@ -35,7 +35,18 @@ bool Holds(absl::Span<const IndexEntry> entries, const IndexEntry& entry) {
          it->value == entry.value;
 }
 
-absl::Status DeleteEntry(MDB_txn* txn, MDB_dbi dbi, const IndexEntry& entry) {
+// Deletes the record's entry; an entry that is absent (an index being
+// built has not reached the record) is fine, and so is a unique index's key
+// held by another record (then a duplicate the build will meet): that one
+// stays.
+absl::Status DeleteEntry(MDB_txn* txn, MDB_dbi dbi, const IndexSchema& index,
+                         const IndexEntry& entry) {
+  if (index.unique) {
+    absl::StatusOr<absl::string_view> held = GetValue(txn, dbi, entry.key);
+    if (absl::IsNotFound(held.status())) return absl::OkStatus();
+    LMDBAPI_RETURN_IF_ERROR(held.status());
+    if (*held != entry.value) return absl::OkStatus();
+  }
   absl::Status status = DeleteKey(txn, dbi, entry.key);
   return absl::IsNotFound(status) ? absl::OkStatus() : status;
 }
@@ -87,7 +98,7 @@ absl::Status Table::ReplaceEntries(MDB_txn* txn, const Index& index,
   }
   for (const IndexEntry& old : before) {
     if (!Holds(after, old)) {
-      LMDBAPI_RETURN_IF_ERROR(DeleteEntry(txn, index.dbi, old));
+      LMDBAPI_RETURN_IF_ERROR(DeleteEntry(txn, index.dbi, *index.schema, old));
     }
   }
   for (const IndexEntry& entry : after) {
@@ -128,6 +139,7 @@ absl::Status Table::InsertInTxn(MDB_txn* txn, const Prepared& prepared,
   }
   LMDBAPI_RETURN_IF_ERROR(status);
   for (size_t i = 0; i < indexes_.size(); ++i) {
+    if (!Maintained(i)) continue;
     for (const IndexEntry& entry : prepared.entries.of(i)) {
       LMDBAPI_RETURN_IF_ERROR(PutEntry(txn, indexes_[i], entry, prepared.pk));
     }
@@ -160,6 +172,7 @@ absl::Status Table::UpdateInTxn(MDB_txn* txn, const Prepared& prepared,
     LMDBAPI_RETURN_IF_ERROR(CheckParentInTxn(txn, prepared));
   }
   for (size_t i = 0; i < indexes_.size(); ++i) {
+    if (!Maintained(i)) continue;
     LMDBAPI_RETURN_IF_ERROR(ReplaceEntries(txn, indexes_[i], old_entries.of(i),
                                            prepared.entries.of(i),
                                            prepared.pk));
@@ -219,7 +232,8 @@ absl::Status Table::DeleteInTxn(MDB_txn* txn, absl::string_view pk,
   LMDBAPI_RETURN_IF_ERROR(EntriesOf(*record, pk, &entries));
   for (size_t i = 0; i < indexes_.size(); ++i) {
     for (const IndexEntry& entry : entries.of(i)) {
-      LMDBAPI_RETURN_IF_ERROR(DeleteEntry(txn, indexes_[i].dbi, entry));
+      LMDBAPI_RETURN_IF_ERROR(
+          DeleteEntry(txn, indexes_[i].dbi, *indexes_[i].schema, entry));
     }
   }
   LMDBAPI_RETURN_IF_ERROR(DeleteKey(txn, records_, pk));

@@ -112,6 +112,7 @@ int Serve(const Config& config,
     return 1;
   }
   SetHealth(*server, spec.healthy);
+  if (spec.on_health) spec.on_health(server->GetHealthCheckService());
   if (spec.on_serving) {
     spec.on_serving(config.listen.substr(0, config.listen.rfind(':')), port);
   }

@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "grpcpp/generic/async_generic_service.h"
+#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/impl/codegen/service_type.h"
 #include "grpcpp/security/server_credentials.h"
 #include "server/process/config.h"
@@ -54,6 +55,9 @@ struct ServeSpec {
   // Logged when the server does not start: "cannot listen on <--listen>"
   // followed by this.
   std::string listen_error_detail;
+  // Given the server's health service once it serves (to report more
+  // services in it, e.g. the index builds).
+  std::function<void(grpc::HealthCheckServiceInterface*)> on_health;
   // Logs the process's line once it serves on `host`:`port`.
   std::function<void(const std::string& host, int port)> on_serving;
   // After the stop signal and health's NOT_SERVING, before in-flight calls

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/security/server_credentials.h"
+#include "server/observability/index_build_log.h"
 #include "server/observability/log.h"
 #include "server/observability/metrics.h"
 #include "server/process/config.h"
@@ -49,6 +50,10 @@ int Verify(const storage::Database& db) {
         "verify %s: %d records, %d index entries, %d mismatches",
         table->schema().name, report->records, report->entries,
         report->mismatches.size());
+    for (const std::string& index : report->skipped) {
+      Log(LogLevel::kInfo, "verify %s: index %s not checked",
+          table->schema().name, index);
+    }
     for (const storage::IndexMismatch& m : report->mismatches) {
       Log(LogLevel::kError, "  %s index %s, key '%s': %s", table->schema().name,
           m.index, m.primary_key,
@@ -177,6 +182,9 @@ struct TableServices {
   std::unique_ptr<CommitService> commits;
   std::unique_ptr<grpc::Service> transactions;
   std::unique_ptr<AdminService> admin;
+  // Logs the index builds and reports them to health; stopped before the
+  // database closes.
+  std::unique_ptr<IndexBuildLog> build_log;
 };
 
 // One TableService (and its generated service) per table of the schema.
@@ -260,12 +268,16 @@ ServeSpec TableServeSpec(const Config& config, const Schema& schema,
   };
   // Watch streams end now (UNAVAILABLE, with the revision to resume from).
   spec.on_stop = [&s] { s.feed.Close(); };
+  spec.on_health = [&s](grpc::HealthCheckServiceInterface* health) {
+    s.build_log->set_health(health);
+  };
   // In-flight calls have finished (writes complete on the writer thread);
   // the pending commit finishes when the database closes.
-  spec.on_drained = [&db] {
+  spec.on_drained = [&db, &s] {
     Log(LogLevel::kDebug, "server shut down");
     LogWriterStats(db->writer().stats());
     Log(LogLevel::kDebug, "server stopped; closing the database");
+    s.build_log.reset();
     db.reset();
   };
   return spec;
@@ -280,6 +292,7 @@ int ServeTables(const Config& config, const Schema& schema,
   if (config.verify) return Verify(*db);
 
   TableServices services(db.get(), config);
+  services.build_log = std::make_unique<IndexBuildLog>(db.get());
   db->writer().set_on_commit([&services] { services.feed.Notify(); });
   if (services.auth.enabled()) {
     Log(LogLevel::kInfo, "bearer-token authentication on; reflection %s",

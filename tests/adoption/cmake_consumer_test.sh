@@ -26,6 +26,8 @@ for f in shop_service.proto shop.lmdbapi.h shop.lmdbapi.cc shop.lmdbapi_main.cc 
 done
 "$prefix/bin/protoc-gen-lmdbapi" --version | grep -qF "$version" ||
   { echo "protoc-gen-lmdbapi --version does not say $version" >&2; exit 1; }
+"$prefix/bin/lmdbapi" --version | grep -qF "$version" ||
+  { echo "lmdbapi --version does not say $version" >&2; exit 1; }
 
 echo "== find_package(lmdbapi) in examples/cmake-consumer"
 cmake -S "$root/examples/cmake-consumer" -B "$tmp/build" -G Ninja \

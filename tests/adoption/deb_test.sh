@@ -34,7 +34,7 @@ for d in "${deps[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] || { echo "Depends not installed: ${missing[*]}" >&2; exit 1; }
 contents="$(dpkg-deb -c "$deb")"
-for f in usr/bin/protoc-gen-lmdbapi usr/lib/cmake/lmdbapi/lmdbapiConfig.cmake \
+for f in usr/bin/protoc-gen-lmdbapi usr/bin/lmdbapi usr/lib/cmake/lmdbapi/lmdbapiConfig.cmake \
          usr/include/lmdbapi/proto/lmdbapi/options.proto usr/share/lmdbapi/gateway/build-gateway \
          usr/share/lmdbapi/swagger-ui/swagger-ui-bundle.js usr/share/doc/lmdbapi/LICENSE; do
   grep -q " \./$f\$" <<<"$contents" || { echo "the package lacks /$f" >&2; exit 1; }

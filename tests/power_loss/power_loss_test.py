@@ -70,7 +70,7 @@ class PowerLossTest(unittest.TestCase):
             f.seek(before)
             opened = f.read()
         if self.figures["cuts"]:
-            self.assertNotIn("built index", opened, "opening after a power cut built indexes: "
+            self.assertNotIn("index permits", opened, "opening after a power cut built indexes: "
                              "the database was lost or needed repair")
         return permits
 

@@ -311,8 +311,9 @@ TEST(RepeatedNestedIndexOpenTest, ExistingDatabaseBuildsNewIndexesOnOpen) {
   auto db = Open(dir.path(), CustomerTables());
   ASSERT_NE(db, nullptr);
   const std::vector<std::string>& log = db->open_log();
-  for (const char* built : {"built index customers.idx.by_tag v1 (tags:3",
-                            "built index customers.idx.by_city v1 "
+  ASSERT_TRUE(db->WaitForIndexBuilds().ok());
+  for (const char* built : {"building index customers.idx.by_tag v1 (tags:3",
+                            "building index customers.idx.by_city v1 "
                             "(address:4.city:2:string,points:7"}) {
     EXPECT_TRUE(std::any_of(
         log.begin(), log.end(),
@@ -334,7 +335,7 @@ TEST(RepeatedNestedIndexOpenTest, ChangedPathIsRebuiltOnOpen) {
   std::vector<std::string> log = db->open_log();
   EXPECT_EQ(std::count_if(log.begin(), log.end(),
                           [](const std::string& line) {
-                            return absl::StartsWith(line, "built index ");
+                            return absl::StartsWith(line, "building index ");
                           }),
             1)
       << "only by_city changed";
