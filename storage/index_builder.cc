@@ -184,6 +184,7 @@ IndexBuilder::Slot* IndexBuilder::Next() {
     Slot& s = slots_[(next_ + k) % slots_.size()];
     if (s.table->index_state(s.index) != IndexState::kBuilding) continue;
     next_ = (next_ + k + 1) % slots_.size();
+    in_chunk_ = &s;
     return &s;
   }
   return nullptr;
@@ -269,6 +270,7 @@ absl::Status IndexBuilder::FailInTxn(MDB_txn* txn, const Slot& slot,
 void IndexBuilder::Record(Slot* slot, const ChunkResult& result,
                           const absl::Status& status) {
   absl::MutexLock lock(&mu_);
+  in_chunk_ = nullptr;  // what the chunk did is recorded below
   if (!status.ok()) {
     slot->error = status.ToString();
     return;
@@ -373,6 +375,7 @@ absl::Status IndexBuilder::Wait() {
   absl::MutexLock lock(&mu_);
   auto idle = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
     if (!running_ || stopping_) return true;
+    if (in_chunk_ != nullptr) return false;
     for (const Slot& s : slots_) {
       if (s.table->index_state(s.index) == IndexState::kBuilding) return false;
     }

@@ -113,6 +113,8 @@ class IndexBuilder {
   bool running_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   size_t next_ ABSL_GUARDED_BY(mu_) = 0;  // round robin over slots
+  // The slot whose chunk is under way, until its outcome is recorded.
+  Slot* in_chunk_ ABSL_GUARDED_BY(mu_) = nullptr;
   std::thread thread_;
 };
 

@@ -212,7 +212,10 @@ absl::StatusOr<CountResult> Table::Count(const Query& query) const {
   CountResult result;
   result.index_only = plan.residual.kind == Expr::Kind::kTrue;
   if (plan.kind == Plan::Kind::kFullScan && result.index_only) {
-    LMDBAPI_ASSIGN_OR_RETURN(result.count, Count());  // the table's size
+    MDB_stat stat;  // the table's size, in the same snapshot
+    int rc = mdb_stat(txn.get(), records_, &stat);
+    if (rc != 0) return LmdbStatus(rc, "stat");
+    result.count = stat.ms_entries;
     result.plan = std::move(plan);
     return result;
   }

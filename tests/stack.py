@@ -324,6 +324,7 @@ class Server:
         import grpc
         self.process, port = self.procs.server(self.name, self.binary, *flags,
                                                data_dir=self.data)
+        self.port = port
         self.channel = grpc.insecure_channel("127.0.0.1:%d" % port)
         grpc.channel_ready_future(self.channel).result(timeout=10)
         return self.channel
