@@ -244,6 +244,21 @@ absl::StatusOr<uint64_t> RemoteBackend::Count(const TableInfo& table) {
   return GetInteger(**counted, "count");
 }
 
+// The record's server-maintained fields (revision, create_time,
+// update_time): an export leaves them out, as a data directory's does, and
+// an import sets them anew.
+std::vector<const FieldDescriptor*> ServerFields(const Descriptor* record) {
+  std::vector<const FieldDescriptor*> fields;
+  for (int i = 0; i < record->field_count(); ++i) {
+    const lmdbapi::Field& role =
+        record->field(i)->options().GetExtension(lmdbapi::field);
+    if (role.revision() || role.create_time() || role.update_time()) {
+      fields.push_back(record->field(i));
+    }
+  }
+  return fields;
+}
+
 absl::StatusOr<uint64_t> RemoteBackend::ExportTable(const TableInfo& table,
                                                     RecordSink sink,
                                                     Progress* progress) {
@@ -257,14 +272,20 @@ absl::StatusOr<uint64_t> RemoteBackend::ExportTable(const TableInfo& table,
                      " holds no ", table.record->full_name()));
   }
   uint64_t revision = 0;
+  std::vector<const FieldDescriptor*> server_fields =
+      ServerFields(table.record);
+  std::unique_ptr<Message> record = New(table.record);
   absl::Status exported = CallServerStreaming(
       *connection_, **method, *New((*method)->input_type()), *New(type),
       [&](const Message& m) {
         const auto* r = m.GetReflection();
         int n = r->FieldSize(m, records);
         for (int i = 0; i < n; ++i) {
-          absl::Status taken =
-              sink(table, r->GetRepeatedMessage(m, records, i));
+          record->CopyFrom(r->GetRepeatedMessage(m, records, i));
+          for (const auto* f : server_fields) {
+            record->GetReflection()->ClearField(record.get(), f);
+          }
+          absl::Status taken = sink(table, *record);
           if (!taken.ok()) return taken;
         }
         if (progress != nullptr) progress->Add(n);
