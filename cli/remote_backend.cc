@@ -483,14 +483,15 @@ absl::StatusOr<admin::v1::RebuildResponse> RemoteBackend::Rebuild(
       [](auto* stub, auto* context, const auto& request, auto* response) {
         return stub->Rebuild(context, request, response);
       });
-  if (!started.ok() || progress == nullptr) return started;
+  if (!started.ok()) return started;
   absl::Status built = WaitForBuilds(*started, progress);
   if (!built.ok()) return built;
   return started;
 }
 
 // Polls Stat until every index of `started` is ready (or one failed),
-// reporting the records indexed so far.
+// reporting the records indexed so far to `progress` (if any): a rebuild
+// returns when done, as on a data directory.
 absl::Status RemoteBackend::WaitForBuilds(
     const admin::v1::RebuildResponse& started, Progress* progress) {
   std::set<std::string> names(started.started().begin(),
@@ -513,12 +514,14 @@ absl::Status RemoteBackend::WaitForBuilds(
         total += done ? t.records() : i.total();
       }
     }
-    progress->set_total(total);
-    progress->Set(built);
+    if (progress != nullptr) {
+      progress->set_total(total);
+      progress->Set(built);
+    }
     if (ready) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  progress->Finish();
+  if (progress != nullptr) progress->Finish();
   return absl::OkStatus();
 }
 
