@@ -508,7 +508,7 @@ absl::Status RemoteBackend::WaitForBuilds(
           return absl::InternalError(absl::StrCat(
               "index ", t.table(), ".", i.name(), " failed: ", i.error()));
         }
-        bool done = i.state() != "building";
+        bool done = i.state() == "ready";
         ready = ready && done;
         built += done ? t.records() : i.built();
         total += done ? t.records() : i.total();
