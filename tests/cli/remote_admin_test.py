@@ -3,8 +3,8 @@
 server's Admin Stat/Verify/Rebuild handlers and the per-table Export and
 Import streams: stat, verify, rebuild, backup, export and import (a round
 trip into a second server, NDJSON and binary, a bad line in the middle, with
-and without --skip_bad, a duplicate key the server refuses), with a bearer
-token.
+and without --skip_bad, a duplicate key the server refuses), `call` of the
+client-streaming Import, with a bearer token.
 
 Usage: remote_admin_test.py LMDBAPI_BINARY SERVER_BINARY
 """
@@ -178,6 +178,19 @@ class RemoteAdminTest(unittest.TestCase):
         self.assertIn("ALREADY_EXISTS", r.stderr)
         self.assertIn("line 4", r.stderr)
         self.assertEqual(sorted(records(other, token=None)), ["dup-0", "dup-1", "dup-2"])
+
+    def test_call_of_a_client_stream_sends_one_request_a_line(self):
+        other = self.fresh_server("call-import")
+        requests = '{"records": [{"uuid": "cs-1"}, {"uuid": "cs-2"}]}\n\n{"records": [{"uuid": "cs-3"}]}\n'
+        answer = json.loads(ok(other, "call", PERMITS + "/Import", "-", stdin=requests,
+                               token=None))
+        self.assertEqual(answer["imported"], "3")
+        self.assertEqual(sorted(records(other, token=None)), ["cs-1", "cs-2", "cs-3"])
+        r = run(other, "call", PERMITS + "/Import", "-", token=None,
+                stdin='{"records": [{"uuid": "cs-4"}]}\n{"records": [{"feeCents": "x"}]}\n')
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("request 2", r.stderr)
+        self.assertIn("fee_cents", r.stderr.replace("feeCents", "fee_cents"))
 
     def test_without_the_token_the_admin_calls_are_refused(self):
         for argv in (["stat"], ["verify"], ["export", "--table=permits"],
