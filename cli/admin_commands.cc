@@ -91,7 +91,8 @@ absl::Status RunRebuild(const Invocation& invocation) {
   if (invocation.Has("index") && !invocation.Has("table")) {
     return UsageError("--index needs --table");
   }
-  std::unique_ptr<Progress> progress = invocation.NewProgress("rebuild");
+  std::unique_ptr<Progress> progress = invocation.NewProgress(
+      absl::StrCat("rebuild ", invocation.Flag("table", "all")));
   LMDBAPI_ASSIGN_OR_RETURN(
       admin::v1::RebuildResponse rebuilt,
       invocation.backend->Rebuild(invocation.Flag("table"),

@@ -94,7 +94,8 @@ class Backend {
                             RecordSink sink) = 0;
   // Each change from `from_revision` (0: from now) until the sink fails or
   // `max_changes` (0: no bound) were seen. The sink gets the record (after
-  // the change; a delete's key only) and its change type in `type`.
+  // the change; a delete's: as it was) and its change type in `type`
+  // ("INSERT", "UPDATE", "DELETE").
   virtual absl::Status Watch(
       const TableInfo& table, const std::string& filter, uint64_t from_revision,
       uint64_t max_changes,

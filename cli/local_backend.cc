@@ -3,19 +3,14 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "base/status_macros.h"
 #include "model/model.h"
-#include "storage/filter_expr.h"
 
 namespace lmdbapi::cli {
 
 using google::protobuf::Message;
 
 namespace {
-
-constexpr absl::Duration kWatchPoll = absl::Milliseconds(100);
-constexpr size_t kWatchBatch = 1000;
 
 // How the command opens a directory: as the server would (the map grows as
 // needed), never creating one.
@@ -44,18 +39,6 @@ std::vector<TableInfo> TablesOf(const model::SchemaModel& model) {
     tables.push_back(std::move(info));
   }
   return tables;
-}
-
-const char* ChangeTypeName(storage::ChangeType type) {
-  switch (type) {
-    case storage::ChangeType::kInsert:
-      return "INSERT";
-    case storage::ChangeType::kUpdate:
-      return "UPDATE";
-    case storage::ChangeType::kDelete:
-      return "DELETE";
-  }
-  return "UNKNOWN";
 }
 
 // The string value of `record`'s field `name`.
@@ -154,47 +137,6 @@ absl::Status LocalBackend::List(const TableInfo& table,
     }
     query.page_token = result.next_page_token;
   } while (!query.page_token.empty());
-  return absl::OkStatus();
-}
-
-absl::Status LocalBackend::Watch(
-    const TableInfo& table, const std::string& filter, uint64_t from_revision,
-    uint64_t max_changes,
-    absl::FunctionRef<absl::Status(const std::string&, const Message&)> sink) {
-  storage::Table* t = TableOf(table);
-  LMDBAPI_ASSIGN_OR_RETURN(storage::Expr where,
-                           storage::ParseFilter(t->schema(), filter));
-  uint64_t next = from_revision;
-  if (next == 0) {
-    LMDBAPI_ASSIGN_OR_RETURN(storage::Environment::ReadTxn txn,
-                             db_->env().BeginRead());
-    LMDBAPI_ASSIGN_OR_RETURN(uint64_t last, db_->changes().Last(txn.get()));
-    next = last + 1;
-  }
-  std::unique_ptr<Message> record = NewRecord(table);
-  for (uint64_t seen = 0; max_changes == 0 || seen < max_changes;) {
-    std::vector<storage::Change> changes;
-    {
-      LMDBAPI_ASSIGN_OR_RETURN(storage::Environment::ReadTxn txn,
-                               db_->env().BeginRead());
-      LMDBAPI_ASSIGN_OR_RETURN(
-          changes, db_->changes().Read(txn.get(), next, kWatchBatch));
-    }
-    if (changes.empty()) absl::SleepFor(kWatchPoll);
-    for (const storage::Change& change : changes) {
-      next = change.revision + 1;
-      if (change.table != table.name) continue;
-      record->Clear();
-      if (!record->ParseFromString(change.record)) {
-        return absl::DataLossError(absl::StrCat("change at revision ",
-                                                change.revision,
-                                                ": cannot parse its record"));
-      }
-      if (!where.Matches(*record)) continue;
-      LMDBAPI_RETURN_IF_ERROR(sink(ChangeTypeName(change.type), *record));
-      if (++seen == max_changes) break;
-    }
-  }
   return absl::OkStatus();
 }
 

@@ -4,12 +4,17 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/type.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/type_resolver.h"
+#include "google/protobuf/util/type_resolver_util.h"
 
 namespace lmdbapi::cli {
 namespace {
@@ -158,6 +163,72 @@ class BinarySource : public RecordSource {
   uint64_t read_ = 0;
 };
 
+constexpr char kTypeUrlPrefix[] = "type.googleapis.com";
+
+// The type information of a descriptor pool's messages as protobuf's JSON
+// conversion wants it, built once per type: MessageToJsonString and
+// JsonStringToMessage build it again on every call, which costs more than
+// the conversion.
+class CachingTypeResolver : public google::protobuf::util::TypeResolver {
+ public:
+  explicit CachingTypeResolver(const google::protobuf::DescriptorPool* pool)
+      : inner_(google::protobuf::util::NewTypeResolverForDescriptorPool(
+            kTypeUrlPrefix, pool)) {}
+
+  google::protobuf::util::Status ResolveMessageType(
+      const std::string& url, google::protobuf::Type* type) override {
+    return Resolve(url, type, types_, [this](const std::string& u, auto* t) {
+      return inner_->ResolveMessageType(u, t);
+    });
+  }
+  google::protobuf::util::Status ResolveEnumType(
+      const std::string& url, google::protobuf::Enum* type) override {
+    return Resolve(url, type, enums_, [this](const std::string& u, auto* t) {
+      return inner_->ResolveEnumType(u, t);
+    });
+  }
+
+ private:
+  template <typename T, typename F>
+  google::protobuf::util::Status Resolve(const std::string& url, T* out,
+                                         std::map<std::string, T>& cache,
+                                         F resolve) {
+    absl::MutexLock lock(&mu_);
+    auto it = cache.find(url);
+    if (it == cache.end()) {
+      T resolved;
+      google::protobuf::util::Status status = resolve(url, &resolved);
+      if (!status.ok()) return status;
+      it = cache.emplace(url, std::move(resolved)).first;
+    }
+    *out = it->second;
+    return google::protobuf::util::Status();
+  }
+
+  std::unique_ptr<google::protobuf::util::TypeResolver> inner_;
+  absl::Mutex mu_;
+  std::map<std::string, google::protobuf::Type> types_;
+  std::map<std::string, google::protobuf::Enum> enums_;
+};
+
+// The resolver of `pool`, made on first use and kept.
+google::protobuf::util::TypeResolver* ResolverFor(
+    const google::protobuf::DescriptorPool* pool) {
+  static absl::Mutex mu;
+  static auto* resolvers = new std::map<const google::protobuf::DescriptorPool*,
+                                        std::unique_ptr<CachingTypeResolver>>;
+  absl::MutexLock lock(&mu);
+  std::unique_ptr<CachingTypeResolver>& resolver = (*resolvers)[pool];
+  if (resolver == nullptr)
+    resolver = std::make_unique<CachingTypeResolver>(pool);
+  return resolver.get();
+}
+
+std::string TypeUrl(const Message& message) {
+  return absl::StrCat(kTypeUrlPrefix, "/",
+                      message.GetDescriptor()->full_name());
+}
+
 }  // namespace
 
 absl::StatusOr<Format> ParseFormat(const std::string& text) {
@@ -169,7 +240,10 @@ absl::StatusOr<Format> ParseFormat(const std::string& text) {
 
 absl::StatusOr<std::string> RecordJson(const Message& record) {
   std::string json;
-  auto printed = google::protobuf::util::MessageToJsonString(record, &json);
+  auto printed = google::protobuf::util::BinaryToJsonString(
+      ResolverFor(record.GetDescriptor()->file()->pool()), TypeUrl(record),
+      record.SerializeAsString(), &json,
+      google::protobuf::util::JsonPrintOptions());
   if (!printed.ok()) return absl::InternalError(printed.ToString());
   return json;
 }
@@ -186,8 +260,14 @@ absl::StatusOr<std::string> ResultJson(const Message& result) {
 }
 
 absl::Status ParseJson(absl::string_view json, Message* record) {
-  auto parsed = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(json.data(), json.size()), record);
+  std::string binary;
+  auto parsed = google::protobuf::util::JsonToBinaryString(
+      ResolverFor(record->GetDescriptor()->file()->pool()), TypeUrl(*record),
+      google::protobuf::StringPiece(json.data(), json.size()), &binary,
+      google::protobuf::util::JsonParseOptions());
+  if (parsed.ok() && !record->ParseFromString(binary)) {
+    return absl::InvalidArgumentError("the JSON does not make a record");
+  }
   if (parsed.ok()) return absl::OkStatus();
   // "(fee_cents): invalid value ..." -> "field fee_cents: invalid value ...".
   absl::string_view why(parsed.message().data(), parsed.message().size());

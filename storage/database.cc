@@ -1,13 +1,19 @@
 #include "storage/database.h"
 
+#include <tuple>
+#include <utility>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
 #include "base/status_macros.h"
 #include "storage/index_builder.h"
 #include "storage/lmdb.h"
+#include "storage/record_version.h"
+#include "storage/schema_change.h"
 #include "storage/secure_random.h"
 #include "storage/status.h"
+#include "storage/stored_schema.h"
 
 namespace lmdbapi::storage {
 namespace {
@@ -35,22 +41,28 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
     const DatabaseOptions& options, const std::vector<TableSpec>& tables) {
   LMDBAPI_ASSIGN_OR_RETURN(std::vector<TableSchema> schemas,
                            ResolveSchema(tables));
+  LMDBAPI_ASSIGN_OR_RETURN(std::string record, EncodeStoredSchema(tables));
   // Meta and change log + two per table (records, versions) + one per index.
   size_t dbs = 2;
   for (const TableSchema& t : schemas) dbs += 2 + t.indexes.size();
   DatabaseOptions opts = options;
   opts.env.max_dbs = std::max<unsigned>(opts.env.max_dbs, dbs + 8);
+  opts.env.read_only = opts.read_only;
 
   std::unique_ptr<Database> db(new Database());
+  db->read_only_ = opts.read_only;
   LMDBAPI_ASSIGN_OR_RETURN(db->env_, Environment::Open(opts.env));
-  absl::Status status = db->OpenTables(schemas, opts);
+  LMDBAPI_ASSIGN_OR_RETURN(bool changed,
+                           db->CheckStoredSchema(schemas, record));
+  if (!changed || opts.read_only) record.clear();
+  absl::Status status = db->OpenTables(schemas, opts, record);
   // Opening may build indexes; a full map there grows it like the writer.
   while (IsMapFull(status)) {
     LMDBAPI_RETURN_IF_ERROR(db->env_->GrowMap());
     db->builder_.reset();
     db->tables_.clear();
     db->open_log_.clear();
-    status = db->OpenTables(schemas, opts);
+    status = db->OpenTables(schemas, opts, record);
   }
   LMDBAPI_RETURN_IF_ERROR(status);
   db->writer_ = std::make_unique<Writer>(db->env_.get(), opts.max_batch,
@@ -69,6 +81,41 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   return db;
 }
 
+absl::StatusOr<bool> Database::CheckStoredSchema(
+    const std::vector<TableSchema>& schemas, absl::string_view record) {
+  LMDBAPI_ASSIGN_OR_RETURN(Txn txn, Txn::BeginRead(env_->raw()));
+  MDB_dbi meta;
+  int rc = mdb_dbi_open(txn.get(), kMetaDb, 0, &meta);
+  if (rc == MDB_NOTFOUND) return true;  // a new directory
+  LMDBAPI_RETURN_IF_MDB_ERROR(rc, "open __lmdbapi_meta");
+  absl::StatusOr<absl::string_view> stored =
+      GetValue(txn.get(), meta, kStoredSchemaKey);
+  if (absl::IsNotFound(stored.status())) return true;  // recorded by no open
+  LMDBAPI_RETURN_IF_ERROR(stored.status());
+  if (*stored == record) return false;
+  absl::StatusOr<StoredSchema> before = DecodeStoredSchema(*stored);
+  if (!before.ok()) {
+    return absl::Status(before.status().code(),
+                        absl::StrCat("data directory '", env_->options().path,
+                                     "': ", before.status().message()));
+  }
+  LMDBAPI_ASSIGN_OR_RETURN(std::vector<TableSchema> stored_schemas,
+                           ResolveSchema(before->tables));
+  auto records = [&](const TableSchema& table) -> absl::StatusOr<uint64_t> {
+    MDB_dbi dbi;
+    int rc = mdb_dbi_open(txn.get(), table.name.c_str(), 0, &dbi);
+    if (rc == MDB_NOTFOUND) return 0;
+    LMDBAPI_RETURN_IF_MDB_ERROR(rc, absl::StrCat("open ", table.name));
+    MDB_stat stat;
+    LMDBAPI_RETURN_IF_MDB_ERROR(mdb_stat(txn.get(), dbi, &stat),
+                                absl::StrCat("stat ", table.name));
+    return uint64_t{stat.ms_entries};
+  };
+  LMDBAPI_RETURN_IF_ERROR(CheckSchemaChange(stored_schemas, schemas, records,
+                                            env_->options().path));
+  return true;
+}
+
 absl::Status Database::LoadOrMakeSecret(MDB_txn* txn, MDB_dbi meta,
                                         bool rotate) {
   absl::StatusOr<absl::string_view> stored = GetValue(txn, meta, kSecretKey);
@@ -77,6 +124,7 @@ absl::Status Database::LoadOrMakeSecret(MDB_txn* txn, MDB_dbi meta,
     return absl::OkStatus();
   }
   LMDBAPI_RETURN_IF_ERROR(SecureRandom(absl::MakeSpan(secret_)));
+  if (read_only_) return absl::OkStatus();  // this run's tokens only
   return PutValue(
       txn, meta, kSecretKey,
       absl::string_view(reinterpret_cast<const char*>(secret_.data()),
@@ -84,8 +132,11 @@ absl::Status Database::LoadOrMakeSecret(MDB_txn* txn, MDB_dbi meta,
 }
 
 absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas,
-                                  const DatabaseOptions& opts) {
-  LMDBAPI_ASSIGN_OR_RETURN(Txn txn, Txn::BeginWrite(env_->raw(), nullptr));
+                                  const DatabaseOptions& opts,
+                                  absl::string_view record) {
+  LMDBAPI_ASSIGN_OR_RETURN(Txn txn, read_only_
+                                        ? Txn::BeginRead(env_->raw())
+                                        : Txn::BeginWrite(env_->raw(), nullptr));
   LMDBAPI_ASSIGN_OR_RETURN(MDB_dbi meta, OpenMetaInTxn(txn.get()));
   LMDBAPI_RETURN_IF_ERROR(
       LoadOrMakeSecret(txn.get(), meta, opts.rotate_page_token_secret));
@@ -101,6 +152,10 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas,
   clock_ = std::make_unique<RevisionClock>(meta);
   LinkTables();
   for (auto& table : tables_) {
+    if (read_only_) {
+      LMDBAPI_RETURN_IF_ERROR(CheckIndexesBuiltInTxn(txn.get(), meta, *table));
+      continue;
+    }
     LMDBAPI_RETURN_IF_ERROR(BuildIndexesInTxn(txn.get(), meta, *table));
     LMDBAPI_RETURN_IF_ERROR(DropIndexesInTxn(txn.get(), meta, *table));
   }
@@ -108,7 +163,14 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas,
   for (auto& table : tables_) tables.push_back(table.get());
   builder_ = std::make_unique<IndexBuilder>(meta, std::move(tables));
   LMDBAPI_RETURN_IF_ERROR(builder_->Load(txn.get()));
-  return txn.Commit();
+  if (!record.empty()) {
+    LMDBAPI_RETURN_IF_ERROR(
+        PutValue(txn.get(), meta, kStoredSchemaKey, record));
+    open_log_.push_back(absl::StrCat(
+        "recorded the schema (", schemas[0].descriptor->file()->name(),
+        ") in ", kMetaDb));
+  }
+  return txn.Commit();  // read-only: keeps the database handles
 }
 
 absl::StatusOr<MDB_dbi> Database::OpenMetaInTxn(MDB_txn* txn) {
@@ -119,7 +181,7 @@ absl::StatusOr<MDB_dbi> Database::OpenMetaInTxn(MDB_txn* txn) {
         "data directory '", env_->options().path, "' has format version ",
         *format, "; this build reads version ", kFormatVersion));
   }
-  if (!format.ok()) {
+  if (!format.ok() && !read_only_) {
     if (!absl::IsNotFound(format.status())) return format.status();
     LMDBAPI_RETURN_IF_ERROR(PutValue(txn, meta, kFormatKey, kFormatVersion));
   }
@@ -191,6 +253,22 @@ absl::Status Database::BuildIndexesInTxn(MDB_txn* txn, MDB_dbi meta,
   return table.RebuildInTxn(txn, links);
 }
 
+absl::Status Database::CheckIndexesBuiltInTxn(MDB_txn* txn, MDB_dbi meta,
+                                              const Table& table) const {
+  for (const Table::Index& index : table.indexes_) {
+    absl::StatusOr<absl::string_view> stored =
+        GetValue(txn, meta, IndexMetaKey(table.name(), index.schema->name));
+    if (stored.ok() && *stored == index.schema->Definition()) continue;
+    return absl::FailedPreconditionError(absl::StrCat(
+        "index ", IndexDbName(table.name(), index.schema->name),
+        " is not built in '", env_->options().path,
+        "' as the schema defines it, and a read-only open cannot build it: "
+        "open the directory for writing once (start its server) with this "
+        "schema, or use the schema the directory records"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Database::DropIndexesInTxn(MDB_txn* txn, MDB_dbi meta,
                                         const Table& table) {
   // Meta keys of indexes the schema no longer has.
@@ -250,6 +328,87 @@ absl::StatusOr<std::vector<DatabaseStats>> Database::Stats() const {
       LMDBAPI_RETURN_IF_ERROR(add(
           *table, IndexDbName(table->name(), index.schema->name), index.dbi));
     }
+  }
+  return out;
+}
+
+namespace {
+
+absl::StatusOr<std::pair<uint64_t, uint64_t>> EntriesAndPages(MDB_txn* txn,
+                                                              MDB_dbi dbi) {
+  MDB_stat stat;
+  LMDBAPI_RETURN_IF_MDB_ERROR(mdb_stat(txn, dbi, &stat), "stat");
+  return std::make_pair(uint64_t{stat.ms_entries},
+                        uint64_t{stat.ms_branch_pages} + stat.ms_leaf_pages +
+                            stat.ms_overflow_pages);
+}
+
+const IndexBuildProgress* BuildOf(const std::vector<IndexBuildProgress>& all,
+                                  const std::string& table,
+                                  const std::string& index) {
+  for (const IndexBuildProgress& build : all) {
+    if (build.table == table && build.index == index) return &build;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+absl::StatusOr<DatabaseStat> Database::Stat() const {
+  std::vector<IndexBuildProgress> builds = IndexBuilds();
+  DatabaseStat out;
+  LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
+  for (const auto& table : tables_) {
+    TableStat t;
+    t.name = table->name();
+    LMDBAPI_ASSIGN_OR_RETURN(std::tie(t.records, t.pages),
+                             EntriesAndPages(txn.get(), table->records_));
+    for (const Table::Index& index : table->indexes_) {
+      IndexStat i;
+      i.name = index.schema->name;
+      LMDBAPI_ASSIGN_OR_RETURN(std::tie(i.entries, i.pages),
+                               EntriesAndPages(txn.get(), index.dbi));
+      const IndexBuildProgress* build = BuildOf(builds, t.name, i.name);
+      if (build != nullptr) i.build = *build;
+      i.build.table = t.name;
+      i.build.index = i.name;
+      t.indexes.push_back(std::move(i));
+    }
+    out.tables.push_back(std::move(t));
+  }
+  if (!tables_.empty()) {
+    LMDBAPI_ASSIGN_OR_RETURN(out.revision,
+                             CurrentRevision(txn.get(), tables_[0]->meta_));
+  }
+  out.map = env_->Info();
+  return out;
+}
+
+absl::StatusOr<VerifyReport> Database::Verify(
+    const std::function<void(uint64_t records)>& on_table) const {
+  std::vector<IndexBuildProgress> builds = IndexBuilds();
+  VerifyReport out;
+  LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
+  for (const auto& table : tables_) {
+    auto ready = [&](const IndexSchema& index) {
+      const IndexBuildProgress* build = BuildOf(builds, table->name(), index.name);
+      return build == nullptr || build->state == IndexState::kReady;
+    };
+    for (const IndexSchema& index : table->schema().indexes) {
+      if (!ready(index)) {
+        out.building.push_back(absl::StrCat(table->name(), ".", index.name));
+      }
+    }
+    IndexReport report;
+    LMDBAPI_RETURN_IF_ERROR(
+        table->VerifyIndexesInTxn(txn.get(), ready, &report));
+    out.records += report.records;
+    out.entries += report.entries;
+    for (const IndexMismatch& m : report.mismatches) {
+      out.mismatches.push_back(
+          absl::StrCat(table->name(), ": ", m.DebugString()));
+    }
+    if (on_table) on_table(out.records);
   }
   return out;
 }

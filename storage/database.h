@@ -6,13 +6,18 @@
 //   definitions <table>                 primary key -> deterministic proto
 //   serialization <table>.idx.<index>     index entries (see index_key.h)
 //
-// Opening checks the format version and marks every index that is new or
-// whose definition changed as building: it is built online, in chunks, after
-// Open returns (storage/index_build.h; before, with build_indexes_online
-// false); indexes that the schema no longer declares are dropped.
+// Opening checks the format version and the schema against the one the
+// directory records (storage/stored_schema.h, storage/schema_change.h:
+// FAILED_PRECONDITION, nothing written, when the data cannot be read with
+// it), records the schema when it changed, and marks every index that is new
+// or whose definition changed as building: it is built online, in chunks,
+// after Open returns (storage/index_build.h; before, with
+// build_indexes_online false); indexes that the schema no longer declares
+// are dropped. Open read-only, it writes nothing and builds nothing.
 #ifndef LMDBAPI_STORAGE_DATABASE_H_
 #define LMDBAPI_STORAGE_DATABASE_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +61,37 @@ struct DatabaseOptions {
   bool build_indexes_online = true;
 };
 
+// Database::Stat: the database at a glance.
+struct IndexStat {
+  std::string name;  // "by_county"
+  uint64_t entries = 0;
+  uint64_t pages = 0;  // branch + leaf + overflow
+  IndexBuildProgress build;
+};
+struct TableStat {
+  std::string name;  // "permits"
+  uint64_t records = 0;
+  uint64_t pages = 0;  // the records' (each index counts its own)
+  std::vector<IndexStat> indexes;
+};
+struct DatabaseStat {
+  std::vector<TableStat> tables;  // in schema order
+  MapInfo map;                    // size, use, page size, readers
+  uint64_t revision = 0;          // the last committed revision
+};
+
+// Database::Verify: every index against the records.
+struct VerifyReport {
+  uint64_t records = 0;  // records read
+  uint64_t entries = 0;  // index entries read
+  // Each mismatch: "permits.idx.by_county: missing entry for record
+  // 0192...", "notes: orphan: record 0193... has no parent 0192...".
+  std::vector<std::string> mismatches;
+  // Indexes not checked because they are not ready: "permits.by_fee".
+  std::vector<std::string> building;
+  bool ok() const { return mismatches.empty(); }
+};
+
 // The size of one LMDB database of a table: its records, or one index.
 struct DatabaseStats {
   std::string table;     // "permits"
@@ -78,6 +114,17 @@ class Database {
   // mdb_stat of every table's records and indexes, in table order, from one
   // read snapshot (for metrics; cheap: reads the databases' roots only).
   absl::StatusOr<std::vector<DatabaseStats>> Stats() const;
+
+  // Records, pages and index build states of every table, the map and the
+  // readers, and the last revision, from one read snapshot.
+  absl::StatusOr<DatabaseStat> Stat() const;
+
+  // Compares every ready index with the records, and every child record
+  // with its parent, from one read snapshot; writes nothing. Indexes not
+  // ready (IndexBuilds) are listed in `building`, not checked. `on_table`,
+  // when set, is called after each table with the records read so far.
+  absl::StatusOr<VerifyReport> Verify(
+      const std::function<void(uint64_t records)>& on_table = nullptr) const;
 
   // Applies every write of `commit` under one revision, or none of them
   // (storage/commit.h); `done` runs on the writer thread once durable.
@@ -111,10 +158,16 @@ class Database {
 
  private:
   Database() = default;
+  // Checks `schemas` against the schema the directory records, from a read
+  // transaction; true when `record` (theirs) differs from it.
+  absl::StatusOr<bool> CheckStoredSchema(
+      const std::vector<TableSchema>& schemas, absl::string_view record);
   // Opens every table in one write transaction, building the indexes that
-  // changed since the last open. Its phases follow.
+  // changed since the last open and recording `record` when not empty; in
+  // one read transaction when read-only. Its phases follow.
   absl::Status OpenTables(const std::vector<TableSchema>& schemas,
-                          const DatabaseOptions& opts);
+                          const DatabaseOptions& opts,
+                          absl::string_view record);
   // Opens __lmdbapi_meta and checks its format version (writes it when new).
   absl::StatusOr<MDB_dbi> OpenMetaInTxn(MDB_txn* txn);
   // Opens (creating) a table's databases: records, versions, indexes.
@@ -126,6 +179,10 @@ class Database {
   // from the one recorded in meta, and records their new definitions.
   absl::Status BuildIndexesInTxn(MDB_txn* txn, MDB_dbi meta,
                                  const Table& table);
+  // Read-only: FAILED_PRECONDITION unless every index of the table is built
+  // with its definition.
+  absl::Status CheckIndexesBuiltInTxn(MDB_txn* txn, MDB_dbi meta,
+                                      const Table& table) const;
   // Drops the indexes meta records that the table no longer declares.
   absl::Status DropIndexesInTxn(MDB_txn* txn, MDB_dbi meta, const Table& table);
   // The page-token key from __lmdbapi_meta, or a new one from getrandom(2)
@@ -148,6 +205,7 @@ class Database {
   std::unique_ptr<ChangeLog> changes_;
   std::unique_ptr<RevisionClock> clock_;
   TokenSecret secret_{};
+  bool read_only_ = false;
   std::vector<std::string> open_log_;
 };
 

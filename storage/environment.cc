@@ -1,8 +1,12 @@
 #include "storage/environment.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
@@ -29,10 +33,49 @@ unsigned EnvFlags(Durability durability) {
   return flags;
 }
 
-}  // namespace
+// How a read-only environment shares its directory (see EnvOptions): the
+// fcntl lock that keeps a writer out while it reads without the lock file
+// (fd, MDB_NOLOCK), or no lock of its own (-1, reading through lock.mdb
+// beside the process that has the environment open).
+struct ReadOnlyLock {
+  int fd = -1;
+  unsigned flags = 0;
+};
 
-absl::StatusOr<std::unique_ptr<Environment>> Environment::Open(
-    const EnvOptions& options) {
+absl::StatusOr<ReadOnlyLock> LockForReading(const std::string& dir) {
+  std::string path = (std::filesystem::path(dir) / "lock.mdb").string();
+  int fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
+  bool writable = fd >= 0;
+  if (fd < 0 && errno != ENOENT) fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // No lock file (a copied directory) or an unreadable one: nobody serves it.
+  if (fd < 0) return ReadOnlyLock{-1, MDB_NOLOCK};
+  // Every process with the environment open holds a lock on byte 0.
+  struct flock lock {};
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  lock.l_len = 1;
+  bool alone;
+  if (writable) {
+    alone = fcntl(fd, F_SETLK, &lock) == 0;
+  } else {
+    alone = fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type == F_UNLCK;
+    lock.l_type = F_RDLCK;
+    lock.l_whence = SEEK_SET;
+    lock.l_start = 0;
+    lock.l_len = 1;
+    alone = alone && fcntl(fd, F_SETLK, &lock) == 0;
+  }
+  if (alone) return ReadOnlyLock{fd, MDB_NOLOCK};
+  close(fd);
+  if (writable) return ReadOnlyLock{-1, 0};
+  return absl::FailedPreconditionError(absl::StrCat(
+      "data directory '", dir,
+      "' is open in another process (a server?) and its lock.mdb is not "
+      "writable here, so it cannot be read safely beside it; ask the server "
+      "instead, or stop it"));
+}
+
+absl::Status CheckOptions(const EnvOptions& options) {
   if (options.path.empty()) {
     return absl::InvalidArgumentError("data directory: no path given");
   }
@@ -45,10 +88,32 @@ absl::StatusOr<std::unique_ptr<Environment>> Environment::Open(
         "max map size (", options.max_map_size_bytes,
         " bytes) is smaller than the map size (", options.map_size_bytes, ")"));
   }
-  if (options.create_directory) {
+  if (options.read_only) {
+    std::error_code error;
+    if (!std::filesystem::exists(
+            std::filesystem::path(options.path) / "data.mdb", error)) {
+      return absl::NotFoundError(absl::StrCat(
+          "data directory '", options.path, "' holds no database (no data.mdb)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Environment>> Environment::Open(
+    const EnvOptions& options) {
+  LMDBAPI_RETURN_IF_ERROR(CheckOptions(options));
+  if (options.create_directory && !options.read_only) {
     LMDBAPI_RETURN_IF_ERROR(CreateDirectoriesDurably(options.path));
   }
   std::unique_ptr<Environment> env(new Environment(options));
+  unsigned flags = EnvFlags(options.durability);
+  if (options.read_only) {
+    LMDBAPI_ASSIGN_OR_RETURN(ReadOnlyLock lock, LockForReading(options.path));
+    env->lock_guard_ = lock.fd;
+    flags |= MDB_RDONLY | lock.flags;
+  }
   std::string what = absl::StrCat("open LMDB environment '", options.path, "'");
   LMDBAPI_RETURN_IF_MDB_ERROR(mdb_env_create(&env->env_), what);
   LMDBAPI_RETURN_IF_MDB_ERROR(
@@ -57,12 +122,13 @@ absl::StatusOr<std::unique_ptr<Environment>> Environment::Open(
       mdb_env_set_maxreaders(env->env_, options.max_readers), what);
   LMDBAPI_RETURN_IF_MDB_ERROR(mdb_env_set_maxdbs(env->env_, options.max_dbs),
                               what);
-  LMDBAPI_RETURN_IF_MDB_ERROR(mdb_env_open(env->env_, options.path.c_str(),
-                                           EnvFlags(options.durability), 0644),
-                              what);
+  LMDBAPI_RETURN_IF_MDB_ERROR(
+      mdb_env_open(env->env_, options.path.c_str(), flags, 0644), what);
   // LMDB syncs its files, never their names: a data.mdb it just created
   // would vanish with a power cut, taking every acknowledged write along.
-  LMDBAPI_RETURN_IF_ERROR(SyncDirectory(options.path));
+  if (!options.read_only) {
+    LMDBAPI_RETURN_IF_ERROR(SyncDirectory(options.path));
+  }
   // A map that another process (or an earlier run) made larger is adopted.
   MDB_envinfo info;
   mdb_env_info(env->env_, &info);
@@ -81,6 +147,7 @@ Environment::~Environment() {
     pool_.clear();
   }
   if (env_ != nullptr) mdb_env_close(env_);
+  if (lock_guard_ >= 0) close(lock_guard_);
 }
 
 Environment::ReadTxn::~ReadTxn() {
@@ -114,8 +181,15 @@ absl::StatusOr<Environment::ReadTxn> Environment::BeginRead() {
 absl::StatusOr<MDB_dbi> Environment::OpenDatabase(MDB_txn* txn,
                                                   const std::string& name) {
   MDB_dbi dbi;
-  LMDBAPI_RETURN_IF_MDB_ERROR(mdb_dbi_open(txn, name.c_str(), MDB_CREATE, &dbi),
-                              absl::StrCat("open database '", name, "'"));
+  int rc = mdb_dbi_open(txn, name.c_str(),
+                        options_.read_only ? 0 : MDB_CREATE, &dbi);
+  if (rc == MDB_NOTFOUND && options_.read_only) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data directory '", options_.path, "' has no database '", name,
+        "' (open read-only, it cannot be created: open the directory for "
+        "writing once, e.g. start its server, with this schema)"));
+  }
+  LMDBAPI_RETURN_IF_MDB_ERROR(rc, absl::StrCat("open database '", name, "'"));
   return dbi;
 }
 

@@ -34,6 +34,14 @@ struct EnvOptions {
   unsigned max_dbs = 128;
   Durability durability = Durability::kDurable;
   bool create_directory = true;
+  // MDB_RDONLY: nothing in the directory is written, nor created (NOT_FOUND
+  // when it holds no data.mdb); no write transaction can begin. When no
+  // other process has the environment open, reads go without the lock file
+  // (MDB_NOLOCK: lock.mdb is not touched, and the directory may be on a
+  // read-only mount) and a write lock on lock.mdb keeps a server from
+  // starting on it meanwhile (its open waits until this one closes). When a
+  // server has it open, this one reads beside it as an ordinary reader.
+  bool read_only = false;
 };
 
 // Map figures for logs and metrics.
@@ -81,7 +89,9 @@ class Environment {
   };
   absl::StatusOr<ReadTxn> BeginRead();
 
-  // Opens (creating) a named database in `txn`, a write transaction.
+  // Opens (creating) a named database in `txn`, a write transaction. When
+  // read-only: opens an existing one (FAILED_PRECONDITION naming it when
+  // there is none) in any transaction.
   absl::StatusOr<MDB_dbi> OpenDatabase(MDB_txn* txn, const std::string& name);
 
   // Doubles the map, up to the limit. RESOURCE_EXHAUSTED when already there.
@@ -101,6 +111,8 @@ class Environment {
 
   EnvOptions options_;
   MDB_env* env_ = nullptr;
+  // read_only without the lock file: our fcntl lock on lock.mdb, or -1.
+  int lock_guard_ = -1;
   // Readers hold it shared; map growth holds it exclusively, because LMDB
   // remaps the file and pointers into the old map would dangle.
   absl::Mutex map_gate_;

@@ -156,82 +156,108 @@ absl::StatusOr<IndexReport> Table::VerifyIndexes() const {
   const std::vector<bool> ready_before = ReadyIndexes();
   LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
   IndexReport report;
-  std::vector<Index> ready;  // the indexes compared: complete in `txn`
+  std::vector<const IndexSchema*> ready;  // complete in `txn`
   for (size_t i = 0; i < indexes_.size(); ++i) {
     const IndexState state = index_state(i);
     if (state == IndexState::kReady && ready_before[i]) {
-      ready.push_back(indexes_[i]);
+      ready.push_back(indexes_[i].schema);
     } else {
       report.skipped.push_back(absl::StrCat(indexes_[i].schema->name, " (",
                                             IndexStateName(state), ")"));
     }
   }
-  std::vector<const IndexSchema*> schemas;
-  for (const Index& index : ready) schemas.push_back(index.schema);
-  std::vector<std::vector<IndexEntry>> expected;
-  LMDBAPI_RETURN_IF_ERROR(ComputeEntries(txn.get(), records_, *prototype_,
-                                         schemas, &expected, &report.records));
-  if (parent_ != nullptr) {
-    // Every child's parent must exist.
-    std::unique_ptr<Message> scratch(prototype_->New());
-    LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn.get(), records_));
-    absl::StatusOr<bool> more = cursor.First();
-    for (; more.ok() && *more; more = cursor.Next()) {
-      absl::string_view bytes = cursor.value();
-      if (!scratch->ParseFromArray(bytes.data(),
-                                   static_cast<int>(bytes.size()))) {
-        return absl::DataLossError(
-            absl::StrCat("record '", cursor.key(), "' does not parse"));
-      }
-      std::string parent_pk = scratch->GetReflection()->GetString(
-          *scratch, schema_.parent_key.field);
-      if (!GetValue(txn.get(), parent_->records_, parent_pk).ok()) {
-        report.mismatches.push_back(IndexMismatch{
-            IndexMismatch::Kind::kOrphan, schema_.indexes.back().name,
-            std::string(cursor.key()), absl::CEscape(parent_pk)});
-      }
-    }
-    LMDBAPI_RETURN_IF_ERROR(more);
-  }
+  LMDBAPI_RETURN_IF_ERROR(VerifyIndexesInTxn(
+      txn.get(),
+      [&](const IndexSchema& index) {
+        return std::find(ready.begin(), ready.end(), &index) != ready.end();
+      },
+      &report));
+  return report;
+}
 
-  for (size_t i = 0; i < ready.size(); ++i) {
-    const Index& index = ready[i];
-    std::vector<IndexEntry>& want = expected[i];
-    auto mismatch = [&](IndexMismatch::Kind kind, absl::string_view key,
-                        absl::string_view value) {
-      absl::StatusOr<absl::string_view> pk =
-          PrimaryKeyOfEntry(*index.schema, key, value);
-      report.mismatches.push_back(IndexMismatch{
-          kind, index.schema->name,
-          pk.ok() ? std::string(*pk) : "(undecodable)", absl::CHexEscape(key)});
-    };
-    LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn.get(), index.dbi));
-    size_t w = 0;
-    absl::StatusOr<bool> more = cursor.First();
-    for (; more.ok() && *more; more = cursor.Next()) {
-      ++report.entries;
-      absl::string_view key = cursor.key();
-      while (w < want.size() && want[w].key < key) {
+absl::Status Table::VerifyIndexesInTxn(
+    MDB_txn* txn, absl::FunctionRef<bool(const IndexSchema&)> check,
+    IndexReport* report) const {
+  std::vector<const Index*> checked;
+  std::vector<const IndexSchema*> schemas;
+  for (const Index& index : indexes_) {
+    if (!check(*index.schema)) continue;
+    checked.push_back(&index);
+    schemas.push_back(index.schema);
+  }
+  std::vector<std::vector<IndexEntry>> expected;
+  size_t records = 0;
+  LMDBAPI_RETURN_IF_ERROR(ComputeEntries(txn, records_, *prototype_, schemas,
+                                         &expected, &records));
+  report->records += records;
+  if (parent_ != nullptr) LMDBAPI_RETURN_IF_ERROR(CheckParents(txn, report));
+  for (size_t i = 0; i < checked.size(); ++i) {
+    LMDBAPI_RETURN_IF_ERROR(
+        CompareIndex(txn, *checked[i], std::move(expected[i]), report));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Table::CheckParents(MDB_txn* txn, IndexReport* report) const {
+  // Every child's parent must exist.
+  std::unique_ptr<Message> scratch(prototype_->New());
+  LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, records_));
+  absl::StatusOr<bool> more = cursor.First();
+  for (; more.ok() && *more; more = cursor.Next()) {
+    absl::string_view bytes = cursor.value();
+    if (!scratch->ParseFromArray(bytes.data(),
+                                 static_cast<int>(bytes.size()))) {
+      return absl::DataLossError(
+          absl::StrCat("record '", cursor.key(), "' does not parse"));
+    }
+    std::string parent_pk = scratch->GetReflection()->GetString(
+        *scratch, schema_.parent_key.field);
+    if (!GetValue(txn, parent_->records_, parent_pk).ok()) {
+      report->mismatches.push_back(IndexMismatch{
+          IndexMismatch::Kind::kOrphan, indexes_.back().schema->name,
+          std::string(cursor.key()), absl::CEscape(parent_pk)});
+    }
+  }
+  return more.status();
+}
+
+absl::Status Table::CompareIndex(MDB_txn* txn, const Index& index,
+                                 std::vector<IndexEntry> want,
+                                 IndexReport* report) const {
+  auto mismatch = [&](IndexMismatch::Kind kind, absl::string_view key,
+                      absl::string_view value) {
+    absl::StatusOr<absl::string_view> pk =
+        PrimaryKeyOfEntry(*index.schema, key, value);
+    report->mismatches.push_back(IndexMismatch{
+        kind, index.schema->name, pk.ok() ? std::string(*pk) : "(undecodable)",
+        absl::CHexEscape(key)});
+  };
+  LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, index.dbi));
+  size_t w = 0;
+  absl::StatusOr<bool> more = cursor.First();
+  for (; more.ok() && *more; more = cursor.Next()) {
+    ++report->entries;
+    absl::string_view key = cursor.key();
+    while (w < want.size() && want[w].key < key) {
+      mismatch(IndexMismatch::Kind::kMissing, want[w].key, want[w].value);
+      ++w;
+    }
+    if (w < want.size() && want[w].key == key &&
+        want[w].value == cursor.value()) {
+      ++w;
+    } else {
+      mismatch(IndexMismatch::Kind::kDangling, key, cursor.value());
+      if (w < want.size() && want[w].key == key) {
         mismatch(IndexMismatch::Kind::kMissing, want[w].key, want[w].value);
         ++w;
       }
-      if (w < want.size() && want[w].key == key &&
-          want[w].value == cursor.value()) {
-        ++w;
-      } else {
-        mismatch(IndexMismatch::Kind::kDangling, key, cursor.value());
-        if (w < want.size() && want[w].key == key) {
-          mismatch(IndexMismatch::Kind::kMissing, want[w].key, want[w].value);
-          ++w;
-        }
-      }
-    }
-    LMDBAPI_RETURN_IF_ERROR(more);
-    for (; w < want.size(); ++w) {
-      mismatch(IndexMismatch::Kind::kMissing, want[w].key, want[w].value);
     }
   }
-  return report;
+  LMDBAPI_RETURN_IF_ERROR(more.status());
+  for (; w < want.size(); ++w) {
+    mismatch(IndexMismatch::Kind::kMissing, want[w].key, want[w].value);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace lmdbapi::storage

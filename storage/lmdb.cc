@@ -20,6 +20,13 @@ absl::StatusOr<Txn> Txn::BeginWrite(MDB_env* env, MDB_txn* parent) {
   return Txn(txn);
 }
 
+absl::StatusOr<Txn> Txn::BeginRead(MDB_env* env) {
+  MDB_txn* txn = nullptr;
+  LMDBAPI_RETURN_IF_MDB_ERROR(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn),
+                              "begin read transaction");
+  return Txn(txn);
+}
+
 absl::Status Txn::Commit() {
   MDB_txn* txn = txn_;
   txn_ = nullptr;  // mdb_txn_commit frees the handle even when it fails.

@@ -33,6 +33,9 @@ class Txn {
 
   // Begins a write transaction, nested in `parent` when it is not null.
   static absl::StatusOr<Txn> BeginWrite(MDB_env* env, MDB_txn* parent);
+  // Begins a read-only transaction of its own (not pooled). Committing it
+  // keeps the database handles it opened; aborting closes them.
+  static absl::StatusOr<Txn> BeginRead(MDB_env* env);
 
   absl::Status Commit();
   void Abort();

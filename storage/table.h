@@ -182,6 +182,11 @@ class Table {
   // an index being built (or failed) is not compared but named in
   // report.skipped.
   absl::StatusOr<IndexReport> VerifyIndexes() const;
+  // The same in `txn` for the indexes `check` accepts, adding to `report`
+  // (Database::Verify: every table from one snapshot).
+  absl::Status VerifyIndexesInTxn(
+      MDB_txn* txn, absl::FunctionRef<bool(const IndexSchema&)> check,
+      IndexReport* report) const;
 
   // The build state of index `i` (in schema().indexes order).
   IndexState index_state(size_t i) const {
@@ -274,6 +279,11 @@ class Table {
   // Rebuild steps (index_maintenance.cc).
   absl::Status RebuildInTxn(MDB_txn* txn,
                             absl::Span<const Index> indexes) const;
+  // Verify steps: every child's parent exists; one index holds `want`.
+  absl::Status CheckParents(MDB_txn* txn, IndexReport* report) const;
+  absl::Status CompareIndex(MDB_txn* txn, const Index& index,
+                            std::vector<IndexEntry> want,
+                            IndexReport* report) const;
 
   TableSchema schema_;
   Environment* env_;

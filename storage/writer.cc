@@ -21,12 +21,18 @@ Writer::Writer(Environment* env, size_t max_batch, size_t max_queued)
     : env_(env),
       max_batch_(max_batch == 0 ? 1 : max_batch),
       max_queued_(max_queued) {
-  thread_ = std::thread([this] { Run(); });
+  if (!env->options().read_only) thread_ = std::thread([this] { Run(); });
 }
 
 Writer::~Writer() { Stop(); }
 
 void Writer::Submit(Operation op, Done done, WriteDeadline deadline) {
+  if (env_->options().read_only) {
+    done(absl::FailedPreconditionError(absl::StrCat(
+        "the database in '", env_->options().path,
+        "' is open read-only; nothing was written")));
+    return;
+  }
   size_t queued;
   {
     absl::MutexLock lock(&mu_);

@@ -55,7 +55,9 @@ class Writer {
   using Done = std::function<void(absl::Status)>;
 
   // `max_batch` bounds the operations per transaction; `max_queued` the
-  // operations waiting for the writer (0: no bound).
+  // operations waiting for the writer (0: no bound). On a read-only
+  // environment no thread starts and every write fails at once with
+  // FAILED_PRECONDITION.
   Writer(Environment* env, size_t max_batch, size_t max_queued = 0);
   ~Writer();  // Stop()s.
   Writer(const Writer&) = delete;

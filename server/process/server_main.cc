@@ -24,6 +24,7 @@
 #include "server/table/shard_key.h"
 #include "server/table/table_service.h"
 #include "storage/database.h"
+#include "storage/stored_schema.h"
 #include "version/version.h"
 
 namespace lmdbapi::server {
@@ -36,36 +37,55 @@ uint64_t Bytes(double gb) {
   return static_cast<uint64_t>(std::ceil(gb * kGiB / 4096.0)) * 4096;
 }
 
-// --verify: every index of every table against the records.
-int Verify(const storage::Database& db) {
-  bool consistent = true;
-  for (const auto& table : db.tables()) {
-    absl::StatusOr<storage::IndexReport> report = table->VerifyIndexes();
-    if (!report.ok()) {
-      Log(LogLevel::kError, "verify %s: %s", table->schema().name,
-          report.status().ToString());
-      return 1;
-    }
-    Log(report->ok() ? LogLevel::kInfo : LogLevel::kError,
-        "verify %s: %d records, %d index entries, %d mismatches",
-        table->schema().name, report->records, report->entries,
-        report->mismatches.size());
-    for (const std::string& index : report->skipped) {
-      Log(LogLevel::kInfo, "verify %s: index %s not checked",
-          table->schema().name, index);
-    }
-    for (const storage::IndexMismatch& m : report->mismatches) {
-      Log(LogLevel::kError, "  %s index %s, key '%s': %s", table->schema().name,
-          m.index, m.primary_key,
-          m.kind == storage::IndexMismatch::Kind::kMissing    ? "missing"
-          : m.kind == storage::IndexMismatch::Kind::kDangling ? "dangling"
-                                                              : "orphan");
-    }
-    consistent = consistent && report->ok();
+// Logs a verify report; 0 when consistent.
+int LogVerifyReport(const storage::VerifyReport& report) {
+  Log(report.ok() ? LogLevel::kInfo : LogLevel::kError,
+      "verify: %d records, %d index entries, %d mismatches",
+      report.records, report.entries, report.mismatches.size());
+  for (const std::string& m : report.mismatches) {
+    Log(LogLevel::kError, "  %s", m);
+  }
+  for (const std::string& b : report.building) {
+    Log(LogLevel::kWarning, "  index %s is being built: not checked", b);
   }
   Log(LogLevel::kInfo, "verify: %s",
-      consistent ? "consistent" : "INCONSISTENT");
-  return consistent ? 0 : 1;
+      report.ok() ? "consistent" : "INCONSISTENT");
+  return report.ok() ? 0 : 1;
+}
+
+// --verify: opens --data_dir read-only (nothing in it is written; it may be
+// on a read-only mount) with the schema it records, or this server's when
+// it records none, and checks every index against the records.
+int VerifyCommand(storage::DatabaseOptions options, const Schema& schema) {
+  options.read_only = true;
+  absl::StatusOr<storage::StoredSchema> stored =
+      storage::ReadStoredSchema(options.env.path);
+  if (!stored.ok() && !absl::IsNotFound(stored.status())) {
+    Log(LogLevel::kError, "cannot verify %s: %s", options.env.path,
+        stored.status().ToString());
+    return 1;
+  }
+  if (stored.ok()) {
+    Log(LogLevel::kInfo, "verify %s with the schema it records (%s)",
+        options.env.path, stored->file->name());
+  } else {
+    Log(LogLevel::kInfo, "%s; verifying with this server's (%s)",
+        stored.status().message(), schema.file);
+  }
+  absl::StatusOr<std::unique_ptr<storage::Database>> db =
+      storage::Database::Open(options,
+                              stored.ok() ? stored->tables : schema.tables);
+  if (!db.ok()) {
+    Log(LogLevel::kError, "cannot open %s: %s", options.env.path,
+        db.status().ToString());
+    return 1;
+  }
+  absl::StatusOr<storage::VerifyReport> report = (*db)->Verify();
+  if (!report.ok()) {
+    Log(LogLevel::kError, "verify: %s", report.status().ToString());
+    return 1;
+  }
+  return LogVerifyReport(*report);
 }
 
 // --backup_to / --restore_from: one copy, reported; 0 when it succeeded.
@@ -287,9 +307,9 @@ ServeSpec TableServeSpec(const Config& config, const Schema& schema,
 // checks them and exits).
 int ServeTables(const Config& config, const Schema& schema,
                 sigset_t stop_signals) {
+  if (config.verify) return VerifyCommand(DatabaseOptionsOf(config), schema);
   std::unique_ptr<storage::Database> db = OpenDatabase(config, schema);
   if (db == nullptr) return 1;
-  if (config.verify) return Verify(*db);
 
   TableServices services(db.get(), config);
   services.build_log = std::make_unique<IndexBuildLog>(db.get());

@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/observability/log.h"
+#include "server/table/admin_report.h"
 #include "server/table/grpc_status.h"
 
 namespace lmdbapi::server {
@@ -67,6 +68,44 @@ grpc::Status AdminService::Metrics(grpc::ServerContext* /*context*/,
   response->set_text(metrics_ != nullptr ? metrics_->Render(storage)
                                          : server::Metrics().Render(storage));
   return Recorded("Metrics", start, grpc::Status::OK);
+}
+
+grpc::Status AdminService::Allowed(grpc::ServerContext* context) const {
+  if (auth_ == nullptr) return grpc::Status::OK;
+  return ToGrpcStatus(auth_->Check(*context));
+}
+
+grpc::Status AdminService::Stat(grpc::ServerContext* context,
+                                const admin::v1::StatRequest* /*request*/,
+                                admin::v1::StatResponse* response) {
+  auto start = std::chrono::steady_clock::now();
+  grpc::Status allowed = Allowed(context);
+  if (!allowed.ok()) return Recorded("Stat", start, allowed);
+  absl::StatusOr<storage::DatabaseStat> stat = db_->Stat();
+  if (!stat.ok()) return Recorded("Stat", start, ToGrpcStatus(stat.status()));
+  *response = StatResponseOf(*stat);
+  return Recorded("Stat", start, grpc::Status::OK);
+}
+
+grpc::Status AdminService::Verify(grpc::ServerContext* context,
+                                  const admin::v1::VerifyRequest* /*request*/,
+                                  admin::v1::VerifyResponse* response) {
+  auto start = std::chrono::steady_clock::now();
+  grpc::Status allowed = Allowed(context);
+  if (!allowed.ok()) return Recorded("Verify", start, allowed);
+  // A synchronous handler: the walk runs on a thread of gRPC's pool, in one
+  // read snapshot that writes go on beside.
+  absl::StatusOr<storage::VerifyReport> report = db_->Verify();
+  if (!report.ok()) {
+    return Recorded("Verify", start, ToGrpcStatus(report.status()));
+  }
+  *response = VerifyResponseOf(*report);
+  Log(report->ok() ? LogLevel::kInfo : LogLevel::kError,
+      "verify: %d records, %d index entries, %d mismatches, %d indexes "
+      "building",
+      report->records, report->entries, report->mismatches.size(),
+      report->building.size());
+  return Recorded("Verify", start, grpc::Status::OK);
 }
 
 grpc::Status AdminService::DoBackup(grpc::ServerContext* context,

@@ -1,5 +1,6 @@
 // lmdbapi.admin.v1.Admin (proto/lmdbapi/admin.proto): online backups of the
-// server's database into --backup_dir, and the server's metrics. A
+// server's database into --backup_dir, the server's metrics, and Stat and
+// Verify of its database. A
 // synchronous service: a backup takes as long as copying the data, on a
 // thread of gRPC's pool, never on the callback threads that serve the tables.
 // Its calls are recorded in the metrics too, as service "Admin".
@@ -41,11 +42,20 @@ class AdminService final : public admin::v1::Admin::Service {
   grpc::Status Metrics(grpc::ServerContext* context,
                        const admin::v1::MetricsRequest* request,
                        admin::v1::MetricsResponse* response) override;
+  // Stat and Verify need `auth`, as Backup; each reads one snapshot.
+  grpc::Status Stat(grpc::ServerContext* context,
+                    const admin::v1::StatRequest* request,
+                    admin::v1::StatResponse* response) override;
+  grpc::Status Verify(grpc::ServerContext* context,
+                      const admin::v1::VerifyRequest* request,
+                      admin::v1::VerifyResponse* response) override;
 
  private:
   grpc::Status DoBackup(grpc::ServerContext* context,
                         const admin::v1::BackupRequest* request,
                         admin::v1::BackupResponse* response);
+  // OK when the call carries the token (or none is needed).
+  grpc::Status Allowed(grpc::ServerContext* context) const;
   // Records a finished call in the metrics and returns its status.
   grpc::Status Recorded(const char* method,
                         std::chrono::steady_clock::time_point start,
