@@ -1,6 +1,7 @@
-// The server backend of the `lmdbapi` command: a Backend over a running
-// server's gRPC services, found by server reflection (implemented on the
-// remote side in cli/remote_backend.cc).
+// The Backend of a running server (`lmdbapi SUBCOMMAND --server ADDR`):
+// tables, records and their JSON from server reflection, records through
+// each table's gRPC service called by name (dynamic messages), and the
+// administrative calls through lmdbapi.admin.v1.Admin. See docs/CLI.md.
 #ifndef LMDBAPI_CLI_REMOTE_BACKEND_H_
 #define LMDBAPI_CLI_REMOTE_BACKEND_H_
 
@@ -13,19 +14,17 @@
 
 namespace lmdbapi::cli {
 
-// How to reach the server (--server, --token, --tls, --ca_file, --cert_file,
-// --key_file, --timeout).
 struct RemoteOptions {
-  std::string address;  // "127.0.0.1:50051"
-  std::string token;    // bearer token for --auth_token servers; empty: none
-  std::string ca_file;
-  std::string cert_file;
-  std::string key_file;
-  bool tls = false;
-  absl::Duration timeout = absl::Seconds(30);  // per call
+  std::string address;  // host:port of the server's gRPC listener
+  std::string token;    // bearer token (--token), or empty
+  std::string ca_file;  // PEM roots for TLS (--ca); empty: the system's
+  std::string cert_file, key_file;  // client certificate (mTLS)
+  bool tls = false;                 // TLS (also on with any of the files above)
+  // Bounds connecting and each unary call; streams (watch, export, import)
+  // have none. Zero: no bound.
+  absl::Duration timeout;
 };
 
-// Connects to the server and reads its tables by reflection.
 absl::StatusOr<std::unique_ptr<Backend>> OpenRemoteBackend(
     const RemoteOptions& options);
 

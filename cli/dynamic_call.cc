@@ -1,0 +1,286 @@
+#include "cli/dynamic_call.h"
+
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/channel_arguments.h"
+
+namespace lmdbapi::cli {
+namespace {
+
+using google::protobuf::Message;
+using google::protobuf::MethodDescriptor;
+
+absl::StatusOr<std::string> ReadPem(const std::string& path,
+                                    const std::string& flag) {
+  if (path.empty()) return std::string();
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in || text.str().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": cannot read PEM file '", path, "'"));
+  }
+  return text.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(
+    const RemoteOptions& o) {
+  bool tls = o.tls || !o.ca_file.empty() || !o.cert_file.empty() ||
+             !o.key_file.empty();
+  if (!tls) return grpc::InsecureChannelCredentials();
+  if (o.cert_file.empty() != o.key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--cert_file and --key_file: a client certificate needs both");
+  }
+  grpc::SslCredentialsOptions ssl;
+  auto roots = ReadPem(o.ca_file, "--ca_file");
+  auto cert = ReadPem(o.cert_file, "--cert_file");
+  auto key = ReadPem(o.key_file, "--key_file");
+  for (const auto* read : {&roots, &cert, &key}) {
+    if (!read->ok()) return read->status();
+  }
+  ssl.pem_root_certs = *roots;
+  ssl.pem_cert_chain = *cert;
+  ssl.pem_private_key = *key;
+  return grpc::SslCredentials(ssl);
+}
+
+grpc::ByteBuffer ToBuffer(const Message& message) {
+  grpc::Slice slice(message.SerializeAsString());
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+bool FromBuffer(const grpc::ByteBuffer& buffer, Message* message) {
+  std::vector<grpc::Slice> slices;
+  if (!buffer.Dump(&slices).ok()) return false;
+  std::string bytes;
+  for (const grpc::Slice& s : slices) {
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return message->ParseFromString(bytes);
+}
+
+// One call through grpc::GenericStub, each step waited for on its own
+// completion queue.
+class GenericCall {
+ public:
+  GenericCall(const Connection& connection, const std::string& path,
+              bool bounded)
+      : context_(connection.NewContext(bounded)),
+        stub_(connection.channel()),
+        call_(stub_.PrepareCall(context_.get(), path, &queue_)) {}
+  ~GenericCall() {
+    queue_.Shutdown();
+    void* tag;
+    bool ok;
+    while (queue_.Next(&tag, &ok)) {
+    }
+  }
+
+  bool Start() {
+    call_->StartCall(this);
+    return Wait();
+  }
+  bool Write(const Message& message) {
+    call_->Write(ToBuffer(message), this);
+    return Wait();
+  }
+  bool WritesDone() {
+    call_->WritesDone(this);
+    return Wait();
+  }
+  bool Read(grpc::ByteBuffer* buffer) {
+    call_->Read(buffer, this);
+    return Wait();
+  }
+  void Cancel() { context_->TryCancel(); }
+  grpc::Status Finish() {
+    grpc::Status status;
+    call_->Finish(&status, this);
+    Wait();
+    return status;
+  }
+
+ private:
+  bool Wait() {
+    void* tag;
+    bool ok = false;
+    return queue_.Next(&tag, &ok) && ok;
+  }
+
+  std::unique_ptr<grpc::ClientContext> context_;
+  grpc::CompletionQueue queue_;
+  grpc::GenericStub stub_;
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call_;
+};
+
+// Sends what `next` gives; false when the stream broke (its status tells
+// why) or `error` was set.
+bool SendAll(GenericCall& call, const Message& prototype, RequestSource next,
+             absl::Status* error) {
+  std::unique_ptr<Message> request(prototype.New());
+  while (true) {
+    request->Clear();
+    absl::StatusOr<bool> more = next(request.get());
+    if (!more.ok()) {
+      *error = more.status();
+      return false;
+    }
+    if (!*more) return call.WritesDone();
+    if (!call.Write(*request)) return false;
+  }
+}
+
+void ReadAll(GenericCall& call, const Message& prototype, ResponseSink each,
+             const std::string& name, absl::Status* error) {
+  std::unique_ptr<Message> response(prototype.New());
+  grpc::ByteBuffer buffer;
+  while (call.Read(&buffer)) {
+    response->Clear();
+    if (!FromBuffer(buffer, response.get())) {
+      *error = absl::InternalError(absl::StrCat(
+          name, ": the response is not a ", prototype.GetTypeName()));
+    } else {
+      *error = each(*response);
+    }
+    if (!error->ok()) return;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
+    const RemoteOptions& options) {
+  if (options.address.empty()) {
+    return absl::InvalidArgumentError("--server: the server's host:port");
+  }
+  auto credentials = Credentials(options);
+  if (!credentials.ok()) return credentials.status();
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);
+  args.SetMaxSendMessageSize(-1);
+  auto channel = grpc::CreateCustomChannel(options.address, *credentials, args);
+  return std::unique_ptr<Connection>(new Connection(channel, options));
+}
+
+std::unique_ptr<grpc::ClientContext> Connection::NewContext(
+    bool bounded) const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  if (!token_.empty()) {
+    context->AddMetadata("authorization", absl::StrCat("Bearer ", token_));
+  }
+  if (bounded && timeout_ > absl::ZeroDuration() &&
+      timeout_ != absl::InfiniteDuration()) {
+    context->set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  }
+  return context;
+}
+
+absl::Status FromGrpc(const grpc::Status& status, const std::string& method) {
+  if (status.ok()) return absl::OkStatus();
+  std::string message = status.error_message();
+  if (message.empty() && status.error_code() == grpc::UNIMPLEMENTED) {
+    message = "the server does not implement it (older than this lmdbapi?)";
+  }
+  if (!method.empty()) message = absl::StrCat(method, ": ", message);
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      message);
+}
+
+absl::Status CallMethod(const Connection& connection,
+                        const MethodDescriptor& method,
+                        const Message& prototype_request,
+                        const Message& prototype_response, RequestSource next,
+                        ResponseSink each) {
+  const std::string name =
+      absl::StrCat(method.service()->name(), "/", method.name());
+  bool unary = !method.client_streaming() && !method.server_streaming();
+  GenericCall call(
+      connection,
+      absl::StrCat("/", method.service()->full_name(), "/", method.name()),
+      unary);
+  absl::Status error;
+  if (call.Start() && SendAll(call, prototype_request, next, &error)) {
+    ReadAll(call, prototype_response, each, name, &error);
+  }
+  if (!error.ok()) call.Cancel();
+  grpc::Status status = call.Finish();
+  if (!error.ok()) return error;
+  return FromGrpc(status, name);
+}
+
+absl::Status CallUnary(const Connection& connection,
+                       const MethodDescriptor& method, const Message& request,
+                       Message* response) {
+  bool sent = false, received = false;
+  absl::Status status = CallMethod(
+      connection, method, request, *response,
+      [&](Message* next) -> absl::StatusOr<bool> {
+        if (sent) return false;
+        next->CopyFrom(request);
+        return sent = true;
+      },
+      [&](const Message& got) {
+        response->CopyFrom(got);
+        received = true;
+        return absl::OkStatus();
+      });
+  if (status.ok() && !received) {
+    return absl::InternalError(
+        absl::StrCat(method.full_name(), ": the server sent no response"));
+  }
+  return status;
+}
+
+absl::Status CallServerStreaming(const Connection& connection,
+                                 const MethodDescriptor& method,
+                                 const Message& request,
+                                 const Message& prototype_response,
+                                 ResponseSink each) {
+  bool sent = false;
+  return CallMethod(
+      connection, method, request, prototype_response,
+      [&](Message* next) -> absl::StatusOr<bool> {
+        if (sent) return false;
+        next->CopyFrom(request);
+        return sent = true;
+      },
+      each);
+}
+
+absl::StatusOr<std::string> ToJson(const Message& message) {
+  std::string json;
+  auto status = google::protobuf::util::MessageToJsonString(message, &json);
+  if (!status.ok()) {
+    return absl::InternalError(absl::StrCat(
+        message.GetTypeName(), " as JSON: ", status.message().as_string()));
+  }
+  return json;
+}
+
+absl::Status FromJson(const std::string& json, Message* message) {
+  auto parsed = google::protobuf::util::JsonStringToMessage(json, message);
+  if (parsed.ok()) return absl::OkStatus();
+  // "(permit.fee_cents): invalid value ..." -> "field permit.fee_cents: ...",
+  // as the record files' errors read.
+  absl::string_view why(parsed.message().data(), parsed.message().size());
+  size_t close = why.find("): ");
+  std::string text(why);
+  if (absl::StartsWith(why, "(") && close != absl::string_view::npos) {
+    text = absl::StrCat("field ", why.substr(1, close - 1), ": ",
+                        why.substr(close + 3));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(message->GetDescriptor()->name(), " JSON: ", text));
+}
+
+}  // namespace lmdbapi::cli

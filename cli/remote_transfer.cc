@@ -1,0 +1,218 @@
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "cli/remote_backend_impl.h"
+#include "cli/remote_tables.h"
+#include "proto/lmdbapi/options.pb.h"
+
+namespace lmdbapi::cli {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+// The record's server-maintained fields (revision, create_time,
+// update_time): an export leaves them out, as a data directory's does, and
+// an import sets them anew.
+std::vector<const FieldDescriptor*> ServerFields(const Descriptor* record) {
+  std::vector<const FieldDescriptor*> fields;
+  for (int i = 0; i < record->field_count(); ++i) {
+    const lmdbapi::Field& role =
+        record->field(i)->options().GetExtension(lmdbapi::field);
+    if (role.revision() || role.create_time() || role.update_time()) {
+      fields.push_back(record->field(i));
+    }
+  }
+  return fields;
+}
+
+// A batch stays under the servers' default --max_message_bytes (4 MiB).
+constexpr size_t kMaxBatchBytes = 3 << 20;
+
+// Fills `request` with up to options.batch records (and kMaxBatchBytes) of
+// `source`; false when the source ended, or stopped at a bad record (`stopped`)
+// without skip_bad.
+bool FillBatch(RecordSource& source, const ImportOptions& options,
+               const FieldDescriptor* records, Message* request,
+               std::vector<uint64_t>* lines, ImportResult* result,
+               absl::Status* stopped) {
+  const auto* r = request->GetReflection();
+  size_t bytes = 0;
+  while (r->FieldSize(*request, records) < static_cast<int>(options.batch) &&
+         bytes < kMaxBatchBytes) {
+    uint64_t line = 0;
+    Message* record = r->AddMessage(request, records);
+    absl::StatusOr<bool> next = source.Next(record, &line);
+    if (!next.ok() || !*next) r->RemoveLast(request, records);
+    if (next.ok() && !*next) return false;
+    if (next.ok()) {
+      lines->push_back(line);
+      bytes += record->ByteSizeLong() + 8;
+    } else if (options.skip_bad && absl::IsInvalidArgument(next.status())) {
+      result->skipped.emplace_back(line, std::string(next.status().message()));
+    } else {
+      *stopped = next.status();
+      return false;
+    }
+  }
+  return true;
+}
+
+// The source's line of the record at `position` of the stream (from 1).
+uint64_t LineOf(uint64_t position, const std::vector<uint64_t>& lines) {
+  return position >= 1 && position <= lines.size() ? lines[position - 1]
+                                                   : position;
+}
+
+// The server's "record N: ..." (N: the place in the stream) as
+// "line L: ...", L the source's line of that record.
+std::string WithLine(absl::string_view error,
+                     const std::vector<uint64_t>& lines) {
+  constexpr absl::string_view kRecord = "record ";
+  size_t at = error.find(kRecord);
+  if (at == absl::string_view::npos) return std::string(error);
+  size_t end = at + kRecord.size();
+  uint64_t position = 0;
+  while (end < error.size() && absl::ascii_isdigit(error[end])) {
+    position = position * 10 + (error[end++] - '0');
+  }
+  if (end == at + kRecord.size()) return std::string(error);
+  return absl::StrCat(error.substr(0, at), "line ", LineOf(position, lines),
+                      error.substr(end));
+}
+
+// What the server reports, its skipped records told by the source's lines.
+void TakeImportResponse(const Message& response,
+                        const std::vector<uint64_t>& lines,
+                        ImportResult* result) {
+  result->imported = GetInteger(response, "imported");
+  result->revision = GetInteger(response, "revision");
+  const FieldDescriptor* skipped =
+      response.GetDescriptor()->FindFieldByName("skipped");
+  if (skipped == nullptr || skipped->message_type() == nullptr) return;
+  const auto* r = response.GetReflection();
+  for (int i = 0; i < r->FieldSize(response, skipped); ++i) {
+    const Message& s = r->GetRepeatedMessage(response, skipped, i);
+    uint64_t line = LineOf(GetInteger(s, "position"), lines);
+    result->skipped.emplace_back(line, WithLine(GetString(s, "error"), lines));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> RemoteBackend::Count(const TableInfo& table) {
+  auto counted = Unary(table, "Count", [](Message*) {});
+  if (!counted.ok()) return counted.status();
+  return GetInteger(**counted, "count");
+}
+
+absl::StatusOr<uint64_t> RemoteBackend::ExportTable(const TableInfo& table,
+                                                    RecordSink sink,
+                                                    Progress* progress) {
+  auto method = TableMethod(*reflection_->pool(), table, "Export");
+  if (!method.ok()) return method.status();
+  const Descriptor* type = (*method)->output_type();
+  const FieldDescriptor* records = FieldOfType(type, table.record, true);
+  if (records == nullptr) {
+    return absl::UnimplementedError(
+        absl::StrCat((*method)->full_name(), ": ", type->full_name(),
+                     " holds no ", table.record->full_name()));
+  }
+  uint64_t revision = 0;
+  std::vector<const FieldDescriptor*> server_fields =
+      ServerFields(table.record);
+  std::unique_ptr<Message> record = New(table.record);
+  absl::Status exported = CallServerStreaming(
+      *connection_, **method, *New((*method)->input_type()), *New(type),
+      [&](const Message& m) {
+        const auto* r = m.GetReflection();
+        int n = r->FieldSize(m, records);
+        for (int i = 0; i < n; ++i) {
+          record->CopyFrom(r->GetRepeatedMessage(m, records, i));
+          for (const auto* f : server_fields) {
+            record->GetReflection()->ClearField(record.get(), f);
+          }
+          absl::Status taken = sink(table, *record);
+          if (!taken.ok()) return taken;
+        }
+        if (progress != nullptr) progress->Add(n);
+        revision = std::max(revision, GetInteger(m, "revision"));
+        return absl::OkStatus();
+      });
+  if (!exported.ok()) return exported;
+  return revision;
+}
+
+// Each table through its Export stream, from the snapshot the server takes
+// when the stream starts: tables exported one after the other are each
+// consistent, not consistent with each other while writes go on (the
+// revision returned is the latest of their snapshots).
+absl::StatusOr<uint64_t> RemoteBackend::Export(
+    const std::vector<const TableInfo*>& tables, RecordSink sink,
+    Progress* progress) {
+  if (progress != nullptr) {
+    uint64_t total = 0;
+    for (const TableInfo* t : tables) {
+      auto n = Count(*t);
+      if (n.ok()) total += *n;
+    }
+    progress->set_total(total);
+  }
+  uint64_t revision = 0;
+  for (const TableInfo* t : tables) {
+    auto r = ExportTable(*t, sink, progress);
+    if (!r.ok()) return r.status();
+    revision = std::max(revision, *r);
+  }
+  if (progress != nullptr) progress->Finish();
+  return revision;
+}
+
+// The records go in Import requests of options.batch records each, on one
+// client stream; the server answers once, when every batch is durable.
+absl::StatusOr<ImportResult> RemoteBackend::Import(const TableInfo& table,
+                                                   RecordSource& source,
+                                                   const ImportOptions& options,
+                                                   Progress* progress) {
+  auto method = TableMethod(*reflection_->pool(), table, "Import");
+  if (!method.ok()) return method.status();
+  const Descriptor* in = (*method)->input_type();
+  const FieldDescriptor* records = FieldOfType(in, table.record, true);
+  if (records == nullptr || options.batch == 0) {
+    return absl::UnimplementedError(absl::StrCat((*method)->full_name(), ": ",
+                                                 in->full_name(), " holds no ",
+                                                 table.record->full_name()));
+  }
+  ImportResult result;
+  std::vector<uint64_t> lines;
+  absl::Status stopped;
+  bool ended = false;
+  std::unique_ptr<Message> response = New((*method)->output_type());
+  absl::Status called = CallMethod(
+      *connection_, **method, *New(in), *response,
+      [&](Message* request) -> absl::StatusOr<bool> {
+        if (ended) return false;
+        ended = !FillBatch(source, options, records, request, &lines, &result,
+                           &stopped);
+        SetBool(request, "skip_bad", options.skip_bad);
+        int n = request->GetReflection()->FieldSize(*request, records);
+        if (progress != nullptr) progress->Add(n);
+        return n > 0;
+      },
+      [&](const Message& got) {
+        response->CopyFrom(got);
+        return absl::OkStatus();
+      });
+  if (!called.ok()) {
+    return absl::Status(called.code(), WithLine(called.message(), lines));
+  }
+  TakeImportResponse(*response, lines, &result);
+  if (progress != nullptr) progress->Finish();
+  if (!stopped.ok()) return stopped;
+  return result;
+}
+
+}  // namespace lmdbapi::cli
