@@ -195,6 +195,10 @@ void IndexBuilder::Run() {
     ChunkResult result;
     absl::Status status = writer_->SubmitAndWait([&](MDB_txn* txn) {
       result = ChunkResult();
+      {
+        absl::MutexLock lock(&mu_);
+        result.generation = slot->generation;
+      }
       return ChunkInTxn(txn, *slot, &result);
     });
     Record(slot, result, status);
@@ -275,7 +279,7 @@ void IndexBuilder::Record(Slot* slot, const ChunkResult& result,
     slot->error = status.ToString();
     return;
   }
-  if (result.stale) return;
+  if (result.stale || result.generation != slot->generation) return;
   slot->built = result.built;
   slot->total = result.total;
   slot->error = result.error;
@@ -349,13 +353,14 @@ absl::Status IndexBuilder::RebuildOne(Slot* slot) {
     return writer_->SubmitAndWait(
         [&](MDB_txn* txn) { return table.RebuildInTxn(txn, {link}); });
   }
-  LMDBAPI_RETURN_IF_ERROR(writer_->SubmitAndWait([&](MDB_txn* txn) {
-    return MarkBuildingInTxn(txn, meta_, table, slot->index);
-  }));
-  absl::MutexLock lock(&mu_);
-  slot->built = 0;
-  slot->error.clear();
-  return absl::OkStatus();
+  return writer_->SubmitAndWait([&](MDB_txn* txn) {
+    LMDBAPI_RETURN_IF_ERROR(MarkBuildingInTxn(txn, meta_, table, slot->index));
+    absl::MutexLock lock(&mu_);
+    ++slot->generation;
+    slot->built = 0;
+    slot->error.clear();
+    return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<std::vector<std::string>> IndexBuilder::Rebuild(

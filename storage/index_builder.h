@@ -83,11 +83,15 @@ class IndexBuilder {
     uint64_t built = 0;
     uint64_t total = 0;
     std::string error;
+    // Bumped by each Rebuild (on the writer thread): a chunk's outcome
+    // from before it is ignored.
+    uint64_t generation = 0;
   };
   // What one chunk did (set on the writer thread; reset on each attempt).
   struct ChunkResult {
     bool stale = false;  // no longer building (nothing done)
-    bool done = false;   // the last record is indexed: ready
+    uint64_t generation = 0;
+    bool done = false;  // the last record is indexed: ready
     uint64_t built = 0;
     uint64_t total = 0;
     std::string error;  // the build failed

@@ -41,6 +41,10 @@ class AdminService final : public admin::v1::Admin::Service {
   grpc::Status Metrics(grpc::ServerContext* context,
                        const admin::v1::MetricsRequest* request,
                        admin::v1::MetricsResponse* response) override;
+  // Starts online rebuilds (storage Database::Rebuild); needs the token.
+  grpc::Status Rebuild(grpc::ServerContext* context,
+                       const admin::v1::RebuildRequest* request,
+                       admin::v1::RebuildResponse* response) override;
 
  private:
   grpc::Status DoBackup(grpc::ServerContext* context,
