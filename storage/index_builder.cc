@@ -103,8 +103,10 @@ IndexBuilder::IndexBuilder(MDB_dbi meta, std::vector<Table*> tables)
 
 IndexBuilder::~IndexBuilder() { Stop(); }
 
-absl::Status IndexBuilder::MarkBuildingInTxn(MDB_txn* txn, MDB_dbi meta,
-                                             const Table& table, size_t i) {
+absl::StatusOr<uint64_t> IndexBuilder::MarkBuildingInTxn(MDB_txn* txn,
+                                                         MDB_dbi meta,
+                                                         const Table& table,
+                                                         size_t i) {
   const Table::Index& index = table.indexes_[i];
   LMDBAPI_RETURN_IF_MDB_ERROR(mdb_drop(txn, index.dbi, 0),
                               absl::StrCat("clear index ", index.schema->name));
@@ -115,12 +117,14 @@ absl::Status IndexBuilder::MarkBuildingInTxn(MDB_txn* txn, MDB_dbi meta,
   if (stat.ms_entries == 0) {  // nothing to build: ready at once
     table.index_states_[i].store(IndexState::kReady);
     absl::Status status = DeleteKey(txn, meta, key);
-    return absl::IsNotFound(status) ? absl::OkStatus() : status;
+    if (!status.ok() && !absl::IsNotFound(status)) return status;
+    return 0;
   }
   BuildRecord record;
   record.total = stat.ms_entries;
   table.index_states_[i].store(IndexState::kBuilding);
-  return PutValue(txn, meta, key, Encode(record));
+  LMDBAPI_RETURN_IF_ERROR(PutValue(txn, meta, key, Encode(record)));
+  return record.total;
 }
 
 absl::Status IndexBuilder::ForgetInTxn(MDB_txn* txn, MDB_dbi meta,
@@ -354,10 +358,12 @@ absl::Status IndexBuilder::RebuildOne(Slot* slot) {
         [&](MDB_txn* txn) { return table.RebuildInTxn(txn, {link}); });
   }
   return writer_->SubmitAndWait([&](MDB_txn* txn) {
-    LMDBAPI_RETURN_IF_ERROR(MarkBuildingInTxn(txn, meta_, table, slot->index));
+    LMDBAPI_ASSIGN_OR_RETURN(uint64_t total,
+                             MarkBuildingInTxn(txn, meta_, table, slot->index));
     absl::MutexLock lock(&mu_);
     ++slot->generation;
     slot->built = 0;
+    slot->total = total;
     slot->error.clear();
     return absl::OkStatus();
   });
