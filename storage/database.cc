@@ -246,8 +246,10 @@ absl::Status Database::BuildIndexesInTxn(MDB_txn* txn, MDB_dbi meta,
       continue;
     }
     LMDBAPI_RETURN_IF_ERROR(
-        IndexBuilder::MarkBuildingInTxn(txn, meta, table, i));
-    open_log_.push_back(absl::StrCat("building index ", db, " ", definition));
+        IndexBuilder::MarkBuildingInTxn(txn, meta, table, i).status());
+    const bool empty = table.index_state(i) == IndexState::kReady;
+    open_log_.push_back(absl::StrCat(empty ? "built index " : "building index ",
+                                     db, " ", definition));
   }
   if (links.empty()) return absl::OkStatus();
   return table.RebuildInTxn(txn, links);

@@ -2,6 +2,7 @@
 // the thread, Rebuild and Wait.
 #include "storage/index_builder.h"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 
@@ -69,13 +70,12 @@ absl::StatusOr<bool> SeekAfter(Cursor& cursor,
   return more;
 }
 
-// Puts `entry` of record `pk`; for a unique index an entry already there
-// for the same record (a write put it) is fine, another record's is the
-// returned error text.
+// Puts `entry`; for a unique index (whose entry's value is its record's
+// key) an entry already there for the same record (a write put it) is
+// fine, another record's is the returned error text.
 absl::StatusOr<std::string> PutBuiltEntry(MDB_txn* txn, MDB_dbi dbi,
                                           const IndexSchema& index,
-                                          const IndexEntry& entry,
-                                          absl::string_view pk) {
+                                          const IndexEntry& entry) {
   absl::Status put = PutValue(txn, dbi, entry.key, entry.value,
                               index.unique ? MDB_NOOVERWRITE : 0);
   if (!absl::IsAlreadyExists(put)) {
@@ -86,7 +86,7 @@ absl::StatusOr<std::string> PutBuiltEntry(MDB_txn* txn, MDB_dbi dbi,
                            GetValue(txn, dbi, entry.key));
   if (other == entry.value) return std::string();
   return absl::StrCat("unique index '", index.name, "': records '", other,
-                      "' and '", pk, "' have the same values");
+                      "' and '", entry.value, "' have the same values");
 }
 
 }  // namespace
@@ -103,8 +103,10 @@ IndexBuilder::IndexBuilder(MDB_dbi meta, std::vector<Table*> tables)
 
 IndexBuilder::~IndexBuilder() { Stop(); }
 
-absl::Status IndexBuilder::MarkBuildingInTxn(MDB_txn* txn, MDB_dbi meta,
-                                             const Table& table, size_t i) {
+absl::StatusOr<uint64_t> IndexBuilder::MarkBuildingInTxn(MDB_txn* txn,
+                                                         MDB_dbi meta,
+                                                         const Table& table,
+                                                         size_t i) {
   const Table::Index& index = table.indexes_[i];
   LMDBAPI_RETURN_IF_MDB_ERROR(mdb_drop(txn, index.dbi, 0),
                               absl::StrCat("clear index ", index.schema->name));
@@ -115,12 +117,14 @@ absl::Status IndexBuilder::MarkBuildingInTxn(MDB_txn* txn, MDB_dbi meta,
   if (stat.ms_entries == 0) {  // nothing to build: ready at once
     table.index_states_[i].store(IndexState::kReady);
     absl::Status status = DeleteKey(txn, meta, key);
-    return absl::IsNotFound(status) ? absl::OkStatus() : status;
+    if (!status.ok() && !absl::IsNotFound(status)) return status;
+    return 0;
   }
   BuildRecord record;
   record.total = stat.ms_entries;
   table.index_states_[i].store(IndexState::kBuilding);
-  return PutValue(txn, meta, key, Encode(record));
+  LMDBAPI_RETURN_IF_ERROR(PutValue(txn, meta, key, Encode(record)));
+  return record.total;
 }
 
 absl::Status IndexBuilder::ForgetInTxn(MDB_txn* txn, MDB_dbi meta,
@@ -195,6 +199,10 @@ void IndexBuilder::Run() {
     ChunkResult result;
     absl::Status status = writer_->SubmitAndWait([&](MDB_txn* txn) {
       result = ChunkResult();
+      {
+        absl::MutexLock lock(&mu_);
+        result.generation = slot->generation;
+      }
       return ChunkInTxn(txn, *slot, &result);
     });
     Record(slot, result, status);
@@ -230,21 +238,22 @@ absl::Status IndexBuilder::ChunkInTxn(MDB_txn* txn, const Slot& slot,
        more = cursor.Next()) {
     const absl::string_view pk = cursor.key(), value = cursor.value();
     LMDBAPI_RETURN_IF_ERROR(table.ParseRecord(pk, value, scratch.get()));
-    entries.clear();
     LMDBAPI_RETURN_IF_ERROR(
         AppendIndexEntries(*scratch, *index.schema, pk, &entries));
-    for (const IndexEntry& entry : entries) {
-      LMDBAPI_ASSIGN_OR_RETURN(
-          result->error,
-          PutBuiltEntry(txn, index.dbi, *index.schema, entry, pk));
-      if (!result->error.empty()) break;
-    }
-    if (!result->error.empty()) break;
     record.cursor = std::string(pk);
     ++records;
     read += value.size();
   }
   LMDBAPI_RETURN_IF_ERROR(more.status());
+  // In key order: the chunk's puts land on neighbouring pages.
+  std::sort(
+      entries.begin(), entries.end(),
+      [](const IndexEntry& a, const IndexEntry& b) { return a.key < b.key; });
+  for (const IndexEntry& entry : entries) {
+    LMDBAPI_ASSIGN_OR_RETURN(
+        result->error, PutBuiltEntry(txn, index.dbi, *index.schema, entry));
+    if (!result->error.empty()) break;
+  }
   if (!result->error.empty()) return FailInTxn(txn, slot, result->error);
   record.built += records;
   result->built = record.built;
@@ -275,7 +284,7 @@ void IndexBuilder::Record(Slot* slot, const ChunkResult& result,
     slot->error = status.ToString();
     return;
   }
-  if (result.stale) return;
+  if (result.stale || result.generation != slot->generation) return;
   slot->built = result.built;
   slot->total = result.total;
   slot->error = result.error;
@@ -349,17 +358,27 @@ absl::Status IndexBuilder::RebuildOne(Slot* slot) {
     return writer_->SubmitAndWait(
         [&](MDB_txn* txn) { return table.RebuildInTxn(txn, {link}); });
   }
-  LMDBAPI_RETURN_IF_ERROR(writer_->SubmitAndWait([&](MDB_txn* txn) {
-    return MarkBuildingInTxn(txn, meta_, table, slot->index);
-  }));
-  absl::MutexLock lock(&mu_);
-  slot->built = 0;
-  slot->error.clear();
-  return absl::OkStatus();
+  return writer_->SubmitAndWait([&](MDB_txn* txn) {
+    LMDBAPI_ASSIGN_OR_RETURN(uint64_t total,
+                             MarkBuildingInTxn(txn, meta_, table, slot->index));
+    absl::MutexLock lock(&mu_);
+    ++slot->generation;
+    slot->built = 0;
+    slot->total = total;
+    slot->error.clear();
+    return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<std::vector<std::string>> IndexBuilder::Rebuild(
     absl::string_view table, absl::string_view index) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!running_) {
+      return absl::FailedPreconditionError(
+          "indexes are not rebuilt in a database opened read-only");
+    }
+  }
   LMDBAPI_ASSIGN_OR_RETURN(std::vector<Slot*> selected, Select(table, index));
   std::vector<std::string> started;
   for (Slot* slot : selected) {

@@ -49,9 +49,11 @@ class IndexBuilder {
   IndexBuilder& operator=(const IndexBuilder&) = delete;
 
   // Index `i` of `table` is to be built from nothing: empties its database
-  // and records it as building with a cursor before the first record.
-  static absl::Status MarkBuildingInTxn(MDB_txn* txn, MDB_dbi meta,
-                                        const Table& table, size_t i);
+  // and records it as building with a cursor before the first record (or,
+  // for an empty table, as ready). Returns the table's records.
+  static absl::StatusOr<uint64_t> MarkBuildingInTxn(MDB_txn* txn, MDB_dbi meta,
+                                                    const Table& table,
+                                                    size_t i);
   // Removes the build record of a dropped index.
   static absl::Status ForgetInTxn(MDB_txn* txn, MDB_dbi meta,
                                   absl::string_view table,
@@ -83,11 +85,15 @@ class IndexBuilder {
     uint64_t built = 0;
     uint64_t total = 0;
     std::string error;
+    // Bumped by each Rebuild (on the writer thread): a chunk's outcome
+    // from before it is ignored.
+    uint64_t generation = 0;
   };
   // What one chunk did (set on the writer thread; reset on each attempt).
   struct ChunkResult {
     bool stale = false;  // no longer building (nothing done)
-    bool done = false;   // the last record is indexed: ready
+    uint64_t generation = 0;
+    bool done = false;  // the last record is indexed: ready
     uint64_t built = 0;
     uint64_t total = 0;
     std::string error;  // the build failed

@@ -100,6 +100,32 @@ void RenderTables(const std::vector<storage::DatabaseStats>& databases,
   }
 }
 
+// Every index's build state (one sample of 1 per index, at its state) and,
+// while it is not ready, its progress.
+void RenderIndexBuilds(const std::vector<storage::IndexBuildProgress>& builds,
+                       std::string* out) {
+  Family(out, "lmdbapi_index_state", "gauge",
+         "1 for each index at its state: ready, building (online, not yet "
+         "used by queries) or failed (never used; see the server log).");
+  for (const storage::IndexBuildProgress& b : builds) {
+    absl::StrAppend(out, "lmdbapi_index_state{table=\"", Escape(b.table),
+                    "\",index=\"", Escape(b.index), "\",state=\"",
+                    storage::IndexStateName(b.state), "\"} 1\n");
+  }
+  Family(out, "lmdbapi_index_build_records", "gauge",
+         "An online index build's progress: records indexed so far (kind = "
+         "built) and records in the table when it started (kind = total).");
+  for (const storage::IndexBuildProgress& b : builds) {
+    if (b.state != storage::IndexState::kBuilding) continue;
+    for (auto [kind, n] : {std::pair<const char*, uint64_t>{"built", b.built},
+                           {"total", b.total}}) {
+      absl::StrAppend(out, "lmdbapi_index_build_records{table=\"",
+                      Escape(b.table), "\",index=\"", Escape(b.index),
+                      "\",kind=\"", kind, "\"} ", n, "\n");
+    }
+  }
+}
+
 // The group-commit writer's counters.
 void RenderWriter(const storage::WriterStats& w, std::string* out) {
   Single(out, "lmdbapi_writer_commits_total", "counter",
@@ -286,6 +312,7 @@ std::string Metrics::Render(const StorageFigures* storage) const {
   if (storage == nullptr) return out;
   RenderMap(storage->map, &out);
   RenderTables(storage->databases, &out);
+  RenderIndexBuilds(storage->index_builds, &out);
   RenderWriter(storage->writer, &out);
   return out;
 }
@@ -295,6 +322,7 @@ absl::StatusOr<StorageFigures> CollectStorageFigures(storage::Database& db) {
   LMDBAPI_ASSIGN_OR_RETURN(figures.databases, db.Stats());
   figures.map = db.env().Info();
   figures.writer = db.writer().stats();
+  figures.index_builds = db.IndexBuilds();
   return figures;
 }
 

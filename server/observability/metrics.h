@@ -32,9 +32,11 @@ struct StorageFigures {
   storage::MapInfo map;
   std::vector<storage::DatabaseStats> databases;
   storage::WriterStats writer;
+  std::vector<storage::IndexBuildProgress> index_builds;
 };
 
-// Collects the figures of `db`: map, databases (one read snapshot), writer.
+// Collects the figures of `db`: map, databases (one read snapshot), writer,
+// index builds.
 absl::StatusOr<StorageFigures> CollectStorageFigures(storage::Database& db);
 
 class Metrics {

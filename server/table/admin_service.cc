@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -142,6 +143,44 @@ grpc::Status AdminService::DoBackup(grpc::ServerContext* context,
   Log(LogLevel::kInfo, "backup: %s, %d bytes, %d µs", copy->path, copy->bytes,
       response->micros());
   return grpc::Status::OK;
+}
+
+grpc::Status AdminService::Rebuild(grpc::ServerContext* context,
+                                   const admin::v1::RebuildRequest* request,
+                                   admin::v1::RebuildResponse* response) {
+  auto start = std::chrono::steady_clock::now();
+  if (auth_ != nullptr) {
+    absl::Status allowed = auth_->Check(*context);
+    if (!allowed.ok()) return Recorded("Rebuild", start, ToGrpcStatus(allowed));
+  }
+  for (const auto& [field, name] : {std::pair{"table", &request->table()},
+                                    std::pair{"index", &request->index()}}) {
+    bool plain = name->size() <= 128;
+    for (char c : *name) plain = plain && (absl::ascii_isalnum(c) || c == '_');
+    if (!plain) {
+      return Recorded("Rebuild", start,
+                      ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+                          field, ": '", *name, "' is not a ", field,
+                          " name (letters, digits and '_')"))));
+    }
+  }
+  absl::StatusOr<std::vector<std::string>> started =
+      db_->Rebuild(request->table(), request->index());
+  if (!started.ok()) {
+    const char* field = absl::StrContains(started.status().message(), "index '")
+                            ? "index"
+                            : "table";
+    return Recorded(
+        "Rebuild", start,
+        ToGrpcStatus(absl::Status(
+            started.status().code(),
+            absl::StrCat(field, ": ", started.status().message()))));
+  }
+  for (const std::string& index : *started) {
+    response->add_started(index);
+    Log(LogLevel::kInfo, "index %s: rebuild started", index);
+  }
+  return Recorded("Rebuild", start, grpc::Status::OK);
 }
 
 }  // namespace lmdbapi::server

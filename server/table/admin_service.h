@@ -49,6 +49,10 @@ class AdminService final : public admin::v1::Admin::Service {
   grpc::Status Verify(grpc::ServerContext* context,
                       const admin::v1::VerifyRequest* request,
                       admin::v1::VerifyResponse* response) override;
+  // Starts online rebuilds (storage Database::Rebuild); needs the token.
+  grpc::Status Rebuild(grpc::ServerContext* context,
+                       const admin::v1::RebuildRequest* request,
+                       admin::v1::RebuildResponse* response) override;
 
  private:
   grpc::Status DoBackup(grpc::ServerContext* context,

@@ -1,5 +1,6 @@
-// server/observability/metrics.h: counts and histograms as recorded, the Prometheus text
-// they render to, the figures of a real database, and Record()'s cost.
+// server/observability/metrics.h: counts and histograms as recorded, the
+// Prometheus text they render to, the figures of a real database, and
+// Record()'s cost.
 #include "server/observability/metrics.h"
 
 #include <time.h>
@@ -159,6 +160,26 @@ TEST(MetricsTest, StorageFiguresDescribeTheDatabase) {
 
   EXPECT_EQ(s[R"(lmdbapi_table_records{table="permits"})"], "25");
   EXPECT_EQ(s[R"(lmdbapi_table_records{table="inspections"})"], "0");
+  EXPECT_EQ(
+      s[R"(lmdbapi_index_state{table="permits",index="by_number",state="ready"})"],
+      "1");
+  ASSERT_TRUE(db->Rebuild("permits", "by_issued").ok());
+  figures = CollectStorageFigures(*db);  // the rebuild's first chunk or done
+  ASSERT_TRUE(figures.ok());
+  auto during = Samples(Metrics().Render(&*figures));
+  const std::string building =
+      R"(lmdbapi_index_state{table="permits",index="by_issued",state="building"})";
+  if (during.count(building)) {
+    EXPECT_EQ(
+        during
+            [R"(lmdbapi_index_build_records{table="permits",index="by_issued",kind="total"})"],
+        "25");
+  } else {
+    EXPECT_EQ(
+        during
+            [R"(lmdbapi_index_state{table="permits",index="by_issued",state="ready"})"],
+        "1");
+  }
   EXPECT_GE(
       std::stoull(
           s[R"(lmdbapi_table_pages{table="permits",database="permits"})"]),
