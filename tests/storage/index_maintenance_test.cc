@@ -107,9 +107,12 @@ TEST(IndexMaintenanceTest,
   auto db = Database::Open(options, specs);
   ASSERT_TRUE(db.ok()) << db.status();
   const auto& log = (*db)->open_log();
-  ASSERT_EQ(log.size(), 2u);
+  ASSERT_EQ(log.size(), 3u);
   EXPECT_EQ(log[0].rfind("built index permits.idx.by_fee", 0), 0u) << log[0];
   EXPECT_EQ(log[1], "dropped index permits.idx.by_issued");
+  EXPECT_EQ(log[2],
+            "recorded the schema (tests/storage/test_records.proto) in "
+            "__lmdbapi_meta");
   Table* permits = (*db)->table("permits");
   google::protobuf::RepeatedPtrField<Permit> page;
   auto result =
