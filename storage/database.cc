@@ -134,9 +134,9 @@ absl::Status Database::LoadOrMakeSecret(MDB_txn* txn, MDB_dbi meta,
 absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas,
                                   const DatabaseOptions& opts,
                                   absl::string_view record) {
-  LMDBAPI_ASSIGN_OR_RETURN(Txn txn, read_only_
-                                        ? Txn::BeginRead(env_->raw())
-                                        : Txn::BeginWrite(env_->raw(), nullptr));
+  LMDBAPI_ASSIGN_OR_RETURN(Txn txn,
+                           read_only_ ? Txn::BeginRead(env_->raw())
+                                      : Txn::BeginWrite(env_->raw(), nullptr));
   LMDBAPI_ASSIGN_OR_RETURN(MDB_dbi meta, OpenMetaInTxn(txn.get()));
   LMDBAPI_RETURN_IF_ERROR(
       LoadOrMakeSecret(txn.get(), meta, opts.rotate_page_token_secret));
@@ -166,9 +166,9 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas,
   if (!record.empty()) {
     LMDBAPI_RETURN_IF_ERROR(
         PutValue(txn.get(), meta, kStoredSchemaKey, record));
-    open_log_.push_back(absl::StrCat(
-        "recorded the schema (", schemas[0].descriptor->file()->name(),
-        ") in ", kMetaDb));
+    open_log_.push_back(absl::StrCat("recorded the schema (",
+                                     schemas[0].descriptor->file()->name(),
+                                     ") in ", kMetaDb));
   }
   return txn.Commit();  // read-only: keeps the database handles
 }
@@ -393,7 +393,8 @@ absl::StatusOr<VerifyReport> Database::Verify(
   LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
   for (const auto& table : tables_) {
     auto ready = [&](const IndexSchema& index) {
-      const IndexBuildProgress* build = BuildOf(builds, table->name(), index.name);
+      const IndexBuildProgress* build =
+          BuildOf(builds, table->name(), index.name);
       return build == nullptr || build->state == IndexState::kReady;
     };
     for (const IndexSchema& index : table->schema().indexes) {

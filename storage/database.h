@@ -2,9 +2,11 @@
 // indexes, a meta database, and the group-commit writer they share.
 //
 // Layout (readable with mdb_stat -a and mdb_dump -a):
-//   __lmdbapi_meta          format version, page-token secret, index
-//   definitions <table>                 primary key -> deterministic proto
-//   serialization <table>.idx.<index>     index entries (see index_key.h)
+//   __lmdbapi_meta         format version, page-token secret, index
+//                          definitions, revision, the schema
+//                          (storage/stored_schema.h)
+//   <table>                primary key -> deterministic proto serialization
+//   <table>.idx.<index>    index entries (see index_key.h)
 //
 // Opening checks the format version and the schema against the one the
 // directory records (storage/stored_schema.h, storage/schema_change.h:

@@ -92,8 +92,9 @@ absl::Status CheckOptions(const EnvOptions& options) {
     std::error_code error;
     if (!std::filesystem::exists(
             std::filesystem::path(options.path) / "data.mdb", error)) {
-      return absl::NotFoundError(absl::StrCat(
-          "data directory '", options.path, "' holds no database (no data.mdb)"));
+      return absl::NotFoundError(
+          absl::StrCat("data directory '", options.path,
+                       "' holds no database (no data.mdb)"));
     }
   }
   return absl::OkStatus();
@@ -181,8 +182,8 @@ absl::StatusOr<Environment::ReadTxn> Environment::BeginRead() {
 absl::StatusOr<MDB_dbi> Environment::OpenDatabase(MDB_txn* txn,
                                                   const std::string& name) {
   MDB_dbi dbi;
-  int rc = mdb_dbi_open(txn, name.c_str(),
-                        options_.read_only ? 0 : MDB_CREATE, &dbi);
+  int rc = mdb_dbi_open(txn, name.c_str(), options_.read_only ? 0 : MDB_CREATE,
+                        &dbi);
   if (rc == MDB_NOTFOUND && options_.read_only) {
     return absl::FailedPreconditionError(absl::StrCat(
         "data directory '", options_.path, "' has no database '", name,

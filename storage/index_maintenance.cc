@@ -191,8 +191,8 @@ absl::Status Table::VerifyIndexesInTxn(
   }
   std::vector<std::vector<IndexEntry>> expected;
   size_t records = 0;
-  LMDBAPI_RETURN_IF_ERROR(ComputeEntries(txn, records_, *prototype_, schemas,
-                                         &expected, &records));
+  LMDBAPI_RETURN_IF_ERROR(
+      ComputeEntries(txn, records_, *prototype_, schemas, &expected, &records));
   report->records += records;
   if (parent_ != nullptr) LMDBAPI_RETURN_IF_ERROR(CheckParents(txn, report));
   for (size_t i = 0; i < checked.size(); ++i) {
@@ -214,8 +214,8 @@ absl::Status Table::CheckParents(MDB_txn* txn, IndexReport* report) const {
       return absl::DataLossError(
           absl::StrCat("record '", cursor.key(), "' does not parse"));
     }
-    std::string parent_pk = scratch->GetReflection()->GetString(
-        *scratch, schema_.parent_key.field);
+    std::string parent_pk =
+        scratch->GetReflection()->GetString(*scratch, schema_.parent_key.field);
     if (!GetValue(txn, parent_->records_, parent_pk).ok()) {
       report->mismatches.push_back(IndexMismatch{
           IndexMismatch::Kind::kOrphan, indexes_.back().schema->name,

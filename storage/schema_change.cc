@@ -28,8 +28,8 @@ std::string TypeName(const FieldDescriptor* f) {
 // The field `after` of the new schema, named as the user knows it.
 std::string FieldName(const std::string& path, const FieldDescriptor* before,
                       const FieldDescriptor* after) {
-  std::string name = absl::StrCat("field '", path, "' (number ",
-                                  after->number());
+  std::string name =
+      absl::StrCat("field '", path, "' (number ", after->number());
   if (before->name() != after->name()) {
     absl::StrAppend(&name, ", was '", before->name(), "'");
   }
@@ -38,11 +38,11 @@ std::string FieldName(const std::string& path, const FieldDescriptor* before,
 
 // The fields of `before` whose number `after` keeps with another type or
 // cardinality, through nested messages.
-void CompareMessages(const Descriptor* before, const Descriptor* after,
-                     const std::string& prefix,
-                     std::set<std::pair<const Descriptor*, const Descriptor*>>*
-                         seen,
-                     std::vector<std::string>* changes) {
+void CompareMessages(
+    const Descriptor* before, const Descriptor* after,
+    const std::string& prefix,
+    std::set<std::pair<const Descriptor*, const Descriptor*>>* seen,
+    std::vector<std::string>* changes) {
   if (!seen->insert({before, after}).second) return;
   for (int i = 0; i < before->field_count(); ++i) {
     const FieldDescriptor* b = before->field(i);
@@ -51,8 +51,8 @@ void CompareMessages(const Descriptor* before, const Descriptor* after,
     std::string path = prefix + a->name();
     if (b->type() != a->type() || b->is_repeated() != a->is_repeated()) {
       changes->push_back(absl::StrCat(FieldName(path, b, a),
-                                      ": its type changed from ",
-                                      TypeName(b), " to ", TypeName(a)));
+                                      ": its type changed from ", TypeName(b),
+                                      " to ", TypeName(a)));
     } else if (b->message_type() != nullptr) {
       CompareMessages(b->message_type(), a->message_type(), path + ".", seen,
                       changes);
@@ -61,8 +61,8 @@ void CompareMessages(const Descriptor* before, const Descriptor* after,
 }
 
 std::string KeyName(const FieldRef& key) {
-  return absl::StrCat("'", key.field->name(), "' (number ",
-                      key.field->number(), ")");
+  return absl::StrCat("'", key.field->name(), "' (number ", key.field->number(),
+                      ")");
 }
 
 std::string ParentName(const TableSchema& t) {
@@ -85,8 +85,8 @@ std::vector<std::string> TableChanges(const TableSchema& stored,
   if (stored.primary_key.field->number() != next.primary_key.field->number()) {
     changes.push_back(absl::StrCat(
         "its primary key changed from ", KeyName(stored.primary_key), " to ",
-        KeyName(next.primary_key), "; records are stored under their key: ",
-        kRecreate));
+        KeyName(next.primary_key),
+        "; records are stored under their key: ", kRecreate));
   }
   bool same_parent =
       stored.parent_table == next.parent_table &&
@@ -94,8 +94,8 @@ std::vector<std::string> TableChanges(const TableSchema& stored,
        stored.parent_key.field->number() == next.parent_key.field->number());
   if (!same_parent) {
     changes.push_back(absl::StrCat("its parent changed from ",
-                                   ParentName(stored), " to ",
-                                   ParentName(next), "; ", kRecreate));
+                                   ParentName(stored), " to ", ParentName(next),
+                                   "; ", kRecreate));
   }
   return changes;
 }
@@ -130,9 +130,8 @@ absl::Status CheckSchemaChange(const std::vector<TableSchema>& stored,
           dir, " --table=", before.name, ")"));
     }
     for (const std::string& change : changes) {
-      problems.push_back(
-          absl::StrCat(TableName(*after), " holds ", count, " records, ",
-                       change));
+      problems.push_back(absl::StrCat(TableName(*after), " holds ", count,
+                                      " records, ", change));
     }
   }
   if (problems.empty()) return absl::OkStatus();

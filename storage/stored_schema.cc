@@ -66,9 +66,9 @@ absl::StatusOr<const FileDescriptor*> SchemaFile(
   for (const TableSpec& t : tables) {
     std::string problem;
     if (t.descriptor->file() != file) {
-      problem = absl::StrCat("is in ", t.descriptor->file()->name(),
-                             ", not in ", file->name(),
-                             " with the first table's");
+      problem =
+          absl::StrCat("is in ", t.descriptor->file()->name(), ", not in ",
+                       file->name(), " with the first table's");
     } else if (t.descriptor->containing_type() != nullptr) {
       problem = "is nested in another message";
     } else if (!seen.insert(t.descriptor).second) {
@@ -76,10 +76,11 @@ absl::StatusOr<const FileDescriptor*> SchemaFile(
     } else {
       continue;
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        "table '", t.name, "': its message ", t.descriptor->full_name(), " ",
-        problem, "; a data directory records one .proto file, whose "
-        "top-level messages are its tables"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("table '", t.name, "': its message ",
+                     t.descriptor->full_name(), " ", problem,
+                     "; a data directory records one .proto file, whose "
+                     "top-level messages are its tables"));
   }
   return file;
 }
@@ -150,7 +151,8 @@ class ErrorCollector : public DescriptorPool::ErrorCollector {
   void AddError(const std::string& filename, const std::string& element_name,
                 const google::protobuf::Message*, ErrorLocation,
                 const std::string& message) override {
-    errors_.push_back(absl::StrCat(filename, ": ", element_name, ": ", message));
+    errors_.push_back(
+        absl::StrCat(filename, ": ", element_name, ": ", message));
   }
   std::string text() const { return absl::StrJoin(errors_, "; "); }
 
@@ -201,9 +203,9 @@ absl::StatusOr<std::string> EncodeStoredSchema(
     t.descriptor = file->FindMessageTypeByName(t.descriptor->name());
   }
   if (!SameTables(rebuilt, tables)) {
-    return absl::InternalError(absl::StrCat(
-        "the schema recorded for ", file->name(),
-        " does not read back as the tables given"));
+    return absl::InternalError(
+        absl::StrCat("the schema recorded for ", file->name(),
+                     " does not read back as the tables given"));
   }
   return record;
 }
@@ -220,12 +222,13 @@ absl::StatusOr<StoredSchema> DecodeStoredSchema(absl::string_view record) {
   LMDBAPI_ASSIGN_OR_RETURN(schema.file, BuildPool(set, schema.pool.get()));
   absl::StatusOr<model::SchemaModel> model = model::ModelOf(schema.file);
   if (!model.ok()) {
-    return absl::DataLossError(absl::StrCat(
-        "the recorded schema declares no valid tables: ", model.status().message()));
+    return absl::DataLossError(
+        absl::StrCat("the recorded schema declares no valid tables: ",
+                     model.status().message()));
   }
   schema.tables = std::move(model->declarations);
-  schema.factory =
-      std::make_unique<google::protobuf::DynamicMessageFactory>(schema.pool.get());
+  schema.factory = std::make_unique<google::protobuf::DynamicMessageFactory>(
+      schema.pool.get());
   return schema;
 }
 
@@ -239,8 +242,8 @@ absl::StatusOr<StoredSchema> ReadStoredSchema(const std::string& data_dir) {
   MDB_dbi meta;
   int rc = mdb_dbi_open(txn.get(), kMetaDb, 0, &meta);
   if (rc == MDB_NOTFOUND) {
-    return absl::NotFoundError(
-        absl::StrCat("data directory '", data_dir, "' holds no lmdbapi database"));
+    return absl::NotFoundError(absl::StrCat("data directory '", data_dir,
+                                            "' holds no lmdbapi database"));
   }
   LMDBAPI_RETURN_IF_MDB_ERROR(rc, "open __lmdbapi_meta");
   absl::StatusOr<absl::string_view> record =
@@ -255,8 +258,8 @@ absl::StatusOr<StoredSchema> ReadStoredSchema(const std::string& data_dir) {
   absl::StatusOr<StoredSchema> schema = DecodeStoredSchema(*record);
   if (!schema.ok()) {
     return absl::Status(schema.status().code(),
-                        absl::StrCat("data directory '", data_dir, "': ",
-                                     schema.status().message()));
+                        absl::StrCat("data directory '", data_dir,
+                                     "': ", schema.status().message()));
   }
   return schema;
 }

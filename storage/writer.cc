@@ -28,9 +28,9 @@ Writer::~Writer() { Stop(); }
 
 void Writer::Submit(Operation op, Done done, WriteDeadline deadline) {
   if (env_->options().read_only) {
-    done(absl::FailedPreconditionError(absl::StrCat(
-        "the database in '", env_->options().path,
-        "' is open read-only; nothing was written")));
+    done(absl::FailedPreconditionError(
+        absl::StrCat("the database in '", env_->options().path,
+                     "' is open read-only; nothing was written")));
     return;
   }
   size_t queued;

@@ -40,8 +40,8 @@ uint64_t Bytes(double gb) {
 // Logs a verify report; 0 when consistent.
 int LogVerifyReport(const storage::VerifyReport& report) {
   Log(report.ok() ? LogLevel::kInfo : LogLevel::kError,
-      "verify: %d records, %d index entries, %d mismatches",
-      report.records, report.entries, report.mismatches.size());
+      "verify: %d records, %d index entries, %d mismatches", report.records,
+      report.entries, report.mismatches.size());
   for (const std::string& m : report.mismatches) {
     Log(LogLevel::kError, "  %s", m);
   }

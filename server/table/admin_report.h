@@ -10,8 +10,7 @@
 namespace lmdbapi::server {
 
 admin::v1::StatResponse StatResponseOf(const storage::DatabaseStat& stat);
-admin::v1::VerifyResponse VerifyResponseOf(
-    const storage::VerifyReport& report);
+admin::v1::VerifyResponse VerifyResponseOf(const storage::VerifyReport& report);
 
 }  // namespace lmdbapi::server
 

@@ -4,13 +4,14 @@
 - lmdbapi.admin.v1.Admin/Stat and /Verify over gRPC on the real permits
   server (with --auth_token: both want the token, as Backup), counting the
   records written, every index ready and checked;
-- `permits-server --verify` leaves the data directory byte for byte as it
-  was (every file hashed before and after), and succeeds on a read-only
+- `permits-server --verify` runs beside the server (reading through its
+  lock file), and, the server stopped, leaves the data directory byte for
+  byte as it was (every file hashed before and after), and succeeds on a read-only
   mount of it (a bind mount remounted read-only in a mount namespace of its
   own: unshare -m, as root);
 - customers-server started on the permits server's directory, whose tables
   hold records it does not declare, exits non-zero with a message naming
-  the table, its records and what to do, and changes nothing.
+  the table, its records and what to do, and changes no data.
 
 Usage: stored_schema_test.py PERMITS_SERVER CUSTOMERS_SERVER GENERATED_ROOT
 GENERATED_ROOT holds proto/examples/permits_service.proto.
@@ -118,6 +119,10 @@ class StoredSchemaTest(unittest.TestCase):
         self.assertEqual(verified.entries, 4 * (PERMITS_WRITTEN - 1))
         self.assertEqual(list(verified.mismatches), [])
         self.assertEqual(list(verified.building), [])
+        # Offline verify beside the running server: an ordinary LMDB reader.
+        status, log = run([PERMITS, "--data_dir=" + self.data, "--verify"])
+        self.assertEqual(status, 0, log)
+        self.assertIn("verify: consistent", log)
 
     def test_3_verify_command_changes_no_byte(self):
         self.stopped()

@@ -176,7 +176,8 @@ TEST(StoredSchemaTest, HandWrittenTablesReadBackWithTheirRecords) {
   std::unique_ptr<google::protobuf::Message> record(
       stored->factory->GetPrototype(stored->tables[0].descriptor)->New());
   Query all;
-  auto page = (*db)->table("permits")->Filter(all, [&] { return record.get(); });
+  auto page =
+      (*db)->table("permits")->Filter(all, [&] { return record.get(); });
   ASSERT_TRUE(page.ok()) << page.status();
   const auto* client = record->GetDescriptor()->FindFieldByName("client");
   EXPECT_EQ(record->GetReflection()->GetString(*record, client), "Acme");
@@ -212,10 +213,8 @@ void ExpectStoredAsCompiled(const google::protobuf::FileDescriptor* file,
   EXPECT_GT(option.indexes_size(), 0);
   bool has_key = false;
   for (int f = 0; f < message->field_count(); ++f) {
-    has_key |= message->field(f)
-                   ->options()
-                   .GetExtension(lmdbapi::field)
-                   .primary_key();
+    has_key |=
+        message->field(f)->options().GetExtension(lmdbapi::field).primary_key();
   }
   EXPECT_TRUE(has_key);
 }
@@ -240,33 +239,33 @@ TEST(StoredSchemaTest, ReadingADirectoryWithoutDatabaseIsNotFound) {
 }
 
 TEST(SchemaChangeTest, FieldTypeChangeIsRefused) {
-  ExpectRefused(
-      EditPermitTables([](FileDescriptorProto& f) {
-        Field(f, "Permit", "fee_cents")->set_type(FieldDescriptorProto::TYPE_STRING);
-      }),
-      {"tests/storage/test_records.proto", "table 'permits'",
-       "lmdbapi.test.Permit", "field 'fee_cents' (number 8)",
-       "from int64 to string", "add a new field with a new number",
-       "import it into a new data directory"});
+  ExpectRefused(EditPermitTables([](FileDescriptorProto& f) {
+                  Field(f, "Permit", "fee_cents")
+                      ->set_type(FieldDescriptorProto::TYPE_STRING);
+                }),
+                {"tests/storage/test_records.proto", "table 'permits'",
+                 "lmdbapi.test.Permit", "field 'fee_cents' (number 8)",
+                 "from int64 to string", "add a new field with a new number",
+                 "import it into a new data directory"});
 }
 
 TEST(SchemaChangeTest, CardinalityChangeIsRefused) {
-  ExpectRefused(EditPermitTables([](FileDescriptorProto& f) {
-                  Field(f, "Permit", "description")
-                      ->set_label(FieldDescriptorProto::LABEL_REPEATED);
-                }),
-                {"field 'description' (number 14)",
-                 "from string to repeated string"});
+  ExpectRefused(
+      EditPermitTables([](FileDescriptorProto& f) {
+        Field(f, "Permit", "description")
+            ->set_label(FieldDescriptorProto::LABEL_REPEATED);
+      }),
+      {"field 'description' (number 14)", "from string to repeated string"});
 }
 
 TEST(SchemaChangeTest, RenamedAndRetypedFieldNamesBoth) {
-  ExpectRefused(EditPermitTables([](FileDescriptorProto& f) {
-                  auto* field = Field(f, "Permit", "fee_cents");
-                  field->set_name("fee");
-                  field->set_type(FieldDescriptorProto::TYPE_DOUBLE);
-                }),
-                {"field 'fee' (number 8, was 'fee_cents')",
-                 "from int64 to double"});
+  ExpectRefused(
+      EditPermitTables([](FileDescriptorProto& f) {
+        auto* field = Field(f, "Permit", "fee_cents");
+        field->set_name("fee");
+        field->set_type(FieldDescriptorProto::TYPE_DOUBLE);
+      }),
+      {"field 'fee' (number 8, was 'fee_cents')", "from int64 to double"});
 }
 
 TEST(SchemaChangeTest, PrimaryKeyChangeIsRefused) {
@@ -293,14 +292,14 @@ TEST(SchemaChangeTest, ParentLinkChangeIsRefused) {
 }
 
 TEST(SchemaChangeTest, DroppingATableThatHoldsRecordsIsRefused) {
-  ExpectRefused(EditPermitTables([](FileDescriptorProto&) {},
-                                 [](std::vector<TableSpec>& t) {
-                                   t.pop_back();  // notes
-                                   t.pop_back();  // inspections: 1 record
-                                 }),
-                {"table 'inspections'", "holds 1 records",
-                 "no longer declares it", "declare it again",
-                 "--table=inspections"});
+  ExpectRefused(
+      EditPermitTables([](FileDescriptorProto&) {},
+                       [](std::vector<TableSpec>& t) {
+                         t.pop_back();  // notes
+                         t.pop_back();  // inspections: 1 record
+                       }),
+      {"table 'inspections'", "holds 1 records", "no longer declares it",
+       "declare it again", "--table=inspections"});
 }
 
 TEST(SchemaChangeTest, NestedFieldTypeChangeIsRefused) {
@@ -352,7 +351,9 @@ TEST(SchemaChangeTest, RemovedFieldIsAccepted) {
 
 TEST(SchemaChangeTest, RenamedFieldWithItsNumberAndTypeIsAccepted) {
   ExpectAccepted(EditPermitTables(
-      [](FileDescriptorProto& f) { Field(f, "Permit", "client")->set_name("owner"); },
+      [](FileDescriptorProto& f) {
+        Field(f, "Permit", "client")->set_name("owner");
+      },
       [](std::vector<TableSpec>& t) {
         t[0].indexes[0].fields = {"owner", "county", "status"};
       }));
@@ -362,9 +363,9 @@ TEST(SchemaChangeTest, NewTableAndChangedIndexesAreAccepted) {
   ExpectAccepted(EditPermitTables(
       [](FileDescriptorProto&) {},
       [](std::vector<TableSpec>& t) {
-        t[0].indexes.erase(t[0].indexes.begin() + 1);        // by_issued
+        t[0].indexes.erase(t[0].indexes.begin() + 1);              // by_issued
         t[0].indexes.push_back({"by_fee", {"fee_cents"}, false});  // new
-        t[1].indexes[0].fields = {"passed", "inspector"};     // changed
+        t[1].indexes[0].fields = {"passed", "inspector"};          // changed
         TableSpec customers;
         customers.name = "customers";
         customers.descriptor =
