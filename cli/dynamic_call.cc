@@ -4,9 +4,8 @@
 #include <sstream>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/json_util.h"
+#include "cli/record_format.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
@@ -258,29 +257,14 @@ absl::Status CallServerStreaming(const Connection& connection,
 }
 
 absl::StatusOr<std::string> ToJson(const Message& message) {
-  std::string json;
-  auto status = google::protobuf::util::MessageToJsonString(message, &json);
-  if (!status.ok()) {
-    return absl::InternalError(absl::StrCat(
-        message.GetTypeName(), " as JSON: ", status.message().as_string()));
-  }
-  return json;
+  return RecordJson(message);
 }
 
 absl::Status FromJson(const std::string& json, Message* message) {
-  auto parsed = google::protobuf::util::JsonStringToMessage(json, message);
-  if (parsed.ok()) return absl::OkStatus();
-  // "(permit.fee_cents): invalid value ..." -> "field permit.fee_cents: ...",
-  // as the record files' errors read.
-  absl::string_view why(parsed.message().data(), parsed.message().size());
-  size_t close = why.find("): ");
-  std::string text(why);
-  if (absl::StartsWith(why, "(") && close != absl::string_view::npos) {
-    text = absl::StrCat("field ", why.substr(1, close - 1), ": ",
-                        why.substr(close + 3));
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat(message->GetDescriptor()->name(), " JSON: ", text));
+  absl::Status parsed = ParseJson(json, message);
+  if (parsed.ok()) return parsed;
+  return absl::InvalidArgumentError(absl::StrCat(
+      message->GetDescriptor()->name(), " JSON: ", parsed.message()));
 }
 
 }  // namespace lmdbapi::cli
