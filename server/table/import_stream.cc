@@ -1,0 +1,212 @@
+#include "server/table/import_stream.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "model/request_layout.h"
+#include "server/table/grpc_status.h"
+#include "storage/status.h"
+
+namespace lmdbapi::server {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+namespace layout = model::layout;
+
+struct ImportStream::Batch {
+  // The request messages its records live in.
+  std::vector<std::shared_ptr<Message>> requests;
+  std::vector<storage::ImportRecord> records;
+  storage::ImportBatchResult result;
+  uint64_t first_position = 0;
+};
+
+namespace {
+
+const FieldDescriptor* Field(const Message& message, model::FieldSlot slot) {
+  return message.GetDescriptor()->FindFieldByNumber(slot.number);
+}
+
+}  // namespace
+
+ImportStream::ImportStream(ImportSetup setup,
+                           grpc::CallbackServerContext* context,
+                           const Message& prototype, Message* response)
+    : setup_(std::move(setup)),
+      context_(context),
+      prototype_(prototype),
+      response_(response),
+      current_(std::make_unique<Batch>()) {}
+
+ImportStream::~ImportStream() = default;
+
+void ImportStream::Begin() {
+  absl::Status admitted = setup_.admit ? setup_.admit() : absl::OkStatus();
+  Next next = Next::kAnswer;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!admitted.ok()) NoteError(0, admitted);
+    next = Decide();
+  }
+  Do(next);
+}
+
+ImportStream::Next ImportStream::Decide() {
+  if (finished_ || reading_) return Next::kWait;  // the reader goes on
+  if (ended_ || error_.has_value()) {
+    if (in_flight_ > 0) return Next::kWait;  // the last commit answers
+    finished_ = true;
+    return Next::kAnswer;
+  }
+  // Enough is committing: the next commit starts the next read.
+  if (in_flight_ >= kBatchesInFlight) return Next::kWait;
+  reading_ = true;
+  incoming_.reset(prototype_.New());
+  return Next::kRead;
+}
+
+void ImportStream::Do(Next next) {
+  if (next == Next::kRead) Read(incoming_.get());
+  if (next == Next::kAnswer) Answer();  // last: it may delete this
+}
+
+void ImportStream::Received(bool ok) {
+  std::shared_ptr<Message> request(incoming_.release());
+  bool stopped;
+  {
+    absl::MutexLock lock(&mu_);
+    stopped = finished_ || ended_ || error_.has_value();
+  }
+  bool cancelled = !ok && context_->IsCancelled();
+  if (ok && !stopped) Take(std::move(request));
+  if (!ok && !stopped && !cancelled) SubmitBatch();  // the end of the stream
+  Next next;
+  {
+    absl::MutexLock lock(&mu_);
+    reading_ = false;
+    if (!ok) ended_ = true;
+    if (cancelled) {
+      NoteError(0, absl::CancelledError(
+                       "the import was cancelled (by the client or its "
+                       "deadline): the batches committed before it stay"));
+    }
+    next = Decide();
+  }
+  Do(next);
+}
+
+void ImportStream::Take(std::shared_ptr<Message> request) {
+  if (!importer_.has_value()) {  // the first message: the options
+    const auto* r = request->GetReflection();
+    storage::ImportOptions options;
+    options.skip_bad = r->GetBool(*request, Field(*request, layout::kSkipBad));
+    options.replace_existing =
+        r->GetBool(*request, Field(*request, layout::kReplaceExisting));
+    options.deadline = context_->deadline();
+    skip_bad_ = options.skip_bad;
+    importer_.emplace(setup_.table, options);
+  }
+  auto* records = request->GetReflection()->MutableRepeatedPtrField<Message>(
+      request.get(), Field(*request, layout::kImportRecords));
+  if (!records->empty()) current_->requests.push_back(request);
+  for (Message& record : *records) {
+    uint64_t position = ++position_;
+    absl::Status checked =
+        setup_.check ? setup_.check(record) : absl::OkStatus();
+    if (!checked.ok()) {
+      checked = storage::At(absl::StrCat("record ", position), checked);
+      if (!skip_bad_ && !SubmitBatch()) return;
+      absl::MutexLock lock(&mu_);
+      if (skip_bad_) {
+        skipped_.emplace_back(position, checked);
+        continue;
+      }
+      NoteError(position, checked);
+      ended_ = true;
+      return;
+    }
+    current_->records.push_back({&record, position});
+    if (current_->records.size() < kBatchRecords) continue;
+    if (!SubmitBatch()) return;
+    current_->requests.push_back(request);
+  }
+}
+
+bool ImportStream::SubmitBatch() {
+  if (current_->records.empty() || !importer_.has_value()) return true;
+  Batch* batch = current_.release();
+  current_ = std::make_unique<Batch>();
+  batch->first_position = batch->records.front().position;
+  {
+    absl::MutexLock lock(&mu_);
+    ++in_flight_;
+  }
+  bool more = importer_->Submit(std::move(batch->records), &batch->result,
+                                [this, batch](absl::Status status) {
+                                  setup_.answers->Post([this, batch, status] {
+                                    Committed(batch, status);
+                                  });
+                                });
+  if (!more) {
+    absl::MutexLock lock(&mu_);
+    ended_ = true;
+  }
+  return more;
+}
+
+void ImportStream::Committed(Batch* batch, const absl::Status& status) {
+  std::unique_ptr<Batch> owned(batch);
+  Next next;
+  {
+    absl::MutexLock lock(&mu_);
+    --in_flight_;
+    imported_ += batch->result.stored;
+    if (batch->result.revision != 0) revision_ = batch->result.revision;
+    for (auto& [position, refusal] : batch->result.rejected) {
+      if (skip_bad_) {
+        skipped_.emplace_back(position, refusal);
+      } else {
+        NoteError(position, refusal);
+      }
+    }
+    if (!status.ok()) NoteError(batch->first_position, status);
+    next = Decide();
+  }
+  owned.reset();
+  Do(next);
+}
+
+void ImportStream::NoteError(uint64_t position, absl::Status status) {
+  if (!error_.has_value() || position < error_->first) {
+    error_.emplace(position, std::move(status));
+  }
+}
+
+void ImportStream::Answer() {
+  absl::Status status;
+  uint64_t imported;
+  {
+    absl::MutexLock lock(&mu_);
+    imported = imported_;
+    if (error_.has_value()) status = error_->second;
+    const auto* r = response_->GetReflection();
+    r->SetUInt64(response_, Field(*response_, layout::kImported), imported_);
+    r->SetUInt64(response_, Field(*response_, layout::kImportRevision),
+                 revision_);
+    std::sort(skipped_.begin(), skipped_.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    const FieldDescriptor* list = Field(*response_, layout::kSkipped);
+    for (const auto& [position, refusal] : skipped_) {
+      Message* skipped = r->AddMessage(response_, list);
+      const auto* sr = skipped->GetReflection();
+      sr->SetUInt64(skipped, Field(*skipped, layout::kSkippedPosition),
+                    position);
+      sr->SetString(skipped, Field(*skipped, layout::kSkippedError),
+                    std::string(refusal.message()));
+    }
+  }
+  if (setup_.finished) setup_.finished(status, imported);
+  Reply(ToGrpcStatus(status));
+}
+
+}  // namespace lmdbapi::server
