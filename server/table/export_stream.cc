@@ -2,13 +2,11 @@
 
 #include <utility>
 
-#include "model/request_layout.h"
+#include "model/request_access.h"
 
 namespace lmdbapi::server {
 
-using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
-namespace layout = model::layout;
 
 namespace {
 
@@ -17,17 +15,11 @@ namespace {
 storage::Query ExportQuery(const storage::TableSchema& table,
                            const Message& request) {
   storage::Query query;
-  const auto* r = request.GetReflection();
-  const auto* d = request.GetDescriptor();
-  query.filter =
-      r->GetString(request, d->FindFieldByNumber(layout::kExportFilter.number));
-  const FieldDescriptor* parent = d->FindFieldByNumber(layout::kExportParent);
-  if (parent != nullptr && table.parent_key.field != nullptr) {
-    std::string key = r->GetString(request, parent);
-    if (!key.empty()) {
-      query.predicates.push_back(storage::Predicate{
-          table.parent_key.field->name(), storage::Op::kEq, std::move(key)});
-    }
+  query.filter = model::ExportFilter(request);
+  std::string parent = model::ExportParent(request);
+  if (!parent.empty() && table.parent_key.field != nullptr) {
+    query.predicates.push_back(storage::Predicate{
+        table.parent_key.field->name(), storage::Op::kEq, std::move(parent)});
   }
   return query;
 }
@@ -48,13 +40,10 @@ ExportStream::ExportStream(ExportSetup setup, const Message& request)
 bool ExportStream::Fill(Message* response) {
   if (!status_.ok()) return false;
   response->Clear();
-  const auto* r = response->GetReflection();
-  const FieldDescriptor* records = response->GetDescriptor()->FindFieldByNumber(
-      layout::kExportRecords.number);
   int added = 0;
   absl::StatusOr<bool> more = snapshot_->Next(kChunkRecords, kChunkBytes, [&] {
     ++added;
-    return r->AddMessage(response, records);
+    return model::AddExportRecord(response);
   });
   if (!more.ok()) {
     status_ = more.status();
@@ -62,10 +51,7 @@ bool ExportStream::Fill(Message* response) {
   }
   more_ = *more;
   if (added == 0 && sent_any_) return false;  // the end: nothing to send
-  r->SetUInt64(response,
-               response->GetDescriptor()->FindFieldByNumber(
-                   layout::kExportRevision.number),
-               snapshot_->revision());
+  model::SetExportRevision(response, snapshot_->revision());
   sent_any_ = true;
   exported_ += added;
   return true;

@@ -3,15 +3,13 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "model/request_layout.h"
+#include "model/request_access.h"
 #include "server/table/grpc_status.h"
 #include "storage/status.h"
 
 namespace lmdbapi::server {
 
-using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
-namespace layout = model::layout;
 
 struct ImportStream::Batch {
   // The request messages its records live in.
@@ -20,14 +18,6 @@ struct ImportStream::Batch {
   storage::ImportBatchResult result;
   uint64_t first_position = 0;
 };
-
-namespace {
-
-const FieldDescriptor* Field(const Message& message, model::FieldSlot slot) {
-  return message.GetDescriptor()->FindFieldByNumber(slot.number);
-}
-
-}  // namespace
 
 ImportStream::ImportStream(ImportSetup setup,
                            grpc::CallbackServerContext* context,
@@ -97,17 +87,14 @@ void ImportStream::Received(bool ok) {
 
 void ImportStream::Take(std::shared_ptr<Message> request) {
   if (!importer_.has_value()) {  // the first message: the options
-    const auto* r = request->GetReflection();
     storage::ImportOptions options;
-    options.skip_bad = r->GetBool(*request, Field(*request, layout::kSkipBad));
-    options.replace_existing =
-        r->GetBool(*request, Field(*request, layout::kReplaceExisting));
+    options.skip_bad = model::ImportSkipBad(*request);
+    options.replace_existing = model::ImportReplaceExisting(*request);
     options.deadline = context_->deadline();
     skip_bad_ = options.skip_bad;
     importer_.emplace(setup_.table, options);
   }
-  auto* records = request->GetReflection()->MutableRepeatedPtrField<Message>(
-      request.get(), Field(*request, layout::kImportRecords));
+  auto* records = model::ImportRecords(request.get());
   if (!records->empty()) current_->requests.push_back(request);
   for (Message& record : *records) {
     uint64_t position = ++position_;
@@ -189,21 +176,14 @@ void ImportStream::Answer() {
     absl::MutexLock lock(&mu_);
     imported = imported_;
     if (error_.has_value()) status = error_->second;
-    const auto* r = response_->GetReflection();
-    r->SetUInt64(response_, Field(*response_, layout::kImported), imported_);
-    r->SetUInt64(response_, Field(*response_, layout::kImportRevision),
-                 revision_);
     std::sort(skipped_.begin(), skipped_.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
-    const FieldDescriptor* list = Field(*response_, layout::kSkipped);
+    std::vector<std::pair<uint64_t, std::string>> skipped;
+    skipped.reserve(skipped_.size());
     for (const auto& [position, refusal] : skipped_) {
-      Message* skipped = r->AddMessage(response_, list);
-      const auto* sr = skipped->GetReflection();
-      sr->SetUInt64(skipped, Field(*skipped, layout::kSkippedPosition),
-                    position);
-      sr->SetString(skipped, Field(*skipped, layout::kSkippedError),
-                    std::string(refusal.message()));
+      skipped.emplace_back(position, std::string(refusal.message()));
     }
+    model::SetImportResult(response_, imported_, revision_, skipped);
   }
   if (setup_.finished) setup_.finished(status, imported);
   Reply(ToGrpcStatus(status));
