@@ -1,6 +1,9 @@
 // Bulk import (storage/importer.h) and snapshot export
 // (storage/snapshot_export.h) on a real LMDB directory.
+#include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -246,6 +249,49 @@ TEST_F(ImportExportTest, ExportFiltersAndStopsByBytes) {
   query.filter = "no_such_field = 1";
   auto bad = SnapshotExport::Open(*permits_, query);
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(SnapshotGrowthTest, MapGrowthWaitsForALiveSnapshotOnAnyThread) {
+  lmdbapi::testing::TempDir dir;
+  DatabaseOptions options;
+  options.env.path = dir.path();
+  options.env.map_size_bytes = 256 << 10;
+  options.env.max_map_size_bytes = 64 << 20;
+  options.env.durability = Durability::kNoSync;
+  auto db = Database::Open(options, lmdbapi::testing::PermitTables());
+  ASSERT_TRUE(db.ok()) << db.status();
+  Table* permits = (*db)->table("permits");
+  Permit first = MakePermit("First", "NY", PENDING);
+  ASSERT_TRUE(permits->Insert(&first).ok());
+  auto snapshot = SnapshotExport::Open(*permits, Query{});
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  std::atomic<bool> grown{false};
+  std::thread writer([&] {  // fills the map: the writer must grow it
+    for (int n = 0; n < 2000; ++n) {
+      Permit p = MakePermit("Fill", "NY", PENDING);
+      p.set_description(std::string(500, 'd'));
+      ASSERT_TRUE(permits->Insert(&p).ok());
+    }
+    grown = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(grown.load());  // growth waits for the snapshot
+  // The snapshot still reads its state, on another thread, then ends there.
+  std::thread reader([&] {
+    google::protobuf::RepeatedPtrField<Permit> out;
+    while (true) {
+      auto more = (*snapshot)->Next(100, 1 << 20, [&] { return out.Add(); });
+      ASSERT_TRUE(more.ok()) << more.status();
+      if (!*more) break;
+    }
+    EXPECT_EQ(out.size(), 1);
+    snapshot->reset();
+  });
+  reader.join();
+  writer.join();
+  EXPECT_TRUE(grown.load());
+  EXPECT_GE((*db)->writer().stats().map_growths, 1u);
+  EXPECT_EQ(*permits->Count(), 2001u);
 }
 
 }  // namespace
