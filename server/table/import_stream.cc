@@ -42,14 +42,15 @@ void ImportStream::Begin() {
 }
 
 ImportStream::Next ImportStream::Decide() {
-  if (finished_ || reading_) return Next::kWait;  // the reader goes on
-  if (ended_ || error_.has_value()) {
-    if (in_flight_ > 0) return Next::kWait;  // the last commit answers
+  if (finished_ || receiving_) return Next::kWait;  // the reader goes on
+  bool stop = ended_ || error_.has_value();
+  if (stop && in_flight_ == 0) {  // a pending read ends with the call
     finished_ = true;
     return Next::kAnswer;
   }
-  // Enough is committing: the next commit starts the next read.
-  if (in_flight_ >= kBatchesInFlight) return Next::kWait;
+  // A stop waits for the last commit; a read in progress for its message;
+  // enough committing for the next commit.
+  if (stop || reading_ || in_flight_ >= kBatchesInFlight) return Next::kWait;
   reading_ = true;
   incoming_.reset(prototype_.New());
   return Next::kRead;
@@ -65,15 +66,26 @@ void ImportStream::Received(bool ok) {
   bool stopped;
   {
     absl::MutexLock lock(&mu_);
-    stopped = finished_ || ended_ || error_.has_value();
+    reading_ = false;
+    if (finished_) return;  // answered already (an error): nothing to do
+    receiving_ = true;
+    stopped = ended_ || error_.has_value();
   }
   bool cancelled = !ok && context_->IsCancelled();
-  if (ok && !stopped) Take(std::move(request));
+  if (ok && !stopped) {
+    Take(std::move(request));
+    bool idle;
+    {
+      absl::MutexLock lock(&mu_);
+      idle = in_flight_ == 0;
+    }
+    if (idle) SubmitBatch();  // nothing commits: no reason to wait for more
+  }
   if (!ok && !stopped && !cancelled) SubmitBatch();  // the end of the stream
   Next next;
   {
     absl::MutexLock lock(&mu_);
-    reading_ = false;
+    receiving_ = false;
     if (!ok) ended_ = true;
     if (cancelled) {
       NoteError(0, absl::CancelledError(

@@ -2,14 +2,17 @@
 // records are taken from each message as it arrives (no copy), prepared on
 // the gRPC thread and committed in batches of kBatchRecords through
 // storage::Importer (storage/importer.h), with up to kBatchesInFlight batches
-// committing while the next is read. The answer is sent once every batch is
-// durable: how many records were stored, the revision of the last, and the
-// records left out (skip_bad); or the error of the first bad record, as
-// "record <position>: field '<name>': ...", with the records before it
-// stored and none after.
+// committing while the next is read. When nothing is committing, the records
+// of a message are committed without waiting for a full batch (a slow
+// client's records do not wait for the next ones). The answer is sent once
+// every batch is durable: how many records were stored, the revision of the
+// last, and the records left out (skip_bad); or the error of the first bad
+// record, as "record <position>: field '<name>': ...", with the records before
+// it stored and none after.
 //
 // A client that cancels (or a deadline that passes) keeps the batches that
-// committed before.
+// committed before. An error is answered as soon as the batches before it
+// are done, even while the client is still sending.
 #ifndef LMDBAPI_SERVER_TABLE_IMPORT_STREAM_H_
 #define LMDBAPI_SERVER_TABLE_IMPORT_STREAM_H_
 
@@ -95,9 +98,10 @@ class ImportStream {
 
   absl::Mutex mu_;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
-  bool reading_ ABSL_GUARDED_BY(mu_) = false;   // a read or Received runs
-  bool ended_ ABSL_GUARDED_BY(mu_) = false;     // no more to read
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;  // answered
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;    // a read is pending
+  bool receiving_ ABSL_GUARDED_BY(mu_) = false;  // Received() runs
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;      // no more to read
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;   // answered
   uint64_t imported_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::pair<uint64_t, absl::Status>> skipped_ ABSL_GUARDED_BY(mu_);

@@ -22,6 +22,8 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import unittest
 import urllib.request
 import uuid as uuidlib
@@ -141,6 +143,26 @@ class ImportExportTest(unittest.TestCase):
         self.assertFalse(self.exists(records[5000].uuid))
         self.assertFalse(self.exists(records[8999].uuid))
         self.verify()
+
+    def test_error_is_answered_while_the_client_still_sends(self):
+        taken = self.permit_records("Early", 1)
+        self.import_permits(taken)
+        records = self.permit_records("Early2", 10)
+        records[2].permit_number = taken[0].permit_number
+        done = threading.Event()
+
+        def stalled():
+            yield self.s.ImportPermitsRequest(records=records)
+            done.wait(30)  # the client has more to send, later
+
+        started = time.time()
+        with self.assertRaises(grpc.RpcError) as e:
+            self.permits.Import(stalled(), metadata=AUTH, timeout=30)
+        done.set()
+        self.assertEqual(e.exception.code(), grpc.StatusCode.ALREADY_EXISTS)
+        self.assertTrue(e.exception.details().startswith("record 3: field 'permit_number'"))
+        self.assertLess(time.time() - started, 10)
+        self.assertEqual(self.count("Early2"), 2)
 
     def test_invalid_record_names_its_position_and_field(self):
         records = self.permit_records("Invalid", 20)
