@@ -237,6 +237,83 @@ void EmitWatchMessages(const Printer::Vars& v, Printer& p) {
           "}\n\n");
 }
 
+void EmitImportMessages(const Printer::Vars& v, Printer& p) {
+  p.Print(v,
+          "// One message of an Import stream: a chunk of records (keep each "
+          "message\n"
+          "// under the server's --max_message_bytes, 4 MiB unless set). The "
+          "options\n"
+          "// are read from the stream's first message only.\n"
+          "message $import$ {\n"
+          "  // Inserted in stream order; an empty $pk$ gets a new UUIDv7. "
+          "Server\n"
+          "  // fields (revision, times) are ignored, as by Insert.\n"
+          "  repeated $record$ $import_records$ = $import_records_n$;\n"
+          "  // false: the first bad record (invalid, a duplicate key, a "
+          "unique clash,\n"
+          "  // a missing parent) ends the import with its error; the records "
+          "before\n"
+          "  // it are stored, none after. true: it is left out, listed in "
+          "the\n"
+          "  // response's $skipped$, and the import goes on.\n"
+          "  bool $skip_bad$ = $skip_bad_n$;\n"
+          "  // false: a record whose $pk$ is stored already is bad "
+          "(ALREADY_EXISTS).\n"
+          "  // true: it replaces the stored record, as Update would.\n"
+          "  bool $replace_existing$ = $replace_existing_n$;\n"
+          "}\n\n");
+  p.Print(v,
+          "// Sent once every record of the stream is stored and durable.\n"
+          "message $import_response$ {\n"
+          "  message Skipped {\n"
+          "    // The record's place in the whole stream, from 1 (records of "
+          "earlier\n"
+          "    // messages count).\n"
+          "    uint64 $skipped_position$ = $skipped_position_n$;\n"
+          "    // Why, e.g. \"record 12: field 'fee_cents': ...\".\n"
+          "    string $skipped_error$ = $skipped_error_n$;\n"
+          "  }\n"
+          "  // The records stored.\n"
+          "  uint64 $imported$ = $imported_n$;\n"
+          "  // The revision of the last record stored (0: none): Watch from "
+          "the next\n"
+          "  // one sees what was written after the import.\n"
+          "  uint64 $import_revision$ = $import_revision_n$;\n"
+          "  // With $skip_bad$: the records left out, in stream order.\n"
+          "  repeated Skipped $skipped$ = $skipped_n$;\n"
+          "}\n\n");
+}
+
+void EmitExportMessages(const TableModel& t, const Printer::Vars& v,
+                        Printer& p) {
+  p.Print(v,
+          "// Every record (or those matching `$export_filter$`) in $pk$ "
+          "order, from one\n"
+          "// read snapshot of the database.\n"
+          "message $export$ {\n"
+          "  // An AIP-160 expression, as Filter's (e.g. $filter_example$). "
+          "Empty:\n"
+          "  // every record.\n"
+          "  string $export_filter$ = $export_filter_n$;\n");
+  if (!t.is_main()) {
+    p.Print(v,
+            "  // Only the records of this parent (empty: every parent).\n"
+            "  string $parent_key$ = $export_parent_n$;\n");
+  }
+  p.Print(v,
+          "}\n\n"
+          "// One chunk of an Export stream (up to ~1 MiB of records).\n"
+          "message $export_response$ {\n"
+          "  repeated $record$ $export_records$ = $export_records_n$;\n"
+          "  // The revision of the snapshot, the same in every message: "
+          "every write\n"
+          "  // up to it is in the export, none after. Exports of two tables "
+          "that\n"
+          "  // report the same revision are of one state of the database.\n"
+          "  uint64 $export_revision$ = $export_revision_n$;\n"
+          "}\n\n");
+}
+
 void EmitPage(const Printer::Vars& v, Printer& p) {
   p.Print(v,
           "message $page$ {\n"
@@ -293,6 +370,8 @@ void EmitMessages(const TableModel& t, Printer& p) {
   EmitWriteMessages(t, v, p);
   EmitListMessages(t, v, p);
   EmitWatchMessages(v, p);
+  EmitImportMessages(v, p);
+  EmitExportMessages(t, v, p);
   EmitPage(v, p);
 }
 
@@ -386,6 +465,23 @@ void EmitListRpcs(const TableModel& t, const Printer::Vars& v, Printer& p) {
           "rpc Watch($watch$) returns (stream $change$) {\n"
           "  option (google.api.http) = {\n"
           "    get: \"$base$/watch\"\n"
+          "  };\n"
+          "}\n"
+          "// Inserts a client stream of records in batches (indexes "
+          "maintained);\n"
+          "// answers once all are durable. A bad record: see $import$.\n"
+          "// REST: a body of $import$ JSON objects, one after another.\n"
+          "rpc Import(stream $import$) returns ($import_response$) {\n"
+          "  option (google.api.http) = {\n"
+          "    post: \"$base$/import\"\n"
+          "    body: \"*\"\n"
+          "  };\n"
+          "}\n"
+          "// Streams the records from one read snapshot, in chunks; REST:\n"
+          "// newline-delimited JSON objects, one per chunk.\n"
+          "rpc Export($export$) returns (stream $export_response$) {\n"
+          "  option (google.api.http) = {\n"
+          "    get: \"$base$/export\"\n"
           "  };\n"
           "}\n"
           "// The record with this key; NOT_FOUND when there is none.\n"

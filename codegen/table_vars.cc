@@ -36,6 +36,11 @@ Printer::Vars TableVars(const model::TableModel& t) {
       {"paginate", t.PaginateRequest()},
       {"count", t.CountRequest()},
       {"count_response", t.CountResponse()},
+      {"import", t.ImportRequest()},
+      {"import_response", t.ImportResponse()},
+      {"export", t.ExportRequest()},
+      {"export_response", t.ExportResponse()},
+      {"export_parent_n", absl::StrCat(L::kExportParent)},
       {"page", t.Page()},
       {"watch", t.WatchRequest()},
       {"change", t.Change()},
@@ -62,6 +67,17 @@ Printer::Vars TableVars(const model::TableModel& t) {
   AddSlot(v, "count_plan", L::kCountPlan);
   AddSlot(v, "next_page_token", L::kNextPageToken);
   AddSlot(v, "plan", L::kPlan);
+  AddSlot(v, "import_records", L::kImportRecords);
+  AddSlot(v, "skip_bad", L::kSkipBad);
+  AddSlot(v, "replace_existing", L::kReplaceExisting);
+  AddSlot(v, "imported", L::kImported);
+  AddSlot(v, "import_revision", L::kImportRevision);
+  AddSlot(v, "skipped", L::kSkipped);
+  AddSlot(v, "skipped_position", L::kSkippedPosition);
+  AddSlot(v, "skipped_error", L::kSkippedError);
+  AddSlot(v, "export_filter", L::kExportFilter);
+  AddSlot(v, "export_records", L::kExportRecords);
+  AddSlot(v, "export_revision", L::kExportRevision);
   AddSlot(v, "start_revision", L::kStartRevision);
   AddSlot(v, "watch_filter", L::kWatchFilter);
   AddSlot(v, "change_type", L::kChangeType);

@@ -195,11 +195,13 @@ func answerHeaders(key string) (string, bool) {
 
 // limits bounds each request: its body size and its time at the backend.
 // A Watch (GET .../watch) streams until the client leaves or the server
-// stops, so it has no time limit.
+// stops, and an Export (GET .../export) for as long as the table takes to
+// read, so neither has a time limit.
 func limits(cfg Config, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, cfg.MaxBodyBytes)
-		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/watch") {
+		if r.Method == http.MethodGet && (strings.HasSuffix(r.URL.Path, "/watch") ||
+			strings.HasSuffix(r.URL.Path, "/export")) {
 			next.ServeHTTP(w, r)
 			return
 		}

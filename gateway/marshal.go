@@ -35,8 +35,11 @@ func (m *Marshaler) Unmarshal(data []byte, v interface{}) error {
 
 // NewDecoder reads request bodies. The generated handlers decode into a
 // message (body "*") or into a pointer to a message field (body "permit").
+// A client stream (Import) decodes JSON values one after another until
+// io.EOF; an empty body is still a 400, not an empty message.
 func (m *Marshaler) NewDecoder(r io.Reader) runtime.Decoder {
 	d := json.NewDecoder(r)
+	decoded := false
 	return runtime.DecoderFunc(func(v interface{}) error {
 		msg, ok := v.(proto.Message)
 		if !ok {
@@ -51,9 +54,12 @@ func (m *Marshaler) NewDecoder(r io.Reader) runtime.Decoder {
 			msg = rv.Elem().Interface().(proto.Message)
 		}
 		var raw json.RawMessage
-		if err := d.Decode(&raw); err != nil {
+		if err := d.Decode(&raw); err == io.EOF && decoded {
+			return io.EOF // the end of a stream of values
+		} else if err != nil {
 			return fmt.Errorf("the body is not JSON: %v", err)
 		}
+		decoded = true
 		return decodeStrict(raw, msg)
 	})
 }

@@ -93,6 +93,10 @@ struct TableModel {
   std::string PaginateRequest() const;
   std::string CountRequest() const;
   std::string CountResponse() const;
+  std::string ImportRequest() const;
+  std::string ImportResponse() const;
+  std::string ExportRequest() const;
+  std::string ExportResponse() const;
   std::string Page() const;
   std::string WatchRequest() const;
   std::string Change() const;

@@ -52,6 +52,18 @@ std::string TableModel::CountRequest() const {
 std::string TableModel::CountResponse() const {
   return absl::StrCat("Count", service(), "Response");
 }
+std::string TableModel::ImportRequest() const {
+  return absl::StrCat("Import", service(), "Request");
+}
+std::string TableModel::ImportResponse() const {
+  return absl::StrCat("Import", service(), "Response");
+}
+std::string TableModel::ExportRequest() const {
+  return absl::StrCat("Export", service(), "Request");
+}
+std::string TableModel::ExportResponse() const {
+  return absl::StrCat("Export", service(), "Response");
+}
 std::string TableModel::Page() const {
   return absl::StrCat(message->name(), "Page");
 }
@@ -75,6 +87,10 @@ std::vector<std::string> TableModel::GeneratedNames() const {
           PaginateRequest(),
           CountRequest(),
           CountResponse(),
+          ImportRequest(),
+          ImportResponse(),
+          ExportRequest(),
+          ExportResponse(),
           Page(),
           WatchRequest(),
           Change(),

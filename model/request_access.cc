@@ -188,4 +188,53 @@ void SetCount(Message* response, int64_t count, const std::string& plan) {
       response, Slot(*response, layout::kCountPlan), plan);
 }
 
+google::protobuf::RepeatedPtrField<Message>* ImportRecords(Message* request) {
+  return request->GetReflection()->MutableRepeatedPtrField<Message>(
+      request, Slot(*request, layout::kImportRecords));
+}
+
+bool ImportSkipBad(const Message& request) {
+  return request.GetReflection()->GetBool(request,
+                                          Slot(request, layout::kSkipBad));
+}
+
+bool ImportReplaceExisting(const Message& request) {
+  return request.GetReflection()->GetBool(
+      request, Slot(request, layout::kReplaceExisting));
+}
+
+void SetImportResult(
+    Message* response, uint64_t imported, uint64_t revision,
+    const std::vector<std::pair<uint64_t, std::string>>& skipped) {
+  const auto* r = response->GetReflection();
+  r->SetUInt64(response, Slot(*response, layout::kImported), imported);
+  r->SetUInt64(response, Slot(*response, layout::kImportRevision), revision);
+  const FieldDescriptor* list = Slot(*response, layout::kSkipped);
+  for (const auto& [position, error] : skipped) {
+    Message* entry = r->AddMessage(response, list);
+    const auto* er = entry->GetReflection();
+    er->SetUInt64(entry, Slot(*entry, layout::kSkippedPosition), position);
+    er->SetString(entry, Slot(*entry, layout::kSkippedError), error);
+  }
+}
+
+std::string ExportFilter(const Message& request) {
+  return StringOrEmpty(request, layout::kExportFilter);
+}
+
+std::string ExportParent(const Message& request) {
+  const FieldDescriptor* f = FieldAt(request, layout::kExportParent);
+  return f == nullptr ? "" : request.GetReflection()->GetString(request, f);
+}
+
+Message* AddExportRecord(Message* response) {
+  return response->GetReflection()->AddMessage(
+      response, Slot(*response, layout::kExportRecords));
+}
+
+void SetExportRevision(Message* response, uint64_t revision) {
+  response->GetReflection()->SetUInt64(
+      response, Slot(*response, layout::kExportRevision), revision);
+}
+
 }  // namespace lmdbapi::model

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "google/protobuf/message.h"
@@ -84,6 +85,25 @@ int64_t Count(const google::protobuf::Message& response);
 std::string CountPlan(const google::protobuf::Message& response);
 void SetCount(google::protobuf::Message* response, int64_t count,
               const std::string& plan);
+
+// Import<Service>Request messages: the records (to take without a copy) and
+// the options.
+google::protobuf::RepeatedPtrField<google::protobuf::Message>* ImportRecords(
+    google::protobuf::Message* request);
+bool ImportSkipBad(const google::protobuf::Message& request);
+bool ImportReplaceExisting(const google::protobuf::Message& request);
+// Import<Service>Response messages: `skipped` is (position, error) each.
+void SetImportResult(
+    google::protobuf::Message* response, uint64_t imported, uint64_t revision,
+    const std::vector<std::pair<uint64_t, std::string>>& skipped);
+
+// Export<Service>Request messages: the filter, and a child table's parent
+// key ("" for a main table).
+std::string ExportFilter(const google::protobuf::Message& request);
+std::string ExportParent(const google::protobuf::Message& request);
+// Export<Service>Response messages.
+google::protobuf::Message* AddExportRecord(google::protobuf::Message* response);
+void SetExportRevision(google::protobuf::Message* response, uint64_t revision);
 
 }  // namespace lmdbapi::model
 

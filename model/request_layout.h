@@ -59,6 +59,25 @@ inline constexpr FieldSlot kPlan{"plan", 3};
 inline constexpr FieldSlot kCount{"count", 1};
 inline constexpr FieldSlot kCountPlan{"plan", 2};
 
+// Import<Service>Request (a client stream of them): the records, and the
+// options, read from the first message of the stream.
+inline constexpr FieldSlot kImportRecords{"records", 1};
+inline constexpr FieldSlot kSkipBad{"skip_bad", 2};
+inline constexpr FieldSlot kReplaceExisting{"replace_existing", 3};
+// Import<Service>Response and its Skipped entries.
+inline constexpr FieldSlot kImported{"imported", 1};
+inline constexpr FieldSlot kImportRevision{"revision", 2};
+inline constexpr FieldSlot kSkipped{"skipped", 3};
+inline constexpr FieldSlot kSkippedPosition{"position", 1};
+inline constexpr FieldSlot kSkippedError{"error", 2};
+// Export<Service>Request: kFilter's text at kExportFilter, and for a child
+// table the parent's key (named as the record's parent key field).
+inline constexpr FieldSlot kExportFilter{"filter", 1};
+inline constexpr int kExportParent = 2;
+// Export<Service>Response (a server stream of them).
+inline constexpr FieldSlot kExportRecords{"records", 1};
+inline constexpr FieldSlot kExportRevision{"revision", 2};
+
 // Watch<Service>Request.
 inline constexpr FieldSlot kStartRevision{"start_revision", 1};
 inline constexpr FieldSlot kWatchFilter{"filter", 2};  // a Filter request

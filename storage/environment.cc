@@ -154,7 +154,12 @@ Environment::~Environment() {
 Environment::ReadTxn::~ReadTxn() {
   if (txn_ == nullptr) return;
   mdb_txn_reset(txn_);
-  env_->map_gate_.ReaderUnlock();
+  if (snapshot_) {
+    absl::MutexLock lock(&env_->snapshots_mu_);
+    --env_->snapshots_;
+  } else {
+    env_->map_gate_.ReaderUnlock();
+  }
   absl::MutexLock lock(&env_->pool_mu_);
   env_->pool_.push_back(txn_);
 }
@@ -176,7 +181,28 @@ absl::StatusOr<Environment::ReadTxn> Environment::BeginRead() {
     if (txn != nullptr) mdb_txn_abort(txn);
     return LmdbStatus(rc, "begin read transaction");
   }
-  return ReadTxn(this, txn);
+  return ReadTxn(this, txn, /*snapshot=*/false);
+}
+
+absl::StatusOr<Environment::ReadTxn> Environment::BeginSnapshot() {
+  absl::ReaderMutexLock gate(&map_gate_);  // not while the map grows
+  MDB_txn* txn = nullptr;
+  {
+    absl::MutexLock lock(&pool_mu_);
+    if (!pool_.empty()) {
+      txn = pool_.back();
+      pool_.pop_back();
+    }
+  }
+  int rc = txn != nullptr ? mdb_txn_renew(txn)
+                          : mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn);
+  if (rc != 0) {
+    if (txn != nullptr) mdb_txn_abort(txn);
+    return LmdbStatus(rc, "begin read snapshot");
+  }
+  absl::MutexLock lock(&snapshots_mu_);
+  ++snapshots_;
+  return ReadTxn(this, txn, /*snapshot=*/true);
 }
 
 absl::StatusOr<MDB_dbi> Environment::OpenDatabase(MDB_txn* txn,
@@ -196,6 +222,10 @@ absl::StatusOr<MDB_dbi> Environment::OpenDatabase(MDB_txn* txn,
 
 absl::Status Environment::GrowMap() {
   absl::MutexLock gate(&map_gate_);
+  // Snapshots hold no lock: wait for them (no new one starts meanwhile).
+  snapshots_mu_.LockWhen(absl::Condition(
+      +[](int* live) { return *live == 0; }, &snapshots_));
+  snapshots_mu_.Unlock();
   if (map_size_ >= options_.max_map_size_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "the database is full: the map is at its limit of ",

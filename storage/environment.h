@@ -72,7 +72,8 @@ class Environment {
   // environment's pool on destruction.
   class ReadTxn {
    public:
-    ReadTxn(ReadTxn&& other) noexcept : env_(other.env_), txn_(other.txn_) {
+    ReadTxn(ReadTxn&& other) noexcept
+        : env_(other.env_), txn_(other.txn_), snapshot_(other.snapshot_) {
       other.env_ = nullptr;
       other.txn_ = nullptr;
     }
@@ -83,11 +84,17 @@ class Environment {
 
    private:
     friend class Environment;
-    ReadTxn(Environment* env, MDB_txn* txn) : env_(env), txn_(txn) {}
+    ReadTxn(Environment* env, MDB_txn* txn, bool snapshot)
+        : env_(env), txn_(txn), snapshot_(snapshot) {}
     Environment* env_;
     MDB_txn* txn_;
+    bool snapshot_;  // from BeginSnapshot
   };
   absl::StatusOr<ReadTxn> BeginRead();
+  // A read snapshot that may live long and end on another thread (an export
+  // streamed to a client): it holds no lock, and map growth waits for every
+  // such snapshot to end (new reads wait meanwhile, as for BeginRead's).
+  absl::StatusOr<ReadTxn> BeginSnapshot();
 
   // Opens (creating) a named database in `txn`, a write transaction. When
   // read-only: opens an existing one (FAILED_PRECONDITION naming it when
@@ -116,6 +123,8 @@ class Environment {
   // Readers hold it shared; map growth holds it exclusively, because LMDB
   // remaps the file and pointers into the old map would dangle.
   absl::Mutex map_gate_;
+  absl::Mutex snapshots_mu_;
+  int snapshots_ ABSL_GUARDED_BY(snapshots_mu_) = 0;  // BeginSnapshot's, live
   absl::Mutex pool_mu_;
   std::vector<MDB_txn*> pool_ ABSL_GUARDED_BY(pool_mu_);
   uint64_t map_size_ = 0;

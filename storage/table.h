@@ -196,6 +196,8 @@ class Table {
  private:
   friend class Database;
   friend class IndexBuilder;
+  friend class Importer;        // storage/importer.h
+  friend class SnapshotExport;  // storage/snapshot_export.h
   struct Index {
     const IndexSchema* schema;
     MDB_dbi dbi;

@@ -11,7 +11,9 @@
 //                  trimmed to the read_mask
 //   Count          asked of every shard; the counts are summed
 //   writes         INVALID_ARGUMENT: a write goes to the shard of its key
-//   Watch          UNIMPLEMENTED: each shard has its own revisions
+//   (and Import)
+//   Watch,         UNIMPLEMENTED: each shard has its own revisions (export
+//   Export         each shard, sending x-shard-key)
 //
 // The caller's `authorization` metadata and deadline go with every shard
 // call; each shard answers as it would directly (auth included).

@@ -30,17 +30,15 @@ bool TableService::Refused(const Context& context, Reactor* reactor,
   return true;
 }
 
-void TableService::Finish(Reactor* reactor, const char* method,
-                          Clock::time_point start, const absl::Status& status,
+void TableService::Record(const char* method, Clock::time_point start,
+                          const absl::Status& status,
                           absl::string_view detail) const {
-  // Before the answer leaves: a client that has its answer finds it counted.
   if (metrics_ != nullptr) {
     metrics_->Record(service_, method, status.code(),
                      std::chrono::duration_cast<std::chrono::microseconds>(
                          Clock::now() - start)
                          .count());
   }
-  reactor->Finish(ToGrpcStatus(status));
   if (LogEnabled(LogLevel::kDebug)) {
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                       Clock::now() - start)
@@ -49,6 +47,55 @@ void TableService::Finish(Reactor* reactor, const char* method,
         absl::StatusCodeToString(status.code()), micros,
         detail.empty() ? "" : " ", detail);
   }
+}
+
+void TableService::Finish(Reactor* reactor, const char* method,
+                          Clock::time_point start, const absl::Status& status,
+                          absl::string_view detail) const {
+  // Before the answer leaves: a client that has its answer finds it counted.
+  Record(method, start, status, detail);
+  reactor->Finish(ToGrpcStatus(status));
+}
+
+absl::Status TableService::Admit(const Context& context) const {
+  if (auth_ == nullptr || !auth_->enabled()) return absl::OkStatus();
+  return auth_->Check(context);
+}
+
+ImportSetup TableService::ImportSetupFor(Context* context) {
+  auto start = Clock::now();
+  ImportSetup setup;
+  setup.table = table_;
+  setup.answers = answers_;
+  setup.admit = [this, context] { return Admit(*context); };
+  if (shard_key_ != nullptr) {
+    setup.check = [this, context](const Message& record) {
+      return CheckShardKey(*context, shard_key_, record);
+    };
+  }
+  setup.finished = [this, start](const absl::Status& status,
+                                 uint64_t imported) {
+    Record("Import", start, status,
+           LogEnabled(LogLevel::kDebug)
+               ? absl::StrCat(imported, " records stored")
+               : "");
+  };
+  return setup;
+}
+
+ExportSetup TableService::ExportSetupFor(const Context& context) {
+  auto start = Clock::now();
+  ExportSetup setup;
+  setup.table = table_;
+  setup.admit = [this, &context] { return Admit(context); };
+  setup.finished = [this, start](const absl::Status& status,
+                                 uint64_t exported) {
+    Record("Export", start, status,
+           LogEnabled(LogLevel::kDebug)
+               ? absl::StrCat(exported, " records sent")
+               : "");
+  };
+  return setup;
 }
 
 storage::Table::Done TableService::FinishWrite(

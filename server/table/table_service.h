@@ -20,7 +20,9 @@
 #include "server/table/answer_queue.h"
 #include "server/table/auth.h"
 #include "server/table/change_feed.h"
+#include "server/table/export_stream.h"
 #include "server/table/grpc_status.h"
+#include "server/table/import_stream.h"
 #include "server/table/watcher.h"
 #include "storage/table.h"
 
@@ -104,6 +106,23 @@ class TableService {
   }
   void set_feed(ChangeFeed* feed) { feed_ = feed; }
 
+  // Import: a client stream of the generated Import request, committed in
+  // batches (server/table/import_stream.h); `response` is sent once all of
+  // it is durable.
+  template <typename Request>
+  grpc::ServerReadReactor<Request>* Import(
+      Context* context, google::protobuf::Message* response) {
+    return new ImportReactor<Request>(ImportSetupFor(context), context,
+                                      response);
+  }
+  // Export: the records matching the generated Export request, a chunk per
+  // message, from one read snapshot (server/table/export_stream.h).
+  template <typename Response>
+  grpc::ServerWriteReactor<Response>* Export(
+      Context* context, const google::protobuf::Message& request) {
+    return new ExportReactor<Response>(ExportSetupFor(*context), request);
+  }
+
   storage::Table* table() const { return table_; }
   // --shard_key: writes carrying x-shard-key must hold it in `field`
   // (server/table/shard_key.h); nullptr = no check.
@@ -121,6 +140,13 @@ class TableService {
                          const google::protobuf::Message& request,
                          absl::FunctionRef<google::protobuf::Message*()> add,
                          std::string* next_page_token, std::string* plan);
+  ImportSetup ImportSetupFor(Context* context);
+  ExportSetup ExportSetupFor(const Context& context);
+  // Authentication of a streaming call: OK, or why it is refused.
+  absl::Status Admit(const Context& context) const;
+  // Records a finished call in the metrics and the debug log.
+  void Record(const char* method, Clock::time_point start,
+              const absl::Status& status, absl::string_view detail) const;
   // Finishes the call with UNAUTHENTICATED when `auth` refuses it.
   bool Refused(const Context& context, Reactor* reactor, const char* method,
                Clock::time_point start) const;

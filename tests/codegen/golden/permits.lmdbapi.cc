@@ -47,6 +47,12 @@ class PermitsImpl final : public Permits::CallbackService {
   ::grpc::ServerWriteReactor<PermitChange>* Watch(Context* c, const WatchPermitsRequest* q) override {
     return table_->Watch<PermitChange>(c, *q);
   }
+  ::grpc::ServerReadReactor<ImportPermitsRequest>* Import(Context* c, ImportPermitsResponse* r) override {
+    return table_->Import<ImportPermitsRequest>(c, r);
+  }
+  ::grpc::ServerWriteReactor<ExportPermitsResponse>* Export(Context* c, const ExportPermitsRequest* q) override {
+    return table_->Export<ExportPermitsResponse>(c, *q);
+  }
 
  private:
   TableService* table_;
@@ -80,6 +86,12 @@ class ProcessingStatusesImpl final : public ProcessingStatuses::CallbackService 
   ::grpc::ServerWriteReactor<ProcessingStatusChange>* Watch(Context* c, const WatchProcessingStatusesRequest* q) override {
     return table_->Watch<ProcessingStatusChange>(c, *q);
   }
+  ::grpc::ServerReadReactor<ImportProcessingStatusesRequest>* Import(Context* c, ImportProcessingStatusesResponse* r) override {
+    return table_->Import<ImportProcessingStatusesRequest>(c, r);
+  }
+  ::grpc::ServerWriteReactor<ExportProcessingStatusesResponse>* Export(Context* c, const ExportProcessingStatusesRequest* q) override {
+    return table_->Export<ExportProcessingStatusesResponse>(c, *q);
+  }
 
  private:
   TableService* table_;
@@ -112,6 +124,12 @@ class InspectionReportsImpl final : public InspectionReports::CallbackService {
   }
   ::grpc::ServerWriteReactor<InspectionReportChange>* Watch(Context* c, const WatchInspectionReportsRequest* q) override {
     return table_->Watch<InspectionReportChange>(c, *q);
+  }
+  ::grpc::ServerReadReactor<ImportInspectionReportsRequest>* Import(Context* c, ImportInspectionReportsResponse* r) override {
+    return table_->Import<ImportInspectionReportsRequest>(c, r);
+  }
+  ::grpc::ServerWriteReactor<ExportInspectionReportsResponse>* Export(Context* c, const ExportInspectionReportsRequest* q) override {
+    return table_->Export<ExportInspectionReportsResponse>(c, *q);
   }
 
  private:

@@ -1,0 +1,204 @@
+#include "server/table/import_stream.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "model/request_access.h"
+#include "server/table/grpc_status.h"
+#include "storage/status.h"
+
+namespace lmdbapi::server {
+
+using google::protobuf::Message;
+
+struct ImportStream::Batch {
+  // The request messages its records live in.
+  std::vector<std::shared_ptr<Message>> requests;
+  std::vector<storage::ImportRecord> records;
+  storage::ImportBatchResult result;
+  uint64_t first_position = 0;
+};
+
+ImportStream::ImportStream(ImportSetup setup,
+                           grpc::CallbackServerContext* context,
+                           const Message& prototype, Message* response)
+    : setup_(std::move(setup)),
+      context_(context),
+      prototype_(prototype),
+      response_(response),
+      current_(std::make_unique<Batch>()) {}
+
+ImportStream::~ImportStream() = default;
+
+void ImportStream::Begin() {
+  absl::Status admitted = setup_.admit ? setup_.admit() : absl::OkStatus();
+  Next next = Next::kAnswer;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!admitted.ok()) NoteError(0, admitted);
+    next = Decide();
+  }
+  Do(next);
+}
+
+ImportStream::Next ImportStream::Decide() {
+  if (finished_ || receiving_) return Next::kWait;  // the reader goes on
+  bool stop = ended_ || error_.has_value();
+  if (stop && in_flight_ == 0) {  // a pending read ends with the call
+    finished_ = true;
+    return Next::kAnswer;
+  }
+  // A stop waits for the last commit; a read in progress for its message;
+  // enough committing for the next commit.
+  if (stop || reading_ || in_flight_ >= kBatchesInFlight) return Next::kWait;
+  reading_ = true;
+  incoming_.reset(prototype_.New());
+  return Next::kRead;
+}
+
+void ImportStream::Do(Next next) {
+  if (next == Next::kRead) Read(incoming_.get());
+  if (next == Next::kAnswer) Answer();  // last: it may delete this
+}
+
+void ImportStream::Received(bool ok) {
+  std::shared_ptr<Message> request(incoming_.release());
+  bool stopped;
+  {
+    absl::MutexLock lock(&mu_);
+    reading_ = false;
+    if (finished_) return;  // answered already (an error): nothing to do
+    receiving_ = true;
+    stopped = ended_ || error_.has_value();
+  }
+  bool cancelled = !ok && context_->IsCancelled();
+  if (ok && !stopped) {
+    Take(std::move(request));
+    bool idle;
+    {
+      absl::MutexLock lock(&mu_);
+      idle = in_flight_ == 0;
+    }
+    if (idle) SubmitBatch();  // nothing commits: no reason to wait for more
+  }
+  if (!ok && !stopped && !cancelled) SubmitBatch();  // the end of the stream
+  Next next;
+  {
+    absl::MutexLock lock(&mu_);
+    receiving_ = false;
+    if (!ok) ended_ = true;
+    if (cancelled) {
+      NoteError(0, absl::CancelledError(
+                       "the import was cancelled (by the client or its "
+                       "deadline): the batches committed before it stay"));
+    }
+    next = Decide();
+  }
+  Do(next);
+}
+
+void ImportStream::Take(std::shared_ptr<Message> request) {
+  if (!importer_.has_value()) {  // the first message: the options
+    storage::ImportOptions options;
+    options.skip_bad = model::ImportSkipBad(*request);
+    options.replace_existing = model::ImportReplaceExisting(*request);
+    options.deadline = context_->deadline();
+    skip_bad_ = options.skip_bad;
+    importer_.emplace(setup_.table, options);
+  }
+  auto* records = model::ImportRecords(request.get());
+  if (!records->empty()) current_->requests.push_back(request);
+  for (Message& record : *records) {
+    uint64_t position = ++position_;
+    absl::Status checked =
+        setup_.check ? setup_.check(record) : absl::OkStatus();
+    if (!checked.ok()) {
+      checked = storage::At(absl::StrCat("record ", position), checked);
+      if (!skip_bad_ && !SubmitBatch()) return;
+      absl::MutexLock lock(&mu_);
+      if (skip_bad_) {
+        skipped_.emplace_back(position, checked);
+        continue;
+      }
+      NoteError(position, checked);
+      ended_ = true;
+      return;
+    }
+    current_->records.push_back({&record, position});
+    if (current_->records.size() < kBatchRecords) continue;
+    if (!SubmitBatch()) return;
+    current_->requests.push_back(request);
+  }
+}
+
+bool ImportStream::SubmitBatch() {
+  if (current_->records.empty() || !importer_.has_value()) return true;
+  Batch* batch = current_.release();
+  current_ = std::make_unique<Batch>();
+  batch->first_position = batch->records.front().position;
+  {
+    absl::MutexLock lock(&mu_);
+    ++in_flight_;
+  }
+  bool more = importer_->Submit(std::move(batch->records), &batch->result,
+                                [this, batch](absl::Status status) {
+                                  setup_.answers->Post([this, batch, status] {
+                                    Committed(batch, status);
+                                  });
+                                });
+  if (!more) {
+    absl::MutexLock lock(&mu_);
+    ended_ = true;
+  }
+  return more;
+}
+
+void ImportStream::Committed(Batch* batch, const absl::Status& status) {
+  std::unique_ptr<Batch> owned(batch);
+  Next next;
+  {
+    absl::MutexLock lock(&mu_);
+    --in_flight_;
+    imported_ += batch->result.stored;
+    if (batch->result.revision != 0) revision_ = batch->result.revision;
+    for (auto& [position, refusal] : batch->result.rejected) {
+      if (skip_bad_) {
+        skipped_.emplace_back(position, refusal);
+      } else {
+        NoteError(position, refusal);
+      }
+    }
+    if (!status.ok()) NoteError(batch->first_position, status);
+    next = Decide();
+  }
+  owned.reset();
+  Do(next);
+}
+
+void ImportStream::NoteError(uint64_t position, absl::Status status) {
+  if (!error_.has_value() || position < error_->first) {
+    error_.emplace(position, std::move(status));
+  }
+}
+
+void ImportStream::Answer() {
+  absl::Status status;
+  uint64_t imported;
+  {
+    absl::MutexLock lock(&mu_);
+    imported = imported_;
+    if (error_.has_value()) status = error_->second;
+    std::sort(skipped_.begin(), skipped_.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<std::pair<uint64_t, std::string>> skipped;
+    skipped.reserve(skipped_.size());
+    for (const auto& [position, refusal] : skipped_) {
+      skipped.emplace_back(position, std::string(refusal.message()));
+    }
+    model::SetImportResult(response_, imported_, revision_, skipped);
+  }
+  if (setup_.finished) setup_.finished(status, imported);
+  Reply(ToGrpcStatus(status));
+}
+
+}  // namespace lmdbapi::server

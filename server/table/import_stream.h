@@ -1,0 +1,133 @@
+// One Import call (a client stream of Import<Service>Request messages): the
+// records are taken from each message as it arrives (no copy), prepared on
+// the gRPC thread and committed in batches of kBatchRecords through
+// storage::Importer (storage/importer.h), with up to kBatchesInFlight batches
+// committing while the next is read. When nothing is committing, the records
+// of a message are committed without waiting for a full batch (a slow
+// client's records do not wait for the next ones). The answer is sent once
+// every batch is durable: how many records were stored, the revision of the
+// last, and the records left out (skip_bad); or the error of the first bad
+// record, as "record <position>: field '<name>': ...", with the records before
+// it stored and none after.
+//
+// A client that cancels (or a deadline that passes) keeps the batches that
+// committed before. An error is answered as soon as the batches before it
+// are done, even while the client is still sending.
+#ifndef LMDBAPI_SERVER_TABLE_IMPORT_STREAM_H_
+#define LMDBAPI_SERVER_TABLE_IMPORT_STREAM_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "google/protobuf/message.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/server_callback.h"
+#include "server/table/answer_queue.h"
+#include "storage/importer.h"
+#include "storage/table.h"
+
+namespace lmdbapi::server {
+
+// What a stream needs from its table service.
+struct ImportSetup {
+  storage::Table* table = nullptr;
+  AnswerQueue* answers = nullptr;
+  // Checks the call (authentication); a refusal finishes it.
+  std::function<absl::Status()> admit;
+  // Checks each record before it is prepared (the x-shard-key); a refusal
+  // makes it a bad record.
+  std::function<absl::Status(const google::protobuf::Message&)> check;
+  // Called once as the call finishes (metrics, log).
+  std::function<void(const absl::Status&, uint64_t imported)> finished;
+};
+
+// The work of an import, without the generated request type.
+class ImportStream {
+ public:
+  static constexpr size_t kBatchRecords = 4096;
+  static constexpr int kBatchesInFlight = 2;
+
+  ImportStream(ImportSetup setup, grpc::CallbackServerContext* context,
+               const google::protobuf::Message& prototype,
+               google::protobuf::Message* response);
+  virtual ~ImportStream();
+
+ protected:
+  // Checks the call and starts reading.
+  void Begin();
+  // The reactor's OnReadDone.
+  void Received(bool ok);
+  // StartRead into `request`, a new message of the request type.
+  virtual void Read(google::protobuf::Message* request) = 0;
+  virtual void Reply(const grpc::Status& status) = 0;
+
+ private:
+  struct Batch;
+  // The reader's: takes the records of `request`, submitting full batches.
+  void Take(std::shared_ptr<google::protobuf::Message> request);
+  // Returns false when the import ends with this batch.
+  bool SubmitBatch();
+  // On the answer thread once a batch is durable or failed.
+  void Committed(Batch* batch, const absl::Status& status);
+  // The first bad record so far ends the import (`position` 0: no record).
+  void NoteError(uint64_t position, absl::Status status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // What to do next, decided under the lock and done outside it.
+  enum class Next { kWait, kRead, kAnswer };
+  Next Decide() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Do(Next next);
+  void Answer();
+
+  ImportSetup setup_;
+  grpc::CallbackServerContext* context_;
+  const google::protobuf::Message& prototype_;
+  google::protobuf::Message* response_;
+
+  // The reader's (one OnReadDone at a time).
+  std::optional<storage::Importer> importer_;
+  bool skip_bad_ = false;
+  uint64_t position_ = 0;  // of the last record taken
+  std::unique_ptr<Batch> current_;
+  std::unique_ptr<google::protobuf::Message> incoming_;
+
+  absl::Mutex mu_;
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;    // a read is pending
+  bool receiving_ ABSL_GUARDED_BY(mu_) = false;  // Received() runs
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;      // no more to read
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;   // answered
+  uint64_t imported_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::pair<uint64_t, absl::Status>> skipped_ ABSL_GUARDED_BY(mu_);
+  std::optional<std::pair<uint64_t, absl::Status>> error_ ABSL_GUARDED_BY(mu_);
+};
+
+template <typename Request>
+class ImportReactor final : public grpc::ServerReadReactor<Request>,
+                            private ImportStream {
+ public:
+  ImportReactor(ImportSetup setup, grpc::CallbackServerContext* context,
+                google::protobuf::Message* response)
+      : ImportStream(std::move(setup), context, Request::default_instance(),
+                     response) {
+    Begin();
+  }
+  void OnReadDone(bool ok) override { Received(ok); }
+  void OnDone() override { delete this; }
+
+ private:
+  void Read(google::protobuf::Message* request) override {
+    this->StartRead(static_cast<Request*>(request));
+  }
+  void Reply(const grpc::Status& status) override { this->Finish(status); }
+};
+
+}  // namespace lmdbapi::server
+
+#endif  // LMDBAPI_SERVER_TABLE_IMPORT_STREAM_H_

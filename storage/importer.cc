@@ -1,0 +1,167 @@
+#include "storage/importer.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/status_macros.h"
+#include "storage/lmdb.h"
+#include "storage/status.h"
+
+namespace lmdbapi::storage {
+
+struct Importer::Batch {
+  std::vector<Table::Prepared> prepared;
+  std::vector<uint64_t> positions;  // of each prepared record
+  size_t rejected_before = 0;       // refused while preparing
+  bool stops = false;  // a record after the prepared ones was refused
+  ImportBatchResult* result = nullptr;
+};
+
+namespace {
+
+absl::Status AtRecord(uint64_t position, const absl::Status& status) {
+  return At(absl::StrCat("record ", position), status);
+}
+
+// A refusal of the record itself, not of the database.
+bool IsRecordRefusal(const absl::Status& status) {
+  return absl::IsAlreadyExists(status) || absl::IsFailedPrecondition(status);
+}
+
+}  // namespace
+
+Importer::Importer(Table* table, ImportOptions options)
+    : table_(table), options_(options) {}
+
+absl::Status Importer::CheckUnique(MDB_txn* txn,
+                                   const Table::Prepared& prepared) const {
+  for (size_t i = 0; i < table_->indexes_.size(); ++i) {
+    const Table::Index& index = table_->indexes_[i];
+    if (!index.schema->unique) continue;
+    for (const IndexEntry& entry : prepared.entries.of(i)) {
+      absl::StatusOr<absl::string_view> found =
+          GetValue(txn, index.dbi, entry.key);
+      if (absl::IsNotFound(found.status())) continue;
+      LMDBAPI_RETURN_IF_ERROR(found);
+      absl::StatusOr<absl::string_view> holder =
+          PrimaryKeyOfEntry(*index.schema, entry.key, *found);
+      if (holder.ok() && *holder == prepared.pk) continue;  // replaced
+      std::vector<std::string> fields;
+      for (const FieldRef& f : index.schema->fields) fields.push_back(f.Name());
+      return absl::AlreadyExistsError(
+          absl::StrCat("field '", absl::StrJoin(fields, "', '"),
+                       "': ", table_->name(), " '", holder.ok() ? *holder : "?",
+                       "' already has these values in unique index '",
+                       index.schema->name, "'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Importer::Check(MDB_txn* txn, const Table::Prepared& prepared,
+                             bool* exists) const {
+  absl::StatusOr<absl::string_view> stored =
+      GetValue(txn, table_->records_, prepared.pk);
+  *exists = stored.ok();
+  if (!stored.ok() && !absl::IsNotFound(stored.status())) {
+    return stored.status();
+  }
+  if (*exists && !options_.replace_existing) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("field '", table_->schema_.primary_key.field->name(),
+                     "': ", table_->name(), " '", prepared.pk,
+                     "' already exists (replace_existing replaces it)"));
+  }
+  LMDBAPI_RETURN_IF_ERROR(table_->CheckParentInTxn(txn, prepared));
+  return CheckUnique(txn, prepared);
+}
+
+absl::Status Importer::Apply(MDB_txn* txn, uint64_t sequence,
+                             Batch& batch) const {
+  ImportBatchResult& result = *batch.result;
+  result.stored = 0;
+  result.revision = 0;
+  result.rejected.resize(batch.rejected_before);  // a rerun starts afresh
+  result.stopped = batch.stops;
+  if (stopped_at_ < sequence) {  // an earlier batch ended the import
+    result = ImportBatchResult();
+    return absl::OkStatus();
+  }
+  for (size_t i = 0; i < batch.prepared.size(); ++i) {
+    const Table::Prepared& prepared = batch.prepared[i];
+    bool exists = false;
+    absl::Status status = Check(txn, prepared, &exists);
+    if (IsRecordRefusal(status)) {
+      absl::Status refusal = AtRecord(batch.positions[i], status);
+      if (options_.skip_bad) {
+        result.rejected.emplace_back(batch.positions[i], refusal);
+        continue;
+      }
+      result.rejected = {{batch.positions[i], refusal}};
+      result.stopped = true;
+      break;
+    }
+    LMDBAPI_RETURN_IF_ERROR(status);
+    RecordVersion version;
+    status = exists ? table_->UpdateInTxn(txn, prepared, 0, &version)
+                    : table_->InsertInTxn(txn, prepared, &version);
+    if (IsMapFull(status)) return status;  // the writer grows the map
+    if (!status.ok()) return AtRecord(batch.positions[i], status);
+    ++result.stored;
+    result.revision = version.revision;
+  }
+  if (result.stopped) stopped_at_ = std::min(stopped_at_, sequence);
+  return absl::OkStatus();
+}
+
+bool Importer::Submit(std::vector<ImportRecord> records,
+                      ImportBatchResult* result, Writer::Done done) {
+  *result = ImportBatchResult();
+  auto batch = std::make_shared<Batch>();
+  batch->result = result;
+  batch->prepared.reserve(records.size());
+  batch->positions.reserve(records.size());
+  for (const ImportRecord& record : records) {
+    uint64_t position = record.position;
+    absl::StatusOr<Table::Prepared> prepared =
+        table_->PrepareInsert(record.record);
+    if (prepared.ok()) {
+      batch->prepared.push_back(*std::move(prepared));
+      batch->positions.push_back(position);
+      continue;
+    }
+    result->rejected.emplace_back(position,
+                                  AtRecord(position, prepared.status()));
+    if (!options_.skip_bad) {
+      batch->stops = true;
+      break;
+    }
+  }
+  batch->rejected_before = result->rejected.size();
+  uint64_t sequence = next_sequence_++;
+  bool stops = batch->stops;
+  table_->writer_->Submit(
+      [this, sequence, batch](MDB_txn* txn) {
+        return Apply(txn, sequence, *batch);
+      },
+      [this, sequence, batch, done = std::move(done)](absl::Status status) {
+        if (!status.ok()) stopped_at_ = std::min(stopped_at_, sequence);
+        std::stable_sort(
+            batch->result->rejected.begin(), batch->result->rejected.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+        done(status);
+      },
+      options_.deadline);
+  return !stops;
+}
+
+absl::Status Importer::Submit(std::vector<ImportRecord> records,
+                              ImportBatchResult* result) {
+  return Writer::Wait([&](Writer::Done done) {
+    Submit(std::move(records), result, std::move(done));
+  });
+}
+
+}  // namespace lmdbapi::storage

@@ -1,0 +1,90 @@
+// Bulk import into one table (the Import RPC, `lmdbapi import`): records
+// arrive in batches; each batch is prepared (validated, serialized, its index
+// entries computed) on the caller's thread and written as one operation of
+// the group-commit writer, so a caller can prepare the next batch while the
+// last one commits.
+//
+// A bad record (invalid, a duplicate key, a unique-index clash, a missing
+// parent) writes nothing. With skip_bad it is left out and reported; without,
+// the import stops at it: the records before it are stored, none after it,
+// in this batch or any batch submitted after it. Records take one revision
+// each, as single Inserts do; replace_existing turns a stored key into an
+// Update (index entries follow).
+#ifndef LMDBAPI_STORAGE_IMPORTER_H_
+#define LMDBAPI_STORAGE_IMPORTER_H_
+
+#include <cstdint>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "google/protobuf/message.h"
+#include "storage/table.h"
+#include "storage/writer.h"
+
+namespace lmdbapi::storage {
+
+struct ImportOptions {
+  bool skip_bad = false;          // leave bad records out and go on
+  bool replace_existing = false;  // a stored key: replace, not ALREADY_EXISTS
+  // As WriteOptions::deadline: a batch the writer takes later is not applied.
+  WriteDeadline deadline = WriteDeadline::max();
+};
+
+// One record of an import and its position in the import (from 1).
+struct ImportRecord {
+  google::protobuf::Message* record;
+  uint64_t position;
+};
+
+// What one batch did: complete once its `done` ran with OK.
+struct ImportBatchResult {
+  uint64_t stored = 0;    // records written
+  uint64_t revision = 0;  // of the last record written; 0: none
+  // Each record left out (skip_bad) or, without skip_bad, the one that
+  // stopped the import: its position in the stream and why, as "record 12:
+  // field 'fee_cents': ..." with the code of the refusal.
+  std::vector<std::pair<uint64_t, absl::Status>> rejected;
+  bool stopped = false;  // without skip_bad: a bad record ended the import
+};
+
+class Importer {
+ public:
+  // `table` must outlive the importer; the importer must outlive every
+  // batch's `done`.
+  Importer(Table* table, ImportOptions options);
+
+  // Prepares `records` (positions increasing) on this thread (an empty key
+  // gets a new UUIDv7) and queues them as one write. `done` runs on the
+  // writer thread once the batch is durable or failed; `result` (and the
+  // records) must stay alive until then. Batches apply in the order
+  // submitted; after one stopped or failed, the later ones store nothing.
+  // Returns false when the batch ends the import already (a record failed
+  // to prepare, without skip_bad): submit no more.
+  bool Submit(std::vector<ImportRecord> records, ImportBatchResult* result,
+              Writer::Done done);
+  // Blocks until the batch is durable.
+  absl::Status Submit(std::vector<ImportRecord> records,
+                      ImportBatchResult* result);
+
+ private:
+  struct Batch;
+  // Writes the prepared records of batch `sequence` in `txn`.
+  absl::Status Apply(MDB_txn* txn, uint64_t sequence, Batch& batch) const;
+  // Whether `prepared` can be written as things stand in `txn`; sets
+  // `exists` when its key is stored (and replace_existing allows it).
+  absl::Status Check(MDB_txn* txn, const Table::Prepared& prepared,
+                     bool* exists) const;
+  absl::Status CheckUnique(MDB_txn* txn, const Table::Prepared& prepared) const;
+
+  Table* const table_;
+  const ImportOptions options_;
+  uint64_t next_sequence_ = 0;  // the caller's thread
+  // The writer thread's: the first batch that stopped or failed.
+  mutable uint64_t stopped_at_ = std::numeric_limits<uint64_t>::max();
+};
+
+}  // namespace lmdbapi::storage
+
+#endif  // LMDBAPI_STORAGE_IMPORTER_H_

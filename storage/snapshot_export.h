@@ -1,0 +1,67 @@
+// A walk over one table's records, in primary-key order, from one read
+// snapshot (the Export RPC, `lmdbapi export`): the caller takes the records
+// a chunk at a time, so the table is never held in memory.
+//
+// The snapshot is an LMDB read transaction (Environment::BeginSnapshot) kept
+// open until the export is destroyed, on whatever thread: writes go on
+// meanwhile and are not seen, but the pages it holds cannot be reused and
+// growing the map waits for it (as for a backup), so a caller that stops
+// reading should destroy it.
+#ifndef LMDBAPI_STORAGE_SNAPSHOT_EXPORT_H_
+#define LMDBAPI_STORAGE_SNAPSHOT_EXPORT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
+#include "storage/environment.h"
+#include "storage/lmdb.h"
+#include "storage/query.h"
+#include "storage/table.h"
+
+namespace lmdbapi::storage {
+
+class SnapshotExport {
+ public:
+  // Opens the snapshot. Only records matching `query`'s predicates and
+  // filter are returned (its page and order fields play no part);
+  // INVALID_ARGUMENT naming the field as for Filter.
+  static absl::StatusOr<std::unique_ptr<SnapshotExport>> Open(
+      const Table& table, const Query& query);
+
+  // The revision of the snapshot: every write up to it is seen, none after.
+  uint64_t revision() const { return revision_; }
+
+  // Parses the next matching records (with their version fields) into the
+  // messages `add` returns, until `max_records` are added or `max_bytes` of
+  // them read; false once no record is left. `add`'s messages must be
+  // empty.
+  absl::StatusOr<bool> Next(
+      size_t max_records, size_t max_bytes,
+      absl::FunctionRef<google::protobuf::Message*()> add);
+
+ private:
+  SnapshotExport(const Table& table, Environment::ReadTxn txn, Cursor cursor,
+                 Plan plan, uint64_t revision);
+  // Parses the record under the cursor into `record`, with its version
+  // fields.
+  absl::Status Parse(google::protobuf::Message* record) const;
+
+  const Table& table_;
+  Environment::ReadTxn txn_;
+  Cursor cursor_;
+  Plan plan_;
+  uint64_t revision_;
+  bool started_ = false;
+  bool done_ = false;
+  // With a filter: each record is parsed here, and moved to `add`'s message
+  // when it matches.
+  std::unique_ptr<google::protobuf::Message> scratch_;
+};
+
+}  // namespace lmdbapi::storage
+
+#endif  // LMDBAPI_STORAGE_SNAPSHOT_EXPORT_H_

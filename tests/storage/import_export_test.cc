@@ -1,0 +1,298 @@
+// Bulk import (storage/importer.h) and snapshot export
+// (storage/snapshot_export.h) on a real LMDB directory.
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "storage/database.h"
+#include "storage/importer.h"
+#include "storage/snapshot_export.h"
+#include "storage/uuid.h"
+#include "tests/storage/test_tables.h"
+
+namespace lmdbapi::storage {
+namespace {
+
+using lmdbapi::testing::MakePermit;
+using test::Inspection;
+using test::PENDING;
+using test::Permit;
+
+class ImportExportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = lmdbapi::testing::OpenPermitDb(dir_.path());
+    permits_ = db_->table("permits");
+    inspections_ = db_->table("inspections");
+  }
+  // `n` permits with distinct permit numbers (unique index by_number).
+  static std::vector<Permit> Permits(int n, const std::string& tag) {
+    std::vector<Permit> out;
+    for (int i = 0; i < n; ++i) {
+      Permit p = MakePermit(tag, "NY", PENDING, i);
+      p.set_uuid(NewUuidV7());
+      p.set_permit_number(absl::StrCat(tag, "-", i));
+      out.push_back(p);
+    }
+    return out;
+  }
+  template <typename Record>
+  static std::vector<ImportRecord> Batch(std::vector<Record>& records,
+                                         uint64_t first, size_t from = 0,
+                                         size_t to = SIZE_MAX) {
+    std::vector<ImportRecord> out;
+    for (size_t i = from; i < std::min(to, records.size()); ++i) {
+      out.push_back({&records[i], first + i - from});
+    }
+    return out;
+  }
+  bool Stored(const Permit& p) {
+    Permit got;
+    return permits_->Get(p.uuid(), &got).ok();
+  }
+  std::vector<Permit> ExportAll(const Query& query, uint64_t* revision,
+                                size_t chunk = 7) {
+    auto snapshot = SnapshotExport::Open(*permits_, query);
+    EXPECT_TRUE(snapshot.ok()) << snapshot.status();
+    if (!snapshot.ok()) return {};
+    *revision = (*snapshot)->revision();
+    google::protobuf::RepeatedPtrField<Permit> out;
+    while (true) {
+      auto more = (*snapshot)->Next(chunk, 1 << 20, [&] { return out.Add(); });
+      EXPECT_TRUE(more.ok()) << more.status();
+      if (!more.ok() || !*more) break;
+    }
+    return {out.begin(), out.end()};
+  }
+  void ExpectIndexesAgree() {
+    for (Table* t : {permits_, inspections_}) {
+      auto report = t->VerifyIndexes();
+      ASSERT_TRUE(report.ok()) << report.status();
+      for (const auto& m : report->mismatches) ADD_FAILURE() << m.DebugString();
+    }
+  }
+
+  lmdbapi::testing::TempDir dir_;
+  std::unique_ptr<Database> db_;
+  Table* permits_;
+  Table* inspections_;
+};
+
+TEST_F(ImportExportTest, BatchesStoreEveryRecordWithIndexesAndRevisions) {
+  std::vector<Permit> records = Permits(100, "Imp");
+  Importer importer(permits_, {});
+  ImportBatchResult first, second;
+  ASSERT_TRUE(importer.Submit(Batch(records, 1, 0, 60), &first).ok());
+  ASSERT_TRUE(importer.Submit(Batch(records, 61, 60), &second).ok());
+  EXPECT_EQ(first.stored, 60u);
+  EXPECT_EQ(second.stored, 40u);
+  EXPECT_GT(second.revision, first.revision);
+  EXPECT_TRUE(first.rejected.empty());
+  EXPECT_EQ(*permits_->Count(), 100u);
+  ExpectIndexesAgree();
+}
+
+TEST_F(ImportExportTest, BadRecordStopsTheImportAfterTheRecordsBeforeIt) {
+  std::vector<Permit> stored = Permits(1, "Old");
+  ASSERT_TRUE(permits_->Insert(&stored[0]).ok());
+  std::vector<Permit> records = Permits(30, "New");
+  records[12].set_permit_number(stored[0].permit_number());  // unique clash
+  Importer importer(permits_, {});
+  ImportBatchResult first, second;
+  ASSERT_TRUE(importer.Submit(Batch(records, 1, 0, 20), &first).ok());
+  ASSERT_TRUE(importer.Submit(Batch(records, 21, 20), &second).ok());
+  EXPECT_EQ(first.stored, 12u);
+  EXPECT_TRUE(first.stopped);
+  ASSERT_EQ(first.rejected.size(), 1u);
+  EXPECT_EQ(first.rejected[0].first, 13u);
+  EXPECT_EQ(first.rejected[0].second.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(first.rejected[0].second.message().substr(0, 26),
+            "record 13: field 'permit_n")
+      << first.rejected[0].second;
+  EXPECT_EQ(second.stored, 0u);  // after the stop: nothing
+  EXPECT_EQ(*permits_->Count(), 13u);
+  for (int i = 0; i < 30; ++i) EXPECT_EQ(Stored(records[i]), i < 12) << i;
+  ExpectIndexesAgree();
+}
+
+TEST_F(ImportExportTest, InvalidRecordStopsBeforeItIsPrepared) {
+  std::vector<Permit> records = Permits(10, "Inv");
+  records[4].set_uuid(std::string(600, 'x'));  // too long a key
+  Importer importer(permits_, {});
+  ImportBatchResult result;
+  ASSERT_TRUE(importer.Submit(Batch(records, 1), &result).ok());
+  EXPECT_EQ(result.stored, 4u);
+  ASSERT_EQ(result.rejected.size(), 1u);
+  EXPECT_EQ(result.rejected[0].first, 5u);
+  EXPECT_EQ(result.rejected[0].second.code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(result.rejected[0].second.message().substr(0, 21),
+            "record 5: field 'uuid")
+      << result.rejected[0].second;
+  EXPECT_EQ(*permits_->Count(), 4u);
+}
+
+TEST_F(ImportExportTest, SkipBadLeavesBadRecordsOutAndGoesOn) {
+  std::vector<Permit> records = Permits(20, "Skip");
+  records[3].set_uuid(std::string(600, 'x'));                // invalid
+  records[7].set_uuid(records[2].uuid());                    // duplicate key
+  records[9].set_permit_number(records[1].permit_number());  // unique clash
+  ImportOptions options;
+  options.skip_bad = true;
+  Importer importer(permits_, options);
+  ImportBatchResult result;
+  ASSERT_TRUE(importer.Submit(Batch(records, 1), &result).ok());
+  EXPECT_EQ(result.stored, 17u);
+  EXPECT_FALSE(result.stopped);
+  ASSERT_EQ(result.rejected.size(), 3u);
+  EXPECT_EQ(result.rejected[0].first, 4u);
+  EXPECT_EQ(result.rejected[1].first, 8u);
+  EXPECT_EQ(result.rejected[1].second.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(result.rejected[2].first, 10u);
+  EXPECT_EQ(*permits_->Count(), 17u);
+  ExpectIndexesAgree();
+}
+
+TEST_F(ImportExportTest, ReplaceExistingUpdatesStoredRecordsAndIndexes) {
+  std::vector<Permit> records = Permits(5, "Rep");
+  for (Permit& p : records) ASSERT_TRUE(permits_->Insert(&p).ok());
+  for (Permit& p : records) {
+    p.set_client("Replaced");
+    p.set_permit_number(p.permit_number() + "-2");
+  }
+  ImportOptions options;
+  options.replace_existing = true;
+  Importer importer(permits_, options);
+  ImportBatchResult result;
+  ASSERT_TRUE(importer.Submit(Batch(records, 1), &result).ok());
+  EXPECT_EQ(result.stored, 5u);
+  EXPECT_EQ(*permits_->Count(), 5u);
+  Permit got;
+  ASSERT_TRUE(permits_->Get(records[0].uuid(), &got).ok());
+  EXPECT_EQ(got.client(), "Replaced");
+  ExpectIndexesAgree();
+
+  Importer strict(permits_, {});
+  ASSERT_TRUE(strict.Submit(Batch(records, 1), &result).ok());
+  EXPECT_EQ(result.stored, 0u);
+  ASSERT_EQ(result.rejected.size(), 1u);
+  EXPECT_EQ(result.rejected[0].second.code(), absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(ImportExportTest, ChildWithoutItsParentIsRefused) {
+  Permit parent = MakePermit("Parent", "NY", PENDING);
+  ASSERT_TRUE(permits_->Insert(&parent).ok());
+  std::vector<Inspection> children(3);
+  for (Inspection& c : children) c.set_permit_uuid(parent.uuid());
+  children[1].set_permit_uuid(NewUuidV7());  // no such permit
+  Importer importer(inspections_, {});
+  ImportBatchResult result;
+  ASSERT_TRUE(importer.Submit(Batch(children, 1), &result).ok());
+  EXPECT_EQ(result.stored, 1u);
+  ASSERT_EQ(result.rejected.size(), 1u);
+  EXPECT_EQ(result.rejected[0].second.code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(result.rejected[0].second.message().substr(0, 29),
+            "record 2: field 'permit_uuid'")
+      << result.rejected[0].second;
+  EXPECT_EQ(*inspections_->Count(), 1u);
+}
+
+TEST_F(ImportExportTest, ExportReadsEveryRecordOnceFromItsSnapshot) {
+  std::vector<Permit> records = Permits(50, "Exp");
+  for (Permit& p : records) ASSERT_TRUE(permits_->Insert(&p).ok());
+  auto snapshot = SnapshotExport::Open(*permits_, Query{});
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  google::protobuf::RepeatedPtrField<Permit> out;
+  auto more = (*snapshot)->Next(20, 1 << 20, [&] { return out.Add(); });
+  ASSERT_TRUE(more.ok() && *more);
+  // Written after the snapshot began: not in it.
+  Permit later = MakePermit("Later", "NY", PENDING);
+  ASSERT_TRUE(permits_->Insert(&later).ok());
+  ASSERT_TRUE(permits_->Delete(records[45].uuid()).ok());
+  while (true) {
+    more = (*snapshot)->Next(20, 1 << 20, [&] { return out.Add(); });
+    ASSERT_TRUE(more.ok()) << more.status();
+    if (!*more) break;
+  }
+  ASSERT_EQ(out.size(), 50);
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(out[i].uuid(), records[i].uuid());  // key order, each once
+  }
+  auto now = SnapshotExport::Open(*permits_, Query{});
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ((*now)->revision(), (*snapshot)->revision() + 2);
+}
+
+TEST_F(ImportExportTest, ExportFiltersAndStopsByBytes) {
+  std::vector<Permit> records = Permits(30, "Flt");
+  for (int i = 0; i < 30; ++i) records[i].set_fee_cents(i);
+  for (Permit& p : records) ASSERT_TRUE(permits_->Insert(&p).ok());
+  Query query;
+  query.filter = "fee_cents >= 20";
+  uint64_t revision = 0;
+  std::vector<Permit> out = ExportAll(query, &revision, 3);
+  ASSERT_EQ(out.size(), 10u);
+  EXPECT_EQ(out[0].fee_cents(), 20);
+  EXPECT_GT(revision, 0u);
+
+  auto snapshot = SnapshotExport::Open(*permits_, Query{});
+  ASSERT_TRUE(snapshot.ok());
+  google::protobuf::RepeatedPtrField<Permit> chunk;
+  ASSERT_TRUE((*snapshot)->Next(1000, 1, [&] { return chunk.Add(); }).ok());
+  EXPECT_EQ(chunk.size(), 1);  // the byte limit ends the chunk
+
+  query.filter = "no_such_field = 1";
+  auto bad = SnapshotExport::Open(*permits_, query);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(SnapshotGrowthTest, MapGrowthWaitsForALiveSnapshotOnAnyThread) {
+  lmdbapi::testing::TempDir dir;
+  DatabaseOptions options;
+  options.env.path = dir.path();
+  options.env.map_size_bytes = 256 << 10;
+  options.env.max_map_size_bytes = 64 << 20;
+  options.env.durability = Durability::kNoSync;
+  auto db = Database::Open(options, lmdbapi::testing::PermitTables());
+  ASSERT_TRUE(db.ok()) << db.status();
+  Table* permits = (*db)->table("permits");
+  Permit first = MakePermit("First", "NY", PENDING);
+  ASSERT_TRUE(permits->Insert(&first).ok());
+  auto snapshot = SnapshotExport::Open(*permits, Query{});
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  std::atomic<bool> grown{false};
+  std::thread writer([&] {  // fills the map: the writer must grow it
+    for (int n = 0; n < 2000; ++n) {
+      Permit p = MakePermit("Fill", "NY", PENDING);
+      p.set_description(std::string(500, 'd'));
+      ASSERT_TRUE(permits->Insert(&p).ok());
+    }
+    grown = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(grown.load());  // growth waits for the snapshot
+  // The snapshot still reads its state, on another thread, then ends there.
+  std::thread reader([&] {
+    google::protobuf::RepeatedPtrField<Permit> out;
+    while (true) {
+      auto more = (*snapshot)->Next(100, 1 << 20, [&] { return out.Add(); });
+      ASSERT_TRUE(more.ok()) << more.status();
+      if (!*more) break;
+    }
+    EXPECT_EQ(out.size(), 1);
+    snapshot->reset();
+  });
+  reader.join();
+  writer.join();
+  EXPECT_TRUE(grown.load());
+  EXPECT_GE((*db)->writer().stats().map_growths, 1u);
+  EXPECT_EQ(*permits->Count(), 2001u);
+}
+
+}  // namespace
+}  // namespace lmdbapi::storage
