@@ -306,6 +306,41 @@ class Processes:
                 f"{name} ({codes[name]}): {tail(self.logs[name])}" for name in bad))
 
 
+class PermitsStack:
+    """The example schema's server and gateway on loopback for one test class
+    (its setUpClass calls start, its tearDownClass stop): sets on the class
+    tmpdir, procs, data (the server's directory), m and s (the messages and
+    the service's request messages), stubs, channel, permits, statuses,
+    rest_port."""
+
+    @staticmethod
+    def start(cls, generated_root, server, gateway, *flags):
+        import grpc
+        cls.tmpdir = tempfile.TemporaryDirectory()
+        tmp = cls.tmpdir.name
+        cls.procs = Processes(tmp)
+        cls.data = os.path.join(tmp, "server")
+        os.makedirs(os.path.join(tmp, "stubs"))
+        cls.m, cls.s, cls.stubs = load_stubs(generated_root, os.path.join(tmp, "stubs"))
+        try:
+            grpc_port, cls.rest_port = cls.procs.server_and_gateway("server", server, gateway, *flags)
+        except BaseException:
+            cls.procs.stop_all()
+            cls.tmpdir.cleanup()
+            raise
+        cls.channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
+        cls.permits = cls.stubs.PermitsStub(cls.channel)
+        cls.statuses = cls.stubs.ProcessingStatusesStub(cls.channel)
+
+    @staticmethod
+    def stop(cls):
+        cls.channel.close()
+        try:
+            cls.procs.stop_all_cleanly()
+        finally:
+            cls.tmpdir.cleanup()
+
+
 class Server:
     """One server binary on one data directory, started, stopped and killed
     as often as a test needs (each start on a port of its choosing, its

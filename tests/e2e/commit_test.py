@@ -36,30 +36,13 @@ SERVER, GATEWAY, BUILD = (os.path.abspath(a) for a in sys.argv[1:4])
 class CommitTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmpdir = tempfile.TemporaryDirectory()
-        tmp = cls.tmpdir.name
-        cls.procs = stack.Processes(tmp)
-        cls.data = os.path.join(tmp, "server")
-        os.makedirs(os.path.join(tmp, "stubs"))
-        cls.m, cls.s, stubs = stack.load_stubs(BUILD, os.path.join(tmp, "stubs"))
-        try:
-            grpc_port, cls.rest_port = cls.procs.server_and_gateway(
-                "server", SERVER, GATEWAY, "--max_commit_writes=50")
-        except BaseException:
-            cls.procs.stop_all()
-            raise
-        cls.channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
-        cls.permits = stubs.PermitsStub(cls.channel)
-        cls.statuses = stubs.ProcessingStatusesStub(cls.channel)
+        stack.PermitsStack.start(cls, BUILD, SERVER, GATEWAY, "--max_commit_writes=50")
+        stubs = cls.stubs
         cls.tx = stubs.TransactionsStub(cls.channel)
 
     @classmethod
     def tearDownClass(cls):
-        cls.channel.close()
-        try:
-            cls.procs.stop_all_cleanly()
-        finally:
-            cls.tmpdir.cleanup()
+        stack.PermitsStack.stop(cls)
 
     # Writes of a commit.
     def insert_permit(self, **fields):

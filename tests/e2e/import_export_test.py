@@ -46,29 +46,12 @@ def uuid7():
 class ImportExportTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmpdir = tempfile.TemporaryDirectory()
-        tmp = cls.tmpdir.name
-        cls.procs = stack.Processes(tmp)
-        cls.data = os.path.join(tmp, "server")
-        os.makedirs(os.path.join(tmp, "stubs"))
-        cls.m, cls.s, stubs = stack.load_stubs(BUILD, os.path.join(tmp, "stubs"))
-        try:
-            grpc_port, cls.rest_port = cls.procs.server_and_gateway(
-                "server", SERVER, GATEWAY, "--auth_token=" + TOKEN)
-        except BaseException:
-            cls.procs.stop_all()
-            raise
-        cls.channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
-        cls.permits = stubs.PermitsStub(cls.channel)
-        cls.statuses = stubs.ProcessingStatusesStub(cls.channel)
+        stack.PermitsStack.start(cls, BUILD, SERVER, GATEWAY, "--auth_token=" + TOKEN)
+        stubs = cls.stubs
 
     @classmethod
     def tearDownClass(cls):
-        cls.channel.close()
-        try:
-            cls.procs.stop_all_cleanly()
-        finally:
-            cls.tmpdir.cleanup()
+        stack.PermitsStack.stop(cls)
 
     # Helpers.
     def permit_records(self, tag, n):

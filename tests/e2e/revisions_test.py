@@ -25,27 +25,12 @@ SERVER, GATEWAY, BUILD = (os.path.abspath(a) for a in sys.argv[1:4])
 class RevisionsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmpdir = tempfile.TemporaryDirectory()
-        tmp = cls.tmpdir.name
-        cls.procs = stack.Processes(tmp)
-        os.makedirs(os.path.join(tmp, "stubs"))
-        cls.m, cls.s, stubs = stack.load_stubs(BUILD, os.path.join(tmp, "stubs"))
-        try:
-            grpc_port, cls.rest_port = cls.procs.server_and_gateway("server", SERVER, GATEWAY)
-        except BaseException:
-            cls.procs.stop_all()
-            raise
-        cls.channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
-        cls.permits = stubs.PermitsStub(cls.channel)
-        cls.statuses = stubs.ProcessingStatusesStub(cls.channel)
+        stack.PermitsStack.start(cls, BUILD, SERVER, GATEWAY)
+        stubs = cls.stubs
 
     @classmethod
     def tearDownClass(cls):
-        cls.channel.close()
-        try:
-            cls.procs.stop_all_cleanly()
-        finally:
-            cls.tmpdir.cleanup()
+        stack.PermitsStack.stop(cls)
 
     def insert(self, **fields):
         return self.permits.Insert(self.s.InsertPermitRequest(permit=self.m.Permit(**fields)))
