@@ -18,7 +18,6 @@ several tables in one atomic commit under one revision, over gRPC and REST.
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import unittest
 import urllib.request

@@ -12,7 +12,6 @@ Tests named test_filter_text_* need the filter-language parser
 """
 import os
 import sys
-import tempfile
 import unittest
 import urllib.parse
 

@@ -9,7 +9,6 @@ one record never lose an update.
 """
 import os
 import sys
-import tempfile
 import threading
 import unittest
 
