@@ -2,7 +2,7 @@ package gateway
 
 import (
 	"context"
-	"fmt"
+	"log"
 	"time"
 
 	"google.golang.org/grpc"
@@ -16,14 +16,15 @@ import (
 // Dial connects to the backend without blocking: the connection comes up in
 // the background, retried every 100 ms at first and every 2 s at most, so a
 // gateway may start before its server.
-func Dial(c Config) (*grpc.ClientConn, error) {
+// With -backend_ca it talks TLS (BackendTLS: with -backend_cert, mutual).
+func Dial(c Config, logger *log.Logger) (*grpc.ClientConn, error) {
 	transport := grpc.WithInsecure()
 	if c.BackendCA != "" {
-		creds, err := credentials.NewClientTLSFromFile(c.BackendCA, "")
+		config, err := BackendTLS(c, logger)
 		if err != nil {
-			return nil, fmt.Errorf("-backend_ca: %v", err)
+			return nil, err
 		}
-		transport = grpc.WithTransportCredentials(creds)
+		transport = grpc.WithTransportCredentials(credentials.NewTLS(config))
 	}
 	return grpc.Dial(c.Backend,
 		transport,

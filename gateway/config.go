@@ -35,7 +35,10 @@ type Config struct {
 	LogLevel     string        // "info" or "debug" (one line per request)
 	TLSCert      string        // serve HTTPS with this PEM certificate chain...
 	TLSKey       string        // ...and this PEM private key
+	TLSClientCA  string        // with TLSCert: callers must present a certificate this CA signed
 	BackendCA    string        // talk TLS to the backend, trusting this PEM CA
+	BackendCert  string        // with BackendCA: present this client certificate to the backend...
+	BackendKey   string        // ...with this PEM private key
 	CORSOrigins  []string      // browser origins allowed to call (cors.go)
 }
 
@@ -96,8 +99,14 @@ func options(c *Config) []option {
 			[]string{"LMDBAPI_HTTP_TLS_CERT"}, "", func(c *Config, v string) error { c.TLSCert = v; return nil }},
 		{"tls_key", "the PEM private key of -tls_cert", []string{"LMDBAPI_HTTP_TLS_KEY"}, "",
 			func(c *Config, v string) error { c.TLSKey = v; return nil }},
+		{"tls_client_ca", "with -tls_cert: require callers' client certificates signed by this PEM CA (mutual TLS)",
+			[]string{"LMDBAPI_HTTP_TLS_CLIENT_CA"}, "", func(c *Config, v string) error { c.TLSClientCA = v; return nil }},
 		{"backend_ca", "talk TLS to the backend, trusting this PEM CA certificate",
 			[]string{"LMDBAPI_BACKEND_CA"}, "", func(c *Config, v string) error { c.BackendCA = v; return nil }},
+		{"backend_cert", "with -backend_ca: present this PEM client certificate to the backend (a server with --tls_client_ca)",
+			[]string{"LMDBAPI_BACKEND_CERT"}, "", func(c *Config, v string) error { c.BackendCert = v; return nil }},
+		{"backend_key", "the PEM private key of -backend_cert", []string{"LMDBAPI_BACKEND_KEY"}, "",
+			func(c *Config, v string) error { c.BackendKey = v; return nil }},
 		{"cors_origins", "browser origins (https://app.example.com,...) that may call the API, or *; none: no CORS",
 			[]string{"LMDBAPI_CORS_ORIGINS"}, "", func(c *Config, v string) error {
 				origins, err := parseOrigins(v)
@@ -162,6 +171,15 @@ func ParseConfig(program string, args []string, getenv func(string) string, usag
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return c, fmt.Errorf("-tls_cert and -tls_key go together: give both, or neither")
+	}
+	if c.TLSClientCA != "" && c.TLSCert == "" {
+		return c, fmt.Errorf("-tls_client_ca needs -tls_cert and -tls_key: client certificates are checked over HTTPS only")
+	}
+	if (c.BackendCert == "") != (c.BackendKey == "") {
+		return c, fmt.Errorf("-backend_cert and -backend_key go together: give both, or neither")
+	}
+	if c.BackendCert != "" && c.BackendCA == "" {
+		return c, fmt.Errorf("-backend_cert needs -backend_ca: a client certificate is presented over TLS only")
 	}
 	return c, nil
 }

@@ -57,13 +57,14 @@ func Run(s Schema, args []string, getenv func(string) string, stderr io.Writer) 
 		fmt.Fprintf(stderr, "%s: %v\n", program, err)
 		return 2
 	}
+	logger := log.New(stderr, program+": ", log.LstdFlags|log.Lmicroseconds)
+	var tlsConfig *tls.Config
 	if cfg.TLSCert != "" {
-		if _, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey); err != nil {
-			fmt.Fprintf(stderr, "%s: -tls_cert/-tls_key: %v\n", program, err)
+		if tlsConfig, err = ServerTLS(cfg, logger); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", program, err)
 			return 2
 		}
 	}
-	logger := log.New(stderr, program+": ", log.LstdFlags|log.Lmicroseconds)
 	handler, conn, err := NewHandler(s, cfg, logger)
 	if err != nil {
 		logger.Print(err)
@@ -91,11 +92,12 @@ func Run(s Schema, args []string, getenv func(string) string, stderr io.Writer) 
 	logger.Printf("REST for %s on %s (backend %s); docs at %s/docs, OpenAPI at %s/openapi.json",
 		s.File, base, cfg.Backend, base, base)
 
-	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig: tlsConfig}
 	served := make(chan error, 1)
 	go func() {
-		if cfg.TLSCert != "" {
-			served <- server.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		if tlsConfig != nil {
+			served <- server.ServeTLS(ln, "", "")
 		} else {
 			served <- server.Serve(ln)
 		}
@@ -132,7 +134,7 @@ func NewHandler(s Schema, cfg Config, logger *log.Logger) (http.Handler, *grpc.C
 	if err != nil {
 		return nil, nil, err
 	}
-	conn, err := Dial(cfg)
+	conn, err := Dial(cfg, logger)
 	if err != nil {
 		return nil, nil, fmt.Errorf("backend %s: %v", cfg.Backend, err)
 	}

@@ -214,6 +214,29 @@ const std::vector<Option>& Options() {
          c.tls_key = v;
          return absl::OkStatus();
        }},
+      {"tls_client_ca",
+       {"LMDBAPI_TLS_CLIENT_CA"},
+       "PEM",
+       "with --tls_cert: require a client certificate signed by this CA "
+       "(mutual TLS); calls without one fail the handshake",
+       [](Config& c, const std::string& v) {
+         c.tls_client_ca = v;
+         return absl::OkStatus();
+       }},
+      {"tls_reload_seconds",
+       {"LMDBAPI_TLS_RELOAD_SECONDS"},
+       "N",
+       "re-read --tls_cert, --tls_key and --tls_client_ca this often when "
+       "they change (new connections get the new files; no restart); "
+       "default 60",
+       [](Config& c, const std::string& v) {
+         unsigned n;
+         if (!absl::SimpleAtoi(v, &n) || n < 1 || n > 86400) {
+           return Bad("tls_reload_seconds", v, "an integer in 1..86400");
+         }
+         c.tls_reload_seconds = n;
+         return absl::OkStatus();
+       }},
       {"auth_token",
        {"LMDBAPI_AUTH_TOKEN"},
        "TOKEN",
@@ -409,6 +432,11 @@ absl::Status CheckCombinations(const Config& config) {
   if (config.tls_cert.empty() != config.tls_key.empty()) {
     return absl::InvalidArgumentError(
         "--tls_cert and --tls_key go together: give both, or neither");
+  }
+  if (!config.tls_client_ca.empty() && config.tls_cert.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls_client_ca needs --tls_cert and --tls_key: client certificates "
+        "are checked over TLS only");
   }
   int commands =
       config.verify + !config.backup_to.empty() + !config.restore_from.empty();

@@ -29,6 +29,11 @@ struct Config {
   std::string port_file;  // written with the bound port once serving
   // TLS: PEM certificate chain and private key files (both, or neither).
   std::string tls_cert, tls_key;
+  // mTLS: a PEM CA; when set, every client must present a certificate it
+  // signed (the handshake fails otherwise).
+  std::string tls_client_ca;
+  // How often the TLS files above are checked for changes and re-read.
+  unsigned tls_reload_seconds = 60;
   // Bearer-token authentication of the table services; empty = off.
   std::string auth_token;
   // With a token: serve reflection to anyone (health is always open).

@@ -8,6 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_credentials_options.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "server/observability/log.h"
@@ -44,6 +47,18 @@ void WaitAndDrain(grpc::Server& server, const ServeSpec& spec,
   if (spec.on_drained) spec.on_drained();
 }
 
+// OK when `path` (the value of --`flag`) is a readable file holding PEM.
+absl::Status CheckPemFile(const std::string& flag, const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in || text.str().find("-----BEGIN") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, ": '", path, "' is not a readable PEM file"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 sigset_t BlockStopSignals() {
@@ -58,22 +73,31 @@ sigset_t BlockStopSignals() {
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
     const Config& config) {
   if (config.tls_cert.empty()) return grpc::InsecureServerCredentials();
-  auto read = [](const std::string& flag,
-                 const std::string& path) -> absl::StatusOr<std::string> {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!in || text.str().find("-----BEGIN") == std::string::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--", flag, ": '", path, "' is not a readable PEM file"));
-    }
-    return text.str();
-  };
-  LMDBAPI_ASSIGN_OR_RETURN(std::string cert, read("tls_cert", config.tls_cert));
-  LMDBAPI_ASSIGN_OR_RETURN(std::string key, read("tls_key", config.tls_key));
-  grpc::SslServerCredentialsOptions options;
-  options.pem_key_cert_pairs.push_back({key, cert});
-  return grpc::SslServerCredentials(options);
+  // Checked here so that a wrong path stops the start with the flag's name;
+  // the file watcher below would only log and fail every handshake.
+  LMDBAPI_RETURN_IF_ERROR(CheckPemFile("tls_cert", config.tls_cert));
+  LMDBAPI_RETURN_IF_ERROR(CheckPemFile("tls_key", config.tls_key));
+  if (!config.tls_client_ca.empty()) {
+    LMDBAPI_RETURN_IF_ERROR(
+        CheckPemFile("tls_client_ca", config.tls_client_ca));
+  }
+  // The watcher re-reads the files every tls_reload_seconds when they
+  // changed, and keeps the old pair while the new key and certificate do
+  // not match (a rotation half written), so rotating needs no restart.
+  auto provider =
+      std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+          config.tls_key, config.tls_cert, config.tls_client_ca,
+          config.tls_reload_seconds);
+  grpc::experimental::TlsServerCredentialsOptions options(provider);
+  options.watch_identity_key_cert_pairs();
+  if (!config.tls_client_ca.empty()) {
+    options.watch_root_certs();
+    options.set_cert_request_type(
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  }
+  // No minimum version to set: gRPC 1.51's TLS credentials know TLS 1.2 and
+  // 1.3 only (grpc_tls_version), and 1.2 is their default minimum.
+  return grpc::experimental::TlsServerCredentials(options);
 }
 
 std::vector<std::string> SchemaServiceNames(const Schema& schema) {

@@ -32,8 +32,10 @@ namespace lmdbapi::server {
 // so that Serve can wait for them; returns the set to pass to Serve.
 sigset_t BlockStopSignals();
 
-// TLS when --tls_cert/--tls_key name readable PEM files, else plaintext.
-// INVALID_ARGUMENT naming the flag for a file that is not PEM.
+// TLS when --tls_cert/--tls_key name readable PEM files, else plaintext;
+// mutual TLS with --tls_client_ca. The files are re-read when they change
+// (every --tls_reload_seconds). INVALID_ARGUMENT naming the flag for a file
+// that is not PEM.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
     const Config& config);
 
