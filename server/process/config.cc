@@ -22,6 +22,7 @@
 
 #include <cmath>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -237,6 +238,25 @@ const std::vector<Option>& Options() {
          c.tls_reload_seconds = n;
          return absl::OkStatus();
        }},
+      {"trusted_proxies",
+       {"LMDBAPI_TRUSTED_PROXIES"},
+       "SUBJECT;...",
+       "with --tls_client_ca: client certificate subjects (as 'CN=gateway,"
+       "O=Example', ';' between subjects) whose x-client-subject metadata "
+       "names the caller they forward",
+       [](Config& c, const std::string& v) {
+         std::vector<std::string> subjects =
+             absl::StrSplit(v, ';', absl::SkipWhitespace());
+         for (std::string& subject : subjects) {
+           subject = std::string(absl::StripAsciiWhitespace(subject));
+           if (!absl::StrContains(subject, "=")) {
+             return Bad("trusted_proxies", v,
+                        "subjects such as CN=gateway,O=Example, ';' between");
+           }
+         }
+         c.trusted_proxies = std::move(subjects);
+         return absl::OkStatus();
+       }},
       {"auth_token",
        {"LMDBAPI_AUTH_TOKEN"},
        "TOKEN",
@@ -432,6 +452,11 @@ absl::Status CheckCombinations(const Config& config) {
   if (config.tls_cert.empty() != config.tls_key.empty()) {
     return absl::InvalidArgumentError(
         "--tls_cert and --tls_key go together: give both, or neither");
+  }
+  if (!config.trusted_proxies.empty() && config.tls_client_ca.empty()) {
+    return absl::InvalidArgumentError(
+        "--trusted_proxies needs --tls_client_ca: a proxy is known by its "
+        "verified client certificate");
   }
   if (!config.tls_client_ca.empty() && config.tls_cert.empty()) {
     return absl::InvalidArgumentError(

@@ -34,6 +34,9 @@ struct Config {
   std::string tls_client_ca;
   // How often the TLS files above are checked for changes and re-read.
   unsigned tls_reload_seconds = 60;
+  // Client certificate subjects of proxies (the gateway) whose
+  // x-client-subject metadata is believed (server/process/client_subject.h).
+  std::vector<std::string> trusted_proxies;
   // Bearer-token authentication of the table services; empty = off.
   std::string auth_token;
   // With a token: serve reflection to anyone (health is always open).
