@@ -141,6 +141,7 @@ func NewHandler(s Schema, cfg Config, logger *log.Logger) (http.Handler, *grpc.C
 	installErrorHandlers()
 	rest := runtime.NewServeMux(runtime.WithMarshalerOption(runtime.MIMEWildcard, NewMarshaler()),
 		runtime.WithIncomingHeaderMatcher(forwardHeaders),
+		runtime.WithMetadata(clientSubject),
 		runtime.WithOutgoingHeaderMatcher(answerHeaders))
 	for _, svc := range s.Services {
 		if err := svc.Register(context.Background(), rest, conn); err != nil {
@@ -171,8 +172,12 @@ func NewHandler(s Schema, cfg Config, logger *log.Logger) (http.Handler, *grpc.C
 // metadata "authorization" (the server's bearer-token check reads it),
 // X-Shard-Key as "x-shard-key" (a shard's --shard_key check reads it),
 // If-Match as "if-match" (the revision a write expects), and other headers
-// as grpc-gateway does by default.
+// as grpc-gateway does by default, but for x-client-subject, which only the
+// gateway sets (client_subject.go).
 func forwardHeaders(key string) (string, bool) {
+	if isClientSubjectHeader(key) {
+		return "", false
+	}
 	if strings.EqualFold(key, "Authorization") {
 		return "authorization", true
 	}

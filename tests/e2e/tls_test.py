@@ -2,7 +2,8 @@
 """TLS of the real server and gateway, with certificates made by the openssl
 CLI at test time: mutual TLS (a client certificate from the server's
 --tls_client_ca is served; none, or one from another CA, is refused, over
-gRPC and through the gateway), certificate rotation without a restart (new
+gRPC and through the gateway; the same at the gateway's -tls_client_ca),
+certificate rotation without a restart (new
 files, and new connections get the new certificate while calls go on), and
 TLS 1.1 refused by both.
 
@@ -18,6 +19,7 @@ import time
 import unittest
 import urllib.error
 import urllib.request
+import warnings
 
 import grpc
 
@@ -99,7 +101,9 @@ def served_certificate(port, ca, client=None, max_version=None):
         # client lowers its own level: a refusal then comes from the server.
         context.set_ciphers("DEFAULT@SECLEVEL=0")
         context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
-        context.maximum_version = max_version
+        with warnings.catch_warnings():  # TLS 1.1 is deprecated: the point
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.maximum_version = max_version
     with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
         with context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
             return tls.getpeercert()
@@ -128,7 +132,8 @@ class TlsTest(unittest.TestCase):
         try:
             _, cls.port = cls.procs.server(
                 "server", SERVER, "--tls_cert=" + cls.server_cert, "--tls_key=" + cls.server_key,
-                "--tls_client_ca=" + cls.ca, "--tls_reload_seconds=1")
+                "--tls_client_ca=" + cls.ca, "--tls_reload_seconds=1",
+                "--trusted_proxies=CN=gateway-client")
             _, cls.rest_port = cls.gateway("gateway", "-backend_cert=" + cls.backend_client[0],
                                            "-backend_key=" + cls.backend_client[1])
         except BaseException:
@@ -161,9 +166,12 @@ class TlsTest(unittest.TestCase):
         self.assertEqual(channel.unary_unary(HEALTH)(b"", timeout=10), SERVING)
         channel.unary_unary(PAGINATE)(b"", timeout=10)
 
-    def rest(self, path, port=None):
-        """GET https://127.0.0.1:port/path, trusting the CA: (status, body)."""
+    def rest(self, path, port=None, client=None):
+        """GET https://127.0.0.1:port/path, trusting the CA, presenting
+        client=(cert, key) if given: (status, body)."""
         context = ssl.create_default_context(cafile=self.ca)
+        if client:
+            context.load_cert_chain(*client)
         url = "https://127.0.0.1:%d%s" % (port or self.rest_port, path)
         try:
             with urllib.request.urlopen(url, context=context, timeout=10) as answer:
@@ -200,6 +208,19 @@ class TlsTest(unittest.TestCase):
         try:
             status, body = self.rest("/api/permits", port)
             self.assertEqual(status, 503, body)
+        finally:
+            self.assertEqual(self.procs.stop(p), 0)
+
+    def test_a_gateway_with_a_client_ca_serves_only_its_certificates(self):
+        p, port = self.gateway("gateway-mtls", "-backend_cert=" + self.backend_client[0],
+                               "-backend_key=" + self.backend_client[1],
+                               "-tls_client_ca=" + self.ca)
+        try:
+            status, body = self.rest("/api/permits", port, self.client)
+            self.assertEqual(status, 200, body)
+            for client in (None, self.stranger):
+                with self.assertRaises((ssl.SSLError, ConnectionError, urllib.error.URLError)):
+                    self.rest("/api/permits", port, client)
         finally:
             self.assertEqual(self.procs.stop(p), 0)
 
