@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
@@ -15,6 +14,7 @@
 #include "grpcpp/server_builder.h"
 #include "server/observability/log.h"
 #include "server/process/reflection_service.h"
+#include "server/process/tls_files.h"
 
 namespace lmdbapi::server {
 namespace {
@@ -47,18 +47,6 @@ void WaitAndDrain(grpc::Server& server, const ServeSpec& spec,
   if (spec.on_drained) spec.on_drained();
 }
 
-// OK when `path` (the value of --`flag`) is a readable file holding PEM.
-absl::Status CheckPemFile(const std::string& flag, const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in || text.str().find("-----BEGIN") == std::string::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", flag, ": '", path, "' is not a readable PEM file"));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 sigset_t BlockStopSignals() {
@@ -73,17 +61,11 @@ sigset_t BlockStopSignals() {
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
     const Config& config) {
   if (config.tls_cert.empty()) return grpc::InsecureServerCredentials();
-  // Checked here so that a wrong path stops the start with the flag's name;
-  // the file watcher below would only log and fail every handshake.
-  LMDBAPI_RETURN_IF_ERROR(CheckPemFile("tls_cert", config.tls_cert));
-  LMDBAPI_RETURN_IF_ERROR(CheckPemFile("tls_key", config.tls_key));
-  if (!config.tls_client_ca.empty()) {
-    LMDBAPI_RETURN_IF_ERROR(
-        CheckPemFile("tls_client_ca", config.tls_client_ca));
-  }
+  LMDBAPI_RETURN_IF_ERROR(CheckTlsFiles(config));
   // The watcher re-reads the files every tls_reload_seconds when they
-  // changed, and keeps the old pair while the new key and certificate do
-  // not match (a rotation half written), so rotating needs no restart.
+  // changed, so rotating needs no restart. gRPC 1.51 does not check that a
+  // new key and certificate match: a reload between the two files of a
+  // rotation fails new handshakes until the next one (docs/SERVER.md#tls).
   auto provider =
       std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
           config.tls_key, config.tls_cert, config.tls_client_ca,

@@ -35,7 +35,7 @@ sigset_t BlockStopSignals();
 // TLS when --tls_cert/--tls_key name readable PEM files, else plaintext;
 // mutual TLS with --tls_client_ca. The files are re-read when they change
 // (every --tls_reload_seconds). INVALID_ARGUMENT naming the flag for a file
-// that is not PEM.
+// that is not PEM, or a key that is not the certificate's (CheckTlsFiles).
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
     const Config& config);
 

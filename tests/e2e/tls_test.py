@@ -239,6 +239,42 @@ class TlsTest(unittest.TestCase):
         old_channel.close()
         self.assertEqual(self.rest("/api/permits")[0], 200)  # the gateway reconnects too
 
+    def test_a_key_not_of_the_certificate_or_a_bad_ca_stops_the_start(self):
+        for flags, named in (
+                (["--tls_key=" + self.client[1]], "--tls_key"),
+                (["--tls_key=" + self.server_key, "--tls_client_ca=" + self.server_key],
+                 "--tls_client_ca"),
+                (["--tls_key=/nonexistent.pem"], "--tls_key")):
+            r = subprocess.run([SERVER, "--listen=127.0.0.1:0", "--tls_cert=" + self.server_cert,
+                                "--data_dir=" + self.certs.path("never")] + flags,
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(named, r.stderr)
+
+    def test_one_file_holding_key_and_chain_rotates_in_one_step(self):
+        """--tls_cert and --tls_key may name the same file: one rename then
+        replaces both, so no reload ever sees a key without its certificate
+        (gRPC 1.51 would refuse new handshakes until the pair matched)."""
+        def combine(name, cn, serial):
+            cert, key = self.certs.leaf(name, "ca", cn, serial)
+            combined = self.certs.path(name + ".pem")
+            with open(combined, "wb") as f:
+                f.write(read(cert) + read(self.ca) + read(key))
+            return combined
+        pem = self.certs.path("combined.pem")
+        os.replace(combine("combined-1", "combined-1", 6001), pem)
+        p, port = self.procs.server("server-combined", SERVER, "--tls_cert=" + pem,
+                                    "--tls_key=" + pem, "--tls_client_ca=" + self.ca,
+                                    "--tls_reload_seconds=1")
+        try:
+            self.assertEqual(common_name(served_certificate(port, self.ca, self.client)),
+                             "combined-1")
+            os.replace(combine("combined-2", "combined-2", 6002), pem)
+            served = self.wait_for_common_name(port, "combined-2", self.client)
+            self.assertEqual(common_name(served), "combined-2")
+        finally:
+            self.assertEqual(self.procs.stop(p), 0)
+
     def test_the_gateway_serves_a_rotated_certificate_without_a_restart(self):
         self.assertEqual(common_name(served_certificate(self.rest_port, self.ca)), "gateway-1")
         self.certs.rotate("gateway-next", "ca", "gateway-2", 3002, self.gateway_cert,
