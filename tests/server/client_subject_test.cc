@@ -64,8 +64,10 @@ std::string Read(const std::string& path) {
 class ClientSubjectTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    char dir_template[] = "/tmp/client_subject_test.XXXXXX";
-    dir_ = mkdtemp(dir_template);
+    const char* tmp = std::getenv("TEST_TMPDIR");  // Bazel's, else /tmp
+    std::string dir_template =
+        absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/client_subject.XXXXXX");
+    dir_ = mkdtemp(dir_template.data());
     MakeCa("ca");
     MakeCa("other-ca");
     MakeLeaf("server", "ca", "/CN=localhost");
