@@ -34,11 +34,18 @@ void SetHealth(grpc::Server& server, const std::vector<std::string>& names) {
 }
 
 // Waits for a stop signal, then drains: health NOT_SERVING, on_stop, then
-// in-flight calls get 10 s.
+// in-flight calls get 10 s. SIGHUP, the usual "reload", stops nothing:
+// certificates reload by themselves (ServerCredentials) and nothing else
+// does, so it is only logged.
 void WaitAndDrain(grpc::Server& server, const ServeSpec& spec,
                   sigset_t stop_signals) {
   int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  while (sigwait(&stop_signals, &signal_number) == 0 &&
+         signal_number == SIGHUP) {
+    Log(LogLevel::kInfo,
+        "SIGHUP: nothing to do; TLS files are re-read when they change "
+        "(--tls_reload_seconds)");
+  }
   Log(LogLevel::kInfo, "signal %d: draining in-flight calls", signal_number);
   server.GetHealthCheckService()->SetServingStatus(false);
   if (spec.on_stop) spec.on_stop();
@@ -54,6 +61,7 @@ sigset_t BlockStopSignals() {
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
 }

@@ -29,7 +29,8 @@
 namespace lmdbapi::server {
 
 // Blocks SIGTERM/SIGINT in every thread (call it before any thread starts)
-// so that Serve can wait for them; returns the set to pass to Serve.
+// so that Serve can wait for them, and SIGHUP, which Serve logs and ignores
+// rather than die of it; returns the set to pass to Serve.
 sigset_t BlockStopSignals();
 
 // TLS when --tls_cert/--tls_key name readable PEM files, else plaintext;

@@ -10,6 +10,7 @@ TLS 1.1 refused by both.
     tls_test.py SERVER GATEWAY
 """
 import os
+import signal
 import socket
 import ssl
 import subprocess
@@ -130,7 +131,7 @@ class TlsTest(unittest.TestCase):
         cls.stranger = certs.leaf("stranger", "other-ca", "client-a", 5001)
         cls.procs = stack.Processes(cls.tmp.name)
         try:
-            _, cls.port = cls.procs.server(
+            cls.server, cls.port = cls.procs.server(
                 "server", SERVER, "--tls_cert=" + cls.server_cert, "--tls_key=" + cls.server_key,
                 "--tls_client_ca=" + cls.ca, "--tls_reload_seconds=1",
                 "--trusted_proxies=CN=gateway-client")
@@ -234,6 +235,9 @@ class TlsTest(unittest.TestCase):
         served = self.wait_for_common_name(self.port, "server-2", self.client)
         self.assertEqual((common_name(served), served["serialNumber"]), ("server-2", "07D2"))
         self.calls(old_channel)  # the connection made before goes on
+        self.server.send_signal(signal.SIGHUP)  # logged, and nothing else
+        time.sleep(0.2)
+        self.assertIsNone(self.server.poll())
         with self.channel(self.client) as channel:
             self.calls(channel)
         old_channel.close()
