@@ -68,6 +68,9 @@ def lmdbapi_dependencies():
 
     system_library(name = "protobuf", modules = ["protobuf"], linkopts = ["-lpthread"])
 
+    # libcrypto (libssl-dev): the server's JWT signature checks (server/access).
+    system_library(name = "openssl", modules = ["libcrypto"])
+
     # libprotoc (protoc plugins): has no .pc file of its own.
     system_library(name = "protoc_lib", modules = ["protobuf"], linkopts = ["-lprotoc", "-lpthread"])
 
