@@ -56,32 +56,25 @@ absl::Status CheckAudience(const Struct& claims, const std::string& audience) {
       "the token's audience (aud) is not '", audience, "' (--jwt_audience)"));
 }
 
-// OK when exp (required) and nbf (optional) hold at `now`, give or take
-// `leeway`.
-absl::Status CheckTimes(const Struct& claims, absl::Time now,
-                        absl::Duration leeway) {
+// The token's exp (required) and nbf (optional).
+absl::StatusOr<TokenVerifier::Window> WindowOf(const Struct& claims) {
   const Value* exp = Claim(claims, "exp");
   if (exp == nullptr || exp->kind_case() != Value::kNumberValue) {
     return absl::UnauthenticatedError(
         "the token has no expiry (exp, seconds since 1970)");
   }
-  absl::Time expires = absl::FromUnixSeconds(
+  TokenVerifier::Window window;
+  window.until = absl::FromUnixSeconds(
       static_cast<int64_t>(std::floor(exp->number_value())));
-  if (now >= expires + leeway) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("the token expired at ",
-                     absl::FormatTime(expires, absl::UTCTimeZone())));
-  }
   const Value* nbf = Claim(claims, "nbf");
-  if (nbf == nullptr) return absl::OkStatus();
-  absl::Time from = absl::FromUnixSeconds(
-      static_cast<int64_t>(std::ceil(nbf->number_value())));
-  if (nbf->kind_case() != Value::kNumberValue || now + leeway < from) {
+  if (nbf == nullptr) return window;
+  if (nbf->kind_case() != Value::kNumberValue) {
     return absl::UnauthenticatedError(
-        absl::StrCat("the token is not valid yet (nbf ",
-                     absl::FormatTime(from, absl::UTCTimeZone()), ")"));
+        "the token's nbf is not a number (seconds since 1970)");
   }
-  return absl::OkStatus();
+  window.from = absl::FromUnixSeconds(
+      static_cast<int64_t>(std::ceil(nbf->number_value())));
+  return window;
 }
 
 // The claims as (name, value) pairs for the policy's claim bindings.
@@ -121,8 +114,43 @@ absl::StatusOr<std::unique_ptr<TokenVerifier>> TokenVerifier::Create(
       new TokenVerifier(std::move(options), std::move(keys)));
 }
 
+absl::Status TokenVerifier::CheckWindow(const Window& window,
+                                        absl::Time now) const {
+  if (now >= window.until + options_.leeway) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("the token expired at ",
+                     absl::FormatTime(window.until, absl::UTCTimeZone())));
+  }
+  if (now + options_.leeway < window.from) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("the token is not valid yet (nbf ",
+                     absl::FormatTime(window.from, absl::UTCTimeZone()), ")"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Identity> TokenVerifier::Verify(absl::string_view token,
                                                absl::Time now) const {
+  std::shared_ptr<const Jwks> keys = keys_->Current(now);
+  {
+    absl::MutexLock lock(&mu_);
+    auto hit = verified_.find(token);
+    if (hit != verified_.end() && hit->second.keys == keys) {
+      LMDBAPI_RETURN_IF_ERROR(CheckWindow(hit->second.window, now));
+      return hit->second.identity;
+    }
+  }
+  LMDBAPI_ASSIGN_OR_RETURN(Verified verified, VerifyUncached(token, *keys));
+  LMDBAPI_RETURN_IF_ERROR(CheckWindow(verified.window, now));
+  verified.keys = std::move(keys);
+  absl::MutexLock lock(&mu_);
+  if (verified_.size() >= kMaxVerified) verified_.clear();
+  verified_[std::string(token)] = verified;
+  return verified.identity;
+}
+
+absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifyUncached(
+    absl::string_view token, const Jwks& keys) const {
   std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
   if (parts.size() != 3) {
     return absl::UnauthenticatedError("the bearer token is not valid");
@@ -136,8 +164,7 @@ absl::StatusOr<Identity> TokenVerifier::Verify(absl::string_view token,
   std::string kid = String(header, "kid"), alg = String(header, "alg");
   absl::string_view signed_part(token.data(),
                                 parts[0].size() + 1 + parts[1].size());
-  LMDBAPI_RETURN_IF_ERROR(
-      keys_->Current(now)->Verify(kid, alg, signed_part, signature));
+  LMDBAPI_RETURN_IF_ERROR(keys.Verify(kid, alg, signed_part, signature));
   LMDBAPI_ASSIGN_OR_RETURN(Struct claims, Part(parts[1], "payload"));
   if (String(claims, "iss") != options_.issuer) {
     return absl::UnauthenticatedError(
@@ -145,15 +172,15 @@ absl::StatusOr<Identity> TokenVerifier::Verify(absl::string_view token,
                      "' (--jwt_issuer)"));
   }
   LMDBAPI_RETURN_IF_ERROR(CheckAudience(claims, options_.audience));
-  LMDBAPI_RETURN_IF_ERROR(CheckTimes(claims, now, options_.leeway));
-  Identity identity;
-  identity.kind = Identity::Kind::kJwt;
-  identity.subject = String(claims, "sub");
-  if (identity.subject.empty()) {
+  Verified out;
+  LMDBAPI_ASSIGN_OR_RETURN(out.window, WindowOf(claims));
+  out.identity.kind = Identity::Kind::kJwt;
+  out.identity.subject = String(claims, "sub");
+  if (out.identity.subject.empty()) {
     return absl::UnauthenticatedError("the token has no subject (sub)");
   }
-  identity.claims = Flatten(claims);
-  return identity;
+  out.identity.claims = Flatten(claims);
+  return out;
 }
 
 }  // namespace lmdbapi::server::access

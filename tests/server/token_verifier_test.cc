@@ -168,6 +168,8 @@ TEST_F(TokenVerifierTest, RefusesWhatIsNoJwt) {
 }
 
 TEST_F(TokenVerifierTest, TakesRotatedKeysFromDiskWithinASecond) {
+  std::string old = rsa_.Sign(Claims());
+  ASSERT_TRUE(verifier_->Verify(old, kNow).ok());  // and remembered
   TestKey next("rsa-2", "RS256");
   std::string token = next.Sign(Claims());
   EXPECT_NE(Refusal(token).find("not in the key set"), std::string::npos);
@@ -175,8 +177,16 @@ TEST_F(TokenVerifierTest, TakesRotatedKeysFromDiskWithinASecond) {
   // Looked at most once a second: not yet at the same instant.
   EXPECT_FALSE(verifier_->Verify(token, kNow + absl::Milliseconds(500)).ok());
   EXPECT_TRUE(verifier_->Verify(token, kNow + absl::Seconds(2)).ok());
-  EXPECT_FALSE(
-      verifier_->Verify(rsa_.Sign(Claims()), kNow + absl::Seconds(2)).ok());
+  // The old key is gone: a token it verified before is refused now.
+  EXPECT_NE(Refusal(old, kNow + absl::Seconds(2)).find("not in the key set"),
+            std::string::npos);
+}
+
+TEST_F(TokenVerifierTest, RemembersTokensButStillExpiresThem) {
+  std::string token = ec_.Sign(Claims("", absl::ToUnixSeconds(kNow) + 60));
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(verifier_->Verify(token, kNow).ok());
+  EXPECT_NE(Refusal(token, kNow + absl::Seconds(90)).find("expired"),
+            std::string::npos);
 }
 
 TEST_F(TokenVerifierTest, KeepsKeysWhenTheRotatedFileIsBroken) {
