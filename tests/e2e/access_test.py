@@ -179,6 +179,25 @@ class AccessTest(unittest.TestCase):
                                self.admin_pb.StatRequest(), metadata=bearer(self.reader))
         self.assertIn("lacks admin on every table", details)
 
+    def test_streams_and_admin_calls_check_their_table(self):
+        self.permits.Insert(self.s.InsertPermitRequest(
+            permit=self.m.Permit(client="Exported", county="NY")), metadata=bearer(self.writer))
+        exported = list(self.permits.Export(self.s.ExportPermitsRequest(
+            filter='client = "Exported"'), metadata=bearer(self.reader), timeout=30))
+        self.assertEqual(sum(len(m.records) for m in exported), 1)
+        self.assertIn("lacks read on table 'processing_statuses'", self.refused(
+            grpc.StatusCode.PERMISSION_DENIED,
+            lambda: list(self.statuses.Export(self.s.ExportProcessingStatusesRequest(),
+                                              metadata=bearer(self.reader), timeout=30))))
+        self.assertIn("lacks read on table 'processing_statuses'", self.refused(
+            grpc.StatusCode.PERMISSION_DENIED,
+            lambda: next(self.statuses.Watch(self.s.WatchProcessingStatusesRequest(),
+                                             metadata=bearer(self.reader), timeout=30))))
+        self.assertEqual(self.refused(
+            grpc.StatusCode.PERMISSION_DENIED, self.admin.Rebuild,
+            self.admin_pb.RebuildRequest(table="permits"), metadata=bearer(self.reader)),
+            "identity 'svc-reports' (role 'reader') lacks admin on table 'permits'")
+
     def test_refused_writes_write_nothing(self):
         tag = "RefusedWrite"
         details = self.refused(grpc.StatusCode.PERMISSION_DENIED, self.permits.Insert,
