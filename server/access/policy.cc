@@ -97,7 +97,11 @@ absl::Status CheckBinding(const policy::v1::Policy& policy,
 bool Binds(const policy::v1::Binding& binding, const Identity& identity) {
   bool bearer = identity.kind != Identity::Kind::kCertificate;
   if (!binding.subject().empty()) {
-    return bearer && binding.subject() == identity.subject;
+    // "token" is the static token's alone: a JWT whose sub is "token" does
+    // not get its roles.
+    bool static_token = identity.kind == Identity::Kind::kToken;
+    return bearer && binding.subject() == identity.subject &&
+           static_token == (binding.subject() == kStaticTokenSubject);
   }
   if (!binding.certificate().empty()) {
     return !bearer && binding.certificate() == identity.subject;

@@ -161,6 +161,11 @@ absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifyUncached(
     return absl::UnauthenticatedError(
         "the bearer token is not a valid JWT: its signature is not base64url");
   }
+  if (Claim(header, "crit") != nullptr) {
+    return absl::UnauthenticatedError(
+        "the token's header has critical (crit) extensions this server does "
+        "not know");
+  }
   std::string kid = String(header, "kid"), alg = String(header, "alg");
   absl::string_view signed_part(token.data(),
                                 parts[0].size() + 1 + parts[1].size());

@@ -62,6 +62,21 @@ TEST_F(PolicyTest, UnboundIdentityHasNoRole) {
       "identity 'nobody' (no role) lacks read on table 'permits'");
 }
 
+TEST(PolicyStaticTokenTest, SubjectTokenIsTheStaticTokensAlone) {
+  absl::StatusOr<Policy> policy = Policy::Parse(R"({
+    "roles": [{"name": "all", "grants": [{"tables": ["*"],
+                                          "permissions": ["admin"]}]}],
+    "bindings": [{"subject": "token", "roles": ["all"]}]})",
+                                                kTables);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  Identity token;
+  token.kind = Identity::Kind::kToken;
+  token.subject = "token";
+  EXPECT_TRUE(policy->Check(token, kEveryTable, Permission::kAdmin).ok());
+  EXPECT_FALSE(
+      policy->Check(Bearer("token"), kEveryTable, Permission::kAdmin).ok());
+}
+
 TEST_F(PolicyTest, CertificateSubjectBindsOnlyCertificates) {
   Identity certificate;
   certificate.kind = Identity::Kind::kCertificate;
