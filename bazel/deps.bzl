@@ -73,8 +73,9 @@ def lmdbapi_dependencies():
 
     system_library(name = "grpc", modules = ["grpc++", "grpc", "protobuf"], linkopts = ["-lpthread"])
 
-    # libcrypto (Debian's libssl-dev, which gRPC needs too): the server checks its TLS key
-    # against its certificate at start (server/process/tls_files.h).
+    # libcrypto (Debian's libssl-dev, which gRPC needs too): the server's JWT signature
+    # checks (server/access) and the check of its TLS key against its certificate at
+    # start (server/process/tls_files.h).
     system_library(name = "openssl", modules = ["libcrypto"])
 
     system_library(

@@ -8,6 +8,7 @@ if(LMDBAPI_BUILD_TESTS)
 endif()
 find_package(Threads REQUIRED)
 find_package(gRPC CONFIG REQUIRED)
+find_package(OpenSSL REQUIRED)  # libcrypto: JWT signatures (server/access)
 
 # The REST gateway: Debian's Go (GOPATH mode) and npm for Swagger UI.
 find_program(LMDBAPI_GO go REQUIRED)

@@ -20,7 +20,7 @@
 include(CMakePackageConfigHelpers)
 
 set(lmdbapi_exported lmdbapi_base lmdbapi_model lmdbapi_version lmdbapi_storage lmdbapi_server lmdbapi_protos
-    lmdbapi_googleapis lmdbapi_reflection_proto lmdbapi_admin_proto)
+    lmdbapi_googleapis lmdbapi_reflection_proto lmdbapi_admin_proto lmdbapi_policy_proto)
 foreach(t ${lmdbapi_exported})
   string(REGEX REPLACE "^lmdbapi_" "" short ${t})
   set_target_properties(${t} PROPERTIES EXPORT_NAME ${short})
@@ -39,7 +39,7 @@ foreach(header ${lmdbapi_headers})
   install(FILES ${header} DESTINATION include/lmdbapi/${dir})
 endforeach()
 install(FILES version/version.h DESTINATION include/lmdbapi/version)
-install(FILES proto/lmdbapi/options.proto proto/lmdbapi/admin.proto
+install(FILES proto/lmdbapi/options.proto proto/lmdbapi/admin.proto proto/lmdbapi/policy.proto
         DESTINATION include/lmdbapi/proto/lmdbapi)
 install(DIRECTORY ${PROJECT_BINARY_DIR}/proto/lmdbapi DESTINATION include/lmdbapi/proto
         FILES_MATCHING PATTERN "*.pb.h")
@@ -86,7 +86,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # lmdbapi_<version>_amd64.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)   # protoc-gen-lmdbapi's libraries
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "g++, cmake, ninja-build, pkg-config, liblmdb-dev, libabsl-dev, \
-libprotobuf-dev, libprotoc-dev, protobuf-compiler, libgrpc++-dev, protobuf-compiler-grpc, \
+libprotobuf-dev, libprotoc-dev, protobuf-compiler, libgrpc++-dev, protobuf-compiler-grpc, libssl-dev, \
 golang-go, golang-grpc-gateway, golang-github-grpc-ecosystem-grpc-gateway-dev, \
 golang-goprotobuf-dev, golang-google-grpc-dev, golang-google-genproto-dev, \
 golang-github-prometheus-client-golang-dev")

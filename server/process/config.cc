@@ -266,10 +266,45 @@ const std::vector<Option>& Options() {
          c.auth_token = v;
          return absl::OkStatus();
        }},
+      {"jwks_file",
+       {"LMDBAPI_JWKS_FILE"},
+       "PATH",
+       "accept JWT bearer tokens (RS256, ES256) signed by a key of this JWKS "
+       "file, re-read when it changes; needs --jwt_issuer and --jwt_audience",
+       [](Config& c, const std::string& v) {
+         c.jwks_file = v;
+         return absl::OkStatus();
+       }},
+      {"jwt_issuer",
+       {"LMDBAPI_JWT_ISSUER"},
+       "ISS",
+       "the iss a JWT must have (with --jwks_file)",
+       [](Config& c, const std::string& v) {
+         c.jwt_issuer = v;
+         return absl::OkStatus();
+       }},
+      {"jwt_audience",
+       {"LMDBAPI_JWT_AUDIENCE"},
+       "AUD",
+       "the aud a JWT must have, or hold (with --jwks_file)",
+       [](Config& c, const std::string& v) {
+         c.jwt_audience = v;
+         return absl::OkStatus();
+       }},
+      {"auth_policy",
+       {"LMDBAPI_AUTH_POLICY"},
+       "PATH",
+       "JSON file of roles (read, write, admin per table) and who holds them "
+       "(docs/SECURITY.md); without it any authenticated caller may do "
+       "everything",
+       [](Config& c, const std::string& v) {
+         c.auth_policy = v;
+         return absl::OkStatus();
+       }},
       {"open_reflection",
        {"LMDBAPI_OPEN_REFLECTION"},
        "BOOL",
-       "with --auth_token, serve reflection without the token too",
+       "with credentials required, serve reflection without them too",
        [](Config& c, const std::string& v) {
          if (v != "true" && v != "false") {
            return Bad("open_reflection", v, "true or false");

@@ -35,10 +35,16 @@ struct Config {
   // How often the TLS files above are checked for changes and re-read.
   unsigned tls_reload_seconds = 60;
   // Client certificate subjects of proxies (the gateway) whose
-  // x-client-subject metadata is believed (server/process/client_subject.h).
+  // x-client-subject metadata is believed (server/access/client_subject.h).
   std::vector<std::string> trusted_proxies;
   // Bearer-token authentication of the table services; empty = off.
   std::string auth_token;
+  // Signed bearer tokens (JWT, RS256/ES256) verified with the keys of this
+  // JWKS file (re-read when it changes), for this issuer and audience.
+  std::string jwks_file, jwt_issuer, jwt_audience;
+  // Roles and permissions per identity (proto/lmdbapi/policy.proto, JSON);
+  // empty = every authenticated identity may do everything.
+  std::string auth_policy;
   // With a token: serve reflection to anyone (health is always open).
   bool open_reflection = false;
   // Where Admin.Backup writes; empty = "<data_dir>-backups".

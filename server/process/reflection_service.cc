@@ -109,8 +109,8 @@ grpc::Status ReflectionService::ServerReflectionInfo(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<ServerReflectionResponse, ServerReflectionRequest>*
         stream) {
-  if (auth_ != nullptr) {
-    absl::Status allowed = auth_->Check(*context);
+  if (access_ != nullptr && access_->enabled()) {
+    absl::Status allowed = access_->Authenticate(*context).status();
     if (!allowed.ok()) return ToGrpcStatus(allowed);
   }
   Answerer answerer(services_);

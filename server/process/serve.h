@@ -22,9 +22,9 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/impl/codegen/service_type.h"
 #include "grpcpp/security/server_credentials.h"
+#include "server/access/access.h"
 #include "server/process/config.h"
 #include "server/schema.h"
-#include "server/table/auth.h"
 
 namespace lmdbapi::server {
 
@@ -53,8 +53,8 @@ struct ServeSpec {
   std::vector<std::string> reflected;
   // Reported SERVING by health (with "", the server) until the stop signal.
   std::vector<std::string> healthy;
-  // Asked for the token by reflection unless --open_reflection.
-  const BearerAuth* auth = nullptr;
+  // Asked for credentials by reflection unless --open_reflection.
+  const access::Access* auth = nullptr;
   // Logged when the server does not start: "cannot listen on <--listen>"
   // followed by this.
   std::string listen_error_detail;

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/security/server_credentials.h"
+#include "server/access/access.h"
 #include "server/observability/index_build_log.h"
 #include "server/observability/log.h"
 #include "server/observability/metrics.h"
@@ -18,7 +19,6 @@
 #include "server/router/shard_router.h"
 #include "server/table/admin_service.h"
 #include "server/table/answer_queue.h"
-#include "server/table/auth.h"
 #include "server/table/change_feed.h"
 #include "server/table/commit_service.h"
 #include "server/table/shard_key.h"
@@ -115,6 +115,41 @@ std::shared_ptr<grpc::ServerCredentials> CredentialsOrLog(
   return nullptr;
 }
 
+// The access checks of the flags (--auth_token, --jwks_file, --jwt_issuer,
+// --jwt_audience, --auth_policy), or nullptr once the error (naming the flag
+// and file) is logged.
+std::unique_ptr<access::Access> AccessOrLog(const Config& config,
+                                            const Schema& schema) {
+  access::Access::Options options;
+  options.static_token = config.auth_token;
+  options.jwks_file = config.jwks_file;
+  options.jwt_issuer = config.jwt_issuer;
+  options.jwt_audience = config.jwt_audience;
+  options.policy_file = config.auth_policy;
+  options.trusted_proxies = config.trusted_proxies;
+  for (const storage::TableSpec& table : schema.tables) {
+    options.tables.push_back(table.name);
+  }
+  absl::StatusOr<std::unique_ptr<access::Access>> access =
+      access::Access::Create(std::move(options));
+  if (access.ok()) return *std::move(access);
+  Log(LogLevel::kError, "%s", access.status().message());
+  return nullptr;
+}
+
+// What is asked of callers, logged once at the start.
+void LogAccess(const Config& config, const access::Access& access) {
+  if (!access.enabled()) return;
+  Log(LogLevel::kInfo, "authentication on (%s%s%s); %s; reflection %s",
+      config.auth_token.empty() ? "" : "static token ",
+      config.jwks_file.empty() ? "" : "JWTs of --jwks_file ",
+      "client certificates",
+      access.has_policy() ? "permissions of --auth_policy"
+                          : "every identity may do everything",
+      config.open_reflection ? "open (--open_reflection)"
+                             : "needs credentials too");
+}
+
 // --shards: the stateless fan-out router (server/router/shard_router.h), with
 // health and reflection of the same services, until SIGTERM/SIGINT.
 int ServeRouter(const Config& config, const Schema& schema,
@@ -132,12 +167,14 @@ int ServeRouter(const Config& config, const Schema& schema,
   options.shards = config.shards;
   options.max_page_size = config.max_page_size;
   options.max_message_bytes = config.max_message_bytes;
+  // The shards check every forwarded call; here only reflection asks.
+  std::unique_ptr<access::Access> access = AccessOrLog(config, schema);
+  if (access == nullptr) return 2;
   ShardRouter router(schema, *tables, options);
-  BearerAuth auth(config.auth_token);
   ServeSpec spec;
   spec.generic = &router;
   spec.reflected = spec.healthy = SchemaServiceNames(schema);
-  spec.auth = &auth;
+  spec.auth = access.get();
   spec.on_serving = [&](const std::string& host, int port) {
     std::string shards;
     for (const std::string& s : config.shards) {
@@ -187,8 +224,8 @@ std::unique_ptr<storage::Database> OpenDatabase(const Config& config,
 // destroyed in reverse order, after the database has closed (the caller
 // closes it first): writes still pending then are answered from `answers`.
 struct TableServices {
-  TableServices(storage::Database* db, const Config& config)
-      : feed(db), auth(config.auth_token) {}
+  TableServices(storage::Database* db, std::unique_ptr<access::Access> access)
+      : feed(db), access(std::move(access)) {}
 
   // Every table and admin call is counted here (Admin/Metrics renders it).
   Metrics metrics;
@@ -196,7 +233,7 @@ struct TableServices {
   ChangeFeed feed;
   // Writes are answered from here; it outlives the database's drain.
   AnswerQueue answers;
-  BearerAuth auth;
+  std::unique_ptr<access::Access> access;
   std::vector<std::unique_ptr<TableService>> tables;
   std::vector<std::unique_ptr<grpc::Service>> services;
   std::unique_ptr<CommitService> commits;
@@ -216,8 +253,8 @@ bool AddTableServices(const Config& config, const Schema& schema,
     storage::Table* table = db.table(binding.collection);
     std::string short_name =
         binding.full_name.substr(binding.full_name.rfind('.') + 1);
-    s.tables.push_back(
-        std::make_unique<TableService>(table, short_name, &s.answers, &s.auth));
+    s.tables.push_back(std::make_unique<TableService>(
+        table, short_name, &s.answers, s.access.get()));
     const auto* shard_key =
         ShardKeyField(table->schema().descriptor, config.shard_key);
     s.tables.back()->set_shard_key(shard_key);
@@ -245,14 +282,15 @@ void AddCommitAndAdmin(const Config& config, const Schema& schema,
     commit_options.shard_keys.push_back(
         ShardKeyField(spec.descriptor, config.shard_key));
   }
-  s.commits = std::make_unique<CommitService>(
-      &db, std::move(in_order), &s.answers, &s.auth, std::move(commit_options));
+  s.commits = std::make_unique<CommitService>(&db, std::move(in_order),
+                                              &s.answers, s.access.get(),
+                                              std::move(commit_options));
   s.commits->set_metrics(&s.metrics);
   if (schema.transactions.make) {
     s.transactions = schema.transactions.make(s.commits.get());
   }
-  s.admin = std::make_unique<AdminService>(&db, config.backup_dir, &s.auth,
-                                           &s.metrics);
+  s.admin = std::make_unique<AdminService>(&db, config.backup_dir,
+                                           s.access.get(), &s.metrics);
 }
 
 // What the writer did, once it has stopped.
@@ -280,7 +318,7 @@ ServeSpec TableServeSpec(const Config& config, const Schema& schema,
   spec.healthy = SchemaServiceNames(schema);
   spec.reflected.insert(spec.reflected.end(), spec.healthy.begin(),
                         spec.healthy.end());
-  spec.auth = &s.auth;
+  spec.auth = s.access.get();
   spec.listen_error_detail = " (in use, or not a local address?)";
   spec.on_serving = [&](const std::string& host, int port) {
     Log(LogLevel::kInfo, "serving %s (%d tables) on %s:%d, data in %s",
@@ -308,17 +346,17 @@ ServeSpec TableServeSpec(const Config& config, const Schema& schema,
 int ServeTables(const Config& config, const Schema& schema,
                 sigset_t stop_signals) {
   if (config.verify) return VerifyCommand(DatabaseOptionsOf(config), schema);
+  // Before the data directory is touched: a bad policy or key file stops
+  // here.
+  std::unique_ptr<access::Access> access = AccessOrLog(config, schema);
+  if (access == nullptr) return 2;
   std::unique_ptr<storage::Database> db = OpenDatabase(config, schema);
   if (db == nullptr) return 1;
 
-  TableServices services(db.get(), config);
+  LogAccess(config, *access);
+  TableServices services(db.get(), std::move(access));
   services.build_log = std::make_unique<IndexBuildLog>(db.get());
   db->writer().set_on_commit([&services] { services.feed.Notify(); });
-  if (services.auth.enabled()) {
-    Log(LogLevel::kInfo, "bearer-token authentication on; reflection %s",
-        config.open_reflection ? "open (--open_reflection)"
-                               : "needs the token too");
-  }
   std::shared_ptr<grpc::ServerCredentials> credentials =
       CredentialsOrLog(config);
   if (credentials == nullptr) return 2;

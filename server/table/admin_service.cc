@@ -71,9 +71,11 @@ grpc::Status AdminService::Metrics(grpc::ServerContext* /*context*/,
   return Recorded("Metrics", start, grpc::Status::OK);
 }
 
-grpc::Status AdminService::Allowed(grpc::ServerContext* context) const {
-  if (auth_ == nullptr) return grpc::Status::OK;
-  return ToGrpcStatus(auth_->Check(*context));
+grpc::Status AdminService::Allowed(grpc::ServerContext* context,
+                                   absl::string_view table) const {
+  if (access_ == nullptr) return grpc::Status::OK;
+  return ToGrpcStatus(
+      access_->Allow(*context, table, access::Permission::kAdmin));
 }
 
 grpc::Status AdminService::Stat(grpc::ServerContext* context,
@@ -112,10 +114,8 @@ grpc::Status AdminService::Verify(grpc::ServerContext* context,
 grpc::Status AdminService::DoBackup(grpc::ServerContext* context,
                                     const admin::v1::BackupRequest* request,
                                     admin::v1::BackupResponse* response) {
-  if (auth_ != nullptr) {
-    absl::Status allowed = auth_->Check(*context);
-    if (!allowed.ok()) return ToGrpcStatus(allowed);
-  }
+  grpc::Status allowed = Allowed(context);
+  if (!allowed.ok()) return allowed;
   absl::StatusOr<std::string> path = BackupPath(backup_dir_, request->name());
   if (!path.ok()) return ToGrpcStatus(path.status());
   absl::MutexLock lock(&one_at_a_time_);
@@ -149,10 +149,10 @@ grpc::Status AdminService::Rebuild(grpc::ServerContext* context,
                                    const admin::v1::RebuildRequest* request,
                                    admin::v1::RebuildResponse* response) {
   auto start = std::chrono::steady_clock::now();
-  if (auth_ != nullptr) {
-    absl::Status allowed = auth_->Check(*context);
-    if (!allowed.ok()) return Recorded("Rebuild", start, ToGrpcStatus(allowed));
-  }
+  grpc::Status allowed = Allowed(
+      context, request->table().empty() ? access::kEveryTable
+                                        : absl::string_view(request->table()));
+  if (!allowed.ok()) return Recorded("Rebuild", start, allowed);
   for (const auto& [field, name] : {std::pair{"table", &request->table()},
                                     std::pair{"index", &request->index()}}) {
     bool plain = name->size() <= 128;

@@ -13,8 +13,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "proto/lmdbapi/admin.grpc.pb.h"
+#include "server/access/access.h"
 #include "server/observability/metrics.h"
-#include "server/table/auth.h"
 #include "storage/database.h"
 
 namespace lmdbapi::server {
@@ -27,13 +27,15 @@ absl::StatusOr<std::string> BackupPath(const std::string& backup_dir,
 
 class AdminService final : public admin::v1::Admin::Service {
  public:
-  // Backup needs `auth`; Metrics is open (see admin.proto). `metrics` may
-  // be nullptr (then Metrics renders the database's figures only).
+  // Backup, Stat and Verify need admin on every table ("*"), Rebuild admin
+  // on its table (`access`: nullptr, open); Metrics is open (see
+  // admin.proto). `metrics` may be nullptr (then Metrics renders the
+  // database's figures only).
   AdminService(storage::Database* db, std::string backup_dir,
-               const BearerAuth* auth, server::Metrics* metrics)
+               const access::Access* access, server::Metrics* metrics)
       : db_(db),
         backup_dir_(std::move(backup_dir)),
-        auth_(auth),
+        access_(access),
         metrics_(metrics) {}
 
   grpc::Status Backup(grpc::ServerContext* context,
@@ -42,14 +44,15 @@ class AdminService final : public admin::v1::Admin::Service {
   grpc::Status Metrics(grpc::ServerContext* context,
                        const admin::v1::MetricsRequest* request,
                        admin::v1::MetricsResponse* response) override;
-  // Stat and Verify need `auth`, as Backup; each reads one snapshot.
+  // Stat and Verify need admin, as Backup; each reads one snapshot.
   grpc::Status Stat(grpc::ServerContext* context,
                     const admin::v1::StatRequest* request,
                     admin::v1::StatResponse* response) override;
   grpc::Status Verify(grpc::ServerContext* context,
                       const admin::v1::VerifyRequest* request,
                       admin::v1::VerifyResponse* response) override;
-  // Starts online rebuilds (storage Database::Rebuild); needs the token.
+  // Starts online rebuilds (storage Database::Rebuild); needs admin on the
+  // table (on "*" when the request names none).
   grpc::Status Rebuild(grpc::ServerContext* context,
                        const admin::v1::RebuildRequest* request,
                        admin::v1::RebuildResponse* response) override;
@@ -58,8 +61,9 @@ class AdminService final : public admin::v1::Admin::Service {
   grpc::Status DoBackup(grpc::ServerContext* context,
                         const admin::v1::BackupRequest* request,
                         admin::v1::BackupResponse* response);
-  // OK when the call carries the token (or none is needed).
-  grpc::Status Allowed(grpc::ServerContext* context) const;
+  // OK when the caller holds admin on `table` (or access is open).
+  grpc::Status Allowed(grpc::ServerContext* context,
+                       absl::string_view table = access::kEveryTable) const;
   // Records a finished call in the metrics and returns its status.
   grpc::Status Recorded(const char* method,
                         std::chrono::steady_clock::time_point start,
@@ -67,7 +71,7 @@ class AdminService final : public admin::v1::Admin::Service {
 
   storage::Database* db_;
   std::string backup_dir_;
-  const BearerAuth* auth_;
+  const access::Access* access_;
   server::Metrics* metrics_;
   absl::Mutex one_at_a_time_;
 };

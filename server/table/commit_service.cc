@@ -37,12 +37,12 @@ std::string String(const Message& m, int number) {
 
 CommitService::CommitService(storage::Database* db,
                              std::vector<storage::Table*> tables,
-                             AnswerQueue* answers, const BearerAuth* auth,
+                             AnswerQueue* answers, const access::Access* access,
                              Options options)
     : db_(db),
       tables_(std::move(tables)),
       answers_(answers),
-      auth_(auth),
+      access_(access),
       options_(std::move(options)) {
   options_.shard_keys.resize(tables_.size(), nullptr);
 }
@@ -211,6 +211,33 @@ void CommitService::Answer(storage::Commit& commit, Message* response) const {
   }
 }
 
+absl::Status CommitService::Permitted(const access::Identity& identity,
+                                      const storage::Commit& commit) const {
+  for (const storage::CommitWrite& w : commit.writes) {
+    LMDBAPI_RETURN_IF_ERROR(
+        access_->Permit(identity, w.table->name(), access::Permission::kWrite));
+  }
+  for (const storage::CommitCondition& c : commit.conditions) {
+    LMDBAPI_RETURN_IF_ERROR(
+        access_->Permit(identity, c.table->name(), access::Permission::kRead));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<storage::Commit>> CommitService::Admitted(
+    const Context& context, const Message& request) const {
+  if (access_ == nullptr || !access_->enabled()) {
+    return Read(context, request);
+  }
+  // Who first: a stranger learns nothing of the request's validity.
+  LMDBAPI_ASSIGN_OR_RETURN(access::Identity identity,
+                           access_->Authenticate(context));
+  LMDBAPI_ASSIGN_OR_RETURN(std::shared_ptr<storage::Commit> commit,
+                           Read(context, request));
+  LMDBAPI_RETURN_IF_ERROR(Permitted(identity, *commit));
+  return commit;
+}
+
 void CommitService::Finish(Reactor* reactor, Clock::time_point start,
                            const absl::Status& status) const {
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -229,11 +256,8 @@ CommitService::Reactor* CommitService::Commit(Context* context,
                                               Message* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  absl::Status allowed =
-      auth_ == nullptr ? absl::OkStatus() : auth_->Check(*context);
   absl::StatusOr<std::shared_ptr<storage::Commit>> commit =
-      allowed.ok() ? Read(*context, request)
-                   : absl::StatusOr<std::shared_ptr<storage::Commit>>(allowed);
+      Admitted(*context, request);
   if (!commit.ok()) {
     Finish(reactor, start, commit.status());
     return reactor;

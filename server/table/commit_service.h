@@ -14,9 +14,9 @@
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
+#include "server/access/access.h"
 #include "server/observability/metrics.h"
 #include "server/table/answer_queue.h"
-#include "server/table/auth.h"
 #include "storage/commit.h"
 #include "storage/database.h"
 
@@ -34,9 +34,12 @@ class CommitService {
   };
 
   // `tables`: the schema's tables in declaration order (the order the
-  // CommitWrite and CommitResult field numbers count).
+  // CommitWrite and CommitResult field numbers count). A commit needs write
+  // on each table it writes and read on each its preconditions look at
+  // (`access`: nullptr or disabled, open).
   CommitService(storage::Database* db, std::vector<storage::Table*> tables,
-                AnswerQueue* answers, const BearerAuth* auth, Options options);
+                AnswerQueue* answers, const access::Access* access,
+                Options options);
 
   void set_metrics(Metrics* metrics) { metrics_ = metrics; }
 
@@ -54,6 +57,13 @@ class CommitService {
       const google::protobuf::Message& condition) const;
   absl::StatusOr<storage::CommitWrite> ReadWrite(
       const Context& context, const google::protobuf::Message& write) const;
+  // OK when the caller may make `commit`: UNAUTHENTICATED or
+  // PERMISSION_DENIED (the first table it lacks) otherwise.
+  absl::Status Permitted(const access::Identity& identity,
+                         const storage::Commit& commit) const;
+  // The checked storage commit of the call; a refusal or a bad request.
+  absl::StatusOr<std::shared_ptr<storage::Commit>> Admitted(
+      const Context& context, const google::protobuf::Message& request) const;
   // Fills the CommitResponse from a committed commit (taking its records).
   void Answer(storage::Commit& commit,
               google::protobuf::Message* response) const;
@@ -63,7 +73,7 @@ class CommitService {
   storage::Database* db_;
   std::vector<storage::Table*> tables_;
   AnswerQueue* answers_;
-  const BearerAuth* auth_;
+  const access::Access* access_;
   Options options_;
   Metrics* metrics_ = nullptr;
 };

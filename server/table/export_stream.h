@@ -23,7 +23,7 @@ namespace lmdbapi::server {
 
 struct ExportSetup {
   const storage::Table* table = nullptr;
-  // Checks the call (authentication); a refusal finishes it.
+  // Checks the call (access: read on the table); a refusal finishes it.
   std::function<absl::Status()> admit;
   // Called once as the call finishes (metrics, log).
   std::function<void(const absl::Status&, uint64_t exported)> finished;

@@ -38,7 +38,7 @@ namespace lmdbapi::server {
 struct ImportSetup {
   storage::Table* table = nullptr;
   AnswerQueue* answers = nullptr;
-  // Checks the call (authentication); a refusal finishes it.
+  // Checks the call (access: write on the table); a refusal finishes it.
   std::function<absl::Status()> admit;
   // Checks each record before it is prepared (the x-shard-key); a refusal
   // makes it a bad record.

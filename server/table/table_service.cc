@@ -15,16 +15,16 @@ namespace lmdbapi::server {
 using google::protobuf::Message;
 
 TableService::TableService(storage::Table* table, std::string service,
-                           AnswerQueue* answers, const BearerAuth* auth)
+                           AnswerQueue* answers, const access::Access* access)
     : table_(table),
       service_(std::move(service)),
       answers_(answers),
-      auth_(auth) {}
+      access_(access) {}
 
-bool TableService::Refused(const Context& context, Reactor* reactor,
+bool TableService::Refused(const Context& context,
+                           access::Permission permission, Reactor* reactor,
                            const char* method, Clock::time_point start) const {
-  if (auth_ == nullptr || !auth_->enabled()) return false;
-  absl::Status status = auth_->Check(context);
+  absl::Status status = Admit(context, permission);
   if (status.ok()) return false;
   Finish(reactor, method, start, status);
   return true;
@@ -57,9 +57,10 @@ void TableService::Finish(Reactor* reactor, const char* method,
   reactor->Finish(ToGrpcStatus(status));
 }
 
-absl::Status TableService::Admit(const Context& context) const {
-  if (auth_ == nullptr || !auth_->enabled()) return absl::OkStatus();
-  return auth_->Check(context);
+absl::Status TableService::Admit(const Context& context,
+                                 access::Permission permission) const {
+  if (access_ == nullptr || !access_->enabled()) return absl::OkStatus();
+  return access_->Allow(context, table_->name(), permission);
 }
 
 ImportSetup TableService::ImportSetupFor(Context* context) {
@@ -67,7 +68,9 @@ ImportSetup TableService::ImportSetupFor(Context* context) {
   ImportSetup setup;
   setup.table = table_;
   setup.answers = answers_;
-  setup.admit = [this, context] { return Admit(*context); };
+  setup.admit = [this, context] {
+    return Admit(*context, access::Permission::kWrite);
+  };
   if (shard_key_ != nullptr) {
     setup.check = [this, context](const Message& record) {
       return CheckShardKey(*context, shard_key_, record);
@@ -87,7 +90,9 @@ ExportSetup TableService::ExportSetupFor(const Context& context) {
   auto start = Clock::now();
   ExportSetup setup;
   setup.table = table_;
-  setup.admit = [this, &context] { return Admit(context); };
+  setup.admit = [this, &context] {
+    return Admit(context, access::Permission::kRead);
+  };
   setup.finished = [this, start](const absl::Status& status,
                                  uint64_t exported) {
     Record("Export", start, status,
@@ -147,7 +152,8 @@ TableService::Reactor* TableService::Insert(Context* context,
                                             Message* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  if (Refused(*context, reactor, "Insert", start)) return reactor;
+  if (Refused(*context, access::Permission::kWrite, reactor, "Insert", start))
+    return reactor;
   absl::Status s = TakeRecord(request, response, "insert");
   if (s.ok()) s = CheckShardKey(*context, shard_key_, *response);
   if (!s.ok()) {
@@ -168,7 +174,8 @@ TableService::Reactor* TableService::Get(Context* context,
                                          Message* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  if (Refused(*context, reactor, "Get", start)) return reactor;
+  if (Refused(*context, access::Permission::kRead, reactor, "Get", start))
+    return reactor;
   absl::StatusOr<google::protobuf::FieldMask> mask =
       ReadMask(response->GetDescriptor(), model::GetReadMaskPaths(request));
   if (!mask.ok()) {
@@ -190,7 +197,8 @@ TableService::Reactor* TableService::Update(Context* context,
                                             Message* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  if (Refused(*context, reactor, "Update", start)) return reactor;
+  if (Refused(*context, access::Permission::kWrite, reactor, "Update", start))
+    return reactor;
   absl::Status s = TakeRecord(request, response, "update");
   if (s.ok()) s = CheckShardKey(*context, shard_key_, *response);
   if (!s.ok()) {
@@ -219,7 +227,8 @@ TableService::Reactor* TableService::Patch(Context* context,
                                            Message* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  if (Refused(*context, reactor, "Patch", start)) return reactor;
+  if (Refused(*context, access::Permission::kWrite, reactor, "Patch", start))
+    return reactor;
   std::unique_ptr<Message> patch(response->New());
   absl::Status s = TakeRecord(request, patch.get(), "patch");
   absl::StatusOr<std::vector<std::string>> paths;
@@ -254,7 +263,8 @@ TableService::Reactor* TableService::Delete(Context* context,
                                             int64_t expected_revision) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  if (Refused(*context, reactor, "Delete", start)) return reactor;
+  if (Refused(*context, access::Permission::kWrite, reactor, "Delete", start))
+    return reactor;
   absl::StatusOr<uint64_t> expected =
       ExpectedRevision(*context, expected_revision);
   if (!expected.ok()) {
@@ -273,7 +283,9 @@ TableService::Reactor* TableService::BatchInsertRecords(
     Context* context, std::vector<Message*> records) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  if (Refused(*context, reactor, "BatchInsert", start)) return reactor;
+  if (Refused(*context, access::Permission::kWrite, reactor, "BatchInsert",
+              start))
+    return reactor;
   for (const Message* record : records) {
     if (absl::Status s = CheckShardKey(*context, shard_key_, *record);
         !s.ok()) {
@@ -292,7 +304,8 @@ TableService::Reactor* TableService::FilterRecords(
     std::string* next_page_token, std::string* plan) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  if (Refused(*context, reactor, "Filter", start)) return reactor;
+  if (Refused(*context, access::Permission::kRead, reactor, "Filter", start))
+    return reactor;
   absl::StatusOr<storage::Query> query =
       QueryFromRequest(request, table_->schema().descriptor);
   absl::StatusOr<google::protobuf::FieldMask> mask =
@@ -327,7 +340,8 @@ TableService::Reactor* TableService::Count(Context* context,
                                            Message* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  if (Refused(*context, reactor, "Count", start)) return reactor;
+  if (Refused(*context, access::Permission::kRead, reactor, "Count", start))
+    return reactor;
   absl::StatusOr<storage::Query> query =
       QueryFromRequest(request, table_->schema().descriptor);
   absl::StatusOr<storage::CountResult> result =

@@ -16,9 +16,9 @@
 #include "google/protobuf/repeated_ptr_field.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
+#include "server/access/access.h"
 #include "server/observability/metrics.h"
 #include "server/table/answer_queue.h"
-#include "server/table/auth.h"
 #include "server/table/change_feed.h"
 #include "server/table/export_stream.h"
 #include "server/table/grpc_status.h"
@@ -35,9 +35,11 @@ class TableService {
 
   // `service` names the gRPC service in logs, e.g. "Permits". Writes are
   // answered from `answers` (shared by the tables), not the writer thread.
-  // Every call must pass `auth` (nullptr or disabled: no authentication).
+  // Every call must pass `access` (nullptr or disabled: open) with its
+  // permission on this table: read, write (Import too) or, for Watch and
+  // Export, read.
   TableService(storage::Table* table, std::string service, AnswerQueue* answers,
-               const BearerAuth* auth = nullptr);
+               const access::Access* access = nullptr);
 
   // Insert and Update take the generated request: its record field is
   // required (INVALID_ARGUMENT naming it when absent).
@@ -94,11 +96,9 @@ class TableService {
       Context* context, const google::protobuf::Message& request) {
     absl::StatusOr<WatchCursor> cursor = absl::UnimplementedError(
         "Watch: this server was started without a change feed");
-    absl::Status auth = auth_ == nullptr || !auth_->enabled()
-                            ? absl::OkStatus()
-                            : auth_->Check(*context);
-    if (!auth.ok()) {
-      cursor = auth;
+    absl::Status allowed = Admit(*context, access::Permission::kRead);
+    if (!allowed.ok()) {
+      cursor = allowed;
     } else if (feed_ != nullptr) {
       cursor = WatchCursor::Open(feed_->db(), *table_, request);
     }
@@ -142,13 +142,16 @@ class TableService {
                          std::string* next_page_token, std::string* plan);
   ImportSetup ImportSetupFor(Context* context);
   ExportSetup ExportSetupFor(const Context& context);
-  // Authentication of a streaming call: OK, or why it is refused.
-  absl::Status Admit(const Context& context) const;
+  // Access to this table: OK, or why the call is refused.
+  absl::Status Admit(const Context& context,
+                     access::Permission permission) const;
   // Records a finished call in the metrics and the debug log.
   void Record(const char* method, Clock::time_point start,
               const absl::Status& status, absl::string_view detail) const;
-  // Finishes the call with UNAUTHENTICATED when `auth` refuses it.
-  bool Refused(const Context& context, Reactor* reactor, const char* method,
+  // Finishes the call (UNAUTHENTICATED or PERMISSION_DENIED) when `access`
+  // refuses it `permission` on this table.
+  bool Refused(const Context& context, access::Permission permission,
+               Reactor* reactor, const char* method,
                Clock::time_point start) const;
   // Finishes the call and logs it.
   void Finish(Reactor* reactor, const char* method, Clock::time_point start,
@@ -164,7 +167,7 @@ class TableService {
   storage::Table* table_;
   std::string service_;
   AnswerQueue* answers_;
-  const BearerAuth* auth_;
+  const access::Access* access_;
   const google::protobuf::FieldDescriptor* shard_key_ = nullptr;
   ChangeFeed* feed_ = nullptr;
   Metrics* metrics_ = nullptr;

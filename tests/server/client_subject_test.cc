@@ -2,7 +2,7 @@
 // --tls_client_ca puts the verified client certificate's subject in the
 // call's auth context, and only a --trusted_proxies peer may name another
 // caller in x-client-subject. Certificates are made by the openssl CLI.
-#include "server/process/client_subject.h"
+#include "server/access/client_subject.h"
 
 #include <stdlib.h>
 

@@ -1,8 +1,8 @@
 // Who a call comes from by TLS: the subject of the client certificate the
 // handshake verified (--tls_client_ca), or the caller a trusted proxy (such
 // as the gateway, --trusted_proxies) vouches for in x-client-subject.
-#ifndef LMDBAPI_SERVER_PROCESS_CLIENT_SUBJECT_H_
-#define LMDBAPI_SERVER_PROCESS_CLIENT_SUBJECT_H_
+#ifndef LMDBAPI_SERVER_ACCESS_CLIENT_SUBJECT_H_
+#define LMDBAPI_SERVER_ACCESS_CLIENT_SUBJECT_H_
 
 #include <string>
 #include <vector>
@@ -26,4 +26,4 @@ std::string ClientSubject(const grpc::ServerContextBase& context,
 
 }  // namespace lmdbapi::server
 
-#endif  // LMDBAPI_SERVER_PROCESS_CLIENT_SUBJECT_H_
+#endif  // LMDBAPI_SERVER_ACCESS_CLIENT_SUBJECT_H_

@@ -1,4 +1,4 @@
-#include "server/process/client_subject.h"
+#include "server/access/client_subject.h"
 
 #include <algorithm>
 
