@@ -5,6 +5,7 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/base/internal/endian.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
@@ -44,6 +45,24 @@ const IntRange& RangeOf(Kind kind) {
     default:
       return kUInt64Range;
   }
+}
+
+// Whether `key` is `name`: field names are short, and memcmp's call costs
+// more than comparing them here.
+inline bool SameName(absl::string_view key, const std::string& name) {
+  if (key.size() != name.size()) return false;
+  const char* a = key.data();
+  const char* b = name.data();
+  size_t n = key.size();
+  for (; n >= 8; n -= 8, a += 8, b += 8) {
+    if (absl::little_endian::Load64(a) != absl::little_endian::Load64(b)) {
+      return false;
+    }
+  }
+  for (; n > 0; --n) {
+    if (*a++ != *b++) return false;
+  }
+  return true;
 }
 
 // The fields (and oneofs) an object has given so far.
@@ -154,7 +173,7 @@ const FieldPlan* Parser::Lookup(const MessagePlan& plan, absl::string_view key,
                                 int* next) {
   if (plan.next_field_hint && static_cast<size_t>(*next) < plan.fields.size()) {
     const FieldPlan& field = plan.fields[*next];
-    if (key == field.json_name || key == field.proto_name) {
+    if (SameName(key, field.json_name) || SameName(key, field.proto_name)) {
       ++*next;
       return &field;
     }

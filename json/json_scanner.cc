@@ -3,6 +3,8 @@
 
 #include <cstring>
 
+#include "absl/base/internal/endian.h"
+
 namespace lmdbapi::json {
 namespace {
 
@@ -12,12 +14,14 @@ constexpr uint64_t kHighs = 0x8080808080808080ULL;
 // Whether any of the 8 bytes of `x` is zero.
 inline uint64_t HasZeroByte(uint64_t x) { return (x - kOnes) & ~x & kHighs; }
 
-// Whether any of the 8 bytes of `x` ends the plain run of a string: a quote,
-// a backslash, a control character or a non-ASCII byte.
-inline bool HasSpecialByte(uint64_t x) {
+// The bytes of `x` that end the plain run of a string: a quote, a
+// backslash, a control character or a non-ASCII byte. Each test flags such
+// a byte's high bit; a borrow may flag bytes above it too, so only the
+// lowest flag is exact, and only it is used.
+inline uint64_t SpecialBytes(uint64_t x) {
   uint64_t control = (x - 0x20 * kOnes) & ~x & kHighs;
-  return (control | HasZeroByte(x ^ ('"' * kOnes)) |
-          HasZeroByte(x ^ ('\\' * kOnes)) | (x & kHighs)) != 0;
+  return control | HasZeroByte(x ^ ('"' * kOnes)) |
+         HasZeroByte(x ^ ('\\' * kOnes)) | (x & kHighs);
 }
 
 inline bool InRange(unsigned char c, unsigned char lo, unsigned char hi) {
@@ -150,9 +154,12 @@ bool JsonCursor::ReadString(absl::string_view* text, std::string* scratch) {
   const char* p = start;
   for (;;) {
     while (end_ - p >= 8) {
-      uint64_t x;
-      std::memcpy(&x, p, 8);
-      if (HasSpecialByte(x)) break;
+      // Little-endian: byte i is bits 8i to 8i+7, the lowest flag first.
+      uint64_t special = SpecialBytes(absl::little_endian::Load64(p));
+      if (special != 0) {
+        p += __builtin_ctzll(special) >> 3;
+        break;
+      }
       p += 8;
     }
     if (p == end_) return false;
