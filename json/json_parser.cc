@@ -425,10 +425,6 @@ bool Parser::Enum(const ValuePlan& value) {
     if (!in_.ReadNumber(&token) || !TokenToInteger(token, kInt32Range, &bits)) {
       return Fail("a bad enum number");
     }
-    if (!plan.open && !plan.numbers.contains(
-                          static_cast<int32_t>(static_cast<int64_t>(bits)))) {
-      return Fail("an unknown number of a closed enum");
-    }
   }
   Tag(value);
   out_.Varint(bits);

@@ -3,11 +3,11 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "base/status_macros.h"
-#include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/wire_format_lite.h"
 #include "json/wire_writer.h"
 
@@ -131,8 +131,12 @@ absl::StatusOr<const MessagePlan*> PlanBuilder::Message(
     return absl::UnimplementedError(
         absl::StrCat("json_parser leaves ", type->full_name(), " to protobuf"));
   }
-  if (type->options().message_set_wire_format()) {
-    return absl::UnimplementedError("json_parser: a MessageSet");
+  // proto2's required fields, groups, closed enums and extensions are
+  // protobuf's to check; lmdbapi's schemas are proto3.
+  if (type->file()->syntax() !=
+      google::protobuf::FileDescriptor::SYNTAX_PROTO3) {
+    return absl::UnimplementedError(absl::StrCat(
+        "json_parser leaves proto2 types to protobuf: ", type->full_name()));
   }
   MessagePlan* plan = &plans_->messages_.emplace_back();
   messages_[type] = plan;  // before the fields: a type may hold itself
@@ -177,11 +181,6 @@ void PlanBuilder::IndexNames(MessagePlan* plan) {
 }
 
 absl::Status PlanBuilder::Field(const FieldDescriptor* field, FieldPlan* plan) {
-  if (field->is_required() || field->type() == FieldDescriptor::TYPE_GROUP) {
-    return absl::UnimplementedError(absl::StrCat(
-        "json_parser leaves required and group fields to protobuf: ",
-        field->full_name()));
-  }
   plan->json_name = field->json_name();
   plan->proto_name = field->name();
   if (field->is_map()) {
@@ -247,11 +246,8 @@ absl::StatusOr<const EnumPlan*> PlanBuilder::Enum(const EnumDescriptor* type) {
         "json_parser leaves google.protobuf.NullValue to protobuf");
   }
   EnumPlan* plan = &plans_->enums_.emplace_back();
-  plan->open =
-      type->file()->syntax() == google::protobuf::FileDescriptor::SYNTAX_PROTO3;
   for (int i = 0; i < type->value_count(); ++i) {
     plan->by_name.emplace(type->value(i)->name(), type->value(i)->number());
-    plan->numbers.insert(type->value(i)->number());
   }
   enums_[type] = plan;
   return plan;

@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
@@ -43,11 +42,10 @@ enum class Kind : uint8_t {
   kWrapper,    // google.protobuf.*Value: the wrapped value itself
 };
 
+// An enum's numbers by name, aliases included (a proto3 enum takes any
+// number too).
 struct EnumPlan {
-  absl::flat_hash_map<std::string, int32_t> by_name;  // aliases included
-  // proto3 enums take any number; proto2 (closed) ones only these.
-  bool open = true;
-  absl::flat_hash_set<int32_t> numbers;
+  absl::flat_hash_map<std::string, int32_t> by_name;
 };
 
 struct MessagePlan;
@@ -96,7 +94,8 @@ struct MessagePlan {
 
 class ParsePlans {
  public:
-  // UNIMPLEMENTED for the types json_parser leaves to protobuf.
+  // UNIMPLEMENTED for the types json_parser leaves to protobuf: Any,
+  // Struct, Value, ListValue, NullValue, FieldMask, Empty and proto2 types.
   static absl::StatusOr<std::unique_ptr<ParsePlans>> Build(
       const google::protobuf::Descriptor* type);
 

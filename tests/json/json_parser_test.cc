@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.pb.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "tests/json/json_types.pb.h"
@@ -53,7 +55,7 @@ const Message& kWellKnown = pb::WellKnown::default_instance();
 const Message& kUnordered = pb::Unordered::default_instance();
 const Message& kRecord = pb::Record::default_instance();
 
-TEST(JsonParserCreateTest, LeavesAnyStructValueFieldMaskEmptyToProtobuf) {
+TEST(JsonParserCreateTest, LeavesWellKnownAndProto2TypesToProtobuf) {
   const Message* refused[] = {&pb::WithAny::default_instance(),
                               &pb::WithStruct::default_instance(),
                               &pb::WithValue::default_instance(),
@@ -67,6 +69,14 @@ TEST(JsonParserCreateTest, LeavesAnyStructValueFieldMaskEmptyToProtobuf) {
     EXPECT_EQ(parser.status().code(), absl::StatusCode::kUnimplemented)
         << m->GetTypeName();
   }
+  EXPECT_EQ(JsonParser::Create(google::protobuf::DescriptorProto::descriptor())
+                .status()
+                .code(),
+            absl::StatusCode::kUnimplemented);  // a proto2 type
+  EXPECT_EQ(JsonParser::Create(google::protobuf::Timestamp::descriptor())
+                .status()
+                .code(),
+            absl::StatusCode::kUnimplemented);  // not a JSON object
   EXPECT_TRUE(JsonParser::Create(kRecord.GetDescriptor()).ok());
 }
 
