@@ -11,10 +11,10 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "json/base64_decode.h"
-#include "json/json_number.h"
+#include "json/parse_number.h"
 #include "json/json_scanner.h"
 #include "json/parse_plan.h"
-#include "json/time_parse.h"
+#include "json/parse_time.h"
 #include "json/wire_writer.h"
 
 namespace lmdbapi::json {

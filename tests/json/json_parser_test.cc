@@ -14,6 +14,7 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "proto/examples/permits.pb.h"
 #include "tests/json/json_types.pb.h"
 #include "tests/json/parser_oracle.h"
 #include "tests/json/parser_random_fill.h"
@@ -109,8 +110,16 @@ void CheckPrintedMessage(
 }
 
 TEST(JsonParserRandomTest, RandomMessagesPrintedByProtobufParseToThemselves) {
-  const Message* types[] = {&kRecord, &kScalars,  &kRepeateds, &kMaps,
-                            &kChoice, &kPresence, &kWellKnown, &kUnordered};
+  const Message* types[] = {
+      &kRecord,
+      &kScalars,
+      &kRepeateds,
+      &kMaps,
+      &kChoice,
+      &kPresence,
+      &kWellKnown,
+      &kUnordered,
+      &lmdbapi::examples::permits::Permit::default_instance()};
   std::mt19937 rng(20240229);
   for (const Message* type : types) {
     auto parser = ParserOf(*type);

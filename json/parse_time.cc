@@ -1,5 +1,5 @@
 // Timestamp and Duration strings to seconds and nanos.
-#include "json/time_parse.h"
+#include "json/parse_time.h"
 
 namespace lmdbapi::json {
 namespace {

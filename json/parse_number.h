@@ -15,8 +15,8 @@
 //  - A double out of range is refused. A float is refused when, unquoted,
 //    it rounds to infinity (3.4028235e38, FLT_MAX printed, is fine) and
 //    when, quoted, it is beyond FLT_MAX ("3.4028235e38" is refused).
-#ifndef LMDBAPI_JSON_JSON_NUMBER_H_
-#define LMDBAPI_JSON_JSON_NUMBER_H_
+#ifndef LMDBAPI_JSON_PARSE_NUMBER_H_
+#define LMDBAPI_JSON_PARSE_NUMBER_H_
 
 #include <cstdint>
 
@@ -54,4 +54,4 @@ bool QuotedToFloat(absl::string_view text, float* value);
 
 }  // namespace lmdbapi::json
 
-#endif  // LMDBAPI_JSON_JSON_NUMBER_H_
+#endif  // LMDBAPI_JSON_PARSE_NUMBER_H_

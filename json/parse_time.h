@@ -8,8 +8,8 @@
 //     fraction digits (truncated); those are refused here.
 //   Duration: "-?S[.f]s" with S up to 315576000000 and 1 to 9 fraction
 //     digits; a negative duration has negative seconds and nanos.
-#ifndef LMDBAPI_JSON_TIME_PARSE_H_
-#define LMDBAPI_JSON_TIME_PARSE_H_
+#ifndef LMDBAPI_JSON_PARSE_TIME_H_
+#define LMDBAPI_JSON_PARSE_TIME_H_
 
 #include <cstdint>
 
@@ -22,4 +22,4 @@ bool ParseDuration(absl::string_view text, int64_t* seconds, int32_t* nanos);
 
 }  // namespace lmdbapi::json
 
-#endif  // LMDBAPI_JSON_TIME_PARSE_H_
+#endif  // LMDBAPI_JSON_PARSE_TIME_H_

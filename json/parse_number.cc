@@ -1,5 +1,5 @@
 // JSON numbers to field values, as protobuf 3.21's JSON parser converts them.
-#include "json/json_number.h"
+#include "json/parse_number.h"
 
 #include <cfloat>
 #include <cmath>
