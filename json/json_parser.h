@@ -30,8 +30,9 @@ class JsonParser {
  public:
   // A parser of `type` (which must outlive it). UNIMPLEMENTED when `type`
   // holds, at any depth, a type this parser leaves to protobuf (Any,
-  // Struct, Value, ListValue, FieldMask, Empty, NullValue): the caller then
-  // parses with util::JsonStringToMessage.
+  // Struct, Value, ListValue, FieldMask, Empty, NullValue, or a proto2
+  // message), or is not a JSON object (Timestamp, Duration, a wrapper): the
+  // caller then parses with util::JsonStringToMessage.
   static absl::StatusOr<std::unique_ptr<JsonParser>> Create(
       const google::protobuf::Descriptor* type);
   ~JsonParser();
@@ -42,6 +43,14 @@ class JsonParser {
   // type this parser accepts (the message says why; callers needing
   // protobuf's wording ask protobuf's parser); `out` then holds partial
   // bytes the caller discards.
+  //
+  // Refused although protobuf accepts them (the caller's fallback parses
+  // them): JSON extensions (single quotes, unquoted keys, trailing commas,
+  // unknown escapes, raw control characters), a field given twice, null
+  // in an array or as a map value, a lone value for a repeated field, a
+  // wrapper or Timestamp as an object, a quoted enum number, lenient
+  // Timestamp and Duration forms, bools spelled other than true/false, and
+  // objects nested deeper than 64.
   absl::Status Parse(absl::string_view json, std::string* out) const;
 
  private:
