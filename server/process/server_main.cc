@@ -19,6 +19,7 @@
 #include "server/table/admin_service.h"
 #include "server/table/answer_queue.h"
 #include "server/table/auth.h"
+#include "server/table/call_limit.h"
 #include "server/table/change_feed.h"
 #include "server/table/commit_service.h"
 #include "server/table/shard_key.h"
@@ -146,7 +147,7 @@ int ServeRouter(const Config& config, const Schema& schema,
     Log(LogLevel::kInfo, "routing %s on %s:%d over %d shards: %s", schema.file,
         host, port, config.shards.size(), shards);
   };
-  return Serve(config, std::move(credentials), spec, stop_signals);
+  return Serve(config, std::move(credentials), std::move(spec), stop_signals);
 }
 
 // --data_dir and the LMDB flags as the database's options.
@@ -188,7 +189,7 @@ std::unique_ptr<storage::Database> OpenDatabase(const Config& config,
 // closes it first): writes still pending then are answered from `answers`.
 struct TableServices {
   TableServices(storage::Database* db, const Config& config)
-      : feed(db), auth(config.auth_token) {}
+      : feed(db), auth(config.auth_token), limit(config.max_in_flight) {}
 
   // Every table and admin call is counted here (Admin/Metrics renders it).
   Metrics metrics;
@@ -197,6 +198,8 @@ struct TableServices {
   // Writes are answered from here; it outlives the database's drain.
   AnswerQueue answers;
   BearerAuth auth;
+  // --max_in_flight over every table and Transactions call.
+  CallLimit limit;
   std::vector<std::unique_ptr<TableService>> tables;
   std::vector<std::unique_ptr<grpc::Service>> services;
   std::unique_ptr<CommitService> commits;
@@ -222,6 +225,7 @@ bool AddTableServices(const Config& config, const Schema& schema,
         ShardKeyField(table->schema().descriptor, config.shard_key);
     s.tables.back()->set_shard_key(shard_key);
     s.tables.back()->set_metrics(&s.metrics);
+    s.tables.back()->set_call_limit(&s.limit);
     s.tables.back()->set_feed(&s.feed);
     shard_keyed += shard_key != nullptr;
     s.services.push_back(binding.make(s.tables.back().get()));
@@ -248,6 +252,7 @@ void AddCommitAndAdmin(const Config& config, const Schema& schema,
   s.commits = std::make_unique<CommitService>(
       &db, std::move(in_order), &s.answers, &s.auth, std::move(commit_options));
   s.commits->set_metrics(&s.metrics);
+  s.commits->set_call_limit(&s.limit);
   if (schema.transactions.make) {
     s.transactions = schema.transactions.make(s.commits.get());
   }
@@ -281,6 +286,9 @@ ServeSpec TableServeSpec(const Config& config, const Schema& schema,
   spec.reflected.insert(spec.reflected.end(), spec.healthy.begin(),
                         spec.healthy.end());
   spec.auth = &s.auth;
+  if (auto counter = s.limit.Counter()) {
+    spec.interceptors.push_back(std::move(counter));
+  }
   spec.listen_error_detail = " (in use, or not a local address?)";
   spec.on_serving = [&](const std::string& host, int port) {
     Log(LogLevel::kInfo, "serving %s (%d tables) on %s:%d, data in %s",

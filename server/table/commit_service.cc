@@ -229,8 +229,8 @@ CommitService::Reactor* CommitService::Commit(Context* context,
                                               Message* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  absl::Status allowed =
-      auth_ == nullptr ? absl::OkStatus() : auth_->Check(*context);
+  absl::Status allowed = limit_ == nullptr ? absl::OkStatus() : limit_->Admit();
+  if (allowed.ok() && auth_ != nullptr) allowed = auth_->Check(*context);
   absl::StatusOr<std::shared_ptr<storage::Commit>> commit =
       allowed.ok() ? Read(*context, request)
                    : absl::StatusOr<std::shared_ptr<storage::Commit>>(allowed);

@@ -17,6 +17,7 @@
 #include "server/observability/metrics.h"
 #include "server/table/answer_queue.h"
 #include "server/table/auth.h"
+#include "server/table/call_limit.h"
 #include "storage/commit.h"
 #include "storage/database.h"
 
@@ -39,6 +40,8 @@ class CommitService {
                 AnswerQueue* answers, const BearerAuth* auth, Options options);
 
   void set_metrics(Metrics* metrics) { metrics_ = metrics; }
+  // --max_in_flight: a commit past `limit` is refused at once; nullptr = none.
+  void set_call_limit(const CallLimit* limit) { limit_ = limit; }
 
   Reactor* Commit(Context* context, const google::protobuf::Message& request,
                   google::protobuf::Message* response);
@@ -66,6 +69,7 @@ class CommitService {
   const BearerAuth* auth_;
   Options options_;
   Metrics* metrics_ = nullptr;
+  const CallLimit* limit_ = nullptr;
 };
 
 }  // namespace lmdbapi::server

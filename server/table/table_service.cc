@@ -23,8 +23,7 @@ TableService::TableService(storage::Table* table, std::string service,
 
 bool TableService::Refused(const Context& context, Reactor* reactor,
                            const char* method, Clock::time_point start) const {
-  if (auth_ == nullptr || !auth_->enabled()) return false;
-  absl::Status status = auth_->Check(context);
+  absl::Status status = Admit(context);
   if (status.ok()) return false;
   Finish(reactor, method, start, status);
   return true;
@@ -58,6 +57,10 @@ void TableService::Finish(Reactor* reactor, const char* method,
 }
 
 absl::Status TableService::Admit(const Context& context) const {
+  if (limit_ != nullptr) {
+    absl::Status admitted = limit_->Admit();
+    if (!admitted.ok()) return admitted;
+  }
   if (auth_ == nullptr || !auth_->enabled()) return absl::OkStatus();
   return auth_->Check(context);
 }

@@ -19,6 +19,7 @@
 #include "server/observability/metrics.h"
 #include "server/table/answer_queue.h"
 #include "server/table/auth.h"
+#include "server/table/call_limit.h"
 #include "server/table/change_feed.h"
 #include "server/table/export_stream.h"
 #include "server/table/grpc_status.h"
@@ -94,11 +95,9 @@ class TableService {
       Context* context, const google::protobuf::Message& request) {
     absl::StatusOr<WatchCursor> cursor = absl::UnimplementedError(
         "Watch: this server was started without a change feed");
-    absl::Status auth = auth_ == nullptr || !auth_->enabled()
-                            ? absl::OkStatus()
-                            : auth_->Check(*context);
-    if (!auth.ok()) {
-      cursor = auth;
+    absl::Status admitted = Admit(*context);
+    if (!admitted.ok()) {
+      cursor = admitted;
     } else if (feed_ != nullptr) {
       cursor = WatchCursor::Open(feed_->db(), *table_, request);
     }
@@ -131,6 +130,8 @@ class TableService {
   }
   // Every call is recorded in `metrics` as it finishes; nullptr = none.
   void set_metrics(Metrics* metrics) { metrics_ = metrics; }
+  // --max_in_flight: a call past `limit` is refused at once; nullptr = none.
+  void set_call_limit(const CallLimit* limit) { limit_ = limit; }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -142,12 +143,13 @@ class TableService {
                          std::string* next_page_token, std::string* plan);
   ImportSetup ImportSetupFor(Context* context);
   ExportSetup ExportSetupFor(const Context& context);
-  // Authentication of a streaming call: OK, or why it is refused.
+  // Whether a call may start (--max_in_flight, then the token): OK, or why
+  // it is refused.
   absl::Status Admit(const Context& context) const;
   // Records a finished call in the metrics and the debug log.
   void Record(const char* method, Clock::time_point start,
               const absl::Status& status, absl::string_view detail) const;
-  // Finishes the call with UNAUTHENTICATED when `auth` refuses it.
+  // Finishes the call with Admit's refusal, if any (true then).
   bool Refused(const Context& context, Reactor* reactor, const char* method,
                Clock::time_point start) const;
   // Finishes the call and logs it.
@@ -168,6 +170,7 @@ class TableService {
   const google::protobuf::FieldDescriptor* shard_key_ = nullptr;
   ChangeFeed* feed_ = nullptr;
   Metrics* metrics_ = nullptr;
+  const CallLimit* limit_ = nullptr;
 };
 
 }  // namespace lmdbapi::server
