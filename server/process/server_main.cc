@@ -22,6 +22,7 @@
 #include "server/table/call_limit.h"
 #include "server/table/change_feed.h"
 #include "server/table/commit_service.h"
+#include "server/table/parse_errors.h"
 #include "server/table/shard_key.h"
 #include "server/table/table_service.h"
 #include "storage/database.h"
@@ -289,6 +290,8 @@ ServeSpec TableServeSpec(const Config& config, const Schema& schema,
   if (auto counter = s.limit.Counter()) {
     spec.interceptors.push_back(std::move(counter));
   }
+  NoteInvalidUtf8Fields();
+  spec.interceptors.push_back(ParseErrorInterceptor(spec.healthy));
   spec.listen_error_detail = " (in use, or not a local address?)";
   spec.on_serving = [&](const std::string& host, int port) {
     Log(LogLevel::kInfo, "serving %s (%d tables) on %s:%d, data in %s",

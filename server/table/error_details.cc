@@ -28,7 +28,8 @@ bool IsPath(absl::string_view text) {
 
 std::string FieldOf(absl::string_view message) {
   constexpr absl::string_view kField = "field '";
-  std::vector<absl::string_view> path;
+  std::vector<absl::string_view> leading, path;  // paths before any other
+  bool at_start = true;
   while (true) {
     if (absl::StartsWith(message, kField)) {
       absl::string_view rest = message.substr(kField.size());
@@ -38,13 +39,17 @@ std::string FieldOf(absl::string_view message) {
       return absl::StrJoin(path, ".");
     }
     size_t colon = message.find(": ");
-    if (colon == absl::string_view::npos || !IsPath(message.substr(0, colon))) {
-      break;
+    if (colon == absl::string_view::npos) break;
+    if (IsPath(message.substr(0, colon))) {
+      path.push_back(message.substr(0, colon));
+      if (at_start) leading = path;
+    } else {  // e.g. "record 5": a field after it is named alone
+      path.clear();
+      at_start = false;
     }
-    path.push_back(message.substr(0, colon));
     message.remove_prefix(colon + 2);
   }
-  return absl::StrJoin(path, ".");
+  return absl::StrJoin(leading, ".");
 }
 
 std::string ReasonFor(const absl::Status& status) {

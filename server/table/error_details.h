@@ -19,7 +19,7 @@ inline constexpr absl::string_view kErrorDomain = "lmdbapi";
 // prefixed with ("writes[2]", "expected_revision") joined by '.', then the
 // quoted field, e.g. "writes[2]: field 'fee_cents': ..." ->
 // "writes[2].fee_cents", "expected_revision: Permit 'p1' is at ..." ->
-// "expected_revision".
+// "expected_revision", "record 5: field 'client': ..." -> "client".
 std::string FieldOf(absl::string_view message);
 
 // The ErrorInfo reason of a failed status: the one set where the error was

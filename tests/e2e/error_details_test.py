@@ -2,7 +2,9 @@
 """Structured errors, over gRPC and REST, on the real server and gateway: a
 refused call carries a google.rpc.ErrorInfo (domain "lmdbapi", a reason) and,
 when a field is at fault, a google.rpc.BadRequest naming it; the gateway puts
-both in the JSON body's "details".
+both in the JSON body's "details". A request whose string is not UTF-8 (sent
+as raw bytes: a protobuf client will not build one) is INVALID_ARGUMENT
+naming the field, in a unary call, a Watch request or an Import stream.
 
     error_details_test.py SERVER GATEWAY BUILD_DIR
 """
@@ -89,6 +91,46 @@ class ErrorDetailsTest(unittest.TestCase):
                                  grpc.StatusCode.ALREADY_EXISTS)
         self.assertEqual(reason, "ALREADY_EXISTS")
 
+    def raw(self, kind, method):
+        """A call of `method` (Permits) sending and receiving raw bytes."""
+        return getattr(self.channel, kind)("/lmdbapi.examples.permits.Permits/" + method,
+                                           request_serializer=bytes,
+                                           response_deserializer=bytes)
+
+    def test_a_string_that_is_not_utf8_is_invalid_argument_naming_the_field(self):
+        insert = self.raw("unary_unary", "Insert")
+        reason, fields = self.refusal(lambda: insert(insert_request(b"a\xffb")),
+                                      grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertEqual(reason, "INVALID_FIELD")
+        self.assertEqual(list(fields), ["client"])
+        self.assertIn("UTF-8", fields["client"])
+        watch = self.raw("unary_stream", "Watch")
+        bad_filter = length_delimited(2, length_delimited(3, b"\xc3\x28"))  # filter.filter
+        _, fields = self.refusal(lambda: list(watch(bad_filter, timeout=10)),
+                                 grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertEqual(list(fields), ["filter"])
+        # Bytes that are no message at all: INVALID_ARGUMENT, no field.
+        reason, fields = self.refusal(lambda: insert(b"\xff\xff\xff"),
+                                      grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertEqual((reason, fields), ("INVALID_ARGUMENT", {}))
+        # A method the server lacks stays UNIMPLEMENTED.
+        with self.assertRaises(grpc.RpcError) as e:
+            self.raw("unary_unary", "NoSuchMethod")(b"")
+        self.assertEqual(e.exception.code(), grpc.StatusCode.UNIMPLEMENTED)
+
+    def test_an_import_message_that_is_not_utf8_ends_the_import_with_its_field(self):
+        imp = self.raw("stream_unary", "Import")
+        messages = [import_request(b"utf8-first"), import_request(b"a\xffb"),
+                    import_request(b"utf8-third")]
+        _, fields = self.refusal(lambda: imp(iter(messages), timeout=10),
+                                 grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertEqual(list(fields), ["client"])
+        self.assertIn("record 2", fields["client"])
+        clients = {p.client for p in self.permits.Paginate(
+            self.s.PaginatePermitsRequest(page_size=1000)).permits}
+        self.assertIn("utf8-first", clients)
+        self.assertNotIn("utf8-third", clients)
+
     def test_bad_insert_names_the_field_over_rest(self):
         code, body = stack.rest(self.rest_port, "POST", "/api/permits", {"status": 99})
         self.assertEqual(code, 400, body)
@@ -98,6 +140,21 @@ class ErrorDetailsTest(unittest.TestCase):
         violations = by_type[BAD_REQUEST]["field_violations"]
         self.assertEqual([v["field"] for v in violations], ["status"], body)
         self.assertEqual(violations[0]["description"], body["message"])
+
+
+def length_delimited(field, payload):
+    """One length-delimited field on the wire (payloads under 128 bytes)."""
+    return bytes([field << 3 | 2, len(payload)]) + payload
+
+
+def insert_request(client):
+    """InsertPermitRequest{permit: {client}} with `client` as raw bytes."""
+    return length_delimited(1, length_delimited(3, client))
+
+
+def import_request(client):
+    """ImportPermitsRequest{records: [{client}]}."""
+    return length_delimited(1, length_delimited(3, client))
 
 
 if __name__ == "__main__":

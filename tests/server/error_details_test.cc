@@ -23,6 +23,11 @@ TEST(FieldOf, JoinsTheRequestPathsInFront) {
             "expected_revision");
 }
 
+TEST(FieldOf, NamesAFieldAfterAPositionThatIsNoPath) {
+  EXPECT_EQ(FieldOf("record 5: field 'client': not UTF-8"), "client");
+  EXPECT_EQ(FieldOf("writes[1]: record 2: field 'a': bad"), "a");
+}
+
 TEST(FieldOf, IsEmptyWhenNoFieldIsNamed) {
   EXPECT_EQ(FieldOf("no Permit with uuid 'x'"), "");
   EXPECT_EQ(FieldOf("put permits: MDB_MAP_FULL"), "");
