@@ -1,9 +1,11 @@
 // grpc_load: a gRPC load generator on the callback API. Keeps --in_flight
 // unary calls outstanding for --seconds (and at most --max_calls) against one
 // workload, then prints one line of JSON: calls, errors, QPS and latency
-// percentiles in µs. Calls go through grpc::GenericStub with pre-serialized
-// requests, so the client costs the same whatever the server: lmdbapi, the
-// empty-handler server (bench/empty_server.cc) or etcd.
+// percentiles in µs of the calls that succeeded; errors by gRPC code and the
+// latency percentiles of the failed calls (e.g. refusals under overload). Calls
+// go through grpc::GenericStub with pre-serialized requests, so the client
+// costs the same whatever the server: lmdbapi, the empty-handler server
+// (bench/empty_server.cc) or etcd.
 //
 //   grpc_load --target=127.0.0.1:50051 --workload=get --in_flight=64
 //   --seconds=5
@@ -31,6 +33,7 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <random>
 #include <string>
@@ -124,14 +127,23 @@ permits::Permit NewPermit(int64_t i, int64_t records) {
 
 std::string EtcdKey(int64_t k) { return absl::StrFormat("key-%06d", k); }
 
+// The p-th fraction of sorted `values` (0 when empty).
+int64_t Percentile(const std::vector<int64_t>& values, double p) {
+  if (values.empty()) return 0;
+  return values[std::min(values.size() - 1,
+                         static_cast<size_t>(p * values.size()))];
+}
+
 class Recorder {
  public:
-  void Add(int64_t micros, bool ok) {
+  void Add(int64_t micros, grpc::StatusCode code) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (ok) {
+    if (code == grpc::StatusCode::OK) {
       latencies_.push_back(micros);
     } else {
       ++errors_;
+      ++by_code_[code];
+      error_latencies_.push_back(micros);
       if (first_error_.empty()) first_error_ = last_error_;
     }
   }
@@ -142,25 +154,30 @@ class Recorder {
   std::string Json(double seconds) {
     std::lock_guard<std::mutex> lock(mu_);
     std::sort(latencies_.begin(), latencies_.end());
-    auto pct = [&](double p) -> int64_t {
-      if (latencies_.empty()) return 0;
-      size_t i = std::min(latencies_.size() - 1,
-                          static_cast<size_t>(p * latencies_.size()));
-      return latencies_[i];
-    };
+    std::sort(error_latencies_.begin(), error_latencies_.end());
+    auto pct = [&](double p) { return Percentile(latencies_, p); };
+    auto error_pct = [&](double p) { return Percentile(error_latencies_, p); };
     std::string err = first_error_;
     std::replace(err.begin(), err.end(), '"', '\'');
+    std::string by_code;
+    for (const auto& [code, n] : by_code_) {
+      absl::StrAppend(&by_code, by_code.empty() ? "" : ", ", "\"", code,
+                      "\": ", n);
+    }
     return absl::StrFormat(
         "{\"calls\": %d, \"errors\": %d, \"seconds\": %.3f, \"qps\": %.1f, "
         "\"p50_us\": %d, \"p90_us\": %d, \"p99_us\": %d, \"p999_us\": %d, "
-        "\"first_error\": \"%s\"}",
+        "\"errors_by_code\": {%s}, \"error_p50_us\": %d, "
+        "\"error_p99_us\": %d, \"first_error\": \"%s\"}",
         latencies_.size(), errors_, seconds, latencies_.size() / seconds,
-        pct(0.50), pct(0.90), pct(0.99), pct(0.999), err);
+        pct(0.50), pct(0.90), pct(0.99), pct(0.999), by_code, error_pct(0.50),
+        error_pct(0.99), err);
   }
 
  private:
   std::mutex mu_;
-  std::vector<int64_t> latencies_;
+  std::vector<int64_t> latencies_, error_latencies_;
+  std::map<int, int64_t> by_code_;
   int64_t errors_ = 0;
   std::string first_error_, last_error_;
 };
@@ -223,7 +240,7 @@ class Driver {
                      } else if (w.on_reply) {
                        w.on_reply(call->reply);
                      }
-                     recorder_->Add(micros, status.ok());
+                     recorder_->Add(micros, status.error_code());
                      delete call;
                      Next(slot);
                      std::lock_guard<std::mutex> lock(mu_);
@@ -354,8 +371,7 @@ int main(int argc, char** argv) {
     };
   } else if (workload == "get" || workload == "insert" ||
              workload == "filter" || workload == "filter_n" ||
-             workload == "commit1" ||
-             workload == "commit_order") {
+             workload == "commit1" || workload == "commit_order") {
     w = simple(workload);
   } else if (workload == "mix") {
     for (absl::string_view part :

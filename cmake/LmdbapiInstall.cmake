@@ -20,7 +20,8 @@
 include(CMakePackageConfigHelpers)
 
 set(lmdbapi_exported lmdbapi_base lmdbapi_model lmdbapi_version lmdbapi_storage lmdbapi_server lmdbapi_protos
-    lmdbapi_googleapis lmdbapi_reflection_proto lmdbapi_admin_proto lmdbapi_policy_proto)
+    lmdbapi_googleapis lmdbapi_error_info_proto lmdbapi_rpc_status_proto lmdbapi_reflection_proto
+    lmdbapi_admin_proto lmdbapi_policy_proto)
 foreach(t ${lmdbapi_exported})
   string(REGEX REPLACE "^lmdbapi_" "" short ${t})
   set_target_properties(${t} PROPERTIES EXPORT_NAME ${short})
@@ -40,6 +41,7 @@ foreach(header ${lmdbapi_headers})
 endforeach()
 install(FILES version/version.h DESTINATION include/lmdbapi/version)
 install(FILES proto/lmdbapi/options.proto proto/lmdbapi/admin.proto proto/lmdbapi/policy.proto
+              proto/lmdbapi/error_info.proto
         DESTINATION include/lmdbapi/proto/lmdbapi)
 install(DIRECTORY ${PROJECT_BINARY_DIR}/proto/lmdbapi DESTINATION include/lmdbapi/proto
         FILES_MATCHING PATTERN "*.pb.h")

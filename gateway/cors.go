@@ -53,8 +53,8 @@ func cors(origins []string, next http.Handler) http.Handler {
 		w.Header().Add("Vary", "Origin")
 		if origin == "" || !policy.allows(origin) {
 			if preflight {
-				writeJSON(w, http.StatusForbidden, ErrorBody{http.StatusForbidden,
-					"PERMISSION_DENIED", fmt.Sprintf("origin %q is not in -cors_origins", origin)})
+				writeJSON(w, http.StatusForbidden, ErrorBody{Code: http.StatusForbidden,
+					Status: "PERMISSION_DENIED", Message: fmt.Sprintf("origin %q is not in -cors_origins", origin)})
 				return
 			}
 			next.ServeHTTP(w, r)

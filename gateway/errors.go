@@ -1,22 +1,45 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 
+	"github.com/golang/protobuf/jsonpb"
+	"github.com/golang/protobuf/ptypes/any"
 	"github.com/grpc-ecosystem/grpc-gateway/runtime"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
 // ErrorBody is every error the gateway answers: the HTTP status it is sent
-// with, the gRPC status name, and a message that says what to change.
+// with, the gRPC status name, a message that says what to change, and the
+// status's details as the server sent them (google.rpc.ErrorInfo with the
+// reason, google.rpc.BadRequest with the field), each an Any in JSON:
+// {"@type": "type.googleapis.com/google.rpc.BadRequest",
+// "field_violations": [{"field": "fee_cents", "description": "…"}]}.
 type ErrorBody struct {
-	Code    int    `json:"code"`    // the HTTP status, e.g. 404
-	Status  string `json:"status"`  // the gRPC status, e.g. "NOT_FOUND"
-	Message string `json:"message"` // e.g. "no Permit with uuid '…'"
+	Code    int               `json:"code"`              // the HTTP status, e.g. 404
+	Status  string            `json:"status"`            // the gRPC status, e.g. "NOT_FOUND"
+	Message string            `json:"message"`           // e.g. "no Permit with uuid '…'"
+	Details []json.RawMessage `json:"details,omitempty"` // google.rpc.* details
+}
+
+// detailsJSON is each detail as JSON; one of a type this gateway does not
+// know is left out rather than failing the whole answer.
+func detailsJSON(details []*any.Any) []json.RawMessage {
+	m := jsonpb.Marshaler{OrigName: true}
+	var out []json.RawMessage
+	for _, d := range details {
+		var buf bytes.Buffer
+		if err := m.Marshal(&buf, d); err == nil {
+			out = append(out, json.RawMessage(buf.Bytes()))
+		}
+	}
+	return out
 }
 
 // HTTPStatus maps a gRPC code to the HTTP status the gateway answers with:
@@ -33,6 +56,30 @@ func HTTPStatus(c codes.Code) int {
 		return http.StatusPreconditionFailed
 	}
 	return runtime.HTTPStatusFromCode(c)
+}
+
+// storageFull are the ErrorInfo reasons of a RESOURCE_EXHAUSTED that waiting
+// does not cure: the server's map reached its limit, or its disk is full.
+var storageFull = map[string]bool{"MAP_FULL": true, "DISK_FULL": true}
+
+// statusHTTP is HTTPStatus of s's code, but 507 Insufficient Storage (RFC
+// 4918) for a RESOURCE_EXHAUSTED whose ErrorInfo reason says storage is
+// full: a 429 would tell clients to retry after a second, which cannot help.
+func statusHTTP(s *status.Status) int {
+	if s.Code() == codes.ResourceExhausted && storageFull[reason(s)] {
+		return http.StatusInsufficientStorage
+	}
+	return HTTPStatus(s.Code())
+}
+
+// reason is the google.rpc.ErrorInfo reason of s's details, or "".
+func reason(s *status.Status) string {
+	for _, d := range s.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info.Reason
+		}
+	}
+	return ""
 }
 
 // retryAfter is the Retry-After of a 429 or 503, in seconds: long enough
@@ -76,11 +123,13 @@ func writeJSON(w http.ResponseWriter, httpStatus int, v interface{}) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// WriteStatus answers err (a gRPC status, or any error as UNKNOWN → 500).
+// WriteStatus answers err (a gRPC status, or any error as UNKNOWN → 500):
+// statusHTTP's status, the advice headers, ErrorBody with the details.
 func WriteStatus(w http.ResponseWriter, err error) {
 	s := status.Convert(err)
-	code := HTTPStatus(s.Code())
-	writeJSON(w, code, ErrorBody{Code: code, Status: codeName(s.Code()), Message: s.Message()})
+	code := statusHTTP(s)
+	writeJSON(w, code, ErrorBody{Code: code, Status: codeName(s.Code()), Message: s.Message(),
+		Details: detailsJSON(s.Proto().GetDetails())})
 }
 
 // badRequest answers 400 INVALID_ARGUMENT with a message.
@@ -99,14 +148,14 @@ func installErrorHandlers() {
 	runtime.OtherErrorHandler = func(w http.ResponseWriter, r *http.Request, _ string, code int) {
 		switch code {
 		case http.StatusNotFound:
-			writeJSON(w, code, ErrorBody{code, "NOT_FOUND",
-				fmt.Sprintf("no route for %s %s (see /openapi.json or /docs)", r.Method, r.URL.Path)})
+			writeJSON(w, code, ErrorBody{Code: code, Status: "NOT_FOUND",
+				Message: fmt.Sprintf("no route for %s %s (see /openapi.json or /docs)", r.Method, r.URL.Path)})
 		case http.StatusMethodNotAllowed:
-			writeJSON(w, code, ErrorBody{code, "UNIMPLEMENTED",
-				fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)})
+			writeJSON(w, code, ErrorBody{Code: code, Status: "UNIMPLEMENTED",
+				Message: fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)})
 		default:
-			writeJSON(w, code, ErrorBody{code, codeName(codes.InvalidArgument),
-				fmt.Sprintf("%s %s: %s", r.Method, r.URL.Path, http.StatusText(code))})
+			writeJSON(w, code, ErrorBody{Code: code, Status: codeName(codes.InvalidArgument),
+				Message: fmt.Sprintf("%s %s: %s", r.Method, r.URL.Path, http.StatusText(code))})
 		}
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang/protobuf/proto"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -204,5 +206,60 @@ func TestOpenAPIDeclaresTheBearerTokenAndTheConditionalHeaders(t *testing.T) {
 		if p.Name == "If-Match" {
 			t.Errorf("GET takes If-Match: %+v", ops["get"].Parameters)
 		}
+	}
+}
+
+// withDetails is a gRPC status error of code carrying details.
+func withDetails(t *testing.T, code codes.Code, details ...proto.Message) error {
+	s, err := status.New(code, "why").WithDetails(details...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Err()
+}
+
+func TestTheStatusDetailsAreInTheBody(t *testing.T) {
+	rec := httptest.NewRecorder()
+	WriteStatus(rec, withDetails(t, codes.InvalidArgument,
+		&errdetails.ErrorInfo{Reason: "INVALID_FIELD", Domain: "lmdbapi"},
+		&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{
+			{Field: "fee_cents", Description: "field 'fee_cents': not a number"}}}))
+	var body struct {
+		Details []map[string]interface{} `json:"details"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || len(body.Details) != 2 {
+		t.Fatalf("HTTP %d %s: want two details (%v)", rec.Code, rec.Body.String(), err)
+	}
+	if body.Details[0]["@type"] != "type.googleapis.com/google.rpc.ErrorInfo" ||
+		body.Details[0]["reason"] != "INVALID_FIELD" {
+		t.Errorf("first detail %v, want the ErrorInfo", body.Details[0])
+	}
+	violations, _ := body.Details[1]["field_violations"].([]interface{})
+	if len(violations) != 1 || violations[0].(map[string]interface{})["field"] != "fee_cents" {
+		t.Errorf("second detail %v, want a BadRequest naming fee_cents", body.Details[1])
+	}
+	rec = httptest.NewRecorder()
+	WriteStatus(rec, status.Error(codes.NotFound, "why"))
+	if strings.Contains(rec.Body.String(), "details") {
+		t.Errorf("a status without details: body %s", rec.Body.String())
+	}
+}
+
+func TestAFullMapOrDiskIs507WithoutRetryAfterAndOverloadStays429(t *testing.T) {
+	for _, reason := range []string{"MAP_FULL", "DISK_FULL"} {
+		rec := httptest.NewRecorder()
+		WriteStatus(rec, withDetails(t, codes.ResourceExhausted,
+			&errdetails.ErrorInfo{Reason: reason, Domain: "lmdbapi"}))
+		if rec.Code != http.StatusInsufficientStorage || rec.Header().Get("Retry-After") != "" {
+			t.Errorf("%s: HTTP %d Retry-After %q, want 507 and none", reason, rec.Code,
+				rec.Header().Get("Retry-After"))
+		}
+	}
+	rec := httptest.NewRecorder()
+	WriteStatus(rec, withDetails(t, codes.ResourceExhausted,
+		&errdetails.ErrorInfo{Reason: "OVERLOADED", Domain: "lmdbapi"}))
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "1" {
+		t.Errorf("overload: HTTP %d Retry-After %q, want 429 and 1", rec.Code,
+			rec.Header().Get("Retry-After"))
 	}
 }

@@ -186,8 +186,8 @@ func metricsHandler(conn *grpc.ClientConn, backend string, m *httpMetrics, timeo
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			writeJSON(w, http.StatusMethodNotAllowed, ErrorBody{http.StatusMethodNotAllowed,
-				"UNIMPLEMENTED", fmt.Sprintf("method %s is not allowed on /metrics; use GET", r.Method)})
+			writeJSON(w, http.StatusMethodNotAllowed, ErrorBody{Code: http.StatusMethodNotAllowed,
+				Status: "UNIMPLEMENTED", Message: fmt.Sprintf("method %s is not allowed on /metrics; use GET", r.Method)})
 			return
 		}
 		text, up := serverPart(serverMetrics(r.Context(), conn, backend, timeout))

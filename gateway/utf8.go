@@ -64,8 +64,8 @@ func checkBodyUTF8(next http.Handler) http.Handler {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			writeJSON(w, http.StatusRequestEntityTooLarge, ErrorBody{
-				http.StatusRequestEntityTooLarge, codeName(codes.InvalidArgument),
-				fmt.Sprintf("the request body is larger than this gateway accepts "+
+				Code: http.StatusRequestEntityTooLarge, Status: codeName(codes.InvalidArgument),
+				Message: fmt.Sprintf("the request body is larger than this gateway accepts "+
 					"(-max_body_bytes=%d)", tooLarge.Limit)})
 			return
 		}

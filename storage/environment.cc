@@ -227,9 +227,11 @@ absl::Status Environment::GrowMap() {
       +[](int* live) { return *live == 0; }, &snapshots_));
   snapshots_mu_.Unlock();
   if (map_size_ >= options_.max_map_size_bytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "the database is full: the map is at its limit of ",
-        options_.max_map_size_bytes, " bytes; raise the limit and restart"));
+    return WithReason(absl::ResourceExhaustedError(absl::StrCat(
+                          "the database is full: the map is at its limit of ",
+                          options_.max_map_size_bytes,
+                          " bytes; raise the limit and restart")),
+                      kMapFullReason);
   }
   uint64_t next = std::min(map_size_ * 2, options_.max_map_size_bytes);
   LMDBAPI_RETURN_IF_MDB_ERROR(mdb_env_set_mapsize(env_, next), "grow map");

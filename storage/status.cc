@@ -3,12 +3,16 @@
 #include <lmdb.h>
 
 #include <cerrno>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 
 namespace lmdbapi::storage {
 namespace {
-// Marks map-full statuses so IsMapFull does not depend on message text.
+// The payload WithReason sets, so no caller depends on message text.
+constexpr absl::string_view kReasonPayload = "lmdbapi.reason";
+// Marks a map-full status the writer may still cure by growing the map (the
+// final "at its limit" status has the reason but not this mark).
 constexpr absl::string_view kMapFullPayload = "lmdbapi.map_full";
 }  // namespace
 
@@ -21,17 +25,21 @@ absl::Status LmdbStatus(int rc, absl::string_view what) {
     case MDB_KEYEXIST:
       return absl::AlreadyExistsError(message);
     case MDB_MAP_FULL: {
-      absl::Status status = absl::ResourceExhaustedError(
-          absl::StrCat(message, " (the map reached its size limit)"));
+      absl::Status status =
+          WithReason(absl::ResourceExhaustedError(absl::StrCat(
+                         message, " (the map reached its size limit)")),
+                     kMapFullReason);
       status.SetPayload(kMapFullPayload, absl::Cord("1"));
       return status;
     }
     case ENOSPC:
     case EDQUOT:
-      return absl::ResourceExhaustedError(
-          absl::StrCat(message,
-                       " (the disk is full: nothing of this write was stored; "
-                       "free space and retry)"));
+      return WithReason(
+          absl::ResourceExhaustedError(absl::StrCat(
+              message,
+              " (the disk is full: nothing of this write was stored; "
+              "free space and retry)")),
+          kDiskFullReason);
     case MDB_BAD_VALSIZE:
     case EINVAL:
       return absl::InvalidArgumentError(message);
@@ -47,8 +55,22 @@ absl::Status LmdbStatus(int rc, absl::string_view what) {
 }
 
 absl::Status At(absl::string_view where, const absl::Status& status) {
-  return absl::Status(status.code(),
-                      absl::StrCat(where, ": ", status.message()));
+  absl::Status at(status.code(), absl::StrCat(where, ": ", status.message()));
+  status.ForEachPayload(
+      [&at](absl::string_view type_url, const absl::Cord& payload) {
+        at.SetPayload(type_url, payload);
+      });
+  return at;
+}
+
+absl::Status WithReason(absl::Status status, absl::string_view reason) {
+  status.SetPayload(kReasonPayload, absl::Cord(reason));
+  return status;
+}
+
+std::string ReasonOf(const absl::Status& status) {
+  auto reason = status.GetPayload(kReasonPayload);
+  return reason.has_value() ? std::string(*reason) : std::string();
 }
 
 bool IsMapFull(const absl::Status& status) {

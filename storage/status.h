@@ -2,6 +2,8 @@
 #ifndef LMDBAPI_STORAGE_STATUS_H_
 #define LMDBAPI_STORAGE_STATUS_H_
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
@@ -14,9 +16,21 @@ namespace lmdbapi::storage {
 // everything else -> INTERNAL.
 absl::Status LmdbStatus(int rc, absl::string_view what);
 
-// `status` (same code) with `where` and ": " in front of its message, e.g.
-// At("writes[2]", s): where in a list of writes it failed.
+// `status` (same code and payloads) with `where` and ": " in front of its
+// message, e.g. At("writes[2]", s): where in a list of writes it failed.
 absl::Status At(absl::string_view where, const absl::Status& status);
+
+// Why a status failed, for clients that act on it rather than read it: an
+// upper-case word such as "MAP_FULL" or "DISK_FULL", carried as a payload
+// (the gRPC answer's google.rpc.ErrorInfo reason, server/table/grpc_status.h).
+absl::Status WithReason(absl::Status status, absl::string_view reason);
+// The reason set by WithReason, or "" when none was.
+std::string ReasonOf(const absl::Status& status);
+
+// The reasons LmdbStatus sets on RESOURCE_EXHAUSTED: the map reached its size
+// limit, or the disk (or quota) is full. Neither passes by waiting.
+inline constexpr absl::string_view kMapFullReason = "MAP_FULL";
+inline constexpr absl::string_view kDiskFullReason = "DISK_FULL";
 
 // True when `status` came from a full map (the writer grows the map on it).
 bool IsMapFull(const absl::Status& status);

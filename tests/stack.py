@@ -79,6 +79,25 @@ def load_stubs(generated_root, out_dir):
     return messages, service, stubs
 
 
+def load_rpc_status(out_dir):
+    """Generates and imports the error details the server sends:
+    (status_pb2, error_details_pb2, error_info_pb2) with google.rpc.Status,
+    BadRequest (googleapis) and ErrorInfo (proto/lmdbapi/error_info.proto)."""
+    from grpc_tools import protoc
+    os.makedirs(out_dir, exist_ok=True)
+    args = ["protoc", "-I" + ROOT, "-I" + GOOGLEAPIS, "-I/usr/include", "--python_out=" + out_dir]
+    for proto in ["google/rpc/status.proto", "google/rpc/error_details.proto",
+                  "proto/lmdbapi/error_info.proto"]:
+        if protoc.main(args + [proto]) != 0:
+            raise RuntimeError("protoc failed on " + proto)
+    if out_dir not in sys.path:
+        sys.path.insert(0, out_dir)
+    import google.rpc.status_pb2 as status  # noqa: E402
+    import google.rpc.error_details_pb2 as details  # noqa: E402
+    import proto.lmdbapi.error_info_pb2 as error_info  # noqa: E402
+    return status, details, error_info
+
+
 def load_admin(out_dir):
     """Generates and imports lmdbapi.admin.v1: (admin_pb2, admin_pb2_grpc)."""
     from grpc_tools import protoc

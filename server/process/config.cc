@@ -414,6 +414,20 @@ const std::vector<Option>& Options() {
          c.max_queued_writes = n;
          return absl::OkStatus();
        }},
+      {"max_in_flight",
+       {"LMDBAPI_MAX_IN_FLIGHT"},
+       "N",
+       "table-service calls (unary and streams) the server holds at once; "
+       "past them a call is refused at once with RESOURCE_EXHAUSTED (REST "
+       "429, Retry-After). 0: no bound",
+       [](Config& c, const std::string& v) {
+         size_t n;
+         if (!absl::SimpleAtoi(v, &n) || n > 1000000) {
+           return Bad("max_in_flight", v, "an integer in 0..1000000");
+         }
+         c.max_in_flight = n;
+         return absl::OkStatus();
+       }},
   };
   return *options;
 }

@@ -65,6 +65,8 @@ struct Config {
   size_t max_commit_writes = 1000;
   // Writes waiting for the writer before more are refused (0: no bound).
   size_t max_queued_writes = 10000;
+  // Table-service calls in flight before more are refused (0: no bound).
+  size_t max_in_flight = 4096;
   bool help = false;
   bool version = false;  // --version: print lmdbapi's version and exit
   // --verify: open the data directory, check every index against its records

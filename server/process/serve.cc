@@ -102,8 +102,8 @@ std::vector<std::string> SchemaServiceNames(const Schema& schema) {
 }
 
 int Serve(const Config& config,
-          std::shared_ptr<grpc::ServerCredentials> credentials,
-          const ServeSpec& spec, sigset_t stop_signals) {
+          std::shared_ptr<grpc::ServerCredentials> credentials, ServeSpec spec,
+          sigset_t stop_signals) {
   grpc::EnableDefaultHealthCheckService(true);
   std::vector<std::string> names = {"grpc.health.v1.Health",
                                     "grpc.reflection.v1alpha.ServerReflection"};
@@ -119,6 +119,9 @@ int Serve(const Config& config,
   builder.RegisterService(&reflection);
   if (spec.generic != nullptr)
     builder.RegisterCallbackGenericService(spec.generic);
+  if (!spec.interceptors.empty()) {
+    builder.experimental().SetInterceptorCreators(std::move(spec.interceptors));
+  }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     Log(LogLevel::kError, "cannot listen on %s%s", config.listen,

@@ -22,6 +22,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/impl/codegen/service_type.h"
 #include "grpcpp/security/server_credentials.h"
+#include "grpcpp/support/server_interceptor.h"
 #include "server/access/access.h"
 #include "server/process/config.h"
 #include "server/schema.h"
@@ -53,6 +54,10 @@ struct ServeSpec {
   std::vector<std::string> reflected;
   // Reported SERVING by health (with "", the server) until the stop signal.
   std::vector<std::string> healthy;
+  // Installed in the server in order (e.g. CallLimit's counter).
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
   // Asked for credentials by reflection unless --open_reflection.
   const access::Access* auth = nullptr;
   // Logged when the server does not start: "cannot listen on <--listen>"
@@ -76,8 +81,8 @@ struct ServeSpec {
 // (health NOT_SERVING, in-flight calls get 10 s) and logs "stopped".
 // 0 after the drain; 1 when the server did not start.
 int Serve(const Config& config,
-          std::shared_ptr<grpc::ServerCredentials> credentials,
-          const ServeSpec& spec, sigset_t stop_signals);
+          std::shared_ptr<grpc::ServerCredentials> credentials, ServeSpec spec,
+          sigset_t stop_signals);
 
 }  // namespace lmdbapi::server
 

@@ -19,8 +19,10 @@
 #include "server/router/shard_router.h"
 #include "server/table/admin_service.h"
 #include "server/table/answer_queue.h"
+#include "server/table/call_limit.h"
 #include "server/table/change_feed.h"
 #include "server/table/commit_service.h"
+#include "server/table/parse_errors.h"
 #include "server/table/shard_key.h"
 #include "server/table/table_service.h"
 #include "storage/database.h"
@@ -183,7 +185,7 @@ int ServeRouter(const Config& config, const Schema& schema,
     Log(LogLevel::kInfo, "routing %s on %s:%d over %d shards: %s", schema.file,
         host, port, config.shards.size(), shards);
   };
-  return Serve(config, std::move(credentials), spec, stop_signals);
+  return Serve(config, std::move(credentials), std::move(spec), stop_signals);
 }
 
 // --data_dir and the LMDB flags as the database's options.
@@ -224,8 +226,9 @@ std::unique_ptr<storage::Database> OpenDatabase(const Config& config,
 // destroyed in reverse order, after the database has closed (the caller
 // closes it first): writes still pending then are answered from `answers`.
 struct TableServices {
-  TableServices(storage::Database* db, std::unique_ptr<access::Access> access)
-      : feed(db), access(std::move(access)) {}
+  TableServices(storage::Database* db, std::unique_ptr<access::Access> access,
+                const Config& config)
+      : feed(db), access(std::move(access)), limit(config.max_in_flight) {}
 
   // Every table and admin call is counted here (Admin/Metrics renders it).
   Metrics metrics;
@@ -234,6 +237,8 @@ struct TableServices {
   // Writes are answered from here; it outlives the database's drain.
   AnswerQueue answers;
   std::unique_ptr<access::Access> access;
+  // --max_in_flight over every table and Transactions call.
+  CallLimit limit;
   std::vector<std::unique_ptr<TableService>> tables;
   std::vector<std::unique_ptr<grpc::Service>> services;
   std::unique_ptr<CommitService> commits;
@@ -259,6 +264,7 @@ bool AddTableServices(const Config& config, const Schema& schema,
         ShardKeyField(table->schema().descriptor, config.shard_key);
     s.tables.back()->set_shard_key(shard_key);
     s.tables.back()->set_metrics(&s.metrics);
+    s.tables.back()->set_call_limit(&s.limit);
     s.tables.back()->set_feed(&s.feed);
     shard_keyed += shard_key != nullptr;
     s.services.push_back(binding.make(s.tables.back().get()));
@@ -286,6 +292,7 @@ void AddCommitAndAdmin(const Config& config, const Schema& schema,
                                               &s.answers, s.access.get(),
                                               std::move(commit_options));
   s.commits->set_metrics(&s.metrics);
+  s.commits->set_call_limit(&s.limit);
   if (schema.transactions.make) {
     s.transactions = schema.transactions.make(s.commits.get());
   }
@@ -319,6 +326,11 @@ ServeSpec TableServeSpec(const Config& config, const Schema& schema,
   spec.reflected.insert(spec.reflected.end(), spec.healthy.begin(),
                         spec.healthy.end());
   spec.auth = s.access.get();
+  if (auto counter = s.limit.Counter()) {
+    spec.interceptors.push_back(std::move(counter));
+  }
+  NoteInvalidUtf8Fields();
+  spec.interceptors.push_back(ParseErrorInterceptor(spec.healthy));
   spec.listen_error_detail = " (in use, or not a local address?)";
   spec.on_serving = [&](const std::string& host, int port) {
     Log(LogLevel::kInfo, "serving %s (%d tables) on %s:%d, data in %s",
@@ -354,7 +366,7 @@ int ServeTables(const Config& config, const Schema& schema,
   if (db == nullptr) return 1;
 
   LogAccess(config, *access);
-  TableServices services(db.get(), std::move(access));
+  TableServices services(db.get(), std::move(access), config);
   services.build_log = std::make_unique<IndexBuildLog>(db.get());
   db->writer().set_on_commit([&services] { services.feed.Notify(); });
   std::shared_ptr<grpc::ServerCredentials> credentials =

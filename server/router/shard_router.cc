@@ -253,10 +253,12 @@ std::vector<ShardRouter::Reply> ShardRouter::CallShards(
   for (size_t j = 0; j < requests.size(); ++j) {
     const grpc::Status& s = replies[j].status;
     if (!s.ok() && !IsRequestError(s.error_code())) {
+      // The shard's details (e.g. ErrorInfo MAP_FULL) go on with it.
       replies[j].status = grpc::Status(
           s.error_code(),
           absl::StrCat("shard ", options_.shards[requests[j].first], ": ",
-                       s.error_message()));
+                       s.error_message()),
+          s.error_details());
     }
   }
   return replies;

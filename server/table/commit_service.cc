@@ -226,6 +226,7 @@ absl::Status CommitService::Permitted(const access::Identity& identity,
 
 absl::StatusOr<std::shared_ptr<storage::Commit>> CommitService::Admitted(
     const Context& context, const Message& request) const {
+  if (limit_ != nullptr) LMDBAPI_RETURN_IF_ERROR(limit_->Admit());
   if (access_ == nullptr || !access_->enabled()) {
     return Read(context, request);
   }

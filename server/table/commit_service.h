@@ -17,6 +17,7 @@
 #include "server/access/access.h"
 #include "server/observability/metrics.h"
 #include "server/table/answer_queue.h"
+#include "server/table/call_limit.h"
 #include "storage/commit.h"
 #include "storage/database.h"
 
@@ -42,6 +43,8 @@ class CommitService {
                 Options options);
 
   void set_metrics(Metrics* metrics) { metrics_ = metrics; }
+  // --max_in_flight: a commit past `limit` is refused at once; nullptr = none.
+  void set_call_limit(const CallLimit* limit) { limit_ = limit; }
 
   Reactor* Commit(Context* context, const google::protobuf::Message& request,
                   google::protobuf::Message* response);
@@ -76,6 +79,7 @@ class CommitService {
   const access::Access* access_;
   Options options_;
   Metrics* metrics_ = nullptr;
+  const CallLimit* limit_ = nullptr;
 };
 
 }  // namespace lmdbapi::server

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "model/request_access.h"
 #include "server/table/grpc_status.h"
+#include "server/table/parse_errors.h"
 #include "storage/status.h"
 
 namespace lmdbapi::server {
@@ -72,6 +73,9 @@ void ImportStream::Received(bool ok) {
     stopped = ended_ || error_.has_value();
   }
   bool cancelled = !ok && context_->IsCancelled();
+  // A read also fails on a message that does not parse (gRPC says no more):
+  // one with a string that is not UTF-8 ends the import with its error.
+  std::string invalid_field = ok ? "" : TakeInvalidUtf8Field();
   if (ok && !stopped) {
     Take(std::move(request));
     bool idle;
@@ -87,6 +91,11 @@ void ImportStream::Received(bool ok) {
     absl::MutexLock lock(&mu_);
     receiving_ = false;
     if (!ok) ended_ = true;
+    if (!invalid_field.empty() && !stopped && !cancelled) {
+      NoteError(position_ + 1,
+                storage::At(absl::StrCat("record ", position_ + 1),
+                            ParseError("Import", invalid_field)));
+    }
     if (cancelled) {
       NoteError(0, absl::CancelledError(
                        "the import was cancelled (by the client or its "

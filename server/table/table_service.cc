@@ -59,6 +59,10 @@ void TableService::Finish(Reactor* reactor, const char* method,
 
 absl::Status TableService::Admit(const Context& context,
                                  access::Permission permission) const {
+  if (limit_ != nullptr) {
+    absl::Status admitted = limit_->Admit();
+    if (!admitted.ok()) return admitted;
+  }
   if (access_ == nullptr || !access_->enabled()) return absl::OkStatus();
   return access_->Allow(context, table_->name(), permission);
 }

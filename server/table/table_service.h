@@ -19,6 +19,7 @@
 #include "server/access/access.h"
 #include "server/observability/metrics.h"
 #include "server/table/answer_queue.h"
+#include "server/table/call_limit.h"
 #include "server/table/change_feed.h"
 #include "server/table/export_stream.h"
 #include "server/table/grpc_status.h"
@@ -131,6 +132,8 @@ class TableService {
   }
   // Every call is recorded in `metrics` as it finishes; nullptr = none.
   void set_metrics(Metrics* metrics) { metrics_ = metrics; }
+  // --max_in_flight: a call past `limit` is refused at once; nullptr = none.
+  void set_call_limit(const CallLimit* limit) { limit_ = limit; }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -142,14 +145,15 @@ class TableService {
                          std::string* next_page_token, std::string* plan);
   ImportSetup ImportSetupFor(Context* context);
   ExportSetup ExportSetupFor(const Context& context);
-  // Access to this table: OK, or why the call is refused.
+  // Whether a call may start (--max_in_flight, then access to this table):
+  // OK, or why it is refused.
   absl::Status Admit(const Context& context,
                      access::Permission permission) const;
   // Records a finished call in the metrics and the debug log.
   void Record(const char* method, Clock::time_point start,
               const absl::Status& status, absl::string_view detail) const;
-  // Finishes the call (UNAUTHENTICATED or PERMISSION_DENIED) when `access`
-  // refuses it `permission` on this table.
+  // Finishes the call with Admit's refusal (RESOURCE_EXHAUSTED,
+  // UNAUTHENTICATED or PERMISSION_DENIED), if any (true then).
   bool Refused(const Context& context, access::Permission permission,
                Reactor* reactor, const char* method,
                Clock::time_point start) const;
@@ -171,6 +175,7 @@ class TableService {
   const google::protobuf::FieldDescriptor* shard_key_ = nullptr;
   ChangeFeed* feed_ = nullptr;
   Metrics* metrics_ = nullptr;
+  const CallLimit* limit_ = nullptr;
 };
 
 }  // namespace lmdbapi::server

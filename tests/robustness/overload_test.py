@@ -3,11 +3,22 @@
 (--max_queued_writes), a burst of far more concurrent inserts than the writer
 can hold is partly refused at once with UNAVAILABLE naming the flag; every
 accepted insert is stored as sent, no refused one is stored, and the server
-takes writes again as soon as the burst ends.
+takes writes again as soon as the burst ends. With a bound on the calls in
+flight (--max_in_flight), ten times that many calls kept outstanding for
+10 s (LMDBAPI_LONG=1: 30 s) are partly refused at once with
+RESOURCE_EXHAUSTED (reason OVERLOADED), quickly; the rest succeed, the
+server's memory stays bounded, and a call right after the load is answered
+within a second.
 
-Usage: overload_test.py SERVER_BINARY GENERATED_ROOT
+Usage: overload_test.py SERVER_BINARY GENERATED_ROOT GRPC_LOAD
+(GRPC_LOAD: bench/grpc_load, the load of the second test; "" skips it.)
 """
+import json
+import os
+import subprocess
 import sys
+import threading
+import time
 import unittest
 
 import grpc
@@ -15,9 +26,18 @@ from harness import Harness
 import stack  # noqa: E402  (on the path harness.py sets)
 
 SERVER, GENERATED = sys.argv[1], sys.argv[2]
-del sys.argv[1:3]
+GRPC_LOAD = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else ""
+del sys.argv[1:4]
 
 BURST = 1500  # calls in flight at once, bounded
+# The sustained test: the server holds MAX_IN_FLIGHT calls, the client keeps
+# ten times as many outstanding (each answered call replaced at once).
+MAX_IN_FLIGHT = 4
+OUTSTANDING = 10 * MAX_IN_FLIGHT
+SECONDS = 30 if os.environ.get("LMDBAPI_LONG") == "1" else 10
+RESOURCE_EXHAUSTED = grpc.StatusCode.RESOURCE_EXHAUSTED.value[0]
+REFUSAL_P99_MS = 50
+RSS_BOUND_MIB = 256  # measured: under 50 MiB
 
 
 class OverloadTest(unittest.TestCase):
@@ -58,6 +78,63 @@ class OverloadTest(unittest.TestCase):
         self.assertEqual(self.h.stop(), 0)
         status, log = self.h.verify()
         self.assertEqual(status, 0, log)
+
+
+    @unittest.skipUnless(GRPC_LOAD, "no bench/grpc_load given")
+    def test_calls_past_max_in_flight_are_refused_quickly_and_memory_stays_bounded(self):
+        permits = self.h.start("--max_in_flight=%d" % MAX_IN_FLIGHT)
+        rss = RssSampler(self.h.server.pid)
+        rss.start()
+        try:
+            run = subprocess.run(
+                [GRPC_LOAD, "--target=127.0.0.1:%d" % self.h.port, "--workload=insert",
+                 "--in_flight=%d" % OUTSTANDING, "--seconds=%d" % SECONDS],
+                capture_output=True, text=True, timeout=SECONDS + 60)
+        finally:
+            rss.stop()
+        # Right after the load: a normal call is answered within a second.
+        began = time.monotonic()
+        after = permits.Insert(self.s.InsertPermitRequest(permit=self.m.Permit(client="After")),
+                               timeout=1)
+        self.assertLess(time.monotonic() - began, 1.0)
+        self.assertEqual(after.client, "After")
+        self.assertEqual(run.returncode, 0, run.stderr)
+        load = json.loads(run.stdout.strip().splitlines()[-1])
+        print("max_in_flight=%d, %d outstanding for %d s: %d ok (%.0f/s), %s refused "
+              "(p50 %.1f ms, p99 %.1f ms), max RSS %.0f MiB"
+              % (MAX_IN_FLIGHT, OUTSTANDING, SECONDS, load["calls"], load["qps"],
+                 load["errors_by_code"].get(str(RESOURCE_EXHAUSTED), 0),
+                 load["error_p50_us"] / 1000, load["error_p99_us"] / 1000, rss.max_mib),
+              file=sys.stderr)
+        # Every call not accepted was refused as overload; every accepted one succeeded.
+        self.assertEqual(list(load["errors_by_code"]), [str(RESOURCE_EXHAUSTED)], load)
+        self.assertIn("server overloaded", load["first_error"])
+        self.assertIn("--max_in_flight=%d" % MAX_IN_FLIGHT, load["first_error"])
+        self.assertGreater(load["calls"], 0)
+        self.assertLess(load["error_p99_us"] / 1000, REFUSAL_P99_MS)
+        self.assertLess(rss.max_mib, RSS_BOUND_MIB)
+        # Only what was acknowledged is stored (and "After").
+        self.assertEqual(len(self.h.page_all(permits)), load["calls"] + 1)
+        self.assertEqual(self.h.stop(), 0)
+
+
+class RssSampler(threading.Thread):
+    """The largest resident set of a process, sampled every 50 ms."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid, self.max_mib, self.stopping = pid, 0.0, threading.Event()
+
+    def run(self):
+        while not self.stopping.wait(0.05):
+            with open("/proc/%d/status" % self.pid) as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        self.max_mib = max(self.max_mib, int(line.split()[1]) / 1024)
+
+    def stop(self):
+        self.stopping.set()
+        self.join()
 
 
 if __name__ == "__main__":

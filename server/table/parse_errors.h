@@ -1,0 +1,44 @@
+// A request that does not parse (a proto3 string that is not UTF-8, or bytes
+// that are no message) is INVALID_ARGUMENT naming the field, rather than what
+// gRPC 1.51's callback handlers answer: UNIMPLEMENTED with no message.
+#ifndef LMDBAPI_SERVER_TABLE_PARSE_ERRORS_H_
+#define LMDBAPI_SERVER_TABLE_PARSE_ERRORS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/support/server_interceptor.h"
+
+namespace lmdbapi::server {
+
+// Installs protobuf's log handler that notes, per thread, the field protobuf
+// names when it refuses a string that is not UTF-8 (and keeps that line out
+// of the server's log: the client is told). Call once, before serving.
+void NoteInvalidUtf8Fields();
+
+// The field noted on this thread since the last call (then forgotten), or
+// "": a stream's reader asks it when a read fails, to tell a message that
+// did not parse from the end of the stream.
+std::string TakeInvalidUtf8Field();
+
+// The interceptor factory rewriting the UNIMPLEMENTED status with no
+// message of a method of `services` (full names of generated services: a
+// method there is implemented, so its request did not parse and gRPC ran no
+// handler) into ParseError's. The parse and the status happen on one
+// thread, so the field noted there is the call's.
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+ParseErrorInterceptor(const std::vector<std::string>& services);
+
+// INVALID_ARGUMENT for a request of `method` that did not parse; `field`
+// is protobuf's full name of the string that was not UTF-8 (e.g.
+// "lmdbapi.examples.permits.Permit.client"), or "" when none was noted:
+// "field 'client' (lmdbapi.examples.permits.Permit.client) is not valid
+// UTF-8: ..." or "the request to <method> does not parse as its message".
+absl::Status ParseError(absl::string_view method, absl::string_view field);
+
+}  // namespace lmdbapi::server
+
+#endif  // LMDBAPI_SERVER_TABLE_PARSE_ERRORS_H_
