@@ -13,10 +13,10 @@
 #include "base/status_macros.h"
 #include "json/base64.h"
 #include "json/field_mask_path.h"
-#include "json/json_number.h"
 #include "json/json_string.h"
 #include "json/json_time.h"
 #include "json/print_plan.h"
+#include "json/scalar_json.h"
 #include "json/wire_reader.h"
 
 namespace lmdbapi::json {
@@ -79,114 +79,21 @@ bool ReadValue(WireReader* in, Occurrence* occurrence) {
   }
 }
 
-// The bits a parsed field would hold: 32-bit kinds keep the low half.
-uint64_t Normalized(ValueKind kind, uint64_t bits) {
-  switch (kind) {
-    case ValueKind::kInt32:
-    case ValueKind::kUint32:
-    case ValueKind::kSint32:
-    case ValueKind::kFixed32:
-    case ValueKind::kSfixed32:
-    case ValueKind::kEnum:
-    case ValueKind::kFloat:
-      return static_cast<uint32_t>(bits);
-    case ValueKind::kBool:
-      return bits != 0;
-    default:
-      return bits;
+// Appends the map key `key` holds (nullptr: the default key).
+bool AppendKey(const FieldPlan& field, const Occurrence* key,
+               std::string* out) {
+  if (key == nullptr) return AppendMapKey(field, 0, absl::string_view(), out);
+  if (key->wire_type == kLengthDelimited) {
+    return AppendMapKey(field, 0, key->payload(), out);
   }
+  return AppendMapKey(field, key->value, absl::string_view(), out);
 }
 
 // Whether a parse leaves a field without presence unset (proto3 then
 // neither serializes nor prints it). Doubles compare by bits: -0 is set.
 bool IsDefault(const FieldPlan& field, const Occurrence& occurrence) {
   if (occurrence.wire_type == kLengthDelimited) return occurrence.value == 0;
-  return Normalized(field.kind, occurrence.value) == 0;
-}
-
-template <typename To, typename From>
-To BitCast(From from) {
-  static_assert(sizeof(To) == sizeof(From));
-  To to;
-  std::memcpy(&to, &from, sizeof(to));
-  return to;
-}
-
-int32_t ZigZag32(uint32_t n) {
-  return static_cast<int32_t>((n >> 1) ^ (~(n & 1) + 1));
-}
-int64_t ZigZag64(uint64_t n) {
-  return static_cast<int64_t>((n >> 1) ^ (~(n & 1) + 1));
-}
-
-// Appends a value of a scalar (not string, bytes or message) field.
-void AppendScalar(const FieldPlan& field, uint64_t bits, std::string* out) {
-  const auto bits32 = static_cast<uint32_t>(bits);
-  switch (field.kind) {
-    case ValueKind::kDouble:
-      return AppendDouble(BitCast<double>(bits), out);
-    case ValueKind::kFloat:
-      return AppendFloat(BitCast<float>(bits32), out);
-    case ValueKind::kInt64:
-    case ValueKind::kSfixed64:
-      return AppendQuotedInt64(static_cast<int64_t>(bits), out);
-    case ValueKind::kUint64:
-    case ValueKind::kFixed64:
-      return AppendQuotedUint64(bits, out);
-    case ValueKind::kSint64:
-      return AppendQuotedInt64(ZigZag64(bits), out);
-    case ValueKind::kUint32:
-    case ValueKind::kFixed32:
-      return AppendUint32(bits32, out);
-    case ValueKind::kSint32:
-      return AppendInt32(ZigZag32(bits32), out);
-    case ValueKind::kBool:
-      out->append(bits != 0 ? "true" : "false");
-      return;
-    case ValueKind::kEnum:
-      if (const std::string* name = field.enum_plan->Find(bits32)) {
-        out->append(*name);
-        return;
-      }
-      return AppendInt32(static_cast<int32_t>(bits32), out);
-    default:  // kInt32, kSfixed32.
-      return AppendInt32(static_cast<int32_t>(bits32), out);
-  }
-}
-
-// A map key as a JSON object key: strings escaped, the others quoted.
-bool AppendMapKey(const FieldPlan& field, const Occurrence* key,
-                  std::string* out) {
-  if (field.kind == ValueKind::kString) {
-    return AppendJsonString(key ? key->payload() : absl::string_view(), out);
-  }
-  const uint64_t bits = key ? key->value : 0;
-  switch (field.kind) {
-    case ValueKind::kBool:
-      out->append(bits != 0 ? "\"true\"" : "\"false\"");
-      return true;
-    case ValueKind::kInt32:
-    case ValueKind::kSfixed32:
-      AppendQuotedInt64(static_cast<int32_t>(bits), out);
-      return true;
-    case ValueKind::kSint32:
-      AppendQuotedInt64(ZigZag32(static_cast<uint32_t>(bits)), out);
-      return true;
-    case ValueKind::kUint32:
-    case ValueKind::kFixed32:
-      AppendQuotedUint64(static_cast<uint32_t>(bits), out);
-      return true;
-    case ValueKind::kSint64:
-      AppendQuotedInt64(ZigZag64(bits), out);
-      return true;
-    case ValueKind::kUint64:
-    case ValueKind::kFixed64:
-      AppendQuotedUint64(bits, out);
-      return true;
-    default:  // kInt64, kSfixed64.
-      AppendQuotedInt64(static_cast<int64_t>(bits), out);
-      return true;
-  }
+  return NormalizedBits(field.kind, occurrence.value) == 0;
 }
 
 // One Print call: the output, and whether values are only being checked
@@ -221,12 +128,15 @@ class Walk {
   absl::Status Packed(const FieldPlan& field, absl::string_view bytes);
   absl::Status Map(const FieldPlan& field, const Occurrence* begin,
                    const Occurrence* end, Depth depth);
+  absl::Status LastOfEachKey(const MessagePlan& plan, const Occurrence* begin,
+                             const Occurrence* end, Depth depth,
+                             std::vector<bool>* last);
   absl::Status Entry(const MessagePlan& plan, absl::string_view bytes,
-                     Depth depth, size_t* key_end);
-  void DropRepeatedKeys(size_t open, const std::vector<size_t>& bounds);
+                     Depth depth);
   absl::Status Special(const MessagePlan& plan, absl::string_view bytes,
                        Depth depth);
-  absl::Status Time(const MessagePlan& plan, const Occurrences& parts);
+  absl::Status Time(const MessagePlan& plan, absl::string_view bytes,
+                    Depth depth);
   absl::Status FieldMask(const Occurrences& parts);
 
   // Notes what protobuf's printer (not its parser) refuses, and goes on
@@ -478,32 +388,63 @@ absl::Status Walk::Packed(const FieldPlan& field, absl::string_view bytes) {
 }
 
 // A JSON object of the entries in wire order; of entries with the same key
-// only the last is kept (at its place), as a parsed map keeps one value.
+// only the last is printed (at its place), as a parsed map keeps one value.
 absl::Status Walk::Map(const FieldPlan& field, const Occurrence* begin,
                        const Occurrence* end, Depth depth) {
+  std::vector<bool> printed;  // Empty: all.
+  if (end - begin > 1 && !validating_) {
+    LMDBAPI_RETURN_IF_ERROR(
+        LastOfEachKey(*field.message, begin, end, depth, &printed));
+  }
   Key(field);
   out_->push_back('{');
-  const size_t open = out_->size();
-  std::vector<size_t> bounds;  // Per entry: its start and its key's end.
-  if (end - begin > 1) bounds.reserve(2 * (end - begin));
   for (const Occurrence* p = begin; p != end; ++p) {
-    Comma('{');
-    const size_t start = out_->size();
-    size_t key_end;
-    LMDBAPI_RETURN_IF_ERROR(
-        Entry(*field.message, p->payload(), depth, &key_end));
-    if (end - begin > 1) {
-      bounds.push_back(start);
-      bounds.push_back(key_end);
+    if (!printed.empty() && !printed[p - begin]) {
+      LMDBAPI_RETURN_IF_ERROR(Validate(*p, depth));
+      continue;
     }
+    Comma('{');
+    LMDBAPI_RETURN_IF_ERROR(Entry(*field.message, p->payload(), depth));
   }
-  if (!validating_ && end - begin > 1) DropRepeatedKeys(open, bounds);
   out_->push_back('}');
   return absl::OkStatus();
 }
 
+// Whether each entry is the last with its key.
+absl::Status Walk::LastOfEachKey(const MessagePlan& plan,
+                                 const Occurrence* begin, const Occurrence* end,
+                                 Depth depth, std::vector<bool>* last) {
+  std::string keys;
+  std::vector<size_t> key_ends;
+  ++depth.parse;  // Inside the entries.
+  for (const Occurrence* p = begin; p != end; ++p) {
+    Occurrences parts;
+    ScanResult scan;
+    LMDBAPI_RETURN_IF_ERROR(
+        Scan(plan, p->payload(), depth, false, &parts, &scan));
+    const Occurrence* key = nullptr;
+    for (const Occurrence& part : parts) {
+      if (part.field->number == 1) key = &part;
+    }
+    if (!AppendKey(plan.fields[0], key, &keys)) {
+      return DataLoss("a string not UTF-8");
+    }
+    key_ends.push_back(keys.size());
+  }
+  last->assign(key_ends.size(), true);
+  absl::flat_hash_set<absl::string_view> later;
+  for (size_t i = key_ends.size(); i-- > 0;) {
+    const size_t key_begin = i == 0 ? 0 : key_ends[i - 1];
+    (*last)[i] = later
+                     .insert(absl::string_view(keys).substr(
+                         key_begin, key_ends[i] - key_begin))
+                     .second;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Walk::Entry(const MessagePlan& plan, absl::string_view bytes,
-                         Depth depth, size_t* key_end) {
+                         Depth depth) {
   ++depth.parse;
   if (depth.parse > kMaxParseDepth) return DataLoss("messages nested too deep");
   Occurrences parts;
@@ -520,10 +461,9 @@ absl::Status Walk::Entry(const MessagePlan& plan, absl::string_view bytes,
       return DataLoss("a string not UTF-8");
     }
   }
-  if (!AppendMapKey(key, keys.empty() ? nullptr : &keys.back(), out_)) {
+  if (!AppendKey(key, keys.empty() ? nullptr : &keys.back(), out_)) {
     return DataLoss("a string not UTF-8");
   }
-  *key_end = out_->size();
   out_->push_back(':');
   if (values.empty()) {  // The value's default.
     Occurrence absent{&value, value.wire_type, "", 0};
@@ -533,43 +473,15 @@ absl::Status Walk::Entry(const MessagePlan& plan, absl::string_view bytes,
                      depth);
 }
 
-// `bounds` holds per entry its start and its key's end in out_; entries
-// follow each other from `open`, separated by commas.
-void Walk::DropRepeatedKeys(size_t open, const std::vector<size_t>& bounds) {
-  const size_t count = bounds.size() / 2;
-  auto key = [&](size_t i) {
-    return absl::string_view(*out_).substr(bounds[2 * i],
-                                           bounds[2 * i + 1] - bounds[2 * i]);
-  };
-  std::vector<bool> kept(count, true);
-  bool dropped = false;
-  absl::flat_hash_set<absl::string_view> later;
-  for (size_t i = count; i-- > 0;) {
-    kept[i] = later.insert(key(i)).second;
-    dropped |= !kept[i];
-  }
-  if (!dropped) return;
-  std::string entries;
-  for (size_t i = 0; i < count; ++i) {
-    if (!kept[i]) continue;
-    const size_t entry_end =
-        i + 1 < count ? bounds[2 * i + 2] - 1 : out_->size();
-    if (!entries.empty()) entries.push_back(',');
-    entries.append(*out_, bounds[2 * i], entry_end - bounds[2 * i]);
-  }
-  out_->resize(open);
-  out_->append(entries);
-}
-
 absl::Status Walk::Special(const MessagePlan& plan, absl::string_view bytes,
                            Depth depth) {
+  if (plan.special == Special::kTimestamp ||
+      plan.special == Special::kDuration) {
+    return Time(plan, bytes, depth);
+  }
   Occurrences parts;
   ScanResult scan;
   LMDBAPI_RETURN_IF_ERROR(Scan(plan, bytes, depth, false, &parts, &scan));
-  if (plan.special == Special::kTimestamp ||
-      plan.special == Special::kDuration) {
-    return Time(plan, parts);
-  }
   if (scan.unknown) {  // Protobuf's printer reads these oddly, or fails.
     LMDBAPI_RETURN_IF_ERROR(Refuse(absl::UnimplementedError(
         "a wrapper or FieldMask with unknown fields: print it with protobuf")));
@@ -583,13 +495,25 @@ absl::Status Walk::Special(const MessagePlan& plan, absl::string_view bytes,
   return SingleValue(value, parts.data(), parts.data() + parts.size(), depth);
 }
 
-absl::Status Walk::Time(const MessagePlan& plan, const Occurrences& parts) {
-  int64_t seconds = 0;
-  int32_t nanos = 0;
-  for (const Occurrence& part : parts) {  // The last of each wins.
-    if (part.field->number == 1) seconds = static_cast<int64_t>(part.value);
-    if (part.field->number == 2) nanos = static_cast<int32_t>(part.value);
+// A Timestamp or Duration: varint fields 1 (seconds) and 2 (nanos), the
+// last of each winning. Read here without a Scan: records hold many.
+absl::Status Walk::Time(const MessagePlan& plan, absl::string_view bytes,
+                        Depth depth) {
+  uint64_t seconds_bits = 0, nanos_bits = 0;
+  WireReader in(bytes);
+  while (!in.done()) {
+    uint32_t tag;
+    if (!in.ReadTag(&tag) || (tag >> 3) == 0) return DataLoss("a bad tag");
+    uint64_t* value = tag == (1 << 3)   ? &seconds_bits
+                      : tag == (2 << 3) ? &nanos_bits
+                                        : nullptr;
+    if (value != nullptr ? !in.ReadVarint(value)
+                         : !in.SkipField(tag, depth.parse)) {
+      return DataLoss("a bad field");
+    }
   }
+  const auto seconds = static_cast<int64_t>(seconds_bits);
+  const auto nanos = static_cast<int32_t>(nanos_bits);
   const bool timestamp = plan.special == Special::kTimestamp;
   if (timestamp ? AppendTimestamp(seconds, nanos, out_)
                 : AppendDuration(seconds, nanos, out_)) {
@@ -628,6 +552,7 @@ JsonPrinter::~JsonPrinter() = default;
 
 absl::Status JsonPrinter::Print(absl::string_view wire, std::string* out,
                                 const absl::flat_hash_set<int>& skip) const {
+  out->reserve(out->size() + 3 * wire.size() + 64);  // Keys outweigh tags.
   Walk walk(out, skip);
   LMDBAPI_RETURN_IF_ERROR(
       walk.Message(*plan_->root, wire, Depth{}, /*top=*/true));

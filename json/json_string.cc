@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 namespace lmdbapi::json {
 namespace {
@@ -20,6 +21,20 @@ constexpr std::array<bool, 256> MakePlainBytes() {
 constexpr std::array<bool, 256> kPlainBytes = MakePlainBytes();
 
 constexpr char kHex[] = "0123456789abcdef";
+
+// Whether the 8 bytes at `p` are all plain (kPlainBytes), tested at once.
+bool PlainWord(const unsigned char* p) {
+  constexpr uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
+  uint64_t word;
+  std::memcpy(&word, p, 8);
+  auto has_byte = [word](unsigned char c) {
+    const uint64_t diff = word ^ (kOnes * c);
+    return (diff - kOnes) & ~diff & kHighs;
+  };
+  const uint64_t below_space = (word - kOnes * 0x20) & ~word & kHighs;
+  return ((word & kHighs) | below_space | has_byte('"') | has_byte('\\') |
+          has_byte('<') | has_byte('>') | has_byte(0x7f)) == 0;
+}
 
 void AppendUnicodeEscape(uint32_t unit, std::string* out) {
   const char escape[6] = {'\\',
@@ -122,6 +137,8 @@ bool AppendJsonString(absl::string_view text, std::string* out) {
   const auto* run = p;  // Start of bytes not yet appended.
   out->push_back('"');
   while (p != end) {
+    while (end - p >= 8 && PlainWord(p)) p += 8;
+    if (p == end) break;
     if (kPlainBytes[*p]) {
       ++p;
       continue;

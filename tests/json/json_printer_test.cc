@@ -229,78 +229,100 @@ TEST(JsonPrinterTest, ExamplePermitsPrintAsProtobufPrintsThem) {
   }
 }
 
-// Bytes mutated at random: where protobuf's parser refuses them, ours is
-// DATA_LOSS; where it reads them, ours prints the message it read (maps
-// compared by content: the entries' order is protobuf's hash order).
+// Bytes of a random message, then edited at random (bytes replaced, bits
+// flipped, cut, inserted), or several messages' bytes one after the other
+// (which protobuf's parser merges).
+std::string MutatedBytes(const Message& prototype, RandomMessages* random) {
+  std::mt19937& rng = random->rng();
+  std::unique_ptr<Message> message(prototype.New());
+  random->Fill(message.get(), 2);
+  std::string bytes = DeterministicBytes(*message);
+  if (random->Chance(25)) {
+    for (int more = 1 + rng() % 2; more > 0; --more) {
+      random->Fill(message.get(), 2);
+      bytes += DeterministicBytes(*message);
+    }
+    return bytes;
+  }
+  for (int edits = 1 + rng() % 3; edits > 0 && !bytes.empty(); --edits) {
+    const size_t at = rng() % bytes.size();
+    switch (rng() % 4) {
+      case 0:
+        bytes[at] = static_cast<char>(rng());
+        break;
+      case 1:
+        bytes[at] ^= static_cast<char>(1 << (rng() % 8));
+        break;
+      case 2:
+        bytes.resize(at);
+        break;
+      default:
+        bytes.insert(at, 1, static_cast<char>(rng()));
+    }
+  }
+  return bytes;
+}
+
+// Maps compared by content: protobuf orders their entries by its hash.
+testing::AssertionResult SameContent(const Message& prototype,
+                                     const std::string& ours,
+                                     const std::string& expected) {
+  std::unique_ptr<Message> from_ours(prototype.New());
+  std::unique_ptr<Message> from_protobuf(prototype.New());
+  if (!google::protobuf::util::JsonStringToMessage(ours, from_ours.get())
+           .ok() ||
+      !google::protobuf::util::JsonStringToMessage(expected,
+                                                   from_protobuf.get())
+           .ok() ||
+      DeterministicBytes(*from_ours) != DeterministicBytes(*from_protobuf)) {
+    return testing::AssertionFailure() << "protobuf: " << expected;
+  }
+  return testing::AssertionSuccess();
+}
+
+// Where protobuf's parser refuses `bytes`, ours is DATA_LOSS; where it reads
+// them, ours prints what protobuf prints of the message it read, or both
+// refuse, or ours leaves a wrapper or FieldMask with unknown fields to it.
+testing::AssertionResult AgreesOnBytes(const Message& prototype,
+                                       const std::string& bytes) {
+  std::unique_ptr<Message> parsed(prototype.New());
+  const bool read = parsed->ParseFromString(bytes);
+  auto ours = Ours(prototype.GetDescriptor(), bytes);
+  auto failure = [&]() {
+    return testing::AssertionFailure()
+           << (ours.ok() ? *ours : ours.status().ToString())
+           << "\nbytes: " << absl::CEscape(bytes) << "\n"
+           << parsed->DebugString();
+  };
+  if (!read) {
+    if (absl::IsDataLoss(ours.status())) return testing::AssertionSuccess();
+    return failure() << "protobuf's parser refuses them";
+  }
+  auto expected = Protobuf(*parsed);
+  if (!expected.ok() || !ours.ok()) {
+    if ((!expected.ok() && !ours.ok() && !absl::IsDataLoss(ours.status())) ||
+        absl::IsUnimplemented(ours.status())) {
+      return testing::AssertionSuccess();
+    }
+    return failure() << "protobuf: " << expected.status();
+  }
+  if (HasLongMap(*parsed)) {
+    return SameContent(prototype, *ours, *expected) << "\n" << *ours;
+  }
+  if (*ours != *expected) return failure() << "protobuf: " << *expected;
+  return testing::AssertionSuccess();
+}
+
 TEST(JsonPrinterTest, MutatedBytesAreDataLossOrPrintAsParsed) {
   google::protobuf::LogSilencer quiet;
   RandomMessages random(99);
-  std::mt19937& rng = random.rng();
   int failures = 0;
   for (const Message* prototype : RandomTypes()) {
     for (int i = 0; i < 400 && failures < 5; ++i) {
-      std::unique_ptr<Message> message(prototype->New());
-      random.Fill(message.get(), 2);
-      std::string bytes = DeterministicBytes(*message);
-      if (bytes.empty()) continue;
-      for (int edits = 1 + rng() % 3; edits > 0; --edits) {
-        const size_t at = rng() % bytes.size();
-        switch (rng() % 4) {
-          case 0:
-            bytes[at] = static_cast<char>(rng());
-            break;
-          case 1:
-            bytes[at] ^= static_cast<char>(1 << (rng() % 8));
-            break;
-          case 2:
-            bytes.resize(at);
-            break;
-          default:
-            bytes.insert(at, 1, static_cast<char>(rng()));
-            break;
-        }
-        if (bytes.empty()) break;
-      }
-      std::unique_ptr<Message> parsed(prototype->New());
-      const bool read = parsed->ParseFromString(bytes);
-      auto ours = Ours(prototype->GetDescriptor(), bytes);
-      std::string why =
-          absl::StrCat(prototype->GetDescriptor()->name(), " #", i,
-                       " ours: ", ours.ok() ? *ours : ours.status().ToString(),
-                       "\nbytes: ", absl::CEscape(bytes));
-      if (!read) {
-        EXPECT_TRUE(absl::IsDataLoss(ours.status())) << why;
-        failures += !absl::IsDataLoss(ours.status());
-        continue;
-      }
-      auto expected = Protobuf(*parsed);
-      if (!expected.ok() || !ours.ok()) {
-        // Both refuse, or ours leaves a wrapper with unknown fields to it.
-        const bool agree = (!expected.ok() && !ours.ok() &&
-                            !absl::IsDataLoss(ours.status())) ||
-                           absl::IsUnimplemented(ours.status());
-        EXPECT_TRUE(agree) << why << "\nprotobuf: " << expected.status() << "\n"
-                           << parsed->DebugString();
-        failures += !agree;
-        continue;
-      }
-      if (HasLongMap(*parsed)) {
-        std::unique_ptr<Message> from_ours(prototype->New()),
-            from_protobuf(prototype->New());
-        ASSERT_TRUE(
-            google::protobuf::util::JsonStringToMessage(*ours, from_ours.get())
-                .ok())
-            << why;
-        ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
-                        *expected, from_protobuf.get())
-                        .ok());
-        EXPECT_EQ(DeterministicBytes(*from_ours),
-                  DeterministicBytes(*from_protobuf))
-            << why;
-        continue;
-      }
-      EXPECT_EQ(*ours, *expected) << why << "\n" << parsed->DebugString();
-      failures += *ours != *expected;
+      const std::string bytes = MutatedBytes(*prototype, &random);
+      auto agree = AgreesOnBytes(*prototype, bytes);
+      EXPECT_TRUE(agree) << prototype->GetDescriptor()->name() << " #" << i;
+      failures += !agree;
     }
   }
 }
