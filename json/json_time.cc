@@ -3,6 +3,7 @@
 #include "json/json_time.h"
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace lmdbapi::json {
@@ -40,11 +41,20 @@ CivilDate DateOfDay(int64_t days) {
   return date;
 }
 
-char* PutDigits(int64_t value, int width, char* p) {
-  for (int i = width - 1; i >= 0; --i) {
-    p[i] = static_cast<char>('0' + value % 10);
-    value /= 10;
+// "00" to "99", two digits a step.
+constexpr char kPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536"
+    "37383940414243444546474849505152535455565758596061626364656667686970717273"
+    "7475767778798081828384858687888990919293949596979899";
+
+// `value` in `width` digits, zero-padded (`value` < 10^width).
+char* PutDigits(uint64_t value, int width, char* p) {
+  int i = width;
+  for (; i >= 2; i -= 2) {
+    std::memcpy(p + i - 2, kPairs + 2 * (value % 100), 2);
+    value /= 100;
   }
+  if (i == 1) p[0] = static_cast<char>('0' + value);
   return p + width;
 }
 
