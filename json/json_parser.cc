@@ -87,36 +87,37 @@ class Parser {
   Parser(absl::string_view json, std::string* out)
       : in_(json), out_(out, json.size()) {}
 
-  absl::Status Run(const MessagePlan& root);
+  absl::Status Run(const MessageParsePlan& root);
 
  private:
   bool Fail(const char* why) {
     if (why_ == nullptr) why_ = why;
     return false;
   }
-  bool Object(const MessagePlan& plan, int depth);
-  bool Member(const MessagePlan& plan, int* next, SeenBits* seen, int depth);
-  const FieldPlan* Lookup(const MessagePlan& plan, absl::string_view key,
-                          int* next);
-  bool FieldValue(const FieldPlan& field, int depth);
-  bool Array(const FieldPlan& field, int depth);
-  bool PackedArray(const FieldPlan& field, int depth);
-  bool Elements(const ValuePlan& value, int depth);
-  bool Map(const FieldPlan& field, int depth);
-  bool MapEntry(const FieldPlan& field, absl::flat_hash_set<std::string>* keys,
-                int depth);
-  bool MapKey(const ValuePlan& key, absl::string_view text);
-  bool Value(const ValuePlan& value, int depth);
-  bool Integer(const ValuePlan& value);
-  bool Floating(const ValuePlan& value);
-  bool Bool(const ValuePlan& value);
-  bool String(const ValuePlan& value);
-  bool Bytes(const ValuePlan& value);
-  bool Enum(const ValuePlan& value);
-  bool Time(const ValuePlan& value);
-  bool Nested(const ValuePlan& value, int depth);
-  bool Wrapper(const ValuePlan& value, int depth);
-  void Tag(const ValuePlan& value) {
+  bool Object(const MessageParsePlan& plan, int depth);
+  bool Member(const MessageParsePlan& plan, int* next, SeenBits* seen,
+              int depth);
+  const FieldParsePlan* Lookup(const MessageParsePlan& plan,
+                               absl::string_view key, int* next);
+  bool FieldValue(const FieldParsePlan& field, int depth);
+  bool Array(const FieldParsePlan& field, int depth);
+  bool PackedArray(const FieldParsePlan& field, int depth);
+  bool Elements(const ValueParsePlan& value, int depth);
+  bool Map(const FieldParsePlan& field, int depth);
+  bool MapEntry(const FieldParsePlan& field,
+                absl::flat_hash_set<std::string>* keys, int depth);
+  bool MapKey(const ValueParsePlan& key, absl::string_view text);
+  bool Value(const ValueParsePlan& value, int depth);
+  bool Integer(const ValueParsePlan& value);
+  bool Floating(const ValueParsePlan& value);
+  bool Bool(const ValueParsePlan& value);
+  bool String(const ValueParsePlan& value);
+  bool Bytes(const ValueParsePlan& value);
+  bool Enum(const ValueParsePlan& value);
+  bool Time(const ValueParsePlan& value);
+  bool Nested(const ValueParsePlan& value, int depth);
+  bool Wrapper(const ValueParsePlan& value, int depth);
+  void Tag(const ValueParsePlan& value) {
     if (value.tag_size != 0) out_.Bytes(value.tag, value.tag_size);
   }
   void WriteInteger(Kind kind, uint64_t bits);
@@ -127,7 +128,7 @@ class Parser {
   const char* why_ = nullptr;
 };
 
-absl::Status Parser::Run(const MessagePlan& root) {
+absl::Status Parser::Run(const MessageParsePlan& root) {
   bool ok = Object(root, 1) && (in_.AtEnd() || Fail("text after the object"));
   out_.Finish();
   if (ok) return absl::OkStatus();
@@ -136,7 +137,7 @@ absl::Status Parser::Run(const MessagePlan& root) {
                    " (at byte ", in_.offset(), ")"));
 }
 
-bool Parser::Object(const MessagePlan& plan, int depth) {
+bool Parser::Object(const MessageParsePlan& plan, int depth) {
   if (depth > kMaxDepth) return Fail("nested too deep");
   if (!in_.Consume('{')) return Fail("expected an object");
   if (in_.Consume('}')) return true;
@@ -150,11 +151,11 @@ bool Parser::Object(const MessagePlan& plan, int depth) {
 
 // One "name": value of an object. A null value leaves the field unset (as
 // protobuf does for every kind of field this parser handles).
-bool Parser::Member(const MessagePlan& plan, int* next, SeenBits* seen,
+bool Parser::Member(const MessageParsePlan& plan, int* next, SeenBits* seen,
                     int depth) {
   absl::string_view key;
   if (!in_.ReadString(&key, &scratch_)) return Fail("expected a field name");
-  const FieldPlan* field = Lookup(plan, key, next);
+  const FieldParsePlan* field = Lookup(plan, key, next);
   if (field == nullptr) return Fail("unknown field");
   if (!seen->Set(static_cast<int>(field - plan.fields.data()))) {
     return Fail("a field given twice");
@@ -169,10 +170,10 @@ bool Parser::Member(const MessagePlan& plan, int* next, SeenBits* seen,
 
 // Protobuf prints fields by number, so the key is first compared with the
 // names of the field after the last one found.
-const FieldPlan* Parser::Lookup(const MessagePlan& plan, absl::string_view key,
-                                int* next) {
+const FieldParsePlan* Parser::Lookup(const MessageParsePlan& plan,
+                                     absl::string_view key, int* next) {
   if (plan.next_field_hint && static_cast<size_t>(*next) < plan.fields.size()) {
-    const FieldPlan& field = plan.fields[*next];
+    const FieldParsePlan& field = plan.fields[*next];
     if (SameName(key, field.json_name) || SameName(key, field.proto_name)) {
       ++*next;
       return &field;
@@ -184,15 +185,15 @@ const FieldPlan* Parser::Lookup(const MessagePlan& plan, absl::string_view key,
   return &plan.fields[it->second];
 }
 
-bool Parser::FieldValue(const FieldPlan& field, int depth) {
+bool Parser::FieldValue(const FieldParsePlan& field, int depth) {
   switch (field.shape) {
-    case FieldPlan::Shape::kSingular:
+    case FieldParsePlan::Shape::kSingular:
       return Value(field.value, depth);
-    case FieldPlan::Shape::kRepeated:
+    case FieldParsePlan::Shape::kRepeated:
       return Array(field, depth);
-    case FieldPlan::Shape::kPacked:
+    case FieldParsePlan::Shape::kPacked:
       return PackedArray(field, depth);
-    case FieldPlan::Shape::kMap:
+    case FieldParsePlan::Shape::kMap:
       return Map(field, depth);
   }
   return false;
@@ -200,13 +201,13 @@ bool Parser::FieldValue(const FieldPlan& field, int depth) {
 
 // Repeated fields take arrays only (protobuf also takes a lone value, and
 // skips null elements; those are left to it).
-bool Parser::Array(const FieldPlan& field, int depth) {
+bool Parser::Array(const FieldParsePlan& field, int depth) {
   if (!in_.Consume('[')) return Fail("expected an array");
   if (in_.Consume(']')) return true;
   return Elements(field.value, depth + 1);
 }
 
-bool Parser::PackedArray(const FieldPlan& field, int depth) {
+bool Parser::PackedArray(const FieldParsePlan& field, int depth) {
   if (!in_.Consume('[')) return Fail("expected an array");
   if (in_.Consume(']')) return true;
   out_.Bytes(field.outer_tag, field.outer_tag_size);
@@ -217,7 +218,7 @@ bool Parser::PackedArray(const FieldPlan& field, int depth) {
 }
 
 // The elements of a non-empty array, after its '['.
-bool Parser::Elements(const ValuePlan& value, int depth) {
+bool Parser::Elements(const ValueParsePlan& value, int depth) {
   if (depth > kMaxDepth) return Fail("nested too deep");
   do {
     if (!Value(value, depth)) return false;
@@ -225,7 +226,7 @@ bool Parser::Elements(const ValuePlan& value, int depth) {
   return in_.Consume(']') || Fail("expected ',' or ']'");
 }
 
-bool Parser::Map(const FieldPlan& field, int depth) {
+bool Parser::Map(const FieldParsePlan& field, int depth) {
   if (depth + 1 > kMaxDepth) return Fail("nested too deep");
   if (!in_.Consume('{')) return Fail("expected an object for a map");
   if (in_.Consume('}')) return true;
@@ -236,7 +237,7 @@ bool Parser::Map(const FieldPlan& field, int depth) {
   return in_.Consume('}') || Fail("expected ',' or '}'");
 }
 
-bool Parser::MapEntry(const FieldPlan& field,
+bool Parser::MapEntry(const FieldParsePlan& field,
                       absl::flat_hash_set<std::string>* keys, int depth) {
   absl::string_view key;
   if (!in_.ReadString(&key, &scratch_)) return Fail("expected a map key");
@@ -252,7 +253,7 @@ bool Parser::MapEntry(const FieldPlan& field,
   return true;
 }
 
-bool Parser::MapKey(const ValuePlan& key, absl::string_view text) {
+bool Parser::MapKey(const ValueParsePlan& key, absl::string_view text) {
   Tag(key);
   if (key.kind == Kind::kString) {
     out_.Varint(text.size());
@@ -272,7 +273,7 @@ bool Parser::MapKey(const ValuePlan& key, absl::string_view text) {
   return true;
 }
 
-bool Parser::Value(const ValuePlan& value, int depth) {
+bool Parser::Value(const ValueParsePlan& value, int depth) {
   switch (value.kind) {
     case Kind::kFloat:
     case Kind::kDouble:
@@ -297,7 +298,7 @@ bool Parser::Value(const ValuePlan& value, int depth) {
   }
 }
 
-bool Parser::Integer(const ValuePlan& value) {
+bool Parser::Integer(const ValueParsePlan& value) {
   uint64_t bits;
   const IntRange& range = RangeOf(value.kind);
   if (in_.Peek() == '"') {
@@ -341,7 +342,7 @@ void Parser::WriteInteger(Kind kind, uint64_t bits) {
   }
 }
 
-bool Parser::Floating(const ValuePlan& value) {
+bool Parser::Floating(const ValueParsePlan& value) {
   bool is_float = value.kind == Kind::kFloat;
   double d = 0;
   float f = 0;
@@ -369,7 +370,7 @@ bool Parser::Floating(const ValuePlan& value) {
   return true;
 }
 
-bool Parser::Bool(const ValuePlan& value) {
+bool Parser::Bool(const ValueParsePlan& value) {
   bool b;
   char c = in_.Peek();
   if (c == 't' && in_.ConsumeLiteral("true")) {
@@ -389,7 +390,7 @@ bool Parser::Bool(const ValuePlan& value) {
   return true;
 }
 
-bool Parser::String(const ValuePlan& value) {
+bool Parser::String(const ValueParsePlan& value) {
   absl::string_view text;
   if (!in_.ReadString(&text, &scratch_)) return Fail("a bad string");
   Tag(value);
@@ -398,7 +399,7 @@ bool Parser::String(const ValuePlan& value) {
   return true;
 }
 
-bool Parser::Bytes(const ValuePlan& value) {
+bool Parser::Bytes(const ValueParsePlan& value) {
   absl::string_view text;
   size_t size;
   if (!in_.ReadString(&text, &scratch_) || !Base64DecodedSize(text, &size)) {
@@ -411,8 +412,8 @@ bool Parser::Bytes(const ValuePlan& value) {
 
 // By name, or by number (unquoted; protobuf also takes a known number in
 // quotes, left to it).
-bool Parser::Enum(const ValuePlan& value) {
-  const EnumPlan& plan = *value.enum_plan;
+bool Parser::Enum(const ValueParsePlan& value) {
+  const EnumParsePlan& plan = *value.enum_plan;
   uint64_t bits;
   if (in_.Peek() == '"') {
     absl::string_view name;
@@ -432,7 +433,7 @@ bool Parser::Enum(const ValuePlan& value) {
 }
 
 // A Timestamp or a Duration: seconds (field 1) and nanos (field 2).
-bool Parser::Time(const ValuePlan& value) {
+bool Parser::Time(const ValueParsePlan& value) {
   absl::string_view text;
   int64_t seconds;
   int32_t nanos;
@@ -459,7 +460,7 @@ bool Parser::Time(const ValuePlan& value) {
   return true;
 }
 
-bool Parser::Nested(const ValuePlan& value, int depth) {
+bool Parser::Nested(const ValueParsePlan& value, int depth) {
   Tag(value);
   size_t start = out_.OpenLength();
   if (!Object(*value.message, depth + 1)) return false;
@@ -469,7 +470,7 @@ bool Parser::Nested(const ValuePlan& value, int depth) {
 
 // A wrapper's JSON is the wrapped value itself (protobuf also takes
 // {"value": ...}; left to it).
-bool Parser::Wrapper(const ValuePlan& value, int depth) {
+bool Parser::Wrapper(const ValueParsePlan& value, int depth) {
   Tag(value);
   size_t start = out_.OpenLength();
   if (!Value(*value.wrapped, depth + 1)) return false;

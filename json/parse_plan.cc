@@ -107,23 +107,24 @@ class PlanBuilder {
  public:
   explicit PlanBuilder(ParsePlans* plans) : plans_(plans) {}
 
-  absl::StatusOr<const MessagePlan*> Message(const Descriptor* type);
+  absl::StatusOr<const MessageParsePlan*> Message(const Descriptor* type);
 
  private:
-  absl::Status Fields(const Descriptor* type, MessagePlan* plan);
-  absl::Status Field(const FieldDescriptor* field, FieldPlan* plan);
+  absl::Status Fields(const Descriptor* type, MessageParsePlan* plan);
+  absl::Status Field(const FieldDescriptor* field, FieldParsePlan* plan);
   // The plan of `field`'s values, tagged with `number` (0: untagged).
-  absl::Status Value(const FieldDescriptor* field, int number, ValuePlan* plan);
-  absl::Status MessageValue(const Descriptor* type, ValuePlan* plan);
-  absl::StatusOr<const EnumPlan*> Enum(const EnumDescriptor* type);
-  static void IndexNames(MessagePlan* plan);
+  absl::Status Value(const FieldDescriptor* field, int number,
+                     ValueParsePlan* plan);
+  absl::Status MessageValue(const Descriptor* type, ValueParsePlan* plan);
+  absl::StatusOr<const EnumParsePlan*> Enum(const EnumDescriptor* type);
+  static void IndexNames(MessageParsePlan* plan);
 
   ParsePlans* plans_;
-  absl::flat_hash_map<const Descriptor*, const MessagePlan*> messages_;
-  absl::flat_hash_map<const EnumDescriptor*, const EnumPlan*> enums_;
+  absl::flat_hash_map<const Descriptor*, const MessageParsePlan*> messages_;
+  absl::flat_hash_map<const EnumDescriptor*, const EnumParsePlan*> enums_;
 };
 
-absl::StatusOr<const MessagePlan*> PlanBuilder::Message(
+absl::StatusOr<const MessageParsePlan*> PlanBuilder::Message(
     const Descriptor* type) {
   auto it = messages_.find(type);
   if (it != messages_.end()) return it->second;
@@ -138,13 +139,14 @@ absl::StatusOr<const MessagePlan*> PlanBuilder::Message(
     return absl::UnimplementedError(absl::StrCat(
         "json_parser leaves proto2 types to protobuf: ", type->full_name()));
   }
-  MessagePlan* plan = &plans_->messages_.emplace_back();
+  MessageParsePlan* plan = &plans_->messages_.emplace_back();
   messages_[type] = plan;  // before the fields: a type may hold itself
   LMDBAPI_RETURN_IF_ERROR(Fields(type, plan));
   return plan;
 }
 
-absl::Status PlanBuilder::Fields(const Descriptor* type, MessagePlan* plan) {
+absl::Status PlanBuilder::Fields(const Descriptor* type,
+                                 MessageParsePlan* plan) {
   std::vector<const FieldDescriptor*> fields;
   for (int i = 0; i < type->field_count(); ++i)
     fields.push_back(type->field(i));
@@ -165,7 +167,7 @@ absl::Status PlanBuilder::Fields(const Descriptor* type, MessagePlan* plan) {
   return absl::OkStatus();
 }
 
-void PlanBuilder::IndexNames(MessagePlan* plan) {
+void PlanBuilder::IndexNames(MessageParsePlan* plan) {
   absl::flat_hash_set<std::string> ambiguous;
   for (size_t i = 0; i < plan->fields.size(); ++i) {
     for (const std::string* name :
@@ -180,11 +182,12 @@ void PlanBuilder::IndexNames(MessagePlan* plan) {
   plan->next_field_hint = ambiguous.empty();
 }
 
-absl::Status PlanBuilder::Field(const FieldDescriptor* field, FieldPlan* plan) {
+absl::Status PlanBuilder::Field(const FieldDescriptor* field,
+                                FieldParsePlan* plan) {
   plan->json_name = field->json_name();
   plan->proto_name = field->name();
   if (field->is_map()) {
-    plan->shape = FieldPlan::Shape::kMap;
+    plan->shape = FieldParsePlan::Shape::kMap;
     plan->outer_tag_size =
         PutTag(field->number(), WireFormatLite::WIRETYPE_LENGTH_DELIMITED,
                plan->outer_tag);
@@ -193,19 +196,19 @@ absl::Status PlanBuilder::Field(const FieldDescriptor* field, FieldPlan* plan) {
     return Value(entry->map_value(), 2, &plan->value);
   }
   if (field->is_packed()) {
-    plan->shape = FieldPlan::Shape::kPacked;
+    plan->shape = FieldParsePlan::Shape::kPacked;
     plan->outer_tag_size =
         PutTag(field->number(), WireFormatLite::WIRETYPE_LENGTH_DELIMITED,
                plan->outer_tag);
     return Value(field, 0, &plan->value);
   }
-  plan->shape = field->is_repeated() ? FieldPlan::Shape::kRepeated
-                                     : FieldPlan::Shape::kSingular;
+  plan->shape = field->is_repeated() ? FieldParsePlan::Shape::kRepeated
+                                     : FieldParsePlan::Shape::kSingular;
   return Value(field, field->number(), &plan->value);
 }
 
 absl::Status PlanBuilder::Value(const FieldDescriptor* field, int number,
-                                ValuePlan* plan) {
+                                ValueParsePlan* plan) {
   if (field->type() == FieldDescriptor::TYPE_MESSAGE) {
     LMDBAPI_RETURN_IF_ERROR(MessageValue(field->message_type(), plan));
   } else if (field->type() == FieldDescriptor::TYPE_ENUM) {
@@ -220,7 +223,7 @@ absl::Status PlanBuilder::Value(const FieldDescriptor* field, int number,
 }
 
 absl::Status PlanBuilder::MessageValue(const Descriptor* type,
-                                       ValuePlan* plan) {
+                                       ValueParsePlan* plan) {
   const std::string& name = type->full_name();
   if (name == "google.protobuf.Timestamp") {
     plan->kind = Kind::kTimestamp;
@@ -228,7 +231,7 @@ absl::Status PlanBuilder::MessageValue(const Descriptor* type,
     plan->kind = Kind::kDuration;
   } else if (IsWrapper(name)) {
     plan->kind = Kind::kWrapper;
-    ValuePlan* wrapped = &plans_->wrapped_.emplace_back();
+    ValueParsePlan* wrapped = &plans_->wrapped_.emplace_back();
     LMDBAPI_RETURN_IF_ERROR(Value(type->FindFieldByNumber(1), 1, wrapped));
     plan->wrapped = wrapped;
   } else {
@@ -238,14 +241,15 @@ absl::Status PlanBuilder::MessageValue(const Descriptor* type,
   return absl::OkStatus();
 }
 
-absl::StatusOr<const EnumPlan*> PlanBuilder::Enum(const EnumDescriptor* type) {
+absl::StatusOr<const EnumParsePlan*> PlanBuilder::Enum(
+    const EnumDescriptor* type) {
   auto it = enums_.find(type);
   if (it != enums_.end()) return it->second;
   if (type->full_name() == "google.protobuf.NullValue") {
     return absl::UnimplementedError(
         "json_parser leaves google.protobuf.NullValue to protobuf");
   }
-  EnumPlan* plan = &plans_->enums_.emplace_back();
+  EnumParsePlan* plan = &plans_->enums_.emplace_back();
   for (int i = 0; i < type->value_count(); ++i) {
     plan->by_name.emplace(type->value(i)->name(), type->value(i)->number());
   }

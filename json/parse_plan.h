@@ -44,44 +44,44 @@ enum class Kind : uint8_t {
 
 // An enum's numbers by name, aliases included (a proto3 enum takes any
 // number too).
-struct EnumPlan {
+struct EnumParsePlan {
   absl::flat_hash_map<std::string, int32_t> by_name;
 };
 
-struct MessagePlan;
+struct MessageParsePlan;
 
 // One JSON value's way to the wire: the tag written before it (none for
 // the elements of a packed array) and how to read and encode it.
-struct ValuePlan {
+struct ValueParsePlan {
   Kind kind = Kind::kInt32;
   uint8_t tag_size = 0;
   char tag[5] = {};
-  const EnumPlan* enum_plan = nullptr;   // kEnum
-  const MessagePlan* message = nullptr;  // kMessage
-  const ValuePlan* wrapped = nullptr;    // kWrapper: its field 1
+  const EnumParsePlan* enum_plan = nullptr;   // kEnum
+  const MessageParsePlan* message = nullptr;  // kMessage
+  const ValueParsePlan* wrapped = nullptr;    // kWrapper: its field 1
 };
 
-struct FieldPlan {
+struct FieldParsePlan {
   enum class Shape : uint8_t { kSingular, kRepeated, kPacked, kMap };
   Shape shape = Shape::kSingular;
   std::string json_name;
   std::string proto_name;
   // The value (singular), each element (repeated, packed: no tag) or each
   // map entry's value (field 2 of the entry).
-  ValuePlan value;
+  ValueParsePlan value;
   // kPacked, kMap: the field's own tag (length-delimited), written once per
   // array or per entry.
   uint8_t outer_tag_size = 0;
   char outer_tag[5] = {};
-  ValuePlan map_key;  // kMap: field 1 of the entry
+  ValueParsePlan map_key;  // kMap: field 1 of the entry
   // The bit of the field's oneof in a message's set of seen bits, or -1.
   int oneof_bit = -1;
 };
 
-struct MessagePlan {
+struct MessageParsePlan {
   // By field number: the order protobuf prints them in, so the next key of
   // a printed object is usually the field after the last one.
-  std::vector<FieldPlan> fields;
+  std::vector<FieldParsePlan> fields;
   // Index in `fields` by JSON name and by proto name (a name two fields
   // claim is left out: protobuf's choice is then not guessed).
   absl::flat_hash_map<std::string, int> by_name;
@@ -99,15 +99,15 @@ class ParsePlans {
   static absl::StatusOr<std::unique_ptr<ParsePlans>> Build(
       const google::protobuf::Descriptor* type);
 
-  const MessagePlan& root() const { return *root_; }
+  const MessageParsePlan& root() const { return *root_; }
 
  private:
   friend class PlanBuilder;
-  const MessagePlan* root_ = nullptr;
+  const MessageParsePlan* root_ = nullptr;
   // Deques: plans are referred to by address while more are added.
-  std::deque<MessagePlan> messages_;
-  std::deque<EnumPlan> enums_;
-  std::deque<ValuePlan> wrapped_;
+  std::deque<MessageParsePlan> messages_;
+  std::deque<EnumParsePlan> enums_;
+  std::deque<ValueParsePlan> wrapped_;
 };
 
 }  // namespace lmdbapi::json
