@@ -44,16 +44,20 @@ struct ListOptions {
 using RecordSink = absl::FunctionRef<absl::Status(
     const TableInfo&, const google::protobuf::Message&)>;
 
+// Called with each exported record, serialized; an error stops the export
+// and is returned.
+using SerializedSink =
+    absl::FunctionRef<absl::Status(const TableInfo&, absl::string_view record)>;
+
 // Records to import, read one at a time (a file of NDJSON or length-
-// delimited binary). Next() fills `record` and its 1-based `line` (the
-// record's number in a binary file) and returns true, false at the end, or
+// delimited binary). Next() sets `record` to the next record, serialized
+// (it parses as the table's message), and its 1-based `line` (the record's
+// number in a binary file), and returns true, false at the end, or
 // INVALID_ARGUMENT "line N: field F: ..." for a record it cannot read.
 class RecordSource {
  public:
   virtual ~RecordSource() = default;
-  virtual absl::StatusOr<bool> Next(google::protobuf::Message* record,
-                                    uint64_t* line) = 0;
-  // Bytes read so far and in all (0: unknown), for progress.
+  virtual absl::StatusOr<bool> Next(std::string* record, uint64_t* line) = 0;
   virtual uint64_t bytes_read() const = 0;
   virtual uint64_t bytes_total() const = 0;
 };
@@ -105,7 +109,7 @@ class Backend {
   // Every record of `tables` from one snapshot, parents before children;
   // returns the snapshot's revision.
   virtual absl::StatusOr<uint64_t> Export(
-      const std::vector<const TableInfo*>& tables, RecordSink sink,
+      const std::vector<const TableInfo*>& tables, SerializedSink sink,
       Progress* progress) = 0;
   // Durable when it returns. On a bad record without skip_bad: stores
   // exactly the records before it and returns INVALID_ARGUMENT naming its

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "cli/record_format.h"
@@ -53,19 +54,29 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(
   return grpc::SslCredentials(ssl);
 }
 
-grpc::ByteBuffer ToBuffer(const Message& message) {
-  grpc::Slice slice(message.SerializeAsString());
+grpc::ByteBuffer ToBuffer(const std::string& bytes) {
+  grpc::Slice slice(bytes);
   return grpc::ByteBuffer(&slice, 1);
 }
 
-bool FromBuffer(const grpc::ByteBuffer& buffer, Message* message) {
-  std::vector<grpc::Slice> slices;
-  if (!buffer.Dump(&slices).ok()) return false;
-  std::string bytes;
-  for (const grpc::Slice& s : slices) {
-    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+// The buffer's bytes: a view of its one slice, or of `joined` when it has
+// several.
+bool Contents(const grpc::ByteBuffer& buffer, std::vector<grpc::Slice>* slices,
+              std::string* joined, absl::string_view* bytes) {
+  slices->clear();
+  if (!buffer.Dump(slices).ok()) return false;
+  if (slices->size() == 1) {
+    const grpc::Slice& s = slices->front();
+    *bytes =
+        absl::string_view(reinterpret_cast<const char*>(s.begin()), s.size());
+    return true;
   }
-  return message->ParseFromString(bytes);
+  joined->clear();
+  for (const grpc::Slice& s : *slices) {
+    joined->append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  *bytes = *joined;
+  return true;
 }
 
 // One call through grpc::GenericStub, each step waited for on its own
@@ -89,8 +100,8 @@ class GenericCall {
     call_->StartCall(this);
     return Wait();
   }
-  bool Write(const Message& message) {
-    call_->Write(ToBuffer(message), this);
+  bool Write(const std::string& bytes) {
+    call_->Write(ToBuffer(bytes), this);
     return Wait();
   }
   bool WritesDone() {
@@ -124,32 +135,32 @@ class GenericCall {
 
 // Sends what `next` gives; false when the stream broke (its status tells
 // why) or `error` was set.
-bool SendAll(GenericCall& call, const Message& prototype, RequestSource next,
+bool SendAll(GenericCall& call, SerializedRequestSource next,
              absl::Status* error) {
-  std::unique_ptr<Message> request(prototype.New());
+  std::string request;
   while (true) {
-    request->Clear();
-    absl::StatusOr<bool> more = next(request.get());
+    request.clear();
+    absl::StatusOr<bool> more = next(&request);
     if (!more.ok()) {
       *error = more.status();
       return false;
     }
     if (!*more) return call.WritesDone();
-    if (!call.Write(*request)) return false;
+    if (!call.Write(request)) return false;
   }
 }
 
-void ReadAll(GenericCall& call, const Message& prototype, ResponseSink each,
-             const std::string& name, absl::Status* error) {
-  std::unique_ptr<Message> response(prototype.New());
+void ReadAll(GenericCall& call, SerializedResponseSink each,
+             absl::Status* error) {
   grpc::ByteBuffer buffer;
+  std::vector<grpc::Slice> slices;
+  std::string joined;
   while (call.Read(&buffer)) {
-    response->Clear();
-    if (!FromBuffer(buffer, response.get())) {
-      *error = absl::InternalError(absl::StrCat(
-          name, ": the response is not a ", prototype.GetTypeName()));
+    absl::string_view bytes;
+    if (!Contents(buffer, &slices, &joined, &bytes)) {
+      *error = absl::InternalError("a response could not be read");
     } else {
-      *error = each(*response);
+      *error = each(bytes);
     }
     if (!error->ok()) return;
   }
@@ -195,11 +206,10 @@ absl::Status FromGrpc(const grpc::Status& status, const std::string& method) {
                       message);
 }
 
-absl::Status CallMethod(const Connection& connection,
-                        const MethodDescriptor& method,
-                        const Message& prototype_request,
-                        const Message& prototype_response, RequestSource next,
-                        ResponseSink each) {
+absl::Status CallSerialized(const Connection& connection,
+                            const MethodDescriptor& method,
+                            SerializedRequestSource next,
+                            SerializedResponseSink each) {
   const std::string name =
       absl::StrCat(method.service()->name(), "/", method.name());
   bool unary = !method.client_streaming() && !method.server_streaming();
@@ -208,13 +218,40 @@ absl::Status CallMethod(const Connection& connection,
       absl::StrCat("/", method.service()->full_name(), "/", method.name()),
       unary);
   absl::Status error;
-  if (call.Start() && SendAll(call, prototype_request, next, &error)) {
-    ReadAll(call, prototype_response, each, name, &error);
+  if (call.Start() && SendAll(call, next, &error)) {
+    ReadAll(call, each, &error);
   }
   if (!error.ok()) call.Cancel();
   grpc::Status status = call.Finish();
   if (!error.ok()) return error;
   return FromGrpc(status, name);
+}
+
+absl::Status CallMethod(const Connection& connection,
+                        const MethodDescriptor& method,
+                        const Message& prototype_request,
+                        const Message& prototype_response, RequestSource next,
+                        ResponseSink each) {
+  std::unique_ptr<Message> request(prototype_request.New());
+  std::unique_ptr<Message> response(prototype_response.New());
+  return CallSerialized(
+      connection, method,
+      [&](std::string* bytes) -> absl::StatusOr<bool> {
+        request->Clear();
+        absl::StatusOr<bool> more = next(request.get());
+        if (more.ok() && *more) request->SerializeToString(bytes);
+        return more;
+      },
+      [&](absl::string_view bytes) {
+        response->Clear();
+        if (!response->ParseFromArray(bytes.data(),
+                                      static_cast<int>(bytes.size()))) {
+          return absl::InternalError(absl::StrCat(
+              method.service()->name(), "/", method.name(),
+              ": the response is not a ", prototype_response.GetTypeName()));
+        }
+        return each(*response);
+      });
 }
 
 absl::Status CallUnary(const Connection& connection,

@@ -11,6 +11,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "cli/remote_backend.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
@@ -65,6 +66,18 @@ absl::Status CallMethod(const Connection& connection,
                         const google::protobuf::Message& prototype_request,
                         const google::protobuf::Message& prototype_response,
                         RequestSource next, ResponseSink each);
+
+// The same with requests and responses as serialized bytes (the bulk
+// paths, which never parse their records): `next` sets the next request's
+// bytes, `each` gets each response's.
+using SerializedRequestSource =
+    absl::FunctionRef<absl::StatusOr<bool>(std::string*)>;
+using SerializedResponseSink =
+    absl::FunctionRef<absl::Status(absl::string_view)>;
+absl::Status CallSerialized(const Connection& connection,
+                            const google::protobuf::MethodDescriptor& method,
+                            SerializedRequestSource next,
+                            SerializedResponseSink each);
 
 // The same for the common cases: one request, one response ...
 absl::Status CallUnary(const Connection& connection,

@@ -49,7 +49,8 @@ class LocalBackend : public Backend {
   // Records as stored, without the server-maintained fields (revision and
   // times), which an import sets anew.
   absl::StatusOr<uint64_t> Export(const std::vector<const TableInfo*>& tables,
-                                  RecordSink sink, Progress* progress) override;
+                                  SerializedSink sink,
+                                  Progress* progress) override;
   absl::StatusOr<ImportResult> Import(const TableInfo& table,
                                       RecordSource& source,
                                       const ImportOptions& options,

@@ -33,27 +33,32 @@ absl::StatusOr<std::pair<MDB_dbi, uint64_t>> RecordsOf(
   return std::make_pair(dbi, static_cast<uint64_t>(stat.ms_entries));
 }
 
-// Every record of `dbi` in key order, parsed into `record` for `sink`.
+// Every record of `dbi` in key order, as stored, for `sink`.
 absl::Status ScanRecords(MDB_txn* txn, MDB_dbi dbi, const TableInfo& table,
-                         Message* record, RecordSink sink, Progress* progress) {
+                         SerializedSink sink, Progress* progress) {
   MDB_cursor* cursor;
   int rc = mdb_cursor_open(txn, dbi, &cursor);
   if (rc != 0) return absl::InternalError(mdb_strerror(rc));
   std::unique_ptr<MDB_cursor, void (*)(MDB_cursor*)> closer(cursor,
                                                             mdb_cursor_close);
   MDB_val key, value;
+  uint64_t scanned = 0;
   for (rc = mdb_cursor_get(cursor, &key, &value, MDB_FIRST); rc == 0;
        rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)) {
-    record->Clear();
-    if (!record->ParseFromArray(value.mv_data, value.mv_size)) {
-      return absl::DataLossError(absl::StrCat(
-          "table ", table.name, ": the record under key '",
-          std::string(static_cast<char*>(key.mv_data), key.mv_size),
-          "' does not parse"));
+    absl::Status taken = sink(
+        table,
+        absl::string_view(static_cast<char*>(value.mv_data), value.mv_size));
+    if (!taken.ok()) {
+      return absl::Status(
+          taken.code(),
+          absl::StrCat(
+              "table ", table.name, ", record '",
+              absl::string_view(static_cast<char*>(key.mv_data), key.mv_size),
+              "': ", taken.message()));
     }
-    LMDBAPI_RETURN_IF_ERROR(sink(table, *record));
-    if (progress != nullptr) progress->Add(1);
+    if (progress != nullptr && ++scanned % 1024 == 0) progress->Add(1024);
   }
+  if (progress != nullptr) progress->Add(scanned % 1024);
   if (rc != MDB_NOTFOUND) return absl::InternalError(mdb_strerror(rc));
   return absl::OkStatus();
 }
@@ -61,7 +66,7 @@ absl::Status ScanRecords(MDB_txn* txn, MDB_dbi dbi, const TableInfo& table,
 }  // namespace
 
 absl::StatusOr<uint64_t> LocalBackend::Export(
-    const std::vector<const TableInfo*>& tables, RecordSink sink,
+    const std::vector<const TableInfo*>& tables, SerializedSink sink,
     Progress* progress) {
   LMDBAPI_ASSIGN_OR_RETURN(storage::Environment::ReadTxn txn,
                            db_->env().BeginRead());
@@ -74,9 +79,8 @@ absl::StatusOr<uint64_t> LocalBackend::Export(
   }
   if (progress != nullptr) progress->set_total(total);
   for (size_t i = 0; i < tables.size(); ++i) {
-    std::unique_ptr<Message> record = NewRecord(*tables[i]);
-    LMDBAPI_RETURN_IF_ERROR(ScanRecords(txn.get(), dbis[i], *tables[i],
-                                        record.get(), sink, progress));
+    LMDBAPI_RETURN_IF_ERROR(
+        ScanRecords(txn.get(), dbis[i], *tables[i], sink, progress));
   }
   LMDBAPI_ASSIGN_OR_RETURN(uint64_t revision, db_->changes().Last(txn.get()));
   return revision;
@@ -91,10 +95,15 @@ absl::StatusOr<ImportResult> LocalBackend::Import(const TableInfo& table,
   std::vector<std::unique_ptr<Message>> batch;
   std::vector<uint64_t> lines;
   size_t batch_size = options.batch == 0 ? 1 : options.batch;
+  std::string wire;
   while (true) {
     std::unique_ptr<Message> record = NewRecord(table);
     uint64_t line = 0;
-    absl::StatusOr<bool> next = source.Next(record.get(), &line);
+    absl::StatusOr<bool> next = source.Next(&wire, &line);
+    if (next.ok() && *next && !record->ParseFromString(wire)) {
+      next = absl::InvalidArgumentError(
+          absl::StrCat("line ", line, ": not a ", table.record->full_name()));
+    }
     if (next.ok() && *next) {
       batch.push_back(std::move(record));
       lines.push_back(line);

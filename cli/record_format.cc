@@ -4,17 +4,13 @@
 
 #include <cerrno>
 #include <cstring>
-#include <map>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/type.pb.h"
+#include "cli/record_codec.h"
+#include "cli/wire_fields.h"
 #include "google/protobuf/util/json_util.h"
-#include "google/protobuf/util/type_resolver.h"
-#include "google/protobuf/util/type_resolver_util.h"
 
 namespace lmdbapi::cli {
 namespace {
@@ -67,10 +63,11 @@ absl::Status BadLine(uint64_t line, absl::string_view why) {
 
 class NdjsonSource : public RecordSource {
  public:
-  explicit NdjsonSource(InputFile file) : file_(std::move(file)) {}
+  NdjsonSource(InputFile file, const RecordCodec& codec)
+      : file_(std::move(file)), codec_(codec) {}
   ~NdjsonSource() override { free(line_buffer_); }
 
-  absl::StatusOr<bool> Next(Message* record, uint64_t* line) override {
+  absl::StatusOr<bool> Next(std::string* record, uint64_t* line) override {
     while (true) {
       ssize_t n = getline(&line_buffer_, &capacity_, file_.get());
       if (n < 0) {
@@ -88,8 +85,7 @@ class NdjsonSource : public RecordSource {
       }
       if (text.find_first_not_of(" \t") == absl::string_view::npos) continue;
       *line = line_;
-      record->Clear();
-      absl::Status parsed = ParseJson(text, record);
+      absl::Status parsed = codec_.ParseJson(text, record);
       if (!parsed.ok()) return BadLine(line_, parsed.message());
       return true;
     }
@@ -99,6 +95,7 @@ class NdjsonSource : public RecordSource {
 
  private:
   InputFile file_;
+  const RecordCodec& codec_;
   char* line_buffer_ = nullptr;
   size_t capacity_ = 0;
   uint64_t line_ = 0;
@@ -107,9 +104,10 @@ class NdjsonSource : public RecordSource {
 
 class BinarySource : public RecordSource {
  public:
-  explicit BinarySource(InputFile file) : file_(std::move(file)) {}
+  BinarySource(InputFile file, const RecordCodec& codec)
+      : file_(std::move(file)), codec_(codec) {}
 
-  absl::StatusOr<bool> Next(Message* record, uint64_t* line) override {
+  absl::StatusOr<bool> Next(std::string* record, uint64_t* line) override {
     uint64_t at = read_;
     absl::StatusOr<uint32_t> size = ReadVarint();
     if (!size.ok()) return size.status();
@@ -120,15 +118,14 @@ class BinarySource : public RecordSource {
                      absl::StrCat("record of ", *size, " bytes at offset ", at,
                                   ": larger than 64 MiB"));
     }
-    buffer_.resize(*size);
-    if (fread(buffer_.data(), 1, *size, file_.get()) != *size) {
+    record->resize(*size);
+    if (fread(record->data(), 1, *size, file_.get()) != *size) {
       return BadLine(count_, "the file ends inside the record");
     }
     read_ += *size;
-    record->Clear();
-    if (!record->ParseFromString(buffer_)) {
+    if (!codec_.Parses(*record)) {
       return BadLine(count_,
-                     absl::StrCat("not a serialized ", record->GetTypeName(),
+                     absl::StrCat("not a serialized ", codec_.type_name(),
                                   " (offset ", at, ")"));
     }
     return true;
@@ -158,76 +155,10 @@ class BinarySource : public RecordSource {
   }
 
   InputFile file_;
-  std::string buffer_;
+  const RecordCodec& codec_;
   uint64_t count_ = 0;
   uint64_t read_ = 0;
 };
-
-constexpr char kTypeUrlPrefix[] = "type.googleapis.com";
-
-// The type information of a descriptor pool's messages as protobuf's JSON
-// conversion wants it, built once per type: MessageToJsonString and
-// JsonStringToMessage build it again on every call, which costs more than
-// the conversion.
-class CachingTypeResolver : public google::protobuf::util::TypeResolver {
- public:
-  explicit CachingTypeResolver(const google::protobuf::DescriptorPool* pool)
-      : inner_(google::protobuf::util::NewTypeResolverForDescriptorPool(
-            kTypeUrlPrefix, pool)) {}
-
-  google::protobuf::util::Status ResolveMessageType(
-      const std::string& url, google::protobuf::Type* type) override {
-    return Resolve(url, type, types_, [this](const std::string& u, auto* t) {
-      return inner_->ResolveMessageType(u, t);
-    });
-  }
-  google::protobuf::util::Status ResolveEnumType(
-      const std::string& url, google::protobuf::Enum* type) override {
-    return Resolve(url, type, enums_, [this](const std::string& u, auto* t) {
-      return inner_->ResolveEnumType(u, t);
-    });
-  }
-
- private:
-  template <typename T, typename F>
-  google::protobuf::util::Status Resolve(const std::string& url, T* out,
-                                         std::map<std::string, T>& cache,
-                                         F resolve) {
-    absl::MutexLock lock(&mu_);
-    auto it = cache.find(url);
-    if (it == cache.end()) {
-      T resolved;
-      google::protobuf::util::Status status = resolve(url, &resolved);
-      if (!status.ok()) return status;
-      it = cache.emplace(url, std::move(resolved)).first;
-    }
-    *out = it->second;
-    return google::protobuf::util::Status();
-  }
-
-  std::unique_ptr<google::protobuf::util::TypeResolver> inner_;
-  absl::Mutex mu_;
-  std::map<std::string, google::protobuf::Type> types_;
-  std::map<std::string, google::protobuf::Enum> enums_;
-};
-
-// The resolver of `pool`, made on first use and kept.
-google::protobuf::util::TypeResolver* ResolverFor(
-    const google::protobuf::DescriptorPool* pool) {
-  static absl::Mutex mu;
-  static auto* resolvers = new std::map<const google::protobuf::DescriptorPool*,
-                                        std::unique_ptr<CachingTypeResolver>>;
-  absl::MutexLock lock(&mu);
-  std::unique_ptr<CachingTypeResolver>& resolver = (*resolvers)[pool];
-  if (resolver == nullptr)
-    resolver = std::make_unique<CachingTypeResolver>(pool);
-  return resolver.get();
-}
-
-std::string TypeUrl(const Message& message) {
-  return absl::StrCat(kTypeUrlPrefix, "/",
-                      message.GetDescriptor()->full_name());
-}
 
 }  // namespace
 
@@ -240,11 +171,10 @@ absl::StatusOr<Format> ParseFormat(const std::string& text) {
 
 absl::StatusOr<std::string> RecordJson(const Message& record) {
   std::string json;
-  auto printed = google::protobuf::util::BinaryToJsonString(
-      ResolverFor(record.GetDescriptor()->file()->pool()), TypeUrl(record),
-      record.SerializeAsString(), &json,
-      google::protobuf::util::JsonPrintOptions());
-  if (!printed.ok()) return absl::InternalError(printed.ToString());
+  absl::Status printed = RecordCodec::For(record.GetDescriptor())
+                             .PrintJson(record.SerializeAsString(),
+                                        /*without_server_fields=*/false, &json);
+  if (!printed.ok()) return printed;
   return json;
 }
 
@@ -260,44 +190,34 @@ absl::StatusOr<std::string> ResultJson(const Message& result) {
 }
 
 absl::Status ParseJson(absl::string_view json, Message* record) {
-  std::string binary;
-  auto parsed = google::protobuf::util::JsonToBinaryString(
-      ResolverFor(record->GetDescriptor()->file()->pool()), TypeUrl(*record),
-      google::protobuf::StringPiece(json.data(), json.size()), &binary,
-      google::protobuf::util::JsonParseOptions());
-  if (parsed.ok() && !record->ParseFromString(binary)) {
+  std::string wire;
+  absl::Status parsed =
+      RecordCodec::For(record->GetDescriptor()).ParseJson(json, &wire);
+  if (!parsed.ok()) return parsed;
+  record->Clear();
+  if (!record->ParseFromString(wire)) {
     return absl::InvalidArgumentError("the JSON does not make a record");
   }
-  if (parsed.ok()) return absl::OkStatus();
-  // "(fee_cents): invalid value ..." -> "field fee_cents: invalid value ...".
-  absl::string_view why(parsed.message().data(), parsed.message().size());
-  size_t close = why.find("): ");
-  if (absl::StartsWith(why, "(") && close != absl::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "field ", why.substr(1, close - 1), ": ", why.substr(close + 3)));
-  }
-  return absl::InvalidArgumentError(why);
+  return absl::OkStatus();
 }
 
 absl::Status RecordWriter::Write(const TableInfo& table,
-                                 const Message& record) {
+                                 absl::string_view record) {
+  const RecordCodec& codec = RecordCodec::For(table.record);
   if (format_ == Format::kBinary) {
-    std::string bytes = record.SerializeAsString();
-    uint8_t length[5];
-    uint8_t* end =
-        google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
-            static_cast<uint32_t>(bytes.size()), length);
-    buffer_.append(reinterpret_cast<char*>(length), end - length);
-    buffer_.append(bytes);
+    scratch_.clear();
+    absl::Status copied =
+        AppendWithout(record, codec.server_fields(), &scratch_);
+    if (!copied.ok()) return copied;
+    AppendVarint(scratch_.size(), &buffer_);
+    buffer_.append(scratch_);
   } else {
-    absl::StatusOr<std::string> json = RecordJson(record);
-    if (!json.ok()) return json.status();
-    if (tagged_) {
-      absl::StrAppend(&buffer_, "{\"table\":\"", table.name,
-                      "\",\"record\":", *json, "}\n");
-    } else {
-      absl::StrAppend(&buffer_, *json, "\n");
-    }
+    if (tagged_)
+      absl::StrAppend(&buffer_, "{\"table\":\"", table.name, "\",\"record\":");
+    absl::Status printed =
+        codec.PrintJson(record, /*without_server_fields=*/true, &buffer_);
+    if (!printed.ok()) return printed;
+    buffer_.append(tagged_ ? "}\n" : "\n");
   }
   if (buffer_.size() < kFlushBytes) return absl::OkStatus();
   bool written =
@@ -323,15 +243,17 @@ absl::Status RecordWriter::Close() {
 }
 
 absl::StatusOr<std::unique_ptr<RecordSource>> OpenRecordSource(
-    const std::string& path, Format format) {
+    const std::string& path, Format format,
+    const google::protobuf::Descriptor* type) {
+  const RecordCodec& codec = RecordCodec::For(type);
   absl::StatusOr<InputFile> file = InputFile::Open(path);
   if (!file.ok()) return file.status();
   if (format == Format::kBinary) {
     return std::unique_ptr<RecordSource>(
-        std::make_unique<BinarySource>(*std::move(file)));
+        std::make_unique<BinarySource>(*std::move(file), codec));
   }
   return std::unique_ptr<RecordSource>(
-      std::make_unique<NdjsonSource>(*std::move(file)));
+      std::make_unique<NdjsonSource>(*std::move(file), codec));
 }
 
 }  // namespace lmdbapi::cli

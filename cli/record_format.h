@@ -28,8 +28,10 @@ class RecordWriter {
  public:
   RecordWriter(FILE* out, Format format, bool tagged)
       : out_(out), format_(format), tagged_(tagged) {}
-  absl::Status Write(const TableInfo& table,
-                     const google::protobuf::Message& record);
+  // Writes the serialized record `record` of `table` without its
+  // server-maintained fields (an import sets them anew); DATA_LOSS when it
+  // does not parse.
+  absl::Status Write(const TableInfo& table, absl::string_view record);
   // Flushes; an error when a write failed (a full disk, a closed pipe).
   absl::Status Close();
 
@@ -38,11 +40,14 @@ class RecordWriter {
   Format format_;
   bool tagged_;
   std::string buffer_;
+  std::string scratch_;
 };
 
-// Records from the file `path` ("-": standard input), in `format`.
+// Records of `type` from the file `path` ("-": standard input), in
+// `format`.
 absl::StatusOr<std::unique_ptr<RecordSource>> OpenRecordSource(
-    const std::string& path, Format format);
+    const std::string& path, Format format,
+    const google::protobuf::Descriptor* type);
 
 // A record as one line of JSON (protobuf's mapping), without its newline.
 absl::StatusOr<std::string> RecordJson(const google::protobuf::Message& record);

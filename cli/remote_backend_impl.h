@@ -46,7 +46,8 @@ class RemoteBackend : public Backend {
                          const std::string&, const google::protobuf::Message&)>
                          sink) override;
   absl::StatusOr<uint64_t> Export(const std::vector<const TableInfo*>& tables,
-                                  RecordSink sink, Progress* progress) override;
+                                  SerializedSink sink,
+                                  Progress* progress) override;
   absl::StatusOr<ImportResult> Import(const TableInfo& table,
                                       RecordSource& source,
                                       const ImportOptions& options,
@@ -73,8 +74,8 @@ class RemoteBackend : public Backend {
   absl::Status Write(const TableInfo& table, const std::string& method,
                      google::protobuf::Message* record);
   absl::StatusOr<uint64_t> Count(const TableInfo& table);
-  absl::StatusOr<uint64_t> ExportTable(const TableInfo& table, RecordSink sink,
-                                       Progress* progress);
+  absl::StatusOr<uint64_t> ExportTable(const TableInfo& table,
+                                       SerializedSink sink, Progress* progress);
   template <typename Request, typename Response, typename Call>
   absl::StatusOr<Response> Admin(const char* name, const Request& request,
                                  Call call);

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/remote_backend_impl.h"
 #include "cli/remote_tables.h"
-#include "proto/lmdbapi/options.pb.h"
+#include "cli/wire_fields.h"
 
 namespace lmdbapi::cli {
 namespace {
@@ -14,43 +14,25 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
-// The record's server-maintained fields (revision, create_time,
-// update_time): an export leaves them out, as a data directory's does, and
-// an import sets them anew.
-std::vector<const FieldDescriptor*> ServerFields(const Descriptor* record) {
-  std::vector<const FieldDescriptor*> fields;
-  for (int i = 0; i < record->field_count(); ++i) {
-    const lmdbapi::Field& role =
-        record->field(i)->options().GetExtension(lmdbapi::field);
-    if (role.revision() || role.create_time() || role.update_time()) {
-      fields.push_back(record->field(i));
-    }
-  }
-  return fields;
-}
-
 // A batch stays under the servers' default --max_message_bytes (4 MiB).
 constexpr size_t kMaxBatchBytes = 3 << 20;
 
-// Fills `request` with up to options.batch records (and kMaxBatchBytes) of
-// `source`; false when the source ended, or stopped at a bad record (`stopped`)
-// without skip_bad.
-bool FillBatch(RecordSource& source, const ImportOptions& options,
-               const FieldDescriptor* records, Message* request,
-               std::vector<uint64_t>* lines, ImportResult* result,
-               absl::Status* stopped) {
-  const auto* r = request->GetReflection();
-  size_t bytes = 0;
-  while (r->FieldSize(*request, records) < static_cast<int>(options.batch) &&
-         bytes < kMaxBatchBytes) {
+// Appends to `request` (an Import request, serialized) up to options.batch
+// records (and kMaxBatchBytes) of `source` as its field `records`; false
+// when the source ended, or stopped at a bad record (`stopped`) without
+// skip_bad.
+bool FillBatch(RecordSource& source, const ImportOptions& options, int records,
+               std::string* request, std::vector<uint64_t>* lines,
+               ImportResult* result, absl::Status* stopped) {
+  std::string record;
+  for (size_t n = 0; n < options.batch && request->size() < kMaxBatchBytes;) {
     uint64_t line = 0;
-    Message* record = r->AddMessage(request, records);
-    absl::StatusOr<bool> next = source.Next(record, &line);
-    if (!next.ok() || !*next) r->RemoveLast(request, records);
+    absl::StatusOr<bool> next = source.Next(&record, &line);
     if (next.ok() && !*next) return false;
     if (next.ok()) {
+      AppendBytesField(records, record, request);
       lines->push_back(line);
-      bytes += record->ByteSizeLong() + 8;
+      ++n;
     } else if (options.skip_bad && absl::IsInvalidArgument(next.status())) {
       result->skipped.emplace_back(line, std::string(next.status().message()));
     } else {
@@ -110,37 +92,43 @@ absl::StatusOr<uint64_t> RemoteBackend::Count(const TableInfo& table) {
 }
 
 absl::StatusOr<uint64_t> RemoteBackend::ExportTable(const TableInfo& table,
-                                                    RecordSink sink,
+                                                    SerializedSink sink,
                                                     Progress* progress) {
   auto method = TableMethod(*reflection_->pool(), table, "Export");
   if (!method.ok()) return method.status();
   const Descriptor* type = (*method)->output_type();
   const FieldDescriptor* records = FieldOfType(type, table.record, true);
+  const FieldDescriptor* revision_field = type->FindFieldByName("revision");
   if (records == nullptr) {
     return absl::UnimplementedError(
         absl::StrCat((*method)->full_name(), ": ", type->full_name(),
                      " holds no ", table.record->full_name()));
   }
   uint64_t revision = 0;
-  std::vector<const FieldDescriptor*> server_fields =
-      ServerFields(table.record);
-  std::unique_ptr<Message> record = New(table.record);
-  absl::Status exported = CallServerStreaming(
-      *connection_, **method, *New((*method)->input_type()), *New(type),
-      [&](const Message& m) {
-        const auto* r = m.GetReflection();
-        int n = r->FieldSize(m, records);
-        for (int i = 0; i < n; ++i) {
-          record->CopyFrom(r->GetRepeatedMessage(m, records, i));
-          for (const auto* f : server_fields) {
-            record->GetReflection()->ClearField(record.get(), f);
+  bool sent = false;
+  std::string request = New((*method)->input_type())->SerializeAsString();
+  absl::Status exported = CallSerialized(
+      *connection_, **method,
+      [&](std::string* next) -> absl::StatusOr<bool> {
+        if (sent) return false;
+        *next = request;
+        return sent = true;
+      },
+      [&](absl::string_view response) {
+        uint64_t n = 0;
+        absl::Status read = ForEachField(response, [&](const WireField& f) {
+          if (f.number == records->number()) {
+            ++n;
+            return sink(table, f.bytes);
           }
-          absl::Status taken = sink(table, *record);
-          if (!taken.ok()) return taken;
-        }
+          if (revision_field != nullptr &&
+              f.number == revision_field->number()) {
+            revision = std::max(revision, f.varint);
+          }
+          return absl::OkStatus();
+        });
         if (progress != nullptr) progress->Add(n);
-        revision = std::max(revision, GetInteger(m, "revision"));
-        return absl::OkStatus();
+        return read;
       });
   if (!exported.ok()) return exported;
   return revision;
@@ -151,7 +139,7 @@ absl::StatusOr<uint64_t> RemoteBackend::ExportTable(const TableInfo& table,
 // consistent, not consistent with each other while writes go on (the
 // revision returned is the latest of their snapshots).
 absl::StatusOr<uint64_t> RemoteBackend::Export(
-    const std::vector<const TableInfo*>& tables, RecordSink sink,
+    const std::vector<const TableInfo*>& tables, SerializedSink sink,
     Progress* progress) {
   if (progress != nullptr) {
     uint64_t total = 0;
@@ -186,24 +174,30 @@ absl::StatusOr<ImportResult> RemoteBackend::Import(const TableInfo& table,
                                                  in->full_name(), " holds no ",
                                                  table.record->full_name()));
   }
+  const FieldDescriptor* skip_bad = in->FindFieldByName("skip_bad");
   ImportResult result;
   std::vector<uint64_t> lines;
   absl::Status stopped;
   bool ended = false;
   std::unique_ptr<Message> response = New((*method)->output_type());
-  absl::Status called = CallMethod(
-      *connection_, **method, *New(in), *response,
-      [&](Message* request) -> absl::StatusOr<bool> {
+  absl::Status called = CallSerialized(
+      *connection_, **method,
+      [&](std::string* request) -> absl::StatusOr<bool> {
         if (ended) return false;
-        ended = !FillBatch(source, options, records, request, &lines, &result,
-                           &stopped);
-        SetBool(request, "skip_bad", options.skip_bad);
-        int n = request->GetReflection()->FieldSize(*request, records);
-        if (progress != nullptr) progress->Add(n);
-        return n > 0;
+        if (options.skip_bad && skip_bad != nullptr) {
+          AppendVarintField(skip_bad->number(), 1, request);
+        }
+        size_t before = lines.size();
+        ended = !FillBatch(source, options, records->number(), request, &lines,
+                           &result, &stopped);
+        if (progress != nullptr) progress->Add(lines.size() - before);
+        return lines.size() > before;
       },
-      [&](const Message& got) {
-        response->CopyFrom(got);
+      [&](absl::string_view got) {
+        if (!response->ParseFromArray(got.data(),
+                                      static_cast<int>(got.size()))) {
+          return absl::InternalError("the Import response does not parse");
+        }
         return absl::OkStatus();
       });
   if (!called.ok()) {

@@ -71,8 +71,7 @@ absl::Status RunExport(const Invocation& invocation) {
       invocation.backend
           ->Export(
               tables,
-              [&writer](const TableInfo& table,
-                        const google::protobuf::Message& record) {
+              [&writer](const TableInfo& table, absl::string_view record) {
                 return writer.Write(table, record);
               },
               progress.get())
@@ -91,8 +90,9 @@ absl::Status RunImport(const Invocation& invocation) {
   LMDBAPI_ASSIGN_OR_RETURN(options.batch, invocation.UintFlag("batch", 1000));
   if (options.batch == 0) return UsageError("--batch: must be at least 1");
   LMDBAPI_ASSIGN_OR_RETURN(const TableInfo* table, invocation.Table());
-  LMDBAPI_ASSIGN_OR_RETURN(std::unique_ptr<RecordSource> source,
-                           OpenRecordSource(invocation.args[0], *format));
+  LMDBAPI_ASSIGN_OR_RETURN(
+      std::unique_ptr<RecordSource> source,
+      OpenRecordSource(invocation.args[0], *format, table->record));
   std::unique_ptr<Progress> progress =
       invocation.NewProgress(absl::StrCat("import ", table->name));
   LMDBAPI_ASSIGN_OR_RETURN(

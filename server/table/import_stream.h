@@ -50,7 +50,7 @@ struct ImportSetup {
 // The work of an import, without the generated request type.
 class ImportStream {
  public:
-  static constexpr size_t kBatchRecords = 4096;
+  static constexpr size_t kBatchRecords = 16384;
   static constexpr int kBatchesInFlight = 2;
 
   ImportStream(ImportSetup setup, grpc::CallbackServerContext* context,
