@@ -11,6 +11,7 @@
 #include "cli/record_codec.h"
 #include "cli/wire_fields.h"
 #include "google/protobuf/util/json_util.h"
+#include "storage/coding.h"
 
 namespace lmdbapi::cli {
 namespace {
@@ -209,7 +210,7 @@ absl::Status RecordWriter::Write(const TableInfo& table,
     absl::Status copied =
         AppendWithout(record, codec.server_fields(), &scratch_);
     if (!copied.ok()) return copied;
-    AppendVarint(scratch_.size(), &buffer_);
+    storage::PutVarint64(scratch_.size(), &buffer_);
     buffer_.append(scratch_);
   } else {
     if (tagged_)

@@ -6,6 +6,7 @@
 #include "cli/remote_backend_impl.h"
 #include "cli/remote_tables.h"
 #include "cli/wire_fields.h"
+#include "storage/coding.h"
 
 namespace lmdbapi::cli {
 namespace {
@@ -30,7 +31,7 @@ bool FillBatch(RecordSource& source, const ImportOptions& options, int records,
     absl::StatusOr<bool> next = source.Next(&record, &line);
     if (next.ok() && !*next) return false;
     if (next.ok()) {
-      AppendBytesField(records, record, request);
+      storage::PutWireBytes(records, record, request);
       lines->push_back(line);
       ++n;
     } else if (options.skip_bad && absl::IsInvalidArgument(next.status())) {
@@ -185,7 +186,7 @@ absl::StatusOr<ImportResult> RemoteBackend::Import(const TableInfo& table,
       [&](std::string* request) -> absl::StatusOr<bool> {
         if (ended) return false;
         if (options.skip_bad && skip_bad != nullptr) {
-          AppendVarintField(skip_bad->number(), 1, request);
+          storage::PutWireVarint(skip_bad->number(), 1, request);
         }
         size_t before = lines.size();
         ended = !FillBatch(source, options, records->number(), request, &lines,

@@ -78,25 +78,6 @@ absl::Status ForEachField(
   return absl::OkStatus();
 }
 
-void AppendVarint(uint64_t value, std::string* out) {
-  while (value >= 0x80) {
-    out->push_back(static_cast<char>(value | 0x80));
-    value >>= 7;
-  }
-  out->push_back(static_cast<char>(value));
-}
-
-void AppendBytesField(int number, absl::string_view payload, std::string* out) {
-  AppendVarint((static_cast<uint64_t>(number) << 3) | kLengthDelimited, out);
-  AppendVarint(payload.size(), out);
-  out->append(payload.data(), payload.size());
-}
-
-void AppendVarintField(int number, uint64_t value, std::string* out) {
-  AppendVarint((static_cast<uint64_t>(number) << 3) | kVarint, out);
-  AppendVarint(value, out);
-}
-
 absl::Status AppendWithout(absl::string_view message,
                            const absl::flat_hash_set<int>& numbers,
                            std::string* out) {

@@ -1,8 +1,8 @@
 // The protobuf wire format at the level the bulk paths need it: walk a
-// message's top-level fields, append a field, copy a message without some
-// of its fields. `lmdbapi import` and `export` move records between files
-// and Import/Export streams as serialized bytes, never parsing them into
-// messages (docs/CLI.md, "Bulk paths").
+// message's top-level fields, copy a message without some of its fields
+// (storage/coding.h writes fields). `lmdbapi import` and `export` move records
+// between files and Import/Export streams as serialized bytes, never parsing
+// them into messages (docs/CLI.md, "Bulk paths").
 #ifndef LMDBAPI_CLI_WIRE_FIELDS_H_
 #define LMDBAPI_CLI_WIRE_FIELDS_H_
 
@@ -33,13 +33,6 @@ struct WireField {
 absl::Status ForEachField(
     absl::string_view message,
     absl::FunctionRef<absl::Status(const WireField&)> each);
-
-// Appends field `number` as a length-delimited field holding `payload`.
-void AppendBytesField(int number, absl::string_view payload, std::string* out);
-// Appends field `number` as a varint field.
-void AppendVarintField(int number, uint64_t value, std::string* out);
-// Appends a varint.
-void AppendVarint(uint64_t value, std::string* out);
 
 // Appends `message` to `out` without its top-level fields whose numbers are
 // in `numbers` (the bytes unchanged when there are none).

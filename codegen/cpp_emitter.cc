@@ -24,7 +24,10 @@ std::string Namespace(const SchemaModel& model) {
 void EmitImpl(const TableModel& t, Printer& p) {
   Printer::Vars v = TableVars(t);
   p.Print(v,
-          "class $service$Impl final : public $service$::CallbackService {\n"
+          "// Export is a raw method: its records go out as stored.\n"
+          "class $service$Impl final\n"
+          "    : public $service$::WithRawCallbackMethod_Export<\n"
+          "          $service$::CallbackService> {\n"
           " public:\n"
           "  explicit $service$Impl(TableService* table) : table_(table) {}\n"
           "\n"
@@ -80,9 +83,9 @@ void EmitImpl(const TableModel& t, Printer& p) {
       "$import_response$* r) override {\n"
       "    return table_->Import<$import$>(c, r);\n"
       "  }\n"
-      "  ::grpc::ServerWriteReactor<$export_response$>* Export(Context* c, "
-      "const $export$* q) override {\n"
-      "    return table_->Export<$export_response$>(c, *q);\n"
+      "  ::grpc::ServerWriteReactor<::grpc::ByteBuffer>* Export(Context* c, "
+      "const ::grpc::ByteBuffer* q) override {\n"
+      "    return table_->Export<$export$>(c, *q);\n"
       "  }\n"
       "\n"
       " private:\n"

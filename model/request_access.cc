@@ -227,14 +227,4 @@ std::string ExportParent(const Message& request) {
   return f == nullptr ? "" : request.GetReflection()->GetString(request, f);
 }
 
-Message* AddExportRecord(Message* response) {
-  return response->GetReflection()->AddMessage(
-      response, Slot(*response, layout::kExportRecords));
-}
-
-void SetExportRevision(Message* response, uint64_t revision) {
-  response->GetReflection()->SetUInt64(
-      response, Slot(*response, layout::kExportRevision), revision);
-}
-
 }  // namespace lmdbapi::model

@@ -101,9 +101,8 @@ void SetImportResult(
 // key ("" for a main table).
 std::string ExportFilter(const google::protobuf::Message& request);
 std::string ExportParent(const google::protobuf::Message& request);
-// Export<Service>Response messages.
-google::protobuf::Message* AddExportRecord(google::protobuf::Message* response);
-void SetExportRevision(google::protobuf::Message* response, uint64_t revision);
+// Export<Service>Response messages are written as bytes
+// (server/table/export_stream.cc, layout::kExportRecords, kExportRevision).
 
 }  // namespace lmdbapi::model
 

@@ -25,6 +25,16 @@ void PutLengthPrefixed(absl::string_view s, std::string* out) {
   out->append(s.data(), s.size());
 }
 
+void PutWireVarint(int number, uint64_t value, std::string* out) {
+  PutVarint64(static_cast<uint64_t>(number) << 3, out);  // wire type 0
+  PutVarint64(value, out);
+}
+
+void PutWireBytes(int number, absl::string_view bytes, std::string* out) {
+  PutVarint64((static_cast<uint64_t>(number) << 3) | 2, out);
+  PutLengthPrefixed(bytes, out);
+}
+
 uint8_t Decoder::Byte() {
   if (!ok_ || in_.empty()) {
     ok_ = false;

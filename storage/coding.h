@@ -18,6 +18,13 @@ void PutVarint64(uint64_t v, std::string* out);
 // A varint length, then the bytes.
 void PutLengthPrefixed(absl::string_view s, std::string* out);
 
+// Protobuf wire-format fields: field `number` as a varint, or as a
+// length-delimited field holding `bytes` (a string, bytes or an embedded
+// message). The bulk paths (Export, `lmdbapi import`) write records and
+// their envelopes as bytes, never as messages.
+void PutWireVarint(int number, uint64_t value, std::string* out);
+void PutWireBytes(int number, absl::string_view bytes, std::string* out);
+
 // Reads what the Put functions wrote, front to back. On short or malformed
 // input ok() turns false and every read returns zero or empty.
 class Decoder {

@@ -103,6 +103,40 @@ void SetVersionFields(const TableSchema& table, const RecordVersion& version,
   }
 }
 
+namespace {
+
+// A google.protobuf.Timestamp field of `micros`, as SetTimestamp sets it.
+void PutTimestamp(int number, int64_t micros, std::string* out) {
+  int64_t seconds = micros / 1000000;
+  int64_t nanos = (micros % 1000000) * 1000;
+  if (nanos < 0) {
+    seconds -= 1;
+    nanos += 1000000000;
+  }
+  std::string timestamp;
+  if (seconds != 0)
+    PutWireVarint(1, static_cast<uint64_t>(seconds), &timestamp);
+  if (nanos != 0) PutWireVarint(2, static_cast<uint64_t>(nanos), &timestamp);
+  PutWireBytes(number, timestamp, out);
+}
+
+}  // namespace
+
+void AppendVersionFields(const TableSchema& table, const RecordVersion& version,
+                         std::string* wire) {
+  if (table.revision.field != nullptr && version.revision != 0) {
+    PutWireVarint(table.revision.field->number(), version.revision, wire);
+  }
+  if (table.create_time.field != nullptr && version.create_micros != 0) {
+    PutTimestamp(table.create_time.field->number(), version.create_micros,
+                 wire);
+  }
+  if (table.update_time.field != nullptr && version.update_micros != 0) {
+    PutTimestamp(table.update_time.field->number(), version.update_micros,
+                 wire);
+  }
+}
+
 bool HasVersionFields(const TableSchema& table, const Message& record) {
   const auto* reflection = record.GetReflection();
   for (const FieldRef* ref :

@@ -32,6 +32,12 @@ std::string EncodeVersion(const RecordVersion& version);
 // DATA_LOSS when `bytes` is not an encoded version.
 absl::StatusOr<RecordVersion> DecodeVersion(absl::string_view bytes);
 
+// Appends the version fields `table` has (revision, create_time,
+// update_time) to `wire`, a serialized record without them, as protobuf
+// fields: the bytes then parse as the record with SetVersionFields applied.
+void AppendVersionFields(const TableSchema& table, const RecordVersion& version,
+                         std::string* wire);
+
 // The version of `pk` in `versions`; all zero when it has none.
 absl::StatusOr<RecordVersion> ReadVersion(MDB_txn* txn, MDB_dbi versions,
                                           absl::string_view pk);

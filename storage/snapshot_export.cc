@@ -10,10 +10,12 @@ namespace lmdbapi::storage {
 using google::protobuf::Message;
 
 SnapshotExport::SnapshotExport(const Table& table, Environment::ReadTxn txn,
-                               Cursor cursor, Plan plan, uint64_t revision)
+                               Cursor cursor, Cursor versions, Plan plan,
+                               uint64_t revision)
     : table_(table),
       txn_(std::move(txn)),
       cursor_(std::move(cursor)),
+      versions_(std::move(versions)),
       plan_(std::move(plan)),
       revision_(revision) {
   if (plan_.where.kind != Expr::Kind::kTrue) {
@@ -33,22 +35,39 @@ absl::StatusOr<std::unique_ptr<SnapshotExport>> SnapshotExport::Open(
                            CurrentRevision(txn.get(), table.meta_));
   LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor,
                            Cursor::Open(txn.get(), table.records_));
-  return std::unique_ptr<SnapshotExport>(new SnapshotExport(
-      table, std::move(txn), std::move(cursor), std::move(plan), revision));
+  LMDBAPI_ASSIGN_OR_RETURN(Cursor versions,
+                           Cursor::Open(txn.get(), table.versions_));
+  return std::unique_ptr<SnapshotExport>(
+      new SnapshotExport(table, std::move(txn), std::move(cursor),
+                         std::move(versions), std::move(plan), revision));
 }
 
-absl::Status SnapshotExport::Parse(Message* record) const {
+absl::StatusOr<bool> SnapshotExport::Matches() {
+  if (scratch_ == nullptr) return true;
+  scratch_->Clear();
+  LMDBAPI_RETURN_IF_ERROR(
+      table_.ParseRecord(cursor_.key(), cursor_.value(), scratch_.get()));
+  return plan_.where.Matches(*scratch_);
+}
+
+absl::StatusOr<RecordVersion> SnapshotExport::Version() {
   absl::string_view pk = cursor_.key();
-  LMDBAPI_RETURN_IF_ERROR(table_.ParseRecord(pk, cursor_.value(), record));
-  if (!table_.has_version_fields()) return absl::OkStatus();
-  LMDBAPI_ASSIGN_OR_RETURN(RecordVersion version,
-                           ReadVersion(txn_.get(), table_.versions_, pk));
-  SetVersionFields(table_.schema_, version, record);
-  return absl::OkStatus();
+  if (!versions_started_) {
+    LMDBAPI_ASSIGN_OR_RETURN(bool found, versions_.Seek(pk));
+    versions_started_ = true;
+    versions_done_ = !found;
+  }
+  while (!versions_done_ && versions_.key() < pk) {
+    LMDBAPI_ASSIGN_OR_RETURN(bool more, versions_.Next());
+    versions_done_ = !more;
+  }
+  if (versions_done_ || versions_.key() != pk) return RecordVersion();
+  return DecodeVersion(versions_.value());
 }
 
-absl::StatusOr<bool> SnapshotExport::Next(size_t max_records, size_t max_bytes,
-                                          absl::FunctionRef<Message*()> add) {
+absl::StatusOr<bool> SnapshotExport::Next(
+    size_t max_records, size_t max_bytes,
+    absl::FunctionRef<void(absl::string_view)> add) {
   size_t records = 0, bytes = 0;
   while (!done_ && records < max_records && bytes < max_bytes) {
     absl::StatusOr<bool> more = started_ ? cursor_.Next() : cursor_.First();
@@ -59,15 +78,15 @@ absl::StatusOr<bool> SnapshotExport::Next(size_t max_records, size_t max_bytes,
       break;
     }
     bytes += cursor_.value().size();
-    if (scratch_ == nullptr) {
-      LMDBAPI_RETURN_IF_ERROR(Parse(add()));
-      ++records;
-      continue;
+    LMDBAPI_ASSIGN_OR_RETURN(bool matches, Matches());
+    if (!matches) continue;
+    absl::string_view stored = cursor_.value();
+    record_.assign(stored.data(), stored.size());
+    if (table_.has_version_fields()) {
+      LMDBAPI_ASSIGN_OR_RETURN(RecordVersion version, Version());
+      AppendVersionFields(table_.schema_, version, &record_);
     }
-    LMDBAPI_RETURN_IF_ERROR(Parse(scratch_.get()));
-    if (!plan_.where.Matches(*scratch_)) continue;
-    Message* out = add();
-    out->GetReflection()->Swap(scratch_.get(), out);
+    add(record_);
     ++records;
   }
   return !done_;

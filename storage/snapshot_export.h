@@ -20,6 +20,7 @@
 #include "storage/environment.h"
 #include "storage/lmdb.h"
 #include "storage/query.h"
+#include "storage/record_version.h"
 #include "storage/table.h"
 
 namespace lmdbapi::storage {
@@ -35,31 +36,36 @@ class SnapshotExport {
   // The revision of the snapshot: every write up to it is seen, none after.
   uint64_t revision() const { return revision_; }
 
-  // Parses the next matching records (with their version fields) into the
-  // messages `add` returns, until `max_records` are added or `max_bytes` of
-  // them read; false once no record is left. `add`'s messages must be
-  // empty.
-  absl::StatusOr<bool> Next(
-      size_t max_records, size_t max_bytes,
-      absl::FunctionRef<google::protobuf::Message*()> add);
+  // Hands the next matching records to `add`, each serialized with its
+  // version fields (the stored bytes, the version fields appended: no parse
+  // without a filter), until `max_records` are added or `max_bytes` of them
+  // read; false once no record is left. The bytes `add` sees are valid
+  // only during the call.
+  absl::StatusOr<bool> Next(size_t max_records, size_t max_bytes,
+                            absl::FunctionRef<void(absl::string_view)> add);
 
  private:
   SnapshotExport(const Table& table, Environment::ReadTxn txn, Cursor cursor,
-                 Plan plan, uint64_t revision);
-  // Parses the record under the cursor into `record`, with its version
-  // fields.
-  absl::Status Parse(google::protobuf::Message* record) const;
+                 Cursor versions, Plan plan, uint64_t revision);
+  // Whether the record under the cursor matches the filter.
+  absl::StatusOr<bool> Matches();
+  // The version of the record under the cursor: the versions database is
+  // walked beside the records (both are in key order), not searched.
+  absl::StatusOr<RecordVersion> Version();
 
   const Table& table_;
   Environment::ReadTxn txn_;
   Cursor cursor_;
+  Cursor versions_;
+  bool versions_started_ = false;
+  bool versions_done_ = false;
   Plan plan_;
   uint64_t revision_;
   bool started_ = false;
   bool done_ = false;
-  // With a filter: each record is parsed here, and moved to `add`'s message
-  // when it matches.
+  // With a filter: each record is parsed here to be matched.
   std::unique_ptr<google::protobuf::Message> scratch_;
+  std::string record_;  // the record handed to `add`
 };
 
 }  // namespace lmdbapi::storage

@@ -1,8 +1,13 @@
 #include "server/table/export_stream.h"
 
+#include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "model/request_access.h"
+#include "model/request_layout.h"
+#include "storage/coding.h"
 
 namespace lmdbapi::server {
 
@@ -26,34 +31,59 @@ storage::Query ExportQuery(const storage::TableSchema& table,
 
 }  // namespace
 
-ExportStream::ExportStream(ExportSetup setup, const Message& request)
+ExportStream::ExportStream(ExportSetup setup, const grpc::ByteBuffer& request,
+                           const Message& prototype)
     : setup_(std::move(setup)) {
   status_ = setup_.admit ? setup_.admit() : absl::OkStatus();
   if (!status_.ok()) return;
+  std::unique_ptr<Message> parsed(prototype.New());
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (request.Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices) {
+      bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+  }
+  if (!parsed->ParseFromString(bytes)) {
+    status_ = absl::InvalidArgumentError(
+        absl::StrCat("the request is not a ", prototype.GetTypeName(),
+                     " (a string that is not UTF-8?)"));
+    return;
+  }
+  status_ = Open(*parsed);
+}
+
+absl::Status ExportStream::Open(const Message& request) {
   absl::StatusOr<std::unique_ptr<storage::SnapshotExport>> snapshot =
       storage::SnapshotExport::Open(
           *setup_.table, ExportQuery(setup_.table->schema(), request));
-  status_ = snapshot.status();
-  if (snapshot.ok()) snapshot_ = *std::move(snapshot);
+  if (!snapshot.ok()) return snapshot.status();
+  snapshot_ = *std::move(snapshot);
+  return absl::OkStatus();
 }
 
-bool ExportStream::Fill(Message* response) {
+bool ExportStream::Fill(grpc::ByteBuffer* response) {
+  namespace L = model::layout;
   if (!status_.ok()) return false;
-  response->Clear();
+  chunk_.clear();
   int added = 0;
-  absl::StatusOr<bool> more = snapshot_->Next(kChunkRecords, kChunkBytes, [&] {
-    ++added;
-    return model::AddExportRecord(response);
-  });
+  absl::StatusOr<bool> more = snapshot_->Next(
+      kChunkRecords, kChunkBytes, [&](absl::string_view record) {
+        ++added;
+        storage::PutWireBytes(L::kExportRecords.number, record, &chunk_);
+      });
   if (!more.ok()) {
     status_ = more.status();
     return false;
   }
   more_ = *more;
   if (added == 0 && sent_any_) return false;  // the end: nothing to send
-  model::SetExportRevision(response, snapshot_->revision());
+  storage::PutWireVarint(L::kExportRevision.number, snapshot_->revision(),
+                         &chunk_);
   sent_any_ = true;
   exported_ += added;
+  grpc::Slice slice(chunk_);
+  *response = grpc::ByteBuffer(&slice, 1);
   return true;
 }
 

@@ -9,11 +9,13 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "server/table/grpc_status.h"
 #include "storage/snapshot_export.h"
@@ -29,37 +31,46 @@ struct ExportSetup {
   std::function<void(const absl::Status&, uint64_t exported)> finished;
 };
 
-// The work of an export, without the generated response type.
+// The work of an export, without the generated types. The responses are
+// written as bytes (the generated service's Export is a raw method,
+// codegen/cpp_emitter.cc): each record goes out as stored, its version
+// fields appended, never parsed and serialized again.
 class ExportStream {
  public:
   static constexpr size_t kChunkRecords = 4096;
   static constexpr size_t kChunkBytes = 1 << 20;
 
  protected:
-  ExportStream(ExportSetup setup, const google::protobuf::Message& request);
-  // Fills `response` (cleared) with the next chunk; false when the call is
+  // `request` is the serialized Export request; `prototype` an empty one.
+  ExportStream(ExportSetup setup, const grpc::ByteBuffer& request,
+               const google::protobuf::Message& prototype);
+  // Sets `response` to the next chunk, serialized; false when the call is
   // to finish (status() then says how).
-  bool Fill(google::protobuf::Message* response);
+  bool Fill(grpc::ByteBuffer* response);
   // After a write: whether another chunk follows.
   bool more() const { return more_; }
   const absl::Status& status() const { return status_; }
   void Finished(const absl::Status& status);
 
  private:
+  // Opens the snapshot of the request's records.
+  absl::Status Open(const google::protobuf::Message& request);
+
   ExportSetup setup_;
   std::unique_ptr<storage::SnapshotExport> snapshot_;
   absl::Status status_;
   bool more_ = true;
   bool sent_any_ = false;
   uint64_t exported_ = 0;
+  std::string chunk_;
 };
 
-template <typename Response>
-class ExportReactor final : public grpc::ServerWriteReactor<Response>,
+template <typename Request>
+class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
                             private ExportStream {
  public:
-  ExportReactor(ExportSetup setup, const google::protobuf::Message& request)
-      : ExportStream(std::move(setup), request) {
+  ExportReactor(ExportSetup setup, const grpc::ByteBuffer& request)
+      : ExportStream(std::move(setup), request, Request::default_instance()) {
     Send();
   }
   void OnWriteDone(bool ok) override {
@@ -78,13 +89,13 @@ class ExportReactor final : public grpc::ServerWriteReactor<Response>,
       Finish(ToGrpcStatus(status()), status());
       return;
     }
-    this->StartWrite(&response_);
+    StartWrite(&response_);
   }
   void Finish(const grpc::Status& status, const absl::Status& logged) {
     Finished(logged);
-    grpc::ServerWriteReactor<Response>::Finish(status);
+    grpc::ServerWriteReactor<grpc::ByteBuffer>::Finish(status);
   }
-  Response response_;
+  grpc::ByteBuffer response_;
 };
 
 }  // namespace lmdbapi::server

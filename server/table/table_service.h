@@ -116,12 +116,13 @@ class TableService {
     return new ImportReactor<Request>(ImportSetupFor(context), context,
                                       response);
   }
-  // Export: the records matching the generated Export request, a chunk per
-  // message, from one read snapshot (server/table/export_stream.h).
-  template <typename Response>
-  grpc::ServerWriteReactor<Response>* Export(
-      Context* context, const google::protobuf::Message& request) {
-    return new ExportReactor<Response>(ExportSetupFor(*context), request);
+  // Export: the records matching the serialized Export request (of type
+  // Request), a chunk per message, from one read snapshot
+  // (server/table/export_stream.h).
+  template <typename Request>
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Export(
+      Context* context, const grpc::ByteBuffer& request) {
+    return new ExportReactor<Request>(ExportSetupFor(*context), request);
   }
 
   storage::Table* table() const { return table_; }

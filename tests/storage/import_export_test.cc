@@ -22,6 +22,14 @@ using test::Inspection;
 using test::PENDING;
 using test::Permit;
 
+// What SnapshotExport::Next hands over, parsed into `out`.
+auto AddTo(google::protobuf::RepeatedPtrField<Permit>& out) {
+  return [&out](absl::string_view record) {
+    EXPECT_TRUE(out.Add()->ParseFromArray(record.data(),
+                                          static_cast<int>(record.size())));
+  };
+}
+
 class ImportExportTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -62,7 +70,7 @@ class ImportExportTest : public ::testing::Test {
     *revision = (*snapshot)->revision();
     google::protobuf::RepeatedPtrField<Permit> out;
     while (true) {
-      auto more = (*snapshot)->Next(chunk, 1 << 20, [&] { return out.Add(); });
+      auto more = (*snapshot)->Next(chunk, 1 << 20, AddTo(out));
       EXPECT_TRUE(more.ok()) << more.status();
       if (!more.ok() || !*more) break;
     }
@@ -208,14 +216,14 @@ TEST_F(ImportExportTest, ExportReadsEveryRecordOnceFromItsSnapshot) {
   auto snapshot = SnapshotExport::Open(*permits_, Query{});
   ASSERT_TRUE(snapshot.ok()) << snapshot.status();
   google::protobuf::RepeatedPtrField<Permit> out;
-  auto more = (*snapshot)->Next(20, 1 << 20, [&] { return out.Add(); });
+  auto more = (*snapshot)->Next(20, 1 << 20, AddTo(out));
   ASSERT_TRUE(more.ok() && *more);
   // Written after the snapshot began: not in it.
   Permit later = MakePermit("Later", "NY", PENDING);
   ASSERT_TRUE(permits_->Insert(&later).ok());
   ASSERT_TRUE(permits_->Delete(records[45].uuid()).ok());
   while (true) {
-    more = (*snapshot)->Next(20, 1 << 20, [&] { return out.Add(); });
+    more = (*snapshot)->Next(20, 1 << 20, AddTo(out));
     ASSERT_TRUE(more.ok()) << more.status();
     if (!*more) break;
   }
@@ -243,7 +251,7 @@ TEST_F(ImportExportTest, ExportFiltersAndStopsByBytes) {
   auto snapshot = SnapshotExport::Open(*permits_, Query{});
   ASSERT_TRUE(snapshot.ok());
   google::protobuf::RepeatedPtrField<Permit> chunk;
-  ASSERT_TRUE((*snapshot)->Next(1000, 1, [&] { return chunk.Add(); }).ok());
+  ASSERT_TRUE((*snapshot)->Next(1000, 1, AddTo(chunk)).ok());
   EXPECT_EQ(chunk.size(), 1);  // the byte limit ends the chunk
 
   query.filter = "no_such_field = 1";
@@ -280,7 +288,7 @@ TEST(SnapshotGrowthTest, MapGrowthWaitsForALiveSnapshotOnAnyThread) {
   std::thread reader([&] {
     google::protobuf::RepeatedPtrField<Permit> out;
     while (true) {
-      auto more = (*snapshot)->Next(100, 1 << 20, [&] { return out.Add(); });
+      auto more = (*snapshot)->Next(100, 1 << 20, AddTo(out));
       ASSERT_TRUE(more.ok()) << more.status();
       if (!*more) break;
     }

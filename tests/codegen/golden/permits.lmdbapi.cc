@@ -13,7 +13,10 @@ using ::lmdbapi::server::TableService;
 using Context = ::grpc::CallbackServerContext;
 using Reactor = ::grpc::ServerUnaryReactor;
 
-class PermitsImpl final : public Permits::CallbackService {
+// Export is a raw method: its records go out as stored.
+class PermitsImpl final
+    : public Permits::WithRawCallbackMethod_Export<
+          Permits::CallbackService> {
  public:
   explicit PermitsImpl(TableService* table) : table_(table) {}
 
@@ -50,15 +53,18 @@ class PermitsImpl final : public Permits::CallbackService {
   ::grpc::ServerReadReactor<ImportPermitsRequest>* Import(Context* c, ImportPermitsResponse* r) override {
     return table_->Import<ImportPermitsRequest>(c, r);
   }
-  ::grpc::ServerWriteReactor<ExportPermitsResponse>* Export(Context* c, const ExportPermitsRequest* q) override {
-    return table_->Export<ExportPermitsResponse>(c, *q);
+  ::grpc::ServerWriteReactor<::grpc::ByteBuffer>* Export(Context* c, const ::grpc::ByteBuffer* q) override {
+    return table_->Export<ExportPermitsRequest>(c, *q);
   }
 
  private:
   TableService* table_;
 };
 
-class ProcessingStatusesImpl final : public ProcessingStatuses::CallbackService {
+// Export is a raw method: its records go out as stored.
+class ProcessingStatusesImpl final
+    : public ProcessingStatuses::WithRawCallbackMethod_Export<
+          ProcessingStatuses::CallbackService> {
  public:
   explicit ProcessingStatusesImpl(TableService* table) : table_(table) {}
 
@@ -89,15 +95,18 @@ class ProcessingStatusesImpl final : public ProcessingStatuses::CallbackService 
   ::grpc::ServerReadReactor<ImportProcessingStatusesRequest>* Import(Context* c, ImportProcessingStatusesResponse* r) override {
     return table_->Import<ImportProcessingStatusesRequest>(c, r);
   }
-  ::grpc::ServerWriteReactor<ExportProcessingStatusesResponse>* Export(Context* c, const ExportProcessingStatusesRequest* q) override {
-    return table_->Export<ExportProcessingStatusesResponse>(c, *q);
+  ::grpc::ServerWriteReactor<::grpc::ByteBuffer>* Export(Context* c, const ::grpc::ByteBuffer* q) override {
+    return table_->Export<ExportProcessingStatusesRequest>(c, *q);
   }
 
  private:
   TableService* table_;
 };
 
-class InspectionReportsImpl final : public InspectionReports::CallbackService {
+// Export is a raw method: its records go out as stored.
+class InspectionReportsImpl final
+    : public InspectionReports::WithRawCallbackMethod_Export<
+          InspectionReports::CallbackService> {
  public:
   explicit InspectionReportsImpl(TableService* table) : table_(table) {}
 
@@ -128,8 +137,8 @@ class InspectionReportsImpl final : public InspectionReports::CallbackService {
   ::grpc::ServerReadReactor<ImportInspectionReportsRequest>* Import(Context* c, ImportInspectionReportsResponse* r) override {
     return table_->Import<ImportInspectionReportsRequest>(c, r);
   }
-  ::grpc::ServerWriteReactor<ExportInspectionReportsResponse>* Export(Context* c, const ExportInspectionReportsRequest* q) override {
-    return table_->Export<ExportInspectionReportsResponse>(c, *q);
+  ::grpc::ServerWriteReactor<::grpc::ByteBuffer>* Export(Context* c, const ::grpc::ByteBuffer* q) override {
+    return table_->Export<ExportInspectionReportsRequest>(c, *q);
   }
 
  private:
