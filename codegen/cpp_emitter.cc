@@ -24,10 +24,12 @@ std::string Namespace(const SchemaModel& model) {
 void EmitImpl(const TableModel& t, Printer& p) {
   Printer::Vars v = TableVars(t);
   p.Print(v,
-          "// Export is a raw method: its records go out as stored.\n"
+          "// Import and Export are raw methods: the table service reads and\n"
+          "// writes their messages as bytes.\n"
           "class $service$Impl final\n"
-          "    : public $service$::WithRawCallbackMethod_Export<\n"
-          "          $service$::CallbackService> {\n"
+          "    : public $service$::WithRawCallbackMethod_Import<\n"
+          "          $service$::WithRawCallbackMethod_Export<\n"
+          "              $service$::CallbackService>> {\n"
           " public:\n"
           "  explicit $service$Impl(TableService* table) : table_(table) {}\n"
           "\n"
@@ -79,9 +81,9 @@ void EmitImpl(const TableModel& t, Printer& p) {
       "q) override {\n"
       "    return table_->Watch<$change$>(c, *q);\n"
       "  }\n"
-      "  ::grpc::ServerReadReactor<$import$>* Import(Context* c, "
-      "$import_response$* r) override {\n"
-      "    return table_->Import<$import$>(c, r);\n"
+      "  ::grpc::ServerReadReactor<::grpc::ByteBuffer>* Import(Context* c, "
+      "::grpc::ByteBuffer* r) override {\n"
+      "    return table_->Import<$import$, $import_response$>(c, r);\n"
       "  }\n"
       "  ::grpc::ServerWriteReactor<::grpc::ByteBuffer>* Export(Context* c, "
       "const ::grpc::ByteBuffer* q) override {\n"

@@ -1,6 +1,8 @@
 #include "server/table/import_stream.h"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "model/request_access.h"
@@ -62,7 +64,20 @@ void ImportStream::Do(Next next) {
   if (next == Next::kAnswer) Answer();  // last: it may delete this
 }
 
-void ImportStream::Received(bool ok) {
+absl::Status ImportStream::ParseIncoming(const grpc::ByteBuffer& bytes) {
+  std::vector<grpc::Slice> slices;
+  std::string joined;
+  if (bytes.Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices) {
+      joined.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+  }
+  TakeInvalidUtf8Field();  // forget what another parse on this thread noted
+  if (incoming_->ParseFromString(joined)) return absl::OkStatus();
+  return ParseError("Import", TakeInvalidUtf8Field());
+}
+
+void ImportStream::Received(bool ok, absl::Status unparsed) {
   std::shared_ptr<Message> request(incoming_.release());
   bool stopped;
   {
@@ -73,10 +88,11 @@ void ImportStream::Received(bool ok) {
     stopped = ended_ || error_.has_value();
   }
   bool cancelled = !ok && context_->IsCancelled();
-  // A read also fails on a message that does not parse (gRPC says no more):
-  // one with a string that is not UTF-8 ends the import with its error.
-  std::string invalid_field = ok ? "" : TakeInvalidUtf8Field();
-  if (ok && !stopped) {
+  // A message that does not parse ends the import at it: the records of the
+  // messages before it are stored.
+  bool bad = ok && !unparsed.ok();
+  if (bad && !stopped) SubmitBatch();
+  if (ok && !bad && !stopped) {
     Take(std::move(request));
     bool idle;
     {
@@ -90,11 +106,10 @@ void ImportStream::Received(bool ok) {
   {
     absl::MutexLock lock(&mu_);
     receiving_ = false;
-    if (!ok) ended_ = true;
-    if (!invalid_field.empty() && !stopped && !cancelled) {
+    if (!ok || bad) ended_ = true;
+    if (bad && !stopped) {
       NoteError(position_ + 1,
-                storage::At(absl::StrCat("record ", position_ + 1),
-                            ParseError("Import", invalid_field)));
+                storage::At(absl::StrCat("record ", position_ + 1), unparsed));
     }
     if (cancelled) {
       NoteError(0, absl::CancelledError(

@@ -27,6 +27,7 @@
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "server/table/answer_queue.h"
 #include "storage/importer.h"
@@ -61,9 +62,14 @@ class ImportStream {
  protected:
   // Checks the call and starts reading.
   void Begin();
-  // The reactor's OnReadDone.
-  void Received(bool ok);
-  // StartRead into `request`, a new message of the request type.
+  // The reactor's OnReadDone: `unparsed` is ParseIncoming's error for a
+  // message read that did not parse, which ends the import at it.
+  void Received(bool ok, absl::Status unparsed = absl::OkStatus());
+  // Parses the message read into the request Read was given: INVALID_ARGUMENT
+  // naming the field that is not UTF-8 (or saying it is no message).
+  absl::Status ParseIncoming(const grpc::ByteBuffer& bytes);
+  // StartRead of the next message, to be parsed into `request` (a new
+  // message of the request type).
   virtual void Read(google::protobuf::Message* request) = 0;
   virtual void Reply(const grpc::Status& status) = 0;
 
@@ -108,24 +114,36 @@ class ImportStream {
   std::optional<std::pair<uint64_t, absl::Status>> error_ ABSL_GUARDED_BY(mu_);
 };
 
-template <typename Request>
-class ImportReactor final : public grpc::ServerReadReactor<Request>,
+// The generated service's Import is a raw method (codegen/cpp_emitter.cc):
+// the reactor reads each message as bytes and parses it itself, so a message
+// that does not parse (a string that is not UTF-8) is told from the end of
+// the stream, and the field is named.
+template <typename Request, typename Response>
+class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer>,
                             private ImportStream {
  public:
   ImportReactor(ImportSetup setup, grpc::CallbackServerContext* context,
-                google::protobuf::Message* response)
+                grpc::ByteBuffer* response)
       : ImportStream(std::move(setup), context, Request::default_instance(),
-                     response) {
+                     &response_),
+        response_bytes_(response) {
     Begin();
   }
-  void OnReadDone(bool ok) override { Received(ok); }
+  void OnReadDone(bool ok) override {
+    Received(ok, ok ? ParseIncoming(read_) : absl::OkStatus());
+  }
   void OnDone() override { delete this; }
 
  private:
-  void Read(google::protobuf::Message* request) override {
-    this->StartRead(static_cast<Request*>(request));
+  void Read(google::protobuf::Message*) override { StartRead(&read_); }
+  void Reply(const grpc::Status& status) override {
+    grpc::Slice slice(response_.SerializeAsString());
+    *response_bytes_ = grpc::ByteBuffer(&slice, 1);
+    Finish(status);
   }
-  void Reply(const grpc::Status& status) override { this->Finish(status); }
+  grpc::ByteBuffer read_;
+  Response response_;
+  grpc::ByteBuffer* response_bytes_;
 };
 
 }  // namespace lmdbapi::server

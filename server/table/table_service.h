@@ -110,11 +110,11 @@ class TableService {
   // Import: a client stream of the generated Import request, committed in
   // batches (server/table/import_stream.h); `response` is sent once all of
   // it is durable.
-  template <typename Request>
-  grpc::ServerReadReactor<Request>* Import(
-      Context* context, google::protobuf::Message* response) {
-    return new ImportReactor<Request>(ImportSetupFor(context), context,
-                                      response);
+  template <typename Request, typename Response>
+  grpc::ServerReadReactor<grpc::ByteBuffer>* Import(
+      Context* context, grpc::ByteBuffer* response) {
+    return new ImportReactor<Request, Response>(ImportSetupFor(context),
+                                                context, response);
   }
   // Export: the records matching the serialized Export request (of type
   // Request), a chunk per message, from one read snapshot

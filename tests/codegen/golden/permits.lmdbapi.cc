@@ -13,10 +13,12 @@ using ::lmdbapi::server::TableService;
 using Context = ::grpc::CallbackServerContext;
 using Reactor = ::grpc::ServerUnaryReactor;
 
-// Export is a raw method: its records go out as stored.
+// Import and Export are raw methods: the table service reads and
+// writes their messages as bytes.
 class PermitsImpl final
-    : public Permits::WithRawCallbackMethod_Export<
-          Permits::CallbackService> {
+    : public Permits::WithRawCallbackMethod_Import<
+          Permits::WithRawCallbackMethod_Export<
+              Permits::CallbackService>> {
  public:
   explicit PermitsImpl(TableService* table) : table_(table) {}
 
@@ -50,8 +52,8 @@ class PermitsImpl final
   ::grpc::ServerWriteReactor<PermitChange>* Watch(Context* c, const WatchPermitsRequest* q) override {
     return table_->Watch<PermitChange>(c, *q);
   }
-  ::grpc::ServerReadReactor<ImportPermitsRequest>* Import(Context* c, ImportPermitsResponse* r) override {
-    return table_->Import<ImportPermitsRequest>(c, r);
+  ::grpc::ServerReadReactor<::grpc::ByteBuffer>* Import(Context* c, ::grpc::ByteBuffer* r) override {
+    return table_->Import<ImportPermitsRequest, ImportPermitsResponse>(c, r);
   }
   ::grpc::ServerWriteReactor<::grpc::ByteBuffer>* Export(Context* c, const ::grpc::ByteBuffer* q) override {
     return table_->Export<ExportPermitsRequest>(c, *q);
@@ -61,10 +63,12 @@ class PermitsImpl final
   TableService* table_;
 };
 
-// Export is a raw method: its records go out as stored.
+// Import and Export are raw methods: the table service reads and
+// writes their messages as bytes.
 class ProcessingStatusesImpl final
-    : public ProcessingStatuses::WithRawCallbackMethod_Export<
-          ProcessingStatuses::CallbackService> {
+    : public ProcessingStatuses::WithRawCallbackMethod_Import<
+          ProcessingStatuses::WithRawCallbackMethod_Export<
+              ProcessingStatuses::CallbackService>> {
  public:
   explicit ProcessingStatusesImpl(TableService* table) : table_(table) {}
 
@@ -92,8 +96,8 @@ class ProcessingStatusesImpl final
   ::grpc::ServerWriteReactor<ProcessingStatusChange>* Watch(Context* c, const WatchProcessingStatusesRequest* q) override {
     return table_->Watch<ProcessingStatusChange>(c, *q);
   }
-  ::grpc::ServerReadReactor<ImportProcessingStatusesRequest>* Import(Context* c, ImportProcessingStatusesResponse* r) override {
-    return table_->Import<ImportProcessingStatusesRequest>(c, r);
+  ::grpc::ServerReadReactor<::grpc::ByteBuffer>* Import(Context* c, ::grpc::ByteBuffer* r) override {
+    return table_->Import<ImportProcessingStatusesRequest, ImportProcessingStatusesResponse>(c, r);
   }
   ::grpc::ServerWriteReactor<::grpc::ByteBuffer>* Export(Context* c, const ::grpc::ByteBuffer* q) override {
     return table_->Export<ExportProcessingStatusesRequest>(c, *q);
@@ -103,10 +107,12 @@ class ProcessingStatusesImpl final
   TableService* table_;
 };
 
-// Export is a raw method: its records go out as stored.
+// Import and Export are raw methods: the table service reads and
+// writes their messages as bytes.
 class InspectionReportsImpl final
-    : public InspectionReports::WithRawCallbackMethod_Export<
-          InspectionReports::CallbackService> {
+    : public InspectionReports::WithRawCallbackMethod_Import<
+          InspectionReports::WithRawCallbackMethod_Export<
+              InspectionReports::CallbackService>> {
  public:
   explicit InspectionReportsImpl(TableService* table) : table_(table) {}
 
@@ -134,8 +140,8 @@ class InspectionReportsImpl final
   ::grpc::ServerWriteReactor<InspectionReportChange>* Watch(Context* c, const WatchInspectionReportsRequest* q) override {
     return table_->Watch<InspectionReportChange>(c, *q);
   }
-  ::grpc::ServerReadReactor<ImportInspectionReportsRequest>* Import(Context* c, ImportInspectionReportsResponse* r) override {
-    return table_->Import<ImportInspectionReportsRequest>(c, r);
+  ::grpc::ServerReadReactor<::grpc::ByteBuffer>* Import(Context* c, ::grpc::ByteBuffer* r) override {
+    return table_->Import<ImportInspectionReportsRequest, ImportInspectionReportsResponse>(c, r);
   }
   ::grpc::ServerWriteReactor<::grpc::ByteBuffer>* Export(Context* c, const ::grpc::ByteBuffer* q) override {
     return table_->Export<ExportInspectionReportsRequest>(c, *q);
