@@ -136,7 +136,7 @@ class ClientSubjectTest : public ::testing::Test {
       tls.pem_cert_chain = Read(Path(name + ".crt"));
     }
     grpc::GenericStub stub(grpc::CreateChannel(
-        absl::StrCat("localhost:", port_), grpc::SslCredentials(tls)));
+        absl::StrCat("127.0.0.1:", port_), grpc::SslCredentials(tls)));
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(10));
