@@ -12,6 +12,7 @@
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/channel_arguments.h"
+#include "server/table/byte_buffer_view.h"
 
 namespace lmdbapi::cli {
 namespace {
@@ -57,26 +58,6 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(
 grpc::ByteBuffer ToBuffer(const std::string& bytes) {
   grpc::Slice slice(bytes);
   return grpc::ByteBuffer(&slice, 1);
-}
-
-// The buffer's bytes: a view of its one slice, or of `joined` when it has
-// several.
-bool Contents(const grpc::ByteBuffer& buffer, std::vector<grpc::Slice>* slices,
-              std::string* joined, absl::string_view* bytes) {
-  slices->clear();
-  if (!buffer.Dump(slices).ok()) return false;
-  if (slices->size() == 1) {
-    const grpc::Slice& s = slices->front();
-    *bytes =
-        absl::string_view(reinterpret_cast<const char*>(s.begin()), s.size());
-    return true;
-  }
-  joined->clear();
-  for (const grpc::Slice& s : *slices) {
-    joined->append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  *bytes = *joined;
-  return true;
 }
 
 // One call through grpc::GenericStub, each step waited for on its own
@@ -153,14 +134,12 @@ bool SendAll(GenericCall& call, SerializedRequestSource next,
 void ReadAll(GenericCall& call, SerializedResponseSink each,
              absl::Status* error) {
   grpc::ByteBuffer buffer;
-  std::vector<grpc::Slice> slices;
-  std::string joined;
+  server::ByteBufferView view;
   while (call.Read(&buffer)) {
-    absl::string_view bytes;
-    if (!Contents(buffer, &slices, &joined, &bytes)) {
+    if (!view.Read(buffer)) {
       *error = absl::InternalError("a response could not be read");
     } else {
-      *error = each(bytes);
+      *error = each(view.bytes());
     }
     if (!error->ok()) return;
   }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "model/request_access.h"
 #include "model/request_layout.h"
+#include "server/table/byte_buffer_view.h"
 #include "storage/coding.h"
 
 namespace lmdbapi::server {
@@ -37,14 +38,10 @@ ExportStream::ExportStream(ExportSetup setup, const grpc::ByteBuffer& request,
   status_ = setup_.admit ? setup_.admit() : absl::OkStatus();
   if (!status_.ok()) return;
   std::unique_ptr<Message> parsed(prototype.New());
-  std::vector<grpc::Slice> slices;
-  std::string bytes;
-  if (request.Dump(&slices).ok()) {
-    for (const grpc::Slice& s : slices) {
-      bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
-  }
-  if (!parsed->ParseFromString(bytes)) {
+  ByteBufferView view;
+  if (!view.Read(request) ||
+      !parsed->ParseFromArray(view.bytes().data(),
+                              static_cast<int>(view.bytes().size()))) {
     status_ = absl::InvalidArgumentError(
         absl::StrCat("the request is not a ", prototype.GetTypeName(),
                      " (a string that is not UTF-8?)"));

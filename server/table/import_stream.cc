@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "model/request_access.h"
+#include "server/table/byte_buffer_view.h"
 #include "server/table/grpc_status.h"
 #include "server/table/parse_errors.h"
 #include "storage/status.h"
@@ -65,15 +66,13 @@ void ImportStream::Do(Next next) {
 }
 
 absl::Status ImportStream::ParseIncoming(const grpc::ByteBuffer& bytes) {
-  std::vector<grpc::Slice> slices;
-  std::string joined;
-  if (bytes.Dump(&slices).ok()) {
-    for (const grpc::Slice& s : slices) {
-      joined.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
-  }
+  ByteBufferView view;
   TakeInvalidUtf8Field();  // forget what another parse on this thread noted
-  if (incoming_->ParseFromString(joined)) return absl::OkStatus();
+  if (view.Read(bytes) &&
+      incoming_->ParseFromArray(view.bytes().data(),
+                                static_cast<int>(view.bytes().size()))) {
+    return absl::OkStatus();
+  }
   return ParseError("Import", TakeInvalidUtf8Field());
 }
 
