@@ -34,8 +34,9 @@ class RecordCodec {
   // Replaces `wire` with the serialization of the JSON record `json`;
   // INVALID_ARGUMENT "field F: ..." (protobuf's words) when it is not one.
   absl::Status ParseJson(absl::string_view json, std::string* wire) const;
-  // Whether `wire` parses as the type (what a server's parse of it needs).
-  bool Parses(absl::string_view wire) const;
+  // Whether `wire` parses as the type (what a server's parse of it needs),
+  // parsed into `scratch` (from New(): reused, it allocates once).
+  bool Parses(absl::string_view wire, google::protobuf::Message* scratch) const;
 
   // The top-level fields the server maintains.
   const absl::flat_hash_set<int>& server_fields() const {

@@ -106,7 +106,7 @@ class NdjsonSource : public RecordSource {
 class BinarySource : public RecordSource {
  public:
   BinarySource(InputFile file, const RecordCodec& codec)
-      : file_(std::move(file)), codec_(codec) {}
+      : file_(std::move(file)), codec_(codec), scratch_(codec.New()) {}
 
   absl::StatusOr<bool> Next(std::string* record, uint64_t* line) override {
     uint64_t at = read_;
@@ -124,7 +124,7 @@ class BinarySource : public RecordSource {
       return BadLine(count_, "the file ends inside the record");
     }
     read_ += *size;
-    if (!codec_.Parses(*record)) {
+    if (!codec_.Parses(*record, scratch_.get())) {
       return BadLine(count_,
                      absl::StrCat("not a serialized ", codec_.type_name(),
                                   " (offset ", at, ")"));
@@ -157,6 +157,7 @@ class BinarySource : public RecordSource {
 
   InputFile file_;
   const RecordCodec& codec_;
+  std::unique_ptr<google::protobuf::Message> scratch_;
   uint64_t count_ = 0;
   uint64_t read_ = 0;
 };
@@ -204,7 +205,11 @@ absl::Status ParseJson(absl::string_view json, Message* record) {
 
 absl::Status RecordWriter::Write(const TableInfo& table,
                                  absl::string_view record) {
-  const RecordCodec& codec = RecordCodec::For(table.record);
+  if (table.record != type_) {  // For() locks: once per table, not per record
+    type_ = table.record;
+    codec_ = &RecordCodec::For(type_);
+  }
+  const RecordCodec& codec = *codec_;
   if (format_ == Format::kBinary) {
     scratch_.clear();
     absl::Status copied =

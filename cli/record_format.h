@@ -17,6 +17,8 @@
 
 namespace lmdbapi::cli {
 
+class RecordCodec;
+
 enum class Format { kNdjson, kBinary };
 
 // "ndjson" or "binary"; INVALID_ARGUMENT naming --format otherwise.
@@ -39,6 +41,8 @@ class RecordWriter {
   FILE* out_;
   Format format_;
   bool tagged_;
+  const google::protobuf::Descriptor* type_ = nullptr;  // of codec_
+  const RecordCodec* codec_ = nullptr;
   std::string buffer_;
   std::string scratch_;
 };
