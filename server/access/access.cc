@@ -38,14 +38,20 @@ absl::StatusOr<std::unique_ptr<Access>> Access::Create(Options options) {
         "--jwt_issuer and --jwt_audience need --jwks_file (the keys)");
   }
   if (!options.policy_file.empty()) {
+    std::vector<std::string> tables = options.tables;
     LMDBAPI_ASSIGN_OR_RETURN(access->policy_,
-                             Policy::Load(options.policy_file, options.tables));
+                             WatchedFile<Policy>::Open(
+                                 "--auth_policy", options.policy_file,
+                                 [tables](const std::string& text) {
+                                   return Policy::Parse(text, tables);
+                                 },
+                                 absl::Now()));
   }
   return access;
 }
 
 bool Access::enabled() const {
-  return !static_token_.empty() || verifier_ != nullptr || policy_.has_value();
+  return !static_token_.empty() || verifier_ != nullptr || policy_ != nullptr;
 }
 
 absl::StatusOr<Identity> Access::Bearer(absl::string_view token,
@@ -96,8 +102,8 @@ absl::StatusOr<Identity> Access::Authenticate(
 
 absl::Status Access::Permit(const Identity& identity, absl::string_view table,
                             Permission permission) const {
-  if (!policy_.has_value()) return absl::OkStatus();
-  return policy_->Check(identity, table, permission);
+  if (policy_ == nullptr) return absl::OkStatus();
+  return policy_->Current(absl::Now())->Check(identity, table, permission);
 }
 
 absl::Status Access::Allow(const grpc::ServerContextBase& context,

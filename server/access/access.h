@@ -20,6 +20,7 @@
 #include "server/access/permission.h"
 #include "server/access/policy.h"
 #include "server/access/token_verifier.h"
+#include "server/access/watched_file.h"
 
 namespace lmdbapi::server::access {
 
@@ -43,7 +44,7 @@ class Access {
 
   // False when every call is allowed.
   bool enabled() const;
-  bool has_policy() const { return policy_.has_value(); }
+  bool has_policy() const { return policy_ != nullptr; }
 
   // The caller, or UNAUTHENTICATED saying what is missing or wrong.
   absl::StatusOr<Identity> Authenticate(
@@ -70,7 +71,7 @@ class Access {
   std::string static_token_;
   std::vector<std::string> trusted_proxies_;
   std::unique_ptr<TokenVerifier> verifier_;
-  std::optional<Policy> policy_;
+  std::unique_ptr<WatchedFile<Policy>> policy_;  // re-read when it changes
 };
 
 }  // namespace lmdbapi::server::access

@@ -131,23 +131,6 @@ absl::StatusOr<Policy> Policy::Parse(absl::string_view json,
   return Policy(std::move(policy));
 }
 
-absl::StatusOr<Policy> Policy::Load(const std::string& path,
-                                    const std::vector<std::string>& tables) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--auth_policy ", path, ": cannot read it"));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  absl::StatusOr<Policy> policy = Parse(text.str(), tables);
-  if (!policy.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--auth_policy ", path, ": ", policy.status().message()));
-  }
-  return policy;
-}
-
 std::vector<std::string> Policy::RolesOf(const Identity& identity) const {
   std::vector<std::string> roles;
   for (const policy::v1::Binding& binding : policy_.bindings()) {

@@ -18,13 +18,10 @@ namespace lmdbapi::server::access {
 
 class Policy {
  public:
-  // The policy in file `path`; INVALID_ARGUMENT naming the file and the
-  // field ("roles[1].grants[0].tables[0]: no table 'permit'") when it does
-  // not parse or names what is not there. `tables`: the schema's collection
-  // names, which grants may name (besides "*").
-  static absl::StatusOr<Policy> Load(const std::string& path,
-                                     const std::vector<std::string>& tables);
-  // The same from the JSON text.
+  // The policy in the JSON text (of --auth_policy); INVALID_ARGUMENT naming
+  // the field ("roles[1].grants[0].tables[0]: no table 'permit'") when it
+  // does not parse or names what is not there. `tables`: the schema's
+  // collection names, which grants may name (besides "*").
   static absl::StatusOr<Policy> Parse(absl::string_view json,
                                       const std::vector<std::string>& tables);
 

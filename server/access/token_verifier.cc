@@ -98,6 +98,19 @@ std::vector<std::pair<std::string, std::string>> Flatten(const Struct& claims) {
 
 }  // namespace
 
+namespace {
+
+// The key set of --jwks_file: at least one signing key.
+absl::StatusOr<Jwks> ParseKeys(const std::string& text) {
+  absl::StatusOr<Jwks> keys = Jwks::Parse(text);
+  if (keys.ok() && keys->size() == 0) {
+    return absl::InvalidArgumentError("no RS256 or ES256 signing key in it");
+  }
+  return keys;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<TokenVerifier>> TokenVerifier::Create(
     Options options, absl::Time now) {
   for (const auto& [flag, value] :
@@ -108,8 +121,10 @@ absl::StatusOr<std::unique_ptr<TokenVerifier>> TokenVerifier::Create(
           "--jwks_file needs ", flag, " (tokens are checked for it)"));
     }
   }
-  LMDBAPI_ASSIGN_OR_RETURN(std::unique_ptr<JwksFile> keys,
-                           JwksFile::Open(options.jwks_file, now));
+  LMDBAPI_ASSIGN_OR_RETURN(
+      std::unique_ptr<WatchedFile<Jwks>> keys,
+      WatchedFile<Jwks>::Open("--jwks_file", options.jwks_file, ParseKeys,
+                              now));
   return std::unique_ptr<TokenVerifier>(
       new TokenVerifier(std::move(options), std::move(keys)));
 }

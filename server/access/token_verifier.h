@@ -21,7 +21,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/access/identity.h"
-#include "server/access/jwks_file.h"
+#include "server/access/jwks.h"
+#include "server/access/watched_file.h"
 
 namespace lmdbapi::server::access {
 
@@ -57,7 +58,7 @@ class TokenVerifier {
     Window window;
     std::shared_ptr<const Jwks> keys;  // the set that verified it
   };
-  TokenVerifier(Options options, std::unique_ptr<JwksFile> keys)
+  TokenVerifier(Options options, std::unique_ptr<WatchedFile<Jwks>> keys)
       : options_(std::move(options)), keys_(std::move(keys)) {}
 
   // Everything about `token` but its validity window at a time.
@@ -67,7 +68,7 @@ class TokenVerifier {
   absl::Status CheckWindow(const Window& window, absl::Time now) const;
 
   Options options_;
-  std::unique_ptr<JwksFile> keys_;
+  std::unique_ptr<WatchedFile<Jwks>> keys_;
   mutable absl::Mutex mu_;
   // Tokens verified before, by their text.
   mutable absl::flat_hash_map<std::string, Verified> verified_

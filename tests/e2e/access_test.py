@@ -14,7 +14,8 @@ read-only role on permits:
   401 with WWW-Authenticate, saying what is wrong without quoting the token;
 - health and Admin/Metrics stay open;
 - a policy naming a permission that does not exist stops the server at
-  start, naming the file and the field.
+  start, naming the file and the field; a changed policy file is read again
+  while the server runs (one that does not parse is kept out).
 
     access_test.py SERVER GATEWAY BUILD_DIR
 """
@@ -276,6 +277,40 @@ class AccessTest(unittest.TestCase):
         self.assertEqual(self.count("RestAllowed"), 1)
 
     # Start-up.
+    def test_policy_file_is_reread_when_it_changes(self):
+        def reader_reads_statuses():
+            try:
+                self.statuses.Filter(self.s.FilterProcessingStatusesRequest(),
+                                     metadata=bearer(self.reader))
+                return True
+            except grpc.RpcError as e:
+                self.assertEqual(e.code(), grpc.StatusCode.PERMISSION_DENIED)
+                return False
+
+        def write_policy(text):  # replaced whole, as a ConfigMap update does
+            with open(self.policy + ".new", "w") as f:
+                f.write(text)
+            os.replace(self.policy + ".new", self.policy)
+
+        def within(seconds, want):
+            deadline = time.time() + seconds
+            while reader_reads_statuses() != want and time.time() < deadline:
+                time.sleep(0.1)
+            return reader_reads_statuses() == want
+
+        self.assertFalse(reader_reads_statuses())
+        wider = json.loads(json.dumps(POLICY))
+        wider["roles"][0]["grants"][0]["tables"].append("processing_statuses")
+        try:
+            write_policy(json.dumps(wider))
+            self.assertTrue(within(5, True), "the wider policy was not read")
+            write_policy("{ not json")  # kept out: the wider one stays
+            time.sleep(1.5)
+            self.assertTrue(reader_reads_statuses())
+        finally:
+            write_policy(json.dumps(POLICY))
+        self.assertTrue(within(5, False), "the original policy was not read back")
+
     def test_bad_policy_stops_the_server_naming_file_and_field(self):
         bad = os.path.join(self.tmp_keys.name, "bad-policy.json")
         with open(bad, "w") as f:

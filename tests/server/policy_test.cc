@@ -124,12 +124,5 @@ TEST(PolicyParseTest, BadPolicyNamesTheField) {
             std::string::npos);
 }
 
-TEST(PolicyParseTest, LoadNamesTheFile) {
-  absl::Status status =
-      Policy::Load("/nonexistent/policy.json", kTables).status();
-  EXPECT_EQ(status.message(),
-            "--auth_policy /nonexistent/policy.json: cannot read it");
-}
-
 }  // namespace
 }  // namespace lmdbapi::server::access
