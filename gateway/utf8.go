@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -20,7 +21,8 @@ import (
 // parameter, grpc-gateway would fail to marshal them (a 500); inside a JSON
 // string of a body, Go's decoder would replace them with U+FFFD and the
 // server would store a value the client did not send. Both are refused here,
-// 400 INVALID_ARGUMENT naming the parameter or the body's field.
+// 400 INVALID_ARGUMENT naming the parameter or the body's field. So is an
+// escape of half a surrogate pair (\ud800), which Go also decodes as U+FFFD.
 
 // checkURLUTF8 refuses a path or query string that decodes to invalid UTF-8.
 func checkURLUTF8(next http.Handler) http.Handler {
@@ -73,7 +75,11 @@ func checkBodyUTF8(next http.Handler) http.Handler {
 			WriteStatus(w, status.Error(codes.InvalidArgument, "reading the body: "+err.Error()))
 			return
 		}
-		if bad := firstInvalidUTF8(body); bad >= 0 {
+		bad := firstInvalidUTF8(body)
+		if bad < 0 {
+			bad = firstLoneSurrogate(body)
+		}
+		if bad >= 0 {
 			if field := jsonPathAt(body, bad); field != "" {
 				badRequest(w, "body: field '%s' is not valid UTF-8", field)
 			} else {
@@ -97,6 +103,44 @@ func firstInvalidUTF8(b []byte) int {
 		i += size
 	}
 	return -1
+}
+
+// firstLoneSurrogate is the offset of the first \uD800-\uDFFF escape of b
+// that is not half of a pair (a high then a low), or -1. Go's decoder would
+// store such an escape as U+FFFD, a character the client did not send.
+// Outside a string a backslash is a syntax error, so escapes are read
+// wherever they are; an escaped backslash is skipped whole.
+func firstLoneSurrogate(b []byte) int {
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		r := escapedRune(b, i)
+		switch {
+		case r >= 0xD800 && r <= 0xDBFF:
+			if low := escapedRune(b, i+6); low < 0xDC00 || low > 0xDFFF {
+				return i
+			}
+			i += 11
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return i
+		default:
+			i++ // the escaped character: a backslash ends no escape after it
+		}
+	}
+	return -1
+}
+
+// escapedRune is the code unit of a \uXXXX escape at b[i], or -1.
+func escapedRune(b []byte, i int) rune {
+	if i+6 > len(b) || b[i] != '\\' || b[i+1] != 'u' {
+		return -1
+	}
+	n, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 16)
+	if err != nil {
+		return -1
+	}
+	return rune(n)
 }
 
 type jsonFrame struct {

@@ -60,3 +60,26 @@ func TestBytesThatAreNotUTF8Are400NamingWhere(t *testing.T) {
 		t.Error("valid UTF-8 did not reach the handler")
 	}
 }
+
+func TestHalfASurrogatePairIsRefusedAWholeOneIsNot(t *testing.T) {
+	for _, c := range []struct {
+		doc  string
+		want int
+	}{
+		{`{"client": "\ud800"}`, 12}, {`{"client": "a\uDC00"}`, 13},
+		{`{"client": "\ud800\u0041"}`, 12}, {`{"client": "\ud83c\ud83c"}`, 12},
+		{`{"client": "\ud83c\udfe0 \u00e9"}`, -1}, {`{"client": "\\ud800"}`, -1},
+		{`{"client": "\\\ud800"}`, 14}, {`{"client": "\ud8"}`, -1},
+	} {
+		if got := firstLoneSurrogate([]byte(c.doc)); got != c.want {
+			t.Errorf("%s: got %d, want %d", c.doc, got, c.want)
+		}
+	}
+	reached := false
+	h := checkBodyUTF8(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached = true }))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("POST", "/api/permits", strings.NewReader(`{"client": "\ud800"}`)))
+	if reached || w.Code != 400 || !strings.Contains(w.Body.String(), "'client'") {
+		t.Fatalf("a lone surrogate: reached %v, %d %s", reached, w.Code, w.Body)
+	}
+}

@@ -15,7 +15,7 @@ import (
 
 // binary is the path of a binary under test, from the environment (CTest and
 // Bazel set these; Bazel's paths are relative to the runfiles directory).
-func binary(t *testing.T, env string) string {
+func binary(t testing.TB, env string) string {
 	t.Helper()
 	path := os.Getenv(env)
 	if path == "" {
@@ -33,7 +33,7 @@ func binary(t *testing.T, env string) string {
 // log (stdout and stderr) is printed if the test failed. The conventions it
 // shares with the Python and C++ helpers are in tests/README.md.
 type process struct {
-	t    *testing.T
+	t    testing.TB
 	name string
 	cmd  *exec.Cmd
 	log  string
@@ -41,7 +41,7 @@ type process struct {
 	done chan error
 }
 
-func start(t *testing.T, name, bin string, args ...string) *process {
+func start(t testing.TB, name, bin string, args ...string) *process {
 	t.Helper()
 	dir := t.TempDir()
 	portFile := filepath.Join(dir, "port")
@@ -125,7 +125,7 @@ type stack struct {
 	base            string // "http://127.0.0.1:<port>"
 }
 
-func startStack(t *testing.T, serverEnv, gatewayEnv string, gatewayArgs ...string) *stack {
+func startStack(t testing.TB, serverEnv, gatewayEnv string, gatewayArgs ...string) *stack {
 	t.Helper()
 	server := start(t, "server", binary(t, serverEnv), "--listen=127.0.0.1:0",
 		"--data_dir="+filepath.Join(t.TempDir(), "data"), "--durability=nosync")

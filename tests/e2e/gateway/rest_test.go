@@ -282,6 +282,8 @@ func TestBytesThatAreNotUTF8Are400AndStoreNothing(t *testing.T) {
 	b := s.base
 	fails(t, 400, "POST", b+"/api/permits", "{\"client\": \"Ac\xffme\", \"county\": \"NY\"}",
 		"'client'", "UTF-8")
+	// Half a surrogate pair, escaped: Go's decoder would make it U+FFFD.
+	fails(t, 400, "POST", b+"/api/permits", `{"client": "Ac\ud800me"}`, "'client'", "UTF-8")
 	fails(t, 400, "GET", b+"/api/permits/filter?client=%FF", "", "'client'", "UTF-8")
 	fails(t, 400, "GET", b+"/api/permits/filter?page_token=%FE%FF", "", "'page_token'", "UTF-8")
 	fails(t, 400, "GET", b+"/api/permits/%FF", "", "path", "UTF-8")
