@@ -70,7 +70,7 @@ func decodeStrict(raw json.RawMessage, msg proto.Message) error {
 	strict := jsonpb.Unmarshaler{AllowUnknownFields: false}
 	err := strict.Unmarshal(bytes.NewReader(raw), msg)
 	if err == nil {
-		return nil
+		return checkQuotedNumbers(raw, reflect.TypeOf(msg).Elem())
 	}
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(raw, &fields) != nil {
