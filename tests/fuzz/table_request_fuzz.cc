@@ -147,8 +147,10 @@ class Server {
     std::vector<
         std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         interceptors;
-    interceptors.push_back(
-        server::ParseErrorInterceptor(server::SchemaServiceNames(schema_)));
+    // As server_main's: the schema's services and Admin.
+    std::vector<std::string> names = server::SchemaServiceNames(schema_);
+    names.push_back("lmdbapi.admin.v1.Admin");
+    interceptors.push_back(server::ParseErrorInterceptor(names));
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
     server_ = builder.BuildAndStart();
     if (server_ == nullptr) Fail("the server did not start");
