@@ -591,6 +591,11 @@ class Fuzzer {
     std::filesystem::remove_all(base_ + "/data.backup");
     server_ = std::make_unique<Server>(base_ + "/data");
     if (methods_.empty()) methods_ = MethodsOf(*server_);
+    // The tables are the new database's: rebind the methods to them.
+    for (Method& m : methods_) {
+      auto table = server_->tables.find(m.service->full_name());
+      if (table != server_->tables.end()) m.table = table->second;
+    }
     table_gets_.clear();
     for (const storage::TableSpec& spec : server_->schema().tables) {
       for (const Method& m : methods_) {
@@ -600,13 +605,6 @@ class Fuzzer {
         }
       }
     }
-    // The methods point into the old server's schemas: rebind them.
-    for (Method& m : methods_) {
-      auto table = server_->tables.find(m.service->full_name());
-      if (table != server_->tables.end()) m.table = table->second;
-    }
-    for (Method& m : table_gets_)
-      m.table = server_->tables.at(m.service->full_name());
   }
 
   // Patch: the record as stored before, when there is one.
