@@ -1,18 +1,20 @@
-// libFuzzer: any bytes, as the request message of any unary or
-// client-streaming method of the permits server's services (the tables',
-// Transactions and Admin), reach the real generated services over an
-// in-process gRPC channel, backed by a real LMDB directory: never a crash,
-// never UNKNOWN/INTERNAL/DATA_LOSS/UNIMPLEMENTED, and a write answered OK
-// stored what the request said (read back with Get). Every 512 inputs the
-// database is verified (Database::Verify, behind --verify and Admin Verify);
-// every 8192 it is thrown away and a fresh one opened, so long runs stay
-// bounded. TABLE_REQUEST_FUZZ_VERBOSE=1 logs each call's status.
+// libFuzzer: any bytes, as the request of any unary or client-streaming
+// method of the permits server's services, reach the real services in process
+// (real LMDB, gRPC): no crash, no UNKNOWN/INTERNAL/DATA_LOSS/UNIMPLEMENTED,
+// and a write answered OK stored what the request said.
 //
 // Input: byte 0 picks the method (modulo their number; the table is printed
 // at start), the rest is the request as sent. For Import the rest is cut
 // into up to four messages at the bytes 0xff 0xfe 0xfd (a seed's messages
-// are joined so). Admin.Backup is left out: it writes copies of the data
-// under --backup_dir, outside the fuzzed directory.
+// are joined so). Left out: the server-streaming Watch and Export, and
+// Admin.Backup, which writes copies of the data outside the fuzzed directory.
+// Read back with Get: Insert, Update, BatchInsert, Patch (masked fields the
+// request's, others unchanged), Delete (gone), Import (when nothing was
+// skipped: each keyed record), Commit without deletes (each key's last
+// Insert or Update). Every 512 inputs the database is verified
+// (Database::Verify, behind --verify and Admin Verify); every 8192 a fresh
+// one replaces it, so long runs stay bounded. TABLE_REQUEST_FUZZ_VERBOSE=1
+// logs each call's status.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
