@@ -330,7 +330,8 @@ ServeSpec TableServeSpec(const Config& config, const Schema& schema,
     spec.interceptors.push_back(std::move(counter));
   }
   NoteInvalidUtf8Fields();
-  spec.interceptors.push_back(ParseErrorInterceptor(spec.healthy));
+  // Admin's too: a synchronous service, whose unparsed request is INTERNAL.
+  spec.interceptors.push_back(ParseErrorInterceptor(spec.reflected));
   spec.listen_error_detail = " (in use, or not a local address?)";
   spec.on_serving = [&](const std::string& host, int port) {
     Log(LogLevel::kInfo, "serving %s (%d tables) on %s:%d, data in %s",

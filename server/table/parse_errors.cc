@@ -34,6 +34,17 @@ void NoteOrPass(google::protobuf::LogLevel level, const char* filename,
   }
 }
 
+// What gRPC 1.51 answers, with no message, when a request does not parse:
+// UNIMPLEMENTED from a callback handler, INTERNAL from a synchronous one
+// (GenericDeserialize: the message is protobuf's InitializationErrorString,
+// empty for proto3). The handler did not run, so no status of ours is taken
+// for one of these: every status we send has a message.
+bool IsParseFailure(const grpc::Status& status) {
+  return status.error_message().empty() &&
+         (status.error_code() == grpc::StatusCode::UNIMPLEMENTED ||
+          status.error_code() == grpc::StatusCode::INTERNAL);
+}
+
 class ParseErrorRewriter final : public grpc::experimental::Interceptor {
  public:
   explicit ParseErrorRewriter(const char* method) : method_(method) {}
@@ -42,8 +53,7 @@ class ParseErrorRewriter final : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
       grpc::Status status = methods->GetSendStatus();
-      if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED &&
-          status.error_message().empty()) {
+      if (IsParseFailure(status)) {
         methods->ModifySendStatus(
             ToGrpcStatus(ParseError(method_, TakeInvalidUtf8Field())));
       }

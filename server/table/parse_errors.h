@@ -1,6 +1,7 @@
 // A request that does not parse (a proto3 string that is not UTF-8, or bytes
 // that are no message) is INVALID_ARGUMENT naming the field, rather than what
-// gRPC 1.51's callback handlers answer: UNIMPLEMENTED with no message.
+// gRPC 1.51 answers: UNIMPLEMENTED with no message from a callback handler,
+// INTERNAL with no message from a synchronous one (Admin).
 #ifndef LMDBAPI_SERVER_TABLE_PARSE_ERRORS_H_
 #define LMDBAPI_SERVER_TABLE_PARSE_ERRORS_H_
 
@@ -24,11 +25,11 @@ void NoteInvalidUtf8Fields();
 // did not parse from the end of the stream.
 std::string TakeInvalidUtf8Field();
 
-// The interceptor factory rewriting the UNIMPLEMENTED status with no
-// message of a method of `services` (full names of generated services: a
-// method there is implemented, so its request did not parse and gRPC ran no
-// handler) into ParseError's. The parse and the status happen on one
-// thread, so the field noted there is the call's.
+// The interceptor factory rewriting the UNIMPLEMENTED or INTERNAL status
+// with no message of a method of `services` (full names of services the
+// server implements: a method there exists, so its request did not parse
+// and gRPC ran no handler) into ParseError's. The parse and the status happen
+// on one thread, so the field noted there is the call's.
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 ParseErrorInterceptor(const std::vector<std::string>& services);
 

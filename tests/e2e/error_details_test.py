@@ -113,6 +113,13 @@ class ErrorDetailsTest(unittest.TestCase):
         reason, fields = self.refusal(lambda: insert(b"\xff\xff\xff"),
                                       grpc.StatusCode.INVALID_ARGUMENT)
         self.assertEqual((reason, fields), ("INVALID_ARGUMENT", {}))
+        # Admin's too (a synchronous service: gRPC says INTERNAL there).
+        verify = self.channel.unary_unary("/lmdbapi.admin.v1.Admin/Verify",
+                                          request_serializer=bytes,
+                                          response_deserializer=bytes)
+        reason, fields = self.refusal(lambda: verify(b"\xff\xff\xff"),
+                                      grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertEqual((reason, fields), ("INVALID_ARGUMENT", {}))
         # A method the server lacks stays UNIMPLEMENTED.
         with self.assertRaises(grpc.RpcError) as e:
             self.raw("unary_unary", "NoSuchMethod")(b"")
