@@ -13,18 +13,11 @@
 #include "server/access/access.h"
 #include "server/observability/index_build_log.h"
 #include "server/observability/log.h"
-#include "server/observability/metrics.h"
 #include "server/process/config.h"
 #include "server/process/serve.h"
+#include "server/process/table_services.h"
 #include "server/router/shard_router.h"
-#include "server/table/admin_service.h"
-#include "server/table/answer_queue.h"
-#include "server/table/call_limit.h"
-#include "server/table/change_feed.h"
-#include "server/table/commit_service.h"
 #include "server/table/parse_errors.h"
-#include "server/table/shard_key.h"
-#include "server/table/table_service.h"
 #include "storage/database.h"
 #include "storage/stored_schema.h"
 #include "version/version.h"
@@ -222,84 +215,6 @@ std::unique_ptr<storage::Database> OpenDatabase(const Config& config,
   return *std::move(db);
 }
 
-// Everything that serves the tables of one open database. Members are
-// destroyed in reverse order, after the database has closed (the caller
-// closes it first): writes still pending then are answered from `answers`.
-struct TableServices {
-  TableServices(storage::Database* db, std::unique_ptr<access::Access> access,
-                const Config& config)
-      : feed(db), access(std::move(access)), limit(config.max_in_flight) {}
-
-  // Every table and admin call is counted here (Admin/Metrics renders it).
-  Metrics metrics;
-  // Watch streams follow the change log; the writer wakes them per commit.
-  ChangeFeed feed;
-  // Writes are answered from here; it outlives the database's drain.
-  AnswerQueue answers;
-  std::unique_ptr<access::Access> access;
-  // --max_in_flight over every table and Transactions call.
-  CallLimit limit;
-  std::vector<std::unique_ptr<TableService>> tables;
-  std::vector<std::unique_ptr<grpc::Service>> services;
-  std::unique_ptr<CommitService> commits;
-  std::unique_ptr<grpc::Service> transactions;
-  std::unique_ptr<AdminService> admin;
-  // Logs the index builds and reports them to health; stopped before the
-  // database closes.
-  std::unique_ptr<IndexBuildLog> build_log;
-};
-
-// One TableService (and its generated service) per table of the schema.
-// False once the error of a --shard_key no table has is logged.
-bool AddTableServices(const Config& config, const Schema& schema,
-                      storage::Database& db, TableServices& s) {
-  int shard_keyed = 0;
-  for (const ServiceBinding& binding : schema.services) {
-    storage::Table* table = db.table(binding.collection);
-    std::string short_name =
-        binding.full_name.substr(binding.full_name.rfind('.') + 1);
-    s.tables.push_back(std::make_unique<TableService>(
-        table, short_name, &s.answers, s.access.get()));
-    const auto* shard_key =
-        ShardKeyField(table->schema().descriptor, config.shard_key);
-    s.tables.back()->set_shard_key(shard_key);
-    s.tables.back()->set_metrics(&s.metrics);
-    s.tables.back()->set_call_limit(&s.limit);
-    s.tables.back()->set_feed(&s.feed);
-    shard_keyed += shard_key != nullptr;
-    s.services.push_back(binding.make(s.tables.back().get()));
-  }
-  if (!config.shard_key.empty() && shard_keyed == 0) {
-    Log(LogLevel::kError, "--shard_key: no table of %s has a string field '%s'",
-        schema.file, config.shard_key);
-    return false;
-  }
-  return true;
-}
-
-// Transactions/Commit over every table (when the schema has it) and Admin.
-void AddCommitAndAdmin(const Config& config, const Schema& schema,
-                       storage::Database& db, TableServices& s) {
-  std::vector<storage::Table*> in_order;
-  CommitService::Options commit_options;
-  commit_options.max_writes = config.max_commit_writes;
-  for (const storage::TableSpec& spec : schema.tables) {
-    in_order.push_back(db.table(spec.name));
-    commit_options.shard_keys.push_back(
-        ShardKeyField(spec.descriptor, config.shard_key));
-  }
-  s.commits = std::make_unique<CommitService>(&db, std::move(in_order),
-                                              &s.answers, s.access.get(),
-                                              std::move(commit_options));
-  s.commits->set_metrics(&s.metrics);
-  s.commits->set_call_limit(&s.limit);
-  if (schema.transactions.make) {
-    s.transactions = schema.transactions.make(s.commits.get());
-  }
-  s.admin = std::make_unique<AdminService>(&db, config.backup_dir,
-                                           s.access.get(), &s.metrics);
-}
-
 // What the writer did, once it has stopped.
 void LogWriterStats(const storage::WriterStats& w) {
   if (w.batches == 0) return;
@@ -318,19 +233,14 @@ ServeSpec TableServeSpec(const Config& config, const Schema& schema,
                          std::unique_ptr<storage::Database>& db,
                          TableServices& s) {
   ServeSpec spec;
-  for (const auto& service : s.services) spec.services.push_back(service.get());
-  if (s.transactions != nullptr) spec.services.push_back(s.transactions.get());
-  spec.services.push_back(s.admin.get());
-  spec.reflected = {"lmdbapi.admin.v1.Admin"};
+  spec.services = s.Registered();
+  spec.reflected = ServedServiceNames(schema);
   spec.healthy = SchemaServiceNames(schema);
-  spec.reflected.insert(spec.reflected.end(), spec.healthy.begin(),
-                        spec.healthy.end());
   spec.auth = s.access.get();
   if (auto counter = s.limit.Counter()) {
     spec.interceptors.push_back(std::move(counter));
   }
   NoteInvalidUtf8Fields();
-  // Admin's too: a synchronous service, whose unparsed request is INTERNAL.
   spec.interceptors.push_back(ParseErrorInterceptor(spec.reflected));
   spec.listen_error_detail = " (in use, or not a local address?)";
   spec.on_serving = [&](const std::string& host, int port) {
@@ -373,8 +283,11 @@ int ServeTables(const Config& config, const Schema& schema,
   std::shared_ptr<grpc::ServerCredentials> credentials =
       CredentialsOrLog(config);
   if (credentials == nullptr) return 2;
-  if (!AddTableServices(config, schema, *db, services)) return 2;
-  AddCommitAndAdmin(config, schema, *db, services);
+  if (absl::Status added = AddServices(config, schema, *db, services);
+      !added.ok()) {
+    Log(LogLevel::kError, "%s", added.message());
+    return 2;
+  }
   return Serve(config, std::move(credentials),
                TableServeSpec(config, schema, db, services), stop_signals);
 }

@@ -36,13 +36,9 @@
 #include "proto/examples/permits.lmdbapi.h"
 #include "proto/lmdbapi/admin.grpc.pb.h"
 #include "server/process/serve.h"
+#include "server/process/table_services.h"
 #include "server/schema.h"
-#include "server/table/admin_service.h"
-#include "server/table/answer_queue.h"
-#include "server/table/change_feed.h"
-#include "server/table/commit_service.h"
 #include "server/table/parse_errors.h"
-#include "server/table/table_service.h"
 #include "server/table/write_conditions.h"
 #include "storage/database.h"
 
@@ -84,11 +80,12 @@ struct Reply {
   std::vector<std::string> messages;
 };
 
-// The permits server of server/process/server_main.cc (TableServices),
-// served in process: its database in `dir`, no listening port.
+// The permits server's services, wired by server/process/table_services.h
+// as server_main wires them (open access), served in process: its database
+// in `dir`, no listening port.
 class Server {
  public:
-  explicit Server(const std::string& dir) : dir_(dir) {
+  explicit Server(const std::string& dir) {
     schema_ = lmdbapi::examples::permits::LmdbapiSchema();
     if (!server::DeclareTables(&schema_).ok()) Fail("schema");
     storage::DatabaseOptions options;
@@ -99,18 +96,26 @@ class Server {
     auto db = storage::Database::Open(options, schema_.tables);
     if (!db.ok()) Fail("open: " + db.status().ToString());
     db_ = *std::move(db);
-    feed_ = std::make_unique<server::ChangeFeed>(db_.get());
-    db_->writer().set_on_commit([this] { feed_->Notify(); });
-    AddServices();
+    server::Config config;
+    config.backup_dir = dir + ".backup";
+    services_ =
+        std::make_unique<server::TableServices>(db_.get(), nullptr, config);
+    db_->writer().set_on_commit([this] { services_->feed.Notify(); });
+    absl::Status added = server::AddServices(config, schema_, *db_, *services_);
+    if (!added.ok()) Fail(added.ToString());
+    for (const server::ServiceBinding& binding : schema_.services) {
+      tables[binding.full_name] = &db_->table(binding.collection)->schema();
+    }
     Start();
   }
   ~Server() {
-    feed_->Close();
+    services_->feed.Close();
     server_->Shutdown(std::chrono::system_clock::now() +
                       std::chrono::seconds(5));
     server_->Wait();
     server_.reset();
-    db_.reset();  // before the answer queue, which answers what is pending
+    db_.reset();  // before the services, whose answer queue answers the rest
+    services_.reset();
   }
 
   const server::Schema& schema() const { return schema_; }
@@ -120,39 +125,16 @@ class Server {
   std::map<std::string, const storage::TableSchema*> tables;
 
  private:
-  void AddServices() {
-    for (const server::ServiceBinding& binding : schema_.services) {
-      storage::Table* table = db_->table(binding.collection);
-      tables[binding.full_name] = &table->schema();
-      table_services_.push_back(std::make_unique<server::TableService>(
-          table, binding.full_name, &answers_, nullptr));
-      table_services_.back()->set_feed(feed_.get());
-      services_.push_back(binding.make(table_services_.back().get()));
-    }
-    std::vector<storage::Table*> in_order;
-    server::CommitService::Options commit_options;
-    for (const storage::TableSpec& spec : schema_.tables) {
-      in_order.push_back(db_->table(spec.name));
-      commit_options.shard_keys.push_back(nullptr);
-    }
-    commits_ = std::make_unique<server::CommitService>(
-        db_.get(), std::move(in_order), &answers_, nullptr,
-        std::move(commit_options));
-    services_.push_back(schema_.transactions.make(commits_.get()));
-    admin_ = std::make_unique<server::AdminService>(db_.get(), dir_ + ".backup",
-                                                    nullptr, nullptr);
-  }
   void Start() {
     grpc::ServerBuilder builder;
-    for (auto& service : services_) builder.RegisterService(service.get());
-    builder.RegisterService(admin_.get());
+    for (grpc::Service* service : services_->Registered()) {
+      builder.RegisterService(service);
+    }
     std::vector<
         std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         interceptors;
-    // As server_main's: the schema's services and Admin.
-    std::vector<std::string> names = server::SchemaServiceNames(schema_);
-    names.push_back("lmdbapi.admin.v1.Admin");
-    interceptors.push_back(server::ParseErrorInterceptor(names));
+    interceptors.push_back(
+        server::ParseErrorInterceptor(server::ServedServiceNames(schema_)));
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
     server_ = builder.BuildAndStart();
     if (server_ == nullptr) Fail("the server did not start");
@@ -160,15 +142,9 @@ class Server {
         server_->InProcessChannel(grpc::ChannelArguments()));
   }
 
-  std::string dir_;
   server::Schema schema_;
-  server::AnswerQueue answers_;  // outlives the database
   std::unique_ptr<storage::Database> db_;
-  std::unique_ptr<server::ChangeFeed> feed_;
-  std::vector<std::unique_ptr<server::TableService>> table_services_;
-  std::vector<std::unique_ptr<grpc::Service>> services_;
-  std::unique_ptr<server::CommitService> commits_;
-  std::unique_ptr<server::AdminService> admin_;
+  std::unique_ptr<server::TableServices> services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::GenericStub> stub_;
 };
