@@ -6,7 +6,8 @@ accepted insert is stored as sent, no refused one is stored, and the server
 takes writes again as soon as the burst ends. With a bound on the calls in
 flight (--max_in_flight), ten times that many calls kept outstanding for
 10 s (LMDBAPI_LONG=1: 30 s) are partly refused at once with
-RESOURCE_EXHAUSTED (reason OVERLOADED), quickly; the rest succeed, the
+RESOURCE_EXHAUSTED (reason OVERLOADED), quickly (p99 under 50 ms, or on a
+busy machine quicker than the accepted calls); the rest succeed, the
 server's memory stays bounded, and a call right after the load is answered
 within a second.
 
@@ -100,9 +101,10 @@ class OverloadTest(unittest.TestCase):
         self.assertEqual(after.client, "After")
         self.assertEqual(run.returncode, 0, run.stderr)
         load = json.loads(run.stdout.strip().splitlines()[-1])
-        print("max_in_flight=%d, %d outstanding for %d s: %d ok (%.0f/s), %s refused "
-              "(p50 %.1f ms, p99 %.1f ms), max RSS %.0f MiB"
+        print("max_in_flight=%d, %d outstanding for %d s: %d ok (%.0f/s, p50 %.1f ms, "
+              "p99 %.1f ms), %s refused (p50 %.1f ms, p99 %.1f ms), max RSS %.0f MiB"
               % (MAX_IN_FLIGHT, OUTSTANDING, SECONDS, load["calls"], load["qps"],
+                 load["p50_us"] / 1000, load["p99_us"] / 1000,
                  load["errors_by_code"].get(str(RESOURCE_EXHAUSTED), 0),
                  load["error_p50_us"] / 1000, load["error_p99_us"] / 1000, rss.max_mib),
               file=sys.stderr)
@@ -111,7 +113,13 @@ class OverloadTest(unittest.TestCase):
         self.assertIn("server overloaded", load["first_error"])
         self.assertIn("--max_in_flight=%d" % MAX_IN_FLIGHT, load["first_error"])
         self.assertGreater(load["calls"], 0)
-        self.assertLess(load["error_p99_us"] / 1000, REFUSAL_P99_MS)
+        # Refusals are quick: none waits behind the accepted calls. On a quiet
+        # machine, p99 under 50 ms; on a busy one (every call then waits for
+        # a CPU), quicker than the accepted calls, which do all a refusal
+        # does and then the write.
+        refused_p50, refused_p99 = load["error_p50_us"] / 1000, load["error_p99_us"] / 1000
+        self.assertLess(refused_p50, load["p50_us"] / 1000, load)
+        self.assertLess(refused_p99, max(REFUSAL_P99_MS, load["p99_us"] / 1000), load)
         self.assertLess(rss.max_mib, RSS_BOUND_MIB)
         # Only what was acknowledged is stored (and "After").
         self.assertEqual(len(self.h.page_all(permits)), load["calls"] + 1)
