@@ -127,6 +127,7 @@ var validBodies = map[string][]string{
 		`{"client": "\ud83c\udfe0 \u00e9\"\\", "address": "\uFFFD"}`,
 		`{"uuid": "", "client": null, "issued": null, "status": null}`,
 		`{"uuid": "fuzz-@n@", "address": "1 Main St"}`,
+		`{"uuid": ":@n@"}`, `{"uuid": "a/b:@n@\"c"}`, // not addressable by path
 	},
 	"inspection_report": {
 		`{"permit_uuid": "@parent@", "inspector": "Kim", "passed": true,
@@ -373,10 +374,11 @@ func snake(name string) string {
 }
 
 // read GETs the record keyed `uuid`: by its path, or, for a key holding a
-// "/" (which grpc-gateway v1 splits the path at, escaped or not), by a
-// filter on the key whose one result stands for the record.
+// "/" or a ":" (grpc-gateway v1 splits the path at "/", escaped or not, and
+// takes a last segment's ":" for a custom verb), by a filter on the key
+// whose one result stands for the record.
 func (o oracle) read(tbl table, uuid string) reply {
-	if !strings.Contains(uuid, "/") {
+	if !strings.ContainsAny(uuid, "/:") {
 		return send(o.t, "GET", o.s.base+tbl.path+"/"+url.PathEscape(uuid), nil)
 	}
 	literal := strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(uuid)
