@@ -127,7 +127,7 @@ var validBodies = map[string][]string{
 		`{"client": "\ud83c\udfe0 \u00e9\"\\", "address": "\uFFFD"}`,
 		`{"uuid": "", "client": null, "issued": null, "status": null}`,
 		`{"uuid": "fuzz-@n@", "address": "1 Main St"}`,
-		`{"uuid": ":@n@"}`, `{"uuid": "a/b:@n@\"c"}`, // not addressable by path
+		`{"uuid": ":@n@"}`, `{"uuid": "a/b:@n@\"c*\\"}`, // not addressable by path
 	},
 	"inspection_report": {
 		`{"permit_uuid": "@parent@", "inspector": "Kim", "passed": true,
@@ -381,7 +381,7 @@ func (o oracle) read(tbl table, uuid string) reply {
 	if !strings.ContainsAny(uuid, "/:") {
 		return send(o.t, "GET", o.s.base+tbl.path+"/"+url.PathEscape(uuid), nil)
 	}
-	literal := strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(uuid)
+	literal := strings.NewReplacer(`\`, `\\`, `"`, `\"`, `*`, `\*`).Replace(uuid)
 	r := send(o.t, "GET", o.s.base+tbl.path+"/filter?filter="+
 		url.QueryEscape(`uuid = "`+literal+`"`), nil)
 	if r.status == 200 {
