@@ -77,6 +77,9 @@ func Run(s Schema, args []string, getenv func(string) string, stderr io.Writer) 
 		return 1
 	}
 	addr := ln.Addr().(*net.TCPAddr)
+	// Before the port is announced: a SIGTERM right after it drains, not kills.
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
 	if cfg.PortFile != "" {
 		tmp := cfg.PortFile + ".tmp"
 		if err := os.WriteFile(tmp, []byte(strconv.Itoa(addr.Port)+"\n"), 0o644); err != nil ||
@@ -102,8 +105,6 @@ func Run(s Schema, args []string, getenv func(string) string, stderr io.Writer) 
 			served <- server.Serve(ln)
 		}
 	}()
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
 	select {
 	case err := <-served:
 		logger.Printf("stopped: %v", err)
