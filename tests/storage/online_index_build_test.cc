@@ -3,6 +3,7 @@
 // meets a duplicate fails and says so, a restart resumes from the cursor,
 // and Rebuild takes the same path.
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -75,17 +76,16 @@ IndexBuildProgress BuildOf(const Database& db, const std::string& index) {
   return {};
 }
 
-// Holds the writer (and so every build chunk) until released.
+// Holds the writer (and so every build chunk) until released. With `when`,
+// holds it at the first moment `when()` is true, checked between the
+// writer's tasks: each check that fails queues itself again, behind only
+// what was queued meanwhile, so at most one build chunk (which is submitted
+// after the builder recorded the one before) runs between two checks.
 class WriterHold {
  public:
-  explicit WriterHold(Database& db) {
-    db.writer().Submit(
-        [this](MDB_txn*) {
-          held_.Notify();
-          release_.WaitForNotification();
-          return absl::OkStatus();
-        },
-        [](absl::Status) {});
+  explicit WriterHold(Database& db, std::function<bool()> when = nullptr)
+      : writer_(db.writer()), when_(std::move(when)) {
+    Submit();
     held_.WaitForNotification();
   }
   ~WriterHold() { Release(); }
@@ -94,6 +94,22 @@ class WriterHold {
   }
 
  private:
+  void Submit() {
+    writer_.Submit(
+        [this](MDB_txn*) {
+          if (when_ && !when_()) {
+            Submit();
+            return absl::OkStatus();
+          }
+          held_.Notify();
+          release_.WaitForNotification();
+          return absl::OkStatus();
+        },
+        [](absl::Status) {});
+  }
+
+  Writer& writer_;
+  std::function<bool()> when_;
   absl::Notification held_, release_;
 };
 
@@ -227,14 +243,14 @@ TEST(OnlineIndexBuildTest, RestartMidBuildResumesFromItsCursor) {
   {
     auto db = Open(dir.path(), WithFeeIndex());
     ASSERT_NE(db, nullptr);
-    // A build that ran to its end between two looks reads built == 0:
-    // stop waiting then (the state says so below) rather than forever.
-    while (BuildOf(*db, "by_fee").built == 0 &&
-           BuildOf(*db, "by_fee").state == IndexState::kBuilding)
-      absl::SleepFor(absl::Milliseconds(1));
-    WriterHold hold(*db);
+    // Held once the first chunk is recorded: the build is a chunk in.
+    WriterHold hold(*db, [&] {
+      IndexBuildProgress build = BuildOf(*db, "by_fee");
+      return build.built > 0 || build.state != IndexState::kBuilding;
+    });
     built = BuildOf(*db, "by_fee").built;
     ASSERT_EQ(BuildOf(*db, "by_fee").state, IndexState::kBuilding);
+    ASSERT_GT(built, 0u);
     hold.Release();
   }  // closes mid-build (after the chunk under way)
   auto db = Open(dir.path(), WithFeeIndex());
