@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "model/request_access.h"
 #include "server/observability/log.h"
 #include "server/table/filter_request.h"
@@ -149,7 +150,27 @@ absl::Status TakeRecord(const Message& request, Message* record,
                                           type->full_name(), " field"));
 }
 
+// The options of a write call: its deadline, the revision it expects (0:
+// any) and where the written version goes (may be null).
+storage::WriteOptions WriteOptionsOf(const grpc::CallbackServerContext& context,
+                                     uint64_t expected_revision,
+                                     storage::RecordVersion* version) {
+  storage::WriteOptions options;
+  options.deadline = context.deadline();
+  options.expected_revision = expected_revision;
+  options.version = version;
+  return options;
+}
+
 }  // namespace
+
+absl::Status TableService::TakeShardedRecord(const Context& context,
+                                             const Message& request,
+                                             Message* record,
+                                             const char* verb) const {
+  LMDBAPI_RETURN_IF_ERROR(TakeRecord(request, record, verb));
+  return CheckShardKey(context, shard_key_, *record);
+}
 
 TableService::Reactor* TableService::Insert(Context* context,
                                             const Message& request,
@@ -158,17 +179,13 @@ TableService::Reactor* TableService::Insert(Context* context,
   Reactor* reactor = context->DefaultReactor();
   if (Refused(*context, access::Permission::kWrite, reactor, "Insert", start))
     return reactor;
-  absl::Status s = TakeRecord(request, response, "insert");
-  if (s.ok()) s = CheckShardKey(*context, shard_key_, *response);
+  absl::Status s = TakeShardedRecord(*context, request, response, "insert");
   if (!s.ok()) {
     Finish(reactor, "Insert", start, s);
     return reactor;
   }
   auto version = std::make_shared<storage::RecordVersion>();
-  storage::WriteOptions options;
-  options.deadline = context->deadline();
-  options.version = version.get();
-  table_->Insert(response, options,
+  table_->Insert(response, WriteOptionsOf(*context, 0, version.get()),
                  FinishWrite(context, reactor, "Insert", start, version));
   return reactor;
 }
@@ -203,8 +220,7 @@ TableService::Reactor* TableService::Update(Context* context,
   Reactor* reactor = context->DefaultReactor();
   if (Refused(*context, access::Permission::kWrite, reactor, "Update", start))
     return reactor;
-  absl::Status s = TakeRecord(request, response, "update");
-  if (s.ok()) s = CheckShardKey(*context, shard_key_, *response);
+  absl::Status s = TakeShardedRecord(*context, request, response, "update");
   if (!s.ok()) {
     Finish(reactor, "Update", start, s);
     return reactor;
@@ -216,12 +232,8 @@ TableService::Reactor* TableService::Update(Context* context,
     return reactor;
   }
   auto version = std::make_shared<storage::RecordVersion>();
-  storage::WriteOptions options;
-  options.deadline = context->deadline();
-  options.expected_revision = *expected;
-  options.version = version.get();
   table_->Update(
-      *response, options,
+      *response, WriteOptionsOf(*context, *expected, version.get()),
       FinishWrite(context, reactor, "Update", start, version, response));
   return reactor;
 }
@@ -253,11 +265,8 @@ TableService::Reactor* TableService::Patch(Context* context,
     return reactor;
   }
   auto version = std::make_shared<storage::RecordVersion>();
-  storage::WriteOptions options;
-  options.deadline = context->deadline();
-  options.expected_revision = *expected;
-  options.version = version.get();
-  table_->Patch(*patch, *std::move(paths), response, options,
+  table_->Patch(*patch, *std::move(paths), response,
+                WriteOptionsOf(*context, *expected, version.get()),
                 FinishWrite(context, reactor, "Patch", start, version));
   return reactor;
 }
@@ -275,10 +284,7 @@ TableService::Reactor* TableService::Delete(Context* context,
     Finish(reactor, "Delete", start, expected.status());
     return reactor;
   }
-  storage::WriteOptions options;
-  options.deadline = context->deadline();
-  options.expected_revision = *expected;
-  table_->Delete(pk, options,
+  table_->Delete(pk, WriteOptionsOf(*context, *expected, nullptr),
                  FinishWrite(context, reactor, "Delete", start, nullptr));
   return reactor;
 }
