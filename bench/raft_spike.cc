@@ -8,7 +8,7 @@
 //   lmdb durable commit of 1 write     baseline: sequential commits
 //   lmdb durable commit of K writes    baseline: a group commit
 //   raft, entry per write, 1 / K in flight
-//   raft, entry per K writes, 2 in flight    an entry per group commit
+//   raft, entry per K writes, 1 in flight    an entry per group commit
 //   raft + lmdb apply, the same        each voter applies into LMDB (nosync:
 //                                      the Raft log is the write-ahead log)
 //   failover                           leader closed: until another leads
@@ -36,7 +36,6 @@ extern "C" {  // libraft's headers declare no C linkage of their own
 #include <cstring>
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -53,8 +52,8 @@ ABSL_FLAG(int, entries, 3000, "writes per row");
 ABSL_FLAG(int, bytes, 512, "bytes per write (a stored permit is 200-600)");
 ABSL_FLAG(int, group, 64, "writes per group commit (and in flight)");
 ABSL_FLAG(int, failovers, 5, "leader failures timed");
-ABSL_FLAG(int, groups_in_flight, 2, "group entries in flight");
-ABSL_FLAG(bool, nodelay, true, "set TCP_NODELAY on the voters' connections");
+ABSL_FLAG(int, groups_in_flight, 1,
+          "group entries in flight (2 gains nothing: they queue)");
 ABSL_FLAG(int, election_ms, 500, "Raft election timeout");
 
 namespace {
@@ -161,45 +160,6 @@ int Restore(raft_fsm* fsm, raft_buffer* buf) {
   memcpy(&voter->applied, buf->base, sizeof(uint64_t));
   raft_free(buf->base);
   return 0;
-}
-
-// libraft 0.15's TCP transport leaves Nagle's algorithm on: an entry
-// written in more than one segment then waits for the peer's delayed ACK
-// (about 40 ms). These wrap its listen and connect to set TCP_NODELAY on
-// every connection (--nodelay=false measures without).
-std::map<raft_uv_transport*, raft_uv_accept_cb> accept_cbs;
-std::map<raft_uv_connect*, raft_uv_connect_cb> connect_cbs;
-int (*tcp_listen)(raft_uv_transport*, raft_uv_accept_cb);
-int (*tcp_connect)(raft_uv_transport*, raft_uv_connect*, raft_id, const char*,
-                   raft_uv_connect_cb);
-
-void NoDelay(uv_stream_t* stream) {
-  uv_tcp_nodelay(reinterpret_cast<uv_tcp_t*>(stream), 1);
-}
-
-void NoDelayTransport(raft_uv_transport* t) {
-  tcp_listen = t->listen;
-  tcp_connect = t->connect;
-  t->listen = [](raft_uv_transport* t, raft_uv_accept_cb cb) {
-    accept_cbs[t] = cb;
-    return tcp_listen(t, [](raft_uv_transport* t, raft_id id,
-                            const char* address, uv_stream_t* stream) {
-      NoDelay(stream);
-      accept_cbs[t](t, id, address, stream);
-    });
-  };
-  t->connect = [](raft_uv_transport* t, raft_uv_connect* req, raft_id id,
-                  const char* address, raft_uv_connect_cb cb) {
-    connect_cbs[req] = cb;
-    return tcp_connect(
-        t, req, id, address,
-        [](raft_uv_connect* req, uv_stream_t* stream, int status) {
-          raft_uv_connect_cb cb = connect_cbs[req];
-          connect_cbs.erase(req);
-          if (status == 0) NoDelay(stream);
-          cb(req, stream, status);
-        });
-  };
 }
 
 // A loopback port nothing listens on (the kernel's pick; free again once
@@ -358,7 +318,6 @@ class Cluster {
       v->state = std::make_unique<Lmdb>(v->dir + "/db", MDB_NOSYNC);
     v->fsm = raft_fsm{1, v.get(), ::Apply, Snapshot, Restore};
     Check(raft_uv_tcp_init(&v->transport, &loop_) == 0, "raft_uv_tcp_init");
-    if (absl::GetFlag(FLAGS_nodelay)) NoDelayTransport(&v->transport);
     Check(raft_uv_init(&v->io, &loop_, (v->dir + "/log").c_str(),
                        &v->transport) == 0,
           "raft_uv_init");
@@ -473,8 +432,8 @@ int main(int argc, char** argv) {
   // An entry per write, as a naive design would: one at a time, then K.
   Figures raft1 = Replicated(dir + "/raft1", false, n / 4, 1, 1);
   Figures raftk = Replicated(dir + "/raftk", false, n, 1, k);
-  // An entry per group commit of K writes, two groups in flight (one
-  // replicating while the next forms): the design that fits the writer.
+  // An entry per group commit of K writes: the design that fits the
+  // writer.
   const int groups = std::max(1, n / k);
   const int g = absl::GetFlag(FLAGS_groups_in_flight);
   Figures raftg = Replicated(dir + "/raftg", false, groups, k, g);
