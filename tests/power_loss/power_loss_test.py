@@ -130,7 +130,9 @@ class PowerLossTest(unittest.TestCase):
         backups = 0
         answered = []
         print("seed %d, %d power cuts" % (SEED, CYCLES), file=sys.stderr)
+        started = time.time()
         for cycle in range(CYCLES):
+            load.progress(cycle, CYCLES, started)
             permits = self.start()
             load.check(permits, cycle)
             self.check_change_log(permits, load, cycle, answered)

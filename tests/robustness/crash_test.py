@@ -40,7 +40,9 @@ class CrashTest(unittest.TestCase):
     def test_kill_9_under_load_loses_nothing_acknowledged(self):
         load = Workload(self, self.h, self.rng)
         print("seed %d, %d cycles" % (SEED, CYCLES), file=sys.stderr)
+        started = time.time()
         for cycle in range(CYCLES):
+            load.progress(cycle, CYCLES, started)
             permits = self.h.start()
             load.check(permits, cycle)
             load.run(permits, cycle, time.time() + self.rng.uniform(0.2, 1.0), self.h.kill)

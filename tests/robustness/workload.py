@@ -20,6 +20,7 @@ and new value. After a restart, `check` asserts that:
   since, which cascades) has none.
 """
 import queue
+import sys
 import time
 import uuid as uuidlib
 
@@ -186,6 +187,13 @@ class Workload:
             token = page.next_page_token
             if not token:
                 return found
+
+    def progress(self, cycle, cycles, started):
+        """Every 100th cycle of a long run, a line on stderr: how far it is."""
+        if cycle % 100 == 0 and cycle:
+            print("cycle %d of %d, %.0f s: %d writes acknowledged, %d in flight at a stop, %d live"
+                  % (cycle, cycles, time.time() - started, self.acked, self.interrupted,
+                     self.live()), file=sys.stderr, flush=True)
 
     def live(self):
         return sum(1 for v in self.state.values() if v is not None)
