@@ -96,16 +96,16 @@ struct Lmdb {
   }
   ~Lmdb() { mdb_env_close(env); }
 
-  // One transaction of `puts` values of `bytes` each, from `data`, under
-  // the next keys (MDB_APPEND when they are new; 0 when a replay may
-  // write them again).
+  // One transaction of the `puts` values of `bytes` each that follow one
+  // another at `data`, under the next keys (MDB_APPEND when they are new;
+  // 0 when a replay may write them again).
   void Commit(const char* data, size_t bytes, int puts, unsigned flags) {
     MDB_txn* txn;
     Check(mdb_txn_begin(env, nullptr, 0, &txn) == 0, "mdb_txn_begin");
     for (int i = 0; i < puts; ++i) {
       uint64_t key = __builtin_bswap64(next_key++);
       MDB_val k{sizeof key, &key},
-          v{bytes, const_cast<char*>(data + (flags ? 0 : i * bytes))};
+          v{bytes, const_cast<char*>(data + i * bytes)};
       Check(mdb_put(txn, dbi, &k, &v, flags) == 0, "mdb_put");
     }
     Check(mdb_txn_commit(txn) == 0, "mdb_txn_commit");
@@ -370,13 +370,13 @@ Figures Summarize(std::vector<double> latencies, double seconds, double cpu,
 Figures Baseline(const std::string& dir, int commits, int writes) {
   std::filesystem::remove_all(dir);
   Lmdb db(dir, 0);
-  std::string value(write_bytes, 'x');
+  const std::string values(write_bytes * writes, 'x');
   std::vector<double> latencies;
   double cpu = CpuSeconds();
   auto start = Clock::now();
   for (int i = 0; i < commits; ++i) {
     auto t = Clock::now();
-    db.Commit(value.data(), value.size(), writes, MDB_APPEND);
+    db.Commit(values.data(), write_bytes, writes, MDB_APPEND);
     latencies.push_back(SecondsSince(t));
   }
   return Summarize(latencies, SecondsSince(start), CpuSeconds() - cpu, writes);
@@ -403,9 +403,9 @@ Figures Replicated(const std::string& dir, bool lmdb_apply, int entries,
 std::string Machine(const std::string& dir) {
   utsname u;
   uname(&u);
-  return absl::StrFormat("%u cores, Linux %s, libraft %s, data under %s",
-                         std::thread::hardware_concurrency(), u.release,
-                         "0.15 (Debian libraft-dev)", dir);
+  return absl::StrFormat(
+      "%u cores, Linux %s, libraft 0.15 (Debian libraft-dev), data under %s",
+      std::thread::hardware_concurrency(), u.release, dir);
 }
 
 }  // namespace
@@ -470,10 +470,10 @@ int main(int argc, char** argv) {
     std::filesystem::remove_all(dir + "/failover");
     Cluster cluster(dir + "/failover", true);
     for (int i = 0; i < absl::GetFlag(FLAGS_failovers); ++i) {
-      cluster.Apply(20, k * write_bytes, 2);
+      cluster.Apply(20, k * write_bytes, g);
       failovers.push_back(cluster.FailOver());
     }
-    cluster.Apply(20, k * write_bytes, 2);  // the new leader takes writes
+    cluster.Apply(20, k * write_bytes, g);  // the new leader takes writes
   }
   std::sort(failovers.begin(), failovers.end());
   if (!failovers.empty()) {

@@ -161,15 +161,15 @@ class TableService {
   // Finishes the call and logs it.
   void Finish(Reactor* reactor, const char* method, Clock::time_point start,
               const absl::Status& status, absl::string_view detail = "") const;
-  // Finishes (from the answer thread) once the write is durable; with a
-  // `version`, the etag header of the written version first, and its fields
-  // set in `record` when not null.
   // The record a write request carries, copied into `record`, and checked
   // against the call's shard key; INVALID_ARGUMENT naming the field if not.
   absl::Status TakeShardedRecord(const Context& context,
                                  const google::protobuf::Message& request,
                                  google::protobuf::Message* record,
                                  const char* verb) const;
+  // Finishes (from the answer thread) once the write is durable; with a
+  // `version`, the etag header of the written version first, and its fields
+  // set in `record` when not null.
   storage::Table::Done FinishWrite(
       Context* context, Reactor* reactor, const char* method,
       Clock::time_point start, std::shared_ptr<storage::RecordVersion> version,
