@@ -120,8 +120,8 @@ def lmdbapi_dependencies():
     # only //bench:metrics_bench, which CMake builds where its CMake package is found.
     system_library(name = "prometheus_cpp", modules = ["prometheus-cpp-core"], linkopts = ["-lpthread"])
 
-    # libraft and libuv (Debian's libraft-dev and libuv1-dev, test packages of
-    # scripts/install-deps): only //bench:raft_spike, the replication spike.
+    # libraft and libuv (Debian's libraft-dev and libuv1-dev): replicated
+    # shards (//server, server/replication) and //bench:raft_spike.
     system_library(name = "libraft", modules = ["raft", "libuv"], linkopts = ["-lpthread"])
 
     system_library(

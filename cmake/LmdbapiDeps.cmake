@@ -1,6 +1,8 @@
 # System dependencies, all from Debian packages (see scripts/install-deps).
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
+# Replicated shards: libraft 0.15 and libuv (server/replication).
+pkg_check_modules(RAFT REQUIRED IMPORTED_TARGET raft libuv)
 find_package(Protobuf REQUIRED)  # MODULE mode: CONFIG mode fails on Debian
 find_package(absl CONFIG REQUIRED)
 if(LMDBAPI_BUILD_TESTS)

@@ -150,6 +150,7 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas,
   changes_ = std::make_unique<ChangeLog>(
       change_log, meta, std::max<uint64_t>(1, opts.change_retention));
   clock_ = std::make_unique<RevisionClock>(meta);
+  meta_ = meta;
   LinkTables();
   for (auto& table : tables_) {
     if (read_only_) {
@@ -220,6 +221,7 @@ void Database::LinkTables() {
   for (auto& table : tables_) {
     table->changes_ = changes_.get();
     table->clock_ = clock_.get();
+    table->database_ = this;
   }
   for (auto& table : tables_) {
     if (table->schema().parent_table.empty()) continue;

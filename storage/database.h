@@ -136,6 +136,13 @@ class Database {
   // The same, blocking until durable.
   absl::Status Commit(storage::Commit& commit);
 
+  // Makes this database one replica of a replicated shard
+  // (docs/REPLICATION.md): from now on every write is a command proposed
+  // through `replicator` by the leader and applied by every replica in log
+  // order (Writer::ApplyEntry); a follower refuses writes with NOT_LEADER.
+  // `replica_id` tells this replica's proposals apart. Before any write.
+  absl::Status Replicate(Replicator* replicator, uint64_t replica_id);
+
   // The build state of every index, in table and index order
   // (storage/index_build.h).
   std::vector<IndexBuildProgress> IndexBuilds() const;
@@ -197,6 +204,31 @@ class Database {
                               const CommitCondition& condition) const;
   static absl::Status ApplyWrite(MDB_txn* txn, CommitWrite& write,
                                  const std::optional<Table::Prepared>& p);
+  using PreparedWrites = std::vector<std::optional<Table::Prepared>>;
+  // Prepares every write and checks every condition's key, on the caller's
+  // thread; errors name the write or precondition.
+  static absl::Status PrepareCommit(storage::Commit& commit, bool one_revision,
+                                    PreparedWrites* prepared);
+  // `status` of write `i`, named as its caller knows it: "writes[i]" in a
+  // Transactions commit, "records[i]" in a BatchInsert, nothing alone.
+  static absl::Status WriteError(const storage::Commit& commit,
+                                 bool one_revision, size_t i,
+                                 absl::Status status);
+  // A commit's writes in `txn`: all under one revision with its
+  // preconditions first (`one_revision`: Transactions), else one after
+  // another, each at its own revision (the table writes: Insert, …,
+  // BatchInsert). Commit's and every replica's apply.
+  absl::Status ApplyCommitInTxn(MDB_txn* txn, storage::Commit& commit,
+                                const PreparedWrites& prepared,
+                                bool one_revision);
+
+  // Replicated shards (database_command.cc): a commit as a command, queued
+  // on the leader's writer (`done` as Commit's), and a command applied on a
+  // replica. Table writes go through SubmitCommand too.
+  friend class Table;
+  void SubmitCommand(std::shared_ptr<storage::Commit> commit, bool one_revision,
+                     Writer::Done done);
+  absl::Status ApplyCommand(MDB_txn* txn, absl::string_view command);
 
   std::unique_ptr<Environment> env_;
   std::unique_ptr<Writer> writer_;
@@ -206,6 +238,7 @@ class Database {
   std::unique_ptr<IndexBuilder> builder_;
   std::unique_ptr<ChangeLog> changes_;
   std::unique_ptr<RevisionClock> clock_;
+  MDB_dbi meta_ = 0;
   TokenSecret secret_{};
   bool read_only_ = false;
   std::vector<std::string> open_log_;

@@ -126,41 +126,62 @@ absl::Status Database::ApplyWrite(MDB_txn* txn, CommitWrite& write,
   return absl::InternalError("unknown write kind");
 }
 
-void Database::Commit(std::shared_ptr<storage::Commit> commit,
-                      Writer::Done done) {
-  auto prepared = std::make_shared<std::vector<std::optional<Table::Prepared>>>(
-      commit->writes.size());
-  for (size_t i = 0; i < commit->writes.size(); ++i) {
-    absl::Status s = PrepareWrite(commit->writes, i, &(*prepared)[i]);
-    if (!s.ok()) return done(At(absl::StrCat("writes[", i, "]"), s));
+absl::Status Database::WriteError(const storage::Commit& commit,
+                                  bool one_revision, size_t i,
+                                  absl::Status status) {
+  if (one_revision) return At(absl::StrCat("writes[", i, "]"), status);
+  if (IsMapFull(status) || commit.writes.size() == 1) return status;
+  return At(absl::StrCat("records[", i, "]"), status);
+}
+
+absl::Status Database::PrepareCommit(storage::Commit& commit, bool one_revision,
+                                     PreparedWrites* prepared) {
+  prepared->resize(commit.writes.size());
+  for (size_t i = 0; i < commit.writes.size(); ++i) {
+    absl::Status s = PrepareWrite(commit.writes, i, &(*prepared)[i]);
+    if (!s.ok()) return WriteError(commit, one_revision, i, s);
   }
-  for (size_t i = 0; i < commit->conditions.size(); ++i) {
-    const CommitCondition& c = commit->conditions[i];
+  for (size_t i = 0; i < commit.conditions.size(); ++i) {
+    const CommitCondition& c = commit.conditions[i];
     absl::Status s = c.table == nullptr
                          ? absl::InvalidArgumentError("no such table")
                          : c.table->CheckPrimaryKey(c.key);
-    if (!s.ok()) return done(At(absl::StrCat("preconditions[", i, "]"), s));
+    if (!s.ok()) return At(absl::StrCat("preconditions[", i, "]"), s);
   }
-  writer_->Submit(
-      [this, commit, prepared](MDB_txn* txn) -> absl::Status {
-        RevisionClock::Commit scope(clock_.get());
-        for (size_t i = 0; i < commit->conditions.size(); ++i) {
-          absl::Status s = CheckCondition(txn, commit->conditions[i]);
-          if (!s.ok()) return At(absl::StrCat("preconditions[", i, "]"), s);
-        }
-        for (size_t i = 0; i < commit->writes.size(); ++i) {
-          absl::Status s = ApplyWrite(txn, commit->writes[i], (*prepared)[i]);
-          if (IsMapFull(s)) return s;  // the writer grows the map and reruns
-          if (!s.ok()) return At(absl::StrCat("writes[", i, "]"), s);
-        }
-        if (scope.revision() != 0) {
-          commit->revision = scope.revision();
-          return absl::OkStatus();
-        }
-        LMDBAPI_ASSIGN_OR_RETURN(commit->revision, clock_->Current(txn));
-        return absl::OkStatus();
-      },
-      std::move(done), commit->deadline);
+  return absl::OkStatus();
+}
+
+absl::Status Database::ApplyCommitInTxn(MDB_txn* txn, storage::Commit& commit,
+                                        const PreparedWrites& prepared,
+                                        bool one_revision) {
+  if (!one_revision) {  // table writes: a batch's errors name the record
+    for (size_t i = 0; i < commit.writes.size(); ++i) {
+      absl::Status s = ApplyWrite(txn, commit.writes[i], prepared[i]);
+      if (!s.ok()) return WriteError(commit, false, i, s);
+    }
+    return absl::OkStatus();
+  }
+  RevisionClock::Commit scope(clock_.get());
+  for (size_t i = 0; i < commit.conditions.size(); ++i) {
+    absl::Status s = CheckCondition(txn, commit.conditions[i]);
+    if (!s.ok()) return At(absl::StrCat("preconditions[", i, "]"), s);
+  }
+  for (size_t i = 0; i < commit.writes.size(); ++i) {
+    absl::Status s = ApplyWrite(txn, commit.writes[i], prepared[i]);
+    if (IsMapFull(s)) return s;  // the writer grows the map and reruns
+    if (!s.ok()) return WriteError(commit, true, i, s);
+  }
+  if (scope.revision() != 0) {
+    commit.revision = scope.revision();
+    return absl::OkStatus();
+  }
+  LMDBAPI_ASSIGN_OR_RETURN(commit.revision, clock_->Current(txn));
+  return absl::OkStatus();
+}
+
+void Database::Commit(std::shared_ptr<storage::Commit> commit,
+                      Writer::Done done) {
+  SubmitCommand(std::move(commit), /*one_revision=*/true, std::move(done));
 }
 
 absl::Status Database::Commit(storage::Commit& commit) {

@@ -119,6 +119,12 @@ absl::Status Importer::Apply(MDB_txn* txn, uint64_t sequence,
 bool Importer::Submit(std::vector<ImportRecord> records,
                       ImportBatchResult* result, Writer::Done done) {
   *result = ImportBatchResult();
+  if (table_->writer_->replicated()) {
+    done(absl::FailedPreconditionError(
+        "import into a replicated shard is not supported yet: write the "
+        "records with BatchInsert (docs/REPLICATION.md); nothing was written"));
+    return false;
+  }
   auto batch = std::make_shared<Batch>();
   batch->result = result;
   batch->prepared.reserve(records.size());

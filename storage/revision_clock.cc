@@ -1,5 +1,6 @@
 #include "storage/revision_clock.h"
 
+#include "absl/time/clock.h"
 #include "base/status_macros.h"
 #include "storage/record_version.h"
 
@@ -16,6 +17,10 @@ absl::StatusOr<RevisionClock::Tick> RevisionClock::Take(MDB_txn* txn) {
 
 absl::StatusOr<uint64_t> RevisionClock::Current(MDB_txn* txn) const {
   return CurrentRevision(txn, meta_);
+}
+
+int64_t RevisionClock::NowMicros() const {
+  return time_micros_ != 0 ? time_micros_ : absl::ToUnixMicros(absl::Now());
 }
 
 }  // namespace lmdbapi::storage

@@ -29,6 +29,12 @@ class RevisionClock {
   // The revision of the last write committed (or made in `txn`).
   absl::StatusOr<uint64_t> Current(MDB_txn* txn) const;
 
+  // The time a write records: the replicated entry's (its leader's clock,
+  // so that every replica stores the same), else now.
+  int64_t NowMicros() const;
+  // Sets the entry's time (Writer::Replication::set_time); 0: now again.
+  void set_time(int64_t micros) { time_micros_ = micros; }
+
   // While it lives, writes share one revision. Ends with the operation that
   // made it (whose transaction commits or rolls back whole).
   class Commit {
@@ -53,6 +59,7 @@ class RevisionClock {
   bool open_ = false;
   uint64_t revision_ = 0;
   uint32_t next_position_ = 0;
+  int64_t time_micros_ = 0;
 };
 
 }  // namespace lmdbapi::storage

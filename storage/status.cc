@@ -14,7 +14,28 @@ constexpr absl::string_view kReasonPayload = "lmdbapi.reason";
 // Marks a map-full status the writer may still cure by growing the map (the
 // final "at its limit" status has the reason but not this mark).
 constexpr absl::string_view kMapFullPayload = "lmdbapi.map_full";
+constexpr absl::string_view kLeaderPayload = "lmdbapi.leader";
 }  // namespace
+
+absl::Status NotLeaderError(absl::string_view leader) {
+  absl::Status status = WithReason(
+      absl::FailedPreconditionError(
+          leader.empty()
+              ? std::string("this replica does not lead its shard and no "
+                            "replica leads now (an election is under way); "
+                            "nothing was written, retry shortly")
+              : absl::StrCat("this replica does not lead its shard; send "
+                             "writes to the leader at ",
+                             leader, "; nothing was written")),
+      kNotLeaderReason);
+  status.SetPayload(kLeaderPayload, absl::Cord(leader));
+  return status;
+}
+
+std::string LeaderOf(const absl::Status& status) {
+  auto leader = status.GetPayload(kLeaderPayload);
+  return leader.has_value() ? std::string(*leader) : std::string();
+}
 
 absl::Status LmdbStatus(int rc, absl::string_view what) {
   if (rc == 0) return absl::OkStatus();

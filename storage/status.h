@@ -32,6 +32,14 @@ std::string ReasonOf(const absl::Status& status);
 inline constexpr absl::string_view kMapFullReason = "MAP_FULL";
 inline constexpr absl::string_view kDiskFullReason = "DISK_FULL";
 
+// A write sent to a follower of a replicated shard: FAILED_PRECONDITION,
+// reason NOT_LEADER, naming the leader's client address ("" when no replica
+// leads now), which LeaderOf returns (the gRPC answer's ErrorInfo metadata
+// "leader").
+inline constexpr absl::string_view kNotLeaderReason = "NOT_LEADER";
+absl::Status NotLeaderError(absl::string_view leader);
+std::string LeaderOf(const absl::Status& status);
+
 // True when `status` came from a full map (the writer grows the map on it).
 bool IsMapFull(const absl::Status& status);
 

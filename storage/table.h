@@ -26,6 +26,7 @@
 #include <lmdb.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,7 @@
 #include "google/protobuf/message.h"
 #include "model/request_layout.h"
 #include "storage/change_log.h"
+#include "storage/commit.h"
 #include "storage/environment.h"
 #include "storage/index_build.h"
 #include "storage/index_key.h"
@@ -104,6 +106,7 @@ struct TableOptions {
   size_t max_page_size = model::layout::kMaxPageSize;
 };
 
+class Database;
 class IndexBuilder;
 
 class Table {
@@ -258,6 +261,15 @@ class Table {
            schema_.update_time.field != nullptr;
   }
   absl::Status CheckParentInTxn(MDB_txn* txn, const Prepared& prepared) const;
+  // On a replicated shard, a write goes as a command
+  // (Database::SubmitCommand) made of `writes` on this table; `finish` gets
+  // them back applied, to give the caller its outputs, before `done`.
+  void SubmitCommand(std::vector<CommitWrite> writes, WriteDeadline deadline,
+                     std::function<void(std::vector<CommitWrite>&)> finish,
+                     Done done);
+  // A write of `kind` on this table, of a copy of `record` (none: null).
+  CommitWrite CommandWrite(CommitWrite::Kind kind,
+                           const google::protobuf::Message* record);
   // Whether writes keep index `i` (it is ready or being built).
   bool Maintained(size_t i) const {
     return index_state(i) != IndexState::kFailed;
@@ -300,6 +312,7 @@ class Table {
   // before any write); a failed index is neither maintained nor read.
   std::unique_ptr<std::atomic<IndexState>[]> index_states_;
   IndexBuilder* builder_ = nullptr;  // set by Database
+  Database* database_ = nullptr;     // set by Database
   const Table* parent_ = nullptr;
   std::vector<const Table*> children_;
   const TokenSecret* secret_;

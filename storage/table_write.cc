@@ -51,6 +51,13 @@ absl::Status DeleteEntry(MDB_txn* txn, MDB_dbi dbi, const IndexSchema& index,
   return absl::IsNotFound(status) ? absl::OkStatus() : status;
 }
 
+// A command of one write (CommitWrite moves only: no initializer list).
+std::vector<CommitWrite> One(CommitWrite write) {
+  std::vector<CommitWrite> writes;
+  writes.push_back(std::move(write));
+  return writes;
+}
+
 }  // namespace
 
 absl::Status Table::EntriesOf(const Message& record, absl::string_view pk,
@@ -116,7 +123,7 @@ absl::Status Table::NewVersionInTxn(MDB_txn* txn, absl::string_view pk,
   LMDBAPI_ASSIGN_OR_RETURN(RevisionClock::Tick tick, clock_->Take(txn));
   RecordVersion v;
   v.revision = tick.revision;
-  v.update_micros = absl::ToUnixMicros(absl::Now());
+  v.update_micros = clock_->NowMicros();
   v.create_micros = create_micros != 0 ? create_micros : v.update_micros;
   LMDBAPI_RETURN_IF_ERROR(PutValue(txn, versions_, pk, EncodeVersion(v)));
   LMDBAPI_RETURN_IF_ERROR(changes_->Append(
@@ -182,7 +189,7 @@ absl::Status Table::UpdateInTxn(MDB_txn* txn, const Prepared& prepared,
   return NewVersionInTxn(txn, prepared.pk,
                          old_version.create_micros != 0
                              ? old_version.create_micros
-                             : absl::ToUnixMicros(absl::Now()),
+                             : clock_->NowMicros(),
                          prepared.value, version);
 }
 
@@ -285,6 +292,16 @@ void Table::Insert(Message* record, const WriteOptions& options, Done done) {
     return done(absl::InvalidArgumentError(
         "expected_revision: an insert writes a new record, which has none"));
   }
+  if (writer_->replicated()) {
+    return SubmitCommand(
+        One(CommandWrite(CommitWrite::Kind::kInsert, record)), options.deadline,
+        [this, record, version = options.version](std::vector<CommitWrite>& w) {
+          record->CopyFrom(*w[0].record);
+          SetVersionFields(schema_, w[0].version, record);
+          if (version != nullptr) *version = w[0].version;
+        },
+        std::move(done));
+  }
   absl::StatusOr<Prepared> prepared = PrepareInsert(record);
   if (!prepared.ok()) return done(prepared.status());
   auto shared = std::make_shared<Prepared>(*std::move(prepared));
@@ -307,6 +324,21 @@ absl::Status Table::Insert(Message* record, const WriteOptions& options) {
 }
 
 void Table::BatchInsert(std::vector<Message*> records, Done done) {
+  if (writer_->replicated()) {
+    std::vector<CommitWrite> writes;
+    for (Message* record : records) {
+      writes.push_back(CommandWrite(CommitWrite::Kind::kInsert, record));
+    }
+    return SubmitCommand(
+        std::move(writes), WriteDeadline::max(),
+        [this, records](std::vector<CommitWrite>& w) {
+          for (size_t i = 0; i < records.size(); ++i) {
+            records[i]->CopyFrom(*w[i].record);
+            SetVersionFields(schema_, w[i].version, records[i]);
+          }
+        },
+        std::move(done));
+  }
   auto batch = std::make_shared<std::vector<Prepared>>();
   batch->reserve(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
@@ -341,6 +373,16 @@ absl::Status Table::BatchInsert(absl::Span<Message* const> records) {
 
 void Table::Update(const Message& record, const WriteOptions& options,
                    Done done) {
+  if (writer_->replicated()) {
+    CommitWrite write = CommandWrite(CommitWrite::Kind::kUpdate, &record);
+    write.expected_revision = options.expected_revision;
+    return SubmitCommand(
+        One(std::move(write)), options.deadline,
+        [version = options.version](std::vector<CommitWrite>& w) {
+          if (version != nullptr) *version = w[0].version;
+        },
+        std::move(done));
+  }
   absl::StatusOr<Prepared> prepared = Prepare(record);
   if (!prepared.ok()) return done(prepared.status());
   auto shared = std::make_shared<Prepared>(*std::move(prepared));
@@ -384,6 +426,18 @@ void Table::Patch(const Message& patch, std::vector<std::string> paths,
         "table ", name(), " stores ", schema_.descriptor->full_name()));
   }
   if (!status.ok()) return done(status);
+  if (writer_->replicated()) {
+    CommitWrite write = CommandWrite(CommitWrite::Kind::kPatch, &patch);
+    write.paths = std::move(paths);
+    write.expected_revision = options.expected_revision;
+    return SubmitCommand(
+        One(std::move(write)), options.deadline,
+        [result, version = options.version](std::vector<CommitWrite>& w) {
+          result->CopyFrom(*w[0].stored);
+          if (version != nullptr) *version = w[0].version;
+        },
+        std::move(done));
+  }
   auto copy = std::shared_ptr<Message>(patch.New());
   copy->CopyFrom(patch);
   auto shared_paths =
@@ -411,6 +465,14 @@ void Table::Delete(absl::string_view pk, const WriteOptions& options,
   }
   absl::Status status = CheckPrimaryKey(pk);
   if (!status.ok()) return done(status);
+  if (writer_->replicated()) {
+    CommitWrite write = CommandWrite(CommitWrite::Kind::kDelete, nullptr);
+    write.key = std::string(pk);
+    write.expected_revision = options.expected_revision;
+    return SubmitCommand(
+        One(std::move(write)), options.deadline,
+        [](std::vector<CommitWrite>&) {}, std::move(done));
+  }
   writer_->Submit(
       [this, key = std::string(pk),
        expected_revision = options.expected_revision](MDB_txn* txn) {

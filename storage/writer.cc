@@ -64,6 +64,23 @@ absl::Status Writer::Wait(absl::FunctionRef<void(Done)> start) {
   return result;
 }
 
+void Writer::SubmitCommand(std::string command, Operation op, Done done,
+                           WriteDeadline deadline) {
+  if (!replicated()) return Submit(std::move(op), std::move(done), deadline);
+  absl::Status leader = replication_.replicator->CheckLeader();
+  if (!leader.ok()) return done(leader);
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_ && (max_queued_ == 0 || queue_.size() < max_queued_)) {
+      queue_.push_back(Request{
+          std::move(op), std::move(done), {}, deadline, std::move(command)});
+      return;
+    }
+  }
+  // Refused as Submit refuses (shutting down, or overloaded).
+  Submit(std::move(op), std::move(done), deadline);
+}
+
 absl::Status Writer::SubmitAndWait(Operation op) {
   return Wait([&](Done done) { Submit(std::move(op), std::move(done)); });
 }
@@ -89,39 +106,46 @@ void Writer::Run() {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
           +[](Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
-            return !w->queue_.empty() || w->stopping_;
+            return !w->queue_.empty() || w->stopping_ || w->handover_;
           },
           this));
-      if (queue_.empty()) return;  // stopping and drained
+      if (queue_.empty()) return;  // stopping (or handing over) and drained
       while (!queue_.empty() && batch.size() < max_batch_) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
+    ExpireLate(batch);
     RunBatch(batch);
-    auto start = std::chrono::steady_clock::now();
-    bool committed = false;
-    for (Request& request : batch) {
-      committed = committed || request.status.ok();
-      request.done(std::move(request.status));
-    }
-    if (committed && on_commit_) on_commit_();
-    uint64_t done = MicrosSince(start);
-    batch.clear();
-    absl::MutexLock lock(&mu_);
-    stats_.done_micros += done;
+    Answer(batch);
   }
 }
 
-void Writer::RunBatch(std::deque<Request>& batch) {
-  ExpireLate(batch);
+void Writer::Answer(std::deque<Request>& batch) {
+  auto start = std::chrono::steady_clock::now();
+  bool committed = false;
+  for (Request& request : batch) {
+    committed = committed || request.status.ok();
+    if (request.done) request.done(std::move(request.status));
+  }
+  if (committed && on_commit_) on_commit_();
+  uint64_t done = MicrosSince(start);
+  batch.clear();
+  absl::MutexLock lock(&mu_);
+  stats_.done_micros += done;
+}
+
+absl::Status Writer::RunBatch(std::deque<Request>& batch,
+                              uint64_t entry_index) {
   uint64_t apply = 0, commit = 0;
-  while (!TryBatch(batch, &apply, &commit)) {
+  absl::Status outcome;
+  while (!TryBatch(batch, entry_index, &apply, &commit, &outcome)) {
     absl::Status grown = env_->GrowMap();
     if (!grown.ok()) {  // nothing of the batch was committed
       for (Request& r : batch) {
         if (r.op != nullptr) r.status = grown;
       }
+      outcome = grown;
       break;
     }
     absl::MutexLock lock(&mu_);
@@ -133,6 +157,7 @@ void Writer::RunBatch(std::deque<Request>& batch) {
   stats_.last_batch_size = batch.size();
   stats_.apply_micros += apply;
   stats_.commit_micros += commit;
+  return outcome;
 }
 
 // A request whose caller's deadline passed while it waited is answered
@@ -149,8 +174,9 @@ void Writer::ExpireLate(std::deque<Request>& batch) {
   }
 }
 
-bool Writer::TryBatch(std::deque<Request>& batch, uint64_t* apply_micros,
-                      uint64_t* commit_micros) {
+bool Writer::TryBatch(std::deque<Request>& batch, uint64_t entry_index,
+                      uint64_t* apply_micros, uint64_t* commit_micros,
+                      absl::Status* outcome) {
   auto start = std::chrono::steady_clock::now();
   // A full map is retried after growth unless the map is at its limit, in
   // which case the operation that hit it fails alone.
@@ -161,6 +187,7 @@ bool Writer::TryBatch(std::deque<Request>& batch, uint64_t* apply_micros,
     for (Request& r : batch) {
       if (r.op != nullptr) r.status = txn.status();
     }
+    *outcome = txn.status();
     return true;
   }
   for (Request& r : batch) {
@@ -179,7 +206,10 @@ bool Writer::TryBatch(std::deque<Request>& batch, uint64_t* apply_micros,
   }
   *apply_micros += MicrosSince(start);
   start = std::chrono::steady_clock::now();
-  absl::Status commit = txn->Commit();
+  absl::Status commit = entry_index == 0
+                            ? absl::OkStatus()
+                            : RecordApplied(txn->get(), entry_index);
+  if (commit.ok()) commit = txn->Commit();
   *commit_micros += MicrosSince(start);
   if (IsMapFull(commit)) {
     if (can_grow) return false;
@@ -190,6 +220,7 @@ bool Writer::TryBatch(std::deque<Request>& batch, uint64_t* apply_micros,
       if (r.status.ok()) r.status = commit;
     }
   }
+  *outcome = commit;
   return true;
 }
 

@@ -9,6 +9,14 @@
 // When the map is full the batch is rolled back, the map grows and the batch
 // runs again; an operation is therefore run once or more and must depend
 // only on its inputs and on the transaction it is given.
+//
+// On a replicated shard (docs/REPLICATION.md) a write that changes records
+// comes with its command, the bytes every replica applies. The leader's
+// writer proposes each batch of commands as one entry of the consensus log
+// (Replicator), one batch at a time, and runs it when the log hands it back
+// committed (ApplyEntry), like every replica does with every entry; a
+// follower refuses such writes. Operations without a command (the index
+// builder's chunks) stay local to each replica.
 #ifndef LMDBAPI_STORAGE_WRITER_H_
 #define LMDBAPI_STORAGE_WRITER_H_
 
@@ -19,11 +27,14 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "storage/environment.h"
 
@@ -40,6 +51,21 @@ struct WriterStats {
   // Time spent in the operations' `done` callbacks, in µs: the writer waits
   // for them before it starts the next batch.
   uint64_t done_micros = 0;
+};
+
+// A replicated shard's consensus log, as the writer sees it
+// (replication/raft_node.h).
+class Replicator {
+ public:
+  virtual ~Replicator() = default;
+  // OK on the leader; on a follower FAILED_PRECONDITION naming the leader
+  // (storage::NotLeaderError).
+  virtual absl::Status CheckLeader() const = 0;
+  // Appends `entry` to the log. `committed` runs once, on any thread: OK
+  // after the entry was applied here (through Writer::ApplyEntry), else why
+  // this replica will not apply it as the leader that proposed it.
+  virtual void Propose(std::string entry,
+                       std::function<void(absl::Status)> committed) = 0;
 };
 
 // When a write must be applied by, or it is not applied at all: a caller's
@@ -69,6 +95,11 @@ class Writer {
   // time the writer takes `op` from the queue.
   void Submit(Operation op, Done done,
               WriteDeadline deadline = WriteDeadline::max());
+  // A write of a replicated shard: `command` is what every replica applies
+  // (the Replication's applier runs it on the others), `op` is the same
+  // write with its outputs for this caller. Without replication: Submit.
+  void SubmitCommand(std::string command, Operation op, Done done,
+                     WriteDeadline deadline = WriteDeadline::max());
   // Queues `op` and blocks until its batch is committed.
   absl::Status SubmitAndWait(Operation op);
   // Calls `start` with a Done and blocks until that Done runs: the blocking
@@ -79,6 +110,33 @@ class Writer {
   void Stop();
 
   WriterStats stats() const;
+
+  // Makes the writer replicate (before the first Submit). `applier` runs a
+  // command proposed by another replica; `set_time` gives the writes of an
+  // entry the leader's clock (0: the local clock again); the index of the
+  // last entry applied is kept in `meta` under kAppliedKey, in the entry's
+  // own transaction, so that a replayed log skips what LMDB holds.
+  using Applier = std::function<absl::Status(MDB_txn*, absl::string_view)>;
+  struct Replication {
+    Replicator* replicator = nullptr;
+    uint64_t replica_id = 0;  // marks this replica's proposals
+    Applier applier;
+    std::function<void(int64_t micros)> set_time;
+    MDB_dbi meta = 0;
+  };
+  static constexpr absl::string_view kAppliedKey = "replication.applied";
+  absl::Status Replicate(Replication replication);
+  bool replicated() const { return replication_.replicator != nullptr; }
+  // Applies one committed entry of the log, blocking until the writer
+  // thread has (the consensus thread calls it for every entry, in order).
+  // An entry at or below the applied index is skipped. Not OK only when the
+  // entry could not be committed to LMDB: the replica must stop.
+  absl::Status ApplyEntry(absl::string_view entry);
+  // The log position of the state (a snapshot's): entries up to `index`
+  // are in LMDB (the consensus thread, before replaying entries after it).
+  void RestoredTo(uint64_t index);
+  // The index of the last entry applied (0: none, or not replicated).
+  uint64_t applied_index() const;
 
   // Called on the writer thread after each committed batch (once its
   // callers are answered). Set before the first Submit; must be quick.
@@ -92,15 +150,47 @@ class Writer {
     Done done;
     absl::Status status;
     WriteDeadline deadline;
+    std::string command;  // replicated writes only
+  };
+  // A committed entry waiting for the writer thread (ApplyEntry).
+  struct Job {
+    absl::string_view entry;
+    absl::Status status;
+    bool finished = false;
   };
   void Run();
   std::function<void()> on_commit_;
-  void RunBatch(std::deque<Request>& batch);
+  // Runs the batch in one transaction (each request gets its status) and
+  // returns the transaction's: not OK when nothing was committed.
+  // `entry_index` not 0: the batch is that log entry, recorded as applied
+  // in its transaction.
+  absl::Status RunBatch(std::deque<Request>& batch, uint64_t entry_index = 0);
   void ExpireLate(std::deque<Request>& batch);
   // One attempt at the batch; returns false when it must be retried after
   // the map grew.
-  bool TryBatch(std::deque<Request>& batch, uint64_t* apply_micros,
-                uint64_t* commit_micros);
+  bool TryBatch(std::deque<Request>& batch, uint64_t entry_index,
+                uint64_t* apply_micros, uint64_t* commit_micros,
+                absl::Status* outcome);
+  absl::Status RecordApplied(MDB_txn* txn, uint64_t entry_index) const;
+  // Answers every request with its status, then tells on_commit_.
+  void Answer(std::deque<Request>& batch);
+  // Replicated mode (writer_replicated.cc): the writer thread's loop, its
+  // steps, and the entry it proposed.
+  void RunReplicated();
+  void ProposeOrRun(std::deque<Request>& batch);
+  void RunJob(Job& job);
+  void AnswerProposal();
+  Replication replication_;
+  std::deque<Request> in_flight_;  // writer thread
+  uint64_t in_flight_sequence_ = 0, next_sequence_ = 1;
+  bool in_flight_applied_ = false;
+  std::deque<Job*> jobs_ ABSL_GUARDED_BY(mu_);
+  bool proposing_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<absl::Status> proposal_result_ ABSL_GUARDED_BY(mu_);
+  bool thread_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool handover_ ABSL_GUARDED_BY(mu_) = false;  // Run() ends for Replicate()
+  uint64_t seen_ ABSL_GUARDED_BY(mu_) = 0;      // entries handed over
+  uint64_t applied_ ABSL_GUARDED_BY(mu_) = 0;   // the stored applied index
 
   Environment* const env_;
   const size_t max_batch_;

@@ -414,6 +414,58 @@ const std::vector<Option>& Options() {
          c.max_queued_writes = n;
          return absl::OkStatus();
        }},
+      {"replica_id",
+       {"LMDBAPI_REPLICA_ID"},
+       "N",
+       "this server's id among --replicas: it serves one replica of a "
+       "replicated shard (docs/REPLICATION.md). 0: not replicated",
+       [](Config& c, const std::string& v) {
+         uint64_t n;
+         if (!absl::SimpleAtoi(v, &n)) {
+           return Bad("replica_id", v, "an id from --replicas (0: none)");
+         }
+         c.replica_id = n;
+         return absl::OkStatus();
+       }},
+      {"replicas",
+       {"LMDBAPI_REPLICAS"},
+       "ID=RAFT_HOST:PORT=HOST:PORT,...",
+       "every replica of this shard (this one included): its id, the "
+       "address its replication listens on, and the address clients reach "
+       "it at (followers name the leader by it)",
+       [](Config& c, const std::string& v) {
+         absl::StatusOr<std::vector<ReplicaAddress>> replicas =
+             ParseReplicas(v);
+         if (!replicas.ok()) {
+           std::string why(replicas.status().message());
+           return Bad("replicas", v, why.c_str());
+         }
+         c.replicas = *std::move(replicas);
+         return absl::OkStatus();
+       }},
+      {"raft_dir",
+       {"LMDBAPI_RAFT_DIR"},
+       "DIR",
+       "where a replica keeps its replication log (default: "
+       "<data_dir>/raft)",
+       [](Config& c, const std::string& v) {
+         if (v.empty()) return Bad("raft_dir", v, "a directory path");
+         c.raft_dir = v;
+         return absl::OkStatus();
+       }},
+      {"election_timeout_ms",
+       {"LMDBAPI_ELECTION_TIMEOUT_MS"},
+       "MS",
+       "how long followers wait without hearing from the leader before "
+       "electing another (failover takes about 1 to 3 of these)",
+       [](Config& c, const std::string& v) {
+         unsigned n;
+         if (!absl::SimpleAtoi(v, &n) || n < 50 || n > 60000) {
+           return Bad("election_timeout_ms", v, "milliseconds in 50..60000");
+         }
+         c.election_timeout_ms = n;
+         return absl::OkStatus();
+       }},
       {"max_in_flight",
        {"LMDBAPI_MAX_IN_FLIGHT"},
        "N",
@@ -524,6 +576,26 @@ absl::Status CheckCombinations(const Config& config) {
         "--shards makes a router, which has no data: it does not go with "
         "--verify, --backup_to or --restore_from");
   }
+  if ((config.replica_id != 0) != !config.replicas.empty()) {
+    return absl::InvalidArgumentError(
+        "--replica_id and --replicas go together: a replica needs its id and "
+        "every replica's addresses");
+  }
+  if (config.replica_id != 0) {
+    bool listed = false;
+    for (const ReplicaAddress& r : config.replicas) {
+      listed = listed || r.id == config.replica_id;
+    }
+    if (!listed) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--replica_id: ", config.replica_id, " is not one of --replicas"));
+    }
+    if (!config.shards.empty()) {
+      return absl::InvalidArgumentError(
+          "--shards makes a router, which has no data to replicate: it does "
+          "not go with --replica_id");
+    }
+  }
   if (!config.shards.empty() && config.rotate_page_token_secret) {
     return absl::InvalidArgumentError(
         "--shards makes a router, which has no page-token secret: rotate it "
@@ -543,6 +615,7 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
   LMDBAPI_RETURN_IF_ERROR(CheckCombinations(config));
   if (config.backup_dir.empty())
     config.backup_dir = config.data_dir + "-backups";
+  if (config.raft_dir.empty()) config.raft_dir = config.data_dir + "/raft";
   if (config.max_map_size_gb != 0 &&
       config.max_map_size_gb < config.map_size_gb) {
     return absl::InvalidArgumentError(absl::StrCat(

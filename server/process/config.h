@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "model/request_layout.h"
 #include "server/observability/log.h"
+#include "server/replication/replica_address.h"
 #include "storage/environment.h"
 
 namespace lmdbapi::server {
@@ -67,6 +68,13 @@ struct Config {
   size_t max_queued_writes = 10000;
   // Table-service calls in flight before more are refused (0: no bound).
   size_t max_in_flight = 4096;
+  // A replicated shard (docs/REPLICATION.md): this replica's id (0: not
+  // replicated) among every replica of the shard, its replication log's
+  // directory (default <data_dir>/raft), and the election timeout.
+  uint64_t replica_id = 0;
+  std::vector<ReplicaAddress> replicas;
+  std::string raft_dir;
+  unsigned election_timeout_ms = 1000;
   bool help = false;
   bool version = false;  // --version: print lmdbapi's version and exit
   // --verify: open the data directory, check every index against its records

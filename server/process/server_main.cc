@@ -16,6 +16,7 @@
 #include "server/process/config.h"
 #include "server/process/serve.h"
 #include "server/process/table_services.h"
+#include "server/replication/raft_node.h"
 #include "server/router/shard_router.h"
 #include "server/table/parse_errors.h"
 #include "storage/database.h"
@@ -228,10 +229,31 @@ void LogWriterStats(const storage::WriterStats& w) {
       double(w.done_micros) / std::max<uint64_t>(1, w.operations));
 }
 
+// Joins the replicated shard of --replicas as replica --replica_id: the
+// database's writes go through the group's log from now on. Null (logged)
+// when it cannot.
+std::unique_ptr<RaftNode> StartReplica(const Config& config,
+                                       storage::Database& db) {
+  RaftOptions options;
+  options.id = config.replica_id;
+  options.replicas = config.replicas;
+  options.dir = config.raft_dir;
+  options.election_timeout_ms = config.election_timeout_ms;
+  absl::StatusOr<std::unique_ptr<RaftNode>> node =
+      RaftNode::Start(options, &db.writer(), db.env().raw());
+  absl::Status status = node.status();
+  if (status.ok()) status = db.Replicate(node->get(), config.replica_id);
+  if (!status.ok()) {
+    Log(LogLevel::kError, "%s", status.message());
+    return nullptr;
+  }
+  return *std::move(node);
+}
+
 // What Serve registers and does around serving for the table server.
 ServeSpec TableServeSpec(const Config& config, const Schema& schema,
                          std::unique_ptr<storage::Database>& db,
-                         TableServices& s) {
+                         std::unique_ptr<RaftNode>& replica, TableServices& s) {
   ServeSpec spec;
   spec.services = s.Registered();
   spec.reflected = ServedServiceNames(schema);
@@ -254,8 +276,9 @@ ServeSpec TableServeSpec(const Config& config, const Schema& schema,
   };
   // In-flight calls have finished (writes complete on the writer thread);
   // the pending commit finishes when the database closes.
-  spec.on_drained = [&db, &s] {
+  spec.on_drained = [&db, &replica, &s] {
     Log(LogLevel::kDebug, "server shut down");
+    if (replica != nullptr) replica->Close();  // before the writer stops
     LogWriterStats(db->writer().stats());
     Log(LogLevel::kDebug, "server stopped; closing the database");
     s.build_log.reset();
@@ -280,6 +303,11 @@ int ServeTables(const Config& config, const Schema& schema,
   TableServices services(db.get(), std::move(access), config);
   services.build_log = std::make_unique<IndexBuildLog>(db.get());
   db->writer().set_on_commit([&services] { services.feed.Notify(); });
+  std::unique_ptr<RaftNode> replica;
+  if (config.replica_id != 0) {
+    replica = StartReplica(config, *db);
+    if (replica == nullptr) return 1;
+  }
   std::shared_ptr<grpc::ServerCredentials> credentials =
       CredentialsOrLog(config);
   if (credentials == nullptr) return 2;
@@ -289,7 +317,8 @@ int ServeTables(const Config& config, const Schema& schema,
     return 2;
   }
   return Serve(config, std::move(credentials),
-               TableServeSpec(config, schema, db, services), stop_signals);
+               TableServeSpec(config, schema, db, replica, services),
+               stop_signals);
 }
 
 }  // namespace

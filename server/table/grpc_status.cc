@@ -6,6 +6,7 @@
 #include "google/rpc/status.pb.h"
 #include "proto/lmdbapi/error_info.pb.h"
 #include "server/table/error_details.h"
+#include "storage/status.h"
 
 namespace lmdbapi::server {
 namespace {
@@ -18,6 +19,9 @@ google::rpc::Status RpcStatus(int code, const absl::Status& status) {
   google::rpc::ErrorInfo info;
   info.set_reason(ReasonFor(status));
   info.set_domain(std::string(kErrorDomain));
+  if (std::string leader = storage::LeaderOf(status); !leader.empty()) {
+    (*info.mutable_metadata())["leader"] = leader;
+  }
   rpc.add_details()->PackFrom(info);
   std::string field = FieldOf(status.message());
   if (!field.empty()) {

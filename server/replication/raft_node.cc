@@ -1,0 +1,279 @@
+#include "server/replication/raft_node.h"
+
+extern "C" {  // libraft's headers declare no C linkage of their own
+#include <raft.h>
+#include <raft/uv.h>
+}
+#include <uv.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "server/observability/log.h"
+#include "storage/coding.h"
+#include "storage/status.h"
+
+namespace lmdbapi::server {
+
+struct RaftNode::Impl {
+  RaftNode* node = nullptr;
+  storage::Writer* writer = nullptr;
+  MDB_env* env = nullptr;
+  uv_loop_t loop{};
+  uv_async_t wake{};  // proposals queued, or Close()
+  uv_timer_t tick{};  // refreshes RaftNode::state_
+  raft_uv_transport transport{};
+  raft_io io{};
+  raft_fsm fsm{};
+  struct raft raft {};
+  bool closing = false;
+  std::thread thread;
+};
+
+namespace {
+
+struct ApplyRequest {
+  struct raft_apply req;
+  std::function<void(absl::Status)> committed;
+};
+
+// The state machine: every committed entry goes to the writer, on every
+// replica. A replica that cannot apply a committed entry stops: going on
+// would make it differ from the others.
+int Apply(raft_fsm* fsm, const raft_buffer* buf, void** result) {
+  auto* impl = static_cast<RaftNode::Impl*>(fsm->data);
+  absl::Status status = impl->writer->ApplyEntry(
+      absl::string_view(static_cast<const char*>(buf->base), buf->len));
+  if (!status.ok() && !absl::IsUnavailable(status)) {
+    Log(LogLevel::kError,
+        "replication: cannot apply a committed log entry (%s); this replica "
+        "stops rather than differ from the others",
+        status.ToString());
+    std::abort();
+  }
+  *result = nullptr;
+  return 0;
+}
+
+// A snapshot is the applied index alone: the data is LMDB, synced first so
+// that the log before it can go.
+int Snapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) {
+  auto* impl = static_cast<RaftNode::Impl*>(fsm->data);
+  if (mdb_env_sync(impl->env, 1) != 0) return RAFT_IOERR;
+  std::string index;
+  storage::PutFixed64(impl->writer->applied_index(), &index);
+  *bufs = static_cast<raft_buffer*>(raft_malloc(sizeof(raft_buffer)));
+  (*bufs)[0].len = index.size();
+  (*bufs)[0].base = raft_malloc(index.size());
+  memcpy((*bufs)[0].base, index.data(), index.size());
+  *n = 1;
+  return 0;
+}
+
+int Restore(raft_fsm* fsm, raft_buffer* buf) {
+  auto* impl = static_cast<RaftNode::Impl*>(fsm->data);
+  uint64_t index =
+      buf->len == 8 ? storage::DecodeFixed64(static_cast<char*>(buf->base)) : 0;
+  raft_free(buf->base);
+  if (impl->writer->applied_index() < index) {
+    Log(LogLevel::kError,
+        "replication: the leader sent a snapshot at entry %d, and this "
+        "replica's data holds only %d; copying a replica's data from the "
+        "leader is not built yet (docs/REPLICATION.md): restore it from a "
+        "backup of a current replica",
+        index, impl->writer->applied_index());
+    return RAFT_INVALID;
+  }
+  impl->writer->RestoredTo(index);
+  return 0;
+}
+
+}  // namespace
+
+RaftNode::RaftNode(RaftOptions options)
+    : options_(std::move(options)), impl_(std::make_unique<Impl>()) {}
+
+RaftNode::~RaftNode() { Close(); }
+
+std::string RaftNode::ClientOf(uint64_t id) const {
+  for (const ReplicaAddress& r : options_.replicas) {
+    if (r.id == id) return r.client;
+  }
+  return "";
+}
+
+absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Start(
+    RaftOptions options, storage::Writer* writer, MDB_env* env) {
+  const ReplicaAddress* self = nullptr;
+  for (const ReplicaAddress& r : options.replicas) {
+    if (r.id == options.id) self = &r;
+  }
+  if (self == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--replica_id: ", options.id, " is not one of --replicas"));
+  }
+  std::error_code error;
+  std::filesystem::create_directories(options.dir, error);
+  if (error) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create the replication log directory '",
+                     options.dir, "': ", error.message()));
+  }
+  // libuv writes to peers that may have died: a write to a closed socket
+  // must fail (EPIPE), not end this process with SIGPIPE.
+  signal(SIGPIPE, SIG_IGN);
+  std::unique_ptr<RaftNode> node(new RaftNode(options));
+  Impl& impl = *node->impl_;
+  impl.node = node.get();
+  impl.writer = writer;
+  impl.env = env;
+  uv_loop_init(&impl.loop);
+  impl.fsm = raft_fsm{1, &impl, Apply, Snapshot, Restore};
+  auto failed = [&](absl::string_view what, int rv) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("replication: ", what, ": ", raft_strerror(rv)));
+  };
+  int rv = raft_uv_tcp_init(&impl.transport, &impl.loop);
+  if (rv != 0) return failed("raft_uv_tcp_init", rv);
+  rv = raft_uv_init(&impl.io, &impl.loop, options.dir.c_str(), &impl.transport);
+  if (rv != 0) return failed("raft_uv_init", rv);
+  rv = raft_init(&impl.raft, &impl.io, &impl.fsm, options.id,
+                 self->raft.c_str());
+  if (rv != 0) return failed("raft_init", rv);
+  impl.raft.data = &impl;
+  raft_set_election_timeout(&impl.raft, options.election_timeout_ms);
+  raft_set_heartbeat_timeout(&impl.raft,
+                             std::max(1u, options.election_timeout_ms / 10));
+  raft_set_snapshot_threshold(&impl.raft, options.snapshot_threshold);
+  raft_set_snapshot_trailing(&impl.raft, options.snapshot_trailing);
+  raft_set_pre_vote(&impl.raft, true);
+  raft_configuration conf;
+  raft_configuration_init(&conf);
+  for (const ReplicaAddress& r : options.replicas) {
+    raft_configuration_add(&conf, r.id, r.raft.c_str(), RAFT_VOTER);
+  }
+  rv = raft_bootstrap(&impl.raft, &conf);  // a no-op once bootstrapped
+  raft_configuration_close(&conf);
+  if (rv != 0 && rv != RAFT_CANTBOOTSTRAP) return failed("raft_bootstrap", rv);
+  rv = raft_start(&impl.raft);
+  if (rv != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("replication: raft_start: ", raft_errmsg(&impl.raft)));
+  }
+  impl.wake.data = &impl;
+  uv_async_init(&impl.loop, &impl.wake, [](uv_async_t* handle) {
+    auto* impl = static_cast<Impl*>(handle->data);
+    std::vector<Proposal> proposals;
+    bool closing;
+    {
+      absl::MutexLock lock(&impl->node->mu_);
+      proposals.swap(impl->node->proposals_);
+      closing = impl->node->closed_;
+    }
+    for (Proposal& p : proposals) {
+      auto* request = new ApplyRequest{{}, std::move(p.committed)};
+      request->req.data = request;
+      // libraft 0.15 sends a batch of entries unpadded but reads it as if
+      // each were padded to 8 bytes: an entry of another length shifts the
+      // ones after it. Every entry is padded (Writer::ApplyEntry ignores
+      // the zeros).
+      p.entry.resize((p.entry.size() + 7) / 8 * 8, '\0');
+      raft_buffer buf{raft_malloc(p.entry.size()), p.entry.size()};
+      memcpy(buf.base, p.entry.data(), p.entry.size());
+      int rv =
+          closing ? RAFT_SHUTDOWN
+                  : raft_apply(&impl->raft, &request->req, &buf, 1,
+                               [](struct raft_apply* req, int status, void*) {
+                                 std::unique_ptr<ApplyRequest> r(
+                                     static_cast<ApplyRequest*>(req->data));
+                                 r->committed(status == 0
+                                                  ? absl::OkStatus()
+                                                  : absl::UnavailableError(
+                                                        raft_strerror(status)));
+                               });
+      if (rv == 0) continue;
+      raft_free(buf.base);
+      std::unique_ptr<ApplyRequest> r(request);
+      r->committed(rv == RAFT_NOTLEADER
+                       ? impl->node->CheckLeader()
+                       : absl::UnavailableError(raft_strerror(rv)));
+    }
+    if (closing && !impl->closing) {
+      impl->closing = true;
+      uv_timer_stop(&impl->tick);
+      raft_close(&impl->raft, [](struct raft* r) {
+        auto* impl = static_cast<Impl*>(r->data);
+        raft_uv_close(&impl->io);
+        raft_uv_tcp_close(&impl->transport);
+        uv_close(reinterpret_cast<uv_handle_t*>(&impl->wake), nullptr);
+        uv_close(reinterpret_cast<uv_handle_t*>(&impl->tick), nullptr);
+      });
+    }
+  });
+  impl.tick.data = &impl;
+  uv_timer_init(&impl.loop, &impl.tick);
+  uv_timer_start(
+      &impl.tick,
+      [](uv_timer_t* handle) {
+        auto* impl = static_cast<Impl*>(handle->data);
+        raft_id leader = 0;
+        const char* address = nullptr;
+        raft_leader(&impl->raft, &leader, &address);
+        RaftNode* node = impl->node;
+        absl::MutexLock lock(&node->mu_);
+        node->state_.leader = raft_state(&impl->raft) == RAFT_LEADER;
+        node->state_.leader_id = leader;
+        node->state_.leader_client = node->ClientOf(leader);
+        node->state_.term = impl->raft.current_term;
+        node->state_.applied = impl->writer->applied_index();
+      },
+      0, 5);
+  impl.thread = std::thread([&impl] { uv_run(&impl.loop, UV_RUN_DEFAULT); });
+  Log(LogLevel::kInfo, "replication: replica %d of %d, log in %s, raft on %s",
+      options.id, options.replicas.size(), options.dir, self->raft);
+  return node;
+}
+
+void RaftNode::Close() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_) return;
+    closed_ = true;
+    state_.leader = false;
+  }
+  if (!impl_->thread.joinable()) return;
+  uv_async_send(&impl_->wake);
+  impl_->thread.join();
+  uv_loop_close(&impl_->loop);
+}
+
+absl::Status RaftNode::CheckLeader() const {
+  absl::MutexLock lock(&mu_);
+  if (state_.leader && !closed_) return absl::OkStatus();
+  return storage::NotLeaderError(state_.leader_client);
+}
+
+void RaftNode::Propose(std::string entry,
+                       std::function<void(absl::Status)> committed) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!closed_) {
+      proposals_.push_back(Proposal{std::move(entry), std::move(committed)});
+      uv_async_send(&impl_->wake);
+      return;
+    }
+  }
+  committed(absl::UnavailableError("this replica is shutting down"));
+}
+
+RaftState RaftNode::state() const {
+  absl::MutexLock lock(&mu_);
+  return state_;
+}
+
+}  // namespace lmdbapi::server

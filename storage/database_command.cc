@@ -1,0 +1,132 @@
+// Writes as commands (docs/REPLICATION.md): a Commit (storage/commit.h),
+// prepared by the leader down to its keys, as the bytes every replica of a
+// shard applies. A command is
+//   byte 1 (format), byte one_revision,
+//   varint conditions, each: byte kind, table, key, varint revision;
+//   varint writes, each: byte kind, table, record (deterministic
+//     serialization, empty for a delete), varint paths and each path, key,
+//     varint expected_revision;
+// strings length-prefixed (storage/coding.h).
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "storage/coding.h"
+#include "storage/database.h"
+#include "storage/status.h"
+
+namespace lmdbapi::storage {
+namespace {
+
+constexpr uint8_t kCommandFormat = 1;
+
+std::string Deterministic(const google::protobuf::Message& record) {
+  std::string bytes;
+  google::protobuf::io::StringOutputStream stream(&bytes);
+  google::protobuf::io::CodedOutputStream out(&stream);
+  out.SetSerializationDeterministic(true);
+  record.SerializeToCodedStream(&out);
+  out.Trim();
+  return bytes;
+}
+
+std::string EncodeCommand(const Commit& commit, bool one_revision) {
+  std::string out(1, static_cast<char>(kCommandFormat));
+  out.push_back(one_revision ? 1 : 0);
+  PutVarint64(commit.conditions.size(), &out);
+  for (const CommitCondition& c : commit.conditions) {
+    out.push_back(static_cast<char>(c.kind));
+    PutLengthPrefixed(c.table->name(), &out);
+    PutLengthPrefixed(c.key, &out);
+    PutVarint64(c.revision, &out);
+  }
+  PutVarint64(commit.writes.size(), &out);
+  for (const CommitWrite& w : commit.writes) {
+    out.push_back(static_cast<char>(w.kind));
+    PutLengthPrefixed(w.table->name(), &out);
+    PutLengthPrefixed(w.record ? Deterministic(*w.record) : "", &out);
+    PutVarint64(w.paths.size(), &out);
+    for (const std::string& path : w.paths) PutLengthPrefixed(path, &out);
+    PutLengthPrefixed(w.key, &out);
+    PutVarint64(w.expected_revision, &out);
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::Status Database::Replicate(Replicator* replicator, uint64_t replica_id) {
+  Writer::Replication replication;
+  replication.replicator = replicator;
+  replication.replica_id = replica_id;
+  replication.applier = [this](MDB_txn* txn, absl::string_view command) {
+    return ApplyCommand(txn, command);
+  };
+  replication.set_time = [this](int64_t micros) { clock_->set_time(micros); };
+  replication.meta = meta_;
+  return writer_->Replicate(std::move(replication));
+}
+
+void Database::SubmitCommand(std::shared_ptr<storage::Commit> commit,
+                             bool one_revision, Writer::Done done) {
+  auto prepared = std::make_shared<PreparedWrites>();
+  absl::Status s = PrepareCommit(*commit, one_revision, prepared.get());
+  if (!s.ok()) return done(s);
+  // Only a replicated shard needs the bytes; the op is this caller's apply.
+  std::string command =
+      writer_->replicated() ? EncodeCommand(*commit, one_revision) : "";
+  WriteDeadline deadline = commit->deadline;
+  writer_->SubmitCommand(
+      std::move(command),
+      [this, commit, prepared, one_revision](MDB_txn* txn) {
+        return ApplyCommitInTxn(txn, *commit, *prepared, one_revision);
+      },
+      std::move(done), deadline);
+}
+
+absl::Status Database::ApplyCommand(MDB_txn* txn, absl::string_view bytes) {
+  Decoder in(bytes);
+  if (in.Byte() != kCommandFormat) {
+    return absl::DataLossError("a command of an unknown format");
+  }
+  const bool one_revision = in.Byte() != 0;
+  storage::Commit commit;
+  bool unknown = false;  // a table or record this schema does not have
+  for (uint64_t n = in.Varint64(); in.ok() && n > 0; --n) {
+    CommitCondition& c = commit.conditions.emplace_back();
+    c.kind = static_cast<CommitCondition::Kind>(in.Byte());
+    c.table = table(in.LengthPrefixed());
+    c.key = in.LengthPrefixed();
+    c.revision = in.Varint64();
+    unknown = unknown || c.table == nullptr;
+  }
+  for (uint64_t n = in.Varint64(); in.ok() && n > 0; --n) {
+    CommitWrite& w = commit.writes.emplace_back();
+    w.kind = static_cast<CommitWrite::Kind>(in.Byte());
+    w.table = table(in.LengthPrefixed());
+    std::string record = in.LengthPrefixed();
+    for (uint64_t p = in.Varint64(); in.ok() && p > 0; --p) {
+      w.paths.push_back(in.LengthPrefixed());
+    }
+    w.key = in.LengthPrefixed();
+    w.expected_revision = in.Varint64();
+    if (w.table == nullptr) {
+      unknown = true;
+    } else if (w.kind != CommitWrite::Kind::kDelete) {
+      w.record.reset(w.table->prototype_->New());
+      unknown = unknown || !w.record->ParseFromString(record);
+    }
+  }
+  if (unknown || !in.ok() || !in.rest().empty()) {
+    return absl::DataLossError(
+        "a replicated command this replica cannot read (cut short, or of a "
+        "table or record this schema does not have)");
+  }
+  PreparedWrites prepared;
+  LMDBAPI_RETURN_IF_ERROR(PrepareCommit(commit, one_revision, &prepared));
+  return ApplyCommitInTxn(txn, commit, prepared, one_revision);
+}
+
+}  // namespace lmdbapi::storage

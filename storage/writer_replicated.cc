@@ -1,0 +1,256 @@
+// The writer of a replicated shard (storage/writer.h, docs/REPLICATION.md):
+// batches proposed as log entries, and committed entries applied.
+//
+// An entry is its proposer's replica id and sequence number (so that the
+// leader finds its own batch when the log hands the entry back), the
+// leader's clock for its writes, and the batch's commands:
+//   byte 1, fixed64 replica id, fixed64 sequence, fixed64 micros,
+//   varint count, then each command length-prefixed,
+// then up to 7 zero bytes: the log may pad an entry to a multiple of 8
+// (server/replication/raft_node.cc does).
+#include <chrono>
+#include <cstdlib>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "base/status_macros.h"
+#include "storage/coding.h"
+#include "storage/lmdb.h"
+#include "storage/status.h"
+#include "storage/writer.h"
+
+namespace lmdbapi::storage {
+namespace {
+
+constexpr uint8_t kEntryFormat = 1;
+
+struct Entry {
+  uint64_t replica_id = 0;
+  uint64_t sequence = 0;
+  int64_t micros = 0;
+  std::vector<std::string> commands;
+};
+
+absl::StatusOr<Entry> DecodeEntry(absl::string_view bytes) {
+  Decoder in(bytes);
+  Entry entry;
+  if (uint8_t format = in.Byte(); format != kEntryFormat) {
+    return absl::DataLossError(absl::StrCat("a log entry of an unknown format ",
+                                            format, " (", bytes.size(),
+                                            " bytes)"));
+  }
+  entry.replica_id = in.Fixed64();
+  entry.sequence = in.Fixed64();
+  entry.micros = static_cast<int64_t>(in.Fixed64());
+  for (uint64_t n = in.Varint64(); in.ok() && n > 0; --n) {
+    entry.commands.push_back(in.LengthPrefixed());
+  }
+  if (!in.ok() || in.rest().size() > 7 ||
+      in.rest().find_first_not_of('\0') != absl::string_view::npos) {
+    return absl::DataLossError("a log entry cut short");
+  }
+  return entry;
+}
+
+}  // namespace
+
+absl::Status Writer::Replicate(Replication replication) {
+  if (env_->options().read_only) {
+    return absl::FailedPreconditionError(
+        "a read-only database cannot replicate");
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    handover_ = true;
+  }
+  if (thread_.joinable()) thread_.join();  // Run() drains the queue first
+  LMDBAPI_ASSIGN_OR_RETURN(Txn txn, Txn::BeginRead(env_->raw()));
+  absl::StatusOr<absl::string_view> stored =
+      GetValue(txn.get(), replication.meta, kAppliedKey);
+  if (!stored.ok() && !absl::IsNotFound(stored.status())) {
+    return stored.status();
+  }
+  absl::MutexLock lock(&mu_);
+  applied_ =
+      stored.ok() && stored->size() == 8 ? DecodeFixed64(stored->data()) : 0;
+  replication_ = std::move(replication);
+  handover_ = false;
+  thread_ = std::thread([this] { RunReplicated(); });
+  return absl::OkStatus();
+}
+
+uint64_t Writer::applied_index() const {
+  absl::MutexLock lock(&mu_);
+  return applied_;
+}
+
+void Writer::RestoredTo(uint64_t index) {
+  absl::MutexLock lock(&mu_);
+  seen_ = index;
+}
+
+absl::Status Writer::RecordApplied(MDB_txn* txn, uint64_t entry_index) const {
+  std::string value;
+  PutFixed64(entry_index, &value);
+  return PutValue(txn, replication_.meta, kAppliedKey, value);
+}
+
+absl::Status Writer::ApplyEntry(absl::string_view entry) {
+  Job job{entry, {}, false};
+  absl::MutexLock lock(&mu_);
+  if (thread_done_) return absl::UnavailableError("the writer has stopped");
+  jobs_.push_back(&job);
+  mu_.Await(absl::Condition(&job.finished));
+  return job.status;
+}
+
+void Writer::RunReplicated() {
+  std::deque<Request> batch;
+  while (true) {
+    Job* job = nullptr;
+    bool answer = false;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
+            return !w->jobs_.empty() || w->proposal_result_.has_value() ||
+                   (!w->proposing_ && (!w->queue_.empty() || w->stopping_));
+          },
+          this));
+      if (!jobs_.empty()) {
+        job = jobs_.front();
+        jobs_.pop_front();
+      } else if (proposal_result_.has_value()) {
+        answer = true;
+      } else if (queue_.empty()) {  // stopping, nothing in flight
+        thread_done_ = true;
+        return;
+      } else {
+        while (!queue_.empty() && batch.size() < max_batch_) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+    }
+    if (job != nullptr) {
+      RunJob(*job);
+    } else if (answer) {
+      AnswerProposal();
+    } else {
+      ProposeOrRun(batch);
+    }
+  }
+}
+
+// Local operations run now; commands are proposed as one entry (on the
+// leader) or refused (on a follower).
+void Writer::ProposeOrRun(std::deque<Request>& batch) {
+  ExpireLate(batch);
+  std::deque<Request> local, answered;
+  for (Request& r : batch) {
+    if (r.op == nullptr) {
+      answered.push_back(std::move(r));  // expired
+    } else if (r.command.empty()) {
+      local.push_back(std::move(r));
+    } else {
+      in_flight_.push_back(std::move(r));
+    }
+  }
+  batch.clear();
+  if (!local.empty()) {
+    RunBatch(local);
+    Answer(local);
+  }
+  Answer(answered);
+  if (in_flight_.empty()) return;
+  absl::Status leader = replication_.replicator->CheckLeader();
+  if (!leader.ok()) {
+    for (Request& r : in_flight_) r.status = leader;
+    Answer(in_flight_);
+    return;
+  }
+  std::string entry(1, static_cast<char>(kEntryFormat));
+  in_flight_sequence_ = next_sequence_++;
+  in_flight_applied_ = false;
+  PutFixed64(replication_.replica_id, &entry);
+  PutFixed64(in_flight_sequence_, &entry);
+  PutFixed64(absl::ToUnixMicros(absl::Now()), &entry);
+  PutVarint64(in_flight_.size(), &entry);
+  for (const Request& r : in_flight_) PutLengthPrefixed(r.command, &entry);
+  {
+    absl::MutexLock lock(&mu_);
+    proposing_ = true;
+  }
+  replication_.replicator->Propose(std::move(entry), [this](absl::Status s) {
+    absl::MutexLock lock(&mu_);
+    proposal_result_ = std::move(s);
+  });
+}
+
+void Writer::AnswerProposal() {
+  absl::Status result;
+  {
+    absl::MutexLock lock(&mu_);
+    result = *std::move(proposal_result_);
+    proposal_result_.reset();
+    proposing_ = false;
+  }
+  if (!in_flight_applied_) {
+    absl::Status lost =
+        result.ok() ? absl::InternalError("committed but not applied")
+                    : absl::UnavailableError(absl::StrCat(
+                          "the write was not committed while this replica "
+                          "led (",
+                          result.message(),
+                          "); a new leader may still commit it: read it back "
+                          "before writing it again"));
+    for (Request& r : in_flight_) r.status = lost;
+  }
+  Answer(in_flight_);
+}
+
+void Writer::RunJob(Job& job) {
+  absl::StatusOr<Entry> entry = DecodeEntry(job.entry);
+  uint64_t index, applied;
+  {
+    absl::MutexLock lock(&mu_);
+    index = ++seen_;
+    applied = applied_;
+  }
+  absl::Status status = entry.status();
+  if (status.ok() && index > applied) {
+    std::deque<Request> decoded;
+    std::deque<Request>* requests = &decoded;
+    if (!in_flight_.empty() && !in_flight_applied_ &&
+        entry->replica_id == replication_.replica_id &&
+        entry->sequence == in_flight_sequence_) {
+      requests = &in_flight_;  // this replica's callers wait for it
+      in_flight_applied_ = true;
+    } else {
+      for (std::string& command : entry->commands) {
+        decoded.push_back(
+            Request{[this, command = std::move(command)](MDB_txn* txn) {
+                      return replication_.applier(txn, command);
+                    },
+                    nullptr,
+                    {},
+                    WriteDeadline::max(),
+                    {}});
+      }
+    }
+    if (replication_.set_time) replication_.set_time(entry->micros);
+    status = RunBatch(*requests, index);
+    if (replication_.set_time) replication_.set_time(0);
+    for (const Request& r : decoded) {  // unreadable: the replica must stop
+      if (absl::IsDataLoss(r.status)) status = r.status;
+    }
+    if (status.ok() && requests == &decoded) Answer(decoded);
+  }
+  absl::MutexLock lock(&mu_);
+  if (status.ok() && index > applied_) applied_ = index;
+  job.status = status;
+  job.finished = true;
+}
+
+}  // namespace lmdbapi::storage

@@ -1,0 +1,281 @@
+#!/usr/bin/python3
+"""A replicated shard (docs/REPLICATION.md): three real servers on loopback,
+one replica each (--replica_id, --replicas), kept in step by libraft.
+
+- Writes go to the leader and reach every replica, which store the same
+  records at the same revisions and times; a follower refuses a write with
+  FAILED_PRECONDITION, ErrorInfo reason NOT_LEADER and the leader's address.
+- The leader is killed with SIGKILL at a random moment under 64 writes in
+  flight (tests/robustness/workload.py), LMDBAPI_FAILOVER_CYCLES times
+  (default 20): another replica leads within the bound, no acknowledged write
+  is lost and none appears that no client made, every replica converges to
+  the same records, and `--verify` finds the killed replica's indexes
+  consistent before it rejoins (from its own log). The failover times are
+  printed as a distribution.
+- A follower stopped with SIGSTOP catches up once continued; a leader
+  stopped with SIGSTOP loses the lead, and once continued refuses writes and
+  converges to what the new leader committed.
+
+Usage: replicated_shard_test.py SERVER_BINARY GENERATED_ROOT
+"""
+import os
+import random
+import signal
+import statistics
+import sys
+import tempfile
+import time
+import unittest
+
+import grpc
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "robustness"))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import stack  # noqa: E402
+from harness import without_server_fields  # noqa: E402
+from workload import Workload  # noqa: E402
+
+SERVER, GENERATED = os.path.abspath(sys.argv[1]), sys.argv[2]
+del sys.argv[1:3]
+CYCLES = int(os.environ.get("LMDBAPI_FAILOVER_CYCLES", "20"))
+SEED = int(os.environ.get("LMDBAPI_FAILOVER_SEED", str(int(time.time()))))
+ELECTION_MS = 1000
+BOUND_S = 3.0  # the failover target
+
+
+class ReplicaSet:
+    """Three replicas of one shard, each a real server on its own data
+    directory, ports chosen here (the replicas must know each other's)."""
+
+    def __init__(self, tmp, messages, service, stubs):
+        self.tmp, self.messages, self.service, self.stubs = tmp, messages, service, stubs
+        self.procs = stack.Processes(tmp)
+        self.ids = [1, 2, 3]
+        self.client = {i: stack.free_port() for i in self.ids}
+        raft = {i: stack.free_port() for i in self.ids}
+        self.replicas_flag = ",".join("%d=127.0.0.1:%d=127.0.0.1:%d" % (i, raft[i], self.client[i])
+                                      for i in self.ids)
+        self.process, self.channel = {}, {}
+
+    def data(self, i):
+        return os.path.join(self.tmp, "replica-%d" % i)
+
+    def start(self, i):
+        flags = ["--listen=127.0.0.1:%d" % self.client[i], "--replica_id=%d" % i,
+                 "--replicas=" + self.replicas_flag, "--election_timeout_ms=%d" % ELECTION_MS]
+        self.process[i], _ = self.procs.server("replica-%d" % i, SERVER, *flags,
+                                               data_dir=self.data(i))
+        self.channel[i] = grpc.insecure_channel("127.0.0.1:%d" % self.client[i])
+        grpc.channel_ready_future(self.channel[i]).result(timeout=10)
+
+    def permits(self, i):
+        return self.stubs.PermitsStub(self.channel[i])
+
+    def live(self):
+        return [i for i in self.ids if i in self.process and self.process[i].poll() is None]
+
+    def kill(self, i):
+        self.procs.kill(self.process[i])
+        self.process[i].wait()
+        self.channel.pop(i).close()
+
+    def probe(self, i):
+        """A write through the log that changes nothing (the delete of a key
+        nobody has): None on the leader, else the error's code."""
+        try:
+            self.permits(i).Delete(self.service.DeletePermitRequest(uuid="probe-absent"),
+                                   timeout=2)
+        except grpc.RpcError as e:
+            if e.code() == grpc.StatusCode.NOT_FOUND:
+                return None
+            return e.code()
+        raise AssertionError("deleting an absent key succeeded")
+
+    def leader(self, among=None, timeout=15):
+        """The replica that commits writes now (waits for one)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for i in among or self.live():
+                if i in self.channel and self.probe(i) is None:
+                    return i
+            time.sleep(0.02)
+        raise AssertionError("no replica led within %d s" % timeout)
+
+    def records(self, i):
+        stored, token = {}, ""
+        while True:
+            page = self.permits(i).Paginate(
+                self.service.PaginatePermitsRequest(page_size=1000, page_token=token))
+            for p in page.permits:
+                stored[p.uuid] = p
+            token = page.next_page_token
+            if not token:
+                return stored
+
+    def converged(self, timeout=20):
+        """Waits until every live replica holds the same records (server
+        fields included: revisions and times are the leader's); returns them."""
+        deadline = time.time() + timeout
+        while True:
+            views = [self.records(i) for i in self.live()]
+            if all(v == views[0] for v in views):
+                return views[0]
+            if time.time() > deadline:
+                sizes = [len(v) for v in views]
+                raise AssertionError("replicas did not converge within %d s (records: %s)"
+                                     % (timeout, sizes))
+            time.sleep(0.1)
+
+    def verify(self, i):
+        r = stack.subprocess.run([SERVER, "--data_dir=" + self.data(i), "--verify"],
+                                 capture_output=True, text=True, timeout=120)
+        return r.returncode, r.stdout[-stack.TAIL:] + r.stderr[-stack.TAIL:]
+
+
+class ModelView:
+    """What workload.Workload needs of a harness, over one replica."""
+
+    def __init__(self, replicas):
+        self.messages, self.service = replicas.messages, replicas.service
+        self.stubs, self.replicas, self.at = replicas.stubs, replicas, None
+
+    @property
+    def channel(self):
+        """The channel of the replica the load writes to (workload.py's
+        Transactions calls use it)."""
+        return self.replicas.channel[self.at]
+
+    def page_all(self, permits, as_written=False):
+        stored, token = {}, ""
+        while True:
+            page = permits.Paginate(self.service.PaginatePermitsRequest(page_size=1000,
+                                                                        page_token=token))
+            for p in page.permits:
+                stored[p.uuid] = without_server_fields(p) if as_written else p
+            token = page.next_page_token
+            if not token:
+                return stored
+
+
+class ReplicatedShardTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.stubs_tmp = tempfile.TemporaryDirectory()
+        cls.messages, cls.service, cls.stubs = stack.load_stubs(GENERATED, cls.stubs_tmp.name)
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.r = ReplicaSet(self.tmp.name, self.messages, self.service, self.stubs)
+        for i in self.r.ids:
+            self.r.start(i)
+        self.rng = random.Random(SEED)
+
+    def tearDown(self):
+        for p in self.r.process.values():
+            if p.poll() is None:
+                os.kill(p.pid, signal.SIGCONT)
+        self.r.procs.stop_all()
+        self.tmp.cleanup()
+
+    def permit(self, n):
+        m = self.messages
+        return m.Permit(permit_number="R-%d" % n, client="Acme", county="NY",
+                        county_status="v1", status=m.PENDING, address="%d Main" % n,
+                        fee_cents=n)
+
+    def insert(self, i, n):
+        return self.r.permits(i).Insert(self.service.InsertPermitRequest(permit=self.permit(n)),
+                                        timeout=10)
+
+    def test_writes_on_the_leader_reach_every_replica_and_followers_name_it(self):
+        leader = self.r.leader()
+        keys = [self.insert(leader, n).uuid for n in range(50)]
+        stored = self.r.converged()
+        self.assertEqual(sorted(stored), sorted(keys))
+        follower = next(i for i in self.r.ids if i != leader)
+        with self.assertRaises(grpc.RpcError) as refused:
+            self.insert(follower, 99)
+        self.assertEqual(refused.exception.code(), grpc.StatusCode.FAILED_PRECONDITION)
+        info = error_info(refused.exception)
+        self.assertEqual(info.reason, "NOT_LEADER")
+        self.assertEqual(info.metadata["leader"], "127.0.0.1:%d" % self.r.client[leader])
+        self.assertEqual(len(self.r.converged()), 50, "the refused write was stored")
+        # Reads on a follower: Get and Filter from what it applied.
+        got = self.r.permits(follower).Get(self.service.GetPermitRequest(uuid=keys[0]))
+        self.assertEqual(got, stored[keys[0]])
+
+    def test_leader_killed_under_load_loses_nothing_acknowledged(self):
+        view = ModelView(self.r)
+        load = Workload(self, view, self.rng)
+        load.cut_anytime = True  # a slow machine may change leaders early
+        load.refused = (grpc.StatusCode.FAILED_PRECONDITION,)  # NOT_LEADER
+        print("seed %d, %d cycles" % (SEED, CYCLES), file=sys.stderr)
+        failovers, started = [], time.time()
+        leader = self.r.leader()
+        for cycle in range(CYCLES):
+            load.progress(cycle, CYCLES, started)
+            killed = []
+
+            def kill_leader(victim=leader):
+                killed.append(time.time())
+                self.r.kill(victim)
+            view.at = leader
+            load.run(self.r.permits(leader), cycle, time.time() + self.rng.uniform(0.2, 1.0),
+                     kill_leader)
+            survivors = [i for i in self.r.ids if i != leader]
+            new_leader = self.r.leader(among=survivors)
+            failovers.append(time.time() - killed[0])
+            view.at = new_leader
+            load.check(self.r.permits(new_leader), cycle)
+            status, log = self.r.verify(leader)
+            self.assertEqual(status, 0, "cycle %d: the killed replica's indexes:\n%s" % (cycle, log))
+            self.r.start(leader)
+            self.r.converged()
+            leader = new_leader
+        load.check(self.r.permits(leader), CYCLES)
+        stored = self.r.converged()
+        self.r.procs.stop_all_cleanly()
+        for i in self.r.ids:
+            status, log = self.r.verify(i)
+            self.assertEqual(status, 0, "replica %d's indexes:\n%s" % (i, log))
+        failovers.sort()
+        print("%d cycles: %d writes acknowledged, %d in flight at a kill, %d records on each "
+              "replica; failover s: median %.2f, p90 %.2f, worst %.2f"
+              % (CYCLES, load.acked, load.interrupted, len(stored), statistics.median(failovers),
+                 failovers[int(len(failovers) * 0.9) - 1], failovers[-1]), file=sys.stderr)
+        self.assertGreater(load.acked, CYCLES * 20, "too few writes to mean anything")
+        self.assertLessEqual(statistics.median(failovers), BOUND_S)
+
+    def test_stopped_replicas_catch_up_and_a_stopped_leader_steps_down(self):
+        leader = self.r.leader()
+        follower = next(i for i in self.r.ids if i != leader)
+        os.kill(self.r.process[follower].pid, signal.SIGSTOP)
+        for n in range(20):
+            self.insert(leader, n)  # a majority (two) still commits
+        os.kill(self.r.process[follower].pid, signal.SIGCONT)
+        self.assertEqual(len(self.r.converged()), 20)
+
+        os.kill(self.r.process[leader].pid, signal.SIGSTOP)
+        new_leader = self.r.leader(among=[i for i in self.r.ids if i != leader])
+        for n in range(20, 40):
+            self.insert(new_leader, n)
+        os.kill(self.r.process[leader].pid, signal.SIGCONT)
+        stored = self.r.converged()
+        self.assertEqual(len(stored), 40)
+        self.assertEqual(self.r.probe(leader), grpc.StatusCode.FAILED_PRECONDITION,
+                         "the continued old leader still takes writes")
+
+
+def error_info(error):
+    """The google.rpc.ErrorInfo of a failed call."""
+    rpc, _, info = stack.load_rpc_status(os.path.join(ReplicatedShardTest.stubs_tmp.name, "rpc"))
+    raw = dict(error.trailing_metadata() or ()).get("grpc-status-details-bin")
+    for detail in rpc.Status.FromString(raw).details if raw else ():
+        if detail.type_url == "type.googleapis.com/google.rpc.ErrorInfo":
+            return info.ErrorInfo.FromString(detail.value)
+    raise AssertionError("no ErrorInfo in %s" % error)
+
+
+if __name__ == "__main__":
+    stack.main()

@@ -1,0 +1,209 @@
+// The replicated writer and commands (storage/writer.h, docs/REPLICATION.md)
+// without consensus: a log kept in this test hands every proposed entry to
+// two real databases in order, as libraft does on every replica. The
+// three-replica tests over libraft are tests/replication.
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "gtest/gtest.h"
+#include "storage/database.h"
+#include "storage/lmdb.h"
+#include "storage/status.h"
+#include "tests/storage/test_records.pb.h"
+#include "tests/storage/test_tables.h"
+
+namespace lmdbapi::storage {
+namespace {
+
+using lmdbapi::testing::MakePermit;
+using lmdbapi::testing::OpenPermitDb;
+using lmdbapi::testing::TempDir;
+
+// Applies each proposed entry on every database of `replicas` (the leader
+// first), in proposal order, on a thread of its own, then answers it.
+class TestLog : public Replicator {
+ public:
+  explicit TestLog(bool leads) : leads_(leads) {}
+  ~TestLog() override {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+  void Serve(std::vector<Database*> replicas) {
+    replicas_ = std::move(replicas);
+    thread_ = std::thread([this] { Run(); });
+  }
+  absl::Status CheckLeader() const override {
+    return leads_ ? absl::OkStatus() : NotLeaderError("127.0.0.1:1");
+  }
+  void Propose(std::string entry,
+               std::function<void(absl::Status)> committed) override {
+    absl::MutexLock lock(&mu_);
+    queue_.push_back({std::move(entry), std::move(committed)});
+  }
+  std::vector<std::string> entries() {
+    absl::MutexLock lock(&mu_);
+    return log_;
+  }
+
+ private:
+  void Run() {
+    while (true) {
+      std::pair<std::string, std::function<void(absl::Status)>> next;
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](TestLog* l) { return !l->queue_.empty() || l->stopping_; },
+            this));
+        if (queue_.empty()) return;
+        next = std::move(queue_.front());
+        queue_.pop_front();
+        log_.push_back(next.first);
+      }
+      for (Database* db : replicas_) {
+        ASSERT_TRUE(db->writer().ApplyEntry(next.first).ok());
+      }
+      next.second(absl::OkStatus());
+    }
+  }
+  const bool leads_;
+  std::vector<Database*> replicas_;
+  absl::Mutex mu_;
+  std::deque<std::pair<std::string, std::function<void(absl::Status)>>> queue_
+      ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> log_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+// Every record of `table` and its version (revision, create and update
+// times), by key.
+std::map<std::string, std::string> Dump(Database& db, const char* table) {
+  std::map<std::string, std::string> out;
+  Query query;
+  query.page_size = 1000;
+  std::deque<test::Permit> page;
+  auto result = db.table(table)->Filter(query, [&]() {
+    page.emplace_back();
+    return &page.back();
+  });
+  EXPECT_TRUE(result.ok()) << result.status();
+  for (const test::Permit& p : page) {
+    test::Permit stored;
+    RecordVersion v;
+    EXPECT_TRUE(db.table(table)->Get(p.uuid(), &stored, &v).ok());
+    out[p.uuid()] = absl::StrCat(p.SerializeAsString(), "@", v.revision, ",",
+                                 v.create_micros, ",", v.update_micros);
+  }
+  return out;
+}
+
+test::Permit Numbered(const std::string& number, const std::string& client) {
+  test::Permit p = MakePermit(client, "NY", test::PENDING);
+  p.set_permit_number(number);
+  return p;
+}
+
+class ReplicatedWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    leader_ = OpenPermitDb(leader_dir_.path());
+    follower_ = OpenPermitDb(follower_dir_.path());
+    ASSERT_TRUE(leader_->Replicate(&leads_, 1).ok());
+    ASSERT_TRUE(follower_->Replicate(&follows_, 2).ok());
+    leads_.Serve({leader_.get(), follower_.get()});
+  }
+  Table& permits(Database& db) { return *db.table("permits"); }
+
+  TempDir leader_dir_, follower_dir_;
+  TestLog leads_{true}, follows_{false};
+  std::unique_ptr<Database> leader_, follower_;
+};
+
+TEST_F(ReplicatedWriterTest, EveryWriteKindLeavesTheSameRecordsOnEveryReplica) {
+  test::Permit a = Numbered("N1", "Acme");
+  test::Permit b = Numbered("N2", "Bolt");
+  test::Permit c = Numbered("N3", "Crane");
+  RecordVersion version;
+  WriteOptions options;
+  options.version = &version;
+  ASSERT_TRUE(permits(*leader_).Insert(&a, options).ok());
+  EXPECT_FALSE(a.uuid().empty()) << "the caller gets the generated key";
+  EXPECT_EQ(version.revision, 1);
+  std::vector<google::protobuf::Message*> batch = {&b, &c};
+  ASSERT_TRUE(permits(*leader_).BatchInsert(batch).ok());
+  a.set_county("CA");
+  options.expected_revision = version.revision;
+  ASSERT_TRUE(permits(*leader_).Update(a, options).ok());
+  test::Permit patch, patched;
+  patch.set_uuid(b.uuid());
+  patch.set_client("Delta");
+  ASSERT_TRUE(permits(*leader_).Patch(patch, {"client"}, &patched).ok());
+  EXPECT_EQ(patched.client(), "Delta");
+  EXPECT_EQ(patched.county(), "NY");
+  ASSERT_TRUE(permits(*leader_).Delete(c.uuid()).ok());
+  Commit commit;
+  CommitWrite& write = commit.writes.emplace_back();
+  write.table = &permits(*leader_);
+  write.record = std::make_unique<test::Permit>(Numbered("N4", "Echo"));
+  ASSERT_TRUE(leader_->Commit(commit).ok());
+
+  EXPECT_EQ(Dump(*leader_, "permits").size(), 3);
+  EXPECT_EQ(Dump(*leader_, "permits"), Dump(*follower_, "permits"))
+      << "records, revisions and times differ between replicas";
+  auto leader_report = leader_->Verify();
+  auto follower_report = follower_->Verify();
+  ASSERT_TRUE(leader_report.ok() && follower_report.ok());
+  EXPECT_TRUE(follower_report->ok());
+  EXPECT_EQ(leader_report->entries, follower_report->entries);
+  EXPECT_EQ(leader_->writer().applied_index(), leads_.entries().size());
+  EXPECT_EQ(follower_->writer().applied_index(), leads_.entries().size());
+}
+
+TEST_F(ReplicatedWriterTest, RefusedWritesFailAlikeOnEveryReplica) {
+  test::Permit a = Numbered("N1", "Acme");
+  ASSERT_TRUE(permits(*leader_).Insert(&a).ok());
+  test::Permit again = a;
+  absl::Status duplicate = permits(*leader_).Insert(&again);
+  EXPECT_TRUE(absl::IsAlreadyExists(duplicate)) << duplicate;
+  WriteOptions stale;
+  stale.expected_revision = 99;
+  EXPECT_TRUE(absl::IsAborted(permits(*leader_).Update(a, stale)));
+  EXPECT_TRUE(absl::IsNotFound(permits(*leader_).Delete("absent")));
+  EXPECT_EQ(Dump(*leader_, "permits"), Dump(*follower_, "permits"));
+}
+
+TEST_F(ReplicatedWriterTest, AFollowerRefusesWritesNamingTheLeader) {
+  test::Permit a = Numbered("N1", "Acme");
+  absl::Status refused = permits(*follower_).Insert(&a);
+  EXPECT_TRUE(absl::IsFailedPrecondition(refused)) << refused;
+  EXPECT_EQ(ReasonOf(refused), kNotLeaderReason);
+  EXPECT_EQ(LeaderOf(refused), "127.0.0.1:1");
+  EXPECT_TRUE(Dump(*follower_, "permits").empty());
+}
+
+TEST_F(ReplicatedWriterTest, AReplayedLogSkipsWhatLmdbHolds) {
+  test::Permit a = Numbered("N1", "Acme");
+  ASSERT_TRUE(permits(*leader_).Insert(&a).ok());
+  std::vector<std::string> log = leads_.entries();
+  auto before = Dump(*follower_, "permits");
+  // A restart replays the log from its start: the writer counts entries
+  // from 0 again and skips those at or below the stored index.
+  follower_->writer().RestoredTo(0);
+  for (const std::string& entry : log) {
+    ASSERT_TRUE(follower_->writer().ApplyEntry(entry).ok());
+  }
+  EXPECT_EQ(Dump(*follower_, "permits"), before);
+  EXPECT_EQ(follower_->writer().applied_index(), log.size());
+}
+
+}  // namespace
+}  // namespace lmdbapi::storage
