@@ -26,7 +26,7 @@ func Dial(c Config, logger *log.Logger) (*grpc.ClientConn, error) {
 		}
 		transport = grpc.WithTransportCredentials(credentials.NewTLS(config))
 	}
-	return grpc.Dial(c.Backend,
+	options := []grpc.DialOption{
 		transport,
 		grpc.WithConnectParams(grpc.ConnectParams{
 			Backoff: backoff.Config{
@@ -37,8 +37,16 @@ func Dial(c Config, logger *log.Logger) (*grpc.ClientConn, error) {
 			},
 			MinConnectTimeout: time.Second,
 		}),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(int(c.MaxBodyBytes)+(1<<20))),
-		grpc.WithUnaryInterceptor(awaitBackend(c.Backend, c.BackendWait)))
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(int(c.MaxBodyBytes) + (1 << 20))),
+	}
+	// A replicated shard's leader, when the backend is a follower
+	// (leader.go): dialled as the backend is.
+	leader := &leaders{conns: map[string]*grpc.ClientConn{},
+		dial: func(target string) (*grpc.ClientConn, error) {
+			return grpc.Dial(target, options...)
+		}}
+	return grpc.Dial(c.Backend, append(options, grpc.WithChainUnaryInterceptor(
+		awaitBackend(c.Backend, c.BackendWait), followLeader(leader, c.BackendWait)))...)
 }
 
 // awaitBackend lets a call wait up to `wait` for a connection that is not up

@@ -188,15 +188,26 @@ func forwardHeaders(key string) (string, bool) {
 	if strings.EqualFold(key, "If-Match") {
 		return "if-match", true
 	}
+	// What a read waits for (docs/REPLICATION.md, "Reads").
+	if strings.EqualFold(key, "X-Min-Revision") {
+		return "x-min-revision", true
+	}
+	if strings.EqualFold(key, "X-Consistency") {
+		return "x-consistency", true
+	}
 	return runtime.DefaultHeaderMatcher(key)
 }
 
 // answerHeaders turns the server's "etag" metadata (a record's revision)
-// into the HTTP ETag header, and other metadata into Grpc-Metadata-* headers
-// as grpc-gateway does by default.
+// into the HTTP ETag header, "x-revision" (the revision a read reflects)
+// into X-Revision, and other metadata into Grpc-Metadata-* headers as
+// grpc-gateway does by default.
 func answerHeaders(key string) (string, bool) {
 	if key == "etag" {
 		return "ETag", true
+	}
+	if key == "x-revision" {
+		return "X-Revision", true
 	}
 	return runtime.MetadataHeaderPrefix + key, true
 }

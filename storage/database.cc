@@ -73,6 +73,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
     table->builder_ = db->builder_.get();
   }
   db->builder_->set_writer(db->writer_.get());
+  LMDBAPI_RETURN_IF_ERROR(db->TrackRevision());
   if (opts.read_only) return db;  // builds wait for a writable open
   db->builder_->Start();
   if (!opts.build_indexes_online) {

@@ -182,6 +182,9 @@ class Database {
   // Opens (creating) a table's databases: records, versions, indexes.
   absl::StatusOr<std::unique_ptr<Table>> OpenTableInTxn(
       MDB_txn* txn, const TableSchema& schema, MDB_dbi meta);
+  // Has the writer publish the revision each batch commits
+  // (Writer::committed_revision), from the one stored now.
+  absl::Status TrackRevision();
   // Gives every table the change log and clock, its parent and children.
   void LinkTables();
   // Rebuilds the table's indexes that are new or whose definition differs

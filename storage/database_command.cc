@@ -15,6 +15,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "storage/coding.h"
 #include "storage/database.h"
+#include "storage/lmdb.h"
 #include "storage/status.h"
 
 namespace lmdbapi::storage {
@@ -56,6 +57,14 @@ std::string EncodeCommand(const Commit& commit, bool one_revision) {
 }
 
 }  // namespace
+
+absl::Status Database::TrackRevision() {
+  LMDBAPI_ASSIGN_OR_RETURN(Txn txn, Txn::BeginRead(env_->raw()));
+  LMDBAPI_ASSIGN_OR_RETURN(uint64_t revision, clock_->Current(txn.get()));
+  writer_->set_revision_source(
+      [this](MDB_txn* txn) { return clock_->Current(txn); }, revision);
+  return absl::OkStatus();
+}
 
 absl::Status Database::Replicate(Replicator* replicator, uint64_t replica_id) {
   Writer::Replication replication;

@@ -1,5 +1,6 @@
 #include "storage/writer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -92,6 +93,27 @@ void Writer::Stop() {
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
+}
+
+void Writer::set_revision_source(
+    std::function<absl::StatusOr<uint64_t>(MDB_txn*)> source,
+    uint64_t initial) {
+  revision_source_ = std::move(source);
+  absl::MutexLock lock(&mu_);
+  committed_revision_ = initial;
+}
+
+uint64_t Writer::committed_revision() const {
+  absl::MutexLock lock(&mu_);
+  return committed_revision_;
+}
+
+bool Writer::AwaitRevision(uint64_t revision, absl::Time deadline) const {
+  absl::MutexLock lock(&mu_);
+  auto reached = [this, revision]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return committed_revision_ >= revision;
+  };
+  return mu_.AwaitWithDeadline(absl::Condition(&reached), deadline);
 }
 
 WriterStats Writer::stats() const {
@@ -209,7 +231,13 @@ bool Writer::TryBatch(std::deque<Request>& batch, uint64_t entry_index,
   absl::Status commit = entry_index == 0
                             ? absl::OkStatus()
                             : RecordApplied(txn->get(), entry_index);
+  absl::StatusOr<uint64_t> revision = uint64_t{0};
+  if (commit.ok() && revision_source_) revision = revision_source_(txn->get());
   if (commit.ok()) commit = txn->Commit();
+  if (commit.ok() && revision.ok() && *revision != 0) {
+    absl::MutexLock lock(&mu_);
+    committed_revision_ = std::max(committed_revision_, *revision);
+  }
   *commit_micros += MicrosSince(start);
   if (IsMapFull(commit)) {
     if (can_grow) return false;

@@ -34,8 +34,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "storage/environment.h"
 
 namespace lmdbapi::storage {
@@ -66,6 +68,10 @@ class Replicator {
   // this replica will not apply it as the leader that proposed it.
   virtual void Propose(std::string entry,
                        std::function<void(absl::Status)> committed) = 0;
+  // A linearizable read's check: `done` (any thread) gets OK once this
+  // replica, still the leader, has applied every entry committed before the
+  // call; else NOT_LEADER or UNAVAILABLE.
+  virtual void Barrier(std::function<void(absl::Status)> done) = 0;
 };
 
 // When a write must be applied by, or it is not applied at all: a caller's
@@ -110,6 +116,17 @@ class Writer {
   void Stop();
 
   WriterStats stats() const;
+
+  // The revision of the data: `source` reads it in each batch's
+  // transaction just before the commit, and committed_revision() gives it
+  // once committed (`initial` until then). Set before the first Submit.
+  void set_revision_source(
+      std::function<absl::StatusOr<uint64_t>(MDB_txn*)> source,
+      uint64_t initial);
+  uint64_t committed_revision() const;
+  // Blocks until committed_revision() >= `revision` (true) or `deadline`
+  // passes (false): a read that must see a given write.
+  bool AwaitRevision(uint64_t revision, absl::Time deadline) const;
 
   // Makes the writer replicate (before the first Submit). `applier` runs a
   // command proposed by another replica; `set_time` gives the writes of an
@@ -160,6 +177,8 @@ class Writer {
   };
   void Run();
   std::function<void()> on_commit_;
+  std::function<absl::StatusOr<uint64_t>(MDB_txn*)> revision_source_;
+  uint64_t committed_revision_ ABSL_GUARDED_BY(mu_) = 0;
   // Runs the batch in one transaction (each request gets its status) and
   // returns the transaction's: not OK when nothing was committed.
   // `entry_index` not 0: the batch is that log entry, recorded as applied

@@ -308,6 +308,8 @@ int ServeTables(const Config& config, const Schema& schema,
     replica = StartReplica(config, *db);
     if (replica == nullptr) return 1;
   }
+  services.reads =
+      std::make_unique<ReadConsistency>(&db->writer(), replica.get());
   std::shared_ptr<grpc::ServerCredentials> credentials =
       CredentialsOrLog(config);
   if (credentials == nullptr) return 2;

@@ -26,6 +26,7 @@ absl::Status AddTableServices(const Config& config, const Schema& schema,
     s.tables.back()->set_metrics(&s.metrics);
     s.tables.back()->set_call_limit(&s.limit);
     s.tables.back()->set_feed(&s.feed);
+    s.tables.back()->set_read_consistency(s.reads.get());
     shard_keyed += shard_key != nullptr;
     s.services.push_back(binding.make(s.tables.back().get()));
   }

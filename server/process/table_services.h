@@ -46,6 +46,9 @@ struct TableServices {
   std::unique_ptr<access::Access> access;
   // --max_in_flight over every table and Transactions call.
   CallLimit limit;
+  // What reads wait for (x-min-revision, x-consistency); set before
+  // AddServices, or reads never wait.
+  std::unique_ptr<ReadConsistency> reads;
   std::vector<std::unique_ptr<TableService>> tables;
   std::vector<std::unique_ptr<grpc::Service>> services;
   std::unique_ptr<CommitService> commits;

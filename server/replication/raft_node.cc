@@ -37,10 +37,20 @@ struct RaftNode::Impl {
 
 namespace {
 
+// A proposal (or barrier) libraft holds until it is applied or fails.
 struct ApplyRequest {
   struct raft_apply req;
   std::function<void(absl::Status)> committed;
 };
+struct BarrierRequest {
+  struct raft_barrier req;
+  std::function<void(absl::Status)> done;
+};
+
+absl::Status RaftStatus(int status) {
+  return status == 0 ? absl::OkStatus()
+                     : absl::UnavailableError(raft_strerror(status));
+}
 
 // The state machine: every committed entry goes to the writer, on every
 // replica. A replica that cannot apply a committed entry stops: going on
@@ -134,109 +144,81 @@ absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Start(
   impl.env = env;
   uv_loop_init(&impl.loop);
   impl.fsm = raft_fsm{1, &impl, Apply, Snapshot, Restore};
+  absl::Status opened = node->OpenLog(self->raft);
+  if (!opened.ok()) return opened;
+  node->RunLoop();
+  Log(LogLevel::kInfo, "replication: replica %d of %d, log in %s, raft on %s",
+      options.id, options.replicas.size(), options.dir, self->raft);
+  return node;
+}
+
+// Opens (or bootstraps) libraft's log in options_.dir, listening on
+// `address`, and starts it.
+absl::Status RaftNode::OpenLog(const std::string& address) {
+  Impl& impl = *impl_;
   auto failed = [&](absl::string_view what, int rv) {
     return absl::FailedPreconditionError(
         absl::StrCat("replication: ", what, ": ", raft_strerror(rv)));
   };
   int rv = raft_uv_tcp_init(&impl.transport, &impl.loop);
   if (rv != 0) return failed("raft_uv_tcp_init", rv);
-  rv = raft_uv_init(&impl.io, &impl.loop, options.dir.c_str(), &impl.transport);
+  rv =
+      raft_uv_init(&impl.io, &impl.loop, options_.dir.c_str(), &impl.transport);
   if (rv != 0) return failed("raft_uv_init", rv);
-  rv = raft_init(&impl.raft, &impl.io, &impl.fsm, options.id,
-                 self->raft.c_str());
+  rv = raft_init(&impl.raft, &impl.io, &impl.fsm, options_.id, address.c_str());
   if (rv != 0) return failed("raft_init", rv);
   impl.raft.data = &impl;
-  raft_set_election_timeout(&impl.raft, options.election_timeout_ms);
+  raft_set_election_timeout(&impl.raft, options_.election_timeout_ms);
   raft_set_heartbeat_timeout(&impl.raft,
-                             std::max(1u, options.election_timeout_ms / 10));
-  raft_set_snapshot_threshold(&impl.raft, options.snapshot_threshold);
-  raft_set_snapshot_trailing(&impl.raft, options.snapshot_trailing);
+                             std::max(1u, options_.election_timeout_ms / 10));
+  raft_set_snapshot_threshold(&impl.raft, options_.snapshot_threshold);
+  raft_set_snapshot_trailing(&impl.raft, options_.snapshot_trailing);
   raft_set_pre_vote(&impl.raft, true);
   raft_configuration conf;
   raft_configuration_init(&conf);
-  for (const ReplicaAddress& r : options.replicas) {
+  for (const ReplicaAddress& r : options_.replicas) {
     raft_configuration_add(&conf, r.id, r.raft.c_str(), RAFT_VOTER);
   }
   rv = raft_bootstrap(&impl.raft, &conf);  // a no-op once bootstrapped
   raft_configuration_close(&conf);
   if (rv != 0 && rv != RAFT_CANTBOOTSTRAP) return failed("raft_bootstrap", rv);
-  rv = raft_start(&impl.raft);
-  if (rv != 0) {
+  if (raft_start(&impl.raft) != 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("replication: raft_start: ", raft_errmsg(&impl.raft)));
   }
+  return absl::OkStatus();
+}
+
+// Starts the loop thread, with its wake-up (OnWake) and a timer that
+// refreshes state_ every 5 ms.
+void RaftNode::RunLoop() {
+  Impl& impl = *impl_;
   impl.wake.data = &impl;
   uv_async_init(&impl.loop, &impl.wake, [](uv_async_t* handle) {
-    auto* impl = static_cast<Impl*>(handle->data);
-    std::vector<Proposal> proposals;
-    bool closing;
-    {
-      absl::MutexLock lock(&impl->node->mu_);
-      proposals.swap(impl->node->proposals_);
-      closing = impl->node->closed_;
-    }
-    for (Proposal& p : proposals) {
-      auto* request = new ApplyRequest{{}, std::move(p.committed)};
-      request->req.data = request;
-      // libraft 0.15 sends a batch of entries unpadded but reads it as if
-      // each were padded to 8 bytes: an entry of another length shifts the
-      // ones after it. Every entry is padded (Writer::ApplyEntry ignores
-      // the zeros).
-      p.entry.resize((p.entry.size() + 7) / 8 * 8, '\0');
-      raft_buffer buf{raft_malloc(p.entry.size()), p.entry.size()};
-      memcpy(buf.base, p.entry.data(), p.entry.size());
-      int rv =
-          closing ? RAFT_SHUTDOWN
-                  : raft_apply(&impl->raft, &request->req, &buf, 1,
-                               [](struct raft_apply* req, int status, void*) {
-                                 std::unique_ptr<ApplyRequest> r(
-                                     static_cast<ApplyRequest*>(req->data));
-                                 r->committed(status == 0
-                                                  ? absl::OkStatus()
-                                                  : absl::UnavailableError(
-                                                        raft_strerror(status)));
-                               });
-      if (rv == 0) continue;
-      raft_free(buf.base);
-      std::unique_ptr<ApplyRequest> r(request);
-      r->committed(rv == RAFT_NOTLEADER
-                       ? impl->node->CheckLeader()
-                       : absl::UnavailableError(raft_strerror(rv)));
-    }
-    if (closing && !impl->closing) {
-      impl->closing = true;
-      uv_timer_stop(&impl->tick);
-      raft_close(&impl->raft, [](struct raft* r) {
-        auto* impl = static_cast<Impl*>(r->data);
-        raft_uv_close(&impl->io);
-        raft_uv_tcp_close(&impl->transport);
-        uv_close(reinterpret_cast<uv_handle_t*>(&impl->wake), nullptr);
-        uv_close(reinterpret_cast<uv_handle_t*>(&impl->tick), nullptr);
-      });
-    }
+    static_cast<Impl*>(handle->data)->node->OnWake();
   });
   impl.tick.data = &impl;
   uv_timer_init(&impl.loop, &impl.tick);
   uv_timer_start(
       &impl.tick,
       [](uv_timer_t* handle) {
-        auto* impl = static_cast<Impl*>(handle->data);
-        raft_id leader = 0;
-        const char* address = nullptr;
-        raft_leader(&impl->raft, &leader, &address);
-        RaftNode* node = impl->node;
-        absl::MutexLock lock(&node->mu_);
-        node->state_.leader = raft_state(&impl->raft) == RAFT_LEADER;
-        node->state_.leader_id = leader;
-        node->state_.leader_client = node->ClientOf(leader);
-        node->state_.term = impl->raft.current_term;
-        node->state_.applied = impl->writer->applied_index();
+        static_cast<Impl*>(handle->data)->node->RefreshState();
       },
       0, 5);
   impl.thread = std::thread([&impl] { uv_run(&impl.loop, UV_RUN_DEFAULT); });
-  Log(LogLevel::kInfo, "replication: replica %d of %d, log in %s, raft on %s",
-      options.id, options.replicas.size(), options.dir, self->raft);
-  return node;
+}
+
+void RaftNode::RefreshState() {
+  Impl& impl = *impl_;
+  raft_id leader = 0;
+  const char* address = nullptr;
+  raft_leader(&impl.raft, &leader, &address);
+  absl::MutexLock lock(&mu_);
+  state_.leader = raft_state(&impl.raft) == RAFT_LEADER;
+  state_.leader_id = leader;
+  state_.leader_client = ClientOf(leader);
+  state_.term = impl.raft.current_term;
+  state_.applied = impl.writer->applied_index();
 }
 
 void RaftNode::Close() {
@@ -250,6 +232,74 @@ void RaftNode::Close() {
   uv_async_send(&impl_->wake);
   impl_->thread.join();
   uv_loop_close(&impl_->loop);
+}
+
+// On the loop thread: sends what Propose and Barrier queued; after Close(),
+// fails it and closes libraft and the loop's handles.
+void RaftNode::OnWake() {
+  Impl& impl = *impl_;
+  std::vector<Proposal> proposals;
+  bool closing;
+  {
+    absl::MutexLock lock(&mu_);
+    proposals.swap(proposals_);
+    closing = closed_;
+  }
+  for (Proposal& p : proposals) {
+    int rv = closing ? RAFT_SHUTDOWN : Send(p);
+    if (rv == 0) continue;
+    p.committed(rv == RAFT_NOTLEADER ? CheckLeader() : RaftStatus(rv));
+  }
+  if (!closing || impl.closing) return;
+  impl.closing = true;
+  uv_timer_stop(&impl.tick);
+  raft_close(&impl.raft, [](struct raft* r) {
+    auto* impl = static_cast<Impl*>(r->data);
+    raft_uv_close(&impl->io);
+    raft_uv_tcp_close(&impl->transport);
+    uv_close(reinterpret_cast<uv_handle_t*>(&impl->wake), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&impl->tick), nullptr);
+  });
+}
+
+// Hands one proposal (an empty entry: a barrier) to libraft; its callback
+// runs once libraft is done with it. libraft's error code when it refuses.
+int RaftNode::Send(Proposal& p) {
+  if (p.entry.empty()) {
+    auto* request = new BarrierRequest{{}, std::move(p.committed)};
+    request->req.data = request;
+    int rv = raft_barrier(&impl_->raft, &request->req,
+                          [](struct raft_barrier* req, int status) {
+                            std::unique_ptr<BarrierRequest> r(
+                                static_cast<BarrierRequest*>(req->data));
+                            r->done(RaftStatus(status));
+                          });
+    if (rv != 0) {
+      p.committed = std::move(request->done);
+      delete request;
+    }
+    return rv;
+  }
+  // libraft 0.15 sends a batch of entries unpadded but reads it as if each
+  // were padded to 8 bytes: an entry of another length shifts the ones
+  // after it. Every entry is padded (Writer::ApplyEntry ignores the zeros).
+  p.entry.resize((p.entry.size() + 7) / 8 * 8, '\0');
+  raft_buffer buf{raft_malloc(p.entry.size()), p.entry.size()};
+  memcpy(buf.base, p.entry.data(), p.entry.size());
+  auto* request = new ApplyRequest{{}, std::move(p.committed)};
+  request->req.data = request;
+  int rv = raft_apply(
+      &impl_->raft, &request->req, &buf, 1,
+      [](struct raft_apply* req, int status, void*) {
+        std::unique_ptr<ApplyRequest> r(static_cast<ApplyRequest*>(req->data));
+        r->committed(RaftStatus(status));
+      });
+  if (rv != 0) {
+    raft_free(buf.base);
+    p.committed = std::move(request->committed);
+    delete request;
+  }
+  return rv;
 }
 
 absl::Status RaftNode::CheckLeader() const {
@@ -269,6 +319,12 @@ void RaftNode::Propose(std::string entry,
     }
   }
   committed(absl::UnavailableError("this replica is shutting down"));
+}
+
+void RaftNode::Barrier(std::function<void(absl::Status)> done) {
+  absl::Status leader = CheckLeader();
+  if (!leader.ok()) return done(leader);
+  Propose("", std::move(done));  // an empty entry is a barrier (Send)
 }
 
 RaftState RaftNode::state() const {

@@ -66,6 +66,7 @@ class RaftNode : public storage::Replicator {
   absl::Status CheckLeader() const override;
   void Propose(std::string entry,
                std::function<void(absl::Status)> committed) override;
+  void Barrier(std::function<void(absl::Status)> done) override;
   RaftState state() const;
 
   struct Impl;  // libraft's and libuv's structures (raft_node.cc)
@@ -81,10 +82,16 @@ class RaftNode : public storage::Replicator {
   RaftState state_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   struct Proposal {
-    std::string entry;
+    std::string entry;  // empty: a barrier
     std::function<void(absl::Status)> committed;
   };
   std::vector<Proposal> proposals_ ABSL_GUARDED_BY(mu_);
+  absl::Status OpenLog(const std::string& address);
+  void RunLoop();
+  // The loop thread's steps.
+  void OnWake();
+  int Send(Proposal& p);
+  void RefreshState();
 };
 
 }  // namespace lmdbapi::server

@@ -31,6 +31,16 @@ bool TableService::Refused(const Context& context,
   return true;
 }
 
+bool TableService::Unreadable(Context* context, Reactor* reactor,
+                              const char* method,
+                              Clock::time_point start) const {
+  if (reads_ == nullptr) return false;
+  absl::Status status = reads_->BeforeRead(context);
+  if (status.ok()) return false;
+  Finish(reactor, method, start, status);
+  return true;
+}
+
 void TableService::Record(const char* method, Clock::time_point start,
                           const absl::Status& status,
                           absl::string_view detail) const {
@@ -195,7 +205,8 @@ TableService::Reactor* TableService::Get(Context* context,
                                          Message* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  if (Refused(*context, access::Permission::kRead, reactor, "Get", start))
+  if (Refused(*context, access::Permission::kRead, reactor, "Get", start) ||
+      Unreadable(context, reactor, "Get", start))
     return reactor;
   absl::StatusOr<google::protobuf::FieldMask> mask =
       ReadMask(response->GetDescriptor(), model::GetReadMaskPaths(request));
@@ -314,7 +325,8 @@ TableService::Reactor* TableService::FilterRecords(
     std::string* next_page_token, std::string* plan) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  if (Refused(*context, access::Permission::kRead, reactor, "Filter", start))
+  if (Refused(*context, access::Permission::kRead, reactor, "Filter", start) ||
+      Unreadable(context, reactor, "Filter", start))
     return reactor;
   absl::StatusOr<storage::Query> query =
       QueryFromRequest(request, table_->schema().descriptor);
@@ -350,7 +362,8 @@ TableService::Reactor* TableService::Count(Context* context,
                                            Message* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  if (Refused(*context, access::Permission::kRead, reactor, "Count", start))
+  if (Refused(*context, access::Permission::kRead, reactor, "Count", start) ||
+      Unreadable(context, reactor, "Count", start))
     return reactor;
   absl::StatusOr<storage::Query> query =
       QueryFromRequest(request, table_->schema().descriptor);

@@ -24,6 +24,7 @@
 #include "server/table/export_stream.h"
 #include "server/table/grpc_status.h"
 #include "server/table/import_stream.h"
+#include "server/table/read_consistency.h"
 #include "server/table/watcher.h"
 #include "storage/table.h"
 
@@ -106,6 +107,10 @@ class TableService {
     return new Watcher<Change>(feed_, &table_->schema(), std::move(cursor));
   }
   void set_feed(ChangeFeed* feed) { feed_ = feed; }
+  // Get, Filter, Paginate and Count wait for what x-min-revision and
+  // x-consistency ask and answer x-revision (server/table/
+  // read_consistency.h); without it, they read at once.
+  void set_read_consistency(const ReadConsistency* reads) { reads_ = reads; }
 
   // Import: a client stream of the generated Import request, committed in
   // batches (server/table/import_stream.h); `response` is sent once all of
@@ -155,6 +160,10 @@ class TableService {
               const absl::Status& status, absl::string_view detail) const;
   // Finishes the call with Admit's refusal (RESOURCE_EXHAUSTED,
   // UNAUTHENTICATED or PERMISSION_DENIED), if any (true then).
+  // A read whose x-min-revision or x-consistency cannot be met (or is
+  // malformed): finishes the call and returns true.
+  bool Unreadable(Context* context, Reactor* reactor, const char* method,
+                  Clock::time_point start) const;
   bool Refused(const Context& context, access::Permission permission,
                Reactor* reactor, const char* method,
                Clock::time_point start) const;
@@ -181,6 +190,7 @@ class TableService {
   const access::Access* access_;
   const google::protobuf::FieldDescriptor* shard_key_ = nullptr;
   ChangeFeed* feed_ = nullptr;
+  const ReadConsistency* reads_ = nullptr;
   Metrics* metrics_ = nullptr;
   const CallLimit* limit_ = nullptr;
 };

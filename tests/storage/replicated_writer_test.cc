@@ -49,6 +49,9 @@ class TestLog : public Replicator {
     absl::MutexLock lock(&mu_);
     queue_.push_back({std::move(entry), std::move(committed)});
   }
+  void Barrier(std::function<void(absl::Status)> done) override {
+    done(CheckLeader());
+  }
   std::vector<std::string> entries() {
     absl::MutexLock lock(&mu_);
     return log_;
@@ -164,6 +167,9 @@ TEST_F(ReplicatedWriterTest, EveryWriteKindLeavesTheSameRecordsOnEveryReplica) {
   ASSERT_TRUE(leader_report.ok() && follower_report.ok());
   EXPECT_TRUE(follower_report->ok());
   EXPECT_EQ(leader_report->entries, follower_report->entries);
+  EXPECT_EQ(leader_->writer().committed_revision(), 7)
+      << "Insert, two in BatchInsert, Update, Patch, Delete; the Commit's";
+  EXPECT_EQ(follower_->writer().committed_revision(), 7);
   EXPECT_EQ(leader_->writer().applied_index(), leads_.entries().size());
   EXPECT_EQ(follower_->writer().applied_index(), leads_.entries().size());
 }

@@ -1,0 +1,82 @@
+#include "server/table/read_consistency.h"
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+
+namespace lmdbapi::server {
+namespace {
+
+// The value of metadata `key`, or "" when absent.
+std::string Header(const grpc::CallbackServerContext& context,
+                   const char* key) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(key);
+  return it == metadata.end()
+             ? ""
+             : std::string(it->second.data(), it->second.size());
+}
+
+// The earlier of the call's deadline and kMaxWait from now.
+absl::Time WaitDeadline(const grpc::CallbackServerContext& context) {
+  return std::min(absl::FromChrono(context.deadline()),
+                  absl::Now() + ReadConsistency::kMaxWait);
+}
+
+}  // namespace
+
+absl::Status ReadConsistency::BeforeRead(
+    grpc::CallbackServerContext* context) const {
+  std::string consistency = Header(*context, "x-consistency");
+  if (consistency == "linearizable") {
+    absl::Status leads = AwaitLeader(WaitDeadline(*context));
+    if (!leads.ok()) return leads;
+  } else if (!consistency.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("x-consistency: '", consistency,
+                     "' is not 'linearizable' (or absent: this replica's "
+                     "data, at x-revision)"));
+  }
+  std::string wanted = Header(*context, "x-min-revision");
+  if (!wanted.empty()) {
+    uint64_t revision;
+    if (!absl::SimpleAtoi(wanted, &revision)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "x-min-revision: '", wanted, "' is not a revision (a number)"));
+    }
+    if (!writer_->AwaitRevision(revision, WaitDeadline(*context))) {
+      return absl::UnavailableError(
+          absl::StrCat("x-min-revision: this replica has applied revision ",
+                       writer_->committed_revision(), ", not yet ", revision,
+                       "; retry, or read from the leader"));
+    }
+  }
+  context->AddInitialMetadata("x-revision",
+                              absl::StrCat(writer_->committed_revision()));
+  return absl::OkStatus();
+}
+
+absl::Status ReadConsistency::AwaitLeader(absl::Time deadline) const {
+  if (replicator_ == nullptr) return absl::OkStatus();  // one copy: current
+  struct Outcome {
+    absl::Notification done;
+    absl::Status status;
+  };
+  auto outcome = std::make_shared<Outcome>();
+  replicator_->Barrier([outcome](absl::Status status) {
+    outcome->status = std::move(status);
+    outcome->done.Notify();
+  });
+  if (!outcome->done.WaitForNotificationWithDeadline(deadline)) {
+    return absl::UnavailableError(
+        "x-consistency: the leader could not confirm its lead in time; "
+        "retry");
+  }
+  return outcome->status;
+}
+
+}  // namespace lmdbapi::server

@@ -1,0 +1,50 @@
+// What a read waits for before it reads, from the call's metadata
+// (docs/REPLICATION.md, "Reads"), and the revision its answer reflects:
+//
+//   x-min-revision: N              wait until this replica has applied
+//                                  revision N (read your own writes: N is a
+//                                  write's etag); up to 5 s and the call's
+//                                  deadline, else UNAVAILABLE
+//   x-consistency: linearizable    the leader first confirms with a majority
+//                                  that it still leads and has applied all
+//                                  that was committed (a follower refuses:
+//                                  NOT_LEADER, naming the leader)
+//
+// Every read answers with "x-revision" metadata: the revision of the data
+// it read, at least (REST: the X-Revision header).
+#ifndef LMDBAPI_SERVER_TABLE_READ_CONSISTENCY_H_
+#define LMDBAPI_SERVER_TABLE_READ_CONSISTENCY_H_
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "grpcpp/server_context.h"
+#include "storage/writer.h"
+
+namespace lmdbapi::server {
+
+class ReadConsistency {
+ public:
+  // `replicator`: null unless the database is a replica.
+  ReadConsistency(const storage::Writer* writer,
+                  storage::Replicator* replicator)
+      : writer_(writer), replicator_(replicator) {}
+
+  // Before a read: OK when it may read now (and `context` has its
+  // x-revision), else the status to answer: INVALID_ARGUMENT naming a bad
+  // header, UNAVAILABLE when the revision is not reached in time,
+  // NOT_LEADER (FAILED_PRECONDITION) for a linearizable read on a follower.
+  absl::Status BeforeRead(grpc::CallbackServerContext* context) const;
+
+  // The longest a read waits for x-min-revision.
+  static constexpr absl::Duration kMaxWait = absl::Seconds(5);
+
+ private:
+  absl::Status AwaitLeader(absl::Time deadline) const;
+
+  const storage::Writer* writer_;
+  storage::Replicator* replicator_;
+};
+
+}  // namespace lmdbapi::server
+
+#endif  // LMDBAPI_SERVER_TABLE_READ_CONSISTENCY_H_
