@@ -310,6 +310,10 @@ int ServeTables(const Config& config, const Schema& schema,
   }
   services.reads =
       std::make_unique<ReadConsistency>(&db->writer(), replica.get());
+  if (replica != nullptr) {
+    services.forwarder =
+        std::make_unique<LeaderForwarder>(config.max_message_bytes);
+  }
   std::shared_ptr<grpc::ServerCredentials> credentials =
       CredentialsOrLog(config);
   if (credentials == nullptr) return 2;

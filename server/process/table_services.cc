@@ -27,6 +27,7 @@ absl::Status AddTableServices(const Config& config, const Schema& schema,
     s.tables.back()->set_call_limit(&s.limit);
     s.tables.back()->set_feed(&s.feed);
     s.tables.back()->set_read_consistency(s.reads.get());
+    s.tables.back()->set_forwarder(s.forwarder.get(), binding.full_name);
     shard_keyed += shard_key != nullptr;
     s.services.push_back(binding.make(s.tables.back().get()));
   }
@@ -54,6 +55,7 @@ void AddCommitAndAdmin(const Config& config, const Schema& schema,
                                               std::move(commit_options));
   s.commits->set_metrics(&s.metrics);
   s.commits->set_call_limit(&s.limit);
+  s.commits->set_forwarder(s.forwarder.get(), schema.transactions.full_name);
   if (schema.transactions.make) {
     s.transactions = schema.transactions.make(s.commits.get());
   }

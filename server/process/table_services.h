@@ -49,6 +49,9 @@ struct TableServices {
   // What reads wait for (x-min-revision, x-consistency); set before
   // AddServices, or reads never wait.
   std::unique_ptr<ReadConsistency> reads;
+  // A replica's: sends the writes a follower takes on to the leader; set
+  // before AddServices, or followers refuse writes (NOT_LEADER).
+  std::unique_ptr<LeaderForwarder> forwarder;
   std::vector<std::unique_ptr<TableService>> tables;
   std::vector<std::unique_ptr<grpc::Service>> services;
   std::unique_ptr<CommitService> commits;

@@ -252,6 +252,34 @@ void CommitService::Finish(Reactor* reactor, Clock::time_point start,
       absl::StatusCodeToString(status.code()), micros);
 }
 
+bool CommitService::Forwarded(Context* context, Reactor* reactor,
+                              Clock::time_point start,
+                              const absl::Status& status,
+                              const Message& request, Message* response) const {
+  std::string leader =
+      forwarder_ == nullptr ? "" : LeaderForwarder::LeaderFor(status, *context);
+  if (leader.empty()) return false;
+  forwarder_->Forward(
+      context, leader, absl::StrCat("/", full_service_, "/Commit"),
+      request.SerializeAsString(),
+      [this, reactor, start, response](grpc::Status s, std::string answer) {
+        if (s.ok() && !response->ParseFromString(answer)) {
+          s = grpc::Status(grpc::StatusCode::INTERNAL,
+                           "the leader's answer did not parse");
+        }
+        if (metrics_ != nullptr) {
+          metrics_->Record(
+              L::kService, "Commit",
+              static_cast<absl::StatusCode>(s.error_code()),
+              std::chrono::duration_cast<std::chrono::microseconds>(
+                  Clock::now() - start)
+                  .count());
+        }
+        reactor->Finish(s);
+      });
+  return true;
+}
+
 CommitService::Reactor* CommitService::Commit(Context* context,
                                               const Message& request,
                                               Message* response) {
@@ -264,15 +292,20 @@ CommitService::Reactor* CommitService::Commit(Context* context,
     return reactor;
   }
   (*commit)->deadline = context->deadline();
-  db_->Commit(*commit, [this, context, reactor, start, response,
+  db_->Commit(*commit, [this, context, reactor, start, &request, response,
                         commit = *commit](absl::Status status) {
-    answers_->Post([this, context, reactor, start, response, commit, status] {
-      if (status.ok()) {
-        Answer(*commit, response);
-        context->AddInitialMetadata("etag", Etag(commit->revision));
-      }
-      Finish(reactor, start, status);
-    });
+    answers_->Post(
+        [this, context, reactor, start, &request, response, commit, status] {
+          if (!status.ok() &&
+              Forwarded(context, reactor, start, status, request, response)) {
+            return;
+          }
+          if (status.ok()) {
+            Answer(*commit, response);
+            context->AddInitialMetadata("etag", Etag(commit->revision));
+          }
+          Finish(reactor, start, status);
+        });
   });
   return reactor;
 }

@@ -16,6 +16,7 @@
 #include "grpcpp/support/server_callback.h"
 #include "server/access/access.h"
 #include "server/observability/metrics.h"
+#include "server/replication/leader_forwarder.h"
 #include "server/table/answer_queue.h"
 #include "server/table/call_limit.h"
 #include "storage/commit.h"
@@ -45,6 +46,12 @@ class CommitService {
   void set_metrics(Metrics* metrics) { metrics_ = metrics; }
   // --max_in_flight: a commit past `limit` is refused at once; nullptr = none.
   void set_call_limit(const CallLimit* limit) { limit_ = limit; }
+  // A replica's commits refused for NOT_LEADER go on to the leader, as calls
+  // of `full_service`'s Commit (server/replication/leader_forwarder.h).
+  void set_forwarder(LeaderForwarder* forwarder, std::string full_service) {
+    forwarder_ = forwarder;
+    full_service_ = std::move(full_service);
+  }
 
   Reactor* Commit(Context* context, const google::protobuf::Message& request,
                   google::protobuf::Message* response);
@@ -70,6 +77,12 @@ class CommitService {
   // Fills the CommitResponse from a committed commit (taking its records).
   void Answer(storage::Commit& commit,
               google::protobuf::Message* response) const;
+  // Sends a commit this follower refused with `status` on to the leader
+  // and finishes with its answer; false when it is not to be forwarded.
+  bool Forwarded(Context* context, Reactor* reactor, Clock::time_point start,
+                 const absl::Status& status,
+                 const google::protobuf::Message& request,
+                 google::protobuf::Message* response) const;
   void Finish(Reactor* reactor, Clock::time_point start,
               const absl::Status& status) const;
 
@@ -80,6 +93,8 @@ class CommitService {
   Options options_;
   Metrics* metrics_ = nullptr;
   const CallLimit* limit_ = nullptr;
+  LeaderForwarder* forwarder_ = nullptr;
+  std::string full_service_;
 };
 
 }  // namespace lmdbapi::server

@@ -4,12 +4,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "google/protobuf/io/coded_stream.h"
 #include "model/request_access.h"
 #include "server/observability/log.h"
 #include "server/table/filter_request.h"
 #include "server/table/read_mask.h"
 #include "server/table/shard_key.h"
 #include "server/table/write_conditions.h"
+#include "storage/coding.h"
 
 namespace lmdbapi::server {
 
@@ -118,26 +120,92 @@ ExportSetup TableService::ExportSetupFor(const Context& context) {
   return setup;
 }
 
+TableService::ForwardAs TableService::Resend(const Message& request,
+                                             Message* response) {
+  return ForwardAs{[&request] { return request.SerializeAsString(); },
+                   [response](const std::string& answer) {
+                     return response->ParseFromString(answer);
+                   }};
+}
+
+bool TableService::Forwarded(Context* context, Reactor* reactor,
+                             const char* method, Clock::time_point start,
+                             const absl::Status& status,
+                             const ForwardAs& forward) const {
+  if (forwarder_ == nullptr || !forward.request) return false;
+  std::string leader = LeaderForwarder::LeaderFor(status, *context);
+  if (leader.empty()) return false;
+  forwarder_->Forward(
+      context, leader, absl::StrCat("/", full_service_, "/", method),
+      forward.request(),
+      [this, reactor, method, start, answer = forward.answer](
+          grpc::Status s, std::string bytes) {
+        if (s.ok() && !answer(bytes)) {
+          s = grpc::Status(grpc::StatusCode::INTERNAL,
+                           "the leader's answer did not parse");
+        }
+        Record(method, start,
+               absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                            s.error_message()),
+               "(forwarded to the leader)");
+        reactor->Finish(s);
+      });
+  return true;
+}
+
 storage::Table::Done TableService::FinishWrite(
     Context* context, Reactor* reactor, const char* method,
     Clock::time_point start, std::shared_ptr<storage::RecordVersion> version,
-    Message* record) const {
+    Message* record, ForwardAs forward) const {
   return [this, context, reactor, method, start, version = std::move(version),
-          record](absl::Status status) {
-    answers_->Post(
-        [this, context, reactor, method, start, version, record, status] {
-          if (status.ok() && version != nullptr && version->revision != 0) {
-            context->AddInitialMetadata("etag", Etag(version->revision));
-            if (record != nullptr) {
-              storage::SetVersionFields(table_->schema(), *version, record);
-            }
-          }
-          Finish(reactor, method, start, status);
-        });
+          record, forward = std::move(forward)](absl::Status status) {
+    answers_->Post([this, context, reactor, method, start, version, record,
+                    status, forward] {
+      if (!status.ok() &&
+          Forwarded(context, reactor, method, start, status, forward)) {
+        return;
+      }
+      if (status.ok() && version != nullptr && version->revision != 0) {
+        context->AddInitialMetadata("etag", Etag(version->revision));
+        if (record != nullptr) {
+          storage::SetVersionFields(table_->schema(), *version, record);
+        }
+      }
+      Finish(reactor, method, start, status);
+    });
   };
 }
 
 namespace {
+
+// BatchInsert's request and response as model/request_layout.h lays them
+// out: the records, each a kRecords field.
+std::string RecordsField(const std::vector<Message*>& records) {
+  std::string out;
+  for (const Message* record : records) {
+    storage::PutWireBytes(model::layout::kRecords, record->SerializeAsString(),
+                          &out);
+  }
+  return out;
+}
+
+bool TakeRecordsField(const std::string& answer,
+                      const std::vector<Message*>& records) {
+  google::protobuf::io::CodedInputStream in(
+      reinterpret_cast<const uint8_t*>(answer.data()),
+      static_cast<int>(answer.size()));
+  size_t i = 0;
+  for (uint32_t tag = in.ReadTag(); tag != 0; tag = in.ReadTag()) {
+    std::string bytes;
+    uint32_t size;
+    if (tag >> 3 != model::layout::kRecords || (tag & 7) != 2 ||
+        !in.ReadVarint32(&size) || !in.ReadString(&bytes, size) ||
+        i >= records.size() || !records[i++]->ParseFromString(bytes)) {
+      return false;
+    }
+  }
+  return i == records.size();
+}
 
 // Copies the request's record (its one field of the record's type) into
 // `record`; INVALID_ARGUMENT naming the field when the request lacks it.
@@ -196,7 +264,8 @@ TableService::Reactor* TableService::Insert(Context* context,
   }
   auto version = std::make_shared<storage::RecordVersion>();
   table_->Insert(response, WriteOptionsOf(*context, 0, version.get()),
-                 FinishWrite(context, reactor, "Insert", start, version));
+                 FinishWrite(context, reactor, "Insert", start, version,
+                             nullptr, Resend(request, response)));
   return reactor;
 }
 
@@ -243,9 +312,9 @@ TableService::Reactor* TableService::Update(Context* context,
     return reactor;
   }
   auto version = std::make_shared<storage::RecordVersion>();
-  table_->Update(
-      *response, WriteOptionsOf(*context, *expected, version.get()),
-      FinishWrite(context, reactor, "Update", start, version, response));
+  table_->Update(*response, WriteOptionsOf(*context, *expected, version.get()),
+                 FinishWrite(context, reactor, "Update", start, version,
+                             response, Resend(request, response)));
   return reactor;
 }
 
@@ -278,7 +347,8 @@ TableService::Reactor* TableService::Patch(Context* context,
   auto version = std::make_shared<storage::RecordVersion>();
   table_->Patch(*patch, *std::move(paths), response,
                 WriteOptionsOf(*context, *expected, version.get()),
-                FinishWrite(context, reactor, "Patch", start, version));
+                FinishWrite(context, reactor, "Patch", start, version, nullptr,
+                            Resend(request, response)));
   return reactor;
 }
 
@@ -295,8 +365,19 @@ TableService::Reactor* TableService::Delete(Context* context,
     Finish(reactor, "Delete", start, expected.status());
     return reactor;
   }
+  // Delete<Record>Request as model/request_layout.h lays it out.
+  ForwardAs forward{[pk, expected_revision] {
+                      std::string request;
+                      storage::PutWireBytes(model::layout::kKey, pk, &request);
+                      storage::PutWireVarint(
+                          model::layout::kExpectedRevision.number,
+                          static_cast<uint64_t>(expected_revision), &request);
+                      return request;
+                    },
+                    [](const std::string&) { return true; }};
   table_->Delete(pk, WriteOptionsOf(*context, *expected, nullptr),
-                 FinishWrite(context, reactor, "Delete", start, nullptr));
+                 FinishWrite(context, reactor, "Delete", start, nullptr,
+                             nullptr, std::move(forward)));
   return reactor;
 }
 
@@ -314,9 +395,13 @@ TableService::Reactor* TableService::BatchInsertRecords(
       return reactor;
     }
   }
+  ForwardAs forward{[records] { return RecordsField(records); },
+                    [records](const std::string& answer) {
+                      return TakeRecordsField(answer, records);
+                    }};
   table_->BatchInsert(
-      std::move(records),
-      FinishWrite(context, reactor, "BatchInsert", start, nullptr));
+      records, FinishWrite(context, reactor, "BatchInsert", start, nullptr,
+                           nullptr, std::move(forward)));
   return reactor;
 }
 

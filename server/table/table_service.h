@@ -18,6 +18,7 @@
 #include "grpcpp/support/server_callback.h"
 #include "server/access/access.h"
 #include "server/observability/metrics.h"
+#include "server/replication/leader_forwarder.h"
 #include "server/table/answer_queue.h"
 #include "server/table/call_limit.h"
 #include "server/table/change_feed.h"
@@ -111,6 +112,12 @@ class TableService {
   // x-consistency ask and answer x-revision (server/table/
   // read_consistency.h); without it, they read at once.
   void set_read_consistency(const ReadConsistency* reads) { reads_ = reads; }
+  // A replica's writes refused for NOT_LEADER go on to the leader, as calls
+  // of `full_service` ("pkg.Service").
+  void set_forwarder(LeaderForwarder* forwarder, std::string full_service) {
+    forwarder_ = forwarder;
+    full_service_ = std::move(full_service);
+  }
 
   // Import: a client stream of the generated Import request, committed in
   // batches (server/table/import_stream.h); `response` is sent once all of
@@ -176,13 +183,29 @@ class TableService {
                                  const google::protobuf::Message& request,
                                  google::protobuf::Message* record,
                                  const char* verb) const;
+  // How a write goes on to the leader when this replica follows
+  // (LeaderForwarder): the request as the caller sent it, serialized, and
+  // what takes the leader's serialized answer (false: it did not parse).
+  struct ForwardAs {
+    std::function<std::string()> request;
+    std::function<bool(const std::string&)> answer;
+  };
+  // A write sent as `request` whose answer is `response`.
+  static ForwardAs Resend(const google::protobuf::Message& request,
+                          google::protobuf::Message* response);
   // Finishes (from the answer thread) once the write is durable; with a
   // `version`, the etag header of the written version first, and its fields
-  // set in `record` when not null.
+  // set in `record` when not null. A write a follower refused goes on to
+  // the leader as `forward` says.
   storage::Table::Done FinishWrite(
       Context* context, Reactor* reactor, const char* method,
       Clock::time_point start, std::shared_ptr<storage::RecordVersion> version,
-      google::protobuf::Message* record = nullptr) const;
+      google::protobuf::Message* record, ForwardAs forward) const;
+  // Sends a write this follower refused with `status` on to the leader and
+  // finishes with its answer; false when it is not to be forwarded.
+  bool Forwarded(Context* context, Reactor* reactor, const char* method,
+                 Clock::time_point start, const absl::Status& status,
+                 const ForwardAs& forward) const;
 
   storage::Table* table_;
   std::string service_;
@@ -191,6 +214,8 @@ class TableService {
   const google::protobuf::FieldDescriptor* shard_key_ = nullptr;
   ChangeFeed* feed_ = nullptr;
   const ReadConsistency* reads_ = nullptr;
+  LeaderForwarder* forwarder_ = nullptr;
+  std::string full_service_;
   Metrics* metrics_ = nullptr;
   const CallLimit* limit_ = nullptr;
 };

@@ -2,9 +2,12 @@
 """A replicated shard (docs/REPLICATION.md): three real servers on loopback,
 one replica each (--replica_id, --replicas), kept in step by libraft.
 
-- Writes go to the leader and reach every replica, which store the same
-  records at the same revisions and times; a follower refuses a write with
-  FAILED_PRECONDITION, ErrorInfo reason NOT_LEADER and the leader's address.
+- Writes sent to any replica reach every replica (a follower forwards them
+  to the leader), which store the same records at the same revisions and
+  times; a call already forwarded once is refused with FAILED_PRECONDITION,
+  ErrorInfo reason NOT_LEADER and the leader's address. Reads on a follower
+  answer x-revision, wait for x-min-revision, and x-consistency:
+  linearizable goes through the leader.
 - The leader is killed with SIGKILL at a random moment under 64 writes in
   flight (tests/robustness/workload.py), LMDBAPI_FAILOVER_CYCLES times
   (default 20): another replica leads within the bound, no acknowledged write
@@ -16,8 +19,8 @@ one replica each (--replica_id, --replicas), kept in step by libraft.
   stopped with SIGSTOP loses the lead, and once continued refuses writes and
   converges to what the new leader committed.
 
-- A gateway in front of a follower takes REST writes: it follows the
-  leader the follower names, during an election too.
+- A gateway in front of a follower takes REST writes, during an election
+  too (it retries while no replica leads).
 
 Usage: replicated_shard_test.py SERVER_BINARY GATEWAY_BINARY GENERATED_ROOT
 """
@@ -44,6 +47,9 @@ del sys.argv[1:4]
 CYCLES = int(os.environ.get("LMDBAPI_FAILOVER_CYCLES", "20"))
 SEED = int(os.environ.get("LMDBAPI_FAILOVER_SEED", str(int(time.time()))))
 ELECTION_MS = 1000
+# A call marked as forwarded once already: a follower refuses it (NOT_LEADER)
+# instead of sending it on to the leader.
+NOT_FORWARDED = (("x-lmdbapi-forwarded", "1"),)
 BOUND_S = 3.0  # the failover target
 
 
@@ -88,7 +94,7 @@ class ReplicaSet:
         nobody has): None on the leader, else the error's code."""
         try:
             self.permits(i).Delete(self.service.DeletePermitRequest(uuid="probe-absent"),
-                                   timeout=2)
+                                   timeout=2, metadata=NOT_FORWARDED)
         except grpc.RpcError as e:
             if e.code() == grpc.StatusCode.NOT_FOUND:
                 return None
@@ -191,19 +197,33 @@ class ReplicatedShardTest(unittest.TestCase):
         return self.r.permits(i).Insert(self.service.InsertPermitRequest(permit=self.permit(n)),
                                         timeout=10)
 
-    def test_writes_on_the_leader_reach_every_replica_and_followers_name_it(self):
+    def test_writes_on_any_replica_reach_every_replica(self):
         leader = self.r.leader()
-        keys = [self.insert(leader, n).uuid for n in range(50)]
+        follower = next(i for i in self.r.ids if i != leader)
+        keys = [self.insert(leader, n).uuid for n in range(40)]
+        # A follower forwards every kind of write to the leader.
+        keys += [self.insert(follower, n).uuid for n in range(40, 50)]
+        batch = self.r.permits(follower).BatchInsert(self.service.BatchInsertPermitsRequest(
+            permits=[self.permit(n) for n in range(50, 53)]))
+        keys += [p.uuid for p in batch.permits]
+        update = self.permit(1)
+        update.uuid, update.fee_cents = keys[1], 12345
+        self.assertEqual(self.r.permits(follower).Update(
+            self.service.UpdatePermitRequest(permit=update)).fee_cents, 12345)
+        self.r.permits(follower).Delete(self.service.DeletePermitRequest(uuid=keys.pop()))
         stored = self.r.converged()
         self.assertEqual(sorted(stored), sorted(keys))
-        follower = next(i for i in self.r.ids if i != leader)
+        self.assertEqual(stored[keys[1]].fee_cents, 12345)
+        # A call that was forwarded once is not forwarded again: the
+        # follower refuses it, naming the leader, and writes nothing.
         with self.assertRaises(grpc.RpcError) as refused:
-            self.insert(follower, 99)
+            self.r.permits(follower).Insert(
+                self.service.InsertPermitRequest(permit=self.permit(99)), metadata=NOT_FORWARDED)
         self.assertEqual(refused.exception.code(), grpc.StatusCode.FAILED_PRECONDITION)
         info = error_info(refused.exception)
         self.assertEqual(info.reason, "NOT_LEADER")
         self.assertEqual(info.metadata["leader"], "127.0.0.1:%d" % self.r.client[leader])
-        self.assertEqual(len(self.r.converged()), 50, "the refused write was stored")
+        self.assertEqual(len(self.r.converged()), 52, "the refused write was stored")
         # Reads on a follower: from what it applied, at the revision it
         # names; x-min-revision waits for a write (read your own writes).
         written, call = self.r.permits(leader).Insert.with_call(
@@ -223,13 +243,13 @@ class ReplicatedShardTest(unittest.TestCase):
         linearizable = (("x-consistency", "linearizable"),)
         page = self.r.permits(leader).Filter(self.service.FilterPermitsRequest(page_size=1000),
                                              metadata=linearizable)
-        self.assertEqual(len(page.permits), 51)
+        self.assertEqual(len(page.permits), 53)
         with self.assertRaises(grpc.RpcError) as refused:
             self.r.permits(follower).Filter(self.service.FilterPermitsRequest(),
                                             metadata=linearizable)
         self.assertEqual(error_info(refused.exception).reason, "NOT_LEADER")
 
-    def test_a_gateway_in_front_of_a_follower_writes_through_the_leader(self):
+    def test_a_gateway_in_front_of_a_follower_writes_during_an_election(self):
         leader = self.r.leader()
         follower = next(i for i in self.r.ids if i != leader)
         _, http = self.r.procs.gateway("gateway", GATEWAY, self.r.client[follower])

@@ -1,0 +1,82 @@
+#include "server/replication/leader_forwarder.h"
+
+#include <utility>
+
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "storage/status.h"
+
+namespace lmdbapi::server {
+namespace {
+
+constexpr char kForwarded[] = "x-lmdbapi-forwarded";
+// The caller's metadata a forwarded write takes along.
+constexpr const char* kForwardedMetadata[] = {
+    "authorization", "if-match", "x-shard-key", "x-client-subject"};
+
+// One forwarded call's state, alive until its callback ran.
+struct ForwardedCall {
+  grpc::ClientContext client;
+  grpc::ByteBuffer request, response;
+};
+
+}  // namespace
+
+std::string LeaderForwarder::LeaderFor(
+    const absl::Status& status, const grpc::CallbackServerContext& context) {
+  if (storage::ReasonOf(status) != storage::kNotLeaderReason) return "";
+  if (context.client_metadata().count(kForwarded) != 0) return "";
+  return storage::LeaderOf(status);
+}
+
+grpc::GenericStub* LeaderForwarder::StubFor(const std::string& leader) {
+  absl::MutexLock lock(&mu_);
+  std::unique_ptr<grpc::GenericStub>& stub = stubs_[leader];
+  if (stub == nullptr) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(static_cast<int>(max_message_bytes_));
+    args.SetMaxSendMessageSize(static_cast<int>(max_message_bytes_));
+    stub = std::make_unique<grpc::GenericStub>(grpc::CreateCustomChannel(
+        leader, grpc::InsecureChannelCredentials(), args));
+  }
+  return stub.get();
+}
+
+void LeaderForwarder::Forward(grpc::CallbackServerContext* context,
+                              const std::string& leader,
+                              const std::string& method, std::string request,
+                              Done done) {
+  auto call = std::make_shared<ForwardedCall>();
+  call->client.set_deadline(context->deadline());
+  for (const char* key : kForwardedMetadata) {
+    auto [it, end] = context->client_metadata().equal_range(key);
+    for (; it != end; ++it) {
+      call->client.AddMetadata(
+          key, std::string(it->second.data(), it->second.size()));
+    }
+  }
+  call->client.AddMetadata(kForwarded, "1");
+  grpc::Slice slice(request);
+  call->request = grpc::ByteBuffer(&slice, 1);
+  StubFor(leader)->UnaryCall(
+      &call->client, method, grpc::StubOptions(), &call->request,
+      &call->response,
+      [call, context, done = std::move(done)](grpc::Status status) {
+        std::string answer;
+        grpc::Slice bytes;
+        if (status.ok() && call->response.DumpToSingleSlice(&bytes).ok()) {
+          answer.assign(reinterpret_cast<const char*>(bytes.begin()),
+                        bytes.size());
+        }
+        const auto& metadata = call->client.GetServerInitialMetadata();
+        if (auto etag = metadata.find("etag");
+            status.ok() && etag != metadata.end()) {
+          context->AddInitialMetadata(
+              "etag", std::string(etag->second.data(), etag->second.size()));
+        }
+        done(std::move(status), std::move(answer));
+      });
+}
+
+}  // namespace lmdbapi::server
