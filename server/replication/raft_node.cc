@@ -1,9 +1,5 @@
 #include "server/replication/raft_node.h"
 
-extern "C" {  // libraft's headers declare no C linkage of their own
-#include <raft.h>
-#include <raft/uv.h>
-}
 #include <uv.h>
 
 #include <csignal>
@@ -15,6 +11,7 @@ extern "C" {  // libraft's headers declare no C linkage of their own
 
 #include "absl/strings/str_cat.h"
 #include "server/observability/log.h"
+#include "server/replication/named_addresses.h"
 #include "storage/coding.h"
 #include "storage/status.h"
 
@@ -28,6 +25,7 @@ struct RaftNode::Impl {
   uv_async_t wake{};  // proposals queued, or Close()
   uv_timer_t tick{};  // refreshes RaftNode::state_
   raft_uv_transport transport{};
+  std::unique_ptr<ResolvedNames, ResolvedNamesDeleter> names;
   raft_io io{};
   raft_fsm fsm{};
   struct raft raft {};
@@ -162,6 +160,7 @@ absl::Status RaftNode::OpenLog(const std::string& address) {
   };
   int rv = raft_uv_tcp_init(&impl.transport, &impl.loop);
   if (rv != 0) return failed("raft_uv_tcp_init", rv);
+  impl.names = ResolveNames(&impl.transport);
   rv =
       raft_uv_init(&impl.io, &impl.loop, options_.dir.c_str(), &impl.transport);
   if (rv != 0) return failed("raft_uv_init", rv);

@@ -63,7 +63,9 @@ class ReplicaSet:
         self.ids = [1, 2, 3]
         self.client = {i: stack.free_port() for i in self.ids}
         raft = {i: stack.free_port() for i in self.ids}
-        self.replicas_flag = ",".join("%d=127.0.0.1:%d=127.0.0.1:%d" % (i, raft[i], self.client[i])
+        # Replication addresses by name, as in Kubernetes (resolved by the
+        # server: libraft itself takes numbers only).
+        self.replicas_flag = ",".join("%d=localhost:%d=127.0.0.1:%d" % (i, raft[i], self.client[i])
                                       for i in self.ids)
         self.process, self.channel = {}, {}
 

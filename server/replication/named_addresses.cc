@@ -1,0 +1,111 @@
+#include "server/replication/named_addresses.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+
+namespace lmdbapi::server {
+
+// The transport's own functions, and the addresses handed to them (which
+// must outlive the calls).
+struct ResolvedNames {
+  int (*init)(raft_uv_transport*, raft_id, const char*);
+  int (*connect)(raft_uv_transport*, raft_uv_connect*, raft_id, const char*,
+                 raft_uv_connect_cb);
+  std::string listen;
+  std::map<std::string, std::string> resolved;
+};
+
+namespace {
+
+using Names = ResolvedNames;
+
+// Each wrapped transport's names (libraft keeps transport->data for itself).
+absl::Mutex registry_mu;
+std::map<const raft_uv_transport*, Names*>& Registry() {
+  static auto* registry = new std::map<const raft_uv_transport*, Names*>();
+  return *registry;
+}
+
+Names* NamesOf(raft_uv_transport* t) {
+  absl::MutexLock lock(&registry_mu);
+  return Registry().at(t);
+}
+
+}  // namespace
+
+void ResolvedNamesDeleter::operator()(ResolvedNames* names) const {
+  absl::MutexLock lock(&registry_mu);
+  for (auto it = Registry().begin(); it != Registry().end(); ++it) {
+    if (it->second == names) {
+      Registry().erase(it);
+      break;
+    }
+  }
+  delete names;
+}
+
+namespace {
+
+int Init(raft_uv_transport* t, raft_id id, const char* address) {
+  Names* names = NamesOf(t);
+  names->listen = ResolveAddress(address);
+  if (names->listen.empty()) {  // not in DNS yet (a pod just scheduled)
+    std::string a(address);
+    names->listen = absl::StrCat("0.0.0.0", a.substr(a.rfind(':')));
+  }
+  return names->init(t, id, names->listen.c_str());
+}
+
+int Connect(raft_uv_transport* t, raft_uv_connect* req, raft_id id,
+            const char* address, raft_uv_connect_cb cb) {
+  Names* names = NamesOf(t);
+  std::string& resolved = names->resolved[address];
+  std::string now = ResolveAddress(address);
+  // Unresolvable: the transport fails the connection, and libraft retries.
+  resolved = now.empty() ? address : now;
+  return names->connect(t, req, id, resolved.c_str(), cb);
+}
+
+}  // namespace
+
+std::string ResolveAddress(const std::string& address) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return "";
+  std::string host = address.substr(0, colon);
+  in_addr numeric;
+  if (inet_pton(AF_INET, host.c_str(), &numeric) == 1) return address;
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0 ||
+      found == nullptr) {
+    return "";
+  }
+  char text[INET_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr,
+            text, sizeof text);
+  freeaddrinfo(found);
+  return absl::StrCat(text, address.substr(colon));
+}
+
+std::unique_ptr<ResolvedNames, ResolvedNamesDeleter> ResolveNames(
+    raft_uv_transport* transport) {
+  std::unique_ptr<ResolvedNames, ResolvedNamesDeleter> names(
+      new ResolvedNames{transport->init, transport->connect, {}, {}});
+  {
+    absl::MutexLock lock(&registry_mu);
+    Registry()[transport] = names.get();
+  }
+  transport->init = Init;
+  transport->connect = Connect;
+  return names;
+}
+
+}  // namespace lmdbapi::server
