@@ -140,8 +140,10 @@ class Database {
   // (docs/REPLICATION.md): from now on every write is a command proposed
   // through `replicator` by the leader and applied by every replica in log
   // order (Writer::ApplyEntry); a follower refuses writes with NOT_LEADER.
-  // `replica_id` tells this replica's proposals apart. Before any write.
-  absl::Status Replicate(Replicator* replicator, uint64_t replica_id);
+  // `replica_id` tells this replica's proposals apart; `proposals_in_flight`
+  // as Writer::Replication's. Before any write.
+  absl::Status Replicate(Replicator* replicator, uint64_t replica_id,
+                         size_t proposals_in_flight = 1);
 
   // The build state of every index, in table and index order
   // (storage/index_build.h).

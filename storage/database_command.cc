@@ -7,6 +7,7 @@
 //     serialization, empty for a delete), varint paths and each path, key,
 //     varint expected_revision;
 // strings length-prefixed (storage/coding.h).
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -66,8 +67,10 @@ absl::Status Database::TrackRevision() {
   return absl::OkStatus();
 }
 
-absl::Status Database::Replicate(Replicator* replicator, uint64_t replica_id) {
+absl::Status Database::Replicate(Replicator* replicator, uint64_t replica_id,
+                                 size_t proposals_in_flight) {
   Writer::Replication replication;
+  replication.proposals_in_flight = std::max<size_t>(1, proposals_in_flight);
   replication.replicator = replicator;
   replication.replica_id = replica_id;
   replication.applier = [this](MDB_txn* txn, absl::string_view command) {

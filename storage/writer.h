@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <thread>
@@ -140,6 +141,10 @@ class Writer {
     Applier applier;
     std::function<void(int64_t micros)> set_time;
     MDB_dbi meta = 0;
+    // Batches proposed and not yet applied at once: with 2, the next batch
+    // is replicated while the one before it is applied. On one machine 2
+    // was slower than 1 (smaller batches; docs/REPLICATION.md).
+    size_t proposals_in_flight = 1;
   };
   static constexpr absl::string_view kAppliedKey = "replication.applied";
   absl::Status Replicate(Replication replication);
@@ -154,6 +159,9 @@ class Writer {
   void RestoredTo(uint64_t index);
   // The index of the last entry applied (0: none, or not replicated).
   uint64_t applied_index() const;
+  // Counts entries from 0 again, stored at once (a new log over data that
+  // applied another's: Replicate first).
+  absl::Status ForgetApplied();
 
   // Called on the writer thread after each committed batch (once its
   // callers are answered). Set before the first Submit; must be quick.
@@ -198,14 +206,19 @@ class Writer {
   void RunReplicated();
   void ProposeOrRun(std::deque<Request>& batch);
   void RunJob(Job& job);
-  void AnswerProposal();
+  void AnswerProposal(uint64_t sequence, absl::Status result);
   Replication replication_;
-  std::deque<Request> in_flight_;  // writer thread
-  uint64_t in_flight_sequence_ = 0, next_sequence_ = 1;
-  bool in_flight_applied_ = false;
+  // This replica's proposals not answered yet, by sequence (writer thread).
+  struct Proposal {
+    std::deque<Request> requests;
+    bool applied = false;
+  };
+  std::map<uint64_t, Proposal> in_flight_;
+  uint64_t next_sequence_ = 1;
   std::deque<Job*> jobs_ ABSL_GUARDED_BY(mu_);
-  bool proposing_ ABSL_GUARDED_BY(mu_) = false;
-  std::optional<absl::Status> proposal_result_ ABSL_GUARDED_BY(mu_);
+  size_t proposing_ ABSL_GUARDED_BY(mu_) = 0;  // in_flight_.size()
+  // What the log said of each proposal, by sequence, not yet answered.
+  std::map<uint64_t, absl::Status> proposal_results_ ABSL_GUARDED_BY(mu_);
   bool thread_done_ ABSL_GUARDED_BY(mu_) = false;
   bool handover_ ABSL_GUARDED_BY(mu_) = false;  // Run() ends for Replicate()
   uint64_t seen_ ABSL_GUARDED_BY(mu_) = 0;      // entries handed over

@@ -75,6 +75,10 @@ absl::Status Writer::Replicate(Replication replication) {
   applied_ =
       stored.ok() && stored->size() == 8 ? DecodeFixed64(stored->data()) : 0;
   replication_ = std::move(replication);
+  // Sequences go on from the clock, so that a restarted replica never takes
+  // an entry it proposed before the restart (replayed, or committed late by
+  // a new leader) for one of its new proposals.
+  next_sequence_ = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now()));
   handover_ = false;
   thread_ = std::thread([this] { RunReplicated(); });
   return absl::OkStatus();
@@ -83,6 +87,14 @@ absl::Status Writer::Replicate(Replication replication) {
 uint64_t Writer::applied_index() const {
   absl::MutexLock lock(&mu_);
   return applied_;
+}
+
+absl::Status Writer::ForgetApplied() {
+  LMDBAPI_RETURN_IF_ERROR(
+      SubmitAndWait([this](MDB_txn* txn) { return RecordApplied(txn, 0); }));
+  absl::MutexLock lock(&mu_);
+  applied_ = 0;
+  return absl::OkStatus();
 }
 
 void Writer::RestoredTo(uint64_t index) {
@@ -109,20 +121,25 @@ void Writer::RunReplicated() {
   std::deque<Request> batch;
   while (true) {
     Job* job = nullptr;
-    bool answer = false;
+    std::optional<std::pair<uint64_t, absl::Status>> answer;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
           +[](Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
-            return !w->jobs_.empty() || w->proposal_result_.has_value() ||
-                   (!w->proposing_ && (!w->queue_.empty() || w->stopping_));
+            const bool room =
+                w->proposing_ < w->replication_.proposals_in_flight;
+            return !w->jobs_.empty() || !w->proposal_results_.empty() ||
+                   (room && !w->queue_.empty()) ||
+                   (w->stopping_ && w->proposing_ == 0);
           },
           this));
       if (!jobs_.empty()) {
         job = jobs_.front();
         jobs_.pop_front();
-      } else if (proposal_result_.has_value()) {
-        answer = true;
+      } else if (!proposal_results_.empty()) {
+        answer.emplace(proposal_results_.begin()->first,
+                       std::move(proposal_results_.begin()->second));
+        proposal_results_.erase(proposal_results_.begin());
       } else if (queue_.empty()) {  // stopping, nothing in flight
         thread_done_ = true;
         return;
@@ -135,8 +152,8 @@ void Writer::RunReplicated() {
     }
     if (job != nullptr) {
       RunJob(*job);
-    } else if (answer) {
-      AnswerProposal();
+    } else if (answer.has_value()) {
+      AnswerProposal(answer->first, std::move(answer->second));
     } else {
       ProposeOrRun(batch);
     }
@@ -147,14 +164,14 @@ void Writer::RunReplicated() {
 // leader) or refused (on a follower).
 void Writer::ProposeOrRun(std::deque<Request>& batch) {
   ExpireLate(batch);
-  std::deque<Request> local, answered;
+  std::deque<Request> local, answered, commands;
   for (Request& r : batch) {
     if (r.op == nullptr) {
       answered.push_back(std::move(r));  // expired
     } else if (r.command.empty()) {
       local.push_back(std::move(r));
     } else {
-      in_flight_.push_back(std::move(r));
+      commands.push_back(std::move(r));
     }
   }
   batch.clear();
@@ -163,51 +180,53 @@ void Writer::ProposeOrRun(std::deque<Request>& batch) {
     Answer(local);
   }
   Answer(answered);
-  if (in_flight_.empty()) return;
+  if (commands.empty()) return;
   absl::Status leader = replication_.replicator->CheckLeader();
   if (!leader.ok()) {
-    for (Request& r : in_flight_) r.status = leader;
-    Answer(in_flight_);
+    for (Request& r : commands) r.status = leader;
+    Answer(commands);
     return;
   }
+  const uint64_t sequence = next_sequence_++;
   std::string entry(1, static_cast<char>(kEntryFormat));
-  in_flight_sequence_ = next_sequence_++;
-  in_flight_applied_ = false;
   PutFixed64(replication_.replica_id, &entry);
-  PutFixed64(in_flight_sequence_, &entry);
+  PutFixed64(sequence, &entry);
   PutFixed64(absl::ToUnixMicros(absl::Now()), &entry);
-  PutVarint64(in_flight_.size(), &entry);
-  for (const Request& r : in_flight_) PutLengthPrefixed(r.command, &entry);
+  PutVarint64(commands.size(), &entry);
+  for (const Request& r : commands) PutLengthPrefixed(r.command, &entry);
+  in_flight_[sequence].requests = std::move(commands);
   {
     absl::MutexLock lock(&mu_);
-    proposing_ = true;
+    ++proposing_;
   }
-  replication_.replicator->Propose(std::move(entry), [this](absl::Status s) {
-    absl::MutexLock lock(&mu_);
-    proposal_result_ = std::move(s);
-  });
+  replication_.replicator->Propose(std::move(entry),
+                                   [this, sequence](absl::Status s) {
+                                     absl::MutexLock lock(&mu_);
+                                     proposal_results_[sequence] = std::move(s);
+                                   });
 }
 
-void Writer::AnswerProposal() {
-  absl::Status result;
+void Writer::AnswerProposal(uint64_t sequence, absl::Status result) {
+  auto it = in_flight_.find(sequence);
+  Proposal proposal = std::move(it->second);
+  in_flight_.erase(it);
   {
     absl::MutexLock lock(&mu_);
-    result = *std::move(proposal_result_);
-    proposal_result_.reset();
-    proposing_ = false;
+    --proposing_;
   }
-  if (!in_flight_applied_) {
+  if (!proposal.applied) {
     absl::Status lost =
-        result.ok() ? absl::InternalError("committed but not applied")
-                    : absl::UnavailableError(absl::StrCat(
-                          "the write was not committed while this replica "
-                          "led (",
-                          result.message(),
-                          "); a new leader may still commit it: read it back "
-                          "before writing it again"));
-    for (Request& r : in_flight_) r.status = lost;
+        ReasonOf(result) == kNotLeaderReason ? result
+        : result.ok()
+            ? absl::InternalError("committed but not applied")
+            : absl::UnavailableError(absl::StrCat(
+                  "the write was not committed while this replica led (",
+                  result.message(),
+                  "); a new leader may still commit it: read it back before "
+                  "writing it again"));
+    for (Request& r : proposal.requests) r.status = lost;
   }
-  Answer(in_flight_);
+  Answer(proposal.requests);
 }
 
 void Writer::RunJob(Job& job) {
@@ -222,11 +241,12 @@ void Writer::RunJob(Job& job) {
   if (status.ok() && index > applied) {
     std::deque<Request> decoded;
     std::deque<Request>* requests = &decoded;
-    if (!in_flight_.empty() && !in_flight_applied_ &&
-        entry->replica_id == replication_.replica_id &&
-        entry->sequence == in_flight_sequence_) {
-      requests = &in_flight_;  // this replica's callers wait for it
-      in_flight_applied_ = true;
+    auto mine = entry->replica_id == replication_.replica_id
+                    ? in_flight_.find(entry->sequence)
+                    : in_flight_.end();
+    if (mine != in_flight_.end() && !mine->second.applied) {
+      requests = &mine->second.requests;  // this replica's callers wait
+      mine->second.applied = true;
     } else {
       for (std::string& command : entry->commands) {
         decoded.push_back(

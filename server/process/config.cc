@@ -144,8 +144,10 @@ const std::vector<Option>& Options() {
       {"durability",
        {"LMDBAPI_DURABILITY"},
        "MODE",
-       "durable (fsync before answering, default) | nometasync | nosync",
+       "durable (fsync before answering, default) | nometasync | nosync; a "
+       "replica (--replica_id) defaults to nometasync: its log is durable",
        [](Config& c, const std::string& v) {
+         c.durability_given = true;
          if (v == "durable") {
            c.durability = storage::Durability::kDurable;
          } else if (v == "nometasync") {
@@ -466,6 +468,34 @@ const std::vector<Option>& Options() {
          c.election_timeout_ms = n;
          return absl::OkStatus();
        }},
+      {"snapshot_entries",
+       {"LMDBAPI_SNAPSHOT_ENTRIES"},
+       "N",
+       "a replica records a snapshot of its log (the index it applied; the "
+       "data is LMDB, synced first) every N entries, after which the log "
+       "keeps 65536 entries behind it for replicas that lag",
+       [](Config& c, const std::string& v) {
+         unsigned n;
+         if (!absl::SimpleAtoi(v, &n) || n < 16 || n > 1000000) {
+           return Bad("snapshot_entries", v, "an integer in 16..1000000");
+         }
+         c.snapshot_entries = n;
+         return absl::OkStatus();
+       }},
+      {"replication_pipeline",
+       {"LMDBAPI_REPLICATION_PIPELINE"},
+       "N",
+       "a leader's write batches in its replication log and not yet "
+       "applied, at once (default 1): with 2 the next batch is replicated "
+       "while one is applied (docs/REPLICATION.md)",
+       [](Config& c, const std::string& v) {
+         size_t n;
+         if (!absl::SimpleAtoi(v, &n) || n < 1 || n > 8) {
+           return Bad("replication_pipeline", v, "an integer in 1..8");
+         }
+         c.replication_pipeline = n;
+         return absl::OkStatus();
+       }},
       {"max_in_flight",
        {"LMDBAPI_MAX_IN_FLIGHT"},
        "N",
@@ -595,6 +625,12 @@ absl::Status CheckCombinations(const Config& config) {
           "--shards makes a router, which has no data to replicate: it does "
           "not go with --replica_id");
     }
+    if (config.durability == storage::Durability::kNoSync) {
+      return absl::InvalidArgumentError(
+          "--durability=nosync with --replica_id: a power cut could corrupt "
+          "this replica's LMDB, which its replication log cannot repair; use "
+          "nometasync (a replica's default) or durable");
+    }
   }
   if (!config.shards.empty() && config.rotate_page_token_secret) {
     return absl::InvalidArgumentError(
@@ -616,6 +652,12 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
   if (config.backup_dir.empty())
     config.backup_dir = config.data_dir + "-backups";
   if (config.raft_dir.empty()) config.raft_dir = config.data_dir + "/raft";
+  // A replica's writes are durable in its replication log (fsynced before
+  // any answer); LMDB may then skip the meta page's sync, as a crash that
+  // undoes its last commit is redone from the log (docs/REPLICATION.md).
+  if (config.replica_id != 0 && !config.durability_given) {
+    config.durability = storage::Durability::kNoMetaSync;
+  }
   if (config.max_map_size_gb != 0 &&
       config.max_map_size_gb < config.map_size_gb) {
     return absl::InvalidArgumentError(absl::StrCat(

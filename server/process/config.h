@@ -24,6 +24,7 @@ struct Config {
   unsigned max_readers = 512;
   unsigned max_dbs = 128;
   storage::Durability durability = storage::Durability::kDurable;
+  bool durability_given = false;  // --durability (or its variable) was set
   LogLevel log_level = LogLevel::kInfo;
   size_t max_page_size = model::layout::kMaxPageSize;
   size_t max_message_bytes = 4 << 20;
@@ -75,6 +76,8 @@ struct Config {
   std::vector<ReplicaAddress> replicas;
   std::string raft_dir;
   unsigned election_timeout_ms = 1000;
+  unsigned snapshot_entries = 4096;  // a replica's snapshot every N entries
+  size_t replication_pipeline = 1;   // batches proposed and not yet applied
   bool help = false;
   bool version = false;  // --version: print lmdbapi's version and exit
   // --verify: open the data directory, check every index against its records

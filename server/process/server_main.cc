@@ -239,10 +239,15 @@ std::unique_ptr<RaftNode> StartReplica(const Config& config,
   options.replicas = config.replicas;
   options.dir = config.raft_dir;
   options.election_timeout_ms = config.election_timeout_ms;
+  options.snapshot_threshold = config.snapshot_entries;
   absl::StatusOr<std::unique_ptr<RaftNode>> node =
-      RaftNode::Start(options, &db.writer(), db.env().raw());
+      RaftNode::Create(options, &db.writer(), db.env().raw());
   absl::Status status = node.status();
-  if (status.ok()) status = db.Replicate(node->get(), config.replica_id);
+  if (status.ok()) {
+    status = db.Replicate(node->get(), config.replica_id,
+                          config.replication_pipeline);
+  }
+  if (status.ok()) status = (*node)->Start();
   if (!status.ok()) {
     Log(LogLevel::kError, "%s", status.message());
     return nullptr;

@@ -115,7 +115,7 @@ std::string RaftNode::ClientOf(uint64_t id) const {
   return "";
 }
 
-absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Start(
+absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Create(
     RaftOptions options, storage::Writer* writer, MDB_env* env) {
   const ReplicaAddress* self = nullptr;
   for (const ReplicaAddress& r : options.replicas) {
@@ -142,12 +142,20 @@ absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Start(
   impl.env = env;
   uv_loop_init(&impl.loop);
   impl.fsm = raft_fsm{1, &impl, Apply, Snapshot, Restore};
-  absl::Status opened = node->OpenLog(self->raft);
-  if (!opened.ok()) return opened;
-  node->RunLoop();
-  Log(LogLevel::kInfo, "replication: replica %d of %d, log in %s, raft on %s",
-      options.id, options.replicas.size(), options.dir, self->raft);
   return node;
+}
+
+absl::Status RaftNode::Start() {
+  const ReplicaAddress* self = nullptr;
+  for (const ReplicaAddress& r : options_.replicas) {
+    if (r.id == options_.id) self = &r;
+  }
+  absl::Status opened = OpenLog(self->raft);
+  if (!opened.ok()) return opened;
+  RunLoop();
+  Log(LogLevel::kInfo, "replication: replica %d of %d, log in %s, raft on %s",
+      options_.id, options_.replicas.size(), options_.dir, self->raft);
+  return absl::OkStatus();
 }
 
 // Opens (or bootstraps) libraft's log in options_.dir, listening on
@@ -181,6 +189,15 @@ absl::Status RaftNode::OpenLog(const std::string& address) {
   rv = raft_bootstrap(&impl.raft, &conf);  // a no-op once bootstrapped
   raft_configuration_close(&conf);
   if (rv != 0 && rv != RAFT_CANTBOOTSTRAP) return failed("raft_bootstrap", rv);
+  if (rv == 0 && impl.writer->applied_index() != 0) {
+    Log(LogLevel::kWarning,
+        "replication: a new log over data that applied %d entries of another "
+        "(a restored or copied data directory): its entries count from 0, "
+        "the data as it is their starting point",
+        impl.writer->applied_index());
+    absl::Status forgot = impl.writer->ForgetApplied();
+    if (!forgot.ok()) return forgot;
+  }
   if (raft_start(&impl.raft) != 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("replication: raft_start: ", raft_errmsg(&impl.raft)));

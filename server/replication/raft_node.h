@@ -4,8 +4,9 @@
 // durable; this class hands it the writer's batches (Propose) and hands the
 // writer every committed entry back (Writer::ApplyEntry), on every replica.
 //
-//   auto node = RaftNode::Start(options, &db->writer(), db->env().raw());
-//   db->Replicate(node->get(), options.id);
+//   auto node = RaftNode::Create(options, &db->writer(), db->env().raw());
+//   db->Replicate(node->get(), options.id);  // the writer first: see Start
+//   (*node)->Start();
 //   ...
 //   (*node)->Close();  // before the database closes
 #ifndef LMDBAPI_SERVER_REPLICATION_RAFT_NODE_H_
@@ -50,11 +51,17 @@ struct RaftState {
 
 class RaftNode : public storage::Replicator {
  public:
-  // Opens (or bootstraps, the first time, with every replica of
-  // `options.replicas` a voter) the log in options.dir and starts the loop
-  // thread. `writer` applies entries; `env` is synced before a snapshot.
-  static absl::StatusOr<std::unique_ptr<RaftNode>> Start(
+  // A replica of `options`, not started: `writer` is to apply its entries
+  // (and replicate through it: Database::Replicate), `env` is synced before
+  // a snapshot.
+  static absl::StatusOr<std::unique_ptr<RaftNode>> Create(
       RaftOptions options, storage::Writer* writer, MDB_env* env);
+  // Opens (or bootstraps, the first time, with every replica of
+  // options.replicas a voter) the log in options.dir and starts the loop
+  // thread. Once the writer replicates: starting replays the log into it.
+  // A log bootstrapped now over data that counts entries applied (a
+  // restored or copied data directory) starts that count again from 0.
+  absl::Status Start();
   ~RaftNode() override;  // Close()s
   RaftNode(const RaftNode&) = delete;
   RaftNode& operator=(const RaftNode&) = delete;

@@ -12,12 +12,17 @@ Kubernetes manifests. Neither Docker nor a cluster runs here, so:
            the debian:12 image itself.
   k8s      yamllint; `kubectl kustomize deploy/k8s` renders (kubectl 1.20's
            kustomize v2 and current v5 alike); the rendered objects fit
-           together (probes, volume, selectors, the fan-out's shard list, the
+           together: three shards, each a StatefulSet of three replicas,
+           alike but for their names; each replica's --replicas names its
+           own shard's pods (ids 1..3, raft port 7000) and the pod's command
+           makes --replica_id of its ordinal (run here under /bin/sh); the
+           peer and client Services, hostname anti-affinity, a disruption
+           budget keeping a majority and a NetworkPolicy per shard; probes,
+           volume, non-root, resources; the fan-out's shard list, the
            router's ConfigMap, and its nginx.conf generated from the shard
-           map, which names the StatefulSet's pods; non-root, resources).
-           `kubectl apply/create
-           --dry-run=client` needs an API server for discovery (1.20 and 1.32
-           alike), so it is not a check here.
+           map, which names each shard's client Service. `kubectl
+           apply/create --dry-run=client` needs an API server for discovery
+           (1.20 and 1.32 alike), so it is not a check here.
 
 Usage: deploy_files_test.py REPO_ROOT BUILD_DIR [unittest options]
 """
@@ -355,6 +360,14 @@ class DockerfileTest(unittest.TestCase):
             self.assertEqual(r.stdout, "install ok installed", package)
 
 
+# The shards' replica set, as shards.yaml lays it out: the label that tells a
+# shard's pods apart (its value is the shard's name in the router's map), and
+# the port its replicas replicate on.
+SHARD_LABEL = "lmdbapi/shard"
+REPLICAS = 3
+RAFT_PORT = 7000
+
+
 class KubernetesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -363,6 +376,11 @@ class KubernetesTest(unittest.TestCase):
             raise AssertionError("kubectl kustomize deploy/k8s: " + r.stderr)
         cls.objects = {(o["kind"], o["metadata"]["name"]): o
                        for o in yaml.safe_load_all(r.stdout) if o}
+        # The shards' StatefulSets, lmdbapi-0, lmdbapi-1, ...
+        cls.shards = sorted(
+            name for (kind, name), o in cls.objects.items()
+            if kind == "StatefulSet"
+            and o["metadata"]["labels"].get("app.kubernetes.io/component") == "shard")
 
     def get(self, kind, name):
         self.assertIn((kind, name), self.objects)
@@ -377,56 +395,197 @@ class KubernetesTest(unittest.TestCase):
     def containers(self, kind, name):
         return {c["name"]: c for c in self.pod_spec(kind, name)["containers"]}
 
+    def selector(self, shard):
+        return self.get("StatefulSet", shard)["spec"]["selector"]
+
+    def selected(self, match_labels):
+        """The workloads whose pods carry every label of match_labels."""
+        return sorted(key for key in self.objects
+                      if key[0] in ("StatefulSet", "Deployment")
+                      and match_labels.items() <= self.pod_labels(*key).items())
+
+    def namespace(self):
+        return self.get("StatefulSet", self.shards[0])["metadata"]["namespace"]
+
     def test_yamllint_passes(self):
         r = run(["yamllint", "-c", repo_path("deploy", ".yamllint"), "--strict",
                  repo_path("deploy")])
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
-    def test_each_shard_pod_runs_server_and_gateway_with_probes(self):
-        shards = self.get("StatefulSet", "lmdbapi")["spec"]
-        self.assertEqual(shards["replicas"], 3)
-        self.assertEqual(shards["serviceName"], "lmdbapi")
-        containers = self.containers("StatefulSet", "lmdbapi")
-        self.assertEqual(set(containers), {"server", "gateway"})
-        server, gateway = containers["server"], containers["gateway"]
-        self.assertEqual(server["command"], ["lmdbapi-server"])
-        self.assertIn("--listen=0.0.0.0:50051", server["args"])
-        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-            self.assertEqual(server[probe]["grpc"], {"port": 50051}, probe)
-        self.assertEqual(gateway["command"], ["lmdbapi-gateway"])
-        self.assertEqual(gateway["args"], ["-backend=127.0.0.1:50051", "-listen=0.0.0.0:8080"])
-        self.assertEqual(gateway["readinessProbe"]["httpGet"]["path"], "/healthz")
+    def test_each_shard_is_a_statefulset_of_three_replicas(self):
+        self.assertEqual(self.shards, ["lmdbapi-0", "lmdbapi-1", "lmdbapi-2"])
+        for n, shard in enumerate(self.shards):
+            spec = self.get("StatefulSet", shard)["spec"]
+            self.assertEqual(spec["replicas"], REPLICAS, shard)
+            # The replicas elect a leader once a majority runs: all at once.
+            self.assertEqual(spec["podManagementPolicy"], "Parallel", shard)
+            self.assertEqual(spec["serviceName"], shard)
+            self.assertEqual(self.pod_labels("StatefulSet", shard)[SHARD_LABEL], "shard-%d" % n)
+            # The selector takes this shard's pods and no other's.
+            self.assertEqual(self.selected(spec["selector"]["matchLabels"]),
+                             [("StatefulSet", shard)])
+
+    def test_shards_differ_only_in_their_names(self):
+        # shard-0 carries the comments in shards.yaml; the others must be
+        # the same objects under their own names.
+        def objects_of(shard):
+            return {key: o for key, o in self.objects.items()
+                    if key[1] in (shard, shard + "-client")}
+
+        first = objects_of(self.shards[0])
+        self.assertEqual(sorted(first), [
+            ("NetworkPolicy", "lmdbapi-0"), ("PodDisruptionBudget", "lmdbapi-0"),
+            ("Service", "lmdbapi-0"), ("Service", "lmdbapi-0-client"),
+            ("StatefulSet", "lmdbapi-0")])
+        text = json.dumps(sorted(first.items()), sort_keys=True)
+        for n, shard in enumerate(self.shards[1:], start=1):
+            expected = text.replace("lmdbapi-0", shard).replace("shard-0", "shard-%d" % n)
+            self.assertEqual(json.dumps(sorted(objects_of(shard).items()), sort_keys=True),
+                             expected, shard)
+
+    def test_each_replica_runs_server_and_gateway_with_probes(self):
+        for shard in self.shards:
+            containers = self.containers("StatefulSet", shard)
+            self.assertEqual(set(containers), {"server", "gateway"})
+            server, gateway = containers["server"], containers["gateway"]
+            # A shell that adds --replica_id, then the server (exec'd).
+            self.assertEqual(server["command"][:2], ["/bin/sh", "-c"])
+            self.assertIn("exec lmdbapi-server ", server["command"][2])
+            self.assertIn("--listen=0.0.0.0:50051", server["args"])
+            self.assertIn("--shard_key=county", server["args"])
+            for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+                self.assertEqual(server[probe]["grpc"], {"port": 50051}, probe)
+            self.assertEqual(gateway["command"], ["lmdbapi-gateway"])
+            self.assertEqual(gateway["args"],
+                             ["-backend=127.0.0.1:50051", "-listen=0.0.0.0:8080"])
+            self.assertEqual(gateway["readinessProbe"]["httpGet"]["path"], "/healthz")
+
+    def test_replica_id_is_the_pod_ordinal_plus_one(self):
+        # The server container's command, run by this machine's /bin/sh
+        # (dash, as in the debian:12 image) with a stand-in lmdbapi-server
+        # that prints its arguments.
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(os.path.join(tmp, "lmdbapi-server"), "w") as f:
+                f.write('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+            os.chmod(os.path.join(tmp, "lmdbapi-server"), 0o755)
+            path = tmp + ":/usr/bin:/bin"
+            for shard in self.shards:
+                server = self.containers("StatefulSet", shard)["server"]
+                self.assertIn({"name": "POD_NAME",
+                               "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+                              server["env"])
+                self.assertFalse([a for a in server["args"] if a.startswith("--replica_id")])
+                argv = server["command"] + server["args"]
+                for ordinal in range(REPLICAS):
+                    pod = "%s-%d" % (shard, ordinal)
+                    r = run(argv, env={"PATH": path, "POD_NAME": pod})
+                    self.assertEqual((r.returncode, r.stderr), (0, ""), pod)
+                    self.assertEqual(r.stdout.splitlines(),
+                                     ["--replica_id=%d" % (ordinal + 1)] + server["args"], pod)
+                # No ordinal (or no POD_NAME): the server does not start.
+                for env in ({"PATH": path, "POD_NAME": "lmdbapi"},
+                            {"PATH": path, "POD_NAME": shard + "-x"}, {"PATH": path}):
+                    r = run(argv, env=env)
+                    self.assertNotEqual(r.returncode, 0, env)
+                    self.assertEqual(r.stdout, "", env)
+
+    def test_replicas_are_the_three_pods_of_their_own_shard(self):
+        namespace = self.namespace()
+        for shard in self.shards:
+            server = self.containers("StatefulSet", shard)["server"]
+            flags = [a for a in server["args"] if a.startswith("--replicas=")]
+            self.assertEqual(len(flags), 1, shard)
+            replicas = [item.split("=") for item in flags[0][len("--replicas="):].split(",")]
+            self.assertEqual([r[0] for r in replicas],
+                             [str(i) for i in range(1, REPLICAS + 1)], shard)
+            service = self.get("StatefulSet", shard)["spec"]["serviceName"]
+            for replica_id, raft, client in replicas:
+                # Replica i is pod i-1, by its name under the governing Service.
+                pod = "%s-%d.%s.%s.svc.cluster.local" % (shard, int(replica_id) - 1, service,
+                                                         namespace)
+                self.assertEqual(raft, "%s:%d" % (pod, RAFT_PORT))
+                self.assertEqual(client, pod + ":50051")
+            # The raft port is declared, and the log is on the volume.
+            self.assertEqual({p["name"]: p["containerPort"] for p in server["ports"]},
+                             {"grpc": 50051, "raft": RAFT_PORT})
+            self.assertIn("--raft_dir=/var/lib/lmdbapi/raft", server["args"])
+
+    def test_peer_service_names_every_replica_ready_or_not(self):
+        for shard in self.shards:
+            # The governing Service: the pods' DNS names, published before
+            # they are ready so that replicas find each other while starting.
+            service = self.get("Service", shard)["spec"]
+            self.assertEqual(service["clusterIP"], "None")
+            self.assertIs(service["publishNotReadyAddresses"], True)
+            self.assertEqual({p["name"]: (p["port"], p["targetPort"]) for p in service["ports"]},
+                             {"raft": (RAFT_PORT, "raft"), "grpc": (50051, "grpc")})
+            self.assertEqual(self.selected(service["selector"]), [("StatefulSet", shard)])
+
+    def test_client_service_has_only_ready_replicas(self):
+        for shard in self.shards:
+            service = self.get("Service", shard + "-client")["spec"]
+            self.assertEqual(service["clusterIP"], "None")
+            self.assertFalse(service.get("publishNotReadyAddresses", False))
+            self.assertEqual({p["name"]: (p["port"], p["targetPort"]) for p in service["ports"]},
+                             {"grpc": (50051, "grpc"), "http": (8080, "http")})
+            self.assertEqual(self.selected(service["selector"]), [("StatefulSet", shard)])
+
+    def test_replicas_of_a_shard_run_on_different_nodes(self):
+        for shard in self.shards:
+            anti = self.pod_spec("StatefulSet", shard)["affinity"]["podAntiAffinity"]
+            terms = anti["requiredDuringSchedulingIgnoredDuringExecution"]
+            self.assertEqual(terms, [{"labelSelector": self.selector(shard),
+                                      "topologyKey": "kubernetes.io/hostname"}], shard)
+
+    def test_disruption_budgets_keep_a_majority_of_each_shard(self):
+        for shard in self.shards:
+            budget = self.get("PodDisruptionBudget", shard)["spec"]
+            self.assertEqual(budget["minAvailable"], REPLICAS // 2 + 1)
+            self.assertEqual(budget["minAvailable"], 2)
+            self.assertNotIn("maxUnavailable", budget)
+            self.assertEqual(budget["selector"], self.selector(shard))
+            self.assertEqual(self.selected(budget["selector"]["matchLabels"]),
+                             [("StatefulSet", shard)])
+        router = self.get("PodDisruptionBudget", "lmdbapi-router")["spec"]
+        self.assertEqual(router["selector"],
+                         self.get("Deployment", "lmdbapi-router")["spec"]["selector"])
+        budgets = [key for key in self.objects if key[0] == "PodDisruptionBudget"]
+        self.assertEqual(len(budgets), len(self.shards) + 1)
+
+    def test_replication_port_admits_only_the_shards_own_pods(self):
+        for shard in self.shards:
+            policy = self.get("NetworkPolicy", shard)["spec"]
+            self.assertEqual(policy["podSelector"], self.selector(shard))
+            self.assertEqual(policy["policyTypes"], ["Ingress"])
+            rules = {tuple(sorted(p["port"] for p in rule["ports"])): rule.get("from")
+                     for rule in policy["ingress"]}
+            # gRPC and REST from anywhere, as without the policy.
+            self.assertEqual(rules, {(8080, 50051): None,
+                                     (RAFT_PORT,): [{"podSelector": self.selector(shard)}]})
 
     def test_data_lives_on_the_volume_claim_template(self):
-        claim, = self.get("StatefulSet", "lmdbapi")["spec"]["volumeClaimTemplates"]
-        self.assertEqual(claim["metadata"]["name"], "data")
-        server = self.containers("StatefulSet", "lmdbapi")["server"]
-        self.assertIn({"name": "data", "mountPath": "/var/lib/lmdbapi"}, server["volumeMounts"])
-        self.assertIn("--data_dir=/var/lib/lmdbapi/data", server["args"])
-        self.assertIn("--backup_dir=/var/lib/lmdbapi/backups", server["args"])
-        # A full map and one compacted backup of it fit on the volume.
-        env = {e["name"]: e["value"] for e in server["env"]}
-        max_map_gib = float(env["LMDBAPI_MAX_MAP_SIZE_GB"])
-        size = claim["spec"]["resources"]["requests"]["storage"]
-        self.assertRegex(size, r"^\d+Gi$")
-        self.assertLessEqual(2 * max_map_gib, float(size[:-2]))
-        self.assertLessEqual(float(env["LMDB_MAP_SIZE_GB"]), max_map_gib)
-
-    def test_headless_service_selects_only_the_shards(self):
-        service = self.get("Service", "lmdbapi")["spec"]
-        self.assertEqual(service["clusterIP"], "None")
-        self.assertFalse(service.get("publishNotReadyAddresses", False))
-        self.assertEqual({p["name"]: p["port"] for p in service["ports"]},
-                         {"grpc": 50051, "http": 8080})
-        selector = service["selector"].items()
-        self.assertLessEqual(selector, self.pod_labels("StatefulSet", "lmdbapi").items())
-        self.assertFalse(selector <= self.pod_labels("Deployment", "lmdbapi-router").items())
+        for shard in self.shards:
+            claim, = self.get("StatefulSet", shard)["spec"]["volumeClaimTemplates"]
+            self.assertEqual(claim["metadata"]["name"], "data")
+            server = self.containers("StatefulSet", shard)["server"]
+            self.assertIn({"name": "data", "mountPath": "/var/lib/lmdbapi"},
+                          server["volumeMounts"])
+            self.assertIn("--data_dir=/var/lib/lmdbapi/data", server["args"])
+            self.assertIn("--backup_dir=/var/lib/lmdbapi/backups", server["args"])
+            # A full map, one compacted backup of it and the replication log
+            # (after a bulk load, about the data again) fit on the volume.
+            env = {e["name"]: e["value"] for e in server["env"] if "value" in e}
+            max_map_gib = float(env["LMDBAPI_MAX_MAP_SIZE_GB"])
+            size = claim["spec"]["resources"]["requests"]["storage"]
+            self.assertRegex(size, r"^\d+Gi$")
+            self.assertLessEqual(3 * max_map_gib, float(size[:-2]))
+            self.assertLessEqual(float(env["LMDB_MAP_SIZE_GB"]), max_map_gib)
 
     def test_router_fans_out_to_every_shard(self):
         containers = self.containers("Deployment", "lmdbapi-router")
         self.assertEqual(set(containers), {"nginx", "fanout", "fanout-gateway"})
-        replicas = self.get("StatefulSet", "lmdbapi")["spec"]["replicas"]
-        shards = ",".join("lmdbapi-%d.lmdbapi:50051" % i for i in range(replicas))
+        # One address per shard: its client Service (ready replicas).
+        shards = ",".join("%s-client:50051" % shard for shard in self.shards)
         self.assertEqual(containers["fanout"]["args"],
                          ["--shards=" + shards, "--listen=127.0.0.1:50061"])
         self.assertEqual(containers["fanout-gateway"]["args"],
@@ -437,6 +596,7 @@ class KubernetesTest(unittest.TestCase):
         service = self.get("Service", "lmdbapi-router")["spec"]
         self.assertEqual({p["name"]: (p["port"], p["targetPort"]) for p in service["ports"]},
                          {"grpc": (8443, "grpc"), "http": (8080, "http")})
+        self.assertEqual(self.selected(service["selector"]), [("Deployment", "lmdbapi-router")])
 
     def test_router_config_map_is_built_from_nginx_conf(self):
         pod = self.pod_spec("Deployment", "lmdbapi-router")
@@ -462,14 +622,16 @@ class KubernetesTest(unittest.TestCase):
     def test_shard_map_matches_the_manifests(self):
         with open(repo_path("deploy", "k8s", "router", "shard-map.json")) as f:
             shard_map = json.load(f)
-        namespace = self.get("StatefulSet", "lmdbapi")["metadata"]["namespace"]
+        namespace = self.namespace()
         self.assertEqual(self.get("Namespace", namespace)["kind"], "Namespace")
-        replicas = self.get("StatefulSet", "lmdbapi")["spec"]["replicas"]
-        pods = ["lmdbapi-%d.lmdbapi.%s.svc.cluster.local" % (i, namespace)
-                for i in range(replicas)]
-        shards = shard_map["shards"].values()
-        self.assertEqual(sorted(s["grpc"] for s in shards), [p + ":50051" for p in pods])
-        self.assertEqual(sorted(s["rest"] for s in shards), [p + ":8080" for p in pods])
+        # The map's shard names are the shards' labels; each shard's
+        # addresses are its client Service.
+        by_label = {self.pod_labels("StatefulSet", s)[SHARD_LABEL]: s for s in self.shards}
+        self.assertEqual(sorted(shard_map["shards"]), sorted(by_label))
+        for name, entry in shard_map["shards"].items():
+            service = "%s-client.%s.svc.cluster.local" % (by_label[name], namespace)
+            self.assertEqual((entry["grpc"], entry["rest"]),
+                             (service + ":50051", service + ":8080"), name)
         containers = self.containers("Deployment", "lmdbapi-router")
         self.assertIn("--listen=" + shard_map["fanout"]["grpc"], containers["fanout"]["args"])
         self.assertIn("-listen=" + shard_map["fanout"]["rest"],
@@ -483,7 +645,7 @@ class KubernetesTest(unittest.TestCase):
 
     def test_every_container_runs_non_root_with_resources(self):
         workloads = [key for key in self.objects if key[0] in ("StatefulSet", "Deployment")]
-        self.assertEqual(len(workloads), 2)
+        self.assertEqual(len(workloads), len(self.shards) + 1)
         for kind, name in workloads:
             pod = self.pod_spec(kind, name)
             self.assertTrue(pod["securityContext"]["runAsNonRoot"])
@@ -496,13 +658,9 @@ class KubernetesTest(unittest.TestCase):
                 self.assertEqual(context["capabilities"]["drop"], ["ALL"], where)
                 for kind_of_bound in ("requests", "limits"):
                     self.assertEqual(set(c["resources"][kind_of_bound]), {"cpu", "memory"}, where)
-        self.assertEqual(self.pod_spec("StatefulSet", "lmdbapi")["securityContext"]["fsGroup"],
-                         10001)
-
-    def test_disruption_budgets_select_their_pods(self):
-        for kind, name in (("StatefulSet", "lmdbapi"), ("Deployment", "lmdbapi-router")):
-            budget = self.get("PodDisruptionBudget", name)["spec"]
-            self.assertEqual(budget["selector"], self.get(kind, name)["spec"]["selector"])
+        for shard in self.shards:
+            self.assertEqual(self.pod_spec("StatefulSet", shard)["securityContext"]["fsGroup"],
+                             10001)
 
 
 if __name__ == "__main__":

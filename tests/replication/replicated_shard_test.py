@@ -73,8 +73,11 @@ class ReplicaSet:
         return os.path.join(self.tmp, "replica-%d" % i)
 
     def start(self, i):
+        # A snapshot every 64 entries: restarts load one and replay the log
+        # after it.
         flags = ["--listen=127.0.0.1:%d" % self.client[i], "--replica_id=%d" % i,
-                 "--replicas=" + self.replicas_flag, "--election_timeout_ms=%d" % ELECTION_MS]
+                 "--replicas=" + self.replicas_flag, "--election_timeout_ms=%d" % ELECTION_MS,
+                 "--snapshot_entries=64"]
         self.process[i], _ = self.procs.server("replica-%d" % i, SERVER, *flags,
                                                data_dir=self.data(i))
         self.channel[i] = grpc.insecure_channel("127.0.0.1:%d" % self.client[i])
@@ -139,8 +142,12 @@ class ReplicaSet:
             time.sleep(0.1)
 
     def verify(self, i):
-        r = stack.subprocess.run([SERVER, "--data_dir=" + self.data(i), "--verify"],
-                                 capture_output=True, text=True, timeout=120)
+        return self.run_server("--data_dir=" + self.data(i), "--verify")
+
+    def run_server(self, *flags):
+        """The server binary as a command: (exit status, its output's tail)."""
+        r = stack.subprocess.run([SERVER] + list(flags), capture_output=True, text=True,
+                                 timeout=120)
         return r.returncode, r.stdout[-stack.TAIL:] + r.stderr[-stack.TAIL:]
 
 
@@ -309,6 +316,31 @@ class ReplicatedShardTest(unittest.TestCase):
                  failovers[int(len(failovers) * 0.9) - 1], failovers[-1]), file=sys.stderr)
         self.assertGreater(load.acked, CYCLES * 20, "too few writes to mean anything")
         self.assertLessEqual(statistics.median(failovers), BOUND_S)
+
+    def test_a_shard_restored_from_a_backup_starts_a_new_group_over_it(self):
+        leader = self.r.leader()
+        keys = {self.insert(leader, n).uuid for n in range(30)}
+        self.r.converged()
+        backup = os.path.join(self.tmp.name, "backup")
+        status, log = self.r.run_server("--data_dir=" + self.r.data(1), "--backup_to=" + backup)
+        self.assertEqual(status, 0, log)
+        self.r.procs.stop_all_cleanly()
+        # Three new replicas on copies of the backup, with new logs.
+        restored = ReplicaSet(os.path.join(self.tmp.name, "restored"), self.messages,
+                              self.service, self.stubs)
+        os.makedirs(restored.tmp)
+        for i in restored.ids:
+            status, log = restored.run_server("--restore_from=" + backup,
+                                              "--data_dir=" + restored.data(i))
+            self.assertEqual(status, 0, log)
+            restored.start(i)
+        try:
+            new_leader = restored.leader()
+            keys.add(restored.permits(new_leader).Insert(
+                self.service.InsertPermitRequest(permit=self.permit(99))).uuid)
+            self.assertEqual(set(restored.converged()), keys)
+        finally:
+            restored.procs.stop_all()
 
     def test_stopped_replicas_catch_up_and_a_stopped_leader_steps_down(self):
         leader = self.r.leader()
