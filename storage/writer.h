@@ -159,9 +159,6 @@ class Writer {
   void RestoredTo(uint64_t index);
   // The index of the last entry applied (0: none, or not replicated).
   uint64_t applied_index() const;
-  // Counts entries from 0 again, stored at once (a new log over data that
-  // applied another's: Replicate first).
-  absl::Status ForgetApplied();
 
   // Called on the writer thread after each committed batch (once its
   // callers are answered). Set before the first Submit; must be quick.

@@ -89,14 +89,6 @@ uint64_t Writer::applied_index() const {
   return applied_;
 }
 
-absl::Status Writer::ForgetApplied() {
-  LMDBAPI_RETURN_IF_ERROR(
-      SubmitAndWait([this](MDB_txn* txn) { return RecordApplied(txn, 0); }));
-  absl::MutexLock lock(&mu_);
-  applied_ = 0;
-  return absl::OkStatus();
-}
-
 void Writer::RestoredTo(uint64_t index) {
   absl::MutexLock lock(&mu_);
   seen_ = index;

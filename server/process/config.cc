@@ -528,7 +528,7 @@ absl::Status ApplyEnvironment(const EnvLookup& env, Config& config) {
 }
 
 // The flags that take no value (--help, -h, --version, --verify,
-// --rotate_page_token_secret); false for any other argument.
+// --rotate_page_token_secret, --rejoin); false for any other argument.
 bool ApplySwitch(const std::string& arg, Config& config) {
   if (arg == "--help" || arg == "-h") {
     config.help = true;
@@ -538,6 +538,8 @@ bool ApplySwitch(const std::string& arg, Config& config) {
     config.verify = true;
   } else if (arg == "--rotate_page_token_secret") {
     config.rotate_page_token_secret = true;
+  } else if (arg == "--rejoin") {
+    config.rejoin = true;
   } else {
     return false;
   }
@@ -632,6 +634,11 @@ absl::Status CheckCombinations(const Config& config) {
           "nometasync (a replica's default) or durable");
     }
   }
+  if (config.rejoin && config.restore_from.empty()) {
+    return absl::InvalidArgumentError(
+        "--rejoin goes with --restore_from: it keeps the backup's place in "
+        "its shard's replication log");
+  }
   if (!config.shards.empty() && config.rotate_page_token_secret) {
     return absl::InvalidArgumentError(
         "--shards makes a router, which has no page-token secret: rotate it "
@@ -678,6 +685,9 @@ std::string ConfigHelp(const std::string& program) {
       "writes nothing\n(read-only, with the schema the directory records).\n"
       "With --backup_to or --restore_from, copies a data directory and "
       "exits.\n"
+      "A restored directory starts a new replication log (a whole shard "
+      "restored);\nwith --rejoin it keeps the backup's place in its shard's "
+      "log, to rejoin that\nshard as one replica (docs/REPLICATION.md).\n"
       "With --shards, routes to other servers of the same schema instead "
       "(see deploy/README.md).\n"
       "--version prints lmdbapi's version and exits.\n"

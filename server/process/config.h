@@ -78,6 +78,9 @@ struct Config {
   unsigned election_timeout_ms = 1000;
   unsigned snapshot_entries = 4096;  // a replica's snapshot every N entries
   size_t replication_pipeline = 1;   // batches proposed and not yet applied
+  // --rejoin (with --restore_from): keep the backup's place in its shard's
+  // replication log; without it a restore starts a new log over the data.
+  bool rejoin = false;
   bool help = false;
   bool version = false;  // --version: print lmdbapi's version and exit
   // --verify: open the data directory, check every index against its records

@@ -20,6 +20,7 @@
 #include "server/router/shard_router.h"
 #include "server/table/parse_errors.h"
 #include "storage/database.h"
+#include "storage/replication_state.h"
 #include "storage/stored_schema.h"
 #include "version/version.h"
 
@@ -363,6 +364,13 @@ int ServerMain(int argc, char** argv, Schema schema) {
   if (!config->restore_from.empty()) {
     int copied = CopyCommand(config->restore_from, config->data_dir);
     if (copied != 0) return copied;
+    if (!config->rejoin) {  // the start of a new replication log
+      absl::Status forgot = storage::ForgetReplicationLog(config->data_dir);
+      if (!forgot.ok()) {
+        Log(LogLevel::kError, "%s", forgot.message());
+        return 1;
+      }
+    }
     config->verify = true;  // then open it like a server would, and check
   }
   sigset_t stop_signals = BlockStopSignals();  // before any thread starts

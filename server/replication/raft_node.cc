@@ -189,15 +189,6 @@ absl::Status RaftNode::OpenLog(const std::string& address) {
   rv = raft_bootstrap(&impl.raft, &conf);  // a no-op once bootstrapped
   raft_configuration_close(&conf);
   if (rv != 0 && rv != RAFT_CANTBOOTSTRAP) return failed("raft_bootstrap", rv);
-  if (rv == 0 && impl.writer->applied_index() != 0) {
-    Log(LogLevel::kWarning,
-        "replication: a new log over data that applied %d entries of another "
-        "(a restored or copied data directory): its entries count from 0, "
-        "the data as it is their starting point",
-        impl.writer->applied_index());
-    absl::Status forgot = impl.writer->ForgetApplied();
-    if (!forgot.ok()) return forgot;
-  }
   if (raft_start(&impl.raft) != 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("replication: raft_start: ", raft_errmsg(&impl.raft)));

@@ -58,9 +58,9 @@ class RaftNode : public storage::Replicator {
       RaftOptions options, storage::Writer* writer, MDB_env* env);
   // Opens (or bootstraps, the first time, with every replica of
   // options.replicas a voter) the log in options.dir and starts the loop
-  // thread. Once the writer replicates: starting replays the log into it.
-  // A log bootstrapped now over data that counts entries applied (a
-  // restored or copied data directory) starts that count again from 0.
+  // thread. Once the writer replicates: starting replays the log into it,
+  // from the entry after the last its data applied (a data directory
+  // restored to start a new log applied none: server --restore_from).
   absl::Status Start();
   ~RaftNode() override;  // Close()s
   RaftNode(const RaftNode&) = delete;

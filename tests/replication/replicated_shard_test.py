@@ -15,6 +15,10 @@ one replica each (--replica_id, --replicas), kept in step by libraft.
   the same records, and `--verify` finds the killed replica's indexes
   consistent before it rejoins (from its own log). The failover times are
   printed as a distribution.
+- A replica whose data directory is deleted rejoins: empty, from the
+  leader's log; or from a backup of the leader restored with --rejoin. A
+  whole shard restored from a backup (without --rejoin) starts a new log
+  over it and takes writes.
 - A follower stopped with SIGSTOP catches up once continued; a leader
   stopped with SIGSTOP loses the lead, and once continued refuses writes and
   converges to what the new leader committed.
@@ -26,6 +30,7 @@ Usage: replicated_shard_test.py SERVER_BINARY GATEWAY_BINARY GENERATED_ROOT
 """
 import os
 import random
+import shutil
 import signal
 import statistics
 import sys
@@ -341,6 +346,40 @@ class ReplicatedShardTest(unittest.TestCase):
             self.assertEqual(set(restored.converged()), keys)
         finally:
             restored.procs.stop_all()
+
+    def test_a_replica_whose_data_is_lost_rejoins(self):
+        leader = self.r.leader()
+        follower = next(i for i in self.r.ids if i != leader)
+        for n in range(30):
+            self.insert(leader, n)
+        self.r.converged()
+        # Its directory deleted (data and log): it starts empty, and the
+        # leader's log, which holds every entry since the start, fills it.
+        self.r.kill(follower)
+        shutil.rmtree(self.r.data(follower))
+        self.r.start(follower)
+        for n in range(30, 40):
+            self.insert(leader, n)
+        self.assertEqual(len(self.r.converged()), 40)
+        # Deleted again, and restored from a backup of the leader taken
+        # while writes go on, keeping its place in the log (--rejoin): it
+        # goes on from there.
+        self.r.kill(follower)
+        shutil.rmtree(self.r.data(follower))
+        backup = os.path.join(self.tmp.name, "leader-backup")
+        status, log = self.r.run_server("--data_dir=" + self.r.data(leader), "--backup_to=" + backup)
+        self.assertEqual(status, 0, log)
+        for n in range(40, 50):
+            self.insert(leader, n)
+        status, log = self.r.run_server("--restore_from=" + backup, "--rejoin",
+                                        "--data_dir=" + self.r.data(follower))
+        self.assertEqual(status, 0, log)
+        self.r.start(follower)
+        stored = self.r.converged()
+        self.assertEqual(len(stored), 50)
+        self.r.procs.stop_all_cleanly()
+        status, log = self.r.verify(follower)
+        self.assertEqual(status, 0, log)
 
     def test_stopped_replicas_catch_up_and_a_stopped_leader_steps_down(self):
         leader = self.r.leader()
