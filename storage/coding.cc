@@ -1,5 +1,8 @@
 #include "storage/coding.h"
 
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+
 namespace lmdbapi::storage {
 
 void PutFixed64(uint64_t v, std::string* out) {
@@ -76,6 +79,18 @@ std::string Decoder::LengthPrefixed() {
   std::string s(in_.substr(0, n));
   in_.remove_prefix(n);
   return s;
+}
+
+std::string DeterministicBytes(const google::protobuf::Message& message) {
+  message.ByteSizeLong();  // caches sizes for SerializeWithCachedSizes
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream out(&stream);
+    out.SetSerializationDeterministic(true);
+    message.SerializeWithCachedSizes(&out);
+  }
+  return bytes;
 }
 
 }  // namespace lmdbapi::storage

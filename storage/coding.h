@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
 
 namespace lmdbapi::storage {
 
@@ -24,6 +25,11 @@ void PutLengthPrefixed(absl::string_view s, std::string* out);
 // their envelopes as bytes, never as messages.
 void PutWireVarint(int number, uint64_t value, std::string* out);
 void PutWireBytes(int number, absl::string_view bytes, std::string* out);
+
+// The deterministic serialization of `message` (map entries in key order):
+// how records are stored and commands replicated, so that equal records are
+// equal bytes on every replica.
+std::string DeterministicBytes(const google::protobuf::Message& message);
 
 // Reads what the Put functions wrote, front to back. On short or malformed
 // input ok() turns false and every read returns zero or empty.

@@ -12,8 +12,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "storage/coding.h"
 #include "storage/database.h"
 #include "storage/lmdb.h"
@@ -23,16 +21,6 @@ namespace lmdbapi::storage {
 namespace {
 
 constexpr uint8_t kCommandFormat = 1;
-
-std::string Deterministic(const google::protobuf::Message& record) {
-  std::string bytes;
-  google::protobuf::io::StringOutputStream stream(&bytes);
-  google::protobuf::io::CodedOutputStream out(&stream);
-  out.SetSerializationDeterministic(true);
-  record.SerializeToCodedStream(&out);
-  out.Trim();
-  return bytes;
-}
 
 std::string EncodeCommand(const Commit& commit, bool one_revision) {
   std::string out(1, static_cast<char>(kCommandFormat));
@@ -48,7 +36,7 @@ std::string EncodeCommand(const Commit& commit, bool one_revision) {
   for (const CommitWrite& w : commit.writes) {
     out.push_back(static_cast<char>(w.kind));
     PutLengthPrefixed(w.table->name(), &out);
-    PutLengthPrefixed(w.record ? Deterministic(*w.record) : "", &out);
+    PutLengthPrefixed(w.record ? DeterministicBytes(*w.record) : "", &out);
     PutVarint64(w.paths.size(), &out);
     for (const std::string& path : w.paths) PutLengthPrefixed(path, &out);
     PutLengthPrefixed(w.key, &out);

@@ -9,10 +9,9 @@
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "google/protobuf/descriptor.pb.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "model/model.h"
 #include "proto/lmdbapi/options.pb.h"
+#include "storage/coding.h"
 #include "storage/environment.h"
 #include "storage/lmdb.h"
 #include "storage/status.h"
@@ -190,12 +189,7 @@ absl::StatusOr<std::string> EncodeStoredSchema(
   if (!declared.ok() || !SameTables(declared->declarations, tables)) {
     DeclareInOptions(tables, set.mutable_file(set.file_size() - 1));
   }
-  std::string record;
-  google::protobuf::io::StringOutputStream out(&record);
-  google::protobuf::io::CodedOutputStream coded(&out);
-  coded.SetSerializationDeterministic(true);
-  set.SerializeToCodedStream(&coded);
-  coded.Trim();
+  std::string record = DeterministicBytes(set);
   // Read back, it must declare the same tables.
   LMDBAPI_ASSIGN_OR_RETURN(StoredSchema back, DecodeStoredSchema(record));
   std::vector<TableSpec> rebuilt = back.tables;

@@ -6,8 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "storage/coding.h"
 #include "storage/lmdb.h"
 #include "storage/status.h"
 #include "storage/uuid.h"
@@ -17,17 +16,6 @@ namespace lmdbapi::storage {
 namespace {
 
 using google::protobuf::Message;
-
-std::string Serialize(const Message& record) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream out(&stream);
-    out.SetSerializationDeterministic(true);
-    record.SerializeWithCachedSizes(&out);
-  }
-  return bytes;
-}
 
 }  // namespace
 
@@ -109,12 +97,10 @@ absl::StatusOr<Table::Prepared> Table::Prepare(const Message& record) const {
     std::unique_ptr<Message> copy(record.New());
     copy->CopyFrom(record);
     ClearVersionFields(schema_, copy.get());
-    copy->ByteSizeLong();
-    prepared.value = Serialize(*copy);
+    prepared.value = DeterministicBytes(*copy);
     return prepared;
   }
-  record.ByteSizeLong();  // caches sizes for SerializeWithCachedSizes
-  prepared.value = Serialize(record);
+  prepared.value = DeterministicBytes(record);
   return prepared;
 }
 
