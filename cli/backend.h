@@ -70,8 +70,12 @@ struct ImportOptions {
 struct ImportResult {
   uint64_t imported = 0;
   uint64_t revision = 0;  // the revision of the last batch
-  // Each skipped record: its line and why ("line 7: field fee_cents: ...").
+  // Each skipped record: its line and why ("line 7: field fee_cents: ...");
+  // a server lists the first 1000 only.
   std::vector<std::pair<uint64_t, std::string>> skipped;
+  // How many were skipped (more than `skipped` holds when a server listed
+  // only the first).
+  uint64_t skipped_count = 0;
 };
 
 class Backend {

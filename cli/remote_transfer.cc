@@ -73,6 +73,8 @@ void TakeImportResponse(const Message& response,
                         ImportResult* result) {
   result->imported = GetInteger(response, "imported");
   result->revision = GetInteger(response, "revision");
+  const uint64_t here = result->skipped.size();  // refused before sending
+  result->skipped_count = here;
   const FieldDescriptor* skipped =
       response.GetDescriptor()->FindFieldByName("skipped");
   if (skipped == nullptr || skipped->message_type() == nullptr) return;
@@ -82,6 +84,10 @@ void TakeImportResponse(const Message& response,
     uint64_t line = LineOf(GetInteger(s, "position"), lines);
     result->skipped.emplace_back(line, WithLine(GetString(s, "error"), lines));
   }
+  // A server lists the first 1000 skipped records and counts them all.
+  result->skipped_count =
+      here + std::max<uint64_t>(GetInteger(response, "skipped_count"),
+                                result->skipped.size() - here);
 }
 
 }  // namespace

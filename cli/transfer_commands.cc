@@ -1,4 +1,5 @@
 // export and import: files of records (cli/record_format.h).
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -102,9 +103,19 @@ absl::Status RunImport(const Invocation& invocation) {
   for (const auto& [line, why] : result.skipped) {
     fprintf(stderr, "lmdbapi import: skipped %s\n", why.c_str());
   }
+  const uint64_t skipped =
+      std::max<uint64_t>(result.skipped_count, result.skipped.size());
+  if (skipped > result.skipped.size()) {
+    fprintf(stderr,
+            "lmdbapi import: (the server listed the first %zu of %llu "
+            "skipped records)\n",
+            result.skipped.size(), static_cast<unsigned long long>(skipped));
+  }
   printf("imported %llu records into %s",
          static_cast<unsigned long long>(result.imported), table->name.c_str());
-  if (!result.skipped.empty()) printf(", skipped %zu", result.skipped.size());
+  if (skipped != 0) {
+    printf(", skipped %llu", static_cast<unsigned long long>(skipped));
+  }
   printf("\n");
   return absl::OkStatus();
 }

@@ -279,8 +279,12 @@ void EmitImportMessages(const Printer::Vars& v, Printer& p) {
           "the next\n"
           "  // one sees what was written after the import.\n"
           "  uint64 $import_revision$ = $import_revision_n$;\n"
-          "  // With $skip_bad$: the records left out, in stream order.\n"
+          "  // With $skip_bad$: the records left out, in stream order; the "
+          "first 1000\n"
+          "  // of them when more were.\n"
           "  repeated Skipped $skipped$ = $skipped_n$;\n"
+          "  // With $skip_bad$: how many records were left out.\n"
+          "  uint64 $skipped_count$ = $skipped_count_n$;\n"
           "}\n\n");
 }
 

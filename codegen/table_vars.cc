@@ -75,6 +75,7 @@ Printer::Vars TableVars(const model::TableModel& t) {
   AddSlot(v, "skipped", L::kSkipped);
   AddSlot(v, "skipped_position", L::kSkippedPosition);
   AddSlot(v, "skipped_error", L::kSkippedError);
+  AddSlot(v, "skipped_count", L::kSkippedCount);
   AddSlot(v, "export_filter", L::kExportFilter);
   AddSlot(v, "export_records", L::kExportRecords);
   AddSlot(v, "export_revision", L::kExportRevision);

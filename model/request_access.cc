@@ -209,8 +209,16 @@ void SetImportResult(
   const auto* r = response->GetReflection();
   r->SetUInt64(response, Slot(*response, layout::kImported), imported);
   r->SetUInt64(response, Slot(*response, layout::kImportRevision), revision);
+  if (const FieldDescriptor* count = Slot(*response, layout::kSkippedCount);
+      count != nullptr) {  // services generated before it lack the field
+    r->SetUInt64(response, count, skipped.size());
+  }
   const FieldDescriptor* list = Slot(*response, layout::kSkipped);
   for (const auto& [position, error] : skipped) {
+    if (static_cast<size_t>(r->FieldSize(*response, list)) >=
+        layout::kMaxSkippedListed) {
+      break;
+    }
     Message* entry = r->AddMessage(response, list);
     const auto* er = entry->GetReflection();
     er->SetUInt64(entry, Slot(*entry, layout::kSkippedPosition), position);

@@ -92,7 +92,8 @@ google::protobuf::RepeatedPtrField<google::protobuf::Message>* ImportRecords(
     google::protobuf::Message* request);
 bool ImportSkipBad(const google::protobuf::Message& request);
 bool ImportReplaceExisting(const google::protobuf::Message& request);
-// Import<Service>Response messages: `skipped` is (position, error) each.
+// Import<Service>Response messages: `skipped` is (position, error) each;
+// the first layout::kMaxSkippedListed are listed, skipped_count counts all.
 void SetImportResult(
     google::protobuf::Message* response, uint64_t imported, uint64_t revision,
     const std::vector<std::pair<uint64_t, std::string>>& skipped);

@@ -70,6 +70,10 @@ inline constexpr FieldSlot kImportRevision{"revision", 2};
 inline constexpr FieldSlot kSkipped{"skipped", 3};
 inline constexpr FieldSlot kSkippedPosition{"position", 1};
 inline constexpr FieldSlot kSkippedError{"error", 2};
+inline constexpr FieldSlot kSkippedCount{"skipped_count", 4};
+// The skipped records an Import response lists at most (by position); its
+// skipped_count counts them all, so that the answer stays small.
+inline constexpr size_t kMaxSkippedListed = 1000;
 // Export<Service>Request: kFilter's text at kExportFilter, and for a child
 // table the parent's key (named as the record's parent key field).
 inline constexpr FieldSlot kExportFilter{"filter", 1};
