@@ -10,6 +10,7 @@
 #include "base/status_macros.h"
 #include "cli/local_backend.h"
 #include "storage/filter_expr.h"
+#include "storage/lmdb.h"
 
 namespace lmdbapi::cli {
 namespace {
@@ -18,7 +19,6 @@ using google::protobuf::Message;
 
 constexpr absl::Duration kWatchPoll = absl::Milliseconds(100);
 constexpr size_t kWatchBatch = 1000;
-constexpr char kMetaDb[] = "__lmdbapi_meta";
 constexpr char kChangesDb[] = "__changes";
 
 const char* ChangeTypeName(storage::ChangeType type) {
@@ -44,7 +44,7 @@ absl::StatusOr<std::vector<storage::Change>> ReadChanges(
   LMDBAPI_ASSIGN_OR_RETURN(std::unique_ptr<storage::Environment> env,
                            storage::Environment::Open(options));
   LMDBAPI_ASSIGN_OR_RETURN(storage::Environment::ReadTxn txn, env->BeginRead());
-  LMDBAPI_ASSIGN_OR_RETURN(MDB_dbi meta, env->OpenDatabase(txn.get(), kMetaDb));
+  LMDBAPI_ASSIGN_OR_RETURN(MDB_dbi meta, env->OpenDatabase(txn.get(), storage::kMetaDb));
   LMDBAPI_ASSIGN_OR_RETURN(MDB_dbi changes,
                            env->OpenDatabase(txn.get(), kChangesDb));
   storage::ChangeLog log(changes, meta, /*retention=*/0);

@@ -11,6 +11,7 @@
 #include "base/status_macros.h"
 #include "storage/durable_directory.h"
 #include "storage/lmdb.h"
+#include "storage/read_only_env.h"
 #include "storage/status.h"
 
 namespace lmdbapi::storage {
@@ -19,35 +20,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kDataFile[] = "data.mdb";
-
-// An environment opened read-only for copying or reporting; closed on
-// destruction.
-class ReadOnlyEnv {
- public:
-  ReadOnlyEnv() = default;
-  ReadOnlyEnv(const ReadOnlyEnv&) = delete;
-  ReadOnlyEnv& operator=(const ReadOnlyEnv&) = delete;
-  ~ReadOnlyEnv() {
-    if (env_ != nullptr) mdb_env_close(env_);
-  }
-
-  // Without a lock file (a backup, or a copy nobody else opens) the
-  // environment is opened without locking.
-  absl::Status Open(const std::string& dir, unsigned max_dbs) {
-    std::string what = absl::StrCat("open '", dir, "' read-only");
-    LMDBAPI_RETURN_IF_MDB_ERROR(mdb_env_create(&env_), what);
-    LMDBAPI_RETURN_IF_MDB_ERROR(mdb_env_set_maxdbs(env_, max_dbs), what);
-    unsigned flags = MDB_RDONLY;
-    if (!fs::exists(fs::path(dir) / "lock.mdb")) flags |= MDB_NOLOCK;
-    LMDBAPI_RETURN_IF_MDB_ERROR(mdb_env_open(env_, dir.c_str(), flags, 0644),
-                                what);
-    return absl::OkStatus();
-  }
-  MDB_env* get() const { return env_; }
-
- private:
-  MDB_env* env_ = nullptr;
-};
 
 // A file descriptor, closed on destruction.
 class Fd {

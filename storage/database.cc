@@ -18,7 +18,6 @@
 namespace lmdbapi::storage {
 namespace {
 
-constexpr char kMetaDb[] = "__lmdbapi_meta";
 constexpr char kChangesDb[] = "__changes";
 constexpr char kFormatKey[] = "format_version";
 constexpr char kFormatVersion[] = "1";

@@ -12,6 +12,10 @@
 
 namespace lmdbapi::storage {
 
+// lmdbapi's own database in every environment: its format version, schema,
+// page-token secret, revision counter and replication state.
+inline constexpr char kMetaDb[] = "__lmdbapi_meta";
+
 inline MDB_val ToVal(absl::string_view bytes) {
   return MDB_val{bytes.size(), const_cast<char*>(bytes.data())};
 }

@@ -13,8 +13,6 @@
 namespace lmdbapi::storage {
 namespace {
 
-constexpr char kMetaDb[] = "__lmdbapi_meta";
-
 struct EnvCloser {
   void operator()(MDB_env* env) const { mdb_env_close(env); }
 };

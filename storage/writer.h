@@ -154,6 +154,11 @@ class Writer {
   // An entry at or below the applied index is skipped. Not OK only when the
   // entry could not be committed to LMDB: the replica must stop.
   absl::Status ApplyEntry(absl::string_view entry);
+  // Replaces the data with a snapshot of another replica's that applied
+  // the log up to `applied`: `install` writes it, in one transaction on the
+  // writer thread (blocking like ApplyEntry). Entries up to `applied` are
+  // skipped from then on.
+  absl::Status InstallSnapshot(Operation install, uint64_t applied);
   // The log position of the state (a snapshot's): entries up to `index`
   // are in LMDB (the consensus thread, before replaying entries after it).
   void RestoredTo(uint64_t index);
@@ -174,11 +179,14 @@ class Writer {
     WriteDeadline deadline;
     std::string command;  // replicated writes only
   };
-  // A committed entry waiting for the writer thread (ApplyEntry).
+  // A committed entry (ApplyEntry) or a snapshot (InstallSnapshot) waiting
+  // for the writer thread.
   struct Job {
     absl::string_view entry;
     absl::Status status;
     bool finished = false;
+    Operation install;  // a snapshot's
+    uint64_t applied = 0;
   };
   void Run();
   std::function<void()> on_commit_;
@@ -203,6 +211,9 @@ class Writer {
   void RunReplicated();
   void ProposeOrRun(std::deque<Request>& batch);
   void RunJob(Job& job);
+  void RunInstall(Job& job);
+  // Hands `job` to the writer thread and waits until it ran.
+  absl::Status RunOnWriterThread(Job& job);
   void AnswerProposal(uint64_t sequence, absl::Status result);
   Replication replication_;
   // This replica's proposals not answered yet, by sequence (writer thread).

@@ -101,7 +101,16 @@ absl::Status Writer::RecordApplied(MDB_txn* txn, uint64_t entry_index) const {
 }
 
 absl::Status Writer::ApplyEntry(absl::string_view entry) {
-  Job job{entry, {}, false};
+  Job job{entry, {}, false, nullptr, 0};
+  return RunOnWriterThread(job);
+}
+
+absl::Status Writer::InstallSnapshot(Operation install, uint64_t applied) {
+  Job job{{}, {}, false, std::move(install), applied};
+  return RunOnWriterThread(job);
+}
+
+absl::Status Writer::RunOnWriterThread(Job& job) {
   absl::MutexLock lock(&mu_);
   if (thread_done_) return absl::UnavailableError("the writer has stopped");
   jobs_.push_back(&job);
@@ -222,6 +231,7 @@ void Writer::AnswerProposal(uint64_t sequence, absl::Status result) {
 }
 
 void Writer::RunJob(Job& job) {
+  if (job.install) return RunInstall(job);
   absl::StatusOr<Entry> entry = DecodeEntry(job.entry);
   uint64_t index, applied;
   {
@@ -261,6 +271,19 @@ void Writer::RunJob(Job& job) {
   }
   absl::MutexLock lock(&mu_);
   if (status.ok() && index > applied_) applied_ = index;
+  job.status = status;
+  job.finished = true;
+}
+
+void Writer::RunInstall(Job& job) {
+  std::deque<Request> install;
+  install.push_back(
+      Request{std::move(job.install), nullptr, {}, WriteDeadline::max(), {}});
+  absl::Status status = RunBatch(install);
+  if (status.ok()) status = install.front().status;
+  if (status.ok()) Answer(install);  // watchers see the new revision
+  absl::MutexLock lock(&mu_);
+  if (status.ok()) applied_ = job.applied;
   job.status = status;
   job.finished = true;
 }

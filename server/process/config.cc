@@ -473,13 +473,27 @@ const std::vector<Option>& Options() {
        "N",
        "a replica records a snapshot of its log (the index it applied; the "
        "data is LMDB, synced first) every N entries, after which the log "
-       "keeps 65536 entries behind it for replicas that lag",
+       "keeps --snapshot_trailing entries behind it for replicas that lag",
        [](Config& c, const std::string& v) {
          unsigned n;
          if (!absl::SimpleAtoi(v, &n) || n < 16 || n > 1000000) {
            return Bad("snapshot_entries", v, "an integer in 16..1000000");
          }
          c.snapshot_entries = n;
+         return absl::OkStatus();
+       }},
+      {"snapshot_trailing",
+       {"LMDBAPI_SNAPSHOT_TRAILING"},
+       "N",
+       "log entries a replica keeps behind its last snapshot (default "
+       "65536): a replica further behind than that catches up by copying "
+       "the leader's data (Admin/Snapshot), then the log",
+       [](Config& c, const std::string& v) {
+         unsigned n;
+         if (!absl::SimpleAtoi(v, &n) || n > 10000000) {
+           return Bad("snapshot_trailing", v, "an integer in 0..10000000");
+         }
+         c.snapshot_trailing = n;
          return absl::OkStatus();
        }},
       {"replication_pipeline",

@@ -17,6 +17,7 @@
 #include "server/process/serve.h"
 #include "server/process/table_services.h"
 #include "server/replication/raft_node.h"
+#include "server/replication/snapshot_fetch.h"
 #include "server/router/shard_router.h"
 #include "server/table/parse_errors.h"
 #include "storage/database.h"
@@ -241,6 +242,13 @@ std::unique_ptr<RaftNode> StartReplica(const Config& config,
   options.dir = config.raft_dir;
   options.election_timeout_ms = config.election_timeout_ms;
   options.snapshot_threshold = config.snapshot_entries;
+  options.snapshot_trailing = config.snapshot_trailing;
+  options.catch_up = [&config, &db](const std::string& leader,
+                                    uint64_t index) {
+    return CatchUpFromSnapshot({leader, config.auth_token}, index,
+                               config.data_dir + "/snapshot.incoming",
+                               db.writer());
+  };
   absl::StatusOr<std::unique_ptr<RaftNode>> node =
       RaftNode::Create(options, &db.writer(), db.env().raw());
   absl::Status status = node.status();

@@ -31,6 +31,7 @@ struct RaftNode::Impl {
   struct raft raft {};
   bool closing = false;
   std::thread thread;
+  std::function<absl::Status(uint64_t index)> catch_up;  // RaftNode::CatchUp
 };
 
 namespace {
@@ -83,19 +84,24 @@ int Snapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) {
   return 0;
 }
 
+// A snapshot at `index`: the data must hold the log up to there. It does
+// when it took the snapshot itself; when the leader sent it, the data is
+// copied from the leader first (RaftNode::CatchUp).
 int Restore(raft_fsm* fsm, raft_buffer* buf) {
   auto* impl = static_cast<RaftNode::Impl*>(fsm->data);
   uint64_t index =
       buf->len == 8 ? storage::DecodeFixed64(static_cast<char*>(buf->base)) : 0;
   raft_free(buf->base);
-  if (impl->writer->applied_index() < index) {
-    Log(LogLevel::kError,
-        "replication: the leader sent a snapshot at entry %d, and this "
-        "replica's data holds only %d; copying a replica's data from the "
-        "leader is not built yet (docs/REPLICATION.md): restore it from a "
-        "backup of a current replica",
-        index, impl->writer->applied_index());
-    return RAFT_INVALID;
+  const uint64_t applied = impl->writer->applied_index();
+  if (applied < index) {
+    absl::Status caught_up = impl->catch_up(index);
+    if (!caught_up.ok()) {
+      Log(LogLevel::kError,
+          "replication: this replica's data holds the log up to entry %d, "
+          "the leader's snapshot %d, and it could not catch up: %s",
+          applied, index, caught_up.message());
+      return RAFT_IOERR;
+    }
   }
   impl->writer->RestoredTo(index);
   return 0;
@@ -142,6 +148,9 @@ absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Create(
   impl.env = env;
   uv_loop_init(&impl.loop);
   impl.fsm = raft_fsm{1, &impl, Apply, Snapshot, Restore};
+  impl.catch_up = [node = node.get()](uint64_t index) {
+    return node->CatchUp(index);
+  };
   return node;
 }
 
@@ -307,6 +316,24 @@ int RaftNode::Send(Proposal& p) {
     delete request;
   }
   return rv;
+}
+
+absl::Status RaftNode::CatchUp(uint64_t index) {
+  if (!options_.catch_up) {
+    return absl::UnimplementedError("this replica cannot copy data");
+  }
+  raft_id leader = 0;
+  const char* address = nullptr;
+  raft_leader(&impl_->raft, &leader, &address);
+  std::string from = ClientOf(leader);
+  if (from.empty()) {
+    return absl::UnavailableError("no leader is known to copy the data from");
+  }
+  Log(LogLevel::kInfo,
+      "replication: the leader's log starts after entry %d, past this "
+      "replica's data: copying the data of replica %d (%s)",
+      index, leader, from);
+  return options_.catch_up(from, index);
 }
 
 absl::Status RaftNode::CheckLeader() const {

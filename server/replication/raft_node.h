@@ -38,6 +38,13 @@ struct RaftOptions {
   // followers that lag.
   unsigned snapshot_threshold = 4096;
   unsigned snapshot_trailing = 65536;
+  // Brings this replica's data up to log entry `index` at least, copying it
+  // from the replica whose client address is `leader` (the leader sent a
+  // snapshot at `index` because its log no longer holds the entries this
+  // replica misses): server/replication/snapshot_fetch.h. Unset: such a
+  // replica cannot catch up, and says so.
+  std::function<absl::Status(const std::string& leader, uint64_t index)>
+      catch_up;
 };
 
 // What a replica knows of its group (health, metrics, tests).
@@ -82,6 +89,8 @@ class RaftNode : public storage::Replicator {
   explicit RaftNode(RaftOptions options);
   // The client address of replica `id`, "" when unknown.
   std::string ClientOf(uint64_t id) const;
+  // libraft's restore callback's step: options_.catch_up from the leader.
+  absl::Status CatchUp(uint64_t index);
 
   const RaftOptions options_;
   std::unique_ptr<Impl> impl_;

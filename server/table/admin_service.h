@@ -1,6 +1,6 @@
 // lmdbapi.admin.v1.Admin (proto/lmdbapi/admin.proto): online backups of the
 // server's database into --backup_dir, the server's metrics, and Stat and
-// Verify of its database. A
+// Verify of its database, and snapshots streamed to another replica. A
 // synchronous service: a backup takes as long as copying the data, on a
 // thread of gRPC's pool, never on the callback threads that serve the tables.
 // Its calls are recorded in the metrics too, as service "Admin".
@@ -56,11 +56,19 @@ class AdminService final : public admin::v1::Admin::Service {
   grpc::Status Rebuild(grpc::ServerContext* context,
                        const admin::v1::RebuildRequest* request,
                        admin::v1::RebuildResponse* response) override;
+  // Streams a compacted copy of the database (admin_snapshot.cc); needs
+  // admin, as Backup.
+  grpc::Status Snapshot(
+      grpc::ServerContext* context, const admin::v1::SnapshotRequest* request,
+      grpc::ServerWriter<admin::v1::SnapshotChunk>* writer) override;
 
  private:
   grpc::Status DoBackup(grpc::ServerContext* context,
                         const admin::v1::BackupRequest* request,
                         admin::v1::BackupResponse* response);
+  grpc::Status SendSnapshot(
+      grpc::ServerContext* context,
+      grpc::ServerWriter<admin::v1::SnapshotChunk>* writer);
   // OK when the caller holds admin on `table` (or access is open).
   grpc::Status Allowed(grpc::ServerContext* context,
                        absl::string_view table = access::kEveryTable) const;
@@ -74,6 +82,7 @@ class AdminService final : public admin::v1::Admin::Service {
   const access::Access* access_;
   server::Metrics* metrics_;
   absl::Mutex one_at_a_time_;
+  absl::Mutex one_snapshot_at_a_time_;
 };
 
 }  // namespace lmdbapi::server

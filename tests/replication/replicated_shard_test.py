@@ -16,7 +16,9 @@ one replica each (--replica_id, --replicas), kept in step by libraft.
   consistent before it rejoins (from its own log). The failover times are
   printed as a distribution.
 - A replica whose data directory is deleted rejoins: empty, from the
-  leader's log; or from a backup of the leader restored with --rejoin. A
+  leader's log; from a snapshot, a copy of the leader's data, when the
+  leader's log has moved past where it starts; or from a backup of the
+  leader restored with --rejoin. A
   whole shard restored from a backup (without --rejoin) starts a new log
   over it and takes writes.
 - A follower stopped with SIGSTOP catches up once continued; a leader
@@ -73,6 +75,7 @@ class ReplicaSet:
         self.replicas_flag = ",".join("%d=localhost:%d=127.0.0.1:%d" % (i, raft[i], self.client[i])
                                       for i in self.ids)
         self.process, self.channel = {}, {}
+        self.extra_flags = []
 
     def data(self, i):
         return os.path.join(self.tmp, "replica-%d" % i)
@@ -82,7 +85,7 @@ class ReplicaSet:
         # after it.
         flags = ["--listen=127.0.0.1:%d" % self.client[i], "--replica_id=%d" % i,
                  "--replicas=" + self.replicas_flag, "--election_timeout_ms=%d" % ELECTION_MS,
-                 "--snapshot_entries=64"]
+                 "--snapshot_entries=64"] + self.extra_flags
         self.process[i], _ = self.procs.server("replica-%d" % i, SERVER, *flags,
                                                data_dir=self.data(i))
         self.channel[i] = grpc.insecure_channel("127.0.0.1:%d" % self.client[i])
@@ -380,6 +383,37 @@ class ReplicatedShardTest(unittest.TestCase):
         self.r.procs.stop_all_cleanly()
         status, log = self.r.verify(follower)
         self.assertEqual(status, 0, log)
+
+    def test_a_replica_behind_the_leaders_log_catches_up_from_a_snapshot(self):
+        # Logs that keep 16 entries behind each snapshot (every 64 entries).
+        self.r.procs.stop_all_cleanly()
+        self.r.extra_flags = ["--snapshot_trailing=16", "--log_level=info"]
+        for i in self.r.ids:
+            self.r.start(i)
+        leader = self.r.leader()
+        follower = next(i for i in self.r.ids if i != leader)
+        for n in range(20):
+            self.insert(leader, n)
+        self.r.converged()
+        # Its directory deleted (data and log) while 200 entries go by: the
+        # leader's log no longer starts where the empty replica does, so the
+        # replica copies the leader's data (Admin/Snapshot), then follows the
+        # log.
+        self.r.kill(follower)
+        shutil.rmtree(self.r.data(follower))
+        for n in range(20, 220):
+            self.insert(leader, n)
+        self.r.start(follower)
+        self.assertEqual(len(self.r.converged(timeout=30)), 220)
+        for n in range(220, 230):
+            self.insert(self.r.leader(), n)
+        self.assertEqual(len(self.r.converged()), 230)
+        with open(self.r.procs.log("replica-%d" % follower)) as f:
+            self.assertIn("replication: installed the data of", f.read())
+        self.r.procs.stop_all_cleanly()
+        for i in self.r.ids:
+            status, log = self.r.verify(i)
+            self.assertEqual(status, 0, log)
 
     def test_stopped_replicas_catch_up_and_a_stopped_leader_steps_down(self):
         leader = self.r.leader()
