@@ -211,7 +211,21 @@ std::vector<Command> RemoteCommands() {
                    0,
                    nullptr};
   describe.remote_run = RunDescribe;
-  return {call, services, describe};
+  Command replicas{
+      "replicas",
+      "replicas [list | add ID RAFT_HOST:PORT CLIENT_HOST:PORT | remove ID]",
+      "Lists a replicated shard's replicas, adds one (started with --join) "
+      "or removes one, through any replica (docs/REPLICATION.md).\n"
+      "  lmdbapi replicas --server=127.0.0.1:50051 add 4 10.0.0.4:7000 "
+      "10.0.0.4:50051",
+      Target::kRemoteOnly,
+      Access::kWritable,
+      {},
+      0,
+      0,
+      nullptr};
+  replicas.remote_run = RunReplicas;
+  return {call, services, describe, replicas};
 #else
   return {};
 #endif

@@ -4,6 +4,7 @@
 //   lmdbapi call --server ADDR SERVICE/METHOD [JSON|-]
 //   lmdbapi list-services --server ADDR
 //   lmdbapi describe --server ADDR [NAME]
+//   lmdbapi replicas --server ADDR [list | add ID RAFT CLIENT | remove ID]
 //
 // Each takes the options the framework parsed (--server, --token, --tls,
 // --ca, --cert, --key, --timeout) and the positional arguments after the
@@ -37,6 +38,12 @@ int RunListServices(const RemoteOptions& options,
 // SERVICE.METHOD), message or enum NAME as .proto text; with no NAME, every
 // service.
 int RunDescribe(const RemoteOptions& options,
+                const std::vector<std::string>& args);
+
+// args: {} or {"list"}, {"add", ID, RAFT_HOST:PORT, CLIENT_HOST:PORT} or
+// {"remove", ID}: a replicated shard's replicas, listed or changed through
+// any replica (replica_commands.cc). Prints the group.
+int RunReplicas(const RemoteOptions& options,
                 const std::vector<std::string>& args);
 
 }  // namespace lmdbapi::cli

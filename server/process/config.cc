@@ -542,7 +542,8 @@ absl::Status ApplyEnvironment(const EnvLookup& env, Config& config) {
 }
 
 // The flags that take no value (--help, -h, --version, --verify,
-// --rotate_page_token_secret, --rejoin); false for any other argument.
+// --rotate_page_token_secret, --rejoin, --join); false for any other
+// argument.
 bool ApplySwitch(const std::string& arg, Config& config) {
   if (arg == "--help" || arg == "-h") {
     config.help = true;
@@ -554,6 +555,8 @@ bool ApplySwitch(const std::string& arg, Config& config) {
     config.rotate_page_token_secret = true;
   } else if (arg == "--rejoin") {
     config.rejoin = true;
+  } else if (arg == "--join") {
+    config.join = true;
   } else {
     return false;
   }
@@ -648,6 +651,11 @@ absl::Status CheckCombinations(const Config& config) {
           "nometasync (a replica's default) or durable");
     }
   }
+  if (config.join && config.replica_id == 0) {
+    return absl::InvalidArgumentError(
+        "--join goes with --replica_id and --replicas: it starts a replica "
+        "being added to a running shard (Admin/AddReplica)");
+  }
   if (config.rejoin && config.restore_from.empty()) {
     return absl::InvalidArgumentError(
         "--rejoin goes with --restore_from: it keeps the backup's place in "
@@ -702,6 +710,9 @@ std::string ConfigHelp(const std::string& program) {
       "A restored directory starts a new replication log (a whole shard "
       "restored);\nwith --rejoin it keeps the backup's place in its shard's "
       "log, to rejoin that\nshard as one replica (docs/REPLICATION.md).\n"
+      "--join starts a replica that is being added to a running shard "
+      "(Admin/AddReplica):\nit takes the group from the leader's log "
+      "instead of starting one from --replicas.\n"
       "With --shards, routes to other servers of the same schema instead "
       "(see deploy/README.md).\n"
       "--version prints lmdbapi's version and exits.\n"

@@ -243,6 +243,7 @@ std::unique_ptr<RaftNode> StartReplica(const Config& config,
   options.election_timeout_ms = config.election_timeout_ms;
   options.snapshot_threshold = config.snapshot_entries;
   options.snapshot_trailing = config.snapshot_trailing;
+  options.join = config.join;
   options.catch_up = [&config, &db](const std::string& leader,
                                     uint64_t index) {
     return CatchUpFromSnapshot({leader, config.auth_token}, index,
@@ -327,6 +328,7 @@ int ServeTables(const Config& config, const Schema& schema,
   if (replica != nullptr) {
     services.forwarder =
         std::make_unique<LeaderForwarder>(config.max_message_bytes);
+    services.replica = replica.get();
   }
   std::shared_ptr<grpc::ServerCredentials> credentials =
       CredentialsOrLog(config);

@@ -52,6 +52,8 @@ struct TableServices {
   // A replica's: sends the writes a follower takes on to the leader; set
   // before AddServices, or followers refuse writes (NOT_LEADER).
   std::unique_ptr<LeaderForwarder> forwarder;
+  // A replica's own (Admin's membership calls); set before AddServices.
+  RaftNode* replica = nullptr;
   std::vector<std::unique_ptr<TableService>> tables;
   std::vector<std::unique_ptr<grpc::Service>> services;
   std::unique_ptr<CommitService> commits;

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "server/replication/replica_address.h"
 
 namespace lmdbapi::server {
 
@@ -52,19 +53,20 @@ void ResolvedNamesDeleter::operator()(ResolvedNames* names) const {
 
 namespace {
 
-int Init(raft_uv_transport* t, raft_id id, const char* address) {
+int Init(raft_uv_transport* t, raft_id id, const char* configured) {
   Names* names = NamesOf(t);
+  const std::string address = TransportAddress(configured);
   names->listen = ResolveAddress(address);
   if (names->listen.empty()) {  // not in DNS yet (a pod just scheduled)
-    std::string a(address);
-    names->listen = absl::StrCat("0.0.0.0", a.substr(a.rfind(':')));
+    names->listen = absl::StrCat("0.0.0.0", address.substr(address.rfind(':')));
   }
   return names->init(t, id, names->listen.c_str());
 }
 
 int Connect(raft_uv_transport* t, raft_uv_connect* req, raft_id id,
-            const char* address, raft_uv_connect_cb cb) {
+            const char* configured, raft_uv_connect_cb cb) {
   Names* names = NamesOf(t);
+  const std::string address = TransportAddress(configured);
   std::string& resolved = names->resolved[address];
   std::string now = ResolveAddress(address);
   // Unresolvable: the transport fails the connection, and libraft retries.

@@ -1,7 +1,5 @@
 #include "server/replication/raft_node.h"
 
-#include <uv.h>
-
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -12,28 +10,12 @@
 #include "absl/strings/str_cat.h"
 #include "server/observability/log.h"
 #include "server/replication/named_addresses.h"
+#include "server/replication/raft_node_impl.h"
+#include "server/replication/replica_address.h"
 #include "storage/coding.h"
 #include "storage/status.h"
 
 namespace lmdbapi::server {
-
-struct RaftNode::Impl {
-  RaftNode* node = nullptr;
-  storage::Writer* writer = nullptr;
-  MDB_env* env = nullptr;
-  uv_loop_t loop{};
-  uv_async_t wake{};  // proposals queued, or Close()
-  uv_timer_t tick{};  // refreshes RaftNode::state_
-  raft_uv_transport transport{};
-  std::unique_ptr<ResolvedNames, ResolvedNamesDeleter> names;
-  raft_io io{};
-  raft_fsm fsm{};
-  struct raft raft {};
-  bool closing = false;
-  std::thread thread;
-  std::function<absl::Status(uint64_t index)> catch_up;  // RaftNode::CatchUp
-};
-
 namespace {
 
 // A proposal (or barrier) libraft holds until it is applied or fails.
@@ -115,6 +97,14 @@ RaftNode::RaftNode(RaftOptions options)
 RaftNode::~RaftNode() { Close(); }
 
 std::string RaftNode::ClientOf(uint64_t id) const {
+  {
+    absl::MutexLock lock(&mu_);
+    for (const RaftMember& m : state_.members) {
+      if (m.address.id == id && !m.address.client.empty()) {
+        return m.address.client;
+      }
+    }
+  }
   for (const ReplicaAddress& r : options_.replicas) {
     if (r.id == id) return r.client;
   }
@@ -159,7 +149,7 @@ absl::Status RaftNode::Start() {
   for (const ReplicaAddress& r : options_.replicas) {
     if (r.id == options_.id) self = &r;
   }
-  absl::Status opened = OpenLog(self->raft);
+  absl::Status opened = OpenLog(ConfiguredAddress(*self));
   if (!opened.ok()) return opened;
   RunLoop();
   Log(LogLevel::kInfo, "replication: replica %d of %d, log in %s, raft on %s",
@@ -190,14 +180,19 @@ absl::Status RaftNode::OpenLog(const std::string& address) {
   raft_set_snapshot_threshold(&impl.raft, options_.snapshot_threshold);
   raft_set_snapshot_trailing(&impl.raft, options_.snapshot_trailing);
   raft_set_pre_vote(&impl.raft, true);
-  raft_configuration conf;
-  raft_configuration_init(&conf);
-  for (const ReplicaAddress& r : options_.replicas) {
-    raft_configuration_add(&conf, r.id, r.raft.c_str(), RAFT_VOTER);
+  if (!options_.join) {
+    raft_configuration conf;
+    raft_configuration_init(&conf);
+    for (const ReplicaAddress& r : options_.replicas) {
+      raft_configuration_add(&conf, r.id, ConfiguredAddress(r).c_str(),
+                             RAFT_VOTER);
+    }
+    rv = raft_bootstrap(&impl.raft, &conf);  // a no-op once bootstrapped
+    raft_configuration_close(&conf);
+    if (rv != 0 && rv != RAFT_CANTBOOTSTRAP) {
+      return failed("raft_bootstrap", rv);
+    }
   }
-  rv = raft_bootstrap(&impl.raft, &conf);  // a no-op once bootstrapped
-  raft_configuration_close(&conf);
-  if (rv != 0 && rv != RAFT_CANTBOOTSTRAP) return failed("raft_bootstrap", rv);
   if (raft_start(&impl.raft) != 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("replication: raft_start: ", raft_errmsg(&impl.raft)));
@@ -229,10 +224,19 @@ void RaftNode::RefreshState() {
   raft_id leader = 0;
   const char* address = nullptr;
   raft_leader(&impl.raft, &leader, &address);
+  const uint64_t configuration = std::max(
+      impl.raft.configuration_index, impl.raft.configuration_uncommitted_index);
+  if (configuration != members_index_) {
+    std::vector<RaftMember> members = Members();
+    members_index_ = configuration;
+    absl::MutexLock lock(&mu_);
+    state_.members = std::move(members);
+  }
+  std::string leader_client = ClientOf(leader);
   absl::MutexLock lock(&mu_);
   state_.leader = raft_state(&impl.raft) == RAFT_LEADER;
   state_.leader_id = leader;
-  state_.leader_client = ClientOf(leader);
+  state_.leader_client = std::move(leader_client);
   state_.term = impl.raft.current_term;
   state_.applied = impl.writer->applied_index();
 }
@@ -255,12 +259,15 @@ void RaftNode::Close() {
 void RaftNode::OnWake() {
   Impl& impl = *impl_;
   std::vector<Proposal> proposals;
+  std::vector<std::function<void(bool)>> tasks;
   bool closing;
   {
     absl::MutexLock lock(&mu_);
     proposals.swap(proposals_);
+    tasks.swap(tasks_);
     closing = closed_;
   }
+  for (auto& task : tasks) task(closing);
   for (Proposal& p : proposals) {
     int rv = closing ? RAFT_SHUTDOWN : Send(p);
     if (rv == 0) continue;

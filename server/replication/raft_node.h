@@ -38,6 +38,10 @@ struct RaftOptions {
   // followers that lag.
   unsigned snapshot_threshold = 4096;
   unsigned snapshot_trailing = 65536;
+  // A replica being added to a running group (server --join): its log
+  // starts empty, and the leader's configuration reaches it with the log,
+  // instead of `replicas` becoming the group's first configuration.
+  bool join = false;
   // Brings this replica's data up to log entry `index` at least, copying it
   // from the replica whose client address is `leader` (the leader sent a
   // snapshot at `index` because its log no longer holds the entries this
@@ -47,6 +51,13 @@ struct RaftOptions {
       catch_up;
 };
 
+// A member of the group, as its configuration (in the log) has it.
+struct RaftMember {
+  ReplicaAddress address;
+  // "voter"; "standby" or "spare" while being added (libraft's roles).
+  std::string role;
+};
+
 // What a replica knows of its group (health, metrics, tests).
 struct RaftState {
   bool leader = false;
@@ -54,6 +65,7 @@ struct RaftState {
   std::string leader_client;
   uint64_t term = 0;
   uint64_t applied = 0;  // entries of the log applied to LMDB
+  std::vector<RaftMember> members;  // the latest configuration, by id
 };
 
 class RaftNode : public storage::Replicator {
@@ -82,6 +94,19 @@ class RaftNode : public storage::Replicator {
                std::function<void(absl::Status)> committed) override;
   void Barrier(std::function<void(absl::Status)> done) override;
   RaftState state() const;
+  uint64_t id() const { return options_.id; }
+
+  // Membership changes (docs/REPLICATION.md), on the leader; elsewhere
+  // `done` gets NOT_LEADER naming it. `done` runs on the loop thread.
+  using Done = std::function<void(absl::Status)>;
+  // Adds `replica` as a voter once it has caught up with the log (libraft
+  // adds it as a spare, then promotes it); ALREADY_EXISTS when its id is a
+  // member.
+  void AddVoter(ReplicaAddress replica, Done done);
+  // Removes replica `id`; NOT_FOUND when it is not a member. Removing the
+  // leader itself moves the lead to another voter first, then answers
+  // NOT_LEADER naming it (where the call is to be made again).
+  void Remove(uint64_t id, Done done);
 
   struct Impl;  // libraft's and libuv's structures (raft_node.cc)
 
@@ -102,12 +127,22 @@ class RaftNode : public storage::Replicator {
     std::function<void(absl::Status)> committed;
   };
   std::vector<Proposal> proposals_ ABSL_GUARDED_BY(mu_);
+  // Work for the loop thread (membership changes); `closing`: fail it.
+  std::vector<std::function<void(bool closing)>> tasks_ ABSL_GUARDED_BY(mu_);
+  uint64_t members_index_ = 0;  // the configuration state_.members is of
   absl::Status OpenLog(const std::string& address);
   void RunLoop();
   // The loop thread's steps.
   void OnWake();
   int Send(Proposal& p);
   void RefreshState();
+  // Queues `task` for the loop thread.
+  void RunOnLoop(std::function<void(bool closing)> task);
+  // The loop thread's membership steps.
+  void StartAdd(ReplicaAddress replica, Done done);
+  void StartRemove(uint64_t id, Done done);
+  void TransferLead(Done done);
+  std::vector<RaftMember> Members() const;
 };
 
 }  // namespace lmdbapi::server

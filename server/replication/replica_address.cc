@@ -34,4 +34,18 @@ absl::StatusOr<std::vector<ReplicaAddress>> ParseReplicas(
   return replicas;
 }
 
+std::string ConfiguredAddress(const ReplicaAddress& replica) {
+  return absl::StrCat(replica.raft, "=", replica.client);
+}
+
+ReplicaAddress FromConfiguredAddress(uint64_t id, absl::string_view address) {
+  std::pair<std::string, std::string> parts =
+      absl::StrSplit(address, absl::MaxSplits('=', 1));
+  return ReplicaAddress{id, std::move(parts.first), std::move(parts.second)};
+}
+
+std::string TransportAddress(absl::string_view address) {
+  return std::string(address.substr(0, address.find('=')));
+}
+
 }  // namespace lmdbapi::server

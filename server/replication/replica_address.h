@@ -26,6 +26,17 @@ struct ReplicaAddress {
 absl::StatusOr<std::vector<ReplicaAddress>> ParseReplicas(
     absl::string_view text);
 
+// A replica's address as the group's configuration (in its log) keeps it:
+// "RAFT_HOST:PORT=CLIENT_HOST:PORT", so that every replica knows where
+// clients reach every other, added ones included. The transport connects to
+// the part before '=' (TransportAddress).
+std::string ConfiguredAddress(const ReplicaAddress& replica);
+// The replica `id` configured as `address`; a group bootstrapped before
+// client addresses were kept there ("RAFT_HOST:PORT") has client "".
+ReplicaAddress FromConfiguredAddress(uint64_t id, absl::string_view address);
+// What the transport listens on or connects to: RAFT_HOST:PORT.
+std::string TransportAddress(absl::string_view address);
+
 }  // namespace lmdbapi::server
 
 #endif  // LMDBAPI_SERVER_REPLICATION_REPLICA_ADDRESS_H_

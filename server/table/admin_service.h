@@ -8,6 +8,7 @@
 #define LMDBAPI_SERVER_TABLE_ADMIN_SERVICE_H_
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -15,6 +16,7 @@
 #include "proto/lmdbapi/admin.grpc.pb.h"
 #include "server/access/access.h"
 #include "server/observability/metrics.h"
+#include "server/replication/raft_node.h"
 #include "storage/database.h"
 
 namespace lmdbapi::server {
@@ -61,11 +63,32 @@ class AdminService final : public admin::v1::Admin::Service {
   grpc::Status Snapshot(
       grpc::ServerContext* context, const admin::v1::SnapshotRequest* request,
       grpc::ServerWriter<admin::v1::SnapshotChunk>* writer) override;
+  // The shard's replicas and changes to them (admin_replicas.cc): need
+  // admin, and a replica (set_replica).
+  grpc::Status Replicas(grpc::ServerContext* context,
+                        const admin::v1::ReplicasRequest* request,
+                        admin::v1::ReplicasResponse* response) override;
+  grpc::Status AddReplica(grpc::ServerContext* context,
+                          const admin::v1::AddReplicaRequest* request,
+                          admin::v1::ReplicasResponse* response) override;
+  grpc::Status RemoveReplica(grpc::ServerContext* context,
+                             const admin::v1::RemoveReplicaRequest* request,
+                             admin::v1::ReplicasResponse* response) override;
+  // This server's replica of a replicated shard (server --replica_id), for
+  // the membership calls; without it they answer FAILED_PRECONDITION.
+  void set_replica(RaftNode* replica) { replica_ = replica; }
 
  private:
   grpc::Status DoBackup(grpc::ServerContext* context,
                         const admin::v1::BackupRequest* request,
                         admin::v1::BackupResponse* response);
+  // The membership calls' steps (admin_replicas.cc).
+  grpc::Status CheckReplica(grpc::ServerContext* context) const;
+  grpc::Status ChangeMembers(
+      grpc::ServerContext* context,
+      const std::function<void(RaftNode::Done)>& change,
+      const std::function<bool(const RaftState&)>& visible,
+      admin::v1::ReplicasResponse* response);
   grpc::Status SendSnapshot(
       grpc::ServerContext* context,
       grpc::ServerWriter<admin::v1::SnapshotChunk>* writer);
@@ -83,6 +106,7 @@ class AdminService final : public admin::v1::Admin::Service {
   server::Metrics* metrics_;
   absl::Mutex one_at_a_time_;
   absl::Mutex one_snapshot_at_a_time_;
+  RaftNode* replica_ = nullptr;
 };
 
 }  // namespace lmdbapi::server

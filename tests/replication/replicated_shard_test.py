@@ -28,7 +28,11 @@ one replica each (--replica_id, --replicas), kept in step by libraft.
 - A gateway in front of a follower takes REST writes, during an election
   too (it retries while no replica leads).
 
-Usage: replicated_shard_test.py SERVER_BINARY GATEWAY_BINARY GENERATED_ROOT
+- A replica is added (started with --join) and the leader removed, with the
+  lmdbapi CLI through followers (`lmdbapi replicas`, following NOT_LEADER)
+  and with Admin calls, which refuse bad input by field.
+
+Usage: replicated_shard_test.py SERVER_BINARY GATEWAY_BINARY GENERATED_ROOT CLI_BINARY
 """
 import os
 import random
@@ -50,7 +54,8 @@ from harness import without_server_fields  # noqa: E402
 from workload import Workload  # noqa: E402
 
 SERVER, GATEWAY, GENERATED = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3]
-del sys.argv[1:4]
+CLI = os.path.abspath(sys.argv[4])
+del sys.argv[1:5]
 CYCLES = int(os.environ.get("LMDBAPI_FAILOVER_CYCLES", "20"))
 SEED = int(os.environ.get("LMDBAPI_FAILOVER_SEED", str(int(time.time()))))
 ELECTION_MS = 1000
@@ -69,7 +74,7 @@ class ReplicaSet:
         self.procs = stack.Processes(tmp)
         self.ids = [1, 2, 3]
         self.client = {i: stack.free_port() for i in self.ids}
-        raft = {i: stack.free_port() for i in self.ids}
+        self.raft = raft = {i: stack.free_port() for i in self.ids}
         # Replication addresses by name, as in Kubernetes (resolved by the
         # server: libraft itself takes numbers only).
         self.replicas_flag = ",".join("%d=localhost:%d=127.0.0.1:%d" % (i, raft[i], self.client[i])
@@ -80,12 +85,25 @@ class ReplicaSet:
     def data(self, i):
         return os.path.join(self.tmp, "replica-%d" % i)
 
-    def start(self, i):
+    def new_replica(self, i):
+        """Ports for replica `i`, not a member yet: its (raft, client)
+        addresses as AddReplica takes them."""
+        self.ids.append(i)
+        self.raft[i], self.client[i] = stack.free_port(), stack.free_port()
+        return "localhost:%d" % self.raft[i], "127.0.0.1:%d" % self.client[i]
+
+    def cli(self, i, *args):
+        """`lmdbapi replicas --server <replica i> ARGS`: (exit status, output)."""
+        r = stack.subprocess.run([CLI, "replicas", "--server=127.0.0.1:%d" % self.client[i]]
+                                 + list(args), capture_output=True, text=True, timeout=120)
+        return r.returncode, r.stdout + r.stderr
+
+    def start(self, i, *flags):
         # A snapshot every 64 entries: restarts load one and replay the log
         # after it.
         flags = ["--listen=127.0.0.1:%d" % self.client[i], "--replica_id=%d" % i,
                  "--replicas=" + self.replicas_flag, "--election_timeout_ms=%d" % ELECTION_MS,
-                 "--snapshot_entries=64"] + self.extra_flags
+                 "--snapshot_entries=64"] + self.extra_flags + list(flags)
         self.process[i], _ = self.procs.server("replica-%d" % i, SERVER, *flags,
                                                data_dir=self.data(i))
         self.channel[i] = grpc.insecure_channel("127.0.0.1:%d" % self.client[i])
@@ -414,6 +432,72 @@ class ReplicatedShardTest(unittest.TestCase):
         for i in self.r.ids:
             status, log = self.r.verify(i)
             self.assertEqual(status, 0, log)
+
+    def test_replicas_are_added_and_removed_through_any_replica(self):
+        admin, admin_grpc = stack.load_admin(os.path.join(self.tmp.name, "admin"))
+        leader = self.r.leader()
+        follower = next(i for i in self.r.ids if i != leader)
+        for n in range(30):
+            self.insert(leader, n)
+        # A fourth replica, started with --join, and added through a
+        # follower: the CLI follows NOT_LEADER to the leader, and the call
+        # returns once the new replica votes.
+        raft, client = self.r.new_replica(4)
+        replicas_flag = self.r.replicas_flag
+        self.r.replicas_flag += ",4=%s=%s" % (raft, client)
+        self.r.start(4, "--join")
+        self.r.replicas_flag = replicas_flag
+        stub = admin_grpc.AdminStub(self.r.channel[follower])
+        with self.assertRaises(grpc.RpcError) as refused:
+            stub.AddReplica(admin.AddReplicaRequest(id=4, raft_address=raft,
+                                                    client_address=client), timeout=10)
+        self.assertEqual(refused.exception.code(), grpc.StatusCode.FAILED_PRECONDITION)
+        self.assertEqual(error_info(refused.exception).reason, "NOT_LEADER")
+        status, out = self.r.cli(follower, "add", "4", raft, client)
+        self.assertEqual(status, 0, out)
+        self.assertRegex(out, r"(?m)^4 +voter ")
+        for n in range(30, 40):
+            self.insert(leader, n)
+        self.assertEqual(len(self.r.converged()), 40)
+        self.assertIn(4, self.r.live())
+        for i in self.r.live():
+            group = admin_grpc.AdminStub(self.r.channel[i]).Replicas(admin.ReplicasRequest())
+            self.assertEqual([(r.id, r.role) for r in group.replicas],
+                             [(1, "voter"), (2, "voter"), (3, "voter"), (4, "voter")])
+            self.assertEqual(group.leader_id, leader)
+
+        # Bad input is refused by field, and changes nothing.
+        for request, code, field in [
+                (admin.AddReplicaRequest(id=0, raft_address=raft, client_address=client),
+                 grpc.StatusCode.INVALID_ARGUMENT, "id"),
+                (admin.AddReplicaRequest(id=5, raft_address="nowhere", client_address=client),
+                 grpc.StatusCode.INVALID_ARGUMENT, "raft_address"),
+                (admin.AddReplicaRequest(id=2, raft_address=raft, client_address=client),
+                 grpc.StatusCode.ALREADY_EXISTS, "id")]:
+            with self.assertRaises(grpc.RpcError) as bad:
+                admin_grpc.AdminStub(self.r.channel[leader]).AddReplica(request, timeout=10)
+            self.assertEqual(bad.exception.code(), code, bad.exception.details())
+            self.assertTrue(bad.exception.details().startswith(field + ":"),
+                            bad.exception.details())
+        with self.assertRaises(grpc.RpcError) as bad:
+            admin_grpc.AdminStub(self.r.channel[leader]).RemoveReplica(
+                admin.RemoveReplicaRequest(id=9), timeout=10)
+        self.assertEqual(bad.exception.code(), grpc.StatusCode.NOT_FOUND)
+
+        # The leader removes itself: the lead moves first, the CLI asks the
+        # new leader, and the group goes on without it.
+        status, out = self.r.cli(follower, "remove", str(leader))
+        self.assertEqual(status, 0, out)
+        self.assertNotRegex(out, r"(?m)^%d " % leader)
+        self.r.kill(leader)
+        new_leader = self.r.leader()
+        self.assertNotEqual(new_leader, leader)
+        for n in range(40, 50):
+            self.insert(new_leader, n)
+        self.assertEqual(len(self.r.converged()), 50)
+        group = admin_grpc.AdminStub(self.r.channel[new_leader]).Replicas(admin.ReplicasRequest())
+        self.assertEqual(sorted(r.id for r in group.replicas),
+                         sorted(i for i in [1, 2, 3, 4] if i != leader))
 
     def test_stopped_replicas_catch_up_and_a_stopped_leader_steps_down(self):
         leader = self.r.leader()
