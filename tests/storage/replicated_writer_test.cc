@@ -9,11 +9,13 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "storage/database.h"
 #include "storage/lmdb.h"
+#include "storage/replica_snapshot.h"
 #include "storage/status.h"
 #include "tests/storage/test_records.pb.h"
 #include "tests/storage/test_tables.h"
@@ -209,6 +211,51 @@ TEST_F(ReplicatedWriterTest, AReplayedLogSkipsWhatLmdbHolds) {
   }
   EXPECT_EQ(Dump(*follower_, "permits"), before);
   EXPECT_EQ(follower_->writer().applied_index(), log.size());
+}
+
+TEST_F(ReplicatedWriterTest, ASnapshotBringsALaggingReplicaToTheLeadersData) {
+  for (const char* n : {"N1", "N2", "N3"}) {
+    test::Permit p = Numbered(n, "Acme");
+    ASSERT_TRUE(permits(*leader_).Insert(&p).ok());
+  }
+  // A replica that missed every entry; the leader's data copied for it (as
+  // Admin/Snapshot streams it) and installed in one transaction.
+  TempDir lagging_dir, copy_dir;
+  TestLog follows{false};
+  std::unique_ptr<Database> lagging = OpenPermitDb(lagging_dir.path());
+  ASSERT_TRUE(lagging->Replicate(&follows, 3).ok());
+  ASSERT_TRUE(leader_->env().Copy(copy_dir.path() + "/copy").ok());
+  auto snapshot = ReplicaSnapshot::Open(copy_dir.path() + "/copy");
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  EXPECT_EQ((*snapshot)->applied(), 3);
+  ASSERT_TRUE((*snapshot)->InstallInto(lagging->writer()).ok());
+  EXPECT_EQ(Dump(*lagging, "permits"), Dump(*leader_, "permits"));
+  EXPECT_EQ(lagging->writer().applied_index(), 3);
+  EXPECT_EQ(lagging->writer().committed_revision(), 3);
+  auto report = lagging->Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok());
+
+  // The log goes on from the snapshot's place: entries it holds are
+  // skipped, later ones applied.
+  test::Permit later = Numbered("N4", "Bolt");
+  ASSERT_TRUE(permits(*leader_).Insert(&later).ok());
+  lagging->writer().RestoredTo(1);
+  std::vector<std::string> log = leads_.entries();
+  for (size_t i = 1; i < log.size(); ++i) {
+    ASSERT_TRUE(lagging->writer().ApplyEntry(log[i]).ok());
+  }
+  EXPECT_EQ(Dump(*lagging, "permits"), Dump(*leader_, "permits"));
+  EXPECT_EQ(lagging->writer().applied_index(), 4);
+}
+
+TEST(ReplicaSnapshotTest, ACopyOfAnUnreplicatedDatabaseIsRefused) {
+  TempDir dir, copy_dir;
+  std::unique_ptr<Database> db = OpenPermitDb(dir.path());
+  ASSERT_TRUE(db->env().Copy(copy_dir.path() + "/copy").ok());
+  auto snapshot = ReplicaSnapshot::Open(copy_dir.path() + "/copy");
+  EXPECT_TRUE(absl::IsDataLoss(snapshot.status())) << snapshot.status();
+  EXPECT_TRUE(absl::StrContains(snapshot.status().message(), "log position"));
 }
 
 }  // namespace
