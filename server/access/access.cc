@@ -8,9 +8,7 @@
 #include "server/access/client_subject.h"
 
 namespace lmdbapi::server::access {
-namespace {
 
-// Compares in time independent of where equal-length strings differ.
 bool SameSecret(absl::string_view a, absl::string_view b) {
   if (a.size() != b.size()) return false;
   unsigned char diff = 0;
@@ -19,8 +17,6 @@ bool SameSecret(absl::string_view a, absl::string_view b) {
   }
   return diff == 0;
 }
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<Access>> Access::Create(Options options) {
   auto access = std::make_unique<Access>();

@@ -24,6 +24,10 @@
 
 namespace lmdbapi::server::access {
 
+// Whether two secrets are equal, in a time independent of where
+// equal-length ones differ.
+bool SameSecret(absl::string_view a, absl::string_view b);
+
 class Access {
  public:
   struct Options {

@@ -482,6 +482,17 @@ const std::vector<Option>& Options() {
          c.snapshot_entries = n;
          return absl::OkStatus();
        }},
+      {"replication_token",
+       {"LMDBAPI_REPLICATION_TOKEN"},
+       "SECRET",
+       "a secret every replica of the shard shares: a replica copying the "
+       "leader's data (Admin/Snapshot) sends it, and the leader takes it in "
+       "place of an admin credential for that call only. Unset: the copy "
+       "carries --auth_token, and with JWT alone it is refused",
+       [](Config& c, const std::string& v) {
+         c.replication_token = v;
+         return absl::OkStatus();
+       }},
       {"snapshot_trailing",
        {"LMDBAPI_SNAPSHOT_TRAILING"},
        "N",

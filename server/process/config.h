@@ -79,6 +79,8 @@ struct Config {
   unsigned snapshot_entries = 4096;  // a replica's snapshot every N entries
   unsigned snapshot_trailing = 65536;  // log entries kept behind a snapshot
   bool join = false;  // a replica being added (Admin/AddReplica)
+  // Shared by a shard's replicas: lets one copy the leader's data.
+  std::string replication_token;
   size_t replication_pipeline = 1;   // batches proposed and not yet applied
   // --rejoin (with --restore_from): keep the backup's place in its shard's
   // replication log; without it a restore starts a new log over the data.

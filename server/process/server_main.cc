@@ -246,7 +246,8 @@ std::unique_ptr<RaftNode> StartReplica(const Config& config,
   options.join = config.join;
   options.catch_up = [&config, &db](const std::string& leader,
                                     uint64_t index) {
-    return CatchUpFromSnapshot({leader, config.auth_token}, index,
+    return CatchUpFromSnapshot(
+        {leader, config.auth_token, config.replication_token}, index,
                                config.data_dir + "/snapshot.incoming",
                                db.writer());
   };

@@ -61,7 +61,7 @@ void AddCommitAndAdmin(const Config& config, const Schema& schema,
   }
   s.admin = std::make_unique<AdminService>(&db, config.backup_dir,
                                            s.access.get(), &s.metrics);
-  s.admin->set_replica(s.replica);
+  s.admin->set_replica(s.replica, config.replication_token);
 }
 
 }  // namespace

@@ -45,6 +45,9 @@ absl::Status FetchSnapshot(const SnapshotSource& from, const std::string& dir) {
   if (!from.auth_token.empty()) {
     context.AddMetadata("authorization", "Bearer " + from.auth_token);
   }
+  if (!from.replication_token.empty()) {
+    context.AddMetadata(kReplicationTokenHeader, from.replication_token);
+  }
   auto reader = stub->Snapshot(&context, admin::v1::SnapshotRequest());
   admin::v1::SnapshotChunk chunk;
   uint64_t total = 0, received = 0;

@@ -17,7 +17,13 @@ namespace lmdbapi::server {
 struct SnapshotSource {
   std::string address;     // the replica's client address (host:port)
   std::string auth_token;  // sent as a bearer token when not empty
+  // The shard's --replication_token, sent when not empty
+  // (kReplicationTokenHeader).
+  std::string replication_token;
 };
+
+// The metadata that carries a replica's --replication_token.
+inline constexpr char kReplicationTokenHeader[] = "x-lmdbapi-replication-token";
 
 // Copies the database of `from` into `dir` (emptied first) as
 // `dir`/data.mdb, which appears only once whole.

@@ -75,8 +75,13 @@ class AdminService final : public admin::v1::Admin::Service {
                              const admin::v1::RemoveReplicaRequest* request,
                              admin::v1::ReplicasResponse* response) override;
   // This server's replica of a replicated shard (server --replica_id), for
-  // the membership calls; without it they answer FAILED_PRECONDITION.
-  void set_replica(RaftNode* replica) { replica_ = replica; }
+  // the membership calls (without it they answer FAILED_PRECONDITION), and
+  // the shard's --replication_token, which Snapshot takes in place of an
+  // admin credential.
+  void set_replica(RaftNode* replica, std::string replication_token) {
+    replica_ = replica;
+    replication_token_ = std::move(replication_token);
+  }
 
  private:
   grpc::Status DoBackup(grpc::ServerContext* context,
@@ -107,6 +112,7 @@ class AdminService final : public admin::v1::Admin::Service {
   absl::Mutex one_at_a_time_;
   absl::Mutex one_snapshot_at_a_time_;
   RaftNode* replica_ = nullptr;
+  std::string replication_token_;
 };
 
 }  // namespace lmdbapi::server

@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/observability/log.h"
+#include "server/replication/snapshot_fetch.h"
 #include "server/table/admin_service.h"
 #include "server/table/grpc_status.h"
 
@@ -72,6 +73,16 @@ grpc::Status SendFile(const std::string& path, uint64_t total,
   return status;
 }
 
+// Whether the call carries the shard's replication token.
+bool FromReplica(const grpc::ServerContext& context, const std::string& token) {
+  if (token.empty()) return false;
+  auto sent = context.client_metadata().find(kReplicationTokenHeader);
+  return sent != context.client_metadata().end() &&
+         access::SameSecret(
+             absl::string_view(sent->second.data(), sent->second.size()),
+             token);
+}
+
 }  // namespace
 
 grpc::Status AdminService::Snapshot(
@@ -84,8 +95,10 @@ grpc::Status AdminService::Snapshot(
 grpc::Status AdminService::SendSnapshot(
     grpc::ServerContext* context,
     grpc::ServerWriter<admin::v1::SnapshotChunk>* writer) {
-  grpc::Status allowed = Allowed(context);
-  if (!allowed.ok()) return allowed;
+  if (!FromReplica(*context, replication_token_)) {
+    grpc::Status allowed = Allowed(context);
+    if (!allowed.ok()) return allowed;
+  }
   absl::MutexLock lock(&one_snapshot_at_a_time_);
   RemovedAtExit copy_dir(db_->env().options().path + "/snapshot.outgoing");
   auto start = std::chrono::steady_clock::now();

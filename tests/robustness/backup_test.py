@@ -14,7 +14,10 @@ new data directory (which checks every index) and served; then:
 - the composite index of the restored copy finds its records.
 
 Also: bad names, a taken name, a restore onto an existing database, and the
-bearer token are refused with a message naming what is wrong.
+bearer token are refused with a message naming what is wrong. Admin/Snapshot
+streams a copy that restores whole, to a caller with the bearer token or the
+shard's --replication_token (how a replica copies its leader's data), and to
+nobody else.
 
 Usage: backup_test.py SERVER_BINARY GENERATED_ROOT
 """
@@ -217,6 +220,38 @@ class BackupTest(unittest.TestCase):
                                metadata=[("authorization", "Bearer s3cret")])
         self.assertEqual(response.records["permits"], 0)
         self.assertTrue(os.path.exists(os.path.join(response.path, "data.mdb")))
+        self.assertEqual(self.h.stop(), 0)
+
+    def test_a_snapshot_streams_a_restorable_copy_to_an_admin_or_a_replica(self):
+        token = [("authorization", "Bearer s3cret")]
+        permits = self.h.start("--auth_token=s3cret", "--replication_token=r3pl")
+        rng = random.Random(7)
+        for n in range(50):
+            permits.Insert(self.s.InsertPermitRequest(permit=self.permit("", n, rng)),
+                           metadata=token)
+        admin, stub = self.h.admin()
+        for metadata in ([], [("x-lmdbapi-replication-token", "wrong")]):
+            with self.assertRaises(grpc.RpcError) as e:
+                list(stub.Snapshot(admin.SnapshotRequest(), metadata=metadata))
+            self.assertEqual(e.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+        for n, metadata in enumerate((token, [("x-lmdbapi-replication-token", "r3pl")])):
+            chunks = list(stub.Snapshot(admin.SnapshotRequest(), metadata=metadata))
+            data = b"".join(c.data for c in chunks)
+            self.assertEqual(len(data), chunks[0].total_bytes)
+            copy = os.path.join(self.h.tmp.name, "streamed-%d" % n)
+            os.makedirs(copy)
+            with open(os.path.join(copy, "data.mdb"), "wb") as f:
+                f.write(data)
+            target = os.path.join(self.h.tmp.name, "restored-%d" % n)
+            status, log = self.h.run("--restore_from=" + copy, "--data_dir=" + target)
+            self.assertEqual(status, 0, log)
+        self.assertFalse(os.path.exists(os.path.join(self.h.data, "snapshot.outgoing")),
+                         "the copy made for the stream is removed")
+        self.assertEqual(self.h.stop(), 0)
+        # The restored copy holds every record.
+        self.h.data = os.path.join(self.h.tmp.name, "restored-1")
+        permits = self.h.start()
+        self.assertEqual(len(self.h.page_all(permits)), 50)
         self.assertEqual(self.h.stop(), 0)
 
 
