@@ -13,7 +13,10 @@ namespace {
 constexpr char kForwarded[] = "x-lmdbapi-forwarded";
 // The caller's metadata a forwarded write takes along.
 constexpr const char* kForwardedMetadata[] = {
-    "authorization", "if-match", "x-shard-key", "x-client-subject"};
+    "authorization", "if-match",       "x-shard-key",
+    "x-client-subject", "x-consistency", "x-min-revision"};
+// The leader's answer metadata a forwarded call's caller gets.
+constexpr const char* kAnsweredMetadata[] = {"etag", "x-revision"};
 
 // One forwarded call's state, alive until its callback ran.
 struct ForwardedCall {
@@ -70,10 +73,11 @@ void LeaderForwarder::Forward(grpc::CallbackServerContext* context,
                         bytes.size());
         }
         const auto& metadata = call->client.GetServerInitialMetadata();
-        if (auto etag = metadata.find("etag");
-            status.ok() && etag != metadata.end()) {
+        for (const char* key : kAnsweredMetadata) {
+          auto found = metadata.find(key);
+          if (!status.ok() || found == metadata.end()) continue;
           context->AddInitialMetadata(
-              "etag", std::string(etag->second.data(), etag->second.size()));
+              key, std::string(found->second.data(), found->second.size()));
         }
         done(std::move(status), std::move(answer));
       });

@@ -227,13 +227,17 @@ std::vector<ShardRouter::Reply> ShardRouter::CallShards(
   std::vector<std::unique_ptr<grpc::GenericClientAsyncResponseReader>> calls;
   auto deadline = std::min(from.deadline(),
                            std::chrono::system_clock::now() + kDefaultDeadline);
-  auto auth = from.client_metadata().find("authorization");
   for (size_t j = 0; j < requests.size(); ++j) {
     auto context = std::make_unique<grpc::ClientContext>();
     context->set_deadline(deadline);
-    if (auth != from.client_metadata().end()) {
-      context->AddMetadata("authorization", std::string(auth->second.data(),
-                                                        auth->second.size()));
+    // The caller's credential, and a linearizable read's x-consistency
+    // (each shard's replica sends it on to its leader). x-min-revision is
+    // one shard's revision: it means nothing across shards.
+    for (const char* key : {"authorization", "x-consistency"}) {
+      auto found = from.client_metadata().find(key);
+      if (found == from.client_metadata().end()) continue;
+      context->AddMetadata(
+          key, std::string(found->second.data(), found->second.size()));
     }
     calls.push_back(stubs_[requests[j].first]->PrepareUnaryCall(
         context.get(), method, ToBuffer(requests[j].second), &queue));

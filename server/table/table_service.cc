@@ -34,12 +34,14 @@ bool TableService::Refused(const Context& context,
 }
 
 bool TableService::Unreadable(Context* context, Reactor* reactor,
-                              const char* method,
-                              Clock::time_point start) const {
+                              const char* method, Clock::time_point start,
+                              const ForwardAs& forward) const {
   if (reads_ == nullptr) return false;
   absl::Status status = reads_->BeforeRead(context);
   if (status.ok()) return false;
-  Finish(reactor, method, start, status);
+  if (!Forwarded(context, reactor, method, start, status, forward)) {
+    Finish(reactor, method, start, status);
+  }
   return true;
 }
 
@@ -275,7 +277,7 @@ TableService::Reactor* TableService::Get(Context* context,
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   if (Refused(*context, access::Permission::kRead, reactor, "Get", start) ||
-      Unreadable(context, reactor, "Get", start))
+      Unreadable(context, reactor, "Get", start, Resend(request, response)))
     return reactor;
   absl::StatusOr<google::protobuf::FieldMask> mask =
       ReadMask(response->GetDescriptor(), model::GetReadMaskPaths(request));
@@ -407,11 +409,12 @@ TableService::Reactor* TableService::BatchInsertRecords(
 
 TableService::Reactor* TableService::FilterRecords(
     Context* context, const Message& request, absl::FunctionRef<Message*()> add,
-    std::string* next_page_token, std::string* plan) {
+    std::string* next_page_token, std::string* plan,
+    const ForwardAs& forward) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   if (Refused(*context, access::Permission::kRead, reactor, "Filter", start) ||
-      Unreadable(context, reactor, "Filter", start))
+      Unreadable(context, reactor, "Filter", start, forward))
     return reactor;
   absl::StatusOr<storage::Query> query =
       QueryFromRequest(request, table_->schema().descriptor);
@@ -448,7 +451,8 @@ TableService::Reactor* TableService::Count(Context* context,
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   if (Refused(*context, access::Permission::kRead, reactor, "Count", start) ||
-      Unreadable(context, reactor, "Count", start))
+      Unreadable(context, reactor, "Count", start,
+                 Resend(request, response)))
     return reactor;
   absl::StatusOr<storage::Query> query =
       QueryFromRequest(request, table_->schema().descriptor);

@@ -84,7 +84,8 @@ class TableService {
                   Page* page) {
     return FilterRecords(
         context, request, [records] { return records->Add(); },
-        page->mutable_next_page_token(), page->mutable_plan());
+        page->mutable_next_page_token(), page->mutable_plan(),
+        Resend(request, page));
   }
 
   // Count: the number of records matching the generated Count request's
@@ -152,10 +153,12 @@ class TableService {
   using Clock = std::chrono::steady_clock;
   Reactor* BatchInsertRecords(Context* context,
                               std::vector<google::protobuf::Message*> records);
+  struct ForwardAs;
   Reactor* FilterRecords(Context* context,
                          const google::protobuf::Message& request,
                          absl::FunctionRef<google::protobuf::Message*()> add,
-                         std::string* next_page_token, std::string* plan);
+                         std::string* next_page_token, std::string* plan,
+                         const ForwardAs& forward);
   ImportSetup ImportSetupFor(Context* context);
   ExportSetup ExportSetupFor(const Context& context);
   // Whether a call may start (--max_in_flight, then access to this table):
@@ -168,9 +171,10 @@ class TableService {
   // Finishes the call with Admit's refusal (RESOURCE_EXHAUSTED,
   // UNAUTHENTICATED or PERMISSION_DENIED), if any (true then).
   // A read whose x-min-revision or x-consistency cannot be met (or is
-  // malformed): finishes the call and returns true.
+  // malformed): finishes the call and returns true. A linearizable read on
+  // a follower goes on to the leader as `forward` says, once.
   bool Unreadable(Context* context, Reactor* reactor, const char* method,
-                  Clock::time_point start) const;
+                  Clock::time_point start, const ForwardAs& forward) const;
   bool Refused(const Context& context, access::Permission permission,
                Reactor* reactor, const char* method,
                Clock::time_point start) const;
@@ -183,14 +187,15 @@ class TableService {
                                  const google::protobuf::Message& request,
                                  google::protobuf::Message* record,
                                  const char* verb) const;
-  // How a write goes on to the leader when this replica follows
-  // (LeaderForwarder): the request as the caller sent it, serialized, and
-  // what takes the leader's serialized answer (false: it did not parse).
+  // How a write (or a linearizable read) goes on to the leader when this
+  // replica follows (LeaderForwarder): the request as the caller sent it,
+  // serialized, and what takes the leader's serialized answer (false: it
+  // did not parse).
   struct ForwardAs {
     std::function<std::string()> request;
     std::function<bool(const std::string&)> answer;
   };
-  // A write sent as `request` whose answer is `response`.
+  // A call sent as `request` whose answer is `response`.
   static ForwardAs Resend(const google::protobuf::Message& request,
                           google::protobuf::Message* response);
   // Finishes (from the answer thread) once the write is durable; with a

@@ -245,6 +245,20 @@ class RouterTest(unittest.TestCase):
                             metadata=[("x-shard-key", "NY")])
             self.assertEqual(ny.count, 12 * len(KEYS["shard-0"]), mode)
 
+    def test_x_consistency_reaches_every_shard_through_the_fan_out(self):
+        # Each shard reads linearizably (on a replicated shard: through its
+        # leader); a bad value is every shard's INVALID_ARGUMENT, which shows
+        # the header got there.
+        for mode, (stub, _) in self.nginx.items():
+            got = stub.Count(self.service.CountPermitsRequest(), timeout=10,
+                             metadata=[("x-consistency", "linearizable")])
+            self.assertEqual(got.count, len(self.stored), mode)
+            with self.assertRaises(grpc.RpcError) as bad:
+                stub.Count(self.service.CountPermitsRequest(), timeout=10,
+                           metadata=[("x-consistency", "sometimes")])
+            self.assertEqual(bad.exception.code(), grpc.StatusCode.INVALID_ARGUMENT, mode)
+            self.assertIn("x-consistency", bad.exception.details())
+
     def test_filter_text_count_sums_every_shard(self):
         got = self.permits.Count(self.service.CountPermitsRequest(
             filter='county = "NY" OR county = "CA"'), timeout=10)

@@ -7,7 +7,7 @@ one replica each (--replica_id, --replicas), kept in step by libraft.
   times; a call already forwarded once is refused with FAILED_PRECONDITION,
   ErrorInfo reason NOT_LEADER and the leader's address. Reads on a follower
   answer x-revision, wait for x-min-revision, and x-consistency:
-  linearizable goes through the leader.
+  linearizable goes through the leader (a follower forwards it).
 - The leader is killed with SIGKILL at a random moment under 64 writes in
   flight (tests/robustness/workload.py), LMDBAPI_FAILOVER_CYCLES times
   (default 20): another replica leads within the bound, no acknowledged write
@@ -274,14 +274,27 @@ class ReplicatedShardTest(unittest.TestCase):
                                          metadata=(("x-min-revision", "soon"),))
         self.assertEqual(bad.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
         self.assertIn("x-min-revision", bad.exception.details())
-        # A linearizable read: the leader answers, a follower names it.
+        # A linearizable read: the leader answers; a follower sends it on
+        # to the leader (Get, Filter, Paginate, Count), with the leader's
+        # x-revision; marked as forwarded once already, it names the leader.
         linearizable = (("x-consistency", "linearizable"),)
         page = self.r.permits(leader).Filter(self.service.FilterPermitsRequest(page_size=1000),
                                              metadata=linearizable)
         self.assertEqual(len(page.permits), 53)
+        page, call = self.r.permits(follower).Filter.with_call(
+            self.service.FilterPermitsRequest(page_size=1000), metadata=linearizable)
+        self.assertEqual(len(page.permits), 53)
+        self.assertGreaterEqual(int(dict(call.initial_metadata())["x-revision"]), revision)
+        some = page.permits[0]
+        got = self.r.permits(follower).Get(self.service.GetPermitRequest(uuid=some.uuid),
+                                           metadata=linearizable)
+        self.assertEqual(got, some)
+        count = self.r.permits(follower).Count(self.service.CountPermitsRequest(),
+                                               metadata=linearizable)
+        self.assertEqual(count.count, 53)
         with self.assertRaises(grpc.RpcError) as refused:
             self.r.permits(follower).Filter(self.service.FilterPermitsRequest(),
-                                            metadata=linearizable)
+                                            metadata=linearizable + NOT_FORWARDED)
         self.assertEqual(error_info(refused.exception).reason, "NOT_LEADER")
 
     def test_a_gateway_in_front_of_a_follower_writes_during_an_election(self):
