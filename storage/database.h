@@ -61,6 +61,9 @@ struct DatabaseOptions {
   // Build new and changed indexes after opening, online (storage/
   // index_build.h); false: before Open returns, as one offline pass.
   bool build_indexes_online = true;
+  // The share of time the online builder works (IndexBuilder): below 1 it
+  // rests between chunks, leaving the CPU and the writer to the calls.
+  double index_build_share = 1;
 };
 
 // Database::Stat: the database at a glance.

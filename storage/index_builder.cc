@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "base/status_macros.h"
 #include "storage/coding.h"
 #include "storage/lmdb.h"
@@ -91,8 +92,9 @@ absl::StatusOr<std::string> PutBuiltEntry(MDB_txn* txn, MDB_dbi dbi,
 
 }  // namespace
 
-IndexBuilder::IndexBuilder(MDB_dbi meta, std::vector<Table*> tables)
-    : meta_(meta) {
+IndexBuilder::IndexBuilder(MDB_dbi meta, std::vector<Table*> tables,
+                           double share)
+    : meta_(meta), share_(std::clamp(share, 0.01, 1.0)) {
   absl::MutexLock lock(&mu_);
   for (Table* table : tables) {
     for (size_t i = 0; i < table->indexes_.size(); ++i) {
@@ -194,9 +196,14 @@ IndexBuilder::Slot* IndexBuilder::Next() {
   return nullptr;
 }
 
+absl::Duration IndexBuilder::RestAfter(absl::Duration worked) const {
+  return worked * ((1 - share_) / share_);
+}
+
 void IndexBuilder::Run() {
   for (Slot* slot = Next(); slot != nullptr; slot = Next()) {
     ChunkResult result;
+    const absl::Time began = absl::Now();
     absl::Status status = writer_->SubmitAndWait([&](MDB_txn* txn) {
       result = ChunkResult();
       {
@@ -206,10 +213,12 @@ void IndexBuilder::Run() {
       return ChunkInTxn(txn, *slot, &result);
     });
     Record(slot, result, status);
-    if (!status.ok()) {
+    // The writer stopped, or a chunk failed: retry later (or next open).
+    absl::Duration rest =
+        status.ok() ? RestAfter(absl::Now() - began) : absl::Seconds(1);
+    if (rest > absl::ZeroDuration()) {
       absl::MutexLock lock(&mu_);
-      // The writer stopped, or a chunk failed: retry later (or next open).
-      mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(1));
+      mu_.AwaitWithTimeout(absl::Condition(&stopping_), rest);
     }
   }
 }

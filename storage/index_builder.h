@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "storage/index_build.h"
 #include "storage/table.h"
 #include "storage/writer.h"
@@ -42,8 +43,11 @@ class IndexBuilder {
   static constexpr size_t kChunkRecords = 2000;
   static constexpr size_t kChunkBytes = 4 << 20;
 
-  // Builds the indexes of `tables`, whose build records are in `meta`.
-  IndexBuilder(MDB_dbi meta, std::vector<Table*> tables);
+  // Builds the indexes of `tables`, whose build records are in `meta`,
+  // working `share` of the time (0 < share <= 1): after each chunk it rests
+  // for the chunk's time × (1 - share) / share, leaving the CPU and the
+  // writer to the calls meanwhile.
+  IndexBuilder(MDB_dbi meta, std::vector<Table*> tables, double share = 1);
   ~IndexBuilder();  // Stop()s.
   IndexBuilder(const IndexBuilder&) = delete;
   IndexBuilder& operator=(const IndexBuilder&) = delete;
@@ -112,8 +116,12 @@ class IndexBuilder {
   absl::StatusOr<std::vector<Slot*>> Select(absl::string_view table,
                                             absl::string_view index);
 
+  // How long to rest after a chunk that took `worked`.
+  absl::Duration RestAfter(absl::Duration worked) const;
+
   Writer* writer_ = nullptr;
   const MDB_dbi meta_;
+  const double share_;
   mutable absl::Mutex mu_;
   std::vector<Slot> slots_ ABSL_GUARDED_BY(mu_);
   bool running_ ABSL_GUARDED_BY(mu_) = false;

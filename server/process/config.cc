@@ -314,6 +314,20 @@ const std::vector<Option>& Options() {
          c.open_reflection = v == "true";
          return absl::OkStatus();
        }},
+      {"index_build_share",
+       {"LMDBAPI_INDEX_BUILD_SHARE"},
+       "FRACTION",
+       "the share of time an online index build works (default 0.7): after "
+       "each chunk it rests, leaving the CPU and the writer to the calls "
+       "(docs/STORAGE.md); 1: build as fast as it can",
+       [](Config& c, const std::string& v) {
+         double share;
+         if (!absl::SimpleAtod(v, &share) || !(share >= 0.05 && share <= 1)) {
+           return Bad("index_build_share", v, "a fraction in 0.05..1");
+         }
+         c.index_build_share = share;
+         return absl::OkStatus();
+       }},
       {"backup_dir",
        {"LMDBAPI_BACKUP_DIR"},
        "PATH",

@@ -199,6 +199,7 @@ storage::DatabaseOptions DatabaseOptionsOf(const Config& config) {
   options.change_retention = config.watch_retention;
   options.rotate_page_token_secret = config.rotate_page_token_secret;
   options.max_queued_writes = config.max_queued_writes;
+  options.index_build_share = config.index_build_share;
   return options;
 }
 

@@ -532,6 +532,18 @@ class ReplicatedShardTest(unittest.TestCase):
                          "the continued old leader still takes writes")
 
 
+class ReplicationFlagsTest(unittest.TestCase):
+    def test_bad_flags_are_refused_naming_the_flag(self):
+        for flags, named in [(["--join"], "--join"),
+                             (["--snapshot_trailing=many"], "snapshot_trailing"),
+                             (["--index_build_share=0"], "index_build_share"),
+                             (["--index_build_share=1.5"], "index_build_share")]:
+            r = stack.subprocess.run([SERVER, "--data_dir=/nonexistent/never"] + flags,
+                                     capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(named, r.stderr)
+
+
 def error_info(error):
     """The google.rpc.ErrorInfo of a failed call."""
     rpc, _, info = stack.load_rpc_status(os.path.join(ReplicatedShardTest.stubs_tmp.name, "rpc"))
