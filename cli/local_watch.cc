@@ -44,7 +44,8 @@ absl::StatusOr<std::vector<storage::Change>> ReadChanges(
   LMDBAPI_ASSIGN_OR_RETURN(std::unique_ptr<storage::Environment> env,
                            storage::Environment::Open(options));
   LMDBAPI_ASSIGN_OR_RETURN(storage::Environment::ReadTxn txn, env->BeginRead());
-  LMDBAPI_ASSIGN_OR_RETURN(MDB_dbi meta, env->OpenDatabase(txn.get(), storage::kMetaDb));
+  LMDBAPI_ASSIGN_OR_RETURN(MDB_dbi meta,
+                           env->OpenDatabase(txn.get(), storage::kMetaDb));
   LMDBAPI_ASSIGN_OR_RETURN(MDB_dbi changes,
                            env->OpenDatabase(txn.get(), kChangesDb));
   storage::ChangeLog log(changes, meta, /*retention=*/0);

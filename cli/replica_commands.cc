@@ -41,8 +41,7 @@ std::string LeaderIn(const grpc::Status& status) {
 }
 
 void PrintReplicas(const admin::v1::ReplicasResponse& group) {
-  printf("%-4s %-8s %-7s %-24s %s\n", "ID", "ROLE", "LEADER", "RAFT",
-         "CLIENT");
+  printf("%-4s %-8s %-7s %-24s %s\n", "ID", "ROLE", "LEADER", "RAFT", "CLIENT");
   for (const admin::v1::Replica& r : group.replicas()) {
     printf("%-4llu %-8s %-7s %-24s %s\n",
            static_cast<unsigned long long>(r.id()), r.role().c_str(),
@@ -55,9 +54,9 @@ void PrintReplicas(const admin::v1::ReplicasResponse& group) {
          static_cast<unsigned long long>(group.applied()));
 }
 
-using Call = std::function<grpc::Status(admin::v1::Admin::Stub*,
-                                        grpc::ClientContext*,
-                                        admin::v1::ReplicasResponse*)>;
+using Call =
+    std::function<grpc::Status(admin::v1::Admin::Stub*, grpc::ClientContext*,
+                               admin::v1::ReplicasResponse*)>;
 
 // Makes `call` on options.address, then on the leader each NOT_LEADER
 // answer names.
@@ -102,10 +101,10 @@ int RunReplicas(const RemoteOptions& options,
   const std::string verb = args.empty() ? "list" : args[0];
   uint64_t id = 0;
   if (verb == "list" && args.size() <= 1) {
-    return CallFollowingLeader(options, [](auto* stub, auto* context,
-                                           auto* group) {
-      return stub->Replicas(context, admin::v1::ReplicasRequest(), group);
-    });
+    return CallFollowingLeader(
+        options, [](auto* stub, auto* context, auto* group) {
+          return stub->Replicas(context, admin::v1::ReplicasRequest(), group);
+        });
   }
   if (args.size() < 2 || !absl::SimpleAtoi(args[1], &id) || id == 0) {
     return Usage();
@@ -115,18 +114,18 @@ int RunReplicas(const RemoteOptions& options,
     request.set_id(id);
     request.set_raft_address(args[2]);
     request.set_client_address(args[3]);
-    return CallFollowingLeader(options, [&request](auto* stub, auto* context,
-                                                   auto* group) {
-      return stub->AddReplica(context, request, group);
-    });
+    return CallFollowingLeader(
+        options, [&request](auto* stub, auto* context, auto* group) {
+          return stub->AddReplica(context, request, group);
+        });
   }
   if (verb == "remove" && args.size() == 2) {
     admin::v1::RemoveReplicaRequest request;
     request.set_id(id);
-    return CallFollowingLeader(options, [&request](auto* stub, auto* context,
-                                                   auto* group) {
-      return stub->RemoveReplica(context, request, group);
-    });
+    return CallFollowingLeader(
+        options, [&request](auto* stub, auto* context, auto* group) {
+          return stub->RemoveReplica(context, request, group);
+        });
   }
   return Usage();
 }

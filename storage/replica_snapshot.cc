@@ -90,8 +90,8 @@ absl::Status ReplicaSnapshot::CopyInto(MDB_txn* txn) const {
 }
 
 absl::Status ReplicaSnapshot::InstallInto(Writer& writer) const {
-  return writer.InstallSnapshot(
-      [this](MDB_txn* txn) { return CopyInto(txn); }, applied_);
+  return writer.InstallSnapshot([this](MDB_txn* txn) { return CopyInto(txn); },
+                                applied_);
 }
 
 }  // namespace lmdbapi::storage

@@ -25,7 +25,6 @@ using google::protobuf::FileDescriptor;
 using google::protobuf::FileDescriptorProto;
 using google::protobuf::FileDescriptorSet;
 
-
 auto Fields(const model::IndexDecl& i) {
   return std::tie(i.name, i.fields, i.unique);
 }

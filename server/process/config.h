@@ -76,14 +76,14 @@ struct Config {
   std::vector<ReplicaAddress> replicas;
   std::string raft_dir;
   unsigned election_timeout_ms = 1000;
-  unsigned snapshot_entries = 4096;  // a replica's snapshot every N entries
+  unsigned snapshot_entries = 4096;    // a replica's snapshot every N entries
   unsigned snapshot_trailing = 65536;  // log entries kept behind a snapshot
   bool join = false;  // a replica being added (Admin/AddReplica)
   // The share of time an online index build works (the rest: calls').
   double index_build_share = 0.7;
   // Shared by a shard's replicas: lets one copy the leader's data.
   std::string replication_token;
-  size_t replication_pipeline = 1;   // batches proposed and not yet applied
+  size_t replication_pipeline = 1;  // batches proposed and not yet applied
   // --rejoin (with --restore_from): keep the backup's place in its shard's
   // replication log; without it a restore starts a new log over the data.
   bool rejoin = false;

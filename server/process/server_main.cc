@@ -245,12 +245,10 @@ std::unique_ptr<RaftNode> StartReplica(const Config& config,
   options.snapshot_threshold = config.snapshot_entries;
   options.snapshot_trailing = config.snapshot_trailing;
   options.join = config.join;
-  options.catch_up = [&config, &db](const std::string& leader,
-                                    uint64_t index) {
+  options.catch_up = [&config, &db](const std::string& leader, uint64_t index) {
     return CatchUpFromSnapshot(
         {leader, config.auth_token, config.replication_token}, index,
-                               config.data_dir + "/snapshot.incoming",
-                               db.writer());
+        config.data_dir + "/snapshot.incoming", db.writer());
   };
   absl::StatusOr<std::unique_ptr<RaftNode>> node =
       RaftNode::Create(options, &db.writer(), db.env().raw());

@@ -13,7 +13,7 @@ namespace {
 constexpr char kForwarded[] = "x-lmdbapi-forwarded";
 // The caller's metadata a forwarded write takes along.
 constexpr const char* kForwardedMetadata[] = {
-    "authorization", "if-match",       "x-shard-key",
+    "authorization",    "if-match",      "x-shard-key",
     "x-client-subject", "x-consistency", "x-min-revision"};
 // The leader's answer metadata a forwarded call's caller gets.
 constexpr const char* kAnsweredMetadata[] = {"etag", "x-revision"};

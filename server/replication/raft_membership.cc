@@ -91,10 +91,9 @@ std::vector<RaftMember> RaftNode::Members() const {
   const raft_configuration& conf = impl_->raft.configuration;
   std::vector<RaftMember> members;
   for (unsigned i = 0; i < conf.n; ++i) {
-    members.push_back(
-        RaftMember{FromConfiguredAddress(conf.servers[i].id,
-                                         conf.servers[i].address),
-                   RoleName(conf.servers[i].role)});
+    members.push_back(RaftMember{
+        FromConfiguredAddress(conf.servers[i].id, conf.servers[i].address),
+        RoleName(conf.servers[i].role)});
   }
   std::sort(members.begin(), members.end(),
             [](const RaftMember& a, const RaftMember& b) {
@@ -108,9 +107,9 @@ void RaftNode::StartAdd(ReplicaAddress replica, Done done) {
   if (raft_state(r) != RAFT_LEADER) return done(CheckLeader());
   for (const RaftMember& m : Members()) {
     if (m.address.id == replica.id) {
-      return done(absl::AlreadyExistsError(absl::StrCat(
-          "id: replica ", replica.id, " is a member already (",
-          ConfiguredAddress(m.address), ", ", m.role, ")")));
+      return done(absl::AlreadyExistsError(
+          absl::StrCat("id: replica ", replica.id, " is a member already (",
+                       ConfiguredAddress(m.address), ", ", m.role, ")")));
     }
   }
   const std::string address = ConfiguredAddress(replica);
@@ -145,13 +144,11 @@ void RaftNode::StartRemove(uint64_t id, Done done) {
   }
   if (id == options_.id) return TransferLead(std::move(done));
   Log(LogLevel::kInfo, "replication: removing replica %d", id);
-  Change(
-      [r, id](struct raft_change* req, raft_change_cb cb) {
-        return raft_remove(r, req, id, cb);
-      },
-      [done = std::move(done)](int status) {
-        done(ChangeStatus(status, "raft_remove"));
-      });
+  Change([r, id](struct raft_change* req,
+                 raft_change_cb cb) { return raft_remove(r, req, id, cb); },
+         [done = std::move(done)](int status) {
+           done(ChangeStatus(status, "raft_remove"));
+         });
 }
 
 // The leader asked to remove itself: another voter leads first, and the

@@ -64,7 +64,7 @@ struct RaftState {
   uint64_t leader_id = 0;  // 0: none known
   std::string leader_client;
   uint64_t term = 0;
-  uint64_t applied = 0;  // entries of the log applied to LMDB
+  uint64_t applied = 0;             // entries of the log applied to LMDB
   std::vector<RaftMember> members;  // the latest configuration, by id
 };
 

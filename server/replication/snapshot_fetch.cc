@@ -75,11 +75,12 @@ absl::Status CatchUpFromSnapshot(const SnapshotSource& from, uint64_t index,
   LMDBAPI_RETURN_IF_ERROR(FetchSnapshot(from, dir));
   absl::Status installed;
   {
-    LMDBAPI_ASSIGN_OR_RETURN(auto snapshot, storage::ReplicaSnapshot::Open(dir));
+    LMDBAPI_ASSIGN_OR_RETURN(auto snapshot,
+                             storage::ReplicaSnapshot::Open(dir));
     if (snapshot->applied() < index) {
       return FetchError(from, absl::StrCat("its data holds the log up to ",
-                                           snapshot->applied(), ", not ",
-                                           index, " (it is behind)"));
+                                           snapshot->applied(), ", not ", index,
+                                           " (it is behind)"));
     }
     installed = snapshot->InstallInto(writer);
     Log(installed.ok() ? LogLevel::kInfo : LogLevel::kError,

@@ -105,7 +105,8 @@ grpc::Status AdminService::AddReplica(
           [this, replica](RaftNode::Done done) {
             replica_->AddVoter(replica, std::move(done));
           },
-          [id](const RaftState& s) { return IsMember(s, id, "voter"); }, response));
+          [id](const RaftState& s) { return IsMember(s, id, "voter"); },
+          response));
 }
 
 grpc::Status AdminService::RemoveReplica(

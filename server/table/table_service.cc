@@ -409,8 +409,7 @@ TableService::Reactor* TableService::BatchInsertRecords(
 
 TableService::Reactor* TableService::FilterRecords(
     Context* context, const Message& request, absl::FunctionRef<Message*()> add,
-    std::string* next_page_token, std::string* plan,
-    const ForwardAs& forward) {
+    std::string* next_page_token, std::string* plan, const ForwardAs& forward) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   if (Refused(*context, access::Permission::kRead, reactor, "Filter", start) ||
@@ -451,8 +450,7 @@ TableService::Reactor* TableService::Count(Context* context,
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   if (Refused(*context, access::Permission::kRead, reactor, "Count", start) ||
-      Unreadable(context, reactor, "Count", start,
-                 Resend(request, response)))
+      Unreadable(context, reactor, "Count", start, Resend(request, response)))
     return reactor;
   absl::StatusOr<storage::Query> query =
       QueryFromRequest(request, table_->schema().descriptor);
