@@ -80,7 +80,7 @@ struct Config {
   unsigned snapshot_trailing = 65536;  // log entries kept behind a snapshot
   bool join = false;  // a replica being added (Admin/AddReplica)
   // The share of time an online index build works (the rest: calls').
-  double index_build_share = 0.7;
+  double index_build_share = 0.6;
   // Shared by a shard's replicas: lets one copy the leader's data.
   std::string replication_token;
   size_t replication_pipeline = 1;  // batches proposed and not yet applied
