@@ -28,8 +28,12 @@ Writer::Writer(Environment* env, size_t max_batch, size_t max_queued)
 Writer::~Writer() { Stop(); }
 
 void Writer::Submit(Operation op, Done done, WriteDeadline deadline) {
+  Enqueue(Request{std::move(op), std::move(done), {}, deadline, {}});
+}
+
+void Writer::Enqueue(Request request) {
   if (env_->options().read_only) {
-    done(absl::FailedPreconditionError(
+    request.done(absl::FailedPreconditionError(
         absl::StrCat("the database in '", env_->options().path,
                      "' is open read-only; nothing was written")));
     return;
@@ -40,18 +44,18 @@ void Writer::Submit(Operation op, Done done, WriteDeadline deadline) {
     if (stopping_) {
       queued = 0;
     } else if (max_queued_ == 0 || queue_.size() < max_queued_) {
-      queue_.push_back(Request{std::move(op), std::move(done), {}, deadline});
+      queue_.push_back(std::move(request));
       return;
     } else {
       queued = queue_.size();
     }
   }
-  done(queued == 0
-           ? absl::UnavailableError("the writer is shutting down")
-           : absl::UnavailableError(absl::StrCat(
-                 "overloaded: ", queued,
-                 " writes are already waiting (--max_queued_writes); nothing "
-                 "was written, retry after a short backoff")));
+  request.done(queued == 0
+                   ? absl::UnavailableError("the writer is shutting down")
+                   : absl::UnavailableError(absl::StrCat(
+                         "overloaded: ", queued,
+                         " writes are already waiting (--max_queued_writes); "
+                         "nothing was written, retry after a short backoff")));
 }
 
 absl::Status Writer::Wait(absl::FunctionRef<void(Done)> start) {
@@ -70,16 +74,8 @@ void Writer::SubmitCommand(std::string command, Operation op, Done done,
   if (!replicated()) return Submit(std::move(op), std::move(done), deadline);
   absl::Status leader = replication_.replicator->CheckLeader();
   if (!leader.ok()) return done(leader);
-  {
-    absl::MutexLock lock(&mu_);
-    if (!stopping_ && (max_queued_ == 0 || queue_.size() < max_queued_)) {
-      queue_.push_back(Request{
-          std::move(op), std::move(done), {}, deadline, std::move(command)});
-      return;
-    }
-  }
-  // Refused as Submit refuses (shutting down, or overloaded).
-  Submit(std::move(op), std::move(done), deadline);
+  Enqueue(Request{
+      std::move(op), std::move(done), {}, deadline, std::move(command)});
 }
 
 absl::Status Writer::SubmitAndWait(Operation op) {

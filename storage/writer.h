@@ -189,6 +189,9 @@ class Writer {
     uint64_t applied = 0;
   };
   void Run();
+  // Queues `request` for the writer thread, or answers it at once when the
+  // database is read-only, the writer stops, or `max_queued` are waiting.
+  void Enqueue(Request request);
   std::function<void()> on_commit_;
   std::function<absl::StatusOr<uint64_t>(MDB_txn*)> revision_source_;
   uint64_t committed_revision_ ABSL_GUARDED_BY(mu_) = 0;
