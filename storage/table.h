@@ -28,6 +28,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,9 @@ struct WriteOptions {
 struct TableOptions {
   size_t default_page_size = model::layout::kDefaultPageSize;
   size_t max_page_size = model::layout::kMaxPageSize;
+  // The last byte of every primary key this table generates (NewUuidV7),
+  // or random without one.
+  std::optional<uint8_t> uuid_tag;
 };
 
 class Database;

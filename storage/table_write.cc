@@ -282,7 +282,8 @@ absl::StatusOr<Table::Prepared> Table::PrepareInsert(Message* record) const {
   const auto* reflection = record->GetReflection();
   if (record->GetDescriptor() == schema_.descriptor &&
       reflection->GetString(*record, schema_.primary_key.field).empty()) {
-    reflection->SetString(record, schema_.primary_key.field, NewUuidV7());
+    reflection->SetString(record, schema_.primary_key.field,
+                          NewUuidV7(options_.uuid_tag));
   }
   return Prepare(*record);
 }

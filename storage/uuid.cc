@@ -26,7 +26,7 @@ Clock& TheClock() {
 
 }  // namespace
 
-std::string NewUuidV7() {
+std::string NewUuidV7(std::optional<uint8_t> tag) {
   Clock& clock = TheClock();
   uint64_t ms, rand_b;
   uint32_t counter;
@@ -54,6 +54,7 @@ std::string NewUuidV7() {
   b[8] = static_cast<uint8_t>(0x80 | ((rand_b >> 56) & 0x3F));
   for (int i = 9; i < 16; ++i)
     b[i] = static_cast<uint8_t>(rand_b >> (8 * (15 - i)));
+  if (tag.has_value()) b[15] = *tag;
 
   static constexpr char kHex[] = "0123456789abcdef";
   std::string text;
@@ -78,6 +79,14 @@ bool IsCanonicalUuid(absl::string_view text) {
     }
   }
   return true;
+}
+
+std::optional<uint8_t> UuidTag(absl::string_view text) {
+  if (!IsCanonicalUuid(text)) return std::nullopt;
+  auto nibble = [](char c) {
+    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+  };
+  return static_cast<uint8_t>(nibble(text[34]) << 4 | nibble(text[35]));
 }
 
 }  // namespace lmdbapi::storage

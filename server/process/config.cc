@@ -380,6 +380,20 @@ const std::vector<Option>& Options() {
          c.shards = std::move(shards);
          return absl::OkStatus();
        }},
+      {"shard_tag",
+       {"LMDBAPI_SHARD_TAG"},
+       "N",
+       "this shard's position in the fan-out router's --shards (0 for the "
+       "first): the last byte of every UUID key it generates, so that the "
+       "router asks this shard alone for a Get by such a key",
+       [](Config& c, const std::string& v) {
+         unsigned n;
+         if (!absl::SimpleAtoi(v, &n) || n > 255) {
+           return Bad("shard_tag", v, "an integer in 0..255");
+         }
+         c.shard_tag = static_cast<uint8_t>(n);
+         return absl::OkStatus();
+       }},
       {"watch_retention",
        {"LMDBAPI_WATCH_RETENTION"},
        "N",
@@ -685,6 +699,11 @@ absl::Status CheckCombinations(const Config& config) {
     return absl::InvalidArgumentError(
         "--rejoin goes with --restore_from: it keeps the backup's place in "
         "its shard's replication log");
+  }
+  if (!config.shards.empty() && config.shard_tag.has_value()) {
+    return absl::InvalidArgumentError(
+        "--shard_tag names a shard's place among the router's --shards: it "
+        "goes on each shard, not on the router");
   }
   if (!config.shards.empty() && config.rotate_page_token_secret) {
     return absl::InvalidArgumentError(

@@ -5,6 +5,7 @@
 #define LMDBAPI_SERVER_PROCESS_CONFIG_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,9 @@ struct Config {
   // --shards=A,B,C: serve as the stateless fan-out router of these servers
   // (same schema) instead of opening --data_dir.
   std::vector<std::string> shards;
+  // --shard_tag=N: the last byte of every key this shard generates, its
+  // position in the router's --shards (the router asks it first for a Get).
+  std::optional<uint8_t> shard_tag;
   // --shard_key=FIELD: a write with x-shard-key must hold it in FIELD.
   std::string shard_key;
   // Changes kept for Watch (the newest this many).

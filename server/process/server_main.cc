@@ -196,6 +196,7 @@ storage::DatabaseOptions DatabaseOptionsOf(const Config& config) {
   options.env.max_dbs = config.max_dbs;
   options.env.durability = config.durability;
   options.table.max_page_size = config.max_page_size;
+  options.table.uuid_tag = config.shard_tag;
   options.change_retention = config.watch_retention;
   options.rotate_page_token_secret = config.rotate_page_token_secret;
   options.max_queued_writes = config.max_queued_writes;

@@ -1,12 +1,14 @@
 #include "server/router/shard_router.h"
 
 #include <algorithm>
+#include <atomic>
+#include <future>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/client_context.h"
-#include "grpcpp/completion_queue.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
@@ -16,6 +18,7 @@
 #include "server/table/grpc_status.h"
 #include "server/table/read_mask.h"
 #include "storage/page_token.h"
+#include "storage/uuid.h"
 
 namespace lmdbapi::server {
 namespace {
@@ -94,7 +97,8 @@ bool IsRequestError(grpc::StatusCode code) {
 
 }  // namespace
 
-// One routed call: reads the request, answers it from a worker thread.
+// One routed call: reads the request; the router answers it from the
+// thread where its last shard call finished.
 class ShardRouter::Call final : public grpc::ServerGenericBidiReactor {
  public:
   Call(ShardRouter* router, grpc::GenericCallbackServerContext* context)
@@ -108,14 +112,13 @@ class ShardRouter::Call final : public grpc::ServerGenericBidiReactor {
                           "the call carried no request message"));
       return;
     }
-    router_->workers_.Run([this] {
-      grpc::Status status = router_->Handle(*context_, request_, &response_);
-      if (status.ok()) {
-        StartWriteAndFinish(&response_, grpc::WriteOptions(), status);
-      } else {
-        Finish(status);
-      }
-    });
+    router_->Handle(*context_, request_,
+                    [this](grpc::Status status, grpc::ByteBuffer response) {
+                      if (!status.ok()) return Finish(status);
+                      response_ = std::move(response);
+                      StartWriteAndFinish(&response_, grpc::WriteOptions(),
+                                          status);
+                    });
   }
   void OnDone() override { delete this; }
 
@@ -123,6 +126,16 @@ class ShardRouter::Call final : public grpc::ServerGenericBidiReactor {
   ShardRouter* router_;
   grpc::GenericCallbackServerContext* context_;
   grpc::ByteBuffer request_, response_;
+};
+
+// The shard calls of one fan-out round: alive until the last one finishes.
+struct ShardRouter::Round {
+  explicit Round(size_t n) : contexts(n), bodies(n), replies(n), pending(n) {}
+  std::vector<grpc::ClientContext> contexts;
+  std::vector<grpc::ByteBuffer> bodies;
+  std::vector<Reply> replies;
+  std::atomic<size_t> pending;
+  Replies done;
 };
 
 ShardRouter::ShardRouter(const Schema& schema,
@@ -164,11 +177,19 @@ grpc::ServerGenericBidiReactor* ShardRouter::CreateReactor(
   return new Call(this, context);
 }
 
-grpc::Status ShardRouter::Handle(
-    const grpc::GenericCallbackServerContext& context,
-    const grpc::ByteBuffer& request, grpc::ByteBuffer* response) {
-  auto start = std::chrono::steady_clock::now();
+void ShardRouter::Handle(const grpc::GenericCallbackServerContext& context,
+                         const grpc::ByteBuffer& request, Answer done) {
   const std::string& path = context.method();  // "/pkg.Service/Method"
+  Answer answer = [path, start = std::chrono::steady_clock::now(),
+                   done = std::move(done)](grpc::Status status,
+                                           grpc::ByteBuffer response) {
+    Log(LogLevel::kDebug, "route %s %s %dus", path,
+        status.ok() ? "OK" : status.error_message(),
+        std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - start)
+            .count());
+    done(std::move(status), std::move(response));
+  };
   size_t slash = path.rfind('/');
   std::string service =
       slash == std::string::npos || slash == 0 ? "" : path.substr(1, slash - 1);
@@ -178,144 +199,185 @@ grpc::Status ShardRouter::Handle(
       route == routes_.end() ? nullptr
                              : route->second.service->FindMethodByName(name);
   if (method == nullptr) {
-    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                        absl::StrCat("unknown method ", path));
+    return answer(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                               absl::StrCat("unknown method ", path)),
+                  {});
   }
-  std::string in = ToString(request), out;
-  grpc::Status status;
   if (route->second.table == nullptr) {  // Transactions
-    status = grpc::Status(
-        grpc::StatusCode::INVALID_ARGUMENT,
-        absl::StrCat("x-shard-key: required for ", service, "/", name,
-                     ": a commit goes to the shard of its key (one key per "
-                     "commit); this router answers only reads"));
-  } else if (name == "Get") {
-    status = Get(context, in, &out);
-  } else if (name == "Count") {
-    status = Count(context, *method, in, &out);
-  } else if (name == "Filter" || name == "Paginate") {
-    status = List(context, route->second, *method, in, &out);
-  } else if (method->server_streaming()) {
-    status = grpc::Status(
-        grpc::StatusCode::UNIMPLEMENTED,
-        absl::StrCat(service, "/", name,
-                     " is not merged across shards: watch each shard (send "
-                     "x-shard-key); revisions are per shard"));
-  } else {
-    status = grpc::Status(
-        grpc::StatusCode::INVALID_ARGUMENT,
-        absl::StrCat("x-shard-key: required for ", service, "/", name,
-                     ": a write goes to the shard of its key; this router "
-                     "answers only reads that name no shard"));
+    return answer(
+        grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            absl::StrCat("x-shard-key: required for ", service, "/", name,
+                         ": a commit goes to the shard of its key (one key "
+                         "per commit); this router answers only reads")),
+        {});
   }
-  Log(LogLevel::kDebug, "route %s %s %dus", path,
-      status.ok() ? "OK" : status.error_message(),
-      std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - start)
-          .count());
-  if (status.ok()) *response = ToBuffer(out);
-  return status;
+  if (name == "Get") return Get(context, *method, request, std::move(answer));
+  if (name == "Count") {
+    return Count(context, *method, request, std::move(answer));
+  }
+  if (name == "Filter" || name == "Paginate") {
+    // The merge may ask again, page by page: it waits on a worker thread.
+    workers_.Run([this, &context, table = route->second.table, method,
+                  in = ToString(request), answer = std::move(answer)] {
+      std::string out;
+      grpc::Status status = List(context, *table, *method, in, &out);
+      answer(status, status.ok() ? ToBuffer(out) : grpc::ByteBuffer());
+    });
+    return;
+  }
+  if (method->server_streaming()) {
+    return answer(
+        grpc::Status(
+            grpc::StatusCode::UNIMPLEMENTED,
+            absl::StrCat(service, "/", name,
+                         " is not merged across shards: watch each shard "
+                         "(send x-shard-key); revisions are per shard")),
+        {});
+  }
+  answer(grpc::Status(
+             grpc::StatusCode::INVALID_ARGUMENT,
+             absl::StrCat("x-shard-key: required for ", service, "/", name,
+                          ": a write goes to the shard of its key; this "
+                          "router answers only reads that name no shard")),
+         {});
 }
 
-std::vector<ShardRouter::Reply> ShardRouter::CallShards(
+void ShardRouter::CallShards(
     const grpc::GenericCallbackServerContext& from, const std::string& method,
-    const std::vector<std::pair<size_t, std::string>>& requests) {
-  // The calling worker waits on a completion queue of its own.
-  grpc::CompletionQueue queue;
-  std::vector<Reply> replies(requests.size());
-  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
-  std::vector<std::unique_ptr<grpc::GenericClientAsyncResponseReader>> calls;
+    const std::vector<std::pair<size_t, grpc::ByteBuffer>>& requests,
+    Replies done) {
+  auto round = std::make_shared<Round>(requests.size());
+  round->done = std::move(done);
   auto deadline = std::min(from.deadline(),
                            std::chrono::system_clock::now() + kDefaultDeadline);
   for (size_t j = 0; j < requests.size(); ++j) {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(deadline);
+    grpc::ClientContext& context = round->contexts[j];
+    context.set_deadline(deadline);
     // The caller's credential, and a linearizable read's x-consistency
     // (each shard's replica sends it on to its leader). x-min-revision is
     // one shard's revision: it means nothing across shards.
     for (const char* key : {"authorization", "x-consistency"}) {
       auto found = from.client_metadata().find(key);
       if (found == from.client_metadata().end()) continue;
-      context->AddMetadata(
+      context.AddMetadata(
           key, std::string(found->second.data(), found->second.size()));
     }
-    calls.push_back(stubs_[requests[j].first]->PrepareUnaryCall(
-        context.get(), method, ToBuffer(requests[j].second), &queue));
-    calls.back()->StartCall();
-    calls.back()->Finish(&replies[j].body, &replies[j].status,
-                         reinterpret_cast<void*>(j));
-    contexts.push_back(std::move(context));
+    round->bodies[j] = requests[j].second;
+    const std::string& shard = options_.shards[requests[j].first];
+    stubs_[requests[j].first]->UnaryCall(
+        &context, method, grpc::StubOptions(), &round->bodies[j],
+        &round->replies[j].body, [round, j, &shard](grpc::Status s) {
+          if (!s.ok() && !IsRequestError(s.error_code())) {
+            // The shard's details (e.g. ErrorInfo MAP_FULL) go on with it.
+            s = grpc::Status(
+                s.error_code(),
+                absl::StrCat("shard ", shard, ": ", s.error_message()),
+                s.error_details());
+          }
+          round->replies[j].status = std::move(s);
+          if (round->pending.fetch_sub(1) == 1) {
+            round->done(std::move(round->replies));
+          }
+        });
   }
-  void* tag;
-  bool ok;
-  for (size_t pending = requests.size(); pending > 0; --pending) {
-    queue.Next(&tag, &ok);  // Finish always completes, ok or not
-  }
-  queue.Shutdown();
-  while (queue.Next(&tag, &ok)) {
-  }
-  for (size_t j = 0; j < requests.size(); ++j) {
-    const grpc::Status& s = replies[j].status;
-    if (!s.ok() && !IsRequestError(s.error_code())) {
-      // The shard's details (e.g. ErrorInfo MAP_FULL) go on with it.
-      replies[j].status = grpc::Status(
-          s.error_code(),
-          absl::StrCat("shard ", options_.shards[requests[j].first], ": ",
-                       s.error_message()),
-          s.error_details());
-    }
-  }
-  return replies;
 }
 
-grpc::Status ShardRouter::Get(const grpc::GenericCallbackServerContext& context,
-                              const std::string& request,
-                              std::string* response) {
-  std::vector<std::pair<size_t, std::string>> requests;
-  for (size_t i = 0; i < stubs_.size(); ++i) requests.emplace_back(i, request);
-  std::vector<Reply> replies = CallShards(context, context.method(), requests);
-  const Reply* failed = nullptr;
-  for (const Reply& reply : replies) {
-    if (reply.status.ok()) {
-      *response = ToString(reply.body);
-      return grpc::Status::OK;
-    }
+std::vector<ShardRouter::Reply> ShardRouter::CallShardsAndWait(
+    const grpc::GenericCallbackServerContext& from, const std::string& method,
+    const std::vector<std::pair<size_t, grpc::ByteBuffer>>& requests) {
+  // Shared: the callback may still be returning when the waiter wakes.
+  auto replies = std::make_shared<std::promise<std::vector<Reply>>>();
+  std::future<std::vector<Reply>> ready = replies->get_future();
+  CallShards(from, method, requests, [replies](std::vector<Reply> r) {
+    replies->set_value(std::move(r));
+  });
+  return ready.get();
+}
+
+namespace {
+
+// A Get's answer from its shards' replies: the record, or the error that
+// says most (any error but NOT_FOUND: that shard may have it).
+void AnswerGet(std::vector<ShardRouter::Reply> replies,
+               const ShardRouter::Answer& answer) {
+  ShardRouter::Reply* failed = nullptr;
+  for (ShardRouter::Reply& reply : replies) {
+    if (reply.status.ok()) return answer(grpc::Status::OK, reply.body);
     if (failed == nullptr ||
         failed->status.error_code() == grpc::StatusCode::NOT_FOUND) {
-      failed = &reply;  // any error but NOT_FOUND wins: that shard may have it
+      failed = &reply;
     }
   }
-  return failed->status;
+  answer(failed->status, {});
 }
 
-grpc::Status ShardRouter::Count(
-    const grpc::GenericCallbackServerContext& context,
-    const google::protobuf::MethodDescriptor& method, const std::string& bytes,
-    std::string* response) {
-  std::vector<std::pair<size_t, std::string>> requests;
-  for (size_t i = 0; i < stubs_.size(); ++i) requests.emplace_back(i, bytes);
-  int64_t total = 0;
-  std::string plan;
-  for (const Reply& reply : CallShards(context, context.method(), requests)) {
-    if (!reply.status.ok()) return reply.status;
-    std::unique_ptr<Message> count = NewMessage(method.output_type());
-    if (!count->ParseFromString(ToString(reply.body))) {
-      return grpc::Status(grpc::StatusCode::INTERNAL,
-                          "a shard's count did not parse");
-    }
-    total += model::Count(*count);
-    if (plan.empty()) plan = model::CountPlan(*count);
+}  // namespace
+
+void ShardRouter::Get(const grpc::GenericCallbackServerContext& context,
+                      const google::protobuf::MethodDescriptor& method,
+                      const grpc::ByteBuffer& request, Answer answer) {
+  // A key a tagged shard made names that shard in its last byte: ask it
+  // alone first. When it does not answer with the record (a tag may be only
+  // random, or that shard down), every other shard is asked.
+  std::unique_ptr<Message> parsed = NewMessage(method.input_type());
+  std::optional<uint8_t> tag;
+  if (parsed->ParseFromString(ToString(request))) {
+    tag = storage::UuidTag(model::Key(*parsed));
   }
-  std::unique_ptr<Message> out = NewMessage(method.output_type());
-  model::SetCount(
-      out.get(), total,
-      absl::StrCat("fan-out over ", stubs_.size(), " shards: ", plan));
-  *response = out->SerializeAsString();
-  return grpc::Status::OK;
+  const bool tagged = tag.has_value() && *tag < stubs_.size();
+  std::vector<std::pair<size_t, grpc::ByteBuffer>> first, rest;
+  for (size_t i = 0; i < stubs_.size(); ++i) {
+    (!tagged || i == *tag ? first : rest).emplace_back(i, request);
+  }
+  CallShards(context, context.method(), first,
+             [this, &context, rest = std::move(rest),
+              answer = std::move(answer)](std::vector<Reply> replies) mutable {
+               if (rest.empty() || replies[0].status.ok()) {
+                 return AnswerGet(std::move(replies), answer);
+               }
+               CallShards(
+                   context, context.method(), rest,
+                   [first = std::move(replies[0]),
+                    answer = std::move(answer)](std::vector<Reply> more) {
+                     more.push_back(first);
+                     AnswerGet(std::move(more), answer);
+                   });
+             });
+}
+
+void ShardRouter::Count(const grpc::GenericCallbackServerContext& context,
+                        const google::protobuf::MethodDescriptor& method,
+                        const grpc::ByteBuffer& request, Answer answer) {
+  std::vector<std::pair<size_t, grpc::ByteBuffer>> requests;
+  for (size_t i = 0; i < stubs_.size(); ++i) requests.emplace_back(i, request);
+  CallShards(context, context.method(), requests,
+             [shards = stubs_.size(), output = method.output_type(),
+              answer = std::move(answer)](std::vector<Reply> replies) {
+               int64_t total = 0;
+               std::string plan;
+               for (const Reply& reply : replies) {
+                 if (!reply.status.ok()) return answer(reply.status, {});
+                 std::unique_ptr<Message> count = NewMessage(output);
+                 if (!count->ParseFromString(ToString(reply.body))) {
+                   return answer(grpc::Status(grpc::StatusCode::INTERNAL,
+                                              "a shard's count did not parse"),
+                                 {});
+                 }
+                 total += model::Count(*count);
+                 if (plan.empty()) plan = model::CountPlan(*count);
+               }
+               std::unique_ptr<Message> out = NewMessage(output);
+               model::SetCount(
+                   out.get(), total,
+                   absl::StrCat("fan-out over ", shards, " shards: ", plan));
+               answer(grpc::Status::OK, ToBuffer(out->SerializeAsString()));
+             });
 }
 
 grpc::Status ShardRouter::List(
-    const grpc::GenericCallbackServerContext& context, const Route& route,
+    const grpc::GenericCallbackServerContext& context,
+    const storage::TableSchema& table,
     const google::protobuf::MethodDescriptor& method, const std::string& bytes,
     std::string* response) {
   std::unique_ptr<Message> request = NewMessage(method.input_type());
@@ -324,12 +386,11 @@ grpc::Status ShardRouter::List(
         grpc::StatusCode::INVALID_ARGUMENT,
         "the request is not a valid " + method.input_type()->full_name());
   }
-  absl::StatusOr<RecordOrder> order =
-      RecordOrder::For(*route.table, request.get());
+  absl::StatusOr<RecordOrder> order = RecordOrder::For(table, request.get());
   if (!order.ok()) return ToGrpcStatus(order.status());
   // Shards send whole records (the merge orders them); trimmed once merged.
   absl::StatusOr<google::protobuf::FieldMask> mask =
-      ReadMask(route.table->descriptor, model::ReadMaskPaths(*request));
+      ReadMask(table.descriptor, model::ReadMaskPaths(*request));
   if (!mask.ok()) return ToGrpcStatus(mask.status());
   model::ClearReadMask(request.get());
   int32_t asked = model::PageSize(*request);
@@ -349,13 +410,14 @@ grpc::Status ShardRouter::List(
   const auto* page_type = method.output_type();
   FetchPages fetch =
       [&](const std::vector<std::pair<size_t, std::string>>& positions) {
-        std::vector<std::pair<size_t, std::string>> calls;
+        std::vector<std::pair<size_t, grpc::ByteBuffer>> calls;
         for (const auto& [shard, shard_token] : positions) {
           model::SetPageToken(request.get(), shard_token);
-          calls.emplace_back(shard, request->SerializeAsString());
+          calls.emplace_back(shard, ToBuffer(request->SerializeAsString()));
         }
         std::vector<absl::StatusOr<ShardPage>> pages;
-        for (Reply& reply : CallShards(context, context.method(), calls)) {
+        for (Reply& reply :
+             CallShardsAndWait(context, context.method(), calls)) {
           pages.push_back(ParseShardPage(page_type, reply.status, reply.body));
         }
         return pages;

@@ -3,8 +3,12 @@
 // shard (deploy/README.md). nginx sends a request with `x-shard-key` straight
 // to its shard and every other request here.
 //
-//   Get            asked of every shard at once; the one that has the record
-//                  answers (primary keys are UUIDs: at most one has it)
+//   Get            asked of the shard the key's tag names (storage/uuid.h:
+//                  shards started with --shard_tag stamp the keys they
+//                  make), then, if that one has no such record or the key
+//                  has no tag, of every other shard at once; the one that
+//                  has the record answers (primary keys are UUIDs: at most
+//                  one has it)
 //   Filter,        asked of every shard (without read_mask: the merge needs
 //   Paginate       whole records); their ordered pages are merged into one
 //                  ordered page with a token that resumes every shard, then
@@ -20,6 +24,7 @@
 #ifndef LMDBAPI_SERVER_ROUTER_SHARD_ROUTER_H_
 #define LMDBAPI_SERVER_ROUTER_SHARD_ROUTER_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -50,34 +55,46 @@ class ShardRouter final : public grpc::CallbackGenericService {
   grpc::ServerGenericBidiReactor* CreateReactor(
       grpc::GenericCallbackServerContext* context) override;
 
-  // Answers one call: `method` is "/package.Service/Method".
-  grpc::Status Handle(const grpc::GenericCallbackServerContext& context,
-                      const grpc::ByteBuffer& request,
-                      grpc::ByteBuffer* response);
+  struct Reply {
+    grpc::Status status;
+    grpc::ByteBuffer body;
+  };
+  // Gets a call's status and, when OK, its response.
+  using Answer = std::function<void(grpc::Status, grpc::ByteBuffer)>;
+
+  // Answers one call (`context.method()` is "/package.Service/Method"):
+  // Get and Count from the thread where their last shard call finished,
+  // Filter and Paginate from a worker.
+  void Handle(const grpc::GenericCallbackServerContext& context,
+              const grpc::ByteBuffer& request, Answer done);
 
  private:
   struct Route {
     const google::protobuf::ServiceDescriptor* service;
     const storage::TableSchema* table;
   };
-  struct Reply {
-    grpc::Status status;
-    grpc::ByteBuffer body;
-  };
+  using Replies = std::function<void(std::vector<Reply>)>;
+  struct Round;
   class Call;
 
-  // Calls `method` on shards in parallel: one (shard, request) pair in, one
-  // reply out, in order.
-  std::vector<Reply> CallShards(
+  // Calls `method` on shards at once, one (shard, request) pair each;
+  // `done` gets the replies in the same order once all have finished.
+  void CallShards(
       const grpc::GenericCallbackServerContext& from, const std::string& method,
-      const std::vector<std::pair<size_t, std::string>>& requests);
-  grpc::Status Get(const grpc::GenericCallbackServerContext& context,
-                   const std::string& request, std::string* response);
-  grpc::Status Count(const grpc::GenericCallbackServerContext& context,
-                     const google::protobuf::MethodDescriptor& method,
-                     const std::string& request, std::string* response);
+      const std::vector<std::pair<size_t, grpc::ByteBuffer>>& requests,
+      Replies done);
+  // The same, waiting for the replies (the merge of pages, on a worker).
+  std::vector<Reply> CallShardsAndWait(
+      const grpc::GenericCallbackServerContext& from, const std::string& method,
+      const std::vector<std::pair<size_t, grpc::ByteBuffer>>& requests);
+  void Get(const grpc::GenericCallbackServerContext& context,
+           const google::protobuf::MethodDescriptor& method,
+           const grpc::ByteBuffer& request, Answer answer);
+  void Count(const grpc::GenericCallbackServerContext& context,
+             const google::protobuf::MethodDescriptor& method,
+             const grpc::ByteBuffer& request, Answer answer);
   grpc::Status List(const grpc::GenericCallbackServerContext& context,
-                    const Route& route,
+                    const storage::TableSchema& table,
                     const google::protobuf::MethodDescriptor& method,
                     const std::string& request, std::string* response);
 

@@ -439,7 +439,8 @@ class KubernetesTest(unittest.TestCase):
             ("StatefulSet", "lmdbapi-0")])
         text = json.dumps(sorted(first.items()), sort_keys=True)
         for n, shard in enumerate(self.shards[1:], start=1):
-            expected = text.replace("lmdbapi-0", shard).replace("shard-0", "shard-%d" % n)
+            expected = text.replace("lmdbapi-0", shard).replace("shard-0", "shard-%d" % n) \
+                .replace("--shard_tag=0", "--shard_tag=%d" % n)
             self.assertEqual(json.dumps(sorted(objects_of(shard).items()), sort_keys=True),
                              expected, shard)
 
@@ -588,6 +589,10 @@ class KubernetesTest(unittest.TestCase):
         shards = ",".join("%s-client:50051" % shard for shard in self.shards)
         self.assertEqual(containers["fanout"]["args"],
                          ["--shards=" + shards, "--listen=127.0.0.1:50061"])
+        # Each shard tags its keys with its place in that list.
+        for n, shard in enumerate(self.shards):
+            server = self.containers("StatefulSet", shard)["server"]
+            self.assertIn("--shard_tag=%d" % n, server["args"], shard)
         self.assertEqual(containers["fanout-gateway"]["args"],
                          ["-backend=127.0.0.1:50061", "-listen=127.0.0.1:8081"])
         # The Service's ports reach nginx's listeners.

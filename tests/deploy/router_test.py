@@ -15,6 +15,7 @@ import sys
 import tempfile
 import unittest
 import urllib.parse
+import urllib.request
 
 import grpc
 
@@ -51,10 +52,12 @@ class RouterTest(unittest.TestCase):
             BUILD, os.path.join(tmp, "stubs"))
         cls.Stub, cls.stubs = stubs.PermitsStub, stubs
         cls.shards = {}  # name -> (grpc port, rest port)
-        for name in KEYS:
-            # Shards page in 5s: the merge crosses their pages.
+        for tag, name in enumerate(KEYS):
+            # Shards page in 5s: the merge crosses their pages. Each stamps
+            # the keys it makes with its place among the router's --shards.
             cls.shards[name] = cls.procs.server_and_gateway(
-                name, SERVER, GATEWAY, "--shard_key=county", "--max_page_size=5")
+                name, SERVER, GATEWAY, "--shard_key=county", "--max_page_size=5",
+                "--shard_tag=%d" % tag)
         cls.router, fan_grpc = cls.procs.router(
             "fanout", SERVER, [g for g, _ in cls.shards.values()])
         _, fan_rest = cls.procs.gateway("fanout-gateway", GATEWAY, fan_grpc)
@@ -176,6 +179,51 @@ class RouterTest(unittest.TestCase):
         self.assertEqual(e.exception.code(), grpc.StatusCode.NOT_FOUND)
         code, _ = stack.rest(self.rest_port, "GET", "/api/permits/" + "0" * 36)
         self.assertEqual(code, 404)
+
+    def get_calls(self):
+        """Get calls each shard has answered, any code, from its /metrics."""
+        calls = {}
+        for name, (_, rest_port) in self.shards.items():
+            with urllib.request.urlopen(f"http://127.0.0.1:{rest_port}/metrics",
+                                        timeout=10) as r:
+                text = r.read().decode()
+            calls[name] = sum(
+                float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                if line.startswith("lmdbapi_requests_total{")
+                and 'method="Get"' in line and "Permits" in line)
+        return calls
+
+    def test_keys_carry_their_shards_tag_and_a_get_asks_that_shard_alone(self):
+        tags = {name: "%02x" % i for i, name in enumerate(KEYS)}
+        for uuid, permit in self.stored.items():
+            self.assertEqual(uuid[-2:], tags[SHARD_OF[permit.county]], uuid)
+        before = self.get_calls()
+        asked = {name: 0 for name in KEYS}
+        for uuid, permit in list(self.stored.items())[:15]:
+            got = self.permits.Get(self.service.GetPermitRequest(uuid=uuid), timeout=10)
+            self.assertEqual(got, permit)
+            asked[SHARD_OF[permit.county]] += 1
+        after = self.get_calls()
+        self.assertEqual({n: after[n] - before[n] for n in KEYS}, asked)
+
+    def test_a_key_whose_tag_names_another_shard_is_still_found(self):
+        # A client-chosen key ending in 00 (shard-0's tag), stored on CA's
+        # shard-1: shard-0 answers NOT_FOUND, then the others are asked.
+        uuid = "0190a3c4-0000-7000-8000-0000000000" + "00"
+        permit = self.permits.Insert(self.service.InsertPermitRequest(
+            permit=self.messages.Permit(uuid=uuid, client="Tagless", county="CA",
+                                        permit_number="T-1")),
+            metadata=[("x-shard-key", "CA")], timeout=10)
+        try:
+            before = self.get_calls()
+            got = self.permits.Get(self.service.GetPermitRequest(uuid=uuid), timeout=10)
+            self.assertEqual(got, permit)
+            after = self.get_calls()
+            self.assertEqual({n: after[n] - before[n] for n in KEYS},
+                             {"shard-0": 1, "shard-1": 1, "shard-2": 1})
+        finally:
+            self.permits.Delete(self.service.DeletePermitRequest(uuid=uuid),
+                                metadata=[("x-shard-key", "CA")], timeout=10)
 
     def test_filter_with_a_key_asks_one_shard(self):
         got = [p for page in self.paginate(

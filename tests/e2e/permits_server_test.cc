@@ -402,5 +402,18 @@ TEST(PermitsServerConfigTest, BadFlagsAreRefusedWithAClearMessage) {
       << server.error();
 }
 
+TEST(PermitsServerConfigTest, ABadShardTagIsRefusedNamingTheFlag) {
+  for (std::vector<std::string> flags : std::vector<std::vector<std::string>>{
+           {"--shard_tag=256"},
+           {"--shard_tag=first"},
+           {"--shard_tag=0", "--shards=127.0.0.1:1"}}) {
+    lmdbapi::testing::TempDir dir;
+    ServerProcess server(ServerBinary(), dir.path() + "/data", flags);
+    EXPECT_FALSE(server.Start()) << flags[0];
+    EXPECT_NE(server.error().find("--shard_tag"), std::string::npos)
+        << server.error();
+  }
+}
+
 }  // namespace
 }  // namespace lmdbapi::examples::permits

@@ -63,6 +63,33 @@ TEST_F(TableTest, InsertGeneratesTimeOrderedUuidAndGetReturnsTheRecord) {
   EXPECT_EQ(got.SerializeAsString(), a.SerializeAsString());
 }
 
+TEST_F(TableTest, ATaggedTableEndsEveryKeyItMakesWithItsTag) {
+  db_.reset();
+  DatabaseOptions tagged;
+  tagged.env.path = dir_.path();
+  tagged.env.map_size_bytes = uint64_t{64} << 20;
+  tagged.table.uuid_tag = 0xa7;
+  auto db = Database::Open(tagged, lmdbapi::testing::PermitTables());
+  ASSERT_TRUE(db.ok()) << db.status();
+  db_ = std::move(*db);
+  permits_ = db_->table("permits");
+  std::string last;
+  for (int n = 0; n < 20; ++n) {
+    Permit p = MakePermit("Acme", "NY", PENDING);
+    ASSERT_TRUE(permits_->Insert(&p).ok());
+    EXPECT_TRUE(IsCanonicalUuid(p.uuid())) << p.uuid();
+    EXPECT_EQ(p.uuid().substr(34), "a7");
+    EXPECT_EQ(UuidTag(p.uuid()), std::optional<uint8_t>(0xa7));
+    EXPECT_LT(last, p.uuid());  // still time-ordered
+    last = p.uuid();
+  }
+  Permit caller = MakePermit("Acme", "NY", PENDING);  // a caller's key stays
+  caller.set_uuid("0190a3c4-0000-7000-8000-000000000001");
+  ASSERT_TRUE(permits_->Insert(&caller).ok());
+  EXPECT_EQ(UuidTag(caller.uuid()), std::optional<uint8_t>(0x01));
+  EXPECT_EQ(UuidTag("P-001"), std::nullopt);
+}
+
 TEST_F(TableTest, GetMissingIsNotFoundAndEmptyKeyIsInvalid) {
   Permit got;
   EXPECT_EQ(permits_->Get("nope", &got).code(), absl::StatusCode::kNotFound);
