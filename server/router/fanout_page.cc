@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <deque>
+#include <memory>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -132,26 +133,10 @@ struct Stream {
 // what was fetched from it.
 class ShardMerge {
  public:
-  ShardMerge(std::vector<ShardCursor> cursors, const RecordOrder& order,
-             const FetchPages& fetch)
+  ShardMerge(std::vector<ShardCursor> cursors, const RecordOrder& order)
       : cursors_(std::move(cursors)),
         streams_(cursors_.size()),
-        order_(order),
-        fetch_(fetch) {}
-
-  // Fetches the cursor's page for every shard that has nothing buffered and
-  // more to give, until each has a record or is done.
-  absl::Status Refill() {
-    for (;;) {
-      std::vector<std::pair<size_t, std::string>> requests = Requests();
-      if (requests.empty()) return absl::OkStatus();
-      std::vector<absl::StatusOr<ShardPage>> pages = fetch_(requests);
-      for (size_t j = 0; j < requests.size(); ++j) {
-        LMDBAPI_RETURN_IF_ERROR(pages[j]);
-        LMDBAPI_RETURN_IF_ERROR(Buffer(requests[j].first, *pages[j]));
-      }
-    }
-  }
+        order_(order) {}
 
   // Moves the least buffered record of every shard to `out`; false when
   // every shard is done.
@@ -196,7 +181,6 @@ class ShardMerge {
     return complete ? "" : EncodeFanoutToken(fingerprint, cursors_);
   }
 
- private:
   // (shard, page token) for every shard that has nothing buffered and more
   // to give; a shard whose page is used up moves on to its next page.
   std::vector<std::pair<size_t, std::string>> Requests() {
@@ -233,28 +217,87 @@ class ShardMerge {
     return absl::OkStatus();
   }
 
+ private:
   std::vector<ShardCursor> cursors_;
   std::vector<Stream> streams_;
   const RecordOrder& order_;
-  const FetchPages& fetch_;
+};
+
+// One merged page in the making across fetches: takes records while every
+// shard that may hold the next one has one buffered, and asks the shards
+// that must refill, going on when their pages arrive.
+class PendingMerge : public std::enable_shared_from_this<PendingMerge> {
+ public:
+  PendingMerge(std::vector<ShardCursor> cursors, const RecordOrder& order,
+               uint64_t fingerprint, size_t page_size, FetchPagesAsync fetch,
+               MergeDone done)
+      : merge_(std::move(cursors), order),
+        fingerprint_(fingerprint),
+        page_size_(page_size),
+        fetch_(std::move(fetch)),
+        done_(std::move(done)) {}
+
+  void Step() {
+    while (merged_.records.size() < page_size_) {
+      std::vector<std::pair<size_t, std::string>> requests = merge_.Requests();
+      if (!requests.empty()) {
+        fetch_(requests, [self = shared_from_this(), requests](
+                             std::vector<absl::StatusOr<ShardPage>> pages) {
+          self->Take(requests, pages);
+        });
+        return;
+      }
+      if (!merge_.TakeLeast(merged_.records)) break;  // every shard is done
+    }
+    merged_.next_token = merge_.NextToken(fingerprint_);
+    done_(std::move(merged_));
+  }
+
+ private:
+  void Take(const std::vector<std::pair<size_t, std::string>>& requests,
+            std::vector<absl::StatusOr<ShardPage>>& pages) {
+    for (size_t j = 0; j < requests.size(); ++j) {
+      absl::Status status = pages[j].status();
+      if (status.ok()) status = merge_.Buffer(requests[j].first, *pages[j]);
+      if (!status.ok()) return done_(status);  // the first shard error
+    }
+    Step();
+  }
+
+  ShardMerge merge_;
+  const uint64_t fingerprint_;
+  const size_t page_size_;
+  const FetchPagesAsync fetch_;
+  const MergeDone done_;
+  MergedPage merged_;
 };
 
 }  // namespace
+
+void MergeShardPagesAsync(uint64_t fingerprint, size_t shards,
+                          absl::string_view token, size_t page_size,
+                          const RecordOrder& order, FetchPagesAsync fetch,
+                          MergeDone done) {
+  absl::StatusOr<std::vector<ShardCursor>> cursors =
+      DecodeFanoutToken(fingerprint, shards, token);
+  if (!cursors.ok()) return done(cursors.status());
+  std::make_shared<PendingMerge>(*std::move(cursors), order, fingerprint,
+                                 page_size, std::move(fetch), std::move(done))
+      ->Step();
+}
 
 absl::StatusOr<MergedPage> MergeShardPages(uint64_t fingerprint, size_t shards,
                                            absl::string_view token,
                                            size_t page_size,
                                            const RecordOrder& order,
                                            const FetchPages& fetch) {
-  LMDBAPI_ASSIGN_OR_RETURN(std::vector<ShardCursor> cursors,
-                           DecodeFanoutToken(fingerprint, shards, token));
-  ShardMerge merge(std::move(cursors), order, fetch);
-  MergedPage merged;
-  while (merged.records.size() < page_size) {
-    LMDBAPI_RETURN_IF_ERROR(merge.Refill());
-    if (!merge.TakeLeast(merged.records)) break;  // every shard is done
-  }
-  merged.next_token = merge.NextToken(fingerprint);
+  // Every fetch answers at once, so the merge ends before this returns.
+  absl::StatusOr<MergedPage> merged;
+  MergeShardPagesAsync(
+      fingerprint, shards, token, page_size, order,
+      [&fetch](const std::vector<std::pair<size_t, std::string>>& requests,
+               const PagesDone& done) { done(fetch(requests)); },
+      [&merged](absl::StatusOr<MergedPage> page) { merged = std::move(page); });
   return merged;
 }
 

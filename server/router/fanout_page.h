@@ -94,8 +94,24 @@ struct MergedPage {
   std::string next_token;  // "" = the listing is complete
 };
 
-// Up to `page_size` records of every shard in `order`, from `token`. The
-// first shard error is returned as is.
+// The same, answering later: `done` gets the pages (on any thread).
+using PagesDone =
+    std::function<void(std::vector<absl::StatusOr<ShardPage>> pages)>;
+using FetchPagesAsync = std::function<void(
+    const std::vector<std::pair<size_t, std::string>>& requests,
+    const PagesDone& done)>;
+using MergeDone = std::function<void(absl::StatusOr<MergedPage> page)>;
+
+// Up to `page_size` records of every shard in `order`, from `token`, to
+// `done` once the pages it needed have come (from the thread that fetched
+// the last of them). The first shard error is passed on as is. `order`
+// must outlive the merge.
+void MergeShardPagesAsync(uint64_t fingerprint, size_t shards,
+                          absl::string_view token, size_t page_size,
+                          const RecordOrder& order, FetchPagesAsync fetch,
+                          MergeDone done);
+
+// The same with a fetch that answers at once.
 absl::StatusOr<MergedPage> MergeShardPages(uint64_t fingerprint, size_t shards,
                                            absl::string_view token,
                                            size_t page_size,

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <future>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -28,8 +27,6 @@ using google::protobuf::MessageFactory;
 
 // Shard calls wait at most this long when the caller set no deadline.
 constexpr auto kDefaultDeadline = std::chrono::seconds(30);
-// Threads that wait on shards; each call holds one while it fans out.
-constexpr size_t kWorkers = 16;
 constexpr storage::TokenSecret kFingerprintKey = {};
 
 std::string ToString(const grpc::ByteBuffer& buffer) {
@@ -141,7 +138,7 @@ struct ShardRouter::Round {
 ShardRouter::ShardRouter(const Schema& schema,
                          const std::vector<storage::TableSchema>& tables,
                          Options options)
-    : options_(std::move(options)), workers_(kWorkers) {
+    : options_(std::move(options)) {
   for (const ServiceBinding& binding : schema.services) {
     const auto* service =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
@@ -217,14 +214,8 @@ void ShardRouter::Handle(const grpc::GenericCallbackServerContext& context,
     return Count(context, *method, request, std::move(answer));
   }
   if (name == "Filter" || name == "Paginate") {
-    // The merge may ask again, page by page: it waits on a worker thread.
-    workers_.Run([this, &context, table = route->second.table, method,
-                  in = ToString(request), answer = std::move(answer)] {
-      std::string out;
-      grpc::Status status = List(context, *table, *method, in, &out);
-      answer(status, status.ok() ? ToBuffer(out) : grpc::ByteBuffer());
-    });
-    return;
+    return List(context, *route->second.table, *method, request,
+                std::move(answer));
   }
   if (method->server_streaming()) {
     return answer(
@@ -281,18 +272,6 @@ void ShardRouter::CallShards(
           }
         });
   }
-}
-
-std::vector<ShardRouter::Reply> ShardRouter::CallShardsAndWait(
-    const grpc::GenericCallbackServerContext& from, const std::string& method,
-    const std::vector<std::pair<size_t, grpc::ByteBuffer>>& requests) {
-  // Shared: the callback may still be returning when the waiter wakes.
-  auto replies = std::make_shared<std::promise<std::vector<Reply>>>();
-  std::future<std::vector<Reply>> ready = replies->get_future();
-  CallShards(from, method, requests, [replies](std::vector<Reply> r) {
-    replies->set_value(std::move(r));
-  });
-  return ready.get();
 }
 
 namespace {
@@ -375,24 +354,34 @@ void ShardRouter::Count(const grpc::GenericCallbackServerContext& context,
              });
 }
 
-grpc::Status ShardRouter::List(
-    const grpc::GenericCallbackServerContext& context,
-    const storage::TableSchema& table,
-    const google::protobuf::MethodDescriptor& method, const std::string& bytes,
-    std::string* response) {
-  std::unique_ptr<Message> request = NewMessage(method.input_type());
-  if (!request->ParseFromString(bytes)) {
-    return grpc::Status(
-        grpc::StatusCode::INVALID_ARGUMENT,
-        "the request is not a valid " + method.input_type()->full_name());
+void ShardRouter::List(const grpc::GenericCallbackServerContext& context,
+                       const storage::TableSchema& table,
+                       const google::protobuf::MethodDescriptor& method,
+                       const grpc::ByteBuffer& bytes, Answer answer) {
+  // What the merge needs until its last page has come.
+  struct Listing {
+    std::unique_ptr<Message> request;
+    RecordOrder order;
+    google::protobuf::FieldMask mask;
+  };
+  auto listing = std::make_shared<Listing>();
+  listing->request = NewMessage(method.input_type());
+  Message* request = listing->request.get();
+  if (!request->ParseFromString(ToString(bytes))) {
+    return answer(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                               "the request is not a valid " +
+                                   method.input_type()->full_name()),
+                  {});
   }
-  absl::StatusOr<RecordOrder> order = RecordOrder::For(table, request.get());
-  if (!order.ok()) return ToGrpcStatus(order.status());
+  absl::StatusOr<RecordOrder> order = RecordOrder::For(table, request);
+  if (!order.ok()) return answer(ToGrpcStatus(order.status()), {});
+  listing->order = *std::move(order);
   // Shards send whole records (the merge orders them); trimmed once merged.
   absl::StatusOr<google::protobuf::FieldMask> mask =
       ReadMask(table.descriptor, model::ReadMaskPaths(*request));
-  if (!mask.ok()) return ToGrpcStatus(mask.status());
-  model::ClearReadMask(request.get());
+  if (!mask.ok()) return answer(ToGrpcStatus(mask.status()), {});
+  listing->mask = *std::move(mask);
+  model::ClearReadMask(request);
   int32_t asked = model::PageSize(*request);
   size_t page_size = asked == 0 ? options_.default_page_size
                                 : std::min<size_t>(static_cast<size_t>(asked),
@@ -400,39 +389,49 @@ grpc::Status ShardRouter::List(
   std::string token = model::PageToken(*request);
 
   // The query without its position: what a token must have been made for.
-  model::ClearPosition(request.get());
+  model::ClearPosition(request);
   std::string query;
   request->SerializePartialToString(&query);
   uint64_t fingerprint = storage::SipHash24(
       kFingerprintKey, absl::StrCat(context.method(), "\n", query));
-  model::SetPageSize(request.get(), static_cast<int32_t>(page_size));
+  model::SetPageSize(request, static_cast<int32_t>(page_size));
 
   const auto* page_type = method.output_type();
-  FetchPages fetch =
-      [&](const std::vector<std::pair<size_t, std::string>>& positions) {
+  FetchPagesAsync fetch =
+      [this, &context, listing, page_type](
+          const std::vector<std::pair<size_t, std::string>>& positions,
+          const PagesDone& done) {
         std::vector<std::pair<size_t, grpc::ByteBuffer>> calls;
         for (const auto& [shard, shard_token] : positions) {
-          model::SetPageToken(request.get(), shard_token);
-          calls.emplace_back(shard, ToBuffer(request->SerializeAsString()));
+          model::SetPageToken(listing->request.get(), shard_token);
+          calls.emplace_back(shard,
+                             ToBuffer(listing->request->SerializeAsString()));
         }
-        std::vector<absl::StatusOr<ShardPage>> pages;
-        for (Reply& reply :
-             CallShardsAndWait(context, context.method(), calls)) {
-          pages.push_back(ParseShardPage(page_type, reply.status, reply.body));
-        }
-        return pages;
+        CallShards(context, context.method(), calls,
+                   [page_type, done](std::vector<Reply> replies) {
+                     std::vector<absl::StatusOr<ShardPage>> pages;
+                     for (Reply& reply : replies) {
+                       pages.push_back(
+                           ParseShardPage(page_type, reply.status, reply.body));
+                     }
+                     done(std::move(pages));
+                   });
       };
-  absl::StatusOr<MergedPage> merged = MergeShardPages(
-      fingerprint, stubs_.size(), token, page_size, *order, fetch);
-  if (!merged.ok()) return ToGrpcStatus(merged.status());
-  for (std::unique_ptr<Message>& record : merged->records) {
-    ApplyReadMask(*mask, record.get());
-  }
-  *response =
-      SerializePage(page_type, *std::move(merged),
-                    absl::StrCat("fan-out over ", stubs_.size(),
-                                 " shards: ", order->plan().Describe()));
-  return grpc::Status::OK;
+  MergeShardPagesAsync(
+      fingerprint, stubs_.size(), token, page_size, listing->order,
+      std::move(fetch),
+      [listing, page_type, shards = stubs_.size(),
+       answer = std::move(answer)](absl::StatusOr<MergedPage> merged) {
+        if (!merged.ok()) return answer(ToGrpcStatus(merged.status()), {});
+        for (std::unique_ptr<Message>& record : merged->records) {
+          ApplyReadMask(listing->mask, record.get());
+        }
+        answer(grpc::Status::OK,
+               ToBuffer(SerializePage(
+                   page_type, *std::move(merged),
+                   absl::StrCat("fan-out over ", shards, " shards: ",
+                                listing->order.plan().Describe()))));
+      });
 }
 
 }  // namespace lmdbapi::server

@@ -34,7 +34,6 @@
 #include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "model/request_layout.h"
-#include "server/router/work_pool.h"
 #include "server/schema.h"
 #include "storage/schema.h"
 
@@ -62,9 +61,8 @@ class ShardRouter final : public grpc::CallbackGenericService {
   // Gets a call's status and, when OK, its response.
   using Answer = std::function<void(grpc::Status, grpc::ByteBuffer)>;
 
-  // Answers one call (`context.method()` is "/package.Service/Method"):
-  // Get and Count from the thread where their last shard call finished,
-  // Filter and Paginate from a worker.
+  // Answers one call (`context.method()` is "/package.Service/Method"),
+  // from the thread where its last shard call finished: no thread waits.
   void Handle(const grpc::GenericCallbackServerContext& context,
               const grpc::ByteBuffer& request, Answer done);
 
@@ -83,25 +81,20 @@ class ShardRouter final : public grpc::CallbackGenericService {
       const grpc::GenericCallbackServerContext& from, const std::string& method,
       const std::vector<std::pair<size_t, grpc::ByteBuffer>>& requests,
       Replies done);
-  // The same, waiting for the replies (the merge of pages, on a worker).
-  std::vector<Reply> CallShardsAndWait(
-      const grpc::GenericCallbackServerContext& from, const std::string& method,
-      const std::vector<std::pair<size_t, grpc::ByteBuffer>>& requests);
   void Get(const grpc::GenericCallbackServerContext& context,
            const google::protobuf::MethodDescriptor& method,
            const grpc::ByteBuffer& request, Answer answer);
   void Count(const grpc::GenericCallbackServerContext& context,
              const google::protobuf::MethodDescriptor& method,
              const grpc::ByteBuffer& request, Answer answer);
-  grpc::Status List(const grpc::GenericCallbackServerContext& context,
-                    const storage::TableSchema& table,
-                    const google::protobuf::MethodDescriptor& method,
-                    const std::string& request, std::string* response);
+  void List(const grpc::GenericCallbackServerContext& context,
+            const storage::TableSchema& table,
+            const google::protobuf::MethodDescriptor& method,
+            const grpc::ByteBuffer& request, Answer answer);
 
   Options options_;
   std::map<std::string, Route, std::less<>> routes_;  // by service full name
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
-  WorkPool workers_;
 };
 
 }  // namespace lmdbapi::server
