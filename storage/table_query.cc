@@ -10,6 +10,7 @@
 #include "storage/merged_scan.h"
 #include "storage/status.h"
 #include "storage/table.h"
+#include "storage/wire_filter.h"
 
 namespace lmdbapi::storage {
 
@@ -19,7 +20,10 @@ using google::protobuf::Message;
 class Table::QueryRun {
  public:
   QueryRun(const Table& table, Plan plan, MDB_txn* txn)
-      : table_(table), plan_(std::move(plan)), txn_(txn) {}
+      : table_(table),
+        plan_(std::move(plan)),
+        txn_(txn),
+        wire_(WireFilter::Compile(plan_.residual)) {}
 
   const Plan& plan() const { return plan_; }
   Plan TakePlan() && { return std::move(plan_); }
@@ -38,12 +42,16 @@ class Table::QueryRun {
   absl::StatusOr<absl::string_view> RecordBytes() const;
   // Parses the current record into `target` (a scratch message when
   // `target` is null and the residual must be checked); whether it matches.
-  absl::StatusOr<bool> Read(Message* record);
+  // `parse` false (Count): a record that the bytes show matching is not
+  // parsed.
+  absl::StatusOr<bool> Read(Message* record, bool parse = true);
   absl::Status SetVersion(absl::string_view pk, Message* record) const;
 
   const Table& table_;
   Plan plan_;
   MDB_txn* const txn_;
+  // The residual on stored bytes, when it can be (storage/wire_filter.h).
+  const std::optional<WireFilter> wire_;
   std::optional<MergedScan> scan_;
   std::unique_ptr<Message> scratch_;
 };
@@ -79,9 +87,15 @@ absl::StatusOr<absl::string_view> Table::QueryRun::RecordBytes() const {
   return record;
 }
 
-absl::StatusOr<bool> Table::QueryRun::Read(Message* record) {
+absl::StatusOr<bool> Table::QueryRun::Read(Message* record, bool parse) {
   LMDBAPI_ASSIGN_OR_RETURN(absl::string_view bytes, RecordBytes());
-  const bool check = plan_.residual.kind != Expr::Kind::kTrue;
+  bool check = plan_.residual.kind != Expr::Kind::kTrue;
+  if (wire_.has_value()) {
+    std::optional<bool> matches = wire_->Matches(bytes);
+    if (matches == false) return false;  // not parsed at all
+    if (matches == true && !parse) return true;
+    check = !matches.has_value();  // malformed: the parse reports it
+  }
   Message* target = record;
   if (check || target == nullptr) {
     if (scratch_ == nullptr) scratch_.reset(table_.prototype_->New());
@@ -108,18 +122,22 @@ absl::Status Table::QueryRun::Page(size_t page_size,
                                    absl::FunctionRef<Message*()> add_record,
                                    FilterResult* result) {
   const bool check = plan_.residual.kind != Expr::Kind::kTrue;
-  std::string last;  // the sort key of the last entry read
   size_t returned = 0;
   while (true) {
-    LMDBAPI_ASSIGN_OR_RETURN(bool more, scan_->Next());
-    if (!more) return absl::OkStatus();
     if (returned == page_size) {
-      result->next_page_token = EncodePageToken(
-          *table_.secret_, plan_.Fingerprint(table_.schema_), last);
+      // The sort key of the last entry read (copied: the scan's next step
+      // may reuse its memory) resumes the next page, if there is one.
+      std::string last(returned == 0 ? "" : scan_->sort_key());
+      LMDBAPI_ASSIGN_OR_RETURN(bool more, scan_->Next());
+      if (more) {
+        result->next_page_token = EncodePageToken(
+            *table_.secret_, plan_.Fingerprint(table_.schema_), last);
+      }
       return absl::OkStatus();
     }
+    LMDBAPI_ASSIGN_OR_RETURN(bool more, scan_->Next());
+    if (!more) return absl::OkStatus();
     ++result->scanned;
-    last.assign(scan_->sort_key().data(), scan_->sort_key().size());
     // Without a residual every record read is returned: parse it straight
     // into the caller's message.
     Message* target = check ? nullptr : add_record();
@@ -145,7 +163,7 @@ absl::StatusOr<uint64_t> Table::QueryRun::Count(size_t* scanned) {
       ++count;
       continue;
     }
-    LMDBAPI_ASSIGN_OR_RETURN(bool matches, Read(nullptr));
+    LMDBAPI_ASSIGN_OR_RETURN(bool matches, Read(nullptr, /*parse=*/false));
     if (matches) ++count;
   }
 }

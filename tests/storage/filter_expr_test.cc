@@ -1,6 +1,7 @@
 // AIP-160 filter strings: parsed and bound to the fields of the Permit and
-// Customer test records, evaluated on records, printed canonically, and
-// refused with messages that say where and what is wrong.
+// Customer test records, evaluated on records (parsed, and as stored bytes
+// by WireFilter), printed canonically, and refused with messages that say
+// where and what is wrong.
 #include "storage/filter_expr.h"
 
 #include <string>
@@ -9,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "storage/filter_bind.h"
 #include "storage/filter_parser.h"
+#include "storage/wire_filter.h"
 #include "tests/storage/test_tables.h"
 
 namespace lmdbapi::storage {
@@ -638,6 +640,76 @@ TEST(FilterExprTest, ExprOrAndNotBuildFlatTrees) {
             "NOT (floors = 1 OR floors = 2 OR floors = 3)");
   EXPECT_EQ(Expr::And({Expr::Not(*a), any}).DebugString(),
             "NOT floors = 1 AND (floors = 1 OR floors = 2 OR floors = 3)");
+}
+
+// WireFilter on stored bytes agrees with Expr::Matches on the parsed record.
+TEST(WireFilterTest, AgreesWithTheParsedRecordOnEveryKindItServes) {
+  std::vector<Permit> records;
+  for (int i = 0; i < 24; ++i) {
+    Permit p;
+    p.set_uuid("u" + std::to_string(i));
+    if (i % 3 != 0) p.set_client(i % 2 ? "Acme Builders" : "Acorn");
+    if (i % 4 != 1) p.set_county(i % 5 ? "NY" : "CA");
+    p.set_status(static_cast<test::PermitStatus>(i % 4));
+    if (i % 2) p.set_fee_cents(i * 1000 - 9000);  // negatives too
+    p.set_active(i % 3 == 1);
+    p.set_floors(static_cast<uint32_t>(i % 7));
+    if (i % 5 == 2) p.set_blob(std::string("\x00\xff", 2));
+    records.push_back(p);
+  }
+  for (const char* text :
+       {"client = \"Acme Builders\"", "client = \"Ac*\"", "client != \"Ac*\"",
+        "client < \"Acme\"", "county >= \"NY\"", "client = \"\"",
+        "status = APPROVED", "status != PENDING AND active", "fee_cents < 0",
+        "fee_cents >= 5000 OR floors > 4", "NOT active",
+        "floors <= 2 AND NOT (county = \"CA\" OR client = \"Acorn\")",
+        "active = false", "blob = \"\\x00\\xff\""}) {
+    auto expr = ParseFilter(Permits(), text);
+    ASSERT_TRUE(expr.ok()) << text << ": " << expr.status();
+    std::optional<WireFilter> wire = WireFilter::Compile(*expr);
+    ASSERT_TRUE(wire.has_value()) << text;
+    for (const Permit& p : records) {
+      EXPECT_EQ(wire->Matches(p.SerializeAsString()),
+                std::optional<bool>(expr->Matches(p)))
+          << text << " on " << p.ShortDebugString();
+    }
+  }
+}
+
+TEST(WireFilterTest, TheLastOccurrenceOfAFieldWinsAsWhenParsed) {
+  Permit first, second;
+  first.set_client("Acme");
+  second.set_client("Globex");
+  std::string both = first.SerializeAsString() + second.SerializeAsString();
+  auto expr = ParseFilter(Permits(), "client = \"Globex\"");
+  ASSERT_TRUE(expr.ok());
+  EXPECT_EQ(WireFilter::Compile(*expr)->Matches(both), std::optional(true));
+}
+
+TEST(WireFilterTest, BytesItCannotReadAreLeftToTheParser) {
+  auto expr = ParseFilter(Permits(), "client = \"Acme\"");
+  ASSERT_TRUE(expr.ok());
+  std::optional<WireFilter> wire = WireFilter::Compile(*expr);
+  Permit p;
+  p.set_client("Acme");
+  std::string bytes = p.SerializeAsString();
+  EXPECT_EQ(wire->Matches(bytes.substr(0, bytes.size() - 1)), std::nullopt);
+  // client (3) written as a varint: not how a string is stored.
+  EXPECT_EQ(wire->Matches(std::string("\x18\x01", 2)), std::nullopt);
+  EXPECT_EQ(wire->Matches(""), std::optional(false));  // absent: ""
+}
+
+TEST(WireFilterTest, FieldsThatNeedTheParsedRecordAreNotCompiled) {
+  for (const char* text :
+       {"area > 2.5", "tags : \"vip\"", "issued > \"2024-01-01T00:00:00Z\""}) {
+    auto expr = ParseFilter(Permits(), text);
+    ASSERT_TRUE(expr.ok()) << text << ": " << expr.status();
+    EXPECT_FALSE(WireFilter::Compile(*expr).has_value()) << text;
+  }
+  auto nested = ParseFilter(Customers(), "address.city = \"Paris\"");
+  ASSERT_TRUE(nested.ok()) << nested.status();
+  EXPECT_FALSE(WireFilter::Compile(*nested).has_value());
+  EXPECT_FALSE(WireFilter::Compile(Expr()).has_value());  // no filter
 }
 
 }  // namespace
