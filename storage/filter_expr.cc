@@ -16,7 +16,12 @@ bool Compare(Op op, const Value& have, const Value& want) {
     return absl::StartsWith(std::get<std::string>(have),
                             std::get<std::string>(want));
   }
-  int c = CompareValues(have, want);
+  return Satisfies(op, CompareValues(have, want));
+}
+
+}  // namespace
+
+bool Satisfies(Op op, int c) {
   switch (op) {
     case Op::kEq:
       return c == 0;
@@ -35,8 +40,6 @@ bool Compare(Op op, const Value& have, const Value& want) {
   }
   return false;
 }
-
-}  // namespace
 
 const char* OpName(Op op) {
   switch (op) {

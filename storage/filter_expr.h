@@ -28,6 +28,10 @@ namespace lmdbapi::storage {
 enum class Op { kEq, kNe, kLt, kLe, kGt, kGe, kPrefix };
 const char* OpName(Op op);
 
+// Whether a comparison whose three-way result (have against want, as
+// CompareValues gives it) is `c` satisfies `op` (any but kPrefix).
+bool Satisfies(Op op, int c);
+
 // One comparison of a field with a value of the field's kind.
 struct BoundPredicate {
   FieldRef field;

@@ -1,47 +1,16 @@
 #include "storage/wire_filter.h"
 
-#include <cstring>
-
 #include "absl/strings/match.h"
+#include "json/wire_reader.h"  // header-only: no link to lmdbapi_json
 
 namespace lmdbapi::storage {
 namespace {
 
 using google::protobuf::FieldDescriptor;
-
-enum WireType : uint32_t {
-  kVarint = 0,
-  kFixed64 = 1,
-  kLengthDelimited = 2,
-  kStartGroup = 3,
-  kEndGroup = 4,
-  kFixed32 = 5,
-};
-
-// Reads a varint at *p (before end); false when truncated or too long.
-bool ReadVarint(const char*& p, const char* end, uint64_t* out) {
-  uint64_t value = 0;
-  for (int shift = 0; shift < 64 && p < end; shift += 7) {
-    uint8_t byte = static_cast<uint8_t>(*p++);
-    value |= uint64_t{byte & 0x7F} << shift;
-    if ((byte & 0x80) == 0) {
-      *out = value;
-      return true;
-    }
-  }
-  return false;
-}
-
-bool ReadFixed(const char*& p, const char* end, size_t size, uint64_t* out) {
-  if (static_cast<size_t>(end - p) < size) return false;
-  uint64_t value = 0;
-  for (size_t i = 0; i < size; ++i) {
-    value |= uint64_t{static_cast<uint8_t>(p[i])} << (8 * i);
-  }
-  p += size;
-  *out = value;
-  return true;
-}
+using json::kFixed32;
+using json::kFixed64;
+using json::kLengthDelimited;
+using json::kVarint;
 
 // The wire type a singular field of `type` is written with, or -1 for the
 // types this filter does not read.
@@ -140,26 +109,6 @@ int Compare3(const T& a, const T& b) {
   return a < b ? -1 : (b < a ? 1 : 0);
 }
 
-bool Holds(Op op, int c) {
-  switch (op) {
-    case Op::kEq:
-      return c == 0;
-    case Op::kNe:
-      return c != 0;
-    case Op::kLt:
-      return c < 0;
-    case Op::kLe:
-      return c <= 0;
-    case Op::kGt:
-      return c > 0;
-    case Op::kGe:
-      return c >= 0;
-    case Op::kPrefix:
-      break;
-  }
-  return false;
-}
-
 }  // namespace
 
 std::optional<WireFilter> WireFilter::Compile(const Expr& expr) {
@@ -201,47 +150,44 @@ bool WireFilter::Compile(const Expr& expr, Node* node) {
 }
 
 bool WireFilter::Read(absl::string_view bytes, Slot* slots) const {
-  const char* p = bytes.data();
-  const char* end = p + bytes.size();
-  while (p < end) {
-    uint64_t tag;
-    if (!ReadVarint(p, end, &tag)) return false;
-    const uint32_t wire = tag & 7;
-    const uint64_t number = tag >> 3;
+  json::WireReader in(bytes);
+  while (!in.done()) {
+    uint32_t tag;
+    if (!in.ReadTag(&tag) || (tag >> 3) == 0) return false;
     size_t slot = 0;
     while (slot < fields_.size() &&
-           static_cast<uint64_t>(fields_[slot].number) != number) {
+           static_cast<uint32_t>(fields_[slot].number) != tag >> 3) {
       ++slot;
     }
-    const bool wanted = slot < fields_.size();
-    if (wanted && static_cast<int>(wire) != WireTypeOf(fields_[slot].type)) {
+    if (slot == fields_.size()) {  // a field no comparison reads
+      if (!in.SkipField(tag, 0)) return false;
+      continue;
+    }
+    const Field& field = fields_[slot];
+    if (static_cast<int>(tag & 7) != WireTypeOf(field.type)) {
       return false;  // not as this filter expects: the parser decides
     }
-    uint64_t raw;
-    switch (wire) {
+    uint64_t raw = 0;
+    uint32_t raw32 = 0;
+    bool ok;
+    switch (tag & 7) {
       case kVarint:
-        if (!ReadVarint(p, end, &raw)) return false;
+        ok = in.ReadVarint(&raw);
         break;
       case kFixed64:
-        if (!ReadFixed(p, end, 8, &raw)) return false;
+        ok = in.ReadFixed64(&raw);
         break;
       case kFixed32:
-        if (!ReadFixed(p, end, 4, &raw)) return false;
+        ok = in.ReadFixed32(&raw32);
+        raw = raw32;
         break;
-      case kLengthDelimited:
-        if (!ReadVarint(p, end, &raw) || raw > static_cast<uint64_t>(end - p)) {
-          return false;
-        }
-        if (wanted) slots[slot].text = absl::string_view(p, raw);
-        p += raw;
+      default:  // kLengthDelimited: string, bytes
+        ok = in.ReadLengthDelimited(&slots[slot].text);
+        if (!ok) return false;
         continue;
-      default:  // groups: the parser decides
-        return false;
     }
-    if (wanted) {
-      Decode(fields_[slot].type, raw, &slots[slot].number,
-             &slots[slot].unsigned_number);
-    }
+    if (!ok) return false;
+    Decode(field.type, raw, &slots[slot].number, &slots[slot].unsigned_number);
   }
   return true;
 }
@@ -251,17 +197,17 @@ bool WireFilter::Compare(const Node& leaf, const Slot& slot) const {
     case 0: {  // string, bytes
       const std::string& want = std::get<std::string>(leaf.value);
       if (leaf.op == Op::kPrefix) return absl::StartsWith(slot.text, want);
-      return Holds(leaf.op, Compare3(slot.text, absl::string_view(want)));
+      return Satisfies(leaf.op, Compare3(slot.text, absl::string_view(want)));
     }
     case 1:
-      return Holds(leaf.op,
-                   Compare3(slot.number, std::get<int64_t>(leaf.value)));
+      return Satisfies(leaf.op,
+                       Compare3(slot.number, std::get<int64_t>(leaf.value)));
     case 2:
-      return Holds(leaf.op, Compare3(slot.unsigned_number,
-                                     std::get<uint64_t>(leaf.value)));
+      return Satisfies(leaf.op, Compare3(slot.unsigned_number,
+                                         std::get<uint64_t>(leaf.value)));
     case 4:
-      return Holds(leaf.op,
-                   Compare3(slot.number != 0, std::get<bool>(leaf.value)));
+      return Satisfies(leaf.op,
+                       Compare3(slot.number != 0, std::get<bool>(leaf.value)));
   }
   return false;
 }
