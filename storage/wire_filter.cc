@@ -134,6 +134,13 @@ bool WireFilter::Compile(const Expr& expr, Node* node) {
       f->real_containing_oneof() != nullptr || WireTypeOf(f->type()) < 0) {
     return false;
   }
+  // A proto2 enum is closed: the parser moves a number it does not name to
+  // the unknown fields, and the field reads as its default.
+  if (f->type() == FieldDescriptor::TYPE_ENUM &&
+      f->enum_type()->file()->syntax() !=
+          google::protobuf::FileDescriptor::SYNTAX_PROTO3) {
+    return false;
+  }
   size_t slot = 0;
   while (slot < fields_.size() && fields_[slot].number != f->number()) ++slot;
   if (slot == fields_.size()) {

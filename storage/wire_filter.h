@@ -9,9 +9,9 @@
 // string, bytes, bool, enum and the integer types (a field not in the bytes
 // reads as its default, the last occurrence of one wins, as the parser
 // does; bytes that do not read as the field's type are left to the parser).
-// Anything else (a nested, repeated or oneof field, a double, a Timestamp, more
-// than kMaxFields fields) is not compiled: the caller parses the record and
-// uses Expr::Matches, which stays the definition.
+// Anything else (a nested, repeated or oneof field, a double, a Timestamp, a
+// proto2 enum, more than kMaxFields fields) is not compiled: the caller
+// parses the record and uses Expr::Matches, which stays the definition.
 #ifndef LMDBAPI_STORAGE_WIRE_FILTER_H_
 #define LMDBAPI_STORAGE_WIRE_FILTER_H_
 

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "google/protobuf/descriptor.pb.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "storage/filter_bind.h"
 #include "storage/filter_parser.h"
@@ -710,6 +712,44 @@ TEST(WireFilterTest, FieldsThatNeedTheParsedRecordAreNotCompiled) {
   ASSERT_TRUE(nested.ok()) << nested.status();
   EXPECT_FALSE(WireFilter::Compile(*nested).has_value());
   EXPECT_FALSE(WireFilter::Compile(Expr()).has_value());  // no filter
+}
+
+TEST(WireFilterTest, AProto2EnumIsLeftToTheParser) {
+  // A closed enum: the parser keeps a number it does not name out of the
+  // field, which then reads as its default; the bytes would say otherwise.
+  google::protobuf::FileDescriptorProto file;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(name: "closed.proto"
+           syntax: "proto2"
+           enum_type {
+             name: "Kind"
+             value { name: "A" number: 1 }
+           }
+           message_type {
+             name: "Thing"
+             field {
+               name: "kind"
+               number: 1
+               label: LABEL_OPTIONAL
+               type: TYPE_ENUM
+               type_name: ".Kind"
+             }
+             field {
+               name: "count"
+               number: 2
+               label: LABEL_OPTIONAL
+               type: TYPE_INT64
+             }
+           })pb",
+      &file));
+  google::protobuf::DescriptorPool pool;
+  const auto* thing = pool.BuildFile(file)->message_type(0);
+  auto compare = [](const google::protobuf::FieldDescriptor* f) {
+    return Expr::Of(BoundPredicate{FieldRef{f, FieldKind::kInt64, {}}, Op::kEq,
+                                   int64_t{1}});
+  };
+  EXPECT_FALSE(WireFilter::Compile(compare(thing->field(0))).has_value());
+  EXPECT_TRUE(WireFilter::Compile(compare(thing->field(1))).has_value());
 }
 
 }  // namespace
