@@ -3,7 +3,9 @@
 package gateway_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -368,15 +370,34 @@ func TestAGatewayStartedBeforeItsServerAnswersTheFirstRequest(t *testing.T) {
 	backend := fmt.Sprintf("127.0.0.1:%d", port)
 	gw := start(t, "gateway", binary(t, gatewayEnv), "--listen=127.0.0.1:0", "--backend="+backend,
 		"--backend_wait=10s")
+	// Sent before the server exists: waits for it instead of failing. The
+	// request goes from its own goroutine; this one starts the server and
+	// then reads the answer (t.Fatal belongs to the test's goroutine).
+	type answer struct {
+		status int
+		body   string
+		err    error
+	}
+	answered := make(chan answer, 1)
 	go func() {
-		time.Sleep(500 * time.Millisecond)
-		start(t, "server", binary(t, serverEnv), "--listen="+backend,
-			"--data_dir="+t.TempDir()+"/data", "--durability=nosync")
+		resp, err := http.Post("http://"+gw.addr()+"/api/permits", "application/json",
+			strings.NewReader(`{"client": "Early"}`))
+		if err != nil {
+			answered <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		answered <- answer{resp.StatusCode, string(body), err}
 	}()
-	// Sent before the server exists: waits for it instead of failing.
-	got := ok(t, "POST", "http://"+gw.addr()+"/api/permits", `{"client": "Early"}`)
-	if str(got, "client") != "Early" {
-		t.Fatalf("first request: %v", got)
+	time.Sleep(500 * time.Millisecond)
+	start(t, "server", binary(t, serverEnv), "--listen="+backend,
+		"--data_dir="+t.TempDir()+"/data", "--durability=nosync")
+	got := <-answered
+	var stored map[string]interface{}
+	if got.err != nil || got.status != 200 || json.Unmarshal([]byte(got.body), &stored) != nil ||
+		str(stored, "client") != "Early" {
+		t.Fatalf("first request: %d %q %v", got.status, got.body, got.err)
 	}
 }
 
