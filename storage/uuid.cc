@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "absl/random/random.h"
+#include "absl/strings/numbers.h"
 
 namespace lmdbapi::storage {
 namespace {
@@ -82,11 +83,11 @@ bool IsCanonicalUuid(absl::string_view text) {
 }
 
 std::optional<uint8_t> UuidTag(absl::string_view text) {
-  if (!IsCanonicalUuid(text)) return std::nullopt;
-  auto nibble = [](char c) {
-    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-  };
-  return static_cast<uint8_t>(nibble(text[34]) << 4 | nibble(text[35]));
+  uint32_t tag;
+  if (!IsCanonicalUuid(text) || !absl::SimpleHexAtoi(text.substr(34), &tag)) {
+    return std::nullopt;
+  }
+  return static_cast<uint8_t>(tag);
 }
 
 }  // namespace lmdbapi::storage

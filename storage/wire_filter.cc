@@ -176,24 +176,20 @@ bool WireFilter::Read(absl::string_view bytes, Slot* slots) const {
     }
     uint64_t raw = 0;
     uint32_t raw32 = 0;
-    bool ok;
     switch (tag & 7) {
+      case kLengthDelimited:  // string, bytes
+        if (!in.ReadLengthDelimited(&slots[slot].text)) return false;
+        continue;
       case kVarint:
-        ok = in.ReadVarint(&raw);
+        if (!in.ReadVarint(&raw)) return false;
         break;
       case kFixed64:
-        ok = in.ReadFixed64(&raw);
+        if (!in.ReadFixed64(&raw)) return false;
         break;
-      case kFixed32:
-        ok = in.ReadFixed32(&raw32);
+      default:  // kFixed32
+        if (!in.ReadFixed32(&raw32)) return false;
         raw = raw32;
-        break;
-      default:  // kLengthDelimited: string, bytes
-        ok = in.ReadLengthDelimited(&slots[slot].text);
-        if (!ok) return false;
-        continue;
     }
-    if (!ok) return false;
     Decode(field.type, raw, &slots[slot].number, &slots[slot].unsigned_number);
   }
   return true;

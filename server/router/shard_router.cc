@@ -177,16 +177,19 @@ grpc::ServerGenericBidiReactor* ShardRouter::CreateReactor(
 void ShardRouter::Handle(const grpc::GenericCallbackServerContext& context,
                          const grpc::ByteBuffer& request, Answer done) {
   const std::string& path = context.method();  // "/pkg.Service/Method"
-  Answer answer = [path, start = std::chrono::steady_clock::now(),
-                   done = std::move(done)](grpc::Status status,
-                                           grpc::ByteBuffer response) {
-    Log(LogLevel::kDebug, "route %s %s %dus", path,
-        status.ok() ? "OK" : status.error_message(),
-        std::chrono::duration_cast<std::chrono::microseconds>(
-            std::chrono::steady_clock::now() - start)
-            .count());
-    done(std::move(status), std::move(response));
-  };
+  Answer answer = std::move(done);
+  if (LogEnabled(LogLevel::kDebug)) {  // each call's route and time
+    answer = [path, start = std::chrono::steady_clock::now(),
+              done = std::move(answer)](grpc::Status status,
+                                        grpc::ByteBuffer response) {
+      Log(LogLevel::kDebug, "route %s %s %dus", path,
+          status.ok() ? "OK" : status.error_message(),
+          std::chrono::duration_cast<std::chrono::microseconds>(
+              std::chrono::steady_clock::now() - start)
+              .count());
+      done(std::move(status), std::move(response));
+    };
+  }
   size_t slash = path.rfind('/');
   std::string service =
       slash == std::string::npos || slash == 0 ? "" : path.substr(1, slash - 1);
