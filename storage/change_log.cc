@@ -1,5 +1,6 @@
 #include "storage/change_log.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -33,23 +34,33 @@ uint64_t RevisionOfKey(absl::string_view key) {
   return BigEndian(key.substr(0, 8));
 }
 
-// Deletes every change of `revision`.
-absl::Status DropRevision(MDB_txn* txn, MDB_dbi dbi, uint64_t revision) {
-  std::string first = RevisionKey(revision);
+// Deletes every change of the revisions `from`..`to`.
+absl::Status DropRevisions(MDB_txn* txn, MDB_dbi dbi, uint64_t from,
+                           uint64_t to) {
+  LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, dbi));
   std::vector<std::string> keys;
-  {
-    LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, dbi));
-    absl::StatusOr<bool> more = cursor.Seek(first);
-    for (; more.ok() && *more; more = cursor.Next()) {
-      if (RevisionOfKey(cursor.key()) != revision) break;
-      keys.emplace_back(cursor.key());
-    }
-    LMDBAPI_RETURN_IF_ERROR(more);
+  absl::StatusOr<bool> more = cursor.Seek(RevisionKey(from));
+  for (; more.ok() && *more; more = cursor.Next()) {
+    if (RevisionOfKey(cursor.key()) > to) break;
+    keys.emplace_back(cursor.key());
   }
-  for (const std::string& key : keys) {
-    LMDBAPI_RETURN_IF_ERROR(DeleteKey(txn, dbi, key));
+  LMDBAPI_RETURN_IF_ERROR(more);
+  for (const std::string& key : keys) {  // in key order: one page search each
+    LMDBAPI_ASSIGN_OR_RETURN(bool found, cursor.Find(key));
+    if (found) LMDBAPI_RETURN_IF_ERROR(cursor.Delete());
   }
   return absl::OkStatus();
+}
+
+std::string ChangeValue(const NewChange& change) {
+  std::string value;
+  value.reserve(1 + change.table.size() + change.pk.size() +
+                change.record.size() + 4);
+  value.push_back(static_cast<char>(change.type));
+  PutLengthPrefixed(change.table, &value);
+  PutLengthPrefixed(change.pk, &value);
+  value.append(change.record.data(), change.record.size());
+  return value;
 }
 
 }  // namespace
@@ -58,18 +69,35 @@ absl::Status ChangeLog::Append(MDB_txn* txn, uint64_t revision,
                                uint32_t position, ChangeType type,
                                absl::string_view table, absl::string_view pk,
                                absl::string_view record) const {
-  std::string value;
-  value.reserve(1 + table.size() + pk.size() + record.size() + 4);
-  value.push_back(static_cast<char>(type));
-  PutLengthPrefixed(table, &value);
-  PutLengthPrefixed(pk, &value);
-  value.append(record.data(), record.size());
+  std::string value =
+      ChangeValue({revision, position, type, table, pk, record});
   LMDBAPI_RETURN_IF_ERROR(
       PutValue(txn, dbi_, RevisionKey(revision, position), value));
   // The first change of a revision drops the revision that falls out of
   // retention.
   if (position != 0 || revision <= retention_) return absl::OkStatus();
-  return DropRevision(txn, dbi_, revision - retention_);
+  uint64_t drop = revision - retention_;
+  return DropRevisions(txn, dbi_, drop, drop);
+}
+
+absl::Status ChangeLog::AppendAll(MDB_txn* txn,
+                                  absl::Span<const NewChange> changes) const {
+  if (changes.empty()) return absl::OkStatus();
+  {
+    LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, dbi_));
+    for (const NewChange& change : changes) {
+      LMDBAPI_RETURN_IF_ERROR(cursor.Put(
+          RevisionKey(change.revision, change.position), ChangeValue(change)));
+    }
+  }
+  // Each revision new here (its first change) drops the one `retention`
+  // older.
+  uint64_t first = changes.front().revision;
+  if (changes.front().position != 0) ++first;  // began before: dropped then
+  uint64_t last = changes.back().revision;
+  if (last <= retention_ || first > last) return absl::OkStatus();
+  return DropRevisions(txn, dbi_, std::max(first, retention_ + 1) - retention_,
+                       last - retention_);
 }
 
 absl::StatusOr<uint64_t> ChangeLog::Last(MDB_txn* txn) const {

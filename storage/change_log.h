@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace lmdbapi::storage {
 
@@ -36,6 +37,16 @@ struct Change {
   bool commit_end = false;
 };
 
+// A change to append, its bytes borrowed.
+struct NewChange {
+  uint64_t revision = 0;
+  uint32_t position = 0;
+  ChangeType type = ChangeType::kInsert;
+  absl::string_view table;
+  absl::string_view pk;
+  absl::string_view record;
+};
+
 class ChangeLog {
  public:
   ChangeLog(MDB_dbi dbi, MDB_dbi meta, uint64_t retention)
@@ -46,6 +57,10 @@ class ChangeLog {
   absl::Status Append(MDB_txn* txn, uint64_t revision, uint32_t position,
                       ChangeType type, absl::string_view table,
                       absl::string_view pk, absl::string_view record) const;
+  // Appends `changes` (in revision order, newer than any logged) through one
+  // cursor, then drops what falls out of retention, as Append of each would.
+  absl::Status AppendAll(MDB_txn* txn,
+                         absl::Span<const NewChange> changes) const;
 
   // The first revision the log still holds; the next revision when it is
   // empty (nothing to miss).

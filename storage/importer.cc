@@ -6,34 +6,31 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
+#include "storage/importer_batch.h"
 #include "storage/lmdb.h"
 #include "storage/status.h"
 
 namespace lmdbapi::storage {
 
-struct Importer::Batch {
-  std::vector<Table::Prepared> prepared;
-  std::vector<uint64_t> positions;  // of each prepared record
-  size_t rejected_before = 0;       // refused while preparing
-  bool stops = false;  // a record after the prepared ones was refused
-  ImportBatchResult* result = nullptr;
-};
-
-namespace {
-
-absl::Status AtRecord(uint64_t position, const absl::Status& status) {
-  return At(absl::StrCat("record ", position), status);
-}
-
-// A refusal of the record itself, not of the database.
-bool IsRecordRefusal(const absl::Status& status) {
-  return absl::IsAlreadyExists(status) || absl::IsFailedPrecondition(status);
-}
-
-}  // namespace
-
 Importer::Importer(Table* table, ImportOptions options)
     : table_(table), options_(options) {}
+
+absl::Status Importer::KeyExists(absl::string_view pk) const {
+  return absl::AlreadyExistsError(
+      absl::StrCat("field '", table_->schema_.primary_key.field->name(),
+                   "': ", table_->name(), " '", pk,
+                   "' already exists (replace_existing replaces it)"));
+}
+
+absl::Status Importer::UniqueClash(const Table::Index& index,
+                                   absl::string_view holder) const {
+  std::vector<std::string> fields;
+  for (const FieldRef& f : index.schema->fields) fields.push_back(f.Name());
+  return absl::AlreadyExistsError(absl::StrCat(
+      "field '", absl::StrJoin(fields, "', '"), "': ", table_->name(), " '",
+      holder, "' already has these values in unique index '",
+      index.schema->name, "'"));
+}
 
 absl::Status Importer::CheckUnique(MDB_txn* txn,
                                    const Table::Prepared& prepared) const {
@@ -48,13 +45,7 @@ absl::Status Importer::CheckUnique(MDB_txn* txn,
       absl::StatusOr<absl::string_view> holder =
           PrimaryKeyOfEntry(*index.schema, entry.key, *found);
       if (holder.ok() && *holder == prepared.pk) continue;  // replaced
-      std::vector<std::string> fields;
-      for (const FieldRef& f : index.schema->fields) fields.push_back(f.Name());
-      return absl::AlreadyExistsError(
-          absl::StrCat("field '", absl::StrJoin(fields, "', '"),
-                       "': ", table_->name(), " '", holder.ok() ? *holder : "?",
-                       "' already has these values in unique index '",
-                       index.schema->name, "'"));
+      return UniqueClash(index, holder.ok() ? *holder : "?");
     }
   }
   return absl::OkStatus();
@@ -68,12 +59,7 @@ absl::Status Importer::Check(MDB_txn* txn, const Table::Prepared& prepared,
   if (!stored.ok() && !absl::IsNotFound(stored.status())) {
     return stored.status();
   }
-  if (*exists && !options_.replace_existing) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("field '", table_->schema_.primary_key.field->name(),
-                     "': ", table_->name(), " '", prepared.pk,
-                     "' already exists (replace_existing replaces it)"));
-  }
+  if (*exists && !options_.replace_existing) return KeyExists(prepared.pk);
   LMDBAPI_RETURN_IF_ERROR(table_->CheckParentInTxn(txn, prepared));
   return CheckUnique(txn, prepared);
 }
@@ -86,9 +72,20 @@ absl::Status Importer::Apply(MDB_txn* txn, uint64_t sequence,
   result.rejected.resize(batch.rejected_before);  // a rerun starts afresh
   result.stopped = batch.stops;
   if (stopped_at_ < sequence) {  // an earlier batch ended the import
-    result = ImportBatchResult();
+    result.rejected.clear();
+    result.stopped = false;
     return absl::OkStatus();
   }
+  bool in_order = false;
+  absl::Status status = ApplySorted(txn, batch, &in_order);
+  if (in_order) status = ApplyInOrder(txn, batch);
+  LMDBAPI_RETURN_IF_ERROR(status);
+  if (result.stopped) stopped_at_ = std::min(stopped_at_, sequence);
+  return absl::OkStatus();
+}
+
+absl::Status Importer::ApplyInOrder(MDB_txn* txn, Batch& batch) const {
+  ImportBatchResult& result = *batch.result;
   for (size_t i = 0; i < batch.prepared.size(); ++i) {
     const Table::Prepared& prepared = batch.prepared[i];
     bool exists = false;
@@ -112,7 +109,6 @@ absl::Status Importer::Apply(MDB_txn* txn, uint64_t sequence,
     ++result.stored;
     result.revision = version.revision;
   }
-  if (result.stopped) stopped_at_ = std::min(stopped_at_, sequence);
   return absl::OkStatus();
 }
 
@@ -146,13 +142,16 @@ bool Importer::Submit(std::vector<ImportRecord> records,
     }
   }
   batch->rejected_before = result->rejected.size();
+  Sort(*batch);
   uint64_t sequence = next_sequence_++;
   bool stops = batch->stops;
+  result->prepared = batch;
   table_->writer_->Submit(
-      [this, sequence, batch](MDB_txn* txn) {
+      [this, sequence, batch = batch.get()](MDB_txn* txn) {
         return Apply(txn, sequence, *batch);
       },
-      [this, sequence, batch, done = std::move(done)](absl::Status status) {
+      [this, sequence, batch = batch.get(),
+       done = std::move(done)](absl::Status status) {
         if (!status.ok()) stopped_at_ = std::min(stopped_at_, sequence);
         std::stable_sort(
             batch->result->rejected.begin(), batch->result->rejected.end(),

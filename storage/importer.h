@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -47,6 +48,9 @@ struct ImportBatchResult {
   // field 'fee_cents': ..." with the code of the refusal.
   std::vector<std::pair<uint64_t, absl::Status>> rejected;
   bool stopped = false;  // without skip_bad: a bad record ended the import
+  // The batch's prepared records: freed with the result, by its owner,
+  // not on the writer thread (which frees nothing of a batch).
+  std::shared_ptr<const void> prepared;
 };
 
 class Importer {
@@ -70,13 +74,40 @@ class Importer {
 
  private:
   struct Batch;
-  // Writes the prepared records of batch `sequence` in `txn`.
+  // Writes the prepared records of batch `sequence` in `txn`: in key order
+  // when every key is new, else record by record.
   absl::Status Apply(MDB_txn* txn, uint64_t sequence, Batch& batch) const;
+  // Record by record, in the stream's order: checks one, writes it, goes on.
+  absl::Status ApplyInOrder(MDB_txn* txn, Batch& batch) const;
+  // The same outcome with the database's work in key order
+  // (storage/importer_sorted.cc): every check's lookups sorted, then the
+  // refusals decided in the stream's order, then each database's new
+  // entries put in key order through one cursor. Sets `in_order`, having
+  // written nothing, when the batch needs ApplyInOrder: a stored key to
+  // replace, or a table that is its own parent.
+  absl::Status ApplySorted(MDB_txn* txn, Batch& batch, bool* in_order) const;
+  // On the caller's thread: the batch's records and entries in key order,
+  // for ApplySorted.
+  void Sort(Batch& batch) const;
+  // ApplySorted's steps: the refusal (or OK) of each record by what `txn`
+  // holds; then which records are written, refusals noted in the batch's
+  // result; then the writes of those.
+  absl::Status LookUp(MDB_txn* txn, const Batch& batch,
+                      std::vector<absl::Status>* refused, bool* in_order) const;
+  std::vector<bool> Decide(Batch& batch,
+                           std::vector<absl::Status> refused) const;
+  absl::Status WriteSorted(MDB_txn* txn, Batch& batch,
+                           const std::vector<bool>& written) const;
   // Whether `prepared` can be written as things stand in `txn`; sets
   // `exists` when its key is stored (and replace_existing allows it).
   absl::Status Check(MDB_txn* txn, const Table::Prepared& prepared,
                      bool* exists) const;
   absl::Status CheckUnique(MDB_txn* txn, const Table::Prepared& prepared) const;
+  // The refusals: `pk` is stored; index `index`'s values are held by
+  // `holder`.
+  absl::Status KeyExists(absl::string_view pk) const;
+  absl::Status UniqueClash(const Table::Index& index,
+                           absl::string_view holder) const;
 
   Table* const table_;
   const ImportOptions options_;

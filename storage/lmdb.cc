@@ -62,6 +62,22 @@ absl::StatusOr<bool> Cursor::Next() { return Move(MDB_NEXT); }
 absl::StatusOr<bool> Cursor::Last() { return Move(MDB_LAST); }
 absl::StatusOr<bool> Cursor::Prev() { return Move(MDB_PREV); }
 
+absl::StatusOr<bool> Cursor::Find(absl::string_view key) {
+  key_ = ToVal(key);
+  return Move(MDB_SET_KEY);
+}
+
+absl::Status Cursor::Put(absl::string_view key, absl::string_view value,
+                         unsigned flags) {
+  MDB_val k = ToVal(key);
+  MDB_val v = ToVal(value);
+  return LmdbStatus(mdb_cursor_put(cursor_, &k, &v, flags), "put");
+}
+
+absl::Status Cursor::Delete() {
+  return LmdbStatus(mdb_cursor_del(cursor_, 0), "delete");
+}
+
 absl::StatusOr<absl::string_view> GetValue(MDB_txn* txn, MDB_dbi dbi,
                                            absl::string_view key) {
   MDB_val k = ToVal(key);

@@ -75,6 +75,15 @@ class Cursor {
   absl::StatusOr<bool> Last();
   // Returns false before the first key.
   absl::StatusOr<bool> Prev();
+  // Positions at `key` itself; false when it is absent.
+  absl::StatusOr<bool> Find(absl::string_view key);
+  // mdb_cursor_put (`flags` as PutValue's). A key at or next to the
+  // cursor's page costs one page search, not a descent from the root: keys
+  // written in sorted order through one cursor are cheap.
+  absl::Status Put(absl::string_view key, absl::string_view value,
+                   unsigned flags = 0);
+  // Deletes the entry the cursor is at.
+  absl::Status Delete();
   absl::string_view key() const { return ToView(key_); }
   absl::string_view value() const { return ToView(value_); }
   MDB_cursor* get() const { return cursor_; }

@@ -46,6 +46,9 @@ absl::StatusOr<RecordVersion> ReadVersion(MDB_txn* txn, MDB_dbi versions,
 absl::StatusOr<uint64_t> CurrentRevision(MDB_txn* txn, MDB_dbi meta);
 // Advances it and returns the new revision.
 absl::StatusOr<uint64_t> NextRevision(MDB_txn* txn, MDB_dbi meta);
+// Advances it by `count` and returns the first of the new revisions.
+absl::StatusOr<uint64_t> AdvanceRevision(MDB_txn* txn, MDB_dbi meta,
+                                         uint64_t count);
 
 // ABORTED naming `what` unless `expected` is 0 or the stored revision.
 absl::Status CheckRevision(const RecordVersion& stored, uint64_t expected,

@@ -10,7 +10,9 @@
 
 #include <lmdb.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -26,6 +28,9 @@ class RevisionClock {
   };
   // The revision (and position) of the next write in `txn`.
   absl::StatusOr<Tick> Take(MDB_txn* txn);
+  // The ticks of the next `count` writes in `txn`, in order, with one
+  // update of the counter.
+  absl::StatusOr<std::vector<Tick>> Take(MDB_txn* txn, size_t count);
   // The revision of the last write committed (or made in `txn`).
   absl::StatusOr<uint64_t> Current(MDB_txn* txn) const;
 

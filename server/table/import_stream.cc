@@ -19,6 +19,7 @@ struct ImportStream::Batch {
   // The request messages its records live in.
   std::vector<std::shared_ptr<Message>> requests;
   std::vector<storage::ImportRecord> records;
+  size_t bytes = 0;  // of the messages begun in this batch
   storage::ImportBatchResult result;
   uint64_t first_position = 0;
 };
@@ -68,6 +69,7 @@ void ImportStream::Do(Next next) {
 absl::Status ImportStream::ParseIncoming(const grpc::ByteBuffer& bytes) {
   ByteBufferView view;
   TakeInvalidUtf8Field();  // forget what another parse on this thread noted
+  incoming_bytes_ = bytes.Length();
   if (view.Read(bytes) &&
       incoming_->ParseFromArray(view.bytes().data(),
                                 static_cast<int>(view.bytes().size()))) {
@@ -131,6 +133,7 @@ void ImportStream::Take(std::shared_ptr<Message> request) {
   }
   auto* records = model::ImportRecords(request.get());
   if (!records->empty()) current_->requests.push_back(request);
+  current_->bytes += incoming_bytes_;
   for (Message& record : *records) {
     uint64_t position = ++position_;
     absl::Status checked =
@@ -152,6 +155,7 @@ void ImportStream::Take(std::shared_ptr<Message> request) {
     if (!SubmitBatch()) return;
     current_->requests.push_back(request);
   }
+  if (current_->bytes >= kBatchBytes) SubmitBatch();
 }
 
 bool ImportStream::SubmitBatch() {

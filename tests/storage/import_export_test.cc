@@ -1,5 +1,6 @@
 // Bulk import (storage/importer.h) and snapshot export
 // (storage/snapshot_export.h) on a real LMDB directory.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -208,6 +209,150 @@ TEST_F(ImportExportTest, ChildWithoutItsParentIsRefused) {
             "record 2: field 'permit_uuid'")
       << result.rejected[0].second;
   EXPECT_EQ(*inspections_->Count(), 1u);
+}
+
+TEST_F(ImportExportTest, RecordsOutOfKeyOrderTakeRevisionsInStreamOrder) {
+  std::vector<Permit> records = Permits(50, "Order");
+  std::reverse(records.begin(), records.end());  // keys decrease
+  for (size_t i = 0; i < records.size(); i += 2) {
+    std::swap(records[i], records[records.size() - 1 - i]);  // and mix
+  }
+  Importer importer(permits_, {});
+  ImportBatchResult result;
+  ASSERT_TRUE(importer.Submit(Batch(records, 1), &result).ok());
+  ASSERT_EQ(result.stored, 50u);
+  for (size_t i = 0; i < records.size(); ++i) {
+    Permit got;
+    RecordVersion version;
+    ASSERT_TRUE(permits_->Get(records[i].uuid(), &got, &version).ok()) << i;
+    EXPECT_EQ(version.revision, result.revision - 49 + i) << i;
+    EXPECT_EQ(got.permit_number(), records[i].permit_number());
+  }
+  {  // the change log, in a read of its own
+    auto txn = db_->env().BeginRead();
+    ASSERT_TRUE(txn.ok());
+    auto changes = db_->changes().Read(txn->get(), result.revision - 49, 100);
+    ASSERT_TRUE(changes.ok()) << changes.status();
+    ASSERT_EQ(changes->size(), 50u);
+    for (size_t i = 0; i < records.size(); ++i) {
+      EXPECT_EQ((*changes)[i].pk, records[i].uuid()) << i;
+      EXPECT_EQ((*changes)[i].type, ChangeType::kInsert);
+    }
+  }
+  ExpectIndexesAgree();
+}
+
+TEST_F(ImportExportTest, SkipBadJudgesEachRecordByTheRecordsStoredBeforeIt) {
+  std::vector<Permit> stored = Permits(1, "Held");
+  ASSERT_TRUE(permits_->Insert(&stored[0]).ok());
+  std::vector<Permit> records = Permits(10, "Judge");
+  records[2].set_uuid(stored[0].uuid());  // stored key: refused
+  records[5].set_permit_number(records[2].permit_number());  // 2 is not stored
+  records[7].set_uuid(records[5].uuid());                    // 5 is: refused
+  records[8].set_permit_number(records[6].permit_number());  // 6 is: refused
+  ImportOptions options;
+  options.skip_bad = true;
+  Importer importer(permits_, options);
+  ImportBatchResult result;
+  ASSERT_TRUE(importer.Submit(Batch(records, 1), &result).ok());
+  EXPECT_EQ(result.stored, 7u);
+  ASSERT_EQ(result.rejected.size(), 3u);
+  EXPECT_EQ(result.rejected[0].first, 3u);
+  EXPECT_EQ(result.rejected[1].first, 8u);
+  EXPECT_EQ(result.rejected[2].first, 9u);
+  for (const auto& [position, refusal] : result.rejected) {
+    EXPECT_EQ(refusal.code(), absl::StatusCode::kAlreadyExists) << position;
+  }
+  EXPECT_NE(result.rejected[2].second.message().find(records[6].uuid()),
+            std::string::npos)
+      << result.rejected[2].second;  // names the record holding the value
+  Permit got;
+  ASSERT_TRUE(permits_->Get(records[5].uuid(), &got).ok());
+  EXPECT_EQ(got.permit_number(), records[2].permit_number());
+  EXPECT_EQ(*permits_->Count(), 8u);
+  ExpectIndexesAgree();
+}
+
+// A batch of 8000 permits (more than 1 MiB with its index entries) into a
+// map of 1 MiB that may grow to `max_map` (0: may not grow).
+absl::Status ImportIntoSmallMap(uint64_t max_map, uint64_t* count,
+                                bool* indexes_agree) {
+  lmdbapi::testing::TempDir dir;
+  DatabaseOptions options;
+  options.env.path = dir.path();
+  options.env.map_size_bytes = uint64_t{1} << 20;
+  options.env.max_map_size_bytes = max_map;
+  options.env.durability = Durability::kNoSync;
+  auto db = Database::Open(options, lmdbapi::testing::PermitTables());
+  if (!db.ok()) return db.status();
+  std::vector<Permit> records;
+  for (int i = 0; i < 8000; ++i) {
+    records.push_back(
+        MakePermit(absl::StrCat("Grow-", i % 97), "NY", PENDING, i));
+    records.back().set_permit_number(absl::StrCat("Grow-", i));
+  }
+  std::vector<ImportRecord> batch;
+  for (size_t i = 0; i < records.size(); ++i) {
+    batch.push_back({&records[i], i + 1});
+  }
+  Table* permits = (*db)->table("permits");
+  Importer importer(permits, {});
+  ImportBatchResult result;
+  absl::Status status = importer.Submit(batch, &result);
+  *count = *permits->Count();
+  auto report = permits->VerifyIndexes();
+  *indexes_agree = report.ok() && report->mismatches.empty();
+  return status;
+}
+
+TEST(ImportMapTest, ABatchLargerThanTheMapIsWrittenOnceTheMapGrows) {
+  uint64_t count = 0;
+  bool agree = false;
+  absl::Status status = ImportIntoSmallMap(uint64_t{64} << 20, &count, &agree);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(count, 8000u);
+  EXPECT_TRUE(agree);
+}
+
+TEST(ImportMapTest, ABatchTheFullMapCannotHoldWritesNothing) {
+  uint64_t count = 1;
+  bool agree = false;
+  absl::Status status = ImportIntoSmallMap(0, &count, &agree);
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+  EXPECT_EQ(count, 0u);
+  EXPECT_TRUE(agree);
+}
+
+TEST(ImportRetentionTest, ABatchDropsTheChangesThatFallOutOfRetention) {
+  lmdbapi::testing::TempDir dir;
+  DatabaseOptions options;
+  options.env.path = dir.path();
+  options.env.map_size_bytes = uint64_t{64} << 20;
+  options.env.durability = Durability::kNoSync;
+  options.change_retention = 10;
+  auto db = Database::Open(options, lmdbapi::testing::PermitTables());
+  ASSERT_TRUE(db.ok()) << db.status();
+  std::vector<Permit> records;
+  for (int i = 0; i < 35; ++i) {
+    records.push_back(MakePermit("Ret", "NY", PENDING, i));
+    records.back().set_permit_number(absl::StrCat("Ret-", i));
+  }
+  std::vector<ImportRecord> batch;
+  for (size_t i = 0; i < records.size(); ++i) {
+    batch.push_back({&records[i], i + 1});
+  }
+  Importer importer((*db)->table("permits"), {});
+  ImportBatchResult result;
+  ASSERT_TRUE(importer.Submit(batch, &result).ok());
+  ASSERT_EQ(result.stored, 35u);
+  auto txn = (*db)->env().BeginRead();
+  ASSERT_TRUE(txn.ok());
+  auto oldest = (*db)->changes().Oldest(txn->get());
+  ASSERT_TRUE(oldest.ok());
+  EXPECT_EQ(*oldest, result.revision - 9);
+  auto kept = (*db)->changes().Read(txn->get(), 0, 100);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->size(), 10u);
 }
 
 TEST_F(ImportExportTest, ExportReadsEveryRecordOnceFromItsSnapshot) {
