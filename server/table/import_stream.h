@@ -29,6 +29,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "google/protobuf/arena.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -94,6 +95,8 @@ class ImportStream {
   Next Decide() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Do(Next next);
   void Answer();
+  static std::shared_ptr<google::protobuf::Message> NewOnArena(
+      const google::protobuf::Message& prototype);
 
   ImportSetup setup_;
   grpc::CallbackServerContext* context_;
@@ -105,7 +108,7 @@ class ImportStream {
   bool skip_bad_ = false;
   uint64_t position_ = 0;  // of the last record taken
   std::unique_ptr<Batch> current_;
-  std::unique_ptr<google::protobuf::Message> incoming_;
+  std::shared_ptr<google::protobuf::Message> incoming_;
   size_t incoming_bytes_ = 0;  // of the message read last
 
   absl::Mutex mu_;
