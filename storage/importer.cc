@@ -84,6 +84,19 @@ absl::Status Importer::Apply(MDB_txn* txn, uint64_t sequence,
   return absl::OkStatus();
 }
 
+bool Importer::Refuse(Batch& batch, size_t i,
+                      const absl::Status& status) const {
+  ImportBatchResult& result = *batch.result;
+  absl::Status refusal = AtRecord(batch.positions[i], status);
+  if (options_.skip_bad) {
+    result.rejected.emplace_back(batch.positions[i], refusal);
+    return true;
+  }
+  result.rejected = {{batch.positions[i], refusal}};
+  result.stopped = true;
+  return false;
+}
+
 absl::Status Importer::ApplyInOrder(MDB_txn* txn, Batch& batch) const {
   ImportBatchResult& result = *batch.result;
   for (size_t i = 0; i < batch.prepared.size(); ++i) {
@@ -91,13 +104,7 @@ absl::Status Importer::ApplyInOrder(MDB_txn* txn, Batch& batch) const {
     bool exists = false;
     absl::Status status = Check(txn, prepared, &exists);
     if (IsRecordRefusal(status)) {
-      absl::Status refusal = AtRecord(batch.positions[i], status);
-      if (options_.skip_bad) {
-        result.rejected.emplace_back(batch.positions[i], refusal);
-        continue;
-      }
-      result.rejected = {{batch.positions[i], refusal}};
-      result.stopped = true;
+      if (Refuse(batch, i, status)) continue;
       break;
     }
     LMDBAPI_RETURN_IF_ERROR(status);

@@ -98,6 +98,9 @@ class Importer {
                            std::vector<absl::Status> refused) const;
   absl::Status WriteSorted(MDB_txn* txn, Batch& batch,
                            const std::vector<bool>& written) const;
+  // Notes record `i`'s refusal in the batch's result: with skip_bad it is
+  // left out (true: go on); without, it stops the import (false).
+  bool Refuse(Batch& batch, size_t i, const absl::Status& status) const;
   // Whether `prepared` can be written as things stand in `txn`; sets
   // `exists` when its key is stored (and replace_existing allows it).
   absl::Status Check(MDB_txn* txn, const Table::Prepared& prepared,

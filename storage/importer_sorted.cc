@@ -155,7 +155,6 @@ absl::Status Importer::LookUp(MDB_txn* txn, const Batch& batch,
 
 std::vector<bool> Importer::Decide(Batch& batch,
                                    std::vector<absl::Status> refused) const {
-  ImportBatchResult& result = *batch.result;
   const std::vector<Table::Prepared>& prepared = batch.prepared;
   // What the records before took: needed only when the batch repeats a key
   // or a unique index's values.
@@ -178,13 +177,7 @@ std::vector<bool> Importer::Decide(Batch& batch,
       }
     }
     if (!status.ok()) {
-      absl::Status refusal = AtRecord(batch.positions[i], status);
-      if (options_.skip_bad) {
-        result.rejected.emplace_back(batch.positions[i], refusal);
-        continue;
-      }
-      result.rejected = {{batch.positions[i], refusal}};
-      result.stopped = true;
+      if (Refuse(batch, i, status)) continue;
       break;
     }
     written[i] = true;

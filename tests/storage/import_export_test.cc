@@ -273,32 +273,46 @@ TEST_F(ImportExportTest, SkipBadJudgesEachRecordByTheRecordsStoredBeforeIt) {
   ExpectIndexesAgree();
 }
 
-// A batch of 8000 permits (more than 1 MiB with its index entries) into a
-// map of 1 MiB that may grow to `max_map` (0: may not grow).
-absl::Status ImportIntoSmallMap(uint64_t max_map, uint64_t* count,
-                                bool* indexes_agree) {
-  lmdbapi::testing::TempDir dir;
+// The permit tables in `dir`, their map `map` bytes growing to `max_map`.
+absl::StatusOr<std::unique_ptr<Database>> OpenWith(const std::string& dir,
+                                                   uint64_t map,
+                                                   uint64_t max_map,
+                                                   uint64_t retention) {
   DatabaseOptions options;
-  options.env.path = dir.path();
-  options.env.map_size_bytes = uint64_t{1} << 20;
+  options.env.path = dir;
+  options.env.map_size_bytes = map;
   options.env.max_map_size_bytes = max_map;
   options.env.durability = Durability::kNoSync;
-  auto db = Database::Open(options, lmdbapi::testing::PermitTables());
-  if (!db.ok()) return db.status();
+  options.change_retention = retention;
+  return Database::Open(options, lmdbapi::testing::PermitTables());
+}
+
+// Imports `n` new permits with distinct permit numbers as one batch.
+absl::Status ImportNew(Table* permits, int n, ImportBatchResult* result) {
   std::vector<Permit> records;
-  for (int i = 0; i < 8000; ++i) {
+  for (int i = 0; i < n; ++i) {
     records.push_back(
-        MakePermit(absl::StrCat("Grow-", i % 97), "NY", PENDING, i));
-    records.back().set_permit_number(absl::StrCat("Grow-", i));
+        MakePermit(absl::StrCat("New-", i % 97), "NY", PENDING, i));
+    records.back().set_permit_number(absl::StrCat("New-", i));
   }
   std::vector<ImportRecord> batch;
   for (size_t i = 0; i < records.size(); ++i) {
     batch.push_back({&records[i], i + 1});
   }
-  Table* permits = (*db)->table("permits");
   Importer importer(permits, {});
+  return importer.Submit(batch, result);
+}
+
+// A batch of 8000 permits (more than 1 MiB with its index entries) into a
+// map of 1 MiB that may grow to `max_map` (0: may not grow).
+absl::Status ImportIntoSmallMap(uint64_t max_map, uint64_t* count,
+                                bool* indexes_agree) {
+  lmdbapi::testing::TempDir dir;
+  auto db = OpenWith(dir.path(), uint64_t{1} << 20, max_map, 100000);
+  if (!db.ok()) return db.status();
+  Table* permits = (*db)->table("permits");
   ImportBatchResult result;
-  absl::Status status = importer.Submit(batch, &result);
+  absl::Status status = ImportNew(permits, 8000, &result);
   *count = *permits->Count();
   auto report = permits->VerifyIndexes();
   *indexes_agree = report.ok() && report->mismatches.empty();
@@ -325,25 +339,10 @@ TEST(ImportMapTest, ABatchTheFullMapCannotHoldWritesNothing) {
 
 TEST(ImportRetentionTest, ABatchDropsTheChangesThatFallOutOfRetention) {
   lmdbapi::testing::TempDir dir;
-  DatabaseOptions options;
-  options.env.path = dir.path();
-  options.env.map_size_bytes = uint64_t{64} << 20;
-  options.env.durability = Durability::kNoSync;
-  options.change_retention = 10;
-  auto db = Database::Open(options, lmdbapi::testing::PermitTables());
+  auto db = OpenWith(dir.path(), uint64_t{64} << 20, 0, 10);
   ASSERT_TRUE(db.ok()) << db.status();
-  std::vector<Permit> records;
-  for (int i = 0; i < 35; ++i) {
-    records.push_back(MakePermit("Ret", "NY", PENDING, i));
-    records.back().set_permit_number(absl::StrCat("Ret-", i));
-  }
-  std::vector<ImportRecord> batch;
-  for (size_t i = 0; i < records.size(); ++i) {
-    batch.push_back({&records[i], i + 1});
-  }
-  Importer importer((*db)->table("permits"), {});
   ImportBatchResult result;
-  ASSERT_TRUE(importer.Submit(batch, &result).ok());
+  ASSERT_TRUE(ImportNew((*db)->table("permits"), 35, &result).ok());
   ASSERT_EQ(result.stored, 35u);
   auto txn = (*db)->env().BeginRead();
   ASSERT_TRUE(txn.ok());
