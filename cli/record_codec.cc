@@ -126,7 +126,8 @@ RecordCodec::RecordCodec(const Descriptor* type)
     : type_(type),
       factory_(std::make_unique<google::protobuf::DynamicMessageFactory>()),
       prototype_(factory_->GetPrototype(type)),
-      server_fields_(ServerFields(type)) {
+      server_fields_(ServerFields(type)),
+      check_(type) {
   auto printer = json::JsonPrinter::Create(type);
   if (printer.ok()) printer_ = *std::move(printer);
   auto parser = json::JsonParser::Create(type);
@@ -141,6 +142,7 @@ std::unique_ptr<google::protobuf::Message> RecordCodec::New() const {
 
 bool RecordCodec::Parses(absl::string_view wire,
                          google::protobuf::Message* scratch) const {
+  if (check_.CertainlyParses(wire)) return true;
   return scratch->ParseFromArray(wire.data(), static_cast<int>(wire.size()));
 }
 

@@ -17,6 +17,7 @@
 #include "google/protobuf/message.h"
 #include "json/json_parser.h"
 #include "json/json_printer.h"
+#include "json/wire_check.h"
 
 namespace lmdbapi::cli {
 
@@ -61,6 +62,7 @@ class RecordCodec {
   std::unique_ptr<json::JsonPrinter> printer_;  // null: protobuf's
   std::unique_ptr<json::JsonParser> parser_;    // null: protobuf's
   absl::flat_hash_set<int> server_fields_;
+  json::WireCheck check_;  // Parses' fast answer
 };
 
 }  // namespace lmdbapi::cli
