@@ -59,6 +59,14 @@ class ImportExportTest : public ::testing::Test {
     }
     return out;
   }
+  // `records` as one batch of an import with skip_bad.
+  absl::Status ImportSkippingBad(std::vector<Permit>& records,
+                                 ImportBatchResult* result) {
+    ImportOptions options;
+    options.skip_bad = true;
+    Importer importer(permits_, options);
+    return importer.Submit(Batch(records, 1), result);
+  }
   bool Stored(const Permit& p) {
     Permit got;
     return permits_->Get(p.uuid(), &got).ok();
@@ -150,11 +158,8 @@ TEST_F(ImportExportTest, SkipBadLeavesBadRecordsOutAndGoesOn) {
   records[3].set_uuid(std::string(600, 'x'));                // invalid
   records[7].set_uuid(records[2].uuid());                    // duplicate key
   records[9].set_permit_number(records[1].permit_number());  // unique clash
-  ImportOptions options;
-  options.skip_bad = true;
-  Importer importer(permits_, options);
   ImportBatchResult result;
-  ASSERT_TRUE(importer.Submit(Batch(records, 1), &result).ok());
+  ASSERT_TRUE(ImportSkippingBad(records, &result).ok());
   EXPECT_EQ(result.stored, 17u);
   EXPECT_FALSE(result.stopped);
   ASSERT_EQ(result.rejected.size(), 3u);
@@ -250,11 +255,8 @@ TEST_F(ImportExportTest, SkipBadJudgesEachRecordByTheRecordsStoredBeforeIt) {
   records[5].set_permit_number(records[2].permit_number());  // 2 is not stored
   records[7].set_uuid(records[5].uuid());                    // 5 is: refused
   records[8].set_permit_number(records[6].permit_number());  // 6 is: refused
-  ImportOptions options;
-  options.skip_bad = true;
-  Importer importer(permits_, options);
   ImportBatchResult result;
-  ASSERT_TRUE(importer.Submit(Batch(records, 1), &result).ok());
+  ASSERT_TRUE(ImportSkippingBad(records, &result).ok());
   EXPECT_EQ(result.stored, 7u);
   ASSERT_EQ(result.rejected.size(), 3u);
   EXPECT_EQ(result.rejected[0].first, 3u);
@@ -278,11 +280,8 @@ absl::StatusOr<std::unique_ptr<Database>> OpenWith(const std::string& dir,
                                                    uint64_t map,
                                                    uint64_t max_map,
                                                    uint64_t retention) {
-  DatabaseOptions options;
-  options.env.path = dir;
-  options.env.map_size_bytes = map;
+  DatabaseOptions options = lmdbapi::testing::PermitDbOptions(dir, map);
   options.env.max_map_size_bytes = max_map;
-  options.env.durability = Durability::kNoSync;
   options.change_retention = retention;
   return Database::Open(options, lmdbapi::testing::PermitTables());
 }
@@ -405,11 +404,9 @@ TEST_F(ImportExportTest, ExportFiltersAndStopsByBytes) {
 
 TEST(SnapshotGrowthTest, MapGrowthWaitsForALiveSnapshotOnAnyThread) {
   lmdbapi::testing::TempDir dir;
-  DatabaseOptions options;
-  options.env.path = dir.path();
-  options.env.map_size_bytes = 256 << 10;
+  DatabaseOptions options =
+      lmdbapi::testing::PermitDbOptions(dir.path(), 256 << 10);
   options.env.max_map_size_bytes = 64 << 20;
-  options.env.durability = Durability::kNoSync;
   auto db = Database::Open(options, lmdbapi::testing::PermitTables());
   ASSERT_TRUE(db.ok()) << db.status();
   Table* permits = (*db)->table("permits");

@@ -13,11 +13,8 @@ using test::Permit;
 
 std::unique_ptr<Database> Open(const std::string& path, uint64_t map,
                                uint64_t max) {
-  DatabaseOptions options;
-  options.env.path = path;
-  options.env.map_size_bytes = map;
+  DatabaseOptions options = lmdbapi::testing::PermitDbOptions(path, map);
   options.env.max_map_size_bytes = max;
-  options.env.durability = Durability::kNoSync;
   auto db = Database::Open(options, lmdbapi::testing::PermitTables());
   EXPECT_TRUE(db.ok()) << db.status();
   return db.ok() ? *std::move(db) : nullptr;

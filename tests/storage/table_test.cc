@@ -486,10 +486,8 @@ TEST_F(TableTest, TheChangeLogHoldsEveryCommittedWriteInRevisionOrder) {
 
 TEST(ChangeLogTest, KeepsTheNewestRetentionChanges) {
   lmdbapi::testing::TempDir dir;
-  DatabaseOptions options;
-  options.env.path = dir.path();
-  options.env.map_size_bytes = uint64_t{16} << 20;
-  options.env.durability = Durability::kNoSync;
+  DatabaseOptions options =
+      lmdbapi::testing::PermitDbOptions(dir.path(), uint64_t{16} << 20);
   options.change_retention = 10;
   auto db = Database::Open(options, lmdbapi::testing::PermitTables());
   ASSERT_TRUE(db.ok()) << db.status();

@@ -47,12 +47,19 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-std::unique_ptr<storage::Database> OpenPermitDb(const std::string& dir,
-                                                storage::Durability durability,
-                                                uint64_t map_size_bytes) {
+storage::DatabaseOptions PermitDbOptions(const std::string& dir,
+                                         uint64_t map_size_bytes) {
   storage::DatabaseOptions options;
   options.env.path = dir;
   options.env.map_size_bytes = map_size_bytes;
+  options.env.durability = storage::Durability::kNoSync;
+  return options;
+}
+
+std::unique_ptr<storage::Database> OpenPermitDb(const std::string& dir,
+                                                storage::Durability durability,
+                                                uint64_t map_size_bytes) {
+  storage::DatabaseOptions options = PermitDbOptions(dir, map_size_bytes);
   options.env.durability = durability;
   auto db = storage::Database::Open(options, PermitTables());
   if (!db.ok()) {

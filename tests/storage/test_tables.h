@@ -29,6 +29,12 @@ class TempDir {
   std::string path_;
 };
 
+// Small, test-friendly options for PermitTables() in `dir`: a map of
+// `map_size_bytes` that does not grow, no sync; tests change what they need.
+storage::DatabaseOptions PermitDbOptions(const std::string& dir,
+                                         uint64_t map_size_bytes = uint64_t{64}
+                                                                   << 20);
+
 // Opens PermitTables() in `dir` with small, test-friendly options.
 std::unique_ptr<storage::Database> OpenPermitDb(
     const std::string& dir,
