@@ -64,6 +64,11 @@ struct DatabaseOptions {
   // The share of time the online builder works (IndexBuilder): below 1 it
   // rests between chunks, leaving the CPU and the writer to the calls.
   double index_build_share = 1;
+  // Records per chunk of an online build (0: IndexBuilder's default).
+  size_t index_build_chunk_records = 0;
+  // Runs on the builder's thread after it read a chunk ahead and before the
+  // writer's turn to write it (tests write there).
+  std::function<void()> before_index_chunk_write;
 };
 
 // Database::Stat: the database at a glance.

@@ -1,5 +1,5 @@
-// The background builder of online index builds: meta records, chunks,
-// the thread, Rebuild and Wait.
+// The background builder of online index builds: meta records, the
+// thread, Rebuild and Wait (its chunks: storage/index_builder_chunk.cc).
 #include "storage/index_builder.h"
 
 #include <algorithm>
@@ -9,92 +9,18 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/status_macros.h"
-#include "storage/coding.h"
+#include "storage/index_build_record.h"
+#include "storage/index_builder_chunk.h"
 #include "storage/lmdb.h"
 #include "storage/status.h"
 
 namespace lmdbapi::storage {
-namespace {
-
-using google::protobuf::Message;
-
-std::string BuildKey(absl::string_view table, absl::string_view index) {
-  return absl::StrCat("index_build/", table, "/", index);
-}
-
-// A build record of meta (see index_builder.h).
-struct BuildRecord {
-  bool failed = false;
-  uint64_t built = 0;
-  uint64_t total = 0;
-  std::optional<std::string> cursor;  // none: before the first record
-  std::string error;
-};
-
-std::string Encode(const BuildRecord& r) {
-  if (r.failed) return absl::StrCat("f", r.error);
-  std::string out = "b";
-  PutFixed64(r.built, &out);
-  PutFixed64(r.total, &out);
-  out.push_back(r.cursor.has_value() ? 1 : 0);
-  if (r.cursor) out.append(*r.cursor);
-  return out;
-}
-
-absl::StatusOr<BuildRecord> Decode(absl::string_view key,
-                                   absl::string_view bytes) {
-  BuildRecord r;
-  Decoder in(bytes);
-  const uint8_t kind = in.Byte();
-  if (kind == 'f') {
-    r.failed = true;
-    r.error = std::string(in.rest());
-    return r;
-  }
-  r.built = in.Fixed64();
-  r.total = in.Fixed64();
-  const bool has_cursor = in.Byte() != 0;
-  if (kind != 'b' || !in.ok()) {
-    return absl::DataLossError(
-        absl::StrCat("meta key '", key, "' is not a build record"));
-  }
-  if (has_cursor) r.cursor = std::string(in.rest());
-  return r;
-}
-
-// Positions `cursor` at the first record after `after` (none: the first).
-absl::StatusOr<bool> SeekAfter(Cursor& cursor,
-                               const std::optional<std::string>& after) {
-  if (!after) return cursor.First();
-  LMDBAPI_ASSIGN_OR_RETURN(bool more, cursor.Seek(*after));
-  if (more && cursor.key() == *after) return cursor.Next();
-  return more;
-}
-
-// Puts `entry`; for a unique index (whose entry's value is its record's
-// key) an entry already there for the same record (a write put it) is
-// fine, another record's is the returned error text.
-absl::StatusOr<std::string> PutBuiltEntry(MDB_txn* txn, MDB_dbi dbi,
-                                          const IndexSchema& index,
-                                          const IndexEntry& entry) {
-  absl::Status put = PutValue(txn, dbi, entry.key, entry.value,
-                              index.unique ? MDB_NOOVERWRITE : 0);
-  if (!absl::IsAlreadyExists(put)) {
-    LMDBAPI_RETURN_IF_ERROR(put);
-    return std::string();
-  }
-  LMDBAPI_ASSIGN_OR_RETURN(absl::string_view other,
-                           GetValue(txn, dbi, entry.key));
-  if (other == entry.value) return std::string();
-  return absl::StrCat("unique index '", index.name, "': records '", other,
-                      "' and '", entry.value, "' have the same values");
-}
-
-}  // namespace
 
 IndexBuilder::IndexBuilder(MDB_dbi meta, std::vector<Table*> tables,
-                           double share)
-    : meta_(meta), share_(std::clamp(share, 0.01, 1.0)) {
+                           double share, size_t chunk_records)
+    : meta_(meta),
+      share_(std::clamp(share, 0.01, 1.0)),
+      chunk_records_(chunk_records == 0 ? kChunkRecords : chunk_records) {
   absl::MutexLock lock(&mu_);
   for (Table* table : tables) {
     for (size_t i = 0; i < table->indexes_.size(); ++i) {
@@ -202,17 +128,16 @@ absl::Duration IndexBuilder::RestAfter(absl::Duration worked) const {
 
 void IndexBuilder::Run() {
   for (Slot* slot = Next(); slot != nullptr; slot = Next()) {
-    ChunkResult result;
+    std::vector<ChunkResult> results;
     const absl::Time began = absl::Now();
+    std::unique_ptr<ChunkAhead> ahead = ReadAhead(slot);
+    if (before_write_) before_write_();
     absl::Status status = writer_->SubmitAndWait([&](MDB_txn* txn) {
-      result = ChunkResult();
-      {
-        absl::MutexLock lock(&mu_);
-        result.generation = slot->generation;
-      }
-      return ChunkInTxn(txn, *slot, &result);
+      results.clear();
+      return ChunkInTxn(txn, slot, ahead.get(), &results);
     });
-    Record(slot, result, status);
+    ahead.reset();
+    Record(slot, results, status);
     // The writer stopped, or a chunk failed: retry later (or next open).
     absl::Duration rest =
         status.ok() ? RestAfter(absl::Now() - began) : absl::Seconds(1);
@@ -221,55 +146,6 @@ void IndexBuilder::Run() {
       mu_.AwaitWithTimeout(absl::Condition(&stopping_), rest);
     }
   }
-}
-
-absl::Status IndexBuilder::ChunkInTxn(MDB_txn* txn, const Slot& slot,
-                                      ChunkResult* result) const {
-  const Table& table = *slot.table;
-  const Table::Index& index = table.indexes_[slot.index];
-  const std::string key = BuildKey(table.name(), index.schema->name);
-  absl::StatusOr<absl::string_view> bytes = GetValue(txn, meta_, key);
-  if (!bytes.ok() && !absl::IsNotFound(bytes.status())) return bytes.status();
-  BuildRecord record;
-  if (bytes.ok()) {
-    LMDBAPI_ASSIGN_OR_RETURN(record, Decode(key, *bytes));
-  }
-  if (!bytes.ok() || record.failed) {  // ready, dropped or failed meanwhile
-    result->stale = true;
-    return absl::OkStatus();
-  }
-  LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, table.records_));
-  std::unique_ptr<Message> scratch(table.prototype_->New());
-  std::vector<IndexEntry> entries;
-  size_t records = 0, read = 0;
-  absl::StatusOr<bool> more = SeekAfter(cursor, record.cursor);
-  for (; more.ok() && *more && records < kChunkRecords && read < kChunkBytes;
-       more = cursor.Next()) {
-    const absl::string_view pk = cursor.key(), value = cursor.value();
-    LMDBAPI_RETURN_IF_ERROR(table.ParseRecord(pk, value, scratch.get()));
-    LMDBAPI_RETURN_IF_ERROR(
-        AppendIndexEntries(*scratch, *index.schema, pk, &entries));
-    record.cursor = std::string(pk);
-    ++records;
-    read += value.size();
-  }
-  LMDBAPI_RETURN_IF_ERROR(more.status());
-  // In key order: the chunk's puts land on neighbouring pages.
-  std::sort(
-      entries.begin(), entries.end(),
-      [](const IndexEntry& a, const IndexEntry& b) { return a.key < b.key; });
-  for (const IndexEntry& entry : entries) {
-    LMDBAPI_ASSIGN_OR_RETURN(
-        result->error, PutBuiltEntry(txn, index.dbi, *index.schema, entry));
-    if (!result->error.empty()) break;
-  }
-  if (!result->error.empty()) return FailInTxn(txn, slot, result->error);
-  record.built += records;
-  result->built = record.built;
-  result->total = record.total;
-  result->done = !*more;
-  if (result->done) return DeleteKey(txn, meta_, key);
-  return PutValue(txn, meta_, key, Encode(record));
 }
 
 absl::Status IndexBuilder::FailInTxn(MDB_txn* txn, const Slot& slot,
@@ -285,20 +161,23 @@ absl::Status IndexBuilder::FailInTxn(MDB_txn* txn, const Slot& slot,
                   Encode(failed));
 }
 
-void IndexBuilder::Record(Slot* slot, const ChunkResult& result,
+void IndexBuilder::Record(Slot* lead, const std::vector<ChunkResult>& results,
                           const absl::Status& status) {
   absl::MutexLock lock(&mu_);
   in_chunk_ = nullptr;  // what the chunk did is recorded below
   if (!status.ok()) {
-    slot->error = status.ToString();
+    lead->error = status.ToString();
     return;
   }
-  if (result.stale || result.generation != slot->generation) return;
-  slot->built = result.built;
-  slot->total = result.total;
-  slot->error = result.error;
-  if (result.done) {
-    slot->table->index_states_[slot->index].store(IndexState::kReady);
+  for (const ChunkResult& result : results) {
+    Slot* slot = result.slot;
+    if (result.stale || result.generation != slot->generation) continue;
+    slot->built = result.built;
+    slot->total = result.total;
+    slot->error = result.error;
+    if (result.done) {
+      slot->table->index_states_[slot->index].store(IndexState::kReady);
+    }
   }
 }
 

@@ -21,9 +21,12 @@
 
 #include <lmdb.h>
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -39,15 +42,19 @@ namespace lmdbapi::storage {
 
 class IndexBuilder {
  public:
-  // Records per chunk, and the record bytes after which a chunk ends early.
-  static constexpr size_t kChunkRecords = 2000;
-  static constexpr size_t kChunkBytes = 4 << 20;
+  // Records per chunk by default, and the record bytes after which a chunk
+  // ends early.
+  static constexpr size_t kChunkRecords = 32768;
+  static constexpr size_t kChunkBytes = 16 << 20;
 
   // Builds the indexes of `tables`, whose build records are in `meta`,
   // working `share` of the time (0 < share <= 1): after each chunk it rests
   // for the chunk's time × (1 - share) / share, leaving the CPU and the
-  // writer to the calls meanwhile.
-  IndexBuilder(MDB_dbi meta, std::vector<Table*> tables, double share = 1);
+  // writer to the calls meanwhile. A chunk reads up to `chunk_records`
+  // records (0: kChunkRecords) and indexes them for every building index of
+  // their table that has reached the same record.
+  IndexBuilder(MDB_dbi meta, std::vector<Table*> tables, double share = 1,
+               size_t chunk_records = 0);
   ~IndexBuilder();  // Stop()s.
   IndexBuilder(const IndexBuilder&) = delete;
   IndexBuilder& operator=(const IndexBuilder&) = delete;
@@ -67,6 +74,11 @@ class IndexBuilder {
 
   // The writer chunks go through; set before Start and Rebuild.
   void set_writer(Writer* writer) { writer_ = writer; }
+  // Runs on the builder's thread between reading a chunk ahead and the
+  // writer's turn to write it (a test seam); set before Start.
+  void set_before_write(std::function<void()> hook) {
+    before_write_ = std::move(hook);
+  }
   // Starts the thread (not for a read-only database: builds stay pending).
   void Start();
   // Stops after the chunk under way; the builds resume on the next open.
@@ -93,8 +105,10 @@ class IndexBuilder {
     // from before it is ignored.
     uint64_t generation = 0;
   };
-  // What one chunk did (set on the writer thread; reset on each attempt).
+  // What one chunk did to one index (set on the writer thread; reset on
+  // each attempt).
   struct ChunkResult {
+    Slot* slot = nullptr;
     bool stale = false;  // no longer building (nothing done)
     uint64_t generation = 0;
     bool done = false;  // the last record is indexed: ready
@@ -106,12 +120,48 @@ class IndexBuilder {
   void Run();
   // The next slot that is building, or nullptr once stopping.
   Slot* Next();
-  absl::Status ChunkInTxn(MDB_txn* txn, const Slot& slot,
-                          ChunkResult* result) const;
+  // A chunk (storage/index_builder_chunk.cc): the indexes it builds, what
+  // it read, and what the builder read ahead of the writer.
+  struct ChunkPart;
+  struct ChunkRead;
+  struct ChunkAhead;
+  // The indexes a chunk led by `lead` builds: `lead` and the table's other
+  // building indexes whose cursor is `lead`'s, with their build records. A
+  // lead no longer building gets a stale result and no part.
+  absl::Status PartsInTxn(MDB_txn* txn, Slot* lead,
+                          std::vector<ChunkResult>* results,
+                          std::vector<ChunkPart>* parts);
+  // Reads the chunk's records after the parts' cursor, parsing each once
+  // and adding its entries to every part's, then sorts those; with `copy`,
+  // keeps a copy of each record.
+  absl::Status ReadChunk(MDB_txn* txn, const Table& table,
+                         std::vector<ChunkPart>& parts, bool copy,
+                         ChunkRead* read) const;
+  // The next chunk of `lead`, read in a snapshot of its own; nullptr when
+  // there is none to read or the read failed (the writer's turn reads).
+  std::unique_ptr<ChunkAhead> ReadAhead(Slot* lead);
+  // Whether `txn` holds what `ahead` read: the same builds at the same
+  // cursors, the same records with the same bytes.
+  absl::StatusOr<bool> StillStored(MDB_txn* txn, const Table& table,
+                                   const std::vector<ChunkPart>& parts,
+                                   const ChunkAhead& ahead) const;
+  // Indexes the next chunk of `lead`'s table for the parts: with what
+  // `ahead` read (may be null) when it still holds, else reading in `txn`.
+  absl::Status ChunkInTxn(MDB_txn* txn, Slot* lead, const ChunkAhead* ahead,
+                          std::vector<ChunkResult>* results);
+  // Puts each part's entries (those of `entries`' part at its position)
+  // and records the part's progress after `read`.
+  absl::Status WriteChunk(MDB_txn* txn, const std::vector<ChunkPart>& entries,
+                          const ChunkRead& read, std::vector<ChunkPart>& parts,
+                          std::vector<ChunkResult>* results) const;
+  absl::Status PutPartInTxn(MDB_txn* txn, const ChunkPart& part,
+                            const std::vector<IndexEntry>& entries, bool done,
+                            ChunkResult* result) const;
   // Marks the build failed with `error`, in meta and in memory.
   absl::Status FailInTxn(MDB_txn* txn, const Slot& slot,
                          const std::string& error) const;
-  void Record(Slot* slot, const ChunkResult& result, const absl::Status& s);
+  void Record(Slot* lead, const std::vector<ChunkResult>& results,
+              const absl::Status& s);
   absl::Status RebuildOne(Slot* slot);
   absl::StatusOr<std::vector<Slot*>> Select(absl::string_view table,
                                             absl::string_view index);
@@ -120,8 +170,10 @@ class IndexBuilder {
   absl::Duration RestAfter(absl::Duration worked) const;
 
   Writer* writer_ = nullptr;
+  std::function<void()> before_write_;
   const MDB_dbi meta_;
   const double share_;
+  const size_t chunk_records_;
   mutable absl::Mutex mu_;
   std::vector<Slot> slots_ ABSL_GUARDED_BY(mu_);
   bool running_ ABSL_GUARDED_BY(mu_) = false;

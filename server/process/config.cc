@@ -328,6 +328,20 @@ const std::vector<Option>& Options() {
          c.index_build_share = share;
          return absl::OkStatus();
        }},
+      {"index_build_chunk",
+       {"LMDBAPI_INDEX_BUILD_CHUNK"},
+       "RECORDS",
+       "records per chunk of an online index build (default 32768): larger "
+       "chunks build faster and hold writes longer (docs/STORAGE.md)",
+       [](Config& c, const std::string& v) {
+         uint64_t records;
+         if (!absl::SimpleAtoi(v, &records) || records < 100 ||
+             records > 1000000) {
+           return Bad("index_build_chunk", v, "a count in 100..1000000");
+         }
+         c.index_build_chunk = records;
+         return absl::OkStatus();
+       }},
       {"backup_dir",
        {"LMDBAPI_BACKUP_DIR"},
        "PATH",

@@ -85,6 +85,7 @@ struct Config {
   bool join = false;  // a replica being added (Admin/AddReplica)
   // The share of time an online index build works (the rest: calls').
   double index_build_share = 0.6;
+  size_t index_build_chunk = 32768;
   // Shared by a shard's replicas: lets one copy the leader's data.
   std::string replication_token;
   size_t replication_pipeline = 1;  // batches proposed and not yet applied

@@ -201,6 +201,7 @@ storage::DatabaseOptions DatabaseOptionsOf(const Config& config) {
   options.rotate_page_token_secret = config.rotate_page_token_secret;
   options.max_queued_writes = config.max_queued_writes;
   options.index_build_share = config.index_build_share;
+  options.index_build_chunk_records = config.index_build_chunk;
   return options;
 }
 

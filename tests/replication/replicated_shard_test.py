@@ -537,7 +537,9 @@ class ReplicationFlagsTest(unittest.TestCase):
         for flags, named in [(["--join"], "--join"),
                              (["--snapshot_trailing=many"], "snapshot_trailing"),
                              (["--index_build_share=0"], "index_build_share"),
-                             (["--index_build_share=1.5"], "index_build_share")]:
+                             (["--index_build_share=1.5"], "index_build_share"),
+                             (["--index_build_chunk=10"], "index_build_chunk"),
+                             (["--index_build_chunk=lots"], "index_build_chunk")]:
             r = stack.subprocess.run([SERVER, "--data_dir=/nonexistent/never"] + flags,
                                      capture_output=True, text=True, timeout=30)
             self.assertEqual(r.returncode, 2, r.stderr)

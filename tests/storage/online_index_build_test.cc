@@ -21,8 +21,9 @@ using lmdbapi::testing::TempDir;
 using test::PENDING;
 using test::Permit;
 
-// Several chunks' worth of records.
-constexpr int kRecords = 3 * IndexBuilder::kChunkRecords + 777;
+// Records per chunk here, and several chunks' worth of records.
+constexpr int kChunk = 2000;
+constexpr int kRecords = 3 * kChunk + 777;
 
 std::vector<TableSpec> WithFeeIndex() {
   std::vector<TableSpec> specs = PermitTables();
@@ -38,8 +39,11 @@ std::vector<TableSpec> WithoutNumberIndex() {
 
 std::unique_ptr<Database> Open(const std::string& dir,
                                const std::vector<TableSpec>& specs,
-                               bool online = true) {
+                               bool online = true,
+                               std::function<void()> before_write = nullptr) {
   DatabaseOptions options;
+  options.index_build_chunk_records = kChunk;
+  options.before_index_chunk_write = std::move(before_write);
   options.env.path = dir;
   options.env.map_size_bytes = uint64_t{256} << 20;
   options.env.durability = Durability::kNoSync;
@@ -157,6 +161,44 @@ TEST(OnlineIndexBuildTest, NewIndexIsBuiltInChunksWhileWritesGoOn) {
   for (const DatabaseStats& s : *stats) {
     if (s.database == "permits.idx.by_fee") EXPECT_EQ(s.entries, *count);
   }
+}
+
+// The builder reads a chunk and computes its entries before the writer's
+// turn; writes that commit in between must win: here the first chunk's
+// first record is updated (its entry moves) and its second deleted.
+TEST(OnlineIndexBuildTest, WritesBetweenReadingAChunkAndWritingItWin) {
+  TempDir dir;
+  Fill(dir.path(), PermitTables(), kRecords);
+  absl::Notification opened;
+  Table* permits = nullptr;
+  bool changed = false;
+  auto db = Open(dir.path(), WithFeeIndex(), /*online=*/true, [&] {
+    opened.WaitForNotification();
+    if (changed) return;
+    changed = true;
+    Query query;  // no filter: in key order, as the builder reads
+    query.page_size = 2;
+    google::protobuf::RepeatedPtrField<Permit> first;
+    ASSERT_TRUE(permits->Filter(query, [&] { return first.Add(); }).ok());
+    ASSERT_EQ(first.size(), 2);
+    Permit moved = first[0];
+    moved.set_fee_cents(777777);
+    ASSERT_TRUE(permits->Update(moved).ok());
+    ASSERT_TRUE(permits->Delete(first[1].uuid()).ok());
+  });
+  ASSERT_NE(db, nullptr);
+  permits = db->table("permits");
+  opened.Notify();
+  ASSERT_TRUE(db->WaitForIndexBuilds().ok());
+  EXPECT_TRUE(changed);
+  EXPECT_EQ(BuildOf(*db, "by_fee").state, IndexState::kReady);
+  ExpectConsistent(permits);
+  Query moved;
+  moved.filter = "fee_cents = 777777";
+  auto count = permits->Count(moved);
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(count->count, 1u);
+  EXPECT_EQ(count->plan.Describe(), "index by_fee (fee_cents = 777777)");
 }
 
 TEST(OnlineIndexBuildTest, QueriesDuringBuildDoNotUseItAndAreCorrect) {
