@@ -24,12 +24,14 @@ std::string Namespace(const SchemaModel& model) {
 void EmitImpl(const TableModel& t, Printer& p) {
   Printer::Vars v = TableVars(t);
   p.Print(v,
-          "// Import and Export are raw methods: the table service reads and\n"
-          "// writes their messages as bytes.\n"
+          "// Get, Import and Export are raw methods: the table service reads\n"
+          "// and writes their messages as bytes (a Get answers the stored\n"
+          "// record's bytes).\n"
           "class $service$Impl final\n"
-          "    : public $service$::WithRawCallbackMethod_Import<\n"
-          "          $service$::WithRawCallbackMethod_Export<\n"
-          "              $service$::CallbackService>> {\n"
+          "    : public $service$::WithRawCallbackMethod_Get<\n"
+          "          $service$::WithRawCallbackMethod_Import<\n"
+          "              $service$::WithRawCallbackMethod_Export<\n"
+          "                  $service$::CallbackService>>> {\n"
           " public:\n"
           "  explicit $service$Impl(TableService* table) : table_(table) {}\n"
           "\n"
@@ -37,9 +39,9 @@ void EmitImpl(const TableModel& t, Printer& p) {
           "override {\n"
           "    return table_->Insert(c, *q, r);\n"
           "  }\n"
-          "  Reactor* Get(Context* c, const $get$* q, $record_type$* r) "
-          "override {\n"
-          "    return table_->Get(c, *q, r);\n"
+          "  Reactor* Get(Context* c, const ::grpc::ByteBuffer* q, "
+          "::grpc::ByteBuffer* r) override {\n"
+          "    return table_->GetBytes<$get$, $record_type$>(c, *q, r);\n"
           "  }\n");
   p.Print(v,
           "  Reactor* Update(Context* c, const $update$* q, $record_type$* r) "

@@ -106,16 +106,31 @@ absl::StatusOr<Table::Prepared> Table::Prepare(const Message& record) const {
 
 // ---- reads -----------------------------------------------------------------
 
-absl::Status Table::Get(absl::string_view pk, Message* record,
-                        RecordVersion* version) const {
+absl::StatusOr<absl::string_view> Table::StoredBytes(
+    MDB_txn* txn, absl::string_view pk) const {
   LMDBAPI_RETURN_IF_ERROR(CheckPrimaryKey(pk));
-  LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
-  absl::StatusOr<absl::string_view> bytes = GetValue(txn.get(), records_, pk);
+  absl::StatusOr<absl::string_view> bytes = GetValue(txn, records_, pk);
   if (absl::IsNotFound(bytes.status())) {
     return absl::NotFoundError(absl::StrCat(name(), " '", pk, "' not found"));
   }
-  LMDBAPI_RETURN_IF_ERROR(bytes);
-  LMDBAPI_RETURN_IF_ERROR(ParseRecord(pk, *bytes, record));
+  return bytes;
+}
+
+absl::Status Table::GetWire(absl::string_view pk, std::string* wire,
+                            RecordVersion* version) const {
+  LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
+  LMDBAPI_ASSIGN_OR_RETURN(absl::string_view bytes, StoredBytes(txn.get(), pk));
+  wire->assign(bytes.data(), bytes.size());
+  LMDBAPI_ASSIGN_OR_RETURN(*version, ReadVersion(txn.get(), versions_, pk));
+  AppendVersionFields(schema_, *version, wire);
+  return absl::OkStatus();
+}
+
+absl::Status Table::Get(absl::string_view pk, Message* record,
+                        RecordVersion* version) const {
+  LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
+  LMDBAPI_ASSIGN_OR_RETURN(absl::string_view bytes, StoredBytes(txn.get(), pk));
+  LMDBAPI_RETURN_IF_ERROR(ParseRecord(pk, bytes, record));
   if (version == nullptr && !has_version_fields()) return absl::OkStatus();
   LMDBAPI_ASSIGN_OR_RETURN(RecordVersion stored,
                            ReadVersion(txn.get(), versions_, pk));

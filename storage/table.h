@@ -125,6 +125,11 @@ class Table {
   // when there is none.
   absl::Status Get(absl::string_view pk, google::protobuf::Message* record,
                    RecordVersion* version = nullptr) const;
+  // The same record as its wire bytes, never parsed: the stored bytes with
+  // the schema's revision/time fields appended (they parse as Get's
+  // record), and its version.
+  absl::Status GetWire(absl::string_view pk, std::string* wire,
+                       RecordVersion* version) const;
 
   // Runs a query. Each matching record is parsed into a message that
   // `add_record` returns (e.g. a repeated field's Add), in index order, at
@@ -234,6 +239,9 @@ class Table {
   // A Patch's record type, key and paths (INVALID_ARGUMENT naming them).
   absl::Status CheckPatch(const google::protobuf::Message& patch,
                           const std::vector<std::string>& paths) const;
+  // The stored bytes of `pk` in `txn` (NOT_FOUND naming it when absent).
+  absl::StatusOr<absl::string_view> StoredBytes(MDB_txn* txn,
+                                                absl::string_view pk) const;
   absl::Status ParseRecord(absl::string_view pk, absl::string_view bytes,
                            google::protobuf::Message* record) const;
   absl::Status EntriesOf(const google::protobuf::Message& record,

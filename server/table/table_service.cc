@@ -7,13 +7,23 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "model/request_access.h"
 #include "server/observability/log.h"
+#include "server/table/byte_buffer_view.h"
 #include "server/table/filter_request.h"
+#include "server/table/parse_errors.h"
 #include "server/table/read_mask.h"
 #include "server/table/shard_key.h"
 #include "server/table/write_conditions.h"
 #include "storage/coding.h"
 
 namespace lmdbapi::server {
+namespace {
+
+grpc::ByteBuffer ToByteBuffer(const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+}  // namespace
 
 using google::protobuf::Message;
 
@@ -271,26 +281,53 @@ TableService::Reactor* TableService::Insert(Context* context,
   return reactor;
 }
 
-TableService::Reactor* TableService::Get(Context* context,
-                                         const Message& request,
-                                         Message* response) {
+TableService::Reactor* TableService::GetBytes(Context* context,
+                                              const grpc::ByteBuffer& bytes,
+                                              Message* request,
+                                              const Message& record_type,
+                                              grpc::ByteBuffer* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  if (Refused(*context, access::Permission::kRead, reactor, "Get", start) ||
-      Unreadable(context, reactor, "Get", start, Resend(request, response)))
+  if (Refused(*context, access::Permission::kRead, reactor, "Get", start)) {
     return reactor;
+  }
+  ByteBufferView view;
+  TakeInvalidUtf8Field();  // forget what another parse on this thread noted
+  if (!view.Read(bytes) ||
+      !request->ParseFromArray(view.bytes().data(),
+                               static_cast<int>(view.bytes().size()))) {
+    Finish(reactor, "Get", start,
+           ParseError(absl::StrCat("/", full_service_, "/Get"),
+                      TakeInvalidUtf8Field()));
+    return reactor;
+  }
+  ForwardAs forward{[request] { return request->SerializeAsString(); },
+                    [response](const std::string& answer) {
+                      *response = ToByteBuffer(answer);
+                      return true;
+                    }};
+  if (Unreadable(context, reactor, "Get", start, forward)) return reactor;
   absl::StatusOr<google::protobuf::FieldMask> mask =
-      ReadMask(response->GetDescriptor(), model::GetReadMaskPaths(request));
+      ReadMask(record_type.GetDescriptor(), model::GetReadMaskPaths(*request));
   if (!mask.ok()) {
     Finish(reactor, "Get", start, mask.status());
     return reactor;
   }
   storage::RecordVersion version;
-  absl::Status status = table_->Get(model::Key(request), response, &version);
+  std::string wire;
+  absl::Status status;
+  if (mask->paths().empty()) {
+    status = table_->GetWire(model::Key(*request), &wire, &version);
+  } else {  // trimmed: parsed, then serialized
+    std::unique_ptr<Message> record(record_type.New());
+    status = table_->Get(model::Key(*request), record.get(), &version);
+    if (status.ok()) ApplyReadMask(*mask, record.get());
+    if (status.ok()) wire = record->SerializeAsString();
+  }
   if (status.ok() && version.revision != 0) {
     context->AddInitialMetadata("etag", Etag(version.revision));
   }
-  if (status.ok()) ApplyReadMask(*mask, response);
+  if (status.ok()) *response = ToByteBuffer(wire);
   Finish(reactor, "Get", start, status);
   return reactor;
 }

@@ -48,9 +48,22 @@ class TableService {
   // required (INVALID_ARGUMENT naming it when absent).
   Reactor* Insert(Context* context, const google::protobuf::Message& request,
                   google::protobuf::Message* response);
-  // Get takes the generated request: its key and read_mask.
-  Reactor* Get(Context* context, const google::protobuf::Message& request,
-               google::protobuf::Message* response);
+  // Get, a raw method of the generated service: `request` is the
+  // serialized `Request` (its key and read_mask). Without a read_mask the
+  // answer is the stored record's bytes with its version fields appended
+  // (Table::GetWire), never parsed nor serialized again; with one, the record
+  // parsed, trimmed and serialized.
+  template <typename Request, typename Record>
+  Reactor* GetBytes(Context* context, const grpc::ByteBuffer& request,
+                    grpc::ByteBuffer* response) {
+    Request parsed;
+    return GetBytes(context, request, &parsed, Record::default_instance(),
+                    response);
+  }
+  Reactor* GetBytes(Context* context, const grpc::ByteBuffer& bytes,
+                    google::protobuf::Message* request,
+                    const google::protobuf::Message& record_type,
+                    grpc::ByteBuffer* response);
   // Update, Patch and Delete take the revision they expect from the
   // request's expected_revision, else the If-Match header (0: any); ABORTED
   // when the record moved on. Get and every write answer with the record's

@@ -98,6 +98,28 @@ TEST_F(TableTest, GetMissingIsNotFoundAndEmptyKeyIsInvalid) {
   EXPECT_NE(empty.message().find("'uuid'"), std::string::npos);
 }
 
+TEST_F(TableTest, GetWireGivesTheBytesOfTheRecordGetGives) {
+  Permit a = MakePermit("Acme", "NY", PENDING);
+  ASSERT_TRUE(permits_->Insert(&a).ok());
+  a.set_fee_cents(4200);
+  ASSERT_TRUE(permits_->Update(a).ok());
+  Permit got;
+  RecordVersion version;
+  ASSERT_TRUE(permits_->Get(a.uuid(), &got, &version).ok());
+  std::string wire;
+  RecordVersion wire_version;
+  ASSERT_TRUE(permits_->GetWire(a.uuid(), &wire, &wire_version).ok());
+  Permit parsed;
+  ASSERT_TRUE(parsed.ParseFromString(wire));
+  EXPECT_EQ(parsed.SerializeAsString(), got.SerializeAsString());
+  EXPECT_EQ(wire_version.revision, version.revision);
+  EXPECT_EQ(wire_version.update_micros, version.update_micros);
+  EXPECT_EQ(permits_->GetWire("nope", &wire, &wire_version).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(permits_->GetWire("", &wire, &wire_version).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(TableTest, InsertWithCallerKeyAndDuplicateIsAlreadyExists) {
   Permit p = MakePermit("Acme", "NY", PENDING);
   p.set_uuid("my-key");

@@ -13,20 +13,22 @@ using ::lmdbapi::server::TableService;
 using Context = ::grpc::CallbackServerContext;
 using Reactor = ::grpc::ServerUnaryReactor;
 
-// Import and Export are raw methods: the table service reads and
-// writes their messages as bytes.
+// Get, Import and Export are raw methods: the table service reads
+// and writes their messages as bytes (a Get answers the stored
+// record's bytes).
 class PermitsImpl final
-    : public Permits::WithRawCallbackMethod_Import<
-          Permits::WithRawCallbackMethod_Export<
-              Permits::CallbackService>> {
+    : public Permits::WithRawCallbackMethod_Get<
+          Permits::WithRawCallbackMethod_Import<
+              Permits::WithRawCallbackMethod_Export<
+                  Permits::CallbackService>>> {
  public:
   explicit PermitsImpl(TableService* table) : table_(table) {}
 
   Reactor* Insert(Context* c, const InsertPermitRequest* q, Permit* r) override {
     return table_->Insert(c, *q, r);
   }
-  Reactor* Get(Context* c, const GetPermitRequest* q, Permit* r) override {
-    return table_->Get(c, *q, r);
+  Reactor* Get(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
+    return table_->GetBytes<GetPermitRequest, Permit>(c, *q, r);
   }
   Reactor* Update(Context* c, const UpdatePermitRequest* q, Permit* r) override {
     return table_->Update(c, *q, r);
@@ -63,20 +65,22 @@ class PermitsImpl final
   TableService* table_;
 };
 
-// Import and Export are raw methods: the table service reads and
-// writes their messages as bytes.
+// Get, Import and Export are raw methods: the table service reads
+// and writes their messages as bytes (a Get answers the stored
+// record's bytes).
 class ProcessingStatusesImpl final
-    : public ProcessingStatuses::WithRawCallbackMethod_Import<
-          ProcessingStatuses::WithRawCallbackMethod_Export<
-              ProcessingStatuses::CallbackService>> {
+    : public ProcessingStatuses::WithRawCallbackMethod_Get<
+          ProcessingStatuses::WithRawCallbackMethod_Import<
+              ProcessingStatuses::WithRawCallbackMethod_Export<
+                  ProcessingStatuses::CallbackService>>> {
  public:
   explicit ProcessingStatusesImpl(TableService* table) : table_(table) {}
 
   Reactor* Insert(Context* c, const InsertProcessingStatusRequest* q, ProcessingStatus* r) override {
     return table_->Insert(c, *q, r);
   }
-  Reactor* Get(Context* c, const GetProcessingStatusRequest* q, ProcessingStatus* r) override {
-    return table_->Get(c, *q, r);
+  Reactor* Get(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
+    return table_->GetBytes<GetProcessingStatusRequest, ProcessingStatus>(c, *q, r);
   }
   Reactor* Update(Context* c, const UpdateProcessingStatusRequest* q, ProcessingStatus* r) override {
     return table_->Update(c, *q, r);
@@ -107,20 +111,22 @@ class ProcessingStatusesImpl final
   TableService* table_;
 };
 
-// Import and Export are raw methods: the table service reads and
-// writes their messages as bytes.
+// Get, Import and Export are raw methods: the table service reads
+// and writes their messages as bytes (a Get answers the stored
+// record's bytes).
 class InspectionReportsImpl final
-    : public InspectionReports::WithRawCallbackMethod_Import<
-          InspectionReports::WithRawCallbackMethod_Export<
-              InspectionReports::CallbackService>> {
+    : public InspectionReports::WithRawCallbackMethod_Get<
+          InspectionReports::WithRawCallbackMethod_Import<
+              InspectionReports::WithRawCallbackMethod_Export<
+                  InspectionReports::CallbackService>>> {
  public:
   explicit InspectionReportsImpl(TableService* table) : table_(table) {}
 
   Reactor* Insert(Context* c, const InsertInspectionReportRequest* q, InspectionReport* r) override {
     return table_->Insert(c, *q, r);
   }
-  Reactor* Get(Context* c, const GetInspectionReportRequest* q, InspectionReport* r) override {
-    return table_->Get(c, *q, r);
+  Reactor* Get(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
+    return table_->GetBytes<GetInspectionReportRequest, InspectionReport>(c, *q, r);
   }
   Reactor* Update(Context* c, const UpdateInspectionReportRequest* q, InspectionReport* r) override {
     return table_->Update(c, *q, r);
