@@ -21,4 +21,9 @@ bool ByteBufferView::Read(const grpc::ByteBuffer& buffer) {
   return true;
 }
 
+grpc::ByteBuffer ByteBufferOf(absl::string_view bytes) {
+  grpc::Slice slice(bytes.data(), bytes.size());
+  return grpc::ByteBuffer(&slice, 1);
+}
+
 }  // namespace lmdbapi::server

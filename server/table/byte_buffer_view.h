@@ -1,6 +1,6 @@
 // The bytes of a gRPC ByteBuffer as one contiguous view, for the raw methods
-// (Import, Export) and the command line's generic calls, which parse or pass
-// on serialized messages themselves.
+// (Get, Import, Export) and the command line's generic calls, which parse or
+// pass on serialized messages themselves.
 #ifndef LMDBAPI_SERVER_TABLE_BYTE_BUFFER_VIEW_H_
 #define LMDBAPI_SERVER_TABLE_BYTE_BUFFER_VIEW_H_
 
@@ -30,6 +30,9 @@ class ByteBufferView {
   std::string joined_;
   absl::string_view bytes_;
 };
+
+// A buffer holding a copy of `bytes` (a raw method's answer).
+grpc::ByteBuffer ByteBufferOf(absl::string_view bytes);
 
 }  // namespace lmdbapi::server
 

@@ -8,6 +8,7 @@
 #include "model/request_access.h"
 #include "model/request_layout.h"
 #include "server/table/byte_buffer_view.h"
+#include "server/table/parse_errors.h"
 #include "storage/coding.h"
 
 namespace lmdbapi::server {
@@ -38,15 +39,8 @@ ExportStream::ExportStream(ExportSetup setup, const grpc::ByteBuffer& request,
   status_ = setup_.admit ? setup_.admit() : absl::OkStatus();
   if (!status_.ok()) return;
   std::unique_ptr<Message> parsed(prototype.New());
-  ByteBufferView view;
-  if (!view.Read(request) ||
-      !parsed->ParseFromArray(view.bytes().data(),
-                              static_cast<int>(view.bytes().size()))) {
-    status_ = absl::InvalidArgumentError(
-        absl::StrCat("the request is not a ", prototype.GetTypeName(),
-                     " (a string that is not UTF-8?)"));
-    return;
-  }
+  status_ = ParseRequest(request, "Export", parsed.get());
+  if (!status_.ok()) return;
   status_ = Open(*parsed);
 }
 
@@ -79,8 +73,7 @@ bool ExportStream::Fill(grpc::ByteBuffer* response) {
                          &chunk_);
   sent_any_ = true;
   exported_ += added;
-  grpc::Slice slice(chunk_);
-  *response = grpc::ByteBuffer(&slice, 1);
+  *response = ByteBufferOf(chunk_);
   return true;
 }
 

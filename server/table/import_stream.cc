@@ -6,7 +6,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "model/request_access.h"
-#include "server/table/byte_buffer_view.h"
 #include "server/table/grpc_status.h"
 #include "server/table/parse_errors.h"
 #include "storage/status.h"
@@ -79,15 +78,8 @@ void ImportStream::Do(Next next) {
 }
 
 absl::Status ImportStream::ParseIncoming(const grpc::ByteBuffer& bytes) {
-  ByteBufferView view;
-  TakeInvalidUtf8Field();  // forget what another parse on this thread noted
   incoming_bytes_ = bytes.Length();
-  if (view.Read(bytes) &&
-      incoming_->ParseFromArray(view.bytes().data(),
-                                static_cast<int>(view.bytes().size()))) {
-    return absl::OkStatus();
-  }
-  return ParseError("Import", TakeInvalidUtf8Field());
+  return ParseRequest(bytes, "Import", incoming_.get());
 }
 
 void ImportStream::Received(bool ok, absl::Status unparsed) {

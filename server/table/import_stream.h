@@ -35,6 +35,7 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "server/table/answer_queue.h"
+#include "server/table/byte_buffer_view.h"
 #include "storage/importer.h"
 #include "storage/table.h"
 
@@ -146,8 +147,7 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer>,
  private:
   void Read(google::protobuf::Message*) override { StartRead(&read_); }
   void Reply(const grpc::Status& status) override {
-    grpc::Slice slice(response_.SerializeAsString());
-    *response_bytes_ = grpc::ByteBuffer(&slice, 1);
+    *response_bytes_ = ByteBufferOf(response_.SerializeAsString());
     Finish(status);
   }
   grpc::ByteBuffer read_;

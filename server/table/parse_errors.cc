@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/stubs/logging.h"
+#include "server/table/byte_buffer_view.h"
 #include "server/table/grpc_status.h"
 
 namespace lmdbapi::server {
@@ -122,6 +123,19 @@ absl::Status ParseError(absl::string_view method, absl::string_view field) {
       "field '", name, "' (", field,
       ") is not valid UTF-8: proto3 strings must be; send binary data in a "
       "bytes field"));
+}
+
+absl::Status ParseRequest(const grpc::ByteBuffer& bytes,
+                          absl::string_view method,
+                          google::protobuf::Message* request) {
+  ByteBufferView view;
+  TakeInvalidUtf8Field();  // forget what another parse on this thread noted
+  if (view.Read(bytes) &&
+      request->ParseFromArray(view.bytes().data(),
+                              static_cast<int>(view.bytes().size()))) {
+    return absl::OkStatus();
+  }
+  return ParseError(method, TakeInvalidUtf8Field());
 }
 
 }  // namespace lmdbapi::server

@@ -11,6 +11,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_interceptor.h"
 
 namespace lmdbapi::server {
@@ -39,6 +41,12 @@ ParseErrorInterceptor(const std::vector<std::string>& services);
 // "field 'client' (lmdbapi.examples.permits.Permit.client) is not valid
 // UTF-8: ..." or "the request to <method> does not parse as its message".
 absl::Status ParseError(absl::string_view method, absl::string_view field);
+
+// Parses a raw method's request `bytes` into `request`: OK, or ParseError's
+// for `method`, naming the string that was not UTF-8 when there was one.
+absl::Status ParseRequest(const grpc::ByteBuffer& bytes,
+                          absl::string_view method,
+                          google::protobuf::Message* request);
 
 }  // namespace lmdbapi::server
 

@@ -16,15 +16,6 @@
 #include "storage/coding.h"
 
 namespace lmdbapi::server {
-namespace {
-
-grpc::ByteBuffer ToByteBuffer(const std::string& bytes) {
-  grpc::Slice slice(bytes);
-  return grpc::ByteBuffer(&slice, 1);
-}
-
-}  // namespace
-
 using google::protobuf::Message;
 
 TableService::TableService(storage::Table* table, std::string service,
@@ -291,19 +282,15 @@ TableService::Reactor* TableService::GetBytes(Context* context,
   if (Refused(*context, access::Permission::kRead, reactor, "Get", start)) {
     return reactor;
   }
-  ByteBufferView view;
-  TakeInvalidUtf8Field();  // forget what another parse on this thread noted
-  if (!view.Read(bytes) ||
-      !request->ParseFromArray(view.bytes().data(),
-                               static_cast<int>(view.bytes().size()))) {
-    Finish(reactor, "Get", start,
-           ParseError(absl::StrCat("/", full_service_, "/Get"),
-                      TakeInvalidUtf8Field()));
+  absl::Status parsed =
+      ParseRequest(bytes, absl::StrCat("/", full_service_, "/Get"), request);
+  if (!parsed.ok()) {
+    Finish(reactor, "Get", start, parsed);
     return reactor;
   }
   ForwardAs forward{[request] { return request->SerializeAsString(); },
                     [response](const std::string& answer) {
-                      *response = ToByteBuffer(answer);
+                      *response = ByteBufferOf(answer);
                       return true;
                     }};
   if (Unreadable(context, reactor, "Get", start, forward)) return reactor;
@@ -327,7 +314,7 @@ TableService::Reactor* TableService::GetBytes(Context* context,
   if (status.ok() && version.revision != 0) {
     context->AddInitialMetadata("etag", Etag(version.revision));
   }
-  if (status.ok()) *response = ToByteBuffer(wire);
+  if (status.ok()) *response = ByteBufferOf(wire);
   Finish(reactor, "Get", start, status);
   return reactor;
 }
