@@ -21,20 +21,35 @@ std::string Namespace(const SchemaModel& model) {
   return absl::StrReplaceAll(model.file->package(), {{".", "::"}});
 }
 
+// The class and its bases: the generated service with its raw methods.
+void EmitImplHead(const TableModel& t, Printer::Vars v, Printer& p) {
+  const bool paginate = t.is_main();  // only a main table has Paginate
+  v["paginate_raw"] = paginate ? "Paginate, " : "";
+  v["paginate_base"] = paginate
+                           ? absl::StrCat("\n          ", v["service"],
+                                          "::WithRawCallbackMethod_Paginate<")
+                           : "";
+  v["paginate_close"] = paginate ? ">" : "";
+  p.Print(
+      v,
+      "// Get, Filter, $paginate_raw$Import and Export are raw methods: the\n"
+      "// table service reads and writes their messages as bytes (a Get\n"
+      "// or a page answers the stored records' bytes).\n"
+      "class $service$Impl final\n"
+      "    : public $service$::WithRawCallbackMethod_Get<\n"
+      "          $service$::WithRawCallbackMethod_Filter<$paginate_base$\n"
+      "          $service$::WithRawCallbackMethod_Import<\n"
+      "          $service$::WithRawCallbackMethod_Export<\n"
+      "          $service$::CallbackService>>>>$paginate_close$ {\n"
+      " public:\n"
+      "  explicit $service$Impl(TableService* table) : table_(table) {}\n"
+      "\n");
+}
+
 void EmitImpl(const TableModel& t, Printer& p) {
   Printer::Vars v = TableVars(t);
+  EmitImplHead(t, v, p);
   p.Print(v,
-          "// Get, Import and Export are raw methods: the table service reads\n"
-          "// and writes their messages as bytes (a Get answers the stored\n"
-          "// record's bytes).\n"
-          "class $service$Impl final\n"
-          "    : public $service$::WithRawCallbackMethod_Get<\n"
-          "          $service$::WithRawCallbackMethod_Import<\n"
-          "              $service$::WithRawCallbackMethod_Export<\n"
-          "                  $service$::CallbackService>>> {\n"
-          " public:\n"
-          "  explicit $service$Impl(TableService* table) : table_(table) {}\n"
-          "\n"
           "  Reactor* Insert(Context* c, const $insert$* q, $record_type$* r) "
           "override {\n"
           "    return table_->Insert(c, *q, r);\n"
@@ -64,15 +79,18 @@ void EmitImpl(const TableModel& t, Printer& p) {
             "    return table_->BatchInsert(c, q->$collection$(), "
             "r->mutable_$collection$());\n"
             "  }\n"
-            "  Reactor* Paginate(Context* c, const $paginate$* q, $page$* r) "
-            "override {\n"
-            "    return table_->Filter(c, *q, r->mutable_$collection$(), r);\n"
+            "  Reactor* Paginate(Context* c, const ::grpc::ByteBuffer* q, "
+            "::grpc::ByteBuffer* r) override {\n"
+            "    return table_->FilterBytes<$paginate$, $record_type$>(c, "
+            "\"Paginate\", *q, r);\n"
             "  }\n");
   }
   p.Print(
       v,
-      "  Reactor* Filter(Context* c, const $filter$* q, $page$* r) override {\n"
-      "    return table_->Filter(c, *q, r->mutable_$collection$(), r);\n"
+      "  Reactor* Filter(Context* c, const ::grpc::ByteBuffer* q, "
+      "::grpc::ByteBuffer* r) override {\n"
+      "    return table_->FilterBytes<$filter$, $record_type$>(c, \"Filter\", "
+      "*q, r);\n"
       "  }\n"
       "  Reactor* Count(Context* c, const $count$* q, $count_response$* r) "
       "override {\n"

@@ -33,9 +33,14 @@ void PutWireVarint(int number, uint64_t value, std::string* out) {
   PutVarint64(value, out);
 }
 
-void PutWireBytes(int number, absl::string_view bytes, std::string* out) {
+void PutWireBytesHeader(int number, size_t length, std::string* out) {
   PutVarint64((static_cast<uint64_t>(number) << 3) | 2, out);
-  PutLengthPrefixed(bytes, out);
+  PutVarint64(length, out);
+}
+
+void PutWireBytes(int number, absl::string_view bytes, std::string* out) {
+  PutWireBytesHeader(number, bytes.size(), out);
+  out->append(bytes.data(), bytes.size());
 }
 
 uint8_t Decoder::Byte() {

@@ -25,6 +25,9 @@ void PutLengthPrefixed(absl::string_view s, std::string* out);
 // their envelopes as bytes, never as messages.
 void PutWireVarint(int number, uint64_t value, std::string* out);
 void PutWireBytes(int number, absl::string_view bytes, std::string* out);
+// The tag and length of a length-delimited field of `length` bytes, which
+// the caller appends (a record from pieces, not copied into one first).
+void PutWireBytesHeader(int number, size_t length, std::string* out);
 
 // The deterministic serialization of `message` (map entries in key order):
 // how records are stored and commands replicated, so that equal records are

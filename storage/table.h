@@ -138,6 +138,16 @@ class Table {
   absl::StatusOr<FilterResult> Filter(
       const Query& query,
       absl::FunctionRef<google::protobuf::Message*()> add_record) const;
+  // The same page as wire bytes, as GetWire's: each matching record's
+  // stored bytes and the version fields to append to them (empty when the
+  // schema has none) go to `add`, valid during the call. A record is parsed
+  // only when the residual cannot be decided on its bytes
+  // (storage/wire_filter.h), and never serialized again.
+  absl::StatusOr<FilterResult> FilterWire(
+      const Query& query,
+      absl::FunctionRef<void(absl::string_view stored,
+                             absl::string_view version_fields)>
+          add) const;
   // The plan a query would use, as Plan::Describe() text.
   absl::StatusOr<std::string> Explain(
       const std::vector<Predicate>& predicates) const;
@@ -215,6 +225,15 @@ class Table {
     MDB_dbi dbi;
   };
   class QueryRun;  // one Filter or Count call (table_query.cc)
+  // Takes a record of a Filter's page, in the page's read transaction: its
+  // key, stored bytes, and the record parsed when checking the residual
+  // needed it (else null; the callee may swap it away).
+  using TakeRecord = absl::FunctionRef<absl::Status(
+      MDB_txn* txn, absl::string_view pk, absl::string_view bytes,
+      google::protobuf::Message* parsed)>;
+  // Filter and FilterWire: plans `query` and reads its page through `take`.
+  absl::StatusOr<FilterResult> FilterPage(const Query& query,
+                                          TakeRecord take) const;
   // The database of `index`'s entries; the records' for nullptr.
   MDB_dbi DbiOf(const IndexSchema* index) const;
   // What a write needs, computed on the caller's thread.

@@ -2,12 +2,15 @@
 // and Count, both reading the plan's ranges through a MergedScan.
 #include <algorithm>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "storage/index_builder.h"
 #include "storage/lmdb.h"
 #include "storage/merged_scan.h"
+#include "storage/record_version.h"
 #include "storage/status.h"
 #include "storage/table.h"
 #include "storage/wire_filter.h"
@@ -30,22 +33,19 @@ class Table::QueryRun {
   // Opens the scan of the plan's ranges, past the sort key in `page_token`
   // when there is one.
   absl::Status Open(absl::string_view page_token);
-  // Up to `page_size` matching records through `add_record`, and the token
-  // of the next page when there are more.
-  absl::Status Page(size_t page_size, absl::FunctionRef<Message*()> add_record,
-                    FilterResult* result);
+  // Up to `page_size` matching records through `take`, and the token of
+  // the next page when there are more.
+  absl::Status Page(size_t page_size, TakeRecord take, FilterResult* result);
   // How many records match (each read only when the residual needs it).
   absl::StatusOr<uint64_t> Count(size_t* scanned);
 
  private:
   // The record bytes of the scan's current entry.
   absl::StatusOr<absl::string_view> RecordBytes() const;
-  // Parses the current record into `target` (a scratch message when
-  // `target` is null and the residual must be checked); whether it matches.
-  // `parse` false (Count): a record that the bytes show matching is not
-  // parsed.
-  absl::StatusOr<bool> Read(Message* record, bool parse = true);
-  absl::Status SetVersion(absl::string_view pk, Message* record) const;
+  // Whether the current record, `bytes`, matches the residual. It is parsed
+  // (into scratch_, `*parsed` then pointing at it) only when its bytes
+  // cannot tell.
+  absl::StatusOr<bool> Matches(absl::string_view bytes, Message** parsed);
 
   const Table& table_;
   Plan plan_;
@@ -87,41 +87,23 @@ absl::StatusOr<absl::string_view> Table::QueryRun::RecordBytes() const {
   return record;
 }
 
-absl::StatusOr<bool> Table::QueryRun::Read(Message* record, bool parse) {
-  LMDBAPI_ASSIGN_OR_RETURN(absl::string_view bytes, RecordBytes());
-  bool check = plan_.residual.kind != Expr::Kind::kTrue;
+absl::StatusOr<bool> Table::QueryRun::Matches(absl::string_view bytes,
+                                              Message** parsed) {
+  *parsed = nullptr;
+  if (plan_.residual.kind == Expr::Kind::kTrue) return true;
   if (wire_.has_value()) {
     std::optional<bool> matches = wire_->Matches(bytes);
-    if (matches == false) return false;  // not parsed at all
-    if (matches == true && !parse) return true;
-    check = !matches.has_value();  // malformed: the parse reports it
+    if (matches.has_value()) return *matches;  // else malformed: parse
   }
-  Message* target = record;
-  if (check || target == nullptr) {
-    if (scratch_ == nullptr) scratch_.reset(table_.prototype_->New());
-    target = scratch_.get();
-  }
-  LMDBAPI_RETURN_IF_ERROR(table_.ParseRecord(scan_->pk(), bytes, target));
-  if (check && !plan_.residual.Matches(*target)) return false;
-  if (record != nullptr && target != record) {
-    record->GetReflection()->Swap(target, record);
-  }
-  return true;
+  if (scratch_ == nullptr) scratch_.reset(table_.prototype_->New());
+  LMDBAPI_RETURN_IF_ERROR(
+      table_.ParseRecord(scan_->pk(), bytes, scratch_.get()));
+  *parsed = scratch_.get();
+  return plan_.residual.Matches(*scratch_);
 }
 
-absl::Status Table::QueryRun::SetVersion(absl::string_view pk,
-                                         Message* record) const {
-  if (!table_.has_version_fields()) return absl::OkStatus();
-  LMDBAPI_ASSIGN_OR_RETURN(RecordVersion version,
-                           ReadVersion(txn_, table_.versions_, pk));
-  SetVersionFields(table_.schema_, version, record);
-  return absl::OkStatus();
-}
-
-absl::Status Table::QueryRun::Page(size_t page_size,
-                                   absl::FunctionRef<Message*()> add_record,
+absl::Status Table::QueryRun::Page(size_t page_size, TakeRecord take,
                                    FilterResult* result) {
-  const bool check = plan_.residual.kind != Expr::Kind::kTrue;
   size_t returned = 0;
   while (true) {
     if (returned == page_size) {
@@ -138,16 +120,11 @@ absl::Status Table::QueryRun::Page(size_t page_size,
     LMDBAPI_ASSIGN_OR_RETURN(bool more, scan_->Next());
     if (!more) return absl::OkStatus();
     ++result->scanned;
-    // Without a residual every record read is returned: parse it straight
-    // into the caller's message.
-    Message* target = check ? nullptr : add_record();
-    LMDBAPI_ASSIGN_OR_RETURN(bool matches, Read(target));
+    LMDBAPI_ASSIGN_OR_RETURN(absl::string_view bytes, RecordBytes());
+    Message* parsed = nullptr;
+    LMDBAPI_ASSIGN_OR_RETURN(bool matches, Matches(bytes, &parsed));
     if (!matches) continue;
-    if (target == nullptr) {
-      target = add_record();
-      target->GetReflection()->Swap(scratch_.get(), target);
-    }
-    LMDBAPI_RETURN_IF_ERROR(SetVersion(scan_->pk(), target));
+    LMDBAPI_RETURN_IF_ERROR(take(txn_, scan_->pk(), bytes, parsed));
     ++returned;
   }
 }
@@ -163,7 +140,9 @@ absl::StatusOr<uint64_t> Table::QueryRun::Count(size_t* scanned) {
       ++count;
       continue;
     }
-    LMDBAPI_ASSIGN_OR_RETURN(bool matches, Read(nullptr, /*parse=*/false));
+    LMDBAPI_ASSIGN_OR_RETURN(absl::string_view bytes, RecordBytes());
+    Message* parsed = nullptr;
+    LMDBAPI_ASSIGN_OR_RETURN(bool matches, Matches(bytes, &parsed));
     if (matches) ++count;
   }
 }
@@ -252,8 +231,8 @@ absl::StatusOr<CountResult> Table::Count(const Query& query) const {
   return result;
 }
 
-absl::StatusOr<FilterResult> Table::Filter(
-    const Query& query, absl::FunctionRef<Message*()> add_record) const {
+absl::StatusOr<FilterResult> Table::FilterPage(const Query& query,
+                                               TakeRecord take) const {
   std::vector<bool> ready = ReadyIndexes();  // before the snapshot
   LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
   LMDBAPI_ASSIGN_OR_RETURN(
@@ -264,9 +243,44 @@ absl::StatusOr<FilterResult> Table::Filter(
   QueryRun run(*this, std::move(plan), txn.get());
   LMDBAPI_RETURN_IF_ERROR(run.Open(query.page_token));
   FilterResult result;
-  LMDBAPI_RETURN_IF_ERROR(run.Page(page_size, add_record, &result));
+  LMDBAPI_RETURN_IF_ERROR(run.Page(page_size, take, &result));
   result.plan = std::move(run).TakePlan();
   return result;
+}
+
+absl::StatusOr<FilterResult> Table::Filter(
+    const Query& query, absl::FunctionRef<Message*()> add_record) const {
+  return FilterPage(query, [&](MDB_txn* txn, absl::string_view pk,
+                               absl::string_view bytes, Message* parsed) {
+    Message* record = add_record();
+    if (parsed != nullptr) {
+      record->GetReflection()->Swap(parsed, record);
+    } else {
+      LMDBAPI_RETURN_IF_ERROR(ParseRecord(pk, bytes, record));
+    }
+    if (!has_version_fields()) return absl::OkStatus();
+    LMDBAPI_ASSIGN_OR_RETURN(RecordVersion version,
+                             ReadVersion(txn, versions_, pk));
+    SetVersionFields(schema_, version, record);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<FilterResult> Table::FilterWire(
+    const Query& query,
+    absl::FunctionRef<void(absl::string_view, absl::string_view)> add) const {
+  std::string version_fields;
+  return FilterPage(query, [&](MDB_txn* txn, absl::string_view pk,
+                               absl::string_view bytes, Message*) {
+    version_fields.clear();
+    if (has_version_fields()) {
+      LMDBAPI_ASSIGN_OR_RETURN(RecordVersion version,
+                               ReadVersion(txn, versions_, pk));
+      AppendVersionFields(schema_, version, &version_fields);
+    }
+    add(bytes, version_fields);
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace lmdbapi::storage

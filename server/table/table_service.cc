@@ -1,11 +1,14 @@
 #include "server/table/table_service.h"
 
 #include <algorithm>
+#include <memory>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "model/request_access.h"
+#include "model/request_layout.h"
 #include "server/observability/log.h"
 #include "server/table/byte_buffer_view.h"
 #include "server/table/filter_request.h"
@@ -431,41 +434,80 @@ TableService::Reactor* TableService::BatchInsertRecords(
   return reactor;
 }
 
-TableService::Reactor* TableService::FilterRecords(
-    Context* context, const Message& request, absl::FunctionRef<Message*()> add,
-    std::string* next_page_token, std::string* plan, const ForwardAs& forward) {
+TableService::Reactor* TableService::FilterBytes(
+    Context* context, const char* method, const grpc::ByteBuffer& bytes,
+    Message* request, const Message& record_type, grpc::ByteBuffer* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  if (Refused(*context, access::Permission::kRead, reactor, "Filter", start) ||
-      Unreadable(context, reactor, "Filter", start, forward))
+  if (Refused(*context, access::Permission::kRead, reactor, method, start)) {
     return reactor;
-  absl::StatusOr<storage::Query> query =
-      QueryFromRequest(request, table_->schema().descriptor);
-  absl::StatusOr<google::protobuf::FieldMask> mask =
-      ReadMask(table_->schema().descriptor, model::ReadMaskPaths(request));
-  absl::Status s = query.ok() ? mask.status() : query.status();
+  }
+  absl::Status s = ParseRequest(
+      bytes, absl::StrCat("/", full_service_, "/", method), request);
   if (!s.ok()) {
-    Finish(reactor, "Filter", start, s);
+    Finish(reactor, method, start, s);
     return reactor;
   }
-  std::vector<Message*> records;
-  absl::StatusOr<storage::FilterResult> result =
-      table_->Filter(*query, [&add, &records] {
-        records.push_back(add());
-        return records.back();
-      });
-  if (!result.ok()) {
-    Finish(reactor, "Filter", start, result.status());
-    return reactor;
-  }
-  for (Message* record : records) ApplyReadMask(*mask, record);
-  *next_page_token = std::move(result->next_page_token);
-  *plan = result->plan.Describe();
-  Finish(reactor, "Filter", start, absl::OkStatus(),
-         LogEnabled(LogLevel::kDebug)
-             ? absl::StrCat("plan: ", *plan, "; scanned ", result->scanned)
+  ForwardAs forward{[request] { return request->SerializeAsString(); },
+                    [response](const std::string& answer) {
+                      *response = ByteBufferOf(answer);
+                      return true;
+                    }};
+  if (Unreadable(context, reactor, method, start, forward)) return reactor;
+  absl::StatusOr<storage::Query> query =
+      QueryFromRequest(*request, table_->schema().descriptor);
+  absl::StatusOr<google::protobuf::FieldMask> mask =
+      ReadMask(table_->schema().descriptor, model::ReadMaskPaths(*request));
+  s = query.ok() ? mask.status() : query.status();
+  std::string page, plan;
+  size_t scanned = 0;
+  if (s.ok())
+    s = FilterPage(*query, *mask, record_type, &page, &plan, &scanned);
+  if (s.ok()) *response = ByteBufferOf(page);
+  Finish(reactor, method, start, s,
+         s.ok() && LogEnabled(LogLevel::kDebug)
+             ? absl::StrCat("plan: ", plan, "; scanned ", scanned)
              : "");
   return reactor;
+}
+
+absl::Status TableService::FilterPage(const storage::Query& query,
+                                      const google::protobuf::FieldMask& mask,
+                                      const Message& record_type,
+                                      std::string* page, std::string* plan,
+                                      size_t* scanned) const {
+  absl::StatusOr<storage::FilterResult> result;
+  if (mask.paths().empty()) {
+    result = table_->FilterWire(
+        query, [page](absl::string_view stored, absl::string_view appended) {
+          storage::PutWireBytesHeader(model::layout::kPageRecords,
+                                      stored.size() + appended.size(), page);
+          page->append(stored.data(), stored.size());
+          page->append(appended.data(), appended.size());
+        });
+  } else {  // trimmed: each record parsed, then serialized
+    std::vector<std::unique_ptr<Message>> records;
+    result = table_->Filter(query, [&] {
+      records.emplace_back(record_type.New());
+      return records.back().get();
+    });
+    for (const auto& record : records) {
+      ApplyReadMask(mask, record.get());
+      storage::PutWireBytes(model::layout::kPageRecords,
+                            record->SerializeAsString(), page);
+    }
+  }
+  if (!result.ok()) return result.status();
+  *plan = result->plan.Describe();
+  *scanned = result->scanned;
+  if (!result->next_page_token.empty()) {
+    storage::PutWireBytes(model::layout::kNextPageToken.number,
+                          result->next_page_token, page);
+  }
+  if (!plan->empty()) {
+    storage::PutWireBytes(model::layout::kPlan.number, *plan, page);
+  }
+  return absl::OkStatus();
 }
 
 TableService::Reactor* TableService::Count(Context* context,

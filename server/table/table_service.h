@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/repeated_ptr_field.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
@@ -88,18 +89,27 @@ class TableService {
     return BatchInsertRecords(context, std::move(pointers));
   }
 
-  // Filter and Paginate: `request` is the generated request, `records` the
-  // page's repeated field; `page` gets next_page_token and plan. Records
-  // come trimmed to the request's read_mask.
-  template <typename Record, typename Page>
-  Reactor* Filter(Context* context, const google::protobuf::Message& request,
-                  google::protobuf::RepeatedPtrField<Record>* records,
-                  Page* page) {
-    return FilterRecords(
-        context, request, [records] { return records->Add(); },
-        page->mutable_next_page_token(), page->mutable_plan(),
-        Resend(request, page));
+  // Filter and Paginate, raw methods of the generated service: `request`
+  // is the serialized `Request` (a Filter or Paginate request of a table
+  // whose records are `Record`s), the answer its <Record>Page. Without a
+  // read_mask the page is built from the records' stored bytes with their
+  // version fields appended (Table::FilterWire): none is serialized again,
+  // nor parsed unless the residual needs it. With one, each record is
+  // parsed, trimmed and serialized.
+  // `method` is "Filter" or "Paginate".
+  template <typename Request, typename Record>
+  Reactor* FilterBytes(Context* context, const char* method,
+                       const grpc::ByteBuffer& request,
+                       grpc::ByteBuffer* response) {
+    Request parsed;
+    return FilterBytes(context, method, request, &parsed,
+                       Record::default_instance(), response);
   }
+  Reactor* FilterBytes(Context* context, const char* method,
+                       const grpc::ByteBuffer& bytes,
+                       google::protobuf::Message* request,
+                       const google::protobuf::Message& record_type,
+                       grpc::ByteBuffer* response);
 
   // Count: the number of records matching the generated Count request's
   // typed fields and filter; `response` gets count and plan.
@@ -167,11 +177,13 @@ class TableService {
   Reactor* BatchInsertRecords(Context* context,
                               std::vector<google::protobuf::Message*> records);
   struct ForwardAs;
-  Reactor* FilterRecords(Context* context,
-                         const google::protobuf::Message& request,
-                         absl::FunctionRef<google::protobuf::Message*()> add,
-                         std::string* next_page_token, std::string* plan,
-                         const ForwardAs& forward);
+  // A Filter's page as a serialized <Record>Page (`page`): its records as
+  // FilterBytes says, then next_page_token and plan.
+  absl::Status FilterPage(const storage::Query& query,
+                          const google::protobuf::FieldMask& mask,
+                          const google::protobuf::Message& record_type,
+                          std::string* page, std::string* plan,
+                          size_t* scanned) const;
   ImportSetup ImportSetupFor(Context* context);
   ExportSetup ExportSetupFor(const Context& context);
   // Whether a call may start (--max_in_flight, then access to this table):

@@ -120,6 +120,42 @@ TEST_F(TableTest, GetWireGivesTheBytesOfTheRecordGetGives) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(TableTest, FilterWireGivesThePagesFilterGives) {
+  for (int i = 0; i < 5; ++i) {
+    Permit p = MakePermit("Acme", "NY", i % 2 == 0 ? PENDING : APPROVED);
+    p.set_fee_cents(100 * i);
+    ASSERT_TRUE(permits_->Insert(&p).ok());
+  }
+  // No residual, one decided on the bytes, and one that needs a parse.
+  for (const char* filter : {"", "fee_cents >= 100", "area < 1e9"}) {
+    SCOPED_TRACE(filter);
+    Query query;
+    query.page_size = 2;
+    query.filter = filter;
+    for (int page = 0; page < 3; ++page) {
+      google::protobuf::RepeatedPtrField<Permit> parsed;
+      auto want = permits_->Filter(query, [&] { return parsed.Add(); });
+      ASSERT_TRUE(want.ok()) << want.status();
+      std::vector<std::string> wires;
+      auto got = permits_->FilterWire(
+          query, [&](absl::string_view stored, absl::string_view appended) {
+            wires.push_back(absl::StrCat(stored, appended));
+          });
+      ASSERT_TRUE(got.ok()) << got.status();
+      ASSERT_EQ(wires.size(), static_cast<size_t>(parsed.size()));
+      for (size_t i = 0; i < wires.size(); ++i) {
+        Permit record;
+        ASSERT_TRUE(record.ParseFromString(wires[i]));
+        EXPECT_EQ(record.SerializeAsString(),
+                  parsed[static_cast<int>(i)].SerializeAsString());
+      }
+      EXPECT_EQ(got->next_page_token, want->next_page_token);
+      EXPECT_EQ(got->plan.Describe(), want->plan.Describe());
+      query.page_token = want->next_page_token;
+    }
+  }
+}
+
 TEST_F(TableTest, InsertWithCallerKeyAndDuplicateIsAlreadyExists) {
   Permit p = MakePermit("Acme", "NY", PENDING);
   p.set_uuid("my-key");

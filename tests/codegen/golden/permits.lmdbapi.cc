@@ -13,14 +13,16 @@ using ::lmdbapi::server::TableService;
 using Context = ::grpc::CallbackServerContext;
 using Reactor = ::grpc::ServerUnaryReactor;
 
-// Get, Import and Export are raw methods: the table service reads
-// and writes their messages as bytes (a Get answers the stored
-// record's bytes).
+// Get, Filter, Paginate, Import and Export are raw methods: the
+// table service reads and writes their messages as bytes (a Get
+// or a page answers the stored records' bytes).
 class PermitsImpl final
     : public Permits::WithRawCallbackMethod_Get<
+          Permits::WithRawCallbackMethod_Filter<
+          Permits::WithRawCallbackMethod_Paginate<
           Permits::WithRawCallbackMethod_Import<
-              Permits::WithRawCallbackMethod_Export<
-                  Permits::CallbackService>>> {
+          Permits::WithRawCallbackMethod_Export<
+          Permits::CallbackService>>>>> {
  public:
   explicit PermitsImpl(TableService* table) : table_(table) {}
 
@@ -42,11 +44,11 @@ class PermitsImpl final
   Reactor* BatchInsert(Context* c, const BatchInsertPermitsRequest* q, BatchInsertPermitsResponse* r) override {
     return table_->BatchInsert(c, q->permits(), r->mutable_permits());
   }
-  Reactor* Paginate(Context* c, const PaginatePermitsRequest* q, PermitPage* r) override {
-    return table_->Filter(c, *q, r->mutable_permits(), r);
+  Reactor* Paginate(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
+    return table_->FilterBytes<PaginatePermitsRequest, Permit>(c, "Paginate", *q, r);
   }
-  Reactor* Filter(Context* c, const FilterPermitsRequest* q, PermitPage* r) override {
-    return table_->Filter(c, *q, r->mutable_permits(), r);
+  Reactor* Filter(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
+    return table_->FilterBytes<FilterPermitsRequest, Permit>(c, "Filter", *q, r);
   }
   Reactor* Count(Context* c, const CountPermitsRequest* q, CountPermitsResponse* r) override {
     return table_->Count(c, *q, r);
@@ -65,14 +67,15 @@ class PermitsImpl final
   TableService* table_;
 };
 
-// Get, Import and Export are raw methods: the table service reads
-// and writes their messages as bytes (a Get answers the stored
-// record's bytes).
+// Get, Filter, Import and Export are raw methods: the
+// table service reads and writes their messages as bytes (a Get
+// or a page answers the stored records' bytes).
 class ProcessingStatusesImpl final
     : public ProcessingStatuses::WithRawCallbackMethod_Get<
+          ProcessingStatuses::WithRawCallbackMethod_Filter<
           ProcessingStatuses::WithRawCallbackMethod_Import<
-              ProcessingStatuses::WithRawCallbackMethod_Export<
-                  ProcessingStatuses::CallbackService>>> {
+          ProcessingStatuses::WithRawCallbackMethod_Export<
+          ProcessingStatuses::CallbackService>>>> {
  public:
   explicit ProcessingStatusesImpl(TableService* table) : table_(table) {}
 
@@ -91,8 +94,8 @@ class ProcessingStatusesImpl final
   Reactor* Delete(Context* c, const DeleteProcessingStatusRequest* q, DeleteProcessingStatusResponse*) override {
     return table_->Delete(c, q->uuid(), q->expected_revision());
   }
-  Reactor* Filter(Context* c, const FilterProcessingStatusesRequest* q, ProcessingStatusPage* r) override {
-    return table_->Filter(c, *q, r->mutable_processing_statuses(), r);
+  Reactor* Filter(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
+    return table_->FilterBytes<FilterProcessingStatusesRequest, ProcessingStatus>(c, "Filter", *q, r);
   }
   Reactor* Count(Context* c, const CountProcessingStatusesRequest* q, CountProcessingStatusesResponse* r) override {
     return table_->Count(c, *q, r);
@@ -111,14 +114,15 @@ class ProcessingStatusesImpl final
   TableService* table_;
 };
 
-// Get, Import and Export are raw methods: the table service reads
-// and writes their messages as bytes (a Get answers the stored
-// record's bytes).
+// Get, Filter, Import and Export are raw methods: the
+// table service reads and writes their messages as bytes (a Get
+// or a page answers the stored records' bytes).
 class InspectionReportsImpl final
     : public InspectionReports::WithRawCallbackMethod_Get<
+          InspectionReports::WithRawCallbackMethod_Filter<
           InspectionReports::WithRawCallbackMethod_Import<
-              InspectionReports::WithRawCallbackMethod_Export<
-                  InspectionReports::CallbackService>>> {
+          InspectionReports::WithRawCallbackMethod_Export<
+          InspectionReports::CallbackService>>>> {
  public:
   explicit InspectionReportsImpl(TableService* table) : table_(table) {}
 
@@ -137,8 +141,8 @@ class InspectionReportsImpl final
   Reactor* Delete(Context* c, const DeleteInspectionReportRequest* q, DeleteInspectionReportResponse*) override {
     return table_->Delete(c, q->uuid(), q->expected_revision());
   }
-  Reactor* Filter(Context* c, const FilterInspectionReportsRequest* q, InspectionReportPage* r) override {
-    return table_->Filter(c, *q, r->mutable_inspection_reports(), r);
+  Reactor* Filter(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
+    return table_->FilterBytes<FilterInspectionReportsRequest, InspectionReport>(c, "Filter", *q, r);
   }
   Reactor* Count(Context* c, const CountInspectionReportsRequest* q, CountInspectionReportsResponse* r) override {
     return table_->Count(c, *q, r);
