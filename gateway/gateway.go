@@ -42,6 +42,7 @@ type Schema struct {
 
 // Main runs the gateway with the process's flags and environment and exits.
 func Main(s Schema) {
+	tuneGC(os.Getenv)
 	os.Exit(Run(s, os.Args[1:], os.Getenv, os.Stderr))
 }
 
