@@ -19,6 +19,7 @@
 #include "storage/coding.h"
 
 namespace lmdbapi::server {
+
 using google::protobuf::Message;
 
 TableService::TableService(storage::Table* table, std::string service,
@@ -131,6 +132,15 @@ TableService::ForwardAs TableService::Resend(const Message& request,
   return ForwardAs{[&request] { return request.SerializeAsString(); },
                    [response](const std::string& answer) {
                      return response->ParseFromString(answer);
+                   }};
+}
+
+TableService::ForwardAs TableService::Resend(const Message& request,
+                                             grpc::ByteBuffer* response) {
+  return ForwardAs{[&request] { return request.SerializeAsString(); },
+                   [response](const std::string& answer) {
+                     *response = ByteBufferOf(answer);
+                     return true;
                    }};
 }
 
@@ -291,12 +301,8 @@ TableService::Reactor* TableService::GetBytes(Context* context,
     Finish(reactor, "Get", start, parsed);
     return reactor;
   }
-  ForwardAs forward{[request] { return request->SerializeAsString(); },
-                    [response](const std::string& answer) {
-                      *response = ByteBufferOf(answer);
-                      return true;
-                    }};
-  if (Unreadable(context, reactor, "Get", start, forward)) return reactor;
+  if (Unreadable(context, reactor, "Get", start, Resend(*request, response)))
+    return reactor;
   absl::StatusOr<google::protobuf::FieldMask> mask =
       ReadMask(record_type.GetDescriptor(), model::GetReadMaskPaths(*request));
   if (!mask.ok()) {
@@ -448,12 +454,8 @@ TableService::Reactor* TableService::FilterBytes(
     Finish(reactor, method, start, s);
     return reactor;
   }
-  ForwardAs forward{[request] { return request->SerializeAsString(); },
-                    [response](const std::string& answer) {
-                      *response = ByteBufferOf(answer);
-                      return true;
-                    }};
-  if (Unreadable(context, reactor, method, start, forward)) return reactor;
+  if (Unreadable(context, reactor, method, start, Resend(*request, response)))
+    return reactor;
   absl::StatusOr<storage::Query> query =
       QueryFromRequest(*request, table_->schema().descriptor);
   absl::StatusOr<google::protobuf::FieldMask> mask =

@@ -223,6 +223,9 @@ class TableService {
   // A call sent as `request` whose answer is `response`.
   static ForwardAs Resend(const google::protobuf::Message& request,
                           google::protobuf::Message* response);
+  // The same for a raw method, whose answer is bytes.
+  static ForwardAs Resend(const google::protobuf::Message& request,
+                          grpc::ByteBuffer* response);
   // Finishes (from the answer thread) once the write is durable; with a
   // `version`, the etag header of the written version first, and its fields
   // set in `record` when not null. A write a follower refused goes on to
