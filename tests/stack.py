@@ -177,12 +177,24 @@ def main(**kwargs):
 
 # Processes.
 
+_HANDED_OUT = set()  # the ports free_port returned in this process
+
+
 def free_port():
     """A loopback port nothing listens on now (for nginx, which cannot report
-    the port it bound; and for a backend that starts later, or never)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    the port it bound; and for a backend that starts later, or never).
+
+    Never the same port twice in one process: the kernel may give a port out
+    again as soon as the socket that found it closes, and a test that picks
+    several ports before starting anything (a replica set's client and
+    replication ports) would then give two servers one port."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 class Processes:
