@@ -1,9 +1,9 @@
 // The raw-LMDB ceiling of a bulk load (bench/bulk): reads every entry that
 // an lmdbapi import left in a data directory (records, index entries,
-// versions, change log; not the meta database) and writes the same entries
-// into a fresh environment with plain mdb_put, timed, the way an import
-// orders them: record by record, each record's entries interleaved, the
-// records' and versions' keys in key order (UUIDv7 keys grow, so an import
+// change log, any format-1 versions; not the meta database) and writes the
+// same entries into a fresh environment with plain mdb_put, timed, the way
+// an import orders them: record by record, each record's entries
+// interleaved, the records' keys in key order (UUIDv7 keys grow, so an import
 // appends them too) and each index's entries in a shuffled order (an import
 // meets them in record order, which is random in the index). A transaction
 // per --batch records, each committed durably (fsync), as the import's

@@ -23,6 +23,7 @@
 #include "storage/database.h"
 #include "storage/index_key.h"
 #include "storage/lmdb.h"
+#include "storage/stored_record.h"
 #include "storage/uuid.h"
 #include "tests/storage/test_tables.h"
 
@@ -30,6 +31,18 @@ namespace lmdbapi::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The raw ceilings' parse of a stored value: the record after the version
+// it is stored with (storage/stored_record.h).
+void ParseStored(const MDB_val& v, google::protobuf::Message* out) {
+  absl::StatusOr<storage::StoredRecord> stored = storage::SplitStored(
+      absl::string_view(static_cast<const char*>(v.mv_data), v.mv_size));
+  if (!stored.ok() ||
+      !out->ParseFromArray(stored->bytes.data(),
+                           static_cast<int>(stored->bytes.size()))) {
+    std::abort();
+  }
+}
 using storage::Durability;
 using test::Permit;
 
@@ -299,7 +312,7 @@ void ReadRows(const std::string& dir, int records, std::vector<Row>& rows) {
     get.ceiling = RatePerSecond(n, 3, [&](size_t i) {
       MDB_val k = storage::ToVal(keys[order[i % keys.size()]]), v;
       if (mdb_get(txn, records_dbi, &k, &v) != 0) std::abort();
-      out.ParseFromArray(v.mv_data, v.mv_size);
+      ParseStored(v, &out);
     });
     mdb_txn_abort(txn);
   }
@@ -356,7 +369,7 @@ void ReadRows(const std::string& dir, int records, std::vector<Row>& rows) {
       MDB_val pk{k.mv_size - prefix.size(),
                  static_cast<char*>(k.mv_data) + prefix.size()};
       if (mdb_get(txn, records_dbi, &pk, &v) != 0) std::abort();
-      out.ParseFromArray(v.mv_data, v.mv_size);
+      ParseStored(v, &out);
     });
     mdb_cursor_close(cursor);
     mdb_txn_abort(txn);
@@ -401,7 +414,7 @@ void ReadRows(const std::string& dir, int records, std::vector<Row>& rows) {
       MDB_val k, v;
       for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
            rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
-        out.ParseFromArray(v.mv_data, v.mv_size);
+        ParseStored(v, &out);
         matched += out.county_status() == "Suspended";
       }
       ++scans;
@@ -436,7 +449,7 @@ void ReadRows(const std::string& dir, int records, std::vector<Row>& rows) {
     MDB_val k, v;
     for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
-      out.ParseFromArray(v.mv_data, v.mv_size);
+      ParseStored(v, &out);
       for (int x = 0; x < 3; ++x) {
         storage::IndexEntry e;
         (void)storage::MakeIndexEntry(out, schema->indexes[x],

@@ -8,6 +8,7 @@
 #include "base/status_macros.h"
 #include "cli/local_backend.h"
 #include "storage/status.h"
+#include "storage/stored_record.h"
 
 namespace lmdbapi::cli {
 
@@ -33,7 +34,8 @@ absl::StatusOr<std::pair<MDB_dbi, uint64_t>> RecordsOf(
   return std::make_pair(dbi, static_cast<uint64_t>(stat.ms_entries));
 }
 
-// Every record of `dbi` in key order, as stored, for `sink`.
+// Every record of `dbi` in key order, as serialized (without the version
+// it is stored with: storage/stored_record.h), for `sink`.
 absl::Status ScanRecords(MDB_txn* txn, MDB_dbi dbi, const TableInfo& table,
                          SerializedSink sink, Progress* progress) {
   MDB_cursor* cursor;
@@ -45,9 +47,10 @@ absl::Status ScanRecords(MDB_txn* txn, MDB_dbi dbi, const TableInfo& table,
   uint64_t scanned = 0;
   for (rc = mdb_cursor_get(cursor, &key, &value, MDB_FIRST); rc == 0;
        rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)) {
-    absl::Status taken = sink(
-        table,
+    absl::StatusOr<storage::StoredRecord> stored = storage::SplitStored(
         absl::string_view(static_cast<char*>(value.mv_data), value.mv_size));
+    absl::Status taken =
+        stored.ok() ? sink(table, stored->bytes) : stored.status();
     if (!taken.ok()) {
       return absl::Status(
           taken.code(),

@@ -20,7 +20,11 @@ namespace {
 
 constexpr char kChangesDb[] = "__changes";
 constexpr char kFormatKey[] = "format_version";
-constexpr char kFormatVersion[] = "1";
+// 2: records stored with their version (storage/stored_record.h). A
+// directory of format 1 is read as it is and marked 2 when opened for
+// writing, so that a build that reads only 1 refuses it from then on.
+constexpr char kFormatVersion[] = "2";
+constexpr char kOldFormatVersion[] = "1";
 constexpr char kSecretKey[] = "page_token_secret";
 
 std::string IndexDbName(absl::string_view table, absl::string_view index) {
@@ -180,13 +184,17 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas,
 absl::StatusOr<MDB_dbi> Database::OpenMetaInTxn(MDB_txn* txn) {
   LMDBAPI_ASSIGN_OR_RETURN(MDB_dbi meta, env_->OpenDatabase(txn, kMetaDb));
   absl::StatusOr<absl::string_view> format = GetValue(txn, meta, kFormatKey);
-  if (format.ok() && *format != kFormatVersion) {
+  if (format.ok() && *format != kFormatVersion &&
+      *format != kOldFormatVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
         "data directory '", env_->options().path, "' has format version ",
-        *format, "; this build reads version ", kFormatVersion));
+        *format, "; this build reads versions ", kOldFormatVersion, " and ",
+        kFormatVersion));
   }
-  if (!format.ok() && !read_only_) {
-    if (!absl::IsNotFound(format.status())) return format.status();
+  if (!format.ok() && !absl::IsNotFound(format.status())) {
+    return format.status();
+  }
+  if (!read_only_ && (!format.ok() || *format != kFormatVersion)) {
     LMDBAPI_RETURN_IF_ERROR(PutValue(txn, meta, kFormatKey, kFormatVersion));
   }
   return meta;

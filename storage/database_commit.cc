@@ -98,8 +98,9 @@ absl::Status Database::CheckCondition(MDB_txn* txn,
         absl::StrCat("revision: ", what, " does not exist (expected revision ",
                      condition.revision, ")"));
   }
-  LMDBAPI_ASSIGN_OR_RETURN(RecordVersion version,
-                           ReadVersion(txn, table.versions_, condition.key));
+  LMDBAPI_ASSIGN_OR_RETURN(Table::Stored stored,
+                           table.Unpack(txn, condition.key, *found));
+  const RecordVersion& version = stored.version;
   if (version.revision == condition.revision) return absl::OkStatus();
   return absl::AbortedError(absl::StrCat("revision: ", what, " is at revision ",
                                          version.revision, ", not ",

@@ -203,14 +203,14 @@ absl::Status Importer::WriteSorted(MDB_txn* txn, Batch& batch,
   if (in_stream.empty()) return absl::OkStatus();
   LMDBAPI_ASSIGN_OR_RETURN(std::vector<RevisionClock::Tick> ticks,
                            table_->clock_->Take(txn, in_stream.size()));
-  std::vector<std::string> versions(prepared.size());
+  std::vector<std::string> values(prepared.size());  // format 2
   std::vector<NewChange> changes(in_stream.size());
   for (size_t k = 0; k < in_stream.size(); ++k) {
     const Table::Prepared& p = prepared[in_stream[k]];
     RecordVersion v;
     v.revision = ticks[k].revision;
     v.update_micros = v.create_micros = table_->clock_->NowMicros();
-    versions[in_stream[k]] = EncodeVersion(v);
+    values[in_stream[k]] = JoinStored(v, p.value);
     changes[k] = {ticks[k].revision,
                   ticks[k].position,
                   ChangeType::kInsert,
@@ -225,13 +225,10 @@ absl::Status Importer::WriteSorted(MDB_txn* txn, Batch& batch,
   {
     LMDBAPI_ASSIGN_OR_RETURN(Cursor records,
                              Cursor::Open(txn, table_->records_));
-    LMDBAPI_ASSIGN_OR_RETURN(Cursor versioned,
-                             Cursor::Open(txn, table_->versions_));
     for (size_t i : batch.by_key) {
       if (!written[i]) continue;
       absl::Status put =
-          records.Put(prepared[i].pk, prepared[i].value, MDB_NOOVERWRITE);
-      if (put.ok()) put = versioned.Put(prepared[i].pk, versions[i]);
+          records.Put(prepared[i].pk, values[i], MDB_NOOVERWRITE);
       if (!put.ok()) return failed(i, put);
     }
   }

@@ -106,7 +106,8 @@ absl::Status IndexBuilder::ReadChunk(MDB_txn* txn, const Table& table,
          bytes < kChunkBytes;
        more = cursor.Next()) {
     const absl::string_view pk = cursor.key(), value = cursor.value();
-    LMDBAPI_RETURN_IF_ERROR(table.ParseRecord(pk, value, scratch.get()));
+    LMDBAPI_ASSIGN_OR_RETURN(StoredRecord stored, SplitStored(value));
+    LMDBAPI_RETURN_IF_ERROR(table.ParseRecord(pk, stored.bytes, scratch.get()));
     for (ChunkPart& part : parts) {
       LMDBAPI_RETURN_IF_ERROR(
           AppendIndexEntries(*scratch, *part.index->schema, pk, &part.entries));

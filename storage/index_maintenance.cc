@@ -44,7 +44,8 @@ absl::Status ComputeEntries(MDB_txn* txn, MDB_dbi records,
   LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, records));
   absl::StatusOr<bool> more = cursor.First();
   for (; more.ok() && *more; more = cursor.Next()) {
-    rows.emplace_back(cursor.key(), cursor.value());
+    LMDBAPI_ASSIGN_OR_RETURN(StoredRecord stored, SplitStored(cursor.value()));
+    rows.emplace_back(cursor.key(), stored.bytes);
   }
   LMDBAPI_RETURN_IF_ERROR(more);
   *record_count = rows.size();
@@ -208,7 +209,8 @@ absl::Status Table::CheckParents(MDB_txn* txn, IndexReport* report) const {
   LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, records_));
   absl::StatusOr<bool> more = cursor.First();
   for (; more.ok() && *more; more = cursor.Next()) {
-    absl::string_view bytes = cursor.value();
+    LMDBAPI_ASSIGN_OR_RETURN(StoredRecord stored, SplitStored(cursor.value()));
+    absl::string_view bytes = stored.bytes;
     if (!scratch->ParseFromArray(bytes.data(),
                                  static_cast<int>(bytes.size()))) {
       return absl::DataLossError(

@@ -4,6 +4,7 @@
 
 #include "base/status_macros.h"
 #include "storage/record_version.h"
+#include "storage/stored_record.h"
 
 namespace lmdbapi::storage {
 
@@ -42,15 +43,17 @@ absl::StatusOr<std::unique_ptr<SnapshotExport>> SnapshotExport::Open(
                          std::move(versions), std::move(plan), revision));
 }
 
-absl::StatusOr<bool> SnapshotExport::Matches() {
+absl::StatusOr<bool> SnapshotExport::Matches(absl::string_view bytes) {
   if (scratch_ == nullptr) return true;
   scratch_->Clear();
   LMDBAPI_RETURN_IF_ERROR(
-      table_.ParseRecord(cursor_.key(), cursor_.value(), scratch_.get()));
+      table_.ParseRecord(cursor_.key(), bytes, scratch_.get()));
   return plan_.where.Matches(*scratch_);
 }
 
-absl::StatusOr<RecordVersion> SnapshotExport::Version() {
+absl::StatusOr<RecordVersion> SnapshotExport::Version(
+    const StoredRecord& stored) {
+  if (stored.version.has_value()) return *stored.version;
   absl::string_view pk = cursor_.key();
   if (!versions_started_) {
     LMDBAPI_ASSIGN_OR_RETURN(bool found, versions_.Seek(pk));
@@ -78,12 +81,12 @@ absl::StatusOr<bool> SnapshotExport::Next(
       break;
     }
     bytes += cursor_.value().size();
-    LMDBAPI_ASSIGN_OR_RETURN(bool matches, Matches());
+    LMDBAPI_ASSIGN_OR_RETURN(StoredRecord stored, SplitStored(cursor_.value()));
+    LMDBAPI_ASSIGN_OR_RETURN(bool matches, Matches(stored.bytes));
     if (!matches) continue;
-    absl::string_view stored = cursor_.value();
-    record_.assign(stored.data(), stored.size());
+    record_.assign(stored.bytes.data(), stored.bytes.size());
     if (table_.has_version_fields()) {
-      LMDBAPI_ASSIGN_OR_RETURN(RecordVersion version, Version());
+      LMDBAPI_ASSIGN_OR_RETURN(RecordVersion version, Version(stored));
       AppendVersionFields(table_.schema_, version, &record_);
     }
     add(record_);

@@ -21,6 +21,7 @@
 #include "storage/lmdb.h"
 #include "storage/query.h"
 #include "storage/record_version.h"
+#include "storage/stored_record.h"
 #include "storage/table.h"
 
 namespace lmdbapi::storage {
@@ -47,11 +48,13 @@ class SnapshotExport {
  private:
   SnapshotExport(const Table& table, Environment::ReadTxn txn, Cursor cursor,
                  Cursor versions, Plan plan, uint64_t revision);
-  // Whether the record under the cursor matches the filter.
-  absl::StatusOr<bool> Matches();
-  // The version of the record under the cursor: the versions database is
-  // walked beside the records (both are in key order), not searched.
-  absl::StatusOr<RecordVersion> Version();
+  // Whether the record under the cursor (its serialized `bytes`) matches
+  // the filter.
+  absl::StatusOr<bool> Matches(absl::string_view bytes);
+  // The version of the record under the cursor, read as `stored`: stored
+  // with it, or (format 1, storage/stored_record.h) from the versions
+  // database, walked beside the records (both are in key order).
+  absl::StatusOr<RecordVersion> Version(const StoredRecord& stored);
 
   const Table& table_;
   Environment::ReadTxn txn_;

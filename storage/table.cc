@@ -106,22 +106,39 @@ absl::StatusOr<Table::Prepared> Table::Prepare(const Message& record) const {
 
 // ---- reads -----------------------------------------------------------------
 
-absl::StatusOr<absl::string_view> Table::StoredBytes(
-    MDB_txn* txn, absl::string_view pk) const {
+absl::StatusOr<RecordVersion> Table::VersionOf(
+    MDB_txn* txn, absl::string_view pk, const StoredRecord& stored) const {
+  if (stored.version.has_value()) return *stored.version;
+  return ReadVersion(txn, versions_, pk);
+}
+
+absl::StatusOr<Table::Stored> Table::Unpack(MDB_txn* txn, absl::string_view pk,
+                                            absl::string_view value) const {
+  LMDBAPI_ASSIGN_OR_RETURN(StoredRecord split, SplitStored(value));
+  Stored stored;
+  stored.bytes = split.bytes;
+  stored.legacy = !split.version.has_value();
+  LMDBAPI_ASSIGN_OR_RETURN(stored.version, VersionOf(txn, pk, split));
+  return stored;
+}
+
+absl::StatusOr<Table::Stored> Table::ReadStored(MDB_txn* txn,
+                                                absl::string_view pk) const {
   LMDBAPI_RETURN_IF_ERROR(CheckPrimaryKey(pk));
-  absl::StatusOr<absl::string_view> bytes = GetValue(txn, records_, pk);
-  if (absl::IsNotFound(bytes.status())) {
+  absl::StatusOr<absl::string_view> value = GetValue(txn, records_, pk);
+  if (absl::IsNotFound(value.status())) {
     return absl::NotFoundError(absl::StrCat(name(), " '", pk, "' not found"));
   }
-  return bytes;
+  LMDBAPI_RETURN_IF_ERROR(value.status());
+  return Unpack(txn, pk, *value);
 }
 
 absl::Status Table::GetWire(absl::string_view pk, std::string* wire,
                             RecordVersion* version) const {
   LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
-  LMDBAPI_ASSIGN_OR_RETURN(absl::string_view bytes, StoredBytes(txn.get(), pk));
-  wire->assign(bytes.data(), bytes.size());
-  LMDBAPI_ASSIGN_OR_RETURN(*version, ReadVersion(txn.get(), versions_, pk));
+  LMDBAPI_ASSIGN_OR_RETURN(Stored stored, ReadStored(txn.get(), pk));
+  wire->assign(stored.bytes.data(), stored.bytes.size());
+  *version = stored.version;
   AppendVersionFields(schema_, *version, wire);
   return absl::OkStatus();
 }
@@ -129,13 +146,10 @@ absl::Status Table::GetWire(absl::string_view pk, std::string* wire,
 absl::Status Table::Get(absl::string_view pk, Message* record,
                         RecordVersion* version) const {
   LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
-  LMDBAPI_ASSIGN_OR_RETURN(absl::string_view bytes, StoredBytes(txn.get(), pk));
-  LMDBAPI_RETURN_IF_ERROR(ParseRecord(pk, bytes, record));
-  if (version == nullptr && !has_version_fields()) return absl::OkStatus();
-  LMDBAPI_ASSIGN_OR_RETURN(RecordVersion stored,
-                           ReadVersion(txn.get(), versions_, pk));
-  SetVersionFields(schema_, stored, record);
-  if (version != nullptr) *version = stored;
+  LMDBAPI_ASSIGN_OR_RETURN(Stored stored, ReadStored(txn.get(), pk));
+  LMDBAPI_RETURN_IF_ERROR(ParseRecord(pk, stored.bytes, record));
+  SetVersionFields(schema_, stored.version, record);
+  if (version != nullptr) *version = stored.version;
   return absl::OkStatus();
 }
 

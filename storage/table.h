@@ -48,6 +48,7 @@
 #include "storage/record_version.h"
 #include "storage/revision_clock.h"
 #include "storage/schema.h"
+#include "storage/stored_record.h"
 #include "storage/writer.h"
 
 namespace lmdbapi::storage {
@@ -226,10 +227,11 @@ class Table {
   };
   class QueryRun;  // one Filter or Count call (table_query.cc)
   // Takes a record of a Filter's page, in the page's read transaction: its
-  // key, stored bytes, and the record parsed when checking the residual
-  // needed it (else null; the callee may swap it away).
+  // key, its stored bytes and version (VersionOf), and the record parsed
+  // when checking the residual needed it (else null; the callee may swap it
+  // away).
   using TakeRecord = absl::FunctionRef<absl::Status(
-      MDB_txn* txn, absl::string_view pk, absl::string_view bytes,
+      MDB_txn* txn, absl::string_view pk, const StoredRecord& stored,
       google::protobuf::Message* parsed)>;
   // Filter and FilterWire: plans `query` and reads its page through `take`.
   absl::StatusOr<FilterResult> FilterPage(const Query& query,
@@ -258,9 +260,20 @@ class Table {
   // A Patch's record type, key and paths (INVALID_ARGUMENT naming them).
   absl::Status CheckPatch(const google::protobuf::Message& patch,
                           const std::vector<std::string>& paths) const;
-  // The stored bytes of `pk` in `txn` (NOT_FOUND naming it when absent).
-  absl::StatusOr<absl::string_view> StoredBytes(MDB_txn* txn,
-                                                absl::string_view pk) const;
+  // A stored record (storage/stored_record.h): its bytes and version.
+  struct Stored {
+    absl::string_view bytes;
+    RecordVersion version;
+    bool legacy = false;  // format 1: its version is in the versions database
+  };
+  // The record stored under `pk` in `txn` (NOT_FOUND naming it when absent).
+  absl::StatusOr<Stored> ReadStored(MDB_txn* txn, absl::string_view pk) const;
+  // `value`, as the records database holds it under `pk`, unpacked.
+  absl::StatusOr<Stored> Unpack(MDB_txn* txn, absl::string_view pk,
+                                absl::string_view value) const;
+  // The version of a record read as `stored` (format 1: from versions_).
+  absl::StatusOr<RecordVersion> VersionOf(MDB_txn* txn, absl::string_view pk,
+                                          const StoredRecord& stored) const;
   absl::Status ParseRecord(absl::string_view pk, absl::string_view bytes,
                            google::protobuf::Message* record) const;
   absl::Status EntriesOf(const google::protobuf::Message& record,
@@ -280,12 +293,12 @@ class Table {
                           RecordVersion* version) const;
   absl::Status DeleteInTxn(MDB_txn* txn, absl::string_view pk,
                            uint64_t expected_revision) const;
-  // Writes the version of a record written at the next revision.
+  // Stores `value` under `pk` (PutRecord, `flags`) at the next revision,
   // and appends the change (an insert when `create_micros` is 0) to the
   // change log.
-  absl::Status NewVersionInTxn(MDB_txn* txn, absl::string_view pk,
-                               int64_t create_micros, absl::string_view value,
-                               RecordVersion* version) const;
+  absl::Status WriteRecordInTxn(MDB_txn* txn, absl::string_view pk,
+                                int64_t create_micros, absl::string_view value,
+                                unsigned flags, RecordVersion* version) const;
   bool has_version_fields() const {
     return schema_.revision.field != nullptr ||
            schema_.create_time.field != nullptr ||
@@ -313,6 +326,10 @@ class Table {
   // The planner's view of which indexes it may use (storage/query.h):
   // those in `ready_before` that are still ready.
   IndexReadiness Readiness(std::vector<bool> ready_before) const;
+  // Stores `record` under `pk` at `version` (format 2).
+  absl::Status PutRecord(MDB_txn* txn, absl::string_view pk,
+                         const RecordVersion& version, absl::string_view record,
+                         unsigned flags) const;
   absl::Status PutEntry(MDB_txn* txn, const Index& index,
                         const IndexEntry& entry, absl::string_view pk) const;
   // A record's entries in one index, from `before` to `after` (each sorted

@@ -41,7 +41,7 @@ class Table::QueryRun {
 
  private:
   // The record bytes of the scan's current entry.
-  absl::StatusOr<absl::string_view> RecordBytes() const;
+  absl::StatusOr<StoredRecord> Record() const;
   // Whether the current record, `bytes`, matches the residual. It is parsed
   // (into scratch_, `*parsed` then pointing at it) only when its bytes
   // cannot tell.
@@ -74,8 +74,8 @@ absl::Status Table::QueryRun::Open(absl::string_view page_token) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<absl::string_view> Table::QueryRun::RecordBytes() const {
-  if (scan_->range().index == nullptr) return scan_->value();
+absl::StatusOr<StoredRecord> Table::QueryRun::Record() const {
+  if (scan_->range().index == nullptr) return SplitStored(scan_->value());
   absl::StatusOr<absl::string_view> record =
       GetValue(txn_, table_.records_, scan_->pk());
   if (!record.ok()) {
@@ -84,7 +84,7 @@ absl::StatusOr<absl::string_view> Table::QueryRun::RecordBytes() const {
                      table_.name(), " points at '", scan_->pk(),
                      "', which is missing; verify and rebuild the indexes"));
   }
-  return record;
+  return SplitStored(*record);
 }
 
 absl::StatusOr<bool> Table::QueryRun::Matches(absl::string_view bytes,
@@ -120,11 +120,11 @@ absl::Status Table::QueryRun::Page(size_t page_size, TakeRecord take,
     LMDBAPI_ASSIGN_OR_RETURN(bool more, scan_->Next());
     if (!more) return absl::OkStatus();
     ++result->scanned;
-    LMDBAPI_ASSIGN_OR_RETURN(absl::string_view bytes, RecordBytes());
+    LMDBAPI_ASSIGN_OR_RETURN(StoredRecord stored, Record());
     Message* parsed = nullptr;
-    LMDBAPI_ASSIGN_OR_RETURN(bool matches, Matches(bytes, &parsed));
+    LMDBAPI_ASSIGN_OR_RETURN(bool matches, Matches(stored.bytes, &parsed));
     if (!matches) continue;
-    LMDBAPI_RETURN_IF_ERROR(take(txn_, scan_->pk(), bytes, parsed));
+    LMDBAPI_RETURN_IF_ERROR(take(txn_, scan_->pk(), stored, parsed));
     ++returned;
   }
 }
@@ -140,9 +140,9 @@ absl::StatusOr<uint64_t> Table::QueryRun::Count(size_t* scanned) {
       ++count;
       continue;
     }
-    LMDBAPI_ASSIGN_OR_RETURN(absl::string_view bytes, RecordBytes());
+    LMDBAPI_ASSIGN_OR_RETURN(StoredRecord stored, Record());
     Message* parsed = nullptr;
-    LMDBAPI_ASSIGN_OR_RETURN(bool matches, Matches(bytes, &parsed));
+    LMDBAPI_ASSIGN_OR_RETURN(bool matches, Matches(stored.bytes, &parsed));
     if (matches) ++count;
   }
 }
@@ -251,16 +251,15 @@ absl::StatusOr<FilterResult> Table::FilterPage(const Query& query,
 absl::StatusOr<FilterResult> Table::Filter(
     const Query& query, absl::FunctionRef<Message*()> add_record) const {
   return FilterPage(query, [&](MDB_txn* txn, absl::string_view pk,
-                               absl::string_view bytes, Message* parsed) {
+                               const StoredRecord& stored, Message* parsed) {
     Message* record = add_record();
     if (parsed != nullptr) {
       record->GetReflection()->Swap(parsed, record);
     } else {
-      LMDBAPI_RETURN_IF_ERROR(ParseRecord(pk, bytes, record));
+      LMDBAPI_RETURN_IF_ERROR(ParseRecord(pk, stored.bytes, record));
     }
     if (!has_version_fields()) return absl::OkStatus();
-    LMDBAPI_ASSIGN_OR_RETURN(RecordVersion version,
-                             ReadVersion(txn, versions_, pk));
+    LMDBAPI_ASSIGN_OR_RETURN(RecordVersion version, VersionOf(txn, pk, stored));
     SetVersionFields(schema_, version, record);
     return absl::OkStatus();
   });
@@ -271,14 +270,14 @@ absl::StatusOr<FilterResult> Table::FilterWire(
     absl::FunctionRef<void(absl::string_view, absl::string_view)> add) const {
   std::string version_fields;
   return FilterPage(query, [&](MDB_txn* txn, absl::string_view pk,
-                               absl::string_view bytes, Message*) {
+                               const StoredRecord& stored, Message*) {
     version_fields.clear();
     if (has_version_fields()) {
       LMDBAPI_ASSIGN_OR_RETURN(RecordVersion version,
-                               ReadVersion(txn, versions_, pk));
+                               VersionOf(txn, pk, stored));
       AppendVersionFields(schema_, version, &version_fields);
     }
-    add(bytes, version_fields);
+    add(stored.bytes, version_fields);
     return absl::OkStatus();
   });
 }

@@ -51,6 +51,14 @@ absl::Status DeleteEntry(MDB_txn* txn, MDB_dbi dbi, const IndexSchema& index,
   return absl::IsNotFound(status) ? absl::OkStatus() : status;
 }
 
+// Deletes a format-1 record's version (storage/stored_record.h); records
+// from before versions were kept have none.
+absl::Status DropLegacyVersion(MDB_txn* txn, MDB_dbi versions,
+                               absl::string_view pk) {
+  absl::Status status = DeleteKey(txn, versions, pk);
+  return absl::IsNotFound(status) ? absl::OkStatus() : status;
+}
+
 // A command of one write (CommitWrite moves only: no initializer list).
 std::vector<CommitWrite> One(CommitWrite write) {
   std::vector<CommitWrite> writes;
@@ -116,16 +124,22 @@ absl::Status Table::ReplaceEntries(MDB_txn* txn, const Index& index,
   return absl::OkStatus();
 }
 
-absl::Status Table::NewVersionInTxn(MDB_txn* txn, absl::string_view pk,
-                                    int64_t create_micros,
-                                    absl::string_view value,
-                                    RecordVersion* version) const {
+absl::Status Table::PutRecord(MDB_txn* txn, absl::string_view pk,
+                              const RecordVersion& version,
+                              absl::string_view record, unsigned flags) const {
+  return PutValue(txn, records_, pk, JoinStored(version, record), flags);
+}
+
+absl::Status Table::WriteRecordInTxn(MDB_txn* txn, absl::string_view pk,
+                                     int64_t create_micros,
+                                     absl::string_view value, unsigned flags,
+                                     RecordVersion* version) const {
   LMDBAPI_ASSIGN_OR_RETURN(RevisionClock::Tick tick, clock_->Take(txn));
   RecordVersion v;
   v.revision = tick.revision;
   v.update_micros = clock_->NowMicros();
   v.create_micros = create_micros != 0 ? create_micros : v.update_micros;
-  LMDBAPI_RETURN_IF_ERROR(PutValue(txn, versions_, pk, EncodeVersion(v)));
+  LMDBAPI_RETURN_IF_ERROR(PutRecord(txn, pk, v, value, flags));
   LMDBAPI_RETURN_IF_ERROR(changes_->Append(
       txn, v.revision, tick.position,
       create_micros == 0 ? ChangeType::kInsert : ChangeType::kUpdate, name(),
@@ -137,8 +151,8 @@ absl::Status Table::NewVersionInTxn(MDB_txn* txn, absl::string_view pk,
 absl::Status Table::InsertInTxn(MDB_txn* txn, const Prepared& prepared,
                                 RecordVersion* version) const {
   LMDBAPI_RETURN_IF_ERROR(CheckParentInTxn(txn, prepared));
-  absl::Status status =
-      PutValue(txn, records_, prepared.pk, prepared.value, MDB_NOOVERWRITE);
+  absl::Status status = WriteRecordInTxn(txn, prepared.pk, 0, prepared.value,
+                                         MDB_NOOVERWRITE, version);
   if (absl::IsAlreadyExists(status)) {
     return absl::AlreadyExistsError(
         absl::StrCat("field '", schema_.primary_key.field->name(),
@@ -151,26 +165,26 @@ absl::Status Table::InsertInTxn(MDB_txn* txn, const Prepared& prepared,
       LMDBAPI_RETURN_IF_ERROR(PutEntry(txn, indexes_[i], entry, prepared.pk));
     }
   }
-  return NewVersionInTxn(txn, prepared.pk, 0, prepared.value, version);
+  return absl::OkStatus();
 }
 
 absl::Status Table::UpdateInTxn(MDB_txn* txn, const Prepared& prepared,
                                 uint64_t expected_revision,
                                 RecordVersion* version) const {
-  absl::StatusOr<absl::string_view> old_bytes =
-      GetValue(txn, records_, prepared.pk);
-  if (absl::IsNotFound(old_bytes.status())) {
-    return absl::NotFoundError(
-        absl::StrCat(name(), " '", prepared.pk, "' not found"));
-  }
-  LMDBAPI_RETURN_IF_ERROR(old_bytes);
-  LMDBAPI_ASSIGN_OR_RETURN(RecordVersion old_version,
-                           ReadVersion(txn, versions_, prepared.pk));
+  LMDBAPI_ASSIGN_OR_RETURN(Stored old_stored, ReadStored(txn, prepared.pk));
   LMDBAPI_RETURN_IF_ERROR(
-      CheckRevision(old_version, expected_revision,
+      CheckRevision(old_stored.version, expected_revision,
                     absl::StrCat(name(), " '", prepared.pk, "'")));
   std::unique_ptr<Message> old(prototype_->New());
-  LMDBAPI_RETURN_IF_ERROR(ParseRecord(prepared.pk, *old_bytes, old.get()));
+  LMDBAPI_RETURN_IF_ERROR(
+      ParseRecord(prepared.pk, old_stored.bytes, old.get()));
+  // A record from before versions were kept counts as created now.
+  const int64_t create_micros = old_stored.version.create_micros != 0
+                                    ? old_stored.version.create_micros
+                                    : clock_->NowMicros();
+  if (old_stored.legacy) {
+    LMDBAPI_RETURN_IF_ERROR(DropLegacyVersion(txn, versions_, prepared.pk));
+  }
   RecordEntries old_entries;
   LMDBAPI_RETURN_IF_ERROR(EntriesOf(*old, prepared.pk, &old_entries));
   if (parent_ != nullptr &&
@@ -184,13 +198,8 @@ absl::Status Table::UpdateInTxn(MDB_txn* txn, const Prepared& prepared,
                                            prepared.entries.of(i),
                                            prepared.pk));
   }
-  LMDBAPI_RETURN_IF_ERROR(PutValue(txn, records_, prepared.pk, prepared.value));
-  // A record from before versions were kept counts as created now.
-  return NewVersionInTxn(txn, prepared.pk,
-                         old_version.create_micros != 0
-                             ? old_version.create_micros
-                             : clock_->NowMicros(),
-                         prepared.value, version);
+  return WriteRecordInTxn(txn, prepared.pk, create_micros, prepared.value, 0,
+                          version);
 }
 
 absl::Status Table::PatchInTxn(MDB_txn* txn, const Message& patch,
@@ -199,12 +208,8 @@ absl::Status Table::PatchInTxn(MDB_txn* txn, const Message& patch,
                                RecordVersion* version) const {
   std::string pk =
       patch.GetReflection()->GetString(patch, schema_.primary_key.field);
-  absl::StatusOr<absl::string_view> bytes = GetValue(txn, records_, pk);
-  if (absl::IsNotFound(bytes.status())) {
-    return absl::NotFoundError(absl::StrCat(name(), " '", pk, "' not found"));
-  }
-  LMDBAPI_RETURN_IF_ERROR(bytes);
-  LMDBAPI_RETURN_IF_ERROR(ParseRecord(pk, *bytes, result));
+  LMDBAPI_ASSIGN_OR_RETURN(Stored stored, ReadStored(txn, pk));
+  LMDBAPI_RETURN_IF_ERROR(ParseRecord(pk, stored.bytes, result));
   google::protobuf::FieldMask mask;
   for (const std::string& path : paths) mask.add_paths(path);
   google::protobuf::util::FieldMaskUtil::MergeOptions replace;
@@ -223,18 +228,13 @@ absl::Status Table::PatchInTxn(MDB_txn* txn, const Message& patch,
 
 absl::Status Table::DeleteInTxn(MDB_txn* txn, absl::string_view pk,
                                 uint64_t expected_revision) const {
-  absl::StatusOr<absl::string_view> bytes = GetValue(txn, records_, pk);
-  if (absl::IsNotFound(bytes.status())) {
-    return absl::NotFoundError(absl::StrCat(name(), " '", pk, "' not found"));
-  }
-  LMDBAPI_RETURN_IF_ERROR(bytes);
-  LMDBAPI_ASSIGN_OR_RETURN(RecordVersion old_version,
-                           ReadVersion(txn, versions_, pk));
-  LMDBAPI_RETURN_IF_ERROR(CheckRevision(old_version, expected_revision,
+  LMDBAPI_ASSIGN_OR_RETURN(Stored stored, ReadStored(txn, pk));
+  LMDBAPI_RETURN_IF_ERROR(CheckRevision(stored.version, expected_revision,
                                         absl::StrCat(name(), " '", pk, "'")));
   std::unique_ptr<Message> record(prototype_->New());
-  LMDBAPI_RETURN_IF_ERROR(ParseRecord(pk, *bytes, record.get()));
-  const std::string last_state(*bytes);  // the page goes with the delete
+  LMDBAPI_RETURN_IF_ERROR(ParseRecord(pk, stored.bytes, record.get()));
+  const std::string last_state(stored.bytes);  // the page goes with the delete
+  const bool legacy = stored.legacy;
   RecordEntries entries;
   LMDBAPI_RETURN_IF_ERROR(EntriesOf(*record, pk, &entries));
   for (size_t i = 0; i < indexes_.size(); ++i) {
@@ -244,8 +244,7 @@ absl::Status Table::DeleteInTxn(MDB_txn* txn, absl::string_view pk,
     }
   }
   LMDBAPI_RETURN_IF_ERROR(DeleteKey(txn, records_, pk));
-  absl::Status status = DeleteKey(txn, versions_, pk);
-  if (!status.ok() && !absl::IsNotFound(status)) return status;
+  if (legacy) LMDBAPI_RETURN_IF_ERROR(DropLegacyVersion(txn, versions_, pk));
   // A delete takes a revision too: revisions count every write.
   LMDBAPI_ASSIGN_OR_RETURN(RevisionClock::Tick tick, clock_->Take(txn));
   LMDBAPI_RETURN_IF_ERROR(changes_->Append(txn, tick.revision, tick.position,

@@ -4,6 +4,8 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "storage/database.h"
+#include "storage/lmdb.h"
+#include "storage/stored_record.h"
 #include "storage/uuid.h"
 #include "tests/storage/test_tables.h"
 
@@ -507,6 +509,88 @@ TEST_F(TableTest, CascadingDeletesDropTheChildrensVersions) {
   Inspection got;
   ASSERT_TRUE(inspections_->Get(child.uuid(), &got, &v).ok());
   EXPECT_EQ(v.create_micros, v.update_micros);
+}
+
+// Rewrites `pk`'s stored record as format 1 held it (storage/
+// stored_record.h): the serialized record alone, its version in
+// "__versions.permits".
+void StoreAsFormatOne(Environment& env, const std::string& pk) {
+  absl::StatusOr<Txn> txn = Txn::BeginWrite(env.raw(), nullptr);
+  ASSERT_TRUE(txn.ok()) << txn.status();
+  MDB_dbi records, versions;
+  ASSERT_EQ(mdb_dbi_open(txn->get(), "permits", 0, &records), MDB_SUCCESS);
+  ASSERT_EQ(mdb_dbi_open(txn->get(), "__versions.permits", 0, &versions),
+            MDB_SUCCESS);
+  absl::StatusOr<absl::string_view> value = GetValue(txn->get(), records, pk);
+  ASSERT_TRUE(value.ok()) << value.status();
+  absl::StatusOr<StoredRecord> stored = SplitStored(*value);
+  ASSERT_TRUE(stored.ok() && stored->version.has_value());
+  const std::string version = EncodeVersion(*stored->version);
+  const std::string bytes(stored->bytes);
+  ASSERT_TRUE(PutValue(txn->get(), records, pk, bytes).ok());
+  ASSERT_TRUE(PutValue(txn->get(), versions, pk, version).ok());
+  ASSERT_TRUE(txn->Commit().ok());
+}
+
+// Whether `pk`'s stored record is format 2, and whether a format-1 version
+// of it is left in the versions database.
+std::pair<bool, bool> StoredFormat(Environment& env, const std::string& pk) {
+  absl::StatusOr<Txn> txn = Txn::BeginRead(env.raw());
+  EXPECT_TRUE(txn.ok()) << txn.status();
+  MDB_dbi records, versions;
+  EXPECT_EQ(mdb_dbi_open(txn->get(), "permits", 0, &records), MDB_SUCCESS);
+  EXPECT_EQ(mdb_dbi_open(txn->get(), "__versions.permits", 0, &versions),
+            MDB_SUCCESS);
+  absl::StatusOr<absl::string_view> value = GetValue(txn->get(), records, pk);
+  EXPECT_TRUE(value.ok()) << value.status();
+  return {value.ok() && !value->empty() && (*value)[0] == '\0',
+          GetValue(txn->get(), versions, pk).ok()};
+}
+
+TEST_F(TableTest, RecordsStoredInFormatOneAreReadAndRewrittenInFormatTwo) {
+  Permit a = MakePermit("Acme", "NY", PENDING);
+  Permit b = MakePermit("Bolt", "NY", APPROVED);
+  ASSERT_TRUE(permits_->Insert(&a).ok());
+  ASSERT_TRUE(permits_->Insert(&b).ok());
+  EXPECT_EQ(StoredFormat(db_->env(), a.uuid()), std::make_pair(true, false));
+  RecordVersion before;
+  Permit got;
+  ASSERT_TRUE(permits_->Get(a.uuid(), &got, &before).ok());
+  StoreAsFormatOne(db_->env(), a.uuid());
+  StoreAsFormatOne(db_->env(), b.uuid());
+  EXPECT_EQ(StoredFormat(db_->env(), a.uuid()), std::make_pair(false, true));
+
+  // Read as before: the record, its version, pages, indexes.
+  RecordVersion read;
+  ASSERT_TRUE(permits_->Get(a.uuid(), &got, &read).ok());
+  EXPECT_EQ(got.SerializeAsString(), a.SerializeAsString());
+  EXPECT_EQ(read.revision, before.revision);
+  EXPECT_EQ(read.create_micros, before.create_micros);
+  std::string wire;
+  ASSERT_TRUE(permits_->GetWire(a.uuid(), &wire, &read).ok());
+  EXPECT_EQ(wire, a.SerializeAsString());
+  EXPECT_EQ(FilterAll({}).size(), 2u);
+  ExpectIndexesAgree();
+
+  // An update stores format 2 and drops the old version; so does a delete.
+  a.set_fee_cents(4200);
+  RecordVersion updated;
+  WriteOptions options;
+  options.expected_revision = before.revision;
+  options.version = &updated;
+  ASSERT_TRUE(permits_->Update(a, options).ok());
+  EXPECT_EQ(StoredFormat(db_->env(), a.uuid()), std::make_pair(true, false));
+  EXPECT_EQ(updated.create_micros, before.create_micros);
+  EXPECT_GT(updated.revision, before.revision);
+  ASSERT_TRUE(permits_->Delete(b.uuid()).ok());
+  absl::StatusOr<Txn> txn = Txn::BeginRead(db_->env().raw());
+  ASSERT_TRUE(txn.ok());
+  MDB_dbi versions;
+  ASSERT_EQ(mdb_dbi_open(txn->get(), "__versions.permits", 0, &versions),
+            MDB_SUCCESS);
+  EXPECT_TRUE(
+      absl::IsNotFound(GetValue(txn->get(), versions, b.uuid()).status()));
+  ExpectIndexesAgree();
 }
 
 TEST_F(TableTest, TheChangeLogHoldsEveryCommittedWriteInRevisionOrder) {
