@@ -593,6 +593,49 @@ TEST_F(TableTest, RecordsStoredInFormatOneAreReadAndRewrittenInFormatTwo) {
   ExpectIndexesAgree();
 }
 
+// Sets the directory's format version, as another build would have left it.
+void SetFormatVersion(Environment& env, const std::string& version) {
+  absl::StatusOr<Txn> txn = Txn::BeginWrite(env.raw(), nullptr);
+  ASSERT_TRUE(txn.ok()) << txn.status();
+  MDB_dbi meta;
+  ASSERT_EQ(mdb_dbi_open(txn->get(), kMetaDb, 0, &meta), MDB_SUCCESS);
+  ASSERT_TRUE(PutValue(txn->get(), meta, "format_version", version).ok());
+  ASSERT_TRUE(txn->Commit().ok());
+}
+
+TEST_F(TableTest, AFormatOneDirectoryOpensAsFormatTwoAndAnotherIsRefused) {
+  Permit a = MakePermit("Acme", "NY", PENDING);
+  ASSERT_TRUE(permits_->Insert(&a).ok());
+  StoreAsFormatOne(db_->env(), a.uuid());
+  SetFormatVersion(db_->env(), "1");
+  db_.reset();
+  db_ = lmdbapi::testing::OpenPermitDb(dir_.path());
+  {
+    absl::StatusOr<Txn> txn = Txn::BeginRead(db_->env().raw());
+    ASSERT_TRUE(txn.ok());
+    MDB_dbi meta;
+    ASSERT_EQ(mdb_dbi_open(txn->get(), kMetaDb, 0, &meta), MDB_SUCCESS);
+    absl::StatusOr<absl::string_view> format =
+        GetValue(txn->get(), meta, "format_version");
+    ASSERT_TRUE(format.ok());
+    EXPECT_EQ(*format, "2");
+  }
+  Permit got;
+  ASSERT_TRUE(db_->table("permits")->Get(a.uuid(), &got).ok());
+  EXPECT_EQ(got.SerializeAsString(), a.SerializeAsString());
+
+  SetFormatVersion(db_->env(), "3");
+  db_.reset();
+  auto refused = Database::Open(lmdbapi::testing::PermitDbOptions(dir_.path()),
+                                lmdbapi::testing::PermitTables());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find(
+                "has format version 3; this build reads versions 1 and 2"),
+            std::string::npos)
+      << refused.status();
+}
+
 TEST_F(TableTest, TheChangeLogHoldsEveryCommittedWriteInRevisionOrder) {
   Permit a = MakePermit("Acme", "NY", PENDING);
   ASSERT_TRUE(permits_->Insert(&a).ok());
