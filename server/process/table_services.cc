@@ -50,9 +50,8 @@ void AddCommitAndAdmin(const Config& config, const Schema& schema,
     commit_options.shard_keys.push_back(
         ShardKeyField(spec.descriptor, config.shard_key));
   }
-  s.commits = std::make_unique<CommitService>(&db, std::move(in_order),
-                                              &s.answers, s.access.get(),
-                                              std::move(commit_options));
+  s.commits = std::make_unique<CommitService>(
+      &db, std::move(in_order), s.access.get(), std::move(commit_options));
   s.commits->set_metrics(&s.metrics);
   s.commits->set_call_limit(&s.limit);
   s.commits->set_forwarder(s.forwarder.get(), schema.transactions.full_name);

@@ -37,11 +37,9 @@ std::string String(const Message& m, int number) {
 
 CommitService::CommitService(storage::Database* db,
                              std::vector<storage::Table*> tables,
-                             AnswerQueue* answers, const access::Access* access,
-                             Options options)
+                             const access::Access* access, Options options)
     : db_(db),
       tables_(std::move(tables)),
-      answers_(answers),
       access_(access),
       options_(std::move(options)) {
   options_.shard_keys.resize(tables_.size(), nullptr);
@@ -292,20 +290,19 @@ CommitService::Reactor* CommitService::Commit(Context* context,
     return reactor;
   }
   (*commit)->deadline = context->deadline();
+  // Answered on the thread that runs `done` (the writer's, once durable),
+  // as TableService's writes are.
   db_->Commit(*commit, [this, context, reactor, start, &request, response,
-                        commit = *commit](absl::Status status) {
-    answers_->Post(
-        [this, context, reactor, start, &request, response, commit, status] {
-          if (!status.ok() &&
-              Forwarded(context, reactor, start, status, request, response)) {
-            return;
-          }
-          if (status.ok()) {
-            Answer(*commit, response);
-            context->AddInitialMetadata("etag", Etag(commit->revision));
-          }
-          Finish(reactor, start, status);
-        });
+                        commit = *commit](const absl::Status& status) {
+    if (!status.ok() &&
+        Forwarded(context, reactor, start, status, request, response)) {
+      return;
+    }
+    if (status.ok()) {
+      Answer(*commit, response);
+      context->AddInitialMetadata("etag", Etag(commit->revision));
+    }
+    Finish(reactor, start, status);
   });
   return reactor;
 }

@@ -1,7 +1,7 @@
 // The implementation behind the generated Transactions service: reads a
 // CommitRequest (its layout: model/commit_layout.h), hands storage one
-// Commit (storage/commit.h) and answers once it is durable, from the answer
-// queue, like TableService's writes. Many concurrent commits share the
+// Commit (storage/commit.h) and answers once it is durable, from the writer's
+// thread, like TableService's writes. Many concurrent commits share the
 // writer's group commit.
 #ifndef LMDBAPI_SERVER_TABLE_COMMIT_SERVICE_H_
 #define LMDBAPI_SERVER_TABLE_COMMIT_SERVICE_H_
@@ -17,7 +17,6 @@
 #include "server/access/access.h"
 #include "server/observability/metrics.h"
 #include "server/replication/leader_forwarder.h"
-#include "server/table/answer_queue.h"
 #include "server/table/call_limit.h"
 #include "storage/commit.h"
 #include "storage/database.h"
@@ -40,8 +39,7 @@ class CommitService {
   // on each table it writes and read on each its preconditions look at
   // (`access`: nullptr or disabled, open).
   CommitService(storage::Database* db, std::vector<storage::Table*> tables,
-                AnswerQueue* answers, const access::Access* access,
-                Options options);
+                const access::Access* access, Options options);
 
   void set_metrics(Metrics* metrics) { metrics_ = metrics; }
   // --max_in_flight: a commit past `limit` is refused at once; nullptr = none.
@@ -88,7 +86,6 @@ class CommitService {
 
   storage::Database* db_;
   std::vector<storage::Table*> tables_;
-  AnswerQueue* answers_;
   const access::Access* access_;
   Options options_;
   Metrics* metrics_ = nullptr;

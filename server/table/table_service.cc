@@ -174,21 +174,18 @@ storage::Table::Done TableService::FinishWrite(
     Clock::time_point start, std::shared_ptr<storage::RecordVersion> version,
     Message* record, ForwardAs forward) const {
   return [this, context, reactor, method, start, version = std::move(version),
-          record, forward = std::move(forward)](absl::Status status) {
-    answers_->Post([this, context, reactor, method, start, version, record,
-                    status, forward] {
-      if (!status.ok() &&
-          Forwarded(context, reactor, method, start, status, forward)) {
-        return;
+          record, forward = std::move(forward)](const absl::Status& status) {
+    if (!status.ok() &&
+        Forwarded(context, reactor, method, start, status, forward)) {
+      return;
+    }
+    if (status.ok() && version != nullptr && version->revision != 0) {
+      context->AddInitialMetadata("etag", Etag(version->revision));
+      if (record != nullptr) {
+        storage::SetVersionFields(table_->schema(), *version, record);
       }
-      if (status.ok() && version != nullptr && version->revision != 0) {
-        context->AddInitialMetadata("etag", Etag(version->revision));
-        if (record != nullptr) {
-          storage::SetVersionFields(table_->schema(), *version, record);
-        }
-      }
-      Finish(reactor, method, start, status);
-    });
+    }
+    Finish(reactor, method, start, status);
   };
 }
 

@@ -38,7 +38,10 @@ class TableService {
   using Reactor = grpc::ServerUnaryReactor;
 
   // `service` names the gRPC service in logs, e.g. "Permits". Writes are
-  // answered from `answers` (shared by the tables), not the writer thread.
+  // answered on the writer's thread once durable (cheaper than handing each
+  // answer to another thread: docs/BENCHMARKS.md); an Import's batches from
+  // `answers` (shared by the tables), since the next batch is prepared
+  // there, off the writer's thread.
   // Every call must pass `access` (nullptr or disabled: open) with its
   // permission on this table: read, write (Import too) or, for Watch and
   // Export, read.
@@ -226,7 +229,7 @@ class TableService {
   // The same for a raw method, whose answer is bytes.
   static ForwardAs Resend(const google::protobuf::Message& request,
                           grpc::ByteBuffer* response);
-  // Finishes (from the answer thread) once the write is durable; with a
+  // Finishes (on the writer's thread) once the write is durable; with a
   // `version`, the etag header of the written version first, and its fields
   // set in `record` when not null. A write a follower refused goes on to
   // the leader as `forward` says.
