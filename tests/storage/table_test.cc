@@ -511,16 +511,22 @@ TEST_F(TableTest, CascadingDeletesDropTheChildrensVersions) {
   EXPECT_EQ(v.create_micros, v.update_micros);
 }
 
+// The handle of the database `name`, which the test's tables opened.
+MDB_dbi Dbi(const absl::StatusOr<Txn>& txn, const char* name) {
+  MDB_dbi dbi = 0;
+  EXPECT_TRUE(txn.ok()) << txn.status();
+  if (txn.ok()) EXPECT_EQ(mdb_dbi_open(txn->get(), name, 0, &dbi), MDB_SUCCESS);
+  return dbi;
+}
+
 // Rewrites `pk`'s stored record as format 1 held it (storage/
 // stored_record.h): the serialized record alone, its version in
 // "__versions.permits".
 void StoreAsFormatOne(Environment& env, const std::string& pk) {
   absl::StatusOr<Txn> txn = Txn::BeginWrite(env.raw(), nullptr);
   ASSERT_TRUE(txn.ok()) << txn.status();
-  MDB_dbi records, versions;
-  ASSERT_EQ(mdb_dbi_open(txn->get(), "permits", 0, &records), MDB_SUCCESS);
-  ASSERT_EQ(mdb_dbi_open(txn->get(), "__versions.permits", 0, &versions),
-            MDB_SUCCESS);
+  const MDB_dbi records = Dbi(txn, "permits");
+  const MDB_dbi versions = Dbi(txn, "__versions.permits");
   absl::StatusOr<absl::string_view> value = GetValue(txn->get(), records, pk);
   ASSERT_TRUE(value.ok()) << value.status();
   absl::StatusOr<StoredRecord> stored = SplitStored(*value);
@@ -536,11 +542,9 @@ void StoreAsFormatOne(Environment& env, const std::string& pk) {
 // of it is left in the versions database.
 std::pair<bool, bool> StoredFormat(Environment& env, const std::string& pk) {
   absl::StatusOr<Txn> txn = Txn::BeginRead(env.raw());
-  EXPECT_TRUE(txn.ok()) << txn.status();
-  MDB_dbi records, versions;
-  EXPECT_EQ(mdb_dbi_open(txn->get(), "permits", 0, &records), MDB_SUCCESS);
-  EXPECT_EQ(mdb_dbi_open(txn->get(), "__versions.permits", 0, &versions),
-            MDB_SUCCESS);
+  const MDB_dbi records = Dbi(txn, "permits");
+  const MDB_dbi versions = Dbi(txn, "__versions.permits");
+  if (!txn.ok()) return {false, false};
   absl::StatusOr<absl::string_view> value = GetValue(txn->get(), records, pk);
   EXPECT_TRUE(value.ok()) << value.status();
   return {value.ok() && !value->empty() && (*value)[0] == '\0',
@@ -585,9 +589,7 @@ TEST_F(TableTest, RecordsStoredInFormatOneAreReadAndRewrittenInFormatTwo) {
   ASSERT_TRUE(permits_->Delete(b.uuid()).ok());
   absl::StatusOr<Txn> txn = Txn::BeginRead(db_->env().raw());
   ASSERT_TRUE(txn.ok());
-  MDB_dbi versions;
-  ASSERT_EQ(mdb_dbi_open(txn->get(), "__versions.permits", 0, &versions),
-            MDB_SUCCESS);
+  const MDB_dbi versions = Dbi(txn, "__versions.permits");
   EXPECT_TRUE(
       absl::IsNotFound(GetValue(txn->get(), versions, b.uuid()).status()));
   ExpectIndexesAgree();
@@ -597,8 +599,7 @@ TEST_F(TableTest, RecordsStoredInFormatOneAreReadAndRewrittenInFormatTwo) {
 void SetFormatVersion(Environment& env, const std::string& version) {
   absl::StatusOr<Txn> txn = Txn::BeginWrite(env.raw(), nullptr);
   ASSERT_TRUE(txn.ok()) << txn.status();
-  MDB_dbi meta;
-  ASSERT_EQ(mdb_dbi_open(txn->get(), kMetaDb, 0, &meta), MDB_SUCCESS);
+  const MDB_dbi meta = Dbi(txn, kMetaDb);
   ASSERT_TRUE(PutValue(txn->get(), meta, "format_version", version).ok());
   ASSERT_TRUE(txn->Commit().ok());
 }
@@ -613,8 +614,7 @@ TEST_F(TableTest, AFormatOneDirectoryOpensAsFormatTwoAndAnotherIsRefused) {
   {
     absl::StatusOr<Txn> txn = Txn::BeginRead(db_->env().raw());
     ASSERT_TRUE(txn.ok());
-    MDB_dbi meta;
-    ASSERT_EQ(mdb_dbi_open(txn->get(), kMetaDb, 0, &meta), MDB_SUCCESS);
+    const MDB_dbi meta = Dbi(txn, kMetaDb);
     absl::StatusOr<absl::string_view> format =
         GetValue(txn->get(), meta, "format_version");
     ASSERT_TRUE(format.ok());
