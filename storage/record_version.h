@@ -1,8 +1,9 @@
 // What the server keeps about each record besides the record: the revision
-// of its last write and its create/update times, in a database of their own
-// per table ("__versions.<table>", primary key -> 24 bytes), written in the
-// same transaction as the record. Stored records never hold these fields;
-// they are set on the way out, into the fields the schema marks (if any).
+// of its last write and its create/update times (24 bytes), stored in front
+// of the record in the same value (storage/stored_record.h; format 1 kept
+// them in "__versions.<table>", still read). The serialized record never
+// holds these fields; they are set on the way out, into the fields the
+// schema marks (if any).
 //
 // Revisions come from one counter per database, in the meta database,
 // advanced inside each write's nested transaction: a write that rolls back

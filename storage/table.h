@@ -351,7 +351,7 @@ class Table {
   Environment* env_;
   Writer* writer_;
   MDB_dbi records_;
-  MDB_dbi versions_;  // "__versions.<table>": pk -> RecordVersion
+  MDB_dbi versions_;  // "__versions.<table>": format 1's versions
   MDB_dbi meta_;      // the database's meta: the revision counter
   const ChangeLog* changes_ = nullptr;  // set by Database
   RevisionClock* clock_ = nullptr;      // set by Database; writer thread
