@@ -14,7 +14,7 @@
 // comes with its command, the bytes every replica applies. The leader's
 // writer proposes each batch of commands as one entry of the consensus log
 // (Replicator), one batch at a time, and runs it when the log hands it back
-// committed (ApplyEntry), like every replica does with every entry; a
+// committed (ApplyEntryLater), like every replica does with every entry; a
 // follower refuses such writes. Operations without a command (the index
 // builder's chunks) stay local to each replica.
 #ifndef LMDBAPI_STORAGE_WRITER_H_
@@ -28,6 +28,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -154,6 +155,18 @@ class Writer {
   // An entry at or below the applied index is skipped. Not OK only when the
   // entry could not be committed to LMDB: the replica must stop.
   absl::Status ApplyEntry(absl::string_view entry);
+  // The same without waiting: the entry is queued for the writer thread and
+  // `applied` gets ApplyEntry's status there. The consensus thread goes on
+  // (answers the next append, sends the next entry) while LMDB commits this
+  // one; Drain and AfterApplied wait for what it queued.
+  void ApplyEntryLater(std::string entry,
+                       std::function<void(absl::Status)> applied);
+  // Blocks until every entry queued before has been applied (or the writer
+  // stopped): before a snapshot records the applied index.
+  absl::Status Drain();
+  // Calls `then` on the writer thread once every entry queued before has
+  // been applied: a linearizable read's barrier.
+  void AfterApplied(std::function<void(absl::Status)> then);
   // Replaces the data with a snapshot of another replica's that applied
   // the log up to `applied`: `install` writes it, in one transaction on the
   // writer thread (blocking like ApplyEntry). Entries up to `applied` are
@@ -179,14 +192,19 @@ class Writer {
     WriteDeadline deadline;
     std::string command;  // replicated writes only
   };
-  // A committed entry (ApplyEntry) or a snapshot (InstallSnapshot) waiting
-  // for the writer thread.
+  // A committed entry (ApplyEntry), a snapshot (InstallSnapshot) or a mark
+  // (Drain, AfterApplied) waiting for the writer thread. A job with `then`
+  // belongs to the queue: the writer calls `then` and deletes it; else its
+  // caller waits for `finished`.
   struct Job {
     absl::string_view entry;
     absl::Status status;
     bool finished = false;
     Operation install;  // a snapshot's
     uint64_t applied = 0;
+    bool mark = false;  // applies nothing
+    std::string owned;  // `entry`'s bytes, for ApplyEntryLater
+    std::function<void(absl::Status)> then;
   };
   void Run();
   // Queues `request` for the writer thread, or answers it at once when the
@@ -217,6 +235,8 @@ class Writer {
   void RunInstall(Job& job);
   // Hands `job` to the writer thread and waits until it ran.
   absl::Status RunOnWriterThread(Job& job);
+  // Hands `job` to the writer thread, which calls job->then once it ran.
+  void QueueJob(std::unique_ptr<Job> job);
   void AnswerProposal(uint64_t sequence, absl::Status result);
   Replication replication_;
   // This replica's proposals not answered yet, by sequence (writer thread).

@@ -10,6 +10,7 @@
 // (server/replication/raft_node.cc does).
 #include <chrono>
 #include <cstdlib>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -110,6 +111,39 @@ absl::Status Writer::InstallSnapshot(Operation install, uint64_t applied) {
   return RunOnWriterThread(job);
 }
 
+void Writer::ApplyEntryLater(std::string entry,
+                             std::function<void(absl::Status)> applied) {
+  auto job = std::make_unique<Job>();
+  job->owned = std::move(entry);
+  job->entry = job->owned;
+  job->then = std::move(applied);
+  QueueJob(std::move(job));
+}
+
+absl::Status Writer::Drain() {
+  Job job;
+  job.mark = true;
+  return RunOnWriterThread(job);
+}
+
+void Writer::AfterApplied(std::function<void(absl::Status)> then) {
+  auto job = std::make_unique<Job>();
+  job->mark = true;
+  job->then = std::move(then);
+  QueueJob(std::move(job));
+}
+
+void Writer::QueueJob(std::unique_ptr<Job> job) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!thread_done_) {
+      jobs_.push_back(job.release());
+      return;
+    }
+  }
+  job->then(absl::UnavailableError("the writer has stopped"));
+}
+
 absl::Status Writer::RunOnWriterThread(Job& job) {
   absl::MutexLock lock(&mu_);
   if (thread_done_) return absl::UnavailableError("the writer has stopped");
@@ -152,7 +186,11 @@ void Writer::RunReplicated() {
       }
     }
     if (job != nullptr) {
+      // A queued job is the writer's to delete; a waited-for one its
+      // caller's, gone once RunJob marks it finished.
+      std::unique_ptr<Job> queued(job->then != nullptr ? job : nullptr);
       RunJob(*job);
+      if (queued != nullptr) queued->then(queued->status);
     } else if (answer.has_value()) {
       AnswerProposal(answer->first, std::move(answer->second));
     } else {
@@ -211,10 +249,18 @@ void Writer::AnswerProposal(uint64_t sequence, absl::Status result) {
   auto it = in_flight_.find(sequence);
   Proposal proposal = std::move(it->second);
   in_flight_.erase(it);
+  // The writes waiting are proposed before these callers are answered, so
+  // that the log replicates them while the answers go out.
+  std::deque<Request> next;
   {
     absl::MutexLock lock(&mu_);
     --proposing_;
+    while (jobs_.empty() && !queue_.empty() && next.size() < max_batch_) {
+      next.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
   }
+  if (!next.empty()) ProposeOrRun(next);
   if (!proposal.applied) {
     absl::Status lost =
         ReasonOf(result) == kNotLeaderReason ? result
@@ -232,6 +278,11 @@ void Writer::AnswerProposal(uint64_t sequence, absl::Status result) {
 
 void Writer::RunJob(Job& job) {
   if (job.install) return RunInstall(job);
+  if (job.mark) {
+    absl::MutexLock lock(&mu_);
+    job.finished = true;
+    return;
+  }
   absl::StatusOr<Entry> entry = DecodeEntry(job.entry);
   uint64_t index, applied;
   {

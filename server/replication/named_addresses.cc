@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <sys/socket.h>
+#include <uv.h>
 
 #include <map>
 
@@ -14,17 +15,19 @@ namespace lmdbapi::server {
 
 // The transport's own functions, and the addresses handed to them (which
 // must outlive the calls).
-struct ResolvedNames {
+struct TransportWraps {
   int (*init)(raft_uv_transport*, raft_id, const char*);
   int (*connect)(raft_uv_transport*, raft_uv_connect*, raft_id, const char*,
                  raft_uv_connect_cb);
+  int (*listen_for)(raft_uv_transport*, raft_uv_accept_cb);
+  raft_uv_accept_cb accepted = nullptr;  // libraft's
   std::string listen;
   std::map<std::string, std::string> resolved;
 };
 
 namespace {
 
-using Names = ResolvedNames;
+using Names = TransportWraps;
 
 // Each wrapped transport's names (libraft keeps transport->data for itself).
 absl::Mutex registry_mu;
@@ -38,9 +41,22 @@ Names* NamesOf(raft_uv_transport* t) {
   return Registry().at(t);
 }
 
+// libraft's callback of each connection being made.
+std::map<const raft_uv_connect*, raft_uv_connect_cb>& Connecting() {
+  static auto* connecting =
+      new std::map<const raft_uv_connect*, raft_uv_connect_cb>();
+  return *connecting;
+}
+
+void NoDelay(uv_stream_t* stream) {
+  if (stream != nullptr && stream->type == UV_TCP) {
+    uv_tcp_nodelay(reinterpret_cast<uv_tcp_t*>(stream), 1);
+  }
+}
+
 }  // namespace
 
-void ResolvedNamesDeleter::operator()(ResolvedNames* names) const {
+void TransportWrapsDeleter::operator()(TransportWraps* names) const {
   absl::MutexLock lock(&registry_mu);
   for (auto it = Registry().begin(); it != Registry().end(); ++it) {
     if (it->second == names) {
@@ -52,6 +68,10 @@ void ResolvedNamesDeleter::operator()(ResolvedNames* names) const {
 }
 
 namespace {
+
+void Connected(raft_uv_connect* req, uv_stream_t* stream, int status);
+void Accepted(raft_uv_transport* t, raft_id id, const char* address,
+              uv_stream_t* stream);
 
 int Init(raft_uv_transport* t, raft_id id, const char* configured) {
   Names* names = NamesOf(t);
@@ -71,7 +91,40 @@ int Connect(raft_uv_transport* t, raft_uv_connect* req, raft_id id,
   std::string now = ResolveAddress(address);
   // Unresolvable: the transport fails the connection, and libraft retries.
   resolved = now.empty() ? address : now;
-  return names->connect(t, req, id, resolved.c_str(), cb);
+  {
+    absl::MutexLock lock(&registry_mu);
+    Connecting()[req] = cb;
+  }
+  int rv = names->connect(t, req, id, resolved.c_str(), Connected);
+  if (rv != 0) {
+    absl::MutexLock lock(&registry_mu);
+    Connecting().erase(req);
+  }
+  return rv;
+}
+
+void Connected(raft_uv_connect* req, uv_stream_t* stream, int status) {
+  raft_uv_connect_cb cb;
+  {
+    absl::MutexLock lock(&registry_mu);
+    auto it = Connecting().find(req);
+    cb = it->second;
+    Connecting().erase(it);
+  }
+  if (status == 0) NoDelay(stream);
+  cb(req, stream, status);
+}
+
+int Listen(raft_uv_transport* t, raft_uv_accept_cb cb) {
+  Names* names = NamesOf(t);
+  names->accepted = cb;
+  return names->listen_for(t, Accepted);
+}
+
+void Accepted(raft_uv_transport* t, raft_id id, const char* address,
+              uv_stream_t* stream) {
+  NoDelay(stream);
+  NamesOf(t)->accepted(t, id, address, stream);
 }
 
 }  // namespace
@@ -97,16 +150,22 @@ std::string ResolveAddress(const std::string& address) {
   return absl::StrCat(text, address.substr(colon));
 }
 
-std::unique_ptr<ResolvedNames, ResolvedNamesDeleter> ResolveNames(
+std::unique_ptr<TransportWraps, TransportWrapsDeleter> WrapTransport(
     raft_uv_transport* transport) {
-  std::unique_ptr<ResolvedNames, ResolvedNamesDeleter> names(
-      new ResolvedNames{transport->init, transport->connect, {}, {}});
+  std::unique_ptr<TransportWraps, TransportWrapsDeleter> names(
+      new TransportWraps{transport->init,
+                         transport->connect,
+                         transport->listen,
+                         nullptr,
+                         {},
+                         {}});
   {
     absl::MutexLock lock(&registry_mu);
     Registry()[transport] = names.get();
   }
   transport->init = Init;
   transport->connect = Connect;
+  transport->listen = Listen;
   return names;
 }
 

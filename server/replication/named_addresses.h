@@ -1,9 +1,18 @@
-// Host names in replication addresses. libraft 0.15's TCP transport takes
+// The replicas' TCP transport, wrapped twice.
+//
+// Host names in replication addresses: libraft 0.15's TCP transport takes
 // numeric IPv4 addresses only (it parses them with uv_ip4_addr), while a
 // replica in Kubernetes is known by a stable name
 // (lmdbapi-0-1.lmdbapi-0...:7000) whose address changes when its pod moves.
-// The raft configuration keeps the names; these wrappers resolve them each
+// The raft configuration keeps the names; the wrappers resolve them each
 // time the transport listens or connects.
+//
+// No Nagle: the transport leaves TCP_NODELAY unset, so a small message (an
+// append's acknowledgement) sent while another is unacknowledged waited for
+// the peer's delayed ACK, 40 ms on Linux. Under 64 writes in flight this
+// made one batch in a hundred wait ~40 ms (p99 47 ms against p50 8 ms);
+// every connection the transport makes or accepts gets TCP_NODELAY
+// (docs/REPLICATION.md, "Levers measured").
 #ifndef LMDBAPI_SERVER_REPLICATION_NAMED_ADDRESSES_H_
 #define LMDBAPI_SERVER_REPLICATION_NAMED_ADDRESSES_H_
 
@@ -23,13 +32,14 @@ std::string ResolveAddress(const std::string& address);
 
 // Makes `transport` (after raft_uv_tcp_init) resolve names: it listens on
 // its own name's address (all interfaces when the name does not resolve
-// yet) and connects to a peer's current address. The result holds what the
-// wrappers need: keep it until after raft_uv_tcp_close.
-struct ResolvedNames;
-struct ResolvedNamesDeleter {
-  void operator()(ResolvedNames* names) const;
+// yet) and connects to a peer's current address; and sets TCP_NODELAY on
+// every connection. The result holds what the wrappers need: keep it until
+// after raft_uv_tcp_close.
+struct TransportWraps;
+struct TransportWrapsDeleter {
+  void operator()(TransportWraps* names) const;
 };
-std::unique_ptr<ResolvedNames, ResolvedNamesDeleter> ResolveNames(
+std::unique_ptr<TransportWraps, TransportWrapsDeleter> WrapTransport(
     raft_uv_transport* transport);
 
 }  // namespace lmdbapi::server

@@ -26,6 +26,7 @@ struct ApplyRequest {
 struct BarrierRequest {
   struct raft_barrier req;
   std::function<void(absl::Status)> done;
+  storage::Writer* writer;
 };
 
 absl::Status RaftStatus(int status) {
@@ -34,27 +35,32 @@ absl::Status RaftStatus(int status) {
 }
 
 // The state machine: every committed entry goes to the writer, on every
-// replica. A replica that cannot apply a committed entry stops: going on
-// would make it differ from the others.
+// replica, which applies it after this returns (the loop goes on replicating
+// while LMDB commits; docs/REPLICATION.md, "Applying behind the log"). A
+// replica that cannot apply a committed entry stops: going on would make it
+// differ from the others.
 int Apply(raft_fsm* fsm, const raft_buffer* buf, void** result) {
   auto* impl = static_cast<RaftNode::Impl*>(fsm->data);
-  absl::Status status = impl->writer->ApplyEntry(
-      absl::string_view(static_cast<const char*>(buf->base), buf->len));
-  if (!status.ok() && !absl::IsUnavailable(status)) {
-    Log(LogLevel::kError,
-        "replication: cannot apply a committed log entry (%s); this replica "
-        "stops rather than differ from the others",
-        status.ToString());
-    std::abort();
-  }
+  impl->writer->ApplyEntryLater(
+      std::string(static_cast<const char*>(buf->base), buf->len),
+      [](absl::Status status) {
+        if (status.ok() || absl::IsUnavailable(status)) return;
+        Log(LogLevel::kError,
+            "replication: cannot apply a committed log entry (%s); this "
+            "replica stops rather than differ from the others",
+            status.ToString());
+        std::abort();
+      });
   *result = nullptr;
   return 0;
 }
 
-// A snapshot is the applied index alone: the data is LMDB, synced first so
-// that the log before it can go.
+// A snapshot is the applied index alone: the data is LMDB, with every entry
+// handed to the writer applied and synced first, so that the log before it
+// can go.
 int Snapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) {
   auto* impl = static_cast<RaftNode::Impl*>(fsm->data);
+  if (!impl->writer->Drain().ok()) return RAFT_IOERR;
   if (mdb_env_sync(impl->env, 1) != 0) return RAFT_IOERR;
   std::string index;
   storage::PutFixed64(impl->writer->applied_index(), &index);
@@ -74,6 +80,7 @@ int Restore(raft_fsm* fsm, raft_buffer* buf) {
   uint64_t index =
       buf->len == 8 ? storage::DecodeFixed64(static_cast<char*>(buf->base)) : 0;
   raft_free(buf->base);
+  if (!impl->writer->Drain().ok()) return RAFT_IOERR;
   const uint64_t applied = impl->writer->applied_index();
   if (applied < index) {
     absl::Status caught_up = impl->catch_up(index);
@@ -167,7 +174,7 @@ absl::Status RaftNode::OpenLog(const std::string& address) {
   };
   int rv = raft_uv_tcp_init(&impl.transport, &impl.loop);
   if (rv != 0) return failed("raft_uv_tcp_init", rv);
-  impl.names = ResolveNames(&impl.transport);
+  impl.names = WrapTransport(&impl.transport);
   rv =
       raft_uv_init(&impl.io, &impl.loop, options_.dir.c_str(), &impl.transport);
   if (rv != 0) return failed("raft_uv_init", rv);
@@ -289,13 +296,17 @@ void RaftNode::OnWake() {
 // runs once libraft is done with it. libraft's error code when it refuses.
 int RaftNode::Send(Proposal& p) {
   if (p.entry.empty()) {
-    auto* request = new BarrierRequest{{}, std::move(p.committed)};
+    auto* request =
+        new BarrierRequest{{}, std::move(p.committed), impl_->writer};
     request->req.data = request;
+    // libraft calls back once it handed the entries before to the writer;
+    // the read waits until the writer applied them too.
     int rv = raft_barrier(&impl_->raft, &request->req,
                           [](struct raft_barrier* req, int status) {
                             std::unique_ptr<BarrierRequest> r(
                                 static_cast<BarrierRequest*>(req->data));
-                            r->done(RaftStatus(status));
+                            if (status != 0) return r->done(RaftStatus(status));
+                            r->writer->AfterApplied(std::move(r->done));
                           });
     if (rv != 0) {
       p.committed = std::move(request->done);

@@ -24,7 +24,7 @@ struct RaftNode::Impl {
   uv_async_t wake{};  // proposals queued, or Close()
   uv_timer_t tick{};  // refreshes RaftNode::state_
   raft_uv_transport transport{};
-  std::unique_ptr<ResolvedNames, ResolvedNamesDeleter> names;
+  std::unique_ptr<TransportWraps, TransportWrapsDeleter> names;
   raft_io io{};
   raft_fsm fsm{};
   struct raft raft {};

@@ -12,6 +12,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "storage/database.h"
 #include "storage/lmdb.h"
@@ -27,8 +29,10 @@ using lmdbapi::testing::MakePermit;
 using lmdbapi::testing::OpenPermitDb;
 using lmdbapi::testing::TempDir;
 
-// Applies each proposed entry on every database of `replicas` (the leader
-// first), in proposal order, on a thread of its own, then answers it.
+// Hands each proposed entry to every database of `replicas` (the leader
+// first), in proposal order, on a thread of its own, then answers it, as
+// libraft does: without waiting for the writers to apply it
+// (Writer::ApplyEntryLater).
 class TestLog : public Replicator {
  public:
   explicit TestLog(bool leads) : leads_(leads) {}
@@ -74,7 +78,9 @@ class TestLog : public Replicator {
         log_.push_back(next.first);
       }
       for (Database* db : replicas_) {
-        ASSERT_TRUE(db->writer().ApplyEntry(next.first).ok());
+        db->writer().ApplyEntryLater(next.first, [](absl::Status status) {
+          EXPECT_TRUE(status.ok()) << status;
+        });
       }
       next.second(absl::OkStatus());
     }
@@ -127,6 +133,8 @@ class ReplicatedWriterTest : public ::testing::Test {
     leads_.Serve({leader_.get(), follower_.get()});
   }
   Table& permits(Database& db) { return *db.table("permits"); }
+  // Waits until the follower applied every entry handed to it.
+  void Settle() { ASSERT_TRUE(follower_->writer().Drain().ok()); }
 
   TempDir leader_dir_, follower_dir_;
   TestLog leads_{true}, follows_{false};
@@ -160,6 +168,7 @@ TEST_F(ReplicatedWriterTest, EveryWriteKindLeavesTheSameRecordsOnEveryReplica) {
   write.table = &permits(*leader_);
   write.record = std::make_unique<test::Permit>(Numbered("N4", "Echo"));
   ASSERT_TRUE(leader_->Commit(commit).ok());
+  Settle();
 
   EXPECT_EQ(Dump(*leader_, "permits").size(), 3);
   EXPECT_EQ(Dump(*leader_, "permits"), Dump(*follower_, "permits"))
@@ -186,7 +195,37 @@ TEST_F(ReplicatedWriterTest, RefusedWritesFailAlikeOnEveryReplica) {
   stale.expected_revision = 99;
   EXPECT_TRUE(absl::IsAborted(permits(*leader_).Update(a, stale)));
   EXPECT_TRUE(absl::IsNotFound(permits(*leader_).Delete("absent")));
+  Settle();
   EXPECT_EQ(Dump(*leader_, "permits"), Dump(*follower_, "permits"));
+}
+
+TEST_F(ReplicatedWriterTest, EntriesHandedOverWithoutWaitingApplyInOrder) {
+  for (int i = 0; i < 20; ++i) {
+    test::Permit p = Numbered(absl::StrCat("N", i), "Acme");
+    ASSERT_TRUE(permits(*leader_).Insert(&p).ok());
+  }
+  std::vector<std::string> log = leads_.entries();
+  TempDir lagging_dir;
+  TestLog follows{false};
+  std::unique_ptr<Database> lagging = OpenPermitDb(lagging_dir.path());
+  ASSERT_TRUE(lagging->Replicate(&follows, 3).ok());
+  for (const std::string& entry : log) {
+    lagging->writer().ApplyEntryLater(
+        entry, [](absl::Status status) { EXPECT_TRUE(status.ok()) << status; });
+  }
+  // A barrier's wait: called back once every entry before it is applied.
+  absl::Notification marked;
+  uint64_t applied_at_mark = 0;
+  lagging->writer().AfterApplied([&](absl::Status status) {
+    EXPECT_TRUE(status.ok()) << status;
+    applied_at_mark = lagging->writer().applied_index();
+    marked.Notify();
+  });
+  ASSERT_TRUE(lagging->writer().Drain().ok());
+  ASSERT_TRUE(marked.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(applied_at_mark, log.size());
+  EXPECT_EQ(lagging->writer().applied_index(), log.size());
+  EXPECT_EQ(Dump(*lagging, "permits"), Dump(*leader_, "permits"));
 }
 
 TEST_F(ReplicatedWriterTest, AFollowerRefusesWritesNamingTheLeader) {
@@ -202,6 +241,7 @@ TEST_F(ReplicatedWriterTest, AReplayedLogSkipsWhatLmdbHolds) {
   test::Permit a = Numbered("N1", "Acme");
   ASSERT_TRUE(permits(*leader_).Insert(&a).ok());
   std::vector<std::string> log = leads_.entries();
+  Settle();
   auto before = Dump(*follower_, "permits");
   // A restart replays the log from its start: the writer counts entries
   // from 0 again and skips those at or below the stored index.
