@@ -158,9 +158,11 @@ class Writer {
   // The same without waiting: the entry is queued for the writer thread and
   // `applied` gets ApplyEntry's status there. The consensus thread goes on
   // (answers the next append, sends the next entry) while LMDB commits this
-  // one; Drain and AfterApplied wait for what it queued.
+  // one; Drain and AfterApplied wait for what it queued. Blocks while
+  // kMaxQueuedJobs entries wait already.
   void ApplyEntryLater(std::string entry,
                        std::function<void(absl::Status)> applied);
+  static constexpr size_t kMaxQueuedJobs = 64;
   // Blocks until every entry queued before has been applied (or the writer
   // stopped): before a snapshot records the applied index.
   absl::Status Drain();
@@ -235,7 +237,8 @@ class Writer {
   void RunInstall(Job& job);
   // Hands `job` to the writer thread and waits until it ran.
   absl::Status RunOnWriterThread(Job& job);
-  // Hands `job` to the writer thread, which calls job->then once it ran.
+  // Hands `job` to the writer thread, which calls job->then once it ran;
+  // blocks while kMaxQueuedJobs wait already. Never on the writer thread.
   void QueueJob(std::unique_ptr<Job> job);
   void AnswerProposal(uint64_t sequence, absl::Status result);
   Replication replication_;

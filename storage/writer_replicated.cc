@@ -136,6 +136,13 @@ void Writer::AfterApplied(std::function<void(absl::Status)> then) {
 void Writer::QueueJob(std::unique_ptr<Job> job) {
   {
     absl::MutexLock lock(&mu_);
+    // A writer far behind holds the consensus thread back rather than
+    // queue copies of entries without bound.
+    mu_.Await(absl::Condition(
+        +[](Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
+          return w->jobs_.size() < kMaxQueuedJobs || w->thread_done_;
+        },
+        this));
     if (!thread_done_) {
       jobs_.push_back(job.release());
       return;

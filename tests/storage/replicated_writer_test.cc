@@ -2,6 +2,7 @@
 // without consensus: a log kept in this test hands every proposed entry to
 // two real databases in order, as libraft does on every replica. The
 // three-replica tests over libraft are tests/replication.
+#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "storage/database.h"
@@ -235,6 +237,45 @@ TEST_F(ReplicatedWriterTest, AFollowerRefusesWritesNamingTheLeader) {
   EXPECT_EQ(ReasonOf(refused), kNotLeaderReason);
   EXPECT_EQ(LeaderOf(refused), "127.0.0.1:1");
   EXPECT_TRUE(Dump(*follower_, "permits").empty());
+}
+
+TEST_F(ReplicatedWriterTest, AWriterFarBehindHoldsTheLogBack) {
+  const size_t queued = Writer::kMaxQueuedJobs;
+  for (size_t i = 0; i <= queued; ++i) {
+    test::Permit p = Numbered(absl::StrCat("N", i), "Acme");
+    ASSERT_TRUE(permits(*leader_).Insert(&p).ok());
+  }
+  std::vector<std::string> log = leads_.entries();
+  TempDir lagging_dir;
+  TestLog follows{false};
+  std::unique_ptr<Database> lagging = OpenPermitDb(lagging_dir.path());
+  ASSERT_TRUE(lagging->Replicate(&follows, 3).ok());
+  // The writer thread held by a local operation.
+  absl::Notification held, release;
+  lagging->writer().Submit(
+      [&](MDB_txn*) {
+        held.Notify();
+        release.WaitForNotification();
+        return absl::OkStatus();
+      },
+      [](absl::Status) {});
+  held.WaitForNotification();
+  std::atomic<size_t> handed{0};
+  std::thread log_thread([&] {
+    for (const std::string& entry : log) {
+      lagging->writer().ApplyEntryLater(entry, [](absl::Status status) {
+        EXPECT_TRUE(status.ok()) << status;
+      });
+      ++handed;
+    }
+  });
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(handed.load(), queued) << "the entry after a full queue waits";
+  release.Notify();
+  log_thread.join();
+  ASSERT_TRUE(lagging->writer().Drain().ok());
+  EXPECT_EQ(lagging->writer().applied_index(), log.size());
+  EXPECT_EQ(Dump(*lagging, "permits"), Dump(*leader_, "permits"));
 }
 
 TEST_F(ReplicatedWriterTest, AReplayedLogSkipsWhatLmdbHolds) {
