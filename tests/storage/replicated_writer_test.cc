@@ -137,9 +137,23 @@ class ReplicatedWriterTest : public ::testing::Test {
   Table& permits(Database& db) { return *db.table("permits"); }
   // Waits until the follower applied every entry handed to it.
   void Settle() { ASSERT_TRUE(follower_->writer().Drain().ok()); }
+  // Inserts `n` numbered permits on the leader, one entry each; the log.
+  std::vector<std::string> InsertNumbered(size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      test::Permit p = Numbered(absl::StrCat("N", i), "Acme");
+      EXPECT_TRUE(permits(*leader_).Insert(&p).ok());
+    }
+    return leads_.entries();
+  }
+  // A third replica, which has applied nothing.
+  std::unique_ptr<Database> Lagging() {
+    std::unique_ptr<Database> db = OpenPermitDb(lagging_dir_.path());
+    EXPECT_TRUE(db->Replicate(&lags_, 3).ok());
+    return db;
+  }
 
-  TempDir leader_dir_, follower_dir_;
-  TestLog leads_{true}, follows_{false};
+  TempDir leader_dir_, follower_dir_, lagging_dir_;
+  TestLog leads_{true}, follows_{false}, lags_{false};
   std::unique_ptr<Database> leader_, follower_;
 };
 
@@ -202,15 +216,8 @@ TEST_F(ReplicatedWriterTest, RefusedWritesFailAlikeOnEveryReplica) {
 }
 
 TEST_F(ReplicatedWriterTest, EntriesHandedOverWithoutWaitingApplyInOrder) {
-  for (int i = 0; i < 20; ++i) {
-    test::Permit p = Numbered(absl::StrCat("N", i), "Acme");
-    ASSERT_TRUE(permits(*leader_).Insert(&p).ok());
-  }
-  std::vector<std::string> log = leads_.entries();
-  TempDir lagging_dir;
-  TestLog follows{false};
-  std::unique_ptr<Database> lagging = OpenPermitDb(lagging_dir.path());
-  ASSERT_TRUE(lagging->Replicate(&follows, 3).ok());
+  std::vector<std::string> log = InsertNumbered(20);
+  std::unique_ptr<Database> lagging = Lagging();
   for (const std::string& entry : log) {
     lagging->writer().ApplyEntryLater(
         entry, [](absl::Status status) { EXPECT_TRUE(status.ok()) << status; });
@@ -241,15 +248,8 @@ TEST_F(ReplicatedWriterTest, AFollowerRefusesWritesNamingTheLeader) {
 
 TEST_F(ReplicatedWriterTest, AWriterFarBehindHoldsTheLogBack) {
   const size_t queued = Writer::kMaxQueuedJobs;
-  for (size_t i = 0; i <= queued; ++i) {
-    test::Permit p = Numbered(absl::StrCat("N", i), "Acme");
-    ASSERT_TRUE(permits(*leader_).Insert(&p).ok());
-  }
-  std::vector<std::string> log = leads_.entries();
-  TempDir lagging_dir;
-  TestLog follows{false};
-  std::unique_ptr<Database> lagging = OpenPermitDb(lagging_dir.path());
-  ASSERT_TRUE(lagging->Replicate(&follows, 3).ok());
+  std::vector<std::string> log = InsertNumbered(queued + 1);
+  std::unique_ptr<Database> lagging = Lagging();
   // The writer thread held by a local operation.
   absl::Notification held, release;
   lagging->writer().Submit(
@@ -301,10 +301,8 @@ TEST_F(ReplicatedWriterTest, ASnapshotBringsALaggingReplicaToTheLeadersData) {
   }
   // A replica that missed every entry; the leader's data copied for it (as
   // Admin/Snapshot streams it) and installed in one transaction.
-  TempDir lagging_dir, copy_dir;
-  TestLog follows{false};
-  std::unique_ptr<Database> lagging = OpenPermitDb(lagging_dir.path());
-  ASSERT_TRUE(lagging->Replicate(&follows, 3).ok());
+  TempDir copy_dir;
+  std::unique_ptr<Database> lagging = Lagging();
   ASSERT_TRUE(leader_->env().Copy(copy_dir.path() + "/copy").ok());
   auto snapshot = ReplicaSnapshot::Open(copy_dir.path() + "/copy");
   ASSERT_TRUE(snapshot.ok()) << snapshot.status();
