@@ -114,7 +114,11 @@ bool Writer::AwaitRevision(uint64_t revision, absl::Time deadline) const {
 
 WriterStats Writer::stats() const {
   absl::MutexLock lock(&mu_);
-  return stats_;
+  WriterStats stats = stats_;
+  stats.replicated = replication_.replicator != nullptr;
+  stats.applied_entries = applied_;
+  for (const Job* job : jobs_) stats.entries_waiting += job->mark ? 0 : 1;
+  return stats;
 }
 
 void Writer::Run() {

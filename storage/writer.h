@@ -55,6 +55,12 @@ struct WriterStats {
   // Time spent in the operations' `done` callbacks, in µs: the writer waits
   // for them before it starts the next batch.
   uint64_t done_micros = 0;
+  // A replicated shard's (else false and 0): the log entries this replica
+  // applied, and those handed to the writer and not applied yet
+  // (ApplyEntryLater).
+  bool replicated = false;
+  uint64_t applied_entries = 0;
+  uint64_t entries_waiting = 0;
 };
 
 // A replicated shard's consensus log, as the writer sees it

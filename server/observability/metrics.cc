@@ -145,6 +145,14 @@ void RenderWriter(const storage::WriterStats& w, std::string* out) {
   Single(out, "lmdbapi_writer_answer_seconds_total", "counter",
          "Time the writer spent handing outcomes to the callers.",
          Seconds(w.done_micros));
+  if (!w.replicated) return;
+  Single(out, "lmdbapi_replication_applied_entries", "gauge",
+         "Log entries this replica applied: its place in its shard's log.",
+         w.applied_entries);
+  Single(out, "lmdbapi_replication_entries_waiting", "gauge",
+         "Committed log entries handed to this replica's writer and not "
+         "applied yet (at most 64).",
+         w.entries_waiting);
 }
 
 // Counters are sharded by thread, each shard on its own cache lines, so

@@ -145,6 +145,19 @@ TEST(MetricsTest, RendersValidExpositionFormat) {
   }
 }
 
+TEST(MetricsTest, AReplicaShowsItsPlaceInTheLog) {
+  StorageFigures figures;
+  auto alone = Samples(Metrics().Render(&figures));
+  EXPECT_EQ(alone.count("lmdbapi_replication_applied_entries"), 0)
+      << "an unreplicated server has no log";
+  figures.writer.replicated = true;
+  figures.writer.applied_entries = 1234;
+  figures.writer.entries_waiting = 3;
+  auto replica = Samples(Metrics().Render(&figures));
+  EXPECT_EQ(replica["lmdbapi_replication_applied_entries"], "1234");
+  EXPECT_EQ(replica["lmdbapi_replication_entries_waiting"], "3");
+}
+
 TEST(MetricsTest, StorageFiguresDescribeTheDatabase) {
   testing::TempDir dir;
   auto db = testing::OpenPermitDb(dir.path());

@@ -234,6 +234,10 @@ TEST_F(ReplicatedWriterTest, EntriesHandedOverWithoutWaitingApplyInOrder) {
   ASSERT_TRUE(marked.WaitForNotificationWithTimeout(absl::Seconds(10)));
   EXPECT_EQ(applied_at_mark, log.size());
   EXPECT_EQ(lagging->writer().applied_index(), log.size());
+  WriterStats stats = lagging->writer().stats();
+  EXPECT_TRUE(stats.replicated);
+  EXPECT_EQ(stats.applied_entries, log.size());
+  EXPECT_EQ(stats.entries_waiting, 0);
   EXPECT_EQ(Dump(*lagging, "permits"), Dump(*leader_, "permits"));
 }
 
@@ -271,6 +275,7 @@ TEST_F(ReplicatedWriterTest, AWriterFarBehindHoldsTheLogBack) {
   });
   absl::SleepFor(absl::Milliseconds(200));
   EXPECT_EQ(handed.load(), queued) << "the entry after a full queue waits";
+  EXPECT_EQ(lagging->writer().stats().entries_waiting, queued);
   release.Notify();
   log_thread.join();
   ASSERT_TRUE(lagging->writer().Drain().ok());
