@@ -146,13 +146,21 @@ void RenderWriter(const storage::WriterStats& w, std::string* out) {
          "Time the writer spent handing outcomes to the callers.",
          Seconds(w.done_micros));
   if (!w.replicated) return;
-  Single(out, "lmdbapi_replication_applied_entries", "gauge",
-         "Log entries this replica applied: its place in its shard's log.",
-         w.applied_entries);
-  Single(out, "lmdbapi_replication_entries_waiting", "gauge",
-         "Committed log entries handed to this replica's writer and not "
-         "applied yet (at most 64).",
-         w.entries_waiting);
+  const struct {
+    const char* name;
+    const char* help;
+    uint64_t value;
+  } replica[] = {
+      {"lmdbapi_replication_applied_entries",
+       "Log entries this replica applied: its place in its shard's log.",
+       w.applied_entries},
+      {"lmdbapi_replication_entries_waiting",
+       "Committed log entries handed to this replica's writer and not "
+       "applied yet (at most 64).",
+       w.entries_waiting}};
+  for (const auto& gauge : replica) {
+    Single(out, gauge.name, "gauge", gauge.help, gauge.value);
+  }
 }
 
 // Counters are sharded by thread, each shard on its own cache lines, so
