@@ -112,6 +112,13 @@ bool Writer::AwaitRevision(uint64_t revision, absl::Time deadline) const {
   return mu_.AwaitWithDeadline(absl::Condition(&reached), deadline);
 }
 
+void Writer::TakeQueued(std::deque<Request>& batch) {
+  while (!queue_.empty() && batch.size() < max_batch_) {
+    batch.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+}
+
 WriterStats Writer::stats() const {
   absl::MutexLock lock(&mu_);
   WriterStats stats = stats_;
@@ -132,10 +139,7 @@ void Writer::Run() {
           },
           this));
       if (queue_.empty()) return;  // stopping (or handing over) and drained
-      while (!queue_.empty() && batch.size() < max_batch_) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+      TakeQueued(batch);
     }
     ExpireLate(batch);
     RunBatch(batch);

@@ -218,6 +218,9 @@ class Writer {
   // Queues `request` for the writer thread, or answers it at once when the
   // database is read-only, the writer stops, or `max_queued` are waiting.
   void Enqueue(Request request);
+  // Moves queued requests into `batch`, up to max_batch_ in it.
+  void TakeQueued(std::deque<Request>& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::function<void()> on_commit_;
   std::function<absl::StatusOr<uint64_t>(MDB_txn*)> revision_source_;
   uint64_t committed_revision_ ABSL_GUARDED_BY(mu_) = 0;

@@ -186,10 +186,7 @@ void Writer::RunReplicated() {
         thread_done_ = true;
         return;
       } else {
-        while (!queue_.empty() && batch.size() < max_batch_) {
-          batch.push_back(std::move(queue_.front()));
-          queue_.pop_front();
-        }
+        TakeQueued(batch);
       }
     }
     if (job != nullptr) {
@@ -262,10 +259,7 @@ void Writer::AnswerProposal(uint64_t sequence, absl::Status result) {
   {
     absl::MutexLock lock(&mu_);
     --proposing_;
-    while (jobs_.empty() && !queue_.empty() && next.size() < max_batch_) {
-      next.push_back(std::move(queue_.front()));
-      queue_.pop_front();
-    }
+    if (jobs_.empty()) TakeQueued(next);
   }
   if (!next.empty()) ProposeOrRun(next);
   if (!proposal.applied) {
