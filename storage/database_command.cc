@@ -6,7 +6,8 @@
 //   varint writes, each: byte kind, table, record (deterministic
 //     serialization, empty for a delete), varint paths and each path, key,
 //     varint expected_revision;
-// strings length-prefixed (storage/coding.h).
+// strings length-prefixed (storage/coding.h). An import batch is a command
+// of its own format (storage/importer_command.cc).
 #include <algorithm>
 #include <utility>
 
@@ -14,6 +15,7 @@
 #include "base/status_macros.h"
 #include "storage/coding.h"
 #include "storage/database.h"
+#include "storage/importer.h"
 #include "storage/lmdb.h"
 #include "storage/status.h"
 
@@ -88,7 +90,16 @@ void Database::SubmitCommand(std::shared_ptr<storage::Commit> commit,
 
 absl::Status Database::ApplyCommand(MDB_txn* txn, absl::string_view bytes) {
   Decoder in(bytes);
-  if (in.Byte() != kCommandFormat) {
+  const uint8_t format = in.Byte();
+  if (format == Importer::kCommandFormat) {  // storage/importer_command.cc
+    Table* into = table(in.LengthPrefixed());
+    if (into == nullptr || !in.ok()) {
+      return absl::DataLossError(
+          "a replicated import into a table this schema does not have");
+    }
+    return Importer::ApplyCommand(into, txn, in.rest());
+  }
+  if (format != kCommandFormat) {
     return absl::DataLossError("a command of an unknown format");
   }
   const bool one_revision = in.Byte() != 0;

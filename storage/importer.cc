@@ -122,12 +122,6 @@ absl::Status Importer::ApplyInOrder(MDB_txn* txn, Batch& batch) const {
 bool Importer::Submit(std::vector<ImportRecord> records,
                       ImportBatchResult* result, Writer::Done done) {
   *result = ImportBatchResult();
-  if (table_->writer_->replicated()) {
-    done(absl::FailedPreconditionError(
-        "import into a replicated shard is not supported yet: write the "
-        "records with BatchInsert (docs/REPLICATION.md); nothing was written"));
-    return false;
-  }
   auto batch = std::make_shared<Batch>();
   batch->result = result;
   batch->prepared.reserve(records.size());
@@ -153,7 +147,10 @@ bool Importer::Submit(std::vector<ImportRecord> records,
   uint64_t sequence = next_sequence_++;
   bool stops = batch->stops;
   result->prepared = batch;
-  table_->writer_->Submit(
+  // Only a replicated shard needs the bytes; the op is the leader's apply.
+  std::string command = Replicated(*table_) ? EncodeCommand(*batch) : "";
+  table_->writer_->SubmitCommand(
+      std::move(command),
       [this, sequence, batch = batch.get()](MDB_txn* txn) {
         return Apply(txn, sequence, *batch);
       },
@@ -167,6 +164,10 @@ bool Importer::Submit(std::vector<ImportRecord> records,
       },
       options_.deadline);
   return !stops;
+}
+
+bool Importer::Replicated(const Table& table) {
+  return table.writer_->replicated();
 }
 
 absl::Status Importer::Submit(std::vector<ImportRecord> records,

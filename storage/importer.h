@@ -16,10 +16,12 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 #include "storage/table.h"
 #include "storage/writer.h"
@@ -72,8 +74,25 @@ class Importer {
   absl::Status Submit(std::vector<ImportRecord> records,
                       ImportBatchResult* result);
 
+  // On a replicated shard a batch is one command of the consensus log
+  // (storage/importer_command.cc), applied by every replica as the leader
+  // applies it. Submit a batch there only once the one before is done: a
+  // batch that stops the import must be the last one any replica applies.
+  static bool Replicated(const Table& table);
+  // The first byte of an import command, which tells it from a Commit's
+  // (storage/database_command.cc).
+  static constexpr uint8_t kCommandFormat = 2;
+  // Applies the import command `command` (its bytes after the format byte
+  // and the table's name) of `table` in `txn`. DATA_LOSS when this replica
+  // cannot read it.
+  static absl::Status ApplyCommand(Table* table, MDB_txn* txn,
+                                   absl::string_view command);
+
  private:
   struct Batch;
+  // The bytes every replica applies for `batch` (starting with
+  // kCommandFormat).
+  std::string EncodeCommand(const Batch& batch) const;
   // Writes the prepared records of batch `sequence` in `txn`: in key order
   // when every key is new, else record by record.
   absl::Status Apply(MDB_txn* txn, uint64_t sequence, Batch& batch) const;

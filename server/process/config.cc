@@ -549,6 +549,21 @@ const std::vector<Option>& Options() {
          c.snapshot_trailing = n;
          return absl::OkStatus();
        }},
+      {"snapshot_mb",
+       {"LMDBAPI_SNAPSHOT_MB"},
+       "MIB",
+       "bounds the memory of a replica's log by bytes as well (default "
+       "256): a snapshot also once the entries since the last hold this "
+       "many MiB, and fewer than --snapshot_trailing entries kept behind it "
+       "when they hold more (large entries: imports, big batches)",
+       [](Config& c, const std::string& v) {
+         unsigned n;
+         if (!absl::SimpleAtoi(v, &n) || n < 1 || n > 65536) {
+           return Bad("snapshot_mb", v, "a number of MiB in 1..65536");
+         }
+         c.snapshot_mb = n;
+         return absl::OkStatus();
+       }},
       {"replication_pipeline",
        {"LMDBAPI_REPLICATION_PIPELINE"},
        "N",

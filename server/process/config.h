@@ -82,7 +82,8 @@ struct Config {
   unsigned election_timeout_ms = 1000;
   unsigned snapshot_entries = 4096;    // a replica's snapshot every N entries
   unsigned snapshot_trailing = 65536;  // log entries kept behind a snapshot
-  bool join = false;  // a replica being added (Admin/AddReplica)
+  unsigned snapshot_mb = 256;  // the log's bytes between and behind snapshots
+  bool join = false;           // a replica being added (Admin/AddReplica)
   // The share of time an online index build works (the rest: calls').
   double index_build_share = 0.6;
   size_t index_build_chunk = 32768;

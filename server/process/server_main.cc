@@ -247,6 +247,7 @@ std::unique_ptr<RaftNode> StartReplica(const Config& config,
   options.election_timeout_ms = config.election_timeout_ms;
   options.snapshot_threshold = config.snapshot_entries;
   options.snapshot_trailing = config.snapshot_trailing;
+  options.snapshot_bytes = uint64_t{config.snapshot_mb} << 20;
   options.join = config.join;
   options.catch_up = [&config, &db](const std::string& leader, uint64_t index) {
     return CatchUpFromSnapshot(

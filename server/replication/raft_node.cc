@@ -1,5 +1,6 @@
 #include "server/replication/raft_node.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -34,6 +35,32 @@ absl::Status RaftStatus(int status) {
                      : absl::UnavailableError(raft_strerror(status));
 }
 
+// The log's memory bounded by bytes as well as entries (RaftOptions::
+// snapshot_bytes). libraft reads its snapshot threshold after each apply and
+// its trailing count when a snapshot completes, so both are set here: the
+// threshold drops to one entry once the entries since the last snapshot
+// hold snapshot_bytes, and the trailing count is what fits in
+// snapshot_bytes at the average size of those entries.
+void CountTowardsSnapshot(RaftNode::Impl& impl, size_t bytes) {
+  impl.bytes_since_snapshot += bytes;
+  ++impl.entries_since_snapshot;
+  if (impl.bytes_since_snapshot >= impl.snapshot_bytes) {
+    raft_set_snapshot_threshold(&impl.raft, 1);
+  }
+}
+
+void SnapshotTaken(RaftNode::Impl& impl) {
+  uint64_t average = impl.bytes_since_snapshot /
+                     std::max<uint64_t>(1, impl.entries_since_snapshot);
+  uint64_t fits = impl.snapshot_bytes / std::max<uint64_t>(1, average);
+  raft_set_snapshot_trailing(
+      &impl.raft, static_cast<unsigned>(
+                      std::clamp<uint64_t>(fits, 1, impl.snapshot_trailing)));
+  raft_set_snapshot_threshold(&impl.raft, impl.snapshot_threshold);
+  impl.bytes_since_snapshot = 0;
+  impl.entries_since_snapshot = 0;
+}
+
 // The state machine: every committed entry goes to the writer, on every
 // replica, which applies it after this returns (the loop goes on replicating
 // while LMDB commits; docs/REPLICATION.md, "Applying behind the log"). A
@@ -41,6 +68,7 @@ absl::Status RaftStatus(int status) {
 // differ from the others.
 int Apply(raft_fsm* fsm, const raft_buffer* buf, void** result) {
   auto* impl = static_cast<RaftNode::Impl*>(fsm->data);
+  CountTowardsSnapshot(*impl, buf->len);
   impl->writer->ApplyEntryLater(
       std::string(static_cast<const char*>(buf->base), buf->len),
       [](absl::Status status) {
@@ -62,6 +90,7 @@ int Snapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) {
   auto* impl = static_cast<RaftNode::Impl*>(fsm->data);
   if (!impl->writer->Drain().ok()) return RAFT_IOERR;
   if (mdb_env_sync(impl->env, 1) != 0) return RAFT_IOERR;
+  SnapshotTaken(*impl);
   std::string index;
   storage::PutFixed64(impl->writer->applied_index(), &index);
   *bufs = static_cast<raft_buffer*>(raft_malloc(sizeof(raft_buffer)));
@@ -186,6 +215,9 @@ absl::Status RaftNode::OpenLog(const std::string& address) {
                              std::max(1u, options_.election_timeout_ms / 10));
   raft_set_snapshot_threshold(&impl.raft, options_.snapshot_threshold);
   raft_set_snapshot_trailing(&impl.raft, options_.snapshot_trailing);
+  impl.snapshot_bytes = options_.snapshot_bytes;
+  impl.snapshot_threshold = options_.snapshot_threshold;
+  impl.snapshot_trailing = options_.snapshot_trailing;
   raft_set_pre_vote(&impl.raft, true);
   if (!options_.join) {
     raft_configuration conf;

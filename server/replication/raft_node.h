@@ -38,6 +38,12 @@ struct RaftOptions {
   // followers that lag.
   unsigned snapshot_threshold = 4096;
   unsigned snapshot_trailing = 65536;
+  // The same by bytes, which bounds the memory of libraft's log (it holds
+  // every entry since the snapshot before last): a snapshot also once the
+  // entries since the last hold this many bytes, and at most about this
+  // many bytes of entries kept behind it (fewer than `snapshot_trailing`
+  // entries when they are large: an import's batches).
+  uint64_t snapshot_bytes = uint64_t{256} << 20;
   // A replica being added to a running group (server --join): its log
   // starts empty, and the leader's configuration reaches it with the log,
   // instead of `replicas` becoming the group's first configuration.

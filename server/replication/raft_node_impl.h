@@ -28,6 +28,13 @@ struct RaftNode::Impl {
   raft_io io{};
   raft_fsm fsm{};
   struct raft raft {};
+  // The entries applied since the last snapshot (RaftNode::Impl's log
+  // bound by bytes: raft_node.cc, LogSizeBound).
+  uint64_t snapshot_bytes = 0;
+  unsigned snapshot_threshold = 0;
+  unsigned snapshot_trailing = 0;
+  uint64_t bytes_since_snapshot = 0;
+  uint64_t entries_since_snapshot = 0;
   bool closing = false;
   std::thread thread;
   std::function<absl::Status(uint64_t index)> catch_up;  // RaftNode::CatchUp

@@ -39,6 +39,8 @@ ImportStream::ImportStream(ImportSetup setup,
                            grpc::CallbackServerContext* context,
                            const Message& prototype, Message* response)
     : setup_(std::move(setup)),
+      limits_(storage::Importer::Replicated(*setup_.table) ? kReplicatedLimits
+                                                           : kLimits),
       context_(context),
       prototype_(prototype),
       response_(response),
@@ -66,7 +68,7 @@ ImportStream::Next ImportStream::Decide() {
   }
   // A stop waits for the last commit; a read in progress for its message;
   // enough committing for the next commit.
-  if (stop || reading_ || in_flight_ >= kBatchesInFlight) return Next::kWait;
+  if (stop || reading_ || in_flight_ >= limits_.in_flight) return Next::kWait;
   reading_ = true;
   incoming_ = NewOnArena(prototype_);
   return Next::kRead;
@@ -104,7 +106,9 @@ void ImportStream::Received(bool ok, absl::Status unparsed) {
       absl::MutexLock lock(&mu_);
       idle = in_flight_ == 0;
     }
-    if (idle) SubmitBatch();  // nothing commits: no reason to wait for more
+    // Nothing commits: no reason to wait for more. A replicated shard reads
+    // nothing while its one batch commits, so it waits for a full batch.
+    if (idle && limits_.submit_when_idle) SubmitBatch();
   }
   if (!ok && !stopped && !cancelled) SubmitBatch();  // the end of the stream
   Next next;
@@ -155,11 +159,11 @@ void ImportStream::Take(std::shared_ptr<Message> request) {
       return;
     }
     current_->records.push_back({&record, position});
-    if (current_->records.size() < kBatchRecords) continue;
+    if (current_->records.size() < limits_.records) continue;
     if (!SubmitBatch()) return;
     current_->requests.push_back(request);
   }
-  if (current_->bytes >= kBatchBytes) SubmitBatch();
+  if (current_->bytes >= limits_.bytes) SubmitBatch();
 }
 
 bool ImportStream::SubmitBatch() {

@@ -1,8 +1,8 @@
 // One Import call (a client stream of Import<Service>Request messages): the
 // records are taken from each message as it arrives (no copy), prepared on
-// the gRPC thread and committed in batches of kBatchRecords (or of the
-// records of kBatchBytes of messages) through storage::Importer
-// (storage/importer.h), with up to kBatchesInFlight batches committing
+// the gRPC thread and committed in batches of kLimits.records (or of the
+// records of kLimits.bytes of messages) through storage::Importer
+// (storage/importer.h), with up to kLimits.in_flight batches committing
 // while the next is read. A batch is one transaction: the larger, the fewer
 // times a page of an index is written (docs/CLI.md, "How an import is
 // written"), at the cost of the writes of other clients waiting while it
@@ -57,9 +57,20 @@ struct ImportSetup {
 // The work of an import, without the generated request type.
 class ImportStream {
  public:
-  static constexpr size_t kBatchRecords = 65536;
-  static constexpr size_t kBatchBytes = size_t{32} << 20;
-  static constexpr int kBatchesInFlight = 2;
+  // How records are gathered into batches.
+  struct Limits {
+    size_t records;  // a batch's records
+    size_t bytes;    // the messages a batch's records come from
+    int in_flight;   // batches committing while the next is read
+    // Whether the records of a message are committed at once when nothing
+    // commits (a slow client's records do not wait for the next ones).
+    bool submit_when_idle;
+  };
+  static constexpr Limits kLimits = {65536, size_t{32} << 20, 2, true};
+  // On a replicated shard a batch is one entry of the log, sent to every
+  // follower, and committed one at a time (storage/importer.h).
+  static constexpr Limits kReplicatedLimits = {32768, size_t{16} << 20, 1,
+                                               false};
 
   ImportStream(ImportSetup setup, grpc::CallbackServerContext* context,
                const google::protobuf::Message& prototype,
@@ -100,6 +111,7 @@ class ImportStream {
       const google::protobuf::Message& prototype);
 
   ImportSetup setup_;
+  const Limits limits_;
   grpc::CallbackServerContext* context_;
   const google::protobuf::Message& prototype_;
   google::protobuf::Message* response_;

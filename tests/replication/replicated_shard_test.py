@@ -45,6 +45,7 @@ import time
 import unittest
 
 import grpc
+from google.protobuf import json_format
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "robustness"))
@@ -446,6 +447,59 @@ class ReplicatedShardTest(unittest.TestCase):
             status, log = self.r.verify(i)
             self.assertEqual(status, 0, log)
 
+    def import_file(self, i, path, *flags):
+        """`lmdbapi import --server <replica i> ... PATH`: (exit status, output)."""
+        r = stack.subprocess.run([CLI, "import", "--server=127.0.0.1:%d" % self.r.client[i],
+                                  "--table=permits", path] + list(flags),
+                                 capture_output=True, text=True, timeout=120)
+        return r.returncode, r.stdout + r.stderr
+
+    def test_an_import_reaches_every_replica_and_stops_where_the_leader_did(self):
+        # Snapshots by bytes: each import batch (~4 MiB, one log entry) is
+        # over --snapshot_mb=1, so the log is cut after each.
+        self.r.procs.stop_all_cleanly()
+        self.r.extra_flags = ["--snapshot_mb=1"]
+        for i in self.r.ids:
+            self.r.start(i)
+        leader = self.r.leader()
+        follower = next(i for i in self.r.ids if i != leader)
+        taken = self.insert(leader, 0).uuid
+        # 50,000 lines (two batches); line 40,001 repeats a stored key.
+        lines = [json_format.MessageToJson(self.permit(n), indent=None)
+                 for n in range(1, 50001)]
+        duplicate = self.permit(99999)
+        duplicate.uuid = taken
+        lines[40000] = json_format.MessageToJson(duplicate, indent=None)
+        path = os.path.join(self.tmp.name, "permits.ndjson")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        # A follower refuses it, naming the leader, and stores nothing.
+        status, out = self.import_file(follower, path)
+        self.assertNotEqual(status, 0, out)
+        self.assertIn("leader at 127.0.0.1:%d" % self.r.client[leader], out)
+        self.assertEqual(len(self.r.converged()), 1)
+        # The leader stores exactly the lines before the bad one; so does
+        # every replica, with the same revisions and times.
+        status, out = self.import_file(leader, path)
+        self.assertNotEqual(status, 0, out)
+        self.assertIn("line 40001", out)
+        self.assertIn("already exists", out)
+        stored = self.r.converged()
+        self.assertEqual(sorted(p.permit_number for p in stored.values()),
+                         sorted(["R-0"] + ["R-%d" % n for n in range(1, 40001)]))
+        # skip_bad leaves that line out and stores the rest.
+        status, out = self.import_file(leader, path, "--skip_bad")
+        self.assertEqual(status, 0, out)
+        self.assertEqual(len(self.r.converged()), 50000)
+        for i in self.r.ids:
+            snapshots = [f for f in os.listdir(os.path.join(self.r.data(i), "raft"))
+                         if f.startswith("snapshot-")]
+            self.assertTrue(snapshots, "replica %d took no snapshot by bytes" % i)
+        self.r.procs.stop_all_cleanly()
+        for i in self.r.ids:
+            status, log = self.r.verify(i)
+            self.assertEqual(status, 0, log)
+
     def test_replicas_are_added_and_removed_through_any_replica(self):
         admin, admin_grpc = stack.load_admin(os.path.join(self.tmp.name, "admin"))
         leader = self.r.leader()
@@ -536,6 +590,7 @@ class ReplicationFlagsTest(unittest.TestCase):
     def test_bad_flags_are_refused_naming_the_flag(self):
         for flags, named in [(["--join"], "--join"),
                              (["--snapshot_trailing=many"], "snapshot_trailing"),
+                             (["--snapshot_mb=0"], "snapshot_mb"),
                              (["--index_build_share=0"], "index_build_share"),
                              (["--index_build_share=1.5"], "index_build_share"),
                              (["--index_build_chunk=10"], "index_build_chunk"),

@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "storage/database.h"
+#include "storage/importer.h"
 #include "storage/lmdb.h"
 #include "storage/replica_snapshot.h"
 #include "storage/status.h"
@@ -213,6 +214,53 @@ TEST_F(ReplicatedWriterTest, RefusedWritesFailAlikeOnEveryReplica) {
   EXPECT_TRUE(absl::IsNotFound(permits(*leader_).Delete("absent")));
   Settle();
   EXPECT_EQ(Dump(*leader_, "permits"), Dump(*follower_, "permits"));
+}
+
+// An import batch is one command (storage/importer_command.cc): every
+// replica stores and refuses the records the leader did, the records before
+// a refusal that stops the import and none after it.
+TEST_F(ReplicatedWriterTest, AnImportBatchStoresTheSameRecordsOnEveryReplica) {
+  test::Permit stored = Numbered("N0", "Acme");
+  ASSERT_TRUE(permits(*leader_).Insert(&stored).ok());
+  std::vector<test::Permit> records;
+  for (int i = 1; i <= 6; ++i) {
+    records.push_back(Numbered(absl::StrCat("N", i), "Bolt"));
+  }
+  records[2].set_uuid(stored.uuid());  // a stored key
+  records[4].set_permit_number("N0");  // a unique value held
+  std::vector<ImportRecord> batch;
+  for (size_t i = 0; i < records.size(); ++i) {
+    batch.push_back({&records[i], i + 1});
+  }
+  ImportOptions skip;
+  skip.skip_bad = true;
+  ImportBatchResult skipped;
+  ASSERT_TRUE(Importer(&permits(*leader_), skip).Submit(batch, &skipped).ok());
+  EXPECT_EQ(skipped.stored, 4);
+  ASSERT_EQ(skipped.rejected.size(), 2);
+  EXPECT_EQ(skipped.rejected[0].first, 3);
+  EXPECT_EQ(skipped.rejected[1].first, 5);
+
+  std::vector<test::Permit> more = {Numbered("N7", "Crane"),
+                                    Numbered("N1", "Crane"),
+                                    Numbered("N8", "Crane")};
+  std::vector<ImportRecord> stops = {
+      {&more[0], 1}, {&more[1], 2}, {&more[2], 3}};
+  ImportBatchResult stopped;
+  ASSERT_TRUE(Importer(&permits(*leader_), {}).Submit(stops, &stopped).ok());
+  EXPECT_EQ(stopped.stored, 1) << "the record before the refusal only";
+  EXPECT_TRUE(stopped.stopped);
+  Settle();
+
+  std::map<std::string, std::string> on_leader = Dump(*leader_, "permits");
+  EXPECT_EQ(on_leader.size(), 6);
+  EXPECT_EQ(on_leader, Dump(*follower_, "permits"))
+      << "records, revisions and times differ between replicas";
+  auto report = follower_->Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok());
+  EXPECT_EQ(follower_->writer().committed_revision(),
+            leader_->writer().committed_revision());
 }
 
 TEST_F(ReplicatedWriterTest, EntriesHandedOverWithoutWaitingApplyInOrder) {
