@@ -22,22 +22,6 @@
 #   LMDBAPI_GATEWAY_DIR   build-gateway and the gateway library's *.go
 #   LMDBAPI_SWAGGER_UI    swagger-ui-dist's files
 #   lmdbapi::protos, lmdbapi::server, lmdbapi::protoc-gen-lmdbapi (targets)
-# The server's allocator: gperftools' tcmalloc (Debian's libtcmalloc-minimal4)
-# when it is installed, glibc's malloc otherwise. An import costs ~12 % less
-# server CPU with it (docs/BENCHMARKS.md, "Levers measured and kept").
-# LMDBAPI_TCMALLOC=OFF keeps glibc's (the sanitizer builds do: ASan brings its
-# own allocator).
-function(lmdbapi_link_allocator target)
-  if(DEFINED LMDBAPI_TCMALLOC AND NOT LMDBAPI_TCMALLOC)
-    return()
-  endif()
-  find_library(LMDBAPI_TCMALLOC_LIBRARY
-               NAMES tcmalloc_minimal libtcmalloc_minimal.so.4)
-  if(LMDBAPI_TCMALLOC_LIBRARY)
-    target_link_libraries(${target} ${LMDBAPI_TCMALLOC_LIBRARY})
-  endif()
-endfunction()
-
 function(lmdbapi_schema name)
   cmake_parse_arguments(ARG "" "PROTO" "" ${ARGN})
   get_filename_component(abs ${ARG_PROTO} ABSOLUTE)
@@ -62,7 +46,6 @@ function(lmdbapi_schema name)
   target_link_libraries(${name}_lmdbapi PUBLIC ${name}_service_proto lmdbapi::server)
   add_executable(${name}-server ${gen}/${base}.lmdbapi_main.cc)
   target_link_libraries(${name}-server ${name}_lmdbapi)
-  lmdbapi_link_allocator(${name}-server)
 
   set(gateway ${CMAKE_CURRENT_BINARY_DIR}/${name}-gateway)
   add_custom_command(
