@@ -87,7 +87,7 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # lmdbapi_<version>_amd64.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)   # protoc-gen-lmdbapi's libraries
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "g++, cmake, ninja-build, pkg-config, liblmdb-dev, libtcmalloc-minimal4, libraft-dev, libuv1-dev, libabsl-dev, \
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "g++, cmake, ninja-build, pkg-config, liblmdb-dev, libraft-dev, libuv1-dev, libabsl-dev, \
 libprotobuf-dev, libprotoc-dev, protobuf-compiler, libgrpc++-dev, protobuf-compiler-grpc, libssl-dev, \
 golang-go, golang-grpc-gateway, golang-github-grpc-ecosystem-grpc-gateway-dev, \
 golang-goprotobuf-dev, golang-google-grpc-dev, golang-google-genproto-dev, \
