@@ -44,7 +44,7 @@ absl::Status RaftStatus(int status) {
 void CountTowardsSnapshot(RaftNode::Impl& impl, size_t bytes) {
   impl.bytes_since_snapshot += bytes;
   ++impl.entries_since_snapshot;
-  if (impl.bytes_since_snapshot >= impl.snapshot_bytes) {
+  if (impl.bytes_since_snapshot >= impl.options->snapshot_bytes) {
     raft_set_snapshot_threshold(&impl.raft, 1);
   }
 }
@@ -52,11 +52,12 @@ void CountTowardsSnapshot(RaftNode::Impl& impl, size_t bytes) {
 void SnapshotTaken(RaftNode::Impl& impl) {
   uint64_t average = impl.bytes_since_snapshot /
                      std::max<uint64_t>(1, impl.entries_since_snapshot);
-  uint64_t fits = impl.snapshot_bytes / std::max<uint64_t>(1, average);
-  raft_set_snapshot_trailing(
-      &impl.raft, static_cast<unsigned>(
-                      std::clamp<uint64_t>(fits, 1, impl.snapshot_trailing)));
-  raft_set_snapshot_threshold(&impl.raft, impl.snapshot_threshold);
+  const RaftOptions& options = *impl.options;
+  uint64_t fits = options.snapshot_bytes / std::max<uint64_t>(1, average);
+  raft_set_snapshot_trailing(&impl.raft,
+                             static_cast<unsigned>(std::clamp<uint64_t>(
+                                 fits, 1, options.snapshot_trailing)));
+  raft_set_snapshot_threshold(&impl.raft, options.snapshot_threshold);
   impl.bytes_since_snapshot = 0;
   impl.entries_since_snapshot = 0;
 }
@@ -215,9 +216,7 @@ absl::Status RaftNode::OpenLog(const std::string& address) {
                              std::max(1u, options_.election_timeout_ms / 10));
   raft_set_snapshot_threshold(&impl.raft, options_.snapshot_threshold);
   raft_set_snapshot_trailing(&impl.raft, options_.snapshot_trailing);
-  impl.snapshot_bytes = options_.snapshot_bytes;
-  impl.snapshot_threshold = options_.snapshot_threshold;
-  impl.snapshot_trailing = options_.snapshot_trailing;
+  impl.options = &options_;
   raft_set_pre_vote(&impl.raft, true);
   if (!options_.join) {
     raft_configuration conf;

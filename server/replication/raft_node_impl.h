@@ -28,11 +28,10 @@ struct RaftNode::Impl {
   raft_io io{};
   raft_fsm fsm{};
   struct raft raft {};
-  // The entries applied since the last snapshot (RaftNode::Impl's log
-  // bound by bytes: raft_node.cc, LogSizeBound).
-  uint64_t snapshot_bytes = 0;
-  unsigned snapshot_threshold = 0;
-  unsigned snapshot_trailing = 0;
+  // The node's options (its snapshot thresholds), and the entries applied
+  // since the last snapshot: the log bounded by bytes (raft_node.cc,
+  // CountTowardsSnapshot and SnapshotTaken).
+  const RaftOptions* options = nullptr;
   uint64_t bytes_since_snapshot = 0;
   uint64_t entries_since_snapshot = 0;
   bool closing = false;
