@@ -165,7 +165,19 @@ absl::Status Writer::RunBatch(std::deque<Request>& batch,
                               uint64_t entry_index) {
   uint64_t apply = 0, commit = 0;
   absl::Status outcome;
-  while (!TryBatch(batch, entry_index, &apply, &commit, &outcome)) {
+  bool nested = nested_batches_ > 0;
+  if (nested) --nested_batches_;
+  uint64_t growths = 0, reruns = 0;
+  while (true) {
+    Attempt attempt =
+        TryBatch(batch, entry_index, nested, &apply, &commit, &outcome);
+    if (attempt == Attempt::kDone) break;
+    if (attempt == Attempt::kNested) {
+      nested = true;
+      nested_batches_ = kNestedAfterFailure;
+      ++reruns;
+      continue;
+    }
     absl::Status grown = env_->GrowMap();
     if (!grown.ok()) {  // nothing of the batch was committed
       for (Request& r : batch) {
@@ -174,13 +186,14 @@ absl::Status Writer::RunBatch(std::deque<Request>& batch,
       outcome = grown;
       break;
     }
-    absl::MutexLock lock(&mu_);
-    ++stats_.map_growths;
+    ++growths;
   }
   absl::MutexLock lock(&mu_);
   ++stats_.batches;
   stats_.operations += batch.size();
   stats_.last_batch_size = batch.size();
+  stats_.map_growths += growths;
+  stats_.nested_reruns += reruns;
   stats_.apply_micros += apply;
   stats_.commit_micros += commit;
   return outcome;
@@ -200,9 +213,35 @@ void Writer::ExpireLate(std::deque<Request>& batch) {
   }
 }
 
-bool Writer::TryBatch(std::deque<Request>& batch, uint64_t entry_index,
-                      uint64_t* apply_micros, uint64_t* commit_micros,
-                      absl::Status* outcome) {
+bool Writer::RunOperation(MDB_txn* txn, Request& r, bool nested, bool can_grow,
+                          Attempt* again) {
+  if (!nested) {
+    r.status = r.op(txn);
+  } else {
+    absl::StatusOr<Txn> child = Txn::BeginWrite(env_->raw(), txn);
+    r.status = child.ok() ? r.op(child->get()) : child.status();
+    if (child.ok() && r.status.ok()) r.status = child->Commit();
+  }
+  if (IsMapFull(r.status) && can_grow) {
+    *again = Attempt::kGrowMap;
+    return false;
+  }
+  // Straight in the batch's transaction, a failure may have written half
+  // of the operation: only a rollback of the batch undoes it.
+  if (!r.status.ok() && !nested) {
+    *again = Attempt::kNested;
+    return false;
+  }
+  // At the map's limit: says which, and what to do.
+  if (IsMapFull(r.status)) r.status = env_->GrowMap();
+  return true;
+}
+
+Writer::Attempt Writer::TryBatch(std::deque<Request>& batch,
+                                 uint64_t entry_index, bool nested,
+                                 uint64_t* apply_micros,
+                                 uint64_t* commit_micros,
+                                 absl::Status* outcome) {
   auto start = std::chrono::steady_clock::now();
   // A full map is retried after growth unless the map is at its limit, in
   // which case the operation that hit it fails alone.
@@ -214,20 +253,14 @@ bool Writer::TryBatch(std::deque<Request>& batch, uint64_t entry_index,
       if (r.op != nullptr) r.status = txn.status();
     }
     *outcome = txn.status();
-    return true;
+    return Attempt::kDone;
   }
   for (Request& r : batch) {
     if (r.op == nullptr) continue;  // expired (ExpireLate)
-    absl::StatusOr<Txn> child = Txn::BeginWrite(env_->raw(), txn->get());
-    if (!child.ok()) {
-      r.status = child.status();
-    } else {
-      r.status = r.op(child->get());
-      if (r.status.ok()) r.status = child->Commit();
-    }
-    if (IsMapFull(r.status)) {
-      if (can_grow) return false;
-      r.status = env_->GrowMap();  // at the limit: says which, and what to do
+    Attempt again;
+    if (!RunOperation(txn->get(), r, nested, can_grow, &again)) {
+      *apply_micros += MicrosSince(start);
+      return again;  // `txn` rolls back
     }
   }
   *apply_micros += MicrosSince(start);
@@ -244,7 +277,7 @@ bool Writer::TryBatch(std::deque<Request>& batch, uint64_t entry_index,
   }
   *commit_micros += MicrosSince(start);
   if (IsMapFull(commit)) {
-    if (can_grow) return false;
+    if (can_grow) return Attempt::kGrowMap;
     commit = env_->GrowMap();
   }
   if (!commit.ok()) {
@@ -253,7 +286,7 @@ bool Writer::TryBatch(std::deque<Request>& batch, uint64_t entry_index,
     }
   }
   *outcome = commit;
-  return true;
+  return Attempt::kDone;
 }
 
 }  // namespace lmdbapi::storage

@@ -1,10 +1,18 @@
 // The single writer with group commit (docs/STORAGE.md).
 //
 // LMDB allows one write transaction at a time. Callers submit write
-// operations; one thread takes every queued operation, runs each in its own
-// nested transaction (a failing operation rolls back alone), commits the
-// batch once and only then answers every caller. A durable commit costs a
-// fsync, so many concurrent writers share one fsync.
+// operations; one thread takes every queued operation, runs them in one
+// transaction, commits the batch once and only then answers every caller. A
+// durable commit costs a fsync, so many concurrent writers share one fsync.
+//
+// A failing operation fails alone: the batch first runs every operation
+// straight in the batch's transaction; when one fails, that transaction is
+// rolled back and the batch runs again with each operation in its own nested
+// transaction, which rolls back alone (and so do the next few batches:
+// kNestedAfterFailure). A nested transaction copies every page its
+// operation touches that the batch dirtied before (the roots and branches of
+// every tree it writes), which is most of what a small write costs LMDB
+// (docs/BENCHMARKS.md, "Nested transactions only when an operation fails").
 //
 // When the map is full the batch is rolled back, the map grows and the batch
 // runs again; an operation is therefore run once or more and must depend
@@ -49,6 +57,9 @@ struct WriterStats {
   uint64_t operations = 0;  // operations answered
   uint64_t last_batch_size = 0;
   uint64_t map_growths = 0;
+  // Batches rolled back because an operation failed, and run again with a
+  // nested transaction per operation.
+  uint64_t nested_reruns = 0;
   // Time spent applying operations and committing (incl. fsync), in µs.
   uint64_t apply_micros = 0;
   uint64_t commit_micros = 0;
@@ -230,11 +241,23 @@ class Writer {
   // in its transaction.
   absl::Status RunBatch(std::deque<Request>& batch, uint64_t entry_index = 0);
   void ExpireLate(std::deque<Request>& batch);
-  // One attempt at the batch; returns false when it must be retried after
-  // the map grew.
-  bool TryBatch(std::deque<Request>& batch, uint64_t entry_index,
-                uint64_t* apply_micros, uint64_t* commit_micros,
-                absl::Status* outcome);
+  // How one attempt at a batch ended: committed (or failed whole), or
+  // rolled back, to run again once the map grew or with nested
+  // transactions.
+  enum class Attempt { kDone, kGrowMap, kNested };
+  // One attempt at the batch, each operation in a nested transaction of its
+  // own or (`nested` false) all straight in the batch's.
+  Attempt TryBatch(std::deque<Request>& batch, uint64_t entry_index,
+                   bool nested, uint64_t* apply_micros, uint64_t* commit_micros,
+                   absl::Status* outcome);
+  // Runs `r` in `txn` (in a nested transaction when `nested`); false when
+  // the batch must run again (after the map grew, or nested).
+  bool RunOperation(MDB_txn* txn, Request& r, bool nested, bool can_grow,
+                    Attempt* again);
+  // After a batch ran again nested, the next ones start nested (an
+  // operation that fails tends to be followed by more of its kind).
+  static constexpr int kNestedAfterFailure = 8;
+  int nested_batches_ = 0;  // the writer thread's
   absl::Status RecordApplied(MDB_txn* txn, uint64_t entry_index) const;
   // Answers every request with its status, then tells on_commit_.
   void Answer(std::deque<Request>& batch);

@@ -137,6 +137,10 @@ void RenderWriter(const storage::WriterStats& w, std::string* out) {
          "Write operations in the last committed batch.", w.last_batch_size);
   Single(out, "lmdbapi_writer_map_growths_total", "counter",
          "Times the map grew because a batch found it full.", w.map_growths);
+  Single(out, "lmdbapi_writer_nested_reruns_total", "counter",
+         "Batches rolled back because an operation failed and run again with "
+         "a nested transaction per operation.",
+         w.nested_reruns);
   Single(out, "lmdbapi_writer_apply_seconds_total", "counter",
          "Time the writer spent applying operations.", Seconds(w.apply_micros));
   Single(out, "lmdbapi_writer_commit_seconds_total", "counter",

@@ -139,6 +139,7 @@ TEST(MetricsTest, RendersValidExpositionFormat) {
         "lmdbapi_table_pages", "lmdbapi_writer_commits_total",
         "lmdbapi_writer_writes_total", "lmdbapi_writer_last_batch_size",
         "lmdbapi_writer_map_growths_total",
+        "lmdbapi_writer_nested_reruns_total",
         "lmdbapi_writer_commit_seconds_total",
         "lmdbapi_writer_apply_seconds_total"}) {
     EXPECT_TRUE(typed.count(name)) << name;

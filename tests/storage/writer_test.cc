@@ -1,5 +1,6 @@
-// The writer's overload bounds: a full queue refuses at once, and a write
-// whose caller's deadline passed while it waited is never applied.
+// The writer's batches and overload bounds: an operation that fails rolls
+// back alone, a full queue refuses at once, and a write whose caller's
+// deadline passed while it waited is never applied.
 #include "storage/writer.h"
 
 #include <chrono>
@@ -31,6 +32,53 @@ Writer::Operation Hold(absl::Notification* started,
     release->WaitForNotification();
     return absl::OkStatus();
   };
+}
+
+// Puts `key` in the unnamed database; fails after the put when `fail`.
+Writer::Operation PutKey(std::string key, bool fail) {
+  return [key, fail](MDB_txn* txn) -> absl::Status {
+    MDB_dbi dbi;
+    if (int rc = mdb_dbi_open(txn, nullptr, 0, &dbi); rc != 0) {
+      return absl::InternalError(mdb_strerror(rc));
+    }
+    absl::Status put = PutValue(txn, dbi, key, "v");
+    if (!put.ok() || !fail) return put;
+    return absl::FailedPreconditionError("refused after writing " + key);
+  };
+}
+
+bool Stored(Environment* env, const std::string& key) {
+  auto txn = Txn::BeginRead(env->raw());
+  EXPECT_TRUE(txn.ok()) << txn.status();
+  MDB_dbi dbi;
+  EXPECT_EQ(mdb_dbi_open(txn->get(), nullptr, 0, &dbi), 0);
+  return GetValue(txn->get(), dbi, key).ok();
+}
+
+TEST(WriterTest, AnOperationThatFailsHalfWayRollsBackAloneAndTheBatchCommits) {
+  testing::TempDir dir;
+  auto env = OpenEnv(dir);
+  Writer writer(env.get(), /*max_batch=*/16);
+  absl::Notification started, release;
+  writer.Submit(Hold(&started, &release), [](absl::Status) {});
+  started.WaitForNotification();  // the next three queue as one batch
+  std::vector<absl::Status> answers(3);
+  const char* keys[] = {"a", "b", "c"};
+  for (int i = 0; i < 3; ++i) {
+    writer.Submit(PutKey(keys[i], /*fail=*/i == 1),
+                  [&answers, i](absl::Status s) { answers[i] = s; });
+  }
+  release.Notify();
+  writer.Stop();
+  EXPECT_TRUE(answers[0].ok()) << answers[0];
+  EXPECT_EQ(answers[1].code(), absl::StatusCode::kFailedPrecondition)
+      << answers[1];
+  EXPECT_TRUE(answers[2].ok()) << answers[2];
+  EXPECT_TRUE(Stored(env.get(), "a"));
+  EXPECT_FALSE(Stored(env.get(), "b")) << "the failed operation's put stayed";
+  EXPECT_TRUE(Stored(env.get(), "c"));
+  EXPECT_EQ(writer.stats().nested_reruns, 1u);
+  EXPECT_EQ(writer.stats().batches, 2u);
 }
 
 TEST(WriterTest, AFullQueueRefusesAtOnceAndRunsNothingOfTheRefused) {
