@@ -89,6 +89,11 @@ void Writer::Stop() {
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
+  {
+    absl::MutexLock lock(&answers_mu_);
+    answers_stop_ = true;  // once every batch handed over is answered
+  }
+  if (answer_thread_.joinable()) answer_thread_.join();
 }
 
 void Writer::set_revision_source(
@@ -148,6 +153,33 @@ void Writer::Run() {
 }
 
 void Writer::Answer(std::deque<Request>& batch) {
+  // Started by Replicate() before the writer thread that calls this.
+  if (!answer_thread_.joinable()) return AnswerNow(batch);
+  if (batch.empty()) return;
+  absl::MutexLock lock(&answers_mu_);
+  answers_.push_back(std::move(batch));
+  batch.clear();
+}
+
+void Writer::RunAnswers() {
+  std::deque<std::deque<Request>> batches;
+  while (true) {
+    {
+      absl::MutexLock lock(&answers_mu_);
+      answers_mu_.Await(absl::Condition(
+          +[](Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->answers_mu_) {
+            return !w->answers_.empty() || w->answers_stop_;
+          },
+          this));
+      if (answers_.empty()) return;
+      batches.swap(answers_);
+    }
+    for (std::deque<Request>& batch : batches) AnswerNow(batch);
+    batches.clear();
+  }
+}
+
+void Writer::AnswerNow(std::deque<Request>& batch) {
   auto start = std::chrono::steady_clock::now();
   bool committed = false;
   for (Request& request : batch) {

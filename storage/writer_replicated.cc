@@ -81,6 +81,9 @@ absl::Status Writer::Replicate(Replication replication) {
   // a new leader) for one of its new proposals.
   next_sequence_ = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now()));
   handover_ = false;
+  if (!answer_thread_.joinable()) {
+    answer_thread_ = std::thread([this] { RunAnswers(); });
+  }
   thread_ = std::thread([this] { RunReplicated(); });
   return absl::OkStatus();
 }

@@ -2,8 +2,8 @@
 // writer has committed one of its batches (server/table/import_stream.h):
 // the answer, or the next batch, whose preparing (parsing, index keys, ~2
 // µs a record) must not hold the writer. The writer only queues the work
-// (~0.1 µs) and goes back to writing. Unary writes are answered on the
-// writer's thread itself: a hand-off per answer cost more than the ~10 µs
+// (~0.1 µs) and goes back to writing. Unary writes are answered by the
+// writer (storage/writer.h): a hand-off per answer cost more than the ~10 µs
 // of gRPC work it moved (docs/BENCHMARKS.md).
 #ifndef LMDBAPI_SERVER_TABLE_ANSWER_QUEUE_H_
 #define LMDBAPI_SERVER_TABLE_ANSWER_QUEUE_H_
