@@ -197,6 +197,58 @@ def free_port():
             return port
 
 
+def read_file(path):
+    """The bytes of the file at path."""
+    with open(path, "rb") as f:
+        return f.read()
+
+
+class Certificates:
+    """A directory of PEM files made with the openssl CLI: CAs, and leaf
+    certificates (for 127.0.0.1 and localhost) each signed by one of them."""
+
+    def __init__(self, directory):
+        self.dir = directory
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def openssl(self, *args):
+        subprocess.run(["openssl"] + list(args), check=True, capture_output=True)
+
+    def ca(self, name):
+        """name.crt, name.key: a self-signed CA."""
+        self.openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                     "-nodes", "-keyout", self.path(name + ".key"), "-out", self.path(name + ".crt"),
+                     "-days", "1", "-subj", "/CN=" + name,
+                     "-addext", "basicConstraints=critical,CA:TRUE",
+                     "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        return self.path(name + ".crt")
+
+    def leaf(self, name, ca, cn, serial, names="IP:127.0.0.1,DNS:localhost"):
+        """name.crt, name.key: a certificate for `names` (subjectAltName;
+        default 127.0.0.1 and localhost), server and client use, subject
+        CN=cn, signed by the CA `ca`: (cert, key)."""
+        cert, key, csr = (self.path(name + ext) for ext in (".crt", ".key", ".csr"))
+        ext = self.path(name + ".ext")
+        with open(ext, "w") as f:
+            f.write("subjectAltName=%s\n" % names)
+            f.write("extendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n")
+        self.openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                     "-keyout", key, "-out", csr, "-subj", "/CN=" + cn)
+        self.openssl("x509", "-req", "-in", csr, "-CA", self.path(ca + ".crt"),
+                     "-CAkey", self.path(ca + ".key"), "-set_serial", str(serial),
+                     "-days", "1", "-extfile", ext, "-out", cert)
+        return cert, key
+
+    def rotate(self, name, ca, cn, serial, cert_path, key_path):
+        """A new certificate over cert_path and key_path, each replaced
+        atomically (key first), as a rotation does."""
+        cert, key = self.leaf(name, ca, cn, serial)
+        os.replace(key, key_path)
+        os.replace(cert, cert_path)
+
+
 class Processes:
     """Started processes, each with its log; stopped with SIGTERM.
 

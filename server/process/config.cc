@@ -226,10 +226,38 @@ const std::vector<Option>& Options() {
          c.tls_client_ca = v;
          return absl::OkStatus();
        }},
+      {"peer_ca",
+       {"LMDBAPI_PEER_CA"},
+       "PEM",
+       "talk TLS to the servers this one calls (the router to its shards, a "
+       "replica to its leader), verifying their certificates and host names "
+       "with this CA; default plaintext",
+       [](Config& c, const std::string& v) {
+         c.peer_ca = v;
+         return absl::OkStatus();
+       }},
+      {"peer_cert",
+       {"LMDBAPI_PEER_CERT"},
+       "PEM",
+       "with --peer_ca: the client certificate shown to those servers (for "
+       "ones with --tls_client_ca), with --peer_key; default --tls_cert",
+       [](Config& c, const std::string& v) {
+         c.peer_cert = v;
+         return absl::OkStatus();
+       }},
+      {"peer_key",
+       {"LMDBAPI_PEER_KEY"},
+       "PEM",
+       "the private key of --peer_cert; default --tls_key",
+       [](Config& c, const std::string& v) {
+         c.peer_key = v;
+         return absl::OkStatus();
+       }},
       {"tls_reload_seconds",
        {"LMDBAPI_TLS_RELOAD_SECONDS"},
        "N",
-       "re-read --tls_cert, --tls_key and --tls_client_ca this often when "
+       "re-read --tls_cert, --tls_key, --tls_client_ca and the --peer_* "
+       "files this often when "
        "they change (new connections get the new files; no restart); "
        "default 60",
        [](Config& c, const std::string& v) {
@@ -664,12 +692,21 @@ absl::Status ApplyFlags(const std::vector<std::string>& args, Config& config) {
   return absl::OkStatus();
 }
 
-// Flags that go together, or do not: TLS's pair, one command at a time,
-// nothing of a data directory with --shards.
-absl::Status CheckCombinations(const Config& config) {
+// TLS flags that go together: each certificate with its key, and what
+// needs a certificate or a CA.
+absl::Status CheckTlsCombinations(const Config& config) {
   if (config.tls_cert.empty() != config.tls_key.empty()) {
     return absl::InvalidArgumentError(
         "--tls_cert and --tls_key go together: give both, or neither");
+  }
+  if (config.peer_cert.empty() != config.peer_key.empty()) {
+    return absl::InvalidArgumentError(
+        "--peer_cert and --peer_key go together: give both, or neither");
+  }
+  if (!config.peer_cert.empty() && config.peer_ca.empty()) {
+    return absl::InvalidArgumentError(
+        "--peer_cert needs --peer_ca: a client certificate is shown over TLS "
+        "only");
   }
   if (!config.trusted_proxies.empty() && config.tls_client_ca.empty()) {
     return absl::InvalidArgumentError(
@@ -681,6 +718,13 @@ absl::Status CheckCombinations(const Config& config) {
         "--tls_client_ca needs --tls_cert and --tls_key: client certificates "
         "are checked over TLS only");
   }
+  return absl::OkStatus();
+}
+
+// Flags that go together, or do not: TLS's (above), one command at a time,
+// nothing of a data directory with --shards.
+absl::Status CheckCombinations(const Config& config) {
+  LMDBAPI_RETURN_IF_ERROR(CheckTlsCombinations(config));
   int commands =
       config.verify + !config.backup_to.empty() + !config.restore_from.empty();
   if (commands > 1) {

@@ -35,6 +35,13 @@ struct Config {
   // mTLS: a PEM CA; when set, every client must present a certificate it
   // signed (the handshake fails otherwise).
   std::string tls_client_ca;
+  // TLS to the servers this one calls (the router's shards; a replica's
+  // leader, for forwarded writes and snapshot copies): the PEM CA that
+  // signed their certificates; empty = plaintext.
+  std::string peer_ca;
+  // The client certificate shown to them (shards with --tls_client_ca);
+  // empty: --tls_cert/--tls_key, if any.
+  std::string peer_cert, peer_key;
   // How often the TLS files above are checked for changes and re-read.
   unsigned tls_reload_seconds = 60;
   // Client certificate subjects of proxies (the gateway) whose

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
@@ -88,6 +89,28 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
   // No minimum version to set: gRPC 1.51's TLS credentials know TLS 1.2 and
   // 1.3 only (grpc_tls_version), and 1.2 is their default minimum.
   return grpc::experimental::TlsServerCredentials(options);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> PeerCredentials(
+    const Config& config) {
+  if (config.peer_ca.empty()) return grpc::InsecureChannelCredentials();
+  LMDBAPI_RETURN_IF_ERROR(CheckPeerTlsFiles(config));
+  const bool own = !config.peer_cert.empty();
+  const std::string& cert = own ? config.peer_cert : config.tls_cert;
+  const std::string& key = own ? config.peer_key : config.tls_key;
+  using grpc::experimental::FileWatcherCertificateProvider;
+  auto provider =
+      cert.empty() ? std::make_shared<FileWatcherCertificateProvider>(
+                         config.peer_ca, config.tls_reload_seconds)
+                   : std::make_shared<FileWatcherCertificateProvider>(
+                         key, cert, config.peer_ca, config.tls_reload_seconds);
+  // The server's certificate is checked against the CA, and the host the
+  // call is made to against its names (gRPC's default call-host check).
+  grpc::experimental::TlsChannelCredentialsOptions options;
+  options.set_certificate_provider(provider);
+  options.watch_root_certs();
+  if (!cert.empty()) options.watch_identity_key_cert_pairs();
+  return grpc::experimental::TlsCredentials(options);
 }
 
 std::vector<std::string> SchemaServiceNames(const Schema& schema) {

@@ -21,6 +21,7 @@
 #include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/impl/codegen/service_type.h"
+#include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "server/access/access.h"
@@ -39,6 +40,14 @@ sigset_t BlockStopSignals();
 // (every --tls_reload_seconds). INVALID_ARGUMENT naming the flag for a file
 // that is not PEM, or a key that is not the certificate's (CheckTlsFiles).
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+    const Config& config);
+
+// The credentials of the server's own calls to other lmdbapi servers (the
+// router's shards, a replica's leader): TLS with --peer_ca, verifying the
+// peer's certificate and host name, showing --peer_cert (or --tls_cert) when
+// given; plaintext otherwise. The files are re-read when they change. Bad
+// files: INVALID_ARGUMENT naming the flag (CheckPeerTlsFiles).
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> PeerCredentials(
     const Config& config);
 
 // The full names of the schema's generated services: every table's, then

@@ -114,6 +114,17 @@ std::shared_ptr<grpc::ServerCredentials> CredentialsOrLog(
   return nullptr;
 }
 
+// The credentials of the calls to other servers (--peer_ca), or nullptr
+// once the error (naming the flag and file) is logged.
+std::shared_ptr<grpc::ChannelCredentials> PeerCredentialsOrLog(
+    const Config& config) {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      PeerCredentials(config);
+  if (credentials.ok()) return *std::move(credentials);
+  Log(LogLevel::kError, "%s", credentials.status().message());
+  return nullptr;
+}
+
 // The access checks of the flags (--auth_token, --jwks_file, --jwt_issuer,
 // --jwt_audience, --auth_policy), or nullptr once the error (naming the flag
 // and file) is logged.
@@ -163,6 +174,8 @@ int ServeRouter(const Config& config, const Schema& schema,
       CredentialsOrLog(config);
   if (credentials == nullptr) return 2;
   ShardRouter::Options options;
+  options.credentials = PeerCredentialsOrLog(config);
+  if (options.credentials == nullptr) return 2;
   options.shards = config.shards;
   options.max_page_size = config.max_page_size;
   options.max_message_bytes = config.max_message_bytes;
@@ -238,8 +251,9 @@ void LogWriterStats(const storage::WriterStats& w) {
 // Joins the replicated shard of --replicas as replica --replica_id: the
 // database's writes go through the group's log from now on. Null (logged)
 // when it cannot.
-std::unique_ptr<RaftNode> StartReplica(const Config& config,
-                                       storage::Database& db) {
+std::unique_ptr<RaftNode> StartReplica(
+    const Config& config, storage::Database& db,
+    std::shared_ptr<grpc::ChannelCredentials> peer_credentials) {
   RaftOptions options;
   options.id = config.replica_id;
   options.replicas = config.replicas;
@@ -249,10 +263,11 @@ std::unique_ptr<RaftNode> StartReplica(const Config& config,
   options.snapshot_trailing = config.snapshot_trailing;
   options.snapshot_bytes = uint64_t{config.snapshot_mb} << 20;
   options.join = config.join;
-  options.catch_up = [&config, &db](const std::string& leader, uint64_t index) {
+  options.catch_up = [&config, &db, peer_credentials](const std::string& leader,
+                                                      uint64_t index) {
     return CatchUpFromSnapshot(
-        {leader, config.auth_token, config.replication_token}, index,
-        config.data_dir + "/snapshot.incoming", db.writer());
+        {leader, config.auth_token, config.replication_token, peer_credentials},
+        index, config.data_dir + "/snapshot.incoming", db.writer());
   };
   absl::StatusOr<std::unique_ptr<RaftNode>> node =
       RaftNode::Create(options, &db.writer(), db.env().raw());
@@ -323,15 +338,18 @@ int ServeTables(const Config& config, const Schema& schema,
   services.build_log = std::make_unique<IndexBuildLog>(db.get());
   db->writer().set_on_commit([&services] { services.feed.Notify(); });
   std::unique_ptr<RaftNode> replica;
+  std::shared_ptr<grpc::ChannelCredentials> peer_credentials;
   if (config.replica_id != 0) {
-    replica = StartReplica(config, *db);
+    peer_credentials = PeerCredentialsOrLog(config);
+    if (peer_credentials == nullptr) return 2;
+    replica = StartReplica(config, *db, peer_credentials);
     if (replica == nullptr) return 1;
   }
   services.reads =
       std::make_unique<ReadConsistency>(&db->writer(), replica.get());
   if (replica != nullptr) {
-    services.forwarder =
-        std::make_unique<LeaderForwarder>(config.max_message_bytes);
+    services.forwarder = std::make_unique<LeaderForwarder>(
+        config.max_message_bytes, std::move(peer_credentials));
     services.replica = replica.get();
   }
   std::shared_ptr<grpc::ServerCredentials> credentials =

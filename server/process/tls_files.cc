@@ -52,35 +52,53 @@ absl::StatusOr<Certificate> FirstCertificate(const char* flag,
   return cert;
 }
 
-}  // namespace
-
-absl::Status CheckTlsFiles(const Config& config) {
-  if (config.tls_cert.empty()) return absl::OkStatus();
-  // What a failed read leaves in OpenSSL's (per thread) error queue is not
-  // gRPC's to find later.
-  struct ClearErrors {
-    ~ClearErrors() { ERR_clear_error(); }
-  } clear_errors;
+// OK when the file of --`cert_flag` holds a certificate (chain) and that of
+// --`key_flag` the private key of its first certificate.
+absl::Status CheckPair(const char* cert_flag, const std::string& cert_path,
+                       const char* key_flag, const std::string& key_path) {
   LMDBAPI_ASSIGN_OR_RETURN(Certificate cert,
-                           FirstCertificate("tls_cert", config.tls_cert));
-  LMDBAPI_ASSIGN_OR_RETURN(Bio key_file, Open("tls_key", config.tls_key));
+                           FirstCertificate(cert_flag, cert_path));
+  LMDBAPI_ASSIGN_OR_RETURN(Bio key_file, Open(key_flag, key_path));
   // No passphrase callback: an encrypted key is refused here, as gRPC would.
   PrivateKey key(
       PEM_read_bio_PrivateKey(key_file.get(), nullptr, nullptr, nullptr));
   if (key == nullptr) {
-    return Bad("tls_key", config.tls_key,
-               "holds no unencrypted PEM private key");
+    return Bad(key_flag, key_path, "holds no unencrypted PEM private key");
   }
   if (X509_check_private_key(cert.get(), key.get()) != 1) {
-    return Bad("tls_key", config.tls_key,
-               absl::StrCat("is not the key of the certificate in --tls_cert ",
-                            config.tls_cert));
+    return Bad(key_flag, key_path,
+               absl::StrCat("is not the key of the certificate in --",
+                            cert_flag, " ", cert_path));
   }
+  return absl::OkStatus();
+}
+
+// What a failed read leaves in OpenSSL's (per thread) error queue is not
+// gRPC's to find later.
+struct ClearErrors {
+  ~ClearErrors() { ERR_clear_error(); }
+};
+
+}  // namespace
+
+absl::Status CheckTlsFiles(const Config& config) {
+  if (config.tls_cert.empty()) return absl::OkStatus();
+  ClearErrors clear_errors;
+  LMDBAPI_RETURN_IF_ERROR(
+      CheckPair("tls_cert", config.tls_cert, "tls_key", config.tls_key));
   if (!config.tls_client_ca.empty()) {
     LMDBAPI_RETURN_IF_ERROR(
         FirstCertificate("tls_client_ca", config.tls_client_ca).status());
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckPeerTlsFiles(const Config& config) {
+  if (config.peer_ca.empty()) return absl::OkStatus();
+  ClearErrors clear_errors;
+  LMDBAPI_RETURN_IF_ERROR(FirstCertificate("peer_ca", config.peer_ca).status());
+  if (config.peer_cert.empty()) return absl::OkStatus();
+  return CheckPair("peer_cert", config.peer_cert, "peer_key", config.peer_key);
 }
 
 }  // namespace lmdbapi::server

@@ -16,6 +16,11 @@ namespace lmdbapi::server {
 // without --tls_cert.
 absl::Status CheckTlsFiles(const Config& config);
 
+// The same for the files of the server's own calls: --peer_ca a certificate,
+// --peer_cert/--peer_key (if given) a certificate and its key. Nothing to
+// check without --peer_ca.
+absl::Status CheckPeerTlsFiles(const Config& config);
+
 }  // namespace lmdbapi::server
 
 #endif  // LMDBAPI_SERVER_PROCESS_TLS_FILES_H_

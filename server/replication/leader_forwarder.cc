@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -40,8 +41,8 @@ grpc::GenericStub* LeaderForwarder::StubFor(const std::string& leader) {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(static_cast<int>(max_message_bytes_));
     args.SetMaxSendMessageSize(static_cast<int>(max_message_bytes_));
-    stub = std::make_unique<grpc::GenericStub>(grpc::CreateCustomChannel(
-        leader, grpc::InsecureChannelCredentials(), args));
+    stub = std::make_unique<grpc::GenericStub>(
+        grpc::CreateCustomChannel(leader, credentials_, args));
   }
   return stub.get();
 }
@@ -65,7 +66,16 @@ void LeaderForwarder::Forward(grpc::CallbackServerContext* context,
   StubFor(leader)->UnaryCall(
       &call->client, method, grpc::StubOptions(), &call->request,
       &call->response,
-      [call, context, done = std::move(done)](grpc::Status status) {
+      [call, context, leader, done = std::move(done)](grpc::Status status) {
+        if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+          // Not the leader's answer: say who could not be reached (e.g. a
+          // TLS leader called without --peer_ca).
+          status =
+              grpc::Status(status.error_code(),
+                           absl::StrCat("forwarding the write to the leader ",
+                                        leader, ": ", status.error_message()),
+                           status.error_details());
+        }
         std::string answer;
         grpc::Slice bytes;
         if (status.ok() && call->response.DumpToSingleSlice(&bytes).ok()) {

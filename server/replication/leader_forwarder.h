@@ -22,14 +22,18 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/security/credentials.h"
 #include "grpcpp/server_context.h"
 
 namespace lmdbapi::server {
 
 class LeaderForwarder {
  public:
-  explicit LeaderForwarder(size_t max_message_bytes)
-      : max_message_bytes_(max_message_bytes) {}
+  // `credentials`: of the calls to the leader (PeerCredentials).
+  LeaderForwarder(size_t max_message_bytes,
+                  std::shared_ptr<grpc::ChannelCredentials> credentials)
+      : max_message_bytes_(max_message_bytes),
+        credentials_(std::move(credentials)) {}
 
   // The leader to forward a write to, after it failed with `status` on this
   // replica: the leader's address, or "" when the write is not to be
@@ -48,6 +52,7 @@ class LeaderForwarder {
   grpc::GenericStub* StubFor(const std::string& leader);
 
   const size_t max_message_bytes_;
+  const std::shared_ptr<grpc::ChannelCredentials> credentials_;
   absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<grpc::GenericStub>> stubs_
       ABSL_GUARDED_BY(mu_);

@@ -39,7 +39,10 @@ absl::Status FetchSnapshot(const SnapshotSource& from, const std::string& dir) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(8 << 20);
   auto stub = admin::v1::Admin::NewStub(grpc::CreateCustomChannel(
-      from.address, grpc::InsecureChannelCredentials(), args));
+      from.address,
+      from.credentials != nullptr ? from.credentials
+                                  : grpc::InsecureChannelCredentials(),
+      args));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + kFetchDeadline);
   if (!from.auth_token.empty()) {

@@ -7,9 +7,11 @@
 #define LMDBAPI_SERVER_REPLICATION_SNAPSHOT_FETCH_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
+#include "grpcpp/security/credentials.h"
 #include "storage/writer.h"
 
 namespace lmdbapi::server {
@@ -20,6 +22,8 @@ struct SnapshotSource {
   // The shard's --replication_token, sent when not empty
   // (kReplicationTokenHeader).
   std::string replication_token;
+  // Of the call to the replica (PeerCredentials); nullptr: plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
 };
 
 // The metadata that carries a replica's --replication_token.

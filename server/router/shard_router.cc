@@ -163,9 +163,12 @@ ShardRouter::ShardRouter(const Schema& schema,
   args.SetMaxReceiveMessageSize(static_cast<int>(options_.max_message_bytes));
   args.SetMaxSendMessageSize(static_cast<int>(options_.max_message_bytes));
   for (const std::string& shard : options_.shards) {
-    stubs_.push_back(
-        std::make_unique<grpc::GenericStub>(grpc::CreateCustomChannel(
-            shard, grpc::InsecureChannelCredentials(), args)));
+    stubs_.push_back(std::make_unique<grpc::GenericStub>(
+        grpc::CreateCustomChannel(shard,
+                                  options_.credentials != nullptr
+                                      ? options_.credentials
+                                      : grpc::InsecureChannelCredentials(),
+                                  args)));
   }
 }
 

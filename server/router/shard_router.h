@@ -33,6 +33,7 @@
 #include "grpcpp/channel.h"
 #include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/security/credentials.h"
 #include "model/request_layout.h"
 #include "server/schema.h"
 #include "storage/schema.h"
@@ -46,6 +47,8 @@ class ShardRouter final : public grpc::CallbackGenericService {
     size_t default_page_size = model::layout::kDefaultPageSize;
     size_t max_page_size = model::layout::kMaxPageSize;
     size_t max_message_bytes = 4 << 20;
+    // Of the calls to the shards (PeerCredentials); nullptr: plaintext.
+    std::shared_ptr<grpc::ChannelCredentials> credentials;
   };
   // `tables` must outlive the router.
   ShardRouter(const Schema& schema,

@@ -31,19 +31,38 @@ COUNTIES = [k for keys in KEYS.values() for k in keys]
 SHARD_OF = {k: s for s, keys in KEYS.items() for k in keys}
 
 
+def start_class(cls):
+    """A test class's processes: cls.tmpdir, cls.procs, then
+    cls.start_all(tmp); everything stopped if that fails."""
+    cls.tmpdir = tempfile.TemporaryDirectory()
+    tmp = cls.tmpdir.name
+    os.chmod(tmp, 0o755)  # nginx's workers run as nobody
+    cls.procs = stack.Processes(tmp)
+    try:
+        cls.start_all(tmp)
+    except BaseException:
+        cls.procs.stop_all()
+        cls.tmpdir.cleanup()
+        raise
+
+
+def stop_class(cls):
+    """Closes cls.channels, stops cls.procs; every lmdbapi process must drain
+    and exit 0 on SIGTERM."""
+    # An open idle channel (Python's) holds a server's drain to its 10 s limit.
+    for channel in cls.channels:
+        channel.close()
+    codes = cls.procs.stop_all()
+    cls.tmpdir.cleanup()
+    bad = {n: c for n, c in codes.items() if c != 0 and not n.startswith("nginx")}
+    if bad:
+        raise AssertionError(f"processes did not stop cleanly: {bad}")
+
+
 class RouterTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmpdir = tempfile.TemporaryDirectory()
-        tmp = cls.tmpdir.name
-        os.chmod(tmp, 0o755)  # nginx's workers run as nobody
-        cls.procs = stack.Processes(tmp)
-        try:
-            cls.start_all(tmp)
-        except BaseException:
-            cls.procs.stop_all()
-            cls.tmpdir.cleanup()
-            raise
+        start_class(cls)
 
     @classmethod
     def start_all(cls, tmp):
@@ -98,15 +117,7 @@ class RouterTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        # An open idle channel (Python's) holds a server's drain to its 10 s limit.
-        for channel in cls.channels:
-            channel.close()
-        codes = cls.procs.stop_all()
-        cls.tmpdir.cleanup()
-        # Every lmdbapi process drains and exits 0 on SIGTERM.
-        bad = {n: c for n, c in codes.items() if c != 0 and not n.startswith("nginx")}
-        if bad:
-            raise AssertionError(f"processes did not stop cleanly: {bad}")
+        stop_class(cls)
 
     @classmethod
     def insert_through_nginx(cls):
@@ -508,6 +519,112 @@ class RouterTest(unittest.TestCase):
                 "/grpc.health.v1.Health/Check",
                 request_serializer=lambda b: b, response_deserializer=lambda b: b)
             self.assertEqual(check(b"", timeout=10), b"\x08\x01", mode)
+
+class RouterTlsTest(unittest.TestCase):
+    """Shards serving mutual TLS (--tls_client_ca), and routers that reach
+    them with --peer_ca: one with its own client certificate (--peer_cert),
+    one without a CA (plaintext), one whose CA is another's."""
+
+    @classmethod
+    def setUpClass(cls):
+        start_class(cls)
+
+    @classmethod
+    def start_all(cls, tmp):
+        certs = stack.Certificates(tmp)
+        cls.ca = certs.ca("peers")
+        certs.ca("other")
+        shard = certs.leaf("shard", "peers", "shard", 1)
+        cls.router_cert = certs.leaf("router", "peers", "router", 2)
+        cls.client_cert = certs.leaf("client", "peers", "client", 3)
+        # A shard whose certificate names another host than the one called.
+        elsewhere = certs.leaf("elsewhere", "peers", "elsewhere", 4,
+                               names="DNS:elsewhere.example")
+        os.makedirs(os.path.join(tmp, "stubs"))
+        cls.messages, cls.service, stubs = stack.load_stubs(BUILD, os.path.join(tmp, "stubs"))
+        mtls = ["--tls_client_ca=" + cls.ca]
+        cls.shard_ports = []
+        for tag in range(2):
+            _, port = cls.procs.server("tls-shard-%d" % tag, SERVER, "--tls_cert=" + shard[0],
+                                       "--tls_key=" + shard[1], "--shard_tag=%d" % tag, *mtls)
+            cls.shard_ports.append(port)
+        _, cls.elsewhere_port = cls.procs.server(
+            "tls-elsewhere", SERVER, "--tls_cert=" + elsewhere[0], "--tls_key=" + elsewhere[1],
+            *mtls)
+        cls.channels = []
+        cls.shard = stubs.PermitsStub(cls.tls_channel(cls.shard_ports[0]))
+        cls.stub = stubs.PermitsStub
+        P = cls.messages.Permit
+        cls.stored = [cls.shard.Insert(cls.service.InsertPermitRequest(permit=P(
+            client="Acme", county="NY", status=1, permit_number="T-%d" % i, fee_cents=i)),
+            timeout=10) for i in range(3)]
+
+    @classmethod
+    def tls_channel(cls, port):
+        ca, key, cert = (stack.read_file(f) for f in (cls.ca, *reversed(cls.client_cert)))
+        credentials = grpc.ssl_channel_credentials(ca, key, cert)
+        channel = grpc.secure_channel("127.0.0.1:%d" % port, credentials)
+        cls.channels.append(channel)
+        return channel
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_class(cls)
+
+    def router(self, name, shard_ports, *flags):
+        _, port = self.procs.router(name, SERVER, shard_ports, *flags)
+        channel = grpc.insecure_channel("127.0.0.1:%d" % port)
+        self.channels.append(channel)
+        return self.stub(channel)
+
+    def test_a_router_with_the_peers_ca_and_a_client_certificate_reads_every_shard(self):
+        router = self.router("router-tls", self.shard_ports, "--peer_ca=" + self.ca,
+                             "--peer_cert=" + self.router_cert[0],
+                             "--peer_key=" + self.router_cert[1])
+        for permit in self.stored:
+            got = router.Get(self.service.GetPermitRequest(uuid=permit.uuid), timeout=10)
+            self.assertEqual(got, permit)
+        page = router.Filter(self.service.FilterPermitsRequest(filter='county = "NY"'),
+                             timeout=10)
+        self.assertEqual(sorted(p.uuid for p in page.permits),
+                         sorted(p.uuid for p in self.stored))
+
+    def refusal(self, router):
+        with self.assertRaises(grpc.RpcError) as refused:
+            router.Filter(self.service.FilterPermitsRequest(filter='county = "NY"'), timeout=10)
+        return refused.exception
+
+    def test_a_router_without_the_ca_or_a_certificate_or_the_right_host_is_refused(self):
+        cases = {
+            "router-plaintext": (self.shard_ports, []),
+            "router-no-certificate": (self.shard_ports, ["--peer_ca=" + self.ca]),
+            "router-other-ca": (self.shard_ports, [
+                "--peer_ca=" + os.path.join(self.tmpdir.name, "other.crt"),
+                "--peer_cert=" + self.router_cert[0], "--peer_key=" + self.router_cert[1]]),
+            "router-wrong-host": ([self.elsewhere_port], [
+                "--peer_ca=" + self.ca, "--peer_cert=" + self.router_cert[0],
+                "--peer_key=" + self.router_cert[1]]),
+        }
+        for name, (ports, flags) in cases.items():
+            error = self.refusal(self.router(name, ports, *flags))
+            self.assertEqual(error.code(), grpc.StatusCode.UNAVAILABLE, name)
+            self.assertIn("shard 127.0.0.1:", error.details(), name)
+
+    def test_bad_peer_flags_stop_the_start_naming_the_flag(self):
+        missing = os.path.join(self.tmpdir.name, "missing.pem")
+        for flags, named in (
+                (["--peer_ca=" + missing], "--peer_ca"),
+                (["--peer_ca=" + self.ca, "--peer_cert=" + self.router_cert[0],
+                  "--peer_key=" + self.client_cert[1]], "--peer_key"),
+                (["--peer_cert=" + self.router_cert[0], "--peer_key=" + self.router_cert[1]],
+                 "--peer_ca"),
+                (["--peer_ca=" + self.ca, "--peer_cert=" + self.router_cert[0]], "--peer_key")):
+            r = subprocess.run([SERVER, "--listen=127.0.0.1:0",
+                                "--shards=127.0.0.1:%d" % self.shard_ports[0]] + flags,
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 2, (flags, r.stderr))
+            self.assertIn(named, r.stderr, flags)
+
 
 if __name__ == "__main__":
     stack.main(argv=sys.argv[:1], verbosity=2)

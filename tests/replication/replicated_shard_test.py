@@ -82,6 +82,7 @@ class ReplicaSet:
                                       for i in self.ids)
         self.process, self.channel = {}, {}
         self.extra_flags = []
+        self.tls = None  # (CA, client cert, client key): channels over TLS
 
     def data(self, i):
         return os.path.join(self.tmp, "replica-%d" % i)
@@ -107,7 +108,13 @@ class ReplicaSet:
                  "--snapshot_entries=64"] + self.extra_flags + list(flags)
         self.process[i], _ = self.procs.server("replica-%d" % i, SERVER, *flags,
                                                data_dir=self.data(i))
-        self.channel[i] = grpc.insecure_channel("127.0.0.1:%d" % self.client[i])
+        target = "127.0.0.1:%d" % self.client[i]
+        if self.tls:
+            ca, cert, key = (stack.read_file(f) for f in self.tls)
+            self.channel[i] = grpc.secure_channel(
+                target, grpc.ssl_channel_credentials(ca, key, cert))
+        else:
+            self.channel[i] = grpc.insecure_channel(target)
         grpc.channel_ready_future(self.channel[i]).result(timeout=10)
 
     def permits(self, i):
@@ -446,6 +453,49 @@ class ReplicatedShardTest(unittest.TestCase):
         for i in self.r.ids:
             status, log = self.r.verify(i)
             self.assertEqual(status, 0, log)
+
+    def test_replicas_serving_mutual_tls_forward_writes_and_copy_snapshots_over_it(self):
+        # Every replica serves mTLS, and calls the others (forwarded writes,
+        # the snapshot copy) over TLS with --peer_ca, showing its own
+        # certificate.
+        self.r.procs.stop_all_cleanly()
+        certs = stack.Certificates(self.tmp.name)
+        ca = certs.ca("replicas")
+        cert, key = certs.leaf("replica", "replicas", "replica", 1)
+        client = certs.leaf("client", "replicas", "client", 2)
+        self.r.tls = (ca, *client)
+        self.r.extra_flags = ["--tls_cert=" + cert, "--tls_key=" + key, "--tls_client_ca=" + ca,
+                              "--peer_ca=" + ca, "--snapshot_trailing=16", "--log_level=info"]
+        for i in self.r.ids:
+            self.r.start(i)
+        leader = self.r.leader()
+        follower = next(i for i in self.r.ids if i != leader)
+        for n in range(20):  # on a follower: forwarded to the leader
+            self.insert(follower, n)
+        self.assertEqual(len(self.r.converged()), 20)
+        self.r.kill(follower)
+        shutil.rmtree(self.r.data(follower))
+        for n in range(20, 220):
+            self.insert(self.r.leader(), n)
+        self.r.start(follower)
+        self.assertEqual(len(self.r.converged(timeout=30)), 220)
+        with open(self.r.procs.log("replica-%d" % follower)) as f:
+            self.assertIn("replication: installed the data of", f.read())
+        # Without --peer_ca a follower's forward reaches no leader.
+        self.r.kill(follower)
+        self.r.extra_flags.remove("--peer_ca=" + ca)
+        self.r.start(follower)
+        self.r.converged(timeout=30)
+        deadline = time.time() + 15
+        while True:  # until the restarted follower has heard from the leader
+            with self.assertRaises(grpc.RpcError) as refused:
+                self.insert(follower, 999)
+            error = refused.exception
+            if error.code() != grpc.StatusCode.FAILED_PRECONDITION or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(error.code(), grpc.StatusCode.UNAVAILABLE, error.details())
+        self.assertIn("forwarding the write to the leader 127.0.0.1:", error.details())
 
     def import_file(self, i, path, *flags):
         """`lmdbapi import --server <replica i> ... PATH`: (exit status, output)."""
