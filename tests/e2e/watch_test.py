@@ -204,6 +204,11 @@ class WatchTest(unittest.TestCase):
                 next(stream)
             self.assertEqual(e.exception.code(), grpc.StatusCode.UNAVAILABLE)
             self.assertIn(f"watch again from revision {p.revision + 1}", e.exception.details())
+            # The stream is over. Python's channel, idle now, reads nothing
+            # (no call polls it), so it would not see the server's GOAWAY
+            # and would hold the drain until its 10 s limit: closed, as a
+            # client that is done with the server closes it.
+            channel.close()
             self.assertEqual(server.wait(timeout=30), 0)
             self.assertLess(time.time() - started, 5)  # streams do not hold the drain
         finally:
