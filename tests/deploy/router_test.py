@@ -523,7 +523,8 @@ class RouterTest(unittest.TestCase):
 class RouterTlsTest(unittest.TestCase):
     """Shards serving mutual TLS (--tls_client_ca), and routers that reach
     them with --peer_ca: one with its own client certificate (--peer_cert),
-    one without a CA (plaintext), one whose CA is another's."""
+    one without a CA (plaintext), one whose CA is another's. In front, nginx
+    with a shard map's backend_tls, the shards' gateways serving HTTPS."""
 
     @classmethod
     def setUpClass(cls):
@@ -558,6 +559,44 @@ class RouterTlsTest(unittest.TestCase):
         cls.stored = [cls.shard.Insert(cls.service.InsertPermitRequest(permit=P(
             client="Acme", county="NY", status=1, permit_number="T-%d" % i, fee_cents=i)),
             timeout=10) for i in range(3)]
+        cls.start_nginx(tmp, shard)
+
+    @classmethod
+    def start_nginx(cls, tmp, shard):
+        """Each shard's gateway (HTTPS with mutual TLS, calling its shard over
+        mutual TLS), a fan-out router with --peer_ca and its gateway, and
+        nginx calling the shards and gateways over TLS (backend_tls)."""
+        client = ["-backend_ca=" + cls.ca, "-backend_cert=" + cls.router_cert[0],
+                  "-backend_key=" + cls.router_cert[1], "-backend_wait=1s"]
+        shards = {}
+        for tag, (port, key) in enumerate(zip(cls.shard_ports, ("NY", "CA"))):
+            _, rest = cls.procs.gateway("tls-gateway-%d" % tag, GATEWAY, port, *client,
+                                        "-tls_cert=" + shard[0], "-tls_key=" + shard[1],
+                                        "-tls_client_ca=" + cls.ca)
+            # nginx checks DNS names only: the certificates' is localhost.
+            shards["tls-%d" % tag] = {"grpc": "127.0.0.1:%d" % port, "rest": "127.0.0.1:%d" % rest,
+                                      "keys": [key], "tls_name": "localhost"}
+        _, fan_grpc = cls.procs.router("tls-fanout", SERVER, cls.shard_ports,
+                                       "--peer_ca=" + cls.ca, "--peer_cert=" + cls.router_cert[0],
+                                       "--peer_key=" + cls.router_cert[1])
+        _, fan_rest = cls.procs.gateway("tls-fanout-gateway", GATEWAY, fan_grpc)
+        cls.nginx_grpc, cls.nginx_rest = stack.free_port(), stack.free_port()
+        run_dir = os.path.join(tmp, "nginx-tls")
+        os.makedirs(run_dir, mode=0o777)
+        os.chmod(run_dir, 0o777)
+        shard_map = {
+            "listen": {"grpc": "127.0.0.1:%d" % cls.nginx_grpc,
+                       "rest": "127.0.0.1:%d" % cls.nginx_rest},
+            "shards": shards,
+            "fanout": {"grpc": "127.0.0.1:%d" % fan_grpc, "rest": "127.0.0.1:%d" % fan_rest},
+            "backend_tls": {"ca": cls.ca, "cert": cls.router_cert[0], "key": cls.router_cert[1]},
+            "run_dir": run_dir, "worker_processes": 1,
+        }
+        map_file, conf = os.path.join(tmp, "tls.json"), os.path.join(tmp, "tls.conf")
+        with open(map_file, "w") as f:
+            json.dump(shard_map, f)
+        subprocess.run([sys.executable, GEN, map_file, "--out", conf], check=True)
+        cls.procs.nginx("nginx-tls", conf, tmp, cls.nginx_rest)
 
     @classmethod
     def tls_channel(cls, port):
@@ -610,6 +649,24 @@ class RouterTlsTest(unittest.TestCase):
             self.assertEqual(error.code(), grpc.StatusCode.UNAVAILABLE, name)
             self.assertIn("shard 127.0.0.1:", error.details(), name)
 
+    def test_nginx_with_backend_tls_reaches_tls_shards_their_gateways_and_the_router(self):
+        channel = grpc.insecure_channel("127.0.0.1:%d" % self.nginx_grpc)
+        self.channels.append(channel)
+        nginx = self.stub(channel)
+        for permit in self.stored:
+            request = self.service.GetPermitRequest(uuid=permit.uuid)
+            self.assertEqual(nginx.Get(request, metadata=[("x-shard-key", "NY")], timeout=10),
+                             permit)
+            self.assertEqual(nginx.Get(request, timeout=10), permit)  # the fan-out router
+            for key in ("NY", None):
+                code, body = stack.rest(self.nginx_rest, "GET", "/api/permits/" + permit.uuid,
+                                        key=key)
+                self.assertEqual((code, body.get("uuid")), (200, permit.uuid), (key, body))
+        with self.assertRaises(grpc.RpcError) as missing:  # the shard's answer, over TLS
+            nginx.Get(self.service.GetPermitRequest(uuid="0" * 36),
+                      metadata=[("x-shard-key", "CA")], timeout=10)
+        self.assertEqual(missing.exception.code(), grpc.StatusCode.NOT_FOUND)
+
     def test_bad_peer_flags_stop_the_start_naming_the_flag(self):
         missing = os.path.join(self.tmpdir.name, "missing.pem")
         for flags, named in (
@@ -624,6 +681,47 @@ class RouterTlsTest(unittest.TestCase):
                                capture_output=True, text=True, timeout=30)
             self.assertEqual(r.returncode, 2, (flags, r.stderr))
             self.assertIn(named, r.stderr, flags)
+
+
+class ShardMapTest(unittest.TestCase):
+    """gen-nginx-conf refuses a bad shard map, naming the field, and writes
+    nothing."""
+
+    GOOD = {"listen": {"grpc": "127.0.0.1:1", "rest": "127.0.0.1:2"},
+            "shards": {"s0": {"grpc": "a.example:50051", "rest": "a.example:8080",
+                              "keys": ["NY"]}},
+            "fanout": {"grpc": "127.0.0.1:3", "rest": "127.0.0.1:4"}}
+
+    def generate(self, shard_map):
+        with tempfile.TemporaryDirectory() as tmp:
+            map_file, conf = os.path.join(tmp, "map.json"), os.path.join(tmp, "nginx.conf")
+            with open(map_file, "w") as f:
+                json.dump(shard_map, f)
+            r = subprocess.run([sys.executable, GEN, map_file, "--out", conf],
+                               capture_output=True, text=True, timeout=30)
+            return r.returncode, r.stderr, os.path.exists(conf)
+
+    def test_bad_maps_are_refused_naming_the_field(self):
+        def changed(**fields):
+            shard_map = json.loads(json.dumps(self.GOOD))
+            shard_map.update(fields)
+            return shard_map
+        shard = self.GOOD["shards"]["s0"]
+        cases = [
+            (changed(listen={"grpc": "nowhere", "rest": "127.0.0.1:2"}), "listen.grpc"),
+            (changed(shards={"s0": dict(shard, keys=["NY"]), "s1": dict(shard, keys=["NY"])}),
+             "shards.s1.keys"),
+            (changed(default="s9"), "default"),
+            (changed(shards={"s0": dict(shard, tls_name="a b")}), "shards.s0.tls_name"),
+            (changed(backend_tls={"cert": "/c.crt", "key": "/c.key"}), "backend_tls.ca"),
+            (changed(backend_tls={"ca": "/ca.crt", "cert": "/c.crt"}), "backend_tls.cert"),
+            (changed(backend_tls={"ca": "ca.crt"}), "backend_tls.ca"),
+        ]
+        for shard_map, field in cases:
+            code, err, written = self.generate(shard_map)
+            self.assertEqual((code, written), (1, False), (field, err))
+            self.assertIn(field + ":", err, field)
+        self.assertEqual(self.generate(changed(backend_tls={"ca": "/ca.crt"}))[0], 0)
 
 
 if __name__ == "__main__":
