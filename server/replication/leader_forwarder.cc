@@ -68,13 +68,12 @@ void LeaderForwarder::Forward(grpc::CallbackServerContext* context,
       &call->response,
       [call, context, leader, done = std::move(done)](grpc::Status status) {
         if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-          // Not the leader's answer: say who could not be reached (e.g. a
-          // TLS leader called without --peer_ca).
-          status =
-              grpc::Status(status.error_code(),
-                           absl::StrCat("forwarding the write to the leader ",
-                                        leader, ": ", status.error_message()),
-                           status.error_details());
+          // Say where the call went: the leader may be unreachable (e.g. it
+          // serves TLS and this replica has no --peer_ca), or answered so.
+          status = grpc::Status(status.error_code(),
+                                absl::StrCat("forwarded to the leader ", leader,
+                                             ": ", status.error_message()),
+                                status.error_details());
         }
         std::string answer;
         grpc::Slice bytes;

@@ -495,7 +495,7 @@ class ReplicatedShardTest(unittest.TestCase):
                 break
             time.sleep(0.2)
         self.assertEqual(error.code(), grpc.StatusCode.UNAVAILABLE, error.details())
-        self.assertIn("forwarding the write to the leader 127.0.0.1:", error.details())
+        self.assertIn("forwarded to the leader 127.0.0.1:", error.details())
 
     def import_file(self, i, path, *flags):
         """`lmdbapi import --server <replica i> ... PATH`: (exit status, output)."""
