@@ -577,6 +577,21 @@ const std::vector<Option>& Options() {
          c.snapshot_trailing = n;
          return absl::OkStatus();
        }},
+      {"ready_lag",
+       {"LMDBAPI_READY_LAG"},
+       "N",
+       "a replica reports NOT_SERVING (health; the gateway's /healthz) while "
+       "more committed log entries than this wait to be applied, and after "
+       "its start until it hears of a leader (at most two election "
+       "timeouts); default 1000",
+       [](Config& c, const std::string& v) {
+         uint64_t n;
+         if (!absl::SimpleAtoi(v, &n) || n > 100000000) {
+           return Bad("ready_lag", v, "an integer in 0..100000000");
+         }
+         c.ready_lag = n;
+         return absl::OkStatus();
+       }},
       {"snapshot_mb",
        {"LMDBAPI_SNAPSHOT_MB"},
        "MIB",

@@ -44,6 +44,10 @@ struct Config {
   std::string peer_cert, peer_key;
   // How often the TLS files above are checked for changes and re-read.
   unsigned tls_reload_seconds = 60;
+  // A replica is not ready (health NOT_SERVING) while more committed log
+  // entries than this wait to be applied (server/replication/
+  // replica_readiness.h).
+  uint64_t ready_lag = 1000;
   // Client certificate subjects of proxies (the gateway) whose
   // x-client-subject metadata is believed (server/access/client_subject.h).
   std::vector<std::string> trusted_proxies;

@@ -16,6 +16,7 @@
 #include "server/observability/log.h"
 #include "server/process/reflection_service.h"
 #include "server/process/tls_files.h"
+#include "server/replication/replica_readiness.h"
 
 namespace lmdbapi::server {
 namespace {
@@ -32,6 +33,8 @@ void SetHealth(grpc::Server& server, const std::vector<std::string>& names) {
   auto* health = server.GetHealthCheckService();
   for (const std::string& name : names) health->SetServingStatus(name, true);
   health->SetServingStatus("", true);
+  // A replica reports NOT_SERVING here while it catches up (on_health).
+  health->SetServingStatus(kReadyHealth, true);
 }
 
 // Waits for a stop signal, then drains: health NOT_SERVING, on_stop, then

@@ -253,7 +253,8 @@ void LogWriterStats(const storage::WriterStats& w) {
 // when it cannot.
 std::unique_ptr<RaftNode> StartReplica(
     const Config& config, storage::Database& db,
-    std::shared_ptr<grpc::ChannelCredentials> peer_credentials) {
+    std::shared_ptr<grpc::ChannelCredentials> peer_credentials,
+    ReplicaHealth* health) {
   RaftOptions options;
   options.id = config.replica_id;
   options.replicas = config.replicas;
@@ -263,6 +264,10 @@ std::unique_ptr<RaftNode> StartReplica(
   options.snapshot_trailing = config.snapshot_trailing;
   options.snapshot_bytes = uint64_t{config.snapshot_mb} << 20;
   options.join = config.join;
+  options.ready_lag = config.ready_lag;
+  options.on_readiness = [health](bool ready, uint64_t behind) {
+    health->Set(ready, behind);
+  };
   options.catch_up = [&config, &db, peer_credentials](const std::string& leader,
                                                       uint64_t index) {
     return CatchUpFromSnapshot(
@@ -304,9 +309,13 @@ ServeSpec TableServeSpec(const Config& config, const Schema& schema,
         schema.file, schema.tables.size(), host, port, config.data_dir);
   };
   // Watch streams end now (UNAVAILABLE, with the revision to resume from).
-  spec.on_stop = [&s] { s.feed.Close(); };
+  spec.on_stop = [&s] {
+    if (s.replica_health != nullptr) s.replica_health->Stop();
+    s.feed.Close();
+  };
   spec.on_health = [&s](grpc::HealthCheckServiceInterface* health) {
     s.build_log->set_health(health);
+    if (s.replica_health != nullptr) s.replica_health->Attach(health);
   };
   // In-flight calls have finished (writes complete on the writer thread);
   // the pending commit finishes when the database closes.
@@ -342,7 +351,9 @@ int ServeTables(const Config& config, const Schema& schema,
   if (config.replica_id != 0) {
     peer_credentials = PeerCredentialsOrLog(config);
     if (peer_credentials == nullptr) return 2;
-    replica = StartReplica(config, *db, peer_credentials);
+    services.replica_health = std::make_unique<ReplicaHealth>();
+    replica = StartReplica(config, *db, peer_credentials,
+                           services.replica_health.get());
     if (replica == nullptr) return 1;
   }
   services.reads =

@@ -17,6 +17,7 @@
 #include "server/observability/metrics.h"
 #include "server/process/config.h"
 #include "server/process/serve.h"
+#include "server/replication/replica_health.h"
 #include "server/schema.h"
 #include "server/table/admin_service.h"
 #include "server/table/answer_queue.h"
@@ -54,6 +55,8 @@ struct TableServices {
   std::unique_ptr<LeaderForwarder> forwarder;
   // A replica's own (Admin's membership calls); set before AddServices.
   RaftNode* replica = nullptr;
+  // A replica's health while it catches up; set before it starts.
+  std::unique_ptr<ReplicaHealth> replica_health;
   std::vector<std::unique_ptr<TableService>> tables;
   std::vector<std::unique_ptr<grpc::Service>> services;
   std::unique_ptr<CommitService> commits;

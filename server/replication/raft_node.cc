@@ -1,6 +1,7 @@
 #include "server/replication/raft_node.h"
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -186,6 +187,10 @@ absl::Status RaftNode::Start() {
   for (const ReplicaAddress& r : options_.replicas) {
     if (r.id == options_.id) self = &r;
   }
+  readiness_.emplace(
+      options_.ready_lag,
+      2 * std::chrono::milliseconds(options_.election_timeout_ms),
+      ReplicaReadiness::Clock::now());
   absl::Status opened = OpenLog(ConfiguredAddress(*self));
   if (!opened.ok()) return opened;
   RunLoop();
@@ -271,12 +276,23 @@ void RaftNode::RefreshState() {
     state_.members = std::move(members);
   }
   std::string leader_client = ClientOf(leader);
+  const bool ready =
+      readiness_->Update(impl.raft.commit_index, impl.raft.last_applied,
+                         impl.writer->stats().entries_waiting, leader != 0,
+                         ReplicaReadiness::Clock::now());
+  if (reported_ready_ != ready) {
+    reported_ready_ = ready;
+    if (options_.on_readiness)
+      options_.on_readiness(ready, readiness_->behind());
+  }
   absl::MutexLock lock(&mu_);
   state_.leader = raft_state(&impl.raft) == RAFT_LEADER;
   state_.leader_id = leader;
   state_.leader_client = std::move(leader_client);
   state_.term = impl.raft.current_term;
   state_.applied = impl.writer->applied_index();
+  state_.ready = ready;
+  state_.behind = readiness_->behind();
 }
 
 void RaftNode::Close() {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "server/replication/replica_address.h"
+#include "server/replication/replica_readiness.h"
 #include "storage/writer.h"
 
 namespace lmdbapi::server {
@@ -55,6 +57,12 @@ struct RaftOptions {
   // replica cannot catch up, and says so.
   std::function<absl::Status(const std::string& leader, uint64_t index)>
       catch_up;
+  // Readiness (server/replication/replica_readiness.h): not ready while
+  // more than `ready_lag` committed entries are not applied, or after the
+  // start until a leader is heard of (at most two election timeouts).
+  // `on_readiness` gets each change, from the loop thread.
+  uint64_t ready_lag = 1000;
+  std::function<void(bool ready, uint64_t behind)> on_readiness;
 };
 
 // A member of the group, as its configuration (in the log) has it.
@@ -71,6 +79,8 @@ struct RaftState {
   std::string leader_client;
   uint64_t term = 0;
   uint64_t applied = 0;             // entries of the log applied to LMDB
+  bool ready = false;               // not catching up (ReplicaReadiness)
+  uint64_t behind = 0;              // committed entries not yet applied
   std::vector<RaftMember> members;  // the latest configuration, by id
 };
 
@@ -136,6 +146,9 @@ class RaftNode : public storage::Replicator {
   // Work for the loop thread (membership changes); `closing`: fail it.
   std::vector<std::function<void(bool closing)>> tasks_ ABSL_GUARDED_BY(mu_);
   uint64_t members_index_ = 0;  // the configuration state_.members is of
+  // The loop thread's: readiness, and the last one reported.
+  std::optional<ReplicaReadiness> readiness_;
+  std::optional<bool> reported_ready_;
   absl::Status OpenLog(const std::string& address);
   void RunLoop();
   // The loop thread's steps.

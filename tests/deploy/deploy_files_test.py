@@ -454,8 +454,12 @@ class KubernetesTest(unittest.TestCase):
             self.assertIn("exec lmdbapi-server ", server["command"][2])
             self.assertIn("--listen=0.0.0.0:50051", server["args"])
             self.assertIn("--shard_key=county", server["args"])
-            for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            # Startup and liveness ask the server itself (""); readiness
+            # asks lmdbapi.ready, NOT_SERVING while a replica catches up.
+            for probe in ("startupProbe", "livenessProbe"):
                 self.assertEqual(server[probe]["grpc"], {"port": 50051}, probe)
+            self.assertEqual(server["readinessProbe"]["grpc"],
+                             {"port": 50051, "service": "lmdbapi.ready"})
             self.assertEqual(gateway["command"], ["lmdbapi-gateway"])
             self.assertEqual(gateway["args"],
                              ["-backend=127.0.0.1:50051", "-listen=0.0.0.0:8080"])

@@ -41,6 +41,7 @@ import signal
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -64,6 +65,8 @@ ELECTION_MS = 1000
 # instead of sending it on to the leader.
 NOT_FORWARDED = (("x-lmdbapi-forwarded", "1"),)
 BOUND_S = 3.0  # the failover target
+HEALTH = "/grpc.health.v1.Health/Check"
+READY = "lmdbapi.ready"  # NOT_SERVING while a replica catches up
 
 
 class ReplicaSet:
@@ -615,6 +618,71 @@ class ReplicatedShardTest(unittest.TestCase):
         group = admin_grpc.AdminStub(self.r.channel[new_leader]).Replicas(admin.ReplicasRequest())
         self.assertEqual(sorted(r.id for r in group.replicas),
                          sorted(i for i in [1, 2, 3, 4] if i != leader))
+
+    def health(self, i, service=READY):
+        """Replica i's health of `service` (default lmdbapi.ready; "" the
+        server's): "SERVING", "NOT_SERVING", or None when the call fails."""
+        request = b"\x0a" + bytes([len(service)]) + service.encode() if service else b""
+        try:
+            answer = self.r.channel[i].unary_unary(HEALTH)(request, timeout=1)
+        except grpc.RpcError:
+            return None
+        return {b"\x08\x01": "SERVING", b"\x08\x02": "NOT_SERVING"}.get(answer, answer)
+
+    def test_a_replica_is_not_ready_while_it_catches_up(self):
+        # At most 10 committed entries to apply (--ready_lag) for
+        # lmdbapi.ready SERVING: a follower stopped while 300 entries go by
+        # reports NOT_SERVING once continued, until it has applied them.
+        self.r.procs.stop_all_cleanly()
+        self.r.extra_flags = ["--ready_lag=10", "--log_level=info"]
+        for i in self.r.ids:
+            self.r.start(i)
+        leader = self.r.leader()
+        follower = next(i for i in self.r.ids if i != leader)
+        deadline = time.time() + 10
+        while self.health(follower) != "SERVING" and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(self.health(follower), "SERVING")
+        seen = []
+        stop = threading.Event()
+
+        def poll():  # the follower's health, each change, until told
+            while not stop.is_set():
+                state = self.health(follower)
+                if state and (not seen or seen[-1] != state):
+                    seen.append(state)
+        os.kill(self.r.process[follower].pid, signal.SIGSTOP)
+        for n in range(300):
+            self.insert(leader, n)
+        poller = threading.Thread(target=poll)
+        poller.start()
+        os.kill(self.r.process[follower].pid, signal.SIGCONT)
+        self.assertEqual(len(self.r.converged(timeout=30)), 300)
+        deadline = time.time() + 10
+        while seen[-1:] != ["SERVING"] and time.time() < deadline:
+            time.sleep(0.05)
+        stop.set()
+        poller.join()
+        self.assertEqual(seen[-2:], ["NOT_SERVING", "SERVING"], seen)
+        with open(self.r.procs.log("replica-%d" % follower)) as f:
+            self.assertIn("replication: catching up (", f.read())
+
+    def test_a_replica_started_with_no_leader_serves_what_it_has_after_a_grace(self):
+        for n in range(5):
+            self.insert(self.r.leader(), n)
+        self.r.converged()
+        self.r.procs.stop_all_cleanly()
+        started = time.time()
+        self.r.start(1)  # alone: no leader can be elected
+        self.assertEqual(self.health(1), "NOT_SERVING")
+        # The server itself is SERVING: a liveness probe does not restart it.
+        self.assertEqual(self.health(1, service=""), "SERVING")
+        while self.health(1) != "SERVING" and time.time() < started + 10:
+            time.sleep(0.05)
+        self.assertEqual(self.health(1), "SERVING")
+        # Two election timeouts (1 s each) after its start, it answers reads.
+        self.assertGreaterEqual(time.time() - started, 2 * ELECTION_MS / 1000 - 0.5)
+        self.assertEqual(len(self.r.records(1)), 5)
 
     def test_stopped_replicas_catch_up_and_a_stopped_leader_steps_down(self):
         leader = self.r.leader()
