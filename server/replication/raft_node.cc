@@ -398,6 +398,14 @@ absl::Status RaftNode::CatchUp(uint64_t index) {
       "replication: the leader's log starts after entry %d, past this "
       "replica's data: copying the data of replica %d (%s)",
       index, leader, from);
+  // Not ready while the copy goes on: the loop waits for it (no refresh),
+  // and a replica whose log the leader rejected may not know the commit
+  // index yet.
+  reported_ready_ = false;
+  if (options_.on_readiness) {
+    const uint64_t applied = impl_->raft.last_applied;
+    options_.on_readiness(false, index > applied ? index - applied : 0);
+  }
   return options_.catch_up(from, index);
 }
 

@@ -451,7 +451,12 @@ class ReplicatedShardTest(unittest.TestCase):
             self.insert(self.r.leader(), n)
         self.assertEqual(len(self.r.converged()), 230)
         with open(self.r.procs.log("replica-%d" % follower)) as f:
-            self.assertIn("replication: installed the data of", f.read())
+            log = f.read()
+        self.assertIn("replication: installed the data of", log)
+        # Not ready (lmdbapi.ready) from the copy's start until it caught up.
+        copying = log.rindex("copying the data of replica")
+        self.assertLess(copying, log.index("replication: catching up (", copying))
+        self.assertGreater(log.rindex("replication: caught up"), copying)
         self.r.procs.stop_all_cleanly()
         for i in self.r.ids:
             status, log = self.r.verify(i)
