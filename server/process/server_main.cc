@@ -104,24 +104,13 @@ int CopyCommand(const std::string& from, const std::string& to) {
   return 0;
 }
 
-// ServerCredentials, or nullptr once its error is logged.
-std::shared_ptr<grpc::ServerCredentials> CredentialsOrLog(
-    const Config& config) {
-  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-      ServerCredentials(config);
-  if (credentials.ok()) return *std::move(credentials);
-  Log(LogLevel::kError, "%s", credentials.status().message());
-  return nullptr;
-}
-
-// The credentials of the calls to other servers (--peer_ca), or nullptr
-// once the error (naming the flag and file) is logged.
-std::shared_ptr<grpc::ChannelCredentials> PeerCredentialsOrLog(
-    const Config& config) {
-  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
-      PeerCredentials(config);
-  if (credentials.ok()) return *std::move(credentials);
-  Log(LogLevel::kError, "%s", credentials.status().message());
+// The credentials `made` (ServerCredentials, PeerCredentials), or nullptr
+// once its error (naming the flag and file) is logged.
+template <typename Credentials>
+std::shared_ptr<Credentials> OrLog(
+    absl::StatusOr<std::shared_ptr<Credentials>> made) {
+  if (made.ok()) return *std::move(made);
+  Log(LogLevel::kError, "%s", made.status().message());
   return nullptr;
 }
 
@@ -171,10 +160,10 @@ int ServeRouter(const Config& config, const Schema& schema,
     return 1;
   }
   std::shared_ptr<grpc::ServerCredentials> credentials =
-      CredentialsOrLog(config);
+      OrLog(ServerCredentials(config));
   if (credentials == nullptr) return 2;
   ShardRouter::Options options;
-  options.credentials = PeerCredentialsOrLog(config);
+  options.credentials = OrLog(PeerCredentials(config));
   if (options.credentials == nullptr) return 2;
   options.shards = config.shards;
   options.max_page_size = config.max_page_size;
@@ -349,7 +338,7 @@ int ServeTables(const Config& config, const Schema& schema,
   std::unique_ptr<RaftNode> replica;
   std::shared_ptr<grpc::ChannelCredentials> peer_credentials;
   if (config.replica_id != 0) {
-    peer_credentials = PeerCredentialsOrLog(config);
+    peer_credentials = OrLog(PeerCredentials(config));
     if (peer_credentials == nullptr) return 2;
     services.replica_health = std::make_unique<ReplicaHealth>();
     replica = StartReplica(config, *db, peer_credentials,
@@ -364,7 +353,7 @@ int ServeTables(const Config& config, const Schema& schema,
     services.replica = replica.get();
   }
   std::shared_ptr<grpc::ServerCredentials> credentials =
-      CredentialsOrLog(config);
+      OrLog(ServerCredentials(config));
   if (credentials == nullptr) return 2;
   if (absl::Status added = AddServices(config, schema, *db, services);
       !added.ok()) {

@@ -276,10 +276,10 @@ void RaftNode::RefreshState() {
     state_.members = std::move(members);
   }
   std::string leader_client = ClientOf(leader);
-  const bool ready =
-      readiness_->Update(impl.raft.commit_index, impl.raft.last_applied,
-                         impl.writer->stats().entries_waiting, leader != 0,
-                         ReplicaReadiness::Clock::now());
+  const storage::WriterStats writer = impl.writer->stats();
+  const bool ready = readiness_->Update(
+      impl.raft.commit_index, impl.raft.last_applied, writer.entries_waiting,
+      leader != 0, ReplicaReadiness::Clock::now());
   if (reported_ready_ != ready) {
     reported_ready_ = ready;
     if (options_.on_readiness)
@@ -290,9 +290,7 @@ void RaftNode::RefreshState() {
   state_.leader_id = leader;
   state_.leader_client = std::move(leader_client);
   state_.term = impl.raft.current_term;
-  state_.applied = impl.writer->applied_index();
-  state_.ready = ready;
-  state_.behind = readiness_->behind();
+  state_.applied = writer.applied_entries;
 }
 
 void RaftNode::Close() {

@@ -79,8 +79,6 @@ struct RaftState {
   std::string leader_client;
   uint64_t term = 0;
   uint64_t applied = 0;             // entries of the log applied to LMDB
-  bool ready = false;               // not catching up (ReplicaReadiness)
-  uint64_t behind = 0;              // committed entries not yet applied
   std::vector<RaftMember> members;  // the latest configuration, by id
 };
 
