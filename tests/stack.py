@@ -38,6 +38,7 @@ thin layer over Server, for the robustness and power-loss tests.
 import atexit
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -180,21 +181,40 @@ def main(**kwargs):
 _HANDED_OUT = set()  # the ports free_port returned in this process
 
 
+def _ephemeral_ports():
+    """The kernel's range for the source ports of outgoing connections."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(n) for n in f.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port():
     """A loopback port nothing listens on now (for nginx, which cannot report
-    the port it bound; and for a backend that starts later, or never).
+    the port it bound; for a backend that starts later, or never; and for
+    replicas, which must know each other's ports before they start).
 
-    Never the same port twice in one process: the kernel may give a port out
-    again as soon as the socket that found it closes, and a test that picks
-    several ports before starting anything (a replica set's client and
-    replication ports) would then give two servers one port."""
+    Chosen below the kernel's ephemeral range: a port from that range stays
+    free only until some connection's source port takes it, and a replica
+    restarted on its port then fails to listen (seen in CI: a raft port taken
+    between a stop and a restart). Never the same port twice in one process:
+    a test that picks several ports before starting anything must not give
+    two servers one port."""
+    low, _ = _ephemeral_ports()
+    first = 10000 if low > 12000 else 1024
     while True:
+        port = random.randrange(first, low)
+        if port in _HANDED_OUT:
+            continue
         with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port not in _HANDED_OUT:
-            _HANDED_OUT.add(port)
-            return port
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
 
 
 def read_file(path):

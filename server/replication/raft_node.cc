@@ -1,6 +1,11 @@
 #include "server/replication/raft_node.h"
 
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -30,6 +35,34 @@ struct BarrierRequest {
   std::function<void(absl::Status)> done;
   storage::Writer* writer;
 };
+
+// Why libraft's transport could not listen on `host_port` ("host:port"),
+// or OK: raft_start reports a failed listen as a bare RAFT_IOERR.
+absl::Status CheckListen(const std::string& host_port) {
+  const size_t colon = host_port.rfind(':');
+  if (colon == std::string::npos) return absl::OkStatus();
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host_port.substr(0, colon).c_str(),
+                  host_port.substr(colon + 1).c_str(), &hints, &found) != 0) {
+    return absl::OkStatus();  // named elsewhere, if at all
+  }
+  int error = 0;
+  const int fd = socket(found->ai_family, SOCK_STREAM, 0);
+  const int on = 1;
+  if (fd >= 0) {
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (bind(fd, found->ai_addr, found->ai_addrlen) != 0) error = errno;
+    close(fd);
+  }
+  freeaddrinfo(found);
+  if (error == 0) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("replication: cannot listen on the raft address ", host_port,
+                   ": ", std::strerror(error)));
+}
 
 absl::Status RaftStatus(int status) {
   return status == 0 ? absl::OkStatus()
@@ -236,9 +269,13 @@ absl::Status RaftNode::OpenLog(const std::string& address) {
       return failed("raft_bootstrap", rv);
     }
   }
-  if (raft_start(&impl.raft) != 0) {
+  rv = raft_start(&impl.raft);
+  if (rv != 0) {
+    absl::Status listen = CheckListen(TransportAddress(address));
+    if (!listen.ok()) return listen;
     return absl::FailedPreconditionError(
-        absl::StrCat("replication: raft_start: ", raft_errmsg(&impl.raft)));
+        absl::StrCat("replication: raft_start: ", raft_strerror(rv), " ",
+                     raft_errmsg(&impl.raft), impl.io.errmsg));
   }
   return absl::OkStatus();
 }

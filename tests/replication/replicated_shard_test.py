@@ -38,6 +38,7 @@ import os
 import random
 import shutil
 import signal
+import socket
 import statistics
 import sys
 import tempfile
@@ -722,6 +723,19 @@ class ReplicationFlagsTest(unittest.TestCase):
                                      capture_output=True, text=True, timeout=30)
             self.assertEqual(r.returncode, 2, r.stderr)
             self.assertIn(named, r.stderr)
+
+    def test_a_replica_whose_raft_port_is_taken_says_so(self):
+        with tempfile.TemporaryDirectory() as tmp, socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen(1)
+            raft = "127.0.0.1:%d" % taken.getsockname()[1]
+            r = stack.subprocess.run(
+                [SERVER, "--data_dir=" + tmp, "--listen=127.0.0.1:0", "--replica_id=1",
+                 "--replicas=1=%s=127.0.0.1:%d" % (raft, stack.free_port())],
+                capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(r.returncode, 0, r.stderr)
+        self.assertIn("cannot listen on the raft address %s: Address already in use" % raft,
+                      r.stderr)
 
 
 def error_info(error):
