@@ -274,6 +274,16 @@ class Writer {
   void ProposeOrRun(std::deque<Request>& batch);
   void RunJob(Job& job);
   void RunInstall(Job& job);
+  // A follower's committed entries applied together: `first` and the
+  // entries queued behind it (other replicas' proposals), gathered for up
+  // to kFollowerGather, in one transaction and one commit.
+  static bool IsQueuedEntry(const Job& job);
+  bool IsForeignEntry(const Job& job) const;
+  void RunFollowerEntries(std::unique_ptr<Job> first);
+  static constexpr size_t kMaxFollowerGroup = 16;
+  static constexpr std::chrono::milliseconds kFollowerGather{10};
+  // When the last group was applied (writer thread).
+  std::chrono::steady_clock::time_point last_follower_group_;
   // Hands `job` to the writer thread and waits until it ran.
   absl::Status RunOnWriterThread(Job& job);
   // Hands `job` to the writer thread, which calls job->then once it ran;

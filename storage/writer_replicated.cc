@@ -192,7 +192,9 @@ void Writer::RunReplicated() {
         TakeQueued(batch);
       }
     }
-    if (job != nullptr) {
+    if (job != nullptr && IsQueuedEntry(*job) && IsForeignEntry(*job)) {
+      RunFollowerEntries(std::unique_ptr<Job>(job));
+    } else if (job != nullptr) {
       // A queued job is the writer's to delete; a waited-for one its
       // caller's, gone once RunJob marks it finished.
       std::unique_ptr<Job> queued(job->then != nullptr ? job : nullptr);
@@ -328,6 +330,99 @@ void Writer::RunJob(Job& job) {
   if (status.ok() && index > applied_) applied_ = index;
   job.status = status;
   job.finished = true;
+}
+
+bool Writer::IsQueuedEntry(const Job& job) {
+  return !job.mark && !job.install && job.then != nullptr;
+}
+
+// Another replica's proposal, or one of this replica's whose callers were
+// answered already (a replay): applied from its commands.
+bool Writer::IsForeignEntry(const Job& job) const {
+  Decoder in(job.entry);
+  if (in.Byte() != kEntryFormat) return true;  // refused when applied
+  const uint64_t replica_id = in.Fixed64();
+  const uint64_t sequence = in.Fixed64();
+  if (!in.ok() || replica_id != replication_.replica_id) return true;
+  auto mine = in_flight_.find(sequence);
+  return mine == in_flight_.end() || mine->second.applied;
+}
+
+void Writer::RunFollowerEntries(std::unique_ptr<Job> first) {
+  std::vector<std::unique_ptr<Job>> group;
+  group.push_back(std::move(first));
+  std::vector<uint64_t> indexes;
+  uint64_t applied;
+  {
+    absl::MutexLock lock(&mu_);
+    // Gathering only while entries come in fast: on a quiet shard an entry
+    // applies at once.
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_follower_group_ < kFollowerGather) {
+      mu_.AwaitWithTimeout(
+          absl::Condition(
+              +[](Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
+                return w->jobs_.size() + 1 >= kMaxFollowerGroup ||
+                       (!w->jobs_.empty() &&
+                        !IsQueuedEntry(*w->jobs_.back())) ||
+                       !w->proposal_results_.empty() || !w->queue_.empty() ||
+                       w->stopping_ || w->handover_;
+              },
+              this),
+          absl::FromChrono(kFollowerGather));
+    }
+    while (group.size() < kMaxFollowerGroup && !jobs_.empty() &&
+           IsQueuedEntry(*jobs_.front()) && IsForeignEntry(*jobs_.front())) {
+      group.emplace_back(jobs_.front());
+      jobs_.pop_front();
+    }
+    for (size_t i = 0; i < group.size(); ++i) indexes.push_back(++seen_);
+    applied = applied_;
+  }
+  std::deque<Request> requests;
+  absl::Status status;
+  uint64_t last = 0;
+  size_t decoded = 0;  // the jobs whose entries are in `requests`
+  for (; decoded < group.size(); ++decoded) {
+    if (indexes[decoded] <= applied) continue;  // LMDB holds it (a replay)
+    absl::StatusOr<Entry> entry = DecodeEntry(group[decoded]->entry);
+    if (!entry.ok()) {
+      status = entry.status();
+      break;
+    }
+    last = indexes[decoded];
+    for (std::string& command : entry->commands) {
+      requests.push_back(Request{[this, micros = entry->micros,
+                                  command = std::move(command)](MDB_txn* txn) {
+                                   if (replication_.set_time)
+                                     replication_.set_time(micros);
+                                   return replication_.applier(txn, command);
+                                 },
+                                 nullptr,
+                                 {},
+                                 WriteDeadline::max(),
+                                 {}});
+    }
+  }
+  absl::Status batch;
+  if (last > 0) {
+    batch = RunBatch(requests, last);
+    if (replication_.set_time) replication_.set_time(0);
+    for (const Request& r : requests) {  // unreadable: the replica must stop
+      if (absl::IsDataLoss(r.status)) batch = r.status;
+    }
+    if (batch.ok()) Answer(requests);
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (batch.ok() && last > applied_) applied_ = last;
+  }
+  last_follower_group_ = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < group.size(); ++i) {
+    group[i]->then(!batch.ok()   ? batch
+                   : i < decoded ? absl::OkStatus()
+                                 : status);
+  }
 }
 
 void Writer::RunInstall(Job& job) {

@@ -331,6 +331,54 @@ TEST_F(ReplicatedWriterTest, AWriterFarBehindHoldsTheLogBack) {
   EXPECT_EQ(Dump(*lagging, "permits"), Dump(*leader_, "permits"));
 }
 
+// Holds `db`'s writer thread with a local operation until `release`.
+void HoldWriter(Database& db, absl::Notification& release) {
+  absl::Notification held;
+  db.writer().Submit(
+      [&](MDB_txn*) {
+        held.Notify();
+        release.WaitForNotification();
+        return absl::OkStatus();
+      },
+      [](absl::Status) {});
+  held.WaitForNotification();
+}
+
+TEST_F(ReplicatedWriterTest, AFollowersQueuedEntriesApplyInFewCommits) {
+  std::vector<std::string> log = InsertNumbered(20);
+  std::unique_ptr<Database> lagging = Lagging();
+  absl::Notification release;
+  HoldWriter(*lagging, release);
+  for (const std::string& entry : log) {
+    lagging->writer().ApplyEntryLater(
+        entry, [](absl::Status status) { EXPECT_TRUE(status.ok()) << status; });
+  }
+  const uint64_t commits = lagging->writer().stats().batches;
+  release.Notify();
+  ASSERT_TRUE(lagging->writer().Drain().ok());
+  // The held operation's commit, then 16 entries and 4 entries.
+  EXPECT_EQ(lagging->writer().stats().batches - commits, 3u);
+  EXPECT_EQ(lagging->writer().applied_index(), log.size());
+  EXPECT_EQ(Dump(*lagging, "permits"), Dump(*leader_, "permits"));
+}
+
+TEST_F(ReplicatedWriterTest, AReplayedGroupOfEntriesSkipsWhatLmdbHolds) {
+  std::vector<std::string> log = InsertNumbered(10);
+  Settle();
+  auto before = Dump(*follower_, "permits");
+  absl::Notification release;
+  HoldWriter(*follower_, release);
+  follower_->writer().RestoredTo(0);
+  for (const std::string& entry : log) {
+    follower_->writer().ApplyEntryLater(
+        entry, [](absl::Status status) { EXPECT_TRUE(status.ok()) << status; });
+  }
+  release.Notify();
+  ASSERT_TRUE(follower_->writer().Drain().ok());
+  EXPECT_EQ(Dump(*follower_, "permits"), before);
+  EXPECT_EQ(follower_->writer().applied_index(), log.size());
+}
+
 TEST_F(ReplicatedWriterTest, AReplayedLogSkipsWhatLmdbHolds) {
   test::Permit a = Numbered("N1", "Acme");
   ASSERT_TRUE(permits(*leader_).Insert(&a).ok());
