@@ -275,6 +275,32 @@ TEST_F(ImportExportTest, SkipBadJudgesEachRecordByTheRecordsStoredBeforeIt) {
   ExpectIndexesAgree();
 }
 
+TEST_F(ImportExportTest, KeysSharingLongPrefixesSortAndRepeatsAreFound) {
+  // Keys made in one millisecond share most of their bytes; permit numbers
+  // share a prefix longer than 8 bytes and are prefixes of one another.
+  const std::string shared = "PERMIT-NUMBER-WITH-A-LONG-SHARED-PREFIX-";
+  std::vector<Permit> records = Permits(40, "Prefix");
+  for (size_t i = 0; i < records.size(); ++i) {
+    records[i].set_permit_number(shared + std::string(i % 20 + 1, 'x') +
+                                 absl::StrCat(i / 20));
+  }
+  records[33].set_permit_number(records[4].permit_number());  // refused
+  records[37].set_uuid(records[11].uuid());                   // refused
+  std::reverse(records.begin(), records.end());
+  for (size_t i = 0; i + 3 < records.size(); i += 3) {
+    std::swap(records[i], records[i + 3]);
+  }
+  ImportBatchResult result;
+  ASSERT_TRUE(ImportSkippingBad(records, &result).ok());
+  EXPECT_EQ(result.stored, 38u);
+  ASSERT_EQ(result.rejected.size(), 2u);
+  for (const auto& [position, refusal] : result.rejected) {
+    EXPECT_EQ(refusal.code(), absl::StatusCode::kAlreadyExists) << position;
+  }
+  EXPECT_EQ(*permits_->Count(), 38u);
+  ExpectIndexesAgree();
+}
+
 // The permit tables in `dir`, their map `map` bytes growing to `max_map`.
 absl::StatusOr<std::unique_ptr<Database>> OpenWith(const std::string& dir,
                                                    uint64_t map,
