@@ -298,13 +298,10 @@ TEST_F(ReplicatedWriterTest, AFollowerRefusesWritesNamingTheLeader) {
   EXPECT_TRUE(Dump(*follower_, "permits").empty());
 }
 
-TEST_F(ReplicatedWriterTest, AWriterFarBehindHoldsTheLogBack) {
-  const size_t queued = Writer::kMaxQueuedJobs;
-  std::vector<std::string> log = InsertNumbered(queued + 1);
-  std::unique_ptr<Database> lagging = Lagging();
-  // The writer thread held by a local operation.
-  absl::Notification held, release;
-  lagging->writer().Submit(
+// Holds `db`'s writer thread with a local operation until `release`.
+void HoldWriter(Database& db, absl::Notification& release) {
+  absl::Notification held;
+  db.writer().Submit(
       [&](MDB_txn*) {
         held.Notify();
         release.WaitForNotification();
@@ -312,6 +309,14 @@ TEST_F(ReplicatedWriterTest, AWriterFarBehindHoldsTheLogBack) {
       },
       [](absl::Status) {});
   held.WaitForNotification();
+}
+
+TEST_F(ReplicatedWriterTest, AWriterFarBehindHoldsTheLogBack) {
+  const size_t queued = Writer::kMaxQueuedJobs;
+  std::vector<std::string> log = InsertNumbered(queued + 1);
+  std::unique_ptr<Database> lagging = Lagging();
+  absl::Notification release;
+  HoldWriter(*lagging, release);
   std::atomic<size_t> handed{0};
   std::thread log_thread([&] {
     for (const std::string& entry : log) {
@@ -329,19 +334,6 @@ TEST_F(ReplicatedWriterTest, AWriterFarBehindHoldsTheLogBack) {
   ASSERT_TRUE(lagging->writer().Drain().ok());
   EXPECT_EQ(lagging->writer().applied_index(), log.size());
   EXPECT_EQ(Dump(*lagging, "permits"), Dump(*leader_, "permits"));
-}
-
-// Holds `db`'s writer thread with a local operation until `release`.
-void HoldWriter(Database& db, absl::Notification& release) {
-  absl::Notification held;
-  db.writer().Submit(
-      [&](MDB_txn*) {
-        held.Notify();
-        release.WaitForNotification();
-        return absl::OkStatus();
-      },
-      [](absl::Status) {});
-  held.WaitForNotification();
 }
 
 TEST_F(ReplicatedWriterTest, AFollowersQueuedEntriesApplyInFewCommits) {
