@@ -104,6 +104,7 @@ void SnapshotTaken(RaftNode::Impl& impl) {
 int Apply(raft_fsm* fsm, const raft_buffer* buf, void** result) {
   auto* impl = static_cast<RaftNode::Impl*>(fsm->data);
   CountTowardsSnapshot(*impl, buf->len);
+  ++impl->handed;
   impl->writer->ApplyEntryLater(
       std::string(static_cast<const char*>(buf->base), buf->len),
       [](absl::Status status) {
@@ -118,21 +119,39 @@ int Apply(raft_fsm* fsm, const raft_buffer* buf, void** result) {
   return 0;
 }
 
-// A snapshot is the applied index alone: the data is LMDB, with every entry
-// handed to the writer applied and synced first, so that the log before it
-// can go.
+// A snapshot is the applied index alone: the data is LMDB. libraft takes
+// one in three steps, and only the first runs on the loop thread: the index
+// (every entry up to it handed to the writer) is recorded there at once.
+// The writer may be seconds behind (an import's batches), and a loop
+// waiting for it would send no heartbeats: the followers would elect
+// another leader. Waiting for the writer to apply and sync what was handed
+// runs on libuv's thread pool (SnapshotAsync), before libraft writes the
+// snapshot and drops the log before it; SnapshotFinalize frees the buffer.
 int Snapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) {
   auto* impl = static_cast<RaftNode::Impl*>(fsm->data);
-  if (!impl->writer->Drain().ok()) return RAFT_IOERR;
-  if (mdb_env_sync(impl->env, 1) != 0) return RAFT_IOERR;
   SnapshotTaken(*impl);
   std::string index;
-  storage::PutFixed64(impl->writer->applied_index(), &index);
+  storage::PutFixed64(impl->handed, &index);
   *bufs = static_cast<raft_buffer*>(raft_malloc(sizeof(raft_buffer)));
   (*bufs)[0].len = index.size();
   (*bufs)[0].base = raft_malloc(index.size());
   memcpy((*bufs)[0].base, index.data(), index.size());
   *n = 1;
+  return 0;
+}
+
+int SnapshotAsync(raft_fsm* fsm, raft_buffer**, unsigned*) {
+  auto* impl = static_cast<RaftNode::Impl*>(fsm->data);
+  if (!impl->writer->Drain().ok()) return RAFT_IOERR;
+  if (mdb_env_sync(impl->env, 1) != 0) return RAFT_IOERR;
+  return 0;
+}
+
+int SnapshotFinalize(raft_fsm*, raft_buffer* bufs[], unsigned* n) {
+  for (unsigned i = 0; i < *n; ++i) raft_free((*bufs)[i].base);
+  raft_free(*bufs);
+  *bufs = nullptr;
+  *n = 0;
   return 0;
 }
 
@@ -157,6 +176,7 @@ int Restore(raft_fsm* fsm, raft_buffer* buf) {
     }
   }
   impl->writer->RestoredTo(index);
+  impl->handed = index;
   return 0;
 }
 
@@ -208,7 +228,8 @@ absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Create(
   impl.writer = writer;
   impl.env = env;
   uv_loop_init(&impl.loop);
-  impl.fsm = raft_fsm{1, &impl, Apply, Snapshot, Restore};
+  impl.fsm = raft_fsm{
+      3, &impl, Apply, Snapshot, Restore, SnapshotFinalize, SnapshotAsync};
   impl.catch_up = [node = node.get()](uint64_t index) {
     return node->CatchUp(index);
   };
@@ -246,6 +267,10 @@ absl::Status RaftNode::OpenLog(const std::string& address) {
   rv =
       raft_uv_init(&impl.io, &impl.loop, options_.dir.c_str(), &impl.transport);
   if (rv != 0) return failed("raft_uv_init", rv);
+  // libraft 0.15's raft_uv implements async_work but still says version 1,
+  // and raft_init refuses an asynchronous snapshot (fsm version 3) over an
+  // io of version 1. Its next releases say 2 with the same structure.
+  if (impl.io.version < 2 && impl.io.async_work != nullptr) impl.io.version = 2;
   rv = raft_init(&impl.raft, &impl.io, &impl.fsm, options_.id, address.c_str());
   if (rv != 0) return failed("raft_init", rv);
   impl.raft.data = &impl;

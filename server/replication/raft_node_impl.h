@@ -34,6 +34,9 @@ struct RaftNode::Impl {
   const RaftOptions* options = nullptr;
   uint64_t bytes_since_snapshot = 0;
   uint64_t entries_since_snapshot = 0;
+  // The entries handed to the writer (Writer::ApplyEntryLater), counted as
+  // the writer counts them: the index a snapshot records.
+  uint64_t handed = 0;
   bool closing = false;
   std::thread thread;
   std::function<absl::Status(uint64_t index)> catch_up;  // RaftNode::CatchUp

@@ -28,6 +28,7 @@
 namespace lmdbapi::storage {
 namespace {
 
+using lmdbapi::testing::HoldWriter;
 using lmdbapi::testing::MakePermit;
 using lmdbapi::testing::OpenPermitDb;
 using lmdbapi::testing::TempDir;
@@ -296,19 +297,6 @@ TEST_F(ReplicatedWriterTest, AFollowerRefusesWritesNamingTheLeader) {
   EXPECT_EQ(ReasonOf(refused), kNotLeaderReason);
   EXPECT_EQ(LeaderOf(refused), "127.0.0.1:1");
   EXPECT_TRUE(Dump(*follower_, "permits").empty());
-}
-
-// Holds `db`'s writer thread with a local operation until `release`.
-void HoldWriter(Database& db, absl::Notification& release) {
-  absl::Notification held;
-  db.writer().Submit(
-      [&](MDB_txn*) {
-        held.Notify();
-        release.WaitForNotification();
-        return absl::OkStatus();
-      },
-      [](absl::Status) {});
-  held.WaitForNotification();
 }
 
 TEST_F(ReplicatedWriterTest, AWriterFarBehindHoldsTheLogBack) {

@@ -81,4 +81,16 @@ test::Permit MakePermit(const std::string& client, const std::string& county,
   return p;
 }
 
+void HoldWriter(storage::Database& db, absl::Notification& release) {
+  absl::Notification held;
+  db.writer().Submit(
+      [&](MDB_txn*) {
+        held.Notify();
+        release.WaitForNotification();
+        return absl::OkStatus();
+      },
+      [](absl::Status) {});
+  held.WaitForNotification();
+}
+
 }  // namespace lmdbapi::testing

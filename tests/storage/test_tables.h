@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "storage/database.h"
 #include "storage/schema.h"
 #include "tests/storage/test_records.pb.h"
@@ -43,6 +44,9 @@ std::unique_ptr<storage::Database> OpenPermitDb(
 
 test::Permit MakePermit(const std::string& client, const std::string& county,
                         test::PermitStatus status, int64_t issued_seconds = 0);
+
+// Holds `db`'s writer thread with a local operation until `release`.
+void HoldWriter(storage::Database& db, absl::Notification& release);
 
 }  // namespace lmdbapi::testing
 
