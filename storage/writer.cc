@@ -147,7 +147,7 @@ void Writer::Run() {
       TakeQueued(batch);
     }
     ExpireLate(batch);
-    RunBatch(batch);
+    RunBatch(batch).IgnoreError();  // each request carries its status
     Answer(batch);
   }
 }

@@ -224,7 +224,7 @@ void Writer::ProposeOrRun(std::deque<Request>& batch) {
   }
   batch.clear();
   if (!local.empty()) {
-    RunBatch(local);
+    RunBatch(local).IgnoreError();  // each request carries its status
     Answer(local);
   }
   Answer(answered);

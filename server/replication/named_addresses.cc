@@ -76,10 +76,7 @@ void Accepted(raft_uv_transport* t, raft_id id, const char* address,
 int Init(raft_uv_transport* t, raft_id id, const char* configured) {
   Names* names = NamesOf(t);
   const std::string address = TransportAddress(configured);
-  names->listen = ResolveAddress(address);
-  if (names->listen.empty()) {  // not in DNS yet (a pod just scheduled)
-    names->listen = absl::StrCat("0.0.0.0", address.substr(address.rfind(':')));
-  }
+  names->listen = ListenAddress(address);
   return names->init(t, id, names->listen.c_str());
 }
 
@@ -128,6 +125,13 @@ void Accepted(raft_uv_transport* t, raft_id id, const char* address,
 }
 
 }  // namespace
+
+std::string ListenAddress(const std::string& address) {
+  std::string resolved = ResolveAddress(address);
+  const size_t colon = address.rfind(':');
+  if (!resolved.empty() || colon == std::string::npos) return resolved;
+  return absl::StrCat("0.0.0.0", address.substr(colon));
+}
 
 std::string ResolveAddress(const std::string& address) {
   size_t colon = address.rfind(':');

@@ -30,6 +30,11 @@ namespace lmdbapi::server {
 // unknown name, no IPv4 address). A numeric HOST comes back as it is.
 std::string ResolveAddress(const std::string& address);
 
+// The IPv4 "HOST:PORT" the transport listens on for its own `address`
+// (ResolveAddress; "0.0.0.0:PORT", every interface, when the name does not
+// resolve yet: a pod just scheduled).
+std::string ListenAddress(const std::string& address);
+
 // Makes `transport` (after raft_uv_tcp_init) resolve names: it listens on
 // its own name's address (all interfaces when the name does not resolve
 // yet) and connects to a peer's current address; and sets TCP_NODELAY on

@@ -37,16 +37,19 @@ struct BarrierRequest {
 };
 
 // Why libraft's transport could not listen on `host_port` ("host:port"),
-// or OK: raft_start reports a failed listen as a bare RAFT_IOERR.
+// or OK: raft_start reports a failed listen as a bare RAFT_IOERR. Binds
+// the IPv4 address the transport listens on (ListenAddress): a name such
+// as localhost may resolve to ::1 first, which says nothing about it.
 absl::Status CheckListen(const std::string& host_port) {
-  const size_t colon = host_port.rfind(':');
+  const std::string listen = ListenAddress(host_port);
+  const size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return absl::OkStatus();
   addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
+  hints.ai_family = AF_INET;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
-  if (getaddrinfo(host_port.substr(0, colon).c_str(),
-                  host_port.substr(colon + 1).c_str(), &hints, &found) != 0) {
+  if (getaddrinfo(listen.substr(0, colon).c_str(),
+                  listen.substr(colon + 1).c_str(), &hints, &found) != 0) {
     return absl::OkStatus();  // named elsewhere, if at all
   }
   int error = 0;

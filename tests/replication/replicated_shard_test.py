@@ -742,17 +742,22 @@ class ReplicationFlagsTest(unittest.TestCase):
             self.assertIn(named, r.stderr)
 
     def test_a_replica_whose_raft_port_is_taken_says_so(self):
-        with tempfile.TemporaryDirectory() as tmp, socket.socket() as taken:
-            taken.bind(("127.0.0.1", 0))
-            taken.listen(1)
-            raft = "127.0.0.1:%d" % taken.getsockname()[1]
-            r = stack.subprocess.run(
-                [SERVER, "--data_dir=" + tmp, "--listen=127.0.0.1:0", "--replica_id=1",
-                 "--replicas=1=%s=127.0.0.1:%d" % (raft, stack.free_port())],
-                capture_output=True, text=True, timeout=30)
-        self.assertNotEqual(r.returncode, 0, r.stderr)
-        self.assertIn("cannot listen on the raft address %s: Address already in use" % raft,
-                      r.stderr)
+        # By number, and by name: the check binds the IPv4 address the
+        # transport listens on, even where the name resolves to ::1 first.
+        for host in ("127.0.0.1", "localhost"):
+            with self.subTest(host=host), tempfile.TemporaryDirectory() as tmp, \
+                    socket.socket() as taken:
+                taken.bind(("127.0.0.1", 0))
+                taken.listen(1)
+                raft = "%s:%d" % (host, taken.getsockname()[1])
+                r = stack.subprocess.run(
+                    [SERVER, "--data_dir=" + tmp, "--listen=127.0.0.1:0", "--replica_id=1",
+                     "--replicas=1=%s=127.0.0.1:%d" % (raft, stack.free_port())],
+                    capture_output=True, text=True, timeout=30)
+                self.assertNotEqual(r.returncode, 0, r.stderr)
+                self.assertIn(
+                    "cannot listen on the raft address %s: Address already in use" % raft,
+                    r.stderr)
 
 
 def error_info(error):
