@@ -145,9 +145,14 @@ int Snapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) {
 
 int SnapshotAsync(raft_fsm* fsm, raft_buffer**, unsigned*) {
   auto* impl = static_cast<RaftNode::Impl*>(fsm->data);
-  if (!impl->writer->Drain().ok()) return RAFT_IOERR;
-  if (mdb_env_sync(impl->env, 1) != 0) return RAFT_IOERR;
-  return 0;
+  absl::Status drained = impl->writer->Drain();
+  const int synced = drained.ok() ? mdb_env_sync(impl->env, 1) : 0;
+  if (drained.ok() && synced == 0) return 0;
+  // libraft drops it and takes the next after as many entries again.
+  Log(LogLevel::kWarning, "replication: no snapshot: %s",
+      drained.ok() ? absl::StrCat("mdb_env_sync: ", mdb_strerror(synced))
+                   : drained.ToString());
+  return RAFT_IOERR;
 }
 
 int SnapshotFinalize(raft_fsm*, raft_buffer* bufs[], unsigned* n) {
