@@ -122,16 +122,42 @@ int Apply(raft_fsm* fsm, const raft_buffer* buf, void** result) {
   return 0;
 }
 
-// A snapshot is the applied index alone: the data is LMDB. libraft takes
-// one in three steps, and only the first runs on the loop thread: the index
-// (every entry up to it handed to the writer) is recorded there at once.
-// The writer may be seconds behind (an import's batches), and a loop
-// waiting for it would send no heartbeats: the followers would elect
-// another leader. Waiting for the writer to apply and sync what was handed
-// runs on libuv's thread pool (SnapshotAsync), before libraft writes the
-// snapshot and drops the log before it; SnapshotFinalize frees the buffer.
+// Waits for the writer to apply and sync every entry handed to it; 0, or
+// RAFT_IOERR (logged: libraft drops the snapshot and takes the next after
+// as many entries again).
+int WaitForWriter(RaftNode::Impl& impl) {
+  absl::Status drained = impl.writer->Drain();
+  const int synced = drained.ok() ? mdb_env_sync(impl.env, 1) : 0;
+  if (drained.ok() && synced == 0) return 0;
+  Log(LogLevel::kWarning, "replication: no snapshot: %s",
+      drained.ok() ? absl::StrCat("mdb_env_sync: ", mdb_strerror(synced))
+                   : drained.ToString());
+  return RAFT_IOERR;
+}
+
+int SnapshotAsync(raft_fsm* fsm, raft_buffer**, unsigned*) {
+  return WaitForWriter(*static_cast<RaftNode::Impl*>(fsm->data));
+}
+
+// A snapshot is the applied index alone: the data is LMDB, holding every
+// entry up to it, synced, before libraft writes the snapshot and drops the
+// log before it. The writer may be seconds behind (an import's batches),
+// and a leader's loop waiting for it sends no heartbeats: the followers
+// would elect another leader. So on the leader the index is recorded here
+// at once and the wait runs on libuv's thread pool (SnapshotAsync: libraft
+// reads snapshot_async after this call). A follower waits here, on its
+// loop, as before: libraft 0.15 turns a follower whose own snapshot is
+// pending unavailable when the leader sends it one (its install returns
+// RAFT_BUSY, which ends the raft instance), and a seconds-long pending
+// snapshot made that likely. SnapshotFinalize frees the buffer.
 int Snapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) {
   auto* impl = static_cast<RaftNode::Impl*>(fsm->data);
+  const bool leads = raft_state(&impl->raft) == RAFT_LEADER;
+  impl->fsm.snapshot_async = leads ? SnapshotAsync : nullptr;
+  if (!leads) {
+    const int waited = WaitForWriter(*impl);
+    if (waited != 0) return waited;
+  }
   SnapshotTaken(*impl);
   std::string index;
   storage::PutFixed64(impl->handed, &index);
@@ -141,18 +167,6 @@ int Snapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) {
   memcpy((*bufs)[0].base, index.data(), index.size());
   *n = 1;
   return 0;
-}
-
-int SnapshotAsync(raft_fsm* fsm, raft_buffer**, unsigned*) {
-  auto* impl = static_cast<RaftNode::Impl*>(fsm->data);
-  absl::Status drained = impl->writer->Drain();
-  const int synced = drained.ok() ? mdb_env_sync(impl->env, 1) : 0;
-  if (drained.ok() && synced == 0) return 0;
-  // libraft drops it and takes the next after as many entries again.
-  Log(LogLevel::kWarning, "replication: no snapshot: %s",
-      drained.ok() ? absl::StrCat("mdb_env_sync: ", mdb_strerror(synced))
-                   : drained.ToString());
-  return RAFT_IOERR;
 }
 
 int SnapshotFinalize(raft_fsm*, raft_buffer* bufs[], unsigned* n) {
