@@ -75,8 +75,16 @@ ImportStream::Next ImportStream::Decide() {
 }
 
 void ImportStream::Do(Next next) {
-  if (next == Next::kRead) Read(incoming_.get());
-  if (next == Next::kAnswer) Answer();  // last: it may delete this
+  // kWait touches nothing of this stream: another thread (the reader, or
+  // the answer thread) may be answering the call, after which gRPC deletes
+  // it. ASan caught a use of this stream in this function, on the answer
+  // thread, after the reader had answered (CI, the replicated import).
+  if (next == Next::kWait) return;
+  if (next == Next::kRead) {
+    Read(incoming_.get());
+    return;
+  }
+  Answer();  // last: it may delete this
 }
 
 absl::Status ImportStream::ParseIncoming(const grpc::ByteBuffer& bytes) {
