@@ -75,16 +75,12 @@ ImportStream::Next ImportStream::Decide() {
 }
 
 void ImportStream::Do(Next next) {
-  // kWait touches nothing of this stream: another thread (the reader, or
-  // the answer thread) may be answering the call, after which gRPC deletes
-  // it. ASan caught a use of this stream in this function, on the answer
-  // thread, after the reader had answered (CI, the replicated import).
-  if (next == Next::kWait) return;
-  if (next == Next::kRead) {
-    Read(incoming_.get());
-    return;
-  }
-  Answer();  // last: it may delete this
+  if (next == Next::kRead) Read(incoming_.get());
+  if (next == Next::kAnswer) Answer();
+}
+
+void ImportStream::Release() {
+  if (holders_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
 }
 
 absl::Status ImportStream::ParseIncoming(const grpc::ByteBuffer& bytes) {
@@ -183,6 +179,7 @@ bool ImportStream::SubmitBatch() {
     absl::MutexLock lock(&mu_);
     ++in_flight_;
   }
+  holders_.fetch_add(1, std::memory_order_relaxed);  // until Committed
   bool more = importer_->Submit(std::move(batch->records), &batch->result,
                                 [this, batch](absl::Status status) {
                                   setup_.answers->Post([this, batch, status] {
@@ -216,6 +213,7 @@ void ImportStream::Committed(Batch* batch, const absl::Status& status) {
   }
   owned.reset();
   Do(next);
+  Release();  // last: it may delete this
 }
 
 void ImportStream::NoteError(uint64_t position, absl::Status status) {

@@ -20,6 +20,7 @@
 #ifndef LMDBAPI_SERVER_TABLE_IMPORT_STREAM_H_
 #define LMDBAPI_SERVER_TABLE_IMPORT_STREAM_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -90,6 +91,9 @@ class ImportStream {
   // message of the request type).
   virtual void Read(google::protobuf::Message* request) = 0;
   virtual void Reply(const grpc::Status& status) = 0;
+  // The reactor's OnDone: gRPC is done with the stream, which is deleted
+  // once no batch is committing either.
+  void Release();
 
  private:
   struct Batch;
@@ -124,6 +128,12 @@ class ImportStream {
   std::shared_ptr<google::protobuf::Message> incoming_;
   size_t incoming_bytes_ = 0;  // of the message read last
 
+  // Who keeps the stream alive: gRPC until OnDone, and each batch from its
+  // submission until its Committed returns. The answer may be sent, and
+  // gRPC be done with the call, while a Committed still runs on the answer
+  // thread (ASan saw gRPC delete the stream there, CI).
+  std::atomic<int> holders_{1};
+
   absl::Mutex mu_;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   bool reading_ ABSL_GUARDED_BY(mu_) = false;    // a read is pending
@@ -154,7 +164,7 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer>,
   void OnReadDone(bool ok) override {
     Received(ok, ok ? ParseIncoming(read_) : absl::OkStatus());
   }
-  void OnDone() override { delete this; }
+  void OnDone() override { Release(); }
 
  private:
   void Read(google::protobuf::Message*) override { StartRead(&read_); }
