@@ -121,6 +121,16 @@ class ReplicaSet:
             self.channel[i] = grpc.insecure_channel(target)
         grpc.channel_ready_future(self.channel[i]).result(timeout=10)
 
+    def restart_all(self, flags):
+        """Stops every replica cleanly and starts each again with `flags`
+        (kept for later starts): (the leader, a follower)."""
+        self.procs.stop_all_cleanly()
+        self.extra_flags = list(flags)
+        for i in self.ids:
+            self.start(i)
+        leader = self.leader()
+        return leader, next(i for i in self.ids if i != leader)
+
     def permits(self, i):
         return self.stubs.PermitsStub(self.channel[i])
 
@@ -429,12 +439,7 @@ class ReplicatedShardTest(unittest.TestCase):
 
     def test_a_replica_behind_the_leaders_log_catches_up_from_a_snapshot(self):
         # Logs that keep 16 entries behind each snapshot (every 64 entries).
-        self.r.procs.stop_all_cleanly()
-        self.r.extra_flags = ["--snapshot_trailing=16", "--log_level=info"]
-        for i in self.r.ids:
-            self.r.start(i)
-        leader = self.r.leader()
-        follower = next(i for i in self.r.ids if i != leader)
+        leader, follower = self.r.restart_all(["--snapshot_trailing=16", "--log_level=info"])
         for n in range(20):
             self.insert(leader, n)
         self.r.converged()
@@ -467,18 +472,14 @@ class ReplicatedShardTest(unittest.TestCase):
         # Every replica serves mTLS, and calls the others (forwarded writes,
         # the snapshot copy) over TLS with --peer_ca, showing its own
         # certificate.
-        self.r.procs.stop_all_cleanly()
         certs = stack.Certificates(self.tmp.name)
         ca = certs.ca("replicas")
         cert, key = certs.leaf("replica", "replicas", "replica", 1)
         client = certs.leaf("client", "replicas", "client", 2)
         self.r.tls = (ca, *client)
-        self.r.extra_flags = ["--tls_cert=" + cert, "--tls_key=" + key, "--tls_client_ca=" + ca,
-                              "--peer_ca=" + ca, "--snapshot_trailing=16", "--log_level=info"]
-        for i in self.r.ids:
-            self.r.start(i)
-        leader = self.r.leader()
-        follower = next(i for i in self.r.ids if i != leader)
+        leader, follower = self.r.restart_all(
+            ["--tls_cert=" + cert, "--tls_key=" + key, "--tls_client_ca=" + ca,
+             "--peer_ca=" + ca, "--snapshot_trailing=16", "--log_level=info"])
         for n in range(20):  # on a follower: forwarded to the leader
             self.insert(follower, n)
         self.assertEqual(len(self.r.converged()), 20)
@@ -516,12 +517,7 @@ class ReplicatedShardTest(unittest.TestCase):
     def test_an_import_reaches_every_replica_and_stops_where_the_leader_did(self):
         # Snapshots by bytes: each import batch (~4 MiB, one log entry) is
         # over --snapshot_mb=1, so the log is cut after each.
-        self.r.procs.stop_all_cleanly()
-        self.r.extra_flags = ["--snapshot_mb=1"]
-        for i in self.r.ids:
-            self.r.start(i)
-        leader = self.r.leader()
-        follower = next(i for i in self.r.ids if i != leader)
+        leader, follower = self.r.restart_all(["--snapshot_mb=1"])
         taken = self.insert(leader, 0).uuid
         # 50,000 lines (two batches); line 40,001 repeats a stored key.
         lines = [json_format.MessageToJson(self.permit(n), indent=None)
@@ -646,18 +642,13 @@ class ReplicatedShardTest(unittest.TestCase):
         # lmdbapi.ready SERVING: a follower stopped while 300 entries go by
         # is NOT_SERVING once continued while it is seen behind, until it
         # has applied them.
-        self.r.procs.stop_all_cleanly()
         # A follower applies up to 16 queued entries a commit, so it may
         # catch up on these between two of its 5 ms readiness checks and
         # never be seen behind: the rule itself is tested in
         # tests/server/replica_readiness_test.cc, and the copy of a leader's
         # data (not ready throughout) in the snapshot test above. Here: what
         # the replica reports is in order, and it ends ready.
-        self.r.extra_flags = ["--ready_lag=10", "--log_level=info"]
-        for i in self.r.ids:
-            self.r.start(i)
-        leader = self.r.leader()
-        follower = next(i for i in self.r.ids if i != leader)
+        leader, follower = self.r.restart_all(["--ready_lag=10", "--log_level=info"])
         deadline = time.time() + 10
         while self.health(follower) != "SERVING" and time.time() < deadline:
             time.sleep(0.05)
