@@ -304,6 +304,13 @@ std::vector<OrderTerm> Planner::Rest() const {
 
 bool Planner::Serves(const Candidate& c, size_t fixed, bool exact) const {
   const std::vector<FieldRef>& fields = FieldsOf(c.index);
+  if (order_.empty() && !exact) {  // any order: no repeated field after
+    if (c.index == nullptr) return true;
+    for (size_t k = fixed; k < fields.size(); ++k) {
+      if (fields[k].repeated()) return false;
+    }
+    return true;
+  }
   std::vector<FieldRef> after;  // what records order by, before the pk
   if (c.index != nullptr) {
     for (size_t k = fixed; k < fields.size(); ++k) {
@@ -368,19 +375,21 @@ std::optional<std::string> After(const std::string& key, bool raw) {
   return PrefixSuccessor(key);
 }
 
-// `lookup`: the partial key is a whole primary key.
-KeyRange RangeOf(const Partial& p, const Interval* i, bool raw, bool lookup) {
+// `lookup`: the partial key is a whole primary key. `text`: whether the range
+// says what it holds (only a union's plan describes its ranges).
+KeyRange RangeOf(const Partial& p, const Interval* i, bool raw, bool lookup,
+                 bool text) {
   KeyRange r;
   r.start = p.key;
   r.fixed = p.fixed;
   r.end = lookup ? After(p.key, true) : PrefixSuccessor(p.key);
-  std::vector<std::string> text = p.text;
-  if (i == nullptr) {
-    r.text = absl::StrJoin(text, ", ");
-    return r;
+  if (text) {
+    r.text = absl::StrJoin(p.text, ", ");
+    if (i != nullptr) {
+      absl::StrAppend(&r.text, p.text.empty() ? "" : ", ", i->text);
+    }
   }
-  text.push_back(i->text);
-  r.text = absl::StrJoin(text, ", ");
+  if (i == nullptr) return r;
   if (i->lo_mode == Interval::Lo::kAt) r.start = p.key + i->lo;
   if (i->lo_mode == Interval::Lo::kAfter) {
     std::optional<std::string> after = After(p.key + i->lo, raw);
@@ -410,8 +419,9 @@ void Planner::BuildRanges(const Candidate& c, Plan* plan) const {
     const Constraint& set = *c.points[k];
     std::vector<std::pair<std::string, std::string>> values;  // bytes, text
     for (const Value& v : set.points) {
-      values.emplace_back(KeyBytes(v, set.field.kind, raw),
-                          BoundPredicate{set.field, Op::kEq, v}.DebugString());
+      values.emplace_back(
+          KeyBytes(v, set.field.kind, raw),
+          branch_ ? BoundPredicate{set.field, Op::kEq, v}.DebugString() : "");
     }
     std::sort(values.begin(), values.end());
     values.erase(std::unique(values.begin(), values.end()), values.end());
@@ -421,7 +431,7 @@ void Planner::BuildRanges(const Candidate& c, Plan* plan) const {
         Partial q = p;
         q.key += bytes;
         if (k < c.fixed) q.fixed = q.key.size();
-        q.text.push_back(text);
+        if (branch_) q.text.push_back(text);
         next.push_back(std::move(q));
       }
     }
@@ -434,7 +444,7 @@ void Planner::BuildRanges(const Candidate& c, Plan* plan) const {
       for (const Interval& i : c.interval->intervals) intervals.push_back(&i);
     }
     for (const Interval* i : intervals) {
-      KeyRange r = RangeOf(p, i, raw, raw && !c.points.empty());
+      KeyRange r = RangeOf(p, i, raw, raw && !c.points.empty(), branch_);
       r.index = c.index;
       if (r.end && r.start >= *r.end) continue;  // empty
       plan->ranges.push_back(std::move(r));
@@ -459,6 +469,7 @@ Plan Planner::Build(const Candidate& c) const {
   std::vector<bool> used(conjuncts_.size());
   std::vector<const Constraint*> served = c.points;
   if (c.interval != nullptr) served.push_back(c.interval);
+  plan.consumed.reserve(conjuncts_.size());
   for (const Constraint* k : served) {
     for (size_t i : k->conjuncts) {
       used[i] = true;
@@ -466,6 +477,7 @@ Plan Planner::Build(const Candidate& c) const {
     }
   }
   std::vector<Expr> rest;
+  rest.reserve(conjuncts_.size());
   for (size_t i = 0; i < conjuncts_.size(); ++i) {
     if (!used[i]) rest.push_back(conjuncts_[i]);
   }

@@ -60,7 +60,8 @@ struct KeyRange {
   // several ranges are merged in the order of the rest of their keys: the
   // plan's order fields, then the primary key.
   size_t fixed = 0;
-  // What the range holds, for Describe: `county = "NY", status = APPROVED`.
+  // What the range holds, for a union's Describe: `county = "NY", status =
+  // APPROVED`. Empty in other plans, whose Describe lists what they consume.
   std::string text;
 };
 

@@ -220,5 +220,34 @@ TEST(OrderByTest, AnIndexServesTheFieldsAfterThoseHeldEqualEitherWay) {
   }
 }
 
+TEST(UnionPlanTest, DescribesEachBranchByWhatItsRangesHold) {
+  absl::StatusOr<TableSchema> permits =
+      ResolveTable(testing::PermitTables()[0]);
+  ASSERT_TRUE(permits.ok());
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"(client = \"Acme\" AND county = \"NY\" AND status = APPROVED) OR "
+       "permit_number = \"P-1\"",
+       "union of index main_composite (client = \"Acme\", county = \"NY\", "
+       "status = APPROVED) | index by_number (permit_number = \"P-1\"); "
+       "residual: (client = \"Acme\" AND county = \"NY\" AND status = "
+       "APPROVED) OR permit_number = \"P-1\""},
+      {"permit_number = \"P-1\" OR (client = (\"A\" OR \"B\") AND county = "
+       "\"NY\" AND status = PENDING)",
+       "union of index by_number (permit_number = \"P-1\") | index "
+       "main_composite (client = \"A\", county = \"NY\", status = PENDING) | "
+       "index main_composite (client = \"B\", county = \"NY\", status = "
+       "PENDING); residual: permit_number = \"P-1\" OR ((client = \"A\" OR "
+       "client = \"B\") AND county = \"NY\" AND status = PENDING)"},
+  };
+  for (const auto& [filter, plan] : cases) {
+    Query query;
+    query.filter = filter;
+    absl::StatusOr<Plan> planned = PlanQuery(*permits, query);
+    ASSERT_TRUE(planned.ok()) << filter << ": " << planned.status();
+    EXPECT_EQ(planned->kind, Plan::Kind::kUnion) << filter;
+    EXPECT_EQ(planned->Describe(), plan) << filter;
+  }
+}
+
 }  // namespace
 }  // namespace lmdbapi::storage
