@@ -425,14 +425,22 @@ void Planner::BuildRanges(const Candidate& c, Plan* plan) const {
     }
     std::sort(values.begin(), values.end());
     values.erase(std::unique(values.begin(), values.end()), values.end());
+    auto extend = [&](Partial& q, const std::string& bytes,
+                      const std::string& text) {
+      q.key += bytes;
+      if (k < c.fixed) q.fixed = q.key.size();
+      if (branch_) q.text.push_back(text);
+    };
+    if (values.size() == 1) {  // each partial key gets the one value
+      for (Partial& p : partials) extend(p, values[0].first, values[0].second);
+      continue;
+    }
     std::vector<Partial> next;
+    next.reserve(partials.size() * values.size());
     for (const Partial& p : partials) {
       for (const auto& [bytes, text] : values) {
-        Partial q = p;
-        q.key += bytes;
-        if (k < c.fixed) q.fixed = q.key.size();
-        if (branch_) q.text.push_back(text);
-        next.push_back(std::move(q));
+        next.push_back(p);
+        extend(next.back(), bytes, text);
       }
     }
     partials = std::move(next);
