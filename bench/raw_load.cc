@@ -1,14 +1,17 @@
 // The raw-LMDB ceiling of a bulk load (bench/bulk): reads every entry that
 // an lmdbapi import left in a data directory (records, index entries,
 // change log, any format-1 versions; not the meta database) and writes the
-// same entries into a fresh environment with plain mdb_put, timed, the way
-// an import orders them: record by record, each record's entries
-// interleaved, the records' keys in key order (UUIDv7 keys grow, so an import
-// appends them too) and each index's entries in a shuffled order (an import
-// meets them in record order, which is random in the index). A transaction
-// per --batch records, each committed durably (fsync), as the import's
-// batches are. Prints one JSON line: {"records":…, "entries":…,
-// "seconds":…, "records_per_s":…}.
+// same entries into a fresh environment, timed. A transaction per --batch
+// records, each committed durably (fsync), as the import's batches are.
+// Prints one JSON line: {"records":…, "entries":…, "seconds":…,
+// "records_per_s":…}.
+//
+// --order=shuffled (the default; issue 18's baseline) writes with plain
+// mdb_put, record by record, each record's entries interleaved, the records'
+// keys in key order (UUIDv7 keys grow, so an import appends them too) and
+// each index's entries in a shuffled order: as if the records' index keys
+// were random. They are not for bench/bulk's permits, whose records come in
+// an order that keeps each batch's index entries on few pages.
 //
 // --order=import writes the entries as an lmdbapi import does
 // (storage/importer_sorted.cc): each index entry in the transaction of its
