@@ -19,7 +19,10 @@
 // order), each transaction database by database, each one's entries sorted by
 // key and put through one cursor. It is the raw-LMDB ceiling of the import's
 // own writes: no parse, no checks, no index keys to make, no sort (done
-// before the clock starts), one thread.
+// before the clock starts), one thread. Both orders cut every database into
+// batches by position, so an index entry shares its record's transaction
+// only when each record has one entry in each index (no repeated field
+// indexed), as bench/bulk's permits do.
 //
 //   raw_load --from=DATA_DIR --to=EMPTY_DIR --table=permits [--batch=1000]
 //            [--order=shuffled|import]
