@@ -65,7 +65,9 @@ ELECTION_MS = 1000
 # A call marked as forwarded once already: a follower refuses it (NOT_LEADER)
 # instead of sending it on to the leader.
 NOT_FORWARDED = (("x-lmdbapi-forwarded", "1"),)
-BOUND_S = 3.0  # the failover target
+# The failover target (issue 20: median under 3 s). An instrumented build
+# (scripts/sanitize) runs everything several times slower and sets its own.
+BOUND_S = float(os.environ.get("LMDBAPI_FAILOVER_BOUND_S", "3.0"))
 HEALTH = "/grpc.health.v1.Health/Check"
 READY = "lmdbapi.ready"  # NOT_SERVING while a replica catches up
 
