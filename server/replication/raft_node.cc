@@ -11,10 +11,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "server/observability/log.h"
 #include "server/replication/named_addresses.h"
 #include "server/replication/raft_node_impl.h"
@@ -122,11 +125,36 @@ int Apply(raft_fsm* fsm, const raft_buffer* buf, void** result) {
   return 0;
 }
 
-// Waits for the writer to apply and sync every entry handed to it; 0, or
-// RAFT_IOERR (logged: libraft drops the snapshot and takes the next after
-// as many entries again).
-int WaitForWriter(RaftNode::Impl& impl) {
-  absl::Status drained = impl.writer->Drain();
+// Waits for the writer to apply every entry handed to it, for at most
+// `within` (absl::InfiniteDuration(): until it has): OK, DeadlineExceeded
+// when it has not by then, or why it cannot (the writer stopped). The
+// writer answers a drain in the order of its queue, on its own thread, so
+// a wait given up on leaves the answer to a state this keeps alive.
+absl::Status DrainWriter(storage::Writer& writer, absl::Duration within) {
+  if (within == absl::InfiniteDuration()) return writer.Drain();
+  struct Drained {
+    absl::Notification done;
+    absl::Status status;
+  };
+  auto drained = std::make_shared<Drained>();
+  writer.AfterApplied([drained](absl::Status status) {
+    drained->status = std::move(status);
+    drained->done.Notify();
+  });
+  if (!drained->done.WaitForNotificationWithTimeout(within)) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "the writer is still applying after ", absl::FormatDuration(within)));
+  }
+  return drained->status;
+}
+
+// Waits (at most `within`) for the writer to apply and sync every entry
+// handed to it; 0, RAFT_BUSY when it is still applying (libraft takes the
+// snapshot at a later entry), or RAFT_IOERR (logged: libraft drops the
+// snapshot and takes the next after as many entries again).
+int WaitForWriter(RaftNode::Impl& impl, absl::Duration within) {
+  absl::Status drained = DrainWriter(*impl.writer, within);
+  if (absl::IsDeadlineExceeded(drained)) return RAFT_BUSY;
   const int synced = drained.ok() ? mdb_env_sync(impl.env, 1) : 0;
   if (drained.ok() && synced == 0) return 0;
   Log(LogLevel::kWarning, "replication: no snapshot: %s",
@@ -136,7 +164,24 @@ int WaitForWriter(RaftNode::Impl& impl) {
 }
 
 int SnapshotAsync(raft_fsm* fsm, raft_buffer**, unsigned*) {
-  return WaitForWriter(*static_cast<RaftNode::Impl*>(fsm->data));
+  return WaitForWriter(*static_cast<RaftNode::Impl*>(fsm->data),
+                       absl::InfiniteDuration());
+}
+
+// How long a follower's loop waits for its writer before a snapshot: half
+// the election timeout. A loop waiting answers no heartbeat, and the
+// followers of a shard get the same entries at the same time: an import's
+// batch (one LMDB transaction of ~4 MiB) can take longer than the election
+// timeout to apply on a slow or loaded machine, and followers that all
+// waited for it would leave the leader without a majority for that long
+// (it steps down, failing the import: CI saw it on a sanitized build). The
+// leader steps down when it heard from no majority within an election
+// timeout; half of it leaves the rest for a heartbeat's interval (a tenth)
+// and the sync. A follower whose writer takes longer answers RAFT_BUSY, and
+// libraft tries again at the next entry it applies: its log holds the
+// entries until then.
+absl::Duration FollowerSnapshotWait(const RaftOptions& options) {
+  return absl::Milliseconds(options.election_timeout_ms) / 2;
 }
 
 // A snapshot is the applied index alone: the data is LMDB, holding every
@@ -146,16 +191,18 @@ int SnapshotAsync(raft_fsm* fsm, raft_buffer**, unsigned*) {
 // would elect another leader. So on the leader the index is recorded here
 // at once and the wait runs on libuv's thread pool (SnapshotAsync: libraft
 // reads snapshot_async after this call). A follower waits here, on its
-// loop, as before: libraft 0.15 turns a follower whose own snapshot is
-// pending unavailable when the leader sends it one (its install returns
-// RAFT_BUSY, which ends the raft instance), and a seconds-long pending
-// snapshot made that likely. SnapshotFinalize frees the buffer.
+// loop, for at most FollowerSnapshotWait: libraft 0.15 turns a follower
+// whose own snapshot is pending unavailable when the leader sends it one
+// (its install returns RAFT_BUSY, which ends the raft instance), and a
+// seconds-long pending snapshot made that likely. SnapshotFinalize frees
+// the buffer.
 int Snapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) {
   auto* impl = static_cast<RaftNode::Impl*>(fsm->data);
   const bool leads = raft_state(&impl->raft) == RAFT_LEADER;
   impl->fsm.snapshot_async = leads ? SnapshotAsync : nullptr;
   if (!leads) {
-    const int waited = WaitForWriter(*impl);
+    const int waited =
+        WaitForWriter(*impl, FollowerSnapshotWait(*impl->options));
     if (waited != 0) return waited;
   }
   SnapshotTaken(*impl);

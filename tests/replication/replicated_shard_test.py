@@ -550,6 +550,10 @@ class ReplicatedShardTest(unittest.TestCase):
         self.assertEqual(len(self.r.converged()), 50000)
         # A snapshot is written once the writer applied what it covers: a
         # replica's first may still be on its way when the data converged.
+        # A follower waits for its writer for half an election timeout at
+        # most (a slower one, as a sanitized build's with a 4 MiB batch,
+        # tries again at the next entry): one more write is that entry.
+        self.insert(leader, 50001)
         for i in self.r.ids:
             raft_dir = os.path.join(self.r.data(i), "raft")
             deadline = time.time() + 30

@@ -151,5 +151,118 @@ TEST_F(RaftNodeTest, ASnapshotWaitingForTheWriterLeavesTheLoopAnswering) {
   EXPECT_TRUE(node_->state().leader);
 }
 
+// Three voters on loopback, each over a database of its own, taking a
+// snapshot after every entry: the followers' side of a snapshot.
+class RaftGroupTest : public ::testing::Test {
+ protected:
+  static constexpr int kVoters = 3;
+  static constexpr unsigned kElectionTimeoutMs = 500;
+
+  void SetUp() override {
+    std::vector<ReplicaAddress> replicas;
+    for (int i = 0; i < kVoters; ++i) {
+      const int port = FreePort();
+      ASSERT_NE(port, 0);
+      replicas.push_back({static_cast<uint64_t>(i + 1),
+                          absl::StrCat("127.0.0.1:", port), "127.0.0.1:1"});
+    }
+    for (int i = 0; i < kVoters; ++i) {
+      ASSERT_NO_FATAL_FAILURE(StartVoter(i, replicas));
+    }
+    leader_ = WaitForLeader();
+    ASSERT_GE(leader_, 0) << "no leader elected";
+  }
+  void TearDown() override {
+    if (!release_.HasBeenNotified()) release_.Notify();
+    for (auto& node : nodes_) node->Close();
+  }
+
+  void StartVoter(int i, const std::vector<ReplicaAddress>& replicas) {
+    dbs_.push_back(OpenPermitDb(dirs_[i].path()));
+    ASSERT_NE(dbs_.back(), nullptr);
+    RaftOptions options;
+    options.id = replicas[i].id;
+    options.replicas = replicas;
+    options.dir = RaftDir(i);
+    options.election_timeout_ms = kElectionTimeoutMs;
+    options.snapshot_threshold = 1;
+    options.snapshot_trailing = 4;
+    std::filesystem::create_directories(options.dir);
+    auto node =
+        RaftNode::Create(options, &dbs_[i]->writer(), dbs_[i]->env().raw());
+    ASSERT_TRUE(node.ok()) << node.status();
+    nodes_.push_back(std::move(*node));
+    ASSERT_TRUE(dbs_[i]->Replicate(nodes_[i].get(), options.id).ok());
+    absl::Status started = nodes_[i]->Start();
+    ASSERT_TRUE(started.ok()) << started;
+  }
+  std::string RaftDir(int i) const { return dirs_[i].path() + "/raft"; }
+
+  // The voter that leads, once one does (-1 after 10 s).
+  int WaitForLeader() const {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < deadline) {
+      for (int i = 0; i < kVoters; ++i) {
+        if (nodes_[i]->state().leader) return i;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return -1;
+  }
+
+  // A barrier through the leader: its status, or DEADLINE_EXCEEDED when it
+  // took longer than `limit`.
+  absl::Status Barrier(absl::Duration limit) {
+    auto done = std::make_shared<absl::Notification>();
+    auto status = std::make_shared<absl::Status>();
+    nodes_[leader_]->Barrier([done, status](absl::Status s) {
+      *status = s;
+      done->Notify();
+    });
+    if (!done->WaitForNotificationWithTimeout(limit)) {
+      return absl::DeadlineExceededError("no answer");
+    }
+    return *status;
+  }
+
+  TempDir dirs_[kVoters];
+  std::vector<std::unique_ptr<storage::Database>> dbs_;
+  std::vector<std::unique_ptr<RaftNode>> nodes_;
+  int leader_ = -1;
+  absl::Notification release_;
+};
+
+// Every follower gets an entry at once and snapshots after it: followers
+// waiting for their writers all that time would leave the leader without a
+// majority, and it would step down (an import's batches on a slow machine).
+TEST_F(RaftGroupTest, FollowersWhoseWritersLagKeepTheirLeader) {
+  const uint64_t term = nodes_[leader_]->state().term;
+  std::vector<uint64_t> before(kVoters);
+  for (int i = 0; i < kVoters; ++i) {
+    before[i] = LastSnapshot(RaftDir(i));
+    if (i != leader_) HoldWriter(*dbs_[i], release_);
+  }
+  // Four election timeouts of entries, each one a snapshot every follower
+  // starts and gives up waiting for.
+  const absl::Time until =
+      absl::Now() + 4 * absl::Milliseconds(kElectionTimeoutMs);
+  while (absl::Now() < until) {
+    absl::Status barrier = Barrier(absl::Seconds(5));
+    ASSERT_TRUE(barrier.ok()) << barrier;
+    ASSERT_TRUE(nodes_[leader_]->state().leader) << "the leader stepped down";
+  }
+  EXPECT_EQ(nodes_[leader_]->state().term, term);
+  // Released, the next entry is the followers' snapshot.
+  release_.Notify();
+  ASSERT_TRUE(Barrier(absl::Seconds(5)).ok());
+  for (int i = 0; i < kVoters; ++i) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(5);
+    while (LastSnapshot(RaftDir(i)) <= before[i] && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    EXPECT_GT(LastSnapshot(RaftDir(i)), before[i]) << "voter " << i + 1;
+  }
+}
+
 }  // namespace
 }  // namespace lmdbapi::server
