@@ -13,8 +13,14 @@
 namespace lmdbapi::storage {
 
 void PutFixed64(uint64_t v, std::string* out);
-// The 8 bytes at `p`.
-uint64_t DecodeFixed64(const char* p);
+// The 8 bytes at `p`. Inline, written so that the compiler makes it one
+// load: a scan decodes a record's version for each record it reads.
+inline uint64_t DecodeFixed64(const char* p) {
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  return uint64_t{u[0]} | uint64_t{u[1]} << 8 | uint64_t{u[2]} << 16 |
+         uint64_t{u[3]} << 24 | uint64_t{u[4]} << 32 | uint64_t{u[5]} << 40 |
+         uint64_t{u[6]} << 48 | uint64_t{u[7]} << 56;
+}
 void PutVarint64(uint64_t v, std::string* out);
 // A varint length, then the bytes.
 void PutLengthPrefixed(absl::string_view s, std::string* out);
