@@ -128,6 +128,7 @@ std::string Expr::DebugString() const {
 Expr Expr::And(std::vector<Expr> children) {
   Expr all;
   all.kind = Kind::kAnd;
+  all.children.reserve(children.size());
   for (Expr& child : children) {
     if (child.kind == Kind::kTrue) continue;
     if (child.kind == Kind::kAnd) {
@@ -144,6 +145,7 @@ Expr Expr::And(std::vector<Expr> children) {
 Expr Expr::Or(std::vector<Expr> children) {
   Expr any;
   any.kind = Kind::kOr;
+  any.children.reserve(children.size());
   for (Expr& child : children) {
     if (child.kind == Kind::kTrue) return Expr();
     if (child.kind == Kind::kOr) {

@@ -3,6 +3,7 @@
 // access path, and builds the chosen one's key ranges.
 #include <algorithm>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
@@ -22,27 +23,44 @@ struct Interval {
   std::string lo;
   Hi hi_mode = Hi::kNone;
   std::string hi;
-  std::string text;
+  // The comparisons it comes from (a second one: the other bound), spelled
+  // out only for a union's Describe.
+  const BoundPredicate* from = nullptr;
+  const BoundPredicate* also = nullptr;
+  std::string Text() const {
+    return also == nullptr
+               ? from->DebugString()
+               : absl::StrCat(from->DebugString(), ", ", also->DebugString());
+  }
 };
 
 // What one conjunct (or a lower and an upper bound from two) says about one
 // field that a key range can answer: a set of values, or of intervals.
+// Points at the conjuncts' predicates, which outlive the planner.
 struct Constraint {
-  FieldRef field;
-  std::vector<size_t> conjuncts;
-  std::vector<Value> points;        // non-empty: a set of values
-  std::vector<Interval> intervals;  // else
+  const FieldRef* field = nullptr;
+  absl::InlinedVector<size_t, 2> conjuncts;
+  absl::InlinedVector<const Value*, 2> points;  // non-empty: a set of values
+  std::vector<Interval> intervals;              // else
   bool bounds = false;  // intervals holds one, from < <= > >= conjuncts
   bool is_points() const { return !points.empty(); }
 };
 
-// The key bytes of a value of `field`: its tuple encoding in an index, the
-// string itself for the primary key.
-std::string KeyBytes(const Value& value, FieldKind kind, bool raw) {
-  if (raw) return std::get<std::string>(value);
-  std::string bytes;
-  TupleWriter writer(&bytes);
+// Appends the key bytes of a value of `field`: its tuple encoding in an
+// index, the string itself for the primary key.
+void AppendKeyBytes(const Value& value, FieldKind kind, bool raw,
+                    std::string* key) {
+  if (raw) {
+    key->append(std::get<std::string>(value));
+    return;
+  }
+  TupleWriter writer(key);
   AppendValue(value, kind, writer);
+}
+
+std::string KeyBytes(const Value& value, FieldKind kind, bool raw) {
+  std::string bytes;
+  AppendKeyBytes(value, kind, raw, &bytes);
   return bytes;
 }
 
@@ -57,7 +75,7 @@ std::string PrefixBytes(const std::string& prefix, bool raw) {
 
 Interval IntervalOf(const BoundPredicate& p, bool raw) {
   Interval i;
-  i.text = p.DebugString();
+  i.from = &p;
   if (p.op == Op::kPrefix) {
     i.lo_mode = Interval::Lo::kAt;
     i.lo = PrefixBytes(std::get<std::string>(p.value), raw);
@@ -118,7 +136,7 @@ class Planner {
  private:
   struct Candidate {
     const IndexSchema* index = nullptr;  // nullptr: the primary key
-    std::vector<const Constraint*> points;
+    absl::InlinedVector<const Constraint*, 4> points;
     const Constraint* interval = nullptr;
     size_t fixed = 0;  // leading fields held out of the order
     bool usable = true;
@@ -164,9 +182,9 @@ int Planner::Candidate::score() const {
 void Planner::CollectLeaf(const BoundPredicate& p, size_t conjunct) {
   const bool raw = SameField(p.field, table_.primary_key);
   if (p.op == Op::kEq) {
-    constraints_.push_back({p.field, {conjunct}, {p.value}, {}});
+    constraints_.push_back({&p.field, {conjunct}, {&p.value}, {}});
   } else if (p.op == Op::kPrefix && !p.field.repeated()) {
-    constraints_.push_back({p.field, {conjunct}, {}, {IntervalOf(p, raw)}});
+    constraints_.push_back({&p.field, {conjunct}, {}, {IntervalOf(p, raw)}});
   } else if ((IsLower(p.op) || IsUpper(p.op)) && !p.field.repeated()) {
     CollectBound(p, conjunct, raw);
   }
@@ -177,7 +195,7 @@ void Planner::CollectLeaf(const BoundPredicate& p, size_t conjunct) {
 void Planner::CollectBound(const BoundPredicate& p, size_t conjunct, bool raw) {
   Interval mine = IntervalOf(p, raw);
   for (Constraint& k : constraints_) {
-    if (!k.bounds || !SameField(k.field, p.field)) continue;
+    if (!k.bounds || !SameField(*k.field, p.field)) continue;
     Interval& have = k.intervals.front();
     if (IsLower(p.op) && have.lo_mode == Interval::Lo::kNone) {
       have.lo_mode = mine.lo_mode;
@@ -188,11 +206,11 @@ void Planner::CollectBound(const BoundPredicate& p, size_t conjunct, bool raw) {
     } else {
       return;
     }
-    have.text = absl::StrCat(have.text, ", ", mine.text);
+    have.also = &p;
     k.conjuncts.push_back(conjunct);
     return;
   }
-  Constraint bound{p.field, {conjunct}, {}, {std::move(mine)}};
+  Constraint bound{&p.field, {conjunct}, {}, {std::move(mine)}};
   bound.bounds = true;
   constraints_.push_back(std::move(bound));
 }
@@ -207,18 +225,21 @@ void Planner::CollectOr(const std::vector<const BoundPredicate*>& leaves,
   bool all_points = true;
   for (const BoundPredicate* p : leaves) all_points &= p->op == Op::kEq;
   if (!all_points && field.repeated()) return;
-  Constraint set{field, {conjunct}, {}, {}};
+  Constraint set{&field, {conjunct}, {}, {}};
   for (const BoundPredicate* p : leaves) {
     if (all_points) {
-      set.points.push_back(p->value);
+      set.points.push_back(&p->value);
       continue;
     }
-    Interval i = IntervalOf(*p, raw);
+    Interval i;
     if (p->op == Op::kEq) {  // [v, v]
-      i = IntervalOf(BoundPredicate{p->field, Op::kGe, p->value}, raw);
+      i.from = p;
+      i.lo_mode = Interval::Lo::kAt;
+      i.lo = KeyBytes(p->value, field.kind, raw);
       i.hi_mode = Interval::Hi::kThrough;
       i.hi = i.lo;
-      i.text = p->DebugString();
+    } else {
+      i = IntervalOf(*p, raw);
     }
     set.intervals.push_back(std::move(i));
   }
@@ -227,6 +248,7 @@ void Planner::CollectOr(const std::vector<const BoundPredicate*>& leaves,
 
 void Planner::Collect() {
   pk_fields_ = {table_.primary_key};
+  constraints_.reserve(conjuncts_.size());
   for (size_t i = 0; i < conjuncts_.size(); ++i) {
     const Expr& c = conjuncts_[i];
     std::vector<const BoundPredicate*> leaves;
@@ -246,7 +268,7 @@ const std::vector<FieldRef>& Planner::FieldsOf(const IndexSchema* index) const {
 
 const Constraint* Planner::Find(const FieldRef& field, bool points) const {
   for (const Constraint& c : constraints_) {
-    if (c.is_points() == points && SameField(c.field, field)) return &c;
+    if (c.is_points() == points && SameField(*c.field, field)) return &c;
   }
   return nullptr;
 }
@@ -278,7 +300,9 @@ Planner::Candidate Planner::Fit(const IndexSchema* index) const {
 }
 
 std::vector<Planner::Candidate> Planner::Candidates() const {
-  std::vector<Candidate> candidates = {Fit(nullptr)};
+  std::vector<Candidate> candidates;
+  candidates.reserve(table_.indexes.size() + 1);
+  candidates.push_back(Fit(nullptr));
   for (const IndexSchema& index : table_.indexes) {
     if (std::find(skip_.begin(), skip_.end(), &index) != skip_.end()) continue;
     candidates.push_back(Fit(&index));
@@ -346,7 +370,7 @@ bool Planner::ChooseFixed(Candidate* c, bool exact) const {
 absl::Status Planner::OrderError() const {
   std::vector<std::string> fields;
   for (const Constraint& c : constraints_) {
-    if (IsConstant(c.field)) fields.push_back(c.field.Name());
+    if (IsConstant(*c.field)) fields.push_back(c.field->Name());
   }
   std::vector<std::string> ordered;
   for (const OrderTerm& t : Rest()) ordered.push_back(t.field.Name());
@@ -386,7 +410,7 @@ KeyRange RangeOf(const Partial& p, const Interval* i, bool raw, bool lookup,
   if (text) {
     r.text = absl::StrJoin(p.text, ", ");
     if (i != nullptr) {
-      absl::StrAppend(&r.text, p.text.empty() ? "" : ", ", i->text);
+      absl::StrAppend(&r.text, p.text.empty() ? "" : ", ", i->Text());
     }
   }
   if (i == nullptr) return r;
@@ -417,11 +441,23 @@ void Planner::BuildRanges(const Candidate& c, Plan* plan) const {
   std::vector<Partial> partials(1);
   for (size_t k = 0; k < c.points.size(); ++k) {
     const Constraint& set = *c.points[k];
+    if (set.points.size() == 1) {  // each partial key gets the one value
+      const Value& v = *set.points[0];
+      for (Partial& p : partials) {
+        AppendKeyBytes(v, set.field->kind, raw, &p.key);
+        if (k < c.fixed) p.fixed = p.key.size();
+        if (branch_) {
+          p.text.push_back(
+              BoundPredicate{*set.field, Op::kEq, v}.DebugString());
+        }
+      }
+      continue;
+    }
     std::vector<std::pair<std::string, std::string>> values;  // bytes, text
-    for (const Value& v : set.points) {
+    for (const Value* v : set.points) {
       values.emplace_back(
-          KeyBytes(v, set.field.kind, raw),
-          branch_ ? BoundPredicate{set.field, Op::kEq, v}.DebugString() : "");
+          KeyBytes(*v, set.field->kind, raw),
+          branch_ ? BoundPredicate{*set.field, Op::kEq, *v}.DebugString() : "");
     }
     std::sort(values.begin(), values.end());
     values.erase(std::unique(values.begin(), values.end()), values.end());
@@ -431,7 +467,7 @@ void Planner::BuildRanges(const Candidate& c, Plan* plan) const {
       if (k < c.fixed) q.fixed = q.key.size();
       if (branch_) q.text.push_back(text);
     };
-    if (values.size() == 1) {  // each partial key gets the one value
+    if (values.size() == 1) {  // the set's values were all the same
       for (Partial& p : partials) extend(p, values[0].first, values[0].second);
       continue;
     }
@@ -446,7 +482,7 @@ void Planner::BuildRanges(const Candidate& c, Plan* plan) const {
     partials = std::move(next);
   }
   for (const Partial& p : partials) {
-    std::vector<const Interval*> intervals = {nullptr};
+    absl::InlinedVector<const Interval*, 4> intervals = {nullptr};
     if (c.interval != nullptr) {
       intervals.clear();
       for (const Interval& i : c.interval->intervals) intervals.push_back(&i);
@@ -475,7 +511,7 @@ Plan Planner::Build(const Candidate& c) const {
                                       : Plan::Kind::kFullScan;
   }
   std::vector<bool> used(conjuncts_.size());
-  std::vector<const Constraint*> served = c.points;
+  absl::InlinedVector<const Constraint*, 4> served = c.points;
   if (c.interval != nullptr) served.push_back(c.interval);
   plan.consumed.reserve(conjuncts_.size());
   for (const Constraint* k : served) {
