@@ -1,5 +1,7 @@
 #include "storage/record_version.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "storage/coding.h"
@@ -110,36 +112,53 @@ void SetVersionFields(const TableSchema& table, const RecordVersion& version,
 
 namespace {
 
-// A google.protobuf.Timestamp field of `micros`, as SetTimestamp sets it.
-void PutTimestamp(int number, int64_t micros, std::string* out) {
+// A varint field at `p`; returns the end.
+char* EncodeWireVarint(int number, uint64_t value, char* p) {
+  p = EncodeVarint64(static_cast<uint64_t>(number) << 3, p);  // wire type 0
+  return EncodeVarint64(value, p);
+}
+
+// A google.protobuf.Timestamp field of `micros`, as SetTimestamp sets it, at
+// `p` (room for 23 bytes); returns the end.
+char* EncodeTimestamp(int number, int64_t micros, char* p) {
   int64_t seconds = micros / 1000000;
   int64_t nanos = (micros % 1000000) * 1000;
   if (nanos < 0) {
     seconds -= 1;
     nanos += 1000000000;
   }
-  std::string timestamp;
-  if (seconds != 0)
-    PutWireVarint(1, static_cast<uint64_t>(seconds), &timestamp);
-  if (nanos != 0) PutWireVarint(2, static_cast<uint64_t>(nanos), &timestamp);
-  PutWireBytes(number, timestamp, out);
+  char body[17];  // seconds (1 + 10 bytes) and nanos (1 + 5: < 10^9)
+  char* end = body;
+  if (seconds != 0) {
+    end = EncodeWireVarint(1, static_cast<uint64_t>(seconds), end);
+  }
+  if (nanos != 0) end = EncodeWireVarint(2, static_cast<uint64_t>(nanos), end);
+  p = EncodeVarint64((static_cast<uint64_t>(number) << 3) | 2, p);
+  p = EncodeVarint64(static_cast<uint64_t>(end - body), p);
+  return std::copy(body, end, p);
 }
 
 }  // namespace
 
 void AppendVersionFields(const TableSchema& table, const RecordVersion& version,
                          std::string* wire) {
+  // Gathered, then appended at once: a page of 1,000 records spent 7 % of
+  // its server CPU appending these bytes one at a time.
+  char bytes[15 + 2 * 23];  // a tag (5) and a varint (10); two timestamps
+  char* end = bytes;
   if (table.revision.field != nullptr && version.revision != 0) {
-    PutWireVarint(table.revision.field->number(), version.revision, wire);
+    end =
+        EncodeWireVarint(table.revision.field->number(), version.revision, end);
   }
   if (table.create_time.field != nullptr && version.create_micros != 0) {
-    PutTimestamp(table.create_time.field->number(), version.create_micros,
-                 wire);
+    end = EncodeTimestamp(table.create_time.field->number(),
+                          version.create_micros, end);
   }
   if (table.update_time.field != nullptr && version.update_micros != 0) {
-    PutTimestamp(table.update_time.field->number(), version.update_micros,
-                 wire);
+    end = EncodeTimestamp(table.update_time.field->number(),
+                          version.update_micros, end);
   }
+  wire->append(bytes, end - bytes);
 }
 
 bool HasVersionFields(const TableSchema& table, const Message& record) {
