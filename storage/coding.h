@@ -22,16 +22,6 @@ inline uint64_t DecodeFixed64(const char* p) {
          uint64_t{u[6]} << 48 | uint64_t{u[7]} << 56;
 }
 void PutVarint64(uint64_t v, std::string* out);
-// Writes `v` as a varint at `p`, which has room for 10 bytes, and returns
-// the end: for callers that gather several fields and append them at once.
-inline char* EncodeVarint64(uint64_t v, char* p) {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
 // A varint length, then the bytes.
 void PutLengthPrefixed(absl::string_view s, std::string* out);
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "json/wire_writer.h"
 #include "storage/coding.h"
 #include "storage/lmdb.h"
 
@@ -114,8 +115,8 @@ namespace {
 
 // A varint field at `p`; returns the end.
 char* EncodeWireVarint(int number, uint64_t value, char* p) {
-  p = EncodeVarint64(static_cast<uint64_t>(number) << 3, p);  // wire type 0
-  return EncodeVarint64(value, p);
+  p = json::PutVarint(static_cast<uint64_t>(number) << 3, p);  // wire type 0
+  return json::PutVarint(value, p);
 }
 
 // A google.protobuf.Timestamp field of `micros`, as SetTimestamp sets it, at
@@ -133,8 +134,8 @@ char* EncodeTimestamp(int number, int64_t micros, char* p) {
     end = EncodeWireVarint(1, static_cast<uint64_t>(seconds), end);
   }
   if (nanos != 0) end = EncodeWireVarint(2, static_cast<uint64_t>(nanos), end);
-  p = EncodeVarint64((static_cast<uint64_t>(number) << 3) | 2, p);
-  p = EncodeVarint64(static_cast<uint64_t>(end - body), p);
+  p = json::PutVarint((static_cast<uint64_t>(number) << 3) | 2, p);
+  p = json::PutVarint(static_cast<uint64_t>(end - body), p);
   return std::copy(body, end, p);
 }
 
