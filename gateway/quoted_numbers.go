@@ -11,12 +11,11 @@ import (
 )
 
 // Numbers in quotes. Proto3's JSON mapping lets a number field take its value
-// as a string ("fee_cents": "1500", the way int64s are printed). jsonpb
-// (golang/protobuf 1.3) reads such a string by handing what is between the
-// quotes to encoding/json, which also takes surrounding spaces and the word
-// null: "0 ", " 7" and "null" were stored as 0 and 7, values the client did
-// not write (found by FuzzRESTBody). checkQuotedNumbers refuses them, walking
-// the body beside the message's Go type after jsonpb has accepted it.
+// as a string ("fee_cents": "1500", the way int64s are printed), and protojson
+// refuses one that is not exactly a number ("0 ", " 7", "null"; found by
+// FuzzRESTBody when the gateway still parsed with jsonpb, which took them).
+// protojson's error names the type, not the field; checkQuotedNumbers, run
+// on a body protojson refused, names the field by its path.
 
 var quotedNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
 
@@ -53,7 +52,7 @@ func checkJSONValue(raw json.RawMessage, t reflect.Type, path string) error {
 	case t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8:
 		var items []json.RawMessage
 		if json.Unmarshal(raw, &items) != nil {
-			return nil // null; anything else jsonpb refused already
+			return nil // null, or not an array: the probe of each field names it
 		}
 		for i, item := range items {
 			if err := checkJSONValue(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
@@ -99,7 +98,7 @@ func checkMessage(raw json.RawMessage, t reflect.Type, path string) error {
 	return eachField(raw, func(name string, value json.RawMessage) error {
 		ft, ok := fields[name]
 		if !ok {
-			return nil // jsonpb has refused unknown fields already
+			return nil // an unknown field: the probe of each field names it
 		}
 		if path != "" {
 			name = path + "." + name
@@ -130,7 +129,7 @@ func eachField(raw json.RawMessage, f func(string, json.RawMessage) error) error
 var fieldsByType sync.Map // reflect.Type → map[string]reflect.Type
 
 // messageFields maps a generated message's JSON names (the proto name and
-// the camelCase one, both of which jsonpb reads) to the fields' Go types,
+// the camelCase one, both of which protojson reads) to the fields' Go types,
 // oneof members included.
 func messageFields(t reflect.Type) map[string]reflect.Type {
 	if cached, ok := fieldsByType.Load(t); ok {
