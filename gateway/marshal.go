@@ -197,11 +197,13 @@ func (m *Marshaler) NewDecoder(r io.Reader) runtime.Decoder {
 // (in name order) whose value is refused.
 func decodeStrict(raw json.RawMessage, msg proto.Message) error {
 	err := readOptions.Unmarshal(raw, v2(msg))
-	if err == nil {
-		return nil
-	}
+	// protojson 1.28 reads a number in quotes up to its first non-digit:
+	// "0!" is stored as 0. Its refusals name the type, not the field.
 	if quoted := checkQuotedNumbers(raw, reflect.TypeOf(msg).Elem()); quoted != nil {
 		return quoted // names the field by its path, e.g. 'lines[2].fee_cents'
+	}
+	if err == nil {
+		return nil
 	}
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(raw, &fields) != nil {

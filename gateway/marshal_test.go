@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -49,6 +50,7 @@ func TestANumberInQuotesMustBeExactlyANumber(t *testing.T) {
 		`{"field":[{"number":"1"}]}`:                                        "",
 		`{"field":[{"number":1}, {"number":"-2"}]}`:                         "",
 		`{"field":[{"number":"1 "}]}`:                                       `field 'field[0].number': "1 " is not a number`,
+		`{"field":[{"number":"1!"}]}`:                                       `field 'field[0].number': "1!" is not a number`,
 		`{"field":[{"number":" 1"}]}`:                                       `field 'field[0].number': " 1" is not a number`,
 		`{"options":{"uninterpretedOption":[{"positiveIntValue":"null"}]}}`: `field 'options.uninterpretedOption[0].positiveIntValue': "null" is not a number`,
 		`{"options":{"uninterpreted_option":[{"double_value":"1.5e3"}]}}`:   "",
@@ -125,5 +127,23 @@ func TestAnUnknownFieldIsNamedWithItsMessage(t *testing.T) {
 	want := `field 'colour': unknown field "colour" in google.rpc.ErrorInfo`
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v, want %s", err, want)
+	}
+}
+
+func TestTheQuotedNumberCheckPassesOverBytesThatAreNotJSON(t *testing.T) {
+	typ := reflect.TypeOf(descriptor.DescriptorProto{})
+	for _, body := range []string{
+		``, `{`, `{"field":`, `{"field":[`, `{"field":[{"number":"1`, `"abc`, `[`,
+		`{"a" 1}`, `{"field":[{"number":"1"}`, `{"field":[{"number":"1"},]}`, `nul`,
+		`{"field":{"number":"1x"}}`, `{"name":{"a":[1,{"b":"\"}"}]}, "field":[]}`,
+	} {
+		if err := checkQuotedNumbers([]byte(body), typ); err != nil {
+			t.Errorf("%s: %v", body, err)
+		}
+	}
+	body := `{"n\u0061me":"x", "field" : [ {"number":"2"} , {"number":"3 x"} ]}`
+	want := `field 'field[1].number': "3 x" is not a number`
+	if err := checkQuotedNumbers([]byte(body), typ); err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
 	}
 }

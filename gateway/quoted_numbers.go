@@ -1,23 +1,23 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"regexp"
-	"sort"
 	"strings"
 	"sync"
 )
 
 // Numbers in quotes. Proto3's JSON mapping lets a number field take its value
-// as a string ("fee_cents": "1500", the way int64s are printed), and protojson
-// refuses one that is not exactly a number ("0 ", " 7", "null"; found by
-// FuzzRESTBody when the gateway still parsed with jsonpb, which took them).
-// protojson's error names the type, not the field; checkQuotedNumbers, run
-// on a body protojson refused, names the field by its path.
-
-var quotedNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+// as a string ("fee_cents": "1500", the way int64s are printed). Neither JSON
+// library the gateway has used reads such a string strictly: jsonpb (golang/
+// protobuf 1.3) took surrounding spaces and the word null ("0 ", " 7" and
+// "null" were stored as 0 and 7), protojson 1.28 reads up to the first
+// character that is not part of a number ("0!" is stored as 0); FuzzRESTBody
+// found both. checkQuotedNumbers refuses them, walking the body beside the
+// message's Go type in one pass over its bytes, and names the field by its
+// path as the body spells it.
 
 // The well-known wrapper types whose JSON is the bare number.
 var numberWrappers = map[string]bool{
@@ -30,13 +30,155 @@ type oneofWrappers interface{ XXX_OneofWrappers() []interface{} }
 type protoEnum interface{ EnumDescriptor() ([]byte, []int) }
 
 // checkQuotedNumbers returns an error naming the first field (by path, in
-// name order) whose number is a string that is not exactly a number.
-// `t` is the message's struct type.
-func checkQuotedNumbers(raw json.RawMessage, t reflect.Type) error {
-	return checkMessage(raw, t, "")
+// the body's order) whose number is a string that is not exactly a number.
+// `t` is the message's struct type. A body that is not JSON passes: the
+// caller's parse refuses it.
+func checkQuotedNumbers(raw []byte, t reflect.Type) error {
+	s := scanner{b: raw}
+	return s.message(t, "")
 }
 
-func checkJSONValue(raw json.RawMessage, t reflect.Type, path string) error {
+// scanner walks JSON bytes; on bytes that are not JSON it sets bad and
+// every step after that does nothing.
+type scanner struct {
+	b   []byte
+	i   int
+	bad bool
+}
+
+func (s *scanner) peek() byte {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return s.b[s.i]
+		}
+	}
+	s.bad = true
+	return 0
+}
+
+// eat consumes c if it comes next.
+func (s *scanner) eat(c byte) bool {
+	if !s.bad && s.peek() == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+// str reads a string literal: its bytes, quotes included.
+func (s *scanner) str() []byte {
+	if s.bad || s.peek() != '"' {
+		s.bad = true
+		return nil
+	}
+	start := s.i
+	for s.i++; s.i < len(s.b); s.i++ {
+		switch s.b[s.i] {
+		case '\\':
+			s.i++
+		case '"':
+			s.i++
+			return s.b[start:s.i]
+		}
+	}
+	s.bad = true
+	return nil
+}
+
+// text is a string literal's content.
+func text(literal []byte) string {
+	if bytes.IndexByte(literal, '\\') < 0 {
+		return string(literal[1 : len(literal)-1])
+	}
+	var t string
+	_ = json.Unmarshal(literal, &t)
+	return t
+}
+
+// skip passes over one value.
+func (s *scanner) skip() {
+	switch s.peek() {
+	case '"':
+		s.str()
+	case '{':
+		s.members(func([]byte) error { s.skip(); return nil })
+	case '[':
+		s.items(func(int) error { s.skip(); return nil })
+	default: // a number, true, false or null
+		start := s.i
+		for s.i < len(s.b) && !bytes.ContainsRune([]byte(",}] \t\n\r"), rune(s.b[s.i])) {
+			s.i++
+		}
+		s.bad = s.bad || s.i == start
+	}
+}
+
+// members calls f for each member of the object that comes next, after its
+// name (a string literal) and colon, to read its value.
+func (s *scanner) members(f func(name []byte) error) error {
+	if !s.eat('{') || s.eat('}') {
+		return nil
+	}
+	for !s.bad {
+		name := s.str()
+		if !s.eat(':') {
+			s.bad = true
+			return nil
+		}
+		if err := f(name); err != nil {
+			return err
+		}
+		if !s.eat(',') {
+			s.bad = s.bad || !s.eat('}')
+			return nil
+		}
+	}
+	return nil
+}
+
+// items calls f for each item of the array that comes next, to read it.
+func (s *scanner) items(f func(i int) error) error {
+	if !s.eat('[') || s.eat(']') {
+		return nil
+	}
+	for i := 0; !s.bad; i++ {
+		if err := f(i); err != nil {
+			return err
+		}
+		if !s.eat(',') {
+			s.bad = s.bad || !s.eat(']')
+			return nil
+		}
+	}
+	return nil
+}
+
+func (s *scanner) message(t reflect.Type, path string) error {
+	if s.peek() != '{' {
+		s.skip() // null; anything else the parse refuses
+		return nil
+	}
+	fields := messageFields(t)
+	return s.members(func(name []byte) error {
+		field, ok := fields[string(name[1:len(name)-1])]
+		if !ok && bytes.IndexByte(name, '\\') >= 0 {
+			field, ok = fields[text(name)]
+		}
+		if !ok {
+			s.skip() // an unknown field: the parse refuses it
+			return nil
+		}
+		if path != "" {
+			return s.value(field.typ, path+"."+field.name)
+		}
+		return s.value(field.typ, field.name)
+	})
+}
+
+func (s *scanner) value(t reflect.Type, path string) error {
 	if t.Kind() == reflect.Ptr && t.Elem().Kind() != reflect.Struct {
 		t = t.Elem() // a proto2 optional scalar
 	}
@@ -44,28 +186,32 @@ func checkJSONValue(raw json.RawMessage, t reflect.Type, path string) error {
 	case t.Kind() == reflect.Ptr && t.Elem().Kind() == reflect.Struct:
 		if wkt, ok := reflect.Zero(t).Interface().(wellKnown); ok {
 			if numberWrappers[wkt.XXX_WellKnownType()] {
-				return checkNumber(raw, path)
+				return s.number(path)
 			}
-			return nil // Timestamp, Duration, Struct, Any: parsed strictly
+			s.skip() // Timestamp, Duration, Struct, Any: parsed strictly
+			return nil
 		}
-		return checkMessage(raw, t.Elem(), path)
+		return s.message(t.Elem(), path)
 	case t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8:
-		var items []json.RawMessage
-		if json.Unmarshal(raw, &items) != nil {
-			return nil // null, or not an array: the probe of each field names it
+		if s.peek() != '[' {
+			s.skip()
+			return nil
 		}
-		for i, item := range items {
-			if err := checkJSONValue(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
-			}
-		}
+		return s.items(func(i int) error {
+			return s.value(t.Elem(), fmt.Sprintf("%s[%d]", path, i))
+		})
 	case t.Kind() == reflect.Map:
-		return eachField(raw, func(key string, value json.RawMessage) error {
-			return checkJSONValue(value, t.Elem(), fmt.Sprintf("%s[%q]", path, key))
+		if s.peek() != '{' {
+			s.skip()
+			return nil
+		}
+		return s.members(func(key []byte) error {
+			return s.value(t.Elem(), fmt.Sprintf("%s[%q]", path, text(key)))
 		})
 	case isNumber(t):
-		return checkNumber(raw, path)
+		return s.number(path)
 	}
+	s.skip()
 	return nil
 }
 
@@ -78,64 +224,77 @@ func isNumber(t reflect.Type) bool {
 	return false
 }
 
-func checkNumber(raw json.RawMessage, path string) error {
-	var text string
-	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &text) != nil {
-		return nil // a bare number (or null): encoding/json's grammar is exact
-	}
-	switch text {
-	case "NaN", "Infinity", "-Infinity":
+// number checks a number field's value: a bare number (JSON's grammar is
+// exact) or a string holding exactly one.
+func (s *scanner) number(path string) error {
+	if s.peek() != '"' {
+		s.skip()
 		return nil
 	}
-	if !quotedNumber.MatchString(text) {
-		return fmt.Errorf("field '%s': %s is not a number", path, raw)
-	}
-	return nil
-}
-
-func checkMessage(raw json.RawMessage, t reflect.Type, path string) error {
-	fields := messageFields(t)
-	return eachField(raw, func(name string, value json.RawMessage) error {
-		ft, ok := fields[name]
-		if !ok {
-			return nil // an unknown field: the probe of each field names it
-		}
-		if path != "" {
-			name = path + "." + name
-		}
-		return checkJSONValue(value, ft, name)
-	})
-}
-
-// eachField calls f for each member of a JSON object, in name order.
-func eachField(raw json.RawMessage, f func(string, json.RawMessage) error) error {
-	var members map[string]json.RawMessage
-	if json.Unmarshal(raw, &members) != nil {
+	literal := s.str()
+	if literal == nil {
 		return nil
 	}
-	names := make([]string, 0, len(members))
-	for name := range members {
-		names = append(names, name)
+	switch t := text(literal); {
+	case t == "NaN", t == "Infinity", t == "-Infinity", isJSONNumber(t):
+		return nil
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		if err := f(name, members[name]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return fmt.Errorf("field '%s': %s is not a number", path, literal)
 }
 
-var fieldsByType sync.Map // reflect.Type → map[string]reflect.Type
+// isJSONNumber: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func isJSONNumber(t string) bool {
+	i := 0
+	digits := func() int {
+		start := i
+		for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+			i++
+		}
+		return i - start
+	}
+	if i < len(t) && t[i] == '-' {
+		i++
+	}
+	if i < len(t) && t[i] == '0' {
+		i++
+	} else if digits() == 0 {
+		return false
+	}
+	if i < len(t) && t[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(t) && (t[i] == 'e' || t[i] == 'E') {
+		i++
+		if i < len(t) && (t[i] == '+' || t[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(t)
+}
+
+// A field of a generated message: its Go type, and its name as a body
+// spells it (the proto name or the camelCase one).
+type messageField struct {
+	typ  reflect.Type
+	name string
+}
+
+var fieldsByType sync.Map // reflect.Type → map[string]messageField
 
 // messageFields maps a generated message's JSON names (the proto name and
-// the camelCase one, both of which protojson reads) to the fields' Go types,
-// oneof members included.
-func messageFields(t reflect.Type) map[string]reflect.Type {
+// the camelCase one, both of which protojson reads) to its fields, oneof
+// members included.
+func messageFields(t reflect.Type) map[string]messageField {
 	if cached, ok := fieldsByType.Load(t); ok {
-		return cached.(map[string]reflect.Type)
+		return cached.(map[string]messageField)
 	}
-	fields := map[string]reflect.Type{}
+	fields := map[string]messageField{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		addField(fields, f)
@@ -155,12 +314,12 @@ func messageFields(t reflect.Type) map[string]reflect.Type {
 	return fields
 }
 
-func addField(fields map[string]reflect.Type, f reflect.StructField) {
+func addField(fields map[string]messageField, f reflect.StructField) {
 	for _, part := range strings.Split(f.Tag.Get("protobuf"), ",") {
 		if name := strings.TrimPrefix(part, "name="); name != part {
-			fields[name] = f.Type
+			fields[name] = messageField{f.Type, name}
 		} else if name := strings.TrimPrefix(part, "json="); name != part {
-			fields[name] = f.Type
+			fields[name] = messageField{f.Type, name}
 		}
 	}
 }

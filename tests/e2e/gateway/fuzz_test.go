@@ -158,7 +158,7 @@ var validBodies = map[string][]string{
 // nearValidBodies seed every route with bodies it must refuse.
 var nearValidBodies = []string{
 	"{\"client\": \"Ac\xffme\"}", `{"client": "\ud800"}`, `{"client": "A", "colour": "red"}`,
-	`{"fee_cents": "12x"}`, `{"fee_cents": "0 "}`, `{"fee_cents": "null"}`, `{"status": "ACTIVE"}`, `{"issued": "2024-13-01T00:00:00Z"}`,
+	`{"fee_cents": "12x"}`, `{"fee_cents": "0 "}`, `{"fee_cents": "null"}`, `{"feeCents": "0!"}`, `{"fee_cents": "7e"}`, `{"status": "ACTIVE"}`, `{"issued": "2024-13-01T00:00:00Z"}`,
 	`{"client": `, `[1]`, `null`, ``,
 }
 
