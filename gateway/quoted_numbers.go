@@ -116,32 +116,10 @@ func (s *scanner) skip() {
 	}
 }
 
-// members calls f for each member of the object that comes next, after its
-// name (a string literal) and colon, to read its value.
-func (s *scanner) members(f func(name []byte) error) error {
-	if !s.eat('{') || s.eat('}') {
-		return nil
-	}
-	for !s.bad {
-		name := s.str()
-		if !s.eat(':') {
-			s.bad = true
-			return nil
-		}
-		if err := f(name); err != nil {
-			return err
-		}
-		if !s.eat(',') {
-			s.bad = s.bad || !s.eat('}')
-			return nil
-		}
-	}
-	return nil
-}
-
-// items calls f for each item of the array that comes next, to read it.
-func (s *scanner) items(f func(i int) error) error {
-	if !s.eat('[') || s.eat(']') {
+// sequence reads the object or array that comes next (`open` '{' or '['),
+// calling f for each member or item, to read it.
+func (s *scanner) sequence(open, close byte, f func(i int) error) error {
+	if !s.eat(open) || s.eat(close) {
 		return nil
 	}
 	for i := 0; !s.bad; i++ {
@@ -149,11 +127,29 @@ func (s *scanner) items(f func(i int) error) error {
 			return err
 		}
 		if !s.eat(',') {
-			s.bad = s.bad || !s.eat(']')
+			s.bad = s.bad || !s.eat(close)
 			return nil
 		}
 	}
 	return nil
+}
+
+// members calls f for each member of the object that comes next, after its
+// name (a string literal) and colon, to read its value.
+func (s *scanner) members(f func(name []byte) error) error {
+	return s.sequence('{', '}', func(int) error {
+		name := s.str()
+		if !s.eat(':') {
+			s.bad = true
+			return nil
+		}
+		return f(name)
+	})
+}
+
+// items calls f for each item of the array that comes next, to read it.
+func (s *scanner) items(f func(i int) error) error {
+	return s.sequence('[', ']', f)
 }
 
 func (s *scanner) message(t reflect.Type, path string) error {
