@@ -120,10 +120,14 @@ void EmitTransactionsImpl(Printer& p) {
   p.Print({{"service", L::kService},
            {"request", L::kRequest},
            {"response", L::kResponse}},
+          "// A commit's request and response live on one arena "
+          "(server/table/arena_messages.h).\n"
           "class $service$Impl final : public $service$::CallbackService {\n"
           " public:\n"
           "  explicit $service$Impl(CommitService* commits) : "
-          "commits_(commits) {}\n"
+          "commits_(commits) {\n"
+          "    SetMessageAllocatorFor_Commit(&messages_);\n"
+          "  }\n"
           "\n"
           "  Reactor* Commit(Context* c, const $request$* q, $response$* r) "
           "override {\n"
@@ -132,6 +136,8 @@ void EmitTransactionsImpl(Printer& p) {
           "\n"
           " private:\n"
           "  CommitService* commits_;\n"
+          "  ::lmdbapi::server::ArenaMessageAllocator<$request$, $response$> "
+          "messages_;\n"
           "};\n\n");
 }
 
@@ -175,6 +181,7 @@ std::string EmitSource(const SchemaModel& model) {
           "#include \"$base$.lmdbapi.h\"\n"
           "\n"
           "#include \"$service_header$.grpc.pb.h\"\n"
+          "#include \"server/table/arena_messages.h\"\n"
           "#include \"server/table/commit_service.h\"\n"
           "#include \"server/table/table_service.h\"\n"
           "\n"

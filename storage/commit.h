@@ -56,6 +56,10 @@ struct CommitWrite {
   google::protobuf::Message* written() const {
     return kind == Kind::kPatch ? stored.get() : record.get();
   }
+  // The written record, given up by this write (to an answer).
+  std::unique_ptr<google::protobuf::Message> TakeWritten() {
+    return std::move(kind == Kind::kPatch ? stored : record);
+  }
 };
 
 struct Commit {

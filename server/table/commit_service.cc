@@ -202,9 +202,11 @@ void CommitService::Answer(storage::Commit& commit, Message* response) const {
     if (w.kind == storage::CommitWrite::Kind::kDelete) continue;
     size_t table =
         std::find(tables_.begin(), tables_.end(), w.table) - tables_.begin();
-    Message* record =
-        rr->MutableMessage(result, Field(*result, L::kFirstRecord + table));
-    record->GetReflection()->Swap(record, w.written());  // no longer needed
+    // The answer takes the written record (an answer on an arena has the
+    // arena own it): no copy.
+    Message* record = w.TakeWritten().release();
+    rr->SetAllocatedMessage(result, record,
+                            Field(*result, L::kFirstRecord + table));
     storage::SetVersionFields(w.table->schema(), w.version, record);
   }
 }

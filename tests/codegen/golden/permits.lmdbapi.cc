@@ -2,6 +2,7 @@
 #include "proto/examples/permits.lmdbapi.h"
 
 #include "proto/examples/permits_service.grpc.pb.h"
+#include "server/table/arena_messages.h"
 #include "server/table/commit_service.h"
 #include "server/table/table_service.h"
 
@@ -161,9 +162,12 @@ class InspectionReportsImpl final
   TableService* table_;
 };
 
+// A commit's request and response live on one arena (server/table/arena_messages.h).
 class TransactionsImpl final : public Transactions::CallbackService {
  public:
-  explicit TransactionsImpl(CommitService* commits) : commits_(commits) {}
+  explicit TransactionsImpl(CommitService* commits) : commits_(commits) {
+    SetMessageAllocatorFor_Commit(&messages_);
+  }
 
   Reactor* Commit(Context* c, const CommitRequest* q, CommitResponse* r) override {
     return commits_->Commit(c, *q, r);
@@ -171,6 +175,7 @@ class TransactionsImpl final : public Transactions::CallbackService {
 
  private:
   CommitService* commits_;
+  ::lmdbapi::server::ArenaMessageAllocator<CommitRequest, CommitResponse> messages_;
 };
 
 }  // namespace
