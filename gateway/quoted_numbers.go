@@ -98,6 +98,9 @@ func text(literal []byte) string {
 	return t
 }
 
+// endsValue are the bytes that end a number or a literal.
+var endsValue = [256]bool{',': true, '}': true, ']': true, ' ': true, '\t': true, '\n': true, '\r': true}
+
 // skip passes over one value.
 func (s *scanner) skip() {
 	switch s.peek() {
@@ -109,7 +112,7 @@ func (s *scanner) skip() {
 		s.items(func(int) error { s.skip(); return nil })
 	default: // a number, true, false or null
 		start := s.i
-		for s.i < len(s.b) && !bytes.ContainsRune([]byte(",}] \t\n\r"), rune(s.b[s.i])) {
+		for s.i < len(s.b) && !endsValue[s.b[s.i]] {
 			s.i++
 		}
 		s.bad = s.bad || s.i == start
