@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "google/protobuf/arena.h"
 #include "google/protobuf/message.h"
 #include "storage/record_version.h"
 #include "storage/writer.h"
@@ -33,13 +34,39 @@ struct CommitCondition {
   uint64_t revision = 0;  // kRevision: the record must be at this revision
 };
 
+// A write's record: its own (deleted with the write), or one on the caller's
+// protobuf arena (CommitService copies a request's records onto the
+// request's), which the deleter leaves alone: such a write must not outlive
+// the arena, and the deleter never touches the record, so a write destroyed
+// after it (for example by the writer's thread, once it has answered) is safe.
+class RecordDeleter {
+ public:
+  explicit RecordDeleter(bool owns = true) : owns_(owns) {}
+  // A std::unique_ptr<SomeMessage> of its own converts.
+  template <typename T>
+  RecordDeleter(std::default_delete<T>) : owns_(true) {}  // NOLINT
+  void operator()(google::protobuf::Message* record) const {
+    if (owns_) delete record;
+  }
+
+ private:
+  bool owns_;
+};
+using RecordPtr = std::unique_ptr<google::protobuf::Message, RecordDeleter>;
+
+// `prototype`'s type, new on `arena` (nullptr: the heap).
+inline RecordPtr NewRecord(const google::protobuf::Message& prototype,
+                           google::protobuf::Arena* arena) {
+  return RecordPtr(prototype.New(arena), RecordDeleter(arena == nullptr));
+}
+
 struct CommitWrite {
   enum class Kind { kInsert, kUpdate, kPatch, kDelete };
   Kind kind = Kind::kInsert;
   Table* table = nullptr;
   // Insert and Update: the record; Patch: its key and the new values of
   // `paths`. Not used by Delete.
-  std::unique_ptr<google::protobuf::Message> record;
+  RecordPtr record;
   std::vector<std::string> paths;  // Patch: the fields to change
   std::string key;                 // Delete: the key to delete
   uint64_t expected_revision = 0;  // 0: any (else ABORTED, as Update)
@@ -50,14 +77,14 @@ struct CommitWrite {
   // After the commit: its key and new version, and the record as stored
   // without its server fields (SetVersionFields adds them): `record` for an
   // Insert or Update, `stored` (the merged record) for a Patch.
-  std::unique_ptr<google::protobuf::Message> stored;
+  RecordPtr stored;
   RecordVersion version;
 
   google::protobuf::Message* written() const {
     return kind == Kind::kPatch ? stored.get() : record.get();
   }
   // The written record, given up by this write (to an answer).
-  std::unique_ptr<google::protobuf::Message> TakeWritten() {
+  RecordPtr TakeWritten() {
     return std::move(kind == Kind::kPatch ? stored : record);
   }
 };

@@ -63,7 +63,7 @@ absl::Status Database::PrepareWrite(std::vector<CommitWrite>& writes, size_t i,
     case CommitWrite::Kind::kPatch:
       write.key = write.record->GetReflection()->GetString(
           *write.record, table.schema().primary_key.field);
-      write.stored.reset(write.record->New());
+      write.stored = NewRecord(*write.record, write.record->GetArena());
       return table.CheckPatch(*write.record, write.paths);
     case CommitWrite::Kind::kDelete:
       return table.CheckPrimaryKey(write.key);

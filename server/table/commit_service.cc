@@ -110,8 +110,11 @@ absl::StatusOr<storage::CommitWrite> CommitService::ReadWrite(
     return absl::InvalidArgumentError(absl::StrCat(
         which->name(), ".", record->name(), ": required: the record"));
   }
-  out.record.reset(q.GetReflection()->GetMessage(q, record).New());
-  out.record->CopyFrom(q.GetReflection()->GetMessage(q, record));
+  // A copy on the request's arena (when it has one): no allocation of its
+  // own, gone with the call. The request stays whole for a forward.
+  const Message& sent = q.GetReflection()->GetMessage(q, record);
+  out.record = storage::NewRecord(sent, write.GetArena());
+  out.record->CopyFrom(sent);
   if (op == L::kInsert || op == L::kUpdate) {
     s = CheckShardKey(context, options_.shard_keys[table], *out.record);
   }
@@ -204,10 +207,11 @@ void CommitService::Answer(storage::Commit& commit, Message* response) const {
         std::find(tables_.begin(), tables_.end(), w.table) - tables_.begin();
     // The answer takes the written record (an answer on an arena has the
     // arena own it): no copy.
-    Message* record = w.TakeWritten().release();
-    rr->SetAllocatedMessage(result, record,
-                            Field(*result, L::kFirstRecord + table));
-    storage::SetVersionFields(w.table->schema(), w.version, record);
+    // (SetAllocatedMessage copies a record of another arena.)
+    const FieldDescriptor* field = Field(*result, L::kFirstRecord + table);
+    rr->SetAllocatedMessage(result, w.TakeWritten().release(), field);
+    storage::SetVersionFields(w.table->schema(), w.version,
+                              rr->MutableMessage(result, field));
   }
 }
 
