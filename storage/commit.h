@@ -36,9 +36,10 @@ struct CommitCondition {
 
 // A write's record: its own (deleted with the write), or one on the caller's
 // protobuf arena (CommitService copies a request's records onto the
-// request's), which the deleter leaves alone: such a write must not outlive
-// the arena, and the deleter never touches the record, so a write destroyed
-// after it (for example by the writer's thread, once it has answered) is safe.
+// request's), which the deleter leaves alone. Such a record is not to be
+// used once its arena is gone, but as the deleter never touches it, the
+// write may be destroyed after that (the writer's thread drops a commit
+// once it has answered, when gRPC may already have freed the call).
 class RecordDeleter {
  public:
   explicit RecordDeleter(bool owns = true) : owns_(owns) {}

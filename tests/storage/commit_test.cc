@@ -196,5 +196,29 @@ TEST_F(CommitTest, SingleWritesStillTakeOneRevisionEach) {
   EXPECT_EQ((*changes)[1].position, 0u);
 }
 
+TEST_F(CommitTest, RecordsOnAnArenaCommitAndOutliveNothing) {
+  auto arena = std::make_unique<google::protobuf::Arena>();
+  Commit commit;
+  for (const char* client : {"I", "J"}) {
+    CommitWrite w = Insert(permits_, Permit());
+    w.record = NewRecord(MakePermit(client, "NY", PENDING), arena.get());
+    w.record->CopyFrom(MakePermit(client, "NY", PENDING));
+    commit.writes.push_back(std::move(w));
+  }
+  commit.writes.push_back(Insert(permits_, MakePermit("K", "NY", PENDING)));
+  ASSERT_EQ(commit.writes[0].record->GetArena(), arena.get());
+  ASSERT_TRUE(db_->Commit(commit).ok());
+  EXPECT_EQ(Count(permits_), 3u);
+  // Taken by an answer, a record keeps its arena and its generated key.
+  RecordPtr taken = commit.writes[0].TakeWritten();
+  EXPECT_EQ(taken->GetArena(), arena.get());
+  EXPECT_FALSE(static_cast<Permit*>(taken.get())->uuid().empty());
+  // The writer may drop a commit after its call's arena is gone: the
+  // writes' deleters never touch an arena's record (ASan would say).
+  arena.reset();
+  taken.reset();
+  commit.writes.clear();
+}
+
 }  // namespace
 }  // namespace lmdbapi::storage
