@@ -205,9 +205,9 @@ void CommitService::Answer(storage::Commit& commit, Message* response) const {
     if (w.kind == storage::CommitWrite::Kind::kDelete) continue;
     size_t table =
         std::find(tables_.begin(), tables_.end(), w.table) - tables_.begin();
-    // The answer takes the written record (an answer on an arena has the
-    // arena own it): no copy.
-    // (SetAllocatedMessage copies a record of another arena.)
+    // The answer takes the written record: no copy when both are on the
+    // call's arena (SetAllocatedMessage copies one of another arena, so the
+    // version fields go on what the answer holds).
     const FieldDescriptor* field = Field(*result, L::kFirstRecord + table);
     rr->SetAllocatedMessage(result, w.TakeWritten().release(), field);
     storage::SetVersionFields(w.table->schema(), w.version,

@@ -200,10 +200,11 @@ TEST_F(CommitTest, RecordsOnAnArenaCommitAndOutliveNothing) {
   auto arena = std::make_unique<google::protobuf::Arena>();
   Commit commit;
   for (const char* client : {"I", "J"}) {
-    CommitWrite w = Insert(permits_, Permit());
-    w.record = NewRecord(MakePermit(client, "NY", PENDING), arena.get());
-    w.record->CopyFrom(MakePermit(client, "NY", PENDING));
-    commit.writes.push_back(std::move(w));
+    const Permit permit = MakePermit(client, "NY", PENDING);
+    CommitWrite& w = commit.writes.emplace_back();  // an insert
+    w.table = permits_;
+    w.record = NewRecord(permit, arena.get());
+    w.record->CopyFrom(permit);
   }
   commit.writes.push_back(Insert(permits_, MakePermit("K", "NY", PENDING)));
   ASSERT_EQ(commit.writes[0].record->GetArena(), arena.get());
