@@ -165,7 +165,7 @@ absl::StatusOr<IndexReport> Table::VerifyIndexes() const {
   std::vector<const IndexSchema*> ready;  // complete in `txn`
   for (size_t i = 0; i < indexes_.size(); ++i) {
     const IndexState state = index_state(i);
-    if (state == IndexState::kReady && ready_before[i]) {
+    if (state == IndexState::kReady && WasReady(ready_before, i)) {
       ready.push_back(indexes_[i].schema);
     } else {
       report.skipped.push_back(NotChecked(*indexes_[i].schema, state));

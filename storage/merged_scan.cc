@@ -6,7 +6,7 @@
 namespace lmdbapi::storage {
 
 absl::StatusOr<MergedScan> MergedScan::Open(MDB_txn* txn,
-                                            const std::vector<Source>& sources,
+                                            absl::Span<const Source> sources,
                                             bool backward,
                                             const std::string* after) {
   MergedScan scan(backward);
@@ -51,11 +51,13 @@ absl::Status MergedScan::Load(Stream& s, bool moved) {
 
 absl::Status MergedScan::Position(Stream& s, const std::string* after) {
   const KeyRange& r = *s.range;
-  std::string target = r.start;
+  std::string resume;  // past `after`, when that is past the start
   if (after != nullptr) {
-    target = std::max(target, r.start.substr(0, r.fixed) + *after);
+    resume = r.start.substr(0, r.fixed) + *after;
+    if (resume < r.start) resume = r.start;
   }
-  LMDBAPI_ASSIGN_OR_RETURN(bool moved, s.cursor.Seek(target));
+  LMDBAPI_ASSIGN_OR_RETURN(bool moved,
+                           s.cursor.Seek(after != nullptr ? resume : r.start));
   LMDBAPI_RETURN_IF_ERROR(Load(s, moved));
   while (after != nullptr && s.valid && s.sort_key <= *after) {
     LMDBAPI_RETURN_IF_ERROR(Advance(s));

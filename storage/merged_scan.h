@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "storage/lmdb.h"
 #include "storage/query.h"
 
@@ -30,7 +31,7 @@ class MergedScan {
   // Positions every range at its first entry in the plan's order, or at the
   // first one past `after` (a sort key a previous scan returned).
   static absl::StatusOr<MergedScan> Open(MDB_txn* txn,
-                                         const std::vector<Source>& sources,
+                                         absl::Span<const Source> sources,
                                          bool backward,
                                          const std::string* after);
 

@@ -6,6 +6,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/types/span.h"
 #include "base/status_macros.h"
 #include "storage/order_by.h"
 #include "storage/query.h"
@@ -151,8 +152,8 @@ class Planner {
   const Constraint* Find(const FieldRef& field, bool points) const;
   Candidate Fit(const IndexSchema* index) const;
   // The primary key's candidate and every usable index's.
-  std::vector<Candidate> Candidates() const;
-  const std::vector<FieldRef>& FieldsOf(const IndexSchema* index) const;
+  absl::InlinedVector<Candidate, 8> Candidates() const;
+  absl::Span<const FieldRef> FieldsOf(const IndexSchema* index) const;
   bool IsConstant(const FieldRef& field) const;
   // The terms of order_by that are not held to one value.
   std::vector<OrderTerm> Rest() const;
@@ -168,9 +169,8 @@ class Planner {
   const std::vector<Expr>& conjuncts_;
   const std::vector<OrderTerm>& order_;
   const std::vector<const IndexSchema*>& skip_;
-  std::vector<Constraint> constraints_;
-  const std::vector<FieldRef> no_fields_;
-  std::vector<FieldRef> pk_fields_;
+  // Points into it stay valid: it is filled once, by Collect.
+  absl::InlinedVector<Constraint, 4> constraints_;
   bool branch_ = false;  // planning a branch of a union
 };
 
@@ -247,7 +247,6 @@ void Planner::CollectOr(const std::vector<const BoundPredicate*>& leaves,
 }
 
 void Planner::Collect() {
-  pk_fields_ = {table_.primary_key};
   constraints_.reserve(conjuncts_.size());
   for (size_t i = 0; i < conjuncts_.size(); ++i) {
     const Expr& c = conjuncts_[i];
@@ -262,8 +261,9 @@ void Planner::Collect() {
 
 constexpr size_t kMaxRanges = 256;
 
-const std::vector<FieldRef>& Planner::FieldsOf(const IndexSchema* index) const {
-  return index != nullptr ? index->fields : pk_fields_;
+absl::Span<const FieldRef> Planner::FieldsOf(const IndexSchema* index) const {
+  if (index == nullptr) return absl::MakeConstSpan(&table_.primary_key, 1);
+  return index->fields;
 }
 
 const Constraint* Planner::Find(const FieldRef& field, bool points) const {
@@ -276,7 +276,7 @@ const Constraint* Planner::Find(const FieldRef& field, bool points) const {
 Planner::Candidate Planner::Fit(const IndexSchema* index) const {
   Candidate c;
   c.index = index;
-  const std::vector<FieldRef>& fields = FieldsOf(index);
+  absl::Span<const FieldRef> fields = FieldsOf(index);
   size_t ranges = 1;
   size_t pos = 0;
   for (; pos < fields.size(); ++pos) {
@@ -299,8 +299,8 @@ Planner::Candidate Planner::Fit(const IndexSchema* index) const {
   return c;
 }
 
-std::vector<Planner::Candidate> Planner::Candidates() const {
-  std::vector<Candidate> candidates;
+absl::InlinedVector<Planner::Candidate, 8> Planner::Candidates() const {
+  absl::InlinedVector<Candidate, 8> candidates;
   candidates.reserve(table_.indexes.size() + 1);
   candidates.push_back(Fit(nullptr));
   for (const IndexSchema& index : table_.indexes) {
@@ -327,7 +327,7 @@ std::vector<OrderTerm> Planner::Rest() const {
 }
 
 bool Planner::Serves(const Candidate& c, size_t fixed, bool exact) const {
-  const std::vector<FieldRef>& fields = FieldsOf(c.index);
+  absl::Span<const FieldRef> fields = FieldsOf(c.index);
   if (order_.empty() && !exact) {  // any order: no repeated field after
     if (c.index == nullptr) return true;
     for (size_t k = fixed; k < fields.size(); ++k) {
@@ -438,7 +438,7 @@ KeyRange RangeOf(const Partial& p, const Interval* i, bool raw, bool lookup,
 
 void Planner::BuildRanges(const Candidate& c, Plan* plan) const {
   const bool raw = c.index == nullptr;
-  std::vector<Partial> partials(1);
+  absl::InlinedVector<Partial, 1> partials(1);
   for (size_t k = 0; k < c.points.size(); ++k) {
     const Constraint& set = *c.points[k];
     if (set.points.size() == 1) {  // each partial key gets the one value
@@ -471,7 +471,7 @@ void Planner::BuildRanges(const Candidate& c, Plan* plan) const {
       for (Partial& p : partials) extend(p, values[0].first, values[0].second);
       continue;
     }
-    std::vector<Partial> next;
+    absl::InlinedVector<Partial, 1> next;
     next.reserve(partials.size() * values.size());
     for (const Partial& p : partials) {
       for (const auto& [bytes, text] : values) {
@@ -510,7 +510,7 @@ Plan Planner::Build(const Candidate& c) const {
     plan.kind = c.interval != nullptr ? Plan::Kind::kPrimaryKeyRange
                                       : Plan::Kind::kFullScan;
   }
-  std::vector<bool> used(conjuncts_.size());
+  absl::InlinedVector<bool, 8> used(conjuncts_.size());
   absl::InlinedVector<const Constraint*, 4> served = c.points;
   if (c.interval != nullptr) served.push_back(c.interval);
   plan.consumed.reserve(conjuncts_.size());
@@ -520,8 +520,7 @@ Plan Planner::Build(const Candidate& c) const {
       plan.consumed.push_back(conjuncts_[i]);
     }
   }
-  std::vector<Expr> rest;
-  rest.reserve(conjuncts_.size());
+  std::vector<Expr> rest;  // allocated only when some conjunct is left
   for (size_t i = 0; i < conjuncts_.size(); ++i) {
     if (!used[i]) rest.push_back(conjuncts_[i]);
   }
@@ -546,7 +545,7 @@ absl::StatusOr<Plan> Planner::Best() {
     }
   }
   std::optional<Candidate> best;
-  std::vector<Candidate> candidates = Candidates();
+  absl::InlinedVector<Candidate, 8> candidates = Candidates();
   for (Candidate& c : candidates) {
     if (!c.usable || !ChooseFixed(&c, /*exact=*/false)) continue;
     const bool beats =
@@ -564,7 +563,7 @@ absl::StatusOr<Plan> Planner::Best() {
 std::optional<Plan> Planner::Branch() {
   branch_ = true;
   std::optional<Candidate> best;
-  std::vector<Candidate> candidates = Candidates();
+  absl::InlinedVector<Candidate, 8> candidates = Candidates();
   for (Candidate& c : candidates) {
     if (!c.usable || c.score() == 0 || !ChooseFixed(&c, /*exact=*/true)) {
       continue;

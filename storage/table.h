@@ -318,13 +318,18 @@ class Table {
   bool Maintained(size_t i) const {
     return index_state(i) != IndexState::kFailed;
   }
-  // Which indexes are ready now. An index is complete in a read snapshot
-  // when it was ready before the snapshot began and still is after (ready
-  // is set once the last chunk is durable; building before the index is
-  // emptied): read this, begin the snapshot, then ask Readiness.
+  // Which indexes are ready now: empty when every one is (the usual case,
+  // which allocates nothing), else a flag per index. An index is complete
+  // in a read snapshot when it was ready before the snapshot began and
+  // still is after (ready is set once the last chunk is durable; building
+  // before the index is emptied): read this, begin the snapshot, then ask
+  // Readiness.
   std::vector<bool> ReadyIndexes() const;
+  static bool WasReady(const std::vector<bool>& ready_before, size_t i) {
+    return ready_before.empty() || ready_before[i];
+  }
   // The planner's view of which indexes it may use (storage/query.h):
-  // those in `ready_before` that are still ready.
+  // those ready in `ready_before` that are still ready.
   IndexReadiness Readiness(std::vector<bool> ready_before) const;
   // Stores `record` under `pk` at `version` (format 2).
   absl::Status PutRecord(MDB_txn* txn, absl::string_view pk,

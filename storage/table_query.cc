@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "storage/index_builder.h"
@@ -57,7 +58,7 @@ class Table::QueryRun {
 };
 
 absl::Status Table::QueryRun::Open(absl::string_view page_token) {
-  std::vector<MergedScan::Source> sources;
+  absl::InlinedVector<MergedScan::Source, 4> sources;
   sources.reserve(plan_.ranges.size());
   for (const KeyRange& r : plan_.ranges) {
     sources.push_back({&r, table_.DbiOf(r.index)});
@@ -164,17 +165,17 @@ absl::StatusOr<std::string> Table::Explain(
 }
 
 std::vector<bool> Table::ReadyIndexes() const {
-  std::vector<bool> ready(indexes_.size());
+  std::vector<bool> ready;
   for (size_t i = 0; i < indexes_.size(); ++i) {
-    ready[i] = index_state(i) == IndexState::kReady;
+    if (index_state(i) == IndexState::kReady) continue;
+    ready.resize(indexes_.size(), true);
+    ready[i] = false;
   }
   return ready;
 }
 
 IndexReadiness Table::Readiness(std::vector<bool> ready_before) const {
-  if (ready_before == ReadyIndexes() &&
-      std::find(ready_before.begin(), ready_before.end(), false) ==
-          ready_before.end()) {
+  if (ready_before.empty() && ReadyIndexes().empty()) {
     return nullptr;  // every index, before and after
   }
   return [this, ready_before = std::move(ready_before)](
@@ -182,7 +183,7 @@ IndexReadiness Table::Readiness(std::vector<bool> ready_before) const {
     for (size_t i = 0; i < indexes_.size(); ++i) {
       if (indexes_[i].schema != &index) continue;
       const IndexState state = index_state(i);
-      if (state == IndexState::kReady && ready_before[i]) return "";
+      if (state == IndexState::kReady && WasReady(ready_before, i)) return "";
       if (state == IndexState::kReady) return "just built";
       if (builder_ != nullptr) return builder_->NotReadyReason(*this, i);
       return IndexStateName(state);
