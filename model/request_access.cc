@@ -96,12 +96,14 @@ void ClearPosition(Message* request) {
                                        Slot(*request, layout::kPageToken));
 }
 
-std::vector<FilterRequestField> FilterRequestFields(const Descriptor* request,
-                                                    const Descriptor* record) {
+std::vector<FilterRequestField> SetFilterFields(const Message& request,
+                                                const Descriptor* record) {
+  std::vector<const FieldDescriptor*> set;
+  request.GetReflection()->ListFields(request, &set);
   std::vector<FilterRequestField> fields;
-  for (int i = 0; i < request->field_count(); ++i) {
+  for (const FieldDescriptor* field : set) {
     FilterRequestField f;
-    f.request_field = request->field(i);
+    f.request_field = field;
     int record_number;
     if (!DecodeFilterField(f.request_field->number(), &record_number,
                            &f.role)) {

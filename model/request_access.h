@@ -47,10 +47,12 @@ struct FilterRequestField {
   const google::protobuf::FieldDescriptor* record_field = nullptr;
   FilterRole role = FilterRole::kEquals;
 };
-// The typed constraint fields of a Filter or Count request type (not the
-// request's own fields, layout::kListFields).
-std::vector<FilterRequestField> FilterRequestFields(
-    const google::protobuf::Descriptor* request,
+// The typed constraint fields a Filter or Count request sets (not the
+// request's own fields, layout::kListFields), in field number order: each
+// message field that is present, string or enum that is not empty or 0.
+// One pass over what the request holds, not a test of every field.
+std::vector<FilterRequestField> SetFilterFields(
+    const google::protobuf::Message& request,
     const google::protobuf::Descriptor* record);
 
 // Update and Patch requests (0 when the request type has no such field).

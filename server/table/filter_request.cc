@@ -84,7 +84,7 @@ absl::StatusOr<storage::Query> QueryFromRequest(const Message& request,
   query.filter = model::FilterText(request);
   query.order_by = model::OrderBy(request);
   for (const model::FilterRequestField& field :
-       model::FilterRequestFields(request.GetDescriptor(), record)) {
+       model::SetFilterFields(request, record)) {
     Value value;
     LMDBAPI_ASSIGN_OR_RETURN(
         bool set, ReadFilterValue(request, field.request_field, &value));
