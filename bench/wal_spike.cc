@@ -1,0 +1,397 @@
+// The write-ahead-log spike (docs/BENCHMARKS.md, "A durable insert and the
+// disk"): what a group commit of inserts costs when LMDB's own commit makes it
+// durable, against a design where a sequential log does and LMDB commits
+// without syncing, checkpointed now and then. Not a server path: a measured
+// reason for (or against) changing how the server makes writes durable.
+//
+// Every mode writes the same groups of --group inserts into a fresh
+// environment preloaded with --preload records. An insert is what the
+// example schema's Insert writes (bench/grpc_load's insert workload): its
+// record (a growing 16-byte key, as UUIDv7 keys grow), a change-log entry
+// (a growing revision) and four index entries: one spread over 1,000
+// clients (the main_composite index: the pages a group touches at random),
+// three that grow at one or a few places (issued, permit number, county and
+// status). Modes:
+//   durable  one LMDB transaction per group, committed with LMDB's fsyncs
+//            (the server today: data pages, then the meta page);
+//   wal      the group's puts appended to a log file and fdatasync'd, then the
+//            transaction committed with MDB_NOSYNC; every --checkpoint_ms a
+//            checkpoint: mdb_env_sync, the two meta pages saved to a side
+//            file (fdatasync'd), a read transaction pinned on that snapshot
+//            (so no later commit can reuse its pages before the next
+//            checkpoint), the log truncated;
+//   pinned   as durable, with a read transaction pinned on a snapshot and
+//            renewed every --pin_groups groups: LMDB cannot reuse the pages
+//            freed meanwhile, so it writes new pages at the file's end (is
+//            that enough to make its own commits sequential? it is not);
+//   nosync   LMDB with MDB_NOSYNC and no log: the ceiling, not durable.
+// The wal mode's checkpoint runs on the writing thread here: its time is in
+// the rate, not in a group's latency (a server would run it beside the
+// writer). First it measures the disk itself: fdatasync after 1, 8 and 64
+// pages written at random places, and appended. For each mode it prints groups
+// per second, the latency of a group until it is durable, and the writes the
+// disk received per group (the data directory's block device,
+// /sys/dev/block/MAJ:MIN/stat), alternating the modes for
+// --rounds rounds.
+//
+//   wal_spike [--preload=10000] [--group=32] [--seconds=5] [--rounds=3]
+//             [--checkpoint_ms=1000] [--pin_groups=256] [--dir=.] [--check]
+#include <fcntl.h>
+#include <lmdb.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+ABSL_FLAG(int, preload, 10000, "records written before the timed groups");
+ABSL_FLAG(int, group, 32, "inserts per group commit");
+ABSL_FLAG(double, seconds, 5, "time per mode and round");
+ABSL_FLAG(int, rounds, 3, "rounds, the modes alternating in each");
+ABSL_FLAG(int, checkpoint_ms, 1000, "wal mode: time between checkpoints");
+ABSL_FLAG(int, pin_groups, 256, "pinned mode: groups between pin renewals");
+ABSL_FLAG(std::string, dir, ".", "where each environment is made");
+ABSL_FLAG(bool, check, false, "exit 1 unless every mode wrote every group");
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kDatabases = 6;  // records, changes, four indexes
+constexpr int kMaxGroups = 200000;
+
+void Check(int rc, const char* what) {
+  if (rc == MDB_SUCCESS) return;
+  std::fprintf(stderr, "wal_spike: %s: %s\n", what, mdb_strerror(rc));
+  std::exit(1);
+}
+
+void CheckSys(bool ok, const char* what) {
+  if (ok) return;
+  std::fprintf(stderr, "wal_spike: %s: %s\n", what, std::strerror(errno));
+  std::exit(1);
+}
+
+struct Put {
+  int db;
+  std::string key;
+  std::string value;
+};
+
+std::string BigEndian(uint64_t v, int bytes) {
+  std::string out(bytes, '\0');
+  for (int i = bytes - 1; i >= 0; --i, v >>= 8) out[i] = static_cast<char>(v);
+  return out;
+}
+
+// The six entries of insert number n.
+void AppendInsert(uint64_t n, std::vector<Put>* puts) {
+  std::string key = BigEndian(n, 16);
+  std::string record(220, static_cast<char>('a' + n % 26));
+  puts->push_back({0, key, record});
+  puts->push_back({1, BigEndian(n, 8), record});
+  std::string client = absl::StrFormat("c%04d", (n * 7919) % 1000);
+  puts->push_back({2, absl::StrCat(client, "|NY|2|", key), ""});
+  puts->push_back({3, absl::StrCat(BigEndian(1700000000 + n, 8), key), ""});
+  puts->push_back({4, absl::StrCat("P-", n, "|", key), ""});
+  puts->push_back({5, absl::StrCat("NY|2|", BigEndian(n, 8), key), ""});
+}
+
+struct Env {
+  MDB_env* env = nullptr;
+  MDB_dbi dbi[kDatabases];
+  std::string dir;
+};
+
+Env Open(const std::string& dir) {
+  Env e;
+  e.dir = dir;
+  std::filesystem::create_directories(dir);
+  Check(mdb_env_create(&e.env), "mdb_env_create");
+  Check(mdb_env_set_maxdbs(e.env, kDatabases), "mdb_env_set_maxdbs");
+  Check(mdb_env_set_mapsize(e.env, size_t{16} << 30), "mdb_env_set_mapsize");
+  Check(mdb_env_open(e.env, dir.c_str(), MDB_NOTLS, 0644), dir.c_str());
+  MDB_txn* txn;
+  Check(mdb_txn_begin(e.env, nullptr, 0, &txn), "mdb_txn_begin");
+  for (int i = 0; i < kDatabases; ++i) {
+    std::string name = absl::StrCat("db", i);
+    Check(mdb_dbi_open(txn, name.c_str(), MDB_CREATE, &e.dbi[i]), "dbi");
+  }
+  Check(mdb_txn_commit(txn), "mdb_txn_commit");
+  return e;
+}
+
+void Apply(Env& e, const std::vector<Put>& puts) {
+  MDB_txn* txn;
+  Check(mdb_txn_begin(e.env, nullptr, 0, &txn), "mdb_txn_begin");
+  for (const Put& p : puts) {
+    MDB_val k{p.key.size(), const_cast<char*>(p.key.data())};
+    MDB_val v{p.value.size(), const_cast<char*>(p.value.data())};
+    Check(mdb_put(txn, e.dbi[p.db], &k, &v, 0), "mdb_put");
+  }
+  Check(mdb_txn_commit(txn), "mdb_txn_commit");
+}
+
+std::string Encode(const std::vector<Put>& puts) {
+  std::string out;
+  for (const Put& p : puts) {
+    out += static_cast<char>(p.db);
+    out += BigEndian(p.key.size(), 4) + BigEndian(p.value.size(), 4);
+    out += p.key + p.value;
+  }
+  return BigEndian(out.size(), 4) + out;
+}
+
+// Writes and sectors the data directory's block device completed so far.
+struct Disk {
+  uint64_t writes = 0, sectors = 0;
+};
+
+Disk ReadDisk(const std::string& dir) {
+  struct stat st;
+  CheckSys(stat(dir.c_str(), &st) == 0, "stat");
+  std::ifstream in(absl::StrFormat("/sys/dev/block/%u:%u/stat",
+                                   major(st.st_dev), minor(st.st_dev)));
+  uint64_t f[7] = {};
+  for (uint64_t& v : f) in >> v;
+  return {f[4], f[6]};
+}
+
+int64_t Percentile(std::vector<int64_t> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+}
+
+// The disk itself: the median fdatasync after writing `pages` 4 KiB pages
+// at random places of a 64 MiB file (scattered), or after appending them
+// (sequential), 30 times each.
+double FsyncMs(const std::string& dir, int pages, bool scattered) {
+  std::string path = dir + "/probe";
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+  CheckSys(fd >= 0 && ftruncate(fd, scattered ? 64 << 20 : 0) == 0 &&
+               fdatasync(fd) == 0,
+           "probe file");
+  std::string page(4096, 'p');
+  std::vector<int64_t> us;
+  uint64_t seed = 88172645463325252ull;
+  off_t end = 0;
+  for (int round = 0; round < 30; ++round) {
+    for (int i = 0; i < pages; ++i) {
+      seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+      off_t at = scattered ? static_cast<off_t>(seed % 16384) * 4096 : end;
+      CheckSys(pwrite(fd, page.data(), page.size(), at) == 4096, "pwrite");
+      end += 4096;
+    }
+    auto t = Clock::now();
+    CheckSys(fdatasync(fd) == 0, "fdatasync");
+    us.push_back(
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t)
+            .count());
+  }
+  close(fd);
+  std::filesystem::remove(path);
+  return Percentile(us, 0.5) / 1000.0;
+}
+
+void PrintDisk(const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  std::printf(
+      "The disk under %s, median fdatasync after writing 4 KiB pages:\n\n"
+      "| pages | scattered (ms) | appended (ms) |\n|---:|---:|---:|\n",
+      absl::GetFlag(FLAGS_dir).c_str());
+  for (int pages : {1, 8, 64}) {
+    std::printf("| %d | %.2f | %.2f |\n", pages, FsyncMs(dir, pages, true),
+                FsyncMs(dir, pages, false));
+  }
+  std::printf("\n");
+  std::filesystem::remove_all(dir);
+}
+
+// The log and its checkpoints (wal mode).
+class Log {
+ public:
+  explicit Log(Env& env) : env_(env) {
+    fd_ = open((env.dir + "/wal.log").c_str(), O_WRONLY | O_CREAT | O_APPEND,
+               0644);
+    CheckSys(fd_ >= 0, "open wal.log");
+    Check(mdb_env_set_flags(env.env, MDB_NOSYNC, 1), "MDB_NOSYNC");
+    Check(mdb_txn_begin(env.env, nullptr, MDB_RDONLY, &pin_), "pin");
+    last_ = Clock::now();
+  }
+  ~Log() {
+    mdb_txn_abort(pin_);
+    close(fd_);
+  }
+  void Append(const std::vector<Put>& puts) {
+    std::string bytes = Encode(puts);
+    CheckSys(write(fd_, bytes.data(), bytes.size()) ==
+                 static_cast<ssize_t>(bytes.size()),
+             "write wal.log");
+    CheckSys(fdatasync(fd_) == 0, "fdatasync wal.log");
+  }
+  void MaybeCheckpoint(int every_ms) {
+    if (Clock::now() - last_ < std::chrono::milliseconds(every_ms)) return;
+    auto start = Clock::now();
+    Check(mdb_env_sync(env_.env, 1), "mdb_env_sync");
+    SaveMeta();
+    mdb_txn_reset(pin_);
+    Check(mdb_txn_renew(pin_), "pin renew");
+    CheckSys(ftruncate(fd_, 0) == 0 && fdatasync(fd_) == 0, "truncate");
+    last_ = Clock::now();
+    micros_ +=
+        std::chrono::duration_cast<std::chrono::microseconds>(last_ - start)
+            .count();
+    ++count_;
+  }
+  int count() const { return count_; }
+  double mean_ms() const { return count_ ? micros_ / 1000.0 / count_ : 0; }
+
+ private:
+  void SaveMeta() {
+    int in = open((env_.dir + "/data.mdb").c_str(), O_RDONLY);
+    CheckSys(in >= 0, "open data.mdb");
+    std::string pages(2 * 4096, '\0');
+    CheckSys(pread(in, pages.data(), pages.size(), 0) ==
+                 static_cast<ssize_t>(pages.size()),
+             "read meta");
+    close(in);
+    int out = open((env_.dir + "/meta.ckpt").c_str(),
+                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CheckSys(out >= 0 &&
+                 write(out, pages.data(), pages.size()) ==
+                     static_cast<ssize_t>(pages.size()) &&
+                 fdatasync(out) == 0,
+             "write meta.ckpt");
+    close(out);
+  }
+
+  Env& env_;
+  int fd_;
+  MDB_txn* pin_;
+  Clock::time_point last_;
+  int64_t micros_ = 0;
+  int count_ = 0;
+};
+
+struct Result {
+  std::string mode;
+  int groups = 0;
+  double seconds = 0;
+  std::vector<int64_t> latency_us;
+  Disk disk;
+  uint64_t file_bytes = 0;
+  int checkpoints = 0;
+  double checkpoint_ms = 0;
+};
+
+Result Run(const std::string& mode, const std::string& dir) {
+  std::filesystem::remove_all(dir);
+  Env env = Open(dir);
+  const int group = absl::GetFlag(FLAGS_group);
+  uint64_t n = 0;
+  for (int done = 0; done < absl::GetFlag(FLAGS_preload);) {
+    std::vector<Put> puts;
+    for (int i = 0; i < 1000; ++i, ++done) AppendInsert(n++, &puts);
+    Apply(env, puts);
+  }
+  std::optional<Log> log;
+  if (mode == "wal") log.emplace(env);
+  MDB_txn* pin = nullptr;
+  if (mode == "pinned")
+    Check(mdb_txn_begin(env.env, nullptr, MDB_RDONLY, &pin), "pin");
+  if (mode == "nosync") Check(mdb_env_set_flags(env.env, MDB_NOSYNC, 1), "");
+  Result r;
+  r.mode = mode;
+  Disk before = ReadDisk(dir);
+  auto start = Clock::now();
+  auto end =
+      start + std::chrono::duration<double>(absl::GetFlag(FLAGS_seconds));
+  while (Clock::now() < end && r.groups < kMaxGroups) {
+    std::vector<Put> puts;
+    for (int i = 0; i < group; ++i) AppendInsert(n++, &puts);
+    auto t = Clock::now();
+    if (log) log->Append(puts);
+    Apply(env, puts);
+    r.latency_us.push_back(
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t)
+            .count());
+    ++r.groups;
+    if (log) log->MaybeCheckpoint(absl::GetFlag(FLAGS_checkpoint_ms));
+    if (pin != nullptr && r.groups % absl::GetFlag(FLAGS_pin_groups) == 0) {
+      mdb_txn_reset(pin);
+      Check(mdb_txn_renew(pin), "pin renew");
+      ++r.checkpoints;
+    }
+  }
+  if (pin != nullptr) mdb_txn_abort(pin);
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  Disk after = ReadDisk(dir);
+  r.disk = {after.writes - before.writes, after.sectors - before.sectors};
+  if (log) {
+    r.checkpoints = log->count();
+    r.checkpoint_ms = log->mean_ms();
+  }
+  log.reset();
+  mdb_env_close(env.env);
+  r.file_bytes = std::filesystem::file_size(dir + "/data.mdb");
+  std::filesystem::remove_all(dir);
+  return r;
+}
+
+void Print(const Result& r) {
+  const int group = absl::GetFlag(FLAGS_group);
+  double g = std::max(1, r.groups);
+  std::printf(
+      "| %s | %.0f | %.0f | %.2f | %.2f | %.1f | %.0f | %.0f | %d (%.1f ms) "
+      "|\n",
+      r.mode.c_str(), r.groups / r.seconds, r.groups * group / r.seconds,
+      Percentile(r.latency_us, 0.5) / 1000.0,
+      Percentile(r.latency_us, 0.99) / 1000.0, r.disk.writes / g,
+      r.disk.sectors * 512 / 1024.0 / g, r.file_bytes / 1048576.0,
+      r.checkpoints, r.checkpoint_ms);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  std::string dir =
+      absl::StrCat(absl::GetFlag(FLAGS_dir), "/wal_spike.", getpid());
+  PrintDisk(dir);
+  std::printf(
+      "%d inserts per group over %d preloaded records, %g s per mode and "
+      "round, checkpoints every %d ms (wal)\n\n",
+      absl::GetFlag(FLAGS_group), absl::GetFlag(FLAGS_preload),
+      absl::GetFlag(FLAGS_seconds), absl::GetFlag(FLAGS_checkpoint_ms));
+  std::printf(
+      "| mode | groups/s | inserts/s | p50 ms to durable | p99 ms | disk "
+      "writes per group | KB per group | data.mdb MiB | checkpoints |\n"
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  bool ok = true;
+  for (int round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
+    for (const char* mode : {"durable", "pinned", "wal", "nosync"}) {
+      Result r = Run(mode, dir);
+      ok = ok && r.groups > 0;
+      Print(r);
+    }
+  }
+  if (absl::GetFlag(FLAGS_check) && !ok) {
+    std::fprintf(stderr, "wal_spike: a mode wrote no group\n");
+    return 1;
+  }
+  return 0;
+}
