@@ -34,6 +34,13 @@
 // /sys/dev/block/MAJ:MIN/stat), alternating the modes for
 // --rounds rounds.
 //
+// For bench/wal_powercut, which cuts the power under the wal mode on cutfs:
+// --keep_dir=DIR writes groups in wal mode into DIR for --seconds, printing
+// "ack N" once the first N inserts are durable (--pin=false: without the
+// pinned snapshot, the control); --recover=DIR writes the saved meta pages
+// back, replays the log, checks every database entry by entry and prints
+// one JSON line (exit 1 if a check fails).
+//
 //   wal_spike [--preload=10000] [--group=32] [--seconds=5] [--rounds=3]
 //             [--checkpoint_ms=1000] [--pin_groups=256] [--dir=.] [--check]
 #include <fcntl.h>
@@ -48,6 +55,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,6 +64,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 
 ABSL_FLAG(int, preload, 10000, "records written before the timed groups");
 ABSL_FLAG(int, group, 32, "inserts per group commit");
@@ -64,6 +73,15 @@ ABSL_FLAG(int, rounds, 3, "rounds, the modes alternating in each");
 ABSL_FLAG(int, checkpoint_ms, 1000, "wal mode: time between checkpoints");
 ABSL_FLAG(int, pin_groups, 256, "pinned mode: groups between pin renewals");
 ABSL_FLAG(std::string, dir, ".", "where each environment is made");
+ABSL_FLAG(std::string, keep_dir, "",
+          "power-cut check: write groups in wal mode into this directory for "
+          "--seconds, printing 'ack N' once the first N inserts are durable");
+ABSL_FLAG(std::string, recover, "",
+          "power-cut check: recover this directory (the saved meta pages "
+          "written back, the log replayed), check every database and print "
+          "one JSON line");
+ABSL_FLAG(bool, pin, true,
+          "wal mode: pin each checkpoint's snapshot (false: the control)");
 ABSL_FLAG(bool, check, false, "exit 1 unless every mode wrote every group");
 
 namespace {
@@ -144,6 +162,20 @@ void Apply(Env& e, const std::vector<Put>& puts) {
   Check(mdb_txn_commit(txn), "mdb_txn_commit");
 }
 
+uint64_t Hash(absl::string_view bytes) {  // FNV-1a: tells a torn record
+  uint64_t h = 14695981039346656037ull;
+  for (char c : bytes) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ull;
+  return h;
+}
+
+uint64_t ReadBigEndian(absl::string_view bytes) {
+  uint64_t v = 0;
+  for (char c : bytes) v = (v << 8) | static_cast<uint8_t>(c);
+  return v;
+}
+
+// A log record: its payload's length (4 bytes) and hash (8), then each put
+// as its database (1 byte), key and value lengths (4 + 4), key and value.
 std::string Encode(const std::vector<Put>& puts) {
   std::string out;
   for (const Put& p : puts) {
@@ -151,7 +183,28 @@ std::string Encode(const std::vector<Put>& puts) {
     out += BigEndian(p.key.size(), 4) + BigEndian(p.value.size(), 4);
     out += p.key + p.value;
   }
-  return BigEndian(out.size(), 4) + out;
+  return BigEndian(out.size(), 4) + BigEndian(Hash(out), 8) + out;
+}
+
+// The records of a log up to the first incomplete or torn one.
+std::vector<std::vector<Put>> Decode(absl::string_view log) {
+  std::vector<std::vector<Put>> records;
+  while (log.size() >= 12) {
+    uint64_t size = ReadBigEndian(log.substr(0, 4));
+    if (log.size() < 12 + size) break;
+    absl::string_view body = log.substr(12, size);
+    if (Hash(body) != ReadBigEndian(log.substr(4, 8))) break;
+    std::vector<Put>& puts = records.emplace_back();
+    while (!body.empty()) {
+      uint64_t k = ReadBigEndian(body.substr(1, 4));
+      uint64_t v = ReadBigEndian(body.substr(5, 4));
+      puts.push_back({body[0], std::string(body.substr(9, k)),
+                      std::string(body.substr(9 + k, v))});
+      body.remove_prefix(9 + k + v);
+    }
+    log.remove_prefix(12 + size);
+  }
+  return records;
 }
 
 // Writes and sectors the data directory's block device completed so far.
@@ -220,19 +273,25 @@ void PrintDisk(const std::string& dir) {
   std::filesystem::remove_all(dir);
 }
 
+void SyncDirectory(const std::string& dir) {
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  CheckSys(fd >= 0 && fsync(fd) == 0, "fsync directory");
+  close(fd);
+}
+
 // The log and its checkpoints (wal mode).
 class Log {
  public:
-  explicit Log(Env& env) : env_(env) {
+  Log(Env& env, bool pin) : env_(env), pinned_(pin) {
     fd_ = open((env.dir + "/wal.log").c_str(), O_WRONLY | O_CREAT | O_APPEND,
                0644);
     CheckSys(fd_ >= 0, "open wal.log");
     Check(mdb_env_set_flags(env.env, MDB_NOSYNC, 1), "MDB_NOSYNC");
-    Check(mdb_txn_begin(env.env, nullptr, MDB_RDONLY, &pin_), "pin");
+    if (pinned_) Check(mdb_txn_begin(env.env, nullptr, MDB_RDONLY, &pin_), "");
     last_ = Clock::now();
   }
   ~Log() {
-    mdb_txn_abort(pin_);
+    if (pinned_) mdb_txn_abort(pin_);
     close(fd_);
   }
   void Append(const std::vector<Put>& puts) {
@@ -243,12 +302,20 @@ class Log {
     CheckSys(fdatasync(fd_) == 0, "fdatasync wal.log");
   }
   void MaybeCheckpoint(int every_ms) {
-    if (Clock::now() - last_ < std::chrono::milliseconds(every_ms)) return;
+    if (Clock::now() - last_ >= std::chrono::milliseconds(every_ms)) {
+      Checkpoint();
+    }
+  }
+  // Everything committed so far synced, its meta pages saved, the pin moved
+  // to it (no later commit may reuse a page it holds), the log emptied.
+  void Checkpoint() {
     auto start = Clock::now();
     Check(mdb_env_sync(env_.env, 1), "mdb_env_sync");
     SaveMeta();
-    mdb_txn_reset(pin_);
-    Check(mdb_txn_renew(pin_), "pin renew");
+    if (pinned_) {
+      mdb_txn_reset(pin_);
+      Check(mdb_txn_renew(pin_), "pin renew");
+    }
     CheckSys(ftruncate(fd_, 0) == 0 && fdatasync(fd_) == 0, "truncate");
     last_ = Clock::now();
     micros_ +=
@@ -268,19 +335,24 @@ class Log {
                  static_cast<ssize_t>(pages.size()),
              "read meta");
     close(in);
-    int out = open((env_.dir + "/meta.ckpt").c_str(),
-                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    // Written aside and renamed: a cut leaves the old copy or the new one.
+    std::string tmp = env_.dir + "/meta.ckpt.tmp";
+    int out = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     CheckSys(out >= 0 &&
                  write(out, pages.data(), pages.size()) ==
                      static_cast<ssize_t>(pages.size()) &&
                  fdatasync(out) == 0,
              "write meta.ckpt");
     close(out);
+    CheckSys(rename(tmp.c_str(), (env_.dir + "/meta.ckpt").c_str()) == 0,
+             "rename meta.ckpt");
+    SyncDirectory(env_.dir);
   }
 
   Env& env_;
+  const bool pinned_;
   int fd_;
-  MDB_txn* pin_;
+  MDB_txn* pin_ = nullptr;
   Clock::time_point last_;
   int64_t micros_ = 0;
   int count_ = 0;
@@ -308,7 +380,7 @@ Result Run(const std::string& mode, const std::string& dir) {
     Apply(env, puts);
   }
   std::optional<Log> log;
-  if (mode == "wal") log.emplace(env);
+  if (mode == "wal") log.emplace(env, /*pin=*/true);
   MDB_txn* pin = nullptr;
   if (mode == "pinned")
     Check(mdb_txn_begin(env.env, nullptr, MDB_RDONLY, &pin), "pin");
@@ -367,8 +439,120 @@ void Print(const Result& r) {
 
 }  // namespace
 
+// --keep_dir: what bench/wal_powercut cuts the power under.
+void WriteUntilCut(const std::string& dir) {
+  Env env = Open(dir);
+  uint64_t n = 0;
+  for (int done = 0; done < absl::GetFlag(FLAGS_preload);) {
+    std::vector<Put> puts;
+    for (int i = 0; i < 1000; ++i, ++done) AppendInsert(n++, &puts);
+    Apply(env, puts);
+  }
+  Log log(env, absl::GetFlag(FLAGS_pin));
+  log.Checkpoint();  // syncs the directory's entries too
+  SyncDirectory(std::filesystem::path(dir).parent_path().string());
+  std::printf("ack %llu\n", static_cast<unsigned long long>(n));
+  std::fflush(stdout);
+  auto end = Clock::now() +
+             std::chrono::duration<double>(absl::GetFlag(FLAGS_seconds));
+  while (Clock::now() < end) {
+    std::vector<Put> puts;
+    for (int i = 0; i < absl::GetFlag(FLAGS_group); ++i) {
+      AppendInsert(n++, &puts);
+    }
+    log.Append(puts);
+    Apply(env, puts);
+    std::printf("ack %llu\n", static_cast<unsigned long long>(n));
+    std::fflush(stdout);
+    log.MaybeCheckpoint(absl::GetFlag(FLAGS_checkpoint_ms));
+  }
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Every entry of every database, walked; then inserts 0..N-1 each whole,
+// where N is the records database's count. Empty when all is well.
+std::string CheckInserts(Env& env, uint64_t* records) {
+  MDB_txn* txn;
+  Check(mdb_txn_begin(env.env, nullptr, MDB_RDONLY, &txn), "mdb_txn_begin");
+  uint64_t counts[kDatabases] = {};
+  std::string error;
+  for (int db = 0; db < kDatabases && error.empty(); ++db) {
+    MDB_cursor* cursor;
+    Check(mdb_cursor_open(txn, env.dbi[db], &cursor), "mdb_cursor_open");
+    MDB_val k, v;
+    int rc;
+    while ((rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) == MDB_SUCCESS) {
+      ++counts[db];
+    }
+    if (rc != MDB_NOTFOUND)
+      error = absl::StrCat("walk db", db, ": ", mdb_strerror(rc));
+    mdb_cursor_close(cursor);
+  }
+  *records = counts[0];
+  for (uint64_t n = 0; n < counts[0] && error.empty(); ++n) {
+    std::vector<Put> puts;
+    AppendInsert(n, &puts);
+    for (const Put& p : puts) {
+      MDB_val k{p.key.size(), const_cast<char*>(p.key.data())}, v;
+      int rc = mdb_get(txn, env.dbi[p.db], &k, &v);
+      if (rc != MDB_SUCCESS || absl::string_view(static_cast<char*>(v.mv_data),
+                                                 v.mv_size) != p.value) {
+        error = absl::StrCat("insert ", n, ": db", p.db, " entry ",
+                             rc == MDB_SUCCESS ? "differs" : mdb_strerror(rc));
+        break;
+      }
+    }
+  }
+  for (int db = 0; db < kDatabases && error.empty(); ++db) {
+    if (counts[db] != counts[0]) {
+      error = absl::StrCat("db", db, " holds ", counts[db], " entries for ",
+                           counts[0], " records");
+    }
+  }
+  mdb_txn_abort(txn);
+  return error;
+}
+
+// --recover: the saved meta pages back in place, the log replayed, checked.
+int Recover(const std::string& dir) {
+  std::string meta = ReadFile(dir + "/meta.ckpt");
+  if (meta.size() == 2 * 4096) {
+    int fd = open((dir + "/data.mdb").c_str(), O_WRONLY);
+    CheckSys(fd >= 0 &&
+                 pwrite(fd, meta.data(), meta.size(), 0) ==
+                     static_cast<ssize_t>(meta.size()) &&
+                 fdatasync(fd) == 0,
+             "restore meta pages");
+    close(fd);
+  }
+  Env env = Open(dir);
+  std::vector<std::vector<Put>> log = Decode(ReadFile(dir + "/wal.log"));
+  for (const std::vector<Put>& puts : log) Apply(env, puts);
+  uint64_t records = 0;
+  std::string error = CheckInserts(env, &records);
+  mdb_env_close(env.env);
+  std::printf(
+      "{\"records\": %llu, \"replayed\": %zu, \"meta_restored\": %s, "
+      "\"ok\": %s, \"error\": \"%s\"}\n",
+      static_cast<unsigned long long>(records), log.size(),
+      meta.size() == 2 * 4096 ? "true" : "false",
+      error.empty() ? "true" : "false", error.c_str());
+  return error.empty() ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  if (!absl::GetFlag(FLAGS_recover).empty()) {
+    return Recover(absl::GetFlag(FLAGS_recover));
+  }
+  if (!absl::GetFlag(FLAGS_keep_dir).empty()) {
+    WriteUntilCut(absl::GetFlag(FLAGS_keep_dir));
+    return 0;
+  }
   std::string dir =
       absl::StrCat(absl::GetFlag(FLAGS_dir), "/wal_spike.", getpid());
   PrintDisk(dir);
