@@ -43,6 +43,7 @@
 //
 //   wal_spike [--preload=10000] [--group=32] [--seconds=5] [--rounds=3]
 //             [--checkpoint_ms=1000] [--pin_groups=256] [--dir=.] [--check]
+//   wal_spike --disk_only [--dir=.]     (the disk probe as one JSON line)
 #include <fcntl.h>
 #include <lmdb.h>
 #include <sys/stat.h>
@@ -50,6 +51,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -82,6 +84,8 @@ ABSL_FLAG(std::string, recover, "",
           "one JSON line");
 ABSL_FLAG(bool, pin, true,
           "wal mode: pin each checkpoint's snapshot (false: the control)");
+ABSL_FLAG(bool, disk_only, false,
+          "only the disk probe, as one JSON line (bench/run uses it)");
 ABSL_FLAG(bool, check, false, "exit 1 unless every mode wrote every group");
 
 namespace {
@@ -259,18 +263,40 @@ double FsyncMs(const std::string& dir, int pages, bool scattered) {
   return Percentile(us, 0.5) / 1000.0;
 }
 
-void PrintDisk(const std::string& dir) {
+// The disk probe's figures: {pages, scattered ms, appended ms}.
+std::vector<std::array<double, 3>> ProbeDisk(const std::string& dir) {
   std::filesystem::create_directories(dir);
+  std::vector<std::array<double, 3>> out;
+  for (int pages : {1, 8, 64}) {
+    out.push_back({static_cast<double>(pages), FsyncMs(dir, pages, true),
+                   FsyncMs(dir, pages, false)});
+  }
+  std::filesystem::remove_all(dir);
+  return out;
+}
+
+void PrintDisk(const std::string& dir) {
   std::printf(
       "The disk under %s, median fdatasync after writing 4 KiB pages:\n\n"
       "| pages | scattered (ms) | appended (ms) |\n|---:|---:|---:|\n",
       absl::GetFlag(FLAGS_dir).c_str());
-  for (int pages : {1, 8, 64}) {
-    std::printf("| %d | %.2f | %.2f |\n", pages, FsyncMs(dir, pages, true),
-                FsyncMs(dir, pages, false));
+  for (const auto& [pages, scattered, appended] : ProbeDisk(dir)) {
+    std::printf("| %.0f | %.2f | %.2f |\n", pages, scattered, appended);
   }
   std::printf("\n");
-  std::filesystem::remove_all(dir);
+}
+
+// --disk_only: the probe alone, as one JSON line (bench/run's machine line).
+void PrintDiskJson(const std::string& dir) {
+  std::string scattered, appended;
+  for (const auto& [pages, s, a] : ProbeDisk(dir)) {
+    absl::StrAppendFormat(&scattered, "%s\"%.0f\": %.2f",
+                          scattered.empty() ? "" : ", ", pages, s);
+    absl::StrAppendFormat(&appended, "%s\"%.0f\": %.2f",
+                          appended.empty() ? "" : ", ", pages, a);
+  }
+  std::printf("{\"scattered_ms\": {%s}, \"appended_ms\": {%s}}\n",
+              scattered.c_str(), appended.c_str());
 }
 
 void SyncDirectory(const std::string& dir) {
@@ -548,6 +574,11 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   if (!absl::GetFlag(FLAGS_recover).empty()) {
     return Recover(absl::GetFlag(FLAGS_recover));
+  }
+  if (absl::GetFlag(FLAGS_disk_only)) {
+    PrintDiskJson(
+        absl::StrCat(absl::GetFlag(FLAGS_dir), "/wal_spike.", getpid()));
+    return 0;
   }
   if (!absl::GetFlag(FLAGS_keep_dir).empty()) {
     WriteUntilCut(absl::GetFlag(FLAGS_keep_dir));
