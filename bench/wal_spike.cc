@@ -14,21 +14,21 @@
 // status). Modes:
 //   durable  one LMDB transaction per group, committed with LMDB's fsyncs
 //            (the server today: data pages, then the meta page);
-//   wal      the group's puts appended to a log file and fdatasync'd, then the
-//            transaction committed with MDB_NOSYNC; every --checkpoint_ms a
-//            checkpoint: mdb_env_sync, the two meta pages saved to a side
-//            file (fdatasync'd), a read transaction pinned on that snapshot
-//            (so no later commit can reuse its pages before the next
-//            checkpoint), the log truncated;
+//   wal      the group's puts appended to a log segment and fdatasync'd,
+//            then the transaction committed with MDB_NOSYNC; every
+//            --checkpoint_ms a checkpoint, begun between two commits (the
+//            last commit's two meta pages read, a read transaction pinned on
+//            its snapshot so that no later commit can reuse its pages, a new
+//            log segment started) and finished beside the writer on a thread
+//            of its own (mdb_env_sync, the meta pages saved to a side file,
+//            the previous pin released, the older segments deleted);
 //   pinned   as durable, with a read transaction pinned on a snapshot and
 //            renewed every --pin_groups groups: LMDB cannot reuse the pages
 //            freed meanwhile, so it writes new pages at the file's end (is
 //            that enough to make its own commits sequential? it is not);
 //   nosync   LMDB with MDB_NOSYNC and no log: the ceiling, not durable.
-// The wal mode's checkpoint runs on the writing thread here: its time is in
-// the rate, not in a group's latency (a server would run it beside the
-// writer). First it measures the disk itself: fdatasync after 1, 8 and 64
-// pages written at random places, and appended. For each mode it prints groups
+// First it measures the disk itself: fdatasync after 1, 8 and 64 pages
+// written at random places, and appended. For each mode it prints groups
 // per second, the latency of a group until it is durable, and the writes the
 // disk received per group (the data directory's block device,
 // /sys/dev/block/MAJ:MIN/stat), alternating the modes for
@@ -52,6 +52,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -60,6 +61,7 @@
 #include <iterator>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -305,18 +307,22 @@ void SyncDirectory(const std::string& dir) {
   close(fd);
 }
 
-// The log and its checkpoints (wal mode).
+// The log and its checkpoints (wal mode). The log is a series of segment
+// files, wal.000001 and on. A checkpoint starts on the writing thread
+// between two commits (Begin: the last commit's meta pages read, a reader
+// pinned on its snapshot, a new segment opened) and goes on beside it
+// (Finish: mdb_env_sync, the meta pages saved, the previous pin released,
+// the segments before the new one deleted).
 class Log {
  public:
   Log(Env& env, bool pin) : env_(env), pinned_(pin) {
-    fd_ = open((env.dir + "/wal.log").c_str(), O_WRONLY | O_CREAT | O_APPEND,
-               0644);
-    CheckSys(fd_ >= 0, "open wal.log");
     Check(mdb_env_set_flags(env.env, MDB_NOSYNC, 1), "MDB_NOSYNC");
     if (pinned_) Check(mdb_txn_begin(env.env, nullptr, MDB_RDONLY, &pin_), "");
+    OpenSegment();
     last_ = Clock::now();
   }
   ~Log() {
+    Wait();
     if (pinned_) mdb_txn_abort(pin_);
     close(fd_);
   }
@@ -324,43 +330,76 @@ class Log {
     std::string bytes = Encode(puts);
     CheckSys(write(fd_, bytes.data(), bytes.size()) ==
                  static_cast<ssize_t>(bytes.size()),
-             "write wal.log");
-    CheckSys(fdatasync(fd_) == 0, "fdatasync wal.log");
+             "write wal segment");
+    CheckSys(fdatasync(fd_) == 0, "fdatasync wal segment");
   }
+  // After a commit: starts a checkpoint when one is due and none runs.
   void MaybeCheckpoint(int every_ms) {
-    if (Clock::now() - last_ >= std::chrono::milliseconds(every_ms)) {
-      Checkpoint();
-    }
+    if (running_ || Clock::now() - last_ < std::chrono::milliseconds(every_ms))
+      return;
+    Wait();
+    Begin();
   }
-  // Everything committed so far synced, its meta pages saved, the pin moved
-  // to it (no later commit may reuse a page it holds), the log emptied.
+  // A checkpoint of everything committed so far, waited for.
   void Checkpoint() {
-    auto start = Clock::now();
-    Check(mdb_env_sync(env_.env, 1), "mdb_env_sync");
-    SaveMeta();
-    if (pinned_) {
-      mdb_txn_reset(pin_);
-      Check(mdb_txn_renew(pin_), "pin renew");
-    }
-    CheckSys(ftruncate(fd_, 0) == 0 && fdatasync(fd_) == 0, "truncate");
-    last_ = Clock::now();
-    micros_ +=
-        std::chrono::duration_cast<std::chrono::microseconds>(last_ - start)
-            .count();
-    ++count_;
+    Wait();
+    Begin();
+    Wait();
+  }
+  // Joins the checkpoint in progress, if any (its figures are then final).
+  void Wait() {
+    if (thread_.joinable()) thread_.join();
   }
   int count() const { return count_; }
   double mean_ms() const { return count_ ? micros_ / 1000.0 / count_ : 0; }
 
  private:
-  void SaveMeta() {
+  std::string Segment(int n) const {
+    return absl::StrFormat("%s/wal.%06d", env_.dir, n);
+  }
+  void OpenSegment() {
+    fd_ =
+        open(Segment(++segment_).c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    CheckSys(fd_ >= 0, "open wal segment");
+    SyncDirectory(env_.dir);  // before any record in it is acknowledged
+  }
+  void Begin() {
+    std::string meta = ReadMeta();
+    MDB_txn* pin = nullptr;
+    if (pinned_) Check(mdb_txn_begin(env_.env, nullptr, MDB_RDONLY, &pin), "");
+    close(fd_);
+    OpenSegment();
+    running_ = true;
+    last_ = Clock::now();
+    thread_ = std::thread(
+        [this, meta, pin, upto = segment_ - 1] { Finish(meta, pin, upto); });
+  }
+  void Finish(const std::string& meta, MDB_txn* pin, int upto) {
+    auto start = Clock::now();
+    Check(mdb_env_sync(env_.env, 1), "mdb_env_sync");
+    SaveMeta(meta);
+    if (pinned_) {
+      mdb_txn_abort(pin_);
+      pin_ = pin;
+    }
+    for (int n = upto; n >= 1 && std::filesystem::remove(Segment(n)); --n) {
+    }
+    micros_ += std::chrono::duration_cast<std::chrono::microseconds>(
+                   Clock::now() - start)
+                   .count();
+    ++count_;
+    running_ = false;
+  }
+  std::string ReadMeta() const {
     int in = open((env_.dir + "/data.mdb").c_str(), O_RDONLY);
-    CheckSys(in >= 0, "open data.mdb");
     std::string pages(2 * 4096, '\0');
-    CheckSys(pread(in, pages.data(), pages.size(), 0) ==
-                 static_cast<ssize_t>(pages.size()),
+    CheckSys(in >= 0 && pread(in, pages.data(), pages.size(), 0) ==
+                            static_cast<ssize_t>(pages.size()),
              "read meta");
     close(in);
+    return pages;
+  }
+  void SaveMeta(const std::string& pages) const {
     // Written aside and renamed: a cut leaves the old copy or the new one.
     std::string tmp = env_.dir + "/meta.ckpt.tmp";
     int out = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -377,10 +416,13 @@ class Log {
 
   Env& env_;
   const bool pinned_;
-  int fd_;
-  MDB_txn* pin_ = nullptr;
+  int fd_ = -1;
+  int segment_ = 0;
+  MDB_txn* pin_ = nullptr;  // the checkpoint's; Finish's while it runs
   Clock::time_point last_;
-  int64_t micros_ = 0;
+  std::thread thread_;
+  std::atomic<bool> running_{false};
+  int64_t micros_ = 0;  // Finish's; read after Wait
   int count_ = 0;
 };
 
@@ -439,6 +481,7 @@ Result Run(const std::string& mode, const std::string& dir) {
   Disk after = ReadDisk(dir);
   r.disk = {after.writes - before.writes, after.sectors - before.sectors};
   if (log) {
+    log->Wait();
     r.checkpoints = log->count();
     r.checkpoint_ms = log->mean_ms();
   }
@@ -556,7 +599,18 @@ int Recover(const std::string& dir) {
     close(fd);
   }
   Env env = Open(dir);
-  std::vector<std::vector<Put>> log = Decode(ReadFile(dir + "/wal.log"));
+  std::vector<std::string> segments;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("wal.", 0) == 0) segments.push_back(entry.path().string());
+  }
+  std::sort(segments.begin(), segments.end());  // wal.000001, wal.000002, ...
+  std::vector<std::vector<Put>> log;
+  for (const std::string& segment : segments) {
+    for (std::vector<Put>& puts : Decode(ReadFile(segment))) {
+      log.push_back(std::move(puts));
+    }
+  }
   for (const std::vector<Put>& puts : log) Apply(env, puts);
   uint64_t records = 0;
   std::string error = CheckInserts(env, &records);
