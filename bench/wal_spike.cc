@@ -168,6 +168,27 @@ void Apply(Env& e, const std::vector<Put>& puts) {
   Check(mdb_txn_commit(txn), "mdb_txn_commit");
 }
 
+// Writes --preload inserts, 1,000 a transaction; returns the next insert's
+// number.
+uint64_t Preload(Env& env) {
+  uint64_t n = 0;
+  while (n < static_cast<uint64_t>(absl::GetFlag(FLAGS_preload))) {
+    std::vector<Put> puts;
+    for (int i = 0; i < 1000; ++i) AppendInsert(n++, &puts);
+    Apply(env, puts);
+  }
+  return n;
+}
+
+// The next group: --group inserts from number *n on.
+std::vector<Put> NextGroup(uint64_t* n) {
+  std::vector<Put> puts;
+  for (int i = 0; i < absl::GetFlag(FLAGS_group); ++i) {
+    AppendInsert((*n)++, &puts);
+  }
+  return puts;
+}
+
 uint64_t Hash(absl::string_view bytes) {  // FNV-1a: tells a torn record
   uint64_t h = 14695981039346656037ull;
   for (char c : bytes) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ull;
@@ -440,13 +461,7 @@ struct Result {
 Result Run(const std::string& mode, const std::string& dir) {
   std::filesystem::remove_all(dir);
   Env env = Open(dir);
-  const int group = absl::GetFlag(FLAGS_group);
-  uint64_t n = 0;
-  for (int done = 0; done < absl::GetFlag(FLAGS_preload);) {
-    std::vector<Put> puts;
-    for (int i = 0; i < 1000; ++i, ++done) AppendInsert(n++, &puts);
-    Apply(env, puts);
-  }
+  uint64_t n = Preload(env);
   std::optional<Log> log;
   if (mode == "wal") log.emplace(env, /*pin=*/true);
   MDB_txn* pin = nullptr;
@@ -460,8 +475,7 @@ Result Run(const std::string& mode, const std::string& dir) {
   auto end =
       start + std::chrono::duration<double>(absl::GetFlag(FLAGS_seconds));
   while (Clock::now() < end && r.groups < kMaxGroups) {
-    std::vector<Put> puts;
-    for (int i = 0; i < group; ++i) AppendInsert(n++, &puts);
+    std::vector<Put> puts = NextGroup(&n);
     auto t = Clock::now();
     if (log) log->Append(puts);
     Apply(env, puts);
@@ -506,17 +520,10 @@ void Print(const Result& r) {
   std::fflush(stdout);
 }
 
-}  // namespace
-
 // --keep_dir: what bench/wal_powercut cuts the power under.
 void WriteUntilCut(const std::string& dir) {
   Env env = Open(dir);
-  uint64_t n = 0;
-  for (int done = 0; done < absl::GetFlag(FLAGS_preload);) {
-    std::vector<Put> puts;
-    for (int i = 0; i < 1000; ++i, ++done) AppendInsert(n++, &puts);
-    Apply(env, puts);
-  }
+  uint64_t n = Preload(env);
   Log log(env, absl::GetFlag(FLAGS_pin));
   log.Checkpoint();  // syncs the directory's entries too
   SyncDirectory(std::filesystem::path(dir).parent_path().string());
@@ -525,10 +532,7 @@ void WriteUntilCut(const std::string& dir) {
   auto end = Clock::now() +
              std::chrono::duration<double>(absl::GetFlag(FLAGS_seconds));
   while (Clock::now() < end) {
-    std::vector<Put> puts;
-    for (int i = 0; i < absl::GetFlag(FLAGS_group); ++i) {
-      AppendInsert(n++, &puts);
-    }
+    std::vector<Put> puts = NextGroup(&n);
     log.Append(puts);
     Apply(env, puts);
     std::printf("ack %llu\n", static_cast<unsigned long long>(n));
@@ -605,24 +609,26 @@ int Recover(const std::string& dir) {
     if (name.rfind("wal.", 0) == 0) segments.push_back(entry.path().string());
   }
   std::sort(segments.begin(), segments.end());  // wal.000001, wal.000002, ...
-  std::vector<std::vector<Put>> log;
+  size_t replayed = 0;
   for (const std::string& segment : segments) {
-    for (std::vector<Put>& puts : Decode(ReadFile(segment))) {
-      log.push_back(std::move(puts));
+    for (const std::vector<Put>& puts : Decode(ReadFile(segment))) {
+      Apply(env, puts);
+      ++replayed;
     }
   }
-  for (const std::vector<Put>& puts : log) Apply(env, puts);
   uint64_t records = 0;
   std::string error = CheckInserts(env, &records);
   mdb_env_close(env.env);
   std::printf(
       "{\"records\": %llu, \"replayed\": %zu, \"meta_restored\": %s, "
       "\"ok\": %s, \"error\": \"%s\"}\n",
-      static_cast<unsigned long long>(records), log.size(),
+      static_cast<unsigned long long>(records), replayed,
       meta.size() == 2 * 4096 ? "true" : "false",
       error.empty() ? "true" : "false", error.c_str());
   return error.empty() ? 0 : 1;
 }
+
+}  // namespace
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
