@@ -4,19 +4,22 @@
 #define LMDBAPI_STORAGE_IMPORTER_BATCH_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "storage/importer.h"
 #include "storage/status.h"
 #include "storage/table.h"
 
 namespace lmdbapi::storage {
 
-// An index entry of a prepared record.
+// An index entry of a prepared record, its bytes in Batch::entry_bytes.
 struct ImportEntry {
-  const IndexEntry* entry;
+  absl::string_view key;
+  absl::string_view value;
   size_t record;  // in Batch::prepared
 };
 
@@ -32,6 +35,10 @@ struct Importer::Batch {
   // key or a unique index's values.
   std::vector<size_t> by_key;
   std::vector<std::vector<ImportEntry>> entries;
+  // Each index's sorted entries copied end to end, so that the writer reads
+  // them in one sweep of memory instead of one cache miss per entry: the
+  // copy is made on the caller's thread, while the writer is busy.
+  std::vector<std::string> entry_bytes;
   bool repeats = false;
 };
 

@@ -73,6 +73,32 @@ bool HasRepeats(const Items& order, KeyOf key_of) {
   return false;
 }
 
+// The entries refs[order[0]], refs[order[1]], ... copied end to end into
+// `bytes`, and `sorted` pointing at them.
+void CopySorted(const std::vector<const IndexEntry*>& refs,
+                const std::vector<size_t>& records,
+                const std::vector<size_t>& order, std::string* bytes,
+                std::vector<ImportEntry>* sorted) {
+  size_t size = 0;
+  for (const IndexEntry* e : refs) size += e->key.size() + e->value.size();
+  bytes->clear();
+  bytes->reserve(size);  // no reallocation: the views below stay valid
+  for (size_t i : order) {
+    bytes->append(refs[i]->key);
+    bytes->append(refs[i]->value);
+  }
+  sorted->clear();
+  sorted->reserve(order.size());
+  const char* at = bytes->data();
+  for (size_t i : order) {
+    absl::string_view key(at, refs[i]->key.size());
+    at += key.size();
+    absl::string_view value(at, refs[i]->value.size());
+    at += value.size();
+    sorted->push_back({key, value, records[i]});
+  }
+}
+
 }  // namespace
 
 void Importer::Sort(Batch& batch) const {
@@ -81,24 +107,23 @@ void Importer::Sort(Batch& batch) const {
   batch.by_key = InKeyOrder(prepared.size(), pk);
   batch.repeats = HasRepeats(batch.by_key, pk);
   batch.entries.resize(table_->indexes_.size());
+  batch.entry_bytes.resize(table_->indexes_.size());
   for (size_t u = 0; u < table_->indexes_.size(); ++u) {
-    std::vector<ImportEntry> refs;
+    std::vector<const IndexEntry*> refs;
+    std::vector<size_t> records;
     for (size_t r = 0; r < prepared.size(); ++r) {
       for (const IndexEntry& e : prepared[r].entries.of(u)) {
-        refs.push_back({&e, r});
+        refs.push_back(&e);
+        records.push_back(r);
       }
     }
-    std::vector<size_t> order = InKeyOrder(refs.size(), [&](size_t i) {
-      return absl::string_view(refs[i].entry->key);
-    });
-    std::vector<ImportEntry>& sorted = batch.entries[u];
-    sorted.reserve(refs.size());
-    for (size_t i : order) sorted.push_back(refs[i]);
+    std::vector<size_t> order = InKeyOrder(
+        refs.size(), [&](size_t i) { return absl::string_view(refs[i]->key); });
+    CopySorted(refs, records, order, &batch.entry_bytes[u], &batch.entries[u]);
     if (table_->indexes_[u].schema->unique) {
-      batch.repeats =
-          batch.repeats || HasRepeats(sorted, [](const ImportEntry& e) {
-            return absl::string_view(e.entry->key);
-          });
+      batch.repeats = batch.repeats ||
+                      HasRepeats(batch.entries[u],
+                                 [](const ImportEntry& e) { return e.key; });
     }
   }
 }
@@ -143,7 +168,7 @@ absl::Status Importer::LookUp(MDB_txn* txn, const Batch& batch,
     LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, index.dbi));
     for (const ImportEntry& ref : batch.entries[u]) {
       if (!(*refused)[ref.record].ok()) continue;
-      LMDBAPI_ASSIGN_OR_RETURN(bool held, cursor.Find(ref.entry->key));
+      LMDBAPI_ASSIGN_OR_RETURN(bool held, cursor.Find(ref.key));
       if (!held) continue;
       absl::StatusOr<absl::string_view> holder =
           PrimaryKeyOfEntry(*index.schema, cursor.key(), cursor.value());
@@ -239,7 +264,7 @@ absl::Status Importer::WriteSorted(MDB_txn* txn, Batch& batch,
     LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, index.dbi));
     for (const ImportEntry& ref : batch.entries[u]) {
       if (!written[ref.record]) continue;
-      absl::Status put = cursor.Put(ref.entry->key, ref.entry->value, flags);
+      absl::Status put = cursor.Put(ref.key, ref.value, flags);
       if (!put.ok()) return failed(ref.record, put);
     }
   }
