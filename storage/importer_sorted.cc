@@ -64,6 +64,40 @@ std::vector<size_t> InKeyOrder(size_t n, KeyOf key_of) {
   return order;
 }
 
+// 0..n-1 ordered by fields_of(i), equal fields in index order: the entries
+// of a non-unique index, whose keys are tuple(fields) + primary key, visited
+// in their primary keys' order. Tuples are prefix-free, so that is their
+// keys' order. Entries with equal fields are grouped (a hash each, their
+// order kept) and only the distinct fields are sorted: a batch has far fewer
+// of them than entries (the example's county and status: 32 for 65,536), and
+// a sort of the keys compared the primary keys' bytes at every tie (a
+// batch's UUIDv7 keys begin with the same timestamp).
+template <typename FieldsOf>
+std::vector<size_t> ByFields(size_t n, FieldsOf fields_of) {
+  absl::flat_hash_map<absl::string_view, uint32_t> group_of;
+  std::vector<absl::string_view> fields;  // of each group
+  std::vector<uint32_t> group(n);
+  for (size_t i = 0; i < n; ++i) {
+    auto [it, added] = group_of.try_emplace(
+        fields_of(i), static_cast<uint32_t>(fields.size()));
+    if (added) fields.push_back(it->first);
+    group[i] = it->second;
+  }
+  std::vector<size_t> groups =
+      InKeyOrder(fields.size(), [&](size_t g) { return fields[g]; });
+  std::vector<size_t> size(fields.size(), 0);  // entries of each group
+  for (uint32_t g : group) ++size[g];
+  std::vector<size_t> at(fields.size());  // where each group's next goes
+  size_t next = 0;
+  for (size_t g : groups) {
+    at[g] = next;
+    next += size[g];
+  }
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[at[group[i]]++] = i;
+  return order;
+}
+
 // Whether two neighbours in `order` have the same key.
 template <typename Items, typename KeyOf>
 bool HasRepeats(const Items& order, KeyOf key_of) {
@@ -106,21 +140,33 @@ void Importer::Sort(Batch& batch) const {
   auto pk = [&](size_t i) { return absl::string_view(prepared[i].pk); };
   batch.by_key = InKeyOrder(prepared.size(), pk);
   batch.repeats = HasRepeats(batch.by_key, pk);
+  std::vector<size_t> in_stream(prepared.size());
+  std::iota(in_stream.begin(), in_stream.end(), size_t{0});
   batch.entries.resize(table_->indexes_.size());
   batch.entry_bytes.resize(table_->indexes_.size());
   for (size_t u = 0; u < table_->indexes_.size(); ++u) {
+    bool unique = table_->indexes_[u].schema->unique;
+    // A non-unique index's entries are visited in their records' key order
+    // (ByFields keeps it among equal fields), a unique one's in the stream's.
     std::vector<const IndexEntry*> refs;
     std::vector<size_t> records;
-    for (size_t r = 0; r < prepared.size(); ++r) {
+    for (size_t r : unique ? in_stream : batch.by_key) {
       for (const IndexEntry& e : prepared[r].entries.of(u)) {
         refs.push_back(&e);
         records.push_back(r);
       }
     }
-    std::vector<size_t> order = InKeyOrder(
-        refs.size(), [&](size_t i) { return absl::string_view(refs[i]->key); });
+    auto key = [&](size_t i) { return absl::string_view(refs[i]->key); };
+    std::vector<size_t> order;
+    if (unique) {
+      order = InKeyOrder(refs.size(), key);
+    } else {
+      order = ByFields(refs.size(), [&](size_t i) {
+        return key(i).substr(0, key(i).size() - prepared[records[i]].pk.size());
+      });
+    }
     CopySorted(refs, records, order, &batch.entry_bytes[u], &batch.entries[u]);
-    if (table_->indexes_[u].schema->unique) {
+    if (unique) {
       batch.repeats = batch.repeats ||
                       HasRepeats(batch.entries[u],
                                  [](const ImportEntry& e) { return e.key; });
