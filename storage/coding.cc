@@ -81,10 +81,14 @@ std::string Decoder::LengthPrefixed() {
 }
 
 std::string DeterministicBytes(const google::protobuf::Message& message) {
-  message.ByteSizeLong();  // caches sizes for SerializeWithCachedSizes
-  std::string bytes;
+  // The size (which also caches each part's for SerializeWithCachedSizes)
+  // first: the bytes are written into a string allocated once, not one that
+  // grows as they come and is trimmed at the end.
+  const size_t size = message.ByteSizeLong();
+  std::string bytes(size, '\0');
   {
-    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::ArrayOutputStream stream(bytes.data(),
+                                                   static_cast<int>(size));
     google::protobuf::io::CodedOutputStream out(&stream);
     out.SetSerializationDeterministic(true);
     message.SerializeWithCachedSizes(&out);
