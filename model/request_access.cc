@@ -1,5 +1,11 @@
 #include "model/request_access.h"
 
+#include <algorithm>
+
+#include "absl/container/inlined_vector.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/wire_format_lite.h"
+
 namespace lmdbapi::model {
 namespace {
 
@@ -111,6 +117,39 @@ std::vector<FilterRequestField> SetFilterFields(const Message& request,
     }
     f.record_field = record->FindFieldByNumber(record_number);
     if (f.record_field != nullptr) fields.push_back(f);
+  }
+  return fields;
+}
+
+std::vector<FilterRequestField> SetFilterFields(absl::string_view wire,
+                                                const Descriptor* request,
+                                                const Descriptor* record) {
+  using google::protobuf::internal::WireFormatLite;
+  absl::InlinedVector<int, 8> numbers;
+  google::protobuf::io::CodedInputStream in(
+      reinterpret_cast<const uint8_t*>(wire.data()),
+      static_cast<int>(wire.size()));
+  while (uint32_t tag = in.ReadTag()) {
+    int number = WireFormatLite::GetTagFieldNumber(tag);
+    int record_number;
+    FilterRole role;
+    if (DecodeFilterField(number, &record_number, &role)) {
+      numbers.push_back(number);
+    }
+    if (!WireFormatLite::SkipField(&in, tag)) break;
+  }
+  std::sort(numbers.begin(), numbers.end());
+  numbers.erase(std::unique(numbers.begin(), numbers.end()), numbers.end());
+  std::vector<FilterRequestField> fields;
+  for (int number : numbers) {
+    FilterRequestField f;
+    int record_number;
+    DecodeFilterField(number, &record_number, &f.role);
+    f.request_field = request->FindFieldByNumber(number);
+    f.record_field = record->FindFieldByNumber(record_number);
+    if (f.request_field != nullptr && f.record_field != nullptr) {
+      fields.push_back(f);
+    }
   }
   return fields;
 }

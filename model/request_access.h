@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 #include "model/request_layout.h"
 
@@ -50,9 +51,18 @@ struct FilterRequestField {
 // The typed constraint fields a Filter or Count request sets (not the
 // request's own fields, layout::kListFields), in field number order: each
 // message field that is present, string or enum that is not empty or 0.
-// One pass over what the request holds, not a test of every field.
+// protobuf's ListFields, which tests every field of the request type.
 std::vector<FilterRequestField> SetFilterFields(
     const google::protobuf::Message& request,
+    const google::protobuf::Descriptor* record);
+// The same read from `wire`, the bytes `request` was parsed from: the typed
+// constraint fields whose tags occur there, in field number order, each once.
+// A string or enum sent with its default value is listed too (its reader
+// treats it as unset, as for the message). A scan of the tags, cheaper than
+// the message's reflection, which tests every field of the request type
+// (~6,500 instructions for the example's 41 fields).
+std::vector<FilterRequestField> SetFilterFields(
+    absl::string_view wire, const google::protobuf::Descriptor* request,
     const google::protobuf::Descriptor* record);
 
 // Update and Patch requests (0 when the request type has no such field).

@@ -20,17 +20,17 @@ namespace lmdbapi::storage {
 
 using google::protobuf::Message;
 
-// One Filter or Count call: its plan, read snapshot and scan.
+// One Filter or Count call: its plan (the result's, which outlives the run:
+// a Plan is costly to move), read snapshot and scan.
 class Table::QueryRun {
  public:
-  QueryRun(const Table& table, Plan plan, MDB_txn* txn)
+  QueryRun(const Table& table, const Plan& plan, MDB_txn* txn)
       : table_(table),
-        plan_(std::move(plan)),
+        plan_(plan),
         txn_(txn),
         wire_(WireFilter::Compile(plan_.residual)) {}
 
   const Plan& plan() const { return plan_; }
-  Plan TakePlan() && { return std::move(plan_); }
   // Opens the scan of the plan's ranges, past the sort key in `page_token`
   // when there is one.
   absl::Status Open(absl::string_view page_token);
@@ -49,7 +49,7 @@ class Table::QueryRun {
   absl::StatusOr<bool> Matches(absl::string_view bytes, Message** parsed);
 
   const Table& table_;
-  Plan plan_;
+  const Plan& plan_;
   MDB_txn* const txn_;
   // The residual on stored bytes, when it can be (storage/wire_filter.h).
   const std::optional<WireFilter> wire_;
@@ -205,16 +205,16 @@ absl::StatusOr<CountResult> Table::Count(const Query& query) const {
   unordered.order_by.clear();
   std::vector<bool> ready = ReadyIndexes();  // before the snapshot
   LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
-  LMDBAPI_ASSIGN_OR_RETURN(
-      Plan plan, PlanQuery(schema_, unordered, Readiness(std::move(ready))));
   CountResult result;
+  LMDBAPI_ASSIGN_OR_RETURN(
+      result.plan, PlanQuery(schema_, unordered, Readiness(std::move(ready))));
+  const Plan& plan = result.plan;
   result.index_only = plan.residual.kind == Expr::Kind::kTrue;
   if (plan.kind == Plan::Kind::kFullScan && result.index_only) {
     MDB_stat stat;  // the table's size, in the same snapshot
     int rc = mdb_stat(txn.get(), records_, &stat);
     if (rc != 0) return LmdbStatus(rc, "stat");
     result.count = stat.ms_entries;
-    result.plan = std::move(plan);
     return result;
   }
   if (result.index_only && plan.ranges.size() == 1) {  // nothing to merge
@@ -222,13 +222,11 @@ absl::StatusOr<CountResult> Table::Count(const Query& query) const {
     LMDBAPI_ASSIGN_OR_RETURN(
         result.count, CountEntries(txn.get(), DbiOf(range.index), range));
     result.scanned = result.count;
-    result.plan = std::move(plan);
     return result;
   }
-  QueryRun run(*this, std::move(plan), txn.get());
+  QueryRun run(*this, plan, txn.get());
   LMDBAPI_RETURN_IF_ERROR(run.Open(""));
   LMDBAPI_ASSIGN_OR_RETURN(result.count, run.Count(&result.scanned));
-  result.plan = std::move(run).TakePlan();
   return result;
 }
 
@@ -236,16 +234,15 @@ absl::StatusOr<FilterResult> Table::FilterPage(const Query& query,
                                                TakeRecord take) const {
   std::vector<bool> ready = ReadyIndexes();  // before the snapshot
   LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
+  FilterResult result;
   LMDBAPI_ASSIGN_OR_RETURN(
-      Plan plan, PlanQuery(schema_, query, Readiness(std::move(ready))));
+      result.plan, PlanQuery(schema_, query, Readiness(std::move(ready))));
   const size_t page_size =
       query.page_size == 0 ? options_.default_page_size
                            : std::min(query.page_size, options_.max_page_size);
-  QueryRun run(*this, std::move(plan), txn.get());
+  QueryRun run(*this, result.plan, txn.get());
   LMDBAPI_RETURN_IF_ERROR(run.Open(query.page_token));
-  FilterResult result;
   LMDBAPI_RETURN_IF_ERROR(run.Page(page_size, take, &result));
-  result.plan = std::move(run).TakePlan();
   return result;
 }
 

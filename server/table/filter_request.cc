@@ -68,10 +68,9 @@ absl::StatusOr<bool> ReadFilterValue(const Message& request,
       absl::StrCat("field '", field->name(), "' cannot be used as a filter"));
 }
 
-}  // namespace
-
-absl::StatusOr<storage::Query> QueryFromRequest(const Message& request,
-                                                const Descriptor* record) {
+// The query of `request`, whose set typed fields are `set`.
+absl::StatusOr<storage::Query> QueryOf(
+    const Message& request, absl::Span<const model::FilterRequestField> set) {
   storage::Query query;
   int32_t size = model::PageSize(request);
   if (size < 0) {
@@ -83,8 +82,7 @@ absl::StatusOr<storage::Query> QueryFromRequest(const Message& request,
   query.page_token = model::PageToken(request);
   query.filter = model::FilterText(request);
   query.order_by = model::OrderBy(request);
-  for (const model::FilterRequestField& field :
-       model::SetFilterFields(request, record)) {
+  for (const model::FilterRequestField& field : set) {
     Value value;
     LMDBAPI_ASSIGN_OR_RETURN(
         bool set, ReadFilterValue(request, field.request_field, &value));
@@ -96,6 +94,20 @@ absl::StatusOr<storage::Query> QueryFromRequest(const Message& request,
         storage::Predicate{field.record_field->name(), op, std::move(value)});
   }
   return query;
+}
+
+}  // namespace
+
+absl::StatusOr<storage::Query> QueryFromRequest(const Message& request,
+                                                const Descriptor* record) {
+  return QueryOf(request, model::SetFilterFields(request, record));
+}
+
+absl::StatusOr<storage::Query> QueryFromRequest(const Message& request,
+                                                absl::string_view wire,
+                                                const Descriptor* record) {
+  return QueryOf(request,
+                 model::SetFilterFields(wire, request.GetDescriptor(), record));
 }
 
 }  // namespace lmdbapi::server

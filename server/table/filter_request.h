@@ -10,6 +10,8 @@
 #define LMDBAPI_SERVER_TABLE_FILTER_REQUEST_H_
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "google/protobuf/message.h"
 #include "storage/query.h"
 
@@ -20,6 +22,11 @@ namespace lmdbapi::server {
 // page_size or a malformed Timestamp.
 absl::StatusOr<storage::Query> QueryFromRequest(
     const google::protobuf::Message& request,
+    const google::protobuf::Descriptor* record);
+// The same for a request parsed from `wire`, whose typed fields are found by
+// a scan of its tags (model::SetFilterFields): what a raw method does.
+absl::StatusOr<storage::Query> QueryFromRequest(
+    const google::protobuf::Message& request, absl::string_view wire,
     const google::protobuf::Descriptor* record);
 
 }  // namespace lmdbapi::server

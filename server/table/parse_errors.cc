@@ -7,7 +7,6 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/stubs/logging.h"
-#include "server/table/byte_buffer_view.h"
 #include "server/table/grpc_status.h"
 
 namespace lmdbapi::server {
@@ -129,10 +128,17 @@ absl::Status ParseRequest(const grpc::ByteBuffer& bytes,
                           absl::string_view method,
                           google::protobuf::Message* request) {
   ByteBufferView view;
+  return ParseRequest(bytes, method, request, &view);
+}
+
+absl::Status ParseRequest(const grpc::ByteBuffer& bytes,
+                          absl::string_view method,
+                          google::protobuf::Message* request,
+                          ByteBufferView* view) {
   TakeInvalidUtf8Field();  // forget what another parse on this thread noted
-  if (view.Read(bytes) &&
-      request->ParseFromArray(view.bytes().data(),
-                              static_cast<int>(view.bytes().size()))) {
+  if (view->Read(bytes) &&
+      request->ParseFromArray(view->bytes().data(),
+                              static_cast<int>(view->bytes().size()))) {
     return absl::OkStatus();
   }
   return ParseError(method, TakeInvalidUtf8Field());

@@ -14,6 +14,7 @@
 #include "google/protobuf/message.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_interceptor.h"
+#include "server/table/byte_buffer_view.h"
 
 namespace lmdbapi::server {
 
@@ -47,6 +48,12 @@ absl::Status ParseError(absl::string_view method, absl::string_view field);
 absl::Status ParseRequest(const grpc::ByteBuffer& bytes,
                           absl::string_view method,
                           google::protobuf::Message* request);
+// The same, leaving `view` on the bytes parsed (their wire form stays
+// readable while `view` lives).
+absl::Status ParseRequest(const grpc::ByteBuffer& bytes,
+                          absl::string_view method,
+                          google::protobuf::Message* request,
+                          ByteBufferView* view);
 
 }  // namespace lmdbapi::server
 

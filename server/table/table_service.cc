@@ -445,8 +445,9 @@ TableService::Reactor* TableService::FilterBytes(
   if (Refused(*context, access::Permission::kRead, reactor, method, start)) {
     return reactor;
   }
+  ByteBufferView wire;
   absl::Status s = ParseRequest(
-      bytes, absl::StrCat("/", full_service_, "/", method), request);
+      bytes, absl::StrCat("/", full_service_, "/", method), request, &wire);
   if (!s.ok()) {
     Finish(reactor, method, start, s);
     return reactor;
@@ -454,7 +455,7 @@ TableService::Reactor* TableService::FilterBytes(
   if (Unreadable(context, reactor, method, start, Resend(*request, response)))
     return reactor;
   absl::StatusOr<storage::Query> query =
-      QueryFromRequest(*request, table_->schema().descriptor);
+      QueryFromRequest(*request, wire.bytes(), table_->schema().descriptor);
   absl::StatusOr<google::protobuf::FieldMask> mask =
       ReadMask(table_->schema().descriptor, model::ReadMaskPaths(*request));
   s = query.ok() ? mask.status() : query.status();
