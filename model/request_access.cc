@@ -121,6 +121,18 @@ std::vector<FilterRequestField> SetFilterFields(const Message& request,
   return fields;
 }
 
+bool WireHasField(absl::string_view wire, int number) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(
+      reinterpret_cast<const uint8_t*>(wire.data()),
+      static_cast<int>(wire.size()));
+  while (uint32_t tag = in.ReadTag()) {
+    if (WireFormatLite::GetTagFieldNumber(tag) == number) return true;
+    if (!WireFormatLite::SkipField(&in, tag)) return true;  // cannot tell
+  }
+  return false;
+}
+
 std::vector<FilterRequestField> SetFilterFields(absl::string_view wire,
                                                 const Descriptor* request,
                                                 const Descriptor* record) {

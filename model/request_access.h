@@ -65,6 +65,12 @@ std::vector<FilterRequestField> SetFilterFields(
     absl::string_view wire, const google::protobuf::Descriptor* request,
     const google::protobuf::Descriptor* record);
 
+// Whether a tag of field `number` occurs in `wire` (a message's bytes): when
+// it does not, that field is unset in the message parsed from them. A scan
+// of the tags, for a raw method that skips reading an absent field by
+// reflection.
+bool WireHasField(absl::string_view wire, int number);
+
 // Update and Patch requests (0 when the request type has no such field).
 int64_t UpdateExpectedRevision(const google::protobuf::Message& request);
 int64_t PatchExpectedRevision(const google::protobuf::Message& request);

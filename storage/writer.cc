@@ -101,18 +101,17 @@ void Writer::set_revision_source(
     uint64_t initial) {
   revision_source_ = std::move(source);
   absl::MutexLock lock(&mu_);
-  committed_revision_ = initial;
+  committed_revision_.store(initial, std::memory_order_release);
 }
 
 uint64_t Writer::committed_revision() const {
-  absl::MutexLock lock(&mu_);
-  return committed_revision_;
+  return committed_revision_.load(std::memory_order_acquire);
 }
 
 bool Writer::AwaitRevision(uint64_t revision, absl::Time deadline) const {
   absl::MutexLock lock(&mu_);
   auto reached = [this, revision]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return committed_revision_ >= revision;
+    return committed_revision_.load(std::memory_order_relaxed) >= revision;
   };
   return mu_.AwaitWithDeadline(absl::Condition(&reached), deadline);
 }
@@ -305,7 +304,9 @@ Writer::Attempt Writer::TryBatch(std::deque<Request>& batch,
   if (commit.ok()) commit = txn->Commit();
   if (commit.ok() && revision.ok() && *revision != 0) {
     absl::MutexLock lock(&mu_);
-    committed_revision_ = std::max(committed_revision_, *revision);
+    if (*revision > committed_revision_.load(std::memory_order_relaxed)) {
+      committed_revision_.store(*revision, std::memory_order_release);
+    }
   }
   *commit_micros += MicrosSince(start);
   if (IsMapFull(commit)) {

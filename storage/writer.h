@@ -234,7 +234,9 @@ class Writer {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::function<void()> on_commit_;
   std::function<absl::StatusOr<uint64_t>(MDB_txn*)> revision_source_;
-  uint64_t committed_revision_ ABSL_GUARDED_BY(mu_) = 0;
+  // Written under mu_ (AwaitRevision's condition reads it there); read
+  // without it by committed_revision(), which every read call asks.
+  std::atomic<uint64_t> committed_revision_{0};
   // Runs the batch in one transaction (each request gets its status) and
   // returns the transaction's: not OK when nothing was committed.
   // `entry_index` not 0: the batch is that log entry, recorded as applied

@@ -292,16 +292,22 @@ TableService::Reactor* TableService::GetBytes(Context* context,
   if (Refused(*context, access::Permission::kRead, reactor, "Get", start)) {
     return reactor;
   }
-  absl::Status parsed =
-      ParseRequest(bytes, absl::StrCat("/", full_service_, "/Get"), request);
+  ByteBufferView request_wire;
+  absl::Status parsed = ParseRequest(
+      bytes, absl::StrCat("/", full_service_, "/Get"), request, &request_wire);
   if (!parsed.ok()) {
     Finish(reactor, "Get", start, parsed);
     return reactor;
   }
   if (Unreadable(context, reactor, "Get", start, Resend(*request, response)))
     return reactor;
+  // Most Gets send no read_mask: its absence is read from the tags.
   absl::StatusOr<google::protobuf::FieldMask> mask =
-      ReadMask(record_type.GetDescriptor(), model::GetReadMaskPaths(*request));
+      model::WireHasField(request_wire.bytes(),
+                          model::layout::kGetReadMask.number)
+          ? ReadMask(record_type.GetDescriptor(),
+                     model::GetReadMaskPaths(*request))
+          : google::protobuf::FieldMask();
   if (!mask.ok()) {
     Finish(reactor, "Get", start, mask.status());
     return reactor;
