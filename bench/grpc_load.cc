@@ -18,6 +18,7 @@
 //   insert    Insert of a new permit with a unique permit_number (the unique
 //             index and the two others are maintained)
 //   filter    Filter by client and county (composite prefix), page_size 10
+//   count     Count by client and county (as `filter`: 10 records match)
 //   filter_n  Filter by county "NY" (every filled record), page_size
 //             --page_size: the first --page_size records of the prefix, to
 //             see what each returned record costs
@@ -57,7 +58,8 @@
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "gRPC server address");
 ABSL_FLAG(std::string, workload, "get",
-          "fill, get, insert, filter, filter_n, mix, commit1, commit_order, "
+          "fill, get, insert, filter, filter_n, count, mix, commit1, "
+          "commit_order, "
           "etcd_fill, etcd_put, etcd_range, etcd_srange");
 ABSL_FLAG(int, in_flight, 64, "calls outstanding at any time");
 ABSL_FLAG(double, seconds, 5, "duration of the run");
@@ -325,6 +327,15 @@ int main(int argc, char** argv) {
         req.mutable_county()->set_value("NY");
         return Serialize(req);
       };
+    } else if (name == "count") {
+      w.method = service + "Count";
+      w.request = [records](int64_t, std::mt19937_64& rng) {
+        permits::CountPermitsRequest req;
+        req.mutable_client()->set_value(
+            absl::StrCat("c", rng() % std::max<int64_t>(1, records / 10)));
+        req.mutable_county()->set_value("NY");
+        return Serialize(req);
+      };
     } else if (name == "filter_n") {
       w.method = service + "Filter";
       w.request = [page_size = absl::GetFlag(FLAGS_page_size)](
@@ -373,7 +384,8 @@ int main(int argc, char** argv) {
     };
   } else if (workload == "get" || workload == "insert" ||
              workload == "filter" || workload == "filter_n" ||
-             workload == "commit1" || workload == "commit_order") {
+             workload == "count" || workload == "commit1" ||
+             workload == "commit_order") {
     w = simple(workload);
   } else if (workload == "mix") {
     for (absl::string_view part :

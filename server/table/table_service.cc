@@ -516,16 +516,27 @@ absl::Status TableService::FilterPage(const storage::Query& query,
   return absl::OkStatus();
 }
 
-TableService::Reactor* TableService::Count(Context* context,
-                                           const Message& request,
-                                           Message* response) {
+TableService::Reactor* TableService::CountBytes(Context* context,
+                                                const grpc::ByteBuffer& bytes,
+                                                Message* request,
+                                                Message* answer,
+                                                grpc::ByteBuffer* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  if (Refused(*context, access::Permission::kRead, reactor, "Count", start) ||
-      Unreadable(context, reactor, "Count", start, Resend(request, response)))
+  if (Refused(*context, access::Permission::kRead, reactor, "Count", start)) {
+    return reactor;
+  }
+  ByteBufferView wire;
+  absl::Status parsed = ParseRequest(
+      bytes, absl::StrCat("/", full_service_, "/Count"), request, &wire);
+  if (!parsed.ok()) {
+    Finish(reactor, "Count", start, parsed);
+    return reactor;
+  }
+  if (Unreadable(context, reactor, "Count", start, Resend(*request, response)))
     return reactor;
   absl::StatusOr<storage::Query> query =
-      QueryFromRequest(request, table_->schema().descriptor);
+      QueryFromRequest(*request, wire.bytes(), table_->schema().descriptor);
   absl::StatusOr<storage::CountResult> result =
       query.ok() ? table_->Count(*query)
                  : absl::StatusOr<storage::CountResult>(query.status());
@@ -534,7 +545,8 @@ TableService::Reactor* TableService::Count(Context* context,
     return reactor;
   }
   std::string plan = result->plan.Describe();
-  model::SetCount(response, static_cast<int64_t>(result->count), plan);
+  model::SetCount(answer, static_cast<int64_t>(result->count), plan);
+  *response = ByteBufferOf(answer->SerializeAsString());
   Finish(reactor, "Count", start, absl::OkStatus(),
          LogEnabled(LogLevel::kDebug)
              ? absl::StrCat("plan: ", plan, "; scanned ", result->scanned,

@@ -114,10 +114,21 @@ class TableService {
                        const google::protobuf::Message& record_type,
                        grpc::ByteBuffer* response);
 
-  // Count: the number of records matching the generated Count request's
-  // typed fields and filter; `response` gets count and plan.
-  Reactor* Count(Context* context, const google::protobuf::Message& request,
-                 google::protobuf::Message* response);
+  // Count, a raw method of the generated service: the number of records
+  // matching the generated Count request's typed fields (found in its
+  // bytes, as Filter's) and filter; the answer, a `Response`, has count and
+  // plan.
+  template <typename Request, typename Response>
+  Reactor* CountBytes(Context* context, const grpc::ByteBuffer& request,
+                      grpc::ByteBuffer* response) {
+    Request parsed;
+    Response answer;
+    return CountBytes(context, request, &parsed, &answer, response);
+  }
+  Reactor* CountBytes(Context* context, const grpc::ByteBuffer& bytes,
+                      google::protobuf::Message* request,
+                      google::protobuf::Message* answer,
+                      grpc::ByteBuffer* response);
 
   // Watch: the table's changes from the request's start_revision on,
   // matching its filter (server/table/watcher.h). Needs set_feed.

@@ -14,16 +14,18 @@ using ::lmdbapi::server::TableService;
 using Context = ::grpc::CallbackServerContext;
 using Reactor = ::grpc::ServerUnaryReactor;
 
-// Get, Filter, Paginate, Import and Export are raw methods: the
-// table service reads and writes their messages as bytes (a Get
-// or a page answers the stored records' bytes).
+// Get, Filter, Paginate, Count, Import and Export are raw methods:
+// the table service reads and writes their messages as bytes (a Get
+// or a page answers the stored records' bytes; a query's fields are
+// found in its request's bytes).
 class PermitsImpl final
     : public Permits::WithRawCallbackMethod_Get<
           Permits::WithRawCallbackMethod_Filter<
           Permits::WithRawCallbackMethod_Paginate<
+          Permits::WithRawCallbackMethod_Count<
           Permits::WithRawCallbackMethod_Import<
           Permits::WithRawCallbackMethod_Export<
-          Permits::CallbackService>>>>> {
+          Permits::CallbackService>>>>>> {
  public:
   explicit PermitsImpl(TableService* table) : table_(table) {}
 
@@ -51,8 +53,8 @@ class PermitsImpl final
   Reactor* Filter(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
     return table_->FilterBytes<FilterPermitsRequest, Permit>(c, "Filter", *q, r);
   }
-  Reactor* Count(Context* c, const CountPermitsRequest* q, CountPermitsResponse* r) override {
-    return table_->Count(c, *q, r);
+  Reactor* Count(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
+    return table_->CountBytes<CountPermitsRequest, CountPermitsResponse>(c, *q, r);
   }
   ::grpc::ServerWriteReactor<PermitChange>* Watch(Context* c, const WatchPermitsRequest* q) override {
     return table_->Watch<PermitChange>(c, *q);
@@ -68,15 +70,17 @@ class PermitsImpl final
   TableService* table_;
 };
 
-// Get, Filter, Import and Export are raw methods: the
-// table service reads and writes their messages as bytes (a Get
-// or a page answers the stored records' bytes).
+// Get, Filter, Count, Import and Export are raw methods:
+// the table service reads and writes their messages as bytes (a Get
+// or a page answers the stored records' bytes; a query's fields are
+// found in its request's bytes).
 class ProcessingStatusesImpl final
     : public ProcessingStatuses::WithRawCallbackMethod_Get<
           ProcessingStatuses::WithRawCallbackMethod_Filter<
+          ProcessingStatuses::WithRawCallbackMethod_Count<
           ProcessingStatuses::WithRawCallbackMethod_Import<
           ProcessingStatuses::WithRawCallbackMethod_Export<
-          ProcessingStatuses::CallbackService>>>> {
+          ProcessingStatuses::CallbackService>>>>> {
  public:
   explicit ProcessingStatusesImpl(TableService* table) : table_(table) {}
 
@@ -98,8 +102,8 @@ class ProcessingStatusesImpl final
   Reactor* Filter(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
     return table_->FilterBytes<FilterProcessingStatusesRequest, ProcessingStatus>(c, "Filter", *q, r);
   }
-  Reactor* Count(Context* c, const CountProcessingStatusesRequest* q, CountProcessingStatusesResponse* r) override {
-    return table_->Count(c, *q, r);
+  Reactor* Count(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
+    return table_->CountBytes<CountProcessingStatusesRequest, CountProcessingStatusesResponse>(c, *q, r);
   }
   ::grpc::ServerWriteReactor<ProcessingStatusChange>* Watch(Context* c, const WatchProcessingStatusesRequest* q) override {
     return table_->Watch<ProcessingStatusChange>(c, *q);
@@ -115,15 +119,17 @@ class ProcessingStatusesImpl final
   TableService* table_;
 };
 
-// Get, Filter, Import and Export are raw methods: the
-// table service reads and writes their messages as bytes (a Get
-// or a page answers the stored records' bytes).
+// Get, Filter, Count, Import and Export are raw methods:
+// the table service reads and writes their messages as bytes (a Get
+// or a page answers the stored records' bytes; a query's fields are
+// found in its request's bytes).
 class InspectionReportsImpl final
     : public InspectionReports::WithRawCallbackMethod_Get<
           InspectionReports::WithRawCallbackMethod_Filter<
+          InspectionReports::WithRawCallbackMethod_Count<
           InspectionReports::WithRawCallbackMethod_Import<
           InspectionReports::WithRawCallbackMethod_Export<
-          InspectionReports::CallbackService>>>> {
+          InspectionReports::CallbackService>>>>> {
  public:
   explicit InspectionReportsImpl(TableService* table) : table_(table) {}
 
@@ -145,8 +151,8 @@ class InspectionReportsImpl final
   Reactor* Filter(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
     return table_->FilterBytes<FilterInspectionReportsRequest, InspectionReport>(c, "Filter", *q, r);
   }
-  Reactor* Count(Context* c, const CountInspectionReportsRequest* q, CountInspectionReportsResponse* r) override {
-    return table_->Count(c, *q, r);
+  Reactor* Count(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
+    return table_->CountBytes<CountInspectionReportsRequest, CountInspectionReportsResponse>(c, *q, r);
   }
   ::grpc::ServerWriteReactor<InspectionReportChange>* Watch(Context* c, const WatchInspectionReportsRequest* q) override {
     return table_->Watch<InspectionReportChange>(c, *q);
