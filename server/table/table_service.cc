@@ -38,6 +38,24 @@ bool TableService::Refused(const Context& context,
   return true;
 }
 
+bool TableService::RawReadEnded(Context* context, Reactor* reactor,
+                                const char* method, Clock::time_point start,
+                                const grpc::ByteBuffer& bytes, Message* request,
+                                ByteBufferView* wire,
+                                grpc::ByteBuffer* response) const {
+  if (Refused(*context, access::Permission::kRead, reactor, method, start)) {
+    return true;
+  }
+  absl::Status parsed = ParseRequest(
+      bytes, absl::StrCat("/", full_service_, "/", method), request, wire);
+  if (!parsed.ok()) {
+    Finish(reactor, method, start, parsed);
+    return true;
+  }
+  return Unreadable(context, reactor, method, start,
+                    Resend(*request, response));
+}
+
 bool TableService::Unreadable(Context* context, Reactor* reactor,
                               const char* method, Clock::time_point start,
                               const ForwardAs& forward) const {
@@ -289,18 +307,11 @@ TableService::Reactor* TableService::GetBytes(Context* context,
                                               grpc::ByteBuffer* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  if (Refused(*context, access::Permission::kRead, reactor, "Get", start)) {
-    return reactor;
-  }
   ByteBufferView request_wire;
-  absl::Status parsed = ParseRequest(
-      bytes, absl::StrCat("/", full_service_, "/Get"), request, &request_wire);
-  if (!parsed.ok()) {
-    Finish(reactor, "Get", start, parsed);
+  if (RawReadEnded(context, reactor, "Get", start, bytes, request,
+                   &request_wire, response)) {
     return reactor;
   }
-  if (Unreadable(context, reactor, "Get", start, Resend(*request, response)))
-    return reactor;
   // Most Gets send no read_mask: its absence is read from the tags.
   absl::StatusOr<google::protobuf::FieldMask> mask =
       model::WireHasField(request_wire.bytes(),
@@ -448,23 +459,16 @@ TableService::Reactor* TableService::FilterBytes(
     Message* request, const Message& record_type, grpc::ByteBuffer* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  if (Refused(*context, access::Permission::kRead, reactor, method, start)) {
-    return reactor;
-  }
   ByteBufferView wire;
-  absl::Status s = ParseRequest(
-      bytes, absl::StrCat("/", full_service_, "/", method), request, &wire);
-  if (!s.ok()) {
-    Finish(reactor, method, start, s);
+  if (RawReadEnded(context, reactor, method, start, bytes, request, &wire,
+                   response)) {
     return reactor;
   }
-  if (Unreadable(context, reactor, method, start, Resend(*request, response)))
-    return reactor;
   absl::StatusOr<storage::Query> query =
       QueryFromRequest(*request, wire.bytes(), table_->schema().descriptor);
   absl::StatusOr<google::protobuf::FieldMask> mask =
       ReadMask(table_->schema().descriptor, model::ReadMaskPaths(*request));
-  s = query.ok() ? mask.status() : query.status();
+  absl::Status s = query.ok() ? mask.status() : query.status();
   std::string page, plan;
   size_t scanned = 0;
   if (s.ok())
@@ -523,18 +527,11 @@ TableService::Reactor* TableService::CountBytes(Context* context,
                                                 grpc::ByteBuffer* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  if (Refused(*context, access::Permission::kRead, reactor, "Count", start)) {
-    return reactor;
-  }
   ByteBufferView wire;
-  absl::Status parsed = ParseRequest(
-      bytes, absl::StrCat("/", full_service_, "/Count"), request, &wire);
-  if (!parsed.ok()) {
-    Finish(reactor, "Count", start, parsed);
+  if (RawReadEnded(context, reactor, "Count", start, bytes, request, &wire,
+                   response)) {
     return reactor;
   }
-  if (Unreadable(context, reactor, "Count", start, Resend(*request, response)))
-    return reactor;
   absl::StatusOr<storage::Query> query =
       QueryFromRequest(*request, wire.bytes(), table_->schema().descriptor);
   absl::StatusOr<storage::CountResult> result =

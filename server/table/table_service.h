@@ -21,6 +21,7 @@
 #include "server/observability/metrics.h"
 #include "server/replication/leader_forwarder.h"
 #include "server/table/answer_queue.h"
+#include "server/table/byte_buffer_view.h"
 #include "server/table/call_limit.h"
 #include "server/table/change_feed.h"
 #include "server/table/export_stream.h"
@@ -217,6 +218,14 @@ class TableService {
   bool Refused(const Context& context, access::Permission permission,
                Reactor* reactor, const char* method,
                Clock::time_point start) const;
+  // A raw read method's start (Get, Filter, Paginate, Count): Refused, then
+  // `bytes` parsed into `request` (`wire` left on them; one that does not
+  // parse is ParseError's), then Unreadable (a forward resends the request
+  // and answers bytes). True when the call was finished there.
+  bool RawReadEnded(Context* context, Reactor* reactor, const char* method,
+                    Clock::time_point start, const grpc::ByteBuffer& bytes,
+                    google::protobuf::Message* request, ByteBufferView* wire,
+                    grpc::ByteBuffer* response) const;
   // Finishes the call and logs it.
   void Finish(Reactor* reactor, const char* method, Clock::time_point start,
               const absl::Status& status, absl::string_view detail = "") const;
