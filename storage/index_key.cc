@@ -48,14 +48,8 @@ absl::Status BuildEntry(const Message& record, const IndexSchema& index,
                                 ? AppendElement(record, field, element, writer)
                                 : AppendField(record, field, writer));
   }
-  // A unique index constrains only records that set at least one of its
-  // fields: records that leave them all unset share the key prefix and are
-  // told apart by their primary key, as in a non-unique index.
-  bool constrained = index.unique && SetsAny(record, index);
-  if (index.unique) entry->value.assign(pk.data(), pk.size());
-  if (!constrained) entry->key.append(pk.data(), pk.size());
-  if (entry->key.size() > kMaxKeySize) return KeyTooLong(index, *entry);
-  return absl::OkStatus();
+  return FinishIndexEntry(index, pk, index.unique && SetsAny(record, index),
+                          entry);
 }
 
 // One entry per distinct element of the repeated field at `repeated`.
@@ -90,6 +84,18 @@ absl::Status AppendElementEntries(const Message& record,
 
 }  // namespace
 
+absl::Status FinishIndexEntry(const IndexSchema& index, absl::string_view pk,
+                              bool sets_any, IndexEntry* entry) {
+  // A unique index constrains only records that set at least one of its
+  // fields: records that leave them all unset share the key prefix and are
+  // told apart by their primary key, as in a non-unique index.
+  bool constrained = index.unique && sets_any;
+  if (index.unique) entry->value.assign(pk.data(), pk.size());
+  if (!constrained) entry->key.append(pk.data(), pk.size());
+  if (entry->key.size() > kMaxKeySize) return KeyTooLong(index, *entry);
+  return absl::OkStatus();
+}
+
 absl::Status MakeIndexEntry(const Message& record, const IndexSchema& index,
                             absl::string_view pk, IndexEntry* entry) {
   if (index.RepeatedField() >= 0) {
@@ -109,6 +115,23 @@ absl::Status AppendIndexEntries(const Message& record, const IndexSchema& index,
   absl::Status status = BuildEntry(record, index, pk, -1, 0, &entries->back());
   if (!status.ok()) entries->pop_back();
   return status;
+}
+
+void RecordEntries::Clear(size_t indexes) {
+  entries_.clear();
+  ends_.clear();
+  entries_.reserve(indexes);
+}
+
+IndexEntry* RecordEntries::Add() {
+  IndexEntry* entry = &entries_.emplace_back();
+  entry->key.clear();
+  entry->value.clear();
+  return entry;
+}
+
+void RecordEntries::EndIndex() {
+  ends_.push_back(static_cast<uint32_t>(entries_.size()));
 }
 
 absl::Status RecordEntries::Compute(const Message& record,

@@ -41,6 +41,13 @@ absl::Status MakeIndexEntry(const google::protobuf::Message& record,
                             const IndexSchema& index, absl::string_view pk,
                             IndexEntry* entry);
 
+// Completes an entry of `index` whose key holds its fields' tuple: appends
+// the primary key where the index needs it (`sets_any`: the record sets at
+// least one of the index's fields) and sets the value. INVALID_ARGUMENT as
+// MakeIndexEntry's when the key is too long.
+absl::Status FinishIndexEntry(const IndexSchema& index, absl::string_view pk,
+                              bool sets_any, IndexEntry* entry);
+
 // Appends the entries of `record` in `index` (any index) to `entries`,
 // sorted by key without duplicates. Errors as MakeIndexEntry's, with nothing
 // appended.
@@ -58,6 +65,13 @@ class RecordEntries {
   absl::Status Compute(const google::protobuf::Message& record,
                        const std::vector<IndexSchema>& indexes,
                        absl::string_view pk);
+  // Building the entries index by index elsewhere (storage/wire_record.h):
+  // Clear (with room for an entry in each of `indexes`), then for each index
+  // in schema order Add its entries (sorted, no duplicates) and EndIndex.
+  void Clear(size_t indexes);
+  IndexEntry* Add();  // empty
+  void EndIndex();
+
   // The entries in index `i`, sorted by key without duplicates.
   absl::Span<const IndexEntry> of(size_t i) const {
     size_t begin = i == 0 ? 0 : ends_[i - 1];

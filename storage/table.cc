@@ -46,6 +46,7 @@ Table::Table(TableSchema schema, Environment* env, Writer* writer,
     indexes_.push_back(Index{&schema_.indexes[i], index_dbis[i]});
     index_states_[i].store(IndexState::kReady);
   }
+  wire_ = WireRecord::Compile(schema_);
 }
 
 absl::Status Table::CheckPrimaryKey(absl::string_view pk) const {
@@ -82,7 +83,24 @@ absl::StatusOr<Table::Prepared> Table::Prepare(const Message& record) const {
   Prepared prepared;
   prepared.pk = reflection->GetString(record, schema_.primary_key.field);
   LMDBAPI_RETURN_IF_ERROR(CheckPrimaryKey(prepared.pk));
-  LMDBAPI_RETURN_IF_ERROR(ValidateRecord(record));
+  // Version fields are output only, never stored: a record that sends them
+  // is stored from a copy without them, and read by reflection. So is one
+  // with unknown fields, which may repeat a known field's number (a parsed
+  // record's never do with the field's wire type; a built one's may).
+  const bool version_fields = HasVersionFields(schema_, record);
+  const bool by_wire =
+      !version_fields && reflection->GetUnknownFields(record).empty();
+  if (version_fields) {
+    std::unique_ptr<Message> copy(record.New());
+    copy->CopyFrom(record);
+    ClearVersionFields(schema_, copy.get());
+    prepared.value = DeterministicBytes(*copy);
+  } else {
+    prepared.value = DeterministicBytes(record);
+  }
+  if (!by_wire || !wire_->Valid(prepared.value)) {
+    LMDBAPI_RETURN_IF_ERROR(ValidateRecord(record));
+  }
   if (parent_ != nullptr) {
     prepared.parent_pk =
         reflection->GetString(record, schema_.parent_key.field);
@@ -92,15 +110,14 @@ absl::StatusOr<Table::Prepared> Table::Prepare(const Message& record) const {
                        name(), " record needs its parent's key"));
     }
   }
-  LMDBAPI_RETURN_IF_ERROR(EntriesOf(record, prepared.pk, &prepared.entries));
-  if (HasVersionFields(schema_, record)) {  // output only: never stored
-    std::unique_ptr<Message> copy(record.New());
-    copy->CopyFrom(record);
-    ClearVersionFields(schema_, copy.get());
-    prepared.value = DeterministicBytes(*copy);
-    return prepared;
+  std::optional<absl::Status> entries;
+  if (by_wire) {
+    entries = wire_->Entries(prepared.value, prepared.pk, &prepared.entries);
   }
-  prepared.value = DeterministicBytes(record);
+  if (!entries.has_value()) {
+    entries = EntriesOf(record, prepared.pk, &prepared.entries);
+  }
+  LMDBAPI_RETURN_IF_ERROR(*entries);
   return prepared;
 }
 

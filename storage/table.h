@@ -49,6 +49,7 @@
 #include "storage/revision_clock.h"
 #include "storage/schema.h"
 #include "storage/stored_record.h"
+#include "storage/wire_record.h"
 #include "storage/writer.h"
 
 namespace lmdbapi::storage {
@@ -371,6 +372,8 @@ class Table {
   const TokenSecret* secret_;
   const google::protobuf::Message* prototype_;
   TableOptions options_;
+  // Prepare's checks and index entries read from the record's bytes.
+  std::unique_ptr<const WireRecord> wire_;
 };
 
 }  // namespace lmdbapi::storage

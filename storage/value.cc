@@ -61,16 +61,6 @@ Value ReadElement(const Message& holder, const FieldDescriptor* f, int i) {
 
 // Appends a Timestamp's encoding; INVALID_ARGUMENT naming the field when its
 // nanos are out of range.
-absl::Status AppendTimestamp(const TimestampValue& ts, const FieldRef& ref,
-                             TupleWriter& writer) {
-  if (ts.nanos < 0 || ts.nanos > kMaxNanos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("field '", ref.Name(), "': timestamp nanos ", ts.nanos,
-                     " is outside [0, 999999999]"));
-  }
-  writer.AppendTimestamp(ts.seconds, ts.nanos);
-  return absl::OkStatus();
-}
 
 // Orders doubles as the tuple encoding does: NaN after +infinity, -0 == 0.
 int CompareDoubles(double a, double b) {
@@ -85,6 +75,17 @@ int Compare3(const T& a, const T& b) {
 }
 
 }  // namespace
+
+absl::Status AppendTimestamp(const TimestampValue& ts, const FieldRef& ref,
+                             TupleWriter& writer) {
+  if (ts.nanos < 0 || ts.nanos > kMaxNanos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("field '", ref.Name(), "': timestamp nanos ", ts.nanos,
+                     " is outside [0, 999999999]"));
+  }
+  writer.AppendTimestamp(ts.seconds, ts.nanos);
+  return absl::OkStatus();
+}
 
 bool ValueHasKind(const Value& value, FieldKind kind) {
   switch (kind) {

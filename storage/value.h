@@ -73,6 +73,10 @@ absl::Status AppendField(const google::protobuf::Message& record,
 // per element).
 absl::Status AppendElement(const google::protobuf::Message& record,
                            const FieldRef& ref, int i, TupleWriter& writer);
+// Appends a Timestamp `ts` read from `ref`'s field; INVALID_ARGUMENT naming
+// the field when its nanos are out of range.
+absl::Status AppendTimestamp(const TimestampValue& ts, const FieldRef& ref,
+                             TupleWriter& writer);
 // Appends a value of `kind` (which the caller has checked with ValueHasKind).
 void AppendValue(const Value& value, FieldKind kind, TupleWriter& writer);
 

@@ -2,77 +2,14 @@
 
 #include "absl/strings/match.h"
 #include "json/wire_reader.h"  // header-only: no link to lmdbapi_json
+#include "storage/wire_scalar.h"
 
 namespace lmdbapi::storage {
 namespace {
 
 using google::protobuf::FieldDescriptor;
-using json::kFixed32;
-using json::kFixed64;
 using json::kLengthDelimited;
 using json::kVarint;
-
-// The wire type a singular field of `type` is written with, or -1 for the
-// types this filter does not read.
-int WireTypeOf(FieldDescriptor::Type type) {
-  switch (type) {
-    case FieldDescriptor::TYPE_STRING:
-    case FieldDescriptor::TYPE_BYTES:
-      return kLengthDelimited;
-    case FieldDescriptor::TYPE_INT32:
-    case FieldDescriptor::TYPE_INT64:
-    case FieldDescriptor::TYPE_UINT32:
-    case FieldDescriptor::TYPE_UINT64:
-    case FieldDescriptor::TYPE_SINT32:
-    case FieldDescriptor::TYPE_SINT64:
-    case FieldDescriptor::TYPE_BOOL:
-    case FieldDescriptor::TYPE_ENUM:
-      return kVarint;
-    case FieldDescriptor::TYPE_FIXED32:
-    case FieldDescriptor::TYPE_SFIXED32:
-      return kFixed32;
-    case FieldDescriptor::TYPE_FIXED64:
-    case FieldDescriptor::TYPE_SFIXED64:
-      return kFixed64;
-    default:
-      return -1;
-  }
-}
-
-// A raw varint or fixed value of `type` as the parser would store it.
-void Decode(FieldDescriptor::Type type, uint64_t raw, int64_t* number,
-            uint64_t* unsigned_number) {
-  switch (type) {
-    case FieldDescriptor::TYPE_INT32:
-    case FieldDescriptor::TYPE_ENUM:
-      *number = static_cast<int32_t>(raw);
-      break;
-    case FieldDescriptor::TYPE_SINT32: {
-      uint32_t z = static_cast<uint32_t>(raw);
-      *number = static_cast<int32_t>((z >> 1) ^ (~(z & 1) + 1));
-      break;
-    }
-    case FieldDescriptor::TYPE_SINT64:
-      *number = static_cast<int64_t>((raw >> 1) ^ (~(raw & 1) + 1));
-      break;
-    case FieldDescriptor::TYPE_SFIXED32:
-      *number = static_cast<int32_t>(static_cast<uint32_t>(raw));
-      break;
-    case FieldDescriptor::TYPE_UINT32:
-    case FieldDescriptor::TYPE_FIXED32:
-      *unsigned_number = static_cast<uint32_t>(raw);
-      break;
-    case FieldDescriptor::TYPE_UINT64:
-    case FieldDescriptor::TYPE_FIXED64:
-      *unsigned_number = raw;
-      break;
-    case FieldDescriptor::TYPE_BOOL:
-      *number = raw != 0;
-      break;
-    default:  // int64, sfixed64
-      *number = static_cast<int64_t>(raw);
-  }
-}
 
 // What the parser leaves in a field of `f`'s type that the bytes lack.
 void SetDefault(const FieldDescriptor* f, int64_t* number,
@@ -104,22 +41,6 @@ void SetDefault(const FieldDescriptor* f, int64_t* number,
   }
 }
 
-// Skips a field no comparison reads: strings, messages and varints here
-// (WireReader::SkipField, which groups make recursive, is not inlined, and
-// a scan skips most of every record's fields), the rest there.
-bool SkipUnread(json::WireReader& in, uint32_t tag) {
-  absl::string_view payload;
-  uint64_t number;
-  switch (tag & 7) {
-    case kLengthDelimited:
-      return in.ReadLengthDelimited(&payload);
-    case kVarint:
-      return in.ReadVarint(&number);
-    default:
-      return in.SkipField(tag, 0);
-  }
-}
-
 template <typename T>
 int Compare3(const T& a, const T& b) {
   return a < b ? -1 : (b < a ? 1 : 0);
@@ -147,7 +68,9 @@ bool WireFilter::Compile(const Expr& expr, Node* node) {
   const BoundPredicate& p = expr.predicate;
   const FieldDescriptor* f = p.field.field;
   if (!p.field.path.empty() || f->is_repeated() ||
-      f->real_containing_oneof() != nullptr || WireTypeOf(f->type()) < 0) {
+      f->real_containing_oneof() != nullptr || WireTypeOf(f->type()) < 0 ||
+      f->cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE ||
+      f->cpp_type() == FieldDescriptor::CPPTYPE_FLOAT) {
     return false;
   }
   // A proto2 enum is closed: the parser moves a number it does not name to
@@ -189,30 +112,21 @@ bool WireFilter::Read(absl::string_view bytes, Slot* slots) const {
       ++slot;
     }
     if (slot == fields_.size()) {  // a field no comparison reads
-      if (!SkipUnread(in, tag)) return false;
+      if (!SkipWireField(in, tag)) return false;
       continue;
     }
     const Field& field = fields_[slot];
     if (static_cast<int>(tag & 7) != WireTypeOf(field.type)) {
       return false;  // not as this filter expects: the parser decides
     }
-    uint64_t raw = 0;
-    uint32_t raw32 = 0;
-    switch (tag & 7) {
-      case kLengthDelimited:  // string, bytes
-        if (!in.ReadLengthDelimited(&slots[slot].text)) return false;
-        continue;
-      case kVarint:
-        if (!in.ReadVarint(&raw)) return false;
-        break;
-      case kFixed64:
-        if (!in.ReadFixed64(&raw)) return false;
-        break;
-      default:  // kFixed32
-        if (!in.ReadFixed32(&raw32)) return false;
-        raw = raw32;
+    if ((tag & 7) == kLengthDelimited) {  // string, bytes
+      if (!in.ReadLengthDelimited(&slots[slot].text)) return false;
+      continue;
     }
-    Decode(field.type, raw, &slots[slot].number, &slots[slot].unsigned_number);
+    uint64_t raw = 0;
+    if (!ReadRawScalar(in, tag & 7, &raw)) return false;
+    DecodeScalar(field.type, raw, &slots[slot].number,
+                 &slots[slot].unsigned_number);
   }
   return true;
 }
