@@ -83,23 +83,21 @@ absl::StatusOr<Table::Prepared> Table::Prepare(const Message& record) const {
   Prepared prepared;
   prepared.pk = reflection->GetString(record, schema_.primary_key.field);
   LMDBAPI_RETURN_IF_ERROR(CheckPrimaryKey(prepared.pk));
-  // Version fields are output only, never stored: a record that sends them
-  // is stored from a copy without them, and read by reflection. So is one
-  // with unknown fields, which may repeat a known field's number (a parsed
-  // record's never do with the field's wire type; a built one's may).
-  const bool version_fields = HasVersionFields(schema_, record);
-  const bool by_wire =
-      !version_fields && reflection->GetUnknownFields(record).empty();
-  if (version_fields) {
-    std::unique_ptr<Message> copy(record.New());
-    copy->CopyFrom(record);
-    ClearVersionFields(schema_, copy.get());
-    prepared.value = DeterministicBytes(*copy);
-  } else {
-    prepared.value = DeterministicBytes(record);
-  }
+  // Read from the bytes it stores, unless it sets version fields (output
+  // only: stored from a copy without them) or carries unknown fields,
+  // which may repeat a known field's number (a parsed record's never do
+  // with the field's wire type; a built one's may): then by reflection.
+  prepared.value = DeterministicBytes(record);
+  bool by_wire = reflection->GetUnknownFields(record).empty();
   if (!by_wire || !wire_->Valid(prepared.value)) {
     LMDBAPI_RETURN_IF_ERROR(ValidateRecord(record));
+    if (HasVersionFields(schema_, record)) {
+      by_wire = false;
+      std::unique_ptr<Message> copy(record.New());
+      copy->CopyFrom(record);
+      ClearVersionFields(schema_, copy.get());
+      prepared.value = DeterministicBytes(*copy);
+    }
   }
   if (parent_ != nullptr) {
     prepared.parent_pk =

@@ -89,7 +89,9 @@ int WireRecord::CompileChecks(const Descriptor* type, int depth) {
   for (int i = 0; i < type->field_count(); ++i) {
     const FieldDescriptor* f = type->field(i);
     CheckField check{f->number()};
-    if (f->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
+    if (depth == 0 && IsVersionField(f)) {
+      check.version = true;
+    } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
       check.enum_type = f->enum_type();
     } else if (f->type() == FieldDescriptor::TYPE_GROUP) {
       return -1;
@@ -105,6 +107,12 @@ int WireRecord::CompileChecks(const Descriptor* type, int depth) {
     checks_[at].fields.push_back(check);
   }
   return at;
+}
+
+bool WireRecord::IsVersionField(const FieldDescriptor* field) const {
+  return field == schema_.revision.field ||
+         field == schema_.create_time.field ||
+         field == schema_.update_time.field;
 }
 
 bool WireRecord::CompileEntries() {
@@ -158,6 +166,7 @@ bool WireRecord::Valid(absl::string_view bytes, const CheckNode& node,
       if (!SkipWireField(in, tag)) return false;
       continue;
     }
+    if (check->version) return false;
     if (check->enum_type != nullptr) {
       if (!EnumsValid(check->enum_type, in, tag)) return false;
       continue;

@@ -36,9 +36,12 @@ class WireRecord {
   // The reader of `schema`'s records (which must outlive it).
   static std::unique_ptr<const WireRecord> Compile(const TableSchema& schema);
 
-  // True when `bytes` pass ValidateRecord's checks. False when a check
-  // fails, when the bytes do not read as expected, or when the record's type
-  // nests too deep for the compiled checks: then ValidateRecord decides.
+  // True when `bytes` pass ValidateRecord's checks and set no version field
+  // (revision, create_time, update_time: never stored). False when a check
+  // fails, when the record sets a version field, when the bytes do not read
+  // as expected, or when the record's type nests too deep for the compiled
+  // checks: then ValidateRecord decides (and the caller clears the version
+  // fields).
   bool Valid(absl::string_view bytes) const;
 
   // Sets `entries` to the record's entries in each index, or returns an
@@ -56,7 +59,8 @@ class WireRecord {
     int number = 0;
     const google::protobuf::EnumDescriptor* enum_type = nullptr;
     bool timestamp = false;
-    int message = -1;  // another message type: its node in checks_
+    int message = -1;      // another message type: its node in checks_
+    bool version = false;  // a version field of the record: refused
   };
   struct CheckNode {
     std::vector<CheckField> fields;
@@ -78,6 +82,7 @@ class WireRecord {
   explicit WireRecord(const TableSchema& schema) : schema_(schema) {}
   // Compiles the checks of `type` at nesting `depth`; -1 when too deep.
   int CompileChecks(const google::protobuf::Descriptor* type, int depth);
+  bool IsVersionField(const google::protobuf::FieldDescriptor* field) const;
   bool CompileEntries();
   bool Valid(absl::string_view bytes, const CheckNode& node, int depth) const;
   bool ReadSlots(absl::string_view bytes, Read* reads) const;

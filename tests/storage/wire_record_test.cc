@@ -224,5 +224,22 @@ TEST(WireRecordTest, ARecursiveMessageTypeIsCheckedByReflection) {
   EXPECT_TRUE(ValidateRecord(tree).ok());
 }
 
+TEST(WireRecordTest, ARecordThatSetsAVersionFieldIsLeftToReflection) {
+  TableSpec spec;
+  spec.name = "all_kinds";
+  spec.descriptor = AllKinds::descriptor();
+  spec.primary_key = "uuid";
+  spec.create_time = "at";  // a Timestamp the server keeps
+  absl::StatusOr<TableSchema> schema = ResolveTable(spec);
+  ASSERT_TRUE(schema.ok()) << schema.status();
+  std::unique_ptr<const WireRecord> wire = WireRecord::Compile(*schema);
+  AllKinds record;
+  record.set_uuid("k");
+  record.set_text("valid");
+  EXPECT_TRUE(wire->Valid(DeterministicBytes(record)));
+  record.mutable_at()->set_seconds(1);
+  EXPECT_FALSE(wire->Valid(DeterministicBytes(record)));
+}
+
 }  // namespace
 }  // namespace lmdbapi::storage
