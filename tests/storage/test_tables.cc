@@ -33,6 +33,22 @@ std::vector<storage::TableSpec> PermitTables() {
   return {permits, inspections, notes};
 }
 
+storage::TableSpec AllKindsTable() {
+  storage::TableSpec spec;
+  spec.name = "all_kinds";
+  spec.descriptor = test::AllKinds::descriptor();
+  spec.primary_key = "uuid";
+  spec.indexes = {
+      {"ints", {"i32", "i64", "s32", "s64", "sf32", "sf64"}},
+      {"uints", {"u32", "u64", "f32", "f64"}},
+      {"floats", {"fl", "db"}},
+      {"by_text", {"text", "flag"}, /*unique=*/true},
+      {"by_blob", {"blob", "tier", "at"}},
+      {"by_maybe", {"maybe", "one_text", "one_number"}, /*unique=*/true},
+  };
+  return spec;
+}
+
 TempDir::TempDir() {
   const char* base = std::getenv("TEST_TMPDIR");
   std::string pattern =

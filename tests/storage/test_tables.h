@@ -19,6 +19,10 @@ namespace lmdbapi::testing {
 // inspections.
 std::vector<storage::TableSpec> PermitTables();
 
+// all_kinds (test::AllKinds): an index on every field type an index can
+// read, two of them unique (storage/wire_record.h's tests).
+storage::TableSpec AllKindsTable();
+
 // A directory under $TEST_TMPDIR (or /tmp), removed on destruction.
 class TempDir {
  public:

@@ -11,6 +11,7 @@
 #include "storage/schema.h"
 #include "storage/validate.h"
 #include "tests/storage/test_records.pb.h"
+#include "tests/storage/test_tables.h"
 
 namespace lmdbapi::storage {
 namespace {
@@ -19,19 +20,7 @@ using test::AllKinds;
 using test::Nested;
 
 TableSchema AllKindsSchema() {
-  TableSpec spec;
-  spec.name = "all_kinds";
-  spec.descriptor = AllKinds::descriptor();
-  spec.primary_key = "uuid";
-  spec.indexes = {
-      {"ints", {"i32", "i64", "s32", "s64", "sf32", "sf64"}},
-      {"uints", {"u32", "u64", "f32", "f64"}},
-      {"floats", {"fl", "db"}},
-      {"by_text", {"text", "flag"}, /*unique=*/true},
-      {"by_blob", {"blob", "tier", "at"}},
-      {"by_maybe", {"maybe", "one_text", "one_number"}, /*unique=*/true},
-  };
-  absl::StatusOr<TableSchema> schema = ResolveTable(spec);
+  absl::StatusOr<TableSchema> schema = ResolveTable(testing::AllKindsTable());
   EXPECT_TRUE(schema.ok()) << schema.status();
   return *schema;
 }
@@ -225,10 +214,8 @@ TEST(WireRecordTest, ARecursiveMessageTypeIsCheckedByReflection) {
 }
 
 TEST(WireRecordTest, ARecordThatSetsAVersionFieldIsLeftToReflection) {
-  TableSpec spec;
-  spec.name = "all_kinds";
-  spec.descriptor = AllKinds::descriptor();
-  spec.primary_key = "uuid";
+  TableSpec spec = testing::AllKindsTable();
+  spec.indexes.clear();
   spec.create_time = "at";  // a Timestamp the server keeps
   absl::StatusOr<TableSchema> schema = ResolveTable(spec);
   ASSERT_TRUE(schema.ok()) << schema.status();
