@@ -9,7 +9,6 @@ namespace {
 
 using google::protobuf::FieldDescriptor;
 using json::kLengthDelimited;
-using json::kVarint;
 
 // What the parser leaves in a field of `f`'s type that the bytes lack.
 void SetDefault(const FieldDescriptor* f, int64_t* number,
@@ -102,33 +101,21 @@ bool WireFilter::Read(absl::string_view bytes, Slot* slots) const {
   for (size_t at = 64; at < bytes.size(); at += 64) {
     __builtin_prefetch(bytes.data() + at);
   }
-  json::WireReader in(bytes);
-  while (!in.done()) {
-    uint32_t tag;
-    if (!in.ReadTag(&tag) || (tag >> 3) == 0) return false;
-    size_t slot = 0;
-    while (slot < fields_.size() &&
-           static_cast<uint32_t>(fields_[slot].number) != tag >> 3) {
-      ++slot;
-    }
-    if (slot == fields_.size()) {  // a field no comparison reads
-      if (!SkipWireField(in, tag)) return false;
-      continue;
-    }
-    const Field& field = fields_[slot];
-    if (static_cast<int>(tag & 7) != WireTypeOf(field.type)) {
-      return false;  // not as this filter expects: the parser decides
-    }
-    if ((tag & 7) == kLengthDelimited) {  // string, bytes
-      if (!in.ReadLengthDelimited(&slots[slot].text)) return false;
-      continue;
-    }
-    uint64_t raw = 0;
-    if (!ReadRawScalar(in, tag & 7, &raw)) return false;
-    DecodeScalar(field.type, raw, &slots[slot].number,
-                 &slots[slot].unsigned_number);
-  }
-  return true;
+  return ReadListedFields(
+      bytes, fields_, [&](size_t slot, uint32_t tag, json::WireReader& in) {
+        const Field& field = fields_[slot];
+        if (static_cast<int>(tag & 7) != WireTypeOf(field.type)) {
+          return false;  // not as this filter expects: the parser decides
+        }
+        if ((tag & 7) == kLengthDelimited) {  // string, bytes
+          return in.ReadLengthDelimited(&slots[slot].text);
+        }
+        uint64_t raw = 0;
+        if (!ReadRawScalar(in, tag & 7, &raw)) return false;
+        DecodeScalar(field.type, raw, &slots[slot].number,
+                     &slots[slot].unsigned_number);
+        return true;
+      });
 }
 
 bool WireFilter::Compare(const Node& leaf, const Slot& slot) const {

@@ -187,32 +187,20 @@ bool WireRecord::Valid(absl::string_view bytes, const CheckNode& node,
 }
 
 bool WireRecord::ReadSlots(absl::string_view bytes, Read* reads) const {
-  json::WireReader in(bytes);
-  while (!in.done()) {
-    uint32_t tag;
-    if (!in.ReadTag(&tag) || (tag >> 3) == 0) return false;
-    size_t slot = 0;
-    while (slot < slots_.size() &&
-           static_cast<uint32_t>(slots_[slot].number) != tag >> 3) {
-      ++slot;
-    }
-    if (slot == slots_.size()) {
-      if (!SkipWireField(in, tag)) return false;
-      continue;
-    }
-    Read& read = reads[slot];
-    // Twice: an unknown field under a known number follows the known one.
-    if (static_cast<int>(tag & 7) != slots_[slot].wire_type || read.present) {
-      return false;
-    }
-    read.present = true;
-    if ((tag & 7) == kLengthDelimited) {
-      if (!in.ReadLengthDelimited(&read.text)) return false;
-    } else if (!ReadRawScalar(in, tag & 7, &read.raw)) {
-      return false;
-    }
-  }
-  return true;
+  return ReadListedFields(
+      bytes, slots_, [&](size_t slot, uint32_t tag, json::WireReader& in) {
+        Read& read = reads[slot];
+        // Twice: an unknown field under a known number follows the known.
+        if (static_cast<int>(tag & 7) != slots_[slot].wire_type ||
+            read.present) {
+          return false;
+        }
+        read.present = true;
+        if ((tag & 7) == kLengthDelimited) {
+          return in.ReadLengthDelimited(&read.text);
+        }
+        return ReadRawScalar(in, tag & 7, &read.raw);
+      });
 }
 
 std::optional<absl::Status> WireRecord::AppendSlot(const Slot& slot,

@@ -127,6 +127,31 @@ inline bool SkipWireField(json::WireReader& in, uint32_t tag) {
   }
 }
 
+// Walks the fields of the message in `bytes`: for one whose number is that
+// of fields[i] (`Fields` a sequence of structs with an int `number`), calls
+// read(i, tag, in), which reads its value (false: not as expected); skips
+// the others. False when the bytes are malformed or a read says so.
+template <typename Fields, typename ReadField>
+bool ReadListedFields(absl::string_view bytes, const Fields& fields,
+                      ReadField read) {
+  json::WireReader in(bytes);
+  while (!in.done()) {
+    uint32_t tag;
+    if (!in.ReadTag(&tag) || (tag >> 3) == 0) return false;
+    size_t i = 0;
+    while (i < fields.size() &&
+           static_cast<uint32_t>(fields[i].number) != tag >> 3) {
+      ++i;
+    }
+    if (i == fields.size()) {
+      if (!SkipWireField(in, tag)) return false;
+      continue;
+    }
+    if (!read(i, tag, in)) return false;
+  }
+  return true;
+}
+
 }  // namespace lmdbapi::storage
 
 #endif  // LMDBAPI_STORAGE_WIRE_SCALAR_H_
