@@ -59,9 +59,6 @@ Value ReadElement(const Message& holder, const FieldDescriptor* f, int i) {
   return std::string();
 }
 
-// Appends a Timestamp's encoding; INVALID_ARGUMENT naming the field when its
-// nanos are out of range.
-
 // Orders doubles as the tuple encoding does: NaN after +infinity, -0 == 0.
 int CompareDoubles(double a, double b) {
   bool a_nan = std::isnan(a), b_nan = std::isnan(b);

@@ -206,12 +206,11 @@ bool WireRecord::ReadSlots(absl::string_view bytes, Read* reads) const {
 std::optional<absl::Status> WireRecord::AppendSlot(const Slot& slot,
                                                    const Read& read,
                                                    TupleWriter& writer) const {
-  const FieldDescriptor* f = slot.ref->field;
+  // An absent field reads as zero bytes and a zero value: its default, as
+  // no slot's field has an explicit one or a closed enum's (CompileEntries).
   switch (slot.ref->kind) {
     case FieldKind::kString:
-      writer.AppendString(read.present
-                              ? read.text
-                              : absl::string_view(f->default_value_string()));
+      writer.AppendString(read.text);
       break;
     case FieldKind::kTimestamp: {
       TimestampValue ts;
@@ -219,33 +218,16 @@ std::optional<absl::Status> WireRecord::AppendSlot(const Slot& slot,
       return AppendTimestamp(ts, *slot.ref, writer);
     }
     case FieldKind::kDouble:
-      if (read.present) {
-        writer.AppendDouble(DecodeFloating(slot.type, read.raw));
-      } else {
-        writer.AppendDouble(f->cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE
-                                ? f->default_value_double()
-                                : f->default_value_float());
-      }
+      writer.AppendDouble(DecodeFloating(slot.type, read.raw));
       break;
     case FieldKind::kBool:
-      writer.AppendBool(read.present ? read.raw != 0 : f->default_value_bool());
+      writer.AppendBool(read.raw != 0);
       break;
     case FieldKind::kInt64:
     case FieldKind::kUint64: {
       int64_t number = 0;
       uint64_t unsigned_number = 0;
-      if (read.present) {
-        DecodeScalar(slot.type, read.raw, &number, &unsigned_number);
-      } else {
-        number = f->cpp_type() == FieldDescriptor::CPPTYPE_ENUM
-                     ? f->default_value_enum()->number()
-                 : f->cpp_type() == FieldDescriptor::CPPTYPE_INT32
-                     ? f->default_value_int32()
-                     : f->default_value_int64();
-        unsigned_number = f->cpp_type() == FieldDescriptor::CPPTYPE_UINT32
-                              ? f->default_value_uint32()
-                              : f->default_value_uint64();
-      }
+      DecodeScalar(slot.type, read.raw, &number, &unsigned_number);
       if (slot.ref->kind == FieldKind::kInt64) {
         writer.AppendInt64(number);
       } else {
