@@ -55,7 +55,9 @@ void EmitImpl(const TableModel& t, Printer& p) {
   p.Print(v,
           "  Reactor* Insert(Context* c, const $insert$* q, $record_type$* r) "
           "override {\n"
-          "    return table_->Insert(c, *q, r);\n"
+          "    bool sent = TableService::MoveRecord(\n"
+          "        *q, &$insert$::mutable_$field$, q->has_$field$(), r);\n"
+          "    return table_->Insert(c, *q, sent, r);\n"
           "  }\n"
           "  Reactor* Get(Context* c, const ::grpc::ByteBuffer* q, "
           "::grpc::ByteBuffer* r) override {\n"
@@ -64,7 +66,9 @@ void EmitImpl(const TableModel& t, Printer& p) {
   p.Print(v,
           "  Reactor* Update(Context* c, const $update$* q, $record_type$* r) "
           "override {\n"
-          "    return table_->Update(c, *q, r);\n"
+          "    bool sent = TableService::MoveRecord(\n"
+          "        *q, &$update$::mutable_$field$, q->has_$field$(), r);\n"
+          "    return table_->Update(c, *q, sent, r);\n"
           "  }\n"
           "  Reactor* Patch(Context* c, const $patch$* q, $record_type$* r) "
           "override {\n"

@@ -153,6 +153,20 @@ TableService::ForwardAs TableService::Resend(const Message& request,
                    }};
 }
 
+TableService::ForwardAs TableService::ResendMoved(const Message& request,
+                                                  Message* response) {
+  return ForwardAs{[&request, response] {
+                     std::string bytes = request.SerializeAsString();
+                     storage::PutWireBytes(model::layout::kRecord,
+                                           response->SerializeAsString(),
+                                           &bytes);
+                     return bytes;
+                   },
+                   [response](const std::string& answer) {
+                     return response->ParseFromString(answer);
+                   }};
+}
+
 TableService::ForwardAs TableService::Resend(const Message& request,
                                              grpc::ByteBuffer* response) {
   return ForwardAs{[&request] { return request.SerializeAsString(); },
@@ -238,25 +252,43 @@ bool TakeRecordsField(const std::string& answer,
   return i == records.size();
 }
 
+// The request's field of the record's type.
+const google::protobuf::FieldDescriptor* RecordField(
+    const google::protobuf::Descriptor& shape,
+    const google::protobuf::Descriptor* type) {
+  for (int i = 0; i < shape.field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = shape.field(i);
+    if (field->message_type() == type && !field->is_repeated()) return field;
+  }
+  return nullptr;
+}
+
+// INVALID_ARGUMENT naming the request's record field, which it lacks.
+absl::Status RecordRequired(const Message& request,
+                            const google::protobuf::Descriptor* type,
+                            absl::string_view verb) {
+  const google::protobuf::FieldDescriptor* field =
+      RecordField(*request.GetDescriptor(), type);
+  if (field == nullptr) {
+    return absl::InternalError(absl::StrCat(request.GetTypeName(), " has no ",
+                                            type->full_name(), " field"));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(field->name(), ": required: the ", type->name(), " to ",
+                   verb, " (the request has none)"));
+}
+
 // Copies the request's record (its one field of the record's type) into
 // `record`; INVALID_ARGUMENT naming the field when the request lacks it.
 absl::Status TakeRecord(const Message& request, Message* record,
                         absl::string_view verb) {
-  const google::protobuf::Descriptor* type = record->GetDescriptor();
-  const google::protobuf::Descriptor* shape = request.GetDescriptor();
-  for (int i = 0; i < shape->field_count(); ++i) {
-    const google::protobuf::FieldDescriptor* field = shape->field(i);
-    if (field->message_type() != type || field->is_repeated()) continue;
-    if (!request.GetReflection()->HasField(request, field)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field->name(), ": required: the ", type->name(), " to ",
-                       verb, " (the request has none)"));
-    }
-    record->CopyFrom(request.GetReflection()->GetMessage(request, field));
-    return absl::OkStatus();
+  const google::protobuf::FieldDescriptor* field =
+      RecordField(*request.GetDescriptor(), record->GetDescriptor());
+  if (field == nullptr || !request.GetReflection()->HasField(request, field)) {
+    return RecordRequired(request, record->GetDescriptor(), verb);
   }
-  return absl::InternalError(absl::StrCat(shape->full_name(), " has no ",
-                                          type->full_name(), " field"));
+  record->CopyFrom(request.GetReflection()->GetMessage(request, field));
+  return absl::OkStatus();
 }
 
 // The options of a write call: its deadline, the revision it expects (0:
@@ -273,22 +305,27 @@ storage::WriteOptions WriteOptionsOf(const grpc::CallbackServerContext& context,
 
 }  // namespace
 
-absl::Status TableService::TakeShardedRecord(const Context& context,
-                                             const Message& request,
-                                             Message* record,
-                                             const char* verb) const {
-  LMDBAPI_RETURN_IF_ERROR(TakeRecord(request, record, verb));
-  return CheckShardKey(context, shard_key_, *record);
+absl::Status TableService::CheckSentRecord(const Context& context,
+                                           const Message& request,
+                                           bool record_sent,
+                                           const Message& record,
+                                           const char* verb) const {
+  if (!record_sent) {
+    return RecordRequired(request, record.GetDescriptor(), verb);
+  }
+  return CheckShardKey(context, shard_key_, record);
 }
 
 TableService::Reactor* TableService::Insert(Context* context,
                                             const Message& request,
+                                            bool record_sent,
                                             Message* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   if (Refused(*context, access::Permission::kWrite, reactor, "Insert", start))
     return reactor;
-  absl::Status s = TakeShardedRecord(*context, request, response, "insert");
+  absl::Status s =
+      CheckSentRecord(*context, request, record_sent, *response, "insert");
   if (!s.ok()) {
     Finish(reactor, "Insert", start, s);
     return reactor;
@@ -296,7 +333,7 @@ TableService::Reactor* TableService::Insert(Context* context,
   auto version = std::make_shared<storage::RecordVersion>();
   table_->Insert(response, WriteOptionsOf(*context, 0, version.get()),
                  FinishWrite(context, reactor, "Insert", start, version,
-                             nullptr, Resend(request, response)));
+                             nullptr, ResendMoved(request, response)));
   return reactor;
 }
 
@@ -344,12 +381,14 @@ TableService::Reactor* TableService::GetBytes(Context* context,
 
 TableService::Reactor* TableService::Update(Context* context,
                                             const Message& request,
+                                            bool record_sent,
                                             Message* response) {
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   if (Refused(*context, access::Permission::kWrite, reactor, "Update", start))
     return reactor;
-  absl::Status s = TakeShardedRecord(*context, request, response, "update");
+  absl::Status s =
+      CheckSentRecord(*context, request, record_sent, *response, "update");
   if (!s.ok()) {
     Finish(reactor, "Update", start, s);
     return reactor;
@@ -363,7 +402,7 @@ TableService::Reactor* TableService::Update(Context* context,
   auto version = std::make_shared<storage::RecordVersion>();
   table_->Update(*response, WriteOptionsOf(*context, *expected, version.get()),
                  FinishWrite(context, reactor, "Update", start, version,
-                             response, Resend(request, response)));
+                             response, ResendMoved(request, response)));
   return reactor;
 }
 

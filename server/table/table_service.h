@@ -49,10 +49,23 @@ class TableService {
   TableService(storage::Table* table, std::string service, AnswerQueue* answers,
                const access::Access* access = nullptr);
 
-  // Insert and Update take the generated request: its record field is
-  // required (INVALID_ARGUMENT naming it when absent).
+  // Insert and Update take the generated request with its record already
+  // moved into `response` (MoveRecord); `record_sent` says whether the
+  // request had one (it is required: INVALID_ARGUMENT naming the field).
   Reactor* Insert(Context* context, const google::protobuf::Message& request,
-                  google::protobuf::Message* response);
+                  bool record_sent, google::protobuf::Message* response);
+  // Moves the record of a generated Insert or Update request into the
+  // answer, and says whether the request had one. gRPC's default message
+  // holder gives each call a request object of its own, const by signature
+  // only, so the record is swapped out (a few pointers) instead of copied
+  // (~5,800 instructions for a permit); the request keeps its other fields.
+  template <typename Request, typename Record>
+  static bool MoveRecord(const Request& request,
+                         Record* (Request::*mutable_record)(), bool sent,
+                         Record* response) {
+    if (sent) response->Swap((const_cast<Request&>(request).*mutable_record)());
+    return sent;
+  }
   // Get, a raw method of the generated service: `request` is the
   // serialized `Request` (its key and read_mask). Without a read_mask the
   // answer is the stored record's bytes with its version fields appended
@@ -74,7 +87,7 @@ class TableService {
   // when the record moved on. Get and every write answer with the record's
   // revision in the "etag" header (REST: ETag).
   Reactor* Update(Context* context, const google::protobuf::Message& request,
-                  google::protobuf::Message* response);
+                  bool record_sent, google::protobuf::Message* response);
   // Patch takes the generated request: record, update_mask, revision.
   Reactor* Patch(Context* context, const google::protobuf::Message& request,
                  google::protobuf::Message* response);
@@ -229,12 +242,14 @@ class TableService {
   // Finishes the call and logs it.
   void Finish(Reactor* reactor, const char* method, Clock::time_point start,
               const absl::Status& status, absl::string_view detail = "") const;
-  // The record a write request carries, copied into `record`, and checked
-  // against the call's shard key; INVALID_ARGUMENT naming the field if not.
-  absl::Status TakeShardedRecord(const Context& context,
-                                 const google::protobuf::Message& request,
-                                 google::protobuf::Message* record,
-                                 const char* verb) const;
+  // The record a write request carried (moved into `record`), checked
+  // against the call's shard key; INVALID_ARGUMENT naming the field if it
+  // was not sent or does not match.
+  absl::Status CheckSentRecord(const Context& context,
+                               const google::protobuf::Message& request,
+                               bool record_sent,
+                               const google::protobuf::Message& record,
+                               const char* verb) const;
   // How a write (or a linearizable read) goes on to the leader when this
   // replica follows (LeaderForwarder): the request as the caller sent it,
   // serialized, and what takes the leader's serialized answer (false: it
@@ -246,6 +261,10 @@ class TableService {
   // A call sent as `request` whose answer is `response`.
   static ForwardAs Resend(const google::protobuf::Message& request,
                           google::protobuf::Message* response);
+  // A call whose record MoveRecord took out of `request` into `response`:
+  // sent as the request with the record put back.
+  static ForwardAs ResendMoved(const google::protobuf::Message& request,
+                               google::protobuf::Message* response);
   // The same for a raw method, whose answer is bytes.
   static ForwardAs Resend(const google::protobuf::Message& request,
                           grpc::ByteBuffer* response);

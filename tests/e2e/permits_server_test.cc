@@ -84,6 +84,30 @@ TEST_F(PermitsServerTest,
   EXPECT_EQ(got.SerializeAsString(), stored.SerializeAsString());
 }
 
+TEST_F(PermitsServerTest, AWriteWithoutItsRecordIsRefusedNamingTheField) {
+  Permit out;
+  grpc::Status s = permits_->Insert(Ctx().get(), InsertPermitRequest(), &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            "permit: required: the Permit to insert (the request has none)");
+  UpdatePermitRequest update;
+  update.set_expected_revision(3);
+  s = permits_->Update(Ctx().get(), update, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            "permit: required: the Permit to update (the request has none)");
+  // An empty record is one sent: it is checked as a record, not as none.
+  InsertPermitRequest empty;
+  empty.mutable_permit();
+  s = permits_->Insert(Ctx().get(), empty, &out);
+  EXPECT_EQ(s.error_message().find("the request has none"), std::string::npos)
+      << s.error_message();
+  FilterPermitsRequest all;
+  PermitPage page;
+  ASSERT_TRUE(permits_->Filter(Ctx().get(), all, &page).ok());
+  EXPECT_EQ(page.permits_size(), s.ok() ? 1 : 0);
+}
+
 TEST_F(PermitsServerTest, ErrorsCarryTheRightCodeAndNameTheField) {
   Permit stored = Insert(MakePermit("Acme", "NY", PENDING));
   Permit out;

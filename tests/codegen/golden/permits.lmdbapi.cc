@@ -30,13 +30,17 @@ class PermitsImpl final
   explicit PermitsImpl(TableService* table) : table_(table) {}
 
   Reactor* Insert(Context* c, const InsertPermitRequest* q, Permit* r) override {
-    return table_->Insert(c, *q, r);
+    bool sent = TableService::MoveRecord(
+        *q, &InsertPermitRequest::mutable_permit, q->has_permit(), r);
+    return table_->Insert(c, *q, sent, r);
   }
   Reactor* Get(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
     return table_->GetBytes<GetPermitRequest, Permit>(c, *q, r);
   }
   Reactor* Update(Context* c, const UpdatePermitRequest* q, Permit* r) override {
-    return table_->Update(c, *q, r);
+    bool sent = TableService::MoveRecord(
+        *q, &UpdatePermitRequest::mutable_permit, q->has_permit(), r);
+    return table_->Update(c, *q, sent, r);
   }
   Reactor* Patch(Context* c, const PatchPermitRequest* q, Permit* r) override {
     return table_->Patch(c, *q, r);
@@ -85,13 +89,17 @@ class ProcessingStatusesImpl final
   explicit ProcessingStatusesImpl(TableService* table) : table_(table) {}
 
   Reactor* Insert(Context* c, const InsertProcessingStatusRequest* q, ProcessingStatus* r) override {
-    return table_->Insert(c, *q, r);
+    bool sent = TableService::MoveRecord(
+        *q, &InsertProcessingStatusRequest::mutable_processing_status, q->has_processing_status(), r);
+    return table_->Insert(c, *q, sent, r);
   }
   Reactor* Get(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
     return table_->GetBytes<GetProcessingStatusRequest, ProcessingStatus>(c, *q, r);
   }
   Reactor* Update(Context* c, const UpdateProcessingStatusRequest* q, ProcessingStatus* r) override {
-    return table_->Update(c, *q, r);
+    bool sent = TableService::MoveRecord(
+        *q, &UpdateProcessingStatusRequest::mutable_processing_status, q->has_processing_status(), r);
+    return table_->Update(c, *q, sent, r);
   }
   Reactor* Patch(Context* c, const PatchProcessingStatusRequest* q, ProcessingStatus* r) override {
     return table_->Patch(c, *q, r);
@@ -134,13 +142,17 @@ class InspectionReportsImpl final
   explicit InspectionReportsImpl(TableService* table) : table_(table) {}
 
   Reactor* Insert(Context* c, const InsertInspectionReportRequest* q, InspectionReport* r) override {
-    return table_->Insert(c, *q, r);
+    bool sent = TableService::MoveRecord(
+        *q, &InsertInspectionReportRequest::mutable_inspection_report, q->has_inspection_report(), r);
+    return table_->Insert(c, *q, sent, r);
   }
   Reactor* Get(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
     return table_->GetBytes<GetInspectionReportRequest, InspectionReport>(c, *q, r);
   }
   Reactor* Update(Context* c, const UpdateInspectionReportRequest* q, InspectionReport* r) override {
-    return table_->Update(c, *q, r);
+    bool sent = TableService::MoveRecord(
+        *q, &UpdateInspectionReportRequest::mutable_inspection_report, q->has_inspection_report(), r);
+    return table_->Update(c, *q, sent, r);
   }
   Reactor* Patch(Context* c, const PatchInspectionReportRequest* q, InspectionReport* r) override {
     return table_->Patch(c, *q, r);
