@@ -81,6 +81,26 @@ absl::StatusOr<storage::CommitCondition> CommitService::ReadCondition(
   return out;
 }
 
+storage::RecordPtr CommitService::TakeRecord(
+    const Message& request, const FieldDescriptor* field) const {
+  if (forwarder_ != nullptr) {
+    // A copy on the request's arena (when it has one): no allocation of its
+    // own, gone with the call. The request stays whole for a forward.
+    const Message& sent = request.GetReflection()->GetMessage(request, field);
+    storage::RecordPtr copy = storage::NewRecord(sent, request.GetArena());
+    copy->CopyFrom(sent);
+    return copy;
+  }
+  // Nothing can need the request whole again (no forward without a
+  // leader to forward to): the record moves out of it, still on its arena.
+  // The request is the call's own (ArenaMessageAllocator), const by
+  // signature only.
+  Message& owned = const_cast<Message&>(request);
+  return storage::RecordPtr(
+      owned.GetReflection()->UnsafeArenaReleaseMessage(&owned, field),
+      storage::RecordDeleter(owned.GetArena() == nullptr));
+}
+
 absl::StatusOr<storage::CommitWrite> CommitService::ReadWrite(
     const Context& context, const Message& write) const {
   const FieldDescriptor* which = write.GetReflection()->GetOneofFieldDescriptor(
@@ -110,11 +130,7 @@ absl::StatusOr<storage::CommitWrite> CommitService::ReadWrite(
     return absl::InvalidArgumentError(absl::StrCat(
         which->name(), ".", record->name(), ": required: the record"));
   }
-  // A copy on the request's arena (when it has one): no allocation of its
-  // own, gone with the call. The request stays whole for a forward.
-  const Message& sent = q.GetReflection()->GetMessage(q, record);
-  out.record = storage::NewRecord(sent, write.GetArena());
-  out.record->CopyFrom(sent);
+  out.record = TakeRecord(q, record);
   if (op == L::kInsert || op == L::kUpdate) {
     s = CheckShardKey(context, options_.shard_keys[table], *out.record);
   }

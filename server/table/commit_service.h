@@ -65,6 +65,12 @@ class CommitService {
       const google::protobuf::Message& condition) const;
   absl::StatusOr<storage::CommitWrite> ReadWrite(
       const Context& context, const google::protobuf::Message& write) const;
+  // The record `field` of a write's request, moved out of it when no
+  // forward can need the request whole (no forwarder), else copied; on the
+  // request's arena either way.
+  storage::RecordPtr TakeRecord(
+      const google::protobuf::Message& request,
+      const google::protobuf::FieldDescriptor* field) const;
   // OK when the caller may make `commit`: UNAUTHENTICATED or
   // PERMISSION_DENIED (the first table it lacks) otherwise.
   absl::Status Permitted(const access::Identity& identity,
