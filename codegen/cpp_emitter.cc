@@ -1,6 +1,8 @@
 #include "codegen/cpp_emitter.h"
 
+#include <iterator>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -9,6 +11,7 @@
 #include "codegen/printer.h"
 #include "codegen/table_vars.h"
 #include "model/commit_layout.h"
+#include "model/request_layout.h"
 
 namespace lmdbapi::codegen {
 
@@ -21,29 +24,42 @@ std::string Namespace(const SchemaModel& model) {
   return absl::StrReplaceAll(model.file->package(), {{".", "::"}});
 }
 
+// The raw methods of `t`'s service (model::layout), in order.
+std::vector<std::string> RawMethods(const TableModel& t) {
+  namespace L = model::layout;
+  std::vector<std::string> names;
+  for (const char* name : L::kRawReads) {
+    // only a main table has Paginate
+    if (t.is_main() || absl::string_view(name) != "Paginate") {
+      names.push_back(name);
+    }
+  }
+  names.insert(names.end(), std::begin(L::kRawStreams),
+               std::end(L::kRawStreams));
+  return names;
+}
+
 // The class and its bases: the generated service with its raw methods.
 void EmitImplHead(const TableModel& t, Printer::Vars v, Printer& p) {
-  const bool paginate = t.is_main();  // only a main table has Paginate
-  v["paginate_raw"] = paginate ? "Paginate, " : "";
-  v["paginate_base"] = paginate
-                           ? absl::StrCat("\n          ", v["service"],
-                                          "::WithRawCallbackMethod_Paginate<")
-                           : "";
-  v["paginate_close"] = paginate ? ">" : "";
+  std::vector<std::string> raw = RawMethods(t);
+  std::string bases;
+  for (const std::string& name : raw) {
+    absl::StrAppend(&bases, bases.empty() ? "" : "\n          ", v["service"],
+                    "::WithRawCallbackMethod_", name, "<");
+  }
+  v["bases"] = bases;
+  v["closes"] = std::string(raw.size(), '>');
+  v["raw"] = absl::StrCat(absl::StrJoin(raw.begin(), raw.end() - 1, ", "),
+                          " and ", raw.back());
   p.Print(
       v,
-      "// Get, Filter, $paginate_raw$Count, Import and Export are raw "
-      "methods:\n"
+      "// $raw$ are raw methods:\n"
       "// the table service reads and writes their messages as bytes (a Get\n"
       "// or a page answers the stored records' bytes; a query's fields are\n"
       "// found in its request's bytes).\n"
       "class $service$Impl final\n"
-      "    : public $service$::WithRawCallbackMethod_Get<\n"
-      "          $service$::WithRawCallbackMethod_Filter<$paginate_base$\n"
-      "          $service$::WithRawCallbackMethod_Count<\n"
-      "          $service$::WithRawCallbackMethod_Import<\n"
-      "          $service$::WithRawCallbackMethod_Export<\n"
-      "          $service$::CallbackService>>>>>$paginate_close$ {\n"
+      "    : public $bases$\n"
+      "          $service$::CallbackService$closes$ {\n"
       " public:\n"
       "  explicit $service$Impl(TableService* table) : table_(table) {}\n"
       "\n");

@@ -7,10 +7,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <string>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/security/server_credentials.h"
+#include "model/request_layout.h"
 #include "server/access/access.h"
 #include "server/observability/index_build_log.h"
 #include "server/observability/log.h"
@@ -278,6 +281,20 @@ std::unique_ptr<RaftNode> StartReplica(
   return *std::move(node);
 }
 
+// The full names ("/pkg.Service/Method") of `methods` in every table's
+// service (a child table's has no Paginate: the name goes unused).
+template <size_t N>
+absl::flat_hash_set<std::string> TableMethods(const Schema& schema,
+                                              const char* const (&methods)[N]) {
+  absl::flat_hash_set<std::string> names;
+  for (const ServiceBinding& binding : schema.services) {
+    for (const char* method : methods) {
+      names.insert(absl::StrCat("/", binding.full_name, "/", method));
+    }
+  }
+  return names;
+}
+
 // What Serve registers and does around serving for the table server.
 ServeSpec TableServeSpec(const Config& config, const Schema& schema,
                          std::unique_ptr<storage::Database>& db,
@@ -287,11 +304,18 @@ ServeSpec TableServeSpec(const Config& config, const Schema& schema,
   spec.reflected = ServedServiceNames(schema);
   spec.healthy = SchemaServiceNames(schema);
   spec.auth = s.access.get();
-  if (auto counter = s.limit.Counter()) {
+  // The raw methods parse their own requests, and the raw reads count
+  // themselves: a call with no interceptor is ~7,000 instructions cheaper.
+  namespace L = model::layout;
+  absl::flat_hash_set<std::string> raw_reads =
+      TableMethods(schema, L::kRawReads);
+  if (auto counter = s.limit.Counter(raw_reads)) {
     spec.interceptors.push_back(std::move(counter));
   }
+  absl::flat_hash_set<std::string> raw = TableMethods(schema, L::kRawStreams);
+  raw.insert(raw_reads.begin(), raw_reads.end());
   NoteInvalidUtf8Fields();
-  spec.interceptors.push_back(ParseErrorInterceptor(spec.reflected));
+  spec.interceptors.push_back(ParseErrorInterceptor(spec.reflected, raw));
   spec.listen_error_detail = " (in use, or not a local address?)";
   spec.on_serving = [&](const std::string& host, int port) {
     Log(LogLevel::kInfo, "serving %s (%d tables) on %s:%d, data in %s",

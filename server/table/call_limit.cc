@@ -48,14 +48,20 @@ bool Counted(const char* method) {
 class CallLimit::Factory final
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit Factory(std::atomic<size_t>* count) : count_(count) {}
+  Factory(std::atomic<size_t>* count,
+          absl::flat_hash_set<std::string> self_counted)
+      : count_(count), self_counted_(std::move(self_counted)) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    return Counted(info->method()) ? new CallCounter(count_) : nullptr;
+    if (!Counted(info->method()) || self_counted_.contains(info->method())) {
+      return nullptr;
+    }
+    return new CallCounter(count_);
   }
 
  private:
   std::atomic<size_t>* count_;
+  const absl::flat_hash_set<std::string> self_counted_;
 };
 
 absl::Status CallLimit::Admit() const {
@@ -70,9 +76,9 @@ absl::Status CallLimit::Admit() const {
 }
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-CallLimit::Counter() {
+CallLimit::Counter(absl::flat_hash_set<std::string> self_counted) {
   if (max_ == 0) return nullptr;
-  return std::make_unique<Factory>(&in_flight_);
+  return std::make_unique<Factory>(&in_flight_, std::move(self_counted));
 }
 
 }  // namespace lmdbapi::server

@@ -99,14 +99,17 @@ void NoteInvalidUtf8Fields() {
 }
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-ParseErrorInterceptor(const std::vector<std::string>& services) {
+ParseErrorInterceptor(const std::vector<std::string>& services,
+                      const absl::flat_hash_set<std::string>& raw) {
   absl::flat_hash_set<std::string> methods;
   for (const std::string& name : services) {
     const google::protobuf::ServiceDescriptor* service =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
             name);
     for (int i = 0; service != nullptr && i < service->method_count(); ++i) {
-      methods.insert(absl::StrCat("/", name, "/", service->method(i)->name()));
+      std::string method =
+          absl::StrCat("/", name, "/", service->method(i)->name());
+      if (!raw.contains(method)) methods.insert(std::move(method));
     }
   }
   return std::make_unique<ParseErrorFactory>(std::move(methods));

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
@@ -32,9 +33,12 @@ std::string TakeInvalidUtf8Field();
 // with no message of a method of `services` (full names of services the
 // server implements: a method there exists, so its request did not parse
 // and gRPC ran no handler) into ParseError's. The parse and the status happen
-// on one thread, so the field noted there is the call's.
+// on one thread, so the field noted there is the call's. The methods in
+// `raw` (full names, "/pkg.Service/Method") parse their own requests with
+// ParseRequest and get no interceptor.
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-ParseErrorInterceptor(const std::vector<std::string>& services);
+ParseErrorInterceptor(const std::vector<std::string>& services,
+                      const absl::flat_hash_set<std::string>& raw = {});
 
 // INVALID_ARGUMENT for a request of `method` that did not parse; `field`
 // is protobuf's full name of the string that was not UTF-8 (e.g.

@@ -42,7 +42,8 @@ bool TableService::RawReadEnded(Context* context, Reactor* reactor,
                                 const char* method, Clock::time_point start,
                                 const grpc::ByteBuffer& bytes, Message* request,
                                 ByteBufferView* wire,
-                                grpc::ByteBuffer* response) const {
+                                grpc::ByteBuffer* response,
+                                CallLimit::Ticket* counted) const {
   if (Refused(*context, access::Permission::kRead, reactor, method, start)) {
     return true;
   }
@@ -52,17 +53,18 @@ bool TableService::RawReadEnded(Context* context, Reactor* reactor,
     Finish(reactor, method, start, parsed);
     return true;
   }
-  return Unreadable(context, reactor, method, start,
-                    Resend(*request, response));
+  return Unreadable(context, reactor, method, start, Resend(*request, response),
+                    counted);
 }
 
 bool TableService::Unreadable(Context* context, Reactor* reactor,
                               const char* method, Clock::time_point start,
-                              const ForwardAs& forward) const {
+                              const ForwardAs& forward,
+                              CallLimit::Ticket* counted) const {
   if (reads_ == nullptr) return false;
   absl::Status status = reads_->BeforeRead(context);
   if (status.ok()) return false;
-  if (!Forwarded(context, reactor, method, start, status, forward)) {
+  if (!Forwarded(context, reactor, method, start, status, forward, counted)) {
     Finish(reactor, method, start, status);
   }
   return true;
@@ -179,15 +181,19 @@ TableService::ForwardAs TableService::Resend(const Message& request,
 bool TableService::Forwarded(Context* context, Reactor* reactor,
                              const char* method, Clock::time_point start,
                              const absl::Status& status,
-                             const ForwardAs& forward) const {
+                             const ForwardAs& forward,
+                             CallLimit::Ticket* counted) const {
   if (forwarder_ == nullptr || !forward.request) return false;
   std::string leader = LeaderForwarder::LeaderFor(status, *context);
   if (leader.empty()) return false;
+  auto held = counted == nullptr
+                  ? nullptr
+                  : std::make_shared<CallLimit::Ticket>(std::move(*counted));
   forwarder_->Forward(
       context, leader, absl::StrCat("/", full_service_, "/", method),
       forward.request(),
-      [this, reactor, method, start, answer = forward.answer](
-          grpc::Status s, std::string bytes) {
+      [this, reactor, method, start, answer = forward.answer,
+       held = std::move(held)](grpc::Status s, std::string bytes) {
         if (s.ok() && !answer(bytes)) {
           s = grpc::Status(grpc::StatusCode::INTERNAL,
                            "the leader's answer did not parse");
@@ -342,11 +348,12 @@ TableService::Reactor* TableService::GetBytes(Context* context,
                                               Message* request,
                                               const Message& record_type,
                                               grpc::ByteBuffer* response) {
+  CallLimit::Ticket counted = Counted();
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   ByteBufferView request_wire;
   if (RawReadEnded(context, reactor, "Get", start, bytes, request,
-                   &request_wire, response)) {
+                   &request_wire, response, &counted)) {
     return reactor;
   }
   // Most Gets send no read_mask: its absence is read from the tags.
@@ -496,11 +503,12 @@ TableService::Reactor* TableService::BatchInsertRecords(
 TableService::Reactor* TableService::FilterBytes(
     Context* context, const char* method, const grpc::ByteBuffer& bytes,
     Message* request, const Message& record_type, grpc::ByteBuffer* response) {
+  CallLimit::Ticket counted = Counted();
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   ByteBufferView wire;
   if (RawReadEnded(context, reactor, method, start, bytes, request, &wire,
-                   response)) {
+                   response, &counted)) {
     return reactor;
   }
   absl::StatusOr<storage::Query> query =
@@ -564,11 +572,12 @@ TableService::Reactor* TableService::CountBytes(Context* context,
                                                 Message* request,
                                                 Message* answer,
                                                 grpc::ByteBuffer* response) {
+  CallLimit::Ticket counted = Counted();
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   ByteBufferView wire;
   if (RawReadEnded(context, reactor, "Count", start, bytes, request, &wire,
-                   response)) {
+                   response, &counted)) {
     return reactor;
   }
   absl::StatusOr<storage::Query> query =

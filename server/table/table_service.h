@@ -221,24 +221,33 @@ class TableService {
   // Records a finished call in the metrics and the debug log.
   void Record(const char* method, Clock::time_point start,
               const absl::Status& status, absl::string_view detail) const;
-  // Finishes the call with Admit's refusal (RESOURCE_EXHAUSTED,
-  // UNAUTHENTICATED or PERMISSION_DENIED), if any (true then).
   // A read whose x-min-revision or x-consistency cannot be met (or is
   // malformed): finishes the call and returns true. A linearizable read on
-  // a follower goes on to the leader as `forward` says, once.
+  // a follower goes on to the leader as `forward` says, once, taking the
+  // call's `counted` ticket (null: counted by the interceptor) until it ends.
   bool Unreadable(Context* context, Reactor* reactor, const char* method,
-                  Clock::time_point start, const ForwardAs& forward) const;
+                  Clock::time_point start, const ForwardAs& forward,
+                  CallLimit::Ticket* counted) const;
+  // Finishes the call with Admit's refusal (RESOURCE_EXHAUSTED,
+  // UNAUTHENTICATED or PERMISSION_DENIED), if any (true then).
   bool Refused(const Context& context, access::Permission permission,
                Reactor* reactor, const char* method,
                Clock::time_point start) const;
-  // A raw read method's start (Get, Filter, Paginate, Count): Refused, then
-  // `bytes` parsed into `request` (`wire` left on them; one that does not
-  // parse is ParseError's), then Unreadable (a forward resends the request
-  // and answers bytes). True when the call was finished there.
+  // The ticket a raw read counts itself with (CallLimit::Ticket): taken
+  // before anything else, held until the call finishes.
+  CallLimit::Ticket Counted() const {
+    return limit_ != nullptr ? limit_->Enter() : CallLimit::Ticket();
+  }
+  // A raw read method's start (Get, Filter, Paginate, Count), counted by
+  // `counted`: Refused, then `bytes` parsed into `request` (`wire` left on
+  // them; one that does not parse is ParseError's), then Unreadable (a
+  // forward resends the request and answers bytes). True when the call was
+  // finished there.
   bool RawReadEnded(Context* context, Reactor* reactor, const char* method,
                     Clock::time_point start, const grpc::ByteBuffer& bytes,
                     google::protobuf::Message* request, ByteBufferView* wire,
-                    grpc::ByteBuffer* response) const;
+                    grpc::ByteBuffer* response,
+                    CallLimit::Ticket* counted) const;
   // Finishes the call and logs it.
   void Finish(Reactor* reactor, const char* method, Clock::time_point start,
               const absl::Status& status, absl::string_view detail = "") const;
@@ -277,10 +286,12 @@ class TableService {
       Clock::time_point start, std::shared_ptr<storage::RecordVersion> version,
       google::protobuf::Message* record, ForwardAs forward) const;
   // Sends a write this follower refused with `status` on to the leader and
-  // finishes with its answer; false when it is not to be forwarded.
+  // finishes with its answer; false when it is not to be forwarded. The
+  // call's `counted` ticket, if any, is held until the forward ends.
   bool Forwarded(Context* context, Reactor* reactor, const char* method,
                  Clock::time_point start, const absl::Status& status,
-                 const ForwardAs& forward) const;
+                 const ForwardAs& forward,
+                 CallLimit::Ticket* counted = nullptr) const;
 
   storage::Table* table_;
   std::string service_;

@@ -81,6 +81,63 @@ class OverloadTest(unittest.TestCase):
         self.assertEqual(status, 0, log)
 
 
+    def test_reads_count_against_max_in_flight_until_they_finish(self):
+        # Get, Filter, Paginate and Count count themselves (no interceptor):
+        # a read waiting for a revision not yet written holds the one place,
+        # another call is refused, and once the read ends the place is free.
+        permits = self.h.start("--max_in_flight=1")
+        written, call = permits.Insert.with_call(
+            self.s.InsertPermitRequest(permit=self.m.Permit(client="Read", county="NY")))
+        later = (("x-min-revision", str(int(dict(call.initial_metadata())["etag"].strip('"')) + 1)),)
+        by_county = self.s.FilterPermitsRequest(filter='county = "NY"')
+        for start in (lambda: permits.Get.future(self.s.GetPermitRequest(uuid=written.uuid),
+                                                 metadata=later, timeout=2),
+                      lambda: permits.Filter.future(by_county, metadata=later, timeout=2)):
+            # A read holds its place until its handler returns, just after
+            # it handed gRPC its answer: the last call's may not be free yet.
+            waiting = self.retried(lambda: self.refused_at_once(start()))
+            refusal, deadline = None, time.monotonic() + 1.5
+            while refusal is None and time.monotonic() < deadline:
+                try:
+                    permits.Count(self.s.CountPermitsRequest(), timeout=1)
+                    time.sleep(0.01)
+                except grpc.RpcError as e:
+                    refusal = e
+            self.assertIsNotNone(refusal, "a waiting read did not fill --max_in_flight=1")
+            self.assertEqual(refusal.code(), grpc.StatusCode.RESOURCE_EXHAUSTED,
+                             refusal.details())
+            self.assertIn("--max_in_flight=1", refusal.details())
+            # The server's wait and the client's deadline end together.
+            self.assertIn(waiting.code(), (grpc.StatusCode.UNAVAILABLE,
+                                           grpc.StatusCode.DEADLINE_EXCEEDED), waiting.details())
+            # It ended (on the server too, within a moment): its place is free.
+            self.assertEqual(self.retried(lambda: permits.Get(
+                self.s.GetPermitRequest(uuid=written.uuid), timeout=1)).client, "Read")
+            self.assertEqual(len(self.retried(lambda: permits.Filter(by_county)).permits), 1)
+        self.assertEqual(self.h.stop(), 0)
+
+    @staticmethod
+    def refused_at_once(future):
+        """`future`, still running after 50 ms (its error if it failed)."""
+        try:
+            future.result(timeout=0.05)
+        except grpc.FutureTimeoutError:
+            pass
+        return future
+
+    @staticmethod
+    def retried(call, seconds=2):
+        """call() once it is not refused as overload, for up to `seconds`."""
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                return call()
+            except grpc.RpcError as e:
+                if (e.code() != grpc.StatusCode.RESOURCE_EXHAUSTED
+                        or time.monotonic() > deadline):
+                    raise
+                time.sleep(0.02)
+
     @unittest.skipUnless(GRPC_LOAD, "no bench/grpc_load given")
     def test_calls_past_max_in_flight_are_refused_quickly_and_memory_stays_bounded(self):
         permits = self.h.start("--max_in_flight=%d" % MAX_IN_FLIGHT)
