@@ -1,5 +1,6 @@
 #include "server/table/read_consistency.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -58,6 +59,54 @@ absl::Status ReadConsistency::BeforeRead(
   context->AddInitialMetadata("x-revision",
                               absl::StrCat(writer_->committed_revision()));
   return absl::OkStatus();
+}
+
+bool ReadConsistency::MustWait(
+    const grpc::CallbackServerContext& context) const {
+  // Looked up in place: most reads send neither header.
+  const auto& metadata = context.client_metadata();
+  if (replicator_ != nullptr) {
+    auto it = metadata.find("x-consistency");
+    if (it != metadata.end() && it->second == "linearizable") return true;
+  }
+  auto it = metadata.find("x-min-revision");
+  uint64_t revision;
+  return it != metadata.end() &&
+         absl::SimpleAtoi(
+             absl::string_view(it->second.data(), it->second.size()),
+             &revision) &&
+         revision > writer_->committed_revision();
+}
+
+void ReadConsistency::RunWaiting(std::function<void()> read) const {
+  absl::MutexLock lock(&mu_);
+  JoinEnded();
+  waiting_.emplace_back([this, read = std::move(read)] {
+    read();
+    absl::MutexLock lock(&mu_);
+    ended_.push_back(std::this_thread::get_id());
+  });
+}
+
+void ReadConsistency::JoinEnded() const {
+  for (std::thread::id id : ended_) {
+    auto it =
+        std::find_if(waiting_.begin(), waiting_.end(),
+                     [id](const std::thread& t) { return t.get_id() == id; });
+    if (it == waiting_.end()) continue;
+    it->join();
+    waiting_.erase(it);
+  }
+  ended_.clear();
+}
+
+ReadConsistency::~ReadConsistency() {
+  std::list<std::thread> threads;
+  {
+    absl::MutexLock lock(&mu_);
+    threads.swap(waiting_);
+  }
+  for (std::thread& thread : threads) thread.join();
 }
 
 absl::Status ReadConsistency::AwaitLeader(absl::Time deadline) const {

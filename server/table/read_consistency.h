@@ -15,7 +15,14 @@
 #ifndef LMDBAPI_SERVER_TABLE_READ_CONSISTENCY_H_
 #define LMDBAPI_SERVER_TABLE_READ_CONSISTENCY_H_
 
+#include <functional>
+#include <list>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/server_context.h"
 #include "storage/writer.h"
@@ -35,14 +42,28 @@ class ReadConsistency {
   // NOT_LEADER (FAILED_PRECONDITION) for a linearizable read on a follower.
   absl::Status BeforeRead(grpc::CallbackServerContext* context) const;
 
+  // Whether BeforeRead would wait: for an x-min-revision this replica has
+  // not applied yet, or (on a replica) for a linearizable read's barrier.
+  bool MustWait(const grpc::CallbackServerContext& context) const;
+  // Runs `read` on a thread of its own (all joined when this goes). A read
+  // that waits there holds none of gRPC's threads, which are few (two on a
+  // 2-core machine): two reads waiting on them stalled every other call.
+  void RunWaiting(std::function<void()> read) const;
+  ~ReadConsistency();
+
   // The longest a read waits for x-min-revision.
   static constexpr absl::Duration kMaxWait = absl::Seconds(5);
 
  private:
   absl::Status AwaitLeader(absl::Time deadline) const;
+  // Joins the threads whose reads have ended.
+  void JoinEnded() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const storage::Writer* writer_;
   storage::Replicator* replicator_;
+  mutable absl::Mutex mu_;
+  mutable std::list<std::thread> waiting_ ABSL_GUARDED_BY(mu_);
+  mutable std::vector<std::thread::id> ended_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace lmdbapi::server

@@ -38,23 +38,23 @@ bool TableService::Refused(const Context& context,
   return true;
 }
 
-bool TableService::RawReadEnded(Context* context, Reactor* reactor,
-                                const char* method, Clock::time_point start,
-                                const grpc::ByteBuffer& bytes, Message* request,
+bool TableService::RawReadEnded(Context* context, const RawCall& call,
+                                const char* method,
+                                const grpc::ByteBuffer& bytes,
                                 ByteBufferView* wire,
-                                grpc::ByteBuffer* response,
-                                CallLimit::Ticket* counted) const {
-  if (Refused(*context, access::Permission::kRead, reactor, method, start)) {
+                                grpc::ByteBuffer* response) const {
+  if (Refused(*context, access::Permission::kRead, call.reactor, method,
+              call.start)) {
     return true;
   }
   absl::Status parsed = ParseRequest(
-      bytes, absl::StrCat("/", full_service_, "/", method), request, wire);
+      bytes, absl::StrCat("/", full_service_, "/", method), call.request, wire);
   if (!parsed.ok()) {
-    Finish(reactor, method, start, parsed);
+    Finish(call.reactor, method, call.start, parsed);
     return true;
   }
-  return Unreadable(context, reactor, method, start, Resend(*request, response),
-                    counted);
+  return Unreadable(context, call.reactor, method, call.start,
+                    Resend(*call.request, response), call.counted);
 }
 
 bool TableService::Unreadable(Context* context, Reactor* reactor,
@@ -343,38 +343,68 @@ TableService::Reactor* TableService::Insert(Context* context,
   return reactor;
 }
 
+template <typename Read>
+TableService::Reactor* TableService::RawRead(Context* context, Message* request,
+                                             Message* answer, Read read) {
+  CallLimit::Ticket counted = Counted();
+  RawCall call{context->DefaultReactor(), Clock::now(), &counted, request,
+               answer};
+  if (reads_ == nullptr || !reads_->MustWait(*context)) {
+    read(call);
+    return call.reactor;
+  }
+  // It waits on a thread of its own, with messages of its own (the
+  // generated service's are gone when this returns).
+  auto held = std::make_shared<CallLimit::Ticket>(std::move(counted));
+  std::shared_ptr<Message> own_request(request->New());
+  std::shared_ptr<Message> own_answer(answer ? answer->New() : nullptr);
+  reads_->RunWaiting([call, read, held, own_request, own_answer]() mutable {
+    call.counted = held.get();
+    call.request = own_request.get();
+    call.answer = own_answer.get();
+    read(call);
+  });
+  return call.reactor;
+}
+
 TableService::Reactor* TableService::GetBytes(Context* context,
                                               const grpc::ByteBuffer& bytes,
                                               Message* request,
                                               const Message& record_type,
                                               grpc::ByteBuffer* response) {
-  CallLimit::Ticket counted = Counted();
-  auto start = Clock::now();
-  Reactor* reactor = context->DefaultReactor();
+  return RawRead(context, request, nullptr,
+                 [=, &bytes, &record_type](const RawCall& call) {
+                   GetRead(context, call, bytes, record_type, response);
+                 });
+}
+
+void TableService::GetRead(Context* context, const RawCall& call,
+                           const grpc::ByteBuffer& bytes,
+                           const Message& record_type,
+                           grpc::ByteBuffer* response) const {
   ByteBufferView request_wire;
-  if (RawReadEnded(context, reactor, "Get", start, bytes, request,
-                   &request_wire, response, &counted)) {
-    return reactor;
+  if (RawReadEnded(context, call, "Get", bytes, &request_wire, response)) {
+    return;
   }
   // Most Gets send no read_mask: its absence is read from the tags.
   absl::StatusOr<google::protobuf::FieldMask> mask =
       model::WireHasField(request_wire.bytes(),
                           model::layout::kGetReadMask.number)
           ? ReadMask(record_type.GetDescriptor(),
-                     model::GetReadMaskPaths(*request))
+                     model::GetReadMaskPaths(*call.request))
           : google::protobuf::FieldMask();
   if (!mask.ok()) {
-    Finish(reactor, "Get", start, mask.status());
-    return reactor;
+    Finish(call.reactor, "Get", call.start, mask.status());
+    return;
   }
   storage::RecordVersion version;
   std::string wire;
   absl::Status status;
   if (mask->paths().empty()) {
-    status = table_->GetWire(model::Key(*request), &wire, &version);
+    status = table_->GetWire(model::Key(*call.request), &wire, &version);
   } else {  // trimmed: parsed, then serialized
     std::unique_ptr<Message> record(record_type.New());
-    status = table_->Get(model::Key(*request), record.get(), &version);
+    status = table_->Get(model::Key(*call.request), record.get(), &version);
     if (status.ok()) ApplyReadMask(*mask, record.get());
     if (status.ok()) wire = record->SerializeAsString();
   }
@@ -382,8 +412,7 @@ TableService::Reactor* TableService::GetBytes(Context* context,
     context->AddInitialMetadata("etag", Etag(version.revision));
   }
   if (status.ok()) *response = ByteBufferOf(wire);
-  Finish(reactor, "Get", start, status);
-  return reactor;
+  Finish(call.reactor, "Get", call.start, status);
 }
 
 TableService::Reactor* TableService::Update(Context* context,
@@ -503,29 +532,36 @@ TableService::Reactor* TableService::BatchInsertRecords(
 TableService::Reactor* TableService::FilterBytes(
     Context* context, const char* method, const grpc::ByteBuffer& bytes,
     Message* request, const Message& record_type, grpc::ByteBuffer* response) {
-  CallLimit::Ticket counted = Counted();
-  auto start = Clock::now();
-  Reactor* reactor = context->DefaultReactor();
+  return RawRead(context, request, nullptr,
+                 [=, &bytes, &record_type](const RawCall& call) {
+                   FilterRead(context, method, call, bytes, record_type,
+                              response);
+                 });
+}
+
+void TableService::FilterRead(Context* context, const char* method,
+                              const RawCall& call,
+                              const grpc::ByteBuffer& bytes,
+                              const Message& record_type,
+                              grpc::ByteBuffer* response) const {
   ByteBufferView wire;
-  if (RawReadEnded(context, reactor, method, start, bytes, request, &wire,
-                   response, &counted)) {
-    return reactor;
+  if (RawReadEnded(context, call, method, bytes, &wire, response)) {
+    return;
   }
-  absl::StatusOr<storage::Query> query =
-      QueryFromRequest(*request, wire.bytes(), table_->schema().descriptor);
-  absl::StatusOr<google::protobuf::FieldMask> mask =
-      ReadMask(table_->schema().descriptor, model::ReadMaskPaths(*request));
+  absl::StatusOr<storage::Query> query = QueryFromRequest(
+      *call.request, wire.bytes(), table_->schema().descriptor);
+  absl::StatusOr<google::protobuf::FieldMask> mask = ReadMask(
+      table_->schema().descriptor, model::ReadMaskPaths(*call.request));
   absl::Status s = query.ok() ? mask.status() : query.status();
   std::string page, plan;
   size_t scanned = 0;
   if (s.ok())
     s = FilterPage(*query, *mask, record_type, &page, &plan, &scanned);
   if (s.ok()) *response = ByteBufferOf(page);
-  Finish(reactor, method, start, s,
+  Finish(call.reactor, method, call.start, s,
          s.ok() && LogEnabled(LogLevel::kDebug)
              ? absl::StrCat("plan: ", plan, "; scanned ", scanned)
              : "");
-  return reactor;
 }
 
 absl::Status TableService::FilterPage(const storage::Query& query,
@@ -572,32 +608,35 @@ TableService::Reactor* TableService::CountBytes(Context* context,
                                                 Message* request,
                                                 Message* answer,
                                                 grpc::ByteBuffer* response) {
-  CallLimit::Ticket counted = Counted();
-  auto start = Clock::now();
-  Reactor* reactor = context->DefaultReactor();
+  return RawRead(context, request, answer, [=, &bytes](const RawCall& call) {
+    CountRead(context, call, bytes, response);
+  });
+}
+
+void TableService::CountRead(Context* context, const RawCall& call,
+                             const grpc::ByteBuffer& bytes,
+                             grpc::ByteBuffer* response) const {
   ByteBufferView wire;
-  if (RawReadEnded(context, reactor, "Count", start, bytes, request, &wire,
-                   response, &counted)) {
-    return reactor;
+  if (RawReadEnded(context, call, "Count", bytes, &wire, response)) {
+    return;
   }
-  absl::StatusOr<storage::Query> query =
-      QueryFromRequest(*request, wire.bytes(), table_->schema().descriptor);
+  absl::StatusOr<storage::Query> query = QueryFromRequest(
+      *call.request, wire.bytes(), table_->schema().descriptor);
   absl::StatusOr<storage::CountResult> result =
       query.ok() ? table_->Count(*query)
                  : absl::StatusOr<storage::CountResult>(query.status());
   if (!result.ok()) {
-    Finish(reactor, "Count", start, result.status());
-    return reactor;
+    Finish(call.reactor, "Count", call.start, result.status());
+    return;
   }
   std::string plan = result->plan.Describe();
-  model::SetCount(answer, static_cast<int64_t>(result->count), plan);
-  *response = ByteBufferOf(answer->SerializeAsString());
-  Finish(reactor, "Count", start, absl::OkStatus(),
+  model::SetCount(call.answer, static_cast<int64_t>(result->count), plan);
+  *response = ByteBufferOf(call.answer->SerializeAsString());
+  Finish(call.reactor, "Count", call.start, absl::OkStatus(),
          LogEnabled(LogLevel::kDebug)
              ? absl::StrCat("plan: ", plan, "; scanned ", result->scanned,
                             result->index_only ? " (index only)" : "")
              : "");
-  return reactor;
 }
 
 }  // namespace lmdbapi::server

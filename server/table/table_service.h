@@ -238,16 +238,40 @@ class TableService {
   CallLimit::Ticket Counted() const {
     return limit_ != nullptr ? limit_->Enter() : CallLimit::Ticket();
   }
-  // A raw read method's start (Get, Filter, Paginate, Count), counted by
-  // `counted`: Refused, then `bytes` parsed into `request` (`wire` left on
-  // them; one that does not parse is ParseError's), then Unreadable (a
-  // forward resends the request and answers bytes). True when the call was
-  // finished there.
-  bool RawReadEnded(Context* context, Reactor* reactor, const char* method,
-                    Clock::time_point start, const grpc::ByteBuffer& bytes,
-                    google::protobuf::Message* request, ByteBufferView* wire,
-                    grpc::ByteBuffer* response,
-                    CallLimit::Ticket* counted) const;
+  // A raw read under way: its reactor, start, ticket and messages (the
+  // request, and for Count the answer, else null).
+  struct RawCall {
+    Reactor* reactor;
+    Clock::time_point start;
+    CallLimit::Ticket* counted;
+    google::protobuf::Message* request;
+    google::protobuf::Message* answer;
+  };
+  // Starts a raw read (Get, Filter, Paginate, Count): counts it, then
+  // `read(call)` at once, or on a thread of its own when it must wait
+  // (ReadConsistency::MustWait), with its own messages.
+  template <typename Read>
+  Reactor* RawRead(Context* context, google::protobuf::Message* request,
+                   google::protobuf::Message* answer, Read read);
+  // The raw reads, from their start on (RawRead calls them).
+  void GetRead(Context* context, const RawCall& call,
+               const grpc::ByteBuffer& bytes,
+               const google::protobuf::Message& record_type,
+               grpc::ByteBuffer* response) const;
+  void FilterRead(Context* context, const char* method, const RawCall& call,
+                  const grpc::ByteBuffer& bytes,
+                  const google::protobuf::Message& record_type,
+                  grpc::ByteBuffer* response) const;
+  void CountRead(Context* context, const RawCall& call,
+                 const grpc::ByteBuffer& bytes,
+                 grpc::ByteBuffer* response) const;
+  // A raw read's first steps: Refused, then `bytes` parsed into
+  // `call.request` (`wire` left on them; one that does not parse is
+  // ParseError's), then Unreadable (a forward resends the request, answers
+  // bytes and takes `call.counted`). True when the call was finished there.
+  bool RawReadEnded(Context* context, const RawCall& call, const char* method,
+                    const grpc::ByteBuffer& bytes, ByteBufferView* wire,
+                    grpc::ByteBuffer* response) const;
   // Finishes the call and logs it.
   void Finish(Reactor* reactor, const char* method, Clock::time_point start,
               const absl::Status& status, absl::string_view detail = "") const;

@@ -10,6 +10,7 @@ one record never lose an update.
 import os
 import sys
 import threading
+import time
 import unittest
 
 import grpc
@@ -62,6 +63,35 @@ class RevisionsTest(unittest.TestCase):
         self.assertEqual(self.get(p.uuid), updated)
         other = self.insert(client="Other")
         self.assertGreater(other.revision, updated.revision)  # one counter for the database
+
+    def test_reads_waiting_for_a_later_revision_hold_up_no_other_call(self):
+        # Reads asking for a revision not written yet (x-min-revision) wait
+        # on threads of their own, not gRPC's: other calls are answered
+        # meanwhile, and the write that makes the revision answers them all.
+        first, call = self.permits.Insert.with_call(
+            self.s.InsertPermitRequest(permit=self.m.Permit(client="Waits", county="WA")))
+        revision = int(dict(call.initial_metadata())["etag"].strip('"')) + 1
+        later = (("x-min-revision", str(revision)),)
+        by_client = 'client = "Waits"'
+        waiting = [self.permits.Get.future(self.s.GetPermitRequest(uuid=first.uuid),
+                                           metadata=later, timeout=30) for _ in range(4)]
+        waiting.append(self.permits.Filter.future(
+            self.s.FilterPermitsRequest(filter=by_client), metadata=later, timeout=30))
+        waiting.append(self.permits.Count.future(
+            self.s.CountPermitsRequest(filter=by_client), metadata=later, timeout=30))
+        time.sleep(0.3)
+        self.assertEqual([w.done() for w in waiting], [False] * 6)
+        self.assertEqual(self.permits.Get(self.s.GetPermitRequest(uuid=first.uuid),
+                                          timeout=2).client, "Waits")
+        self.assertEqual([w.done() for w in waiting], [False] * 6)
+        second = self.insert(client="Waits", county="WA")  # the revision they wait for
+        for got in waiting[:4]:
+            self.assertEqual(got.result(timeout=30).uuid, first.uuid)
+        self.assertEqual(sorted(p.uuid for p in waiting[4].result().permits),
+                         sorted([first.uuid, second.uuid]))
+        self.assertEqual(waiting[5].result().count, 2)
+        for read in waiting:
+            self.assertGreaterEqual(int(dict(read.initial_metadata())["x-revision"]), revision)
 
     def test_a_stale_expected_revision_is_aborted_and_changes_nothing(self):
         p = self.insert(client="Acme", county="NY")
