@@ -27,7 +27,8 @@ std::string Namespace(const SchemaModel& model) {
 // The raw methods of `t`'s service (model::layout), in order.
 std::vector<std::string> RawMethods(const TableModel& t) {
   namespace L = model::layout;
-  std::vector<std::string> names;
+  std::vector<std::string> names(std::begin(L::kRawWrites),
+                                 std::end(L::kRawWrites));
   for (const char* name : L::kRawReads) {
     // only a main table has Paginate
     if (t.is_main() || absl::string_view(name) != "Paginate") {
@@ -54,9 +55,9 @@ void EmitImplHead(const TableModel& t, Printer::Vars v, Printer& p) {
   p.Print(
       v,
       "// $raw$ are raw methods:\n"
-      "// the table service reads and writes their messages as bytes (a Get\n"
-      "// or a page answers the stored records' bytes; a query's fields are\n"
-      "// found in its request's bytes).\n"
+      "// the table service reads and writes their messages as bytes (an\n"
+      "// Insert, a Get or a page answers the stored records' bytes; a\n"
+      "// query's fields are found in its request's bytes).\n"
       "class $service$Impl final\n"
       "    : public $bases$\n"
       "          $service$::CallbackService$closes$ {\n"
@@ -69,11 +70,9 @@ void EmitImpl(const TableModel& t, Printer& p) {
   Printer::Vars v = TableVars(t);
   EmitImplHead(t, v, p);
   p.Print(v,
-          "  Reactor* Insert(Context* c, const $insert$* q, $record_type$* r) "
-          "override {\n"
-          "    bool sent = TableService::MoveRecord(\n"
-          "        *q, &$insert$::mutable_$field$, q->has_$field$(), r);\n"
-          "    return table_->Insert(c, *q, sent, r);\n"
+          "  Reactor* Insert(Context* c, const ::grpc::ByteBuffer* q, "
+          "::grpc::ByteBuffer* r) override {\n"
+          "    return table_->InsertBytes<$insert$>(c, *q, r);\n"
           "  }\n"
           "  Reactor* Get(Context* c, const ::grpc::ByteBuffer* q, "
           "::grpc::ByteBuffer* r) override {\n"

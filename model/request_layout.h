@@ -17,11 +17,12 @@ namespace layout {
 
 // The methods of a table's service that take and answer bytes
 // (grpc::ByteBuffer): the table service parses their requests itself and
-// reads or writes their answers from the stored bytes. The unary reads count
-// themselves against --max_in_flight; the streams after them. Paginate only
-// in a main table's service.
+// reads or writes their answers from the stored bytes. The unary reads and
+// writes count themselves against --max_in_flight; the streams after them.
+// Paginate only in a main table's service.
 inline constexpr const char* kRawReads[] = {"Get", "Filter", "Paginate",
                                             "Count"};
+inline constexpr const char* kRawWrites[] = {"Insert"};
 inline constexpr const char* kRawStreams[] = {"Import", "Export"};
 
 // Insert<Record>Request, Update<Record>Request, Patch<Record>Request: the

@@ -295,10 +295,12 @@ void Table::Insert(Message* record, const WriteOptions& options, Done done) {
   if (writer_->replicated()) {
     return SubmitCommand(
         One(CommandWrite(CommitWrite::Kind::kInsert, record)), options.deadline,
-        [this, record, version = options.version](std::vector<CommitWrite>& w) {
+        [this, record, version = options.version,
+         answer = options.answer](std::vector<CommitWrite>& w) {
           record->CopyFrom(*w[0].record);
           SetVersionFields(schema_, w[0].version, record);
           if (version != nullptr) *version = w[0].version;
+          if (answer != nullptr) *answer = record->SerializeAsString();
         },
         std::move(done));
   }
@@ -306,13 +308,18 @@ void Table::Insert(Message* record, const WriteOptions& options, Done done) {
   if (!prepared.ok()) return done(prepared.status());
   auto shared = std::make_shared<Prepared>(*std::move(prepared));
   writer_->Submit(
-      [this, shared, record, version = options.version](MDB_txn* txn) {
+      [this, shared, record, version = options.version,
+       answer = options.answer](MDB_txn* txn) {
         RecordVersion written;
         absl::Status status = InsertInTxn(txn, *shared, &written);
-        if (status.ok()) {
+        if (!status.ok()) return status;
+        if (answer != nullptr) {
+          answer->assign(shared->value);
+          AppendVersionFields(schema_, written, answer);
+        } else {
           SetVersionFields(schema_, written, record);
-          if (version != nullptr) *version = written;
         }
+        if (version != nullptr) *version = written;
         return status;
       },
       std::move(done), options.deadline);

@@ -304,16 +304,17 @@ ServeSpec TableServeSpec(const Config& config, const Schema& schema,
   spec.reflected = ServedServiceNames(schema);
   spec.healthy = SchemaServiceNames(schema);
   spec.auth = s.access.get();
-  // The raw methods parse their own requests, and the raw reads count
-  // themselves: a call with no interceptor is ~7,000 instructions cheaper.
+  // The raw methods parse their own requests, and the unary ones count
+  // themselves: a call with no interceptor is ~6,000 instructions cheaper.
   namespace L = model::layout;
-  absl::flat_hash_set<std::string> raw_reads =
+  absl::flat_hash_set<std::string> raw_unary =
       TableMethods(schema, L::kRawReads);
-  if (auto counter = s.limit.Counter(raw_reads)) {
+  raw_unary.merge(TableMethods(schema, L::kRawWrites));
+  if (auto counter = s.limit.Counter(raw_unary)) {
     spec.interceptors.push_back(std::move(counter));
   }
   absl::flat_hash_set<std::string> raw = TableMethods(schema, L::kRawStreams);
-  raw.insert(raw_reads.begin(), raw_reads.end());
+  raw.insert(raw_unary.begin(), raw_unary.end());
   NoteInvalidUtf8Fields();
   spec.interceptors.push_back(ParseErrorInterceptor(spec.reflected, raw));
   spec.listen_error_detail = " (in use, or not a local address?)";

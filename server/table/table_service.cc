@@ -322,24 +322,62 @@ absl::Status TableService::CheckSentRecord(const Context& context,
   return CheckShardKey(context, shard_key_, record);
 }
 
-TableService::Reactor* TableService::Insert(Context* context,
-                                            const Message& request,
-                                            bool record_sent,
-                                            Message* response) {
+absl::Status TableService::SentRecord(const Context& context, Message* request,
+                                      Message** record) const {
+  const google::protobuf::FieldDescriptor* field =
+      RecordField(*request->GetDescriptor(), table_->schema().descriptor);
+  if (field == nullptr ||
+      !request->GetReflection()->HasField(*request, field)) {
+    return RecordRequired(*request, table_->schema().descriptor, "insert");
+  }
+  *record = request->GetReflection()->MutableMessage(request, field);
+  return CheckShardKey(context, shard_key_, **record);
+}
+
+TableService::Reactor* TableService::InsertBytes(Context* context,
+                                                 const grpc::ByteBuffer& bytes,
+                                                 const Message& request_type,
+                                                 grpc::ByteBuffer* response) {
+  // What the write needs until it is answered: its count, request and
+  // version, and the answer's bytes.
+  struct Call {
+    CallLimit::Ticket counted;
+    std::unique_ptr<Message> request;
+    storage::RecordVersion version;
+    std::string answer;
+  };
+  auto call = std::make_shared<Call>();
+  call->counted = Counted();
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   if (Refused(*context, access::Permission::kWrite, reactor, "Insert", start))
     return reactor;
-  absl::Status s =
-      CheckSentRecord(*context, request, record_sent, *response, "insert");
+  call->request.reset(request_type.New());
+  Message* record = nullptr;
+  absl::Status s = ParseRequest(
+      bytes, absl::StrCat("/", full_service_, "/Insert"), call->request.get());
+  if (s.ok()) s = SentRecord(*context, call->request.get(), &record);
   if (!s.ok()) {
     Finish(reactor, "Insert", start, s);
     return reactor;
   }
-  auto version = std::make_shared<storage::RecordVersion>();
-  table_->Insert(response, WriteOptionsOf(*context, 0, version.get()),
-                 FinishWrite(context, reactor, "Insert", start, version,
-                             nullptr, ResendMoved(request, response)));
+  storage::WriteOptions options = WriteOptionsOf(*context, 0, &call->version);
+  options.answer = &call->answer;
+  table_->Insert(
+      record, options,
+      [this, context, reactor, start, call,
+       response](const absl::Status& status) {
+        if (!status.ok() &&
+            Forwarded(context, reactor, "Insert", start, status,
+                      Resend(*call->request, response), &call->counted)) {
+          return;
+        }
+        if (status.ok()) {
+          context->AddInitialMetadata("etag", Etag(call->version.revision));
+          *response = ByteBufferOf(call->answer);
+        }
+        Finish(reactor, "Insert", start, status);
+      });
   return reactor;
 }
 

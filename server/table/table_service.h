@@ -49,13 +49,22 @@ class TableService {
   TableService(storage::Table* table, std::string service, AnswerQueue* answers,
                const access::Access* access = nullptr);
 
-  // Insert and Update take the generated request with its record already
-  // moved into `response` (MoveRecord); `record_sent` says whether the
-  // request had one (it is required: INVALID_ARGUMENT naming the field).
-  Reactor* Insert(Context* context, const google::protobuf::Message& request,
-                  bool record_sent, google::protobuf::Message* response);
-  // Moves the record of a generated Insert or Update request into the
-  // answer, and says whether the request had one. gRPC's default message
+  // Insert, a raw method of the generated service: `request` is the
+  // serialized `Request` (its record, required: INVALID_ARGUMENT naming the
+  // field). It parses the request itself and counts itself against
+  // --max_in_flight (no gRPC interceptor), and answers the record as stored
+  // with its version fields appended, the bytes a Get would answer
+  // (WriteOptions::answer), never serialized again.
+  template <typename Request>
+  Reactor* InsertBytes(Context* context, const grpc::ByteBuffer& request,
+                       grpc::ByteBuffer* response) {
+    return InsertBytes(context, request, Request::default_instance(), response);
+  }
+  Reactor* InsertBytes(Context* context, const grpc::ByteBuffer& bytes,
+                       const google::protobuf::Message& request_type,
+                       grpc::ByteBuffer* response);
+  // Moves the record of a generated Update request into the answer, and
+  // says whether the request had one. gRPC's default message
   // holder gives each call a request object of its own, const by signature
   // only, so the record is swapped out (a few pointers) instead of copied
   // (~5,800 instructions for a permit); the request keeps its other fields.
@@ -82,6 +91,9 @@ class TableService {
                     google::protobuf::Message* request,
                     const google::protobuf::Message& record_type,
                     grpc::ByteBuffer* response);
+  // Update takes the generated request with its record already moved into
+  // `response` (MoveRecord); `record_sent` says whether the request had one
+  // (it is required: INVALID_ARGUMENT naming the field).
   // Update, Patch and Delete take the revision they expect from the
   // request's expected_revision, else the If-Match header (0: any); ABORTED
   // when the record moved on. Get and every write answer with the record's
@@ -275,9 +287,13 @@ class TableService {
   // Finishes the call and logs it.
   void Finish(Reactor* reactor, const char* method, Clock::time_point start,
               const absl::Status& status, absl::string_view detail = "") const;
-  // The record a write request carried (moved into `record`), checked
-  // against the call's shard key; INVALID_ARGUMENT naming the field if it
-  // was not sent or does not match.
+  // Insert's record: the request's field of the record's type, in
+  // `record`, checked against the call's shard key; INVALID_ARGUMENT naming
+  // the field if it was not sent or does not match.
+  absl::Status SentRecord(const Context& context,
+                          google::protobuf::Message* request,
+                          google::protobuf::Message** record) const;
+  // The same for Update's record (moved into `record`).
   absl::Status CheckSentRecord(const Context& context,
                                const google::protobuf::Message& request,
                                bool record_sent,

@@ -74,9 +74,17 @@ class PermitsServerTest : public ::testing::Test {
 
 TEST_F(PermitsServerTest,
        InsertReturnsTheRecordWithAGeneratedUuidAndGetFindsIt) {
-  Permit stored = Insert(MakePermit("Acme", "NY", PENDING));
+  // The client's version fields are the server's to set: ignored.
+  Permit sent = MakePermit("Acme", "NY", PENDING);
+  sent.set_revision(99);
+  sent.mutable_create_time()->set_nanos(7);
+  Permit stored = Insert(sent);
   EXPECT_EQ(stored.uuid().size(), 36u);
   EXPECT_EQ(stored.client(), "Acme");
+  EXPECT_EQ(stored.revision(), 1);
+  EXPECT_GT(stored.create_time().seconds(), 1700000000);
+  EXPECT_EQ(stored.update_time().SerializeAsString(),
+            stored.create_time().SerializeAsString());
   GetPermitRequest get;
   get.set_uuid(stored.uuid());
   Permit got;

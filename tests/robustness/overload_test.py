@@ -82,9 +82,10 @@ class OverloadTest(unittest.TestCase):
 
 
     def test_reads_count_against_max_in_flight_until_they_finish(self):
-        # Get, Filter, Paginate and Count count themselves (no interceptor):
-        # a read waiting for a revision not yet written holds the one place,
-        # another call is refused, and once the read ends the place is free.
+        # Get, Filter, Paginate, Count and Insert count themselves (no
+        # interceptor): a read waiting for a revision not yet written holds
+        # the one place, another call is refused (a read, an insert), and
+        # once the read ends the place is free.
         permits = self.h.start("--max_in_flight=1")
         written, call = permits.Insert.with_call(
             self.s.InsertPermitRequest(permit=self.m.Permit(client="Read", county="NY")))
@@ -107,6 +108,12 @@ class OverloadTest(unittest.TestCase):
             self.assertEqual(refusal.code(), grpc.StatusCode.RESOURCE_EXHAUSTED,
                              refusal.details())
             self.assertIn("--max_in_flight=1", refusal.details())
+            # Insert counts itself too (no interceptor): refused, not stored.
+            with self.assertRaises(grpc.RpcError) as insert:
+                permits.Insert(self.s.InsertPermitRequest(
+                    permit=self.m.Permit(uuid="refused-insert", client="Refused")), timeout=1)
+            self.assertEqual(insert.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED,
+                             insert.exception.details())
             # The server's wait and the client's deadline end together.
             self.assertIn(waiting.code(), (grpc.StatusCode.UNAVAILABLE,
                                            grpc.StatusCode.DEADLINE_EXCEEDED), waiting.details())
@@ -114,6 +121,7 @@ class OverloadTest(unittest.TestCase):
             self.assertEqual(self.retried(lambda: permits.Get(
                 self.s.GetPermitRequest(uuid=written.uuid), timeout=1)).client, "Read")
             self.assertEqual(len(self.retried(lambda: permits.Filter(by_county)).permits), 1)
+        self.assertEqual(sorted(self.retried(lambda: self.h.page_all(permits))), [written.uuid])
         self.assertEqual(self.h.stop(), 0)
 
     @staticmethod

@@ -14,25 +14,24 @@ using ::lmdbapi::server::TableService;
 using Context = ::grpc::CallbackServerContext;
 using Reactor = ::grpc::ServerUnaryReactor;
 
-// Get, Filter, Paginate, Count, Import and Export are raw methods:
-// the table service reads and writes their messages as bytes (a Get
-// or a page answers the stored records' bytes; a query's fields are
-// found in its request's bytes).
+// Insert, Get, Filter, Paginate, Count, Import and Export are raw methods:
+// the table service reads and writes their messages as bytes (an
+// Insert, a Get or a page answers the stored records' bytes; a
+// query's fields are found in its request's bytes).
 class PermitsImpl final
-    : public Permits::WithRawCallbackMethod_Get<
+    : public Permits::WithRawCallbackMethod_Insert<
+          Permits::WithRawCallbackMethod_Get<
           Permits::WithRawCallbackMethod_Filter<
           Permits::WithRawCallbackMethod_Paginate<
           Permits::WithRawCallbackMethod_Count<
           Permits::WithRawCallbackMethod_Import<
           Permits::WithRawCallbackMethod_Export<
-          Permits::CallbackService>>>>>> {
+          Permits::CallbackService>>>>>>> {
  public:
   explicit PermitsImpl(TableService* table) : table_(table) {}
 
-  Reactor* Insert(Context* c, const InsertPermitRequest* q, Permit* r) override {
-    bool sent = TableService::MoveRecord(
-        *q, &InsertPermitRequest::mutable_permit, q->has_permit(), r);
-    return table_->Insert(c, *q, sent, r);
+  Reactor* Insert(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
+    return table_->InsertBytes<InsertPermitRequest>(c, *q, r);
   }
   Reactor* Get(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
     return table_->GetBytes<GetPermitRequest, Permit>(c, *q, r);
@@ -74,24 +73,23 @@ class PermitsImpl final
   TableService* table_;
 };
 
-// Get, Filter, Count, Import and Export are raw methods:
-// the table service reads and writes their messages as bytes (a Get
-// or a page answers the stored records' bytes; a query's fields are
-// found in its request's bytes).
+// Insert, Get, Filter, Count, Import and Export are raw methods:
+// the table service reads and writes their messages as bytes (an
+// Insert, a Get or a page answers the stored records' bytes; a
+// query's fields are found in its request's bytes).
 class ProcessingStatusesImpl final
-    : public ProcessingStatuses::WithRawCallbackMethod_Get<
+    : public ProcessingStatuses::WithRawCallbackMethod_Insert<
+          ProcessingStatuses::WithRawCallbackMethod_Get<
           ProcessingStatuses::WithRawCallbackMethod_Filter<
           ProcessingStatuses::WithRawCallbackMethod_Count<
           ProcessingStatuses::WithRawCallbackMethod_Import<
           ProcessingStatuses::WithRawCallbackMethod_Export<
-          ProcessingStatuses::CallbackService>>>>> {
+          ProcessingStatuses::CallbackService>>>>>> {
  public:
   explicit ProcessingStatusesImpl(TableService* table) : table_(table) {}
 
-  Reactor* Insert(Context* c, const InsertProcessingStatusRequest* q, ProcessingStatus* r) override {
-    bool sent = TableService::MoveRecord(
-        *q, &InsertProcessingStatusRequest::mutable_processing_status, q->has_processing_status(), r);
-    return table_->Insert(c, *q, sent, r);
+  Reactor* Insert(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
+    return table_->InsertBytes<InsertProcessingStatusRequest>(c, *q, r);
   }
   Reactor* Get(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
     return table_->GetBytes<GetProcessingStatusRequest, ProcessingStatus>(c, *q, r);
@@ -127,24 +125,23 @@ class ProcessingStatusesImpl final
   TableService* table_;
 };
 
-// Get, Filter, Count, Import and Export are raw methods:
-// the table service reads and writes their messages as bytes (a Get
-// or a page answers the stored records' bytes; a query's fields are
-// found in its request's bytes).
+// Insert, Get, Filter, Count, Import and Export are raw methods:
+// the table service reads and writes their messages as bytes (an
+// Insert, a Get or a page answers the stored records' bytes; a
+// query's fields are found in its request's bytes).
 class InspectionReportsImpl final
-    : public InspectionReports::WithRawCallbackMethod_Get<
+    : public InspectionReports::WithRawCallbackMethod_Insert<
+          InspectionReports::WithRawCallbackMethod_Get<
           InspectionReports::WithRawCallbackMethod_Filter<
           InspectionReports::WithRawCallbackMethod_Count<
           InspectionReports::WithRawCallbackMethod_Import<
           InspectionReports::WithRawCallbackMethod_Export<
-          InspectionReports::CallbackService>>>>> {
+          InspectionReports::CallbackService>>>>>> {
  public:
   explicit InspectionReportsImpl(TableService* table) : table_(table) {}
 
-  Reactor* Insert(Context* c, const InsertInspectionReportRequest* q, InspectionReport* r) override {
-    bool sent = TableService::MoveRecord(
-        *q, &InsertInspectionReportRequest::mutable_inspection_report, q->has_inspection_report(), r);
-    return table_->Insert(c, *q, sent, r);
+  Reactor* Insert(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
+    return table_->InsertBytes<InsertInspectionReportRequest>(c, *q, r);
   }
   Reactor* Get(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
     return table_->GetBytes<GetInspectionReportRequest, InspectionReport>(c, *q, r);
