@@ -52,18 +52,17 @@ void EmitImplHead(const TableModel& t, Printer::Vars v, Printer& p) {
   v["closes"] = std::string(raw.size(), '>');
   v["raw"] = absl::StrCat(absl::StrJoin(raw.begin(), raw.end() - 1, ", "),
                           " and ", raw.back());
-  p.Print(
-      v,
-      "// $raw$ are raw methods:\n"
-      "// the table service reads and writes their messages as bytes (an\n"
-      "// Insert, a Get or a page answers the stored records' bytes; a\n"
-      "// query's fields are found in its request's bytes).\n"
-      "class $service$Impl final\n"
-      "    : public $bases$\n"
-      "          $service$::CallbackService$closes$ {\n"
-      " public:\n"
-      "  explicit $service$Impl(TableService* table) : table_(table) {}\n"
-      "\n");
+  p.Print(v,
+          "// $raw$ are raw methods:\n"
+          "// the table service reads and writes their messages as bytes (an\n"
+          "// Insert, a Get or a page answers the stored records' bytes; a\n"
+          "// query's fields are found in its request's bytes).\n"
+          "class $service$Impl final\n"
+          "    : public $bases$\n"
+          "          $service$::CallbackService$closes$ {\n"
+          " public:\n"
+          "  explicit $service$Impl(TableService* table) : table_(table) {}\n"
+          "\n");
 }
 
 void EmitImpl(const TableModel& t, Printer& p) {
@@ -142,24 +141,22 @@ void EmitTransactionsImpl(Printer& p) {
   p.Print({{"service", L::kService},
            {"request", L::kRequest},
            {"response", L::kResponse}},
-          "// A commit's request and response live on one arena "
-          "(server/table/arena_messages.h).\n"
-          "class $service$Impl final : public $service$::CallbackService {\n"
+          "// Commit is a raw method: the commit service parses its request\n"
+          "// (onto one arena with its response) and serializes its answer.\n"
+          "class $service$Impl final\n"
+          "    : public $service$::WithRawCallbackMethod_Commit<\n"
+          "          $service$::CallbackService> {\n"
           " public:\n"
           "  explicit $service$Impl(CommitService* commits) : "
-          "commits_(commits) {\n"
-          "    SetMessageAllocatorFor_Commit(&messages_);\n"
-          "  }\n"
+          "commits_(commits) {}\n"
           "\n"
-          "  Reactor* Commit(Context* c, const $request$* q, $response$* r) "
-          "override {\n"
-          "    return commits_->Commit(c, *q, r);\n"
+          "  Reactor* Commit(Context* c, const ::grpc::ByteBuffer* q, "
+          "::grpc::ByteBuffer* r) override {\n"
+          "    return commits_->CommitBytes<$request$, $response$>(c, *q, r);\n"
           "  }\n"
           "\n"
           " private:\n"
           "  CommitService* commits_;\n"
-          "  ::lmdbapi::server::ArenaMessageAllocator<$request$, $response$> "
-          "messages_;\n"
           "};\n\n");
 }
 
@@ -203,7 +200,6 @@ std::string EmitSource(const SchemaModel& model) {
           "#include \"$base$.lmdbapi.h\"\n"
           "\n"
           "#include \"$service_header$.grpc.pb.h\"\n"
-          "#include \"server/table/arena_messages.h\"\n"
           "#include \"server/table/commit_service.h\"\n"
           "#include \"server/table/table_service.h\"\n"
           "\n"

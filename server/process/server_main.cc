@@ -310,6 +310,10 @@ ServeSpec TableServeSpec(const Config& config, const Schema& schema,
   absl::flat_hash_set<std::string> raw_unary =
       TableMethods(schema, L::kRawReads);
   raw_unary.merge(TableMethods(schema, L::kRawWrites));
+  if (!schema.transactions.full_name.empty()) {  // Commit is raw too
+    raw_unary.insert(
+        absl::StrCat("/", schema.transactions.full_name, "/Commit"));
+  }
   if (auto counter = s.limit.Counter(raw_unary)) {
     spec.interceptors.push_back(std::move(counter));
   }

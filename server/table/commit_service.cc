@@ -1,13 +1,17 @@
 #include "server/table/commit_service.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "model/commit_layout.h"
 #include "model/request_access.h"
 #include "server/observability/log.h"
+#include "server/table/arena_messages.h"
+#include "server/table/byte_buffer_view.h"
 #include "server/table/grpc_status.h"
+#include "server/table/parse_errors.h"
 #include "server/table/shard_key.h"
 #include "server/table/write_conditions.h"
 #include "storage/status.h"
@@ -93,8 +97,8 @@ storage::RecordPtr CommitService::TakeRecord(
   }
   // Nothing can need the request whole again (no forward without a
   // leader to forward to): the record moves out of it, still on its arena.
-  // The request is the call's own (ArenaMessageAllocator), const by
-  // signature only.
+  // The request is the call's own (ArenaMessages), const by signature
+  // only.
   Message& owned = const_cast<Message&>(request);
   return storage::RecordPtr(
       owned.GetReflection()->UnsafeArenaReleaseMessage(&owned, field),
@@ -245,17 +249,21 @@ absl::Status CommitService::Permitted(const access::Identity& identity,
 }
 
 absl::StatusOr<std::shared_ptr<storage::Commit>> CommitService::Admitted(
-    const Context& context, const Message& request) const {
+    const Context& context, const grpc::ByteBuffer& bytes,
+    Message* request) const {
   if (limit_ != nullptr) LMDBAPI_RETURN_IF_ERROR(limit_->Admit());
-  if (access_ == nullptr || !access_->enabled()) {
-    return Read(context, request);
+  std::optional<access::Identity> identity;
+  if (access_ != nullptr && access_->enabled()) {
+    // Who first: a stranger learns nothing of the request's validity.
+    LMDBAPI_ASSIGN_OR_RETURN(identity, access_->Authenticate(context));
   }
-  // Who first: a stranger learns nothing of the request's validity.
-  LMDBAPI_ASSIGN_OR_RETURN(access::Identity identity,
-                           access_->Authenticate(context));
+  LMDBAPI_RETURN_IF_ERROR(ParseRequest(
+      bytes, absl::StrCat("/", full_service_, "/Commit"), request));
   LMDBAPI_ASSIGN_OR_RETURN(std::shared_ptr<storage::Commit> commit,
-                           Read(context, request));
-  LMDBAPI_RETURN_IF_ERROR(Permitted(identity, *commit));
+                           Read(context, *request));
+  if (identity.has_value()) {
+    LMDBAPI_RETURN_IF_ERROR(Permitted(*identity, *commit));
+  }
   return commit;
 }
 
@@ -275,18 +283,18 @@ void CommitService::Finish(Reactor* reactor, Clock::time_point start,
 bool CommitService::Forwarded(Context* context, Reactor* reactor,
                               Clock::time_point start,
                               const absl::Status& status,
-                              const Message& request, Message* response) const {
+                              const Message& request,
+                              grpc::ByteBuffer* response,
+                              std::shared_ptr<const void> call) const {
   std::string leader =
       forwarder_ == nullptr ? "" : LeaderForwarder::LeaderFor(status, *context);
   if (leader.empty()) return false;
   forwarder_->Forward(
       context, leader, absl::StrCat("/", full_service_, "/Commit"),
       request.SerializeAsString(),
-      [this, reactor, start, response](grpc::Status s, std::string answer) {
-        if (s.ok() && !response->ParseFromString(answer)) {
-          s = grpc::Status(grpc::StatusCode::INTERNAL,
-                           "the leader's answer did not parse");
-        }
+      [this, reactor, start, response, call = std::move(call)](
+          grpc::Status s, std::string answer) {
+        if (s.ok()) *response = ByteBufferOf(answer);
         if (metrics_ != nullptr) {
           metrics_->Record(
               L::kService, "Commit",
@@ -301,12 +309,23 @@ bool CommitService::Forwarded(Context* context, Reactor* reactor,
 }
 
 CommitService::Reactor* CommitService::Commit(Context* context,
-                                              const Message& request,
-                                              Message* response) {
+                                              const grpc::ByteBuffer& bytes,
+                                              const Message& request_type,
+                                              const Message& response_type,
+                                              grpc::ByteBuffer* response) {
+  // What the commit needs until it is answered: its count and messages.
+  struct Call {
+    Call(const Message& request, const Message& response)
+        : messages(request, response) {}
+    CallLimit::Ticket counted;
+    ArenaMessages messages;
+  };
+  auto call = std::make_shared<Call>(request_type, response_type);
+  if (limit_ != nullptr) call->counted = limit_->Enter();
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   absl::StatusOr<std::shared_ptr<storage::Commit>> commit =
-      Admitted(*context, request);
+      Admitted(*context, bytes, call->messages.request());
   if (!commit.ok()) {
     Finish(reactor, start, commit.status());
     return reactor;
@@ -314,15 +333,16 @@ CommitService::Reactor* CommitService::Commit(Context* context,
   (*commit)->deadline = context->deadline();
   // Answered on the thread that runs `done` (the writer's, once durable),
   // as TableService's writes are.
-  db_->Commit(*commit, [this, context, reactor, start, &request, response,
+  db_->Commit(*commit, [this, context, reactor, start, response, call,
                         commit = *commit](const absl::Status& status) {
-    if (!status.ok() &&
-        Forwarded(context, reactor, start, status, request, response)) {
+    if (!status.ok() && Forwarded(context, reactor, start, status,
+                                  *call->messages.request(), response, call)) {
       return;
     }
     if (status.ok()) {
-      Answer(*commit, response);
+      Answer(*commit, call->messages.response());
       context->AddInitialMetadata("etag", Etag(commit->revision));
+      *response = ByteBufferOf(call->messages.response()->SerializeAsString());
     }
     Finish(reactor, start, status);
   });

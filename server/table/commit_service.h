@@ -13,6 +13,7 @@
 
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "server/access/access.h"
 #include "server/observability/metrics.h"
@@ -51,8 +52,21 @@ class CommitService {
     full_service_ = std::move(full_service);
   }
 
-  Reactor* Commit(Context* context, const google::protobuf::Message& request,
-                  google::protobuf::Message* response);
+  // Commit, a raw method of the generated Transactions service: `request`
+  // is the serialized `Request`. It is parsed here, onto one arena with its
+  // response (ArenaMessages), counted against --max_in_flight until it is
+  // answered (no gRPC interceptor), and the response serialized into
+  // `response` once the commit is durable.
+  template <typename Request, typename Response>
+  Reactor* CommitBytes(Context* context, const grpc::ByteBuffer& request,
+                       grpc::ByteBuffer* response) {
+    return Commit(context, request, Request::default_instance(),
+                  Response::default_instance(), response);
+  }
+  Reactor* Commit(Context* context, const grpc::ByteBuffer& bytes,
+                  const google::protobuf::Message& request_type,
+                  const google::protobuf::Message& response_type,
+                  grpc::ByteBuffer* response);
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -75,18 +89,22 @@ class CommitService {
   // PERMISSION_DENIED (the first table it lacks) otherwise.
   absl::Status Permitted(const access::Identity& identity,
                          const storage::Commit& commit) const;
-  // The checked storage commit of the call; a refusal or a bad request.
+  // The checked storage commit of the call, whose `bytes` are parsed into
+  // `request`; a refusal or a bad request.
   absl::StatusOr<std::shared_ptr<storage::Commit>> Admitted(
-      const Context& context, const google::protobuf::Message& request) const;
+      const Context& context, const grpc::ByteBuffer& bytes,
+      google::protobuf::Message* request) const;
   // Fills the CommitResponse from a committed commit (taking its records).
   void Answer(storage::Commit& commit,
               google::protobuf::Message* response) const;
   // Sends a commit this follower refused with `status` on to the leader
-  // and finishes with its answer; false when it is not to be forwarded.
+  // and finishes with its answer (its bytes, into `response`), `call` kept
+  // until then; false when it is not to be forwarded.
   bool Forwarded(Context* context, Reactor* reactor, Clock::time_point start,
                  const absl::Status& status,
                  const google::protobuf::Message& request,
-                 google::protobuf::Message* response) const;
+                 grpc::ByteBuffer* response,
+                 std::shared_ptr<const void> call) const;
   void Finish(Reactor* reactor, Clock::time_point start,
               const absl::Status& status) const;
 

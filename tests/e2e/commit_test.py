@@ -215,6 +215,21 @@ class CommitTest(unittest.TestCase):
         for writes, preconditions, words in cases:
             details = self.refused(grpc.StatusCode.INVALID_ARGUMENT, writes, preconditions)
             self.assertIn(words, details)
+        # Commit parses its own request (a raw method): bytes that are no
+        # CommitRequest, or a record string that is not UTF-8, are
+        # INVALID_ARGUMENT too, the latter naming the field.
+        raw = self.channel.unary_unary("/lmdbapi.examples.permits.Transactions/Commit",
+                                       request_serializer=bytes, response_deserializer=bytes)
+        with self.assertRaises(grpc.RpcError) as e:
+            raw(b"\xff\xff\xff")
+        self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("does not parse", e.exception.details())
+        good = self.s.CommitRequest(writes=[self.insert_permit(client="UTF8MARK")])
+        with self.assertRaises(grpc.RpcError) as e:
+            raw(good.SerializeToString().replace(b"UTF8MARK", b"UTF8\xffRK"))
+        self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("client", e.exception.details())
+        self.assertIn("UTF-8", e.exception.details())
         after = self.permits.Paginate(self.s.PaginatePermitsRequest(page_size=1000))
         self.assertEqual(len(after.permits), len(before.permits))
 

@@ -35,6 +35,10 @@ class Harness(stack.Server):
         """Starts the server on the data directory; returns a PermitsStub."""
         return self.stubs.PermitsStub(super().start(*flags))
 
+    def transactions(self):
+        """A TransactionsStub on the running server."""
+        return self.stubs.TransactionsStub(self.channel)
+
     def admin(self):
         """(admin_pb2, AdminStub on the running server): lmdbapi.admin.v1."""
         admin, admin_grpc = stack.load_admin(self.stubs_dir)

@@ -82,10 +82,10 @@ class OverloadTest(unittest.TestCase):
 
 
     def test_reads_count_against_max_in_flight_until_they_finish(self):
-        # Get, Filter, Paginate, Count and Insert count themselves (no
-        # interceptor): a read waiting for a revision not yet written holds
-        # the one place, another call is refused (a read, an insert), and
-        # once the read ends the place is free.
+        # Get, Filter, Paginate, Count, Insert and Commit count themselves
+        # (no interceptor): a read waiting for a revision not yet written
+        # holds the one place, another call is refused (a read, an insert, a
+        # commit), and once the read ends the place is free.
         permits = self.h.start("--max_in_flight=1")
         written, call = permits.Insert.with_call(
             self.s.InsertPermitRequest(permit=self.m.Permit(client="Read", county="NY")))
@@ -114,6 +114,12 @@ class OverloadTest(unittest.TestCase):
                     permit=self.m.Permit(uuid="refused-insert", client="Refused")), timeout=1)
             self.assertEqual(insert.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED,
                              insert.exception.details())
+            with self.assertRaises(grpc.RpcError) as commit:
+                self.h.transactions().Commit(self.s.CommitRequest(writes=[self.s.CommitWrite(
+                    insert_permit=self.s.InsertPermitRequest(permit=self.m.Permit(
+                        uuid="refused-commit", client="Refused")))]), timeout=1)
+            self.assertEqual(commit.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED,
+                             commit.exception.details())
             # The server's wait and the client's deadline end together.
             self.assertIn(waiting.code(), (grpc.StatusCode.UNAVAILABLE,
                                            grpc.StatusCode.DEADLINE_EXCEEDED), waiting.details())

@@ -2,7 +2,6 @@
 #include "proto/examples/permits.lmdbapi.h"
 
 #include "proto/examples/permits_service.grpc.pb.h"
-#include "server/table/arena_messages.h"
 #include "server/table/commit_service.h"
 #include "server/table/table_service.h"
 
@@ -177,20 +176,20 @@ class InspectionReportsImpl final
   TableService* table_;
 };
 
-// A commit's request and response live on one arena (server/table/arena_messages.h).
-class TransactionsImpl final : public Transactions::CallbackService {
+// Commit is a raw method: the commit service parses its request
+// (onto one arena with its response) and serializes its answer.
+class TransactionsImpl final
+    : public Transactions::WithRawCallbackMethod_Commit<
+          Transactions::CallbackService> {
  public:
-  explicit TransactionsImpl(CommitService* commits) : commits_(commits) {
-    SetMessageAllocatorFor_Commit(&messages_);
-  }
+  explicit TransactionsImpl(CommitService* commits) : commits_(commits) {}
 
-  Reactor* Commit(Context* c, const CommitRequest* q, CommitResponse* r) override {
-    return commits_->Commit(c, *q, r);
+  Reactor* Commit(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
+    return commits_->CommitBytes<CommitRequest, CommitResponse>(c, *q, r);
   }
 
  private:
   CommitService* commits_;
-  ::lmdbapi::server::ArenaMessageAllocator<CommitRequest, CommitResponse> messages_;
 };
 
 }  // namespace
