@@ -58,8 +58,8 @@
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "gRPC server address");
 ABSL_FLAG(std::string, workload, "get",
-          "fill, get, insert, filter, filter_n, count, mix, commit1, "
-          "commit_order, "
+          "fill, get, insert, update, filter, filter_n, count, mix, "
+          "commit1, commit_order, "
           "etcd_fill, etcd_put, etcd_range, etcd_srange");
 ABSL_FLAG(int, in_flight, 64, "calls outstanding at any time");
 ABSL_FLAG(double, seconds, 5, "duration of the run");
@@ -294,6 +294,14 @@ int main(int argc, char** argv) {
         *req.mutable_permit() = NewPermit(i, records);
         return Serialize(req);
       };
+    } else if (name == "update") {  // a stored permit replaced whole
+      w.method = service + "Update";
+      w.request = [&uuids, records](int64_t i, std::mt19937_64& rng) {
+        permits::UpdatePermitRequest req;
+        *req.mutable_permit() = NewPermit(i, records);
+        req.mutable_permit()->set_uuid(uuids[rng() % uuids.size()]);
+        return Serialize(req);
+      };
     } else if (name == "commit1" || name == "commit_order") {
       // Transactions/Commit of the insert above alone, or of that permit
       // and 10 processing statuses under it (an order and its lines).
@@ -352,7 +360,7 @@ int main(int argc, char** argv) {
     uuids = ReadLines(absl::GetFlag(FLAGS_uuids));
   }
   bool needs_uuids =
-      workload == "get" ||
+      workload == "get" || workload == "update" ||
       (workload == "mix" && absl::StrContains(absl::GetFlag(FLAGS_mix), "get"));
   if (needs_uuids && uuids.empty()) {
     std::fprintf(stderr,
@@ -383,9 +391,9 @@ int main(int argc, char** argv) {
       for (const auto& p : resp.permits()) stored.push_back(p.uuid());
     };
   } else if (workload == "get" || workload == "insert" ||
-             workload == "filter" || workload == "filter_n" ||
-             workload == "count" || workload == "commit1" ||
-             workload == "commit_order") {
+             workload == "update" || workload == "filter" ||
+             workload == "filter_n" || workload == "count" ||
+             workload == "commit1" || workload == "commit_order") {
     w = simple(workload);
   } else if (workload == "mix") {
     for (absl::string_view part :

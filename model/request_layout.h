@@ -22,7 +22,7 @@ namespace layout {
 // Paginate only in a main table's service.
 inline constexpr const char* kRawReads[] = {"Get", "Filter", "Paginate",
                                             "Count"};
-inline constexpr const char* kRawWrites[] = {"Insert"};
+inline constexpr const char* kRawWrites[] = {"Insert", "Update"};
 inline constexpr const char* kRawStreams[] = {"Import", "Export"};
 
 // Insert<Record>Request, Update<Record>Request, Patch<Record>Request: the

@@ -99,9 +99,9 @@ struct WriteOptions {
   // Insert, Update, Patch: not null, gets the version written. For the
   // asynchronous form it must stay alive until `done` runs.
   RecordVersion* version = nullptr;
-  // Insert: not null, gets the record written as a Get answers it (its
-  // stored bytes with the version fields appended), and the record's own
-  // version fields are left as they were. Lives as long as `version`.
+  // Insert, Update: not null, gets the record written as a Get answers it
+  // (its stored bytes with the version fields appended), and the record's
+  // own version fields are left as they were. Lives as long as `version`.
   std::string* answer = nullptr;
   // Not applied, and DEADLINE_EXCEEDED, when this passes before the writer
   // takes the write (a caller's deadline: nobody waits for the answer).

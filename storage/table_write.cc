@@ -385,8 +385,15 @@ void Table::Update(const Message& record, const WriteOptions& options,
     write.expected_revision = options.expected_revision;
     return SubmitCommand(
         One(std::move(write)), options.deadline,
-        [version = options.version](std::vector<CommitWrite>& w) {
+        [this, &record, version = options.version,
+         answer = options.answer](std::vector<CommitWrite>& w) {
           if (version != nullptr) *version = w[0].version;
+          if (answer != nullptr) {
+            std::unique_ptr<Message> written(record.New());
+            written->CopyFrom(record);
+            SetVersionFields(schema_, w[0].version, written.get());
+            *answer = written->SerializeAsString();
+          }
         },
         std::move(done));
   }
@@ -395,8 +402,15 @@ void Table::Update(const Message& record, const WriteOptions& options,
   auto shared = std::make_shared<Prepared>(*std::move(prepared));
   writer_->Submit(
       [this, shared, options](MDB_txn* txn) {
-        return UpdateInTxn(txn, *shared, options.expected_revision,
-                           options.version);
+        RecordVersion written;
+        LMDBAPI_RETURN_IF_ERROR(
+            UpdateInTxn(txn, *shared, options.expected_revision, &written));
+        if (options.answer != nullptr) {
+          options.answer->assign(shared->value);
+          AppendVersionFields(schema_, written, options.answer);
+        }
+        if (options.version != nullptr) *options.version = written;
+        return absl::OkStatus();
       },
       std::move(done), options.deadline);
 }

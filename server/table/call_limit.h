@@ -35,10 +35,10 @@ class CallLimit {
   }
 
   // One call counted until the ticket goes (moves carry it). The unary
-  // raw methods (Insert, Get, Filter, Paginate, Count) count themselves
-  // with one, from their handler's start until they finish or their
-  // forward to the leader ends: a call with no interceptor costs gRPC
-  // ~6,000 fewer instructions (docs/BENCHMARKS.md).
+  // raw methods (Insert, Update, Get, Filter, Paginate, Count, Commit)
+  // count themselves with one, from their handler's start until they
+  // finish or their forward to the leader ends: a call with no interceptor
+  // costs gRPC ~6,000 fewer instructions (docs/BENCHMARKS.md).
   class Ticket {
    public:
     Ticket() = default;

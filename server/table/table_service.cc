@@ -155,20 +155,6 @@ TableService::ForwardAs TableService::Resend(const Message& request,
                    }};
 }
 
-TableService::ForwardAs TableService::ResendMoved(const Message& request,
-                                                  Message* response) {
-  return ForwardAs{[&request, response] {
-                     std::string bytes = request.SerializeAsString();
-                     storage::PutWireBytes(model::layout::kRecord,
-                                           response->SerializeAsString(),
-                                           &bytes);
-                     return bytes;
-                   },
-                   [response](const std::string& answer) {
-                     return response->ParseFromString(answer);
-                   }};
-}
-
 TableService::ForwardAs TableService::Resend(const Message& request,
                                              grpc::ByteBuffer* response) {
   return ForwardAs{[&request] { return request.SerializeAsString(); },
@@ -311,74 +297,77 @@ storage::WriteOptions WriteOptionsOf(const grpc::CallbackServerContext& context,
 
 }  // namespace
 
-absl::Status TableService::CheckSentRecord(const Context& context,
-                                           const Message& request,
-                                           bool record_sent,
-                                           const Message& record,
-                                           const char* verb) const {
-  if (!record_sent) {
-    return RecordRequired(request, record.GetDescriptor(), verb);
-  }
-  return CheckShardKey(context, shard_key_, record);
-}
-
 absl::Status TableService::SentRecord(const Context& context, Message* request,
-                                      Message** record) const {
+                                      Message** record,
+                                      const char* verb) const {
   const google::protobuf::FieldDescriptor* field =
       RecordField(*request->GetDescriptor(), table_->schema().descriptor);
   if (field == nullptr ||
       !request->GetReflection()->HasField(*request, field)) {
-    return RecordRequired(*request, table_->schema().descriptor, "insert");
+    return RecordRequired(*request, table_->schema().descriptor, verb);
   }
   *record = request->GetReflection()->MutableMessage(request, field);
   return CheckShardKey(context, shard_key_, **record);
 }
 
-TableService::Reactor* TableService::InsertBytes(Context* context,
-                                                 const grpc::ByteBuffer& bytes,
-                                                 const Message& request_type,
-                                                 grpc::ByteBuffer* response) {
-  // What the write needs until it is answered: its count, request and
-  // version, and the answer's bytes.
-  struct Call {
-    CallLimit::Ticket counted;
-    std::unique_ptr<Message> request;
-    storage::RecordVersion version;
-    std::string answer;
-  };
-  auto call = std::make_shared<Call>();
+TableService::Reactor* TableService::WriteBytes(Context* context, Write write,
+                                                const grpc::ByteBuffer& bytes,
+                                                const Message& request_type,
+                                                grpc::ByteBuffer* response) {
+  const bool insert = write == Write::kInsert;
+  const char* method = insert ? "Insert" : "Update";
+  auto call = std::make_shared<RawWriteCall>();
   call->counted = Counted();
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
-  if (Refused(*context, access::Permission::kWrite, reactor, "Insert", start))
+  if (Refused(*context, access::Permission::kWrite, reactor, method, start))
     return reactor;
   call->request.reset(request_type.New());
   Message* record = nullptr;
-  absl::Status s = ParseRequest(
-      bytes, absl::StrCat("/", full_service_, "/Insert"), call->request.get());
-  if (s.ok()) s = SentRecord(*context, call->request.get(), &record);
-  if (!s.ok()) {
-    Finish(reactor, "Insert", start, s);
-    return reactor;
-  }
   storage::WriteOptions options = WriteOptionsOf(*context, 0, &call->version);
   options.answer = &call->answer;
-  table_->Insert(
-      record, options,
-      [this, context, reactor, start, call,
-       response](const absl::Status& status) {
-        if (!status.ok() &&
-            Forwarded(context, reactor, "Insert", start, status,
-                      Resend(*call->request, response), &call->counted)) {
-          return;
-        }
-        if (status.ok()) {
-          context->AddInitialMetadata("etag", Etag(call->version.revision));
-          *response = ByteBufferOf(call->answer);
-        }
-        Finish(reactor, "Insert", start, status);
-      });
+  absl::Status s = ReadRawWrite(*context, method, bytes, call->request.get(),
+                                &record, insert ? nullptr : &options);
+  if (!s.ok()) {
+    Finish(reactor, method, start, s);
+    return reactor;
+  }
+  storage::Table::Done done = [this, context, reactor, method, start, call,
+                               response](const absl::Status& status) {
+    if (!status.ok() &&
+        Forwarded(context, reactor, method, start, status,
+                  Resend(*call->request, response), &call->counted)) {
+      return;
+    }
+    if (status.ok()) {
+      context->AddInitialMetadata("etag", Etag(call->version.revision));
+      *response = ByteBufferOf(call->answer);
+    }
+    Finish(reactor, method, start, status);
+  };
+  if (insert) {
+    table_->Insert(record, options, std::move(done));
+  } else {
+    table_->Update(*record, options, std::move(done));
+  }
   return reactor;
+}
+
+absl::Status TableService::ReadRawWrite(const Context& context,
+                                        const char* method,
+                                        const grpc::ByteBuffer& bytes,
+                                        Message* request, Message** record,
+                                        storage::WriteOptions* update) const {
+  LMDBAPI_RETURN_IF_ERROR(ParseRequest(
+      bytes, absl::StrCat("/", full_service_, "/", method), request));
+  LMDBAPI_RETURN_IF_ERROR(SentRecord(context, request, record,
+                                     update == nullptr ? "insert" : "update"));
+  if (update != nullptr) {
+    LMDBAPI_ASSIGN_OR_RETURN(
+        update->expected_revision,
+        ExpectedRevision(context, model::UpdateExpectedRevision(*request)));
+  }
+  return absl::OkStatus();
 }
 
 template <typename Read>
@@ -451,33 +440,6 @@ void TableService::GetRead(Context* context, const RawCall& call,
   }
   if (status.ok()) *response = ByteBufferOf(wire);
   Finish(call.reactor, "Get", call.start, status);
-}
-
-TableService::Reactor* TableService::Update(Context* context,
-                                            const Message& request,
-                                            bool record_sent,
-                                            Message* response) {
-  auto start = Clock::now();
-  Reactor* reactor = context->DefaultReactor();
-  if (Refused(*context, access::Permission::kWrite, reactor, "Update", start))
-    return reactor;
-  absl::Status s =
-      CheckSentRecord(*context, request, record_sent, *response, "update");
-  if (!s.ok()) {
-    Finish(reactor, "Update", start, s);
-    return reactor;
-  }
-  absl::StatusOr<uint64_t> expected =
-      ExpectedRevision(*context, model::UpdateExpectedRevision(request));
-  if (!expected.ok()) {
-    Finish(reactor, "Update", start, expected.status());
-    return reactor;
-  }
-  auto version = std::make_shared<storage::RecordVersion>();
-  table_->Update(*response, WriteOptionsOf(*context, *expected, version.get()),
-                 FinishWrite(context, reactor, "Update", start, version,
-                             response, ResendMoved(request, response)));
-  return reactor;
 }
 
 TableService::Reactor* TableService::Patch(Context* context,

@@ -49,32 +49,24 @@ class TableService {
   TableService(storage::Table* table, std::string service, AnswerQueue* answers,
                const access::Access* access = nullptr);
 
-  // Insert, a raw method of the generated service: `request` is the
-  // serialized `Request` (its record, required: INVALID_ARGUMENT naming the
-  // field). It parses the request itself and counts itself against
-  // --max_in_flight (no gRPC interceptor), and answers the record as stored
-  // with its version fields appended, the bytes a Get would answer
-  // (WriteOptions::answer), never serialized again.
+  // Insert and Update, raw methods of the generated service: `request` is
+  // the serialized `Request` (its record, required: INVALID_ARGUMENT naming
+  // the field; Update's expected_revision). Each parses its request itself
+  // and counts itself against --max_in_flight (no gRPC interceptor), and
+  // answers the record as stored with its version fields appended, the
+  // bytes a Get would answer (WriteOptions::answer), never serialized again.
+  enum class Write { kInsert, kUpdate };
   template <typename Request>
-  Reactor* InsertBytes(Context* context, const grpc::ByteBuffer& request,
-                       grpc::ByteBuffer* response) {
-    return InsertBytes(context, request, Request::default_instance(), response);
+  Reactor* WriteBytes(Context* context, Write write,
+                      const grpc::ByteBuffer& request,
+                      grpc::ByteBuffer* response) {
+    return WriteBytes(context, write, request, Request::default_instance(),
+                      response);
   }
-  Reactor* InsertBytes(Context* context, const grpc::ByteBuffer& bytes,
-                       const google::protobuf::Message& request_type,
-                       grpc::ByteBuffer* response);
-  // Moves the record of a generated Update request into the answer, and
-  // says whether the request had one. gRPC's default message
-  // holder gives each call a request object of its own, const by signature
-  // only, so the record is swapped out (a few pointers) instead of copied
-  // (~5,800 instructions for a permit); the request keeps its other fields.
-  template <typename Request, typename Record>
-  static bool MoveRecord(const Request& request,
-                         Record* (Request::*mutable_record)(), bool sent,
-                         Record* response) {
-    if (sent) response->Swap((const_cast<Request&>(request).*mutable_record)());
-    return sent;
-  }
+  Reactor* WriteBytes(Context* context, Write write,
+                      const grpc::ByteBuffer& bytes,
+                      const google::protobuf::Message& request_type,
+                      grpc::ByteBuffer* response);
   // Get, a raw method of the generated service: `request` is the
   // serialized `Request` (its key and read_mask). Without a read_mask the
   // answer is the stored record's bytes with its version fields appended
@@ -91,15 +83,10 @@ class TableService {
                     google::protobuf::Message* request,
                     const google::protobuf::Message& record_type,
                     grpc::ByteBuffer* response);
-  // Update takes the generated request with its record already moved into
-  // `response` (MoveRecord); `record_sent` says whether the request had one
-  // (it is required: INVALID_ARGUMENT naming the field).
   // Update, Patch and Delete take the revision they expect from the
   // request's expected_revision, else the If-Match header (0: any); ABORTED
   // when the record moved on. Get and every write answer with the record's
   // revision in the "etag" header (REST: ETag).
-  Reactor* Update(Context* context, const google::protobuf::Message& request,
-                  bool record_sent, google::protobuf::Message* response);
   // Patch takes the generated request: record, update_mask, revision.
   Reactor* Patch(Context* context, const google::protobuf::Message& request,
                  google::protobuf::Message* response);
@@ -287,18 +274,29 @@ class TableService {
   // Finishes the call and logs it.
   void Finish(Reactor* reactor, const char* method, Clock::time_point start,
               const absl::Status& status, absl::string_view detail = "") const;
-  // Insert's record: the request's field of the record's type, in
-  // `record`, checked against the call's shard key; INVALID_ARGUMENT naming
-  // the field if it was not sent or does not match.
+  // A raw write under way (Insert, Update): what it needs until it is
+  // answered.
+  struct RawWriteCall {
+    CallLimit::Ticket counted;
+    std::unique_ptr<google::protobuf::Message> request;
+    storage::RecordVersion version;
+    std::string answer;
+  };
+  // A raw write's request: `bytes` parsed into `request`, its record (in
+  // `record`) and, given `update`, the revision it expects (in it).
+  absl::Status ReadRawWrite(const Context& context, const char* method,
+                            const grpc::ByteBuffer& bytes,
+                            google::protobuf::Message* request,
+                            google::protobuf::Message** record,
+                            storage::WriteOptions* update) const;
+  // The record of a request to `verb` (insert, update): the request's field
+  // of the record's type, in `record`, checked against the call's shard
+  // key; INVALID_ARGUMENT naming the field if it was not sent or does not
+  // match.
   absl::Status SentRecord(const Context& context,
                           google::protobuf::Message* request,
-                          google::protobuf::Message** record) const;
-  // The same for Update's record (moved into `record`).
-  absl::Status CheckSentRecord(const Context& context,
-                               const google::protobuf::Message& request,
-                               bool record_sent,
-                               const google::protobuf::Message& record,
-                               const char* verb) const;
+                          google::protobuf::Message** record,
+                          const char* verb) const;
   // How a write (or a linearizable read) goes on to the leader when this
   // replica follows (LeaderForwarder): the request as the caller sent it,
   // serialized, and what takes the leader's serialized answer (false: it
@@ -310,10 +308,6 @@ class TableService {
   // A call sent as `request` whose answer is `response`.
   static ForwardAs Resend(const google::protobuf::Message& request,
                           google::protobuf::Message* response);
-  // A call whose record MoveRecord took out of `request` into `response`:
-  // sent as the request with the record put back.
-  static ForwardAs ResendMoved(const google::protobuf::Message& request,
-                               google::protobuf::Message* response);
   // The same for a raw method, whose answer is bytes.
   static ForwardAs Resend(const google::protobuf::Message& request,
                           grpc::ByteBuffer* response);

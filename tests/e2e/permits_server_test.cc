@@ -65,6 +65,16 @@ class PermitsServerTest : public ::testing::Test {
     return out;
   }
 
+  // The stored record, as Get answers it (failing the test when absent).
+  Permit Get(const std::string& uuid) {
+    GetPermitRequest get;
+    get.set_uuid(uuid);
+    Permit got;
+    grpc::Status s = permits_->Get(Ctx().get(), get, &got);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return got;
+  }
+
   lmdbapi::testing::TempDir dir_;
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<Permits::Stub> permits_;
@@ -85,11 +95,7 @@ TEST_F(PermitsServerTest,
   EXPECT_GT(stored.create_time().seconds(), 1700000000);
   EXPECT_EQ(stored.update_time().SerializeAsString(),
             stored.create_time().SerializeAsString());
-  GetPermitRequest get;
-  get.set_uuid(stored.uuid());
-  Permit got;
-  ASSERT_TRUE(permits_->Get(Ctx().get(), get, &got).ok());
-  EXPECT_EQ(got.SerializeAsString(), stored.SerializeAsString());
+  EXPECT_EQ(Get(stored.uuid()).SerializeAsString(), stored.SerializeAsString());
 }
 
 TEST_F(PermitsServerTest, AWriteWithoutItsRecordIsRefusedNamingTheField) {
@@ -197,6 +203,13 @@ TEST_F(PermitsServerTest, UpdateReplacesAndDeleteRemoves) {
   Permit updated;
   ASSERT_TRUE(permits_->Update(Ctx().get(), update, &updated).ok());
   EXPECT_EQ(updated.status(), APPROVED);
+  // The answer is the record as stored: the next revision, the insert's
+  // create_time, and what a Get answers.
+  EXPECT_EQ(updated.revision(), stored.revision() + 1);
+  EXPECT_EQ(updated.create_time().SerializeAsString(),
+            stored.create_time().SerializeAsString());
+  EXPECT_EQ(Get(stored.uuid()).SerializeAsString(),
+            updated.SerializeAsString());
   FilterPermitsRequest filter;
   filter.mutable_client()->set_value("Acme");
   filter.set_status(PENDING);

@@ -259,7 +259,8 @@ class ReplicatedShardTest(unittest.TestCase):
     def test_writes_on_any_replica_reach_every_replica(self):
         leader = self.r.leader()
         follower = next(i for i in self.r.ids if i != leader)
-        keys = [self.insert(leader, n).uuid for n in range(40)]
+        inserted = [self.insert(leader, n) for n in range(40)]
+        keys = [p.uuid for p in inserted]
         # A follower forwards every kind of write to the leader.
         keys += [self.insert(follower, n).uuid for n in range(40, 50)]
         batch = self.r.permits(follower).BatchInsert(self.service.BatchInsertPermitsRequest(
@@ -269,6 +270,13 @@ class ReplicatedShardTest(unittest.TestCase):
         update.uuid, update.fee_cents = keys[1], 12345
         self.assertEqual(self.r.permits(follower).Update(
             self.service.UpdatePermitRequest(permit=update)).fee_cents, 12345)
+        # The leader answers a write with the record as stored, as a Get of
+        # it answers: its revision and times included.
+        on_leader = self.r.permits(leader)
+        updated = on_leader.Update(self.service.UpdatePermitRequest(permit=update))
+        self.assertGreater(updated.revision, 0)
+        self.assertEqual(updated, on_leader.Get(self.service.GetPermitRequest(uuid=keys[1])))
+        self.assertEqual(inserted[0], on_leader.Get(self.service.GetPermitRequest(uuid=keys[0])))
         self.r.permits(follower).Delete(self.service.DeletePermitRequest(uuid=keys.pop()))
         stored = self.r.converged()
         self.assertEqual(sorted(stored), sorted(keys))

@@ -13,32 +13,31 @@ using ::lmdbapi::server::TableService;
 using Context = ::grpc::CallbackServerContext;
 using Reactor = ::grpc::ServerUnaryReactor;
 
-// Insert, Get, Filter, Paginate, Count, Import and Export are raw methods:
+// Insert, Update, Get, Filter, Paginate, Count, Import and Export are raw methods:
 // the table service reads and writes their messages as bytes (an
 // Insert, a Get or a page answers the stored records' bytes; a
 // query's fields are found in its request's bytes).
 class PermitsImpl final
     : public Permits::WithRawCallbackMethod_Insert<
+          Permits::WithRawCallbackMethod_Update<
           Permits::WithRawCallbackMethod_Get<
           Permits::WithRawCallbackMethod_Filter<
           Permits::WithRawCallbackMethod_Paginate<
           Permits::WithRawCallbackMethod_Count<
           Permits::WithRawCallbackMethod_Import<
           Permits::WithRawCallbackMethod_Export<
-          Permits::CallbackService>>>>>>> {
+          Permits::CallbackService>>>>>>>> {
  public:
   explicit PermitsImpl(TableService* table) : table_(table) {}
 
   Reactor* Insert(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
-    return table_->InsertBytes<InsertPermitRequest>(c, *q, r);
+    return table_->WriteBytes<InsertPermitRequest>(c, TableService::Write::kInsert, *q, r);
   }
   Reactor* Get(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
     return table_->GetBytes<GetPermitRequest, Permit>(c, *q, r);
   }
-  Reactor* Update(Context* c, const UpdatePermitRequest* q, Permit* r) override {
-    bool sent = TableService::MoveRecord(
-        *q, &UpdatePermitRequest::mutable_permit, q->has_permit(), r);
-    return table_->Update(c, *q, sent, r);
+  Reactor* Update(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
+    return table_->WriteBytes<UpdatePermitRequest>(c, TableService::Write::kUpdate, *q, r);
   }
   Reactor* Patch(Context* c, const PatchPermitRequest* q, Permit* r) override {
     return table_->Patch(c, *q, r);
@@ -72,31 +71,30 @@ class PermitsImpl final
   TableService* table_;
 };
 
-// Insert, Get, Filter, Count, Import and Export are raw methods:
+// Insert, Update, Get, Filter, Count, Import and Export are raw methods:
 // the table service reads and writes their messages as bytes (an
 // Insert, a Get or a page answers the stored records' bytes; a
 // query's fields are found in its request's bytes).
 class ProcessingStatusesImpl final
     : public ProcessingStatuses::WithRawCallbackMethod_Insert<
+          ProcessingStatuses::WithRawCallbackMethod_Update<
           ProcessingStatuses::WithRawCallbackMethod_Get<
           ProcessingStatuses::WithRawCallbackMethod_Filter<
           ProcessingStatuses::WithRawCallbackMethod_Count<
           ProcessingStatuses::WithRawCallbackMethod_Import<
           ProcessingStatuses::WithRawCallbackMethod_Export<
-          ProcessingStatuses::CallbackService>>>>>> {
+          ProcessingStatuses::CallbackService>>>>>>> {
  public:
   explicit ProcessingStatusesImpl(TableService* table) : table_(table) {}
 
   Reactor* Insert(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
-    return table_->InsertBytes<InsertProcessingStatusRequest>(c, *q, r);
+    return table_->WriteBytes<InsertProcessingStatusRequest>(c, TableService::Write::kInsert, *q, r);
   }
   Reactor* Get(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
     return table_->GetBytes<GetProcessingStatusRequest, ProcessingStatus>(c, *q, r);
   }
-  Reactor* Update(Context* c, const UpdateProcessingStatusRequest* q, ProcessingStatus* r) override {
-    bool sent = TableService::MoveRecord(
-        *q, &UpdateProcessingStatusRequest::mutable_processing_status, q->has_processing_status(), r);
-    return table_->Update(c, *q, sent, r);
+  Reactor* Update(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
+    return table_->WriteBytes<UpdateProcessingStatusRequest>(c, TableService::Write::kUpdate, *q, r);
   }
   Reactor* Patch(Context* c, const PatchProcessingStatusRequest* q, ProcessingStatus* r) override {
     return table_->Patch(c, *q, r);
@@ -124,31 +122,30 @@ class ProcessingStatusesImpl final
   TableService* table_;
 };
 
-// Insert, Get, Filter, Count, Import and Export are raw methods:
+// Insert, Update, Get, Filter, Count, Import and Export are raw methods:
 // the table service reads and writes their messages as bytes (an
 // Insert, a Get or a page answers the stored records' bytes; a
 // query's fields are found in its request's bytes).
 class InspectionReportsImpl final
     : public InspectionReports::WithRawCallbackMethod_Insert<
+          InspectionReports::WithRawCallbackMethod_Update<
           InspectionReports::WithRawCallbackMethod_Get<
           InspectionReports::WithRawCallbackMethod_Filter<
           InspectionReports::WithRawCallbackMethod_Count<
           InspectionReports::WithRawCallbackMethod_Import<
           InspectionReports::WithRawCallbackMethod_Export<
-          InspectionReports::CallbackService>>>>>> {
+          InspectionReports::CallbackService>>>>>>> {
  public:
   explicit InspectionReportsImpl(TableService* table) : table_(table) {}
 
   Reactor* Insert(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
-    return table_->InsertBytes<InsertInspectionReportRequest>(c, *q, r);
+    return table_->WriteBytes<InsertInspectionReportRequest>(c, TableService::Write::kInsert, *q, r);
   }
   Reactor* Get(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
     return table_->GetBytes<GetInspectionReportRequest, InspectionReport>(c, *q, r);
   }
-  Reactor* Update(Context* c, const UpdateInspectionReportRequest* q, InspectionReport* r) override {
-    bool sent = TableService::MoveRecord(
-        *q, &UpdateInspectionReportRequest::mutable_inspection_report, q->has_inspection_report(), r);
-    return table_->Update(c, *q, sent, r);
+  Reactor* Update(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
+    return table_->WriteBytes<UpdateInspectionReportRequest>(c, TableService::Write::kUpdate, *q, r);
   }
   Reactor* Patch(Context* c, const PatchInspectionReportRequest* q, InspectionReport* r) override {
     return table_->Patch(c, *q, r);
