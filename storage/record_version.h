@@ -39,6 +39,12 @@ absl::StatusOr<RecordVersion> DecodeVersion(absl::string_view bytes);
 void AppendVersionFields(const TableSchema& table, const RecordVersion& version,
                          std::string* wire);
 
+// `*answer` becomes `stored` (a serialized record without version fields)
+// with `version`'s fields appended: the bytes a Get of the record answers.
+// One allocation: room for the fields is reserved before the copy.
+void AnswerWithVersion(const TableSchema& table, absl::string_view stored,
+                       const RecordVersion& version, std::string* answer);
+
 // The version of `pk` in `versions`; all zero when it has none.
 absl::StatusOr<RecordVersion> ReadVersion(MDB_txn* txn, MDB_dbi versions,
                                           absl::string_view pk);

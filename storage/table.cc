@@ -152,9 +152,8 @@ absl::Status Table::GetWire(absl::string_view pk, std::string* wire,
                             RecordVersion* version) const {
   LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
   LMDBAPI_ASSIGN_OR_RETURN(Stored stored, ReadStored(txn.get(), pk));
-  wire->assign(stored.bytes.data(), stored.bytes.size());
   *version = stored.version;
-  AppendVersionFields(schema_, *version, wire);
+  AnswerWithVersion(schema_, stored.bytes, *version, wire);
   return absl::OkStatus();
 }
 

@@ -314,8 +314,7 @@ void Table::Insert(Message* record, const WriteOptions& options, Done done) {
         absl::Status status = InsertInTxn(txn, *shared, &written);
         if (!status.ok()) return status;
         if (answer != nullptr) {
-          answer->assign(shared->value);
-          AppendVersionFields(schema_, written, answer);
+          AnswerWithVersion(schema_, shared->value, written, answer);
         } else {
           SetVersionFields(schema_, written, record);
         }
@@ -406,8 +405,7 @@ void Table::Update(const Message& record, const WriteOptions& options,
         LMDBAPI_RETURN_IF_ERROR(
             UpdateInTxn(txn, *shared, options.expected_revision, &written));
         if (options.answer != nullptr) {
-          options.answer->assign(shared->value);
-          AppendVersionFields(schema_, written, options.answer);
+          AnswerWithVersion(schema_, shared->value, written, options.answer);
         }
         if (options.version != nullptr) *options.version = written;
         return absl::OkStatus();

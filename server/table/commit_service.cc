@@ -257,8 +257,8 @@ absl::StatusOr<std::shared_ptr<storage::Commit>> CommitService::Admitted(
     // Who first: a stranger learns nothing of the request's validity.
     LMDBAPI_ASSIGN_OR_RETURN(identity, access_->Authenticate(context));
   }
-  LMDBAPI_RETURN_IF_ERROR(ParseRequest(
-      bytes, absl::StrCat("/", full_service_, "/Commit"), request));
+  LMDBAPI_RETURN_IF_ERROR(
+      ParseRequest(bytes, {full_service_, "Commit"}, request));
   LMDBAPI_ASSIGN_OR_RETURN(std::shared_ptr<storage::Commit> commit,
                            Read(context, *request));
   if (identity.has_value()) {

@@ -39,7 +39,7 @@ ExportStream::ExportStream(ExportSetup setup, const grpc::ByteBuffer& request,
   status_ = setup_.admit ? setup_.admit() : absl::OkStatus();
   if (!status_.ok()) return;
   std::unique_ptr<Message> parsed(prototype.New());
-  status_ = ParseRequest(request, "Export", parsed.get());
+  status_ = ParseRequest(request, {"", "Export"}, parsed.get());
   if (!status_.ok()) return;
   status_ = Open(*parsed);
 }

@@ -85,7 +85,7 @@ void ImportStream::Release() {
 
 absl::Status ImportStream::ParseIncoming(const grpc::ByteBuffer& bytes) {
   incoming_bytes_ = bytes.Length();
-  return ParseRequest(bytes, "Import", incoming_.get());
+  return ParseRequest(bytes, {"", "Import"}, incoming_.get());
 }
 
 void ImportStream::Received(bool ok, absl::Status unparsed) {

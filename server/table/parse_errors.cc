@@ -127,15 +127,18 @@ absl::Status ParseError(absl::string_view method, absl::string_view field) {
       "bytes field"));
 }
 
-absl::Status ParseRequest(const grpc::ByteBuffer& bytes,
-                          absl::string_view method,
+std::string MethodPath::Joined() const {
+  if (service.empty()) return std::string(method);
+  return absl::StrCat("/", service, "/", method);
+}
+
+absl::Status ParseRequest(const grpc::ByteBuffer& bytes, MethodPath method,
                           google::protobuf::Message* request) {
   ByteBufferView view;
   return ParseRequest(bytes, method, request, &view);
 }
 
-absl::Status ParseRequest(const grpc::ByteBuffer& bytes,
-                          absl::string_view method,
+absl::Status ParseRequest(const grpc::ByteBuffer& bytes, MethodPath method,
                           google::protobuf::Message* request,
                           ByteBufferView* view) {
   TakeInvalidUtf8Field();  // forget what another parse on this thread noted
@@ -144,7 +147,7 @@ absl::Status ParseRequest(const grpc::ByteBuffer& bytes,
                               static_cast<int>(view->bytes().size()))) {
     return absl::OkStatus();
   }
-  return ParseError(method, TakeInvalidUtf8Field());
+  return ParseError(method.Joined(), TakeInvalidUtf8Field());
 }
 
 }  // namespace lmdbapi::server

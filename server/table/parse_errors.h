@@ -47,15 +47,23 @@ ParseErrorInterceptor(const std::vector<std::string>& services,
 // UTF-8: ..." or "the request to <method> does not parse as its message".
 absl::Status ParseError(absl::string_view method, absl::string_view field);
 
+// A method named by its service and itself, joined ("/pkg.Service/Method")
+// only when an error names it, so that a call that parses builds no string.
+// An empty `service` names the method alone.
+struct MethodPath {
+  absl::string_view service;
+  absl::string_view method;
+
+  std::string Joined() const;
+};
+
 // Parses a raw method's request `bytes` into `request`: OK, or ParseError's
 // for `method`, naming the string that was not UTF-8 when there was one.
-absl::Status ParseRequest(const grpc::ByteBuffer& bytes,
-                          absl::string_view method,
+absl::Status ParseRequest(const grpc::ByteBuffer& bytes, MethodPath method,
                           google::protobuf::Message* request);
 // The same, leaving `view` on the bytes parsed (their wire form stays
 // readable while `view` lives).
-absl::Status ParseRequest(const grpc::ByteBuffer& bytes,
-                          absl::string_view method,
+absl::Status ParseRequest(const grpc::ByteBuffer& bytes, MethodPath method,
                           google::protobuf::Message* request,
                           ByteBufferView* view);
 

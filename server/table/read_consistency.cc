@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -12,14 +14,29 @@
 namespace lmdbapi::server {
 namespace {
 
-// The value of metadata `key`, or "" when absent.
-std::string Header(const grpc::CallbackServerContext& context,
-                   const char* key) {
+// The value of metadata `key`, or "" when absent: a view of the call's
+// metadata, which lives as long as the call.
+absl::string_view Header(const grpc::CallbackServerContext& context,
+                         absl::string_view key) {
   const auto& metadata = context.client_metadata();
-  auto it = metadata.find(key);
+  auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
   return it == metadata.end()
-             ? ""
-             : std::string(it->second.data(), it->second.size());
+             ? absl::string_view()
+             : absl::string_view(it->second.data(), it->second.size());
+}
+
+// The revision x-min-revision asks for: none when absent, INVALID_ARGUMENT
+// naming the header when it is not a number.
+absl::StatusOr<std::optional<uint64_t>> MinRevision(
+    const grpc::CallbackServerContext& context) {
+  absl::string_view wanted = Header(context, "x-min-revision");
+  if (wanted.empty()) return std::nullopt;
+  uint64_t revision;
+  if (!absl::SimpleAtoi(wanted, &revision)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "x-min-revision: '", wanted, "' is not a revision (a number)"));
+  }
+  return revision;
 }
 
 // The earlier of the call's deadline and kMaxWait from now.
@@ -32,7 +49,7 @@ absl::Time WaitDeadline(const grpc::CallbackServerContext& context) {
 
 absl::Status ReadConsistency::BeforeRead(
     grpc::CallbackServerContext* context) const {
-  std::string consistency = Header(*context, "x-consistency");
+  absl::string_view consistency = Header(*context, "x-consistency");
   if (consistency == "linearizable") {
     absl::Status leads = AwaitLeader(WaitDeadline(*context));
     if (!leads.ok()) return leads;
@@ -42,13 +59,10 @@ absl::Status ReadConsistency::BeforeRead(
                      "' is not 'linearizable' (or absent: this replica's "
                      "data, at x-revision)"));
   }
-  std::string wanted = Header(*context, "x-min-revision");
-  if (!wanted.empty()) {
-    uint64_t revision;
-    if (!absl::SimpleAtoi(wanted, &revision)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "x-min-revision: '", wanted, "' is not a revision (a number)"));
-    }
+  absl::StatusOr<std::optional<uint64_t>> wanted = MinRevision(*context);
+  if (!wanted.ok()) return wanted.status();
+  if (wanted->has_value()) {
+    uint64_t revision = **wanted;
     if (!writer_->AwaitRevision(revision, WaitDeadline(*context))) {
       return absl::UnavailableError(
           absl::StrCat("x-min-revision: this replica has applied revision ",
@@ -63,19 +77,14 @@ absl::Status ReadConsistency::BeforeRead(
 
 bool ReadConsistency::MustWait(
     const grpc::CallbackServerContext& context) const {
-  // Looked up in place: most reads send neither header.
-  const auto& metadata = context.client_metadata();
-  if (replicator_ != nullptr) {
-    auto it = metadata.find("x-consistency");
-    if (it != metadata.end() && it->second == "linearizable") return true;
+  if (replicator_ != nullptr &&
+      Header(context, "x-consistency") == "linearizable") {
+    return true;
   }
-  auto it = metadata.find("x-min-revision");
-  uint64_t revision;
-  return it != metadata.end() &&
-         absl::SimpleAtoi(
-             absl::string_view(it->second.data(), it->second.size()),
-             &revision) &&
-         revision > writer_->committed_revision();
+  // A bad x-min-revision does not wait: BeforeRead refuses it.
+  absl::StatusOr<std::optional<uint64_t>> wanted = MinRevision(context);
+  return wanted.ok() && wanted->has_value() &&
+         **wanted > writer_->committed_revision();
 }
 
 void ReadConsistency::RunWaiting(std::function<void()> read) const {

@@ -47,8 +47,8 @@ bool TableService::RawReadEnded(Context* context, const RawCall& call,
               call.start)) {
     return true;
   }
-  absl::Status parsed = ParseRequest(
-      bytes, absl::StrCat("/", full_service_, "/", method), call.request, wire);
+  absl::Status parsed =
+      ParseRequest(bytes, {full_service_, method}, call.request, wire);
   if (!parsed.ok()) {
     Finish(call.reactor, method, call.start, parsed);
     return true;
@@ -358,8 +358,8 @@ absl::Status TableService::ReadRawWrite(const Context& context,
                                         const grpc::ByteBuffer& bytes,
                                         Message* request, Message** record,
                                         storage::WriteOptions* update) const {
-  LMDBAPI_RETURN_IF_ERROR(ParseRequest(
-      bytes, absl::StrCat("/", full_service_, "/", method), request));
+  LMDBAPI_RETURN_IF_ERROR(
+      ParseRequest(bytes, {full_service_, method}, request));
   LMDBAPI_RETURN_IF_ERROR(SentRecord(context, request, record,
                                      update == nullptr ? "insert" : "update"));
   if (update != nullptr) {
