@@ -126,9 +126,9 @@ class Planner {
     Collect();
   }
 
-  // The best plan of the conjunction, or nullopt (with *error set when the
-  // order cannot be served).
-  absl::StatusOr<Plan> Best();
+  // The best plan of the conjunction, into `plan` (a default one), or
+  // INVALID_ARGUMENT naming order_by when no index can serve the order.
+  absl::Status Best(Plan* plan);
   // A plan whose results are ordered by exactly the order fields, then the
   // primary key, from ranges that fix every field before them: what a
   // branch of a union must be. nullopt when there is none.
@@ -161,7 +161,9 @@ class Planner {
   // `exact`: the order fields are exactly those after them.
   bool Serves(const Candidate& c, size_t fixed, bool exact) const;
   bool ChooseFixed(Candidate* c, bool exact) const;
-  Plan Build(const Candidate& c) const;
+  // Fills `plan`, a default one: a Plan is costly to move (hundreds of
+  // instructions), so planning fills the caller's.
+  void Build(const Candidate& c, Plan* plan) const;
   void BuildRanges(const Candidate& c, Plan* plan) const;
   absl::Status OrderError() const;
 
@@ -499,42 +501,41 @@ void Planner::BuildRanges(const Candidate& c, Plan* plan) const {
       [](const KeyRange& a, const KeyRange& b) { return a.start < b.start; });
 }
 
-Plan Planner::Build(const Candidate& c) const {
-  Plan plan;
-  plan.index = c.index;
+void Planner::Build(const Candidate& c, Plan* plan) const {
+  plan->index = c.index;
   if (c.index != nullptr) {
-    plan.kind = Plan::Kind::kIndexScan;
+    plan->kind = Plan::Kind::kIndexScan;
   } else if (!c.points.empty()) {
-    plan.kind = Plan::Kind::kPrimaryKeyLookup;
+    plan->kind = Plan::Kind::kPrimaryKeyLookup;
   } else {
-    plan.kind = c.interval != nullptr ? Plan::Kind::kPrimaryKeyRange
-                                      : Plan::Kind::kFullScan;
+    plan->kind = c.interval != nullptr ? Plan::Kind::kPrimaryKeyRange
+                                       : Plan::Kind::kFullScan;
   }
   absl::InlinedVector<bool, 8> used(conjuncts_.size());
   absl::InlinedVector<const Constraint*, 4> served = c.points;
   if (c.interval != nullptr) served.push_back(c.interval);
-  plan.consumed.reserve(conjuncts_.size());
+  plan->consumed.reserve(conjuncts_.size());
   for (const Constraint* k : served) {
     for (size_t i : k->conjuncts) {
       used[i] = true;
-      plan.consumed.push_back(conjuncts_[i]);
+      plan->consumed.push_back(conjuncts_[i]);
     }
   }
   std::vector<Expr> rest;  // allocated only when some conjunct is left
   for (size_t i = 0; i < conjuncts_.size(); ++i) {
     if (!used[i]) rest.push_back(conjuncts_[i]);
   }
-  plan.residual = Expr::And(std::move(rest));
+  plan->residual = Expr::And(std::move(rest));
   if (c.index != nullptr) {
-    plan.order.assign(c.index->fields.begin() + c.fixed, c.index->fields.end());
+    plan->order.assign(c.index->fields.begin() + c.fixed,
+                       c.index->fields.end());
   }
   std::vector<OrderTerm> rest_order = Rest();
-  plan.backward = !rest_order.empty() && rest_order.front().descending;
-  BuildRanges(c, &plan);
-  return plan;
+  plan->backward = !rest_order.empty() && rest_order.front().descending;
+  BuildRanges(c, plan);
 }
 
-absl::StatusOr<Plan> Planner::Best() {
+absl::Status Planner::Best(Plan* plan) {
   std::vector<OrderTerm> rest = Rest();
   for (const OrderTerm& t : rest) {
     if (t.descending != rest.front().descending) {
@@ -557,7 +558,8 @@ absl::StatusOr<Plan> Planner::Best() {
     if (beats) best = c;
   }
   if (!best) return OrderError();
-  return Build(*best);
+  Build(*best, plan);
+  return absl::OkStatus();
 }
 
 std::optional<Plan> Planner::Branch() {
@@ -571,7 +573,9 @@ std::optional<Plan> Planner::Branch() {
     if (!best || c.score() > best->score()) best = c;
   }
   if (!best) return std::nullopt;
-  return Build(*best);
+  std::optional<Plan> plan(std::in_place);
+  Build(*best, &*plan);
+  return plan;
 }
 
 // The conjuncts of a condition: an AND's children, else the one condition.
@@ -601,19 +605,21 @@ std::optional<Plan> UnionOf(const TableSchema& table, const Expr& any,
   return all;
 }
 
-// The best plan of `conjuncts` without the indexes in `skip`.
-absl::StatusOr<Plan> PlanWithout(const TableSchema& table,
-                                 const std::vector<Expr>& conjuncts,
-                                 const std::vector<OrderTerm>& order,
-                                 const std::vector<const IndexSchema*>& skip) {
+// The best plan of `conjuncts` without the indexes in `skip`, into `plan`
+// (a default one).
+absl::Status PlanWithout(const TableSchema& table,
+                         const std::vector<Expr>& conjuncts,
+                         const std::vector<OrderTerm>& order,
+                         const std::vector<const IndexSchema*>& skip,
+                         Plan* plan) {
   Planner planner(table, conjuncts, order, skip);
-  LMDBAPI_ASSIGN_OR_RETURN(Plan plan, planner.Best());
-  if (plan.consumed.empty() && conjuncts.size() == 1 &&
+  LMDBAPI_RETURN_IF_ERROR(planner.Best(plan));
+  if (plan->consumed.empty() && conjuncts.size() == 1 &&
       conjuncts[0].kind == Expr::Kind::kOr) {
     std::optional<Plan> any = UnionOf(table, conjuncts[0], order, skip);
-    if (any) plan = *std::move(any);
+    if (any) *plan = *std::move(any);
   }
-  return plan;
+  return absl::OkStatus();
 }
 
 // The first index `plan` reads that `readiness` says it may not, and why.
@@ -631,28 +637,29 @@ const IndexSchema* NotReady(const Plan& plan, const IndexReadiness& readiness,
 }
 
 // The best plan among the indexes `readiness` allows; each better index it
-// may not use is named in plan.not_used.
-absl::StatusOr<Plan> PlanReady(const TableSchema& table,
-                               const std::vector<Expr>& conjuncts,
-                               const std::vector<OrderTerm>& order,
-                               const IndexReadiness& readiness) {
+// may not use is named in plan.not_used. Into `plan`, a default one.
+absl::Status PlanReady(const TableSchema& table,
+                       const std::vector<Expr>& conjuncts,
+                       const std::vector<OrderTerm>& order,
+                       const IndexReadiness& readiness, Plan* plan) {
   std::vector<const IndexSchema*> skip;
   std::vector<std::string> not_used;
   for (;;) {
-    absl::StatusOr<Plan> plan = PlanWithout(table, conjuncts, order, skip);
-    if (!plan.ok() && !skip.empty()) {  // only a skipped index serves it
+    if (!skip.empty()) *plan = Plan();  // again, without one more index
+    absl::Status planned = PlanWithout(table, conjuncts, order, skip, plan);
+    if (!planned.ok() && !skip.empty()) {  // only a skipped index serves it
       return absl::FailedPreconditionError(
           absl::StrCat("order_by: \"", OrderByText(order), "\" needs index '",
                        skip.back()->name, "' of ", table.name,
                        ", which is not ready (", readiness(*skip.back()),
                        "); retry once it is built, or order by other fields"));
     }
-    LMDBAPI_RETURN_IF_ERROR(plan.status());
+    LMDBAPI_RETURN_IF_ERROR(planned);
     std::string why;
     const IndexSchema* blocked = NotReady(*plan, readiness, &why);
     if (blocked == nullptr) {
       plan->not_used = std::move(not_used);
-      return plan;
+      return absl::OkStatus();
     }
     skip.push_back(blocked);
     not_used.push_back(
@@ -662,8 +669,8 @@ absl::StatusOr<Plan> PlanReady(const TableSchema& table,
 
 }  // namespace
 
-absl::StatusOr<Plan> PlanQuery(const TableSchema& table, const Query& query,
-                               const IndexReadiness& readiness) {
+absl::Status PlanQuery(const TableSchema& table, const Query& query,
+                       const IndexReadiness& readiness, Plan* plan) {
   LMDBAPI_ASSIGN_OR_RETURN(std::vector<BoundPredicate> typed,
                            BindPredicates(table, query.predicates));
   LMDBAPI_ASSIGN_OR_RETURN(Expr filter, ParseFilter(table, query.filter));
@@ -677,10 +684,16 @@ absl::StatusOr<Plan> PlanQuery(const TableSchema& table, const Query& query,
   } else if (filter.kind != Expr::Kind::kTrue) {
     conjuncts.push_back(std::move(filter));
   }
-  LMDBAPI_ASSIGN_OR_RETURN(Plan plan,
-                           PlanReady(table, conjuncts, order, readiness));
-  plan.where = Expr::And(std::move(conjuncts));
-  plan.order_by = OrderByText(order);
+  LMDBAPI_RETURN_IF_ERROR(PlanReady(table, conjuncts, order, readiness, plan));
+  plan->where = Expr::And(std::move(conjuncts));
+  plan->order_by = OrderByText(order);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Plan> PlanQuery(const TableSchema& table, const Query& query,
+                               const IndexReadiness& readiness) {
+  Plan plan;
+  LMDBAPI_RETURN_IF_ERROR(PlanQuery(table, query, readiness, &plan));
   return plan;
 }
 

@@ -100,13 +100,15 @@ absl::StatusOr<std::string> Plan::SortKeyOf(
 }
 
 std::string Plan::Describe() const {
-  std::vector<std::string> served;
+  std::string list;  // what the ranges serve, appended in place
   for (const Expr& e : consumed) {
-    served.push_back(e.kind == Expr::Kind::kOr
-                         ? absl::StrCat("(", e.DebugString(), ")")
-                         : e.DebugString());
+    if (!list.empty()) list.append(", ");
+    if (e.kind == Expr::Kind::kOr) {
+      absl::StrAppend(&list, "(", e.DebugString(), ")");
+    } else {
+      list.append(e.DebugString());
+    }
   }
-  const std::string list = absl::StrJoin(served, ", ");
   std::string text;
   switch (kind) {
     case Kind::kPrimaryKeyLookup:

@@ -148,12 +148,14 @@ class Table {
   // stored bytes and the version fields to append to them (empty when the
   // schema has none) go to `add`, valid during the call. A record is parsed
   // only when the residual cannot be decided on its bytes
-  // (storage/wire_filter.h), and never serialized again.
-  absl::StatusOr<FilterResult> FilterWire(
+  // (storage/wire_filter.h), and never serialized again. The result goes to
+  // `result`, a default one (a FilterResult holds a Plan, costly to move).
+  absl::Status FilterWire(
       const Query& query,
       absl::FunctionRef<void(absl::string_view stored,
                              absl::string_view version_fields)>
-          add) const;
+          add,
+      FilterResult* result) const;
   // The plan a query would use, as Plan::Describe() text.
   absl::StatusOr<std::string> Explain(
       const std::vector<Predicate>& predicates) const;
@@ -238,9 +240,10 @@ class Table {
   using TakeRecord = absl::FunctionRef<absl::Status(
       MDB_txn* txn, absl::string_view pk, const StoredRecord& stored,
       google::protobuf::Message* parsed)>;
-  // Filter and FilterWire: plans `query` and reads its page through `take`.
-  absl::StatusOr<FilterResult> FilterPage(const Query& query,
-                                          TakeRecord take) const;
+  // Filter and FilterWire: plans `query` and reads its page through `take`
+  // into `result`, a default one.
+  absl::Status FilterPage(const Query& query, TakeRecord take,
+                          FilterResult* result) const;
   // The database of `index`'s entries; the records' for nullptr.
   MDB_dbi DbiOf(const IndexSchema* index) const;
   // What a write needs, computed on the caller's thread.

@@ -206,8 +206,8 @@ absl::StatusOr<CountResult> Table::Count(const Query& query) const {
   std::vector<bool> ready = ReadyIndexes();  // before the snapshot
   LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
   CountResult result;
-  LMDBAPI_ASSIGN_OR_RETURN(
-      result.plan, PlanQuery(schema_, unordered, Readiness(std::move(ready))));
+  LMDBAPI_RETURN_IF_ERROR(
+      PlanQuery(schema_, unordered, Readiness(std::move(ready)), &result.plan));
   const Plan& plan = result.plan;
   result.index_only = plan.residual.kind == Expr::Kind::kTrue;
   if (plan.kind == Plan::Kind::kFullScan && result.index_only) {
@@ -230,26 +230,25 @@ absl::StatusOr<CountResult> Table::Count(const Query& query) const {
   return result;
 }
 
-absl::StatusOr<FilterResult> Table::FilterPage(const Query& query,
-                                               TakeRecord take) const {
+absl::Status Table::FilterPage(const Query& query, TakeRecord take,
+                               FilterResult* result) const {
   std::vector<bool> ready = ReadyIndexes();  // before the snapshot
   LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
-  FilterResult result;
-  LMDBAPI_ASSIGN_OR_RETURN(
-      result.plan, PlanQuery(schema_, query, Readiness(std::move(ready))));
+  LMDBAPI_RETURN_IF_ERROR(
+      PlanQuery(schema_, query, Readiness(std::move(ready)), &result->plan));
   const size_t page_size =
       query.page_size == 0 ? options_.default_page_size
                            : std::min(query.page_size, options_.max_page_size);
-  QueryRun run(*this, result.plan, txn.get());
+  QueryRun run(*this, result->plan, txn.get());
   LMDBAPI_RETURN_IF_ERROR(run.Open(query.page_token));
-  LMDBAPI_RETURN_IF_ERROR(run.Page(page_size, take, &result));
-  return result;
+  return run.Page(page_size, take, result);
 }
 
 absl::StatusOr<FilterResult> Table::Filter(
     const Query& query, absl::FunctionRef<Message*()> add_record) const {
-  return FilterPage(query, [&](MDB_txn* txn, absl::string_view pk,
-                               const StoredRecord& stored, Message* parsed) {
+  FilterResult result;
+  auto take = [&](MDB_txn* txn, absl::string_view pk,
+                  const StoredRecord& stored, Message* parsed) {
     Message* record = add_record();
     if (parsed != nullptr) {
       record->GetReflection()->Swap(parsed, record);
@@ -260,15 +259,18 @@ absl::StatusOr<FilterResult> Table::Filter(
     LMDBAPI_ASSIGN_OR_RETURN(RecordVersion version, VersionOf(txn, pk, stored));
     SetVersionFields(schema_, version, record);
     return absl::OkStatus();
-  });
+  };
+  LMDBAPI_RETURN_IF_ERROR(FilterPage(query, take, &result));
+  return result;
 }
 
-absl::StatusOr<FilterResult> Table::FilterWire(
+absl::Status Table::FilterWire(
     const Query& query,
-    absl::FunctionRef<void(absl::string_view, absl::string_view)> add) const {
+    absl::FunctionRef<void(absl::string_view, absl::string_view)> add,
+    FilterResult* result) const {
   std::string version_fields;
-  return FilterPage(query, [&](MDB_txn* txn, absl::string_view pk,
-                               const StoredRecord& stored, Message*) {
+  auto take = [&](MDB_txn* txn, absl::string_view pk,
+                  const StoredRecord& stored, Message*) {
     version_fields.clear();
     if (has_version_fields()) {
       LMDBAPI_ASSIGN_OR_RETURN(RecordVersion version,
@@ -277,7 +279,8 @@ absl::StatusOr<FilterResult> Table::FilterWire(
     }
     add(stored.bytes, version_fields);
     return absl::OkStatus();
-  });
+  };
+  return FilterPage(query, take, result);
 }
 
 }  // namespace lmdbapi::storage

@@ -569,33 +569,34 @@ absl::Status TableService::FilterPage(const storage::Query& query,
                                       const Message& record_type,
                                       std::string* page, std::string* plan,
                                       size_t* scanned) const {
-  absl::StatusOr<storage::FilterResult> result;
+  storage::FilterResult result;
   if (mask.paths().empty()) {
-    result = table_->FilterWire(
-        query, [page](absl::string_view stored, absl::string_view appended) {
+    LMDBAPI_RETURN_IF_ERROR(table_->FilterWire(
+        query,
+        [page](absl::string_view stored, absl::string_view appended) {
           storage::PutWireBytesHeader(model::layout::kPageRecords,
                                       stored.size() + appended.size(), page);
           page->append(stored.data(), stored.size());
           page->append(appended.data(), appended.size());
-        });
+        },
+        &result));
   } else {  // trimmed: each record parsed, then serialized
     std::vector<std::unique_ptr<Message>> records;
-    result = table_->Filter(query, [&] {
+    LMDBAPI_ASSIGN_OR_RETURN(result, table_->Filter(query, [&] {
       records.emplace_back(record_type.New());
       return records.back().get();
-    });
+    }));
     for (const auto& record : records) {
       ApplyReadMask(mask, record.get());
       storage::PutWireBytes(model::layout::kPageRecords,
                             record->SerializeAsString(), page);
     }
   }
-  if (!result.ok()) return result.status();
-  *plan = result->plan.Describe();
-  *scanned = result->scanned;
-  if (!result->next_page_token.empty()) {
+  *plan = result.plan.Describe();
+  *scanned = result.scanned;
+  if (!result.next_page_token.empty()) {
     storage::PutWireBytes(model::layout::kNextPageToken.number,
-                          result->next_page_token, page);
+                          result.next_page_token, page);
   }
   if (!plan->empty()) {
     storage::PutWireBytes(model::layout::kPlan.number, *plan, page);

@@ -139,11 +139,14 @@ TEST_F(TableTest, FilterWireGivesThePagesFilterGives) {
       auto want = permits_->Filter(query, [&] { return parsed.Add(); });
       ASSERT_TRUE(want.ok()) << want.status();
       std::vector<std::string> wires;
-      auto got = permits_->FilterWire(
-          query, [&](absl::string_view stored, absl::string_view appended) {
+      FilterResult got;
+      absl::Status wired = permits_->FilterWire(
+          query,
+          [&](absl::string_view stored, absl::string_view appended) {
             wires.push_back(absl::StrCat(stored, appended));
-          });
-      ASSERT_TRUE(got.ok()) << got.status();
+          },
+          &got);
+      ASSERT_TRUE(wired.ok()) << wired;
       ASSERT_EQ(wires.size(), static_cast<size_t>(parsed.size()));
       for (size_t i = 0; i < wires.size(); ++i) {
         Permit record;
@@ -151,8 +154,8 @@ TEST_F(TableTest, FilterWireGivesThePagesFilterGives) {
         EXPECT_EQ(record.SerializeAsString(),
                   parsed[static_cast<int>(i)].SerializeAsString());
       }
-      EXPECT_EQ(got->next_page_token, want->next_page_token);
-      EXPECT_EQ(got->plan.Describe(), want->plan.Describe());
+      EXPECT_EQ(got.next_page_token, want->next_page_token);
+      EXPECT_EQ(got.plan.Describe(), want->plan.Describe());
       query.page_token = want->next_page_token;
     }
   }
