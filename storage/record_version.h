@@ -33,9 +33,17 @@ std::string EncodeVersion(const RecordVersion& version);
 // DATA_LOSS when `bytes` is not an encoded version.
 absl::StatusOr<RecordVersion> DecodeVersion(absl::string_view bytes);
 
-// Appends the version fields `table` has (revision, create_time,
-// update_time) to `wire`, a serialized record without them, as protobuf
-// fields: the bytes then parse as the record with SetVersionFields applied.
+// The most bytes of version fields: a revision's tag (5) and varint (10),
+// and two timestamps (23 each).
+inline constexpr size_t kMaxVersionFieldBytes = 15 + 2 * 23;
+
+// Writes the version fields `table` has (revision, create_time,
+// update_time) at `out` (room for kMaxVersionFieldBytes) as protobuf
+// fields, and returns their length: appended to a serialized record without
+// them, the bytes parse as the record with SetVersionFields applied.
+size_t EncodeVersionFields(const TableSchema& table,
+                           const RecordVersion& version, char* out);
+// The same, appended to `wire`.
 void AppendVersionFields(const TableSchema& table, const RecordVersion& version,
                          std::string* wire);
 

@@ -150,10 +150,26 @@ absl::StatusOr<Table::Stored> Table::ReadStored(MDB_txn* txn,
 
 absl::Status Table::GetWire(absl::string_view pk, std::string* wire,
                             RecordVersion* version) const {
+  return GetWire(
+      pk,
+      [wire](absl::string_view stored, absl::string_view version_fields) {
+        wire->clear();
+        wire->reserve(stored.size() + version_fields.size());
+        absl::StrAppend(wire, stored, version_fields);
+      },
+      version);
+}
+
+absl::Status Table::GetWire(
+    absl::string_view pk,
+    absl::FunctionRef<void(absl::string_view, absl::string_view)> take,
+    RecordVersion* version) const {
   LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
   LMDBAPI_ASSIGN_OR_RETURN(Stored stored, ReadStored(txn.get(), pk));
   *version = stored.version;
-  AnswerWithVersion(schema_, stored.bytes, *version, wire);
+  char fields[kMaxVersionFieldBytes];
+  take(stored.bytes, absl::string_view(fields, EncodeVersionFields(
+                                                   schema_, *version, fields)));
   return absl::OkStatus();
 }
 

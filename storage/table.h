@@ -136,6 +136,13 @@ class Table {
   // record), and its version.
   absl::Status GetWire(absl::string_view pk, std::string* wire,
                        RecordVersion* version) const;
+  // The same bytes in two parts, given to `take` during the call (no copy
+  // here): the stored record and the version fields to append to it.
+  absl::Status GetWire(absl::string_view pk,
+                       absl::FunctionRef<void(absl::string_view stored,
+                                              absl::string_view version_fields)>
+                           take,
+                       RecordVersion* version) const;
 
   // Runs a query. Each matching record is parsed into a message that
   // `add_record` returns (e.g. a repeated field's Add), in index order, at

@@ -268,16 +268,16 @@ absl::Status Table::FilterWire(
     const Query& query,
     absl::FunctionRef<void(absl::string_view, absl::string_view)> add,
     FilterResult* result) const {
-  std::string version_fields;
+  char version_fields[kMaxVersionFieldBytes];
   auto take = [&](MDB_txn* txn, absl::string_view pk,
                   const StoredRecord& stored, Message*) {
-    version_fields.clear();
+    size_t fields = 0;
     if (has_version_fields()) {
       LMDBAPI_ASSIGN_OR_RETURN(RecordVersion version,
                                VersionOf(txn, pk, stored));
-      AppendVersionFields(schema_, version, &version_fields);
+      fields = EncodeVersionFields(schema_, version, version_fields);
     }
-    add(stored.bytes, version_fields);
+    add(stored.bytes, absl::string_view(version_fields, fields));
     return absl::OkStatus();
   };
   return FilterPage(query, take, result);

@@ -1,6 +1,10 @@
 // ByteBufferView: a single slice is viewed in place; several are joined once.
 #include "server/table/byte_buffer_view.h"
 
+#include <cstring>
+
+#include "grpc/slice.h"
+
 namespace lmdbapi::server {
 
 bool ByteBufferView::Read(const grpc::ByteBuffer& buffer) {
@@ -23,6 +27,15 @@ bool ByteBufferView::Read(const grpc::ByteBuffer& buffer) {
 
 grpc::ByteBuffer ByteBufferOf(absl::string_view bytes) {
   grpc::Slice slice(bytes.data(), bytes.size());
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+grpc::ByteBuffer ByteBufferOf(absl::string_view head, absl::string_view tail) {
+  grpc_slice bytes = grpc_slice_malloc(head.size() + tail.size());
+  uint8_t* out = GRPC_SLICE_START_PTR(bytes);
+  std::memcpy(out, head.data(), head.size());
+  std::memcpy(out + head.size(), tail.data(), tail.size());
+  grpc::Slice slice(bytes, grpc::Slice::STEAL_REF);
   return grpc::ByteBuffer(&slice, 1);
 }
 

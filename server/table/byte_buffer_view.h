@@ -33,6 +33,8 @@ class ByteBufferView {
 
 // A buffer holding a copy of `bytes` (a raw method's answer).
 grpc::ByteBuffer ByteBufferOf(absl::string_view bytes);
+// A buffer holding `head` then `tail`, copied once into one slice.
+grpc::ByteBuffer ByteBufferOf(absl::string_view head, absl::string_view tail);
 
 }  // namespace lmdbapi::server
 

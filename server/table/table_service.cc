@@ -425,20 +425,23 @@ void TableService::GetRead(Context* context, const RawCall& call,
     return;
   }
   storage::RecordVersion version;
-  std::string wire;
   absl::Status status;
-  if (mask->paths().empty()) {
-    status = table_->GetWire(model::Key(*call.request), &wire, &version);
+  if (mask->paths().empty()) {  // copied once, from the map to the answer
+    status = table_->GetWire(
+        model::Key(*call.request),
+        [response](absl::string_view stored, absl::string_view fields) {
+          *response = ByteBufferOf(stored, fields);
+        },
+        &version);
   } else {  // trimmed: parsed, then serialized
     std::unique_ptr<Message> record(record_type.New());
     status = table_->Get(model::Key(*call.request), record.get(), &version);
     if (status.ok()) ApplyReadMask(*mask, record.get());
-    if (status.ok()) wire = record->SerializeAsString();
+    if (status.ok()) *response = ByteBufferOf(record->SerializeAsString());
   }
   if (status.ok() && version.revision != 0) {
     context->AddInitialMetadata("etag", Etag(version.revision));
   }
-  if (status.ok()) *response = ByteBufferOf(wire);
   Finish(call.reactor, "Get", call.start, status);
 }
 
