@@ -52,8 +52,7 @@ std::string EncodeCommand(const Commit& commit, bool one_revision) {
 absl::Status Database::TrackRevision() {
   LMDBAPI_ASSIGN_OR_RETURN(Txn txn, Txn::BeginRead(env_->raw()));
   LMDBAPI_ASSIGN_OR_RETURN(uint64_t revision, clock_->Current(txn.get()));
-  writer_->set_revision_source(
-      [this](MDB_txn* txn) { return clock_->Current(txn); }, revision);
+  writer_->set_revision_clock(clock_.get(), revision);
   return absl::OkStatus();
 }
 

@@ -72,17 +72,17 @@ absl::StatusOr<uint64_t> CurrentRevision(MDB_txn* txn, MDB_dbi meta) {
   return DecodeFixed64(stored->data());
 }
 
-absl::StatusOr<uint64_t> NextRevision(MDB_txn* txn, MDB_dbi meta) {
-  return AdvanceRevision(txn, meta, 1);
-}
-
 absl::StatusOr<uint64_t> AdvanceRevision(MDB_txn* txn, MDB_dbi meta,
                                          uint64_t count) {
   LMDBAPI_ASSIGN_OR_RETURN(uint64_t revision, CurrentRevision(txn, meta));
-  std::string last;
-  PutFixed64(revision + count, &last);
-  LMDBAPI_RETURN_IF_ERROR(PutValue(txn, meta, kRevisionKey, last));
+  LMDBAPI_RETURN_IF_ERROR(SetRevision(txn, meta, revision + count));
   return revision + 1;
+}
+
+absl::Status SetRevision(MDB_txn* txn, MDB_dbi meta, uint64_t revision) {
+  std::string last;
+  PutFixed64(revision, &last);
+  return PutValue(txn, meta, kRevisionKey, last);
 }
 
 absl::Status CheckRevision(const RecordVersion& stored, uint64_t expected,

@@ -59,8 +59,8 @@ absl::StatusOr<RecordVersion> ReadVersion(MDB_txn* txn, MDB_dbi versions,
 
 // The database's revision counter (in `meta`): the last write's revision.
 absl::StatusOr<uint64_t> CurrentRevision(MDB_txn* txn, MDB_dbi meta);
-// Advances it and returns the new revision.
-absl::StatusOr<uint64_t> NextRevision(MDB_txn* txn, MDB_dbi meta);
+// Sets it to `revision`.
+absl::Status SetRevision(MDB_txn* txn, MDB_dbi meta, uint64_t revision);
 // Advances it by `count` and returns the first of the new revisions.
 absl::StatusOr<uint64_t> AdvanceRevision(MDB_txn* txn, MDB_dbi meta,
                                          uint64_t count);

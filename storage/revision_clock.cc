@@ -8,7 +8,7 @@ namespace lmdbapi::storage {
 
 absl::StatusOr<RevisionClock::Tick> RevisionClock::Take(MDB_txn* txn) {
   if (!open_ || revision_ == 0) {
-    LMDBAPI_ASSIGN_OR_RETURN(uint64_t next, NextRevision(txn, meta_));
+    LMDBAPI_ASSIGN_OR_RETURN(uint64_t next, Advance(txn, 1));
     if (!open_) return Tick{next, 0};
     revision_ = next;
   }
@@ -27,13 +27,45 @@ absl::StatusOr<std::vector<RevisionClock::Tick>> RevisionClock::Take(
     return ticks;
   }
   if (count == 0) return ticks;
-  LMDBAPI_ASSIGN_OR_RETURN(uint64_t first, AdvanceRevision(txn, meta_, count));
+  LMDBAPI_ASSIGN_OR_RETURN(uint64_t first, Advance(txn, count));
   for (size_t i = 0; i < count; ++i) ticks.push_back(Tick{first + i, 0});
   return ticks;
 }
 
 absl::StatusOr<uint64_t> RevisionClock::Current(MDB_txn* txn) const {
+  if (txn == batch_txn_ && batch_counted_) return batch_last_;
   return CurrentRevision(txn, meta_);
+}
+
+absl::StatusOr<uint64_t> RevisionClock::Advance(MDB_txn* txn, uint64_t count) {
+  if (txn == nullptr || txn != batch_txn_) {
+    return AdvanceRevision(txn, meta_, count);
+  }
+  if (!batch_counted_) {
+    LMDBAPI_ASSIGN_OR_RETURN(batch_last_, CurrentRevision(txn, meta_));
+    batch_counted_ = true;
+  }
+  uint64_t first = batch_last_ + 1;
+  batch_last_ += count;
+  return first;
+}
+
+RevisionClock::Batch::Batch(RevisionClock* clock, MDB_txn* txn)
+    : clock_(clock) {
+  if (clock_ == nullptr) return;
+  clock_->batch_txn_ = txn;
+  clock_->batch_counted_ = false;
+}
+
+RevisionClock::Batch::~Batch() {
+  if (clock_ == nullptr) return;
+  clock_->batch_txn_ = nullptr;
+  clock_->batch_counted_ = false;
+}
+
+absl::Status RevisionClock::Batch::Store() {
+  if (clock_ == nullptr || !clock_->batch_counted_) return absl::OkStatus();
+  return SetRevision(clock_->batch_txn_, clock_->meta_, clock_->batch_last_);
 }
 
 int64_t RevisionClock::NowMicros() const {

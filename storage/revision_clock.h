@@ -40,6 +40,27 @@ class RevisionClock {
   // Sets the entry's time (Writer::Replication::set_time); 0: now again.
   void set_time(int64_t micros) { time_micros_ = micros; }
 
+  // While it lives, the writes made straight in `txn` (a writer's batch,
+  // whose operations are not each in a child transaction) take their
+  // revisions from a copy of the counter kept here, and Store() writes the
+  // counter once, before `txn` commits, instead of a read and a write of it
+  // per write (about 3,000 instructions of an Insert). Outside a batch, and
+  // with `txn` null (each operation in a child transaction, any of which
+  // may roll back), every write updates the stored counter as it goes.
+  class Batch {
+   public:
+    Batch(RevisionClock* clock, MDB_txn* txn);
+    ~Batch();
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+    // Writes the counter into the batch's transaction, if a write took a
+    // revision. Before the transaction commits.
+    absl::Status Store();
+
+   private:
+    RevisionClock* clock_;
+  };
+
   // While it lives, writes share one revision. Ends with the operation that
   // made it (whose transaction commits or rolls back whole).
   class Commit {
@@ -60,7 +81,15 @@ class RevisionClock {
   };
 
  private:
+  // The first of `count` new revisions in `txn`.
+  absl::StatusOr<uint64_t> Advance(MDB_txn* txn, uint64_t count);
+
   MDB_dbi meta_;
+  // Batch: its transaction, and once a write took a revision, the last one
+  // taken (the counter as Store() will write it).
+  MDB_txn* batch_txn_ = nullptr;
+  bool batch_counted_ = false;
+  uint64_t batch_last_ = 0;
   bool open_ = false;
   uint64_t revision_ = 0;
   uint32_t next_position_ = 0;

@@ -153,9 +153,7 @@ absl::Status Table::GetWire(absl::string_view pk, std::string* wire,
   return GetWire(
       pk,
       [wire](absl::string_view stored, absl::string_view version_fields) {
-        wire->clear();
-        wire->reserve(stored.size() + version_fields.size());
-        absl::StrAppend(wire, stored, version_fields);
+        *wire = absl::StrCat(stored, version_fields);
       },
       version);
 }

@@ -96,10 +96,8 @@ void Writer::Stop() {
   if (answer_thread_.joinable()) answer_thread_.join();
 }
 
-void Writer::set_revision_source(
-    std::function<absl::StatusOr<uint64_t>(MDB_txn*)> source,
-    uint64_t initial) {
-  revision_source_ = std::move(source);
+void Writer::set_revision_clock(RevisionClock* clock, uint64_t initial) {
+  clock_ = clock;
   absl::MutexLock lock(&mu_);
   committed_revision_.store(initial, std::memory_order_release);
 }
@@ -286,6 +284,7 @@ Writer::Attempt Writer::TryBatch(std::deque<Request>& batch,
     *outcome = txn.status();
     return Attempt::kDone;
   }
+  RevisionClock::Batch counter(clock_, nested ? nullptr : txn->get());
   for (Request& r : batch) {
     if (r.op == nullptr) continue;  // expired (ExpireLate)
     Attempt again;
@@ -300,7 +299,8 @@ Writer::Attempt Writer::TryBatch(std::deque<Request>& batch,
                             ? absl::OkStatus()
                             : RecordApplied(txn->get(), entry_index);
   absl::StatusOr<uint64_t> revision = uint64_t{0};
-  if (commit.ok() && revision_source_) revision = revision_source_(txn->get());
+  if (commit.ok()) commit = counter.Store();
+  if (commit.ok() && clock_ != nullptr) revision = clock_->Current(txn->get());
   if (commit.ok()) commit = txn->Commit();
   if (commit.ok() && revision.ok() && *revision != 0) {
     absl::MutexLock lock(&mu_);

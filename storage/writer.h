@@ -49,6 +49,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "storage/environment.h"
+#include "storage/revision_clock.h"
 
 namespace lmdbapi::storage {
 
@@ -136,12 +137,11 @@ class Writer {
 
   WriterStats stats() const;
 
-  // The revision of the data: `source` reads it in each batch's
-  // transaction just before the commit, and committed_revision() gives it
-  // once committed (`initial` until then). Set before the first Submit.
-  void set_revision_source(
-      std::function<absl::StatusOr<uint64_t>(MDB_txn*)> source,
-      uint64_t initial);
+  // The revision of the data: `clock` counts it in each batch's
+  // transaction (RevisionClock::Batch: stored once, just before the
+  // commit), and committed_revision() gives it once committed (`initial`
+  // until then). Set before the first Submit.
+  void set_revision_clock(RevisionClock* clock, uint64_t initial);
   uint64_t committed_revision() const;
   // Blocks until committed_revision() >= `revision` (true) or `deadline`
   // passes (false): a read that must see a given write.
@@ -233,7 +233,7 @@ class Writer {
   void TakeQueued(std::deque<Request>& batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::function<void()> on_commit_;
-  std::function<absl::StatusOr<uint64_t>(MDB_txn*)> revision_source_;
+  RevisionClock* clock_ = nullptr;
   // Written under mu_ (AwaitRevision's condition reads it there); read
   // without it by committed_revision(), which every read call asks.
   std::atomic<uint64_t> committed_revision_{0};

@@ -27,9 +27,7 @@ absl::string_view Header(const grpc::CallbackServerContext& context,
 
 // The revision x-min-revision asks for: none when absent, INVALID_ARGUMENT
 // naming the header when it is not a number.
-absl::StatusOr<std::optional<uint64_t>> MinRevision(
-    const grpc::CallbackServerContext& context) {
-  absl::string_view wanted = Header(context, "x-min-revision");
+absl::StatusOr<std::optional<uint64_t>> MinRevision(absl::string_view wanted) {
   if (wanted.empty()) return std::nullopt;
   uint64_t revision;
   if (!absl::SimpleAtoi(wanted, &revision)) {
@@ -47,9 +45,15 @@ absl::Time WaitDeadline(const grpc::CallbackServerContext& context) {
 
 }  // namespace
 
-absl::Status ReadConsistency::BeforeRead(
-    grpc::CallbackServerContext* context) const {
-  absl::string_view consistency = Header(*context, "x-consistency");
+ReadConsistency::Wants ReadConsistency::Wants::Of(
+    const grpc::CallbackServerContext& context) {
+  return Wants{Header(context, "x-consistency"),
+               Header(context, "x-min-revision")};
+}
+
+absl::Status ReadConsistency::BeforeRead(grpc::CallbackServerContext* context,
+                                         const Wants& wants) const {
+  absl::string_view consistency = wants.consistency;
   if (consistency == "linearizable") {
     absl::Status leads = AwaitLeader(WaitDeadline(*context));
     if (!leads.ok()) return leads;
@@ -59,7 +63,8 @@ absl::Status ReadConsistency::BeforeRead(
                      "' is not 'linearizable' (or absent: this replica's "
                      "data, at x-revision)"));
   }
-  absl::StatusOr<std::optional<uint64_t>> wanted = MinRevision(*context);
+  absl::StatusOr<std::optional<uint64_t>> wanted =
+      MinRevision(wants.min_revision);
   if (!wanted.ok()) return wanted.status();
   if (wanted->has_value()) {
     uint64_t revision = **wanted;
@@ -75,14 +80,13 @@ absl::Status ReadConsistency::BeforeRead(
   return absl::OkStatus();
 }
 
-bool ReadConsistency::MustWait(
-    const grpc::CallbackServerContext& context) const {
-  if (replicator_ != nullptr &&
-      Header(context, "x-consistency") == "linearizable") {
+bool ReadConsistency::MustWait(const Wants& wants) const {
+  if (replicator_ != nullptr && wants.consistency == "linearizable") {
     return true;
   }
   // A bad x-min-revision does not wait: BeforeRead refuses it.
-  absl::StatusOr<std::optional<uint64_t>> wanted = MinRevision(context);
+  absl::StatusOr<std::optional<uint64_t>> wanted =
+      MinRevision(wants.min_revision);
   return wanted.ok() && wanted->has_value() &&
          **wanted > writer_->committed_revision();
 }

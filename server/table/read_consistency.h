@@ -22,6 +22,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/server_context.h"
@@ -36,15 +37,26 @@ class ReadConsistency {
                   storage::Replicator* replicator)
       : writer_(writer), replicator_(replicator) {}
 
+  // What a call's metadata asks of its read: its x-consistency and
+  // x-min-revision, "" when absent. Views of the metadata, which lives as
+  // long as the call; looked up once per read.
+  struct Wants {
+    absl::string_view consistency;
+    absl::string_view min_revision;
+    static Wants Of(const grpc::CallbackServerContext& context);
+  };
+
   // Before a read: OK when it may read now (and `context` has its
   // x-revision), else the status to answer: INVALID_ARGUMENT naming a bad
   // header, UNAVAILABLE when the revision is not reached in time,
   // NOT_LEADER (FAILED_PRECONDITION) for a linearizable read on a follower.
-  absl::Status BeforeRead(grpc::CallbackServerContext* context) const;
+  // `wants`: Wants::Of(*context).
+  absl::Status BeforeRead(grpc::CallbackServerContext* context,
+                          const Wants& wants) const;
 
   // Whether BeforeRead would wait: for an x-min-revision this replica has
   // not applied yet, or (on a replica) for a linearizable read's barrier.
-  bool MustWait(const grpc::CallbackServerContext& context) const;
+  bool MustWait(const Wants& wants) const;
   // Runs `read` on a thread of its own (all joined when this goes). A read
   // that waits there holds none of gRPC's threads, which are few (two on a
   // 2-core machine): two reads waiting on them stalled every other call.

@@ -54,15 +54,16 @@ bool TableService::RawReadEnded(Context* context, const RawCall& call,
     return true;
   }
   return Unreadable(context, call.reactor, method, call.start,
-                    Resend(*call.request, response), call.counted);
+                    Resend(*call.request, response), call.counted, call.wants);
 }
 
 bool TableService::Unreadable(Context* context, Reactor* reactor,
                               const char* method, Clock::time_point start,
                               const ForwardAs& forward,
-                              CallLimit::Ticket* counted) const {
+                              CallLimit::Ticket* counted,
+                              const ReadConsistency::Wants& wants) const {
   if (reads_ == nullptr) return false;
-  absl::Status status = reads_->BeforeRead(context);
+  absl::Status status = reads_->BeforeRead(context, wants);
   if (status.ok()) return false;
   if (!Forwarded(context, reactor, method, start, status, forward, counted)) {
     Finish(reactor, method, start, status);
@@ -376,7 +377,8 @@ TableService::Reactor* TableService::RawRead(Context* context, Message* request,
   CallLimit::Ticket counted = Counted();
   RawCall call{context->DefaultReactor(), Clock::now(), &counted, request,
                answer};
-  if (reads_ == nullptr || !reads_->MustWait(*context)) {
+  if (reads_ != nullptr) call.wants = ReadConsistency::Wants::Of(*context);
+  if (reads_ == nullptr || !reads_->MustWait(call.wants)) {
     read(call);
     return call.reactor;
   }

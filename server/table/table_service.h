@@ -224,9 +224,11 @@ class TableService {
   // malformed): finishes the call and returns true. A linearizable read on
   // a follower goes on to the leader as `forward` says, once, taking the
   // call's `counted` ticket (null: counted by the interceptor) until it ends.
+  // `wants`: what the call's metadata asks (ReadConsistency::Wants).
   bool Unreadable(Context* context, Reactor* reactor, const char* method,
                   Clock::time_point start, const ForwardAs& forward,
-                  CallLimit::Ticket* counted) const;
+                  CallLimit::Ticket* counted,
+                  const ReadConsistency::Wants& wants) const;
   // Finishes the call with Admit's refusal (RESOURCE_EXHAUSTED,
   // UNAUTHENTICATED or PERMISSION_DENIED), if any (true then).
   bool Refused(const Context& context, access::Permission permission,
@@ -238,13 +240,15 @@ class TableService {
     return limit_ != nullptr ? limit_->Enter() : CallLimit::Ticket();
   }
   // A raw read under way: its reactor, start, ticket and messages (the
-  // request, and for Count the answer, else null).
+  // request, and for Count the answer, else null), and what its metadata
+  // asks of the read.
   struct RawCall {
     Reactor* reactor;
     Clock::time_point start;
     CallLimit::Ticket* counted;
     google::protobuf::Message* request;
     google::protobuf::Message* answer;
+    ReadConsistency::Wants wants;
   };
   // Starts a raw read (Get, Filter, Paginate, Count): counts it, then
   // `read(call)` at once, or on a thread of its own when it must wait
