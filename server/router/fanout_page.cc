@@ -8,6 +8,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "server/table/filter_request.h"
 #include "storage/coding.h"
 #include "storage/index_key.h"
@@ -34,6 +36,27 @@ absl::Status BadToken(absl::string_view why) {
                    "same request, through the same router)"));
 }
 
+// Appends to `out` every field of the serialized message `bytes` whose
+// number is in `numbers`, as it is there (tag and value, in order): what
+// parses into the same values of those fields and nothing else. False when
+// the bytes are not well-formed.
+bool KeepFields(absl::string_view bytes, const std::vector<int>& numbers,
+                std::string* out) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(
+      reinterpret_cast<const uint8_t*>(bytes.data()),
+      static_cast<int>(bytes.size()));
+  for (int start = 0; uint32_t tag = in.ReadTag();
+       start = in.CurrentPosition()) {
+    if (!WireFormatLite::SkipField(&in, tag)) return false;
+    const int number = WireFormatLite::GetTagFieldNumber(tag);
+    if (std::find(numbers.begin(), numbers.end(), number) != numbers.end()) {
+      out->append(bytes.data() + start, in.CurrentPosition() - start);
+    }
+  }
+  return in.ConsumedEntireMessage();
+}
+
 }  // namespace
 
 absl::StatusOr<RecordOrder> RecordOrder::For(const storage::TableSchema& table,
@@ -46,6 +69,11 @@ absl::StatusOr<RecordOrder> RecordOrder::For(const storage::TableSchema& table,
                              QueryFromRequest(*request, table.descriptor));
   }
   LMDBAPI_ASSIGN_OR_RETURN(order.plan_, storage::PlanQuery(table, query));
+  order.key_fields_.push_back(table.primary_key.field->number());
+  for (const storage::FieldRef& f : order.plan_.order) {
+    order.key_fields_.push_back(f.path.empty() ? f.field->number()
+                                               : f.path.front()->number());
+  }
   return order;
 }
 
@@ -55,6 +83,25 @@ absl::StatusOr<OrderKey> RecordOrder::Of(const Message& record) const {
       record.GetReflection()->GetString(record, table_->primary_key.field);
   LMDBAPI_ASSIGN_OR_RETURN(order.key, plan_.SortKeyOf(record, order.pk));
   return order;
+}
+
+absl::StatusOr<OrderKey> RecordOrder::Of(absl::string_view bytes,
+                                         Message* scratch) const {
+  scratch->Clear();
+  std::string fields;
+  if (!KeepFields(bytes, key_fields_, &fields) ||
+      !scratch->ParseFromString(fields)) {
+    return absl::InternalError(
+        absl::StrCat("a shard's ", table_->name, " record did not parse"));
+  }
+  return Of(*scratch);
+}
+
+std::unique_ptr<Message> RecordOrder::NewRecord() const {
+  return std::unique_ptr<Message>(
+      google::protobuf::MessageFactory::generated_factory()
+          ->GetPrototype(table_->descriptor)
+          ->New());
 }
 
 std::string EncodeFanoutToken(uint64_t fingerprint,
@@ -119,7 +166,7 @@ namespace {
 // A record fetched from a shard and not yet returned, with where it sorts.
 struct Buffered {
   OrderKey key;
-  std::unique_ptr<Message> record;
+  std::string record;  // serialized
 };
 
 // What one shard has given this merge.
@@ -136,11 +183,12 @@ class ShardMerge {
   ShardMerge(std::vector<ShardCursor> cursors, const RecordOrder& order)
       : cursors_(std::move(cursors)),
         streams_(cursors_.size()),
-        order_(order) {}
+        order_(order),
+        scratch_(order.NewRecord()) {}
 
   // Moves the least buffered record of every shard to `out`; false when
   // every shard is done.
-  bool TakeLeast(std::vector<std::unique_ptr<Message>>& out) {
+  bool TakeLeast(std::vector<std::string>& out) {
     Stream* least = nullptr;
     size_t from = 0;
     for (size_t i = 0; i < streams_.size(); ++i) {
@@ -206,8 +254,8 @@ class ShardMerge {
     Stream& stream = streams_[i];
     stream.fetched = true;
     stream.next = std::move(page.next_token);
-    for (std::unique_ptr<Message>& record : page.records) {
-      LMDBAPI_ASSIGN_OR_RETURN(OrderKey key, order_.Of(*record));
+    for (std::string& record : page.records) {
+      LMDBAPI_ASSIGN_OR_RETURN(OrderKey key, order_.Of(record, scratch_.get()));
       // Already returned by an earlier merged page.
       if (cursors_[i].has_last && !order_.Before(cursors_[i].last, key)) {
         continue;
@@ -221,6 +269,9 @@ class ShardMerge {
   std::vector<ShardCursor> cursors_;
   std::vector<Stream> streams_;
   const RecordOrder& order_;
+  // Each record is parsed into it in turn, for its order key: one message
+  // whose fields keep their allocations, not a message per record.
+  std::unique_ptr<Message> scratch_;
 };
 
 // One merged page in the making across fetches: takes records while every

@@ -50,6 +50,14 @@ class RecordOrder {
       const google::protobuf::Message* request);
 
   absl::StatusOr<OrderKey> Of(const google::protobuf::Message& record) const;
+  // The same for a record's serialized `bytes`: only the fields the key
+  // reads (the order fields' outermost fields and the primary key) are
+  // parsed, into `scratch` (a message of NewRecord(), cleared first).
+  // INTERNAL when the bytes do not parse.
+  absl::StatusOr<OrderKey> Of(absl::string_view bytes,
+                              google::protobuf::Message* scratch) const;
+  // A new, empty message of the table's record type.
+  std::unique_ptr<google::protobuf::Message> NewRecord() const;
   // Whether `a` comes before `b` (the plan may read backward).
   bool Before(const OrderKey& a, const OrderKey& b) const {
     return plan_.backward ? b < a : a < b;
@@ -59,6 +67,8 @@ class RecordOrder {
  private:
   const storage::TableSchema* table_ = nullptr;
   storage::Plan plan_;
+  // The record's fields Of(bytes, …) parses, by number.
+  std::vector<int> key_fields_;
 };
 
 // Where one shard stands in a cross-shard listing.
@@ -79,8 +89,10 @@ std::string EncodeFanoutToken(uint64_t fingerprint,
 absl::StatusOr<std::vector<ShardCursor>> DecodeFanoutToken(
     uint64_t fingerprint, size_t shards, absl::string_view token);
 
+// A shard's page as the merge takes it: each record's serialized bytes,
+// which the merge parses once (for where it sorts) and passes on unchanged.
 struct ShardPage {
-  std::vector<std::unique_ptr<google::protobuf::Message>> records;
+  std::vector<std::string> records;
   std::string next_token;  // "" = the shard has no more
 };
 
@@ -90,8 +102,8 @@ using FetchPages = std::function<std::vector<absl::StatusOr<ShardPage>>(
     const std::vector<std::pair<size_t, std::string>>& requests)>;
 
 struct MergedPage {
-  std::vector<std::unique_ptr<google::protobuf::Message>> records;
-  std::string next_token;  // "" = the listing is complete
+  std::vector<std::string> records;  // serialized, in order
+  std::string next_token;            // "" = the listing is complete
 };
 
 // The same, answering later: `done` gets the pages (on any thread).

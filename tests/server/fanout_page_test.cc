@@ -19,6 +19,13 @@ namespace {
 
 using google::protobuf::Message;
 
+// The uuid of a record as a page holds it (serialized).
+std::string UuidOf(const std::string& bytes) {
+  test::Permit permit;
+  EXPECT_TRUE(permit.ParseFromString(bytes));
+  return permit.uuid();
+}
+
 class FakeShards {
  public:
   FakeShards(size_t shards, size_t page_size)
@@ -42,9 +49,9 @@ class FakeShards {
         const std::set<std::string>& keys = shards_[shard];
         auto it = token.empty() ? keys.begin() : keys.upper_bound(token);
         for (; it != keys.end() && page.records.size() < page_size_; ++it) {
-          auto permit = std::make_unique<test::Permit>();
-          permit->set_uuid(*it);
-          page.records.push_back(std::move(permit));
+          test::Permit permit;
+          permit.set_uuid(*it);
+          page.records.push_back(permit.SerializeAsString());
         }
         if (it != keys.end()) page.next_token = *std::prev(it);
         pages.push_back(std::move(page));
@@ -82,9 +89,7 @@ class FanoutPageTest : public ::testing::Test {
       EXPECT_TRUE(page.ok()) << page.status();
       if (!page.ok()) break;
       EXPECT_LE(page->records.size(), page_size);
-      for (const auto& r : page->records) {
-        seen.push_back(static_cast<const test::Permit&>(*r).uuid());
-      }
+      for (const std::string& r : page->records) seen.push_back(UuidOf(r));
       token = page->next_token;
       if (token.empty()) break;
     }
@@ -137,9 +142,7 @@ TEST_F(FanoutPageTest, RecordsAddedBetweenPagesNeitherRepeatNorHideOthers) {
   for (int pages = 0; pages < 100; ++pages) {
     auto page = MergeShardPages(7, 2, token, 3, order_, shards.Fetch());
     ASSERT_TRUE(page.ok()) << page.status();
-    for (const auto& r : page->records) {
-      seen.push_back(static_cast<const test::Permit&>(*r).uuid());
-    }
+    for (const std::string& r : page->records) seen.push_back(UuidOf(r));
     // Odd keys land between the pages, behind and ahead of the cursor.
     shards.Add(pages % 2, absl::StrFormat("k%03d", 2 * pages + 1));
     token = page->next_token;
@@ -188,6 +191,19 @@ TEST_F(FanoutPageTest, AShardErrorIsTheAnswer) {
   shards.fail_shard = 1;
   auto page = MergeShardPages(7, 3, "", 4, order_, shards.Fetch());
   EXPECT_EQ(page.status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(FanoutPageTest, ARecordThatDoesNotParseIsAnInternalError) {
+  FetchPages fetch =
+      [](const std::vector<std::pair<size_t, std::string>>& asks) {
+        std::vector<absl::StatusOr<ShardPage>> pages(asks.size());
+        for (auto& page : pages) page = ShardPage{{"\xff\xff\xff"}, ""};
+        return pages;
+      };
+  auto page = MergeShardPages(7, 2, "", 4, order_, fetch);
+  EXPECT_EQ(page.status().code(), absl::StatusCode::kInternal);
+  EXPECT_NE(page.status().message().find("did not parse"), std::string::npos)
+      << page.status();
 }
 
 TEST_F(FanoutPageTest, AFinishedShardIsNotAskedAgain) {
