@@ -6,9 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
-#include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/message.h"
-#include "google/protobuf/wire_format_lite.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -17,9 +15,9 @@
 #include "model/request_layout.h"
 #include "server/observability/log.h"
 #include "server/router/fanout_page.h"
+#include "server/router/page_wire.h"
 #include "server/table/grpc_status.h"
 #include "server/table/read_mask.h"
-#include "storage/coding.h"
 #include "storage/page_token.h"
 #include "storage/uuid.h"
 
@@ -53,69 +51,14 @@ std::unique_ptr<Message> NewMessage(const google::protobuf::Descriptor* type) {
       MessageFactory::generated_factory()->GetPrototype(type)->New());
 }
 
-// A shard's answer to a list call, as the merge takes it: the page's
-// records as their bytes (model/request_layout.h: records, then
-// next_page_token), read from the wire without parsing the records.
-absl::StatusOr<ShardPage> ParseShardPage(const grpc::Status& status,
-                                         const grpc::ByteBuffer& body) {
-  using google::protobuf::internal::WireFormatLite;
+// A shard's answer to a list call, as the merge takes it.
+absl::StatusOr<ShardPage> PageOf(const grpc::Status& status,
+                                 const grpc::ByteBuffer& body) {
   if (!status.ok()) {
     return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                         status.error_message());
   }
-  const std::string bytes = ToString(body);
-  google::protobuf::io::CodedInputStream in(
-      reinterpret_cast<const uint8_t*>(bytes.data()),
-      static_cast<int>(bytes.size()));
-  ShardPage page;
-  while (uint32_t tag = in.ReadTag()) {
-    const int number = WireFormatLite::GetTagFieldNumber(tag);
-    const bool delimited = WireFormatLite::GetTagWireType(tag) ==
-                           WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
-    bool read = true;
-    if (delimited && number == model::layout::kPageRecords) {
-      read = WireFormatLite::ReadBytes(&in, &page.records.emplace_back());
-    } else if (delimited && number == model::layout::kNextPageToken.number) {
-      read = WireFormatLite::ReadBytes(&in, &page.next_token);
-    } else {
-      read = WireFormatLite::SkipField(&in, tag);
-    }
-    if (!read) return absl::InternalError("a shard's page did not parse");
-  }
-  if (!in.ConsumedEntireMessage()) {
-    return absl::InternalError("a shard's page did not parse");
-  }
-  return page;
-}
-
-// The merged page's bytes, as the page message serializes (fields in number
-// order), its records as the shards sent them but for the fields `mask`
-// leaves out.
-std::string SerializePage(const RecordOrder& order,
-                          const google::protobuf::FieldMask& mask,
-                          const MergedPage& merged, const std::string& plan) {
-  std::string out;
-  std::unique_ptr<Message> record;
-  for (const std::string& bytes : merged.records) {
-    if (mask.paths().empty()) {
-      storage::PutWireBytes(model::layout::kPageRecords, bytes, &out);
-      continue;
-    }
-    if (record == nullptr) record = order.NewRecord();
-    record->Clear();
-    record->ParseFromString(bytes);  // it parsed for its order key
-    ApplyReadMask(mask, record.get());
-    storage::PutWireBytes(model::layout::kPageRecords,
-                          record->SerializeAsString(), &out);
-  }
-  if (!merged.next_token.empty()) {
-    storage::PutWireBytes(model::layout::kNextPageToken.number,
-                          merged.next_token, &out);
-  }
-  if (!plan.empty()) {
-    storage::PutWireBytes(model::layout::kPlan.number, plan, &out);
-  }
-  return out;
+  return ParseShardPage(ToString(body));
 }
 
 bool IsRequestError(grpc::StatusCode code) {
@@ -445,15 +388,14 @@ void ShardRouter::List(const grpc::GenericCallbackServerContext& context,
           calls.emplace_back(shard,
                              ToBuffer(listing->request->SerializeAsString()));
         }
-        CallShards(
-            context, context.method(), calls,
-            [done](std::vector<Reply> replies) {
-              std::vector<absl::StatusOr<ShardPage>> pages;
-              for (Reply& reply : replies) {
-                pages.push_back(ParseShardPage(reply.status, reply.body));
-              }
-              done(std::move(pages));
-            });
+        CallShards(context, context.method(), calls,
+                   [done](std::vector<Reply> replies) {
+                     std::vector<absl::StatusOr<ShardPage>> pages;
+                     for (Reply& reply : replies) {
+                       pages.push_back(PageOf(reply.status, reply.body));
+                     }
+                     done(std::move(pages));
+                   });
       };
   MergeShardPagesAsync(
       fingerprint, stubs_.size(), token, page_size, listing->order,
@@ -461,11 +403,12 @@ void ShardRouter::List(const grpc::GenericCallbackServerContext& context,
       [listing, shards = stubs_.size(),
        answer = std::move(answer)](absl::StatusOr<MergedPage> merged) {
         if (!merged.ok()) return answer(ToGrpcStatus(merged.status()), {});
-        answer(grpc::Status::OK,
-               ToBuffer(SerializePage(
-                   listing->order, listing->mask, *merged,
-                   absl::StrCat("fan-out over ", shards, " shards: ",
-                                listing->order.plan().Describe()))));
+        absl::StatusOr<std::string> page = SerializePage(
+            listing->order, listing->mask, *merged,
+            absl::StrCat("fan-out over ", shards,
+                         " shards: ", listing->order.plan().Describe()));
+        if (!page.ok()) return answer(ToGrpcStatus(page.status()), {});
+        answer(grpc::Status::OK, ToBuffer(*page));
       });
 }
 
