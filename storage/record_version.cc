@@ -167,14 +167,6 @@ void AppendVersionFields(const TableSchema& table, const RecordVersion& version,
   wire->append(bytes, EncodeVersionFields(table, version, bytes));
 }
 
-void AnswerWithVersion(const TableSchema& table, absl::string_view stored,
-                       const RecordVersion& version, std::string* answer) {
-  answer->clear();
-  answer->reserve(stored.size() + kMaxVersionFieldBytes);
-  answer->append(stored.data(), stored.size());
-  AppendVersionFields(table, version, answer);
-}
-
 bool HasVersionFields(const TableSchema& table, const Message& record) {
   const auto* reflection = record.GetReflection();
   for (const FieldRef* ref :

@@ -47,12 +47,6 @@ size_t EncodeVersionFields(const TableSchema& table,
 void AppendVersionFields(const TableSchema& table, const RecordVersion& version,
                          std::string* wire);
 
-// `*answer` becomes `stored` (a serialized record without version fields)
-// with `version`'s fields appended: the bytes a Get of the record answers.
-// One allocation: room for the fields is reserved before the copy.
-void AnswerWithVersion(const TableSchema& table, absl::string_view stored,
-                       const RecordVersion& version, std::string* answer);
-
 // The version of `pk` in `versions`; all zero when it has none.
 absl::StatusOr<RecordVersion> ReadVersion(MDB_txn* txn, MDB_dbi versions,
                                           absl::string_view pk);

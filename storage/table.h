@@ -92,6 +92,18 @@ struct IndexReport {
 // The knobs of one write, in the spirit of LevelDB's WriteOptions. An
 // operation that cannot honour a knob refuses it (INVALID_ARGUMENT) rather
 // than ignore it: Insert takes no expected_revision, Delete gives no version.
+// Where an Insert or Update sends the record it wrote, as a Get answers it:
+// its stored bytes, then its version fields (together they parse as the
+// record with its version). Take runs on the writer's thread, before the
+// commit; a batch that fails and reruns calls it again, and only `done`
+// says whether the write stands.
+class WriteAnswer {
+ public:
+  virtual ~WriteAnswer() = default;
+  virtual void Take(absl::string_view stored,
+                    absl::string_view version_fields) = 0;
+};
+
 struct WriteOptions {
   // Update, Patch, Delete: not 0, the write is ABORTED unless the stored
   // record is at this revision (optimistic concurrency); 0, any revision.
@@ -99,10 +111,10 @@ struct WriteOptions {
   // Insert, Update, Patch: not null, gets the version written. For the
   // asynchronous form it must stay alive until `done` runs.
   RecordVersion* version = nullptr;
-  // Insert, Update: not null, gets the record written as a Get answers it
-  // (its stored bytes with the version fields appended), and the record's
-  // own version fields are left as they were. Lives as long as `version`.
-  std::string* answer = nullptr;
+  // Insert, Update: not null, takes the record written as a Get answers it,
+  // and the record's own version fields are left as they were. Lives as
+  // long as `version`.
+  WriteAnswer* answer = nullptr;
   // Not applied, and DEADLINE_EXCEEDED, when this passes before the writer
   // takes the write (a caller's deadline: nobody waits for the answer).
   WriteDeadline deadline = WriteDeadline::max();

@@ -66,6 +66,14 @@ std::vector<CommitWrite> One(CommitWrite write) {
   return writes;
 }
 
+// Gives `answer` the record written: `stored` and `version`'s fields.
+void AnswerWritten(const TableSchema& table, absl::string_view stored,
+                   const RecordVersion& version, WriteAnswer* answer) {
+  char fields[kMaxVersionFieldBytes];
+  answer->Take(stored, absl::string_view(fields, EncodeVersionFields(
+                                                     table, version, fields)));
+}
+
 }  // namespace
 
 absl::Status Table::EntriesOf(const Message& record, absl::string_view pk,
@@ -300,7 +308,7 @@ void Table::Insert(Message* record, const WriteOptions& options, Done done) {
           record->CopyFrom(*w[0].record);
           SetVersionFields(schema_, w[0].version, record);
           if (version != nullptr) *version = w[0].version;
-          if (answer != nullptr) *answer = record->SerializeAsString();
+          if (answer != nullptr) answer->Take(record->SerializeAsString(), "");
         },
         std::move(done));
   }
@@ -314,7 +322,7 @@ void Table::Insert(Message* record, const WriteOptions& options, Done done) {
         absl::Status status = InsertInTxn(txn, *shared, &written);
         if (!status.ok()) return status;
         if (answer != nullptr) {
-          AnswerWithVersion(schema_, shared->value, written, answer);
+          AnswerWritten(schema_, shared->value, written, answer);
         } else {
           SetVersionFields(schema_, written, record);
         }
@@ -391,7 +399,7 @@ void Table::Update(const Message& record, const WriteOptions& options,
             std::unique_ptr<Message> written(record.New());
             written->CopyFrom(record);
             SetVersionFields(schema_, w[0].version, written.get());
-            *answer = written->SerializeAsString();
+            answer->Take(written->SerializeAsString(), "");
           }
         },
         std::move(done));
@@ -405,7 +413,7 @@ void Table::Update(const Message& record, const WriteOptions& options,
         LMDBAPI_RETURN_IF_ERROR(
             UpdateInTxn(txn, *shared, options.expected_revision, &written));
         if (options.answer != nullptr) {
-          AnswerWithVersion(schema_, shared->value, written, options.answer);
+          AnswerWritten(schema_, shared->value, written, options.answer);
         }
         if (options.version != nullptr) *options.version = written;
         return absl::OkStatus();

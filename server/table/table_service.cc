@@ -311,13 +311,18 @@ absl::Status TableService::SentRecord(const Context& context, Message* request,
   return CheckShardKey(context, shard_key_, **record);
 }
 
+void TableService::RawWriteCall::Take(absl::string_view stored,
+                                      absl::string_view version_fields) {
+  *response = ByteBufferOf(stored, version_fields);
+}
+
 TableService::Reactor* TableService::WriteBytes(Context* context, Write write,
                                                 const grpc::ByteBuffer& bytes,
                                                 const Message& request_type,
                                                 grpc::ByteBuffer* response) {
   const bool insert = write == Write::kInsert;
   const char* method = insert ? "Insert" : "Update";
-  auto call = std::make_shared<RawWriteCall>();
+  auto call = std::make_shared<RawWriteCall>(response);
   call->counted = Counted();
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
@@ -326,7 +331,7 @@ TableService::Reactor* TableService::WriteBytes(Context* context, Write write,
   call->request.reset(request_type.New());
   Message* record = nullptr;
   storage::WriteOptions options = WriteOptionsOf(*context, 0, &call->version);
-  options.answer = &call->answer;
+  options.answer = call.get();
   absl::Status s = ReadRawWrite(*context, method, bytes, call->request.get(),
                                 &record, insert ? nullptr : &options);
   if (!s.ok()) {
@@ -342,7 +347,6 @@ TableService::Reactor* TableService::WriteBytes(Context* context, Write write,
     }
     if (status.ok()) {
       context->AddInitialMetadata("etag", Etag(call->version.revision));
-      *response = ByteBufferOf(call->answer);
     }
     Finish(reactor, method, start, status);
   };

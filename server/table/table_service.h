@@ -280,11 +280,16 @@ class TableService {
               const absl::Status& status, absl::string_view detail = "") const;
   // A raw write under way (Insert, Update): what it needs until it is
   // answered.
-  struct RawWriteCall {
+  // A raw write in flight; the record written goes straight into gRPC's
+  // response (one copy, from the writer's bytes into the slice).
+  struct RawWriteCall final : storage::WriteAnswer {
+    explicit RawWriteCall(grpc::ByteBuffer* response) : response(response) {}
+    void Take(absl::string_view stored,
+              absl::string_view version_fields) override;
     CallLimit::Ticket counted;
     std::unique_ptr<google::protobuf::Message> request;
     storage::RecordVersion version;
-    std::string answer;
+    grpc::ByteBuffer* response;
   };
   // A raw write's request: `bytes` parsed into `request`, its record (in
   // `record`) and, given `update`, the revision it expects (in it).
