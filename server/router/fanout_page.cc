@@ -60,13 +60,14 @@ bool KeepFields(absl::string_view bytes, const std::vector<int>& numbers,
 }  // namespace
 
 absl::StatusOr<RecordOrder> RecordOrder::For(const storage::TableSchema& table,
-                                             const Message* request) {
+                                             const Message* request,
+                                             absl::string_view wire) {
   RecordOrder order;
   order.table_ = &table;
   storage::Query query;
   if (request != nullptr) {
-    LMDBAPI_ASSIGN_OR_RETURN(query,
-                             QueryFromRequest(*request, table.descriptor));
+    LMDBAPI_ASSIGN_OR_RETURN(
+        query, QueryFromRequest(*request, wire, table.descriptor));
   }
   LMDBAPI_ASSIGN_OR_RETURN(order.plan_, storage::PlanQuery(table, query));
   order.key_fields_.push_back(table.primary_key.field->number());

@@ -43,11 +43,12 @@ struct OrderKey {
 class RecordOrder {
  public:
   // `request` is a generated Filter request (its filter fields are read), or
-  // null for Paginate (primary-key order). INVALID_ARGUMENT as the shard
-  // would answer for a malformed filter.
+  // null for Paginate (primary-key order); `wire`, the bytes it was parsed
+  // from (its set fields are read off them, as a shard does). INVALID_ARGUMENT
+  // as the shard would answer for a malformed filter.
   static absl::StatusOr<RecordOrder> For(
       const storage::TableSchema& table,
-      const google::protobuf::Message* request);
+      const google::protobuf::Message* request, absl::string_view wire);
 
   absl::StatusOr<OrderKey> Of(const google::protobuf::Message& record) const;
   // The same for a record's serialized `bytes`: only the fields the key

@@ -349,13 +349,14 @@ void ShardRouter::List(const grpc::GenericCallbackServerContext& context,
   auto listing = std::make_shared<Listing>();
   listing->request = NewMessage(method.input_type());
   Message* request = listing->request.get();
-  if (!request->ParseFromString(ToString(bytes))) {
+  const std::string wire = ToString(bytes);
+  if (!request->ParseFromString(wire)) {
     return answer(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                "the request is not a valid " +
                                    method.input_type()->full_name()),
                   {});
   }
-  absl::StatusOr<RecordOrder> order = RecordOrder::For(table, request);
+  absl::StatusOr<RecordOrder> order = RecordOrder::For(table, request, wire);
   if (!order.ok()) return answer(ToGrpcStatus(order.status()), {});
   listing->order = *std::move(order);
   // Shards send whole records (the merge orders them); trimmed once merged.

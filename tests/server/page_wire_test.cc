@@ -16,7 +16,7 @@ class PageWireTest : public ::testing::Test {
     auto tables = storage::ResolveSchema(testing::PermitTables());
     EXPECT_TRUE(tables.ok()) << tables.status();
     tables_ = std::move(*tables);
-    auto order = RecordOrder::For(tables_[0], nullptr);
+    auto order = RecordOrder::For(tables_[0], nullptr, "");
     EXPECT_TRUE(order.ok()) << order.status();
     order_ = std::move(*order);
   }
