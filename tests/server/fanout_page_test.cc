@@ -1,8 +1,10 @@
 // MergeShardPages over in-memory shards that page like the real ones (a
 // page resumes after the last key of the previous one): every record once,
 // in order, whatever the page sizes, and new records between pages neither
-// repeat nor hide old ones. The real shards are exercised by
-// tests/deploy/router_test.py.
+// repeat nor hide old ones; and the page on the wire (page_wire.h): a
+// shard's page read without parsing its records, the merged page written
+// from their bytes, a record a read_mask trims parsed whole or refused. The
+// real shards are exercised by tests/deploy/router_test.py.
 #include "server/router/fanout_page.h"
 
 #include <map>
@@ -11,6 +13,7 @@
 
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
+#include "server/router/page_wire.h"
 #include "tests/storage/test_records.pb.h"
 #include "tests/storage/test_tables.h"
 
@@ -24,6 +27,15 @@ std::string UuidOf(const std::string& bytes) {
   test::Permit permit;
   EXPECT_TRUE(permit.ParseFromString(bytes));
   return permit.uuid();
+}
+
+// A permit's serialized bytes, as a shard sends it.
+std::string PermitBytes(const std::string& uuid) {
+  test::Permit permit;
+  permit.set_uuid(uuid);
+  permit.set_county("Travis");
+  permit.set_fee_cents(1200);
+  return permit.SerializeAsString();
 }
 
 class FakeShards {
@@ -217,6 +229,50 @@ TEST_F(FanoutPageTest, AFinishedShardIsNotAskedAgain) {
       MergeShardPages(7, 2, first->next_token, 3, order_, shards.Fetch());
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(shards.fetches, 1);  // shard 0 gave its only record already
+}
+
+// The page on the wire (server/router/page_wire.h).
+
+TEST_F(FanoutPageTest, AWrittenPageReadsBackAsTheSameRecordsAndToken) {
+  MergedPage merged{{PermitBytes("a"), PermitBytes("b")}, "next"};
+  auto bytes = SerializePage(order_, {}, merged, "a plan");
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  auto page = ParseShardPage(*bytes);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->records, merged.records);
+  EXPECT_EQ(page->next_token, "next");
+}
+
+TEST_F(FanoutPageTest, AReadMaskKeepsOnlyItsFields) {
+  google::protobuf::FieldMask mask;
+  mask.add_paths("uuid");
+  auto bytes = SerializePage(order_, mask, {{PermitBytes("a")}, ""}, "");
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  auto page = ParseShardPage(*bytes);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->records.size(), 1u);
+  test::Permit permit;
+  ASSERT_TRUE(permit.ParseFromString(page->records[0]));
+  EXPECT_EQ(permit.uuid(), "a");
+  EXPECT_EQ(permit.county(), "");
+  EXPECT_EQ(permit.fee_cents(), 0);
+}
+
+TEST_F(FanoutPageTest, ARecordToTrimThatDoesNotParseIsAnInternalError) {
+  google::protobuf::FieldMask mask;
+  mask.add_paths("uuid");
+  // The uuid parses; the field after it claims more bytes than there are.
+  std::string bad = PermitBytes("a") + "\x22\x7f";
+  auto bytes = SerializePage(order_, mask, {{bad}, ""}, "");
+  EXPECT_EQ(bytes.status().code(), absl::StatusCode::kInternal);
+  EXPECT_NE(bytes.status().message().find("Permit did not parse"),
+            std::string::npos)
+      << bytes.status();
+}
+
+TEST_F(FanoutPageTest, AMalformedShardPageIsAnInternalError) {
+  auto page = ParseShardPage("\x0a\x7f");  // a record longer than the page
+  EXPECT_EQ(page.status().code(), absl::StatusCode::kInternal);
 }
 
 }  // namespace
