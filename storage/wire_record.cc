@@ -116,6 +116,14 @@ bool WireRecord::IsVersionField(const FieldDescriptor* field) const {
 }
 
 bool WireRecord::CompileEntries() {
+  // The primary key, read for SortKey (a string key of the record itself).
+  const FieldRef& pk = schema_.primary_key;
+  if (pk.field != nullptr && pk.path.empty() && !pk.field->is_repeated() &&
+      pk.field->type() == FieldDescriptor::TYPE_STRING) {
+    pk_slot_ = slots_.size();
+    slots_.push_back(Slot{&pk, pk.field->number(), pk.field->type(),
+                          static_cast<int>(kLengthDelimited)});
+  }
   for (const IndexSchema& index : schema_.indexes) {
     std::vector<size_t>& slots = index_slots_.emplace_back();
     for (const FieldRef& ref : index.fields) {
@@ -271,6 +279,31 @@ std::optional<absl::Status> WireRecord::Entries(absl::string_view bytes,
     if (!status.ok()) return status;
     entries->EndIndex();
   }
+  return absl::OkStatus();
+}
+
+std::optional<absl::Status> WireRecord::SortKey(
+    absl::string_view bytes, const std::vector<FieldRef>& order,
+    std::string* key, std::string* pk) const {
+  if (!entries_ || pk_slot_ == kNoSlot) return std::nullopt;
+  absl::InlinedVector<Read, 16> reads(slots_.size());
+  if (!ReadSlots(bytes, reads.data())) return std::nullopt;
+  pk->assign(reads[pk_slot_].text.data(), reads[pk_slot_].text.size());
+  key->clear();
+  TupleWriter writer(key);
+  for (const FieldRef& ref : order) {
+    size_t slot = 0;
+    while (slot < slots_.size() && slots_[slot].ref->field != ref.field) {
+      ++slot;
+    }
+    if (slot == slots_.size() || !ref.path.empty()) return std::nullopt;
+    // The order's own reference: its kind and encoding, the slot's read.
+    const Slot own{&ref, slots_[slot].number, slots_[slot].type,
+                   slots_[slot].wire_type};
+    std::optional<absl::Status> status = AppendSlot(own, reads[slot], writer);
+    if (!status.has_value() || !status->ok()) return status;
+  }
+  key->append(*pk);
   return absl::OkStatus();
 }
 

@@ -21,6 +21,7 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -52,6 +53,15 @@ class WireRecord {
   std::optional<absl::Status> Entries(absl::string_view bytes,
                                       absl::string_view pk,
                                       RecordEntries* entries) const;
+
+  // The record's primary key, in `pk`, and in `key` what Plan::SortKeyOf
+  // gives the parsed record for `order`: the order fields' tuple encoding,
+  // then the primary key. The bytes may end with version fields appended
+  // (as a Get answers). nullopt when the bytes do not read as expected or
+  // an order field is not one that Entries reads: then parse the record.
+  std::optional<absl::Status> SortKey(absl::string_view bytes,
+                                      const std::vector<FieldRef>& order,
+                                      std::string* key, std::string* pk) const;
 
  private:
   // The checks of one message type: its enum and message fields.
@@ -97,6 +107,8 @@ class WireRecord {
   std::vector<CheckNode> checks_;  // checks_[0]: the record; empty: none
   bool entries_ = false;           // whether Entries reads the bytes
   std::vector<Slot> slots_;
+  static constexpr size_t kNoSlot = ~size_t{0};
+  size_t pk_slot_ = kNoSlot;  // the primary key's slot, if it has one
   // For each index, for each of its fields, its slot.
   std::vector<std::vector<size_t>> index_slots_;
 };

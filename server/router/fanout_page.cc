@@ -4,6 +4,7 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -60,10 +61,12 @@ bool KeepFields(absl::string_view bytes, const std::vector<int>& numbers,
 }  // namespace
 
 absl::StatusOr<RecordOrder> RecordOrder::For(const storage::TableSchema& table,
+                                             const storage::WireRecord* records,
                                              const Message* request,
                                              absl::string_view wire) {
   RecordOrder order;
   order.table_ = &table;
+  order.records_ = records;
   storage::Query query;
   if (request != nullptr) {
     LMDBAPI_ASSIGN_OR_RETURN(
@@ -88,6 +91,15 @@ absl::StatusOr<OrderKey> RecordOrder::Of(const Message& record) const {
 
 absl::StatusOr<OrderKey> RecordOrder::Of(absl::string_view bytes,
                                          Message* scratch) const {
+  if (records_ != nullptr) {
+    OrderKey order;
+    std::optional<absl::Status> read =
+        records_->SortKey(bytes, plan_.order, &order.key, &order.pk);
+    if (read.has_value()) {
+      if (!read->ok()) return *read;
+      return order;
+    }
+  }
   scratch->Clear();
   std::string fields;
   if (!KeepFields(bytes, key_fields_, &fields) ||

@@ -24,6 +24,7 @@
 #include "google/protobuf/message.h"
 #include "storage/query.h"
 #include "storage/schema.h"
+#include "storage/wire_record.h"
 
 namespace lmdbapi::server {
 
@@ -44,17 +45,20 @@ class RecordOrder {
  public:
   // `request` is a generated Filter request (its filter fields are read), or
   // null for Paginate (primary-key order); `wire`, the bytes it was parsed
-  // from (its set fields are read off them, as a shard does). INVALID_ARGUMENT
-  // as the shard would answer for a malformed filter.
+  // from (its set fields are read off them, as a shard does). `records`,
+  // when not null, is the table's WireRecord (which must outlive the order):
+  // Of(bytes) then reads keys off the bytes. INVALID_ARGUMENT as the shard
+  // would answer for a malformed filter.
   static absl::StatusOr<RecordOrder> For(
-      const storage::TableSchema& table,
+      const storage::TableSchema& table, const storage::WireRecord* records,
       const google::protobuf::Message* request, absl::string_view wire);
 
   absl::StatusOr<OrderKey> Of(const google::protobuf::Message& record) const;
-  // The same for a record's serialized `bytes`: only the fields the key
-  // reads (the order fields' outermost fields and the primary key) are
-  // parsed, into `scratch` (a message of NewRecord(), cleared first).
-  // INTERNAL when the bytes do not parse.
+  // The same for a record's serialized `bytes`: read off them
+  // (WireRecord::SortKey) where the order's fields allow, else only the
+  // fields the key reads (the order fields' outermost fields and the primary
+  // key) are parsed, into `scratch` (a message of NewRecord(), cleared
+  // first). INTERNAL when the bytes do not parse.
   absl::StatusOr<OrderKey> Of(absl::string_view bytes,
                               google::protobuf::Message* scratch) const;
   // A new, empty message of the table's record type.
@@ -67,6 +71,7 @@ class RecordOrder {
 
  private:
   const storage::TableSchema* table_ = nullptr;
+  const storage::WireRecord* records_ = nullptr;
   storage::Plan plan_;
   // The record's fields Of(bytes, …) parses, by number.
   std::vector<int> key_fields_;

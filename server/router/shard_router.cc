@@ -124,7 +124,8 @@ ShardRouter::ShardRouter(const Schema& schema,
                                 return t.name == binding.collection;
                               });
     if (service == nullptr || table == tables.end()) continue;
-    routes_[binding.full_name] = Route{service, &*table};
+    routes_[binding.full_name] =
+        Route{service, &*table, storage::WireRecord::Compile(*table)};
   }
   // Commits are writes: they go to the shard their x-shard-key names (nginx
   // routes them there; the shard refuses a write of another key), so here
@@ -133,7 +134,7 @@ ShardRouter::ShardRouter(const Schema& schema,
           google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
               schema.transactions.full_name);
       service != nullptr) {
-    routes_[schema.transactions.full_name] = Route{service, nullptr};
+    routes_[schema.transactions.full_name] = Route{service, nullptr, nullptr};
   }
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(static_cast<int>(options_.max_message_bytes));
@@ -196,8 +197,7 @@ void ShardRouter::Handle(const grpc::GenericCallbackServerContext& context,
     return Count(context, *method, request, std::move(answer));
   }
   if (name == "Filter" || name == "Paginate") {
-    return List(context, *route->second.table, *method, request,
-                std::move(answer));
+    return List(context, route->second, *method, request, std::move(answer));
   }
   if (method->server_streaming()) {
     return answer(
@@ -337,9 +337,10 @@ void ShardRouter::Count(const grpc::GenericCallbackServerContext& context,
 }
 
 void ShardRouter::List(const grpc::GenericCallbackServerContext& context,
-                       const storage::TableSchema& table,
+                       const Route& route,
                        const google::protobuf::MethodDescriptor& method,
                        const grpc::ByteBuffer& bytes, Answer answer) {
+  const storage::TableSchema& table = *route.table;
   // What the merge needs until its last page has come.
   struct Listing {
     std::unique_ptr<Message> request;
@@ -356,7 +357,8 @@ void ShardRouter::List(const grpc::GenericCallbackServerContext& context,
                                    method.input_type()->full_name()),
                   {});
   }
-  absl::StatusOr<RecordOrder> order = RecordOrder::For(table, request, wire);
+  absl::StatusOr<RecordOrder> order =
+      RecordOrder::For(table, route.records.get(), request, wire);
   if (!order.ok()) return answer(ToGrpcStatus(order.status()), {});
   listing->order = *std::move(order);
   // Shards send whole records (the merge orders them); trimmed once merged.

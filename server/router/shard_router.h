@@ -37,6 +37,7 @@
 #include "model/request_layout.h"
 #include "server/schema.h"
 #include "storage/schema.h"
+#include "storage/wire_record.h"
 
 namespace lmdbapi::server {
 
@@ -73,6 +74,8 @@ class ShardRouter final : public grpc::CallbackGenericService {
   struct Route {
     const google::protobuf::ServiceDescriptor* service;
     const storage::TableSchema* table;
+    // Reads a shard record's order key off its bytes (RecordOrder).
+    std::shared_ptr<const storage::WireRecord> records;
   };
   using Replies = std::function<void(std::vector<Reply>)>;
   struct Round;
@@ -91,7 +94,7 @@ class ShardRouter final : public grpc::CallbackGenericService {
              const google::protobuf::MethodDescriptor& method,
              const grpc::ByteBuffer& request, Answer answer);
   void List(const grpc::GenericCallbackServerContext& context,
-            const storage::TableSchema& table,
+            const Route& route,
             const google::protobuf::MethodDescriptor& method,
             const grpc::ByteBuffer& request, Answer answer);
 

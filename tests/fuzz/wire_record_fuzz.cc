@@ -4,7 +4,8 @@
 // reads from the record's serialization never contradicts reflection, its
 // definition: where the bytes say the checks pass, ValidateRecord says so;
 // where they give the index entries, RecordEntries::Compute gives the same
-// entries (or the same error).
+// entries (or the same error), and where they give a sort key in an index's
+// order, Plan::SortKeyOf gives the same key (or the same error).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include <string>
 
 #include "storage/coding.h"
+#include "storage/query.h"
 #include "storage/schema.h"
 #include "storage/validate.h"
 #include "storage/wire_record.h"
@@ -68,5 +70,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!got.has_value()) return 0;  // left to reflection
   if (*got != expected) std::abort();
   if (expected.ok() && !SameEntries(by_reflection, by_wire)) std::abort();
+  for (const lmdbapi::storage::IndexSchema& index : Schema().indexes) {
+    lmdbapi::storage::Plan plan;
+    plan.order = index.fields;
+    absl::StatusOr<std::string> key = plan.SortKeyOf(record, record.uuid());
+    std::string wire_key, pk;
+    std::optional<absl::Status> read =
+        wire->SortKey(bytes, plan.order, &wire_key, &pk);
+    if (!read.has_value()) continue;  // left to the parsed record
+    if (*read != key.status()) std::abort();
+    if (key.ok() && (wire_key != *key || pk != record.uuid())) std::abort();
+  }
   return 0;
 }

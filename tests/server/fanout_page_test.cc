@@ -85,7 +85,7 @@ class FanoutPageTest : public ::testing::Test {
     auto tables = storage::ResolveSchema(testing::PermitTables());
     EXPECT_TRUE(tables.ok()) << tables.status();
     tables_ = std::move(*tables);
-    auto order = RecordOrder::For(tables_[0], nullptr, "");
+    auto order = RecordOrder::For(tables_[0], nullptr, nullptr, "");
     EXPECT_TRUE(order.ok()) << order.status();
     order_ = std::move(*order);
   }

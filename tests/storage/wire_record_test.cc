@@ -6,8 +6,10 @@
 #include <random>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "storage/coding.h"
+#include "storage/query.h"
 #include "storage/schema.h"
 #include "storage/validate.h"
 #include "tests/storage/test_records.pb.h"
@@ -135,6 +137,47 @@ TEST(WireRecordTest, ChecksAndEntriesAgreeWithReflectionOnRandomRecords) {
   EXPECT_GT(valid, 100);
   EXPECT_LT(valid, 4900);
   EXPECT_GT(entries_refused, 10);  // a Timestamp's nanos out of range
+}
+
+TEST(WireRecordTest, SortKeysAgreeWithThePlansOnRandomRecords) {
+  const TableSchema schema = AllKindsSchema();
+  std::unique_ptr<const WireRecord> wire = WireRecord::Compile(schema);
+  RandomRecords random(20261203);
+  int refused = 0;
+  for (const IndexSchema& index : schema.indexes) {
+    Plan plan;
+    plan.order = index.fields;
+    for (int i = 0; i < 500; ++i) {
+      AllKinds record = random.Next();
+      record.set_uuid(absl::StrCat("key-", i));
+      const std::string bytes = DeterministicBytes(record);
+      absl::StatusOr<std::string> expected =
+          plan.SortKeyOf(record, record.uuid());
+      std::string key, pk;
+      std::optional<absl::Status> got =
+          wire->SortKey(bytes, plan.order, &key, &pk);
+      ASSERT_TRUE(got.has_value()) << index.name << record.DebugString();
+      ASSERT_EQ(*got, expected.status()) << index.name << record.DebugString();
+      refused += !expected.ok();
+      if (!expected.ok()) continue;
+      EXPECT_EQ(key, *expected) << index.name << record.DebugString();
+      EXPECT_EQ(pk, record.uuid());
+    }
+  }
+  EXPECT_GT(refused, 10);  // a Timestamp's nanos out of range
+}
+
+TEST(WireRecordTest, AnOrderOnANestedFieldIsLeftToTheParsedRecord) {
+  const TableSchema schema = AllKindsSchema();
+  std::unique_ptr<const WireRecord> wire = WireRecord::Compile(schema);
+  FieldRef nested;
+  nested.field = AllKinds::descriptor()->FindFieldByName("nested");
+  nested.path.push_back(nested.field);
+  std::string key, pk;
+  EXPECT_FALSE(
+      wire->SortKey(DeterministicBytes(AllKinds()), {nested}, &key, &pk)
+          .has_value());
+  EXPECT_FALSE(wire->SortKey("\xff", {}, &key, &pk).has_value());
 }
 
 TEST(WireRecordTest, UnknownFieldsAParserKeepsNeverChangeTheVerdictOrEntries) {
