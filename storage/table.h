@@ -89,9 +89,6 @@ struct IndexReport {
   bool ok() const { return mismatches.empty(); }
 };
 
-// The knobs of one write, in the spirit of LevelDB's WriteOptions. An
-// operation that cannot honour a knob refuses it (INVALID_ARGUMENT) rather
-// than ignore it: Insert takes no expected_revision, Delete gives no version.
 // Where an Insert or Update sends the record it wrote, as a Get answers it:
 // its stored bytes, then its version fields (together they parse as the
 // record with its version). Take runs on the writer's thread, before the
@@ -104,6 +101,9 @@ class WriteAnswer {
                     absl::string_view version_fields) = 0;
 };
 
+// The knobs of one write, in the spirit of LevelDB's WriteOptions. An
+// operation that cannot honour a knob refuses it (INVALID_ARGUMENT) rather
+// than ignore it: Insert takes no expected_revision, Delete gives no version.
 struct WriteOptions {
   // Update, Patch, Delete: not 0, the write is ABORTED unless the stored
   // record is at this revision (optimistic concurrency); 0, any revision.

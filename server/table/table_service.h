@@ -279,9 +279,8 @@ class TableService {
   void Finish(Reactor* reactor, const char* method, Clock::time_point start,
               const absl::Status& status, absl::string_view detail = "") const;
   // A raw write under way (Insert, Update): what it needs until it is
-  // answered.
-  // A raw write in flight; the record written goes straight into gRPC's
-  // response (one copy, from the writer's bytes into the slice).
+  // answered. The record written goes straight into gRPC's response (one
+  // copy, from the writer's bytes into the slice).
   struct RawWriteCall final : storage::WriteAnswer {
     explicit RawWriteCall(grpc::ByteBuffer* response) : response(response) {}
     void Take(absl::string_view stored,
