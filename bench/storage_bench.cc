@@ -630,7 +630,7 @@ void QueryRows(const std::string& dir, int records, std::vector<Row>& rows) {
     if (!r.ok() || !r->index_only || r->count != static_cast<size_t>(records)) {
       fprintf(
           stderr, "count: %s\n",
-          r.ok() ? r->plan.Describe().c_str() : r.status().ToString().c_str());
+          r.ok() ? r->plan->description.c_str() : r.status().ToString().c_str());
       std::abort();
     }
     entries += r->scanned;

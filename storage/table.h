@@ -44,6 +44,7 @@
 #include "storage/index_build.h"
 #include "storage/index_key.h"
 #include "storage/page_token.h"
+#include "storage/plan_cache.h"
 #include "storage/query.h"
 #include "storage/record_version.h"
 #include "storage/revision_clock.h"
@@ -55,15 +56,17 @@
 namespace lmdbapi::storage {
 
 struct FilterResult {
-  Plan plan;                    // the plan used; plan.Describe() explains it
+  // The plan used: plan->description explains it. Shared with the calls
+  // that ask the same query (storage/plan_cache.h).
+  std::shared_ptr<const PreparedPlan> plan;
   std::string next_page_token;  // empty on the last page
   size_t scanned = 0;           // entries read to produce the page
 };
 
 struct CountResult {
-  uint64_t count = 0;       // records that match
-  Plan plan;                // as Filter's; plan.Describe() explains it
-  size_t scanned = 0;       // entries read
+  uint64_t count = 0;                        // records that match
+  std::shared_ptr<const PreparedPlan> plan;  // as Filter's
+  size_t scanned = 0;                        // entries read
   bool index_only = false;  // answered from index entries, no record read
 };
 
@@ -358,6 +361,10 @@ class Table {
   // The planner's view of which indexes it may use (storage/query.h):
   // those ready in `ready_before` that are still ready.
   IndexReadiness Readiness(std::vector<bool> ready_before) const;
+  // `query`'s plan with the indexes ready in `ready_before` that are still
+  // ready: the one kept for it when every index is, else a new one.
+  absl::StatusOr<std::shared_ptr<const PreparedPlan>> PlanOf(
+      const Query& query, std::vector<bool> ready_before) const;
   // Stores `record` under `pk` at `version` (format 2).
   absl::Status PutRecord(MDB_txn* txn, absl::string_view pk,
                          const RecordVersion& version, absl::string_view record,
@@ -400,6 +407,8 @@ class Table {
   TableOptions options_;
   // Prepare's checks and index entries read from the record's bytes.
   std::unique_ptr<const WireRecord> wire_;
+  // The plans of recent queries (PlanOf).
+  std::unique_ptr<PlanCache> plans_ = std::make_unique<PlanCache>();
 };
 
 }  // namespace lmdbapi::storage

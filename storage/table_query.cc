@@ -20,17 +20,13 @@ namespace lmdbapi::storage {
 
 using google::protobuf::Message;
 
-// One Filter or Count call: its plan (the result's, which outlives the run:
-// a Plan is costly to move), read snapshot and scan.
+// One Filter or Count call: its plan (the result's, which outlives the run),
+// read snapshot and scan.
 class Table::QueryRun {
  public:
-  QueryRun(const Table& table, const Plan& plan, MDB_txn* txn)
-      : table_(table),
-        plan_(plan),
-        txn_(txn),
-        wire_(WireFilter::Compile(plan_.residual)) {}
+  QueryRun(const Table& table, const PreparedPlan& prepared, MDB_txn* txn)
+      : table_(table), prepared_(prepared), plan_(prepared.plan), txn_(txn) {}
 
-  const Plan& plan() const { return plan_; }
   // Opens the scan of the plan's ranges, past the sort key in `page_token`
   // when there is one.
   absl::Status Open(absl::string_view page_token);
@@ -49,10 +45,9 @@ class Table::QueryRun {
   absl::StatusOr<bool> Matches(absl::string_view bytes, Message** parsed);
 
   const Table& table_;
-  const Plan& plan_;
+  const PreparedPlan& prepared_;
+  const Plan& plan_;  // prepared_.plan
   MDB_txn* const txn_;
-  // The residual on stored bytes, when it can be (storage/wire_filter.h).
-  const std::optional<WireFilter> wire_;
   std::optional<MergedScan> scan_;
   std::unique_ptr<Message> scratch_;
 };
@@ -66,8 +61,9 @@ absl::Status Table::QueryRun::Open(absl::string_view page_token) {
   std::optional<std::string> after;
   if (!page_token.empty()) {
     LMDBAPI_ASSIGN_OR_RETURN(
-        after, DecodePageToken(*table_.secret_,
-                               plan_.Fingerprint(table_.schema_), page_token));
+        after,
+        DecodePageToken(*table_.secret_, prepared_.Fingerprint(table_.schema_),
+                        page_token));
   }
   LMDBAPI_ASSIGN_OR_RETURN(scan_,
                            MergedScan::Open(txn_, sources, plan_.backward,
@@ -92,8 +88,8 @@ absl::StatusOr<bool> Table::QueryRun::Matches(absl::string_view bytes,
                                               Message** parsed) {
   *parsed = nullptr;
   if (plan_.residual.kind == Expr::Kind::kTrue) return true;
-  if (wire_.has_value()) {
-    std::optional<bool> matches = wire_->Matches(bytes);
+  if (prepared_.residual.has_value()) {
+    std::optional<bool> matches = prepared_.residual->Matches(bytes);
     if (matches.has_value()) return *matches;  // else malformed: parse
   }
   if (scratch_ == nullptr) scratch_.reset(table_.prototype_->New());
@@ -114,7 +110,7 @@ absl::Status Table::QueryRun::Page(size_t page_size, TakeRecord take,
       LMDBAPI_ASSIGN_OR_RETURN(bool more, scan_->Next());
       if (more) {
         result->next_page_token = EncodePageToken(
-            *table_.secret_, plan_.Fingerprint(table_.schema_), last);
+            *table_.secret_, prepared_.Fingerprint(table_.schema_), last);
       }
       return absl::OkStatus();
     }
@@ -192,6 +188,23 @@ IndexReadiness Table::Readiness(std::vector<bool> ready_before) const {
   };
 }
 
+absl::StatusOr<std::shared_ptr<const PreparedPlan>> Table::PlanOf(
+    const Query& query, std::vector<bool> ready_before) const {
+  IndexReadiness readiness = Readiness(std::move(ready_before));
+  Plan plan;
+  if (readiness != nullptr) {  // an index is not ready: a plan of now
+    LMDBAPI_RETURN_IF_ERROR(PlanQuery(schema_, query, readiness, &plan));
+    return PreparedPlan::Of(std::move(plan));
+  }
+  std::string key = PlanCache::KeyOf(query);
+  std::shared_ptr<const PreparedPlan> prepared = plans_->Find(key);
+  if (prepared != nullptr) return prepared;
+  LMDBAPI_RETURN_IF_ERROR(PlanQuery(schema_, query, nullptr, &plan));
+  prepared = PreparedPlan::Of(std::move(plan));
+  plans_->Keep(std::move(key), prepared);
+  return prepared;
+}
+
 absl::StatusOr<uint64_t> Table::Count() const {
   LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
   MDB_stat stat;
@@ -206,9 +219,8 @@ absl::StatusOr<CountResult> Table::Count(const Query& query) const {
   std::vector<bool> ready = ReadyIndexes();  // before the snapshot
   LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
   CountResult result;
-  LMDBAPI_RETURN_IF_ERROR(
-      PlanQuery(schema_, unordered, Readiness(std::move(ready)), &result.plan));
-  const Plan& plan = result.plan;
+  LMDBAPI_ASSIGN_OR_RETURN(result.plan, PlanOf(unordered, std::move(ready)));
+  const Plan& plan = result.plan->plan;
   result.index_only = plan.residual.kind == Expr::Kind::kTrue;
   if (plan.kind == Plan::Kind::kFullScan && result.index_only) {
     MDB_stat stat;  // the table's size, in the same snapshot
@@ -224,7 +236,7 @@ absl::StatusOr<CountResult> Table::Count(const Query& query) const {
     result.scanned = result.count;
     return result;
   }
-  QueryRun run(*this, plan, txn.get());
+  QueryRun run(*this, *result.plan, txn.get());
   LMDBAPI_RETURN_IF_ERROR(run.Open(""));
   LMDBAPI_ASSIGN_OR_RETURN(result.count, run.Count(&result.scanned));
   return result;
@@ -234,12 +246,11 @@ absl::Status Table::FilterPage(const Query& query, TakeRecord take,
                                FilterResult* result) const {
   std::vector<bool> ready = ReadyIndexes();  // before the snapshot
   LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
-  LMDBAPI_RETURN_IF_ERROR(
-      PlanQuery(schema_, query, Readiness(std::move(ready)), &result->plan));
+  LMDBAPI_ASSIGN_OR_RETURN(result->plan, PlanOf(query, std::move(ready)));
   const size_t page_size =
       query.page_size == 0 ? options_.default_page_size
                            : std::min(query.page_size, options_.max_page_size);
-  QueryRun run(*this, result->plan, txn.get());
+  QueryRun run(*this, *result->plan, txn.get());
   LMDBAPI_RETURN_IF_ERROR(run.Open(query.page_token));
   return run.Page(page_size, take, result);
 }

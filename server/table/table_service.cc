@@ -601,7 +601,7 @@ absl::Status TableService::FilterPage(const storage::Query& query,
                             record->SerializeAsString(), page);
     }
   }
-  *plan = result.plan.Describe();
+  *plan = result.plan->description;
   *scanned = result.scanned;
   if (!result.next_page_token.empty()) {
     storage::PutWireBytes(model::layout::kNextPageToken.number,
@@ -639,7 +639,7 @@ void TableService::CountRead(Context* context, const RawCall& call,
     Finish(call.reactor, "Count", call.start, result.status());
     return;
   }
-  std::string plan = result->plan.Describe();
+  const std::string& plan = result->plan->description;
   model::SetCount(call.answer, static_cast<int64_t>(result->count), plan);
   *response = ByteBufferOf(call.answer->SerializeAsString());
   Finish(call.reactor, "Count", call.start, absl::OkStatus(),

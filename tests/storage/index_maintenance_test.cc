@@ -121,7 +121,7 @@ TEST(IndexMaintenanceTest,
                       [&] { return page.Add(); });
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(page.size(), 10);
-  EXPECT_EQ(result->plan.Describe(), "index by_fee (fee_cents < 10)");
+  EXPECT_EQ(result->plan->description, "index by_fee (fee_cents < 10)");
   auto report = permits->VerifyIndexes();
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok());

@@ -315,7 +315,7 @@ class QueryDifferentialTest : public ::testing::Test {
       }
       EXPECT_TRUE(r.ok()) << e.text << " | " << order_by << ": " << r.status();
       if (!r.ok()) return true;
-      plan = r->plan.Describe();
+      plan = r->plan->description;
       plans_.insert(plan);
       got.insert(got.end(), page.begin(), page.end());
       q.page_token = r->next_page_token;
@@ -366,7 +366,7 @@ TEST_F(QueryDifferentialTest, FilterPagesAndCountsAgreeWithBruteForce) {
     auto count = table_->Count(q);
     ASSERT_TRUE(count.ok()) << e.text << ": " << count.status();
     EXPECT_EQ(count->count, Expected(e).size())
-        << e.text << " | plan " << count->plan.Describe();
+        << e.text << " | plan " << count->plan->description;
     if (Walk(gen, e, gen.OrderBy())) {
       ++served;
     } else {
@@ -451,7 +451,7 @@ TEST_F(QueryDifferentialTest, EveryOrderThatAnIndexServesComesOutInOrder) {
     google::protobuf::RepeatedPtrField<Customer> page;
     auto r = table_->Filter(q, [&] { return page.Add(); });
     ASSERT_TRUE(r.ok()) << where << ": " << r.status();
-    const std::string plan = r->plan.Describe();
+    const std::string plan = r->plan->description;
     EXPECT_EQ(plan.rfind(c.plan, 0), 0u) << where << ": " << plan;
     std::vector<std::string> got;
     for (int i = 0; i < page.size(); ++i) {

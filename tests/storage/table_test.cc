@@ -34,7 +34,7 @@ class TableTest : public ::testing::Test {
     google::protobuf::RepeatedPtrField<Permit> page;
     auto result = permits_->Filter(query, [&] { return page.Add(); });
     EXPECT_TRUE(result.ok()) << result.status();
-    if (plan != nullptr && result.ok()) *plan = result->plan.Describe();
+    if (plan != nullptr && result.ok()) *plan = result->plan->description;
     return {page.begin(), page.end()};
   }
   void ExpectIndexesAgree() {
@@ -155,10 +155,58 @@ TEST_F(TableTest, FilterWireGivesThePagesFilterGives) {
                   parsed[static_cast<int>(i)].SerializeAsString());
       }
       EXPECT_EQ(got.next_page_token, want->next_page_token);
-      EXPECT_EQ(got.plan.Describe(), want->plan.Describe());
+      EXPECT_EQ(got.plan->description, want->plan->description);
       query.page_token = want->next_page_token;
     }
   }
+}
+
+TEST_F(TableTest, ARepeatedQueryReusesItsPlanAndAnotherQueryDoesNot) {
+  for (int i = 0; i < 4; ++i) {
+    Permit p = MakePermit("Acme", "NY", PENDING);
+    p.set_fee_cents(100 * i);
+    ASSERT_TRUE(permits_->Insert(&p).ok());
+  }
+  auto plan_of = [&](const Query& query) {
+    google::protobuf::RepeatedPtrField<Permit> page;
+    auto result = permits_->Filter(query, [&] { return page.Add(); });
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? result->plan : nullptr;
+  };
+  Query query;
+  query.filter = "fee_cents >= 100";
+  query.page_size = 1;
+  auto first = plan_of(query);
+  ASSERT_NE(first, nullptr);
+  google::protobuf::RepeatedPtrField<Permit> page;
+  auto paged = permits_->Filter(query, [&] { return page.Add(); });
+  ASSERT_TRUE(paged.ok());
+  query.page_token = paged->next_page_token;  // the same query, next page
+  query.page_size = 2;
+  EXPECT_EQ(plan_of(query), first);
+  // Any other condition or order is another plan: predicates that differ
+  // only in a value's type, a filter's text, an order.
+  Query other = query;
+  other.page_token.clear();
+  other.filter = "fee_cents >= 200";
+  EXPECT_NE(plan_of(other), first);
+  other.filter = "fee_cents >= 100";
+  other.order_by = "issued desc";
+  const auto ordered = plan_of(other);
+  EXPECT_NE(ordered, first);
+  ASSERT_NE(ordered, nullptr);
+  EXPECT_EQ(ordered->plan.order_by, "issued desc");
+  Query typed;
+  typed.predicates.push_back({"client", Op::kEq, std::string("Acme")});
+  const auto by_client = plan_of(typed);
+  ASSERT_NE(by_client, nullptr);
+  typed.predicates[0].value = std::string("Bcme");
+  EXPECT_NE(plan_of(typed), by_client);
+  EXPECT_NE(PlanCache::KeyOf(typed), PlanCache::KeyOf(query));
+  Query as_int, as_uint;
+  as_int.predicates.push_back({"fee_cents", Op::kEq, int64_t{5}});
+  as_uint.predicates.push_back({"fee_cents", Op::kEq, uint64_t{5}});
+  EXPECT_NE(PlanCache::KeyOf(as_int), PlanCache::KeyOf(as_uint));
 }
 
 TEST_F(TableTest, InsertWithCallerKeyAndDuplicateIsAlreadyExists) {
@@ -264,7 +312,7 @@ TEST_F(TableTest, DeletingAParentCascadesToChildrenAndGrandchildren) {
       [&] { return left.Add(); });
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(left.size(), 3);
-  EXPECT_EQ(result->plan.Describe(),
+  EXPECT_EQ(result->plan->description,
             "index by_permit_uuid (permit_uuid = \"" + keep.uuid() + "\")");
   ExpectIndexesAgree();
 }

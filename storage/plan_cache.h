@@ -1,0 +1,73 @@
+// The plans of the queries a table was asked recently, shared by the calls
+// that ask them again. Making a plan costs about a fifth of what lmdbapi
+// executes for a 10-record Filter (bench/instructions --top: binding the
+// predicates, parsing the filter and order_by, choosing the ranges,
+// describing them, the page tokens' fingerprint), and a service asks a few
+// query shapes over and over (and each page's next page is the same query).
+//
+//   std::string key = PlanCache::KeyOf(query);
+//   std::shared_ptr<const PreparedPlan> plan = cache.Find(key);
+//   if (plan == nullptr) cache.Keep(key, plan = PreparedPlan::Of(...));
+//
+// A plan depends on the query and on which indexes the planner may use:
+// the caller keeps and finds plans only while every index is ready
+// (Table::PlanOf), so a plan made without an index that was being built is
+// never reused once it is ready, nor one that uses an index being rebuilt.
+#ifndef LMDBAPI_STORAGE_PLAN_CACHE_H_
+#define LMDBAPI_STORAGE_PLAN_CACHE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/base/call_once.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "storage/query.h"
+#include "storage/schema.h"
+#include "storage/wire_filter.h"
+
+namespace lmdbapi::storage {
+
+// A plan with what each call of it needs besides.
+struct PreparedPlan {
+  Plan plan;
+  std::string description;             // plan.Describe()
+  std::optional<WireFilter> residual;  // plan.residual on stored bytes
+
+  static std::shared_ptr<const PreparedPlan> Of(Plan plan);
+  // plan.Fingerprint(table), made by the first call that seals or opens a
+  // page token (~3,600 instructions: a page that is the last needs none).
+  uint64_t Fingerprint(const TableSchema& table) const;
+
+ private:
+  mutable absl::once_flag fingerprint_once_;
+  mutable uint64_t fingerprint_ = 0;
+};
+
+class PlanCache {
+ public:
+  // Plans kept at most; a full cache forgets one to keep the next. A plan
+  // takes about a kilobyte.
+  static constexpr size_t kCapacity = 1024;
+
+  // What identifies `query`'s plan: its predicates, filter and order_by
+  // (not its page: page_size and page_token).
+  static std::string KeyOf(const Query& query);
+
+  // The plan kept under `key`, or null.
+  std::shared_ptr<const PreparedPlan> Find(absl::string_view key) const;
+  void Keep(std::string key, std::shared_ptr<const PreparedPlan> plan);
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const PreparedPlan>> plans_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace lmdbapi::storage
+
+#endif  // LMDBAPI_STORAGE_PLAN_CACHE_H_
