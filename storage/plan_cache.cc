@@ -5,6 +5,8 @@
 #include <utility>
 #include <variant>
 
+#include "base/status_macros.h"
+
 namespace lmdbapi::storage {
 namespace {
 
@@ -68,6 +70,18 @@ std::string PlanCache::KeyOf(const Query& query) {
     AppendValue(p.value, &key);
   }
   return key;
+}
+
+absl::StatusOr<std::shared_ptr<const PreparedPlan>> PlanCache::Prepare(
+    const TableSchema& table, const Query& query) {
+  std::string key = KeyOf(query);
+  std::shared_ptr<const PreparedPlan> prepared = Find(key);
+  if (prepared != nullptr) return prepared;
+  Plan plan;
+  LMDBAPI_RETURN_IF_ERROR(PlanQuery(table, query, nullptr, &plan));
+  prepared = PreparedPlan::Of(std::move(plan));
+  Keep(std::move(key), prepared);
+  return prepared;
 }
 
 std::shared_ptr<const PreparedPlan> PlanCache::Find(

@@ -5,9 +5,8 @@
 // describing them, the page tokens' fingerprint), and a service asks a few
 // query shapes over and over (and each page's next page is the same query).
 //
-//   std::string key = PlanCache::KeyOf(query);
-//   std::shared_ptr<const PreparedPlan> plan = cache.Find(key);
-//   if (plan == nullptr) cache.Keep(key, plan = PreparedPlan::Of(...));
+//   absl::StatusOr<std::shared_ptr<const PreparedPlan>> plan =
+//       cache.Prepare(schema, query);
 //
 // A plan depends on the query and on which indexes the planner may use:
 // the caller keeps and finds plans only while every index is ready
@@ -24,6 +23,7 @@
 #include "absl/base/call_once.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "storage/query.h"
@@ -57,6 +57,11 @@ class PlanCache {
   // What identifies `query`'s plan: its predicates, filter and order_by
   // (not its page: page_size and page_token).
   static std::string KeyOf(const Query& query);
+
+  // The plan kept for `query`, else the one PlanQuery(table, query) makes
+  // with every index (then kept). The cache must only ever see one table.
+  absl::StatusOr<std::shared_ptr<const PreparedPlan>> Prepare(
+      const TableSchema& table, const Query& query);
 
   // The plan kept under `key`, or null.
   std::shared_ptr<const PreparedPlan> Find(absl::string_view key) const;

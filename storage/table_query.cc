@@ -191,18 +191,10 @@ IndexReadiness Table::Readiness(std::vector<bool> ready_before) const {
 absl::StatusOr<std::shared_ptr<const PreparedPlan>> Table::PlanOf(
     const Query& query, std::vector<bool> ready_before) const {
   IndexReadiness readiness = Readiness(std::move(ready_before));
-  Plan plan;
-  if (readiness != nullptr) {  // an index is not ready: a plan of now
-    LMDBAPI_RETURN_IF_ERROR(PlanQuery(schema_, query, readiness, &plan));
-    return PreparedPlan::Of(std::move(plan));
-  }
-  std::string key = PlanCache::KeyOf(query);
-  std::shared_ptr<const PreparedPlan> prepared = plans_->Find(key);
-  if (prepared != nullptr) return prepared;
-  LMDBAPI_RETURN_IF_ERROR(PlanQuery(schema_, query, nullptr, &plan));
-  prepared = PreparedPlan::Of(std::move(plan));
-  plans_->Keep(std::move(key), prepared);
-  return prepared;
+  if (readiness == nullptr) return plans_->Prepare(schema_, query);
+  Plan plan;  // an index is not ready: a plan of now, not kept
+  LMDBAPI_RETURN_IF_ERROR(PlanQuery(schema_, query, readiness, &plan));
+  return PreparedPlan::Of(std::move(plan));
 }
 
 absl::StatusOr<uint64_t> Table::Count() const {

@@ -62,6 +62,7 @@ bool KeepFields(absl::string_view bytes, const std::vector<int>& numbers,
 
 absl::StatusOr<RecordOrder> RecordOrder::For(const storage::TableSchema& table,
                                              const storage::WireRecord* records,
+                                             storage::PlanCache* plans,
                                              const Message* request,
                                              absl::string_view wire) {
   RecordOrder order;
@@ -72,9 +73,15 @@ absl::StatusOr<RecordOrder> RecordOrder::For(const storage::TableSchema& table,
     LMDBAPI_ASSIGN_OR_RETURN(
         query, QueryFromRequest(*request, wire, table.descriptor));
   }
-  LMDBAPI_ASSIGN_OR_RETURN(order.plan_, storage::PlanQuery(table, query));
+  if (plans != nullptr) {
+    LMDBAPI_ASSIGN_OR_RETURN(order.prepared_, plans->Prepare(table, query));
+  } else {
+    storage::Plan plan;
+    LMDBAPI_RETURN_IF_ERROR(storage::PlanQuery(table, query, nullptr, &plan));
+    order.prepared_ = storage::PreparedPlan::Of(std::move(plan));
+  }
   order.key_fields_.push_back(table.primary_key.field->number());
-  for (const storage::FieldRef& f : order.plan_.order) {
+  for (const storage::FieldRef& f : order.plan().order) {
     order.key_fields_.push_back(f.path.empty() ? f.field->number()
                                                : f.path.front()->number());
   }
@@ -85,7 +92,7 @@ absl::StatusOr<OrderKey> RecordOrder::Of(const Message& record) const {
   OrderKey order;
   order.pk =
       record.GetReflection()->GetString(record, table_->primary_key.field);
-  LMDBAPI_ASSIGN_OR_RETURN(order.key, plan_.SortKeyOf(record, order.pk));
+  LMDBAPI_ASSIGN_OR_RETURN(order.key, plan().SortKeyOf(record, order.pk));
   return order;
 }
 
@@ -94,7 +101,7 @@ absl::StatusOr<OrderKey> RecordOrder::Of(absl::string_view bytes,
   if (records_ != nullptr) {
     OrderKey order;
     std::optional<absl::Status> read =
-        records_->SortKey(bytes, plan_.order, &order.key, &order.pk);
+        records_->SortKey(bytes, plan().order, &order.key, &order.pk);
     if (read.has_value()) {
       if (!read->ok()) return *read;
       return order;

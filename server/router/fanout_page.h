@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
+#include "storage/plan_cache.h"
 #include "storage/query.h"
 #include "storage/schema.h"
 #include "storage/wire_record.h"
@@ -47,11 +48,13 @@ class RecordOrder {
   // null for Paginate (primary-key order); `wire`, the bytes it was parsed
   // from (its set fields are read off them, as a shard does). `records`,
   // when not null, is the table's WireRecord (which must outlive the order):
-  // Of(bytes) then reads keys off the bytes. INVALID_ARGUMENT as the shard
-  // would answer for a malformed filter.
+  // Of(bytes) then reads keys off the bytes. `plans`, when not null, is the
+  // table's plan cache: a query asked before reuses its plan. INVALID_ARGUMENT
+  // as the shard would answer for a malformed filter.
   static absl::StatusOr<RecordOrder> For(
       const storage::TableSchema& table, const storage::WireRecord* records,
-      const google::protobuf::Message* request, absl::string_view wire);
+      storage::PlanCache* plans, const google::protobuf::Message* request,
+      absl::string_view wire);
 
   absl::StatusOr<OrderKey> Of(const google::protobuf::Message& record) const;
   // The same for a record's serialized `bytes`: read off them
@@ -65,14 +68,16 @@ class RecordOrder {
   std::unique_ptr<google::protobuf::Message> NewRecord() const;
   // Whether `a` comes before `b` (the plan may read backward).
   bool Before(const OrderKey& a, const OrderKey& b) const {
-    return plan_.backward ? b < a : a < b;
+    return plan().backward ? b < a : a < b;
   }
-  const storage::Plan& plan() const { return plan_; }
+  const storage::Plan& plan() const { return prepared_->plan; }
+  // plan().Describe()
+  const std::string& description() const { return prepared_->description; }
 
  private:
   const storage::TableSchema* table_ = nullptr;
   const storage::WireRecord* records_ = nullptr;
-  storage::Plan plan_;
+  std::shared_ptr<const storage::PreparedPlan> prepared_;
   // The record's fields Of(bytes, …) parses, by number.
   std::vector<int> key_fields_;
 };

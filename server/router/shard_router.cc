@@ -125,7 +125,8 @@ ShardRouter::ShardRouter(const Schema& schema,
                               });
     if (service == nullptr || table == tables.end()) continue;
     routes_[binding.full_name] =
-        Route{service, &*table, storage::WireRecord::Compile(*table)};
+        Route{service, &*table, storage::WireRecord::Compile(*table),
+              std::make_shared<storage::PlanCache>()};
   }
   // Commits are writes: they go to the shard their x-shard-key names (nginx
   // routes them there; the shard refuses a write of another key), so here
@@ -134,7 +135,8 @@ ShardRouter::ShardRouter(const Schema& schema,
           google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
               schema.transactions.full_name);
       service != nullptr) {
-    routes_[schema.transactions.full_name] = Route{service, nullptr, nullptr};
+    routes_[schema.transactions.full_name] =
+        Route{service, nullptr, nullptr, nullptr};
   }
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(static_cast<int>(options_.max_message_bytes));
@@ -357,8 +359,8 @@ void ShardRouter::List(const grpc::GenericCallbackServerContext& context,
                                    method.input_type()->full_name()),
                   {});
   }
-  absl::StatusOr<RecordOrder> order =
-      RecordOrder::For(table, route.records.get(), request, wire);
+  absl::StatusOr<RecordOrder> order = RecordOrder::For(
+      table, route.records.get(), route.plans.get(), request, wire);
   if (!order.ok()) return answer(ToGrpcStatus(order.status()), {});
   listing->order = *std::move(order);
   // Shards send whole records (the merge orders them); trimmed once merged.
@@ -409,7 +411,7 @@ void ShardRouter::List(const grpc::GenericCallbackServerContext& context,
         absl::StatusOr<std::string> page = SerializePage(
             listing->order, listing->mask, *merged,
             absl::StrCat("fan-out over ", shards,
-                         " shards: ", listing->order.plan().Describe()));
+                         " shards: ", listing->order.description()));
         if (!page.ok()) return answer(ToGrpcStatus(page.status()), {});
         answer(grpc::Status::OK, ToBuffer(*page));
       });

@@ -36,6 +36,7 @@
 #include "grpcpp/security/credentials.h"
 #include "model/request_layout.h"
 #include "server/schema.h"
+#include "storage/plan_cache.h"
 #include "storage/schema.h"
 #include "storage/wire_record.h"
 
@@ -76,6 +77,8 @@ class ShardRouter final : public grpc::CallbackGenericService {
     const storage::TableSchema* table;
     // Reads a shard record's order key off its bytes (RecordOrder).
     std::shared_ptr<const storage::WireRecord> records;
+    // The plans of the listings asked recently (RecordOrder).
+    std::shared_ptr<storage::PlanCache> plans;
   };
   using Replies = std::function<void(std::vector<Reply>)>;
   struct Round;

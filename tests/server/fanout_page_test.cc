@@ -85,7 +85,7 @@ class FanoutPageTest : public ::testing::Test {
     auto tables = storage::ResolveSchema(testing::PermitTables());
     EXPECT_TRUE(tables.ok()) << tables.status();
     tables_ = std::move(*tables);
-    auto order = RecordOrder::For(tables_[0], nullptr, nullptr, "");
+    auto order = RecordOrder::For(tables_[0], nullptr, nullptr, nullptr, "");
     EXPECT_TRUE(order.ok()) << order.status();
     order_ = std::move(*order);
   }
@@ -195,6 +195,19 @@ TEST_F(FanoutPageTest, ATokenIsBoundToItsQueryAndShardCount) {
     EXPECT_NE(page.status().message().find(c.says), std::string::npos)
         << page.status();
   }
+}
+
+TEST_F(FanoutPageTest, AListingAskedAgainReusesItsPlan) {
+  storage::PlanCache plans;
+  auto first = RecordOrder::For(tables_[0], nullptr, &plans, nullptr, "");
+  auto again = RecordOrder::For(tables_[0], nullptr, &plans, nullptr, "");
+  ASSERT_TRUE(first.ok() && again.ok());
+  EXPECT_EQ(&first->plan(), &again->plan());
+  EXPECT_EQ(first->description(), first->plan().Describe());
+  auto uncached = RecordOrder::For(tables_[0], nullptr, nullptr, nullptr, "");
+  ASSERT_TRUE(uncached.ok());
+  EXPECT_NE(&uncached->plan(), &first->plan());
+  EXPECT_EQ(uncached->description(), first->description());
 }
 
 TEST_F(FanoutPageTest, AShardErrorIsTheAnswer) {
