@@ -15,4 +15,12 @@ absl::Status DeclareTables(Schema* schema) {
   return absl::OkStatus();
 }
 
+std::unique_ptr<google::protobuf::Message> NewCompiledMessage(
+    const google::protobuf::Descriptor* type) {
+  return std::unique_ptr<google::protobuf::Message>(
+      google::protobuf::MessageFactory::generated_factory()
+          ->GetPrototype(type)
+          ->New());
+}
+
 }  // namespace lmdbapi::server

@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "grpcpp/impl/codegen/service_type.h"
 #include "storage/schema.h"
 
@@ -45,6 +46,11 @@ struct Schema {
 // Validates `schema->proto` by the plugin's rules (model::ModelOf) and sets
 // `schema->tables` to what it declares.
 absl::Status DeclareTables(Schema* schema);
+
+// A new, empty message of `type`, a message compiled into the server (made
+// by its generated class).
+std::unique_ptr<google::protobuf::Message> NewCompiledMessage(
+    const google::protobuf::Descriptor* type);
 
 }  // namespace lmdbapi::server
 

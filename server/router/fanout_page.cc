@@ -11,6 +11,7 @@
 #include "base/status_macros.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/wire_format_lite.h"
+#include "server/schema.h"
 #include "server/table/filter_request.h"
 #include "storage/coding.h"
 #include "storage/index_key.h"
@@ -118,10 +119,7 @@ absl::StatusOr<OrderKey> RecordOrder::Of(absl::string_view bytes,
 }
 
 std::unique_ptr<Message> RecordOrder::NewRecord() const {
-  return std::unique_ptr<Message>(
-      google::protobuf::MessageFactory::generated_factory()
-          ->GetPrototype(table_->descriptor)
-          ->New());
+  return NewCompiledMessage(table_->descriptor);
 }
 
 std::string EncodeFanoutToken(uint64_t fingerprint,

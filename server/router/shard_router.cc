@@ -16,6 +16,7 @@
 #include "server/observability/log.h"
 #include "server/router/fanout_page.h"
 #include "server/router/page_wire.h"
+#include "server/schema.h"
 #include "server/table/grpc_status.h"
 #include "server/table/read_mask.h"
 #include "storage/page_token.h"
@@ -25,7 +26,6 @@ namespace lmdbapi::server {
 namespace {
 
 using google::protobuf::Message;
-using google::protobuf::MessageFactory;
 
 // Shard calls wait at most this long when the caller set no deadline.
 constexpr auto kDefaultDeadline = std::chrono::seconds(30);
@@ -44,11 +44,6 @@ std::string ToString(const grpc::ByteBuffer& buffer) {
 grpc::ByteBuffer ToBuffer(const std::string& bytes) {
   grpc::Slice slice(bytes);
   return grpc::ByteBuffer(&slice, 1);
-}
-
-std::unique_ptr<Message> NewMessage(const google::protobuf::Descriptor* type) {
-  return std::unique_ptr<Message>(
-      MessageFactory::generated_factory()->GetPrototype(type)->New());
 }
 
 // A shard's answer to a list call, as the merge takes it.
@@ -283,7 +278,7 @@ void ShardRouter::Get(const grpc::GenericCallbackServerContext& context,
   // A key a tagged shard made names that shard in its last byte: ask it
   // alone first. When it does not answer with the record (a tag may be only
   // random, or that shard down), every other shard is asked.
-  std::unique_ptr<Message> parsed = NewMessage(method.input_type());
+  std::unique_ptr<Message> parsed = NewCompiledMessage(method.input_type());
   std::optional<uint8_t> tag;
   if (parsed->ParseFromString(ToString(request))) {
     tag = storage::UuidTag(model::Key(*parsed));
@@ -321,7 +316,7 @@ void ShardRouter::Count(const grpc::GenericCallbackServerContext& context,
                std::string plan;
                for (const Reply& reply : replies) {
                  if (!reply.status.ok()) return answer(reply.status, {});
-                 std::unique_ptr<Message> count = NewMessage(output);
+                 std::unique_ptr<Message> count = NewCompiledMessage(output);
                  if (!count->ParseFromString(ToString(reply.body))) {
                    return answer(grpc::Status(grpc::StatusCode::INTERNAL,
                                               "a shard's count did not parse"),
@@ -330,7 +325,7 @@ void ShardRouter::Count(const grpc::GenericCallbackServerContext& context,
                  total += model::Count(*count);
                  if (plan.empty()) plan = model::CountPlan(*count);
                }
-               std::unique_ptr<Message> out = NewMessage(output);
+               std::unique_ptr<Message> out = NewCompiledMessage(output);
                model::SetCount(
                    out.get(), total,
                    absl::StrCat("fan-out over ", shards, " shards: ", plan));
@@ -350,7 +345,7 @@ void ShardRouter::List(const grpc::GenericCallbackServerContext& context,
     google::protobuf::FieldMask mask;
   };
   auto listing = std::make_shared<Listing>();
-  listing->request = NewMessage(method.input_type());
+  listing->request = NewCompiledMessage(method.input_type());
   Message* request = listing->request.get();
   const std::string wire = ToString(bytes);
   if (!request->ParseFromString(wire)) {

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "model/request_access.h"
+#include "server/schema.h"
 #include "server/table/filter_request.h"
 
 namespace lmdbapi::server {
@@ -39,9 +40,7 @@ absl::StatusOr<WatchCursor> WatchCursor::Open(storage::Database* db,
     LMDBAPI_ASSIGN_OR_RETURN(storage::Plan plan,
                              storage::PlanQuery(table.schema(), query));
     cursor.where_ = std::move(plan.where);
-    cursor.scratch_.reset(google::protobuf::MessageFactory::generated_factory()
-                              ->GetPrototype(table.schema().descriptor)
-                              ->New());
+    cursor.scratch_ = NewCompiledMessage(table.schema().descriptor);
   }
   LMDBAPI_ASSIGN_OR_RETURN(storage::Environment::ReadTxn txn,
                            db->env().BeginRead());
