@@ -133,25 +133,18 @@ bool WireHasField(absl::string_view wire, int number) {
   return false;
 }
 
-std::vector<FilterRequestField> SetFilterFields(absl::string_view wire,
+std::vector<FilterRequestField> SetFilterFields(const WireFields& wire,
                                                 const Descriptor* request,
                                                 const Descriptor* record) {
-  using google::protobuf::internal::WireFormatLite;
   absl::InlinedVector<int, 8> numbers;
-  google::protobuf::io::CodedInputStream in(
-      reinterpret_cast<const uint8_t*>(wire.data()),
-      static_cast<int>(wire.size()));
-  while (uint32_t tag = in.ReadTag()) {
-    int number = WireFormatLite::GetTagFieldNumber(tag);
+  for (const WireField& field : wire.fields()) {
     int record_number;
     FilterRole role;
-    if (DecodeFilterField(number, &record_number, &role)) {
-      numbers.push_back(number);
+    if (DecodeFilterField(field.number, &record_number, &role)) {
+      numbers.push_back(field.number);
     }
-    if (!WireFormatLite::SkipField(&in, tag)) break;
   }
-  std::sort(numbers.begin(), numbers.end());
-  numbers.erase(std::unique(numbers.begin(), numbers.end()), numbers.end());
+  std::sort(numbers.begin(), numbers.end());  // each occurs once in `wire`
   std::vector<FilterRequestField> fields;
   for (int number : numbers) {
     FilterRequestField f;

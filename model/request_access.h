@@ -13,6 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 #include "model/request_layout.h"
+#include "model/wire_fields.h"
 
 namespace lmdbapi::model {
 
@@ -55,14 +56,14 @@ struct FilterRequestField {
 std::vector<FilterRequestField> SetFilterFields(
     const google::protobuf::Message& request,
     const google::protobuf::Descriptor* record);
-// The same read from `wire`, the bytes `request` was parsed from: the typed
-// constraint fields whose tags occur there, in field number order, each once.
-// A string or enum sent with its default value is listed too (its reader
-// treats it as unset, as for the message). A scan of the tags, cheaper than
-// the message's reflection, which tests every field of the request type
-// (~6,500 instructions for the example's 41 fields).
+// The same read from `wire`, the fields of the bytes `request` was parsed
+// from: the typed constraint fields whose tags occur there, in field number
+// order, each once. A string or enum sent with its default value is listed
+// too (its reader treats it as unset, as for the message). Cheaper than the
+// message's reflection, which tests every field of the request type (~6,500
+// instructions for the example's 41 fields).
 std::vector<FilterRequestField> SetFilterFields(
-    absl::string_view wire, const google::protobuf::Descriptor* request,
+    const WireFields& wire, const google::protobuf::Descriptor* request,
     const google::protobuf::Descriptor* record);
 
 // Whether a tag of field `number` occurs in `wire` (a message's bytes): when
