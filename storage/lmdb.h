@@ -6,6 +6,8 @@
 
 #include <lmdb.h>
 
+#include <utility>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -61,6 +63,10 @@ class Cursor {
   static absl::StatusOr<Cursor> Open(MDB_txn* txn, MDB_dbi dbi);
   Cursor(Cursor&& other) noexcept : cursor_(other.cursor_) {
     other.cursor_ = nullptr;
+  }
+  Cursor& operator=(Cursor&& other) noexcept {
+    std::swap(cursor_, other.cursor_);
+    return *this;
   }
   Cursor(const Cursor&) = delete;
   Cursor& operator=(const Cursor&) = delete;

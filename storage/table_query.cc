@@ -38,7 +38,10 @@ class Table::QueryRun {
 
  private:
   // The record bytes of the scan's current entry.
-  absl::StatusOr<StoredRecord> Record() const;
+  // Read through one cursor: LMDB finds a key on the page the cursor is at
+  // without descending from the root, and an index's entries for one value
+  // point at records in key order, often on the same page.
+  absl::StatusOr<StoredRecord> Record();
   // Whether the current record, `bytes`, matches the residual. It is parsed
   // (into scratch_, `*parsed` then pointing at it) only when its bytes
   // cannot tell.
@@ -49,6 +52,7 @@ class Table::QueryRun {
   const Plan& plan_;  // prepared_.plan
   MDB_txn* const txn_;
   std::optional<MergedScan> scan_;
+  std::optional<Cursor> records_;  // opened by the first Record() of an index
   std::unique_ptr<Message> scratch_;
 };
 
@@ -71,17 +75,19 @@ absl::Status Table::QueryRun::Open(absl::string_view page_token) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<StoredRecord> Table::QueryRun::Record() const {
+absl::StatusOr<StoredRecord> Table::QueryRun::Record() {
   if (scan_->range().index == nullptr) return SplitStored(scan_->value());
-  absl::StatusOr<absl::string_view> record =
-      GetValue(txn_, table_.records_, scan_->pk());
-  if (!record.ok()) {
+  if (!records_.has_value()) {
+    LMDBAPI_ASSIGN_OR_RETURN(records_, Cursor::Open(txn_, table_.records_));
+  }
+  LMDBAPI_ASSIGN_OR_RETURN(bool found, records_->Find(scan_->pk()));
+  if (!found) {
     return absl::InternalError(
         absl::StrCat("index ", scan_->range().index->name, " of ",
                      table_.name(), " points at '", scan_->pk(),
                      "', which is missing; verify and rebuild the indexes"));
   }
-  return SplitStored(*record);
+  return SplitStored(records_->value());
 }
 
 absl::StatusOr<bool> Table::QueryRun::Matches(absl::string_view bytes,
