@@ -110,7 +110,7 @@ std::vector<FilterRequestField> SetFilterFields(const Message& request,
   for (const FieldDescriptor* field : set) {
     FilterRequestField f;
     f.request_field = field;
-    int record_number;
+    int record_number = 0;
     if (!DecodeFilterField(f.request_field->number(), &record_number,
                            &f.role)) {
       continue;  // page_size, page_token, filter, order_by, read_mask
@@ -138,7 +138,7 @@ std::vector<FilterRequestField> SetFilterFields(const WireFields& wire,
                                                 const Descriptor* record) {
   absl::InlinedVector<int, 8> numbers;
   for (const WireField& field : wire.fields()) {
-    int record_number;
+    int record_number = 0;
     FilterRole role;
     if (DecodeFilterField(field.number, &record_number, &role)) {
       numbers.push_back(field.number);
@@ -148,7 +148,7 @@ std::vector<FilterRequestField> SetFilterFields(const WireFields& wire,
   std::vector<FilterRequestField> fields;
   for (int number : numbers) {
     FilterRequestField f;
-    int record_number;
+    int record_number = 0;
     DecodeFilterField(number, &record_number, &f.role);
     f.request_field = request->FindFieldByNumber(number);
     f.record_field = record->FindFieldByNumber(record_number);
