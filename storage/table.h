@@ -178,6 +178,8 @@ class Table {
                              absl::string_view version_fields)>
           add,
       FilterResult* result) const;
+  // How many records a page of `query` holds at most.
+  size_t PageSizeOf(const Query& query) const;
   // The plan a query would use, as Plan::Describe() text.
   absl::StatusOr<std::string> Explain(
       const std::vector<Predicate>& predicates) const;

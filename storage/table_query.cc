@@ -245,12 +245,15 @@ absl::Status Table::FilterPage(const Query& query, TakeRecord take,
   std::vector<bool> ready = ReadyIndexes();  // before the snapshot
   LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env_->BeginRead());
   LMDBAPI_ASSIGN_OR_RETURN(result->plan, PlanOf(query, std::move(ready)));
-  const size_t page_size =
-      query.page_size == 0 ? options_.default_page_size
-                           : std::min(query.page_size, options_.max_page_size);
   QueryRun run(*this, *result->plan, txn.get());
   LMDBAPI_RETURN_IF_ERROR(run.Open(query.page_token));
-  return run.Page(page_size, take, result);
+  return run.Page(PageSizeOf(query), take, result);
+}
+
+size_t Table::PageSizeOf(const Query& query) const {
+  return query.page_size == 0
+             ? options_.default_page_size
+             : std::min(query.page_size, options_.max_page_size);
 }
 
 absl::StatusOr<FilterResult> Table::Filter(

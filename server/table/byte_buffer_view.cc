@@ -2,6 +2,7 @@
 #include "server/table/byte_buffer_view.h"
 
 #include <cstring>
+#include <utility>
 
 #include "grpc/slice.h"
 
@@ -27,6 +28,18 @@ bool ByteBufferView::Read(const grpc::ByteBuffer& buffer) {
 
 grpc::ByteBuffer ByteBufferOf(absl::string_view bytes) {
   grpc::Slice slice(bytes.data(), bytes.size());
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+grpc::ByteBuffer ByteBufferOf(std::string&& bytes) {
+  // Below this, copying costs less than a second allocation for the
+  // string's owner and gRPC's reference count.
+  constexpr size_t kTakenFrom = 16 * 1024;
+  if (bytes.size() < kTakenFrom) return ByteBufferOf(absl::string_view(bytes));
+  auto* owned = new std::string(std::move(bytes));
+  grpc::Slice slice(
+      owned->data(), owned->size(),
+      [](void* string) { delete static_cast<std::string*>(string); }, owned);
   return grpc::ByteBuffer(&slice, 1);
 }
 

@@ -33,6 +33,9 @@ class ByteBufferView {
 
 // A buffer holding a copy of `bytes` (a raw method's answer).
 grpc::ByteBuffer ByteBufferOf(absl::string_view bytes);
+// A buffer holding `bytes`: a large string (a page of records) is taken
+// without a copy, its memory freed with the buffer's last slice.
+grpc::ByteBuffer ByteBufferOf(std::string&& bytes);
 // A buffer holding `head` then `tail`, copied once into one slice.
 grpc::ByteBuffer ByteBufferOf(absl::string_view head, absl::string_view tail);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -21,6 +22,9 @@
 namespace lmdbapi::server {
 
 using google::protobuf::Message;
+
+// The most a Filter page reserves ahead: gRPC's default message size limit.
+constexpr size_t kPageRoom = 4 << 20;
 
 TableService::TableService(storage::Table* table, std::string service,
                            AnswerQueue* answers, const access::Access* access)
@@ -566,7 +570,7 @@ void TableService::FilterRead(Context* context, const char* method,
   size_t scanned = 0;
   if (s.ok())
     s = FilterPage(*query, *mask, record_type, &page, &plan, &scanned);
-  if (s.ok()) *response = ByteBufferOf(page);
+  if (s.ok()) *response = ByteBufferOf(std::move(page));
   Finish(call.reactor, method, call.start, s,
          s.ok() && LogEnabled(LogLevel::kDebug)
              ? absl::StrCat("plan: ", plan, "; scanned ", scanned)
@@ -582,7 +586,15 @@ absl::Status TableService::FilterPage(const storage::Query& query,
   if (mask.paths().empty()) {
     LMDBAPI_RETURN_IF_ERROR(table_->FilterWire(
         query,
-        [page](absl::string_view stored, absl::string_view appended) {
+        [page, records = table_->PageSizeOf(query)](
+            absl::string_view stored, absl::string_view appended) {
+          // Room for the page as its first record predicts, up to the
+          // message size gRPC accepts by default: growing it by doubling
+          // would copy it once more.
+          if (page->empty()) {
+            page->reserve(std::min<size_t>(
+                records * (stored.size() + appended.size() + 8), kPageRoom));
+          }
           storage::PutWireBytesHeader(model::layout::kPageRecords,
                                       stored.size() + appended.size(), page);
           page->append(stored.data(), stored.size());
