@@ -123,10 +123,24 @@ class ReplicaSet:
             self.channel[i] = grpc.insecure_channel(target)
         grpc.channel_ready_future(self.channel[i]).result(timeout=10)
 
+    def stop_all(self, cleanly=True):
+        """Closes the test's channels, then stops every replica (cleanly:
+        AssertionError unless each exits 0). Closed first because a server's
+        drain waits for its connections to go, and an idle client channel
+        reads the server's GOAWAY only on gRPC's 5 s backup poll
+        (docs/SERVER.md, "Stopping")."""
+        for channel in self.channel.values():
+            channel.close()
+        self.channel.clear()
+        if cleanly:
+            self.procs.stop_all_cleanly()
+        else:
+            self.procs.stop_all()
+
     def restart_all(self, flags):
         """Stops every replica cleanly and starts each again with `flags`
         (kept for later starts): (the leader, a follower)."""
-        self.procs.stop_all_cleanly()
+        self.stop_all()
         self.extra_flags = list(flags)
         for i in self.ids:
             self.start(i)
@@ -243,7 +257,7 @@ class ReplicatedShardTest(unittest.TestCase):
         for p in self.r.process.values():
             if p.poll() is None:
                 os.kill(p.pid, signal.SIGCONT)
-        self.r.procs.stop_all()
+        self.r.stop_all(cleanly=False)
         self.tmp.cleanup()
 
     def permit(self, n):
@@ -376,7 +390,7 @@ class ReplicatedShardTest(unittest.TestCase):
             leader = new_leader
         load.check(self.r.permits(leader), CYCLES)
         stored = self.r.converged()
-        self.r.procs.stop_all_cleanly()
+        self.r.stop_all()
         for i in self.r.ids:
             status, log = self.r.verify(i)
             self.assertEqual(status, 0, "replica %d's indexes:\n%s" % (i, log))
@@ -395,7 +409,7 @@ class ReplicatedShardTest(unittest.TestCase):
         backup = os.path.join(self.tmp.name, "backup")
         status, log = self.r.run_server("--data_dir=" + self.r.data(1), "--backup_to=" + backup)
         self.assertEqual(status, 0, log)
-        self.r.procs.stop_all_cleanly()
+        self.r.stop_all()
         # Three new replicas on copies of the backup, with new logs.
         restored = ReplicaSet(os.path.join(self.tmp.name, "restored"), self.messages,
                               self.service, self.stubs)
@@ -411,7 +425,7 @@ class ReplicatedShardTest(unittest.TestCase):
                 self.service.InsertPermitRequest(permit=self.permit(99))).uuid)
             self.assertEqual(set(restored.converged()), keys)
         finally:
-            restored.procs.stop_all()
+            restored.stop_all(cleanly=False)
 
     def test_a_replica_whose_data_is_lost_rejoins(self):
         leader = self.r.leader()
@@ -443,7 +457,7 @@ class ReplicatedShardTest(unittest.TestCase):
         self.r.start(follower)
         stored = self.r.converged()
         self.assertEqual(len(stored), 50)
-        self.r.procs.stop_all_cleanly()
+        self.r.stop_all()
         status, log = self.r.verify(follower)
         self.assertEqual(status, 0, log)
 
@@ -473,7 +487,7 @@ class ReplicatedShardTest(unittest.TestCase):
         copying = log.rindex("copying the data of replica")
         self.assertLess(copying, log.index("replication: catching up (", copying))
         self.assertGreater(log.rindex("replication: caught up"), copying)
-        self.r.procs.stop_all_cleanly()
+        self.r.stop_all()
         for i in self.r.ids:
             status, log = self.r.verify(i)
             self.assertEqual(status, 0, log)
@@ -570,7 +584,7 @@ class ReplicatedShardTest(unittest.TestCase):
                 time.sleep(0.1)
             self.assertTrue(any(f.startswith("snapshot-") for f in os.listdir(raft_dir)),
                             "replica %d took no snapshot by bytes" % i)
-        self.r.procs.stop_all_cleanly()
+        self.r.stop_all()
         for i in self.r.ids:
             status, log = self.r.verify(i)
             self.assertEqual(status, 0, log)
@@ -705,7 +719,7 @@ class ReplicatedShardTest(unittest.TestCase):
         for n in range(5):
             self.insert(self.r.leader(), n)
         self.r.converged()
-        self.r.procs.stop_all_cleanly()
+        self.r.stop_all()
         started = time.time()
         self.r.start(1)  # alone: no leader can be elected
         self.assertEqual(self.health(1), "NOT_SERVING")
