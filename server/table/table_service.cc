@@ -23,7 +23,9 @@ namespace lmdbapi::server {
 
 using google::protobuf::Message;
 
-// The most a Filter page reserves ahead: gRPC's default message size limit.
+// A Filter page reserves room for this many records at its first, and at
+// most kPageRoom bytes (gRPC's default message size limit).
+constexpr size_t kPageStart = 64;
 constexpr size_t kPageRoom = 4 << 20;
 
 TableService::TableService(storage::Table* table, std::string service,
@@ -588,12 +590,15 @@ absl::Status TableService::FilterPage(const storage::Query& query,
         query,
         [page, records = table_->PageSizeOf(query)](
             absl::string_view stored, absl::string_view appended) {
-          // Room for the page as its first record predicts, up to the
-          // message size gRPC accepts by default: growing it by doubling
-          // would copy it once more.
-          if (page->empty()) {
-            page->reserve(std::min<size_t>(
-                records * (stored.size() + appended.size() + 8), kPageRoom));
+          // Room as this record predicts, so that doubling does not copy
+          // the page again: first for kPageStart records (a query that
+          // matches few keeps little), then, once those fill, for the whole
+          // page up to the message size gRPC accepts by default.
+          const size_t need = stored.size() + appended.size() + 8;
+          if (page->capacity() - page->size() < need) {
+            const size_t n =
+                page->empty() ? std::min(records, kPageStart) : records;
+            page->reserve(std::min(n * need, kPageRoom));
           }
           storage::PutWireBytesHeader(model::layout::kPageRecords,
                                       stored.size() + appended.size(), page);
