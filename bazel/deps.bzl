@@ -153,5 +153,14 @@ def lmdbapi_dependencies():
         build_file = Label("//third_party/bazel:grpc_reflection.BUILD"),
     )
 
+    # grpc/health/v1/health.proto (served by server/process/health_service.h) from the same
+    # package. Same directory as CMake's LMDBAPI_GRPC_HEALTH.
+    _local_protos(
+        name = "grpc_health_proto",
+        lmdbapi = _lmdbapi_repo(),
+        path = "/usr/share/gocode/src/google.golang.org/grpc/debian/missing-sources/grpc/grpc-proto/master",
+        build_file = Label("//third_party/bazel:grpc_health.BUILD"),
+    )
+
     # Swagger UI (npm's swagger-ui-dist), embedded in every schema's REST gateway.
     npm_swagger_ui(name = "swagger_ui")

@@ -21,7 +21,7 @@ include(CMakePackageConfigHelpers)
 
 set(lmdbapi_exported lmdbapi_base lmdbapi_model lmdbapi_version lmdbapi_storage lmdbapi_server lmdbapi_protos
     lmdbapi_googleapis lmdbapi_error_info_proto lmdbapi_rpc_status_proto lmdbapi_reflection_proto
-    lmdbapi_admin_proto lmdbapi_policy_proto)
+    lmdbapi_admin_proto lmdbapi_health_proto lmdbapi_policy_proto)
 foreach(t ${lmdbapi_exported})
   string(REGEX REPLACE "^lmdbapi_" "" short ${t})
   set_target_properties(${t} PROPERTIES EXPORT_NAME ${short})
@@ -46,6 +46,7 @@ install(FILES proto/lmdbapi/options.proto proto/lmdbapi/admin.proto proto/lmdbap
 install(DIRECTORY ${PROJECT_BINARY_DIR}/proto/lmdbapi DESTINATION include/lmdbapi/proto
         FILES_MATCHING PATTERN "*.pb.h")
 install(DIRECTORY ${PROJECT_BINARY_DIR}/google ${PROJECT_BINARY_DIR}/grpc_reflection_v1alpha
+                  ${PROJECT_BINARY_DIR}/grpc
         DESTINATION include/lmdbapi FILES_MATCHING PATTERN "*.pb.h")
 # The gateway's sources and builder (build-gateway reads ../VERSION).
 file(GLOB gateway_go ${PROJECT_SOURCE_DIR}/gateway/*.go)

@@ -14,6 +14,7 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "server/observability/log.h"
+#include "server/process/health_service.h"
 #include "server/process/reflection_service.h"
 #include "server/process/tls_files.h"
 #include "server/replication/replica_readiness.h"
@@ -51,7 +52,8 @@ void WaitAndDrain(grpc::Server& server, const ServeSpec& spec,
         "(--tls_reload_seconds)");
   }
   Log(LogLevel::kInfo, "signal %d: draining in-flight calls", signal_number);
-  server.GetHealthCheckService()->SetServingStatus(false);
+  // Every status NOT_SERVING, and health's Watch calls end.
+  server.GetHealthCheckService()->Shutdown();
   if (spec.on_stop) spec.on_stop();
   server.Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
   server.Wait();
@@ -130,21 +132,21 @@ std::vector<std::string> SchemaServiceNames(const Schema& schema) {
 int Serve(const Config& config,
           std::shared_ptr<grpc::ServerCredentials> credentials, ServeSpec spec,
           sigset_t stop_signals) {
-  grpc::EnableDefaultHealthCheckService(true);
   std::vector<std::string> names = {"grpc.health.v1.Health",
                                     "grpc.reflection.v1alpha.ServerReflection"};
   names.insert(names.end(), spec.reflected.begin(), spec.reflected.end());
   ReflectionService reflection(names,
                                config.open_reflection ? nullptr : spec.auth);
+  HealthService health;  // outlives the server
   grpc::ServerBuilder builder;
+  health.InstallIn(builder);
   int port = 0;
   builder.AddListeningPort(config.listen, std::move(credentials), &port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(config.max_message_bytes));
   for (grpc::Service* service : spec.services) builder.RegisterService(service);
   builder.RegisterService(&reflection);
-  if (spec.generic != nullptr)
-    builder.RegisterCallbackGenericService(spec.generic);
+  if (spec.on_build) spec.on_build(builder);
   if (!spec.interceptors.empty()) {
     builder.experimental().SetInterceptorCreators(std::move(spec.interceptors));
   }
@@ -154,6 +156,7 @@ int Serve(const Config& config,
         spec.listen_error_detail);
     return 1;
   }
+  if (spec.on_started) spec.on_started();
   SetHealth(*server, spec.healthy);
   if (spec.on_health) spec.on_health(server->GetHealthCheckService());
   if (spec.on_serving) {

@@ -18,11 +18,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/impl/codegen/service_type.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "server/access/access.h"
 #include "server/process/config.h"
@@ -57,8 +57,13 @@ std::vector<std::string> SchemaServiceNames(const Schema& schema);
 // What one process serves, and what it does around serving. Everything
 // pointed to outlives Serve.
 struct ServeSpec {
-  std::vector<grpc::Service*> services;             // registered in order
-  grpc::CallbackGenericService* generic = nullptr;  // the router's, if any
+  std::vector<grpc::Service*> services;  // registered in order
+  // Adds to the builder what `services` are not, before it builds (the
+  // router's queues).
+  std::function<void(grpc::ServerBuilder&)> on_build;
+  // Once the server has started, before it is reported serving (the
+  // router's threads).
+  std::function<void()> on_started;
   // Listed by reflection after grpc.health.v1.Health and reflection itself.
   std::vector<std::string> reflected;
   // Reported SERVING by health (with "", the server) until the stop signal.

@@ -176,7 +176,11 @@ int ServeRouter(const Config& config, const Schema& schema,
   if (access == nullptr) return 2;
   ShardRouter router(schema, *tables, options);
   ServeSpec spec;
-  spec.generic = &router;
+  spec.on_build = [&](grpc::ServerBuilder& builder) {
+    router.Register(builder);
+  };
+  spec.on_started = [&] { router.Start(); };
+  spec.on_drained = [&] { router.Stop(); };
   spec.reflected = spec.healthy = SchemaServiceNames(schema);
   spec.auth = access.get();
   spec.on_serving = [&](const std::string& host, int port) {

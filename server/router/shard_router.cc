@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <optional>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
@@ -65,42 +66,9 @@ bool IsRequestError(grpc::StatusCode code) {
 
 }  // namespace
 
-// One routed call: reads the request; the router answers it from the
-// thread where its last shard call finished.
-class ShardRouter::Call final : public grpc::ServerGenericBidiReactor {
- public:
-  Call(ShardRouter* router, grpc::GenericCallbackServerContext* context)
-      : router_(router), context_(context) {
-    StartRead(&request_);
-  }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "the call carried no request message"));
-      return;
-    }
-    router_->Handle(*context_, request_,
-                    [this](grpc::Status status, grpc::ByteBuffer response) {
-                      if (!status.ok()) return Finish(status);
-                      response_ = std::move(response);
-                      StartWriteAndFinish(&response_, grpc::WriteOptions(),
-                                          status);
-                    });
-  }
-  void OnDone() override { delete this; }
-
- private:
-  ShardRouter* router_;
-  grpc::GenericCallbackServerContext* context_;
-  grpc::ByteBuffer request_, response_;
-};
-
 // The shard calls of one fan-out round: alive until the last one finishes.
 struct ShardRouter::Round {
-  explicit Round(size_t n) : contexts(n), bodies(n), replies(n), pending(n) {}
-  std::vector<grpc::ClientContext> contexts;
-  std::vector<grpc::ByteBuffer> bodies;
+  explicit Round(size_t n) : replies(n), pending(n) {}
   std::vector<Reply> replies;
   std::atomic<size_t> pending;
   Replies done;
@@ -109,7 +77,11 @@ struct ShardRouter::Round {
 ShardRouter::ShardRouter(const Schema& schema,
                          const std::vector<storage::TableSchema>& tables,
                          Options options)
-    : options_(std::move(options)) {
+    : options_(std::move(options)),
+      queues_([this](const grpc::GenericServerContext& context,
+                     const grpc::ByteBuffer& request, Answer answer) {
+        Handle(context, request, std::move(answer));
+      }) {
   for (const ServiceBinding& binding : schema.services) {
     const auto* service =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
@@ -146,12 +118,13 @@ ShardRouter::ShardRouter(const Schema& schema,
   }
 }
 
-grpc::ServerGenericBidiReactor* ShardRouter::CreateReactor(
-    grpc::GenericCallbackServerContext* context) {
-  return new Call(this, context);
+void ShardRouter::Register(grpc::ServerBuilder& builder) {
+  size_t threads = options_.threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  queues_.Register(builder, threads);
 }
 
-void ShardRouter::Handle(const grpc::GenericCallbackServerContext& context,
+void ShardRouter::Handle(const grpc::GenericServerContext& context,
                          const grpc::ByteBuffer& request, Answer done) {
   const std::string& path = context.method();  // "/pkg.Service/Method"
   Answer answer = std::move(done);
@@ -214,30 +187,29 @@ void ShardRouter::Handle(const grpc::GenericCallbackServerContext& context,
 }
 
 void ShardRouter::CallShards(
-    const grpc::GenericCallbackServerContext& from, const std::string& method,
+    const grpc::GenericServerContext& from, const std::string& method,
     const std::vector<std::pair<size_t, grpc::ByteBuffer>>& requests,
     Replies done) {
   auto round = std::make_shared<Round>(requests.size());
   round->done = std::move(done);
   auto deadline = std::min(from.deadline(),
                            std::chrono::system_clock::now() + kDefaultDeadline);
+  // The caller's credential, and a linearizable read's x-consistency (each
+  // shard's replica sends it on to its leader). x-min-revision is one
+  // shard's revision: it means nothing across shards.
+  std::vector<std::pair<std::string, std::string>> metadata;
+  for (const char* key : {"authorization", "x-consistency"}) {
+    auto found = from.client_metadata().find(key);
+    if (found == from.client_metadata().end()) continue;
+    metadata.emplace_back(
+        key, std::string(found->second.data(), found->second.size()));
+  }
   for (size_t j = 0; j < requests.size(); ++j) {
-    grpc::ClientContext& context = round->contexts[j];
-    context.set_deadline(deadline);
-    // The caller's credential, and a linearizable read's x-consistency
-    // (each shard's replica sends it on to its leader). x-min-revision is
-    // one shard's revision: it means nothing across shards.
-    for (const char* key : {"authorization", "x-consistency"}) {
-      auto found = from.client_metadata().find(key);
-      if (found == from.client_metadata().end()) continue;
-      context.AddMetadata(
-          key, std::string(found->second.data(), found->second.size()));
-    }
-    round->bodies[j] = requests[j].second;
     const std::string& shard = options_.shards[requests[j].first];
-    stubs_[requests[j].first]->UnaryCall(
-        &context, method, grpc::StubOptions(), &round->bodies[j],
-        &round->replies[j].body, [round, j, &shard](grpc::Status s) {
+    queues_.UnaryCall(
+        *stubs_[requests[j].first], method, deadline, metadata,
+        requests[j].second,
+        [round, j, &shard](grpc::Status s, grpc::ByteBuffer body) {
           if (!s.ok() && !IsRequestError(s.error_code())) {
             // The shard's details (e.g. ErrorInfo MAP_FULL) go on with it.
             s = grpc::Status(
@@ -246,6 +218,7 @@ void ShardRouter::CallShards(
                 s.error_details());
           }
           round->replies[j].status = std::move(s);
+          round->replies[j].body = std::move(body);
           if (round->pending.fetch_sub(1) == 1) {
             round->done(std::move(round->replies));
           }
@@ -272,7 +245,7 @@ void AnswerGet(std::vector<ShardRouter::Reply> replies,
 
 }  // namespace
 
-void ShardRouter::Get(const grpc::GenericCallbackServerContext& context,
+void ShardRouter::Get(const grpc::GenericServerContext& context,
                       const google::protobuf::MethodDescriptor& method,
                       const grpc::ByteBuffer& request, Answer answer) {
   // A key a tagged shard made names that shard in its last byte: ask it
@@ -304,7 +277,7 @@ void ShardRouter::Get(const grpc::GenericCallbackServerContext& context,
              });
 }
 
-void ShardRouter::Count(const grpc::GenericCallbackServerContext& context,
+void ShardRouter::Count(const grpc::GenericServerContext& context,
                         const google::protobuf::MethodDescriptor& method,
                         const grpc::ByteBuffer& request, Answer answer) {
   std::vector<std::pair<size_t, grpc::ByteBuffer>> requests;
@@ -333,7 +306,7 @@ void ShardRouter::Count(const grpc::GenericCallbackServerContext& context,
              });
 }
 
-void ShardRouter::List(const grpc::GenericCallbackServerContext& context,
+void ShardRouter::List(const grpc::GenericServerContext& context,
                        const Route& route,
                        const google::protobuf::MethodDescriptor& method,
                        const grpc::ByteBuffer& bytes, Answer answer) {

@@ -34,7 +34,9 @@
 #include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
+#include "grpcpp/server_builder.h"
 #include "model/request_layout.h"
+#include "server/router/router_queues.h"
 #include "server/schema.h"
 #include "storage/plan_cache.h"
 #include "storage/schema.h"
@@ -42,7 +44,7 @@
 
 namespace lmdbapi::server {
 
-class ShardRouter final : public grpc::CallbackGenericService {
+class ShardRouter final {
  public:
   struct Options {
     std::vector<std::string> shards;  // HOST:PORT of each shard's server
@@ -51,24 +53,33 @@ class ShardRouter final : public grpc::CallbackGenericService {
     size_t max_message_bytes = 4 << 20;
     // Of the calls to the shards (PeerCredentials); nullptr: plaintext.
     std::shared_ptr<grpc::ChannelCredentials> credentials;
+    // Threads serving calls, each polling its own queue (RouterQueues);
+    // 0: one per core.
+    size_t threads = 0;
   };
   // `tables` must outlive the router.
   ShardRouter(const Schema& schema,
               const std::vector<storage::TableSchema>& tables, Options options);
 
-  grpc::ServerGenericBidiReactor* CreateReactor(
-      grpc::GenericCallbackServerContext* context) override;
+  // Before the server is built: the router takes every call no other
+  // service of `builder` has.
+  void Register(grpc::ServerBuilder& builder);
+  // Once the server has started: serves.
+  void Start() { queues_.Start(); }
+  // Once the server has shut down: ends the calls still waiting on shards
+  // and the router's threads.
+  void Stop() { queues_.Stop(); }
 
   struct Reply {
     grpc::Status status;
     grpc::ByteBuffer body;
   };
   // Gets a call's status and, when OK, its response.
-  using Answer = std::function<void(grpc::Status, grpc::ByteBuffer)>;
+  using Answer = RouterQueues::Answer;
 
   // Answers one call (`context.method()` is "/package.Service/Method"),
   // from the thread where its last shard call finished: no thread waits.
-  void Handle(const grpc::GenericCallbackServerContext& context,
+  void Handle(const grpc::GenericServerContext& context,
               const grpc::ByteBuffer& request, Answer done);
 
  private:
@@ -82,28 +93,27 @@ class ShardRouter final : public grpc::CallbackGenericService {
   };
   using Replies = std::function<void(std::vector<Reply>)>;
   struct Round;
-  class Call;
 
   // Calls `method` on shards at once, one (shard, request) pair each;
   // `done` gets the replies in the same order once all have finished.
   void CallShards(
-      const grpc::GenericCallbackServerContext& from, const std::string& method,
+      const grpc::GenericServerContext& from, const std::string& method,
       const std::vector<std::pair<size_t, grpc::ByteBuffer>>& requests,
       Replies done);
-  void Get(const grpc::GenericCallbackServerContext& context,
+  void Get(const grpc::GenericServerContext& context,
            const google::protobuf::MethodDescriptor& method,
            const grpc::ByteBuffer& request, Answer answer);
-  void Count(const grpc::GenericCallbackServerContext& context,
+  void Count(const grpc::GenericServerContext& context,
              const google::protobuf::MethodDescriptor& method,
              const grpc::ByteBuffer& request, Answer answer);
-  void List(const grpc::GenericCallbackServerContext& context,
-            const Route& route,
+  void List(const grpc::GenericServerContext& context, const Route& route,
             const google::protobuf::MethodDescriptor& method,
             const grpc::ByteBuffer& request, Answer answer);
 
   Options options_;
   std::map<std::string, Route, std::less<>> routes_;  // by service full name
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
+  RouterQueues queues_;
 };
 
 }  // namespace lmdbapi::server

@@ -10,9 +10,11 @@ returns each exactly once, in order.
 """
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 import urllib.parse
 import urllib.request
@@ -681,6 +683,37 @@ class RouterTlsTest(unittest.TestCase):
                                capture_output=True, text=True, timeout=30)
             self.assertEqual(r.returncode, 2, (flags, r.stderr))
             self.assertIn(named, r.stderr, flags)
+
+
+class RouterStopTest(unittest.TestCase):
+    def test_a_router_stops_while_a_shard_never_answers(self):
+        # The call waits on a stopped shard (SIGSTOP) with a minute left:
+        # the router's drain gives it 10 s, then cancels its shard call and
+        # exits 0 instead of waiting for the shard's deadline.
+        with tempfile.TemporaryDirectory() as tmp:
+            procs = stack.Processes(tmp)
+            try:
+                messages, service, stubs = stack.load_stubs(BUILD, os.path.join(tmp, "stubs"))
+                shard, shard_port = procs.server("shard", SERVER)
+                router, router_port = procs.router("router", SERVER, [shard_port])
+                channel = grpc.insecure_channel(f"127.0.0.1:{router_port}")
+                stub = stubs.PermitsStub(channel)
+                request = service.GetPermitRequest(uuid="0190b2a4-6a1e-7c3d-8f00-000000000000")
+                with self.assertRaises(grpc.RpcError) as e:  # the router reaches the shard
+                    stub.Get(request, timeout=10)
+                self.assertEqual(e.exception.code(), grpc.StatusCode.NOT_FOUND)
+                shard.send_signal(signal.SIGSTOP)
+                get = stub.Get.future(request, timeout=60)
+                time.sleep(0.5)
+                started = time.monotonic()
+                self.assertEqual(procs.stop(router, timeout=30), 0)
+                self.assertLess(time.monotonic() - started, 20)
+                with self.assertRaises(grpc.RpcError):
+                    get.result(timeout=5)
+                channel.close()
+            finally:
+                shard.send_signal(signal.SIGCONT)
+                procs.stop_all()
 
 
 class ShardMapTest(unittest.TestCase):

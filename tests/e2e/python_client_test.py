@@ -7,6 +7,7 @@ Usage: python_client_test.py SERVER_BINARY GENERATED_ROOT
 GENERATED_ROOT holds proto/examples/permits_service.proto.
 """
 import os
+import signal
 import sys
 import tempfile
 import unittest
@@ -28,6 +29,7 @@ message HealthCheckResponse {
 }
 service Health {
   rpc Check(HealthCheckRequest) returns (HealthCheckResponse);
+  rpc Watch(HealthCheckRequest) returns (stream HealthCheckResponse);
 }
 """
 
@@ -145,21 +147,52 @@ class PythonClientTest(unittest.TestCase):
                 finally:
                     self.assertEqual(self.procs.stop(server), 0)
 
-    def test_health_reports_serving_per_service(self):
+    def health(self):
+        """The grpc.health.v1 messages and stub, generated from HEALTH_PROTO."""
         health_dir = os.path.join(self.tmp.name, "health")
-        os.makedirs(os.path.join(health_dir, "grpc_health_v1"), exist_ok=True)
-        with open(os.path.join(health_dir, "grpc_health_v1", "health.proto"), "w") as f:
-            f.write(HEALTH_PROTO)
-        from grpc_tools import protoc
-        self.assertEqual(protoc.main([
-            "protoc", "-I" + health_dir, "--python_out=" + health_dir,
-            "--grpc_python_out=" + health_dir, "grpc_health_v1/health.proto"]), 0)
-        sys.path.insert(0, health_dir)
+        if not os.path.isdir(os.path.join(health_dir, "grpc_health_v1")):
+            os.makedirs(os.path.join(health_dir, "grpc_health_v1"))
+            with open(os.path.join(health_dir, "grpc_health_v1", "health.proto"), "w") as f:
+                f.write(HEALTH_PROTO)
+            from grpc_tools import protoc
+            self.assertEqual(protoc.main([
+                "protoc", "-I" + health_dir, "--python_out=" + health_dir,
+                "--grpc_python_out=" + health_dir, "grpc_health_v1/health.proto"]), 0)
+            sys.path.insert(0, health_dir)
         from grpc_health_v1 import health_pb2, health_pb2_grpc
-        stub = health_pb2_grpc.HealthStub(self.channel)
+        return health_pb2, health_pb2_grpc.HealthStub
+
+    def test_health_reports_serving_per_service(self):
+        health_pb2, Stub = self.health()
+        stub = Stub(self.channel)
         for service in ("", "lmdbapi.examples.permits.Permits"):
             answer = stub.Check(health_pb2.HealthCheckRequest(service=service))
             self.assertEqual(answer.status, health_pb2.HealthCheckResponse.SERVING)
+        with self.assertRaises(grpc.RpcError) as e:
+            stub.Check(health_pb2.HealthCheckRequest(service="no.such.Service"))
+        self.assertEqual(e.exception.code(), grpc.StatusCode.NOT_FOUND)
+
+    def test_health_watch_sends_the_status_then_ends_when_the_server_stops(self):
+        health_pb2, Stub = self.health()
+        status = health_pb2.HealthCheckResponse
+        server, port = self.procs.server("server-watch", SERVER,
+                                         data_dir=os.path.join(self.tmp.name, "data-watch"))
+        channel = grpc.insecure_channel("127.0.0.1:%d" % port)
+        try:
+            stub = Stub(channel)
+            unknown = stub.Watch(health_pb2.HealthCheckRequest(service="no.such.Service"))
+            self.assertEqual(next(unknown).status, status.SERVICE_UNKNOWN)
+            unknown.cancel()
+            watch = stub.Watch(health_pb2.HealthCheckRequest(service=""), timeout=30)
+            self.assertEqual(next(watch).status, status.SERVING)
+            server.send_signal(signal.SIGTERM)  # the drain: NOT_SERVING, then the end
+            self.assertEqual(next(watch).status, status.NOT_SERVING)
+            with self.assertRaises(grpc.RpcError) as e:
+                next(watch)
+            self.assertEqual(e.exception.code(), grpc.StatusCode.UNAVAILABLE)
+        finally:
+            channel.close()
+            self.assertEqual(self.procs.stop(server), 0)
 
     def test_errors_have_codes_and_name_the_field(self):
         with self.assertRaises(grpc.RpcError) as error:
