@@ -53,8 +53,9 @@ class HealthService final : public grpc::health::v1::Health::Service {
   class Control;
 
   absl::Mutex mu_;
+  // The server ("") SERVING from the start, as in gRPC's default service.
   absl::flat_hash_map<std::string, Response::ServingStatus> statuses_
-      ABSL_GUARDED_BY(mu_);
+      ABSL_GUARDED_BY(mu_) = {{"", Response::SERVING}};
   uint64_t changes_ ABSL_GUARDED_BY(mu_) = 0;  // Watch waits for it to move
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
 };

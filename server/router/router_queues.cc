@@ -1,5 +1,7 @@
 #include "server/router/router_queues.h"
 
+#include <algorithm>
+
 #include "grpcpp/support/async_unary_call.h"
 
 namespace lmdbapi::server {

@@ -48,7 +48,7 @@ class RouterQueues {
   RouterQueues& operator=(const RouterQueues&) = delete;
 
   // Before the server is built: adds the service that takes every method no
-  // other service has, and `threads` queues.
+  // other service has, and `threads` queues (at least one).
   void Register(grpc::ServerBuilder& builder, size_t threads);
   // Once the server has started: each queue's thread takes calls.
   void Start();

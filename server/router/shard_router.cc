@@ -119,9 +119,9 @@ ShardRouter::ShardRouter(const Schema& schema,
 }
 
 void ShardRouter::Register(grpc::ServerBuilder& builder) {
-  size_t threads = options_.threads;
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  queues_.Register(builder, threads);
+  queues_.Register(builder, options_.threads != 0
+                                ? options_.threads
+                                : std::thread::hardware_concurrency());
 }
 
 void ShardRouter::Handle(const grpc::GenericServerContext& context,

@@ -692,8 +692,9 @@ class RouterStopTest(unittest.TestCase):
         # exits 0 instead of waiting for the shard's deadline.
         with tempfile.TemporaryDirectory() as tmp:
             procs = stack.Processes(tmp)
+            shard = None
             try:
-                messages, service, stubs = stack.load_stubs(BUILD, os.path.join(tmp, "stubs"))
+                _, service, stubs = stack.load_stubs(BUILD, os.path.join(tmp, "stubs"))
                 shard, shard_port = procs.server("shard", SERVER)
                 router, router_port = procs.router("router", SERVER, [shard_port])
                 channel = grpc.insecure_channel(f"127.0.0.1:{router_port}")
@@ -712,7 +713,8 @@ class RouterStopTest(unittest.TestCase):
                     get.result(timeout=5)
                 channel.close()
             finally:
-                shard.send_signal(signal.SIGCONT)
+                if shard is not None:
+                    shard.send_signal(signal.SIGCONT)
                 procs.stop_all()
 
 

@@ -18,7 +18,9 @@ import stack  # noqa: E402
 import grpc  # noqa: E402
 
 REFLECTION_DIR = "/usr/share/gocode/src/google.golang.org/grpc/reflection"
-# The standard grpc.health.v1 API (Debian ships no .proto for it).
+# The standard grpc.health.v1 API. The server is built from Debian's copy
+# (grpc/health/v1/health.proto), whose Python modules would land in the
+# `grpc` package's own namespace: the test compiles this one as grpc_health_v1.
 HEALTH_PROTO = """
 syntax = "proto3";
 package grpc.health.v1;
