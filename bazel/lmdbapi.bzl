@@ -60,6 +60,10 @@ _SWAGGER_UI = "@swagger_ui//:dist"
 # "external/lmdbapi" in another: protoc's -I for proto/lmdbapi/options.proto.
 _LMDBAPI_ROOT = Label("//proto:options_proto").workspace_root or "."
 
+# The allocator of lmdbapi's programs, as cmake/LmdbapiAllocator.cmake links
+# it: tcmalloc (Debian's libtcmalloc-minimal4, found by its file name).
+ALLOCATOR_LINKOPTS = ["-l:libtcmalloc_minimal.so.4"]
+
 def lmdbapi_schema(name, src, deps = [], visibility = None):
     """Service, bindings and server binary for the schema `src` (see the top of this file)."""
     src = src.lstrip(":")
@@ -127,6 +131,7 @@ def lmdbapi_schema(name, src, deps = [], visibility = None):
         name = name + "-server",
         srcs = [base + ".lmdbapi_main.cc"],
         deps = [":" + name + "_lmdbapi"],
+        linkopts = ALLOCATOR_LINKOPTS,
         visibility = visibility,
     )
 

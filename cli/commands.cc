@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "base/status_macros.h"
 #include "cli/local_backend.h"
+#include "server/process/allocator.h"
 #include "version/version.h"
 
 // The server backend comes with the remote side's commands
@@ -292,6 +293,7 @@ int Run(const Command& command, const std::vector<std::string>& args) {
 }  // namespace
 
 int RunCli(int argc, char** argv) {
+  server::BoundAllocatorCaches();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     fputs(Overview().c_str(), stderr);

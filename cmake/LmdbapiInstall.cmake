@@ -62,7 +62,8 @@ install(FILES LICENSE CHANGELOG.md README.md DESTINATION share/doc/lmdbapi)
 install(DIRECTORY docs DESTINATION share/doc/lmdbapi)  # the README's links
 
 # The package: lmdbapiConfig.cmake finds the dependencies and defines
-# lmdbapi_schema() (cmake/LmdbapiProto.cmake, cmake/LmdbapiSchema.cmake).
+# lmdbapi_schema() (cmake/LmdbapiProto.cmake, cmake/LmdbapiAllocator.cmake,
+# cmake/LmdbapiSchema.cmake).
 set(LMDBAPI_INSTALL_INCLUDE include/lmdbapi)
 set(LMDBAPI_INSTALL_GATEWAY share/lmdbapi/gateway)
 set(LMDBAPI_INSTALL_SWAGGER_UI share/lmdbapi/swagger-ui)
@@ -73,7 +74,7 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/lmdbapiConfigVersion.cmak
   COMPATIBILITY SameMinorVersion)  # 0.x: a minor release may break
 install(FILES ${PROJECT_BINARY_DIR}/lmdbapiConfig.cmake
         ${PROJECT_BINARY_DIR}/lmdbapiConfigVersion.cmake
-        cmake/LmdbapiProto.cmake cmake/LmdbapiSchema.cmake
+        cmake/LmdbapiProto.cmake cmake/LmdbapiAllocator.cmake cmake/LmdbapiSchema.cmake
         DESTINATION lib/cmake/lmdbapi)
 
 # cpack -G DEB: what a machine needs to build a schema's server and gateway
@@ -88,7 +89,7 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # lmdbapi_<version>_amd64.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)   # protoc-gen-lmdbapi's libraries
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "g++, cmake, ninja-build, pkg-config, liblmdb-dev, libraft-dev, libuv1-dev, libabsl-dev, \
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "g++, cmake, ninja-build, pkg-config, liblmdb-dev, libraft-dev, libuv1-dev, libtcmalloc-minimal4, libabsl-dev, \
 libprotobuf-dev, libprotoc-dev, protobuf-compiler, libgrpc++-dev, protobuf-compiler-grpc, libssl-dev, \
 golang-go, golang-grpc-gateway, golang-github-grpc-ecosystem-grpc-gateway-dev, \
 golang-goprotobuf-dev, golang-google-grpc-dev, golang-google-genproto-dev, \

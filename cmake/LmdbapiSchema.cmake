@@ -46,6 +46,7 @@ function(lmdbapi_schema name)
   target_link_libraries(${name}_lmdbapi PUBLIC ${name}_service_proto lmdbapi::server)
   add_executable(${name}-server ${gen}/${base}.lmdbapi_main.cc)
   target_link_libraries(${name}-server ${name}_lmdbapi)
+  lmdbapi_link_allocator(${name}-server)
 
   set(gateway ${CMAKE_CURRENT_BINARY_DIR}/${name}-gateway)
   add_custom_command(

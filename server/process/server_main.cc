@@ -17,6 +17,7 @@
 #include "server/access/access.h"
 #include "server/observability/index_build_log.h"
 #include "server/observability/log.h"
+#include "server/process/allocator.h"
 #include "server/process/config.h"
 #include "server/process/serve.h"
 #include "server/process/table_services.h"
@@ -401,6 +402,7 @@ int ServeTables(const Config& config, const Schema& schema,
 }  // namespace
 
 int ServerMain(int argc, char** argv, Schema schema) {
+  BoundAllocatorCaches();
   // Debian's abseil checks every mutex acquisition for lock-order cycles
   // (its deadlock detection is on unless abseil itself was built with
   // NDEBUG), 3-5 % of the server's CPU under writes (docs/BENCHMARKS.md).

@@ -352,6 +352,15 @@ class DockerfileTest(unittest.TestCase):
                 self.assertIn(owners[library], runtime | BASE_IMAGE_PACKAGES,
                               "%s needs %s from %s" % (binary, library, owners[library]))
 
+    def test_server_and_command_allocate_with_tcmalloc(self):
+        # cmake/LmdbapiAllocator.cmake: a build that lost the link would fall
+        # back to glibc's malloc silently (docs/BENCHMARKS.md, "tcmalloc").
+        for binary in (SERVER, CLI):
+            if sanitized(binary):
+                self.skipTest("sanitizer build: ASan's allocator")
+            ldd = run(["ldd", binary], check=True).stdout
+            self.assertIn("libtcmalloc_minimal.so.4", ldd, binary)
+
     def test_runtime_packages_are_installed_here(self):
         # The build links against every one, so each is installed here: a
         # renamed package (a new soname) fails here, not in docker build.
