@@ -238,8 +238,7 @@ class ShardMerge {
       if (streams_[i].next.empty()) {
         cursors_[i].done = true;
       } else {
-        cursors_[i].token = streams_[i].next;
-        cursors_[i].has_last = false;
+        MoveOn(i);
       }
     }
     bool complete = std::all_of(cursors_.begin(), cursors_.end(),
@@ -258,8 +257,7 @@ class ShardMerge {
           cursors_[i].done = true;
           continue;
         }
-        cursors_[i].token = streams_[i].next;
-        cursors_[i].has_last = false;
+        MoveOn(i);
       }
       requests.emplace_back(i, cursors_[i].token);
     }
@@ -284,6 +282,14 @@ class ShardMerge {
   }
 
  private:
+  // Shard `i` resumes from its next page, keeping the last record returned:
+  // a page asked with a smaller page_size than the one that returned it
+  // ends before it, and the records up to it are in the pages after.
+  void MoveOn(size_t i) {
+    cursors_[i].token = std::move(streams_[i].next);
+    streams_[i] = Stream();
+  }
+
   std::vector<ShardCursor> cursors_;
   std::vector<Stream> streams_;
   const RecordOrder& order_;

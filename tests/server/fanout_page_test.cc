@@ -71,6 +71,8 @@ class FakeShards {
       return pages;
     };
   }
+  // What the router asks of each shard: its own call's page size.
+  void set_page_size(size_t page_size) { page_size_ = page_size; }
   int fail_shard = -1;
   int fetches = 0;
 
@@ -131,6 +133,33 @@ TEST_F(FanoutPageTest, EveryRecordOnceInOrderForEveryPageSize) {
       }
     }
   }
+}
+
+TEST_F(FanoutPageTest, PagesOfChangingSizesReturnEveryRecordOnce) {
+  // A smaller page asked with a token ends its shards' pages before the
+  // records an earlier, larger page returned (AIP-158 lets page_size change).
+  std::mt19937 random(7);
+  FakeShards shards(2, 1);
+  std::vector<std::string> expected;
+  for (int i = 0; i < 60; ++i) {
+    std::string uuid = absl::StrFormat("%08x", random());
+    expected.push_back(uuid);
+    shards.Add(i % 2, uuid);
+  }
+  std::sort(expected.begin(), expected.end());
+  std::vector<std::string> seen;
+  std::string token;
+  const size_t sizes[] = {5, 1, 6, 2, 1, 7, 3, 1};
+  for (int pages = 0; pages < 1000; ++pages) {
+    size_t page_size = sizes[pages % 8];
+    shards.set_page_size(page_size);
+    auto page = MergeShardPages(7, 2, token, page_size, order_, shards.Fetch());
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const std::string& r : page->records) seen.push_back(UuidOf(r));
+    token = page->next_token;
+    if (token.empty()) break;
+  }
+  EXPECT_EQ(seen, expected);
 }
 
 TEST_F(FanoutPageTest, EmptyShardsGiveOneEmptyFinalPage) {
