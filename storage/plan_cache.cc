@@ -87,15 +87,41 @@ absl::StatusOr<std::shared_ptr<const PreparedPlan>> PlanCache::Prepare(
 std::shared_ptr<const PreparedPlan> PlanCache::Find(
     absl::string_view key) const {
   absl::ReaderMutexLock lock(&mu_);
-  auto it = plans_.find(key);
-  return it == plans_.end() ? nullptr : it->second;
+  auto it = by_key_.find(key);
+  if (it == by_key_.end()) return nullptr;
+  const Slot& slot = *it->second;
+  // Only the first find since the clock passed writes the shared line.
+  if (!slot.used.load(std::memory_order_relaxed)) {
+    slot.used.store(true, std::memory_order_relaxed);
+  }
+  return slot.plan;
 }
 
 void PlanCache::Keep(std::string key,
                      std::shared_ptr<const PreparedPlan> plan) {
   absl::MutexLock lock(&mu_);
-  if (plans_.size() >= kCapacity) plans_.erase(plans_.begin());
-  plans_.insert_or_assign(std::move(key), std::move(plan));
+  auto it = by_key_.find(key);
+  if (it != by_key_.end()) {  // two calls planned it at once
+    it->second->plan = std::move(plan);
+    return;
+  }
+  Slot* slot = slots_.size() < kCapacity ? &slots_.emplace_back() : Forget();
+  slot->key = std::move(key);
+  slot->plan = std::move(plan);
+  slot->used.store(false, std::memory_order_relaxed);
+  by_key_.emplace(slot->key, slot);
+}
+
+PlanCache::Slot* PlanCache::Forget() {
+  // Every slot the hand passes loses its mark, so a second round finds one.
+  for (;;) {
+    Slot& slot = slots_[hand_];
+    hand_ = (hand_ + 1) % slots_.size();
+    if (!slot.used.exchange(false, std::memory_order_relaxed)) {
+      by_key_.erase(slot.key);
+      return &slot;
+    }
+  }
 }
 
 }  // namespace lmdbapi::storage

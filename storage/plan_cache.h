@@ -15,7 +15,9 @@
 #ifndef LMDBAPI_STORAGE_PLAN_CACHE_H_
 #define LMDBAPI_STORAGE_PLAN_CACHE_H_
 
+#include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,8 +52,11 @@ struct PreparedPlan {
 
 class PlanCache {
  public:
-  // Plans kept at most; a full cache forgets one to keep the next. A plan
-  // takes about a kilobyte.
+  // Plans kept at most; a full cache forgets one to keep the next: the
+  // first, from where it last stopped, that no call found since it last
+  // looked (a clock, "second chance"), so that the plans a service asks
+  // over and over stay while one-off queries come and go. A plan takes
+  // about a kilobyte.
   static constexpr size_t kCapacity = 1024;
 
   // What identifies `query`'s plan: its predicates, filter and order_by
@@ -63,14 +68,25 @@ class PlanCache {
   absl::StatusOr<std::shared_ptr<const PreparedPlan>> Prepare(
       const TableSchema& table, const Query& query);
 
-  // The plan kept under `key`, or null.
+  // The plan kept under `key`, or null; a plan found is marked used.
   std::shared_ptr<const PreparedPlan> Find(absl::string_view key) const;
   void Keep(std::string key, std::shared_ptr<const PreparedPlan> plan);
 
  private:
+  struct Slot {
+    std::string key;
+    std::shared_ptr<const PreparedPlan> plan;
+    // Found since the clock last passed: set under the reader lock.
+    mutable std::atomic<bool> used{false};
+  };
+  // The slot to reuse in a full cache, its plan forgotten.
+  Slot* Forget() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<const PreparedPlan>> plans_
-      ABSL_GUARDED_BY(mu_);
+  std::deque<Slot> slots_ ABSL_GUARDED_BY(mu_);  // never moved: keyed below
+  absl::flat_hash_map<absl::string_view, Slot*> by_key_
+      ABSL_GUARDED_BY(mu_);               // Slot::key → its slot
+  size_t hand_ ABSL_GUARDED_BY(mu_) = 0;  // the clock: the next to look at
 };
 
 }  // namespace lmdbapi::storage

@@ -209,6 +209,35 @@ TEST_F(TableTest, ARepeatedQueryReusesItsPlanAndAnotherQueryDoesNot) {
   EXPECT_NE(PlanCache::KeyOf(as_int), PlanCache::KeyOf(as_uint));
 }
 
+TEST(PlanCacheTest, AFullCacheKeepsThePlansFoundAgainAndForgetsOneOffs) {
+  PlanCache cache;
+  auto hot = std::make_shared<PreparedPlan>();
+  cache.Keep("hot", hot);
+  // Three times the capacity of one-off queries, the hot one asked between.
+  for (size_t i = 0; i < 3 * PlanCache::kCapacity; ++i) {
+    cache.Keep(absl::StrCat("once-", i), std::make_shared<PreparedPlan>());
+    if (i % 64 == 0) ASSERT_EQ(cache.Find("hot"), hot) << "after " << i;
+  }
+  EXPECT_EQ(cache.Find("hot"), hot);
+  EXPECT_EQ(cache.Find("once-0"), nullptr);  // forgotten: the cache is bounded
+  EXPECT_NE(cache.Find(absl::StrCat("once-", 3 * PlanCache::kCapacity - 1)),
+            nullptr);  // the last kept
+  size_t kept = 0;
+  for (size_t i = 0; i < 3 * PlanCache::kCapacity; ++i) {
+    kept += cache.Find(absl::StrCat("once-", i)) != nullptr;
+  }
+  EXPECT_EQ(kept, PlanCache::kCapacity - 1);  // and "hot"
+}
+
+TEST(PlanCacheTest, KeepingAKeyAgainReplacesItsPlan) {
+  PlanCache cache;
+  auto first = std::make_shared<PreparedPlan>();
+  auto second = std::make_shared<PreparedPlan>();
+  cache.Keep("q", first);
+  cache.Keep("q", second);
+  EXPECT_EQ(cache.Find("q"), second);
+}
+
 TEST_F(TableTest, InsertWithCallerKeyAndDuplicateIsAlreadyExists) {
   Permit p = MakePermit("Acme", "NY", PENDING);
   p.set_uuid("my-key");
