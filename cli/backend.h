@@ -40,6 +40,11 @@ struct ListOptions {
   uint64_t limit = 0;    // most records in all; 0: every match
 };
 
+struct CountAnswer {
+  uint64_t count = 0;  // records that match
+  std::string plan;    // how they were counted: index ranges or a full scan
+};
+
 // Called with each record; an error stops the walk and is returned.
 using RecordSink = absl::FunctionRef<absl::Status(
     const TableInfo&, const google::protobuf::Message&)>;
@@ -100,6 +105,10 @@ class Backend {
                               const std::string& key) = 0;
   virtual absl::Status List(const TableInfo& table, const ListOptions& options,
                             RecordSink sink) = 0;
+  // The records that match `filter` (AIP-160, as the Count RPC's; empty:
+  // every record), counted from index entries alone when the plan can.
+  virtual absl::StatusOr<CountAnswer> Count(const TableInfo& table,
+                                            const std::string& filter) = 0;
   // Each change from `from_revision` (0: from now) until the sink fails or
   // `max_changes` (0: no bound) were seen. The sink gets the record (after
   // the change; a delete's: as it was) and its change type in `type`

@@ -149,6 +149,19 @@ std::vector<Command> RecordCommands() {
        0,
        0,
        RunList},
+      {"count",
+       "count --table=T [--filter=F] [--explain]",
+       "Prints how many records match the filter (the Count RPC's); "
+       "--explain also prints the plan that counted them (index ranges or a "
+       "full scan).\n"
+       "  lmdbapi count data/permits --table=permits --filter='county = "
+       "\"NY\"'",
+       Target::kBackend,
+       Access::kReadOnly,
+       {"table", "filter", "explain!"},
+       0,
+       0,
+       RunCount},
       {"watch",
        "watch --table=T [--filter=F] [--from_revision=R] [--max_changes=N]",
        "Prints each change of the table's records, one JSON object a line: "

@@ -92,6 +92,7 @@ absl::Status RunGet(const Invocation& invocation);
 absl::Status RunPut(const Invocation& invocation);
 absl::Status RunDelete(const Invocation& invocation);
 absl::Status RunList(const Invocation& invocation);
+absl::Status RunCount(const Invocation& invocation);
 absl::Status RunWatch(const Invocation& invocation);
 absl::Status RunSchema(const Invocation& invocation);
 

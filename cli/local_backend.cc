@@ -141,6 +141,16 @@ absl::Status LocalBackend::List(const TableInfo& table,
   return absl::OkStatus();
 }
 
+absl::StatusOr<CountAnswer> LocalBackend::Count(const TableInfo& table,
+                                                const std::string& filter) {
+  storage::Query query;
+  query.filter = filter;
+  LMDBAPI_ASSIGN_OR_RETURN(storage::CountResult result,
+                           TableOf(table)->Count(query));
+  return CountAnswer{result.count,
+                     result.plan == nullptr ? "" : result.plan->description};
+}
+
 absl::StatusOr<std::string> LocalBackend::Schema() {
   return schema_.file->DebugString();
 }

@@ -35,6 +35,8 @@ class LocalBackend : public Backend {
   absl::Status Delete(const TableInfo& table, const std::string& key) override;
   absl::Status List(const TableInfo& table, const ListOptions& options,
                     RecordSink sink) override;
+  absl::StatusOr<CountAnswer> Count(const TableInfo& table,
+                                    const std::string& filter) override;
   // Follows the directory's change log (written by whoever writes to it,
   // e.g. a server), polling it ten times a second (cli/local_watch.cc).
   // Closes the database first: a lone reader keeps writers out

@@ -60,6 +60,16 @@ absl::Status RunList(const Invocation& invocation) {
                                   });
 }
 
+absl::Status RunCount(const Invocation& invocation) {
+  LMDBAPI_ASSIGN_OR_RETURN(const TableInfo* table, invocation.Table());
+  LMDBAPI_ASSIGN_OR_RETURN(
+      CountAnswer answer,
+      invocation.backend->Count(*table, invocation.Flag("filter")));
+  printf("%llu\n", static_cast<unsigned long long>(answer.count));
+  if (invocation.BoolFlag("explain")) printf("plan: %s\n", answer.plan.c_str());
+  return absl::OkStatus();
+}
+
 absl::Status RunWatch(const Invocation& invocation) {
   LMDBAPI_ASSIGN_OR_RETURN(const TableInfo* table, invocation.Table());
   LMDBAPI_ASSIGN_OR_RETURN(uint64_t from,

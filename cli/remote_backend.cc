@@ -137,6 +137,16 @@ absl::Status RemoteBackend::List(const TableInfo& table,
   return absl::OkStatus();
 }
 
+absl::StatusOr<CountAnswer> RemoteBackend::Count(const TableInfo& table,
+                                                 const std::string& filter) {
+  auto answer = Unary(table, "Count", [&](Message* request) {
+    SetString(request, "filter", filter);
+  });
+  if (!answer.ok()) return answer.status();
+  return CountAnswer{GetInteger(**answer, "count"),
+                     GetString(**answer, "plan")};
+}
+
 absl::Status RemoteBackend::Watch(
     const TableInfo& table, const std::string& filter, uint64_t from_revision,
     uint64_t max_changes,

@@ -176,7 +176,7 @@ class CliTest(unittest.TestCase):
     def test_help_lists_every_subcommand(self):
         out = self.cli_ok("help").stdout
         for name in ["stat", "verify", "rebuild", "backup", "restore", "export", "import",
-                     "get", "put", "delete", "list", "watch", "schema"]:
+                     "get", "put", "delete", "list", "count", "watch", "schema"]:
             self.assertIn("  " + name, out)
         self.assertIn("usage: lmdbapi import DATA_DIR|--server=ADDR --table=T",
                       self.cli_ok("help", "import").stdout)
@@ -267,6 +267,22 @@ class CliTest(unittest.TestCase):
         every = self.lines(self.on("list", "--table=permits", "--page_size=7").stdout)
         self.assertEqual(len(every), PERMITS)
         err = self.fails(1, "list", self.data, "--table=permits", "--filter=nosuch = 1")
+        self.assertIn("nosuch", err)
+
+    def test_count_counts_the_matches_and_explains_the_plan(self):
+        kings = sum(1 for p in self.permits if p["county"] == "Kings")
+        self.assertEqual(self.on("count", "--table=permits").stdout, "%d\n" % PERMITS)
+        self.assertEqual(self.on("count", "--table=permits",
+                                 '--filter=county = "Kings"').stdout, "%d\n" % kings)
+        out = self.on("count", "--table=permits", '--filter=county = "Kings"',
+                      "--explain").stdout.splitlines()
+        self.assertEqual(out[0], str(kings))
+        self.assertTrue(out[1].startswith("plan: index "), out)
+        self.assertIn('county = "Kings"', out[1])
+        self.assertEqual(self.on("count", "--table=permits",
+                                 '--filter=county = "Nowhere"').stdout, "0\n")
+        err = self.fails(1, "count", self.data, "--table=permits", "--filter=nosuch = 1")
+        self.assertIn("INVALID_ARGUMENT", err)
         self.assertIn("nosuch", err)
 
     def test_schema_prints_the_recorded_proto(self):

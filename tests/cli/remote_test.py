@@ -218,6 +218,20 @@ class RemoteTest(unittest.TestCase):
                               "--page_size=2", "--limit=5")
         self.assertEqual(len(some), 5)
 
+    def test_count_asks_the_servers_count(self):
+        for i in range(3):
+            self.insert(permitNumber="CT-%d" % i, county="Counted")
+        self.assertEqual(self.cli.ok("count", "--table=permits",
+                                     '--filter=county = "Counted"'), "3\n")
+        out = self.cli.ok("count", "--table=permits", '--filter=county = "Counted"',
+                          "--explain").splitlines()
+        self.assertEqual(out[0], "3")
+        self.assertTrue(out[1].startswith("plan: index "), out)
+        r = self.cli.run("count", "--table=permits", "--filter=colour = 1")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("INVALID_ARGUMENT", r.stderr)
+        self.assertIn("colour", r.stderr)
+
     def test_list_of_a_child_table(self):
         parent = self.insert(permitNumber="P-parent")
         status = self.cli.lines("put", "--table=processing_statuses", json.dumps(
