@@ -137,6 +137,12 @@ std::vector<Command> RecordCommands() {
        1,
        1,
        RunDelete},
+  };
+}
+
+// The subcommands that read a table's records by a filter, and the schema.
+std::vector<Command> QueryCommands() {
+  return {
       {"list",
        "list --table=T [--filter=F] [--order_by=O] [--limit=N] "
        "[--page_size=N]",
@@ -250,7 +256,7 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command>* commands = [] {
     auto* all = new std::vector<Command>;
     for (auto part : {BackendCommands(), TransferCommands(), RecordCommands(),
-                      RemoteCommands()}) {
+                      QueryCommands(), RemoteCommands()}) {
       all->insert(all->end(), part.begin(), part.end());
     }
     return all;
