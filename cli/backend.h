@@ -30,12 +30,13 @@ struct TableInfo {
   const google::protobuf::Descriptor* record = nullptr;
   std::string primary_key;  // the key field's name: "uuid"
   std::string parent;       // the parent table, or empty
+  std::string parent_key;   // the field holding the parent's key, or empty
 };
 
 struct ListOptions {
   std::string filter;    // AIP-160, as the Filter RPC's
   std::string order_by;  // AIP-132
-  std::string parent;    // a child table's parent key (empty: all parents)
+  std::string parent;    // a child table's parent's key (empty: all parents)
   size_t page_size = 0;  // per call; 0: the server's default
   uint64_t limit = 0;    // most records in all; 0: every match
 };
@@ -91,6 +92,10 @@ class Backend {
   // The table named `name` (collection or service's short name), or
   // NOT_FOUND listing the tables there are.
   absl::StatusOr<const TableInfo*> FindTable(const std::string& name) const;
+  // INVALID_ARGUMENT naming --parent when options.parent is set for a table
+  // without a parent.
+  static absl::Status CheckParent(const TableInfo& table,
+                                  const ListOptions& options);
   // A new, empty record of `table`.
   virtual std::unique_ptr<google::protobuf::Message> NewRecord(
       const TableInfo& table) const = 0;
@@ -105,10 +110,11 @@ class Backend {
                               const std::string& key) = 0;
   virtual absl::Status List(const TableInfo& table, const ListOptions& options,
                             RecordSink sink) = 0;
-  // The records that match `filter` (AIP-160, as the Count RPC's; empty:
-  // every record), counted from index entries alone when the plan can.
+  // The records that match options.filter (AIP-160, as the Count RPC's;
+  // empty: every record) and options.parent, counted from index entries
+  // alone when the plan can; the order, page and limit play no part.
   virtual absl::StatusOr<CountAnswer> Count(const TableInfo& table,
-                                            const std::string& filter) = 0;
+                                            const ListOptions& options) = 0;
   // Each change from `from_revision` (0: from now) until the sink fails or
   // `max_changes` (0: no bound) were seen. The sink gets the record (after
   // the change; a delete's: as it was) and its change type in `type`

@@ -144,19 +144,20 @@ std::vector<Command> RecordCommands() {
 std::vector<Command> QueryCommands() {
   return {
       {"list",
-       "list --table=T [--filter=F] [--order_by=O] [--limit=N] "
+       "list --table=T [--filter=F] [--parent=KEY] [--order_by=O] [--limit=N] "
        "[--page_size=N]",
        "Prints the records that match the filter (the Filter RPC's), one "
-       "JSON object a line.\n"
+       "JSON object a line; --parent keeps a child table's records of the "
+       "parent with that key.\n"
        "  lmdbapi list data/permits --table=permits --filter='county = \"NY\"'",
        Target::kBackend,
        Access::kReadOnly,
-       {"table", "filter", "order_by", "limit", "page_size"},
+       {"table", "filter", "parent", "order_by", "limit", "page_size"},
        0,
        0,
        RunList},
       {"count",
-       "count --table=T [--filter=F] [--explain]",
+       "count --table=T [--filter=F] [--parent=KEY] [--explain]",
        "Prints how many records match the filter (the Count RPC's); "
        "--explain also prints the plan that counted them (index ranges or a "
        "full scan).\n"
@@ -164,7 +165,7 @@ std::vector<Command> QueryCommands() {
        "\"NY\"'",
        Target::kBackend,
        Access::kReadOnly,
-       {"table", "filter", "explain!"},
+       {"table", "filter", "parent", "explain!"},
        0,
        0,
        RunCount},

@@ -37,6 +37,7 @@ std::vector<TableInfo> TablesOf(const model::SchemaModel& model) {
     info.record = t.message;
     if (t.primary_key != nullptr) info.primary_key = t.primary_key->name();
     if (!t.is_main()) info.parent = model.tables[t.parent].collection;
+    if (t.parent_key != nullptr) info.parent_key = t.parent_key->name();
     tables.push_back(std::move(info));
   }
   return tables;
@@ -116,12 +117,28 @@ absl::Status LocalBackend::Delete(const TableInfo& table,
   return TableOf(table)->Delete(key);
 }
 
-absl::Status LocalBackend::List(const TableInfo& table,
-                                const ListOptions& options, RecordSink sink) {
+namespace {
+
+// The query of `options`' filter and parent (and order and page size).
+absl::StatusOr<storage::Query> QueryOf(const TableInfo& table,
+                                       const ListOptions& options) {
+  LMDBAPI_RETURN_IF_ERROR(Backend::CheckParent(table, options));
   storage::Query query;
   query.filter = options.filter;
   query.order_by = options.order_by;
   query.page_size = options.page_size;
+  if (!options.parent.empty()) {
+    query.predicates.push_back(
+        {table.parent_key, storage::Op::kEq, options.parent});
+  }
+  return query;
+}
+
+}  // namespace
+
+absl::Status LocalBackend::List(const TableInfo& table,
+                                const ListOptions& options, RecordSink sink) {
+  LMDBAPI_ASSIGN_OR_RETURN(storage::Query query, QueryOf(table, options));
   uint64_t seen = 0;
   std::vector<std::unique_ptr<Message>> page;
   do {
@@ -142,9 +159,8 @@ absl::Status LocalBackend::List(const TableInfo& table,
 }
 
 absl::StatusOr<CountAnswer> LocalBackend::Count(const TableInfo& table,
-                                                const std::string& filter) {
-  storage::Query query;
-  query.filter = filter;
+                                                const ListOptions& options) {
+  LMDBAPI_ASSIGN_OR_RETURN(storage::Query query, QueryOf(table, options));
   LMDBAPI_ASSIGN_OR_RETURN(storage::CountResult result,
                            TableOf(table)->Count(query));
   return CountAnswer{result.count,

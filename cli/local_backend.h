@@ -36,7 +36,7 @@ class LocalBackend : public Backend {
   absl::Status List(const TableInfo& table, const ListOptions& options,
                     RecordSink sink) override;
   absl::StatusOr<CountAnswer> Count(const TableInfo& table,
-                                    const std::string& filter) override;
+                                    const ListOptions& options) override;
   // Follows the directory's change log (written by whoever writes to it,
   // e.g. a server), polling it ten times a second (cli/local_watch.cc).
   // Closes the database first: a lone reader keeps writers out

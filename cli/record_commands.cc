@@ -50,6 +50,7 @@ absl::Status RunList(const Invocation& invocation) {
   LMDBAPI_ASSIGN_OR_RETURN(const TableInfo* table, invocation.Table());
   ListOptions options;
   options.filter = invocation.Flag("filter");
+  options.parent = invocation.Flag("parent");
   options.order_by = invocation.Flag("order_by");
   LMDBAPI_ASSIGN_OR_RETURN(options.limit, invocation.UintFlag("limit", 0));
   LMDBAPI_ASSIGN_OR_RETURN(options.page_size,
@@ -62,9 +63,11 @@ absl::Status RunList(const Invocation& invocation) {
 
 absl::Status RunCount(const Invocation& invocation) {
   LMDBAPI_ASSIGN_OR_RETURN(const TableInfo* table, invocation.Table());
-  LMDBAPI_ASSIGN_OR_RETURN(
-      CountAnswer answer,
-      invocation.backend->Count(*table, invocation.Flag("filter")));
+  ListOptions options;
+  options.filter = invocation.Flag("filter");
+  options.parent = invocation.Flag("parent");
+  LMDBAPI_ASSIGN_OR_RETURN(CountAnswer answer,
+                           invocation.backend->Count(*table, options));
   printf("%llu\n", static_cast<unsigned long long>(answer.count));
   if (invocation.BoolFlag("explain")) printf("plan: %s\n", answer.plan.c_str());
   return absl::OkStatus();

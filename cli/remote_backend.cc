@@ -4,9 +4,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "cli/remote_backend_impl.h"
 #include "cli/remote_tables.h"
-#include "proto/lmdbapi/options.pb.h"
 
 namespace lmdbapi::cli {
 namespace {
@@ -19,14 +19,6 @@ using google::protobuf::Message;
 absl::Status Enough() { return absl::CancelledError("lmdbapi: enough"); }
 bool IsEnough(const absl::Status& s) {
   return absl::IsCancelled(s) && s.message() == "lmdbapi: enough";
-}
-
-std::string ParentKey(const Descriptor* record) {
-  for (int i = 0; i < record->field_count(); ++i) {
-    if (record->field(i)->options().GetExtension(lmdbapi::field).parent_key())
-      return record->field(i)->name();
-  }
-  return "";
 }
 
 // The Change message's type (INSERTED) as the local backend names it
@@ -101,11 +93,7 @@ absl::Status RemoteBackend::Delete(const TableInfo& table,
 
 absl::Status RemoteBackend::List(const TableInfo& table,
                                  const ListOptions& options, RecordSink sink) {
-  std::string parent_key = ParentKey(table.record);
-  if (!options.parent.empty() && parent_key.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--parent: table ", table.name, " has no parent"));
-  }
+  LMDBAPI_RETURN_IF_ERROR(CheckParent(table, options));
   size_t page_size = options.page_size;
   if (page_size == 0 && options.limit > 0 && options.limit < 1000) {
     page_size = options.limit;
@@ -118,7 +106,9 @@ absl::Status RemoteBackend::List(const TableInfo& table,
       SetString(request, "order_by", options.order_by);
       SetInteger(request, "page_size", static_cast<int64_t>(page_size));
       SetString(request, "page_token", token);
-      if (!parent_key.empty()) SetString(request, parent_key, options.parent);
+      if (!options.parent.empty()) {
+        SetString(request, table.parent_key, options.parent);
+      }
     });
     if (!page.ok()) return page.status();
     const Message& m = **page;
@@ -138,9 +128,13 @@ absl::Status RemoteBackend::List(const TableInfo& table,
 }
 
 absl::StatusOr<CountAnswer> RemoteBackend::Count(const TableInfo& table,
-                                                 const std::string& filter) {
+                                                 const ListOptions& options) {
+  LMDBAPI_RETURN_IF_ERROR(CheckParent(table, options));
   auto answer = Unary(table, "Count", [&](Message* request) {
-    SetString(request, "filter", filter);
+    SetString(request, "filter", options.filter);
+    if (!options.parent.empty()) {
+      SetString(request, table.parent_key, options.parent);
+    }
   });
   if (!answer.ok()) return answer.status();
   return CountAnswer{GetInteger(**answer, "count"),

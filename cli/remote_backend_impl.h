@@ -41,7 +41,7 @@ class RemoteBackend : public Backend {
   absl::Status List(const TableInfo& table, const ListOptions& options,
                     RecordSink sink) override;
   absl::StatusOr<CountAnswer> Count(const TableInfo& table,
-                                    const std::string& filter) override;
+                                    const ListOptions& options) override;
   absl::Status Watch(const TableInfo& table, const std::string& filter,
                      uint64_t from_revision, uint64_t max_changes,
                      absl::FunctionRef<absl::Status(

@@ -39,8 +39,11 @@ absl::StatusOr<TableInfo> Describe(const ServiceDescriptor* service) {
         service->full_name(), ": its record ", record->full_name(),
         " has no (lmdbapi.table).collection or primary_key field"));
   }
-  TableInfo info{table.collection(), service->full_name(), record, key->name(),
-                 ""};
+  TableInfo info{
+      table.collection(), service->full_name(), record, key->name(), "", ""};
+  if (const FieldDescriptor* parent_key = KeyField(record, true)) {
+    info.parent_key = parent_key->name();
+  }
   if (!table.parent().empty()) {
     const Descriptor* parent =
         record->file()->FindMessageTypeByName(table.parent());

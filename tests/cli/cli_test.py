@@ -285,6 +285,18 @@ class CliTest(unittest.TestCase):
         self.assertIn("INVALID_ARGUMENT", err)
         self.assertIn("nosuch", err)
 
+    def test_parent_keeps_the_children_of_one_parent(self):
+        children = self.lines(self.on("list", "--table=processing_statuses",
+                                      "--parent=permit-00003").stdout)
+        self.assertEqual(sorted(r["uuid"] for r in children),
+                         ["status-00003-%d" % j for j in range(STATUSES_PER_PERMIT)])
+        self.assertEqual(self.on("count", "--table=processing_statuses", "--parent=permit-00003",
+                                 "--filter=stage = \"review\"").stdout, "1\n")
+        self.assertEqual(self.on("count", "--table=processing_statuses",
+                                 "--parent=no-such-permit").stdout, "0\n")
+        err = self.fails(1, "list", self.data, "--table=permits", "--parent=permit-00003")
+        self.assertIn("--parent: table permits has no parent", err)
+
     def test_schema_prints_the_recorded_proto(self):
         out = self.on("schema").stdout
         self.assertIn("message Permit {", out)

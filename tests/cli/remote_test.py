@@ -239,6 +239,14 @@ class RemoteTest(unittest.TestCase):
         listed = self.cli.lines("list", "--table=processing_statuses",
                                 '--filter=permit_uuid = "%s"' % parent["uuid"])
         self.assertEqual([r["uuid"] for r in listed], [status["uuid"]])
+        by_parent = self.cli.lines("list", "--table=processing_statuses",
+                                   "--parent=" + parent["uuid"])
+        self.assertEqual([r["uuid"] for r in by_parent], [status["uuid"]])
+        self.assertEqual(self.cli.ok("count", "--table=processing_statuses",
+                                     "--parent=" + parent["uuid"]), "1\n")
+        r = self.cli.run("count", "--table=permits", "--parent=" + parent["uuid"])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--parent: table permits has no parent", r.stderr)
 
     def test_bad_input_names_the_table_or_field(self):
         r = self.cli.run("get", "--table=nothing", "x")
