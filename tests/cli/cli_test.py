@@ -240,11 +240,13 @@ class CliTest(unittest.TestCase):
         self.assertEqual(tree_digest(self.data), before)
 
     def test_reading_works_on_a_read_only_mount(self):
-        """stat, verify, get, export and schema on a read-only bind mount of
-        the directory, in a mount namespace of their own (unshare -m)."""
+        """stat, verify, get, count, export and schema on a read-only bind
+        mount of the directory, in a mount namespace of their own
+        (unshare -m)."""
         script = ('mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && '
                   'touch "$1/probe" 2>/dev/null && exit 3; '
                   'for c in stat verify export schema; do "$2" $c "$1" --quiet >/dev/null || exit 1; done; '
+                  '"$2" count "$1" --table=permits >/dev/null || exit 4; '
                   '"$2" get "$1" --table=permits permit-00007')
         r = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", self.data, LMDBAPI],
                            capture_output=True, text=True, timeout=120)
