@@ -19,13 +19,4 @@ absl::StatusOr<const TableInfo*> Backend::FindTable(
       "': no such table; there are: ", absl::StrJoin(names, ", ")));
 }
 
-absl::Status Backend::CheckParent(const TableInfo& table,
-                                  const ListOptions& options) {
-  if (options.parent.empty() || !table.parent_key.empty()) {
-    return absl::OkStatus();
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("--parent: table ", table.name, " has no parent"));
-}
-
 }  // namespace lmdbapi::cli

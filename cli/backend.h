@@ -36,7 +36,9 @@ struct TableInfo {
 struct ListOptions {
   std::string filter;    // AIP-160, as the Filter RPC's
   std::string order_by;  // AIP-132
-  std::string parent;    // a child table's parent's key (empty: all parents)
+  // A child table's parent's key (empty: all parents); only for a table
+  // with a parent_key.
+  std::string parent;
   size_t page_size = 0;  // per call; 0: the server's default
   uint64_t limit = 0;    // most records in all; 0: every match
 };
@@ -92,10 +94,6 @@ class Backend {
   // The table named `name` (collection or service's short name), or
   // NOT_FOUND listing the tables there are.
   absl::StatusOr<const TableInfo*> FindTable(const std::string& name) const;
-  // INVALID_ARGUMENT naming --parent when options.parent is set for a table
-  // without a parent.
-  static absl::Status CheckParent(const TableInfo& table,
-                                  const ListOptions& options);
   // A new, empty record of `table`.
   virtual std::unique_ptr<google::protobuf::Message> NewRecord(
       const TableInfo& table) const = 0;

@@ -120,9 +120,7 @@ absl::Status LocalBackend::Delete(const TableInfo& table,
 namespace {
 
 // The query of `options`' filter and parent (and order and page size).
-absl::StatusOr<storage::Query> QueryOf(const TableInfo& table,
-                                       const ListOptions& options) {
-  LMDBAPI_RETURN_IF_ERROR(Backend::CheckParent(table, options));
+storage::Query QueryOf(const TableInfo& table, const ListOptions& options) {
   storage::Query query;
   query.filter = options.filter;
   query.order_by = options.order_by;
@@ -138,7 +136,7 @@ absl::StatusOr<storage::Query> QueryOf(const TableInfo& table,
 
 absl::Status LocalBackend::List(const TableInfo& table,
                                 const ListOptions& options, RecordSink sink) {
-  LMDBAPI_ASSIGN_OR_RETURN(storage::Query query, QueryOf(table, options));
+  storage::Query query = QueryOf(table, options);
   uint64_t seen = 0;
   std::vector<std::unique_ptr<Message>> page;
   do {
@@ -160,9 +158,8 @@ absl::Status LocalBackend::List(const TableInfo& table,
 
 absl::StatusOr<CountAnswer> LocalBackend::Count(const TableInfo& table,
                                                 const ListOptions& options) {
-  LMDBAPI_ASSIGN_OR_RETURN(storage::Query query, QueryOf(table, options));
   LMDBAPI_ASSIGN_OR_RETURN(storage::CountResult result,
-                           TableOf(table)->Count(query));
+                           TableOf(table)->Count(QueryOf(table, options)));
   return CountAnswer{result.count,
                      result.plan == nullptr ? "" : result.plan->description};
 }

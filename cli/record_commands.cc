@@ -1,5 +1,5 @@
-// get, put, delete, list, watch and schema: records one at a time, as JSON
-// (protobuf's JSON mapping), one object a line.
+// get, put, delete, list, count, watch and schema: records one at a time, as
+// JSON (protobuf's JSON mapping), one object a line.
 #include <cstdio>
 #include <string>
 
@@ -17,6 +17,20 @@ absl::Status PrintRecord(const Message& record) {
   LMDBAPI_ASSIGN_OR_RETURN(std::string json, RecordJson(record));
   printf("%s\n", json.c_str());
   return absl::OkStatus();
+}
+
+// The records `invocation` asks for: --filter and --parent (a child table's
+// records of one parent).
+absl::StatusOr<ListOptions> ConditionOf(const Invocation& invocation,
+                                        const TableInfo& table) {
+  ListOptions options;
+  options.filter = invocation.Flag("filter");
+  options.parent = invocation.Flag("parent");
+  if (!options.parent.empty() && table.parent_key.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--parent: table ", table.name, " has no parent"));
+  }
+  return options;
 }
 
 }  // namespace
@@ -48,9 +62,8 @@ absl::Status RunDelete(const Invocation& invocation) {
 
 absl::Status RunList(const Invocation& invocation) {
   LMDBAPI_ASSIGN_OR_RETURN(const TableInfo* table, invocation.Table());
-  ListOptions options;
-  options.filter = invocation.Flag("filter");
-  options.parent = invocation.Flag("parent");
+  LMDBAPI_ASSIGN_OR_RETURN(ListOptions options,
+                           ConditionOf(invocation, *table));
   options.order_by = invocation.Flag("order_by");
   LMDBAPI_ASSIGN_OR_RETURN(options.limit, invocation.UintFlag("limit", 0));
   LMDBAPI_ASSIGN_OR_RETURN(options.page_size,
@@ -63,9 +76,8 @@ absl::Status RunList(const Invocation& invocation) {
 
 absl::Status RunCount(const Invocation& invocation) {
   LMDBAPI_ASSIGN_OR_RETURN(const TableInfo* table, invocation.Table());
-  ListOptions options;
-  options.filter = invocation.Flag("filter");
-  options.parent = invocation.Flag("parent");
+  LMDBAPI_ASSIGN_OR_RETURN(ListOptions options,
+                           ConditionOf(invocation, *table));
   LMDBAPI_ASSIGN_OR_RETURN(CountAnswer answer,
                            invocation.backend->Count(*table, options));
   printf("%llu\n", static_cast<unsigned long long>(answer.count));

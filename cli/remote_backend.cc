@@ -3,8 +3,6 @@
 #include <set>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
-#include "base/status_macros.h"
 #include "cli/remote_backend_impl.h"
 #include "cli/remote_tables.h"
 
@@ -19,6 +17,15 @@ using google::protobuf::Message;
 absl::Status Enough() { return absl::CancelledError("lmdbapi: enough"); }
 bool IsEnough(const absl::Status& s) {
   return absl::IsCancelled(s) && s.message() == "lmdbapi: enough";
+}
+
+// A Filter or Count request's condition: its filter and parent key.
+void SetCondition(const TableInfo& table, const ListOptions& options,
+                  Message* request) {
+  SetString(request, "filter", options.filter);
+  if (!options.parent.empty()) {
+    SetString(request, table.parent_key, options.parent);
+  }
 }
 
 // The Change message's type (INSERTED) as the local backend names it
@@ -93,7 +100,6 @@ absl::Status RemoteBackend::Delete(const TableInfo& table,
 
 absl::Status RemoteBackend::List(const TableInfo& table,
                                  const ListOptions& options, RecordSink sink) {
-  LMDBAPI_RETURN_IF_ERROR(CheckParent(table, options));
   size_t page_size = options.page_size;
   if (page_size == 0 && options.limit > 0 && options.limit < 1000) {
     page_size = options.limit;
@@ -102,13 +108,10 @@ absl::Status RemoteBackend::List(const TableInfo& table,
   uint64_t seen = 0;
   do {
     auto page = Unary(table, "Filter", [&](Message* request) {
-      SetString(request, "filter", options.filter);
+      SetCondition(table, options, request);
       SetString(request, "order_by", options.order_by);
       SetInteger(request, "page_size", static_cast<int64_t>(page_size));
       SetString(request, "page_token", token);
-      if (!options.parent.empty()) {
-        SetString(request, table.parent_key, options.parent);
-      }
     });
     if (!page.ok()) return page.status();
     const Message& m = **page;
@@ -129,12 +132,8 @@ absl::Status RemoteBackend::List(const TableInfo& table,
 
 absl::StatusOr<CountAnswer> RemoteBackend::Count(const TableInfo& table,
                                                  const ListOptions& options) {
-  LMDBAPI_RETURN_IF_ERROR(CheckParent(table, options));
   auto answer = Unary(table, "Count", [&](Message* request) {
-    SetString(request, "filter", options.filter);
-    if (!options.parent.empty()) {
-      SetString(request, table.parent_key, options.parent);
-    }
+    SetCondition(table, options, request);
   });
   if (!answer.ok()) return answer.status();
   return CountAnswer{GetInteger(**answer, "count"),
