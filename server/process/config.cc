@@ -459,6 +459,18 @@ const std::vector<Option>& Options() {
          c.shard_key = v;
          return absl::OkStatus();
        }},
+      {"shard_map",
+       {"LMDBAPI_SHARD_MAP"},
+       "FILE",
+       "on the router (with --shard_key): nginx's shard map (JSON, as "
+       "deploy/router/gen-nginx-conf reads it); a Filter or Count whose query "
+       "fixes the shard key (county = \"NY\") is asked of that key's shard "
+       "alone",
+       [](Config& c, const std::string& v) {
+         if (v.empty()) return Bad("shard_map", v, "a file path");
+         c.shard_map = v;
+         return absl::OkStatus();
+       }},
       {"max_commit_writes",
        {"LMDBAPI_MAX_COMMIT_WRITES"},
        "N",
@@ -787,6 +799,12 @@ absl::Status CheckCombinations(const Config& config) {
     return absl::InvalidArgumentError(
         "--rejoin goes with --restore_from: it keeps the backup's place in "
         "its shard's replication log");
+  }
+  if (!config.shard_map.empty() &&
+      (config.shards.empty() || config.shard_key.empty())) {
+    return absl::InvalidArgumentError(
+        "--shard_map goes on the router with --shards and --shard_key: it "
+        "says which shard holds each value of the --shard_key field");
   }
   if (!config.shards.empty() && config.shard_tag.has_value()) {
     return absl::InvalidArgumentError(

@@ -74,8 +74,11 @@ struct Config {
   // --shard_tag=N: the last byte of every key this shard generates, its
   // position in the router's --shards (the router asks it first for a Get).
   std::optional<uint8_t> shard_tag;
-  // --shard_key=FIELD: a write with x-shard-key must hold it in FIELD.
+  // --shard_key=FIELD: a write with x-shard-key must hold it in FIELD. On
+  // the router (with --shard_map): the field a listing's query may fix.
   std::string shard_key;
+  // --shard_map=FILE (router): nginx's shard map (server/router/shard_map.h).
+  std::string shard_map;
   // Changes kept for Watch (the newest this many).
   uint64_t watch_retention = 100000;
   // Most writes in one Transactions/Commit.

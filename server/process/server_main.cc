@@ -23,8 +23,10 @@
 #include "server/process/table_services.h"
 #include "server/replication/raft_node.h"
 #include "server/replication/snapshot_fetch.h"
+#include "server/router/shard_map.h"
 #include "server/router/shard_router.h"
 #include "server/table/parse_errors.h"
+#include "server/table/shard_key.h"
 #include "storage/database.h"
 #include "storage/replication_state.h"
 #include "storage/stored_schema.h"
@@ -172,6 +174,24 @@ int ServeRouter(const Config& config, const Schema& schema,
   options.shards = config.shards;
   options.max_page_size = config.max_page_size;
   options.max_message_bytes = config.max_message_bytes;
+  if (!config.shard_map.empty()) {
+    absl::StatusOr<ShardMap> map =
+        ShardMap::Load(config.shard_map, config.shards);
+    if (!map.ok()) {
+      Log(LogLevel::kError, "%s", map.status().message());
+      return 2;
+    }
+    options.shard_map = std::make_shared<const ShardMap>(*std::move(map));
+    options.shard_key = config.shard_key;
+    if (std::none_of(tables->begin(), tables->end(), [&](const auto& t) {
+          return ShardKeyField(t.descriptor, config.shard_key) != nullptr;
+        })) {
+      Log(LogLevel::kError,
+          "--shard_key: no table of %s has a string field '%s'", schema.file,
+          config.shard_key);
+      return 2;
+    }
+  }
   // The shards check every forwarded call; here only reflection asks.
   std::unique_ptr<access::Access> access = AccessOrLog(config, schema);
   if (access == nullptr) return 2;

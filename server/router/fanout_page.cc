@@ -66,14 +66,21 @@ absl::StatusOr<RecordOrder> RecordOrder::For(const storage::TableSchema& table,
                                              storage::PlanCache* plans,
                                              const Message* request,
                                              absl::string_view wire) {
-  RecordOrder order;
-  order.table_ = &table;
-  order.records_ = records;
   storage::Query query;
   if (request != nullptr) {
     LMDBAPI_ASSIGN_OR_RETURN(
         query, QueryFromRequest(*request, wire, table.descriptor));
   }
+  return For(table, records, plans, query);
+}
+
+absl::StatusOr<RecordOrder> RecordOrder::For(const storage::TableSchema& table,
+                                             const storage::WireRecord* records,
+                                             storage::PlanCache* plans,
+                                             const storage::Query& query) {
+  RecordOrder order;
+  order.table_ = &table;
+  order.records_ = records;
   if (plans != nullptr) {
     LMDBAPI_ASSIGN_OR_RETURN(order.prepared_, plans->Prepare(table, query));
   } else {

@@ -55,6 +55,11 @@ class RecordOrder {
       const storage::TableSchema& table, const storage::WireRecord* records,
       storage::PlanCache* plans, const google::protobuf::Message* request,
       absl::string_view wire);
+  // The same for the query a request was read into (QueryFromRequest).
+  static absl::StatusOr<RecordOrder> For(const storage::TableSchema& table,
+                                         const storage::WireRecord* records,
+                                         storage::PlanCache* plans,
+                                         const storage::Query& query);
 
   absl::StatusOr<OrderKey> Of(const google::protobuf::Message& record) const;
   // The same for a record's serialized `bytes`: read off them

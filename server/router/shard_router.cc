@@ -18,8 +18,10 @@
 #include "server/router/fanout_page.h"
 #include "server/router/page_wire.h"
 #include "server/schema.h"
+#include "server/table/filter_request.h"
 #include "server/table/grpc_status.h"
 #include "server/table/read_mask.h"
+#include "server/table/shard_key.h"
 #include "storage/page_token.h"
 #include "storage/uuid.h"
 
@@ -55,6 +57,15 @@ absl::StatusOr<ShardPage> PageOf(const grpc::Status& status,
                         status.error_message());
   }
   return ParseShardPage(ToString(body));
+}
+
+// Clears `request`'s position and hashes the rest with `method`: what a
+// page token must have been made for.
+uint64_t PositionFreeFingerprint(const std::string& method, Message* request) {
+  model::ClearPosition(request);
+  std::string query;
+  request->SerializePartialToString(&query);
+  return storage::SipHash24(kFingerprintKey, absl::StrCat(method, "\n", query));
 }
 
 bool IsRequestError(grpc::StatusCode code) {
@@ -93,7 +104,10 @@ ShardRouter::ShardRouter(const Schema& schema,
     if (service == nullptr || table == tables.end()) continue;
     routes_[binding.full_name] =
         Route{service, &*table, storage::WireRecord::Compile(*table),
-              std::make_shared<storage::PlanCache>()};
+              std::make_shared<storage::PlanCache>(),
+              options_.shard_map == nullptr
+                  ? nullptr
+                  : ShardKeyField(table->descriptor, options_.shard_key)};
   }
   // Commits are writes: they go to the shard their x-shard-key names (nginx
   // routes them there; the shard refuses a write of another key), so here
@@ -164,7 +178,7 @@ void ShardRouter::Handle(const grpc::GenericServerContext& context,
   }
   if (name == "Get") return Get(context, *method, request, std::move(answer));
   if (name == "Count") {
-    return Count(context, *method, request, std::move(answer));
+    return Count(context, route->second, *method, request, std::move(answer));
   }
   if (name == "Filter" || name == "Paginate") {
     return List(context, route->second, *method, request, std::move(answer));
@@ -277,9 +291,42 @@ void ShardRouter::Get(const grpc::GenericServerContext& context,
              });
 }
 
+std::optional<size_t> ShardRouter::ShardOfQuery(
+    const Route& route, const storage::Query& query) const {
+  if (route.shard_field == nullptr) return std::nullopt;
+  std::optional<std::string> key =
+      FixedValueOf(*route.table, query, route.shard_field);
+  if (!key.has_value()) return std::nullopt;
+  return options_.shard_map->ShardOf(*key);
+}
+
+void ShardRouter::Forward(const grpc::GenericServerContext& context,
+                          size_t shard, const grpc::ByteBuffer& request,
+                          Answer answer) {
+  CallShards(context, context.method(), {{shard, request}},
+             [answer = std::move(answer)](std::vector<Reply> replies) {
+               answer(std::move(replies[0].status), std::move(replies[0].body));
+             });
+}
+
 void ShardRouter::Count(const grpc::GenericServerContext& context,
+                        const Route& route,
                         const google::protobuf::MethodDescriptor& method,
                         const grpc::ByteBuffer& request, Answer answer) {
+  if (route.shard_field != nullptr) {
+    std::unique_ptr<Message> parsed = NewCompiledMessage(method.input_type());
+    const std::string wire = ToString(request);
+    // A request that does not read fans out: every shard says what is wrong.
+    if (parsed->ParseFromString(wire)) {
+      absl::StatusOr<storage::Query> query =
+          QueryFromRequest(*parsed, wire, route.table->descriptor);
+      std::optional<size_t> shard =
+          query.ok() ? ShardOfQuery(route, *query) : std::nullopt;
+      if (shard.has_value()) {
+        return Forward(context, *shard, request, std::move(answer));
+      }
+    }
+  }
   std::vector<std::pair<size_t, grpc::ByteBuffer>> requests;
   for (size_t i = 0; i < stubs_.size(); ++i) requests.emplace_back(i, request);
   CallShards(context, context.method(), requests,
@@ -327,8 +374,14 @@ void ShardRouter::List(const grpc::GenericServerContext& context,
                                    method.input_type()->full_name()),
                   {});
   }
-  absl::StatusOr<RecordOrder> order = RecordOrder::For(
-      table, route.records.get(), route.plans.get(), request, wire);
+  absl::StatusOr<storage::Query> query =
+      QueryFromRequest(*request, wire, table.descriptor);
+  if (!query.ok()) return answer(ToGrpcStatus(query.status()), {});
+  if (std::optional<size_t> shard = ShardOfQuery(route, *query)) {
+    return Forward(context, *shard, bytes, std::move(answer));
+  }
+  absl::StatusOr<RecordOrder> order =
+      RecordOrder::For(table, route.records.get(), route.plans.get(), *query);
   if (!order.ok()) return answer(ToGrpcStatus(order.status()), {});
   listing->order = *std::move(order);
   // Shards send whole records (the merge orders them); trimmed once merged.
@@ -342,13 +395,7 @@ void ShardRouter::List(const grpc::GenericServerContext& context,
                                 : std::min<size_t>(static_cast<size_t>(asked),
                                                    options_.max_page_size);
   std::string token = model::PageToken(*request);
-
-  // The query without its position: what a token must have been made for.
-  model::ClearPosition(request);
-  std::string query;
-  request->SerializePartialToString(&query);
-  uint64_t fingerprint = storage::SipHash24(
-      kFingerprintKey, absl::StrCat(context.method(), "\n", query));
+  uint64_t fingerprint = PositionFreeFingerprint(context.method(), request);
   model::SetPageSize(request, static_cast<int32_t>(page_size));
 
   FetchPagesAsync fetch =

@@ -14,6 +14,10 @@
 //                  ordered page with a token that resumes every shard, then
 //                  trimmed to the read_mask
 //   Count          asked of every shard; the counts are summed
+//   Filter, Count  with --shard_map and --shard_key: when the query fixes
+//                  the shard key (`county = "NY"`, typed or at the top of
+//                  the filter's AND) and the map names its shard, asked of
+//                  that shard alone and answered as it answers
 //   writes         INVALID_ARGUMENT: a write goes to the shard of its key
 //   (and Import)
 //   Watch,         UNIMPLEMENTED: each shard has its own revisions (export
@@ -27,6 +31,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +42,7 @@
 #include "grpcpp/server_builder.h"
 #include "model/request_layout.h"
 #include "server/router/router_queues.h"
+#include "server/router/shard_map.h"
 #include "server/schema.h"
 #include "storage/plan_cache.h"
 #include "storage/schema.h"
@@ -56,6 +62,10 @@ class ShardRouter final {
     // Threads serving calls, each polling its own queue (RouterQueues);
     // 0: one per core.
     size_t threads = 0;
+    // --shard_map and --shard_key: a listing that fixes the key's field is
+    // asked of its shard alone; nullptr: every listing fans out.
+    std::shared_ptr<const ShardMap> shard_map;
+    std::string shard_key;
   };
   // `tables` must outlive the router.
   ShardRouter(const Schema& schema,
@@ -90,6 +100,8 @@ class ShardRouter final {
     std::shared_ptr<const storage::WireRecord> records;
     // The plans of the listings asked recently (RecordOrder).
     std::shared_ptr<storage::PlanCache> plans;
+    // The table's --shard_key field when a shard map is given, else nullptr.
+    const google::protobuf::FieldDescriptor* shard_field = nullptr;
   };
   using Replies = std::function<void(std::vector<Reply>)>;
   struct Round;
@@ -103,9 +115,15 @@ class ShardRouter final {
   void Get(const grpc::GenericServerContext& context,
            const google::protobuf::MethodDescriptor& method,
            const grpc::ByteBuffer& request, Answer answer);
-  void Count(const grpc::GenericServerContext& context,
+  void Count(const grpc::GenericServerContext& context, const Route& route,
              const google::protobuf::MethodDescriptor& method,
              const grpc::ByteBuffer& request, Answer answer);
+  // The shard a listing's query is all on (shard map), or none.
+  std::optional<size_t> ShardOfQuery(const Route& route,
+                                     const storage::Query& query) const;
+  // Asks `shard` alone and answers as it does.
+  void Forward(const grpc::GenericServerContext& context, size_t shard,
+               const grpc::ByteBuffer& request, Answer answer);
   void List(const grpc::GenericServerContext& context, const Route& route,
             const google::protobuf::MethodDescriptor& method,
             const grpc::ByteBuffer& request, Answer answer);

@@ -598,10 +598,16 @@ class KubernetesTest(unittest.TestCase):
     def test_router_fans_out_to_every_shard(self):
         containers = self.containers("Deployment", "lmdbapi-router")
         self.assertEqual(set(containers), {"nginx", "fanout", "fanout-gateway"})
-        # One address per shard: its client Service (ready replicas).
-        shards = ",".join("%s-client:50051" % shard for shard in self.shards)
+        # One address per shard: its client Service (ready replicas); the
+        # shard map (mounted from the router's ConfigMap) says which holds
+        # each county.
+        shards = ",".join("%s-client.%s.svc.cluster.local:50051" % (shard, self.namespace())
+                          for shard in self.shards)
         self.assertEqual(containers["fanout"]["args"],
-                         ["--shards=" + shards, "--listen=127.0.0.1:50061"])
+                         ["--shards=" + shards, "--listen=127.0.0.1:50061", "--shard_key=county",
+                          "--shard_map=/etc/lmdbapi/router/shard-map.json"])
+        self.assertIn({"name": "nginx-conf", "mountPath": "/etc/lmdbapi/router", "readOnly": True},
+                      containers["fanout"]["volumeMounts"])
         # Each shard tags its keys with its place in that list.
         for n, shard in enumerate(self.shards):
             server = self.containers("StatefulSet", shard)["server"]
@@ -622,7 +628,8 @@ class KubernetesTest(unittest.TestCase):
         name = volume["configMap"]["name"]
         self.assertRegex(name, r"^lmdbapi-router-nginx-\w+$")  # + content hash
         self.assertEqual(self.get("ConfigMap", name)["data"],
-                         {"nginx.conf": read(repo_path("deploy", "k8s", "router", "nginx.conf"))})
+                         {f: read(repo_path("deploy", "k8s", "router", f))
+                          for f in ("nginx.conf", "shard-map.json")})
         nginx = self.containers("Deployment", "lmdbapi-router")["nginx"]
         self.assertIn({"name": "nginx-conf", "mountPath": "/etc/nginx/lmdbapi", "readOnly": True},
                       nginx["volumeMounts"])
@@ -652,6 +659,10 @@ class KubernetesTest(unittest.TestCase):
                              (service + ":50051", service + ":8080"), name)
         containers = self.containers("Deployment", "lmdbapi-router")
         self.assertIn("--listen=" + shard_map["fanout"]["grpc"], containers["fanout"]["args"])
+        # The fan-out server finds each map shard in its --shards by address.
+        shards_flag, = [a for a in containers["fanout"]["args"] if a.startswith("--shards=")]
+        self.assertEqual(sorted(shards_flag[len("--shards="):].split(",")),
+                         sorted(e["grpc"] for e in shard_map["shards"].values()))
         self.assertIn("-listen=" + shard_map["fanout"]["rest"],
                       containers["fanout-gateway"]["args"])
         ports = {p["name"]: p["containerPort"] for p in containers["nginx"]["ports"]}

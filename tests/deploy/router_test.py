@@ -112,6 +112,14 @@ class RouterTest(unittest.TestCase):
             cls.nginx[mode] = (cls.Stub(channel), rest_port)
             cls.grpc_ports[mode] = grpc_port
         cls.permits, cls.rest_port = cls.nginx["upstreams"]
+        # A router that also reads the shard map: a listing that fixes the
+        # county asks that county's shard alone.
+        _, keyed_port = cls.procs.router(
+            "keyed-fanout", SERVER, [g for g, _ in cls.shards.values()],
+            "--shard_key=county", "--shard_map=" + os.path.join(tmp, "upstreams.json"))
+        keyed = grpc.insecure_channel(f"127.0.0.1:{keyed_port}")
+        cls.channels.append(keyed)
+        cls.keyed = cls.Stub(keyed)
         direct = [grpc.insecure_channel(f"127.0.0.1:{g}") for g, _ in cls.shards.values()]
         cls.channels += direct
         cls.direct = {name: cls.Stub(channel) for name, channel in zip(cls.shards, direct)}
@@ -193,8 +201,8 @@ class RouterTest(unittest.TestCase):
         code, _ = stack.rest(self.rest_port, "GET", "/api/permits/" + "0" * 36)
         self.assertEqual(code, 404)
 
-    def get_calls(self):
-        """Get calls each shard has answered, any code, from its /metrics."""
+    def get_calls(self, method="Get"):
+        """`method` calls each shard has answered, any code, from its /metrics."""
         calls = {}
         for name, (_, rest_port) in self.shards.items():
             with urllib.request.urlopen(f"http://127.0.0.1:{rest_port}/metrics",
@@ -203,7 +211,7 @@ class RouterTest(unittest.TestCase):
             calls[name] = sum(
                 float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
                 if line.startswith("lmdbapi_requests_total{")
-                and 'method="Get"' in line and "Permits" in line)
+                and f'method="{method}"' in line and "Permits" in line)
         return calls
 
     def test_keys_carry_their_shards_tag_and_a_get_asks_that_shard_alone(self):
@@ -305,6 +313,58 @@ class RouterTest(unittest.TestCase):
             ny = stub.Count(self.service.CountPermitsRequest(), timeout=10,
                             metadata=[("x-shard-key", "NY")])
             self.assertEqual(ny.count, 12 * len(KEYS["shard-0"]), mode)
+
+    def asked(self, method, call):
+        """The shards `call()` asked by `method`, and what it returned."""
+        before = self.get_calls(method)
+        got = call()
+        after = self.get_calls(method)
+        return sorted(n for n in KEYS if after[n] > before[n]), got
+
+    def test_with_the_shard_map_a_listing_that_fixes_the_county_asks_one_shard(self):
+        S = self.service
+        for county in COUNTIES:
+            expected = sorted(u for u, p in self.stored.items() if p.county == county)
+            asked, pages = self.asked("Filter", lambda: self.paginate(
+                self.keyed, S.FilterPermitsRequest, 5, county=self.wrap(county)))
+            self.assertEqual(asked, [SHARD_OF[county]], county)
+            self.assertEqual(sorted(p.uuid for page in pages for p in page.permits), expected)
+            self.assertNotIn("fan-out", pages[0].plan)  # the shard's own answer
+        # The county at the top of the filter's AND; a read mask as the shard applies it.
+        text = 'client = "Acme" AND county = "CA"'
+        asked, pages = self.asked("Filter", lambda: self.paginate(
+            self.keyed, S.FilterPermitsRequest, 5, filter=text, read_mask={"paths": ["county"]}))
+        got = [p for page in pages for p in page.permits]
+        self.assertEqual(asked, ["shard-1"])
+        self.assertEqual(len(got),
+                         sum(1 for p in self.stored.values() if p.client == "Acme" and p.county == "CA"))
+        self.assertTrue(all(p.county == "CA" and not p.client for p in got))
+        asked, got = self.asked("Count", lambda: self.keyed.Count(
+            S.CountPermitsRequest(county=self.wrap("WA")), timeout=10))
+        self.assertEqual((asked, got.count), (["shard-2"], 12))
+
+    def test_with_the_shard_map_other_listings_still_ask_every_shard(self):
+        S = self.service
+        every = sorted(KEYS)
+        cases = [  # (request, records it matches)
+            (S.CountPermitsRequest(filter='county = "NY" OR county = "CA"'), 24),
+            (S.CountPermitsRequest(filter='county = "N*"'), 24),  # a prefix
+            (S.CountPermitsRequest(filter='NOT county = "NY"'), 48),
+            (S.CountPermitsRequest(county=self.wrap("TX")), 0),  # in no shard's keys
+            (S.CountPermitsRequest(client=self.wrap("Acme")),
+             sum(1 for p in self.stored.values() if p.client == "Acme")),
+        ]
+        for request, count in cases:
+            asked, got = self.asked("Count", lambda: self.keyed.Count(request, timeout=10))
+            self.assertEqual((asked, got.count), (every, count), request)
+            self.assertIn("fan-out over 3 shards", got.plan)
+        # A bad filter is every shard's INVALID_ARGUMENT, as without the map.
+        with self.assertRaises(grpc.RpcError) as bad:
+            self.keyed.Filter(S.FilterPermitsRequest(filter='county = '), timeout=10)
+        self.assertEqual(bad.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("filter", bad.exception.details())
+        pages = self.paginate(self.keyed, S.PaginatePermitsRequest, 7)
+        self.assertEqual([p.uuid for page in pages for p in page.permits], sorted(self.stored))
 
     def test_x_consistency_reaches_every_shard_through_the_fan_out(self):
         # Each shard reads linearizably (on a replicated shard: through its
@@ -757,6 +817,29 @@ class ShardMapTest(unittest.TestCase):
             self.assertEqual((code, written), (1, False), (field, err))
             self.assertIn(field + ":", err, field)
         self.assertEqual(self.generate(changed(backend_tls={"ca": "/ca.crt"}))[0], 0)
+
+    def test_a_router_refuses_a_bad_map_naming_the_member(self):
+        shard = self.GOOD["shards"]["s0"]
+        shards = "--shards=a.example:50051,b.example:50051"
+        cases = [  # (map or file text, flags, what the error names)
+            (self.GOOD, ["--shard_key=county", "--shards=c.example:1"], "shards.s0.grpc"),
+            (dict(self.GOOD, shards={"s0": dict(shard, keys=["NY"]),
+                                     "s1": dict(shard, grpc="b.example:50051", keys=["NY"])}),
+             ["--shard_key=county", shards], ".keys"),
+            (dict(self.GOOD, default="s9"), ["--shard_key=county", shards], "default"),
+            ("{not json", ["--shard_key=county", shards], "not JSON"),
+            (self.GOOD, ["--shard_key=no_such_field", shards], "--shard_key"),
+            (self.GOOD, [shards], "--shard_map goes on the router with --shards and --shard_key"),
+        ]
+        for shard_map, flags, named in cases:
+            with tempfile.TemporaryDirectory() as tmp:
+                map_file = os.path.join(tmp, "map.json")
+                with open(map_file, "w") as f:
+                    f.write(shard_map if isinstance(shard_map, str) else json.dumps(shard_map))
+                r = subprocess.run([SERVER, "--listen=127.0.0.1:0", "--shard_map=" + map_file]
+                                   + flags, capture_output=True, text=True, timeout=30)
+            self.assertNotEqual(r.returncode, 0, (named, r.stderr))
+            self.assertIn(named, r.stderr, named)
 
 
 if __name__ == "__main__":
