@@ -357,12 +357,16 @@ class PendingMerge : public std::enable_shared_from_this<PendingMerge> {
 }  // namespace
 
 void MergeShardPagesAsync(uint64_t fingerprint, size_t shards,
+                          const std::vector<size_t>& only,
                           absl::string_view token, size_t page_size,
                           const RecordOrder& order, FetchPagesAsync fetch,
                           MergeDone done) {
   absl::StatusOr<std::vector<ShardCursor>> cursors =
       DecodeFanoutToken(fingerprint, shards, token);
   if (!cursors.ok()) return done(cursors.status());
+  for (size_t i = 0; token.empty() && !only.empty() && i < shards; ++i) {
+    (*cursors)[i].done = std::count(only.begin(), only.end(), i) == 0;
+  }
   std::make_shared<PendingMerge>(*std::move(cursors), order, fingerprint,
                                  page_size, std::move(fetch), std::move(done))
       ->Step();
@@ -376,7 +380,7 @@ absl::StatusOr<MergedPage> MergeShardPages(uint64_t fingerprint, size_t shards,
   // Every fetch answers at once, so the merge ends before this returns.
   absl::StatusOr<MergedPage> merged;
   MergeShardPagesAsync(
-      fingerprint, shards, token, page_size, order,
+      fingerprint, shards, {}, token, page_size, order,
       [&fetch](const std::vector<std::pair<size_t, std::string>>& requests,
                const PagesDone& done) { done(fetch(requests)); },
       [&merged](absl::StatusOr<MergedPage> page) { merged = std::move(page); });

@@ -133,8 +133,11 @@ using MergeDone = std::function<void(absl::StatusOr<MergedPage> page)>;
 // Up to `page_size` records of every shard in `order`, from `token`, to
 // `done` once the pages it needed have come (from the thread that fetched
 // the last of them). The first shard error is passed on as is. `order`
-// must outlive the merge.
+// must outlive the merge. `only`, when not empty, lists the shards the
+// first page asks (the others count as done, in its token too); the
+// fingerprint must then identify it, as the query's does.
 void MergeShardPagesAsync(uint64_t fingerprint, size_t shards,
+                          const std::vector<size_t>& only,
                           absl::string_view token, size_t page_size,
                           const RecordOrder& order, FetchPagesAsync fetch,
                           MergeDone done);

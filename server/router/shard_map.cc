@@ -40,23 +40,33 @@ absl::StatusOr<size_t> PositionOf(const std::string& name, const Value& shard,
   return static_cast<size_t>(at - shards.begin());
 }
 
-// `expr`'s equality on `field` at the top of its conjunction, if any.
-std::optional<std::string> FixedIn(
+// The value of `expr` when it is an equality of `field` with a string.
+std::optional<std::string> EqualityOf(
     const storage::Expr& expr, const google::protobuf::FieldDescriptor* field) {
-  using Kind = storage::Expr::Kind;
-  if (expr.kind == Kind::kAnd) {
-    for (const storage::Expr& child : expr.children) {
-      if (auto value = FixedIn(child, field)) return value;
-    }
-    return std::nullopt;
-  }
   const storage::BoundPredicate& p = expr.predicate;
-  if (expr.kind != Kind::kPredicate || p.op != storage::Op::kEq ||
-      p.field.field != field || !p.field.path.empty()) {
+  if (expr.kind != storage::Expr::Kind::kPredicate ||
+      p.op != storage::Op::kEq || p.field.field != field ||
+      !p.field.path.empty()) {
     return std::nullopt;
   }
   const auto* text = std::get_if<std::string>(&p.value);
   return text == nullptr ? std::nullopt : std::optional<std::string>(*text);
+}
+
+// The values `expr` (an equality, or an OR of equalities) allows `field`.
+std::optional<std::vector<std::string>> ValuesOf(
+    const storage::Expr& expr, const google::protobuf::FieldDescriptor* field) {
+  if (std::optional<std::string> value = EqualityOf(expr, field)) {
+    return std::vector<std::string>{*std::move(value)};
+  }
+  if (expr.kind != storage::Expr::Kind::kOr) return std::nullopt;
+  std::vector<std::string> values;
+  for (const storage::Expr& child : expr.children) {
+    std::optional<std::string> value = EqualityOf(child, field);
+    if (!value.has_value()) return std::nullopt;
+    values.push_back(*std::move(value));
+  }
+  return values;
 }
 
 }  // namespace
@@ -118,20 +128,25 @@ std::optional<size_t> ShardMap::ShardOf(absl::string_view key) const {
                                   : default_;
 }
 
-std::optional<std::string> FixedValueOf(
+std::optional<std::vector<std::string>> FixedValuesOf(
     const storage::TableSchema& table, const storage::Query& query,
     const google::protobuf::FieldDescriptor* field) {
   for (const storage::Predicate& p : query.predicates) {
     const auto* text = std::get_if<std::string>(&p.value);
     if (p.field == field->name() && p.op == storage::Op::kEq &&
         text != nullptr) {
-      return *text;
+      return std::vector<std::string>{*text};
     }
   }
   if (query.filter.empty()) return std::nullopt;
   absl::StatusOr<storage::Expr> expr =
       storage::ParseFilter(table, query.filter);
-  return expr.ok() ? FixedIn(*expr, field) : std::nullopt;
+  if (!expr.ok()) return std::nullopt;
+  if (expr->kind != storage::Expr::Kind::kAnd) return ValuesOf(*expr, field);
+  for (const storage::Expr& child : expr->children) {
+    if (auto values = ValuesOf(child, field)) return values;
+  }
+  return std::nullopt;
 }
 
 }  // namespace lmdbapi::server

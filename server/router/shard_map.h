@@ -1,7 +1,8 @@
 // --shard_map: which shard holds the records of each shard key, as nginx
 // routes writes (deploy/router/gen-nginx-conf reads the same file), so that
-// the fan-out router asks one shard for a Filter, Paginate or Count whose
-// query fixes the shard key (`county = "NY"`) instead of all of them.
+// the fan-out router asks only the shards that can hold a Filter's or
+// Count's records when its query names the shard key's values (`county =
+// "NY"`, `county = (NY OR NJ)`) instead of all of them.
 //
 //   {"shards": {"shard-0": {"grpc": "HOST:PORT", "keys": ["NY", "NJ"]}, ...},
 //    "default": "shard-0"}        (optional; other members are nginx's)
@@ -46,12 +47,13 @@ class ShardMap {
   std::optional<size_t> default_;
 };
 
-// The value every record `query` can match holds in `field` (a string field
-// of the table's record), when the query fixes one: a typed equality on it,
-// or an equality at the top of the filter's conjunction (`county = "NY" AND
-// …`). None for anything else (no constraint, OR, prefix, a filter that does
-// not parse: the fan-out reports that).
-std::optional<std::string> FixedValueOf(
+// The values every record `query` can match holds in `field` (a string field
+// of the table's record), when the query names them: a typed equality on it,
+// or at the top of the filter's AND an equality (`county = "NY"`) or an OR of
+// equalities (`county = (NY OR NJ)`, `county = "NY" OR county = "NJ"`). None
+// for anything else (no constraint, a prefix, `!=`, an OR with another
+// field, a filter that does not parse: the fan-out reports that).
+std::optional<std::vector<std::string>> FixedValuesOf(
     const storage::TableSchema& table, const storage::Query& query,
     const google::protobuf::FieldDescriptor* field);
 

@@ -291,13 +291,29 @@ void ShardRouter::Get(const grpc::GenericServerContext& context,
              });
 }
 
-std::optional<size_t> ShardRouter::ShardOfQuery(
+std::vector<size_t> ShardRouter::ShardsOfQuery(
     const Route& route, const storage::Query& query) const {
-  if (route.shard_field == nullptr) return std::nullopt;
-  std::optional<std::string> key =
-      FixedValueOf(*route.table, query, route.shard_field);
-  if (!key.has_value()) return std::nullopt;
-  return options_.shard_map->ShardOf(*key);
+  if (route.shard_field == nullptr) return {};
+  std::optional<std::vector<std::string>> keys =
+      FixedValuesOf(*route.table, query, route.shard_field);
+  if (!keys.has_value()) return {};
+  std::vector<size_t> shards;
+  for (const std::string& key : *keys) {
+    std::optional<size_t> shard = options_.shard_map->ShardOf(key);
+    if (!shard.has_value()) return {};  // a key of no shard: ask them all
+    shards.push_back(*shard);
+  }
+  std::sort(shards.begin(), shards.end());
+  shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
+  return shards.size() < stubs_.size() ? shards : std::vector<size_t>();
+}
+
+std::string ShardRouter::FanOutOver(const std::vector<size_t>& shards) const {
+  return shards.empty()
+             ? absl::StrCat("fan-out over ", stubs_.size(), " shards: ")
+             : absl::StrCat("fan-out over ", shards.size(), " of ",
+                            stubs_.size(), " shards (", options_.shard_key,
+                            "): ");
 }
 
 void ShardRouter::Forward(const grpc::GenericServerContext& context,
@@ -313,6 +329,7 @@ void ShardRouter::Count(const grpc::GenericServerContext& context,
                         const Route& route,
                         const google::protobuf::MethodDescriptor& method,
                         const grpc::ByteBuffer& request, Answer answer) {
+  std::vector<size_t> shards;  // those the query can be on; empty: all
   if (route.shard_field != nullptr) {
     std::unique_ptr<Message> parsed = NewCompiledMessage(method.input_type());
     const std::string wire = ToString(request);
@@ -320,17 +337,20 @@ void ShardRouter::Count(const grpc::GenericServerContext& context,
     if (parsed->ParseFromString(wire)) {
       absl::StatusOr<storage::Query> query =
           QueryFromRequest(*parsed, wire, route.table->descriptor);
-      std::optional<size_t> shard =
-          query.ok() ? ShardOfQuery(route, *query) : std::nullopt;
-      if (shard.has_value()) {
-        return Forward(context, *shard, request, std::move(answer));
+      if (query.ok()) shards = ShardsOfQuery(route, *query);
+      if (shards.size() == 1) {
+        return Forward(context, shards[0], request, std::move(answer));
       }
     }
   }
   std::vector<std::pair<size_t, grpc::ByteBuffer>> requests;
-  for (size_t i = 0; i < stubs_.size(); ++i) requests.emplace_back(i, request);
+  for (size_t i = 0; i < stubs_.size(); ++i) {
+    if (shards.empty() || std::count(shards.begin(), shards.end(), i) > 0) {
+      requests.emplace_back(i, request);
+    }
+  }
   CallShards(context, context.method(), requests,
-             [shards = stubs_.size(), output = method.output_type(),
+             [over = FanOutOver(shards), output = method.output_type(),
               answer = std::move(answer)](std::vector<Reply> replies) {
                int64_t total = 0;
                std::string plan;
@@ -346,9 +366,7 @@ void ShardRouter::Count(const grpc::GenericServerContext& context,
                  if (plan.empty()) plan = model::CountPlan(*count);
                }
                std::unique_ptr<Message> out = NewCompiledMessage(output);
-               model::SetCount(
-                   out.get(), total,
-                   absl::StrCat("fan-out over ", shards, " shards: ", plan));
+               model::SetCount(out.get(), total, absl::StrCat(over, plan));
                answer(grpc::Status::OK, ToBuffer(out->SerializeAsString()));
              });
 }
@@ -377,9 +395,8 @@ void ShardRouter::List(const grpc::GenericServerContext& context,
   absl::StatusOr<storage::Query> query =
       QueryFromRequest(*request, wire, table.descriptor);
   if (!query.ok()) return answer(ToGrpcStatus(query.status()), {});
-  if (std::optional<size_t> shard = ShardOfQuery(route, *query)) {
-    return Forward(context, *shard, bytes, std::move(answer));
-  }
+  std::vector<size_t> shards = ShardsOfQuery(route, *query);  // empty: all
+  if (shards.size() == 1) return Forward(context, shards[0], bytes, answer);
   absl::StatusOr<RecordOrder> order =
       RecordOrder::For(table, route.records.get(), route.plans.get(), *query);
   if (!order.ok()) return answer(ToGrpcStatus(order.status()), {});
@@ -418,15 +435,14 @@ void ShardRouter::List(const grpc::GenericServerContext& context,
                    });
       };
   MergeShardPagesAsync(
-      fingerprint, stubs_.size(), token, page_size, listing->order,
+      fingerprint, stubs_.size(), shards, token, page_size, listing->order,
       std::move(fetch),
-      [listing, shards = stubs_.size(),
+      [listing, over = FanOutOver(shards),
        answer = std::move(answer)](absl::StatusOr<MergedPage> merged) {
         if (!merged.ok()) return answer(ToGrpcStatus(merged.status()), {});
-        absl::StatusOr<std::string> page = SerializePage(
-            listing->order, listing->mask, *merged,
-            absl::StrCat("fan-out over ", shards,
-                         " shards: ", listing->order.description()));
+        absl::StatusOr<std::string> page =
+            SerializePage(listing->order, listing->mask, *merged,
+                          absl::StrCat(over, listing->order.description()));
         if (!page.ok()) return answer(ToGrpcStatus(page.status()), {});
         answer(grpc::Status::OK, ToBuffer(*page));
       });

@@ -14,10 +14,11 @@
 //                  ordered page with a token that resumes every shard, then
 //                  trimmed to the read_mask
 //   Count          asked of every shard; the counts are summed
-//   Filter, Count  with --shard_map and --shard_key: when the query fixes
-//                  the shard key (`county = "NY"`, typed or at the top of
-//                  the filter's AND) and the map names its shard, asked of
-//                  that shard alone and answered as it answers
+//   Filter, Count  with --shard_map and --shard_key: when the query names
+//                  the shard key's values (`county = "NY"` or `county =
+//                  (NY OR NJ)`, typed or at the top of the filter's AND)
+//                  and the map names their shards, asked of those alone;
+//                  of one shard, answered as that shard answers
 //   writes         INVALID_ARGUMENT: a write goes to the shard of its key
 //   (and Import)
 //   Watch,         UNIMPLEMENTED: each shard has its own revisions (export
@@ -118,9 +119,13 @@ class ShardRouter final {
   void Count(const grpc::GenericServerContext& context, const Route& route,
              const google::protobuf::MethodDescriptor& method,
              const grpc::ByteBuffer& request, Answer answer);
-  // The shard a listing's query is all on (shard map), or none.
-  std::optional<size_t> ShardOfQuery(const Route& route,
-                                     const storage::Query& query) const;
+  // The shards (positions, ascending) that can hold a listing's records by
+  // the shard map; empty: every shard.
+  std::vector<size_t> ShardsOfQuery(const Route& route,
+                                    const storage::Query& query) const;
+  // A fan-out answer's plan prefix: "fan-out over 3 shards: ", or over
+  // `shards` of them.
+  std::string FanOutOver(const std::vector<size_t>& shards) const;
   // Asks `shard` alone and answers as it does.
   void Forward(const grpc::GenericServerContext& context, size_t shard,
                const grpc::ByteBuffer& request, Answer answer);

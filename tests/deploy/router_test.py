@@ -343,11 +343,31 @@ class RouterTest(unittest.TestCase):
             S.CountPermitsRequest(county=self.wrap("WA")), timeout=10))
         self.assertEqual((asked, got.count), (["shard-2"], 12))
 
+    def test_with_the_shard_map_an_or_of_counties_asks_their_shards_and_merges(self):
+        S = self.service
+        # NY and NJ: both on shard-0, asked alone; NY and CA: shard-0 and shard-1.
+        for text, counties, acme_only, shards in (
+                ('county = (NY OR NJ)', ("NY", "NJ"), False, ["shard-0"]),
+                ('county = "NY" OR county = "CA"', ("NY", "CA"), False, ["shard-0", "shard-1"]),
+                ('client = "Acme" AND county = (CA OR FL OR NJ)', ("CA", "FL", "NJ"), True,
+                 ["shard-0", "shard-1", "shard-2"])):
+            want = [u for u, p in sorted(self.stored.items())
+                    if p.county in counties and (not acme_only or p.client == "Acme")]
+            asked, pages = self.asked("Filter", lambda: self.paginate(
+                self.keyed, S.FilterPermitsRequest, 4, filter=text))
+            self.assertEqual(asked, shards, text)
+            self.assertEqual(sorted(p.uuid for page in pages for p in page.permits), want, text)
+            if len(shards) == 2:  # merged by the router, every page from those two only
+                self.assertIn("fan-out over 2 of 3 shards (county)", pages[0].plan)
+            asked, got = self.asked("Count", lambda: self.keyed.Count(
+                S.CountPermitsRequest(filter=text), timeout=10))
+            self.assertEqual((asked, got.count), (shards, len(want)), text)
+
     def test_with_the_shard_map_other_listings_still_ask_every_shard(self):
         S = self.service
         every = sorted(KEYS)
         cases = [  # (request, records it matches)
-            (S.CountPermitsRequest(filter='county = "NY" OR county = "CA"'), 24),
+            (S.CountPermitsRequest(filter='county = "NY" OR county = "TX"'), 12),  # TX: no shard's
             (S.CountPermitsRequest(filter='county = "N*"'), 24),  # a prefix
             (S.CountPermitsRequest(filter='NOT county = "NY"'), 48),
             (S.CountPermitsRequest(county=self.wrap("TX")), 0),  # in no shard's keys

@@ -1,7 +1,8 @@
 // The router's shard map (server/router/shard_map.h): a map read as nginx's
 // JSON, its keys found on their --shards position, a bad map refused naming
-// the member; and which queries fix the shard key (only those are asked of
-// one shard). The router itself, with real shards: tests/deploy/router_test.py.
+// the member; and which queries name the shard key's values (only those are
+// asked of fewer shards than all). The router itself, with real shards:
+// tests/deploy/router_test.py.
 #include "server/router/shard_map.h"
 
 #include "gtest/gtest.h"
@@ -73,30 +74,40 @@ class FixedValueTest : public ::testing::Test {
     tables_ = *std::move(tables);
     county_ = tables_[0].descriptor->FindFieldByName("county");
   }
-  std::optional<std::string> Fixed(std::vector<storage::Predicate> typed,
-                                   std::string filter) {
+  std::optional<std::vector<std::string>> Fixed(
+      std::vector<storage::Predicate> typed, std::string filter) {
     storage::Query query;
     query.predicates = std::move(typed);
     query.filter = std::move(filter);
-    return FixedValueOf(tables_[0], query, county_);
+    return FixedValuesOf(tables_[0], query, county_);
   }
+  using Values = std::vector<std::string>;
   std::vector<storage::TableSchema> tables_;
   const google::protobuf::FieldDescriptor* county_ = nullptr;
 };
 
 TEST_F(FixedValueTest, ATypedEqualityOrAnEqualityInTheFiltersAndFixesTheKey) {
   using storage::Op;
-  EXPECT_EQ(Fixed({{"county", Op::kEq, std::string("NY")}}, ""), "NY");
+  EXPECT_EQ(Fixed({{"county", Op::kEq, std::string("NY")}}, ""), Values{"NY"});
   EXPECT_EQ(Fixed({{"client", Op::kEq, std::string("Acme")},
                    {"county", Op::kEq, std::string("NY")}},
                   ""),
-            "NY");
-  EXPECT_EQ(Fixed({}, R"(county = "NY")"), "NY");
+            Values{"NY"});
+  EXPECT_EQ(Fixed({}, R"(county = "NY")"), Values{"NY"});
   EXPECT_EQ(Fixed({}, R"(client = "Acme" AND (county = "NJ" AND active))"),
-            "NJ");
+            Values{"NJ"});
   EXPECT_EQ(Fixed({{"client", Op::kEq, std::string("Acme")}},
                   R"(fee_cents > 5 county = "CA")"),
-            "CA");
+            Values{"CA"});
+}
+
+TEST_F(FixedValueTest, AnOrOfEqualitiesInTheFiltersAndNamesEachValue) {
+  EXPECT_EQ(Fixed({}, R"(county = "NY" OR county = "CA")"),
+            (Values{"NY", "CA"}));
+  EXPECT_EQ(Fixed({}, R"(county = (NY OR CA OR NJ))"),
+            (Values{"NY", "CA", "NJ"}));
+  EXPECT_EQ(Fixed({}, R"(active AND county = (NY OR CA))"),
+            (Values{"NY", "CA"}));
 }
 
 TEST_F(FixedValueTest, AnythingElseLeavesItOpen) {
@@ -107,8 +118,10 @@ TEST_F(FixedValueTest, AnythingElseLeavesItOpen) {
             std::nullopt);
   EXPECT_EQ(Fixed({}, R"(county = "N*")"), std::nullopt);
   EXPECT_EQ(Fixed({}, R"(county != "NY")"), std::nullopt);
-  EXPECT_EQ(Fixed({}, R"(county = "NY" OR county = "CA")"), std::nullopt);
-  EXPECT_EQ(Fixed({}, R"(county = (NY OR CA))"), std::nullopt);
+  EXPECT_EQ(Fixed({}, R"(county = "NY" OR client = "CA")"), std::nullopt);
+  EXPECT_EQ(Fixed({}, R"(county = "NY" OR county = "C*")"), std::nullopt);
+  EXPECT_EQ(Fixed({}, R"((county = "NY" AND active) OR county = "CA")"),
+            std::nullopt);
   EXPECT_EQ(Fixed({}, R"(NOT county = "NY")"), std::nullopt);
   EXPECT_EQ(Fixed({}, R"(client = "NY")"), std::nullopt);
   EXPECT_EQ(Fixed({}, R"(county = )"), std::nullopt);  // does not parse
