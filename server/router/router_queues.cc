@@ -11,6 +11,10 @@ namespace {
 // thread is busy is taken by one of these without waiting for the thread.
 constexpr int kWaitingCalls = 8;
 
+// The header that says which revision of its data an answer reflects
+// (server/table/read_consistency.h).
+constexpr char kRevision[] = "x-revision";
+
 // The queue of the thread running now (a RouterQueues thread), if any.
 thread_local grpc::CompletionQueue* current_queue = nullptr;
 
@@ -37,15 +41,16 @@ class RouterQueues::ServerCall final : public RouterQueues::Event {
       case State::kReading:
         state_ = State::kAnswering;
         if (!ok) {
-          return Answer(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                     "the call carried no request message"),
-                        {});
+          return Respond(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                      "the call carried no request message"),
+                         {}, "");
         }
         owner_->handler_(
             context_, request_,
-            [this](grpc::Status status, grpc::ByteBuffer response) {
-              Answer(std::move(status), std::move(response));
-            });
+            Answer::Fn([this](grpc::Status status, grpc::ByteBuffer response,
+                              std::string revision) {
+              Respond(std::move(status), std::move(response), revision);
+            }));
         return;
       case State::kAnswering:  // the answer's write ended
         return End();
@@ -55,7 +60,9 @@ class RouterQueues::ServerCall final : public RouterQueues::Event {
  private:
   enum class State { kWaiting, kReading, kAnswering };
 
-  void Answer(grpc::Status status, grpc::ByteBuffer response) {
+  void Respond(grpc::Status status, grpc::ByteBuffer response,
+               const std::string& revision) {
+    if (!revision.empty()) context_.AddInitialMetadata(kRevision, revision);
     if (!status.ok()) return stream_.Finish(status, this);
     response_ = std::move(response);
     stream_.WriteAndFinish(response_, grpc::WriteOptions(), status, this);
@@ -93,7 +100,12 @@ class RouterQueues::ShardCall final : public RouterQueues::Event {
       absl::MutexLock lock(&owner_->mu_);
       owner_->waiting_.erase(&context_);
     }
-    done_(std::move(status_), std::move(response_));
+    std::string revision;
+    const auto& headers = context_.GetServerInitialMetadata();
+    if (auto found = headers.find(kRevision); found != headers.end()) {
+      revision.assign(found->second.data(), found->second.size());
+    }
+    done_(std::move(status_), std::move(response_), std::move(revision));
     delete this;
   }
 

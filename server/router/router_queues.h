@@ -32,15 +32,32 @@ namespace lmdbapi::server {
 
 class RouterQueues {
  public:
-  // Gets a call's status and, when OK, its response.
-  using Answer = std::function<void(grpc::Status, grpc::ByteBuffer)>;
+  // Gets a call's status, when OK its response, and the revision of the
+  // data it reflects, sent as the `x-revision` header ("": none; a
+  // fan-out's answer has none, revisions being per shard).
+  class Answer {
+   public:
+    using Fn = std::function<void(grpc::Status, grpc::ByteBuffer,
+                                  std::string revision)>;
+    Answer() = default;
+    Answer(Fn fn) : fn_(std::move(fn)) {}  // NOLINT: a callable converts
+    void operator()(grpc::Status status, grpc::ByteBuffer response,
+                    std::string revision = "") const {
+      fn_(std::move(status), std::move(response), std::move(revision));
+    }
+
+   private:
+    Fn fn_;
+  };
   // Answers one call (`context.method()` is "/package.Service/Method") by
   // calling `answer` once, at once or from a shard call's `done`.
   using Handler =
       std::function<void(const grpc::GenericServerContext& context,
                          const grpc::ByteBuffer& request, Answer answer)>;
-  // Gets a shard call's status and, when OK, its response.
-  using Done = std::function<void(grpc::Status, grpc::ByteBuffer)>;
+  // Gets a shard call's status, when OK its response, and the shard's
+  // `x-revision` header ("" when it sent none).
+  using Done =
+      std::function<void(grpc::Status, grpc::ByteBuffer, std::string revision)>;
 
   explicit RouterQueues(Handler handler);
   ~RouterQueues();  // Stop()

@@ -143,16 +143,17 @@ void ShardRouter::Handle(const grpc::GenericServerContext& context,
   const std::string& path = context.method();  // "/pkg.Service/Method"
   Answer answer = std::move(done);
   if (LogEnabled(LogLevel::kDebug)) {  // each call's route and time
-    answer = [path, start = std::chrono::steady_clock::now(),
-              done = std::move(answer)](grpc::Status status,
-                                        grpc::ByteBuffer response) {
+    answer = Answer::Fn([path, start = std::chrono::steady_clock::now(),
+                         done = std::move(answer)](grpc::Status status,
+                                                   grpc::ByteBuffer response,
+                                                   std::string revision) {
       Log(LogLevel::kDebug, "route %s %s %dus", path,
           status.ok() ? "OK" : status.error_message(),
           std::chrono::duration_cast<std::chrono::microseconds>(
               std::chrono::steady_clock::now() - start)
               .count());
-      done(std::move(status), std::move(response));
-    };
+      done(std::move(status), std::move(response), std::move(revision));
+    });
   }
   size_t slash = path.rfind('/');
   std::string service =
@@ -203,16 +204,20 @@ void ShardRouter::Handle(const grpc::GenericServerContext& context,
 void ShardRouter::CallShards(
     const grpc::GenericServerContext& from, const std::string& method,
     const std::vector<std::pair<size_t, grpc::ByteBuffer>>& requests,
-    Replies done) {
+    Replies done, Reach reach) {
   auto round = std::make_shared<Round>(requests.size());
   round->done = std::move(done);
   auto deadline = std::min(from.deadline(),
                            std::chrono::system_clock::now() + kDefaultDeadline);
   // The caller's credential, and a linearizable read's x-consistency (each
   // shard's replica sends it on to its leader). x-min-revision is one
-  // shard's revision: it means nothing across shards.
+  // shard's revision: it goes to the one shard a read is routed to, and
+  // means nothing across shards.
   std::vector<std::pair<std::string, std::string>> metadata;
-  for (const char* key : {"authorization", "x-consistency"}) {
+  for (const char* key : {"authorization", "x-consistency", "x-min-revision"}) {
+    if (reach == Reach::kAcrossShards && key == std::string("x-min-revision")) {
+      continue;
+    }
     auto found = from.client_metadata().find(key);
     if (found == from.client_metadata().end()) continue;
     metadata.emplace_back(
@@ -220,23 +225,25 @@ void ShardRouter::CallShards(
   }
   for (size_t j = 0; j < requests.size(); ++j) {
     const std::string& shard = options_.shards[requests[j].first];
-    queues_.UnaryCall(
-        *stubs_[requests[j].first], method, deadline, metadata,
-        requests[j].second,
-        [round, j, &shard](grpc::Status s, grpc::ByteBuffer body) {
-          if (!s.ok() && !IsRequestError(s.error_code())) {
-            // The shard's details (e.g. ErrorInfo MAP_FULL) go on with it.
-            s = grpc::Status(
-                s.error_code(),
-                absl::StrCat("shard ", shard, ": ", s.error_message()),
-                s.error_details());
-          }
-          round->replies[j].status = std::move(s);
-          round->replies[j].body = std::move(body);
-          if (round->pending.fetch_sub(1) == 1) {
-            round->done(std::move(round->replies));
-          }
-        });
+    queues_.UnaryCall(*stubs_[requests[j].first], method, deadline, metadata,
+                      requests[j].second,
+                      [round, j, &shard](grpc::Status s, grpc::ByteBuffer body,
+                                         std::string revision) {
+                        if (!s.ok() && !IsRequestError(s.error_code())) {
+                          // The shard's details (e.g. ErrorInfo MAP_FULL) go on
+                          // with it.
+                          s = grpc::Status(s.error_code(),
+                                           absl::StrCat("shard ", shard, ": ",
+                                                        s.error_message()),
+                                           s.error_details());
+                        }
+                        round->replies[j].status = std::move(s);
+                        round->replies[j].body = std::move(body);
+                        round->replies[j].revision = std::move(revision);
+                        if (round->pending.fetch_sub(1) == 1) {
+                          round->done(std::move(round->replies));
+                        }
+                      });
   }
 }
 
@@ -248,7 +255,9 @@ void AnswerGet(std::vector<ShardRouter::Reply> replies,
                const ShardRouter::Answer& answer) {
   ShardRouter::Reply* failed = nullptr;
   for (ShardRouter::Reply& reply : replies) {
-    if (reply.status.ok()) return answer(grpc::Status::OK, reply.body);
+    if (reply.status.ok()) {
+      return answer(grpc::Status::OK, reply.body, reply.revision);
+    }
     if (failed == nullptr ||
         failed->status.error_code() == grpc::StatusCode::NOT_FOUND) {
       failed = &reply;
@@ -275,20 +284,24 @@ void ShardRouter::Get(const grpc::GenericServerContext& context,
   for (size_t i = 0; i < stubs_.size(); ++i) {
     (!tagged || i == *tag ? first : rest).emplace_back(i, request);
   }
-  CallShards(context, context.method(), first,
-             [this, &context, rest = std::move(rest),
-              answer = std::move(answer)](std::vector<Reply> replies) mutable {
-               if (rest.empty() || replies[0].status.ok()) {
-                 return AnswerGet(std::move(replies), answer);
-               }
-               CallShards(
-                   context, context.method(), rest,
-                   [first = std::move(replies[0]),
-                    answer = std::move(answer)](std::vector<Reply> more) {
-                     more.push_back(first);
-                     AnswerGet(std::move(more), answer);
-                   });
-             });
+  // The tagged shard alone gets x-min-revision (a revision of its writes).
+  CallShards(
+      context, context.method(), first,
+      [this, &context, rest = std::move(rest),
+       answer = std::move(answer)](std::vector<Reply> replies) mutable {
+        if (rest.empty() || replies[0].status.ok()) {
+          return AnswerGet(std::move(replies), answer);
+        }
+        CallShards(
+            context, context.method(), rest,
+            [first = std::move(replies[0]),
+             answer = std::move(answer)](std::vector<Reply> more) {
+              more.push_back(first);
+              AnswerGet(std::move(more), answer);
+            },
+            Reach::kAcrossShards);
+      },
+      tagged ? Reach::kOneShard : Reach::kAcrossShards);
 }
 
 std::vector<size_t> ShardRouter::ShardsOfQuery(
@@ -319,10 +332,13 @@ std::string ShardRouter::FanOutOver(const std::vector<size_t>& shards) const {
 void ShardRouter::Forward(const grpc::GenericServerContext& context,
                           size_t shard, const grpc::ByteBuffer& request,
                           Answer answer) {
-  CallShards(context, context.method(), {{shard, request}},
-             [answer = std::move(answer)](std::vector<Reply> replies) {
-               answer(std::move(replies[0].status), std::move(replies[0].body));
-             });
+  CallShards(
+      context, context.method(), {{shard, request}},
+      [answer = std::move(answer)](std::vector<Reply> replies) {
+        answer(std::move(replies[0].status), std::move(replies[0].body),
+               std::move(replies[0].revision));
+      },
+      Reach::kOneShard);
 }
 
 void ShardRouter::Count(const grpc::GenericServerContext& context,
@@ -349,26 +365,28 @@ void ShardRouter::Count(const grpc::GenericServerContext& context,
       requests.emplace_back(i, request);
     }
   }
-  CallShards(context, context.method(), requests,
-             [over = FanOutOver(shards), output = method.output_type(),
-              answer = std::move(answer)](std::vector<Reply> replies) {
-               int64_t total = 0;
-               std::string plan;
-               for (const Reply& reply : replies) {
-                 if (!reply.status.ok()) return answer(reply.status, {});
-                 std::unique_ptr<Message> count = NewCompiledMessage(output);
-                 if (!count->ParseFromString(ToString(reply.body))) {
-                   return answer(grpc::Status(grpc::StatusCode::INTERNAL,
-                                              "a shard's count did not parse"),
-                                 {});
-                 }
-                 total += model::Count(*count);
-                 if (plan.empty()) plan = model::CountPlan(*count);
-               }
-               std::unique_ptr<Message> out = NewCompiledMessage(output);
-               model::SetCount(out.get(), total, absl::StrCat(over, plan));
-               answer(grpc::Status::OK, ToBuffer(out->SerializeAsString()));
-             });
+  CallShards(
+      context, context.method(), requests,
+      [over = FanOutOver(shards), output = method.output_type(),
+       answer = std::move(answer)](std::vector<Reply> replies) {
+        int64_t total = 0;
+        std::string plan;
+        for (const Reply& reply : replies) {
+          if (!reply.status.ok()) return answer(reply.status, {});
+          std::unique_ptr<Message> count = NewCompiledMessage(output);
+          if (!count->ParseFromString(ToString(reply.body))) {
+            return answer(grpc::Status(grpc::StatusCode::INTERNAL,
+                                       "a shard's count did not parse"),
+                          {});
+          }
+          total += model::Count(*count);
+          if (plan.empty()) plan = model::CountPlan(*count);
+        }
+        std::unique_ptr<Message> out = NewCompiledMessage(output);
+        model::SetCount(out.get(), total, absl::StrCat(over, plan));
+        answer(grpc::Status::OK, ToBuffer(out->SerializeAsString()));
+      },
+      Reach::kAcrossShards);
 }
 
 void ShardRouter::List(const grpc::GenericServerContext& context,
@@ -425,14 +443,16 @@ void ShardRouter::List(const grpc::GenericServerContext& context,
           calls.emplace_back(shard,
                              ToBuffer(listing->request->SerializeAsString()));
         }
-        CallShards(context, context.method(), calls,
-                   [done](std::vector<Reply> replies) {
-                     std::vector<absl::StatusOr<ShardPage>> pages;
-                     for (Reply& reply : replies) {
-                       pages.push_back(PageOf(reply.status, reply.body));
-                     }
-                     done(std::move(pages));
-                   });
+        CallShards(
+            context, context.method(), calls,
+            [done](std::vector<Reply> replies) {
+              std::vector<absl::StatusOr<ShardPage>> pages;
+              for (Reply& reply : replies) {
+                pages.push_back(PageOf(reply.status, reply.body));
+              }
+              done(std::move(pages));
+            },
+            Reach::kAcrossShards);
       };
   MergeShardPagesAsync(
       fingerprint, stubs_.size(), shards, token, page_size, listing->order,

@@ -24,8 +24,11 @@
 //   Watch,         UNIMPLEMENTED: each shard has its own revisions (export
 //   Export         each shard, sending x-shard-key)
 //
-// The caller's `authorization` metadata and deadline go with every shard
-// call; each shard answers as it would directly (auth included).
+// The caller's `authorization` and `x-consistency` metadata and deadline go
+// with every shard call; each shard answers as it would directly (auth
+// included). A read routed to one shard (a Get's tagged shard, a listing
+// the shard map sends to one) also takes `x-min-revision` there and answers
+// with that shard's `x-revision`; a merged answer has none.
 #ifndef LMDBAPI_SERVER_ROUTER_SHARD_ROUTER_H_
 #define LMDBAPI_SERVER_ROUTER_SHARD_ROUTER_H_
 
@@ -84,6 +87,7 @@ class ShardRouter final {
   struct Reply {
     grpc::Status status;
     grpc::ByteBuffer body;
+    std::string revision;  // the shard's x-revision header, if any
   };
   // Gets a call's status and, when OK, its response.
   using Answer = RouterQueues::Answer;
@@ -107,12 +111,15 @@ class ShardRouter final {
   using Replies = std::function<void(std::vector<Reply>)>;
   struct Round;
 
+  // Whether a shard call is the one shard a read is routed to, which then
+  // gets the caller's x-min-revision, or one of several.
+  enum class Reach { kOneShard, kAcrossShards };
   // Calls `method` on shards at once, one (shard, request) pair each;
   // `done` gets the replies in the same order once all have finished.
   void CallShards(
       const grpc::GenericServerContext& from, const std::string& method,
       const std::vector<std::pair<size_t, grpc::ByteBuffer>>& requests,
-      Replies done);
+      Replies done, Reach reach);
   void Get(const grpc::GenericServerContext& context,
            const google::protobuf::MethodDescriptor& method,
            const grpc::ByteBuffer& request, Answer answer);

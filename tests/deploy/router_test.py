@@ -363,6 +363,38 @@ class RouterTest(unittest.TestCase):
                 S.CountPermitsRequest(filter=text), timeout=10))
             self.assertEqual((asked, got.count), (shards, len(want)), text)
 
+    def revision_of(self, call):
+        return dict(call.initial_metadata()).get("x-revision")
+
+    def test_a_read_routed_to_one_shard_carries_its_revision_both_ways(self):
+        S = self.service
+        ny = next(p for p in self.stored.values() if p.county == "NY")
+        _, direct = self.direct["shard-0"].Count.with_call(S.CountPermitsRequest(), timeout=10)
+        now = int(self.revision_of(direct))
+        self.assertGreaterEqual(now, ny.revision)
+        # One shard: its x-revision comes back, and x-min-revision reaches it.
+        reads = [
+            lambda md, t: self.keyed.Filter.with_call(
+                S.FilterPermitsRequest(county=self.wrap("NY")), metadata=md, timeout=t),
+            lambda md, t: self.keyed.Count.with_call(
+                S.CountPermitsRequest(filter='county = "NY"'), metadata=md, timeout=t),
+            lambda md, t: self.permits.Get.with_call(  # by its key's tag, through nginx
+                S.GetPermitRequest(uuid=ny.uuid), metadata=md, timeout=t),
+        ]
+        for read in reads:
+            _, call = read([("x-min-revision", str(now))], 10)
+            self.assertGreaterEqual(int(self.revision_of(call)), now)
+            with self.assertRaises(grpc.RpcError) as ahead:  # waits for the deadline
+                read([("x-min-revision", str(now + 1000000))], 0.5)
+            self.assertIn(ahead.exception.code(), (grpc.StatusCode.UNAVAILABLE,
+                                                   grpc.StatusCode.DEADLINE_EXCEEDED))
+        # Several shards: no revision either way (each shard has its own).
+        page, call = self.keyed.Filter.with_call(
+            S.FilterPermitsRequest(filter='county = "NY" OR county = "CA"'),
+            metadata=[("x-min-revision", str(now + 1000000))], timeout=10)
+        self.assertTrue(page.permits)
+        self.assertIsNone(self.revision_of(call))
+
     def test_with_the_shard_map_other_listings_still_ask_every_shard(self):
         S = self.service
         every = sorted(KEYS)
