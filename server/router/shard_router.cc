@@ -214,10 +214,9 @@ void ShardRouter::CallShards(
   // shard's revision: it goes to the one shard a read is routed to, and
   // means nothing across shards.
   std::vector<std::pair<std::string, std::string>> metadata;
-  for (const char* key : {"authorization", "x-consistency", "x-min-revision"}) {
-    if (reach == Reach::kAcrossShards && key == std::string("x-min-revision")) {
-      continue;
-    }
+  std::vector<const char*> keys = {"authorization", "x-consistency"};
+  if (reach == Reach::kOneShard) keys.push_back("x-min-revision");
+  for (const char* key : keys) {
     auto found = from.client_metadata().find(key);
     if (found == from.client_metadata().end()) continue;
     metadata.emplace_back(
@@ -225,25 +224,21 @@ void ShardRouter::CallShards(
   }
   for (size_t j = 0; j < requests.size(); ++j) {
     const std::string& shard = options_.shards[requests[j].first];
+    auto finished = [round, j, &shard](grpc::Status s, grpc::ByteBuffer body,
+                                       std::string revision) {
+      if (!s.ok() && !IsRequestError(s.error_code())) {
+        // The shard's details (e.g. ErrorInfo MAP_FULL) go on with it.
+        s = grpc::Status(s.error_code(),
+                         absl::StrCat("shard ", shard, ": ", s.error_message()),
+                         s.error_details());
+      }
+      round->replies[j] = {std::move(s), std::move(body), std::move(revision)};
+      if (round->pending.fetch_sub(1) == 1) {
+        round->done(std::move(round->replies));
+      }
+    };
     queues_.UnaryCall(*stubs_[requests[j].first], method, deadline, metadata,
-                      requests[j].second,
-                      [round, j, &shard](grpc::Status s, grpc::ByteBuffer body,
-                                         std::string revision) {
-                        if (!s.ok() && !IsRequestError(s.error_code())) {
-                          // The shard's details (e.g. ErrorInfo MAP_FULL) go on
-                          // with it.
-                          s = grpc::Status(s.error_code(),
-                                           absl::StrCat("shard ", shard, ": ",
-                                                        s.error_message()),
-                                           s.error_details());
-                        }
-                        round->replies[j].status = std::move(s);
-                        round->replies[j].body = std::move(body);
-                        round->replies[j].revision = std::move(revision);
-                        if (round->pending.fetch_sub(1) == 1) {
-                          round->done(std::move(round->replies));
-                        }
-                      });
+                      requests[j].second, std::move(finished));
   }
 }
 
