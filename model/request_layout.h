@@ -56,7 +56,8 @@ inline constexpr FieldSlot kReadMask{"read_mask", 5};
 inline constexpr FieldSlot kListFields[] = {kPageSize, kPageToken, kFilter,
                                             kOrderBy, kReadMask};
 // A page size of 0 means kDefaultPageSize; larger than kMaxPageSize is cut
-// to it. The server's --default_page_size / --max_page_size change both.
+// to it. The server's --max_page_size changes the maximum, which bounds the
+// default too.
 inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 1000;
 

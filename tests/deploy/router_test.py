@@ -120,6 +120,7 @@ class RouterTest(unittest.TestCase):
         keyed = grpc.insecure_channel(f"127.0.0.1:{keyed_port}")
         cls.channels.append(keyed)
         cls.keyed = cls.Stub(keyed)
+        _, cls.keyed_rest = cls.procs.gateway("keyed-fanout-gateway", GATEWAY, keyed_port)
         direct = [grpc.insecure_channel(f"127.0.0.1:{g}") for g, _ in cls.shards.values()]
         cls.channels += direct
         cls.direct = {name: cls.Stub(channel) for name, channel in zip(cls.shards, direct)}
@@ -253,10 +254,25 @@ class RouterTest(unittest.TestCase):
             for p in page.permits]
         self.assertEqual(sorted(p.uuid for p in got),
                          sorted(u for u, p in self.stored.items() if p.county == "NY"))
-        code, body = stack.rest(self.rest_port, "GET", "/api/permits/get-record?county=CA", key="CA")
-        self.assertEqual(code, 200, body)
-        self.assertEqual(sorted(p["uuid"] for p in body["permits"]),
+        self.assertEqual(sorted(self.rest_all(self.rest_port, "/api/permits/get-record?county=CA",
+                                              key="CA")),
                          sorted(u for u, p in self.stored.items() if p.county == "CA"))
+
+    def rest_all(self, port, path, key=None, headers=None):
+        """The uuids of every page of a REST listing (the shards page in 5s);
+        the last page's response headers in self.last_headers."""
+        got, token = [], ""
+        for _ in range(100):
+            code, body, self.last_headers = stack.rest(
+                port, "GET", path + "&page_token=" + urllib.parse.quote(token), key=key,
+                headers=headers, with_headers=True)
+            self.assertEqual(code, 200, body)
+            self.assertLessEqual(len(body["permits"]), 5)
+            got += [p["uuid"] for p in body["permits"]]
+            token = body["next_page_token"]
+            if not token:
+                return got
+        self.fail("paging did not end")
 
     def wrap(self, value):
         from google.protobuf import wrappers_pb2
@@ -388,6 +404,12 @@ class RouterTest(unittest.TestCase):
                 read([("x-min-revision", str(now + 1000000))], 0.5)
             self.assertIn(ahead.exception.code(), (grpc.StatusCode.UNAVAILABLE,
                                                    grpc.StatusCode.DEADLINE_EXCEEDED))
+        # REST through the router's gateway: the same, X-Revision included.
+        got = self.rest_all(self.keyed_rest, "/api/permits/get-record?county=NY",
+                            headers={"x-min-revision": str(now)})
+        self.assertEqual(sorted(got),
+                         sorted(u for u, p in self.stored.items() if p.county == "NY"))
+        self.assertGreaterEqual(int(self.last_headers["X-Revision"]), now)
         # Several shards: no revision either way (each shard has its own).
         page, call = self.keyed.Filter.with_call(
             S.FilterPermitsRequest(filter='county = "NY" OR county = "CA"'),

@@ -437,6 +437,28 @@ TEST_F(TableTest, PagesResumeAfterTheLastKeyAndBadTokensAreInvalid) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(TablePageSizeTest, APageIsNeverLargerThanTheMaximumEvenByDefault) {
+  lmdbapi::testing::TempDir dir;
+  storage::DatabaseOptions options =
+      lmdbapi::testing::PermitDbOptions(dir.path());
+  options.table.max_page_size = 3;  // below the default page size (100)
+  auto db = Database::Open(options, lmdbapi::testing::PermitTables());
+  ASSERT_TRUE(db.ok()) << db.status();
+  Table* permits = (*db)->table("permits");
+  for (int n = 0; n < 7; ++n) {
+    Permit p = MakePermit("Acme", "NY", PENDING);
+    ASSERT_TRUE(permits->Insert(&p).ok());
+  }
+  for (size_t asked : {size_t{0}, size_t{2}, size_t{3}, size_t{50}}) {
+    Query query{{{"client", Op::kEq, std::string("Acme")}}, asked, ""};
+    google::protobuf::RepeatedPtrField<Permit> page;
+    auto result = permits->Filter(query, [&] { return page.Add(); });
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(page.size(), asked == 2 ? 2 : 3) << "page_size " << asked;
+    EXPECT_FALSE(result->next_page_token.empty());
+  }
+}
+
 TEST_F(TableTest, OversizedIndexValueIsInvalidArgumentNamingTheField) {
   Permit p = MakePermit(std::string(600, 'x'), "NY", PENDING);
   absl::Status status = permits_->Insert(&p);
