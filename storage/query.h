@@ -13,6 +13,7 @@
 #ifndef LMDBAPI_STORAGE_QUERY_H_
 #define LMDBAPI_STORAGE_QUERY_H_
 
+#include <algorithm>
 #include <functional>
 #include <optional>
 #include <string>
@@ -47,6 +48,12 @@ struct Query {
   // AIP-132: "issued desc, client"; "" = the order of the plan's index.
   std::string order_by;
 };
+
+// The records a page holds when `asked` (0: `default_size`): never more than
+// `max_size`, which bounds the default too.
+inline size_t PageSizeFor(size_t asked, size_t default_size, size_t max_size) {
+  return std::min(asked == 0 ? default_size : asked, max_size);
+}
 
 // One stretch of keys a plan reads: of an index, or of the records (keyed by
 // primary key).

@@ -251,11 +251,8 @@ absl::Status Table::FilterPage(const Query& query, TakeRecord take,
 }
 
 size_t Table::PageSizeOf(const Query& query) const {
-  // The maximum bounds the default too: a server started with a smaller
-  // --max_page_size never returns more.
-  return std::min(
-      query.page_size == 0 ? options_.default_page_size : query.page_size,
-      options_.max_page_size);
+  return PageSizeFor(query.page_size, options_.default_page_size,
+                     options_.max_page_size);
 }
 
 absl::StatusOr<FilterResult> Table::Filter(

@@ -183,12 +183,13 @@ int ServeRouter(const Config& config, const Schema& schema,
     }
     options.shard_map = std::make_shared<const ShardMap>(*std::move(map));
     options.shard_key = config.shard_key;
-    if (std::none_of(tables->begin(), tables->end(), [&](const auto& t) {
-          return ShardKeyField(t.descriptor, config.shard_key) != nullptr;
-        })) {
-      Log(LogLevel::kError,
-          "--shard_key: no table of %s has a string field '%s'", schema.file,
-          config.shard_key);
+    std::vector<const google::protobuf::Descriptor*> records;
+    for (const storage::TableSchema& t : *tables)
+      records.push_back(t.descriptor);
+    if (absl::Status key =
+            CheckShardKeyFlag(schema.file, records, config.shard_key);
+        !key.ok()) {
+      Log(LogLevel::kError, "%s", key.message());
       return 2;
     }
   }

@@ -13,7 +13,7 @@ namespace {
 // One TableService (and its generated service) per table of the schema.
 absl::Status AddTableServices(const Config& config, const Schema& schema,
                               storage::Database& db, TableServices& s) {
-  int shard_keyed = 0;
+  std::vector<const google::protobuf::Descriptor*> records;
   for (const ServiceBinding& binding : schema.services) {
     storage::Table* table = db.table(binding.collection);
     std::string short_name =
@@ -28,15 +28,10 @@ absl::Status AddTableServices(const Config& config, const Schema& schema,
     s.tables.back()->set_feed(&s.feed);
     s.tables.back()->set_read_consistency(s.reads.get());
     s.tables.back()->set_forwarder(s.forwarder.get(), binding.full_name);
-    shard_keyed += shard_key != nullptr;
+    records.push_back(table->schema().descriptor);
     s.services.push_back(binding.make(s.tables.back().get()));
   }
-  if (!config.shard_key.empty() && shard_keyed == 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--shard_key: no table of ", schema.file,
-                     " has a string field '", config.shard_key, "'"));
-  }
-  return absl::OkStatus();
+  return CheckShardKeyFlag(schema.file, records, config.shard_key);
 }
 
 // Transactions/Commit over every table (when the schema has it) and Admin.

@@ -364,8 +364,10 @@ void MergeShardPagesAsync(uint64_t fingerprint, size_t shards,
   absl::StatusOr<std::vector<ShardCursor>> cursors =
       DecodeFanoutToken(fingerprint, shards, token);
   if (!cursors.ok()) return done(cursors.status());
-  for (size_t i = 0; token.empty() && !only.empty() && i < shards; ++i) {
-    (*cursors)[i].done = std::count(only.begin(), only.end(), i) == 0;
+  if (token.empty() && !only.empty()) {  // the first page: those shards only
+    for (size_t i = 0; i < shards; ++i) {
+      (*cursors)[i].done = std::count(only.begin(), only.end(), i) == 0;
+    }
   }
   std::make_shared<PendingMerge>(*std::move(cursors), order, fingerprint,
                                  page_size, std::move(fetch), std::move(done))

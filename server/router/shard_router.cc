@@ -421,9 +421,9 @@ void ShardRouter::List(const grpc::GenericServerContext& context,
   listing->mask = *std::move(mask);
   model::ClearReadMask(request);
   int32_t asked = model::PageSize(*request);
-  size_t page_size = std::min<size_t>(
-      asked == 0 ? options_.default_page_size : static_cast<size_t>(asked),
-      options_.max_page_size);
+  size_t page_size =
+      storage::PageSizeFor(static_cast<size_t>(asked),
+                           options_.default_page_size, options_.max_page_size);
   std::string token = model::PageToken(*request);
   uint64_t fingerprint = PositionFreeFingerprint(context.method(), request);
   model::SetPageSize(request, static_cast<int32_t>(page_size));

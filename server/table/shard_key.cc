@@ -16,6 +16,18 @@ const google::protobuf::FieldDescriptor* ShardKeyField(
   return field;
 }
 
+absl::Status CheckShardKeyFlag(
+    const std::string& file,
+    const std::vector<const google::protobuf::Descriptor*>& records,
+    const std::string& name) {
+  if (name.empty()) return absl::OkStatus();
+  for (const google::protobuf::Descriptor* record : records) {
+    if (ShardKeyField(record, name) != nullptr) return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--shard_key: no table of ", file, " has a string field '", name, "'"));
+}
+
 absl::Status CheckShardKey(const grpc::ServerContextBase& context,
                            const google::protobuf::FieldDescriptor* field,
                            const google::protobuf::Message& record) {
