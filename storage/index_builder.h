@@ -125,15 +125,16 @@ class IndexBuilder {
   struct ChunkPart;
   struct ChunkRead;
   struct ChunkAhead;
+  class RecordKeys;  // a chunk record's entries (index_builder_chunk.cc)
   // The indexes a chunk led by `lead` builds: `lead` and the table's other
   // building indexes whose cursor is `lead`'s, with their build records. A
   // lead no longer building gets a stale result and no part.
   absl::Status PartsInTxn(MDB_txn* txn, Slot* lead,
                           std::vector<ChunkResult>* results,
                           std::vector<ChunkPart>* parts);
-  // Reads the chunk's records after the parts' cursor, parsing each once
-  // and adding its entries to every part's, then sorts those; with `copy`,
-  // keeps a copy of each record.
+  // Reads the chunk's records after the parts' cursor, adding each one's
+  // entries to every part's (read off its bytes once, or parsed once:
+  // RecordKeys), then sorts those; with `copy`, keeps a copy of each record.
   absl::Status ReadChunk(MDB_txn* txn, const Table& table,
                          std::vector<ChunkPart>& parts, bool copy,
                          ChunkRead* read) const;

@@ -11,12 +11,14 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "storage/index_build_record.h"
 #include "storage/index_builder.h"
+#include "storage/index_key.h"
 #include "storage/lmdb.h"
 #include "storage/status.h"
 
@@ -53,6 +55,39 @@ absl::StatusOr<std::string> PutBuiltEntry(MDB_txn* txn, Cursor& cursor,
 }
 
 }  // namespace
+
+// Adds a stored record's entries in the indexes a chunk builds to each
+// part's: read off its bytes (storage/wire_record.h) as a write's are, and
+// by reflection on the parsed record where the bytes cannot say or the
+// entries fail (reflection words the error).
+class IndexBuilder::RecordKeys {
+ public:
+  explicit RecordKeys(const Table& table) : table_(table) {}
+
+  absl::Status Append(absl::string_view pk, absl::string_view bytes,
+                      std::vector<ChunkPart>& parts) {
+    std::optional<absl::Status> wired = table_.wire_->Entries(bytes, pk, &all_);
+    if (wired.has_value() && wired->ok()) {
+      for (ChunkPart& part : parts) {
+        const auto of = all_.of(part.index - table_.indexes_.data());
+        part.entries.insert(part.entries.end(), of.begin(), of.end());
+      }
+      return absl::OkStatus();
+    }
+    if (scratch_ == nullptr) scratch_.reset(table_.prototype_->New());
+    LMDBAPI_RETURN_IF_ERROR(table_.ParseRecord(pk, bytes, scratch_.get()));
+    for (ChunkPart& part : parts) {
+      LMDBAPI_RETURN_IF_ERROR(AppendIndexEntries(*scratch_, *part.index->schema,
+                                                 pk, &part.entries));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  const Table& table_;
+  RecordEntries all_;
+  std::unique_ptr<google::protobuf::Message> scratch_;
+};
 
 absl::Status IndexBuilder::PartsInTxn(MDB_txn* txn, Slot* lead,
                                       std::vector<ChunkResult>* results,
@@ -98,7 +133,7 @@ absl::Status IndexBuilder::ReadChunk(MDB_txn* txn, const Table& table,
                                      std::vector<ChunkPart>& parts, bool copy,
                                      ChunkRead* read) const {
   LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, table.records_));
-  std::unique_ptr<google::protobuf::Message> scratch(table.prototype_->New());
+  RecordKeys keys(table);
   read->last = parts.front().record.cursor;
   size_t bytes = 0;
   absl::StatusOr<bool> more = SeekAfter(cursor, read->last);
@@ -107,11 +142,7 @@ absl::Status IndexBuilder::ReadChunk(MDB_txn* txn, const Table& table,
        more = cursor.Next()) {
     const absl::string_view pk = cursor.key(), value = cursor.value();
     LMDBAPI_ASSIGN_OR_RETURN(StoredRecord stored, SplitStored(value));
-    LMDBAPI_RETURN_IF_ERROR(table.ParseRecord(pk, stored.bytes, scratch.get()));
-    for (ChunkPart& part : parts) {
-      LMDBAPI_RETURN_IF_ERROR(
-          AppendIndexEntries(*scratch, *part.index->schema, pk, &part.entries));
-    }
+    LMDBAPI_RETURN_IF_ERROR(keys.Append(pk, stored.bytes, parts));
     if (copy) {
       read->ends.push_back(read->copied.append(pk.data(), pk.size()).size());
       read->ends.push_back(
