@@ -72,7 +72,9 @@ class RecordSource {
 
 struct ImportOptions {
   bool skip_bad = false;  // skip (and report) bad records instead of stopping
-  size_t batch = 1000;    // records per write
+  // Records per write transaction (a data directory) or per Import request
+  // (a server); 0: the backend's default (65,536 and 1,000).
+  size_t batch = 0;
 };
 
 struct ImportResult {

@@ -71,14 +71,6 @@ class LocalBackend : public Backend {
  private:
   LocalBackend() = default;
   storage::Table* TableOf(const TableInfo& table) const;
-  // Writes `batch` (records[i] read from lines[i]) as one BatchInsert, or
-  // one record at a time when the batch is refused, stopping at (or, with
-  // skip_bad, skipping) the records refused.
-  absl::Status WriteBatch(
-      storage::Table& table,
-      std::vector<std::unique_ptr<google::protobuf::Message>>& batch,
-      const std::vector<uint64_t>& lines, const ImportOptions& options,
-      ImportResult& result);
   // Reports the builds of `started` ("permits.by_county") until none is
   // building.
   absl::Status FollowBuilds(const std::vector<std::string>& started,

@@ -2,11 +2,19 @@
 // one read snapshot; Import writes records in batches through the writer.
 #include <lmdb.h>
 
+#include <algorithm>
+#include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "base/status_macros.h"
+#include "cli/import_lines.h"
 #include "cli/local_backend.h"
+#include "cli/progress.h"
+#include "storage/importer.h"
 #include "storage/status.h"
 #include "storage/stored_record.h"
 
@@ -66,6 +74,108 @@ absl::Status ScanRecords(MDB_txn* txn, MDB_dbi dbi, const TableInfo& table,
   return absl::OkStatus();
 }
 
+// Records per write of an offline import unless --batch says, and the
+// bytes that end a batch sooner: a server's Import stream's
+// (server/table/import_stream.h).
+constexpr size_t kImportBatchRecords = 65536;
+constexpr size_t kImportBatchBytes = 32 << 20;
+
+// An offline import's batches through storage::Importer, one queued behind
+// the other at most, and what they did, its records named by their lines.
+class LocalImport {
+ public:
+  struct Batch {
+    void Add(std::unique_ptr<Message> record, uint64_t line, size_t size) {
+      records.push_back({record.get(), line});
+      owned.push_back(std::move(record));
+      bytes += size;
+    }
+    std::vector<std::unique_ptr<Message>> owned;  // until the writer's done
+    std::vector<storage::ImportRecord> records;
+    size_t bytes = 0;
+    uint64_t estimate = 0;  // the import's records, guessed at its submit
+    storage::ImportBatchResult result;
+    absl::Notification done;
+    absl::Status status;
+  };
+
+  LocalImport(storage::Table* table, const ImportOptions& options,
+              RecordSource& source, Progress* progress)
+      : importer_(table, StorageOptions(options)),
+        source_(source),
+        progress_(progress) {}
+
+  // Queues `batch` (prepared on this thread) behind the pending one, then
+  // waits for that. `more`: whether later batches may follow (not after a
+  // batch that ends the import). The error that stopped the import, once
+  // both are done.
+  absl::Status Write(std::unique_ptr<Batch> batch, bool* more) {
+    read_ += batch->records.size();
+    if (source_.bytes_total() > 0 && source_.bytes_read() > 0) {
+      batch->estimate = read_ * source_.bytes_total() / source_.bytes_read();
+    }
+    Batch* b = batch.get();
+    *more = importer_.Submit(std::move(b->records), &b->result,
+                             [b](absl::Status status) {
+                               b->status = status;
+                               b->done.Notify();
+                             });
+    absl::Status before = Finish();
+    pending_ = std::move(batch);
+    if (!before.ok()) {
+      Finish().IgnoreError();  // stores nothing after the stop
+      return before;
+    }
+    return absl::OkStatus();
+  }
+
+  // Waits for the pending batch; the error that stopped the import.
+  absl::Status Finish() {
+    if (pending_ == nullptr) return absl::OkStatus();
+    std::unique_ptr<Batch> batch = std::move(pending_);
+    batch->done.WaitForNotification();
+    LMDBAPI_RETURN_IF_ERROR(batch->status);
+    const storage::ImportBatchResult& r = batch->result;
+    result_.imported += r.stored;
+    if (r.revision != 0) result_.revision = r.revision;
+    if (progress_ != nullptr) {
+      if (batch->estimate > 0) progress_->set_total(batch->estimate);
+      progress_->Add(r.stored);
+    }
+    for (const auto& [line, refusal] : r.rejected) {
+      std::string why = WithLine(refusal.message(), {});
+      if (r.stopped) return absl::Status(refusal.code(), why);
+      Skip(line, absl::InvalidArgumentError(why));
+    }
+    return absl::OkStatus();
+  }
+
+  void Skip(uint64_t line, const absl::Status& why) {
+    result_.skipped.emplace_back(line, std::string(why.message()));
+  }
+
+  // The import's outcome, its skipped lines in order.
+  ImportResult result() {
+    std::sort(result_.skipped.begin(), result_.skipped.end());
+    result_.skipped_count = result_.skipped.size();
+    return result_;
+  }
+
+ private:
+  static storage::ImportOptions StorageOptions(const ImportOptions& options) {
+    storage::ImportOptions storage_options;
+    storage_options.skip_bad = options.skip_bad;
+    return storage_options;
+  }
+
+  storage::Importer importer_;
+  RecordSource& source_;
+  Progress* const progress_;
+  std::unique_ptr<Batch> pending_;
+  uint64_t read_ = 0;
+  ImportResult result_;
+};
+
 }  // namespace
 
 absl::StatusOr<uint64_t> LocalBackend::Export(
@@ -89,77 +199,50 @@ absl::StatusOr<uint64_t> LocalBackend::Export(
   return revision;
 }
 
+// An offline import writes as a server's Import stream does
+// (storage/importer.h): batches prepared and sorted on this thread, each
+// one durable write of the writer, the next batch read while the writer
+// commits the one before. A record's position in the import is its line.
 absl::StatusOr<ImportResult> LocalBackend::Import(const TableInfo& table,
                                                   RecordSource& source,
                                                   const ImportOptions& options,
                                                   Progress* progress) {
-  storage::Table& t = *TableOf(table);
-  ImportResult result;
-  std::vector<std::unique_ptr<Message>> batch;
-  std::vector<uint64_t> lines;
-  size_t batch_size = options.batch == 0 ? 1 : options.batch;
+  LocalImport import(TableOf(table), options, source, progress);
+  const size_t most = options.batch == 0 ? kImportBatchRecords : options.batch;
+  auto batch = std::make_unique<LocalImport::Batch>();
+  absl::Status stopped;  // a line that does not read, without skip_bad
+  bool more = true;
   std::string wire;
-  while (true) {
-    std::unique_ptr<Message> record = NewRecord(table);
+  while (more) {
     uint64_t line = 0;
     absl::StatusOr<bool> next = source.Next(&wire, &line);
-    if (next.ok() && *next && !record->ParseFromString(wire)) {
-      next = absl::InvalidArgumentError(
-          absl::StrCat("line ", line, ": not a ", table.record->full_name()));
-    }
+    std::unique_ptr<Message> record;
     if (next.ok() && *next) {
-      batch.push_back(std::move(record));
-      lines.push_back(line);
-    }
-    bool flush = !next.ok() || !*next || batch.size() == batch_size;
-    if (flush && !batch.empty()) {
-      uint64_t before = result.imported;
-      LMDBAPI_RETURN_IF_ERROR(WriteBatch(t, batch, lines, options, result));
-      if (progress != nullptr) {
-        // The records in all, estimated from the bytes read so far.
-        if (source.bytes_total() > 0 && source.bytes_read() > 0) {
-          progress->set_total(result.imported * source.bytes_total() /
-                              source.bytes_read());
-        }
-        progress->Add(result.imported - before);
+      record = NewRecord(table);
+      if (!record->ParseFromString(wire)) {
+        next = absl::InvalidArgumentError(
+            absl::StrCat("line ", line, ": not a ", table.record->full_name()));
       }
-      batch.clear();
-      lines.clear();
     }
-    if (next.ok() && !*next) break;
-    if (next.ok()) continue;
-    if (!options.skip_bad || !absl::IsInvalidArgument(next.status())) {
-      return next.status();
-    }
-    result.skipped.emplace_back(line, std::string(next.status().message()));
-  }
-  return result;
-}
-
-absl::Status LocalBackend::WriteBatch(
-    storage::Table& table, std::vector<std::unique_ptr<Message>>& batch,
-    const std::vector<uint64_t>& lines, const ImportOptions& options,
-    ImportResult& result) {
-  std::vector<Message*> records;
-  for (const auto& record : batch) records.push_back(record.get());
-  if (table.BatchInsert(records).ok()) {
-    result.imported += records.size();
-    return absl::OkStatus();
-  }
-  // Refused as a whole: write them one by one to find the bad ones.
-  for (size_t i = 0; i < records.size(); ++i) {
-    absl::Status inserted = table.Insert(records[i]);
-    if (inserted.ok()) {
-      ++result.imported;
+    const bool skip = !next.ok() && options.skip_bad &&
+                      absl::IsInvalidArgument(next.status());
+    if (skip) import.Skip(line, next.status());
+    if (!next.ok() && !skip) stopped = next.status();
+    const bool ended = !stopped.ok() || (next.ok() && !*next);
+    if (next.ok() && *next) batch->Add(std::move(record), line, wire.size());
+    if (!ended && batch->records.size() < most &&
+        batch->bytes < kImportBatchBytes) {
       continue;
     }
-    std::string why = absl::StrCat("line ", lines[i], ": ", inserted.message());
-    if (!options.skip_bad || storage::IsMapFull(inserted)) {
-      return absl::Status(inserted.code(), why);
+    if (!batch->records.empty()) {
+      LMDBAPI_RETURN_IF_ERROR(import.Write(std::move(batch), &more));
+      batch = std::make_unique<LocalImport::Batch>();
     }
-    result.skipped.emplace_back(lines[i], why);
+    if (ended) more = false;
   }
-  return absl::OkStatus();
+  LMDBAPI_RETURN_IF_ERROR(import.Finish());
+  LMDBAPI_RETURN_IF_ERROR(stopped);
+  return import.result();
 }
 
 }  // namespace lmdbapi::cli

@@ -1,8 +1,8 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "cli/import_lines.h"
 #include "cli/remote_backend_impl.h"
 #include "cli/remote_tables.h"
 #include "cli/wire_fields.h"
@@ -17,16 +17,19 @@ using google::protobuf::Message;
 
 // A batch stays under the servers' default --max_message_bytes (4 MiB).
 constexpr size_t kMaxBatchBytes = 3 << 20;
+// Records per request unless --batch says.
+constexpr size_t kBatchRecords = 1000;
 
 // Appends to `request` (an Import request, serialized) up to options.batch
-// records (and kMaxBatchBytes) of `source` as its field `records`; false
-// when the source ended, or stopped at a bad record (`stopped`) without
-// skip_bad.
+// (or kBatchRecords) records (and kMaxBatchBytes) of `source` as its field
+// `records`; false when the source ended, or stopped at a bad record
+// (`stopped`) without skip_bad.
 bool FillBatch(RecordSource& source, const ImportOptions& options, int records,
                std::string* request, std::vector<uint64_t>* lines,
                ImportResult* result, absl::Status* stopped) {
   std::string record;
-  for (size_t n = 0; n < options.batch && request->size() < kMaxBatchBytes;) {
+  const size_t batch = options.batch == 0 ? kBatchRecords : options.batch;
+  for (size_t n = 0; n < batch && request->size() < kMaxBatchBytes;) {
     uint64_t line = 0;
     absl::StatusOr<bool> next = source.Next(&record, &line);
     if (next.ok() && !*next) return false;
@@ -42,29 +45,6 @@ bool FillBatch(RecordSource& source, const ImportOptions& options, int records,
     }
   }
   return true;
-}
-
-// The source's line of the record at `position` of the stream (from 1).
-uint64_t LineOf(uint64_t position, const std::vector<uint64_t>& lines) {
-  return position >= 1 && position <= lines.size() ? lines[position - 1]
-                                                   : position;
-}
-
-// The server's "record N: ..." (N: the place in the stream) as
-// "line L: ...", L the source's line of that record.
-std::string WithLine(absl::string_view error,
-                     const std::vector<uint64_t>& lines) {
-  constexpr absl::string_view kRecord = "record ";
-  size_t at = error.find(kRecord);
-  if (at == absl::string_view::npos) return std::string(error);
-  size_t end = at + kRecord.size();
-  uint64_t position = 0;
-  while (end < error.size() && absl::ascii_isdigit(error[end])) {
-    position = position * 10 + (error[end++] - '0');
-  }
-  if (end == at + kRecord.size()) return std::string(error);
-  return absl::StrCat(error.substr(0, at), "line ", LineOf(position, lines),
-                      error.substr(end));
 }
 
 // What the server reports, its skipped records told by the source's lines.
@@ -176,7 +156,7 @@ absl::StatusOr<ImportResult> RemoteBackend::Import(const TableInfo& table,
   if (!method.ok()) return method.status();
   const Descriptor* in = (*method)->input_type();
   const FieldDescriptor* records = FieldOfType(in, table.record, true);
-  if (records == nullptr || options.batch == 0) {
+  if (records == nullptr) {
     return absl::UnimplementedError(absl::StrCat((*method)->full_name(), ": ",
                                                  in->full_name(), " holds no ",
                                                  table.record->full_name()));

@@ -88,8 +88,10 @@ absl::Status RunImport(const Invocation& invocation) {
   if (!format.ok()) return UsageError(std::string(format.status().message()));
   ImportOptions options;
   options.skip_bad = invocation.BoolFlag("skip_bad");
-  LMDBAPI_ASSIGN_OR_RETURN(options.batch, invocation.UintFlag("batch", 1000));
-  if (options.batch == 0) return UsageError("--batch: must be at least 1");
+  if (invocation.Has("batch")) {
+    LMDBAPI_ASSIGN_OR_RETURN(options.batch, invocation.UintFlag("batch", 0));
+    if (options.batch == 0) return UsageError("--batch: must be at least 1");
+  }
   LMDBAPI_ASSIGN_OR_RETURN(const TableInfo* table, invocation.Table());
   LMDBAPI_ASSIGN_OR_RETURN(
       std::unique_ptr<RecordSource> source,

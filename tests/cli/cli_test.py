@@ -411,6 +411,20 @@ class CliTest(unittest.TestCase):
         stored = self.lines(self.export(data, "--table=permits"))
         self.assertEqual([r["uuid"] for r in stored], [r["uuid"] for r in records[:6]])
 
+    def test_skip_bad_skips_refused_records_in_any_batch(self):
+        data = self.new_data_dir("skip_refused")
+        records = [permit(3000 + i) for i in range(12)]
+        records[6]["permitNumber"] = records[2]["permitNumber"]  # batch 2 of 3
+        records[10]["permitNumber"] = records[0]["permitNumber"]  # batch 3
+        path = self.write_file("dups.ndjson", ndjson(records))
+        r = self.cli_ok("import", data, "--table=permits", "--batch=5", "--skip_bad", path)
+        self.assertIn("imported 10 records into permits, skipped 2", r.stdout)
+        self.assertIn("skipped line 7: field 'permit_number'", r.stderr)
+        self.assertIn("skipped line 11: field 'permit_number'", r.stderr)
+        stored = [r["uuid"] for r in self.lines(self.export(data, "--table=permits"))]
+        self.assertEqual(stored, [r["uuid"] for i, r in enumerate(records) if i not in (6, 10)])
+        self.cli_ok("verify", data, "--quiet")
+
     def test_skip_bad_skips_and_reports_each_bad_line(self):
         data = self.new_data_dir("skip_bad")
         path = self.bad_file("skip.ndjson")
