@@ -117,6 +117,18 @@ class WriterHold {
   absl::Notification held_, release_;
 };
 
+// The entries LMDB counts in `database` ("permits.idx.by_fee").
+uint64_t EntriesIn(const Database& db, const std::string& database) {
+  auto stats = db.Stats();
+  EXPECT_TRUE(stats.ok()) << stats.status();
+  if (!stats.ok()) return 0;
+  for (const DatabaseStats& s : *stats) {
+    if (s.database == database) return s.entries;
+  }
+  ADD_FAILURE() << "no database " << database;
+  return 0;
+}
+
 void ExpectConsistent(Table* table) {
   auto report = table->VerifyIndexes();
   ASSERT_TRUE(report.ok()) << report.status();
@@ -154,13 +166,9 @@ TEST(OnlineIndexBuildTest, NewIndexIsBuiltInChunksWhileWritesGoOn) {
   EXPECT_EQ(build.state, IndexState::kReady);
   // Verify compares each index with one computed offline from the records.
   ExpectConsistent(permits);
-  auto stats = db->Stats();
-  ASSERT_TRUE(stats.ok());
   auto count = permits->Count();
   ASSERT_TRUE(count.ok());
-  for (const DatabaseStats& s : *stats) {
-    if (s.database == "permits.idx.by_fee") EXPECT_EQ(s.entries, *count);
-  }
+  EXPECT_EQ(EntriesIn(*db, "permits.idx.by_fee"), *count);
 }
 
 // The builder reads a record's entries off its stored bytes where the
@@ -191,14 +199,10 @@ TEST(OnlineIndexBuildTest, AnIndexOnARepeatedFieldIsBuiltFromParsedRecords) {
   EXPECT_EQ(BuildOf(*db, "by_fee").state, IndexState::kReady);
   EXPECT_EQ(BuildOf(*db, "by_tag").state, IndexState::kReady);
   ExpectConsistent(permits);
-  auto stats = db->Stats();
-  ASSERT_TRUE(stats.ok());
   auto count = permits->Count();
   ASSERT_TRUE(count.ok());
-  for (const DatabaseStats& s : *stats) {
-    if (s.database == "permits.idx.by_fee") EXPECT_EQ(s.entries, *count);
-    if (s.database == "permits.idx.by_tag") EXPECT_EQ(s.entries, tags);
-  }
+  EXPECT_EQ(EntriesIn(*db, "permits.idx.by_fee"), *count);
+  EXPECT_EQ(EntriesIn(*db, "permits.idx.by_tag"), tags);
 }
 
 // The builder reads a chunk and computes its entries before the writer's
