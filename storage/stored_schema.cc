@@ -228,9 +228,15 @@ absl::StatusOr<StoredSchema> ReadStoredSchema(const std::string& data_dir) {
   EnvOptions options;
   options.path = data_dir;
   options.read_only = true;
-  LMDBAPI_ASSIGN_OR_RETURN(std::unique_ptr<Environment> env,
-                           Environment::Open(options));
-  LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, env->BeginRead());
+  absl::StatusOr<std::unique_ptr<Environment>> env = Environment::Open(options);
+  if (absl::IsNotFound(env.status())) {  // no data.mdb: what makes one
+    return absl::NotFoundError(
+        absl::StrCat(env.status().message(),
+                     "; a schema's server creates one when first started on "
+                     "the directory (--data_dir), and records its schema"));
+  }
+  LMDBAPI_RETURN_IF_ERROR(env.status());
+  LMDBAPI_ASSIGN_OR_RETURN(Environment::ReadTxn txn, (*env)->BeginRead());
   MDB_dbi meta;
   int rc = mdb_dbi_open(txn.get(), kMetaDb, 0, &meta);
   if (rc == MDB_NOTFOUND) {

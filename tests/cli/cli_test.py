@@ -411,6 +411,15 @@ class CliTest(unittest.TestCase):
         stored = self.lines(self.export(data, "--table=permits"))
         self.assertEqual([r["uuid"] for r in stored], [r["uuid"] for r in records[:6]])
 
+    def test_a_directory_without_a_database_says_how_to_make_one(self):
+        empty = os.path.join(self.tmp, "empty")
+        os.makedirs(empty, exist_ok=True)
+        err = self.fails(1, "import", empty, "--table=permits", self.bad_file("none.ndjson"))
+        self.assertIn("NOT_FOUND", err)
+        self.assertIn("'%s' holds no database" % empty, err)
+        self.assertIn("server creates one when first started on the directory (--data_dir)", err)
+        self.assertEqual(os.listdir(empty), [])
+
     def test_skip_bad_skips_refused_records_in_any_batch(self):
         data = self.new_data_dir("skip_refused")
         records = [permit(3000 + i) for i in range(12)]
