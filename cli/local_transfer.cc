@@ -104,6 +104,10 @@ class LocalImport {
       : importer_(table, StorageOptions(options)),
         source_(source),
         progress_(progress) {}
+  // The writer may not outlive a batch it holds.
+  ~LocalImport() {
+    if (pending_ != nullptr) pending_->done.WaitForNotification();
+  }
 
   // Queues `batch` (prepared on this thread) behind the pending one, then
   // waits for that. `more`: whether later batches may follow (not after a
