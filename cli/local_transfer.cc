@@ -104,7 +104,7 @@ class LocalImport {
       : importer_(table, StorageOptions(options)),
         source_(source),
         progress_(progress) {}
-  // The writer may not outlive a batch it holds.
+  // A batch lives until the writer is done with it.
   ~LocalImport() {
     if (pending_ != nullptr) pending_->done.WaitForNotification();
   }
