@@ -40,6 +40,8 @@
 
 namespace lmdbapi::storage {
 
+class PackedEntries;  // storage/packed_entries.h
+
 class IndexBuilder {
  public:
   // Records per chunk by default, and the record bytes after which a chunk
@@ -156,7 +158,7 @@ class IndexBuilder {
                           const ChunkRead& read, std::vector<ChunkPart>& parts,
                           std::vector<ChunkResult>* results) const;
   absl::Status PutPartInTxn(MDB_txn* txn, const ChunkPart& part,
-                            const std::vector<IndexEntry>& entries, bool done,
+                            const PackedEntries& entries, bool done,
                             ChunkResult* result) const;
   // Marks the build failed with `error`, in meta and in memory.
   absl::Status FailInTxn(MDB_txn* txn, const Slot& slot,

@@ -40,18 +40,17 @@ absl::StatusOr<bool> SeekAfter(Cursor& cursor,
 // returned error text.
 absl::StatusOr<std::string> PutBuiltEntry(MDB_txn* txn, Cursor& cursor,
                                           MDB_dbi dbi, const IndexSchema& index,
-                                          const IndexEntry& entry) {
-  absl::Status put =
-      cursor.Put(entry.key, entry.value, index.unique ? MDB_NOOVERWRITE : 0);
+                                          absl::string_view key,
+                                          absl::string_view value) {
+  absl::Status put = cursor.Put(key, value, index.unique ? MDB_NOOVERWRITE : 0);
   if (!absl::IsAlreadyExists(put)) {
     LMDBAPI_RETURN_IF_ERROR(put);
     return std::string();
   }
-  LMDBAPI_ASSIGN_OR_RETURN(absl::string_view other,
-                           GetValue(txn, dbi, entry.key));
-  if (other == entry.value) return std::string();
+  LMDBAPI_ASSIGN_OR_RETURN(absl::string_view other, GetValue(txn, dbi, key));
+  if (other == value) return std::string();
   return absl::StrCat("unique index '", index.name, "': records '", other,
-                      "' and '", entry.value, "' have the same values");
+                      "' and '", value, "' have the same values");
 }
 
 }  // namespace
@@ -69,16 +68,22 @@ class IndexBuilder::RecordKeys {
     std::optional<absl::Status> wired = table_.wire_->Entries(bytes, pk, &all_);
     if (wired.has_value() && wired->ok()) {
       for (ChunkPart& part : parts) {
-        const auto of = all_.of(part.index - table_.indexes_.data());
-        part.entries.insert(part.entries.end(), of.begin(), of.end());
+        for (const IndexEntry& e :
+             all_.of(part.index - table_.indexes_.data())) {
+          part.entries.Add(e.key, e.value, pk.size());
+        }
       }
       return absl::OkStatus();
     }
     if (scratch_ == nullptr) scratch_.reset(table_.prototype_->New());
     LMDBAPI_RETURN_IF_ERROR(table_.ParseRecord(pk, bytes, scratch_.get()));
     for (ChunkPart& part : parts) {
-      LMDBAPI_RETURN_IF_ERROR(AppendIndexEntries(*scratch_, *part.index->schema,
-                                                 pk, &part.entries));
+      parsed_.clear();
+      LMDBAPI_RETURN_IF_ERROR(
+          AppendIndexEntries(*scratch_, *part.index->schema, pk, &parsed_));
+      for (const IndexEntry& e : parsed_) {
+        part.entries.Add(e.key, e.value, pk.size());
+      }
     }
     return absl::OkStatus();
   }
@@ -87,6 +92,7 @@ class IndexBuilder::RecordKeys {
   const Table& table_;
   RecordEntries all_;
   std::unique_ptr<google::protobuf::Message> scratch_;
+  std::vector<IndexEntry> parsed_;
 };
 
 absl::Status IndexBuilder::PartsInTxn(MDB_txn* txn, Slot* lead,
@@ -155,9 +161,7 @@ absl::Status IndexBuilder::ReadChunk(MDB_txn* txn, const Table& table,
   LMDBAPI_RETURN_IF_ERROR(more.status());
   read->more = *more;
   for (ChunkPart& part : parts) {  // in key order: neighbouring puts
-    std::sort(
-        part.entries.begin(), part.entries.end(),
-        [](const IndexEntry& a, const IndexEntry& b) { return a.key < b.key; });
+    part.entries.Sort(part.index->schema->unique);
   }
   return absl::OkStatus();
 }
@@ -241,14 +245,14 @@ absl::Status IndexBuilder::WriteChunk(MDB_txn* txn,
 }
 
 absl::Status IndexBuilder::PutPartInTxn(MDB_txn* txn, const ChunkPart& part,
-                                        const std::vector<IndexEntry>& entries,
-                                        bool done, ChunkResult* result) const {
+                                        const PackedEntries& entries, bool done,
+                                        ChunkResult* result) const {
   const Table::Index& index = *part.index;
   LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, index.dbi));
-  for (const IndexEntry& entry : entries) {
+  for (size_t i = 0; i < entries.size(); ++i) {
     LMDBAPI_ASSIGN_OR_RETURN(
-        result->error,
-        PutBuiltEntry(txn, cursor, index.dbi, *index.schema, entry));
+        result->error, PutBuiltEntry(txn, cursor, index.dbi, *index.schema,
+                                     entries.key(i), entries.value(i)));
     if (!result->error.empty()) {
       return FailInTxn(txn, *result->slot, result->error);
     }

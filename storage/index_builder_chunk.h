@@ -9,7 +9,7 @@
 
 #include "storage/index_build_record.h"
 #include "storage/index_builder.h"
-#include "storage/index_key.h"
+#include "storage/packed_entries.h"
 
 namespace lmdbapi::storage {
 
@@ -19,7 +19,7 @@ struct IndexBuilder::ChunkPart {
   const Table::Index* index;
   std::string key;  // of its build record in meta
   BuildRecord record;
-  std::vector<IndexEntry> entries;  // of the chunk's records, in key order
+  PackedEntries entries;  // of the chunk's records, sorted once all read
 };
 
 // What a chunk read: how many records, the last one's key, whether more
