@@ -345,7 +345,7 @@ const std::vector<Option>& Options() {
       {"index_build_share",
        {"LMDBAPI_INDEX_BUILD_SHARE"},
        "FRACTION",
-       "the share of time an online index build works (default 0.6): after "
+       "the share of time an online index build works (default 0.65): after "
        "each chunk it rests, leaving the CPU and the writer to the calls "
        "(docs/STORAGE.md); 1: build as fast as it can",
        [](Config& c, const std::string& v) {

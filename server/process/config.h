@@ -99,7 +99,7 @@ struct Config {
   unsigned snapshot_mb = 256;  // the log's bytes between and behind snapshots
   bool join = false;           // a replica being added (Admin/AddReplica)
   // The share of time an online index build works (the rest: calls').
-  double index_build_share = 0.6;
+  double index_build_share = 0.65;
   size_t index_build_chunk = 32768;
   // Shared by a shard's replicas: lets one copy the leader's data.
   std::string replication_token;
