@@ -9,8 +9,6 @@
 // thread (Sort), while the writer commits the batch before. The outcome is
 // the record-by-record one: the refusals are decided in the stream's order
 // against what the database held and what the records before took.
-#include <algorithm>
-#include <cstdint>
 #include <numeric>
 #include <string>
 #include <utility>

@@ -9,7 +9,6 @@
 // always those of the records the transaction holds.
 #include "storage/index_builder_chunk.h"
 
-#include <algorithm>
 #include <memory>
 #include <optional>
 #include <utility>
