@@ -7,11 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/record_format.h"
-#include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/byte_buffer.h"
-#include "grpcpp/support/channel_arguments.h"
+#include "server/process/peer_channel.h"
 #include "server/table/byte_buffer_view.h"
 
 namespace lmdbapi::cli {
@@ -154,10 +153,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
   }
   auto credentials = Credentials(options);
   if (!credentials.ok()) return credentials.status();
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(-1);
-  args.SetMaxSendMessageSize(-1);
-  auto channel = grpc::CreateCustomChannel(options.address, *credentials, args);
+  auto channel = server::PeerChannel(options.address, *credentials, -1);
   return std::unique_ptr<Connection>(new Connection(channel, options));
 }
 

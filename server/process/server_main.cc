@@ -19,6 +19,7 @@
 #include "server/observability/log.h"
 #include "server/process/allocator.h"
 #include "server/process/config.h"
+#include "server/process/peer_channel.h"
 #include "server/process/serve.h"
 #include "server/process/table_services.h"
 #include "server/replication/raft_node.h"
@@ -470,9 +471,9 @@ int ServerMain(int argc, char** argv, Schema schema) {
     config->verify = true;  // then open it like a server would, and check
   }
   sigset_t stop_signals = BlockStopSignals();  // before any thread starts
-  if (!config->shards.empty())
-    return ServeRouter(*config, schema, stop_signals);
-  return ServeTables(*config, schema, stop_signals);
+  return AwaitGrpcShutdown(!config->shards.empty()
+                               ? ServeRouter(*config, schema, stop_signals)
+                               : ServeTables(*config, schema, stop_signals));
 }
 
 }  // namespace lmdbapi::server

@@ -3,9 +3,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/byte_buffer.h"
+#include "server/process/peer_channel.h"
 #include "storage/status.h"
 
 namespace lmdbapi::server {
@@ -38,11 +38,8 @@ grpc::GenericStub* LeaderForwarder::StubFor(const std::string& leader) {
   absl::MutexLock lock(&mu_);
   std::unique_ptr<grpc::GenericStub>& stub = stubs_[leader];
   if (stub == nullptr) {
-    grpc::ChannelArguments args;
-    args.SetMaxReceiveMessageSize(static_cast<int>(max_message_bytes_));
-    args.SetMaxSendMessageSize(static_cast<int>(max_message_bytes_));
     stub = std::make_unique<grpc::GenericStub>(
-        grpc::CreateCustomChannel(leader, credentials_, args));
+        PeerChannel(leader, credentials_, max_message_bytes_));
   }
   return stub.get();
 }

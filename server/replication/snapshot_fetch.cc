@@ -7,10 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
-#include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "proto/lmdbapi/admin.grpc.pb.h"
 #include "server/observability/log.h"
+#include "server/process/peer_channel.h"
 #include "storage/replica_snapshot.h"
 
 namespace lmdbapi::server {
@@ -36,13 +36,8 @@ absl::Status FetchSnapshot(const SnapshotSource& from, const std::string& dir) {
   if (error) return FetchError(from, error.message());
   const std::string partial = dir + "/data.mdb.partial";
   std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(8 << 20);
-  auto stub = admin::v1::Admin::NewStub(grpc::CreateCustomChannel(
-      from.address,
-      from.credentials != nullptr ? from.credentials
-                                  : grpc::InsecureChannelCredentials(),
-      args));
+  auto stub = admin::v1::Admin::NewStub(
+      PeerChannel(from.address, from.credentials, 8 << 20));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + kFetchDeadline);
   if (!from.auth_token.empty()) {

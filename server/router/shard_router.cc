@@ -9,12 +9,11 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/client_context.h"
-#include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "grpcpp/support/channel_arguments.h"
 #include "model/request_access.h"
 #include "model/request_layout.h"
 #include "server/observability/log.h"
+#include "server/process/peer_channel.h"
 #include "server/router/fanout_page.h"
 #include "server/router/page_wire.h"
 #include "server/schema.h"
@@ -119,16 +118,9 @@ ShardRouter::ShardRouter(const Schema& schema,
     routes_[schema.transactions.full_name] =
         Route{service, nullptr, nullptr, nullptr};
   }
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(static_cast<int>(options_.max_message_bytes));
-  args.SetMaxSendMessageSize(static_cast<int>(options_.max_message_bytes));
   for (const std::string& shard : options_.shards) {
     stubs_.push_back(std::make_unique<grpc::GenericStub>(
-        grpc::CreateCustomChannel(shard,
-                                  options_.credentials != nullptr
-                                      ? options_.credentials
-                                      : grpc::InsecureChannelCredentials(),
-                                  args)));
+        PeerChannel(shard, options_.credentials, options_.max_message_bytes)));
   }
 }
 
