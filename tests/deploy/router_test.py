@@ -851,6 +851,43 @@ class RouterStopTest(unittest.TestCase):
                     shard.send_signal(signal.SIGCONT)
                 procs.stop_all()
 
+    def test_a_shard_back_after_an_absence_is_answered_and_the_router_stops(self):
+        # Calls to a shard not yet started fail (UNAVAILABLE); once it
+        # starts, the router reaches it within seconds (a peer channel tries
+        # again every second at most, server/process/peer_channel.h). Then
+        # the router, whose channel failed for a while, exits 0.
+        with tempfile.TemporaryDirectory() as tmp:
+            procs = stack.Processes(tmp)
+            try:
+                _, service, stubs = stack.load_stubs(BUILD, os.path.join(tmp, "stubs"))
+                shard_port = stack.free_port()
+                router, router_port = procs.router("router", SERVER, [shard_port])
+                channel = grpc.insecure_channel(f"127.0.0.1:{router_port}")
+                stub = stubs.PermitsStub(channel)
+                request = service.GetPermitRequest(uuid="0190b2a4-6a1e-7c3d-8f00-000000000000")
+                failed_until = time.monotonic() + 3
+                while time.monotonic() < failed_until:
+                    with self.assertRaises(grpc.RpcError) as e:
+                        stub.Get(request, timeout=10)
+                    self.assertEqual(e.exception.code(), grpc.StatusCode.UNAVAILABLE)
+                    time.sleep(0.2)
+                procs.start("shard", [SERVER, "--listen=127.0.0.1:%d" % shard_port,
+                                      "--data_dir=" + os.path.join(tmp, "shard"),
+                                      "--log_level=warning"], "--port_file")
+                back = time.monotonic()
+                codes = []
+                while time.monotonic() - back < 5 and grpc.StatusCode.NOT_FOUND not in codes:
+                    try:
+                        stub.Get(request, timeout=10)
+                    except grpc.RpcError as error:
+                        codes.append(error.code())
+                    time.sleep(0.05)
+                self.assertIn(grpc.StatusCode.NOT_FOUND, codes)  # the shard's answer
+                channel.close()
+                self.assertEqual(procs.stop(router, timeout=30), 0)
+            finally:
+                procs.stop_all()
+
 
 class ShardMapTest(unittest.TestCase):
     """gen-nginx-conf refuses a bad shard map, naming the field, and writes
