@@ -1,8 +1,10 @@
 #include "server/process/peer_channel.h"
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <thread>
+#include <utility>
 
 #include "grpc/grpc.h"
 #include "grpcpp/create_channel.h"
