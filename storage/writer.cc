@@ -22,7 +22,12 @@ Writer::Writer(Environment* env, size_t max_batch, size_t max_queued)
     : env_(env),
       max_batch_(max_batch == 0 ? 1 : max_batch),
       max_queued_(max_queued) {
-  if (!env->options().read_only) thread_ = std::thread([this] { Run(); });
+  if (env->options().read_only) return;
+  int fd = -1;
+  if (mdb_env_get_fd(env->raw(), &fd) == MDB_SUCCESS) {
+    writeback_ = std::make_unique<EarlyWriteback>(fd);
+  }
+  thread_ = std::thread([this] { Run(); });
 }
 
 Writer::~Writer() { Stop(); }
@@ -293,15 +298,19 @@ Writer::Attempt Writer::TryBatch(std::deque<Request>& batch,
       return again;  // `txn` rolls back
     }
   }
+  const auto applied = std::chrono::steady_clock::now() - start;
   *apply_micros += MicrosSince(start);
   start = std::chrono::steady_clock::now();
+  const bool large = writeback_ != nullptr && applied >= kLargeApply;
   absl::Status commit = entry_index == 0
                             ? absl::OkStatus()
                             : RecordApplied(txn->get(), entry_index);
   absl::StatusOr<uint64_t> revision = uint64_t{0};
   if (commit.ok()) commit = counter.Store();
   if (commit.ok() && clock_ != nullptr) revision = clock_->Current(txn->get());
+  if (commit.ok() && large) writeback_->Begin();
   if (commit.ok()) commit = txn->Commit();
+  if (large) writeback_->End();
   if (commit.ok() && revision.ok() && *revision != 0) {
     absl::MutexLock lock(&mu_);
     if (*revision > committed_revision_.load(std::memory_order_relaxed)) {

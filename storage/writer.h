@@ -48,6 +48,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "storage/early_writeback.h"
 #include "storage/environment.h"
 #include "storage/revision_clock.h"
 
@@ -310,6 +311,11 @@ class Writer {
   uint64_t applied_ ABSL_GUARDED_BY(mu_) = 0;   // the stored applied index
 
   Environment* const env_;
+  // Commits whose transaction applied for at least kLargeApply (an import
+  // batch, an index build's chunk: thousands of pages) start the disk early
+  // (storage/early_writeback.h); a group of inserts applies in well under it.
+  static constexpr std::chrono::milliseconds kLargeApply{10};
+  std::unique_ptr<EarlyWriteback> writeback_;  // null when read-only
   const size_t max_batch_;
   const size_t max_queued_;
   mutable absl::Mutex mu_;
