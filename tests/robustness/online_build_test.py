@@ -29,6 +29,9 @@ import stack  # noqa: E402  (on the path harness.py sets)
 SERVER, GENERATED = sys.argv[1], sys.argv[2]
 del sys.argv[1:3]
 PRELOAD = 60000
+# Chunks of the build, fixed here so that the kill falls between two committed
+# chunks whatever the default (one of 60,000 or more builds the preload in one).
+CHUNK = ["--index_build_chunk=16384"]
 CHANGED = ("by_issued", "by_county_status")
 
 
@@ -118,7 +121,7 @@ class OnlineBuildTest(unittest.TestCase):
     def kill_mid_build(self):
         """Starts the server on changed definitions, writes, and kills it
         once the build has made progress: the uuids acknowledged."""
-        permits = self.h.start("--log_level=info")
+        permits = self.h.start("--log_level=info", *CHUNK)
         self.assertEqual(health(self.h.channel, ""), 1, "the server serves while it builds")
         stop, acked = threading.Event(), []
         writer = threading.Thread(target=self.write_during, args=(permits, stop, acked))
@@ -152,7 +155,7 @@ class OnlineBuildTest(unittest.TestCase):
 
         with open(self.h.log) as f:
             offset = len(f.read())
-        permits = self.h.start("--log_level=info")
+        permits = self.h.start("--log_level=info", *CHUNK)
         resumed = re.findall(r"index permits\.(\w+): building, (\d+)/(\d+) records",
                              self.log_since(offset))
         self.assertTrue(any(int(built) > 0 for _, built, _ in resumed),
@@ -173,7 +176,7 @@ class OnlineBuildTest(unittest.TestCase):
         self.assertNotIn("not checked", log)
 
     def test_admin_rebuild_starts_an_online_build(self):
-        permits = self.h.start("--log_level=info")
+        permits = self.h.start("--log_level=info", *CHUNK)
         self.preload(permits)
         admin, stub = self.admin()
         started = stub.Rebuild(admin.RebuildRequest(table="permits", index="by_issued"),
