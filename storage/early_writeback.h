@@ -9,7 +9,10 @@
 // not wait for it), so the fdatasync finds most pages written or on their
 // way. It changes no ordering LMDB relies on: the meta page is written only
 // after the fdatasync returns, and starting an earlier write of a data page
-// is what the kernel's own writeback may do at any time.
+// is what the kernel's own writeback may do at any time. Nor does it hide a
+// failed write from the commit: SYNC_FILE_RANGE_WRITE alone neither waits
+// nor checks the file's writeback errors (the WAIT_BEFORE and WAIT_AFTER
+// flags would consume one), so the commit's own fdatasync still reports it.
 //
 // Measured on a binary import of 1,000,000 permits: a 65,536-record batch's
 // commit 65–93 → 47–61 ms, 1.04–1.21 × the import's rate (docs/BENCHMARKS.md).
