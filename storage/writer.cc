@@ -298,10 +298,11 @@ Writer::Attempt Writer::TryBatch(std::deque<Request>& batch,
       return again;  // `txn` rolls back
     }
   }
-  const auto applied = std::chrono::steady_clock::now() - start;
-  *apply_micros += MicrosSince(start);
+  const uint64_t applied = MicrosSince(start);
+  *apply_micros += applied;
   start = std::chrono::steady_clock::now();
-  const bool large = writeback_ != nullptr && applied >= kLargeApply;
+  const bool large = writeback_ != nullptr &&
+                     applied >= std::chrono::microseconds(kLargeApply).count();
   absl::Status commit = entry_index == 0
                             ? absl::OkStatus()
                             : RecordApplied(txn->get(), entry_index);
