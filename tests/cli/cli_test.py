@@ -470,20 +470,23 @@ class CliTest(unittest.TestCase):
 
     # Progress.
 
-    def big_file(self):
-        path = os.path.join(self.tmp, "big.ndjson")
+    def big_file(self, records=20000):
+        name = "big-%d.ndjson" % records
+        path = os.path.join(self.tmp, name)
         if not os.path.exists(path):
-            self.write_file("big.ndjson", ndjson(permit(10000 + i) for i in range(20000)))
+            self.write_file(name, ndjson(permit(10000 + i) for i in range(records)))
         return path
 
     def test_progress_on_a_terminal_redraws_one_line(self):
         data = self.new_data_dir("progress_tty")
+        # Long enough to redraw (every 100 ms) on any machine: 20,000 records
+        # once imported in 0.1 s here, before the first redraw.
         out = self.under_pty([LMDBAPI, "import", data, "--table=permits", "--batch=200",
-                              self.big_file()])
+                              self.big_file(200000)])
         self.assertIn("\r", out)
         self.assertIn("\x1b[K", out)
         self.assertRegex(out, r"import permits  \[[#.]{20}\]  [0-9,]+/[0-9,]+  [0-9.]+k?/s  ETA ")
-        self.assertRegex(out, r"\rimport permits: 20000 in [0-9.]+ s, [0-9]+/s\x1b\[K\n")
+        self.assertRegex(out, r"\rimport permits: 200000 in [0-9.]+ s, [0-9]+/s\x1b\[K\n")
 
     def test_progress_when_piped_prints_plain_lines(self):
         data = self.new_data_dir("progress_pipe")
