@@ -166,9 +166,9 @@ absl::Status Database::OpenTables(const std::vector<TableSchema>& schemas,
   }
   std::vector<Table*> tables;
   for (auto& table : tables_) tables.push_back(table.get());
-  builder_ = std::make_unique<IndexBuilder>(meta, std::move(tables),
-                                            opts.index_build_share,
-                                            opts.index_build_chunk_records);
+  builder_ = std::make_unique<IndexBuilder>(
+      meta, std::move(tables), opts.index_build_share,
+      opts.index_build_chunk_records, opts.index_build_nice);
   builder_->set_before_write(opts.before_index_chunk_write);
   LMDBAPI_RETURN_IF_ERROR(builder_->Load(txn.get()));
   if (!record.empty()) {

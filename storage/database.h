@@ -66,6 +66,9 @@ struct DatabaseOptions {
   double index_build_share = 1;
   // Records per chunk of an online build (0: IndexBuilder's default).
   size_t index_build_chunk_records = 0;
+  // The CPU priority (nice) of the online builder's thread, which applies
+  // its chunks itself (IndexBuilder); 0: the process's.
+  int index_build_nice = 0;
   // Runs on the builder's thread after it read a chunk ahead and before the
   // writer's turn to write it (tests write there).
   std::function<void()> before_index_chunk_write;

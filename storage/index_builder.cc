@@ -11,16 +11,18 @@
 #include "base/status_macros.h"
 #include "storage/index_build_record.h"
 #include "storage/index_builder_chunk.h"
+#include "storage/lent_transaction.h"
 #include "storage/lmdb.h"
 #include "storage/status.h"
 
 namespace lmdbapi::storage {
 
 IndexBuilder::IndexBuilder(MDB_dbi meta, std::vector<Table*> tables,
-                           double share, size_t chunk_records)
+                           double share, size_t chunk_records, int nice)
     : meta_(meta),
       share_(std::clamp(share, 0.01, 1.0)),
-      chunk_records_(chunk_records == 0 ? kChunkRecords : chunk_records) {
+      chunk_records_(chunk_records == 0 ? kChunkRecords : chunk_records),
+      nice_(nice) {
   absl::MutexLock lock(&mu_);
   for (Table* table : tables) {
     for (size_t i = 0; i < table->indexes_.size(); ++i) {
@@ -127,12 +129,15 @@ absl::Duration IndexBuilder::RestAfter(absl::Duration worked) const {
 }
 
 void IndexBuilder::Run() {
+  // Linux lets any thread lower its own priority: it fails only for a
+  // nice outside -20..19, which the server's flag refuses.
+  LowerThisThreadsPriority(nice_).IgnoreError();
   for (Slot* slot = Next(); slot != nullptr; slot = Next()) {
     std::vector<ChunkResult> results;
     const absl::Time began = absl::Now();
     std::unique_ptr<ChunkAhead> ahead = ReadAhead(slot);
     if (before_write_) before_write_();
-    absl::Status status = writer_->SubmitAndWait([&](MDB_txn* txn) {
+    absl::Status status = RunLent(*writer_, [&](MDB_txn* txn) {
       results.clear();
       return ChunkInTxn(txn, slot, ahead.get(), &results);
     });

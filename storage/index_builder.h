@@ -54,9 +54,13 @@ class IndexBuilder {
   // for the chunk's time × (1 - share) / share, leaving the CPU and the
   // writer to the calls meanwhile. A chunk reads up to `chunk_records`
   // records (0: kChunkRecords) and indexes them for every building index of
-  // their table that has reached the same record.
+  // their table that has reached the same record. The builder's thread
+  // runs at CPU priority `nice` (0: the process's) and applies each chunk
+  // itself in the writer's lent transaction (storage/lent_transaction.h):
+  // a positive `nice` lets every other thread of the machine preempt the
+  // build, which then takes the CPU they leave.
   IndexBuilder(MDB_dbi meta, std::vector<Table*> tables, double share = 1,
-               size_t chunk_records = 0);
+               size_t chunk_records = 0, int nice = 0);
   ~IndexBuilder();  // Stop()s.
   IndexBuilder(const IndexBuilder&) = delete;
   IndexBuilder& operator=(const IndexBuilder&) = delete;
@@ -177,6 +181,7 @@ class IndexBuilder {
   const MDB_dbi meta_;
   const double share_;
   const size_t chunk_records_;
+  const int nice_;
   mutable absl::Mutex mu_;
   std::vector<Slot> slots_ ABSL_GUARDED_BY(mu_);
   bool running_ ABSL_GUARDED_BY(mu_) = false;

@@ -345,9 +345,10 @@ const std::vector<Option>& Options() {
       {"index_build_share",
        {"LMDBAPI_INDEX_BUILD_SHARE"},
        "FRACTION",
-       "the share of time an online index build works (default 0.65): after "
-       "each chunk it rests, leaving the CPU and the writer to the calls "
-       "(docs/STORAGE.md); 1: build as fast as it can",
+       "the share of time an online index build works (default 1): below 1, "
+       "after each chunk it rests, leaving the writer to the calls "
+       "(docs/STORAGE.md); the CPU is the calls' first by "
+       "--index_build_nice",
        [](Config& c, const std::string& v) {
          double share;
          if (!absl::SimpleAtod(v, &share) || !(share >= 0.05 && share <= 1)) {
@@ -368,6 +369,20 @@ const std::vector<Option>& Options() {
            return Bad("index_build_chunk", v, "a count in 100..1000000");
          }
          c.index_build_chunk = records;
+         return absl::OkStatus();
+       }},
+      {"index_build_nice",
+       {"LMDBAPI_INDEX_BUILD_NICE"},
+       "NICE",
+       "the CPU priority of an online index build's thread, which applies "
+       "its chunks itself (default 19, the lowest: every call's thread "
+       "preempts it; docs/STORAGE.md); 0: the server's own",
+       [](Config& c, const std::string& v) {
+         int nice;
+         if (!absl::SimpleAtoi(v, &nice) || nice < 0 || nice > 19) {
+           return Bad("index_build_nice", v, "a nice value in 0..19");
+         }
+         c.index_build_nice = nice;
          return absl::OkStatus();
        }},
       {"backup_dir",

@@ -99,8 +99,10 @@ struct Config {
   unsigned snapshot_mb = 256;  // the log's bytes between and behind snapshots
   bool join = false;           // a replica being added (Admin/AddReplica)
   // The share of time an online index build works (the rest: calls').
-  double index_build_share = 0.65;
+  double index_build_share = 1;
   size_t index_build_chunk = 32768;
+  // The online builder's CPU priority: the calls' threads preempt it.
+  int index_build_nice = 19;
   // Shared by a shard's replicas: lets one copy the leader's data.
   std::string replication_token;
   size_t replication_pipeline = 1;  // batches proposed and not yet applied

@@ -235,6 +235,7 @@ storage::DatabaseOptions DatabaseOptionsOf(const Config& config) {
   options.max_queued_writes = config.max_queued_writes;
   options.index_build_share = config.index_build_share;
   options.index_build_chunk_records = config.index_build_chunk;
+  options.index_build_nice = config.index_build_nice;
   return options;
 }
 

@@ -760,7 +760,9 @@ class ReplicationFlagsTest(unittest.TestCase):
                              (["--index_build_share=0"], "index_build_share"),
                              (["--index_build_share=1.5"], "index_build_share"),
                              (["--index_build_chunk=10"], "index_build_chunk"),
-                             (["--index_build_chunk=lots"], "index_build_chunk")]:
+                             (["--index_build_chunk=lots"], "index_build_chunk"),
+                             (["--index_build_nice=20"], "index_build_nice"),
+                             (["--index_build_nice=-1"], "index_build_nice")]:
             r = stack.subprocess.run([SERVER, "--data_dir=/nonexistent/never"] + flags,
                                      capture_output=True, text=True, timeout=30)
             self.assertEqual(r.returncode, 2, r.stderr)
