@@ -1,13 +1,23 @@
 // The writer's batches and overload bounds: an operation that fails rolls
 // back alone, a full queue refuses at once, and a write whose caller's
-// deadline passed while it waited is never applied.
+// deadline passed while it waited is never applied. A lent write
+// (storage/lent_transaction.h) runs on its caller's thread and commits as
+// any write.
 #include "storage/writer.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <vector>
 
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
+#include "storage/lent_transaction.h"
 #include "storage/lmdb.h"
 #include "tests/storage/test_tables.h"
 
@@ -148,6 +158,98 @@ TEST(WriterTest, AWriteWhoseDeadlinePassedWhileQueuedIsNotApplied) {
   EXPECT_FALSE(ran_late);
   EXPECT_TRUE(on_time.ok()) << on_time;
   EXPECT_TRUE(ran_on_time);
+}
+
+int NiceOfThisThread() {
+  errno = 0;
+  return getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)));
+}
+
+TEST(WriterTest, ALentOperationRunsOnTheCallersThreadAndIsCommitted) {
+  testing::TempDir dir;
+  auto env = OpenEnv(dir);
+  Writer writer(env.get(), /*max_batch=*/16);
+  const std::thread::id caller = std::this_thread::get_id();
+  std::thread::id ran_on;
+  absl::Status status = RunLent(writer, [&](MDB_txn* txn) {
+    ran_on = std::this_thread::get_id();
+    return PutKey("lent", false)(txn);
+  });
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(ran_on, caller);
+  EXPECT_TRUE(Stored(env.get(), "lent"));
+}
+
+TEST(WriterTest, AFailedLentOperationRollsBackAloneAndTheWriterGoesOn) {
+  testing::TempDir dir;
+  auto env = OpenEnv(dir);
+  Writer writer(env.get(), /*max_batch=*/16);
+  absl::Status status = RunLent(writer, [](MDB_txn* txn) -> absl::Status {
+    return PutKey("half", /*fail=*/true)(txn);
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_FALSE(Stored(env.get(), "half"))
+      << "the failed operation's put stayed";
+  EXPECT_TRUE(writer.SubmitAndWait(PutKey("next", false)).ok());
+  EXPECT_TRUE(Stored(env.get(), "next"));
+}
+
+TEST(WriterTest, WritesQueuedWhileTheLoanIsOutCommitWithIt) {
+  testing::TempDir dir;
+  auto env = OpenEnv(dir);
+  Writer writer(env.get(), /*max_batch=*/16);
+  absl::Notification applying, release;
+  std::thread borrower([&] {
+    EXPECT_TRUE(RunLent(writer, [&](MDB_txn* txn) {
+                  applying.Notify();
+                  release.WaitForNotification();
+                  return PutKey("lent", false)(txn);
+                }).ok());
+  });
+  applying.WaitForNotification();  // the writer waits for the borrower
+  std::atomic<int> answered = 0;
+  for (const char* key : {"a", "b"}) {
+    writer.Submit(PutKey(key, false), [&answered](absl::Status s) {
+      EXPECT_TRUE(s.ok()) << s;
+      ++answered;
+    });
+  }
+  release.Notify();
+  borrower.join();
+  writer.Stop();
+  EXPECT_EQ(answered.load(), 2);
+  for (const char* key : {"lent", "a", "b"}) {
+    EXPECT_TRUE(Stored(env.get(), key)) << key;
+  }
+}
+
+TEST(WriterTest, ALentWriteTheWriterRefusesNeverRunsItsOperation) {
+  testing::TempDir dir;
+  auto env = OpenEnv(dir);
+  Writer writer(env.get(), /*max_batch=*/16);
+  writer.Stop();
+  bool ran = false;
+  absl::Status status = RunLent(writer, [&](MDB_txn*) {
+    ran = true;
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_FALSE(ran);
+}
+
+TEST(WriterTest, LoweringThePriorityChangesOnlyTheCallingThread) {
+  const int before = NiceOfThisThread();
+  const int lower = std::min(19, before + 3);
+  int seen = before;
+  std::thread background([&] {
+    EXPECT_TRUE(LowerThisThreadsPriority(lower).ok());
+    seen = NiceOfThisThread();
+  });
+  background.join();
+  EXPECT_EQ(seen, lower);
+  EXPECT_EQ(NiceOfThisThread(), before) << "the caller's priority changed";
+  EXPECT_TRUE(LowerThisThreadsPriority(0).ok()) << "0 leaves it as it is";
+  EXPECT_EQ(NiceOfThisThread(), before);
 }
 
 }  // namespace
