@@ -46,7 +46,7 @@ class IndexBuilder {
  public:
   // Records per chunk by default, and the record bytes after which a chunk
   // ends early.
-  static constexpr size_t kChunkRecords = 32768;
+  static constexpr size_t kChunkRecords = 65536;
   static constexpr size_t kChunkBytes = 16 << 20;
 
   // Builds the indexes of `tables`, whose build records are in `meta`,

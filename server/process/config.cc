@@ -360,7 +360,7 @@ const std::vector<Option>& Options() {
       {"index_build_chunk",
        {"LMDBAPI_INDEX_BUILD_CHUNK"},
        "RECORDS",
-       "records per chunk of an online index build (default 32768): larger "
+       "records per chunk of an online index build (default 65536): larger "
        "chunks build faster and hold writes longer (docs/STORAGE.md)",
        [](Config& c, const std::string& v) {
          uint64_t records;

@@ -100,7 +100,7 @@ struct Config {
   bool join = false;           // a replica being added (Admin/AddReplica)
   // The share of time an online index build works (the rest: calls').
   double index_build_share = 1;
-  size_t index_build_chunk = 32768;
+  size_t index_build_chunk = 65536;
   // The online builder's CPU priority: the calls' threads preempt it.
   int index_build_nice = 19;
   // Shared by a shard's replicas: lets one copy the leader's data.
