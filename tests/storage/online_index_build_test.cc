@@ -243,6 +243,55 @@ TEST(OnlineIndexBuildTest, WritesBetweenReadingAChunkAndWritingItWin) {
   EXPECT_EQ(count->plan->description, "index by_fee (fee_cents = 777777)");
 }
 
+// Permits with `fee` stored and found through by_fee.
+void ExpectFeeCount(Table* permits, int fee, uint64_t expected) {
+  Query query;
+  query.filter = "fee_cents = " + std::to_string(fee);
+  auto count = permits->Count(query);
+  ASSERT_TRUE(count.ok()) << count.status();
+  EXPECT_EQ(count->count, expected);
+  EXPECT_EQ(count->plan->description,
+            "index by_fee (fee_cents = " + std::to_string(fee) + ")");
+}
+
+// Writes between reading a chunk and writing it that are not to its records:
+// here new records (after every stored key) and the last stored record (in
+// the last chunk) change before the first chunk's turn, and every record is
+// indexed once, as stored.
+TEST(OnlineIndexBuildTest, WritesOutsideAChunkAreIndexedOnce) {
+  TempDir dir;
+  Fill(dir.path(), PermitTables(), kRecords);
+  absl::Notification opened;
+  Table* permits = nullptr;
+  bool changed = false;
+  auto db = Open(dir.path(), WithFeeIndex(), /*online=*/true, [&] {
+    opened.WaitForNotification();
+    if (changed) return;
+    changed = true;
+    Query query;  // the last record filled
+    query.filter = "permit_number = \"P-" + std::to_string(kRecords - 1) + "\"";
+    google::protobuf::RepeatedPtrField<Permit> found;
+    ASSERT_TRUE(permits->Filter(query, [&] { return found.Add(); }).ok());
+    ASSERT_EQ(found.size(), 1);
+    Permit last = found[0];
+    last.set_fee_cents(424242);
+    ASSERT_TRUE(permits->Update(last).ok());
+    for (int n = 0; n < 3; ++n) {
+      Permit added = MakePermit("new", "CA", PENDING, n);
+      added.set_fee_cents(424242);
+      ASSERT_TRUE(permits->Insert(&added).ok());
+    }
+  });
+  ASSERT_NE(db, nullptr);
+  permits = db->table("permits");
+  opened.Notify();
+  ASSERT_TRUE(db->WaitForIndexBuilds().ok());
+  EXPECT_TRUE(changed);
+  ExpectConsistent(permits);
+  ExpectFeeCount(permits, 424242, 4);
+  EXPECT_EQ(EntriesIn(*db, "permits.idx.by_fee"), kRecords + 3u);
+}
+
 TEST(OnlineIndexBuildTest, QueriesDuringBuildDoNotUseItAndAreCorrect) {
   TempDir dir;
   Fill(dir.path(), PermitTables(), kRecords);
