@@ -57,8 +57,8 @@ class IndexBuilder {
   // their table that has reached the same record. The builder's thread
   // runs at CPU priority `nice` (0: the process's) and applies each chunk
   // itself in the writer's lent transaction (storage/lent_transaction.h):
-  // a positive `nice` lets every other thread of the machine preempt the
-  // build, which then takes the CPU they leave.
+  // a positive `nice` puts the other threads of the machine first (at 19
+  // the build takes only the CPU they leave).
   IndexBuilder(MDB_dbi meta, std::vector<Table*> tables, double share = 1,
                size_t chunk_records = 0, int nice = 0);
   ~IndexBuilder();  // Stop()s.

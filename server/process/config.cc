@@ -375,8 +375,9 @@ const std::vector<Option>& Options() {
        {"LMDBAPI_INDEX_BUILD_NICE"},
        "NICE",
        "the CPU priority of an online index build's thread, which applies "
-       "its chunks itself (default 19, the lowest: every call's thread "
-       "preempts it; docs/STORAGE.md); 0: the server's own",
+       "its chunks itself (default 11: the calls' threads come first, and "
+       "the build still gets a share of busy cores; 19: only what the calls "
+       "leave; 0: the server's own; docs/STORAGE.md)",
        [](Config& c, const std::string& v) {
          int nice;
          if (!absl::SimpleAtoi(v, &nice) || nice < 0 || nice > 19) {

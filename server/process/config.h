@@ -102,7 +102,7 @@ struct Config {
   double index_build_share = 1;
   size_t index_build_chunk = 65536;
   // The online builder's CPU priority: the calls' threads preempt it.
-  int index_build_nice = 19;
+  int index_build_nice = 11;
   // Shared by a shard's replicas: lets one copy the leader's data.
   std::string replication_token;
   size_t replication_pipeline = 1;  // batches proposed and not yet applied
