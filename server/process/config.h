@@ -101,7 +101,7 @@ struct Config {
   // The share of time an online index build works (the rest: calls').
   double index_build_share = 1;
   size_t index_build_chunk = 65536;
-  // The online builder's CPU priority: the calls' threads preempt it.
+  // The online builder's CPU priority: the calls' threads come first.
   int index_build_nice = 11;
   // Shared by a shard's replicas: lets one copy the leader's data.
   std::string replication_token;
