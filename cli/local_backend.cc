@@ -63,6 +63,12 @@ absl::StatusOr<std::unique_ptr<LocalBackend>> LocalBackend::Open(
     const std::string& data_dir, bool writable) {
   std::unique_ptr<LocalBackend> backend(new LocalBackend);
   backend->data_dir_ = data_dir;
+  // Before the schema is read (read-only): an import that stopped before
+  // its last batches were synced is rolled back, as a writable open does.
+  if (writable) {
+    absl::StatusOr<bool> rolled = storage::RollBackIfInterrupted(data_dir);
+    if (!rolled.ok()) return Naming(data_dir, rolled.status());
+  }
   absl::StatusOr<storage::StoredSchema> schema =
       storage::ReadStoredSchema(data_dir);
   if (!schema.ok()) return Naming(data_dir, schema.status());

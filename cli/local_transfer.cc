@@ -133,6 +133,10 @@ class LocalImport {
     return absl::OkStatus();
   }
 
+  // Once the batches are committed: makes them durable (an import's
+  // batches commit unsynced, storage::Importer::Sync).
+  absl::Status Sync() { return importer_.Sync(); }
+
   // Waits for the pending batch; the error that stopped the import.
   absl::Status Finish() {
     if (pending_ == nullptr) return absl::OkStatus();
@@ -215,6 +219,7 @@ absl::StatusOr<ImportResult> LocalBackend::Import(const TableInfo& table,
   const size_t most = options.batch == 0 ? kImportBatchRecords : options.batch;
   auto batch = std::make_unique<LocalImport::Batch>();
   absl::Status stopped;  // a line that does not read, without skip_bad
+  absl::Status written;  // a batch that failed or ended the import
   bool more = true;
   std::string wire;
   while (more) {
@@ -239,12 +244,16 @@ absl::StatusOr<ImportResult> LocalBackend::Import(const TableInfo& table,
       continue;
     }
     if (!batch->records.empty()) {
-      LMDBAPI_RETURN_IF_ERROR(import.Write(std::move(batch), &more));
+      written = import.Write(std::move(batch), &more);
+      if (!written.ok()) break;  // Write waited for the pending batch
       batch = std::make_unique<LocalImport::Batch>();
     }
     if (ended) more = false;
   }
-  LMDBAPI_RETURN_IF_ERROR(import.Finish());
+  absl::Status finished = written.ok() ? import.Finish() : written;
+  // What it reports stored is durable, also when it stops.
+  LMDBAPI_RETURN_IF_ERROR(import.Sync());
+  LMDBAPI_RETURN_IF_ERROR(finished);
   LMDBAPI_RETURN_IF_ERROR(stopped);
   return import.result();
 }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
 #include "base/status_macros.h"
+#include "storage/checkpoint_file.h"
 #include "storage/index_builder.h"
 #include "storage/lmdb.h"
 #include "storage/record_version.h"
@@ -68,6 +69,12 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
     status = db->OpenTables(schemas, opts, record);
   }
   LMDBAPI_RETURN_IF_ERROR(status);
+  if (db->env_->rolled_back()) {
+    db->open_log_.push_back(absl::StrCat(
+        "rolled back to the last synced batch of an import that stopped "
+        "before its end (",
+        kCheckpointFile, ")"));
+  }
   db->writer_ = std::make_unique<Writer>(db->env_.get(), opts.max_batch,
                                          opts.max_queued_writes);
   for (auto& table : db->tables_) {

@@ -198,6 +198,8 @@ class Database {
   // Has the writer publish the revision each batch commits
   // (Writer::committed_revision), from the one stored now.
   absl::Status TrackRevision();
+  // Moves the revision counter past the floor a rollback left, if any.
+  absl::Status RaiseRevisionToFloor();
   // Gives every table the change log and clock, its parent and children.
   void LinkTables();
   // Rebuilds the table's indexes that are new or whose definition differs

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "storage/checkpoint_file.h"
 #include "storage/coding.h"
 #include "storage/database.h"
 #include "storage/importer.h"
@@ -49,7 +50,28 @@ std::string EncodeCommand(const Commit& commit, bool one_revision) {
 
 }  // namespace
 
+// After a rollback (storage/checkpoint_file.h): the revisions the undone
+// batches took may have been seen (a Watch, a Get); the counter moves past
+// them, so that none is given to another write.
+absl::Status Database::RaiseRevisionToFloor() {
+  const std::string& dir = env_->options().path;
+  LMDBAPI_ASSIGN_OR_RETURN(uint64_t floor, ReadRevisionFloor(dir));
+  if (floor == 0) return absl::OkStatus();
+  LMDBAPI_ASSIGN_OR_RETURN(Txn txn, Txn::BeginWrite(env_->raw(), nullptr));
+  LMDBAPI_ASSIGN_OR_RETURN(uint64_t current, clock_->Current(txn.get()));
+  if (current < floor) {
+    LMDBAPI_RETURN_IF_ERROR(
+        AdvanceRevision(txn.get(), meta_, floor - current).status());
+    LMDBAPI_RETURN_IF_ERROR(txn.Commit());
+    open_log_.push_back(
+        absl::StrCat("revisions continue after ", floor,
+                     ", the last an undone batch may have taken"));
+  }
+  return RemoveRevisionFloor(dir);
+}
+
 absl::Status Database::TrackRevision() {
+  if (!read_only_) LMDBAPI_RETURN_IF_ERROR(RaiseRevisionToFloor());
   LMDBAPI_ASSIGN_OR_RETURN(Txn txn, Txn::BeginRead(env_->raw()));
   LMDBAPI_ASSIGN_OR_RETURN(uint64_t revision, clock_->Current(txn.get()));
   writer_->set_revision_clock(clock_.get(), revision);

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "storage/checkpoint_file.h"
 #include "storage/durable_directory.h"
 #include "storage/status.h"
 
@@ -75,6 +76,38 @@ absl::StatusOr<ReadOnlyLock> LockForReading(const std::string& dir) {
       "instead, or stop it"));
 }
 
+// Whether no process has the environment at `dir` open: each that has
+// holds a lock on lock.mdb's first byte. (Closing the descriptor drops this
+// process's own locks on the file: call it before this process opens it.)
+bool NobodyHasItOpen(const std::string& dir) {
+  std::string path = (std::filesystem::path(dir) / "lock.mdb").string();
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT;
+  struct flock lock {};
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  lock.l_len = 1;
+  bool alone = fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type == F_UNLCK;
+  close(fd);
+  return alone;
+}
+
+// A directory left with a checkpoint (storage/checkpoint_file.h) by a
+// process that stopped while commits went unsynced: rolled back when opened
+// for writing by the only process; refused when opened read-only alone
+// (reading it as it is might meet the pages a power cut left torn).
+absl::StatusOr<bool> RollBackOnOpen(const EnvOptions& options,
+                                    bool alone_reading) {
+  if (!options.read_only) return RollBackIfInterrupted(options.path);
+  if (!alone_reading || !HasCheckpoint(options.path)) return false;
+  return absl::FailedPreconditionError(absl::StrCat(
+      "data directory '", options.path, "' holds ", kCheckpointFile,
+      ": the process writing it stopped during an import, whose last "
+      "batches were not yet synced; open the directory for writing once "
+      "(start its server, or any lmdbapi command that writes) to roll "
+      "them back, then read it"));
+}
+
 absl::Status CheckOptions(const EnvOptions& options) {
   if (options.path.empty()) {
     return absl::InvalidArgumentError("data directory: no path given");
@@ -102,6 +135,11 @@ absl::Status CheckOptions(const EnvOptions& options) {
 
 }  // namespace
 
+absl::StatusOr<bool> RollBackIfInterrupted(const std::string& dir) {
+  if (!HasCheckpoint(dir) || !NobodyHasItOpen(dir)) return false;
+  return RollBackToCheckpoint(dir);
+}
+
 absl::StatusOr<std::unique_ptr<Environment>> Environment::Open(
     const EnvOptions& options) {
   LMDBAPI_RETURN_IF_ERROR(CheckOptions(options));
@@ -110,11 +148,15 @@ absl::StatusOr<std::unique_ptr<Environment>> Environment::Open(
   }
   std::unique_ptr<Environment> env(new Environment(options));
   unsigned flags = EnvFlags(options.durability);
+  bool alone_reading = false;
   if (options.read_only) {
     LMDBAPI_ASSIGN_OR_RETURN(ReadOnlyLock lock, LockForReading(options.path));
     env->lock_guard_ = lock.fd;
     flags |= MDB_RDONLY | lock.flags;
+    alone_reading = (lock.flags & MDB_NOLOCK) != 0;
   }
+  LMDBAPI_ASSIGN_OR_RETURN(env->rolled_back_,
+                           RollBackOnOpen(options, alone_reading));
   std::string what = absl::StrCat("open LMDB environment '", options.path, "'");
   LMDBAPI_RETURN_IF_MDB_ERROR(mdb_env_create(&env->env_), what);
   LMDBAPI_RETURN_IF_MDB_ERROR(

@@ -58,6 +58,13 @@ struct MapInfo {
   uint64_t last_txn_id = 0;  // of the last committed write transaction
 };
 
+// When `dir` holds the checkpoint of a process that stopped while commits
+// went unsynced and no process has it open: rolls data.mdb back to it
+// (storage/checkpoint_file.h) and returns true. Opening the environment for
+// writing does this; a command that reads the directory before it opens it
+// for writing calls it first.
+absl::StatusOr<bool> RollBackIfInterrupted(const std::string& dir);
+
 class Environment {
  public:
   // Opens (and creates when allowed) the environment at options.path.
@@ -111,6 +118,10 @@ class Environment {
 
   MapInfo Info();
   const EnvOptions& options() const { return options_; }
+  // Whether opening rolled data.mdb back to the checkpoint of an import
+  // that stopped before its last batches were synced
+  // (storage/checkpoint_file.h).
+  bool rolled_back() const { return rolled_back_; }
   MDB_env* raw() const { return env_; }
 
  private:
@@ -128,6 +139,7 @@ class Environment {
   absl::Mutex pool_mu_;
   std::vector<MDB_txn*> pool_ ABSL_GUARDED_BY(pool_mu_);
   uint64_t map_size_ = 0;
+  bool rolled_back_ = false;
 };
 
 }  // namespace lmdbapi::storage

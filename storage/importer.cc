@@ -148,22 +148,35 @@ bool Importer::Submit(std::vector<ImportRecord> records,
   bool stops = batch->stops;
   result->prepared = batch;
   // Only a replicated shard needs the bytes; the op is the leader's apply.
-  std::string command = Replicated(*table_) ? EncodeCommand(*batch) : "";
-  table_->writer_->SubmitCommand(
-      std::move(command),
-      [this, sequence, batch = batch.get()](MDB_txn* txn) {
-        return Apply(txn, sequence, *batch);
-      },
-      [this, sequence, batch = batch.get(),
-       done = std::move(done)](absl::Status status) {
-        if (!status.ok()) stopped_at_ = std::min(stopped_at_, sequence);
-        std::stable_sort(
-            batch->result->rejected.begin(), batch->result->rejected.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-        done(status);
-      },
-      options_.deadline);
+  Writer::Operation apply = [this, sequence,
+                             batch = batch.get()](MDB_txn* txn) {
+    return Apply(txn, sequence, *batch);
+  };
+  Writer::Done applied = [this, sequence, batch = batch.get(),
+                          done = std::move(done)](absl::Status status) {
+    if (!status.ok()) stopped_at_ = std::min(stopped_at_, sequence);
+    std::stable_sort(
+        batch->result->rejected.begin(), batch->result->rejected.end(),
+        [](const auto& a, const auto& b) { return a.first < b.first; });
+    done(status);
+  };
+  Writer* writer = table_->writer_;
+  if (Replicated(*table_)) {
+    writer->SubmitCommand(EncodeCommand(*batch), std::move(apply),
+                          std::move(applied), options_.deadline);
+  } else {
+    writer->SubmitUnsynced(std::move(apply), std::move(applied),
+                           options_.deadline);
+  }
   return !stops;
+}
+
+void Importer::Sync(Writer::Done done) {
+  table_->writer_->Sync(std::move(done));
+}
+
+absl::Status Importer::Sync() {
+  return Writer::Wait([&](Writer::Done done) { Sync(std::move(done)); });
 }
 
 bool Importer::Replicated(const Table& table) {

@@ -63,16 +63,22 @@ class Importer {
 
   // Prepares `records` (positions increasing) on this thread (an empty key
   // gets a new UUIDv7) and queues them as one write. `done` runs on the
-  // writer thread once the batch is durable or failed; `result` (and the
-  // records) must stay alive until then. Batches apply in the order
-  // submitted; after one stopped or failed, the later ones store nothing.
-  // Returns false when the batch ends the import already (a record failed
-  // to prepare, without skip_bad): submit no more.
+  // writer thread once the batch is committed (or failed): visible, but
+  // durable only once Sync() answers (Writer::SubmitUnsynced: its sync runs
+  // beside the next batch); `result` (and the records) must stay alive
+  // until then. Batches apply in the order submitted; after one stopped or
+  // failed, the later ones store nothing. Returns false when the batch ends
+  // the import already (a record failed to prepare, without skip_bad):
+  // submit no more.
   bool Submit(std::vector<ImportRecord> records, ImportBatchResult* result,
               Writer::Done done);
-  // Blocks until the batch is durable.
+  // Blocks until the batch is committed.
   absl::Status Submit(std::vector<ImportRecord> records,
                       ImportBatchResult* result);
+  // `done` gets OK once every batch committed before is durable: before an
+  // import answers (or reports) what it stored.
+  void Sync(Writer::Done done);
+  absl::Status Sync();
 
   // On a replicated shard a batch is one command of the consensus log
   // (storage/importer_command.cc), applied by every replica as the leader

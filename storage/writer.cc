@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "base/status_macros.h"
 #include "storage/lmdb.h"
 #include "storage/status.h"
 
@@ -26,6 +27,9 @@ Writer::Writer(Environment* env, size_t max_batch, size_t max_queued)
   int fd = -1;
   if (mdb_env_get_fd(env->raw(), &fd) == MDB_SUCCESS) {
     writeback_ = std::make_unique<EarlyWriteback>(fd);
+  }
+  if (env->options().durability == Durability::kDurable) {
+    unsynced_ = std::make_unique<UnsyncedCommits>(env);
   }
   thread_ = std::thread([this] { Run(); });
 }
@@ -81,6 +85,16 @@ void Writer::SubmitCommand(std::string command, Operation op, Done done,
   if (!leader.ok()) return done(leader);
   Enqueue(Request{
       std::move(op), std::move(done), {}, deadline, std::move(command)});
+}
+
+void Writer::SubmitUnsynced(Operation op, Done done, WriteDeadline deadline) {
+  Request request{std::move(op), std::move(done), {}, deadline, {}};
+  request.unsynced = unsynced_ != nullptr && !replicated();
+  Enqueue(std::move(request));
+}
+
+void Writer::Sync(Done done) {
+  Submit([](MDB_txn*) { return absl::OkStatus(); }, std::move(done));
 }
 
 absl::Status Writer::SubmitAndWait(Operation op) {
@@ -145,13 +159,44 @@ void Writer::Run() {
             return !w->queue_.empty() || w->stopping_ || w->handover_;
           },
           this));
-      if (queue_.empty()) return;  // stopping (or handing over) and drained
+      if (queue_.empty()) break;  // stopping (or handing over) and drained
       TakeQueued(batch);
     }
     ExpireLate(batch);
-    RunBatch(batch).IgnoreError();  // each request carries its status
+    const bool unsynced = MayCommitUnsynced(batch);
+    if (unsynced || SyncUnsynced(batch)) {
+      RunBatch(batch, 0, unsynced).IgnoreError();  // each request has its own
+    }
     Answer(batch);
   }
+  // What is left unsynced is synced; when that fails, the checkpoint file
+  // stays and the next open rolls back to it.
+  if (unsynced_ != nullptr) unsynced_->Finish().IgnoreError();
+}
+
+bool Writer::MayCommitUnsynced(const std::deque<Request>& batch) const {
+  if (unsynced_ == nullptr) return false;
+  bool any = false;
+  for (const Request& r : batch) {
+    if (r.op == nullptr) continue;  // expired: runs nothing
+    if (!r.unsynced) return false;
+    any = true;
+  }
+  return any;
+}
+
+absl::Status Writer::FinishUnsynced() {
+  if (unsynced_ == nullptr || !unsynced_->active()) return absl::OkStatus();
+  return unsynced_->Finish();
+}
+
+bool Writer::SyncUnsynced(std::deque<Request>& batch) {
+  absl::Status synced = FinishUnsynced();
+  if (synced.ok()) return true;
+  for (Request& r : batch) {
+    if (r.op != nullptr) r.status = synced;
+  }
+  return false;
 }
 
 void Writer::Answer(std::deque<Request>& batch) {
@@ -195,16 +240,16 @@ void Writer::AnswerNow(std::deque<Request>& batch) {
   stats_.done_micros += done;
 }
 
-absl::Status Writer::RunBatch(std::deque<Request>& batch,
-                              uint64_t entry_index) {
+absl::Status Writer::RunBatch(std::deque<Request>& batch, uint64_t entry_index,
+                              bool unsynced) {
   uint64_t apply = 0, commit = 0;
   absl::Status outcome;
   bool nested = nested_batches_ > 0;
   if (nested) --nested_batches_;
   uint64_t growths = 0, reruns = 0;
   while (true) {
-    Attempt attempt =
-        TryBatch(batch, entry_index, nested, &apply, &commit, &outcome);
+    Attempt attempt = TryBatch(batch, entry_index, nested, unsynced, &apply,
+                               &commit, &outcome);
     if (attempt == Attempt::kDone) break;
     if (attempt == Attempt::kNested) {
       nested = true;
@@ -212,7 +257,9 @@ absl::Status Writer::RunBatch(std::deque<Request>& batch,
       ++reruns;
       continue;
     }
-    absl::Status grown = env_->GrowMap();
+    // The map moves: no pin of unsynced commits may stay.
+    absl::Status grown = FinishUnsynced();
+    if (grown.ok()) grown = env_->GrowMap();
     if (!grown.ok()) {  // nothing of the batch was committed
       for (Request& r : batch) {
         if (r.op != nullptr) r.status = grown;
@@ -273,7 +320,7 @@ bool Writer::RunOperation(MDB_txn* txn, Request& r, bool nested, bool can_grow,
 
 Writer::Attempt Writer::TryBatch(std::deque<Request>& batch,
                                  uint64_t entry_index, bool nested,
-                                 uint64_t* apply_micros,
+                                 bool unsynced, uint64_t* apply_micros,
                                  uint64_t* commit_micros,
                                  absl::Status* outcome) {
   auto start = std::chrono::steady_clock::now();
@@ -310,7 +357,9 @@ Writer::Attempt Writer::TryBatch(std::deque<Request>& batch,
   if (commit.ok()) commit = counter.Store();
   if (commit.ok() && clock_ != nullptr) revision = clock_->Current(txn->get());
   if (commit.ok() && large) writeback_->Begin();
-  if (commit.ok()) commit = txn->Commit();
+  if (commit.ok()) {
+    commit = Commit(*txn, unsynced, revision.ok() ? *revision : 0);
+  }
   if (large) writeback_->End();
   if (commit.ok() && revision.ok() && *revision != 0) {
     absl::MutexLock lock(&mu_);
@@ -330,6 +379,15 @@ Writer::Attempt Writer::TryBatch(std::deque<Request>& batch,
   }
   *outcome = commit;
   return Attempt::kDone;
+}
+
+absl::Status Writer::Commit(Txn& txn, bool unsynced, uint64_t revision) {
+  if (!unsynced) return txn.Commit();
+  LMDBAPI_RETURN_IF_ERROR(unsynced_->BeforeCommit(revision));
+  LMDBAPI_RETURN_IF_ERROR(txn.Commit());
+  // Without a pin the commit cannot stay unsynced: synced now instead.
+  if (!unsynced_->AfterCommit().ok()) return unsynced_->Finish();
+  return absl::OkStatus();
 }
 
 }  // namespace lmdbapi::storage

@@ -51,6 +51,7 @@
 #include "storage/early_writeback.h"
 #include "storage/environment.h"
 #include "storage/revision_clock.h"
+#include "storage/unsynced_commits.h"
 
 namespace lmdbapi::storage {
 
@@ -127,6 +128,17 @@ class Writer {
   // write with its outputs for this caller. Without replication: Submit.
   void SubmitCommand(std::string command, Operation op, Done done,
                      WriteDeadline deadline = WriteDeadline::max());
+  // A large write (an import's batch) that may be answered before it is
+  // durable: a batch of only such writes commits without waiting for the
+  // disk, and its sync runs beside the next batch (storage/unsynced_commits.h;
+  // a power cut undoes such batches whole, back to the last one synced). It
+  // is durable once Sync() answers, or once a later write that is not such
+  // a write commits. Without LMDB's sync (--durability other than durable)
+  // or on a replicated shard: Submit.
+  void SubmitUnsynced(Operation op, Done done,
+                      WriteDeadline deadline = WriteDeadline::max());
+  // `done` gets OK once every write committed before is durable.
+  void Sync(Done done);
   // Queues `op` and blocks until its batch is committed.
   absl::Status SubmitAndWait(Operation op);
   // Calls `start` with a Done and blocks until that Done runs: the blocking
@@ -210,7 +222,8 @@ class Writer {
     Done done;
     absl::Status status;
     WriteDeadline deadline;
-    std::string command;  // replicated writes only
+    std::string command;    // replicated writes only
+    bool unsynced = false;  // SubmitUnsynced's
   };
   // A committed entry (ApplyEntry), a snapshot (InstallSnapshot) or a mark
   // (Drain, AfterApplied) waiting for the writer thread. A job with `then`
@@ -242,7 +255,15 @@ class Writer {
   // returns the transaction's: not OK when nothing was committed.
   // `entry_index` not 0: the batch is that log entry, recorded as applied
   // in its transaction.
-  absl::Status RunBatch(std::deque<Request>& batch, uint64_t entry_index = 0);
+  // `unsynced`: commit without LMDB's sync (unsynced_).
+  absl::Status RunBatch(std::deque<Request>& batch, uint64_t entry_index = 0,
+                        bool unsynced = false);
+  // Whether `batch` may commit unsynced: SubmitUnsynced's writes only.
+  bool MayCommitUnsynced(const std::deque<Request>& batch) const;
+  // Before a batch that must be durable: the unsynced commits before it
+  // made durable; when that fails, every request gets the error (false).
+  bool SyncUnsynced(std::deque<Request>& batch);
+  absl::Status FinishUnsynced();
   void ExpireLate(std::deque<Request>& batch);
   // How one attempt at a batch ended: committed (or failed whole), or
   // rolled back, to run again once the map grew or with nested
@@ -251,8 +272,10 @@ class Writer {
   // One attempt at the batch, each operation in a nested transaction of its
   // own or (`nested` false) all straight in the batch's.
   Attempt TryBatch(std::deque<Request>& batch, uint64_t entry_index,
-                   bool nested, uint64_t* apply_micros, uint64_t* commit_micros,
-                   absl::Status* outcome);
+                   bool nested, bool unsynced, uint64_t* apply_micros,
+                   uint64_t* commit_micros, absl::Status* outcome);
+  // Commits `txn`, unsynced when asked; `revision` is what it reaches.
+  absl::Status Commit(Txn& txn, bool unsynced, uint64_t revision);
   // Runs `r` in `txn` (in a nested transaction when `nested`); false when
   // the batch must run again (after the map grew, or nested).
   bool RunOperation(MDB_txn* txn, Request& r, bool nested, bool can_grow,
@@ -316,6 +339,8 @@ class Writer {
   // (storage/early_writeback.h); a group of inserts applies in well under it.
   static constexpr std::chrono::milliseconds kLargeApply{10};
   std::unique_ptr<EarlyWriteback> writeback_;  // null when read-only
+  // Null when read-only or when LMDB's commits do not sync anyway.
+  std::unique_ptr<UnsyncedCommits> unsynced_;
   const size_t max_batch_;
   const size_t max_queued_;
   mutable absl::Mutex mu_;

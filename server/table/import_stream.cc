@@ -63,6 +63,13 @@ ImportStream::Next ImportStream::Decide() {
   if (finished_ || receiving_) return Next::kWait;  // the reader goes on
   bool stop = ended_ || error_.has_value();
   if (stop && in_flight_ == 0) {  // a pending read ends with the call
+    // What was stored is durable before the answer says so.
+    if (syncing_) return Next::kWait;
+    if (submitted_) {
+      syncing_ = true;
+      submitted_ = false;  // a batch submitted after this asks again
+      return Next::kSync;
+    }
     finished_ = true;
     return Next::kAnswer;
   }
@@ -77,6 +84,24 @@ ImportStream::Next ImportStream::Decide() {
 void ImportStream::Do(Next next) {
   if (next == Next::kRead) Read(incoming_.get());
   if (next == Next::kAnswer) Answer();
+  if (next == Next::kSync) {
+    holders_.fetch_add(1, std::memory_order_relaxed);  // until Synced
+    importer_->Sync([this](absl::Status status) {
+      setup_.answers->Post([this, status] { Synced(status); });
+    });
+  }
+}
+
+void ImportStream::Synced(const absl::Status& status) {
+  Next next;
+  {
+    absl::MutexLock lock(&mu_);
+    syncing_ = false;
+    if (!status.ok()) NoteError(0, status);
+    next = Decide();
+  }
+  Do(next);
+  Release();  // last: it may delete this
 }
 
 void ImportStream::Release() {
@@ -178,6 +203,7 @@ bool ImportStream::SubmitBatch() {
   {
     absl::MutexLock lock(&mu_);
     ++in_flight_;
+    submitted_ = true;
   }
   holders_.fetch_add(1, std::memory_order_relaxed);  // until Committed
   bool more = importer_->Submit(std::move(batch->records), &batch->result,

@@ -101,13 +101,16 @@ class ImportStream {
   void Take(std::shared_ptr<google::protobuf::Message> request);
   // Returns false when the import ends with this batch.
   bool SubmitBatch();
-  // On the answer thread once a batch is durable or failed.
+  // On the answer thread once a batch is committed (or failed).
   void Committed(Batch* batch, const absl::Status& status);
+  // Once the batches are durable (storage::Importer::Sync), before the
+  // answer.
+  void Synced(const absl::Status& status);
   // The first bad record so far ends the import (`position` 0: no record).
   void NoteError(uint64_t position, absl::Status status)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // What to do next, decided under the lock and done outside it.
-  enum class Next { kWait, kRead, kAnswer };
+  enum class Next { kWait, kRead, kSync, kAnswer };
   Next Decide() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Do(Next next);
   void Answer();
@@ -140,6 +143,8 @@ class ImportStream {
   bool receiving_ ABSL_GUARDED_BY(mu_) = false;  // Received() runs
   bool ended_ ABSL_GUARDED_BY(mu_) = false;      // no more to read
   bool finished_ ABSL_GUARDED_BY(mu_) = false;   // answered
+  bool submitted_ ABSL_GUARDED_BY(mu_) = false;  // a batch, since a sync
+  bool syncing_ ABSL_GUARDED_BY(mu_) = false;    // a sync not answered
   uint64_t imported_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::pair<uint64_t, absl::Status>> skipped_ ABSL_GUARDED_BY(mu_);

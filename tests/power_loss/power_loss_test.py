@@ -30,6 +30,7 @@ import shutil
 import sys
 import time
 import unittest
+import uuid as uuidlib
 
 import grpc
 
@@ -43,6 +44,8 @@ from workload import Workload  # noqa: E402
 CUTFS, SERVER, GENERATED = sys.argv[1], sys.argv[2], sys.argv[3]
 del sys.argv[1:4]
 CYCLES = int(os.environ.get("LMDBAPI_POWER_CYCLES", "20"))
+IMPORT_CYCLES = max(2, CYCLES // 3)
+IMPORT_RECORDS = 100000
 SEED = int(os.environ.get("LMDBAPI_POWER_SEED", str(int(time.time()))))
 
 
@@ -158,6 +161,88 @@ class PowerLossTest(unittest.TestCase):
         self.assertGreater(load.acked, CYCLES * 20, "too few writes to mean anything")
         self.assertGreater(load.interrupted, 0, "no cut caught a write in flight")
         self.assertGreater(backups, 0, "no backup finished before its cut")
+
+    def test_power_cuts_during_imports_lose_nothing_acknowledged(self):
+        """An import commits its batches without waiting for the disk
+        (storage/unsynced_commits.h). After a cut in the middle of one, the
+        server rolls back to its last synced batch: the import's records
+        stored are a prefix of its stream (all of it when it was answered),
+        every Insert answered beside it is there, and the indexes verify."""
+        m, s = self.h.messages, self.h.service
+        inserted = {}  # uuid -> the acknowledged Permit
+        imports = []  # [tag, records, answered]
+        rolled_back = seen_checkpoints = 0
+        for cycle in range(IMPORT_CYCLES + 1):
+            permits = self.start()
+            with open(self.h.log) as f:
+                rolled_back = f.read().count("rolled back to the last synced batch")
+            self.check_imports(permits, imports, inserted)
+            self.assertEqual(self.h.stop(), 0)
+            status, log = self.h.verify()
+            self.assertEqual(status, 0, "cycle %d: inconsistent after a cut during an import:\n%s"
+                             % (cycle, log))
+            if cycle == IMPORT_CYCLES:
+                break
+            permits = self.start()
+            tag = "imp-%d-" % cycle
+            imports.append([tag, IMPORT_RECORDS, False])
+            messages = [s.ImportPermitsRequest(records=[
+                m.Permit(permit_number="%s%07d" % (tag, i), client="importer", county="NY",
+                         status=m.APPROVED, fee_cents=i) for i in range(first, first + 500)])
+                for first in range(0, IMPORT_RECORDS, 500)]
+            call = permits.Import.future(iter(messages), timeout=60)
+            # Inserts beside the import, then the import alone: each Insert
+            # syncs the batches before it, so a cut with unsynced batches
+            # pending needs a gap without them.
+            stop_at = time.time() + self.rng.uniform(0.0, 0.3)
+            while time.time() < stop_at:
+                p = m.Permit(uuid=str(uuidlib.uuid4()), permit_number="ins-%d-%d" % (
+                    cycle, len(inserted)), client="inserter", county="Erie", status=m.PENDING)
+                try:
+                    permits.Insert(s.InsertPermitRequest(permit=p), timeout=10)
+                    inserted[p.uuid] = p
+                except grpc.RpcError:
+                    break
+            if cycle % 2 == 0:  # the cut lands on unsynced batches
+                seen_checkpoints += self.wait_for_checkpoint(time.time() + 10)
+                time.sleep(self.rng.uniform(0.0, 0.05))
+            elif cycle % 4 == 3:  # the cut follows the import's answer
+                call.exception(timeout=60)
+            else:  # the cut lands anywhere
+                time.sleep(self.rng.uniform(0.05, 0.3))
+            self.power_cut(torn=cycle // 2 % 2 == 1)
+            imports[-1][2] = call.exception() is None
+        print("%d power cuts during imports: %d of %d imports answered before the cut, %d cut "
+              "with a checkpoint file seen, %d rolled back at the next open, %d inserts "
+              "acknowledged beside them"
+              % (IMPORT_CYCLES, sum(1 for i in imports if i[2]), len(imports), seen_checkpoints,
+                 rolled_back, len(inserted)), file=sys.stderr)
+        self.assertGreater(seen_checkpoints, 0, "no import committed a batch unsynced")
+        self.assertGreater(rolled_back, 0, "no cut caught an import's unsynced batches")
+
+    def wait_for_checkpoint(self, deadline):
+        """Waits until the import's first unsynced commit is near (its
+        checkpoint file exists): True, or False at the deadline."""
+        path = os.path.join(self.h.data, "data.mdb-checkpoint")
+        while time.time() < deadline:
+            if os.path.exists(path):
+                return True
+            time.sleep(0.002)
+        return False
+
+    def check_imports(self, permits, imports, inserted):
+        stored = self.h.page_all(permits)
+        for tag, records, answered in imports:
+            numbers = sorted(p.permit_number for p in stored.values()
+                             if p.permit_number.startswith(tag))
+            self.assertEqual(numbers, ["%s%07d" % (tag, i) for i in range(len(numbers))],
+                             "import %s: the stored records are not a prefix of its stream" % tag)
+            if answered:
+                self.assertEqual(len(numbers), records, "import %s was answered: lost records"
+                                 % tag)
+        for key, p in inserted.items():
+            self.assertIn(key, stored, "an acknowledged insert beside an import was lost")
+            self.assertEqual(stored[key].permit_number, p.permit_number)
 
     def measure(self, durability, cycles):
         """Cuts power `cycles` times under load with --durability=<durability>:

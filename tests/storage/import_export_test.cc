@@ -40,14 +40,7 @@ class ImportExportTest : public ::testing::Test {
   }
   // `n` permits with distinct permit numbers (unique index by_number).
   static std::vector<Permit> Permits(int n, const std::string& tag) {
-    std::vector<Permit> out;
-    for (int i = 0; i < n; ++i) {
-      Permit p = MakePermit(tag, "NY", PENDING, i);
-      p.set_uuid(NewUuidV7());
-      p.set_permit_number(absl::StrCat(tag, "-", i));
-      out.push_back(p);
-    }
-    return out;
+    return lmdbapi::testing::NumberedPermits(n, tag);
   }
   template <typename Record>
   static std::vector<ImportRecord> Batch(std::vector<Record>& records,

@@ -5,6 +5,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "absl/strings/str_cat.h"
+#include "storage/uuid.h"
+
 namespace lmdbapi::testing {
 
 std::vector<storage::TableSpec> PermitTables() {
@@ -95,6 +98,17 @@ test::Permit MakePermit(const std::string& client, const std::string& county,
   p.set_county_status("Active");
   p.mutable_issued()->set_seconds(issued_seconds);
   return p;
+}
+
+std::vector<test::Permit> NumberedPermits(int n, const std::string& tag) {
+  std::vector<test::Permit> out;
+  for (int i = 0; i < n; ++i) {
+    test::Permit p = MakePermit(tag, "NY", test::PENDING, i);
+    p.set_uuid(storage::NewUuidV7());
+    p.set_permit_number(absl::StrCat(tag, "-", i));
+    out.push_back(p);
+  }
+  return out;
 }
 
 void HoldWriter(storage::Database& db, absl::Notification& release) {

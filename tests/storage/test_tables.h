@@ -49,6 +49,10 @@ std::unique_ptr<storage::Database> OpenPermitDb(
 test::Permit MakePermit(const std::string& client, const std::string& county,
                         test::PermitStatus status, int64_t issued_seconds = 0);
 
+// `n` permits of client `tag`, each with a new UUIDv7 and the distinct
+// permit number "<tag>-<i>" (the unique index by_number).
+std::vector<test::Permit> NumberedPermits(int n, const std::string& tag);
+
 // Holds `db`'s writer thread with a local operation until `release`.
 void HoldWriter(storage::Database& db, absl::Notification& release);
 
