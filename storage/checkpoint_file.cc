@@ -67,6 +67,15 @@ absl::Status ReplaceFile(const std::string& dir, absl::string_view name,
   return SyncDirectory(dir);
 }
 
+// Removes `dir`/`name`, if there, durably.
+absl::Status RemoveFile(const std::string& dir, absl::string_view name) {
+  const std::string path = PathIn(dir, name);
+  if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return ErrnoError("remove", path);
+  }
+  return SyncDirectory(dir);
+}
+
 absl::StatusOr<std::string> ReadWhole(const std::string& path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoError("open", path);
@@ -120,11 +129,7 @@ absl::Status WriteCheckpoint(const std::string& dir,
 }
 
 absl::Status RemoveCheckpoint(const std::string& dir) {
-  const std::string path = PathIn(dir, kCheckpointFile);
-  if (unlink(path.c_str()) != 0 && errno != ENOENT) {
-    return ErrnoError("remove", path);
-  }
-  return SyncDirectory(dir);
+  return RemoveFile(dir, kCheckpointFile);
 }
 
 bool HasCheckpoint(const std::string& dir) {
@@ -168,11 +173,7 @@ absl::StatusOr<uint64_t> ReadRevisionFloor(const std::string& dir) {
 }
 
 absl::Status RemoveRevisionFloor(const std::string& dir) {
-  const std::string path = PathIn(dir, kRevisionFloorFile);
-  if (unlink(path.c_str()) != 0 && errno != ENOENT) {
-    return ErrnoError("remove", path);
-  }
-  return SyncDirectory(dir);
+  return RemoveFile(dir, kRevisionFloorFile);
 }
 
 }  // namespace lmdbapi::storage
