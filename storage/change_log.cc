@@ -34,33 +34,28 @@ uint64_t RevisionOfKey(absl::string_view key) {
   return BigEndian(key.substr(0, 8));
 }
 
-// Deletes every change of the revisions `from`..`to`.
+// Deletes every change of the revisions `from`..`to`, in one sweep: after a
+// delete LMDB's cursor stands at the next entry, which MDB_NEXT returns.
 absl::Status DropRevisions(MDB_txn* txn, MDB_dbi dbi, uint64_t from,
                            uint64_t to) {
   LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, dbi));
-  std::vector<std::string> keys;
   absl::StatusOr<bool> more = cursor.Seek(RevisionKey(from));
   for (; more.ok() && *more; more = cursor.Next()) {
     if (RevisionOfKey(cursor.key()) > to) break;
-    keys.emplace_back(cursor.key());
+    LMDBAPI_RETURN_IF_ERROR(cursor.Delete());
   }
-  LMDBAPI_RETURN_IF_ERROR(more);
-  for (const std::string& key : keys) {  // in key order: one page search each
-    LMDBAPI_ASSIGN_OR_RETURN(bool found, cursor.Find(key));
-    if (found) LMDBAPI_RETURN_IF_ERROR(cursor.Delete());
-  }
-  return absl::OkStatus();
+  return more.status();
 }
 
-std::string ChangeValue(const NewChange& change) {
-  std::string value;
-  value.reserve(1 + change.table.size() + change.pk.size() +
-                change.record.size() + 4);
-  value.push_back(static_cast<char>(change.type));
-  PutLengthPrefixed(change.table, &value);
-  PutLengthPrefixed(change.pk, &value);
-  value.append(change.record.data(), change.record.size());
-  return value;
+// The stored value of `change`, in `value` (replaced).
+void EncodeChange(const NewChange& change, std::string* value) {
+  value->clear();
+  value->reserve(1 + change.table.size() + change.pk.size() +
+                 change.record.size() + 4);
+  value->push_back(static_cast<char>(change.type));
+  PutLengthPrefixed(change.table, value);
+  PutLengthPrefixed(change.pk, value);
+  value->append(change.record.data(), change.record.size());
 }
 
 }  // namespace
@@ -69,8 +64,8 @@ absl::Status ChangeLog::Append(MDB_txn* txn, uint64_t revision,
                                uint32_t position, ChangeType type,
                                absl::string_view table, absl::string_view pk,
                                absl::string_view record) const {
-  std::string value =
-      ChangeValue({revision, position, type, table, pk, record});
+  std::string value;
+  EncodeChange({revision, position, type, table, pk, record}, &value);
   LMDBAPI_RETURN_IF_ERROR(
       PutValue(txn, dbi_, RevisionKey(revision, position), value));
   // The first change of a revision drops the revision that falls out of
@@ -85,9 +80,11 @@ absl::Status ChangeLog::AppendAll(MDB_txn* txn,
   if (changes.empty()) return absl::OkStatus();
   {
     LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, dbi_));
+    std::string value;  // one buffer: LMDB copies each value
     for (const NewChange& change : changes) {
-      LMDBAPI_RETURN_IF_ERROR(cursor.Put(
-          RevisionKey(change.revision, change.position), ChangeValue(change)));
+      EncodeChange(change, &value);
+      LMDBAPI_RETURN_IF_ERROR(
+          cursor.Put(RevisionKey(change.revision, change.position), value));
     }
   }
   // Each revision new here (its first change) drops the one `retention`

@@ -1,7 +1,6 @@
 #include "storage/coding.h"
 
 #include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace lmdbapi::storage {
 
@@ -81,18 +80,16 @@ std::string Decoder::LengthPrefixed() {
 }
 
 std::string DeterministicBytes(const google::protobuf::Message& message) {
-  // The size (which also caches each part's for SerializeWithCachedSizes)
-  // first: the bytes are written into a string allocated once, not one that
-  // grows as they come and is trimmed at the end.
+  // The size (which also caches each part's for the serializer) first: the
+  // bytes are written into a string allocated once. The array stream is the
+  // one SerializeWithCachedSizesToArray uses, made deterministic here: no
+  // ZeroCopyOutputStream and CodedOutputStream to set up per record.
   const size_t size = message.ByteSizeLong();
   std::string bytes(size, '\0');
-  {
-    google::protobuf::io::ArrayOutputStream stream(bytes.data(),
-                                                   static_cast<int>(size));
-    google::protobuf::io::CodedOutputStream out(&stream);
-    out.SetSerializationDeterministic(true);
-    message.SerializeWithCachedSizes(&out);
-  }
+  auto* target = reinterpret_cast<uint8_t*>(bytes.data());
+  google::protobuf::io::EpsCopyOutputStream stream(
+      target, static_cast<int>(size), /*deterministic=*/true);
+  message._InternalSerialize(target, &stream);
   return bytes;
 }
 

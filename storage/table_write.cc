@@ -287,8 +287,11 @@ absl::Status Table::DeleteInTxn(MDB_txn* txn, absl::string_view pk,
 
 absl::StatusOr<Table::Prepared> Table::PrepareInsert(Message* record) const {
   const auto* reflection = record->GetReflection();
+  std::string scratch;  // unused: a string field's value is referenced
   if (record->GetDescriptor() == schema_.descriptor &&
-      reflection->GetString(*record, schema_.primary_key.field).empty()) {
+      reflection
+          ->GetStringReference(*record, schema_.primary_key.field, &scratch)
+          .empty()) {
     reflection->SetString(record, schema_.primary_key.field,
                           NewUuidV7(options_.uuid_tag));
   }

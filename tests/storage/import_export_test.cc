@@ -372,6 +372,36 @@ TEST(ImportRetentionTest, ABatchDropsTheChangesThatFallOutOfRetention) {
   EXPECT_EQ(kept->size(), 10u);
 }
 
+TEST(ImportRetentionTest, ABatchDropsThousandsOfChangesAcrossManyPages) {
+  lmdbapi::testing::TempDir dir;
+  auto db = OpenWith(dir.path(), uint64_t{64} << 20, 0, 100);
+  ASSERT_TRUE(db.ok()) << db.status();
+  Table* permits = (*db)->table("permits");
+  ImportBatchResult first;
+  ASSERT_TRUE(ImportNew(permits, 3000, &first).ok());
+  // Each batch drops all but the newest 100 changes: thousands of them,
+  // over many pages of the change log, in one sweep of a cursor.
+  std::vector<Permit> records;
+  for (int i = 0; i < 3000; ++i) {
+    records.push_back(MakePermit("Second", "NY", PENDING, i));
+    records.back().set_permit_number(absl::StrCat("Second-", i));
+  }
+  std::vector<ImportRecord> batch;
+  for (size_t i = 0; i < records.size(); ++i) {
+    batch.push_back({&records[i], i + 1});
+  }
+  ImportBatchResult second;
+  ASSERT_TRUE(Importer(permits, {}).Submit(batch, &second).ok());
+  ASSERT_EQ(second.stored, 3000u);
+  auto txn = (*db)->env().BeginRead();
+  ASSERT_TRUE(txn.ok());
+  auto kept = (*db)->changes().Read(txn->get(), 0, 10000);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  ASSERT_EQ(kept->size(), 100u);
+  EXPECT_EQ(kept->front().revision, second.revision - 99);
+  EXPECT_EQ(kept->back().revision, second.revision);
+}
+
 TEST_F(ImportExportTest, ExportReadsEveryRecordOnceFromItsSnapshot) {
   std::vector<Permit> records = Permits(50, "Exp");
   for (Permit& p : records) ASSERT_TRUE(permits_->Insert(&p).ok());

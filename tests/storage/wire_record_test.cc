@@ -3,8 +3,10 @@
 // with ValidateRecord and the index entries with RecordEntries::Compute.
 #include "storage/wire_record.h"
 
+#include <algorithm>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -269,6 +271,35 @@ TEST(WireRecordTest, ARecordThatSetsAVersionFieldIsLeftToReflection) {
   EXPECT_TRUE(wire->Valid(DeterministicBytes(record)));
   record.mutable_at()->set_seconds(1);
   EXPECT_FALSE(wire->Valid(DeterministicBytes(record)));
+}
+
+TEST(DeterministicBytesTest, AMapSerializesTheSameWhateverItsInsertionOrder) {
+  AllKinds forward, backward;
+  for (int i = 0; i < 50; ++i) {
+    (*forward.mutable_tier_by_name())[absl::StrCat("k", i)] = test::GOLD;
+    (*backward.mutable_tier_by_name())[absl::StrCat("k", 49 - i)] = test::GOLD;
+  }
+  forward.set_text("same");
+  backward.set_text("same");
+  const std::string bytes = DeterministicBytes(forward);
+  EXPECT_EQ(bytes, DeterministicBytes(backward));
+  AllKinds parsed;
+  ASSERT_TRUE(parsed.ParseFromString(bytes));
+  EXPECT_EQ(parsed.tier_by_name().size(), 50u);
+  EXPECT_EQ(parsed.text(), "same");
+  EXPECT_EQ(bytes.size(), forward.ByteSizeLong());
+  // Each entry's key (field 1, length-delimited) in the keys' sorted order.
+  std::vector<std::string> keys;
+  for (int i = 0; i < 50; ++i) keys.push_back(absl::StrCat("k", i));
+  std::sort(keys.begin(), keys.end());
+  size_t last = 0;
+  for (const std::string& key : keys) {
+    std::string tagged = absl::StrCat("\x0a", std::string(1, key.size()), key);
+    size_t at = bytes.find(tagged);
+    ASSERT_NE(at, std::string::npos) << key;
+    EXPECT_GT(at, last) << key;
+    last = at;
+  }
 }
 
 }  // namespace
