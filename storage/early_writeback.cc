@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 
+#include "base/thread_name.h"
+
 namespace lmdbapi::storage {
 
 EarlyWriteback::EarlyWriteback(int fd, absl::Duration interval)
@@ -16,7 +18,12 @@ EarlyWriteback::~EarlyWriteback() {
 }
 
 void EarlyWriteback::Begin() {
-  if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+  if (!thread_.joinable()) {
+    thread_ = std::thread([this] {
+      NameThisThread("early-writeback");
+      Run();
+    });
+  }
   absl::MutexLock lock(&mu_);
   active_ = true;
 }

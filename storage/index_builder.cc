@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/status_macros.h"
+#include "base/thread_name.h"
 #include "storage/index_build_record.h"
 #include "storage/index_builder_chunk.h"
 #include "storage/lent_transaction.h"
@@ -89,7 +90,10 @@ void IndexBuilder::Start() {
   absl::MutexLock lock(&mu_);
   if (running_ || stopping_) return;
   running_ = true;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("index-builder");
+    Run();
+  });
 }
 
 void IndexBuilder::Stop() {

@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "base/thread_name.h"
 #include "storage/index_builder.h"
 #include "storage/lmdb.h"
 #include "storage/status.h"
@@ -99,6 +100,7 @@ absl::Status ComputeEntries(MDB_txn* txn, MDB_dbi records,
   threads.clear();
   for (size_t i = 1; i < indexes.size(); ++i) {
     threads.emplace_back([list = &(*entries)[i]] {
+      NameThisThread("index-sort");
       std::sort(list->begin(), list->end(), EntryLess);
     });
   }

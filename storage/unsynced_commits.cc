@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "base/thread_name.h"
 #include "storage/checkpoint_file.h"
 #include "storage/status.h"
 
@@ -18,7 +19,10 @@ UnsyncedCommits::UnsyncedCommits(Environment* env)
   MDB_stat stat;
   mdb_env_stat(env_->raw(), &stat);
   page_size_ = stat.ms_psize;
-  thread_ = std::thread([this] { RunSyncs(); });
+  thread_ = std::thread([this] {
+    NameThisThread("commit-sync");
+    RunSyncs();
+  });
 }
 
 UnsyncedCommits::~UnsyncedCommits() {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "base/status_macros.h"
+#include "base/thread_name.h"
 #include "storage/lmdb.h"
 #include "storage/status.h"
 
@@ -31,7 +32,10 @@ Writer::Writer(Environment* env, size_t max_batch, size_t max_queued)
   if (env->options().durability == Durability::kDurable) {
     unsynced_ = std::make_unique<UnsyncedCommits>(env);
   }
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("lmdb-writer");
+    Run();
+  });
 }
 
 Writer::~Writer() { Stop(); }

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/status_macros.h"
+#include "base/thread_name.h"
 #include "storage/coding.h"
 #include "storage/lmdb.h"
 #include "storage/status.h"
@@ -82,9 +83,15 @@ absl::Status Writer::Replicate(Replication replication) {
   next_sequence_ = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now()));
   handover_ = false;
   if (!answer_thread_.joinable()) {
-    answer_thread_ = std::thread([this] { RunAnswers(); });
+    answer_thread_ = std::thread([this] {
+      NameThisThread("writer-answers");
+      RunAnswers();
+    });
   }
-  thread_ = std::thread([this] { RunReplicated(); });
+  thread_ = std::thread([this] {
+    NameThisThread("lmdb-writer");
+    RunReplicated();
+  });
   return absl::OkStatus();
 }
 

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/thread_name.h"
 #include "server/observability/log.h"
 
 namespace lmdbapi::server {
@@ -34,7 +35,10 @@ IndexBuildLog::IndexBuildLog(const storage::Database* db, absl::Duration poll,
                              absl::Duration every)
     : db_(db), poll_(poll), every_(every) {
   finished_ = Poll(absl::Now());  // the builds under way at open, at once
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("index-build-log");
+    Run();
+  });
 }
 
 IndexBuildLog::~IndexBuildLog() { Stop(); }

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "base/thread_name.h"
 #include "server/observability/log.h"
 #include "server/replication/named_addresses.h"
 #include "server/replication/raft_node_impl.h"
@@ -390,7 +391,10 @@ void RaftNode::RunLoop() {
         static_cast<Impl*>(handle->data)->node->RefreshState();
       },
       0, 5);
-  impl.thread = std::thread([&impl] { uv_run(&impl.loop, UV_RUN_DEFAULT); });
+  impl.thread = std::thread([&impl] {
+    NameThisThread("raft-loop");
+    uv_run(&impl.loop, UV_RUN_DEFAULT);
+  });
 }
 
 void RaftNode::RefreshState() {

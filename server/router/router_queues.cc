@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/thread_name.h"
 #include "grpcpp/support/async_unary_call.h"
 
 namespace lmdbapi::server {
@@ -143,7 +144,10 @@ void RouterQueues::Register(grpc::ServerBuilder& builder, size_t threads) {
 void RouterQueues::Start() {
   for (auto& queue : queues_) {
     for (int i = 0; i < kWaitingCalls; ++i) new ServerCall(this, queue.get());
-    threads_.emplace_back([this, queue = queue.get()] { Poll(queue); });
+    threads_.emplace_back([this, queue = queue.get()] {
+      NameThisThread("router-poll");
+      Poll(queue);
+    });
   }
 }
 

@@ -2,9 +2,15 @@
 
 #include <utility>
 
+#include "base/thread_name.h"
+
 namespace lmdbapi::server {
 
-AnswerQueue::AnswerQueue() : thread_([this] { Run(); }) {}
+AnswerQueue::AnswerQueue()
+    : thread_([this] {
+        NameThisThread("answer-queue");
+        Run();
+      }) {}
 
 AnswerQueue::~AnswerQueue() {
   {

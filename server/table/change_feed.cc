@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "base/thread_name.h"
 #include "model/request_access.h"
 #include "server/schema.h"
 #include "server/table/filter_request.h"
@@ -102,7 +103,10 @@ void FillChange(const storage::Change& change,
 }
 
 ChangeFeed::ChangeFeed(storage::Database* db)
-    : db_(db), thread_([this] { Run(); }) {}
+    : db_(db), thread_([this] {
+        NameThisThread("change-feed");
+        Run();
+      }) {}
 
 ChangeFeed::~ChangeFeed() { Close(); }
 

@@ -13,7 +13,9 @@ token) must count it exactly:
 - with the server stopped, /metrics still answers: lmdbapi_up 0 and the
   gateway's own metrics;
 - the Grafana dashboard (deploy/grafana/lmdbapi.json) queries only metrics
-  the scrape has.
+  the scrape has;
+- the server's threads carry the names of their jobs (lmdb-writer,
+  answer-queue, ...), which top -H, perf and bench/bulk show.
 
 Usage: metrics_test.py SERVER_BINARY GATEWAY_BINARY GENERATED_ROOT
 GENERATED_ROOT holds proto/examples/permits_service.proto.
@@ -41,6 +43,13 @@ MAX_READERS = 127  # not the default 512: the gauge must follow the flag
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)",?')
+
+
+def thread_names(pid):
+    """The names of the process's live threads (what top -H and perf show)."""
+    task = "/proc/%d/task" % pid
+    return sorted(open(os.path.join(task, tid, "comm")).read().strip()
+                  for tid in os.listdir(task))
 
 
 def parse(text):
@@ -109,6 +118,7 @@ class MetricsTest(unittest.TestCase):
             cls.base = "http://127.0.0.1:%d" % gateway_port
             with grpc.insecure_channel("127.0.0.1:%d" % server_port) as channel:
                 cls.run_load(grpc_stubs.PermitsStub(channel), admin, admin_grpc.AdminStub(channel))
+            cls.thread_names = thread_names(cls.server.pid)
         except BaseException:
             cls.tearDownClass()
             raise
@@ -304,6 +314,13 @@ class MetricsTest(unittest.TestCase):
         for expr in exprs:
             for metric in re.findall(r"lmdbapi_[a-z_]+", expr):
                 self.assertIn(metric, names, expr)
+
+    def test_server_threads_are_named_by_their_job(self):
+        # docs/SERVER.md, "Threads": an operator's top -H and perf tell
+        # the writer from the answering thread and the sync thread.
+        for name in ("lmdb-writer", "answer-queue", "commit-sync", "change-feed"):
+            self.assertIn(name, self.thread_names)
+        self.assertEqual(1, self.thread_names.count("lmdb-writer"), self.thread_names)
 
     def test_metrics_answer_without_the_server(self):
         self.assertEqual(self.server_exit, 0)
