@@ -81,7 +81,12 @@ absl::Status ComputeEntries(MDB_txn* txn, MDB_dbi records,
     }
   };
   std::vector<std::thread> threads;
-  for (size_t w = 1; w < workers; ++w) threads.emplace_back(work, w);
+  for (size_t w = 1; w < workers; ++w) {
+    threads.emplace_back([&work, w] {
+      NameThisThread("index-entries");
+      work(w);
+    });
+  }
   work(0);
   for (auto& t : threads) t.join();
   for (const absl::Status& s : statuses) LMDBAPI_RETURN_IF_ERROR(s);
