@@ -129,7 +129,8 @@ bool Importer::Submit(std::vector<ImportRecord> records,
   for (const ImportRecord& record : records) {
     uint64_t position = record.position;
     absl::StatusOr<Table::Prepared> prepared =
-        table_->PrepareInsert(record.record);
+        record.record != nullptr ? table_->PrepareInsert(record.record)
+                                 : table_->PrepareCanonical(record.canonical);
     if (prepared.ok()) {
       batch->prepared.push_back(*std::move(prepared));
       batch->positions.push_back(position);

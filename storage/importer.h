@@ -35,10 +35,13 @@ struct ImportOptions {
   WriteDeadline deadline = WriteDeadline::max();
 };
 
-// One record of an import and its position in the import (from 1).
+// One record of an import and its position in the import (from 1): a
+// parsed record, or (`record` null) the bytes of one that
+// Table::Canonical accepted, prepared as they are (Table::PrepareCanonical).
 struct ImportRecord {
   google::protobuf::Message* record;
   uint64_t position;
+  absl::string_view canonical = {};
 };
 
 // What one batch did: complete once its `done` ran with OK.

@@ -47,6 +47,7 @@ Table::Table(TableSchema schema, Environment* env, Writer* writer,
     index_states_[i].store(IndexState::kReady);
   }
   wire_ = WireRecord::Compile(schema_);
+  canonical_ = CanonicalRecord::Compile(schema_.descriptor);
 }
 
 absl::Status Table::CheckPrimaryKey(absl::string_view pk) const {

@@ -38,6 +38,7 @@
 #include "absl/types/span.h"
 #include "google/protobuf/message.h"
 #include "model/request_layout.h"
+#include "storage/canonical_record.h"
 #include "storage/change_log.h"
 #include "storage/commit.h"
 #include "storage/environment.h"
@@ -247,6 +248,10 @@ class Table {
     return index_states_[i].load(std::memory_order_acquire);
   }
 
+  // Whether `bytes` are a canonical record of this table
+  // (storage/canonical_record.h): an import stores them as they are.
+  bool Canonical(absl::string_view bytes) const;
+
  private:
   friend class Database;
   friend class IndexBuilder;
@@ -288,6 +293,10 @@ class Table {
   // Prepare() after giving a record without a key a new UUIDv7.
   absl::StatusOr<Prepared> PrepareInsert(
       google::protobuf::Message* record) const;
+  // PrepareInsert of the record that Canonical `bytes` parse as: the same
+  // result, with the bytes stored as they are when Prepare's checks and
+  // index entries can be read from them (else they are parsed).
+  absl::StatusOr<Prepared> PrepareCanonical(absl::string_view bytes) const;
   absl::Status CheckPrimaryKey(absl::string_view pk) const;
   // A Patch's record type, key and paths (INVALID_ARGUMENT naming them).
   absl::Status CheckPatch(const google::protobuf::Message& patch,
@@ -409,6 +418,8 @@ class Table {
   TableOptions options_;
   // Prepare's checks and index entries read from the record's bytes.
   std::unique_ptr<const WireRecord> wire_;
+  // Which received bytes an import may store as they are.
+  std::unique_ptr<const CanonicalRecord> canonical_;
   // The plans of recent queries (PlanOf).
   std::unique_ptr<PlanCache> plans_ = std::make_unique<PlanCache>();
 };

@@ -298,6 +298,37 @@ absl::StatusOr<Table::Prepared> Table::PrepareInsert(Message* record) const {
   return Prepare(*record);
 }
 
+bool Table::Canonical(absl::string_view bytes) const {
+  return canonical_->Check(bytes);
+}
+
+absl::StatusOr<Table::Prepared> Table::PrepareCanonical(
+    absl::string_view bytes) const {
+  // On the wire: Prepare's reads of the record, from bytes that are already
+  // what it would store. A child's parent key, a record without a key (to
+  // be given one) and what WireRecord cannot read are parsed.
+  absl::string_view pk;
+  if (parent_ == nullptr && wire_->PrimaryKey(bytes, &pk) && !pk.empty() &&
+      wire_->Valid(bytes)) {
+    Prepared prepared;
+    prepared.pk.assign(pk.data(), pk.size());
+    LMDBAPI_RETURN_IF_ERROR(CheckPrimaryKey(prepared.pk));
+    std::optional<absl::Status> entries =
+        wire_->Entries(bytes, prepared.pk, &prepared.entries);
+    if (entries.has_value()) {
+      LMDBAPI_RETURN_IF_ERROR(*entries);
+      prepared.value.assign(bytes.data(), bytes.size());
+      return prepared;
+    }
+  }
+  std::unique_ptr<Message> record(prototype_->New());
+  if (!record->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the record does not parse as ", schema_.descriptor->full_name()));
+  }
+  return PrepareInsert(record.get());
+}
+
 void Table::Insert(Message* record, const WriteOptions& options, Done done) {
   if (options.expected_revision != 0) {
     return done(absl::InvalidArgumentError(

@@ -1,6 +1,7 @@
 #include "storage/wire_record.h"
 
 #include "absl/container/inlined_vector.h"
+#include "absl/types/span.h"
 #include "json/wire_reader.h"  // header-only: no link to lmdbapi_json
 #include "storage/validate.h"
 #include "storage/wire_scalar.h"
@@ -280,6 +281,24 @@ std::optional<absl::Status> WireRecord::Entries(absl::string_view bytes,
     entries->EndIndex();
   }
   return absl::OkStatus();
+}
+
+bool WireRecord::PrimaryKey(absl::string_view bytes,
+                            absl::string_view* pk) const {
+  if (pk_slot_ == kNoSlot) return false;
+  struct Number {
+    int number;
+  };
+  const Number key[] = {{slots_[pk_slot_].number}};
+  bool present = false;
+  *pk = absl::string_view();
+  return ReadListedFields(bytes, absl::MakeConstSpan(key),
+                          [&](size_t, uint32_t tag, json::WireReader& in) {
+                            if ((tag & 7) != kLengthDelimited || present)
+                              return false;
+                            present = true;
+                            return in.ReadLengthDelimited(pk);
+                          });
 }
 
 std::optional<absl::Status> WireRecord::SortKey(

@@ -54,6 +54,11 @@ class WireRecord {
                                       absl::string_view pk,
                                       RecordEntries* entries) const;
 
+  // The record's primary key (a view of `bytes`): false when the table's
+  // key is not a string field of the record, or the bytes do not read as
+  // expected (then parse the record). An absent key reads as "".
+  bool PrimaryKey(absl::string_view bytes, absl::string_view* pk) const;
+
   // The record's primary key, in `pk`, and in `key` what Plan::SortKeyOf
   // gives the parsed record for `order`: the order fields' tuple encoding,
   // then the primary key. The bytes may end with version fields appended

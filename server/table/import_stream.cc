@@ -15,8 +15,9 @@ namespace lmdbapi::server {
 using google::protobuf::Message;
 
 struct ImportStream::Batch {
-  // The request messages its records live in.
-  std::vector<std::shared_ptr<Message>> requests;
+  // The requests its records live in: parsed messages, or the bytes of
+  // canonical ones.
+  std::vector<std::shared_ptr<const void>> requests;
   std::vector<storage::ImportRecord> records;
   size_t bytes = 0;  // of the messages begun in this batch
   storage::ImportBatchResult result;
@@ -110,11 +111,20 @@ void ImportStream::Release() {
 
 absl::Status ImportStream::ParseIncoming(const grpc::ByteBuffer& bytes) {
   incoming_bytes_ = bytes.Length();
+  // A record the shard key checks is parsed for the check.
+  if (!setup_.check) {
+    auto canonical = std::make_shared<CanonicalImport>();
+    if (canonical->Read(bytes, *setup_.table)) {
+      incoming_canonical_ = std::move(canonical);
+      return absl::OkStatus();
+    }
+  }
   return ParseRequest(bytes, {"", "Import"}, incoming_.get());
 }
 
 void ImportStream::Received(bool ok, absl::Status unparsed) {
   std::shared_ptr<Message> request = std::move(incoming_);
+  std::shared_ptr<CanonicalImport> canonical = std::move(incoming_canonical_);
   bool stopped;
   {
     absl::MutexLock lock(&mu_);
@@ -129,7 +139,11 @@ void ImportStream::Received(bool ok, absl::Status unparsed) {
   bool bad = ok && !unparsed.ok();
   if (bad && !stopped) SubmitBatch();
   if (ok && !bad && !stopped) {
-    Take(std::move(request));
+    if (canonical != nullptr) {
+      TakeCanonical(std::move(canonical));
+    } else {
+      Take(std::move(request));
+    }
     bool idle;
     {
       absl::MutexLock lock(&mu_);
@@ -159,40 +173,61 @@ void ImportStream::Received(bool ok, absl::Status unparsed) {
   Do(next);
 }
 
+void ImportStream::StartImporter(bool skip_bad, bool replace_existing) {
+  if (importer_.has_value()) return;  // the first message's options
+  storage::ImportOptions options;
+  options.skip_bad = skip_bad;
+  options.replace_existing = replace_existing;
+  options.deadline = context_->deadline();
+  skip_bad_ = options.skip_bad;
+  importer_.emplace(setup_.table, options);
+}
+
 void ImportStream::Take(std::shared_ptr<Message> request) {
-  if (!importer_.has_value()) {  // the first message: the options
-    storage::ImportOptions options;
-    options.skip_bad = model::ImportSkipBad(*request);
-    options.replace_existing = model::ImportReplaceExisting(*request);
-    options.deadline = context_->deadline();
-    skip_bad_ = options.skip_bad;
-    importer_.emplace(setup_.table, options);
-  }
+  StartImporter(model::ImportSkipBad(*request),
+                model::ImportReplaceExisting(*request));
   auto* records = model::ImportRecords(request.get());
   if (!records->empty()) current_->requests.push_back(request);
   current_->bytes += incoming_bytes_;
   for (Message& record : *records) {
-    uint64_t position = ++position_;
-    absl::Status checked =
-        setup_.check ? setup_.check(record) : absl::OkStatus();
-    if (!checked.ok()) {
-      checked = storage::At(absl::StrCat("record ", position), checked);
-      if (!skip_bad_ && !SubmitBatch()) return;
-      absl::MutexLock lock(&mu_);
-      if (skip_bad_) {
-        skipped_.emplace_back(position, checked);
-        continue;
-      }
-      NoteError(position, checked);
-      ended_ = true;
-      return;
-    }
-    current_->records.push_back({&record, position});
-    if (current_->records.size() < limits_.records) continue;
-    if (!SubmitBatch()) return;
-    current_->requests.push_back(request);
+    if (!TakeRecord({&record, 0}, request)) return;
   }
   if (current_->bytes >= limits_.bytes) SubmitBatch();
+}
+
+void ImportStream::TakeCanonical(std::shared_ptr<CanonicalImport> request) {
+  StartImporter(request->skip_bad, request->replace_existing);
+  if (!request->records.empty()) current_->requests.push_back(request);
+  current_->bytes += incoming_bytes_;
+  for (absl::string_view record : request->records) {
+    if (!TakeRecord({nullptr, 0, record}, request)) return;
+  }
+  if (current_->bytes >= limits_.bytes) SubmitBatch();
+}
+
+bool ImportStream::TakeRecord(storage::ImportRecord record,
+                              const std::shared_ptr<const void>& request) {
+  record.position = ++position_;
+  absl::Status checked = setup_.check && record.record != nullptr
+                             ? setup_.check(*record.record)
+                             : absl::OkStatus();
+  if (!checked.ok()) {
+    checked = storage::At(absl::StrCat("record ", record.position), checked);
+    if (!skip_bad_ && !SubmitBatch()) return false;
+    absl::MutexLock lock(&mu_);
+    if (skip_bad_) {
+      skipped_.emplace_back(record.position, checked);
+      return true;
+    }
+    NoteError(record.position, checked);
+    ended_ = true;
+    return false;
+  }
+  current_->records.push_back(record);
+  if (current_->records.size() < limits_.records) return true;
+  if (!SubmitBatch()) return false;
+  current_->requests.push_back(request);
+  return true;
 }
 
 bool ImportStream::SubmitBatch() {

@@ -37,6 +37,7 @@
 #include "grpcpp/support/server_callback.h"
 #include "server/table/answer_queue.h"
 #include "server/table/byte_buffer_view.h"
+#include "server/table/canonical_import.h"
 #include "storage/importer.h"
 #include "storage/table.h"
 
@@ -99,6 +100,13 @@ class ImportStream {
   struct Batch;
   // The reader's: takes the records of `request`, submitting full batches.
   void Take(std::shared_ptr<google::protobuf::Message> request);
+  void TakeCanonical(std::shared_ptr<CanonicalImport> request);
+  // Starts the importer with the first message's options.
+  void StartImporter(bool skip_bad, bool replace_existing);
+  // Takes one record of `request` (which keeps it alive) into the batch;
+  // false when the import ends at it.
+  bool TakeRecord(storage::ImportRecord record,
+                  const std::shared_ptr<const void>& request);
   // Returns false when the import ends with this batch.
   bool SubmitBatch();
   // On the answer thread once a batch is committed (or failed).
@@ -129,6 +137,9 @@ class ImportStream {
   uint64_t position_ = 0;  // of the last record taken
   std::unique_ptr<Batch> current_;
   std::shared_ptr<google::protobuf::Message> incoming_;
+  // Instead of incoming_: the message read last, when its records were all
+  // canonical (the shard key checks none).
+  std::shared_ptr<CanonicalImport> incoming_canonical_;
   size_t incoming_bytes_ = 0;  // of the message read last
 
   // Who keeps the stream alive: gRPC until OnDone, and each batch from its

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "storage/coding.h"
 #include "storage/database.h"
 #include "storage/importer.h"
 #include "storage/snapshot_export.h"
@@ -144,6 +145,68 @@ TEST_F(ImportExportTest, InvalidRecordStopsBeforeItIsPrepared) {
             "record 5: field 'uuid")
       << result.rejected[0].second;
   EXPECT_EQ(*permits_->Count(), 4u);
+}
+
+// What the Import RPC hands over when a request's records are canonical
+// (storage/canonical_record.h): the records' bytes, stored as they are.
+// They import as the same records parsed do: the same refusals, the same
+// stored records, indexes that agree.
+TEST_F(ImportExportTest, CanonicalBytesImportAsTheirParsedRecordsDo) {
+  std::vector<Permit> records = Permits(300, "Canon");
+  for (size_t i = 0; i < records.size(); ++i) {
+    Permit& p = records[i];
+    p.set_county(i % 3 == 0 ? "Kings" : "NY");
+    p.set_status(static_cast<test::PermitStatus>(i % 4));
+    p.set_fee_cents(static_cast<int64_t>(i) * 100 - 5000);
+    if (i % 5 == 0) p.add_tags(absl::StrCat("t", i % 3));
+    if (i % 7 == 0) p.set_area(static_cast<double>(i) * 1.5);
+  }
+  records[10].set_uuid(std::string(600, 'x'));                 // a key too long
+  records[20].set_permit_number(records[19].permit_number());  // a clash
+  records[30].set_status(static_cast<test::PermitStatus>(99));  // no such
+  records[40].clear_uuid();                     // given a new key
+  records[50].mutable_issued()->set_nanos(-1);  // not a Timestamp
+  std::vector<std::string> bytes;
+  for (const Permit& p : records) {
+    bytes.push_back(DeterministicBytes(p));
+    ASSERT_TRUE(permits_->Canonical(bytes.back())) << p.ShortDebugString();
+  }
+  lmdbapi::testing::TempDir other_dir;
+  std::unique_ptr<Database> other =
+      lmdbapi::testing::OpenPermitDb(other_dir.path());
+  Table* other_permits = other->table("permits");
+  ImportOptions options;
+  options.skip_bad = true;
+  ImportBatchResult parsed, canonical;
+  ASSERT_TRUE(
+      Importer(permits_, options).Submit(Batch(records, 1), &parsed).ok());
+  std::vector<ImportRecord> from_bytes;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    from_bytes.push_back({nullptr, i + 1, bytes[i]});
+  }
+  ASSERT_TRUE(Importer(other_permits, options)
+                  .Submit(std::move(from_bytes), &canonical)
+                  .ok());
+  EXPECT_EQ(canonical.stored, parsed.stored);
+  EXPECT_EQ(parsed.stored, records.size() - 4);
+  ASSERT_EQ(canonical.rejected.size(), parsed.rejected.size());
+  for (size_t i = 0; i < parsed.rejected.size(); ++i) {
+    EXPECT_EQ(canonical.rejected[i].first, parsed.rejected[i].first);
+    EXPECT_EQ(canonical.rejected[i].second, parsed.rejected[i].second);
+  }
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (i == 40) continue;  // given a key: another in each
+    const Permit& p = records[i];
+    Permit a, b;
+    absl::Status got_a = permits_->Get(p.uuid(), &a);
+    EXPECT_EQ(got_a.code(), other_permits->Get(p.uuid(), &b).code());
+    if (got_a.ok()) EXPECT_EQ(a.SerializeAsString(), b.SerializeAsString());
+  }
+  EXPECT_EQ(*other_permits->Count(), *permits_->Count());
+  ExpectIndexesAgree();
+  auto report = other_permits->VerifyIndexes();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->mismatches.empty());
 }
 
 TEST_F(ImportExportTest, SkipBadLeavesBadRecordsOutAndGoesOn) {
