@@ -1,6 +1,7 @@
 #include "storage/canonical_record.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "google/protobuf/stubs/common.h"  // internal::IsStructurallyValidUTF8
 #include "json/wire_reader.h"  // header-only: no link to lmdbapi_json
@@ -15,13 +16,39 @@ using google::protobuf::FileDescriptor;
 constexpr uint64_t kMax32 = 0xffffffffu;
 
 // The UTF-8 check protobuf's parser makes of a proto3 string (the same
-// function, so the verdicts agree).
+// function, so the verdicts agree), after a look for any byte that is not
+// ASCII, eight at a time: most strings have none, and need no more.
 bool ValidUtf8(absl::string_view text) {
-  return google::protobuf::internal::IsStructurallyValidUTF8(
-      text.data(), static_cast<int>(text.size()));
+  constexpr uint64_t kHighBits = 0x8080808080808080u;
+  size_t i = 0;
+  uint64_t high = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, text.data() + i, 8);
+    high |= word & kHighBits;
+  }
+  for (; i < text.size(); ++i) high |= static_cast<unsigned char>(text[i]);
+  return (high & kHighBits) == 0 ||
+         google::protobuf::internal::IsStructurallyValidUTF8(
+             text.data(), static_cast<int>(text.size()));
 }
 
 }  // namespace
+
+uint32_t CanonicalRecord::WireTypeOf(Kind kind) {
+  switch (kind) {
+    case Kind::kFixed32:
+      return json::kFixed32;
+    case Kind::kFixed64:
+      return json::kFixed64;
+    case Kind::kString:
+    case Kind::kBytes:
+    case Kind::kMessage:
+      return json::kLengthDelimited;
+    default:
+      return json::kVarint;
+  }
+}
 
 // Reads varints only in their shortest form; fixed values and lengths as
 // protobuf does.
@@ -35,6 +62,10 @@ class CanonicalRecord::Cursor {
   // At most ten bytes, the last of a longer one not 0 (a longer form than
   // needed) and the tenth at most 1 (no bits past 64).
   bool Varint(uint64_t* value) {
+    if (p_ != end_ && static_cast<unsigned char>(*p_) < 0x80) {  // one byte
+      *value = static_cast<unsigned char>(*p_++);
+      return true;
+    }
     uint64_t result = 0;
     for (int i = 0; i < 10 && p_ != end_; ++i) {
       const uint64_t byte = static_cast<unsigned char>(*p_++);
@@ -143,6 +174,7 @@ int CanonicalRecord::CompileNode(const Descriptor* type, int depth) {
       default:  // a group
         return -1;
     }
+    field.wire_type = WireTypeOf(field.kind);
     fields.push_back(field);
   }
   std::sort(fields.begin(), fields.end(),
@@ -203,23 +235,7 @@ bool CanonicalRecord::CheckOccurrence(Cursor& in, uint32_t wire_type,
     }
     return true;
   }
-  uint32_t expected = json::kVarint;
-  switch (field.kind) {
-    case Kind::kFixed32:
-      expected = json::kFixed32;
-      break;
-    case Kind::kFixed64:
-      expected = json::kFixed64;
-      break;
-    case Kind::kString:
-    case Kind::kBytes:
-    case Kind::kMessage:
-      expected = json::kLengthDelimited;
-      break;
-    default:
-      break;
-  }
-  return wire_type == expected &&
+  return wire_type == field.wire_type &&
          CheckValue(in, field, !field.presence && !field.repeated);
 }
 

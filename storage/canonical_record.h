@@ -66,8 +66,9 @@ class CanonicalRecord {
     bool presence = false;  // explicit: any value (else never the default)
     bool repeated = false;
     bool packed = false;
-    int message = -1;  // kMessage: its node in nodes_
-    int oneof = -1;    // a member of its message's oneof number `oneof`
+    int message = -1;        // kMessage: its node in nodes_
+    int oneof = -1;          // a member of its message's oneof number `oneof`
+    uint32_t wire_type = 0;  // of a value not packed
   };
   struct Node {
     std::vector<Field> fields;  // by number
@@ -75,6 +76,7 @@ class CanonicalRecord {
   class Cursor;
 
   CanonicalRecord() = default;
+  static uint32_t WireTypeOf(Kind kind);
   // Compiles `type` at nesting `depth`: its node, or -1.
   int CompileNode(const google::protobuf::Descriptor* type, int depth);
   bool CheckNode(absl::string_view bytes, const Node& node) const;

@@ -202,14 +202,13 @@ absl::Status Importer::WriteSorted(MDB_txn* txn, Batch& batch,
   if (in_stream.empty()) return absl::OkStatus();
   LMDBAPI_ASSIGN_OR_RETURN(std::vector<RevisionClock::Tick> ticks,
                            table_->clock_->Take(txn, in_stream.size()));
-  std::vector<std::string> values(prepared.size());  // format 2
+  std::vector<RecordVersion> versions(prepared.size());
   std::vector<NewChange> changes(in_stream.size());
   for (size_t k = 0; k < in_stream.size(); ++k) {
     const Table::Prepared& p = prepared[in_stream[k]];
-    RecordVersion v;
+    RecordVersion& v = versions[in_stream[k]];
     v.revision = ticks[k].revision;
     v.update_micros = v.create_micros = table_->clock_->NowMicros();
-    values[in_stream[k]] = JoinStored(v, p.value);
     changes[k] = {ticks[k].revision,
                   ticks[k].position,
                   ChangeType::kInsert,
@@ -224,11 +223,15 @@ absl::Status Importer::WriteSorted(MDB_txn* txn, Batch& batch,
   {
     LMDBAPI_ASSIGN_OR_RETURN(Cursor records,
                              Cursor::Open(txn, table_->records_));
-    for (size_t i : batch.by_key) {
+    for (size_t i : batch.by_key) {  // format 2, written in the page
       if (!written[i]) continue;
+      const std::string& record = prepared[i].value;
+      char* value = nullptr;
       absl::Status put =
-          records.Put(prepared[i].pk, values[i], MDB_NOOVERWRITE);
+          records.Reserve(prepared[i].pk, kStoredHeaderSize + record.size(),
+                          MDB_NOOVERWRITE, &value);
       if (!put.ok()) return failed(i, put);
+      WriteStored(versions[i], record, value);
     }
   }
   for (size_t u = 0; u < table_->indexes_.size(); ++u) {

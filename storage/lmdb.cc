@@ -74,6 +74,15 @@ absl::Status Cursor::Put(absl::string_view key, absl::string_view value,
   return LmdbStatus(mdb_cursor_put(cursor_, &k, &v, flags), "put");
 }
 
+absl::Status Cursor::Reserve(absl::string_view key, size_t size, unsigned flags,
+                             char** out) {
+  MDB_val k = ToVal(key);
+  MDB_val v{size, nullptr};
+  int rc = mdb_cursor_put(cursor_, &k, &v, flags | MDB_RESERVE);
+  *out = static_cast<char*>(v.mv_data);
+  return LmdbStatus(rc, "put");
+}
+
 absl::Status Cursor::Delete() {
   return LmdbStatus(mdb_cursor_del(cursor_, 0), "delete");
 }

@@ -88,6 +88,11 @@ class Cursor {
   // written in sorted order through one cursor are cheap.
   absl::Status Put(absl::string_view key, absl::string_view value,
                    unsigned flags = 0);
+  // mdb_cursor_put with MDB_RESERVE: room for a value of `size` bytes under
+  // `key`, at `*out`, to be filled before the transaction's next write (a
+  // value built in place instead of copied in).
+  absl::Status Reserve(absl::string_view key, size_t size, unsigned flags,
+                       char** out);
   // Deletes the entry the cursor is at.
   absl::Status Delete();
   absl::string_view key() const { return ToView(key_); }

@@ -1,5 +1,7 @@
 #include "storage/stored_record.h"
 
+#include <cstring>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "storage/coding.h"
@@ -21,14 +23,23 @@ absl::StatusOr<StoredRecord> SplitStored(absl::string_view value) {
 }
 
 std::string JoinStored(const RecordVersion& version, absl::string_view record) {
-  std::string out;
-  out.reserve(kStoredHeaderSize + record.size());
-  out.push_back('\0');
-  PutFixed64(version.revision, &out);
-  PutFixed64(static_cast<uint64_t>(version.create_micros), &out);
-  PutFixed64(static_cast<uint64_t>(version.update_micros), &out);
-  out.append(record.data(), record.size());
+  std::string out(kStoredHeaderSize + record.size(), '\0');
+  WriteStored(version, record, out.data());
   return out;
+}
+
+void WriteStored(const RecordVersion& version, absl::string_view record,
+                 char* out) {
+  const uint64_t header[3] = {version.revision,
+                              static_cast<uint64_t>(version.create_micros),
+                              static_cast<uint64_t>(version.update_micros)};
+  out[0] = '\0';
+  for (int i = 0; i < 3; ++i) {
+    for (int b = 0; b < 8; ++b) {
+      out[1 + 8 * i + b] = static_cast<char>(header[i] >> (8 * b));
+    }
+  }
+  std::memcpy(out + kStoredHeaderSize, record.data(), record.size());
 }
 
 }  // namespace lmdbapi::storage

@@ -33,6 +33,10 @@ struct StoredRecord {
 absl::StatusOr<StoredRecord> SplitStored(absl::string_view value);
 // The format-2 value of `record` at `version`.
 std::string JoinStored(const RecordVersion& version, absl::string_view record);
+// The same value written at `out`, which holds kStoredHeaderSize +
+// record.size() bytes (room LMDB reserved in a page: Cursor::Reserve).
+void WriteStored(const RecordVersion& version, absl::string_view record,
+                 char* out);
 
 }  // namespace lmdbapi::storage
 
