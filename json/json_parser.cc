@@ -313,6 +313,7 @@ bool Parser::Integer(const ValueParsePlan& value) {
       return Fail("a bad integer");
     }
   }
+  if (value.skip_default && bits == 0) return true;
   Tag(value);
   WriteInteger(value.kind, bits);
   return true;
@@ -357,14 +358,18 @@ bool Parser::Floating(const ValueParsePlan& value) {
          (is_float ? TokenToFloat(token, &f) : TokenToDouble(token, &d));
   }
   if (!ok) return Fail("a bad floating-point number");
-  Tag(value);
+  // Protobuf writes a value whose bits are not all 0 (-0.0 too).
   if (is_float) {
     uint32_t bits;
     std::memcpy(&bits, &f, sizeof bits);
+    if (value.skip_default && bits == 0) return true;
+    Tag(value);
     out_.Fixed32(bits);
   } else {
     uint64_t bits;
     std::memcpy(&bits, &d, sizeof bits);
+    if (value.skip_default && bits == 0) return true;
+    Tag(value);
     out_.Fixed64(bits);
   }
   return true;
@@ -385,6 +390,7 @@ bool Parser::Bool(const ValueParsePlan& value) {
     }
     b = text == "true";
   }
+  if (value.skip_default && !b) return true;
   Tag(value);
   out_.Byte(b ? 1 : 0);
   return true;
@@ -393,6 +399,7 @@ bool Parser::Bool(const ValueParsePlan& value) {
 bool Parser::String(const ValueParsePlan& value) {
   absl::string_view text;
   if (!in_.ReadString(&text, &scratch_)) return Fail("a bad string");
+  if (value.skip_default && text.empty()) return true;
   Tag(value);
   out_.Varint(text.size());
   out_.Bytes(text.data(), text.size());
@@ -405,6 +412,7 @@ bool Parser::Bytes(const ValueParsePlan& value) {
   if (!in_.ReadString(&text, &scratch_) || !Base64DecodedSize(text, &size)) {
     return Fail("bad base64");
   }
+  if (value.skip_default && text.empty()) return true;
   Tag(value);
   out_.Varint(size);
   return Base64Decode(text, out_.Append(size)) || Fail("bad base64");
@@ -427,6 +435,7 @@ bool Parser::Enum(const ValueParsePlan& value) {
       return Fail("a bad enum number");
     }
   }
+  if (value.skip_default && bits == 0) return true;
   Tag(value);
   out_.Varint(bits);
   return true;

@@ -204,6 +204,7 @@ absl::Status PlanBuilder::Field(const FieldDescriptor* field,
   }
   plan->shape = field->is_repeated() ? FieldParsePlan::Shape::kRepeated
                                      : FieldParsePlan::Shape::kSingular;
+  plan->value.skip_default = !field->is_repeated() && !field->has_presence();
   return Value(field, field->number(), &plan->value);
 }
 
@@ -232,6 +233,7 @@ absl::Status PlanBuilder::MessageValue(const Descriptor* type,
   } else if (IsWrapper(name)) {
     plan->kind = Kind::kWrapper;
     ValueParsePlan* wrapped = &plans_->wrapped_.emplace_back();
+    wrapped->skip_default = true;  // `value`, proto3 without presence
     LMDBAPI_RETURN_IF_ERROR(Value(type->FindFieldByNumber(1), 1, wrapped));
     plan->wrapped = wrapped;
   } else {

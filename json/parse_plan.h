@@ -59,6 +59,11 @@ struct ValueParsePlan {
   const EnumParsePlan* enum_plan = nullptr;   // kEnum
   const MessageParsePlan* message = nullptr;  // kMessage
   const ValueParsePlan* wrapped = nullptr;    // kWrapper: its field 1
+  // A proto3 scalar without presence (not repeated, not a map's key or
+  // value): its default value is not written, as protobuf writes none, so
+  // the bytes are what protobuf's serializer gives (storage/
+  // canonical_record.h: a server stores such records as they arrive).
+  bool skip_default = false;
 };
 
 struct FieldParsePlan {

@@ -30,6 +30,8 @@ class WireReader {
       : p_(bytes.data()), end_(bytes.data() + bytes.size()) {}
 
   bool done() const { return p_ == end_; }
+  // Where the next read begins.
+  const char* position() const { return p_; }
 
   // A varint of up to 10 bytes; bits past 64 are dropped, as protobuf does.
   bool ReadVarint(uint64_t* value) {

@@ -305,19 +305,25 @@ bool Table::Canonical(absl::string_view bytes) const {
 absl::StatusOr<Table::Prepared> Table::PrepareCanonical(
     absl::string_view bytes) const {
   // On the wire: Prepare's reads of the record, from bytes that are already
-  // what it would store. A child's parent key, a record without a key (to
-  // be given one) and what WireRecord cannot read are parsed.
+  // what it would store (a record without a key gets a new UUIDv7, written
+  // in its place). A child's parent key and what WireRecord cannot read are
+  // parsed.
   absl::string_view pk;
-  if (parent_ == nullptr && wire_->PrimaryKey(bytes, &pk) && !pk.empty() &&
+  if (parent_ == nullptr && wire_->PrimaryKey(bytes, &pk) &&
       wire_->Valid(bytes)) {
     Prepared prepared;
-    prepared.pk.assign(pk.data(), pk.size());
+    if (pk.empty()) {
+      prepared.pk = NewUuidV7(options_.uuid_tag);
+      prepared.value = wire_->WithPrimaryKey(bytes, prepared.pk);
+    } else {
+      prepared.pk.assign(pk.data(), pk.size());
+      prepared.value.assign(bytes.data(), bytes.size());
+    }
     LMDBAPI_RETURN_IF_ERROR(CheckPrimaryKey(prepared.pk));
     std::optional<absl::Status> entries =
-        wire_->Entries(bytes, prepared.pk, &prepared.entries);
+        wire_->Entries(prepared.value, prepared.pk, &prepared.entries);
     if (entries.has_value()) {
       LMDBAPI_RETURN_IF_ERROR(*entries);
-      prepared.value.assign(bytes.data(), bytes.size());
       return prepared;
     }
   }

@@ -3,6 +3,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/types/span.h"
 #include "json/wire_reader.h"  // header-only: no link to lmdbapi_json
+#include "storage/coding.h"
 #include "storage/validate.h"
 #include "storage/wire_scalar.h"
 
@@ -299,6 +300,33 @@ bool WireRecord::PrimaryKey(absl::string_view bytes,
                             present = true;
                             return in.ReadLengthDelimited(pk);
                           });
+}
+
+std::string WireRecord::WithPrimaryKey(absl::string_view bytes,
+                                       absl::string_view pk) const {
+  // Before the first field numbered after the key's: fields are in number
+  // order in canonical bytes.
+  const auto number = static_cast<uint32_t>(slots_[pk_slot_].number);
+  json::WireReader in(bytes);
+  const char* at = bytes.data() + bytes.size();
+  while (!in.done()) {
+    const char* field = in.position();
+    uint32_t tag;
+    if (!in.ReadTag(&tag) || (tag >> 3) > number) {
+      at = field;
+      break;
+    }
+    if (!SkipWireField(in, tag)) break;
+  }
+  const size_t before = static_cast<size_t>(at - bytes.data());
+  std::string out;
+  out.reserve(bytes.size() + pk.size() + 10);
+  out.append(bytes.data(), before);
+  PutVarint64((uint64_t{number} << 3) | kLengthDelimited, &out);
+  PutVarint64(pk.size(), &out);
+  out.append(pk.data(), pk.size());
+  out.append(bytes.data() + before, bytes.size() - before);
+  return out;
 }
 
 std::optional<absl::Status> WireRecord::SortKey(

@@ -58,6 +58,11 @@ class WireRecord {
   // key is not a string field of the record, or the bytes do not read as
   // expected (then parse the record). An absent key reads as "".
   bool PrimaryKey(absl::string_view bytes, absl::string_view* pk) const;
+  // Canonical `bytes` (storage/canonical_record.h) of a record without a
+  // key, with the key `pk` written in its place: canonical too. Only after
+  // PrimaryKey read "" from them.
+  std::string WithPrimaryKey(absl::string_view bytes,
+                             absl::string_view pk) const;
 
   // The record's primary key, in `pk`, and in `key` what Plan::SortKeyOf
   // gives the parsed record for `order`: the order fields' tuple encoding,

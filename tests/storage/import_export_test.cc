@@ -66,8 +66,9 @@ class ImportExportTest : public ::testing::Test {
     return permits_->Get(p.uuid(), &got).ok();
   }
   std::vector<Permit> ExportAll(const Query& query, uint64_t* revision,
-                                size_t chunk = 7) {
-    auto snapshot = SnapshotExport::Open(*permits_, query);
+                                size_t chunk = 7, Table* table = nullptr) {
+    auto snapshot =
+        SnapshotExport::Open(table == nullptr ? *permits_ : *table, query);
     EXPECT_TRUE(snapshot.ok()) << snapshot.status();
     if (!snapshot.ok()) return {};
     *revision = (*snapshot)->revision();
@@ -200,9 +201,21 @@ TEST_F(ImportExportTest, CanonicalBytesImportAsTheirParsedRecordsDo) {
     Permit a, b;
     absl::Status got_a = permits_->Get(p.uuid(), &a);
     EXPECT_EQ(got_a.code(), other_permits->Get(p.uuid(), &b).code());
-    if (got_a.ok()) EXPECT_EQ(a.SerializeAsString(), b.SerializeAsString());
+    if (got_a.ok()) {
+      EXPECT_EQ(a.SerializeAsString(), b.SerializeAsString());
+    }
   }
   EXPECT_EQ(*other_permits->Count(), *permits_->Count());
+  // The record without a key: given one, written in its place.
+  Query given;
+  given.filter = "permit_number = \"Canon-40\"";
+  uint64_t revision = 0;
+  std::vector<Permit> keyed = ExportAll(given, &revision, 7, other_permits);
+  ASSERT_EQ(keyed.size(), 1u);
+  EXPECT_EQ(keyed[0].uuid().size(), 36u);
+  Permit expected = records[40];
+  expected.set_uuid(keyed[0].uuid());
+  EXPECT_EQ(keyed[0].SerializeAsString(), expected.SerializeAsString());
   ExpectIndexesAgree();
   auto report = other_permits->VerifyIndexes();
   ASSERT_TRUE(report.ok()) << report.status();
