@@ -5,6 +5,8 @@
 
 #include "google/protobuf/stubs/common.h"  // internal::IsStructurallyValidUTF8
 #include "json/wire_reader.h"  // header-only: no link to lmdbapi_json
+#include "json/wire_writer.h"  // header-only too (VarintSize)
+#include "storage/wire_scalar.h"
 
 namespace lmdbapi::storage {
 namespace {
@@ -35,74 +37,43 @@ bool ValidUtf8(absl::string_view text) {
 
 }  // namespace
 
-uint32_t CanonicalRecord::WireTypeOf(Kind kind) {
-  switch (kind) {
-    case Kind::kFixed32:
-      return json::kFixed32;
-    case Kind::kFixed64:
-      return json::kFixed64;
-    case Kind::kString:
-    case Kind::kBytes:
-    case Kind::kMessage:
-      return json::kLengthDelimited;
-    default:
-      return json::kVarint;
-  }
-}
-
-// Reads varints only in their shortest form; fixed values and lengths as
+// Reads varints (and lengths) only in their shortest form; fixed values as
 // protobuf does.
 class CanonicalRecord::Cursor {
  public:
-  explicit Cursor(absl::string_view bytes)
-      : p_(bytes.data()), end_(bytes.data() + bytes.size()) {}
+  explicit Cursor(absl::string_view bytes) : in_(bytes) {}
 
-  bool done() const { return p_ == end_; }
+  bool done() const { return in_.done(); }
 
-  // At most ten bytes, the last of a longer one not 0 (a longer form than
-  // needed) and the tenth at most 1 (no bits past 64).
+  // Of the fewest bytes its value needs, and a tenth byte at most 1 (no
+  // bits past 64).
   bool Varint(uint64_t* value) {
-    if (p_ != end_ && static_cast<unsigned char>(*p_) < 0x80) {  // one byte
-      *value = static_cast<unsigned char>(*p_++);
-      return true;
-    }
-    uint64_t result = 0;
-    for (int i = 0; i < 10 && p_ != end_; ++i) {
-      const uint64_t byte = static_cast<unsigned char>(*p_++);
-      result |= (byte & 0x7f) << (7 * i);
-      if (byte < 0x80) {
-        if ((i > 0 && byte == 0) || (i == 9 && byte > 1)) return false;
-        *value = result;
-        return true;
-      }
-    }
-    return false;
+    const char* start = in_.position();
+    if (!in_.ReadVarint(value)) return false;
+    const auto size = in_.position() - start;
+    return size == 1 ||
+           (static_cast<size_t>(size) == json::VarintSize(*value) &&
+            (size < 10 || static_cast<unsigned char>(start[9]) <= 1));
   }
 
-  bool Fixed(int size, uint64_t* value) {
-    if (end_ - p_ < size) return false;
-    uint64_t result = 0;
-    for (int i = size - 1; i >= 0; --i) {
-      result = (result << 8) | static_cast<unsigned char>(p_[i]);
-    }
-    p_ += size;
-    *value = result;
+  bool Fixed32(uint64_t* value) {
+    uint32_t bits;
+    if (!in_.ReadFixed32(&bits)) return false;
+    *value = bits;
     return true;
   }
+
+  bool Fixed64(uint64_t* value) { return in_.ReadFixed64(value); }
 
   bool Bytes(absl::string_view* payload) {
-    uint64_t size;
-    if (!Varint(&size) || size > static_cast<uint64_t>(end_ - p_)) {
-      return false;
-    }
-    *payload = absl::string_view(p_, size);
-    p_ += size;
-    return true;
+    const char* start = in_.position();
+    return in_.ReadLengthDelimited(payload) &&
+           static_cast<size_t>(payload->data() - start) ==
+               json::VarintSize(payload->size());
   }
 
  private:
-  const char* p_;
-  const char* end_;
+  json::WireReader in_;
 };
 
 std::unique_ptr<const CanonicalRecord> CanonicalRecord::Compile(
@@ -174,7 +145,9 @@ int CanonicalRecord::CompileNode(const Descriptor* type, int depth) {
       default:  // a group
         return -1;
     }
-    field.wire_type = WireTypeOf(field.kind);
+    field.wire_type = static_cast<uint32_t>(field.kind == Kind::kMessage
+                                                ? json::kLengthDelimited
+                                                : WireTypeOf(f->type()));
     fields.push_back(field);
   }
   std::sort(fields.begin(), fields.end(),
@@ -258,9 +231,9 @@ bool CanonicalRecord::CheckValue(Cursor& in, const Field& field,
     case Kind::kBool:
       return in.Varint(&raw) && raw <= 1 && (!nonzero || raw == 1);
     case Kind::kFixed32:  // a float's -0.0 too: its bits are not 0
-      return in.Fixed(4, &raw) && (!nonzero || raw != 0);
+      return in.Fixed32(&raw) && (!nonzero || raw != 0);
     case Kind::kFixed64:
-      return in.Fixed(8, &raw) && (!nonzero || raw != 0);
+      return in.Fixed64(&raw) && (!nonzero || raw != 0);
     case Kind::kString:
       return in.Bytes(&payload) && (!nonzero || !payload.empty()) &&
              ValidUtf8(payload);

@@ -76,7 +76,6 @@ class CanonicalRecord {
   class Cursor;
 
   CanonicalRecord() = default;
-  static uint32_t WireTypeOf(Kind kind);
   // Compiles `type` at nesting `depth`: its node, or -1.
   int CompileNode(const google::protobuf::Descriptor* type, int depth);
   bool CheckNode(absl::string_view bytes, const Node& node) const;

@@ -399,4 +399,25 @@ std::string DeterministicBytes(const Message& message) {
   return bytes;
 }
 
+std::string Damaged(std::string bytes, std::mt19937& rng) {
+  size_t at = bytes.empty() ? 0 : rng() % bytes.size();
+  switch (rng() % 5) {
+    case 0:
+      if (!bytes.empty()) bytes[at] = static_cast<char>(rng());
+      break;
+    case 1:
+      bytes.resize(at);
+      break;
+    case 2:
+      bytes.insert(at, 1, static_cast<char>(rng()));
+      break;
+    case 3:
+      if (!bytes.empty()) bytes.erase(at, 1 + rng() % 3);
+      break;
+    default:
+      bytes = bytes.substr(at) + bytes.substr(0, at);
+  }
+  return bytes;
+}
+
 }  // namespace lmdbapi::json_test

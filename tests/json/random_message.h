@@ -53,6 +53,10 @@ class RandomMessages {
 // The deterministic serialization of `message` (map entries by key).
 std::string DeterministicBytes(const google::protobuf::Message& message);
 
+// `bytes` damaged once, at random: a byte changed, cut, inserted or
+// dropped, or two halves swapped (fields out of order, or repeated).
+std::string Damaged(std::string bytes, std::mt19937& rng);
+
 }  // namespace lmdbapi::json_test
 
 #endif  // LMDBAPI_TESTS_JSON_RANDOM_MESSAGE_H_

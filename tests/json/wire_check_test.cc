@@ -18,27 +18,9 @@ namespace lmdbapi::json {
 namespace {
 
 using google::protobuf::Message;
+using json_test::Damaged;
 using json_test::RandomMessages;
 namespace tj = ::lmdbapi::tests::json;
-
-// `bytes` damaged once, at random.
-std::string Damaged(std::string bytes, std::mt19937& rng) {
-  size_t at = bytes.empty() ? 0 : rng() % bytes.size();
-  switch (rng() % 4) {
-    case 0:
-      if (!bytes.empty()) bytes[at] = static_cast<char>(rng());
-      break;
-    case 1:
-      bytes.resize(at);
-      break;
-    case 2:
-      bytes.insert(at, 1, static_cast<char>(rng()));
-      break;
-    default:
-      if (!bytes.empty()) bytes.erase(at, 1 + rng() % 3);
-  }
-  return bytes;
-}
 
 // Checks `type`'s random messages and their damaged bytes; returns how many
 // well-formed ones the check said certainly parse.

@@ -20,32 +20,10 @@ namespace {
 
 using google::protobuf::Descriptor;
 using google::protobuf::Message;
+using json_test::Damaged;
 using json_test::DeterministicBytes;
 using json_test::RandomMessages;
 namespace tj = ::lmdbapi::tests::json;
-
-// `bytes` damaged once, at random: a byte changed, cut, inserted or
-// dropped, or two halves swapped (fields out of order, or repeated).
-std::string Damaged(std::string bytes, std::mt19937& rng) {
-  size_t at = bytes.empty() ? 0 : rng() % bytes.size();
-  switch (rng() % 5) {
-    case 0:
-      if (!bytes.empty()) bytes[at] = static_cast<char>(rng());
-      break;
-    case 1:
-      bytes.resize(at);
-      break;
-    case 2:
-      bytes.insert(at, 1, static_cast<char>(rng()));
-      break;
-    case 3:
-      if (!bytes.empty()) bytes.erase(at, 1 + rng() % 3);
-      break;
-    default:
-      bytes = bytes.substr(at) + bytes.substr(0, at);
-  }
-  return bytes;
-}
 
 // The types compiled, and some that never are.
 std::vector<const Message*> Canonicalizable() {
