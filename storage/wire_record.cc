@@ -322,9 +322,7 @@ std::string WireRecord::WithPrimaryKey(absl::string_view bytes,
   std::string out;
   out.reserve(bytes.size() + pk.size() + 10);
   out.append(bytes.data(), before);
-  PutVarint64((uint64_t{number} << 3) | kLengthDelimited, &out);
-  PutVarint64(pk.size(), &out);
-  out.append(pk.data(), pk.size());
+  PutWireBytes(static_cast<int>(number), pk, &out);
   out.append(bytes.data() + before, bytes.size() - before);
   return out;
 }

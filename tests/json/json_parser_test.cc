@@ -210,7 +210,8 @@ TEST(JsonParserRandomTest, PrintedRecordsParseToProtobufsOwnBytes) {
       std::unique_ptr<Message> mine(type->New());
       ASSERT_TRUE(mine->ParseFromString(wire));
       // Only where the record itself came back (a float printed with 9
-      // digits, or a -0 read as 0, does not: see the note of 2026-12-05).
+      // digits does not, nor a -0.0 printed as -0, which protobuf reads as
+      // +0.0 too: KeepsTheSignOfAMinusZeroAsProtobufDoes).
       if (DeterministicBytes(*mine) != DeterministicBytes(*message)) continue;
       ++compared;
       ASSERT_EQ(wire, DeterministicBytes(*message)) << json;
