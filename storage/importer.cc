@@ -122,7 +122,7 @@ absl::Status Importer::ApplyInOrder(MDB_txn* txn, Batch& batch) const {
 bool Importer::Submit(std::vector<ImportRecord> records,
                       ImportBatchResult* result, Writer::Done done) {
   *result = ImportBatchResult();
-  auto batch = std::make_shared<Batch>();
+  auto batch = std::make_shared<Batch>(*table_, options_);
   batch->result = result;
   batch->prepared.reserve(records.size());
   batch->positions.reserve(records.size());
@@ -132,8 +132,7 @@ bool Importer::Submit(std::vector<ImportRecord> records,
         record.record != nullptr ? table_->PrepareInsert(record.record)
                                  : table_->PrepareCanonical(record.canonical);
     if (prepared.ok()) {
-      batch->prepared.push_back(*std::move(prepared));
-      batch->positions.push_back(position);
+      batch->Take(*std::move(prepared), position);
       continue;
     }
     result->rejected.emplace_back(position,

@@ -51,7 +51,7 @@ absl::Status Importer::ApplyCommand(Table* table, MDB_txn* txn,
   options.replace_existing = (flags & kReplaceExisting) != 0;
   Importer importer(table, options);
   ImportBatchResult result;
-  Batch batch;
+  Batch batch(*table, options);
   batch.result = &result;
   for (uint64_t n = in.Varint64(); in.ok() && n > 0; --n) {
     std::unique_ptr<google::protobuf::Message> record(table->prototype_->New());
@@ -60,8 +60,7 @@ absl::Status Importer::ApplyCommand(Table* table, MDB_txn* txn,
     }
     absl::StatusOr<Table::Prepared> prepared = table->Prepare(*record);
     if (!prepared.ok()) return Unreadable(prepared.status().message());
-    batch.prepared.push_back(*std::move(prepared));
-    batch.positions.push_back(batch.positions.size() + 1);
+    batch.Take(*std::move(prepared), batch.positions.size() + 1);
   }
   if (!in.ok() || !in.rest().empty()) return Unreadable("cut short");
   importer.Sort(batch);

@@ -35,29 +35,31 @@ bool HasRepeats(const Items& order, KeyOf key_of) {
   return false;
 }
 
-// The entries refs[order[0]], refs[order[1]], ... copied end to end into
-// `bytes`, and `sorted` pointing at them.
-void CopySorted(const std::vector<const IndexEntry*>& refs,
+// The entries of `stream` visited in `order` (visits[order[0]],
+// visits[order[1]], ...) copied end to end into `bytes`, and `sorted`
+// pointing at them: the copy reads one buffer, not a string per entry.
+void CopySorted(const PackedEntries& stream,
+                const std::vector<uint32_t>& visits,
                 const std::vector<size_t>& records,
                 const std::vector<size_t>& order, std::string* bytes,
                 std::vector<ImportEntry>* sorted) {
-  size_t size = 0;
-  for (const IndexEntry* e : refs) size += e->key.size() + e->value.size();
   bytes->clear();
-  bytes->reserve(size);  // no reallocation: the views below stay valid
-  for (size_t i : order) {
-    bytes->append(refs[i]->key);
-    bytes->append(refs[i]->value);
-  }
+  size_t size = 0;
+  for (uint32_t i : visits)
+    size += stream.key(i).size() + stream.value(i).size();
+  bytes->reserve(size);  // no reallocation: the views stay valid
   sorted->clear();
   sorted->reserve(order.size());
-  const char* at = bytes->data();
   for (size_t i : order) {
-    absl::string_view key(at, refs[i]->key.size());
-    at += key.size();
-    absl::string_view value(at, refs[i]->value.size());
-    at += value.size();
-    sorted->push_back({key, value, records[i]});
+    size_t at = bytes->size();
+    absl::string_view key = stream.key(visits[i]);
+    absl::string_view value = stream.value(visits[i]);
+    bytes->append(key.data(), key.size());
+    bytes->append(value.data(), value.size());
+    const char* data = bytes->data() + at;
+    sorted->push_back({absl::string_view(data, key.size()),
+                       absl::string_view(data + key.size(), value.size()),
+                       records[i]});
   }
 }
 
@@ -74,32 +76,39 @@ void Importer::Sort(Batch& batch) const {
   batch.entry_bytes.resize(table_->indexes_.size());
   for (size_t u = 0; u < table_->indexes_.size(); ++u) {
     bool unique = table_->indexes_[u].schema->unique;
+    const PackedEntries& stream = batch.stream[u].entries;
+    const std::vector<uint32_t>& first = batch.stream[u].first;
     // A non-unique index's entries are visited in their records' key order
     // (ByFields keeps it among equal fields), a unique one's in the stream's.
-    std::vector<const IndexEntry*> refs;
+    std::vector<uint32_t> visits;  // in the stream's order
     std::vector<size_t> records;
+    visits.reserve(stream.size());
+    records.reserve(stream.size());
     for (size_t r : unique ? in_stream : batch.by_key) {
-      for (const IndexEntry& e : prepared[r].entries.of(u)) {
-        refs.push_back(&e);
+      for (uint32_t i = first[r]; i < first[r + 1]; ++i) {
+        visits.push_back(i);
         records.push_back(r);
       }
     }
-    auto key = [&](size_t i) { return absl::string_view(refs[i]->key); };
+    auto key = [&](size_t i) { return stream.key(visits[i]); };
     std::vector<size_t> order;
     if (unique) {
-      order = InKeyOrder(refs.size(), key);
+      order = InKeyOrder(visits.size(), key);
     } else {
-      order = ByFields(refs.size(), [&](size_t i) {
+      order = ByFields(visits.size(), [&](size_t i) {
         return key(i).substr(0, key(i).size() - prepared[records[i]].pk.size());
       });
     }
-    CopySorted(refs, records, order, &batch.entry_bytes[u], &batch.entries[u]);
+    CopySorted(stream, visits, records, order, &batch.entry_bytes[u],
+               &batch.entries[u]);
     if (unique) {
       batch.repeats = batch.repeats ||
                       HasRepeats(batch.entries[u],
                                  [](const ImportEntry& e) { return e.key; });
     }
   }
+  // Decide reads them again only when the batch repeats itself.
+  if (!batch.repeats) batch.stream = {};
 }
 
 absl::Status Importer::ApplySorted(MDB_txn* txn, Batch& batch,
@@ -168,8 +177,9 @@ std::vector<bool> Importer::Decide(Batch& batch,
     }
     for (size_t u = 0; status.ok() && u < taken.size(); ++u) {
       if (!table_->indexes_[u].schema->unique) continue;
-      for (const IndexEntry& e : prepared[i].entries.of(u)) {
-        auto it = taken[u].find(e.key);
+      const StreamEntries& stream = batch.stream[u];
+      for (uint32_t e = stream.first[i]; e < stream.first[i + 1]; ++e) {
+        auto it = taken[u].find(stream.entries.key(e));
         if (it == taken[u].end()) continue;
         status = UniqueClash(table_->indexes_[u], it->second);
         break;
@@ -184,8 +194,9 @@ std::vector<bool> Importer::Decide(Batch& batch,
     keys.insert(prepared[i].pk);
     for (size_t u = 0; u < taken.size(); ++u) {
       if (!table_->indexes_[u].schema->unique) continue;
-      for (const IndexEntry& e : prepared[i].entries.of(u)) {
-        taken[u].emplace(e.key, prepared[i].pk);
+      const StreamEntries& stream = batch.stream[u];
+      for (uint32_t e = stream.first[i]; e < stream.first[i + 1]; ++e) {
+        taken[u].emplace(stream.entries.key(e), prepared[i].pk);
       }
     }
   }

@@ -1,7 +1,8 @@
 // Index entries packed for a batch: their keys and values back to back in
 // one buffer (no allocation per entry), and the order to put them in. An
 // online index build's chunk collects its records' entries in one of these
-// per index (storage/index_builder_chunk.cc).
+// per index (storage/index_builder_chunk.cc), and so does an import's batch,
+// unsorted, in the order it takes its records (storage/importer_batch.h).
 #ifndef LMDBAPI_STORAGE_PACKED_ENTRIES_H_
 #define LMDBAPI_STORAGE_PACKED_ENTRIES_H_
 
