@@ -44,10 +44,8 @@ void CopySorted(const PackedEntries& stream,
                 const std::vector<size_t>& order, std::string* bytes,
                 std::vector<ImportEntry>* sorted) {
   bytes->clear();
-  size_t size = 0;
-  for (uint32_t i : visits)
-    size += stream.key(i).size() + stream.value(i).size();
-  bytes->reserve(size);  // no reallocation: the views stay valid
+  // Every entry is visited: no reallocation, so the views stay valid.
+  bytes->reserve(stream.byte_size());
   sorted->clear();
   sorted->reserve(order.size());
   for (size_t i : order) {

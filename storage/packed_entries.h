@@ -27,6 +27,8 @@ class PackedEntries {
   void Sort(bool unique);
 
   size_t size() const { return refs_.size(); }
+  // The keys' and values' bytes together.
+  size_t byte_size() const { return bytes_.size(); }
   // The i-th entry: in key order once sorted, else in the order added.
   absl::string_view key(size_t i) const { return KeyOf(order_[i]); }
   absl::string_view value(size_t i) const;
