@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "storage/append_tail.h"
 #include "storage/coding.h"
 #include "storage/lmdb.h"
 #include "storage/record_version.h"
@@ -79,12 +80,14 @@ absl::Status ChangeLog::AppendAll(MDB_txn* txn,
                                   absl::Span<const NewChange> changes) const {
   if (changes.empty()) return absl::OkStatus();
   {
+    // Revisions only grow: the changes go at the log's end, in full pages.
+    LMDBAPI_ASSIGN_OR_RETURN(AppendTail tail, AppendTail::Of(txn, dbi_));
     LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, dbi_));
     std::string value;  // one buffer: LMDB copies each value
     for (const NewChange& change : changes) {
       EncodeChange(change, &value);
-      LMDBAPI_RETURN_IF_ERROR(
-          cursor.Put(RevisionKey(change.revision, change.position), value));
+      LMDBAPI_RETURN_IF_ERROR(tail.Put(
+          cursor, RevisionKey(change.revision, change.position), value, 0));
     }
   }
   // Each revision new here (its first change) drops the one `retention`

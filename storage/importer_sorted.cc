@@ -16,6 +16,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "base/status_macros.h"
+#include "storage/append_tail.h"
 #include "storage/change_log.h"
 #include "storage/importer.h"
 #include "storage/importer_batch.h"
@@ -124,9 +125,13 @@ absl::Status Importer::LookUp(MDB_txn* txn, const Batch& batch,
                               bool* in_order) const {
   const std::vector<Table::Prepared>& prepared = batch.prepared;
   {
+    // A key above the last stored one is not stored: no search.
+    LMDBAPI_ASSIGN_OR_RETURN(AppendTail tail,
+                             AppendTail::Of(txn, table_->records_));
     LMDBAPI_ASSIGN_OR_RETURN(Cursor records,
                              Cursor::Open(txn, table_->records_));
     for (size_t i : batch.by_key) {
+      if (tail.Beyond(prepared[i].pk)) break;  // and every key after it
       LMDBAPI_ASSIGN_OR_RETURN(bool stored, records.Find(prepared[i].pk));
       if (!stored) continue;
       if (options_.replace_existing) {
@@ -146,8 +151,10 @@ absl::Status Importer::LookUp(MDB_txn* txn, const Batch& batch,
   for (size_t u = 0; u < table_->indexes_.size(); ++u) {
     const Table::Index& index = table_->indexes_[u];
     if (!index.schema->unique) continue;
+    LMDBAPI_ASSIGN_OR_RETURN(AppendTail tail, AppendTail::Of(txn, index.dbi));
     LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, index.dbi));
     for (const ImportEntry& ref : batch.entries[u]) {
+      if (tail.Beyond(ref.key)) break;  // sorted: none after it is held
       if (!(*refused)[ref.record].ok()) continue;
       LMDBAPI_ASSIGN_OR_RETURN(bool held, cursor.Find(ref.key));
       if (!held) continue;
@@ -230,15 +237,17 @@ absl::Status Importer::WriteSorted(MDB_txn* txn, Batch& batch,
                              : AtRecord(batch.positions[record], status);
   };
   {
+    LMDBAPI_ASSIGN_OR_RETURN(AppendTail tail,
+                             AppendTail::Of(txn, table_->records_));
     LMDBAPI_ASSIGN_OR_RETURN(Cursor records,
                              Cursor::Open(txn, table_->records_));
     for (size_t i : batch.by_key) {  // format 2, written in the page
       if (!written[i]) continue;
       const std::string& record = prepared[i].value;
       char* value = nullptr;
-      absl::Status put =
-          records.Reserve(prepared[i].pk, kStoredHeaderSize + record.size(),
-                          MDB_NOOVERWRITE, &value);
+      absl::Status put = tail.Reserve(records, prepared[i].pk,
+                                      kStoredHeaderSize + record.size(),
+                                      MDB_NOOVERWRITE, &value);
       if (!put.ok()) return failed(i, put);
       WriteStored(versions[i], record, value);
     }
@@ -247,10 +256,11 @@ absl::Status Importer::WriteSorted(MDB_txn* txn, Batch& batch,
     if (!table_->Maintained(u)) continue;
     const Table::Index& index = table_->indexes_[u];
     unsigned flags = index.schema->unique ? MDB_NOOVERWRITE : 0;
+    LMDBAPI_ASSIGN_OR_RETURN(AppendTail tail, AppendTail::Of(txn, index.dbi));
     LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, index.dbi));
     for (const ImportEntry& ref : batch.entries[u]) {
       if (!written[ref.record]) continue;
-      absl::Status put = cursor.Put(ref.key, ref.value, flags);
+      absl::Status put = tail.Put(cursor, ref.key, ref.value, flags);
       if (!put.ok()) return failed(ref.record, put);
     }
   }
