@@ -41,11 +41,14 @@ class AppendTailTest : public ::testing::Test {
     Txn txn = Begin(&dbi);
     auto tail = AppendTail::Of(txn.get(), dbi);
     ASSERT_TRUE(tail.ok()) << tail.status();
-    auto cursor = Cursor::Open(txn.get(), dbi);
-    ASSERT_TRUE(cursor.ok());
-    for (const std::string& key : keys) {
-      absl::Status put = tail->Put(*cursor, key, "v" + key, flags);
-      ASSERT_TRUE(put.ok()) << key << ": " << put;
+    {
+      // Closed before the commit, which frees a write transaction's cursors.
+      auto cursor = Cursor::Open(txn.get(), dbi);
+      ASSERT_TRUE(cursor.ok());
+      for (const std::string& key : keys) {
+        absl::Status put = tail->Put(*cursor, key, "v" + key, flags);
+        ASSERT_TRUE(put.ok()) << key << ": " << put;
+      }
     }
     ASSERT_TRUE(txn.Commit().ok());
   }
@@ -106,13 +109,16 @@ TEST_F(AppendTailTest, ReservesRoomAtTheTail) {
   Txn txn = Begin(&dbi);
   auto tail = AppendTail::Of(txn.get(), dbi);
   ASSERT_TRUE(tail.ok());
-  auto cursor = Cursor::Open(txn.get(), dbi);
-  for (const std::string& key : {"k00000001", "k00000007"}) {
-    char* room = nullptr;
-    std::string value = std::string("v") + key;
-    absl::Status reserved = tail->Reserve(*cursor, key, value.size(), 0, &room);
-    ASSERT_TRUE(reserved.ok()) << reserved;
-    value.copy(room, value.size());
+  {
+    auto cursor = Cursor::Open(txn.get(), dbi);
+    for (const char* key : {"k00000001", "k00000007"}) {
+      char* room = nullptr;
+      std::string value = std::string("v") + key;
+      absl::Status reserved =
+          tail->Reserve(*cursor, key, value.size(), 0, &room);
+      ASSERT_TRUE(reserved.ok()) << reserved;
+      value.copy(room, value.size());
+    }
   }
   ASSERT_TRUE(txn.Commit().ok());
   EXPECT_EQ(Stored(), (std::vector<std::string>{"k00000000", "k00000001",
@@ -159,13 +165,15 @@ TEST_F(AppendTailTest, NoOverwriteStillRefusesAStoredKey) {
   ASSERT_TRUE(tail.ok());
   EXPECT_FALSE(tail->Beyond("k00000009"));
   EXPECT_TRUE(tail->Beyond("k00000009\x01"));
-  auto cursor = Cursor::Open(txn.get(), dbi);
-  EXPECT_TRUE(absl::IsAlreadyExists(
-      tail->Put(*cursor, "k00000005", "other", MDB_NOOVERWRITE)));
-  EXPECT_TRUE(
-      tail->Put(*cursor, "k00000010", "vk00000010", MDB_NOOVERWRITE).ok());
-  EXPECT_TRUE(absl::IsAlreadyExists(
-      tail->Put(*cursor, "k00000010", "again", MDB_NOOVERWRITE)));
+  {
+    auto cursor = Cursor::Open(txn.get(), dbi);
+    EXPECT_TRUE(absl::IsAlreadyExists(
+        tail->Put(*cursor, "k00000005", "other", MDB_NOOVERWRITE)));
+    EXPECT_TRUE(
+        tail->Put(*cursor, "k00000010", "vk00000010", MDB_NOOVERWRITE).ok());
+    EXPECT_TRUE(absl::IsAlreadyExists(
+        tail->Put(*cursor, "k00000010", "again", MDB_NOOVERWRITE)));
+  }
   ASSERT_TRUE(txn.Commit().ok());
   std::vector<std::string> expected = Keys(0, 11);
   EXPECT_EQ(Stored(), expected);
