@@ -14,8 +14,8 @@
 // write answered durable was committed with a sync, after the file was
 // removed.
 //
-// The file also holds the revision the unsynced commits may have reached
-// (they were visible to readers and watchers). A rollback leaves it in
+// The file also holds a ceiling on the revisions the unsynced commits may
+// have reached (they were visible to readers and watchers). A rollback leaves it in
 // `data.mdb-revision-floor`, and the database's next writable open moves
 // its revision counter up to it (storage/database.cc), so that no revision
 // a watcher saw is given to a different write.

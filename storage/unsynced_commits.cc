@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -51,35 +52,88 @@ absl::StatusOr<std::string> UnsyncedCommits::ReadMetaPages() const {
   return pages;
 }
 
-absl::Status UnsyncedCommits::BeforeCommit(uint64_t revision_ceiling) {
-  if (!active_) {
-    // The last commit was LMDB's own, synced: it is the checkpoint.
-    LMDBAPI_ASSIGN_OR_RETURN(checkpoint_pin_, Txn::BeginRead(env_->raw()));
-    LMDBAPI_ASSIGN_OR_RETURN(checkpoint_meta_pages_, ReadMetaPages());
-  } else {
-    LMDBAPI_RETURN_IF_ERROR(WaitForSyncs());
+absl::Status UnsyncedCommits::WriteFile(uint64_t id,
+                                        const std::string& meta_pages,
+                                        uint64_t ceiling) {
+  LMDBAPI_RETURN_IF_ERROR(
+      WriteCheckpoint(dir_, Checkpoint{meta_pages, ceiling}));
+  absl::MutexLock lock(&mu_);
+  file_id_ = id;
+  file_meta_pages_ = meta_pages;
+  file_ceiling_ = ceiling;
+  return absl::OkStatus();
+}
+
+absl::Status UnsyncedCommits::Start(uint64_t revision_ceiling) {
+  // The last commit was LMDB's own, synced: it is the checkpoint.
+  Pinned synced;
+  LMDBAPI_ASSIGN_OR_RETURN(synced.pin, Txn::BeginRead(env_->raw()));
+  LMDBAPI_ASSIGN_OR_RETURN(synced.meta_pages, ReadMetaPages());
+  {
+    absl::MutexLock file(&file_mu_);
+    LMDBAPI_RETURN_IF_ERROR(
+        WriteFile(0, synced.meta_pages, revision_ceiling + kCeilingHeadroom));
   }
-  // The last unsynced commit is synced now: the new checkpoint. (None when
-  // the commit after the last BeforeCommit failed.)
-  const bool advance = active_ && last_pin_.get() != nullptr;
-  LMDBAPI_RETURN_IF_ERROR(WriteCheckpoint(
-      dir_, Checkpoint{advance ? last_meta_pages_ : checkpoint_meta_pages_,
-                       revision_ceiling}));
-  if (advance) {
-    checkpoint_pin_ = std::move(last_pin_);  // the older pin ends
-    checkpoint_meta_pages_.swap(last_meta_pages_);
-  }
+  pinned_.push_back(std::move(synced));
+  next_id_ = 1;
   active_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> UnsyncedCommits::WaitForRoom(
+    uint64_t revision_ceiling) {
+  {
+    absl::MutexLock lock(&mu_);
+    // Two commits after the checkpoint still unsynced: wait for the older.
+    struct Next {
+      UnsyncedCommits* u;
+      uint64_t id;
+    } next{this, next_id_};
+    mu_.Await(absl::Condition(
+        +[](Next* n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(n->u->mu_) {
+          return n->u->file_id_ + 2 >= n->id || !n->u->sync_status_.ok();
+        },
+        &next));
+    LMDBAPI_RETURN_IF_ERROR(sync_status_);
+    reached_ = std::max(reached_, revision_ceiling);
+    if (revision_ceiling <= file_ceiling_) return file_id_;
+  }
+  // The same checkpoint again, with room for this commit.
+  absl::MutexLock file(&file_mu_);
+  uint64_t id;
+  std::string meta_pages;
+  {
+    absl::MutexLock lock(&mu_);
+    id = file_id_;
+    meta_pages = file_meta_pages_;
+  }
+  LMDBAPI_RETURN_IF_ERROR(
+      WriteFile(id, meta_pages, revision_ceiling + kCeilingHeadroom));
+  return id;
+}
+
+absl::Status UnsyncedCommits::BeforeCommit(uint64_t revision_ceiling) {
+  if (!active_) LMDBAPI_RETURN_IF_ERROR(Start(revision_ceiling));
+  LMDBAPI_ASSIGN_OR_RETURN(uint64_t checkpoint, WaitForRoom(revision_ceiling));
+  while (!pinned_.empty() && pinned_.front().id < checkpoint) {
+    pinned_.pop_front();  // its pin ends: a later commit is the checkpoint
+  }
   LMDBAPI_RETURN_IF_MDB_ERROR(mdb_env_set_flags(env_->raw(), MDB_NOSYNC, 1),
                               "turn LMDB's sync off");
   return absl::OkStatus();
 }
 
 absl::Status UnsyncedCommits::AfterCommit() {
-  LMDBAPI_ASSIGN_OR_RETURN(last_pin_, Txn::BeginRead(env_->raw()));
-  LMDBAPI_ASSIGN_OR_RETURN(last_meta_pages_, ReadMetaPages());
-  absl::MutexLock lock(&mu_);
-  ++requested_;
+  Pinned committed;
+  committed.id = next_id_++;
+  LMDBAPI_ASSIGN_OR_RETURN(committed.pin, Txn::BeginRead(env_->raw()));
+  LMDBAPI_ASSIGN_OR_RETURN(committed.meta_pages, ReadMetaPages());
+  {
+    absl::MutexLock lock(&mu_);
+    requested_ = committed.id;
+    requested_meta_pages_ = committed.meta_pages;
+  }
+  pinned_.push_back(std::move(committed));
   return absl::OkStatus();
 }
 
@@ -93,15 +147,16 @@ absl::Status UnsyncedCommits::Finish() {
         "sync ", dir_, "/data.mdb: ", std::strerror(errno),
         synced.ok() ? "" : absl::StrCat(" (before: ", synced.message(), ")")));
   }
-  LMDBAPI_RETURN_IF_ERROR(RemoveCheckpoint(dir_));
   {
+    absl::MutexLock file(&file_mu_);
+    LMDBAPI_RETURN_IF_ERROR(RemoveCheckpoint(dir_));
     absl::MutexLock lock(&mu_);
     sync_status_ = absl::OkStatus();
+    requested_ = synced_ = file_id_ = file_ceiling_ = reached_ = 0;
+    requested_meta_pages_.clear();
+    file_meta_pages_.clear();
   }
-  checkpoint_pin_.Abort();
-  last_pin_.Abort();
-  checkpoint_meta_pages_.clear();
-  last_meta_pages_.clear();
+  pinned_.clear();
   active_ = false;
   LMDBAPI_RETURN_IF_MDB_ERROR(mdb_env_set_flags(env_->raw(), MDB_NOSYNC, 0),
                               "turn LMDB's sync on");
@@ -118,6 +173,30 @@ absl::Status UnsyncedCommits::WaitForSyncs() {
   return sync_status_;
 }
 
+void UnsyncedCommits::SyncAndCheckpoint(uint64_t id,
+                                        const std::string& meta_pages) {
+  if (fdatasync(fd_) != 0) {
+    const int failed = errno;
+    absl::MutexLock lock(&mu_);
+    if (sync_status_.ok()) {
+      sync_status_ = absl::InternalError(
+          absl::StrCat("sync ", dir_, "/data.mdb: ", std::strerror(failed)));
+    }
+    return;
+  }
+  absl::MutexLock file(&file_mu_);
+  uint64_t ceiling;
+  {
+    absl::MutexLock lock(&mu_);
+    if (id <= file_id_) return;
+    ceiling = std::max(reached_ + kCeilingHeadroom, file_ceiling_);
+  }
+  absl::Status written = WriteFile(id, meta_pages, ceiling);
+  if (written.ok()) return;
+  absl::MutexLock lock(&mu_);
+  if (sync_status_.ok()) sync_status_ = written;
+}
+
 void UnsyncedCommits::RunSyncs() {
   absl::MutexLock lock(&mu_);
   while (true) {
@@ -128,13 +207,10 @@ void UnsyncedCommits::RunSyncs() {
         this));
     if (synced_ == requested_) return;  // stopping, nothing asked
     const uint64_t target = requested_;
+    const std::string meta_pages = requested_meta_pages_;
     mu_.Unlock();
-    const int failed = fdatasync(fd_) != 0 ? errno : 0;
+    SyncAndCheckpoint(target, meta_pages);
     mu_.Lock();
-    if (failed != 0 && sync_status_.ok()) {
-      sync_status_ = absl::InternalError(
-          absl::StrCat("sync ", dir_, "/data.mdb: ", std::strerror(failed)));
-    }
     synced_ = target;
   }
 }

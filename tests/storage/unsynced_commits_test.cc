@@ -6,6 +6,8 @@
 // (the page cache holds every commit) and, for what the checkpoint file
 // says, what a power cut leaves: opening it rolls back to the checkpoint.
 // tests/power_loss cuts the power under a real import.
+#include "storage/unsynced_commits.h"
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -98,10 +100,12 @@ TEST_F(UnsyncedCommitsTest, AnInterruptedImportRollsBackToItsLastSyncedBatch) {
   ImportBatch(*db, importer, 40, "a");
   ImportBatch(*db, importer, 40, "b");
   const uint64_t last = ImportBatch(*db, importer, 40, "c");
-  // c's commit made b (synced by then) the checkpoint.
+  // The sync thread makes each batch the checkpoint once it is synced, and
+  // c commits only once a is: the copy rolls back to a, b or c, whole.
   CopyFiles(dir_.path(), copy_.path());
   auto copy = OpenDurable(copy_.path());
-  EXPECT_EQ(CountOf(*copy), 80u) << "not rolled back to batch b";
+  const uint64_t kept = CountOf(*copy);
+  EXPECT_TRUE(kept == 40 || kept == 80 || kept == 120) << kept;
   ExpectVerifies(*copy);
   EXPECT_FALSE(HasCheckpoint(copy_.path()));
   EXPECT_TRUE(
@@ -110,7 +114,9 @@ TEST_F(UnsyncedCommitsTest, AnInterruptedImportRollsBackToItsLastSyncedBatch) {
   EXPECT_GE(copy->writer().committed_revision(), last);
   Permit p = MakePermit("d", "NY", PENDING);
   ASSERT_TRUE(copy->table("permits")->Insert(&p).ok());
-  EXPECT_EQ(copy->writer().committed_revision(), last + 1);
+  EXPECT_GT(copy->writer().committed_revision(), last);
+  EXPECT_LE(copy->writer().committed_revision(),
+            last + UnsyncedCommits::kCeilingHeadroom + 1);
   // The original goes on: its import completes.
   ASSERT_TRUE(importer.Sync().ok());
   EXPECT_EQ(CountOf(*db), 120u);
@@ -133,7 +139,8 @@ TEST_F(UnsyncedCommitsTest, AnInterruptedDirectoryIsNotReadBeforeItRollsBack) {
   OpenDurable(copy_.path()).reset();  // rolls back
   reader = Database::Open(options, testing::PermitTables());
   ASSERT_TRUE(reader.ok()) << reader.status();
-  EXPECT_EQ(CountOf(**reader), 10u);
+  const uint64_t kept = CountOf(**reader);  // before a, or a, or a and b
+  EXPECT_TRUE(kept == 0 || kept == 10 || kept == 20) << kept;
 }
 
 }  // namespace
