@@ -13,26 +13,34 @@ absl::StatusOr<AppendTail> AppendTail::Of(MDB_txn* txn, MDB_dbi dbi) {
   return tail;
 }
 
-// MDB_APPEND refuses (MDB_KEYEXIST) a key that is not above the database's
-// last: then the key goes in the ordinary way, which also reports a real
-// MDB_NOOVERWRITE clash.
-absl::Status AppendTail::Put(Cursor& cursor, absl::string_view key,
-                             absl::string_view value, unsigned flags) const {
-  if (Beyond(key)) {
-    absl::Status appended = cursor.Put(key, value, flags | MDB_APPEND);
+namespace {
+
+// `put(flags)` with MDB_APPEND when `beyond`. MDB_APPEND refuses
+// (MDB_KEYEXIST) a key that is not above the database's last: then the key
+// goes in the ordinary way, which also reports a real MDB_NOOVERWRITE clash.
+template <typename PutFn>
+absl::Status AppendOrPut(bool beyond, unsigned flags, PutFn put) {
+  if (beyond) {
+    absl::Status appended = put(flags | MDB_APPEND);
     if (!absl::IsAlreadyExists(appended)) return appended;
   }
-  return cursor.Put(key, value, flags);
+  return put(flags);
+}
+
+}  // namespace
+
+absl::Status AppendTail::Put(Cursor& cursor, absl::string_view key,
+                             absl::string_view value, unsigned flags) const {
+  return AppendOrPut(Beyond(key), flags,
+                     [&](unsigned f) { return cursor.Put(key, value, f); });
 }
 
 absl::Status AppendTail::Reserve(Cursor& cursor, absl::string_view key,
                                  size_t size, unsigned flags,
                                  char** out) const {
-  if (Beyond(key)) {
-    absl::Status appended = cursor.Reserve(key, size, flags | MDB_APPEND, out);
-    if (!absl::IsAlreadyExists(appended)) return appended;
-  }
-  return cursor.Reserve(key, size, flags, out);
+  return AppendOrPut(Beyond(key), flags, [&](unsigned f) {
+    return cursor.Reserve(key, size, f, out);
+  });
 }
 
 }  // namespace lmdbapi::storage

@@ -35,18 +35,29 @@ class AppendTailTest : public ::testing::Test {
     return *std::move(txn);
   }
 
-  // Writes `keys` through one cursor and an AppendTail taken first.
-  void PutAll(const std::vector<std::string>& keys, unsigned flags = 0) {
+  // A write transaction on "t" and the database's tail as it sees it.
+  struct Tailed {
+    Txn txn;
+    MDB_dbi dbi;
+    AppendTail tail;
+  };
+  Tailed BeginWithTail() {
     MDB_dbi dbi;
     Txn txn = Begin(&dbi);
     auto tail = AppendTail::Of(txn.get(), dbi);
-    ASSERT_TRUE(tail.ok()) << tail.status();
+    EXPECT_TRUE(tail.ok()) << tail.status();
+    return {std::move(txn), dbi, tail.ok() ? *std::move(tail) : AppendTail()};
+  }
+
+  // Writes `keys` through one cursor and an AppendTail taken first.
+  void PutAll(const std::vector<std::string>& keys, unsigned flags = 0) {
+    auto [txn, dbi, tail] = BeginWithTail();
     {
       // Closed before the commit, which frees a write transaction's cursors.
       auto cursor = Cursor::Open(txn.get(), dbi);
       ASSERT_TRUE(cursor.ok());
       for (const std::string& key : keys) {
-        absl::Status put = tail->Put(*cursor, key, "v" + key, flags);
+        absl::Status put = tail.Put(*cursor, key, "v" + key, flags);
         ASSERT_TRUE(put.ok()) << key << ": " << put;
       }
     }
@@ -105,17 +116,14 @@ TEST_F(AppendTailTest, KeysInOrderTakeNoMoreLeavesThanOrdinaryPuts) {
 
 TEST_F(AppendTailTest, ReservesRoomAtTheTail) {
   PutAll(Keys(0, 3));
-  MDB_dbi dbi;
-  Txn txn = Begin(&dbi);
-  auto tail = AppendTail::Of(txn.get(), dbi);
-  ASSERT_TRUE(tail.ok());
+  auto [txn, dbi, tail] = BeginWithTail();
   {
     auto cursor = Cursor::Open(txn.get(), dbi);
     for (const char* key : {"k00000001", "k00000007"}) {
       char* room = nullptr;
       std::string value = std::string("v") + key;
       absl::Status reserved =
-          tail->Reserve(*cursor, key, value.size(), 0, &room);
+          tail.Reserve(*cursor, key, value.size(), 0, &room);
       ASSERT_TRUE(reserved.ok()) << reserved;
       value.copy(room, value.size());
     }
@@ -159,20 +167,17 @@ TEST_F(AppendTailTest, AKeyOutOfOrderAboveTheTailStillGoesIn) {
 
 TEST_F(AppendTailTest, NoOverwriteStillRefusesAStoredKey) {
   PutAll(Keys(0, 10));
-  MDB_dbi dbi;
-  Txn txn = Begin(&dbi);
-  auto tail = AppendTail::Of(txn.get(), dbi);
-  ASSERT_TRUE(tail.ok());
-  EXPECT_FALSE(tail->Beyond("k00000009"));
-  EXPECT_TRUE(tail->Beyond("k00000009\x01"));
+  auto [txn, dbi, tail] = BeginWithTail();
+  EXPECT_FALSE(tail.Beyond("k00000009"));
+  EXPECT_TRUE(tail.Beyond("k00000009\x01"));
   {
     auto cursor = Cursor::Open(txn.get(), dbi);
     EXPECT_TRUE(absl::IsAlreadyExists(
-        tail->Put(*cursor, "k00000005", "other", MDB_NOOVERWRITE)));
+        tail.Put(*cursor, "k00000005", "other", MDB_NOOVERWRITE)));
     EXPECT_TRUE(
-        tail->Put(*cursor, "k00000010", "vk00000010", MDB_NOOVERWRITE).ok());
+        tail.Put(*cursor, "k00000010", "vk00000010", MDB_NOOVERWRITE).ok());
     EXPECT_TRUE(absl::IsAlreadyExists(
-        tail->Put(*cursor, "k00000010", "again", MDB_NOOVERWRITE)));
+        tail.Put(*cursor, "k00000010", "again", MDB_NOOVERWRITE)));
   }
   ASSERT_TRUE(txn.Commit().ok());
   std::vector<std::string> expected = Keys(0, 11);
@@ -180,12 +185,9 @@ TEST_F(AppendTailTest, NoOverwriteStillRefusesAStoredKey) {
 }
 
 TEST_F(AppendTailTest, AnEmptyDatabaseHasEveryKeyBeyondItsTail) {
-  MDB_dbi dbi;
-  Txn txn = Begin(&dbi);
-  auto tail = AppendTail::Of(txn.get(), dbi);
-  ASSERT_TRUE(tail.ok());
-  EXPECT_TRUE(tail->Beyond(""));
-  EXPECT_TRUE(tail->Beyond("a"));
+  auto [txn, dbi, tail] = BeginWithTail();
+  EXPECT_TRUE(tail.Beyond(""));
+  EXPECT_TRUE(tail.Beyond("a"));
 }
 
 }  // namespace
