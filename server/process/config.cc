@@ -345,7 +345,7 @@ const std::vector<Option>& Options() {
       {"index_build_share",
        {"LMDBAPI_INDEX_BUILD_SHARE"},
        "FRACTION",
-       "the share of time an online index build works (default 1): below 1, "
+       "the share of time an online index build works (default 0.9): below 1, "
        "after each chunk it rests, leaving the writer to the calls "
        "(docs/STORAGE.md); the CPU is the calls' first by "
        "--index_build_nice",
