@@ -16,9 +16,9 @@
 //
 // The file also holds a ceiling on the revisions the unsynced commits may
 // have reached (they were visible to readers and watchers). A rollback
-// leaves it in `data.mdb-revision-floor`, and the database's next writable open moves
-// its revision counter up to it (storage/database.cc), so that no revision
-// a watcher saw is given to a different write.
+// leaves it in `data.mdb-revision-floor`, and the database's next writable
+// open moves its revision counter up to it (storage/database.cc), so that no
+// revision a watcher saw is given to a different write.
 #ifndef LMDBAPI_STORAGE_CHECKPOINT_FILE_H_
 #define LMDBAPI_STORAGE_CHECKPOINT_FILE_H_
 
