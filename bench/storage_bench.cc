@@ -438,6 +438,8 @@ void ReadRows(const std::string& dir, int records, std::vector<Row>& rows) {
       ++scans;
     }
     scan.ceiling = double(scans) * records / (ReadNow() - start);
+    // Each pass of both found the same records.
+    if (matched != size_t(scans) * size_t(page.size())) std::abort();
     mdb_cursor_close(cursor);
     mdb_txn_abort(txn);
   }

@@ -1,5 +1,8 @@
 #include "storage/wire_filter.h"
 
+#include <string>
+#include <variant>
+
 #include "absl/strings/match.h"
 #include "json/wire_reader.h"  // header-only: no link to lmdbapi_json
 #include "storage/wire_scalar.h"
@@ -52,6 +55,7 @@ std::optional<WireFilter> WireFilter::Compile(const Expr& expr) {
   if (expr.kind == Expr::Kind::kTrue || !filter.Compile(expr, &filter.root_)) {
     return std::nullopt;
   }
+  filter.required_ = std::string(filter.RequiredValue(filter.root_));
   return filter;
 }
 
@@ -92,6 +96,31 @@ bool WireFilter::Compile(const Expr& expr, Node* node) {
   node->op = p.op;
   node->value = p.value;
   return true;
+}
+
+absl::string_view WireFilter::RequiredValue(const Node& node) const {
+  if (node.kind == Expr::Kind::kAnd) {  // any one child's: the longest
+    absl::string_view longest;
+    for (const Node& child : node.children) {
+      absl::string_view value = RequiredValue(child);
+      if (value.size() > longest.size()) longest = value;
+    }
+    return longest;
+  }
+  if (node.kind != Expr::Kind::kPredicate ||
+      !std::holds_alternative<std::string>(node.value)) {
+    return "";  // an OR or NOT may hold without any one value
+  }
+  const absl::string_view want = std::get<std::string>(node.value);
+  const absl::string_view absent = fields_[node.slot].absent.text;
+  switch (node.op) {
+    case Op::kEq:
+      return absent == want ? "" : want;
+    case Op::kPrefix:
+      return absl::StartsWith(absent, want) ? "" : want;
+    default:
+      return "";
+  }
 }
 
 bool WireFilter::Read(absl::string_view bytes, Slot* slots) const {
@@ -161,6 +190,7 @@ bool WireFilter::Eval(const Node& node, const Slot* slots) const {
 }
 
 std::optional<bool> WireFilter::Matches(absl::string_view bytes) const {
+  if (!required_.empty() && !absl::StrContains(bytes, required_)) return false;
   Slot slots[kMaxFields];
   for (size_t i = 0; i < fields_.size(); ++i) slots[i] = fields_[i].absent;
   if (!Read(bytes, slots)) return std::nullopt;

@@ -12,11 +12,18 @@
 // Anything else (a nested, repeated or oneof field, a double, a Timestamp, a
 // proto2 enum, more than kMaxFields fields) is not compiled: the caller
 // parses the record and uses Expr::Matches, which stays the definition.
+//
+// A filter that requires a string or bytes value (an equality or prefix
+// the whole filter needs, and the field's default does not satisfy) first
+// looks for that value's bytes anywhere in the record: a record without
+// them cannot match and is not read further, so most records of a
+// selective scan cost one memchr walk instead of a walk over their tags.
 #ifndef LMDBAPI_STORAGE_WIRE_FILTER_H_
 #define LMDBAPI_STORAGE_WIRE_FILTER_H_
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -36,6 +43,8 @@ class WireFilter {
 
   // Whether the record in `bytes` matches; nullopt when the bytes are not
   // well-formed wire format (the caller parses them and reports the damage).
+  // Bytes without the required value are not read: false, even when they
+  // are damaged (`lmdbapi verify` is what finds damaged records).
   std::optional<bool> Matches(absl::string_view bytes) const;
 
  private:
@@ -59,6 +68,9 @@ class WireFilter {
   };
 
   bool Compile(const Expr& expr, Node* node);
+  // The longest string or bytes value a record's bytes must hold for `node`
+  // to hold; "" when `node` requires none.
+  absl::string_view RequiredValue(const Node& node) const;
   // Reads every field of fields_ into `slots`; false when malformed.
   bool Read(absl::string_view bytes, Slot* slots) const;
   bool Eval(const Node& node, const Slot* slots) const;
@@ -66,6 +78,7 @@ class WireFilter {
 
   std::vector<Field> fields_;
   Node root_;
+  std::string required_;  // RequiredValue(root_); "": none
 };
 
 }  // namespace lmdbapi::storage

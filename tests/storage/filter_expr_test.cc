@@ -657,6 +657,7 @@ TEST(WireFilterTest, AgreesWithTheParsedRecordOnEveryKindItServes) {
     p.set_active(i % 3 == 1);
     p.set_floors(static_cast<uint32_t>(i % 7));
     if (i % 5 == 2) p.set_blob(std::string("\x00\xff", 2));
+    if (i % 6 == 5) p.set_county("Acorn");  // a value of client, elsewhere
     records.push_back(p);
   }
   for (const char* text :
@@ -665,7 +666,11 @@ TEST(WireFilterTest, AgreesWithTheParsedRecordOnEveryKindItServes) {
         "status = APPROVED", "status != PENDING AND active", "fee_cents < 0",
         "fee_cents >= 5000 OR floors > 4", "NOT active",
         "floors <= 2 AND NOT (county = \"CA\" OR client = \"Acorn\")",
-        "active = false", "blob = \"\\x00\\xff\""}) {
+        "active = false", "blob = \"\\x00\\xff\"",
+        "client = \"Acorn\" AND county = \"NY\"",
+        "client = \"Ac*\" AND status = APPROVED",
+        "county = \"Acorn\" OR client = \"Acorn\"", "NOT client = \"Acorn\"",
+        "client = \"Acorn\" AND (county = \"CA\" OR NOT active)"}) {
     auto expr = ParseFilter(Permits(), text);
     ASSERT_TRUE(expr.ok()) << text << ": " << expr.status();
     std::optional<WireFilter> wire = WireFilter::Compile(*expr);
@@ -694,11 +699,61 @@ TEST(WireFilterTest, BytesItCannotReadAreLeftToTheParser) {
   std::optional<WireFilter> wire = WireFilter::Compile(*expr);
   Permit p;
   p.set_client("Acme");
+  p.set_county("NY");
   std::string bytes = p.SerializeAsString();
   EXPECT_EQ(wire->Matches(bytes.substr(0, bytes.size() - 1)), std::nullopt);
   // client (3) written as a varint: not how a string is stored.
-  EXPECT_EQ(wire->Matches(std::string("\x18\x01", 2)), std::nullopt);
+  EXPECT_EQ(wire->Matches(std::string("\x18\x01\x1a\x04") + "Acme"),
+            std::nullopt);
   EXPECT_EQ(wire->Matches(""), std::optional(false));  // absent: ""
+}
+
+TEST(WireFilterTest, ARecordWithoutTheRequiredValueIsNotRead) {
+  auto expr = ParseFilter(Permits(), "client = \"Acme\" AND active");
+  ASSERT_TRUE(expr.ok());
+  std::optional<WireFilter> wire = WireFilter::Compile(*expr);
+  // Damaged bytes (a length past the end) that cannot hold "Acme": the
+  // filter says no without reading them.
+  EXPECT_EQ(wire->Matches(std::string("\x1a\x7f") + "Globex"),
+            std::optional(false));
+  // Bytes that hold it are read: here as damaged.
+  EXPECT_EQ(wire->Matches(std::string("\x1a\x7f") + "Acme"), std::nullopt);
+  // "Acme" in another field: read, and decided by the client field.
+  Permit elsewhere;
+  elsewhere.set_county("Acme");
+  elsewhere.set_active(true);
+  EXPECT_EQ(wire->Matches(elsewhere.SerializeAsString()), std::optional(false));
+}
+
+TEST(WireFilterTest, AValueTheDefaultSatisfiesIsNotRequired) {
+  // A proto2 string whose default is the value asked for: a record
+  // without the field matches, though its bytes do not hold the value.
+  google::protobuf::FileDescriptorProto file;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(name: "defaults.proto"
+           syntax: "proto2"
+           message_type {
+             name: "Thing"
+             field {
+               name: "kind"
+               number: 1
+               label: LABEL_OPTIONAL
+               type: TYPE_STRING
+               default_value: "plain"
+             }
+           })pb",
+      &file));
+  google::protobuf::DescriptorPool pool;
+  const auto* kind = pool.BuildFile(file)->message_type(0)->field(0);
+  auto compare = [&](Op op, std::string value) {
+    return WireFilter::Compile(Expr::Of(BoundPredicate{
+        FieldRef{kind, FieldKind::kString, {}}, op, std::move(value)}));
+  };
+  EXPECT_EQ(compare(Op::kEq, "plain")->Matches(""), std::optional(true));
+  EXPECT_EQ(compare(Op::kPrefix, "pla")->Matches(""), std::optional(true));
+  EXPECT_EQ(compare(Op::kEq, "fancy")->Matches(""), std::optional(false));
+  EXPECT_EQ(compare(Op::kEq, "plain")->Matches(std::string("\n\x05") + "fancy"),
+            std::optional(false));
 }
 
 TEST(WireFilterTest, FieldsThatNeedTheParsedRecordAreNotCompiled) {
