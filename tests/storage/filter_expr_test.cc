@@ -644,6 +644,50 @@ TEST(FilterExprTest, ExprOrAndNotBuildFlatTrees) {
             "NOT floors = 1 AND (floors = 1 OR floors = 2 OR floors = 3)");
 }
 
+// A proto2 message type for what proto2 changes: `kind`, a closed enum;
+// `count`, an int64; `label`, a string whose default is "plain".
+const google::protobuf::Descriptor* Proto2Thing() {
+  static const google::protobuf::Descriptor* thing = [] {
+    google::protobuf::FileDescriptorProto file;
+    bool parsed = google::protobuf::TextFormat::ParseFromString(
+        R"pb(name: "proto2_thing.proto"
+             syntax: "proto2"
+             enum_type {
+               name: "Kind"
+               value { name: "A" number: 1 }
+             }
+             message_type {
+               name: "Thing"
+               field {
+                 name: "kind"
+                 number: 1
+                 label: LABEL_OPTIONAL
+                 type: TYPE_ENUM
+                 type_name: ".Kind"
+               }
+               field {
+                 name: "count"
+                 number: 2
+                 label: LABEL_OPTIONAL
+                 type: TYPE_INT64
+               }
+               field {
+                 name: "label"
+                 number: 3
+                 label: LABEL_OPTIONAL
+                 type: TYPE_STRING
+                 default_value: "plain"
+               }
+             })pb",
+        &file);
+    static auto* pool = new google::protobuf::DescriptorPool;
+    const google::protobuf::FileDescriptor* built =
+        parsed ? pool->BuildFile(file) : nullptr;
+    return built == nullptr ? nullptr : built->message_type(0);
+  }();
+  return thing;
+}
+
 // WireFilter on stored bytes agrees with Expr::Matches on the parsed record.
 TEST(WireFilterTest, AgreesWithTheParsedRecordOnEveryKindItServes) {
   std::vector<Permit> records;
@@ -725,37 +769,6 @@ TEST(WireFilterTest, ARecordWithoutTheRequiredValueIsNotRead) {
   EXPECT_EQ(wire->Matches(elsewhere.SerializeAsString()), std::optional(false));
 }
 
-TEST(WireFilterTest, AValueTheDefaultSatisfiesIsNotRequired) {
-  // A proto2 string whose default is the value asked for: a record
-  // without the field matches, though its bytes do not hold the value.
-  google::protobuf::FileDescriptorProto file;
-  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
-      R"pb(name: "defaults.proto"
-           syntax: "proto2"
-           message_type {
-             name: "Thing"
-             field {
-               name: "kind"
-               number: 1
-               label: LABEL_OPTIONAL
-               type: TYPE_STRING
-               default_value: "plain"
-             }
-           })pb",
-      &file));
-  google::protobuf::DescriptorPool pool;
-  const auto* kind = pool.BuildFile(file)->message_type(0)->field(0);
-  auto compare = [&](Op op, std::string value) {
-    return WireFilter::Compile(Expr::Of(BoundPredicate{
-        FieldRef{kind, FieldKind::kString, {}}, op, std::move(value)}));
-  };
-  EXPECT_EQ(compare(Op::kEq, "plain")->Matches(""), std::optional(true));
-  EXPECT_EQ(compare(Op::kPrefix, "pla")->Matches(""), std::optional(true));
-  EXPECT_EQ(compare(Op::kEq, "fancy")->Matches(""), std::optional(false));
-  EXPECT_EQ(compare(Op::kEq, "plain")->Matches(std::string("\n\x05") + "fancy"),
-            std::optional(false));
-}
-
 TEST(WireFilterTest, FieldsThatNeedTheParsedRecordAreNotCompiled) {
   for (const char* text :
        {"area > 2.5", "tags : \"vip\"", "issued > \"2024-01-01T00:00:00Z\""}) {
@@ -769,40 +782,32 @@ TEST(WireFilterTest, FieldsThatNeedTheParsedRecordAreNotCompiled) {
   EXPECT_FALSE(WireFilter::Compile(Expr()).has_value());  // no filter
 }
 
+TEST(WireFilterTest, AValueTheDefaultSatisfiesIsNotRequired) {
+  // A proto2 string whose default is the value asked for: a record
+  // without the field matches, though its bytes do not hold the value.
+  ASSERT_NE(Proto2Thing(), nullptr);
+  const auto* label = Proto2Thing()->FindFieldByName("label");
+  auto compare = [&](Op op, std::string value) {
+    return WireFilter::Compile(Expr::Of(BoundPredicate{
+        FieldRef{label, FieldKind::kString, {}}, op, std::move(value)}));
+  };
+  EXPECT_EQ(compare(Op::kEq, "plain")->Matches(""), std::optional(true));
+  EXPECT_EQ(compare(Op::kPrefix, "pla")->Matches(""), std::optional(true));
+  EXPECT_EQ(compare(Op::kEq, "fancy")->Matches(""), std::optional(false));
+  EXPECT_EQ(
+      compare(Op::kEq, "plain")->Matches(std::string("\x1a\x05") + "fancy"),
+      std::optional(false));
+}
+
 TEST(WireFilterTest, AProto2EnumIsLeftToTheParser) {
   // A closed enum: the parser keeps a number it does not name out of the
   // field, which then reads as its default; the bytes would say otherwise.
-  google::protobuf::FileDescriptorProto file;
-  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
-      R"pb(name: "closed.proto"
-           syntax: "proto2"
-           enum_type {
-             name: "Kind"
-             value { name: "A" number: 1 }
-           }
-           message_type {
-             name: "Thing"
-             field {
-               name: "kind"
-               number: 1
-               label: LABEL_OPTIONAL
-               type: TYPE_ENUM
-               type_name: ".Kind"
-             }
-             field {
-               name: "count"
-               number: 2
-               label: LABEL_OPTIONAL
-               type: TYPE_INT64
-             }
-           })pb",
-      &file));
-  google::protobuf::DescriptorPool pool;
-  const auto* thing = pool.BuildFile(file)->message_type(0);
+  ASSERT_NE(Proto2Thing(), nullptr);
   auto compare = [](const google::protobuf::FieldDescriptor* f) {
     return Expr::Of(BoundPredicate{FieldRef{f, FieldKind::kInt64, {}}, Op::kEq,
                                    int64_t{1}});
   };
+  const google::protobuf::Descriptor* thing = Proto2Thing();
   EXPECT_FALSE(WireFilter::Compile(compare(thing->field(0))).has_value());
   EXPECT_TRUE(WireFilter::Compile(compare(thing->field(1))).has_value());
 }
