@@ -216,7 +216,10 @@ class Database {
   // (none yet, or `rotate`), stored in the same transaction.
   absl::Status LoadOrMakeSecret(MDB_txn* txn, MDB_dbi meta, bool rotate);
   // Commit's steps (database_commit.cc).
+  // `prepared_value` not empty: an Insert's or Update's record as a leader
+  // prepared it (a replicated command's), prepared from those bytes.
   static absl::Status PrepareWrite(std::vector<CommitWrite>& writes, size_t i,
+                                   absl::string_view prepared_value,
                                    std::optional<Table::Prepared>* prepared);
   absl::Status CheckCondition(MDB_txn* txn,
                               const CommitCondition& condition) const;
@@ -224,9 +227,12 @@ class Database {
                                  const std::optional<Table::Prepared>& p);
   using PreparedWrites = std::vector<std::optional<Table::Prepared>>;
   // Prepares every write and checks every condition's key, on the caller's
-  // thread; errors name the write or precondition.
-  static absl::Status PrepareCommit(storage::Commit& commit, bool one_revision,
-                                    PreparedWrites* prepared);
+  // thread; errors name the write or precondition. `prepared_values`, by
+  // write: a replicated command's records as the leader prepared them
+  // (PrepareWrite).
+  static absl::Status PrepareCommit(
+      storage::Commit& commit, bool one_revision, PreparedWrites* prepared,
+      const std::vector<std::string>* prepared_values = nullptr);
   // `status` of write `i`, named as its caller knows it: "writes[i]" in a
   // Transactions commit, "records[i]" in a BatchInsert, nothing alone.
   static absl::Status WriteError(const storage::Commit& commit,

@@ -1,13 +1,20 @@
 // Writes as commands (docs/REPLICATION.md): a Commit (storage/commit.h),
 // prepared by the leader down to its keys, as the bytes every replica of a
 // shard applies. A command is
-//   byte 1 (format), byte one_revision,
+//   byte format (3), byte one_revision,
 //   varint conditions, each: byte kind, table, key, varint revision;
-//   varint writes, each: byte kind, table, record (deterministic
-//     serialization, empty for a delete), varint paths and each path, key,
-//     varint expected_revision;
+//   varint writes, each: byte kind, table, record, varint paths and each
+//     path, key, varint expected_revision;
 // strings length-prefixed (storage/coding.h). An import batch is a command
 // of its own format (storage/importer_command.cc).
+//
+// A write's record: in format 3, an Insert's or Update's is the bytes the
+// leader prepared to store (Table::Prepared::value), which every replica
+// stores as they are, reading their checks and index entries off them
+// (Table::PrepareCanonical) instead of parsing and preparing the record
+// again; a Patch's is the patch (deterministic serialization), empty for
+// a Delete. In format 1 (a leader before format 3) every record is the
+// caller's, which each replica parses and prepares.
 #include <algorithm>
 #include <utility>
 
@@ -23,9 +30,21 @@
 namespace lmdbapi::storage {
 namespace {
 
-constexpr uint8_t kCommandFormat = 1;
+constexpr uint8_t kCallersRecordsFormat = 1;
+// (2 is an import batch's, Importer::kCommandFormat.)
+constexpr uint8_t kCommandFormat = 3;
 
-std::string EncodeCommand(const Commit& commit, bool one_revision) {
+// Whether a format-3 command carries `kind`'s record as prepared.
+bool CarriesPrepared(CommitWrite::Kind kind) {
+  return kind == CommitWrite::Kind::kInsert ||
+         kind == CommitWrite::Kind::kUpdate;
+}
+
+// `prepared`, by write: the bytes prepared to store (empty for a Patch or
+// a Delete).
+std::string EncodeCommand(const Commit& commit,
+                          const std::vector<absl::string_view>& prepared,
+                          bool one_revision) {
   std::string out(1, static_cast<char>(kCommandFormat));
   out.push_back(one_revision ? 1 : 0);
   PutVarint64(commit.conditions.size(), &out);
@@ -36,10 +55,15 @@ std::string EncodeCommand(const Commit& commit, bool one_revision) {
     PutVarint64(c.revision, &out);
   }
   PutVarint64(commit.writes.size(), &out);
-  for (const CommitWrite& w : commit.writes) {
+  for (size_t i = 0; i < commit.writes.size(); ++i) {
+    const CommitWrite& w = commit.writes[i];
     out.push_back(static_cast<char>(w.kind));
     PutLengthPrefixed(w.table->name(), &out);
-    PutLengthPrefixed(w.record ? DeterministicBytes(*w.record) : "", &out);
+    if (CarriesPrepared(w.kind)) {
+      PutLengthPrefixed(prepared[i], &out);
+    } else {
+      PutLengthPrefixed(w.record ? DeterministicBytes(*w.record) : "", &out);
+    }
     PutVarint64(w.paths.size(), &out);
     for (const std::string& path : w.paths) PutLengthPrefixed(path, &out);
     PutLengthPrefixed(w.key, &out);
@@ -98,8 +122,14 @@ void Database::SubmitCommand(std::shared_ptr<storage::Commit> commit,
   absl::Status s = PrepareCommit(*commit, one_revision, prepared.get());
   if (!s.ok()) return done(s);
   // Only a replicated shard needs the bytes; the op is this caller's apply.
-  std::string command =
-      writer_->replicated() ? EncodeCommand(*commit, one_revision) : "";
+  std::string command;
+  if (writer_->replicated()) {
+    std::vector<absl::string_view> values;
+    for (const std::optional<Table::Prepared>& p : *prepared) {
+      values.push_back(p.has_value() ? absl::string_view(p->value) : "");
+    }
+    command = EncodeCommand(*commit, values, one_revision);
+  }
   WriteDeadline deadline = commit->deadline;
   writer_->SubmitCommand(
       std::move(command),
@@ -120,11 +150,14 @@ absl::Status Database::ApplyCommand(MDB_txn* txn, absl::string_view bytes) {
     }
     return Importer::ApplyCommand(into, txn, in.rest());
   }
-  if (format != kCommandFormat) {
+  if (format != kCommandFormat && format != kCallersRecordsFormat) {
     return absl::DataLossError("a command of an unknown format");
   }
   const bool one_revision = in.Byte() != 0;
   storage::Commit commit;
+  // Format 3: the Inserts' and Updates' records as the leader prepared
+  // them, by write (empty for the other writes).
+  std::vector<std::string> prepared_values;
   bool unknown = false;  // a table or record this schema does not have
   for (uint64_t n = in.Varint64(); in.ok() && n > 0; --n) {
     CommitCondition& c = commit.conditions.emplace_back();
@@ -144,8 +177,11 @@ absl::Status Database::ApplyCommand(MDB_txn* txn, absl::string_view bytes) {
     }
     w.key = in.LengthPrefixed();
     w.expected_revision = in.Varint64();
+    prepared_values.emplace_back();
     if (w.table == nullptr) {
       unknown = true;
+    } else if (format == kCommandFormat && CarriesPrepared(w.kind)) {
+      prepared_values.back() = std::move(record);
     } else if (w.kind != CommitWrite::Kind::kDelete) {
       w.record.reset(w.table->prototype_->New());
       unknown = unknown || !w.record->ParseFromString(record);
@@ -157,7 +193,8 @@ absl::Status Database::ApplyCommand(MDB_txn* txn, absl::string_view bytes) {
         "table or record this schema does not have)");
   }
   PreparedWrites prepared;
-  LMDBAPI_RETURN_IF_ERROR(PrepareCommit(commit, one_revision, &prepared));
+  LMDBAPI_RETURN_IF_ERROR(
+      PrepareCommit(commit, one_revision, &prepared, &prepared_values));
   return ApplyCommitInTxn(txn, commit, prepared, one_revision);
 }
 

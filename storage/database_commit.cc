@@ -41,12 +41,20 @@ absl::Status ResolveKeyRefs(const std::vector<CommitWrite>& writes, size_t i,
 }  // namespace
 
 absl::Status Database::PrepareWrite(std::vector<CommitWrite>& writes, size_t i,
+                                    absl::string_view prepared_value,
                                     std::optional<Table::Prepared>* prepared) {
   CommitWrite& write = writes[i];
   if (write.table == nullptr) {
     return absl::InvalidArgumentError("no such table");
   }
   const Table& table = *write.table;
+  if (!prepared_value.empty()) {  // an Insert or Update, as a leader stores it
+    LMDBAPI_ASSIGN_OR_RETURN(Table::Prepared p,
+                             table.PrepareCanonical(prepared_value));
+    write.key = p.pk;
+    prepared->emplace(std::move(p));
+    return absl::OkStatus();
+  }
   if (write.kind != CommitWrite::Kind::kDelete && write.record == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
         "required: the ", table.schema().descriptor->name(), " to write"));
@@ -135,11 +143,14 @@ absl::Status Database::WriteError(const storage::Commit& commit,
   return At(absl::StrCat("records[", i, "]"), status);
 }
 
-absl::Status Database::PrepareCommit(storage::Commit& commit, bool one_revision,
-                                     PreparedWrites* prepared) {
+absl::Status Database::PrepareCommit(
+    storage::Commit& commit, bool one_revision, PreparedWrites* prepared,
+    const std::vector<std::string>* prepared_values) {
   prepared->resize(commit.writes.size());
   for (size_t i = 0; i < commit.writes.size(); ++i) {
-    absl::Status s = PrepareWrite(commit.writes, i, &(*prepared)[i]);
+    absl::string_view value;
+    if (prepared_values != nullptr) value = (*prepared_values)[i];
+    absl::Status s = PrepareWrite(commit.writes, i, value, &(*prepared)[i]);
     if (!s.ok()) return WriteError(commit, one_revision, i, s);
   }
   for (size_t i = 0; i < commit.conditions.size(); ++i) {

@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "storage/coding.h"
 #include "storage/database.h"
 #include "storage/importer.h"
 #include "storage/lmdb.h"
@@ -121,6 +122,44 @@ std::map<std::string, std::string> Dump(Database& db, const char* table) {
   return out;
 }
 
+// Every entry of the records database of `table` and of its indexes, as
+// LMDB holds them (key, then value), by database name.
+std::map<std::string, std::vector<std::pair<std::string, std::string>>> RawDump(
+    Database& db, const std::string& table) {
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> out;
+  absl::StatusOr<Txn> txn = Txn::BeginRead(db.env().raw());
+  EXPECT_TRUE(txn.ok()) << txn.status();
+  if (!txn.ok()) return out;
+  std::vector<std::string> names;
+  MDB_dbi main;
+  EXPECT_EQ(mdb_dbi_open(txn->get(), nullptr, 0, &main), MDB_SUCCESS);
+  MDB_cursor* cursor;
+  MDB_val k, v;
+  EXPECT_EQ(mdb_cursor_open(txn->get(), main, &cursor), MDB_SUCCESS);
+  for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
+       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    std::string name(static_cast<const char*>(k.mv_data), k.mv_size);
+    if (name == table || absl::StartsWith(name, table + ".idx.")) {
+      names.push_back(name);
+    }
+  }
+  mdb_cursor_close(cursor);
+  for (const std::string& name : names) {
+    MDB_dbi dbi;
+    EXPECT_EQ(mdb_dbi_open(txn->get(), name.c_str(), 0, &dbi), MDB_SUCCESS);
+    EXPECT_EQ(mdb_cursor_open(txn->get(), dbi, &cursor), MDB_SUCCESS);
+    auto& entries = out[name];
+    for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+      entries.emplace_back(
+          std::string(static_cast<const char*>(k.mv_data), k.mv_size),
+          std::string(static_cast<const char*>(v.mv_data), v.mv_size));
+    }
+    mdb_cursor_close(cursor);
+  }
+  return out;
+}
+
 test::Permit Numbered(const std::string& number, const std::string& client) {
   test::Permit p = MakePermit(client, "NY", test::PENDING);
   p.set_permit_number(number);
@@ -201,6 +240,64 @@ TEST_F(ReplicatedWriterTest, EveryWriteKindLeavesTheSameRecordsOnEveryReplica) {
   EXPECT_EQ(follower_->writer().committed_revision(), 7);
   EXPECT_EQ(leader_->writer().applied_index(), leads_.entries().size());
   EXPECT_EQ(follower_->writer().applied_index(), leads_.entries().size());
+}
+
+TEST_F(ReplicatedWriterTest, FollowersStoreTheBytesTheLeaderStores) {
+  test::Permit a = Numbered("N1", "Acme");
+  a.set_description("stored as the leader prepared it");
+  a.add_tags("x");
+  ASSERT_TRUE(permits(*leader_).Insert(&a).ok());
+  test::Permit b = Numbered("N2", "Bolt");
+  std::vector<google::protobuf::Message*> batch = {&b};
+  ASSERT_TRUE(permits(*leader_).BatchInsert(batch).ok());
+  a.set_county("TX");
+  a.clear_tags();
+  ASSERT_TRUE(permits(*leader_).Update(a).ok());
+  Commit commit;
+  CommitWrite& write = commit.writes.emplace_back();
+  write.table = &permits(*leader_);
+  write.record = std::make_unique<test::Permit>(Numbered("N3", "Crane"));
+  ASSERT_TRUE(leader_->Commit(commit).ok());
+  Settle();
+
+  auto leader = RawDump(*leader_, "permits");
+  EXPECT_EQ(leader["permits"].size(), 3);
+  EXPECT_GE(leader.size(), 2) << "the records and at least one index";
+  EXPECT_EQ(leader, RawDump(*follower_, "permits"))
+      << "a follower stored other bytes than the leader";
+}
+
+// A command of a leader from before commands carried prepared records
+// (format 1: the caller's record, which each replica prepares).
+TEST_F(ReplicatedWriterTest, ACommandOfAnEarlierLeaderStillApplies) {
+  test::Permit p = Numbered("N1", "Acme");
+  p.set_uuid("01a24c1a-0000-7000-8000-000000000001");
+  std::string command = {1, 0};  // format 1, not one revision
+  PutVarint64(0, &command);      // conditions
+  PutVarint64(1, &command);      // writes
+  command.push_back(static_cast<char>(CommitWrite::Kind::kInsert));
+  PutLengthPrefixed("permits", &command);
+  PutLengthPrefixed(p.SerializeAsString(), &command);
+  PutVarint64(0, &command);  // paths
+  PutLengthPrefixed(p.uuid(), &command);
+  PutVarint64(0, &command);  // expected revision
+  std::string entry = {1};   // the log entry's format
+  PutFixed64(7, &entry);     // proposed by replica 7
+  PutFixed64(1, &entry);     // its sequence
+  PutFixed64(1700000000000000, &entry);
+  PutVarint64(1, &entry);
+  PutLengthPrefixed(command, &entry);
+  entry.resize((entry.size() + 7) / 8 * 8, '\0');  // as libraft pads it
+
+  ASSERT_TRUE(follower_->writer().ApplyEntry(entry).ok());
+  test::Permit stored;
+  RecordVersion version;
+  ASSERT_TRUE(permits(*follower_).Get(p.uuid(), &stored, &version).ok());
+  EXPECT_EQ(stored.SerializeAsString(), p.SerializeAsString());
+  EXPECT_EQ(version.create_micros, 1700000000000000);
+  auto report = follower_->Verify();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok());
 }
 
 TEST_F(ReplicatedWriterTest, RefusedWritesFailAlikeOnEveryReplica) {
