@@ -176,6 +176,14 @@ class ReplicatedWriterTest : public ::testing::Test {
     leads_.Serve({leader_.get(), follower_.get()});
   }
   Table& permits(Database& db) { return *db.table("permits"); }
+  // Inserts `p` on the leader through a Transactions commit.
+  absl::Status CommitInsert(const test::Permit& p) {
+    Commit commit;
+    CommitWrite& write = commit.writes.emplace_back();
+    write.table = &permits(*leader_);
+    write.record = std::make_unique<test::Permit>(p);
+    return leader_->Commit(commit);
+  }
   // Waits until the follower applied every entry handed to it.
   void Settle() { ASSERT_TRUE(follower_->writer().Drain().ok()); }
   // Inserts `n` numbered permits on the leader, one entry each; the log.
@@ -220,11 +228,7 @@ TEST_F(ReplicatedWriterTest, EveryWriteKindLeavesTheSameRecordsOnEveryReplica) {
   EXPECT_EQ(patched.client(), "Delta");
   EXPECT_EQ(patched.county(), "NY");
   ASSERT_TRUE(permits(*leader_).Delete(c.uuid()).ok());
-  Commit commit;
-  CommitWrite& write = commit.writes.emplace_back();
-  write.table = &permits(*leader_);
-  write.record = std::make_unique<test::Permit>(Numbered("N4", "Echo"));
-  ASSERT_TRUE(leader_->Commit(commit).ok());
+  ASSERT_TRUE(CommitInsert(Numbered("N4", "Echo")).ok());
   Settle();
 
   EXPECT_EQ(Dump(*leader_, "permits").size(), 3);
@@ -253,11 +257,7 @@ TEST_F(ReplicatedWriterTest, FollowersStoreTheBytesTheLeaderStores) {
   a.set_county("TX");
   a.clear_tags();
   ASSERT_TRUE(permits(*leader_).Update(a).ok());
-  Commit commit;
-  CommitWrite& write = commit.writes.emplace_back();
-  write.table = &permits(*leader_);
-  write.record = std::make_unique<test::Permit>(Numbered("N3", "Crane"));
-  ASSERT_TRUE(leader_->Commit(commit).ok());
+  ASSERT_TRUE(CommitInsert(Numbered("N3", "Crane")).ok());
   Settle();
 
   auto leader = RawDump(*leader_, "permits");
