@@ -71,9 +71,9 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   LMDBAPI_RETURN_IF_ERROR(status);
   if (db->env_->rolled_back()) {
     db->open_log_.push_back(absl::StrCat(
-        "rolled back to the last synced batch of an import that stopped "
-        "before its end (",
-        kCheckpointFile, ")"));
+        "rolled back to the last synced commit (", kCheckpointFile,
+        "): an import's batches after it are undone, or on a replica the "
+        "log entries after it, which its log applies again"));
   }
   db->writer_ = std::make_unique<Writer>(db->env_.get(), opts.max_batch,
                                          opts.max_queued_writes);

@@ -102,10 +102,11 @@ absl::StatusOr<bool> RollBackOnOpen(const EnvOptions& options,
   if (!alone_reading || !HasCheckpoint(options.path)) return false;
   return absl::FailedPreconditionError(absl::StrCat(
       "data directory '", options.path, "' holds ", kCheckpointFile,
-      ": the process writing it stopped during an import, whose last "
-      "batches were not yet synced; open the directory for writing once "
-      "(start its server, or any lmdbapi command that writes) to roll "
-      "them back, then read it"));
+      ": the process writing it stopped while its last commits were not "
+      "yet synced (an import's last batches, or a replica's latest log "
+      "entries); open the directory for writing once (start its server, "
+      "or any lmdbapi command that writes) to roll them back, then read "
+      "it"));
 }
 
 absl::Status CheckOptions(const EnvOptions& options) {

@@ -14,8 +14,8 @@
 
 namespace lmdbapi::storage {
 
-UnsyncedCommits::UnsyncedCommits(Environment* env)
-    : env_(env), dir_(env->options().path) {
+UnsyncedCommits::UnsyncedCommits(Environment* env, Options options)
+    : env_(env), options_(options), dir_(env->options().path) {
   mdb_env_get_fd(env_->raw(), &fd_);
   MDB_stat stat;
   mdb_env_stat(env_->raw(), &stat);
@@ -55,6 +55,7 @@ absl::StatusOr<std::string> UnsyncedCommits::ReadMetaPages() const {
 absl::Status UnsyncedCommits::WriteFile(uint64_t id,
                                         const std::string& meta_pages,
                                         uint64_t ceiling) {
+  if (!options_.revision_ceiling) ceiling = 0;
   LMDBAPI_RETURN_IF_ERROR(
       WriteCheckpoint(dir_, Checkpoint{meta_pages, ceiling}));
   absl::MutexLock lock(&mu_);
@@ -84,19 +85,25 @@ absl::StatusOr<uint64_t> UnsyncedCommits::WaitForRoom(
     uint64_t revision_ceiling) {
   {
     absl::MutexLock lock(&mu_);
-    // Two commits after the checkpoint still unsynced: wait for the older.
+    // max_unsynced commits after the checkpoint still unsynced: wait for
+    // the oldest.
     struct Next {
       UnsyncedCommits* u;
       uint64_t id;
     } next{this, next_id_};
+    ++waiting_;
     mu_.Await(absl::Condition(
         +[](Next* n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(n->u->mu_) {
-          return n->u->file_id_ + 2 >= n->id || !n->u->sync_status_.ok();
+          return n->u->file_id_ + n->u->options_.max_unsynced >= n->id ||
+                 !n->u->sync_status_.ok();
         },
         &next));
+    --waiting_;
     LMDBAPI_RETURN_IF_ERROR(sync_status_);
     reached_ = std::max(reached_, revision_ceiling);
-    if (revision_ceiling <= file_ceiling_) return file_id_;
+    if (!options_.revision_ceiling || revision_ceiling <= file_ceiling_) {
+      return file_id_;
+    }
   }
   // The same checkpoint again, with room for this commit.
   absl::MutexLock file(&file_mu_);
@@ -165,11 +172,13 @@ absl::Status UnsyncedCommits::Finish() {
 
 absl::Status UnsyncedCommits::WaitForSyncs() {
   absl::MutexLock lock(&mu_);
+  ++waiting_;
   mu_.Await(absl::Condition(
       +[](UnsyncedCommits* u) ABSL_EXCLUSIVE_LOCKS_REQUIRED(u->mu_) {
         return u->synced_ == u->requested_;
       },
       this));
+  --waiting_;
   return sync_status_;
 }
 
@@ -199,6 +208,7 @@ void UnsyncedCommits::SyncAndCheckpoint(uint64_t id,
 
 void UnsyncedCommits::RunSyncs() {
   absl::MutexLock lock(&mu_);
+  absl::Time last = absl::InfinitePast();  // the last sync's start
   while (true) {
     mu_.Await(absl::Condition(
         +[](UnsyncedCommits* u) ABSL_EXCLUSIVE_LOCKS_REQUIRED(u->mu_) {
@@ -206,6 +216,14 @@ void UnsyncedCommits::RunSyncs() {
         },
         this));
     if (synced_ == requested_) return;  // stopping, nothing asked
+    mu_.AwaitWithDeadline(
+        absl::Condition(
+            +[](UnsyncedCommits* u) ABSL_EXCLUSIVE_LOCKS_REQUIRED(u->mu_) {
+              return u->stop_ || u->waiting_ > 0;
+            },
+            this),
+        last + options_.sync_interval);
+    last = absl::Now();
     const uint64_t target = requested_;
     const std::string meta_pages = requested_meta_pages_;
     mu_.Unlock();

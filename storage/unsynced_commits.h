@@ -17,7 +17,8 @@
 //     applies the next batch); the writer then releases the older pins;
 //   - before an unsynced commit, the writer waits only while two commits
 //     after the checkpoint are still unsynced (so at most three commits are
-//     pinned, and the file grows by at most three batches' pages);
+//     pinned, and the file grows by at most three batches' pages; Options
+//     set another bound, and a least time between syncs);
 //   - Finish() waits for the last sync and removes the file: everything
 //     committed is then on the disk as LMDB's own commits leave it, and the
 //     writer commits with LMDB's sync again.
@@ -34,6 +35,11 @@
 // ceiling, so no revision a watcher saw is given to another write (up to
 // kCeilingHeadroom revisions are skipped).
 //
+// A replica commits every log entry this way, with Options of its own (no
+// ceiling, a sync every 100 ms, up to 256 commits unsynced): its Raft log
+// holds the entries durably and applies those a rollback undid again
+// (storage/writer_replicated.cc, docs/REPLICATION.md "Durability").
+//
 // The writer thread calls every method (storage/writer.cc).
 #ifndef LMDBAPI_STORAGE_UNSYNCED_COMMITS_H_
 #define LMDBAPI_STORAGE_UNSYNCED_COMMITS_H_
@@ -47,6 +53,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "storage/environment.h"
 #include "storage/lmdb.h"
 
@@ -54,7 +61,22 @@ namespace lmdbapi::storage {
 
 class UnsyncedCommits {
  public:
-  explicit UnsyncedCommits(Environment* env);
+  struct Options {
+    // Commits after the checkpoint that may be unsynced before the next
+    // waits for a sync: the file grows by at most one more than this many
+    // commits' pages.
+    size_t max_unsynced = 2;
+    // Whether the file holds a revision ceiling. A replica's unsynced
+    // commits need none: after a rollback its log replays the same writes
+    // at the same revisions (storage/writer_replicated.cc).
+    bool revision_ceiling = true;
+    // The least time from one sync's start to the next's, so that each
+    // covers the commits of that time (0: each starts once the last ended).
+    // Finish does not wait for it.
+    absl::Duration sync_interval = absl::ZeroDuration();
+  };
+  explicit UnsyncedCommits(Environment* env) : UnsyncedCommits(env, {}) {}
+  UnsyncedCommits(Environment* env, Options options);
   ~UnsyncedCommits();  // Finish()es (its status is logged by nobody: call it)
   UnsyncedCommits(const UnsyncedCommits&) = delete;
   UnsyncedCommits& operator=(const UnsyncedCommits&) = delete;
@@ -93,7 +115,8 @@ class UnsyncedCommits {
   // The first BeforeCommit: pins the last (synced) commit and writes the
   // checkpoint file naming it.
   absl::Status Start(uint64_t revision_ceiling);
-  // Waits while two commits after the checkpoint are unsynced, raises the
+  // Waits while max_unsynced commits after the checkpoint are unsynced
+  // (a sync the writer waits for does not wait out sync_interval), raises the
   // file's ceiling to cover `revision_ceiling` when it does not, and
   // returns the commit the checkpoint names.
   absl::StatusOr<uint64_t> WaitForRoom(uint64_t revision_ceiling);
@@ -110,6 +133,7 @@ class UnsyncedCommits {
   absl::StatusOr<std::string> ReadMetaPages() const;
 
   Environment* const env_;
+  const Options options_;
   const std::string dir_;
   int fd_ = -1;  // data.mdb, LMDB's
   size_t page_size_ = 0;
@@ -129,6 +153,8 @@ class UnsyncedCommits {
   uint64_t file_ceiling_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status sync_status_ ABSL_GUARDED_BY(mu_);
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  // The writer waits for a sync (Finish, or no room): no interval then.
+  int waiting_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;
 };
 

@@ -246,6 +246,15 @@ void Writer::AnswerNow(std::deque<Request>& batch) {
 
 absl::Status Writer::RunBatch(std::deque<Request>& batch, uint64_t entry_index,
                               bool unsynced) {
+  if (!unsynced) {
+    absl::Status synced = FinishUnsynced();
+    if (!synced.ok()) {  // nothing of the batch is committed
+      for (Request& r : batch) {
+        if (r.op != nullptr) r.status = synced;
+      }
+      return synced;
+    }
+  }
   uint64_t apply = 0, commit = 0;
   absl::Status outcome;
   bool nested = nested_batches_ > 0;

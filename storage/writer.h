@@ -193,12 +193,16 @@ class Writer {
   void ApplyEntryLater(std::string entry,
                        std::function<void(absl::Status)> applied);
   static constexpr size_t kMaxQueuedJobs = 64;
-  // Blocks until every entry queued before has been applied (or the writer
-  // stopped): before a snapshot records the applied index.
+  // Blocks until every entry queued before has been applied and is durable
+  // in LMDB (or the writer stopped): before a snapshot records the applied
+  // index, after which the log before it may be dropped.
   absl::Status Drain();
   // Calls `then` on the writer thread once every entry queued before has
-  // been applied: a linearizable read's barrier.
-  void AfterApplied(std::function<void(absl::Status)> then);
+  // been applied (kApplied: a linearizable read's barrier), and with
+  // kDurable once LMDB also holds it durably (a snapshot's wait, as Drain).
+  enum class Drained { kApplied, kDurable };
+  void AfterApplied(std::function<void(absl::Status)> then,
+                    Drained drained = Drained::kApplied);
   // Replaces the data with a snapshot of another replica's that applied
   // the log up to `applied`: `install` writes it, in one transaction on the
   // writer thread (blocking like ApplyEntry). Entries up to `applied` are
@@ -235,8 +239,9 @@ class Writer {
     bool finished = false;
     Operation install;  // a snapshot's
     uint64_t applied = 0;
-    bool mark = false;  // applies nothing
-    std::string owned;  // `entry`'s bytes, for ApplyEntryLater
+    bool mark = false;     // applies nothing
+    bool durable = false;  // a mark after which what was applied is synced
+    std::string owned;     // `entry`'s bytes, for ApplyEntryLater
     std::function<void(absl::Status)> then;
   };
   void Run();
@@ -255,7 +260,8 @@ class Writer {
   // returns the transaction's: not OK when nothing was committed.
   // `entry_index` not 0: the batch is that log entry, recorded as applied
   // in its transaction.
-  // `unsynced`: commit without LMDB's sync (unsynced_).
+  // `unsynced`: commit without LMDB's sync (unsynced_); otherwise the
+  // unsynced commits before are made durable first.
   absl::Status RunBatch(std::deque<Request>& batch, uint64_t entry_index = 0,
                         bool unsynced = false);
   // Whether `batch` may commit unsynced: SubmitUnsynced's writes only.
@@ -341,6 +347,14 @@ class Writer {
   std::unique_ptr<EarlyWriteback> writeback_;  // null when read-only
   // Null when read-only or when LMDB's commits do not sync anyway.
   std::unique_ptr<UnsyncedCommits> unsynced_;
+  // On a replica (Replicate), the log's entries commit unsynced: the log
+  // holds them durably, and replays those a rollback undid. A sync every
+  // kReplicaSyncInterval covers the commits since the last; the writer
+  // waits only when kReplicaMaxUnsynced are unsynced (docs/REPLICATION.md).
+  static constexpr size_t kReplicaMaxUnsynced = 256;
+  static constexpr absl::Duration kReplicaSyncInterval =
+      absl::Milliseconds(100);
+  bool entries_unsynced_ = false;
   const size_t max_batch_;
   const size_t max_queued_;
   mutable absl::Mutex mu_;

@@ -67,6 +67,14 @@ absl::Status Writer::Replicate(Replication replication) {
     handover_ = true;
   }
   if (thread_.joinable()) thread_.join();  // Run() drains the queue first
+  // Run() left nothing unsynced; the log's entries commit unsynced from
+  // here, with no revision ceiling (a replay gives the same revisions).
+  if (env_->options().durability != Durability::kNoSync) {
+    unsynced_ = std::make_unique<UnsyncedCommits>(
+        env_, UnsyncedCommits::Options{kReplicaMaxUnsynced, false,
+                                       kReplicaSyncInterval});
+    entries_unsynced_ = true;
+  }
   LMDBAPI_ASSIGN_OR_RETURN(Txn txn, Txn::BeginRead(env_->raw()));
   absl::StatusOr<absl::string_view> stored =
       GetValue(txn.get(), replication.meta, kAppliedKey);
@@ -133,12 +141,15 @@ void Writer::ApplyEntryLater(std::string entry,
 absl::Status Writer::Drain() {
   Job job;
   job.mark = true;
+  job.durable = true;
   return RunOnWriterThread(job);
 }
 
-void Writer::AfterApplied(std::function<void(absl::Status)> then) {
+void Writer::AfterApplied(std::function<void(absl::Status)> then,
+                          Drained drained) {
   auto job = std::make_unique<Job>();
   job->mark = true;
+  job->durable = drained == Drained::kDurable;
   job->then = std::move(then);
   QueueJob(std::move(job));
 }
@@ -194,7 +205,7 @@ void Writer::RunReplicated() {
         proposal_results_.erase(proposal_results_.begin());
       } else if (queue_.empty()) {  // stopping, nothing in flight
         thread_done_ = true;
-        return;
+        break;
       } else {
         TakeQueued(batch);
       }
@@ -213,6 +224,9 @@ void Writer::RunReplicated() {
       ProposeOrRun(batch);
     }
   }
+  // What is left unsynced is synced; when that fails, the checkpoint file
+  // stays and the next open rolls back to it (the log replays the rest).
+  if (unsynced_ != nullptr) unsynced_->Finish().IgnoreError();
 }
 
 // Local operations run now; commands are proposed as one entry (on the
@@ -292,7 +306,9 @@ void Writer::AnswerProposal(uint64_t sequence, absl::Status result) {
 void Writer::RunJob(Job& job) {
   if (job.install) return RunInstall(job);
   if (job.mark) {
+    absl::Status synced = job.durable ? FinishUnsynced() : absl::OkStatus();
     absl::MutexLock lock(&mu_);
+    job.status = synced;
     job.finished = true;
     return;
   }
@@ -326,7 +342,7 @@ void Writer::RunJob(Job& job) {
       }
     }
     if (replication_.set_time) replication_.set_time(entry->micros);
-    status = RunBatch(*requests, index);
+    status = RunBatch(*requests, index, entries_unsynced_);
     if (replication_.set_time) replication_.set_time(0);
     for (const Request& r : decoded) {  // unreadable: the replica must stop
       if (absl::IsDataLoss(r.status)) status = r.status;
@@ -413,7 +429,7 @@ void Writer::RunFollowerEntries(std::unique_ptr<Job> first) {
   }
   absl::Status batch;
   if (last > 0) {
-    batch = RunBatch(requests, last);
+    batch = RunBatch(requests, last, entries_unsynced_);
     if (replication_.set_time) replication_.set_time(0);
     for (const Request& r : requests) {  // unreadable: the replica must stop
       if (absl::IsDataLoss(r.status)) batch = r.status;

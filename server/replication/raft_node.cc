@@ -138,10 +138,12 @@ absl::Status DrainWriter(storage::Writer& writer, absl::Duration within) {
     absl::Status status;
   };
   auto drained = std::make_shared<Drained>();
-  writer.AfterApplied([drained](absl::Status status) {
-    drained->status = std::move(status);
-    drained->done.Notify();
-  });
+  writer.AfterApplied(
+      [drained](absl::Status status) {
+        drained->status = std::move(status);
+        drained->done.Notify();
+      },
+      storage::Writer::Drained::kDurable);
   if (!drained->done.WaitForNotificationWithTimeout(within)) {
     return absl::DeadlineExceededError(absl::StrCat(
         "the writer is still applying after ", absl::FormatDuration(within)));

@@ -175,7 +175,7 @@ class PowerLossTest(unittest.TestCase):
         for cycle in range(IMPORT_CYCLES + 1):
             permits = self.start()
             with open(self.h.log) as f:
-                rolled_back = f.read().count("rolled back to the last synced batch")
+                rolled_back = f.read().count("rolled back to the last synced commit")
             self.check_imports(permits, imports, inserted)
             self.assertEqual(self.h.stop(), 0)
             status, log = self.h.verify()

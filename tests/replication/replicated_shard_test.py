@@ -53,7 +53,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
                                 "robustness"))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import stack  # noqa: E402
-from harness import without_server_fields  # noqa: E402
+from replicas import ELECTION_MS, NOT_FORWARDED, ModelView, ReplicaSet  # noqa: E402
 from workload import Workload  # noqa: E402
 
 SERVER, GATEWAY, GENERATED = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -61,183 +61,11 @@ CLI = os.path.abspath(sys.argv[4])
 del sys.argv[1:5]
 CYCLES = int(os.environ.get("LMDBAPI_FAILOVER_CYCLES", "20"))
 SEED = int(os.environ.get("LMDBAPI_FAILOVER_SEED", str(int(time.time()))))
-ELECTION_MS = 1000
-# A call marked as forwarded once already: a follower refuses it (NOT_LEADER)
-# instead of sending it on to the leader.
-NOT_FORWARDED = (("x-lmdbapi-forwarded", "1"),)
 # The failover target (issue 20: median under 3 s). An instrumented build
 # (scripts/sanitize) runs everything several times slower and sets its own.
 BOUND_S = float(os.environ.get("LMDBAPI_FAILOVER_BOUND_S", "3.0"))
 HEALTH = "/grpc.health.v1.Health/Check"
 READY = "lmdbapi.ready"  # NOT_SERVING while a replica catches up
-
-
-class ReplicaSet:
-    """Three replicas of one shard, each a real server on its own data
-    directory, ports chosen here (the replicas must know each other's)."""
-
-    def __init__(self, tmp, messages, service, stubs):
-        self.tmp, self.messages, self.service, self.stubs = tmp, messages, service, stubs
-        self.procs = stack.Processes(tmp)
-        self.ids = [1, 2, 3]
-        self.client = {i: stack.free_port() for i in self.ids}
-        self.raft = raft = {i: stack.free_port() for i in self.ids}
-        # Replication addresses by name, as in Kubernetes (resolved by the
-        # server: libraft itself takes numbers only).
-        self.replicas_flag = ",".join("%d=localhost:%d=127.0.0.1:%d" % (i, raft[i], self.client[i])
-                                      for i in self.ids)
-        self.process, self.channel = {}, {}
-        self.extra_flags = []
-        self.tls = None  # (CA, client cert, client key): channels over TLS
-
-    def data(self, i):
-        return os.path.join(self.tmp, "replica-%d" % i)
-
-    def new_replica(self, i):
-        """Ports for replica `i`, not a member yet: its (raft, client)
-        addresses as AddReplica takes them."""
-        self.ids.append(i)
-        self.raft[i], self.client[i] = stack.free_port(), stack.free_port()
-        return "localhost:%d" % self.raft[i], "127.0.0.1:%d" % self.client[i]
-
-    def cli(self, i, *args):
-        """`lmdbapi replicas --server <replica i> ARGS`: (exit status, output)."""
-        r = stack.subprocess.run([CLI, "replicas", "--server=127.0.0.1:%d" % self.client[i]]
-                                 + list(args), capture_output=True, text=True, timeout=120)
-        return r.returncode, r.stdout + r.stderr
-
-    def start(self, i, *flags):
-        # A snapshot every 64 entries: restarts load one and replay the log
-        # after it.
-        flags = ["--listen=127.0.0.1:%d" % self.client[i], "--replica_id=%d" % i,
-                 "--replicas=" + self.replicas_flag, "--election_timeout_ms=%d" % ELECTION_MS,
-                 "--snapshot_entries=64"] + self.extra_flags + list(flags)
-        self.process[i], _ = self.procs.server("replica-%d" % i, SERVER, *flags,
-                                               data_dir=self.data(i))
-        target = "127.0.0.1:%d" % self.client[i]
-        if self.tls:
-            ca, cert, key = (stack.read_file(f) for f in self.tls)
-            self.channel[i] = grpc.secure_channel(
-                target, grpc.ssl_channel_credentials(ca, key, cert))
-        else:
-            self.channel[i] = grpc.insecure_channel(target)
-        grpc.channel_ready_future(self.channel[i]).result(timeout=10)
-
-    def stop_all(self, cleanly=True):
-        """Closes the test's channels, then stops every replica (cleanly:
-        AssertionError unless each exits 0). Closed first because a server's
-        drain waits for its connections to go, and an idle client channel
-        reads the server's GOAWAY only on gRPC's 5 s backup poll
-        (docs/SERVER.md, "Stopping")."""
-        for channel in self.channel.values():
-            channel.close()
-        self.channel.clear()
-        if cleanly:
-            self.procs.stop_all_cleanly()
-        else:
-            self.procs.stop_all()
-
-    def restart_all(self, flags):
-        """Stops every replica cleanly and starts each again with `flags`
-        (kept for later starts): (the leader, a follower)."""
-        self.stop_all()
-        self.extra_flags = list(flags)
-        for i in self.ids:
-            self.start(i)
-        leader = self.leader()
-        return leader, next(i for i in self.ids if i != leader)
-
-    def permits(self, i):
-        return self.stubs.PermitsStub(self.channel[i])
-
-    def live(self):
-        return [i for i in self.ids if i in self.process and self.process[i].poll() is None]
-
-    def kill(self, i):
-        self.procs.kill(self.process[i])
-        self.process[i].wait()
-        self.channel.pop(i).close()
-
-    def probe(self, i):
-        """A write through the log that changes nothing (the delete of a key
-        nobody has): None on the leader, else the error's code."""
-        try:
-            self.permits(i).Delete(self.service.DeletePermitRequest(uuid="probe-absent"),
-                                   timeout=2, metadata=NOT_FORWARDED)
-        except grpc.RpcError as e:
-            if e.code() == grpc.StatusCode.NOT_FOUND:
-                return None
-            return e.code()
-        raise AssertionError("deleting an absent key succeeded")
-
-    def leader(self, among=None, timeout=15):
-        """The replica that commits writes now (waits for one)."""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            for i in among or self.live():
-                if i in self.channel and self.probe(i) is None:
-                    return i
-            time.sleep(0.02)
-        raise AssertionError("no replica led within %d s" % timeout)
-
-    def records(self, i):
-        stored, token = {}, ""
-        while True:
-            page = self.permits(i).Paginate(
-                self.service.PaginatePermitsRequest(page_size=1000, page_token=token))
-            for p in page.permits:
-                stored[p.uuid] = p
-            token = page.next_page_token
-            if not token:
-                return stored
-
-    def converged(self, timeout=20):
-        """Waits until every live replica holds the same records (server
-        fields included: revisions and times are the leader's); returns them."""
-        deadline = time.time() + timeout
-        while True:
-            views = [self.records(i) for i in self.live()]
-            if all(v == views[0] for v in views):
-                return views[0]
-            if time.time() > deadline:
-                sizes = [len(v) for v in views]
-                raise AssertionError("replicas did not converge within %d s (records: %s)"
-                                     % (timeout, sizes))
-            time.sleep(0.1)
-
-    def verify(self, i):
-        return self.run_server("--data_dir=" + self.data(i), "--verify")
-
-    def run_server(self, *flags):
-        """The server binary as a command: (exit status, its output's tail)."""
-        r = stack.subprocess.run([SERVER] + list(flags), capture_output=True, text=True,
-                                 timeout=120)
-        return r.returncode, r.stdout[-stack.TAIL:] + r.stderr[-stack.TAIL:]
-
-
-class ModelView:
-    """What workload.Workload needs of a harness, over one replica."""
-
-    def __init__(self, replicas):
-        self.messages, self.service = replicas.messages, replicas.service
-        self.stubs, self.replicas, self.at = replicas.stubs, replicas, None
-
-    @property
-    def channel(self):
-        """The channel of the replica the load writes to (workload.py's
-        Transactions calls use it)."""
-        return self.replicas.channel[self.at]
-
-    def page_all(self, permits, as_written=False):
-        stored, token = {}, ""
-        while True:
-            page = permits.Paginate(self.service.PaginatePermitsRequest(page_size=1000,
-                                                                        page_token=token))
-            for p in page.permits:
-                stored[p.uuid] = without_server_fields(p) if as_written else p
-            token = page.next_page_token
-            if not token:
-                return stored
 
 
 class ReplicatedShardTest(unittest.TestCase):
@@ -248,7 +76,7 @@ class ReplicatedShardTest(unittest.TestCase):
 
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
-        self.r = ReplicaSet(self.tmp.name, self.messages, self.service, self.stubs)
+        self.r = ReplicaSet(self.tmp.name, self.messages, self.service, self.stubs, SERVER, CLI)
         for i in self.r.ids:
             self.r.start(i)
         self.rng = random.Random(SEED)
@@ -383,10 +211,10 @@ class ReplicatedShardTest(unittest.TestCase):
             failovers.append(time.time() - killed[0])
             view.at = new_leader
             load.check(self.r.permits(new_leader), cycle)
-            status, log = self.r.verify(leader)
-            self.assertEqual(status, 0, "cycle %d: the killed replica's indexes:\n%s" % (cycle, log))
             self.r.start(leader)
             self.r.converged()
+            ok, report = self.r.verify_online(leader)
+            self.assertTrue(ok, "cycle %d: the killed replica's indexes: %s" % (cycle, report))
             leader = new_leader
         load.check(self.r.permits(leader), CYCLES)
         stored = self.r.converged()
@@ -412,7 +240,7 @@ class ReplicatedShardTest(unittest.TestCase):
         self.r.stop_all()
         # Three new replicas on copies of the backup, with new logs.
         restored = ReplicaSet(os.path.join(self.tmp.name, "restored"), self.messages,
-                              self.service, self.stubs)
+                              self.service, self.stubs, SERVER, CLI)
         os.makedirs(restored.tmp)
         for i in restored.ids:
             status, log = restored.run_server("--restore_from=" + backup,

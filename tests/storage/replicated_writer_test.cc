@@ -4,6 +4,7 @@
 // three-replica tests over libraft are tests/replication.
 #include <atomic>
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,11 +13,13 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "storage/checkpoint_file.h"
 #include "storage/coding.h"
 #include "storage/database.h"
 #include "storage/importer.h"
@@ -470,6 +473,50 @@ TEST_F(ReplicatedWriterTest, AReplayedLogSkipsWhatLmdbHolds) {
   }
   EXPECT_EQ(Dump(*follower_, "permits"), before);
   EXPECT_EQ(follower_->writer().applied_index(), log.size());
+}
+
+// A replica commits its log's entries without LMDB's sync (a sync every
+// 100 ms covers them). A kill leaves data.mdb-checkpoint; the next open rolls
+// back to it, and the log applies the entries after it again: the same
+// records, index entries, revisions and times, and no revision skipped.
+TEST_F(ReplicatedWriterTest,
+       AKilledReplicaRollsBackAndItsLogAppliesTheRestAgain) {
+  TempDir dir, copy;
+  std::vector<std::string> log = InsertNumbered(30);
+  auto replica = OpenPermitDb(dir.path(), Durability::kNoMetaSync);
+  TestLog follows{false};
+  ASSERT_TRUE(replica->Replicate(&follows, 3).ok());
+  for (const std::string& entry : log) {
+    ASSERT_TRUE(replica->writer().ApplyEntry(entry).ok());
+  }
+  ASSERT_TRUE(HasCheckpoint(dir.path())) << "the entries committed synced";
+  // What a kill leaves: the files as the page cache holds them.
+  for (const char* name : {"data.mdb", kCheckpointFile}) {
+    std::filesystem::copy_file(std::filesystem::path(dir.path()) / name,
+                               std::filesystem::path(copy.path()) / name);
+  }
+  auto restarted = OpenPermitDb(copy.path(), Durability::kNoMetaSync);
+  EXPECT_TRUE(absl::StrContains(absl::StrJoin(restarted->open_log(), "\n"),
+                                "rolled back"));
+  EXPECT_EQ(*ReadRevisionFloor(copy.path()), 0u)
+      << "a replica's replay gives the same revisions: none is skipped";
+  TestLog restarts{false};
+  ASSERT_TRUE(restarted->Replicate(&restarts, 3).ok());
+  EXPECT_LE(restarted->writer().applied_index(), log.size());
+  for (const std::string& entry : log) {
+    ASSERT_TRUE(restarted->writer().ApplyEntry(entry).ok());
+  }
+  EXPECT_EQ(restarted->writer().applied_index(), log.size());
+  EXPECT_EQ(RawDump(*restarted, "permits"), RawDump(*replica, "permits"));
+  EXPECT_EQ(Dump(*restarted, "permits"), Dump(*replica, "permits"));
+  EXPECT_EQ(restarted->writer().committed_revision(),
+            replica->writer().committed_revision());
+  absl::StatusOr<VerifyReport> report = restarted->Verify();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok());
+  // A drain before a snapshot makes everything durable: nothing to undo.
+  ASSERT_TRUE(replica->writer().Drain().ok());
+  EXPECT_FALSE(HasCheckpoint(dir.path()));
 }
 
 TEST_F(ReplicatedWriterTest, ASnapshotBringsALaggingReplicaToTheLeadersData) {
