@@ -5,6 +5,7 @@
     ...                     # write through disk.path
     stats = disk.cut()      # or disk.cut(torn=True): what was pending, dropped
     disk.mount()            # the same files, as a power cut left them
+    disk.cut_and_mount(torn, figures)  # both, adding up the cuts' figures
 
 Mounting needs root and /dev/fuse (scripts/test runs as root). cutfs is
 started through tests/stack.py: its log is kept when a test fails."""
@@ -50,6 +51,15 @@ class PowerCutDisk:
         subprocess.run(["umount", "-l", self.path], check=True)
         with open(self.stats_file) as f:
             return json.load(f)
+
+    def cut_and_mount(self, torn, figures):
+        """cut(torn), then mount() again; adds the cut's figures to
+        `figures` (cuts, pending_writes, dropped_bytes, undone_namespace_ops)."""
+        stats = self.cut(torn)
+        self.mount()
+        figures["cuts"] = figures.get("cuts", 0) + 1
+        for name in ("pending_writes", "dropped_bytes", "undone_namespace_ops"):
+            figures[name] = figures.get(name, 0) + stats[name]
 
     def unmount(self):
         """A clean unmount (nothing is dropped that a cut would keep)."""

@@ -40,16 +40,14 @@ import tempfile
 import time
 import unittest
 
-import grpc
 
 TESTS = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 sys.path.insert(0, os.path.join(TESTS, "robustness"))
 sys.path.insert(0, os.path.join(TESTS, "replication"))
 sys.path.insert(0, TESTS)
 from powercut import PowerCutDisk  # noqa: E402
-from replicas import ModelView, ReplicaSet  # noqa: E402
+from replicas import ReplicaSet, leader_load  # noqa: E402
 import stack  # noqa: E402
-from workload import Workload  # noqa: E402
 
 CUTFS, SERVER, GENERATED = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3]
 del sys.argv[1:4]
@@ -121,11 +119,7 @@ class ReplicaPowerLossTest(unittest.TestCase):
             self.r.process[i].send_signal(signal.SIGKILL)
         for i in self.r.ids:
             self.r.kill(i)
-        stats = self.disk.cut(torn)
-        self.disk.mount()
-        self.figures["cuts"] += 1
-        for name in ("pending_writes", "dropped_bytes", "undone_namespace_ops"):
-            self.figures[name] += stats[name]
+        self.disk.cut_and_mount(torn, self.figures)
 
     def after_cut(self, cycle):
         """Each replica's directory as the cut left it, before its log is
@@ -184,10 +178,7 @@ class ReplicaPowerLossTest(unittest.TestCase):
         return stored
 
     def test_power_cuts_of_the_whole_group_lose_nothing_acknowledged(self):
-        view = ModelView(self.r)
-        load = Workload(self, view, self.rng)
-        load.cut_anytime = True  # a slow machine may change leaders early
-        load.refused = (grpc.StatusCode.FAILED_PRECONDITION,)  # NOT_LEADER
+        view, load = leader_load(self, self.r, self.rng)
         print("seed %d, %d power cuts of the whole group" % (SEED, CYCLES), file=sys.stderr)
         started, stored = time.time(), {}
         for cycle in range(CYCLES + 1):

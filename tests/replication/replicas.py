@@ -10,7 +10,8 @@ whole group (tests/power_loss/replica_power_loss_test.py).
     stored = r.converged()      # every live replica holds the same records
     r.stop_all()                # AssertionError unless each exits 0
 
-ModelView lets workload.Workload (tests/robustness) drive one replica.
+ModelView lets workload.Workload (tests/robustness) drive one replica;
+leader_load builds both for a group whose leader may change.
 """
 import os
 import sys
@@ -23,6 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import stack  # noqa: E402
 from harness import without_server_fields  # noqa: E402
+from workload import Workload  # noqa: E402
 
 ELECTION_MS = 1000
 # A call marked as forwarded once already: a follower refuses it (NOT_LEADER)
@@ -188,6 +190,17 @@ class ReplicaSet:
         r = stack.subprocess.run([self.server_binary] + list(flags), capture_output=True, text=True,
                                  timeout=120)
         return r.returncode, r.stdout[-stack.TAIL:] + r.stderr[-stack.TAIL:]
+
+
+def leader_load(test, replicas, rng):
+    """(view, load): a workload.Workload driving the group through the
+    replica view.at (ModelView). A slow machine may change leaders at any
+    moment, and a follower's NOT_LEADER (FAILED_PRECONDITION) is a refusal."""
+    view = ModelView(replicas)
+    load = Workload(test, view, rng)
+    load.cut_anytime = True
+    load.refused = (grpc.StatusCode.FAILED_PRECONDITION,)
+    return view, load
 
 
 class ModelView:

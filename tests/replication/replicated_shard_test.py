@@ -53,8 +53,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
                                 "robustness"))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import stack  # noqa: E402
-from replicas import ELECTION_MS, NOT_FORWARDED, ModelView, ReplicaSet  # noqa: E402
-from workload import Workload  # noqa: E402
+from replicas import ELECTION_MS, NOT_FORWARDED, ReplicaSet, leader_load  # noqa: E402
 
 SERVER, GATEWAY, GENERATED = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3]
 CLI = os.path.abspath(sys.argv[4])
@@ -189,10 +188,7 @@ class ReplicatedShardTest(unittest.TestCase):
         self.assertEqual(len(self.r.converged()), 2)
 
     def test_leader_killed_under_load_loses_nothing_acknowledged(self):
-        view = ModelView(self.r)
-        load = Workload(self, view, self.rng)
-        load.cut_anytime = True  # a slow machine may change leaders early
-        load.refused = (grpc.StatusCode.FAILED_PRECONDITION,)  # NOT_LEADER
+        view, load = leader_load(self, self.r, self.rng)
         print("seed %d, %d cycles" % (SEED, CYCLES), file=sys.stderr)
         failovers, started = [], time.time()
         leader = self.r.leader()
