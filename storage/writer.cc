@@ -167,10 +167,8 @@ void Writer::Run() {
       TakeQueued(batch);
     }
     ExpireLate(batch);
-    const bool unsynced = MayCommitUnsynced(batch);
-    if (unsynced || SyncUnsynced(batch)) {
-      RunBatch(batch, 0, unsynced).IgnoreError();  // each request has its own
-    }
+    // Each request gets its own status.
+    RunBatch(batch, 0, MayCommitUnsynced(batch)).IgnoreError();
     Answer(batch);
   }
   // What is left unsynced is synced; when that fails, the checkpoint file
@@ -194,13 +192,10 @@ absl::Status Writer::FinishUnsynced() {
   return unsynced_->Finish();
 }
 
-bool Writer::SyncUnsynced(std::deque<Request>& batch) {
-  absl::Status synced = FinishUnsynced();
-  if (synced.ok()) return true;
+void Writer::FailUnrun(std::deque<Request>& batch, const absl::Status& status) {
   for (Request& r : batch) {
-    if (r.op != nullptr) r.status = synced;
+    if (r.op != nullptr) r.status = status;
   }
-  return false;
 }
 
 void Writer::Answer(std::deque<Request>& batch) {
@@ -249,9 +244,7 @@ absl::Status Writer::RunBatch(std::deque<Request>& batch, uint64_t entry_index,
   if (!unsynced) {
     absl::Status synced = FinishUnsynced();
     if (!synced.ok()) {  // nothing of the batch is committed
-      for (Request& r : batch) {
-        if (r.op != nullptr) r.status = synced;
-      }
+      FailUnrun(batch, synced);
       return synced;
     }
   }
@@ -274,9 +267,7 @@ absl::Status Writer::RunBatch(std::deque<Request>& batch, uint64_t entry_index,
     absl::Status grown = FinishUnsynced();
     if (grown.ok()) grown = env_->GrowMap();
     if (!grown.ok()) {  // nothing of the batch was committed
-      for (Request& r : batch) {
-        if (r.op != nullptr) r.status = grown;
-      }
+      FailUnrun(batch, grown);
       outcome = grown;
       break;
     }
@@ -343,9 +334,7 @@ Writer::Attempt Writer::TryBatch(std::deque<Request>& batch,
       env_->Info().map_size_bytes < env_->options().max_map_size_bytes;
   absl::StatusOr<Txn> txn = Txn::BeginWrite(env_->raw(), nullptr);
   if (!txn.ok()) {
-    for (Request& r : batch) {
-      if (r.op != nullptr) r.status = txn.status();
-    }
+    FailUnrun(batch, txn.status());
     *outcome = txn.status();
     return Attempt::kDone;
   }

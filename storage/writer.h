@@ -266,9 +266,9 @@ class Writer {
                         bool unsynced = false);
   // Whether `batch` may commit unsynced: SubmitUnsynced's writes only.
   bool MayCommitUnsynced(const std::deque<Request>& batch) const;
-  // Before a batch that must be durable: the unsynced commits before it
-  // made durable; when that fails, every request gets the error (false).
-  bool SyncUnsynced(std::deque<Request>& batch);
+  // Every request of `batch` not expired gets `status` (nothing of it
+  // was committed).
+  static void FailUnrun(std::deque<Request>& batch, const absl::Status& status);
   absl::Status FinishUnsynced();
   void ExpireLate(std::deque<Request>& batch);
   // How one attempt at a batch ended: committed (or failed whole), or
