@@ -48,6 +48,7 @@ sys.path.insert(0, TESTS)
 from powercut import PowerCutDisk  # noqa: E402
 from replicas import ReplicaSet, leader_load  # noqa: E402
 import stack  # noqa: E402
+from workload import processing_statuses  # noqa: E402
 
 CUTFS, SERVER, GENERATED = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3]
 del sys.argv[1:4]
@@ -137,14 +138,8 @@ class ReplicaPowerLossTest(unittest.TestCase):
 
     def statuses(self, i):
         """Every processing status replica i holds: {uuid: ProcessingStatus}."""
-        stub, stored, token = self.stubs.ProcessingStatusesStub(self.r.channel[i]), {}, ""
-        while True:
-            page = stub.Filter(self.service.FilterProcessingStatusesRequest(page_size=1000,
-                                                                            page_token=token))
-            stored.update((s.uuid, s) for s in page.processing_statuses)
-            token = page.next_page_token
-            if not token:
-                return stored
+        return processing_statuses(self.stubs.ProcessingStatusesStub(self.r.channel[i]),
+                                   self.service)
 
     def index_entries(self, i):
         """Replica i's tables as Admin/Stat counts them: {table: (records,

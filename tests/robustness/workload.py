@@ -25,7 +25,6 @@ import time
 import uuid as uuidlib
 
 import grpc
-from harness import without_server_fields
 
 IN_FLIGHT = 64
 # Live records past which the load deletes instead of inserting: the checks
@@ -36,6 +35,19 @@ COUNTIES = ["NY", "CA", "TX"]
 # How a call cut short by the server's death may end.
 CUT_SHORT = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED,
              grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL)
+
+
+def processing_statuses(stub, service):
+    """Every processing status the server behind `stub` (a
+    ProcessingStatusesStub) holds: {uuid: ProcessingStatus}."""
+    stored, token = {}, ""
+    while True:
+        page = stub.Filter(service.FilterProcessingStatusesRequest(page_size=1000,
+                                                                   page_token=token))
+        stored.update((s.uuid, s) for s in page.processing_statuses)
+        token = page.next_page_token
+        if not token:
+            return stored
 
 
 class Workload:
@@ -95,18 +107,10 @@ class Workload:
 
     def check_groups(self, stored, cycle):
         """Each commit is all or nothing across permits and statuses."""
-        statuses, token = {}, ""
-        stub = self.h.stubs.ProcessingStatusesStub(self.h.channel)
-        while True:
-            page = stub.Filter(self.s.FilterProcessingStatusesRequest(
-                page_size=1000, page_token=token))
-            statuses.update((c.uuid, c.permit_uuid) for c in page.processing_statuses)
-            token = page.next_page_token
-            if not token:
-                break
+        statuses = processing_statuses(self.h.stubs.ProcessingStatusesStub(self.h.channel), self.s)
         for key, lines in self.groups.items():
             want = {line: key for line in lines} if key in stored else {}
-            got = {line: statuses[line] for line in lines if line in statuses}
+            got = {line: statuses[line].permit_uuid for line in lines if line in statuses}
             self.t.assertEqual(got, want, "cycle %d: commit %s is %s across tables"
                                % (cycle, key, "half there" if got else "missing its statuses"))
         # A commit found absent (with no statuses) stays so: its key is never
