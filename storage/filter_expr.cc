@@ -71,9 +71,17 @@ bool BoundPredicate::Matches(const google::protobuf::Message& record) const {
 }
 
 std::string BoundPredicate::DebugString() const {
-  return absl::StrCat(field.Name(), " ", field.repeated() ? ":" : OpName(op),
-                      " ",
-                      filter::FormatLiteral(field, value, op == Op::kPrefix));
+  std::string text;
+  AppendDebugString(&text);
+  return text;
+}
+
+void BoundPredicate::AppendDebugString(std::string* out) const {
+  field.AppendName(out);
+  out->push_back(' ');
+  out->append(field.repeated() ? ":" : OpName(op));
+  out->push_back(' ');
+  filter::AppendLiteral(field, value, op == Op::kPrefix, out);
 }
 
 bool Expr::Matches(const google::protobuf::Message& record) const {
@@ -99,30 +107,37 @@ bool Expr::Matches(const google::protobuf::Message& record) const {
 }
 
 std::string Expr::DebugString() const {
+  std::string text;
+  AppendDebugString(&text);
+  return text;
+}
+
+void Expr::AppendDebugString(std::string* out) const {
   switch (kind) {
     case Kind::kTrue:
-      return "";
+      return;
     case Kind::kPredicate:
-      return predicate.DebugString();
-    case Kind::kNot:
-      if (children[0].kind == Kind::kPredicate) {
-        return absl::StrCat("NOT ", children[0].DebugString());
-      }
-      return absl::StrCat("NOT (", children[0].DebugString(), ")");
-    case Kind::kAnd:
-    case Kind::kOr: {
-      std::vector<std::string> parts;
-      for (const Expr& child : children) {
-        std::string part = child.DebugString();
-        if (child.kind == Kind::kAnd || child.kind == Kind::kOr) {
-          part = absl::StrCat("(", part, ")");
-        }
-        parts.push_back(std::move(part));
-      }
-      return absl::StrJoin(parts, kind == Kind::kAnd ? " AND " : " OR ");
+      predicate.AppendDebugString(out);
+      return;
+    case Kind::kNot: {
+      const bool leaf = children[0].kind == Kind::kPredicate;
+      out->append(leaf ? "NOT " : "NOT (");
+      children[0].AppendDebugString(out);
+      if (!leaf) out->push_back(')');
+      return;
     }
+    case Kind::kAnd:
+    case Kind::kOr:
+      for (size_t i = 0; i < children.size(); ++i) {
+        if (i > 0) out->append(kind == Kind::kAnd ? " AND " : " OR ");
+        const Expr& child = children[i];
+        const bool group = child.kind == Kind::kAnd || child.kind == Kind::kOr;
+        if (group) out->push_back('(');
+        child.AppendDebugString(out);
+        if (group) out->push_back(')');
+      }
+      return;
   }
-  return "";
 }
 
 Expr Expr::And(std::vector<Expr> children) {

@@ -41,6 +41,7 @@ struct BoundPredicate {
   bool Matches(const google::protobuf::Message& record) const;
   // "client = \"Acme\"", "tags : \"vip\"", "client = \"Ac*\"".
   std::string DebugString() const;
+  void AppendDebugString(std::string* out) const;
 };
 
 struct Expr {
@@ -53,6 +54,7 @@ struct Expr {
   // Canonical text: the same expression always prints the same, so it also
   // identifies the query in page tokens.
   std::string DebugString() const;
+  void AppendDebugString(std::string* out) const;
 
   static Expr And(std::vector<Expr> children);  // flattens; one child: itself
   // Flattens nested ORs; one child: itself; a kTrue child makes it kTrue.

@@ -1,5 +1,6 @@
 #include "storage/filter_literal.h"
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
@@ -235,6 +236,24 @@ std::string QuoteString(absl::string_view text, bool prefix) {
   return out;
 }
 
+// Whether `c` is written other than as itself between quotes.
+bool NeedsEscape(char c) {
+  return c == '"' || c == '\\' || c == '*' || static_cast<uint8_t>(c) < 0x20 ||
+         c == 0x7f;
+}
+
+void AppendQuoted(absl::string_view text, bool prefix, std::string* out) {
+  out->push_back('"');
+  if (std::none_of(text.begin(), text.end(), NeedsEscape)) {
+    out->append(text.data(), text.size());  // the usual text: as it is
+  } else {
+    out->append(QuoteString(text, prefix), 1, std::string::npos);
+    return;
+  }
+  if (prefix) out->push_back('*');
+  out->push_back('"');
+}
+
 // The shortest "%g" text that reads back as `d`.
 std::string ShortestDouble(double d) {
   for (int precision = 1; precision < 17; ++precision) {
@@ -294,6 +313,25 @@ absl::StatusOr<Value> LiteralValue(const FieldRef& field,
       return TimestampLiteral(field, literal);
   }
   return Bad(field, literal, "cannot be compared");
+}
+
+void AppendLiteral(const FieldRef& field, const Value& value, bool prefix,
+                   std::string* out) {
+  switch (value.index()) {
+    case 0:
+      AppendQuoted(std::get<std::string>(value), prefix, out);
+      return;
+    case 1: {
+      const google::protobuf::EnumDescriptor* e = field.field->enum_type();
+      const int64_t v = std::get<int64_t>(value);
+      if (e == nullptr) {
+        absl::StrAppend(out, v);
+        return;
+      }
+      break;
+    }
+  }
+  out->append(FormatLiteral(field, value, prefix));
 }
 
 std::string FormatLiteral(const FieldRef& field, const Value& value,

@@ -36,6 +36,9 @@ absl::StatusOr<Value> LiteralValue(const FieldRef& field,
 // back as the same double), "true", "\"2024-01-02T03:04:05Z\"".
 std::string FormatLiteral(const FieldRef& field, const Value& value,
                           bool prefix);
+// The same, appended to `out`.
+void AppendLiteral(const FieldRef& field, const Value& value, bool prefix,
+                   std::string* out);
 
 }  // namespace lmdbapi::storage::filter
 

@@ -42,13 +42,36 @@ void AppendValue(const Value& value, std::string* key) {
       value);
 }
 
+// The key of `query`, each predicate's value whole (`values`) or only its
+// kind; the first byte tells the two apart.
+std::string KeyWith(const Query& query, bool values) {
+  std::string key;
+  key.reserve(33 + query.filter.size() + query.order_by.size() +
+              24 * query.predicates.size());
+  key.push_back(values ? 'v' : 's');
+  AppendText(query.filter, &key);
+  AppendText(query.order_by, &key);
+  for (const Predicate& p : query.predicates) {
+    AppendText(p.field, &key);
+    key.push_back(static_cast<char>(p.op));
+    if (values) {
+      AppendValue(p.value, &key);
+    } else {
+      key.push_back(static_cast<char>(p.value.index()));
+    }
+  }
+  return key;
+}
+
 }  // namespace
 
-std::shared_ptr<const PreparedPlan> PreparedPlan::Of(Plan plan) {
+std::shared_ptr<const PreparedPlan> PreparedPlan::Of(
+    Plan plan, std::optional<PlanChoice> choice) {
   auto prepared = std::make_shared<PreparedPlan>();
   prepared->description = plan.Describe();
   prepared->residual = WireFilter::Compile(plan.residual);
   prepared->plan = std::move(plan);
+  prepared->choice = std::move(choice);
   return prepared;
 }
 
@@ -59,17 +82,11 @@ uint64_t PreparedPlan::Fingerprint(const TableSchema& table) const {
 }
 
 std::string PlanCache::KeyOf(const Query& query) {
-  std::string key;
-  key.reserve(32 + query.filter.size() + query.order_by.size() +
-              24 * query.predicates.size());
-  AppendText(query.filter, &key);
-  AppendText(query.order_by, &key);
-  for (const Predicate& p : query.predicates) {
-    AppendText(p.field, &key);
-    key.push_back(static_cast<char>(p.op));
-    AppendValue(p.value, &key);
-  }
-  return key;
+  return KeyWith(query, /*values=*/true);
+}
+
+std::string PlanCache::ShapeOf(const Query& query) {
+  return KeyWith(query, /*values=*/false);
 }
 
 absl::StatusOr<std::shared_ptr<const PreparedPlan>> PlanCache::Prepare(
@@ -77,10 +94,22 @@ absl::StatusOr<std::shared_ptr<const PreparedPlan>> PlanCache::Prepare(
   std::string key = KeyOf(query);
   std::shared_ptr<const PreparedPlan> prepared = Find(key);
   if (prepared != nullptr) return prepared;
+  std::string shape = ShapeOf(query);
+  std::shared_ptr<const PreparedPlan> same_shape = Find(shape);
   Plan plan;
-  LMDBAPI_RETURN_IF_ERROR(PlanQuery(table, query, nullptr, &plan));
-  prepared = PreparedPlan::Of(std::move(plan));
+  if (same_shape != nullptr && same_shape->choice.has_value()) {
+    LMDBAPI_RETURN_IF_ERROR(
+        ReplanQuery(table, query, *same_shape->choice, &plan));
+    prepared = PreparedPlan::Of(std::move(plan), same_shape->choice);
+    KeepIfRoom(std::move(key), prepared);
+    return prepared;
+  }
+  std::optional<PlanChoice> choice;
+  LMDBAPI_RETURN_IF_ERROR(PlanQuery(table, query, &plan, &choice));
+  const bool has_shape = choice.has_value();
+  prepared = PreparedPlan::Of(std::move(plan), std::move(choice));
   Keep(std::move(key), prepared);
+  if (has_shape) Keep(std::move(shape), prepared);
   return prepared;
 }
 
@@ -100,6 +129,17 @@ std::shared_ptr<const PreparedPlan> PlanCache::Find(
 void PlanCache::Keep(std::string key,
                      std::shared_ptr<const PreparedPlan> plan) {
   absl::MutexLock lock(&mu_);
+  KeepLocked(std::move(key), std::move(plan));
+}
+
+void PlanCache::KeepIfRoom(std::string key,
+                           std::shared_ptr<const PreparedPlan> plan) {
+  absl::MutexLock lock(&mu_);
+  if (slots_.size() < kCapacity) KeepLocked(std::move(key), std::move(plan));
+}
+
+void PlanCache::KeepLocked(std::string key,
+                           std::shared_ptr<const PreparedPlan> plan) {
   auto it = by_key_.find(key);
   if (it != by_key_.end()) {  // two calls planned it at once
     it->second->plan = std::move(plan);

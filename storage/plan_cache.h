@@ -8,6 +8,13 @@
 //   absl::StatusOr<std::shared_ptr<const PreparedPlan>> plan =
 //       cache.Prepare(schema, query);
 //
+// A query of a shape the cache knows (the same typed fields, operators and
+// kinds of value, filter and order_by) but with values it has not seen is
+// planned without choosing the index again (ReplanQuery): a service looking
+// records up by a customer's id asks a new query on most calls. Such a plan
+// is kept while the cache has room; a full cache does not forget a plan for
+// it, since the next query of that shape is as cheap to plan.
+//
 // A plan depends on the query and on which indexes the planner may use:
 // the caller keeps and finds plans only while every index is ready
 // (Table::PlanOf), so a plan made without an index that was being built is
@@ -39,8 +46,11 @@ struct PreparedPlan {
   Plan plan;
   std::string description;             // plan.Describe()
   std::optional<WireFilter> residual;  // plan.residual on stored bytes
+  // What the planner chose: how to plan the same shape with other values.
+  std::optional<PlanChoice> choice;
 
-  static std::shared_ptr<const PreparedPlan> Of(Plan plan);
+  static std::shared_ptr<const PreparedPlan> Of(
+      Plan plan, std::optional<PlanChoice> choice = std::nullopt);
   // plan.Fingerprint(table), made by the first call that seals or opens a
   // page token (~3,600 instructions: a page that is the last needs none).
   uint64_t Fingerprint(const TableSchema& table) const;
@@ -62,6 +72,9 @@ class PlanCache {
   // What identifies `query`'s plan: its predicates, filter and order_by
   // (not its page: page_size and page_token).
   static std::string KeyOf(const Query& query);
+  // What identifies its shape: the same, with each predicate's value
+  // reduced to its kind. Never equal to a KeyOf.
+  static std::string ShapeOf(const Query& query);
 
   // The plan kept for `query`, else the one PlanQuery(table, query) makes
   // with every index (then kept). The cache must only ever see one table.
@@ -71,6 +84,8 @@ class PlanCache {
   // The plan kept under `key`, or null; a plan found is marked used.
   std::shared_ptr<const PreparedPlan> Find(absl::string_view key) const;
   void Keep(std::string key, std::shared_ptr<const PreparedPlan> plan);
+  // Keep, unless that would forget another plan.
+  void KeepIfRoom(std::string key, std::shared_ptr<const PreparedPlan> plan);
 
  private:
   struct Slot {
@@ -81,6 +96,8 @@ class PlanCache {
   };
   // The slot to reuse in a full cache, its plan forgotten.
   Slot* Forget() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void KeepLocked(std::string key, std::shared_ptr<const PreparedPlan> plan)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   std::deque<Slot> slots_ ABSL_GUARDED_BY(mu_);  // never moved: keyed below

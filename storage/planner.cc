@@ -133,6 +133,12 @@ class Planner {
   // primary key, from ranges that fix every field before them: what a
   // branch of a union must be. nullopt when there is none.
   std::optional<Plan> Branch();
+  // What Best chose, by the places of its constraints (nullopt past the
+  // places a choice can name).
+  std::optional<PlanChoice> Chosen() const;
+  // Builds the plan `choice` describes into `plan` (a default one); false,
+  // leaving it untouched, when the query's constraints do not fit it.
+  bool Replay(const PlanChoice& choice, Plan* plan) const;
 
  private:
   struct Candidate {
@@ -173,7 +179,8 @@ class Planner {
   const std::vector<const IndexSchema*>& skip_;
   // Points into it stay valid: it is filled once, by Collect.
   absl::InlinedVector<Constraint, 4> constraints_;
-  bool branch_ = false;  // planning a branch of a union
+  bool branch_ = false;              // planning a branch of a union
+  std::optional<Candidate> chosen_;  // Best's
 };
 
 int Planner::Candidate::score() const {
@@ -559,7 +566,47 @@ absl::Status Planner::Best(Plan* plan) {
   }
   if (!best) return OrderError();
   Build(*best, plan);
+  chosen_ = best;
   return absl::OkStatus();
+}
+
+std::optional<PlanChoice> Planner::Chosen() const {
+  if (constraints_.size() > UINT8_MAX) return std::nullopt;
+  PlanChoice choice;
+  choice.index = chosen_->index;
+  for (const Constraint* c : chosen_->points) {
+    choice.points.push_back(static_cast<uint8_t>(c - constraints_.data()));
+  }
+  if (chosen_->interval != nullptr) {
+    choice.interval = static_cast<int>(chosen_->interval - constraints_.data());
+  }
+  choice.fixed = chosen_->fixed;
+  choice.conditions = constraints_.size();
+  return choice;
+}
+
+bool Planner::Replay(const PlanChoice& choice, Plan* plan) const {
+  if (choice.conditions != constraints_.size()) return false;
+  absl::Span<const FieldRef> fields = FieldsOf(choice.index);
+  if (choice.points.size() > fields.size()) return false;
+  Candidate c;
+  c.index = choice.index;
+  for (size_t k = 0; k < choice.points.size(); ++k) {
+    const Constraint& p = constraints_[choice.points[k]];
+    if (!p.is_points() || !SameField(*p.field, fields[k])) return false;
+    c.points.push_back(&p);
+  }
+  if (choice.interval >= 0) {
+    const Constraint& i = constraints_[choice.interval];
+    if (i.is_points() || choice.points.size() == fields.size() ||
+        !SameField(*i.field, fields[choice.points.size()])) {
+      return false;
+    }
+    c.interval = &i;
+  }
+  c.fixed = choice.fixed;
+  Build(c, plan);
+  return true;
 }
 
 std::optional<Plan> Planner::Branch() {
@@ -606,18 +653,22 @@ std::optional<Plan> UnionOf(const TableSchema& table, const Expr& any,
 }
 
 // The best plan of `conjuncts` without the indexes in `skip`, into `plan`
-// (a default one).
+// (a default one), and into `choice` (if not null) what was chosen, unless
+// a union was weighed.
 absl::Status PlanWithout(const TableSchema& table,
                          const std::vector<Expr>& conjuncts,
                          const std::vector<OrderTerm>& order,
                          const std::vector<const IndexSchema*>& skip,
-                         Plan* plan) {
+                         Plan* plan,
+                         std::optional<PlanChoice>* choice = nullptr) {
   Planner planner(table, conjuncts, order, skip);
   LMDBAPI_RETURN_IF_ERROR(planner.Best(plan));
   if (plan->consumed.empty() && conjuncts.size() == 1 &&
       conjuncts[0].kind == Expr::Kind::kOr) {
     std::optional<Plan> any = UnionOf(table, conjuncts[0], order, skip);
     if (any) *plan = *std::move(any);
+  } else if (choice != nullptr) {
+    *choice = planner.Chosen();
   }
   return absl::OkStatus();
 }
@@ -667,16 +718,21 @@ absl::Status PlanReady(const TableSchema& table,
   }
 }
 
-}  // namespace
+// A query's condition as a conjunction (its typed predicates, then its
+// filter's conjuncts) and its order: what the planner reads.
+struct Condition {
+  std::vector<Expr> conjuncts;
+  std::vector<OrderTerm> order;
+};
 
-absl::Status PlanQuery(const TableSchema& table, const Query& query,
-                       const IndexReadiness& readiness, Plan* plan) {
+absl::Status ConditionOf(const TableSchema& table, const Query& query,
+                         Condition* condition) {
   LMDBAPI_ASSIGN_OR_RETURN(std::vector<BoundPredicate> typed,
                            BindPredicates(table, query.predicates));
   LMDBAPI_ASSIGN_OR_RETURN(Expr filter, ParseFilter(table, query.filter));
-  LMDBAPI_ASSIGN_OR_RETURN(std::vector<OrderTerm> order,
+  LMDBAPI_ASSIGN_OR_RETURN(condition->order,
                            ParseOrderBy(table, query.order_by));
-  std::vector<Expr> conjuncts;
+  std::vector<Expr>& conjuncts = condition->conjuncts;
   conjuncts.reserve(typed.size() + 1);
   for (BoundPredicate& p : typed) conjuncts.push_back(Expr::Of(std::move(p)));
   if (filter.kind == Expr::Kind::kAnd) {
@@ -684,9 +740,48 @@ absl::Status PlanQuery(const TableSchema& table, const Query& query,
   } else if (filter.kind != Expr::Kind::kTrue) {
     conjuncts.push_back(std::move(filter));
   }
-  LMDBAPI_RETURN_IF_ERROR(PlanReady(table, conjuncts, order, readiness, plan));
-  plan->where = Expr::And(std::move(conjuncts));
-  plan->order_by = OrderByText(order);
+  return absl::OkStatus();
+}
+
+// What every plan ends with: the whole condition and the order asked.
+void Finish(Condition condition, Plan* plan) {
+  plan->where = Expr::And(std::move(condition.conjuncts));
+  plan->order_by = OrderByText(condition.order);
+}
+
+}  // namespace
+
+absl::Status PlanQuery(const TableSchema& table, const Query& query,
+                       const IndexReadiness& readiness, Plan* plan) {
+  Condition condition;
+  LMDBAPI_RETURN_IF_ERROR(ConditionOf(table, query, &condition));
+  LMDBAPI_RETURN_IF_ERROR(
+      PlanReady(table, condition.conjuncts, condition.order, readiness, plan));
+  Finish(std::move(condition), plan);
+  return absl::OkStatus();
+}
+
+absl::Status PlanQuery(const TableSchema& table, const Query& query, Plan* plan,
+                       std::optional<PlanChoice>* choice) {
+  Condition condition;
+  LMDBAPI_RETURN_IF_ERROR(ConditionOf(table, query, &condition));
+  LMDBAPI_RETURN_IF_ERROR(PlanWithout(table, condition.conjuncts,
+                                      condition.order, {}, plan, choice));
+  Finish(std::move(condition), plan);
+  return absl::OkStatus();
+}
+
+absl::Status ReplanQuery(const TableSchema& table, const Query& query,
+                         const PlanChoice& choice, Plan* plan) {
+  Condition condition;
+  LMDBAPI_RETURN_IF_ERROR(ConditionOf(table, query, &condition));
+  const std::vector<const IndexSchema*> none;
+  Planner planner(table, condition.conjuncts, condition.order, none);
+  if (!planner.Replay(choice, plan)) {
+    LMDBAPI_RETURN_IF_ERROR(
+        PlanWithout(table, condition.conjuncts, condition.order, none, plan));
+  }
+  Finish(std::move(condition), plan);
   return absl::OkStatus();
 }
 

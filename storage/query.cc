@@ -99,27 +99,41 @@ absl::StatusOr<std::string> Plan::SortKeyOf(
   return key;
 }
 
-std::string Plan::Describe() const {
-  std::string list;  // what the ranges serve, appended in place
-  for (const Expr& e : consumed) {
-    if (!list.empty()) list.append(", ");
-    if (e.kind == Expr::Kind::kOr) {
-      absl::StrAppend(&list, "(", e.DebugString(), ")");
-    } else {
-      list.append(e.DebugString());
-    }
+namespace {
+
+// Appends " (what the ranges serve)", or nothing when they serve nothing.
+void AppendConsumed(const std::vector<Expr>& consumed, std::string* text) {
+  if (consumed.empty()) return;
+  text->append(" (");
+  for (size_t i = 0; i < consumed.size(); ++i) {
+    if (i > 0) text->append(", ");
+    const bool group = consumed[i].kind == Expr::Kind::kOr;
+    if (group) text->push_back('(');
+    consumed[i].AppendDebugString(text);
+    if (group) text->push_back(')');
   }
+  text->push_back(')');
+}
+
+}  // namespace
+
+std::string Plan::Describe() const {
   std::string text;
+  text.reserve(128);
   switch (kind) {
     case Kind::kPrimaryKeyLookup:
-      text = absl::StrCat("primary key lookup (", list, ")");
+      text = "primary key lookup";
+      AppendConsumed(consumed, &text);
+      if (consumed.empty()) text.append(" ()");
       break;
     case Kind::kPrimaryKeyRange:
-      text = absl::StrCat("primary key range (", list, ")");
+      text = "primary key range";
+      AppendConsumed(consumed, &text);
+      if (consumed.empty()) text.append(" ()");
       break;
     case Kind::kIndexScan:
-      text = absl::StrCat("index ", index->name,
-                          list.empty() ? "" : absl::StrCat(" (", list, ")"));
+      text.append("index ").append(index->name);
+      AppendConsumed(consumed, &text);
       break;
     case Kind::kUnion:
       text = absl::StrCat(

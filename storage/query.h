@@ -14,11 +14,13 @@
 #define LMDBAPI_STORAGE_QUERY_H_
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
@@ -140,6 +142,33 @@ absl::StatusOr<Plan> PlanQuery(const TableSchema& table, const Query& query,
 // through the planner's layers moved eight times per Filter).
 absl::Status PlanQuery(const TableSchema& table, const Query& query,
                        const IndexReadiness& readiness, Plan* plan);
+
+// The access path the planner chose for a query, by the places of the
+// conditions it used. Which path wins depends only on the query's shape:
+// its typed predicates' fields, operators and kinds of value, its filter
+// and its order_by. So a query of the same shape with other values
+// (another customer's id) can be planned without choosing again
+// (ReplanQuery), which a service looking records up by changing values
+// asks on every call.
+struct PlanChoice {
+  const IndexSchema* index = nullptr;      // nullptr: the primary key
+  absl::InlinedVector<uint8_t, 4> points;  // conditions held to values
+  int interval = -1;                       // the condition bounding the next
+  size_t fixed = 0;       // leading fields held out of the order
+  size_t conditions = 0;  // how many the planner found in the query
+};
+
+// PlanQuery with every index ready, and the choice made (nullopt for a
+// plan no choice can redo: a union of a filter's OR).
+absl::Status PlanQuery(const TableSchema& table, const Query& query, Plan* plan,
+                       std::optional<PlanChoice>* choice);
+// The plan PlanQuery(table, query) makes, when `choice` is what it chose
+// for a query of the same shape: the values bound and checked, the key
+// ranges and expressions built, the choosing skipped. A choice that does
+// not fit the query (a different shape) is not used: the query is then
+// planned in full.
+absl::Status ReplanQuery(const TableSchema& table, const Query& query,
+                         const PlanChoice& choice, Plan* plan);
 
 // The smallest string greater than every string that starts with `prefix`;
 // nullopt when there is none (empty or all 0xFF).

@@ -104,11 +104,16 @@ bool ValueHasKind(const Value& value, FieldKind kind) {
 
 std::string FieldRef::Name() const {
   std::string name;
-  for (const FieldDescriptor* step : path) {
-    absl::StrAppend(&name, step->name(), ".");
-  }
-  absl::StrAppend(&name, field->name());
+  AppendName(&name);
   return name;
+}
+
+void FieldRef::AppendName(std::string* out) const {
+  for (const FieldDescriptor* step : path) {
+    out->append(step->name());
+    out->push_back('.');
+  }
+  out->append(field->name());
 }
 
 const Message& HolderOf(const Message& record, const FieldRef& ref) {

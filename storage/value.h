@@ -47,6 +47,7 @@ struct FieldRef {
   bool repeated() const { return field->is_repeated(); }
   // The dotted path: "client", "address.city".
   std::string Name() const;
+  void AppendName(std::string* out) const;
 };
 
 // The message that holds `ref.field` in `record`: `record` itself, or the

@@ -1,6 +1,8 @@
 // The planner picks the access path with the longest usable prefix.
 #include "storage/query.h"
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/storage/test_tables.h"
 
@@ -120,6 +122,144 @@ TEST(PlannerTest, FingerprintIgnoresPredicateOrderButNotValues) {
                              Eq("client", std::string("A"))});
   EXPECT_EQ(a->Fingerprint(*permits), b->Fingerprint(*permits));
   EXPECT_NE(a->Fingerprint(*permits), c->Fingerprint(*permits));
+}
+
+// Everything a plan holds that a call reads, as text.
+std::string Whole(const TableSchema& table, const Plan& plan) {
+  std::string text =
+      absl::StrCat(plan.Describe(), " | kind ", static_cast<int>(plan.kind),
+                   " | index ", plan.index ? plan.index->name : "-");
+  for (const KeyRange& r : plan.ranges) {
+    absl::StrAppend(&text, " | range ", r.index ? r.index->name : "pk", " ",
+                    absl::CEscape(r.start), " .. ",
+                    r.end ? absl::CEscape(*r.end) : "(end)", " fixed ",
+                    r.fixed);
+  }
+  for (const FieldRef& f : plan.order)
+    absl::StrAppend(&text, " | order ", f.Name());
+  absl::StrAppend(&text, " | backward ", plan.backward, " | residual ",
+                  plan.residual.DebugString(), " | where ",
+                  plan.where.DebugString(), " | fingerprint ",
+                  plan.Fingerprint(table));
+  return text;
+}
+
+TEST(ReplanTest, AChoiceMadeForOtherValuesGivesThePlanOfPlanningAfresh) {
+  absl::StatusOr<TableSchema> permits =
+      ResolveTable(testing::PermitTables()[0]);
+  ASSERT_TRUE(permits.ok());
+  struct Pair {
+    const char* name;
+    Query first, second;  // the same shape, other values
+  };
+  auto typed = [](std::vector<Predicate> predicates, std::string filter = "",
+                  std::string order_by = "") {
+    Query q;
+    q.predicates = std::move(predicates);
+    q.filter = std::move(filter);
+    q.order_by = std::move(order_by);
+    return q;
+  };
+  const TimestampValue t100{100, 0}, t200{200, 0}, t50{50, 0};
+  const Pair pairs[] = {
+      {"full composite",
+       typed({Eq("client", std::string("Acme")),
+              Eq("county", std::string("NY")), Eq("status", int64_t{PENDING})}),
+       typed({Eq("client", std::string("Beta")),
+              Eq("county", std::string("CA")), Eq("status", int64_t{2})})},
+      {"range after equalities",
+       typed({Eq("client", std::string("Acme")),
+              Eq("county", std::string("NY")), Ge("status", int64_t{1})}),
+       typed({Eq("client", std::string("Zed")), Eq("county", std::string("")),
+              Ge("status", int64_t{3})})},
+      {"bounds that cross leave no range",
+       typed({Ge("issued", t100), Lt("issued", t200)}),
+       typed({Ge("issued", t200), Lt("issued", t50)})},
+      {"primary key lookup and a residual",
+       typed(
+           {Eq("client", std::string("Acme")), Eq("uuid", std::string("u1"))}),
+       typed({Eq("client", std::string("B")), Eq("uuid", std::string("u2"))})},
+      {"a prefix", typed({{"client", Op::kPrefix, std::string("Ac")}}),
+       typed({{"client", Op::kPrefix, std::string("\xff\xff")}})},
+      {"an unindexed field",
+       typed({Eq("county_status", std::string("Active"))}),
+       typed({Eq("county_status", std::string("Suspended"))})},
+      {"with a filter",
+       typed({Eq("client", std::string("Acme"))}, "fee_cents >= 100"),
+       typed({Eq("client", std::string("Beta"))}, "fee_cents >= 100")},
+      {"with an order",
+       typed({Eq("client", std::string("Acme"))}, "", "county desc"),
+       typed({Eq("client", std::string("Beta"))}, "", "county desc")},
+      {"a value coerced to the field's kind",
+       typed({Eq("fee_cents", int64_t{5})}),
+       typed({Eq("fee_cents", int64_t{-7})})},
+  };
+  for (const Pair& pair : pairs) {
+    SCOPED_TRACE(pair.name);
+    Plan first;
+    std::optional<PlanChoice> choice;
+    ASSERT_TRUE(PlanQuery(*permits, pair.first, &first, &choice).ok());
+    ASSERT_TRUE(choice.has_value());
+    Plan replanned;
+    ASSERT_TRUE(ReplanQuery(*permits, pair.second, *choice, &replanned).ok());
+    absl::StatusOr<Plan> afresh = PlanQuery(*permits, pair.second);
+    ASSERT_TRUE(afresh.ok()) << afresh.status();
+    EXPECT_EQ(Whole(*permits, replanned), Whole(*permits, *afresh));
+    EXPECT_NE(Whole(*permits, replanned), Whole(*permits, first));
+  }
+}
+
+TEST(ReplanTest, BadValuesAndOtherShapesAreAnsweredAsPlanningAfresh) {
+  absl::StatusOr<TableSchema> permits =
+      ResolveTable(testing::PermitTables()[0]);
+  ASSERT_TRUE(permits.ok());
+  Query three;
+  three.predicates = {Eq("client", std::string("Acme")),
+                      Eq("county", std::string("NY")),
+                      Eq("status", int64_t{PENDING})};
+  Plan plan;
+  std::optional<PlanChoice> choice;
+  ASSERT_TRUE(PlanQuery(*permits, three, &plan, &choice).ok());
+  ASSERT_TRUE(choice.has_value());
+  // A value of the wrong kind: the same error, naming the field.
+  Query wrong = three;
+  wrong.predicates[0].value = int64_t{3};
+  Plan unused;
+  absl::Status replanned = ReplanQuery(*permits, wrong, *choice, &unused);
+  EXPECT_EQ(replanned, PlanQuery(*permits, wrong).status());
+  EXPECT_NE(replanned.message().find("'client'"), std::string::npos);
+  // A query of another shape is planned in full, not by the choice.
+  for (std::vector<Predicate> other :
+       {std::vector<Predicate>{Eq("county", std::string("NY"))},
+        std::vector<Predicate>{Eq("uuid", std::string("u")),
+                               Eq("county", std::string("NY")),
+                               Eq("status", int64_t{1})},
+        std::vector<Predicate>{Ge("status", int64_t{1}),
+                               Eq("county", std::string("NY")),
+                               Eq("client", std::string("A"))}}) {
+    Query q;
+    q.predicates = other;
+    Plan by_choice;
+    ASSERT_TRUE(ReplanQuery(*permits, q, *choice, &by_choice).ok());
+    absl::StatusOr<Plan> afresh = PlanQuery(*permits, q);
+    ASSERT_TRUE(afresh.ok());
+    EXPECT_EQ(Whole(*permits, by_choice), Whole(*permits, *afresh));
+  }
+}
+
+TEST(ReplanTest, AUnionOfAFiltersOrHasNoChoice) {
+  absl::StatusOr<TableSchema> permits =
+      ResolveTable(testing::PermitTables()[0]);
+  ASSERT_TRUE(permits.ok());
+  Query q;
+  q.filter =
+      "(client = \"Acme\" AND county = \"NY\" AND status = APPROVED) OR "
+      "permit_number = \"P-1\"";
+  Plan plan;
+  std::optional<PlanChoice> choice;
+  ASSERT_TRUE(PlanQuery(*permits, q, &plan, &choice).ok());
+  EXPECT_EQ(plan.kind, Plan::Kind::kUnion);
+  EXPECT_FALSE(choice.has_value());
 }
 
 TEST(SchemaTest, RejectsBadSpecsNamingTableMessageAndField) {

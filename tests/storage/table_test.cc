@@ -238,6 +238,48 @@ TEST(PlanCacheTest, KeepingAKeyAgainReplacesItsPlan) {
   EXPECT_EQ(cache.Find("q"), second);
 }
 
+TEST(PlanCacheTest,
+     NewValuesOfAKnownShapeArePlannedByItsChoiceAndKeptWhileThereIsRoom) {
+  absl::StatusOr<TableSchema> permits =
+      ResolveTable(testing::PermitTables()[0]);
+  ASSERT_TRUE(permits.ok());
+  auto by_client = [](size_t i) {
+    Query q;
+    q.predicates = {{"client", Op::kEq, absl::StrCat("c", i)},
+                    {"county", Op::kEq, std::string("NY")}};
+    return q;
+  };
+  PlanCache cache;
+  auto first = cache.Prepare(*permits, by_client(0));
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE((*first)->choice.has_value());
+  EXPECT_EQ(cache.Find(PlanCache::ShapeOf(by_client(7))), *first);
+  EXPECT_NE(PlanCache::ShapeOf(by_client(7)), PlanCache::KeyOf(by_client(7)));
+  // Twice the capacity of new values: each planned for its values; those
+  // past the room left are not kept, and forget nothing kept.
+  for (size_t i = 1; i < 2 * PlanCache::kCapacity; ++i) {
+    auto plan = cache.Prepare(*permits, by_client(i));
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    ASSERT_EQ((*plan)->description,
+              absl::StrCat("index main_composite (client = \"c", i,
+                           "\", county = \"NY\")"));
+    ASSERT_EQ((*plan)->plan.ranges.size(), 1u);
+  }
+  EXPECT_EQ(cache.Find(PlanCache::KeyOf(by_client(0))), *first);
+  EXPECT_NE(cache.Find(PlanCache::KeyOf(by_client(PlanCache::kCapacity - 2))),
+            nullptr);
+  EXPECT_EQ(cache.Find(PlanCache::KeyOf(by_client(PlanCache::kCapacity - 1))),
+            nullptr);
+  EXPECT_EQ(cache.Find(PlanCache::KeyOf(by_client(PlanCache::kCapacity))),
+            nullptr);
+  // A bad value of a known shape is refused as the planner refuses it.
+  Query wrong = by_client(1);
+  wrong.predicates[0].value = int64_t{5};
+  absl::Status refused = cache.Prepare(*permits, wrong).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.message().find("'client'"), std::string::npos) << refused;
+}
+
 TEST_F(TableTest, InsertWithCallerKeyAndDuplicateIsAlreadyExists) {
   Permit p = MakePermit("Acme", "NY", PENDING);
   p.set_uuid("my-key");
