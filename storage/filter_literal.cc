@@ -1,6 +1,5 @@
 #include "storage/filter_literal.h"
 
-#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
@@ -203,52 +202,36 @@ absl::StatusOr<Value> TimestampLiteral(const FieldRef& field,
   return Value(TimestampValue{seconds, static_cast<int32_t>(nanos)});
 }
 
-std::string QuoteString(absl::string_view text, bool prefix) {
-  std::string out = "\"";
+// Appends `text` quoted, with \" \\ \* \n \r \t \xHH escapes (`prefix`: an
+// unescaped '*' before the closing quote).
+void AppendQuoted(absl::string_view text, bool prefix, std::string* out) {
+  out->reserve(out->size() + text.size() + 3);
+  out->push_back('"');
   for (char c : text) {
     switch (c) {
       case '"':
       case '\\':
       case '*':
-        out.push_back('\\');
-        out.push_back(c);
+        out->push_back('\\');
+        out->push_back(c);
         break;
       case '\n':
-        out.append("\\n");
+        out->append("\\n");
         break;
       case '\r':
-        out.append("\\r");
+        out->append("\\r");
         break;
       case '\t':
-        out.append("\\t");
+        out->append("\\t");
         break;
       default:
         if (static_cast<uint8_t>(c) < 0x20 || c == 0x7f) {
-          absl::StrAppend(&out,
+          absl::StrAppend(out,
                           absl::StrFormat("\\x%02x", static_cast<uint8_t>(c)));
         } else {
-          out.push_back(c);
+          out->push_back(c);
         }
     }
-  }
-  if (prefix) out.push_back('*');
-  out.push_back('"');
-  return out;
-}
-
-// Whether `c` is written other than as itself between quotes.
-bool NeedsEscape(char c) {
-  return c == '"' || c == '\\' || c == '*' || static_cast<uint8_t>(c) < 0x20 ||
-         c == 0x7f;
-}
-
-void AppendQuoted(absl::string_view text, bool prefix, std::string* out) {
-  out->push_back('"');
-  if (std::none_of(text.begin(), text.end(), NeedsEscape)) {
-    out->append(text.data(), text.size());  // the usual text: as it is
-  } else {
-    out->append(QuoteString(text, prefix), 1, std::string::npos);
-    return;
   }
   if (prefix) out->push_back('*');
   out->push_back('"');
@@ -264,14 +247,16 @@ std::string ShortestDouble(double d) {
   return absl::StrFormat("%.17g", d);
 }
 
-std::string FormatInt64(const FieldRef& field, int64_t v) {
+// An enum value by name when it has one, else the number.
+void AppendInt64(const FieldRef& field, int64_t v, std::string* out) {
   const google::protobuf::EnumDescriptor* e = field.field->enum_type();
   if (e != nullptr && v >= INT32_MIN && v <= INT32_MAX) {
     if (const auto* named = e->FindValueByNumber(static_cast<int>(v))) {
-      return named->name();
+      out->append(named->name());
+      return;
     }
   }
-  return absl::StrCat(v);
+  absl::StrAppend(out, v);
 }
 
 }  // namespace
@@ -321,41 +306,36 @@ void AppendLiteral(const FieldRef& field, const Value& value, bool prefix,
     case 0:
       AppendQuoted(std::get<std::string>(value), prefix, out);
       return;
-    case 1: {
-      const google::protobuf::EnumDescriptor* e = field.field->enum_type();
-      const int64_t v = std::get<int64_t>(value);
-      if (e == nullptr) {
-        absl::StrAppend(out, v);
-        return;
-      }
-      break;
-    }
-  }
-  out->append(FormatLiteral(field, value, prefix));
-}
-
-std::string FormatLiteral(const FieldRef& field, const Value& value,
-                          bool prefix) {
-  switch (value.index()) {
-    case 0:
-      return QuoteString(std::get<std::string>(value), prefix);
     case 1:
-      return FormatInt64(field, std::get<int64_t>(value));
+      AppendInt64(field, std::get<int64_t>(value), out);
+      return;
     case 2:
-      return absl::StrCat(std::get<uint64_t>(value));
+      absl::StrAppend(out, std::get<uint64_t>(value));
+      return;
     case 3:
-      return ShortestDouble(std::get<double>(value));
+      out->append(ShortestDouble(std::get<double>(value)));
+      return;
     case 4:
-      return std::get<bool>(value) ? "true" : "false";
+      out->append(std::get<bool>(value) ? "true" : "false");
+      return;
     case 5: {
       const auto& ts = std::get<TimestampValue>(value);
       const absl::Time time =
           absl::FromUnixSeconds(ts.seconds) + absl::Nanoseconds(ts.nanos);
-      return absl::StrCat(
-          "\"", absl::FormatTime(kRfc3339Utc, time, absl::UTCTimeZone()), "\"");
+      absl::StrAppend(out, "\"",
+                      absl::FormatTime(kRfc3339Utc, time, absl::UTCTimeZone()),
+                      "\"");
+      return;
     }
   }
-  return "?";
+  out->append("?");
+}
+
+std::string FormatLiteral(const FieldRef& field, const Value& value,
+                          bool prefix) {
+  std::string text;
+  AppendLiteral(field, value, prefix, &text);
+  return text;
 }
 
 }  // namespace lmdbapi::storage::filter

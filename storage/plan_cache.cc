@@ -134,6 +134,7 @@ void PlanCache::Keep(std::string key,
 
 void PlanCache::KeepIfRoom(std::string key,
                            std::shared_ptr<const PreparedPlan> plan) {
+  if (full_.load(std::memory_order_relaxed)) return;
   absl::MutexLock lock(&mu_);
   if (slots_.size() < kCapacity) KeepLocked(std::move(key), std::move(plan));
 }
@@ -146,6 +147,7 @@ void PlanCache::KeepLocked(std::string key,
     return;
   }
   Slot* slot = slots_.size() < kCapacity ? &slots_.emplace_back() : Forget();
+  if (slots_.size() == kCapacity) full_.store(true, std::memory_order_relaxed);
   slot->key = std::move(key);
   slot->plan = std::move(plan);
   slot->used.store(false, std::memory_order_relaxed);

@@ -104,6 +104,9 @@ class PlanCache {
   absl::flat_hash_map<absl::string_view, Slot*> by_key_
       ABSL_GUARDED_BY(mu_);               // Slot::key → its slot
   size_t hand_ ABSL_GUARDED_BY(mu_) = 0;  // the clock: the next to look at
+  // Whether slots_ reached kCapacity (it never shrinks): KeepIfRoom's answer
+  // without taking the lock.
+  std::atomic<bool> full_{false};
 };
 
 }  // namespace lmdbapi::storage
