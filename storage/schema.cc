@@ -21,6 +21,10 @@ TableSchema SchemaOf(const model::TableModel& table,
   TableSchema schema;
   schema.name = table.collection;
   schema.descriptor = table.message;
+  for (int i = 0; i < table.message->field_count(); ++i) {
+    const FieldDescriptor* field = table.message->field(i);
+    schema.fields_by_name.emplace(field->name(), field);
+  }
   schema.primary_key = Ref(table.primary_key);
   schema.revision = Ref(table.revision);
   schema.create_time = Ref(table.create_time);
@@ -64,7 +68,11 @@ std::string IndexSchema::Definition() const {
 }
 
 const FieldDescriptor* TableSchema::FindField(absl::string_view name) const {
-  return descriptor->FindFieldByName(std::string(name));
+  if (fields_by_name.empty()) {
+    return descriptor->FindFieldByName(std::string(name));
+  }
+  auto it = fields_by_name.find(name);
+  return it == fields_by_name.end() ? nullptr : it->second;
 }
 
 std::vector<TableSchema> SchemasOf(

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
@@ -53,7 +54,13 @@ struct TableSchema {
   // The declared indexes, then (for a secondary table) the parent link.
   std::vector<IndexSchema> indexes;
 
-  // Looks a field up by name; nullptr when the record has none.
+  // The record's fields by name (SchemaOf fills it): what FindField reads,
+  // less than half the instructions of the descriptor's own lookup.
+  absl::flat_hash_map<std::string, const google::protobuf::FieldDescriptor*>
+      fields_by_name;
+
+  // Looks a field up by name; nullptr when the record has none. A schema
+  // built by hand, without fields_by_name, asks the descriptor.
   const google::protobuf::FieldDescriptor* FindField(
       absl::string_view name) const;
 };

@@ -644,6 +644,24 @@ TEST(FilterExprTest, ExprOrAndNotBuildFlatTrees) {
             "NOT floors = 1 AND (floors = 1 OR floors = 2 OR floors = 3)");
 }
 
+TEST(FilterExprTest, AndKeepsFlatChildrenInOrderAndFlattensNestedOnes) {
+  absl::StatusOr<Expr> a = ParseFilter(Permits(), "floors = 1");
+  absl::StatusOr<Expr> b = ParseFilter(Permits(), "floors = 2 OR floors = 3");
+  absl::StatusOr<Expr> c = ParseFilter(Permits(), "client = \"Acme\"");
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  Expr flat = Expr::And({*c, *a, *b});  // none an AND or true: kept as given
+  EXPECT_EQ(flat.kind, Expr::Kind::kAnd);
+  EXPECT_EQ(flat.DebugString(),
+            "client = \"Acme\" AND floors = 1 AND "
+            "(floors = 2 OR floors = 3)");
+  Expr nested = Expr::And({Expr(), Expr::And({*c, *a}), *b});
+  EXPECT_EQ(nested.children.size(), 3u);
+  EXPECT_EQ(nested.DebugString(), flat.DebugString());
+  EXPECT_EQ(Expr::And({Expr(), *a}).DebugString(), "floors = 1");
+  EXPECT_EQ(Expr::And({Expr(), Expr()}).kind, Expr::Kind::kTrue);
+  EXPECT_EQ(Expr::And({}).kind, Expr::Kind::kTrue);
+}
+
 // A proto2 message type for what proto2 changes: `kind`, a closed enum;
 // `count`, an int64; `label`, a string whose default is "plain".
 const google::protobuf::Descriptor* Proto2Thing() {

@@ -110,6 +110,26 @@ TEST(PlannerTest, RejectsUnknownFieldsAndWrongTypesNamingTheField) {
   EXPECT_NE(repeated.status().message().find("tags"), std::string::npos);
 }
 
+TEST(PlannerTest, AResolvedTableFindsEachFieldByNameAsItsDescriptorDoes) {
+  absl::StatusOr<TableSchema> permits =
+      ResolveTable(testing::PermitTables()[0]);
+  ASSERT_TRUE(permits.ok());
+  TableSchema by_hand;  // no index of names: the descriptor is asked
+  by_hand.descriptor = permits->descriptor;
+  ASSERT_EQ(permits->fields_by_name.size(),
+            static_cast<size_t>(permits->descriptor->field_count()));
+  for (int i = 0; i < permits->descriptor->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field =
+        permits->descriptor->field(i);
+    EXPECT_EQ(permits->FindField(field->name()), field);
+    EXPECT_EQ(by_hand.FindField(field->name()), field);
+  }
+  for (const char* absent : {"colour", "", "Client", "address.city"}) {
+    EXPECT_EQ(permits->FindField(absent), nullptr) << absent;
+    EXPECT_EQ(by_hand.FindField(absent), nullptr) << absent;
+  }
+}
+
 TEST(PlannerTest, FingerprintIgnoresPredicateOrderButNotValues) {
   absl::StatusOr<TableSchema> permits =
       ResolveTable(testing::PermitTables()[0]);
