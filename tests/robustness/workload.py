@@ -27,6 +27,9 @@ import uuid as uuidlib
 import grpc
 
 IN_FLIGHT = 64
+# How long past its stop time a run waits for its min_acked writes (a
+# sanitizer build on a loaded machine answers a few dozen a second).
+MIN_ACKED_WAIT = 10.0
 # Live records past which the load deletes instead of inserting: the checks
 # read every record each cycle, so growing data made long runs quadratic.
 LIVE_CAP = 2000
@@ -117,20 +120,27 @@ class Workload:
         # written again. Forgetting it keeps the model bounded.
         self.groups = {k: v for k, v in self.groups.items() if k in stored}
 
-    def run(self, permits, cycle, stop_at, stop):
-        """Keeps IN_FLIGHT writes going until `stop_at` (time.time()), then
-        calls stop() and settles every call. Returns [(key, response)] of the
-        inserts and updates acknowledged, in the order they were answered."""
+    def run(self, permits, cycle, stop_at, stop, min_acked=0):
+        """Keeps IN_FLIGHT writes going until `stop_at` (time.time()) and, on
+        a machine slow enough to answer fewer, until `min_acked` writes of
+        this run were acknowledged (for at most MIN_ACKED_WAIT seconds more);
+        then calls stop() and settles every call. Returns [(key, response)]
+        of the inserts and updates acknowledged, in the order they were
+        answered."""
         done = queue.Queue()
         pending = {}  # key -> (old, new) of the write in flight
         answered = []
         stopped = False
+        acked_before = self.acked
         while pending or not stopped:
             while not stopped and len(pending) < IN_FLIGHT:
                 key, old, new, call = self.issue(permits, pending)
                 pending[key] = (old, new)
                 call.add_done_callback(lambda f, k=key: done.put((k, f)))
-            if not stopped and time.time() >= stop_at:
+            now = time.time()
+            enough = (self.acked - acked_before >= min_acked
+                      or now >= stop_at + MIN_ACKED_WAIT)
+            if not stopped and now >= stop_at and enough:
                 stop()
                 stopped = True
             try:
