@@ -163,7 +163,10 @@ absl::StatusOr<FieldRef> ResolveFieldPath(const TableSchema& table,
   const Descriptor* message = table.descriptor;
   FieldRef ref;
   for (size_t i = 0; i < names.size(); ++i) {
-    const FieldDescriptor* f = message->FindFieldByName(std::string(names[i]));
+    // The first name is a field of the record: the table's map finds it.
+    const FieldDescriptor* f =
+        i == 0 ? table.FindField(names[0])
+               : message->FindFieldByName(std::string(names[i]));
     if (f == nullptr) return Unknown(table, names, i, message, column);
     if (i + 1 == names.size()) {
       ref.field = f;
