@@ -1,6 +1,5 @@
 #include "storage/change_log.h"
 
-#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -35,12 +34,12 @@ uint64_t RevisionOfKey(absl::string_view key) {
   return BigEndian(key.substr(0, 8));
 }
 
-// Deletes every change of the revisions `from`..`to`, in one sweep: after a
-// delete LMDB's cursor stands at the next entry, which MDB_NEXT returns.
-absl::Status DropRevisions(MDB_txn* txn, MDB_dbi dbi, uint64_t from,
-                           uint64_t to) {
+// Deletes every change of the revisions up to `to`, in one sweep from the
+// first: after a delete LMDB's cursor stands at the next entry, which
+// MDB_NEXT returns.
+absl::Status DropThrough(MDB_txn* txn, MDB_dbi dbi, uint64_t to) {
   LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, dbi));
-  absl::StatusOr<bool> more = cursor.Seek(RevisionKey(from));
+  absl::StatusOr<bool> more = cursor.First();
   for (; more.ok() && *more; more = cursor.Next()) {
     if (RevisionOfKey(cursor.key()) > to) break;
     LMDBAPI_RETURN_IF_ERROR(cursor.Delete());
@@ -67,37 +66,27 @@ absl::Status ChangeLog::Append(MDB_txn* txn, uint64_t revision,
                                absl::string_view record) const {
   std::string value;
   EncodeChange({revision, position, type, table, pk, record}, &value);
-  LMDBAPI_RETURN_IF_ERROR(
-      PutValue(txn, dbi_, RevisionKey(revision, position), value));
-  // The first change of a revision drops the revision that falls out of
-  // retention.
-  if (position != 0 || revision <= retention_) return absl::OkStatus();
-  uint64_t drop = revision - retention_;
-  return DropRevisions(txn, dbi_, drop, drop);
+  return PutValue(txn, dbi_, RevisionKey(revision, position), value);
 }
 
 absl::Status ChangeLog::AppendAll(MDB_txn* txn,
                                   absl::Span<const NewChange> changes) const {
   if (changes.empty()) return absl::OkStatus();
-  {
-    // Revisions only grow: the changes go at the log's end, in full pages.
-    LMDBAPI_ASSIGN_OR_RETURN(AppendTail tail, AppendTail::Of(txn, dbi_));
-    LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, dbi_));
-    std::string value;  // one buffer: LMDB copies each value
-    for (const NewChange& change : changes) {
-      EncodeChange(change, &value);
-      LMDBAPI_RETURN_IF_ERROR(tail.Put(
-          cursor, RevisionKey(change.revision, change.position), value, 0));
-    }
+  // Revisions only grow: the changes go at the log's end, in full pages.
+  LMDBAPI_ASSIGN_OR_RETURN(AppendTail tail, AppendTail::Of(txn, dbi_));
+  LMDBAPI_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, dbi_));
+  std::string value;  // one buffer: LMDB copies each value
+  for (const NewChange& change : changes) {
+    EncodeChange(change, &value);
+    LMDBAPI_RETURN_IF_ERROR(tail.Put(
+        cursor, RevisionKey(change.revision, change.position), value, 0));
   }
-  // Each revision new here (its first change) drops the one `retention`
-  // older.
-  uint64_t first = changes.front().revision;
-  if (changes.front().position != 0) ++first;  // began before: dropped then
-  uint64_t last = changes.back().revision;
-  if (last <= retention_ || first > last) return absl::OkStatus();
-  return DropRevisions(txn, dbi_, std::max(first, retention_ + 1) - retention_,
-                       last - retention_);
+  return absl::OkStatus();
+}
+
+absl::Status ChangeLog::Trim(MDB_txn* txn, uint64_t revision) const {
+  if (revision <= retention_) return absl::OkStatus();
+  return DropThrough(txn, dbi_, revision - retention_);
 }
 
 absl::StatusOr<uint64_t> ChangeLog::Last(MDB_txn* txn) const {

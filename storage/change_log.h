@@ -6,8 +6,9 @@
 // is the revision (8 bytes, big-endian) for the first change of a revision
 // and the revision + the change's position (4 bytes) for the others, so keys
 // written before commits existed read the same.
-// Retention: the newest `retention` revisions; appending revision r drops
-// every change of r - retention.
+// Retention: the newest `retention` revisions. A write transaction that
+// appends changes ends with Trim, which drops every revision older than that
+// (the writer calls it once a batch, just before the batch commits).
 #ifndef LMDBAPI_STORAGE_CHANGE_LOG_H_
 #define LMDBAPI_STORAGE_CHANGE_LOG_H_
 
@@ -52,15 +53,19 @@ class ChangeLog {
   ChangeLog(MDB_dbi dbi, MDB_dbi meta, uint64_t retention)
       : dbi_(dbi), meta_(meta), retention_(retention) {}
 
-  // Appends the change at (`revision`, `position`); the first change of a
-  // revision drops the changes of the revision `retention` older.
+  // Appends the change at (`revision`, `position`).
   absl::Status Append(MDB_txn* txn, uint64_t revision, uint32_t position,
                       ChangeType type, absl::string_view table,
                       absl::string_view pk, absl::string_view record) const;
   // Appends `changes` (in revision order, newer than any logged) through one
-  // cursor, then drops what falls out of retention, as Append of each would.
+  // cursor.
   absl::Status AppendAll(MDB_txn* txn,
                          absl::Span<const NewChange> changes) const;
+  // Drops the changes of every revision `retention` or more older than
+  // `revision` (the newest the transaction wrote), in one sweep from the
+  // log's start: once a batch of writes, where each write used to drop its
+  // own (~4,900 instructions an Insert, a cursor opened and a descent each).
+  absl::Status Trim(MDB_txn* txn, uint64_t revision) const;
 
   // The first revision the log still holds; the next revision when it is
   // empty (nothing to miss).

@@ -99,6 +99,10 @@ absl::Status Database::TrackRevision() {
   LMDBAPI_ASSIGN_OR_RETURN(Txn txn, Txn::BeginRead(env_->raw()));
   LMDBAPI_ASSIGN_OR_RETURN(uint64_t revision, clock_->Current(txn.get()));
   writer_->set_revision_clock(clock_.get(), revision);
+  writer_->set_before_commit(
+      [changes = changes_.get()](MDB_txn* txn, uint64_t revision) {
+        return changes->Trim(txn, revision);
+      });
   return absl::OkStatus();
 }
 

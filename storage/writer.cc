@@ -358,6 +358,9 @@ Writer::Attempt Writer::TryBatch(std::deque<Request>& batch,
   absl::StatusOr<uint64_t> revision = uint64_t{0};
   if (commit.ok()) commit = counter.Store();
   if (commit.ok() && clock_ != nullptr) revision = clock_->Current(txn->get());
+  if (commit.ok() && revision.ok() && before_commit_) {
+    commit = before_commit_(txn->get(), *revision);
+  }
   if (commit.ok() && large) writeback_->Begin();
   if (commit.ok()) {
     commit = Commit(*txn, unsynced, revision.ok() ? *revision : 0);

@@ -155,6 +155,14 @@ class Writer {
   // commit), and committed_revision() gives it once committed (`initial`
   // until then). Set before the first Submit.
   void set_revision_clock(RevisionClock* clock, uint64_t initial);
+  // Runs in each batch's transaction once the batch's revision is stored,
+  // just before it commits, with that revision (the change log drops what
+  // fell out of its retention there: once a batch, not once a write). A
+  // failure fails the batch. Set before the first Submit.
+  using BeforeCommit = std::function<absl::Status(MDB_txn*, uint64_t)>;
+  void set_before_commit(BeforeCommit hook) {
+    before_commit_ = std::move(hook);
+  }
   uint64_t committed_revision() const;
   // Blocks until committed_revision() >= `revision` (true) or `deadline`
   // passes (false): a read that must see a given write.
@@ -253,6 +261,7 @@ class Writer {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::function<void()> on_commit_;
   RevisionClock* clock_ = nullptr;
+  BeforeCommit before_commit_;
   // Written under mu_ (AwaitRevision's condition reads it there); read
   // without it by committed_revision(), which every read call asks.
   std::atomic<uint64_t> committed_revision_{0};

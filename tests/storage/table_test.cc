@@ -831,5 +831,34 @@ TEST(ChangeLogTest, KeepsTheNewestRetentionChanges) {
   EXPECT_EQ((*db)->changes().Read(txn->get(), 1, 100)->size(), 10u);
 }
 
+TEST(ChangeLogTest, AWriteBatchDropsWhatFellOutOfRetentionAtItsEnd) {
+  lmdbapi::testing::TempDir dir;
+  DatabaseOptions options =
+      lmdbapi::testing::PermitDbOptions(dir.path(), uint64_t{16} << 20);
+  options.change_retention = 10;
+  auto db = Database::Open(options, lmdbapi::testing::PermitTables());
+  ASSERT_TRUE(db.ok()) << db.status();
+  // 25 records in one transaction: revisions 1..25, one trim at its end.
+  std::vector<Permit> permits;
+  for (int i = 0; i < 25; ++i)
+    permits.push_back(MakePermit("C", "NY", PENDING));
+  std::vector<google::protobuf::Message*> records;
+  for (Permit& p : permits) records.push_back(&p);
+  ASSERT_TRUE((*db)->table("permits")->BatchInsert(records).ok());
+  {
+    auto txn = (*db)->env().BeginRead();
+    ASSERT_TRUE(txn.ok());
+    EXPECT_EQ(*(*db)->changes().Oldest(txn->get()), 16u);
+    EXPECT_EQ(*(*db)->changes().Last(txn->get()), 25u);
+    EXPECT_EQ((*db)->changes().Read(txn->get(), 1, 100)->size(), 10u);
+  }
+  Permit one = MakePermit("C", "NY", PENDING);
+  ASSERT_TRUE((*db)->table("permits")->Insert(&one).ok());
+  auto txn = (*db)->env().BeginRead();
+  ASSERT_TRUE(txn.ok());
+  EXPECT_EQ(*(*db)->changes().Oldest(txn->get()), 17u);
+  EXPECT_EQ((*db)->changes().Read(txn->get(), 1, 100)->size(), 10u);
+}
+
 }  // namespace
 }  // namespace lmdbapi::storage
