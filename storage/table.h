@@ -198,6 +198,14 @@ class Table {
               Done done);
   absl::Status Insert(google::protobuf::Message* record,
                       const WriteOptions& options = {});
+  // Insert of the record that Canonical `bytes` parse as, stored as they
+  // are where Prepare's checks and index entries can be read from them:
+  // no parse, no serialization. The record is answered only through
+  // `options.answer` (required). Not on a replicated shard: its commands
+  // carry a parsed record (Insert).
+  void InsertCanonical(absl::string_view bytes, const WriteOptions& options,
+                       Done done);
+  bool replicated() const { return writer_->replicated(); }
   // Inserts all records or none, as Insert; errors name the failing record's
   // position. No options: a batch has no condition, and each record gets its
   // own version fields.
@@ -297,6 +305,11 @@ class Table {
   // result, with the bytes stored as they are when Prepare's checks and
   // index entries can be read from them (else they are parsed).
   absl::StatusOr<Prepared> PrepareCanonical(absl::string_view bytes) const;
+  // Queues the insert of `prepared`: its version goes to options.version,
+  // its stored bytes to options.answer, else its version fields to `record`.
+  void SubmitInsert(std::shared_ptr<const Prepared> prepared,
+                    google::protobuf::Message* record,
+                    const WriteOptions& options, Done done);
   absl::Status CheckPrimaryKey(absl::string_view pk) const;
   // A Patch's record type, key and paths (INVALID_ARGUMENT naming them).
   absl::Status CheckPatch(const google::protobuf::Message& patch,

@@ -354,15 +354,33 @@ void Table::Insert(Message* record, const WriteOptions& options, Done done) {
   }
   absl::StatusOr<Prepared> prepared = PrepareInsert(record);
   if (!prepared.ok()) return done(prepared.status());
-  auto shared = std::make_shared<Prepared>(*std::move(prepared));
+  SubmitInsert(std::make_shared<Prepared>(*std::move(prepared)), record,
+               options, std::move(done));
+}
+
+void Table::InsertCanonical(absl::string_view bytes,
+                            const WriteOptions& options, Done done) {
+  if (options.answer == nullptr || writer_->replicated()) {
+    return done(absl::InternalError(
+        "InsertCanonical needs an answer and an unreplicated table"));
+  }
+  absl::StatusOr<Prepared> prepared = PrepareCanonical(bytes);
+  if (!prepared.ok()) return done(prepared.status());
+  SubmitInsert(std::make_shared<Prepared>(*std::move(prepared)), nullptr,
+               options, std::move(done));
+}
+
+void Table::SubmitInsert(std::shared_ptr<const Prepared> prepared,
+                         Message* record, const WriteOptions& options,
+                         Done done) {
   writer_->Submit(
-      [this, shared, record, version = options.version,
+      [this, prepared, record, version = options.version,
        answer = options.answer](MDB_txn* txn) {
         RecordVersion written;
-        absl::Status status = InsertInTxn(txn, *shared, &written);
+        absl::Status status = InsertInTxn(txn, *prepared, &written);
         if (!status.ok()) return status;
         if (answer != nullptr) {
-          AnswerWritten(schema_, shared->value, written, answer);
+          AnswerWritten(schema_, prepared->value, written, answer);
         } else {
           SetVersionFields(schema_, written, record);
         }

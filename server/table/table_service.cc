@@ -12,6 +12,7 @@
 #include "model/request_layout.h"
 #include "server/observability/log.h"
 #include "server/table/byte_buffer_view.h"
+#include "server/table/canonical_insert.h"
 #include "server/table/filter_request.h"
 #include "server/table/parse_errors.h"
 #include "server/table/read_mask.h"
@@ -335,15 +336,8 @@ TableService::Reactor* TableService::WriteBytes(Context* context, Write write,
   if (Refused(*context, access::Permission::kWrite, reactor, method, start))
     return reactor;
   call->request.reset(request_type.New());
-  Message* record = nullptr;
   storage::WriteOptions options = WriteOptionsOf(*context, 0, &call->version);
   options.answer = call.get();
-  absl::Status s = ReadRawWrite(*context, method, bytes, call->request.get(),
-                                &record, insert ? nullptr : &options);
-  if (!s.ok()) {
-    Finish(reactor, method, start, s);
-    return reactor;
-  }
   storage::Table::Done done = [this, context, reactor, method, start, call,
                                response](const absl::Status& status) {
     if (!status.ok() &&
@@ -356,6 +350,23 @@ TableService::Reactor* TableService::WriteBytes(Context* context, Write write,
     }
     Finish(reactor, method, start, status);
   };
+  // Most inserts send a canonical record, stored as it came (no request
+  // to forward: not on a replica; no shard key to check on the record).
+  if (insert && shard_key_ == nullptr && forwarder_ == nullptr &&
+      !table_->replicated()) {
+    CanonicalInsert canonical;
+    if (canonical.Read(bytes, *table_)) {
+      table_->InsertCanonical(canonical.record, options, std::move(done));
+      return reactor;
+    }
+  }
+  Message* record = nullptr;
+  absl::Status s = ReadRawWrite(*context, method, bytes, call->request.get(),
+                                &record, insert ? nullptr : &options);
+  if (!s.ok()) {
+    Finish(reactor, method, start, s);
+    return reactor;
+  }
   if (insert) {
     table_->Insert(record, options, std::move(done));
   } else {

@@ -1,8 +1,10 @@
 // Every RPC of the example schema against the real server binary, through
 // the C++ stubs generated from the emitted service .proto, including each
 // error a client can get.
+#include <future>
 #include <thread>
 
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "proto/examples/permits_service.grpc.pb.h"
 #include "tests/e2e/server_process.h"
@@ -96,6 +98,76 @@ TEST_F(PermitsServerTest,
   EXPECT_EQ(stored.update_time().SerializeAsString(),
             stored.create_time().SerializeAsString());
   EXPECT_EQ(Get(stored.uuid()).SerializeAsString(), stored.SerializeAsString());
+}
+
+// An Insert whose record bytes are canonical is stored as they came, any
+// other is parsed: the two must store and answer the same record.
+TEST_F(PermitsServerTest,
+       AnInsertStoresTheSameRecordWhateverOrderItsFieldsCame) {
+  grpc::GenericStub stub(server_->Channel());
+  auto insert = [&](const std::string& record, std::string* answer) {
+    EXPECT_LT(record.size(), 128u);  // its length in one byte
+    std::string request = "\x0a";    // InsertPermitRequest.permit, then length
+    request.push_back(static_cast<char>(record.size()));
+    request += record;
+    grpc::Slice slice(request);
+    grpc::ByteBuffer sent(&slice, 1), got;
+    std::promise<grpc::Status> done;
+    auto context = Ctx();
+    stub.UnaryCall(context.get(), "/lmdbapi.examples.permits.Permits/Insert",
+                   grpc::StubOptions(), &sent, &got,
+                   [&done](grpc::Status s) { done.set_value(std::move(s)); });
+    grpc::Status status = done.get_future().get();
+    std::vector<grpc::Slice> slices;
+    answer->clear();
+    if (status.ok() && got.Dump(&slices).ok()) {
+      for (const grpc::Slice& s : slices) answer->append(s.begin(), s.end());
+    }
+    return status;
+  };
+  Permit head = MakePermit("Acme", "NY", PENDING);
+  head.set_permit_number("P-1");
+  Permit tail;
+  tail.set_client("Acme");  // field 3 after field 7 (issued): not canonical
+  head.clear_client();
+  const std::string out_of_order =
+      head.SerializeAsString() + tail.SerializeAsString();
+  Permit whole;
+  ASSERT_TRUE(whole.ParseFromString(out_of_order));
+  ASSERT_NE(whole.SerializeAsString(), out_of_order);
+  std::string answered;
+  ASSERT_TRUE(insert(out_of_order, &answered).ok());
+  Permit parsed;
+  ASSERT_TRUE(parsed.ParseFromString(answered));
+  EXPECT_EQ(parsed.client(), "Acme");
+  EXPECT_EQ(parsed.uuid().size(), 36u);
+  // The same record again, canonical, with its own number and a given key.
+  whole.set_permit_number("P-2");
+  whole.set_uuid("0190a5c4-0000-7000-8000-000000000001");
+  ASSERT_TRUE(insert(whole.SerializeAsString(), &answered).ok());
+  Permit canonical;
+  ASSERT_TRUE(canonical.ParseFromString(answered));
+  EXPECT_EQ(canonical.uuid(), whole.uuid());
+  EXPECT_EQ(canonical.revision(), parsed.revision() + 1);
+  EXPECT_EQ(Get(canonical.uuid()).SerializeAsString(), answered);
+  EXPECT_EQ(Get(parsed.uuid()).SerializeAsString(), parsed.SerializeAsString());
+  // Both differ only in what the server set and what the test changed.
+  for (Permit* p : {&parsed, &canonical}) {
+    p->clear_uuid();
+    p->clear_permit_number();
+    p->clear_revision();
+    p->clear_create_time();
+    p->clear_update_time();
+  }
+  EXPECT_EQ(parsed.SerializeAsString(), canonical.SerializeAsString());
+  // A canonical record whose key is taken: ALREADY_EXISTS, nothing stored.
+  whole.set_permit_number("P-3");
+  grpc::Status again = insert(whole.SerializeAsString(), &answered);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  FilterPermitsRequest all;
+  PermitPage page;
+  ASSERT_TRUE(permits_->Filter(Ctx().get(), all, &page).ok());
+  EXPECT_EQ(page.permits_size(), 2);
 }
 
 TEST_F(PermitsServerTest, AWriteWithoutItsRecordIsRefusedNamingTheField) {
