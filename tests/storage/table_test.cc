@@ -813,51 +813,51 @@ TEST_F(TableTest, TheChangeLogHoldsEveryCommittedWriteInRevisionOrder) {
   EXPECT_EQ(*db_->changes().Oldest(txn->get()), 1u);
 }
 
-TEST(ChangeLogTest, KeepsTheNewestRetentionChanges) {
-  lmdbapi::testing::TempDir dir;
-  DatabaseOptions options =
-      lmdbapi::testing::PermitDbOptions(dir.path(), uint64_t{16} << 20);
-  options.change_retention = 10;
-  auto db = Database::Open(options, lmdbapi::testing::PermitTables());
-  ASSERT_TRUE(db.ok()) << db.status();
+// A database that keeps the changes of its newest 10 revisions.
+class ChangeLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    DatabaseOptions options =
+        lmdbapi::testing::PermitDbOptions(dir_.path(), uint64_t{16} << 20);
+    options.change_retention = 10;
+    auto db = Database::Open(options, lmdbapi::testing::PermitTables());
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+  }
+  // The log holds revisions `oldest`..`last`, one change each.
+  void ExpectLogHolds(uint64_t oldest, uint64_t last) {
+    auto txn = db_->env().BeginRead();
+    ASSERT_TRUE(txn.ok());
+    EXPECT_EQ(*db_->changes().Oldest(txn->get()), oldest);
+    EXPECT_EQ(*db_->changes().Last(txn->get()), last);
+    EXPECT_EQ(db_->changes().Read(txn->get(), 1, 100)->size(),
+              last - oldest + 1);
+  }
+  lmdbapi::testing::TempDir dir_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST_F(ChangeLogTest, KeepsTheNewestRetentionChanges) {
   for (int i = 0; i < 25; ++i) {
     Permit p = MakePermit("C", "NY", PENDING);
-    ASSERT_TRUE((*db)->table("permits")->Insert(&p).ok());
+    ASSERT_TRUE(db_->table("permits")->Insert(&p).ok());
   }
-  auto txn = (*db)->env().BeginRead();
-  ASSERT_TRUE(txn.ok());
-  EXPECT_EQ(*(*db)->changes().Oldest(txn->get()), 16u);
-  EXPECT_EQ(*(*db)->changes().Last(txn->get()), 25u);
-  EXPECT_EQ((*db)->changes().Read(txn->get(), 1, 100)->size(), 10u);
+  ExpectLogHolds(16, 25);
 }
 
-TEST(ChangeLogTest, AWriteBatchDropsWhatFellOutOfRetentionAtItsEnd) {
-  lmdbapi::testing::TempDir dir;
-  DatabaseOptions options =
-      lmdbapi::testing::PermitDbOptions(dir.path(), uint64_t{16} << 20);
-  options.change_retention = 10;
-  auto db = Database::Open(options, lmdbapi::testing::PermitTables());
-  ASSERT_TRUE(db.ok()) << db.status();
+TEST_F(ChangeLogTest, AWriteBatchDropsWhatFellOutOfRetentionAtItsEnd) {
   // 25 records in one transaction: revisions 1..25, one trim at its end.
   std::vector<Permit> permits;
-  for (int i = 0; i < 25; ++i)
+  for (int i = 0; i < 25; ++i) {
     permits.push_back(MakePermit("C", "NY", PENDING));
+  }
   std::vector<google::protobuf::Message*> records;
   for (Permit& p : permits) records.push_back(&p);
-  ASSERT_TRUE((*db)->table("permits")->BatchInsert(records).ok());
-  {
-    auto txn = (*db)->env().BeginRead();
-    ASSERT_TRUE(txn.ok());
-    EXPECT_EQ(*(*db)->changes().Oldest(txn->get()), 16u);
-    EXPECT_EQ(*(*db)->changes().Last(txn->get()), 25u);
-    EXPECT_EQ((*db)->changes().Read(txn->get(), 1, 100)->size(), 10u);
-  }
+  ASSERT_TRUE(db_->table("permits")->BatchInsert(records).ok());
+  ExpectLogHolds(16, 25);
   Permit one = MakePermit("C", "NY", PENDING);
-  ASSERT_TRUE((*db)->table("permits")->Insert(&one).ok());
-  auto txn = (*db)->env().BeginRead();
-  ASSERT_TRUE(txn.ok());
-  EXPECT_EQ(*(*db)->changes().Oldest(txn->get()), 17u);
-  EXPECT_EQ((*db)->changes().Read(txn->get(), 1, 100)->size(), 10u);
+  ASSERT_TRUE(db_->table("permits")->Insert(&one).ok());
+  ExpectLogHolds(17, 26);
 }
 
 }  // namespace
