@@ -140,11 +140,9 @@ void EmitImpl(const TableModel& t, Printer& p) {
 
 void EmitTransactionsImpl(Printer& p) {
   namespace L = ::lmdbapi::commit_layout;
-  p.Print({{"service", L::kService},
-           {"request", L::kRequest},
-           {"response", L::kResponse}},
+  p.Print({{"service", L::kService}, {"request", L::kRequest}},
           "// Commit is a raw method: the commit service parses its request\n"
-          "// (onto one arena with its response) and serializes its answer.\n"
+          "// (onto an arena) and writes its answer as bytes.\n"
           "class $service$Impl final\n"
           "    : public $service$::WithRawCallbackMethod_Commit<\n"
           "          $service$::CallbackService> {\n"
@@ -154,7 +152,7 @@ void EmitTransactionsImpl(Printer& p) {
           "\n"
           "  Reactor* Commit(Context* c, const ::grpc::ByteBuffer* q, "
           "::grpc::ByteBuffer* r) override {\n"
-          "    return commits_->CommitBytes<$request$, $response$>(c, *q, r);\n"
+          "    return commits_->CommitBytes<$request$>(c, *q, r);\n"
           "  }\n"
           "\n"
           " private:\n"

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "google/protobuf/arena.h"
 #include "google/protobuf/message.h"
 #include "storage/record_version.h"
@@ -80,6 +81,12 @@ struct CommitWrite {
   // Insert or Update, `stored` (the merged record) for a Patch.
   RecordPtr stored;
   RecordVersion version;
+  // After an Insert or Update is applied: the record's bytes as stored,
+  // without the version fields (AppendVersionFields adds them). They belong
+  // to the commit's prepared writes, which live until the commit's done
+  // callback returns (Writer::Request): an answer built there reads them
+  // instead of serializing `record` again. Empty for a Patch and a Delete.
+  absl::string_view stored_value;
 
   google::protobuf::Message* written() const {
     return kind == Kind::kPatch ? stored.get() : record.get();

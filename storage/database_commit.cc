@@ -121,8 +121,10 @@ absl::Status Database::ApplyWrite(MDB_txn* txn, CommitWrite& write,
   const Table& table = *write.table;
   switch (write.kind) {
     case CommitWrite::Kind::kInsert:
+      write.stored_value = p->value;
       return table.InsertInTxn(txn, *p, &write.version);
     case CommitWrite::Kind::kUpdate:
+      write.stored_value = p->value;
       return table.UpdateInTxn(txn, *p, write.expected_revision,
                                &write.version);
     case CommitWrite::Kind::kPatch:

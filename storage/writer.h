@@ -120,7 +120,9 @@ class Writer {
   // Queues `op`; `done` gets its outcome. `done` gets UNAVAILABLE at once,
   // and `op` never runs, after Stop() or when `max_queued` operations are
   // already waiting; DEADLINE_EXCEEDED when `deadline` has passed by the
-  // time the writer takes `op` from the queue.
+  // time the writer takes `op` from the queue. An `op` that ran is
+  // destroyed only after `done` has returned: `done` may read what `op`
+  // captured (Database::Commit's answers read the prepared records' bytes).
   void Submit(Operation op, Done done,
               WriteDeadline deadline = WriteDeadline::max());
   // A write of a replicated shard: `command` is what every replica applies

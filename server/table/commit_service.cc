@@ -8,12 +8,14 @@
 #include "model/commit_layout.h"
 #include "model/request_access.h"
 #include "server/observability/log.h"
-#include "server/table/arena_messages.h"
+#include "server/table/arena_request.h"
 #include "server/table/byte_buffer_view.h"
 #include "server/table/grpc_status.h"
 #include "server/table/parse_errors.h"
 #include "server/table/shard_key.h"
 #include "server/table/write_conditions.h"
+#include "storage/coding.h"
+#include "storage/record_version.h"
 #include "storage/status.h"
 
 namespace lmdbapi::server {
@@ -97,7 +99,7 @@ storage::RecordPtr CommitService::TakeRecord(
   }
   // Nothing can need the request whole again (no forward without a
   // leader to forward to): the record moves out of it, still on its arena.
-  // The request is the call's own (ArenaMessages), const by signature
+  // The request is the call's own (ArenaRequest), const by signature
   // only.
   Message& owned = const_cast<Message&>(request);
   return storage::RecordPtr(
@@ -211,28 +213,36 @@ absl::StatusOr<std::shared_ptr<storage::Commit>> CommitService::Read(
   return commit;
 }
 
-void CommitService::Answer(storage::Commit& commit, Message* response) const {
-  const Reflection* r = response->GetReflection();
-  r->SetInt64(response, Field(*response, L::kRevision),
-              static_cast<int64_t>(commit.revision));
-  const FieldDescriptor* results = Field(*response, L::kResults);
-  for (storage::CommitWrite& w : commit.writes) {
-    Message* result = r->AddMessage(response, results);
-    const Reflection* rr = result->GetReflection();
-    rr->SetString(result, Field(*result, L::kResultCollection),
-                  w.table->name());
-    rr->SetString(result, Field(*result, L::kResultKey), w.key);
-    if (w.kind == storage::CommitWrite::Kind::kDelete) continue;
-    size_t table =
-        std::find(tables_.begin(), tables_.end(), w.table) - tables_.begin();
-    // The answer takes the written record: no copy when both are on the
-    // call's arena (SetAllocatedMessage copies one of another arena, so the
-    // version fields go on what the answer holds).
-    const FieldDescriptor* field = Field(*result, L::kFirstRecord + table);
-    rr->SetAllocatedMessage(result, w.TakeWritten().release(), field);
-    storage::SetVersionFields(w.table->schema(), w.version,
-                              rr->MutableMessage(result, field));
+std::string CommitService::AnswerBytes(const storage::Commit& commit) const {
+  std::string answer, result, patched;
+  if (commit.revision != 0) {
+    storage::PutWireVarint(L::kRevision, commit.revision, &answer);
   }
+  for (const storage::CommitWrite& w : commit.writes) {
+    result.clear();
+    storage::PutWireBytes(L::kResultCollection, w.table->name(), &result);
+    if (!w.key.empty()) storage::PutWireBytes(L::kResultKey, w.key, &result);
+    if (w.kind != storage::CommitWrite::Kind::kDelete) {
+      size_t table =
+          std::find(tables_.begin(), tables_.end(), w.table) - tables_.begin();
+      absl::string_view stored = w.stored_value;
+      if (w.kind == storage::CommitWrite::Kind::kPatch) {
+        patched = w.stored->SerializeAsString();
+        stored = patched;
+      }
+      // The record as stored, then its version fields: the bytes parse as
+      // the record with SetVersionFields applied, as a Get answers it.
+      char fields[storage::kMaxVersionFieldBytes];
+      size_t n =
+          storage::EncodeVersionFields(w.table->schema(), w.version, fields);
+      storage::PutWireBytesHeader(L::kFirstRecord + static_cast<int>(table),
+                                  stored.size() + n, &result);
+      result.append(stored.data(), stored.size());
+      result.append(fields, n);
+    }
+    storage::PutWireBytes(L::kResults, result, &answer);
+  }
+  return answer;
 }
 
 absl::Status CommitService::Permitted(const access::Identity& identity,
@@ -311,21 +321,19 @@ bool CommitService::Forwarded(Context* context, Reactor* reactor,
 CommitService::Reactor* CommitService::Commit(Context* context,
                                               const grpc::ByteBuffer& bytes,
                                               const Message& request_type,
-                                              const Message& response_type,
                                               grpc::ByteBuffer* response) {
-  // What the commit needs until it is answered: its count and messages.
+  // What the commit needs until it is answered: its count and request.
   struct Call {
-    Call(const Message& request, const Message& response)
-        : messages(request, response) {}
+    explicit Call(const Message& type) : request(type) {}
     CallLimit::Ticket counted;
-    ArenaMessages messages;
+    ArenaRequest request;
   };
-  auto call = std::make_shared<Call>(request_type, response_type);
+  auto call = std::make_shared<Call>(request_type);
   if (limit_ != nullptr) call->counted = limit_->Enter();
   auto start = Clock::now();
   Reactor* reactor = context->DefaultReactor();
   absl::StatusOr<std::shared_ptr<storage::Commit>> commit =
-      Admitted(*context, bytes, call->messages.request());
+      Admitted(*context, bytes, call->request.get());
   if (!commit.ok()) {
     Finish(reactor, start, commit.status());
     return reactor;
@@ -336,13 +344,12 @@ CommitService::Reactor* CommitService::Commit(Context* context,
   db_->Commit(*commit, [this, context, reactor, start, response, call,
                         commit = *commit](const absl::Status& status) {
     if (!status.ok() && Forwarded(context, reactor, start, status,
-                                  *call->messages.request(), response, call)) {
+                                  *call->request.get(), response, call)) {
       return;
     }
     if (status.ok()) {
-      Answer(*commit, call->messages.response());
       context->AddInitialMetadata("etag", Etag(commit->revision));
-      *response = ByteBufferOf(call->messages.response()->SerializeAsString());
+      *response = ByteBufferOf(AnswerBytes(*commit));
     }
     Finish(reactor, start, status);
   });

@@ -53,19 +53,17 @@ class CommitService {
   }
 
   // Commit, a raw method of the generated Transactions service: `request`
-  // is the serialized `Request`. It is parsed here, onto one arena with its
-  // response (ArenaMessages), counted against --max_in_flight until it is
-  // answered (no gRPC interceptor), and the response serialized into
-  // `response` once the commit is durable.
-  template <typename Request, typename Response>
+  // is the serialized `Request`. It is parsed here, onto an arena of its
+  // own (ArenaRequest), counted against --max_in_flight until it is
+  // answered (no gRPC interceptor), and the CommitResponse written into
+  // `response` as bytes (AnswerBytes) once the commit is durable.
+  template <typename Request>
   Reactor* CommitBytes(Context* context, const grpc::ByteBuffer& request,
                        grpc::ByteBuffer* response) {
-    return Commit(context, request, Request::default_instance(),
-                  Response::default_instance(), response);
+    return Commit(context, request, Request::default_instance(), response);
   }
   Reactor* Commit(Context* context, const grpc::ByteBuffer& bytes,
                   const google::protobuf::Message& request_type,
-                  const google::protobuf::Message& response_type,
                   grpc::ByteBuffer* response);
 
  private:
@@ -94,9 +92,11 @@ class CommitService {
   absl::StatusOr<std::shared_ptr<storage::Commit>> Admitted(
       const Context& context, const grpc::ByteBuffer& bytes,
       google::protobuf::Message* request) const;
-  // Fills the CommitResponse from a committed commit (taking its records).
-  void Answer(storage::Commit& commit,
-              google::protobuf::Message* response) const;
+  // The serialized CommitResponse of a committed commit, written as bytes:
+  // each Insert's and Update's record is the bytes it was stored as
+  // (CommitWrite::stored_value) with its version fields appended, never
+  // parsed or serialized again.
+  std::string AnswerBytes(const storage::Commit& commit) const;
   // Sends a commit this follower refused with `status` on to the leader
   // and finishes with its answer (its bytes, into `response`), `call` kept
   // until then; false when it is not to be forwarded.

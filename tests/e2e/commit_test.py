@@ -147,6 +147,17 @@ class CommitTest(unittest.TestCase):
         self.assertEqual(second.results[1].key, b.uuid)
         self.assertFalse(second.results[1].HasField("permit"))
         self.assertIsNone(self.get_permit(b.uuid))
+        # Each answered record is the record as a Get reads it back, with
+        # its revision and times.
+        self.assertEqual(self.get_permit(a.uuid), patched)
+        replaced = self.m.Permit(uuid=a.uuid, client="A3", county="NV")
+        third = self.commit([self.s.CommitWrite(update_permit=self.s.UpdatePermitRequest(
+            permit=replaced, expected_revision=patched.revision))])
+        updated = third.results[0].permit
+        self.assertEqual((updated.client, updated.county, updated.revision),
+                         ("A3", "NV", third.revision))
+        self.assertEqual(updated.create_time, a.create_time)
+        self.assertEqual(self.get_permit(a.uuid), updated)
 
     def test_two_clients_racing_conditional_commits_one_wins_each_round(self):
         p = self.permits.Insert(self.s.InsertPermitRequest(permit=self.m.Permit(client="Race")))

@@ -174,7 +174,7 @@ class InspectionReportsImpl final
 };
 
 // Commit is a raw method: the commit service parses its request
-// (onto one arena with its response) and serializes its answer.
+// (onto an arena) and writes its answer as bytes.
 class TransactionsImpl final
     : public Transactions::WithRawCallbackMethod_Commit<
           Transactions::CallbackService> {
@@ -182,7 +182,7 @@ class TransactionsImpl final
   explicit TransactionsImpl(CommitService* commits) : commits_(commits) {}
 
   Reactor* Commit(Context* c, const ::grpc::ByteBuffer* q, ::grpc::ByteBuffer* r) override {
-    return commits_->CommitBytes<CommitRequest, CommitResponse>(c, *q, r);
+    return commits_->CommitBytes<CommitRequest>(c, *q, r);
   }
 
  private:
