@@ -6,10 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "model/commit_layout.h"
-#include "model/request_access.h"
 #include "server/observability/log.h"
 #include "server/table/arena_request.h"
 #include "server/table/byte_buffer_view.h"
+#include "server/table/commit_fields.h"
 #include "server/table/grpc_status.h"
 #include "server/table/parse_errors.h"
 #include "server/table/shard_key.h"
@@ -24,19 +24,17 @@ namespace {
 namespace L = ::lmdbapi::commit_layout;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
-using google::protobuf::Reflection;
 using storage::At;
 
-const FieldDescriptor* Field(const Message& m, int number) {
-  return model::FieldAt(m, number);
-}
-
-int64_t Int64(const Message& m, int number) {
-  return m.GetReflection()->GetInt64(m, Field(m, number));
-}
-
-std::string String(const Message& m, int number) {
-  return m.GetReflection()->GetString(m, Field(m, number));
+// The revision a write expects: 0 (any) or a positive one, else
+// INVALID_ARGUMENT naming the write and the field.
+absl::StatusOr<uint64_t> ExpectedRevision(const CommitFields::Op& op,
+                                          const Message& q,
+                                          const FieldDescriptor* which) {
+  absl::StatusOr<uint64_t> expected = RevisionField(
+      op.reflection->GetInt64(q, op.expected), op.expected->name());
+  if (!expected.ok()) return At(which->name(), expected.status());
+  return expected;
 }
 
 }  // namespace
@@ -52,9 +50,9 @@ CommitService::CommitService(storage::Database* db,
 }
 
 absl::StatusOr<storage::CommitCondition> CommitService::ReadCondition(
-    const Message& condition) const {
+    const CommitFields& f, const Message& condition) const {
   storage::CommitCondition out;
-  std::string collection = String(condition, L::kConditionCollection);
+  std::string collection = f.condition->GetString(condition, f.collection);
   for (storage::Table* table : tables_) {
     if (table->name() == collection) out.table = table;
   }
@@ -62,10 +60,9 @@ absl::StatusOr<storage::CommitCondition> CommitService::ReadCondition(
     return absl::InvalidArgumentError(
         absl::StrCat("collection: no table '", collection, "'"));
   }
-  out.key = String(condition, L::kConditionKey);
-  const Reflection* r = condition.GetReflection();
-  const FieldDescriptor* check = r->GetOneofFieldDescriptor(
-      condition, condition.GetDescriptor()->oneof_decl(0));
+  out.key = f.condition->GetString(condition, f.condition_key);
+  const FieldDescriptor* check =
+      f.condition->GetOneofFieldDescriptor(condition, f.check);
   if (check == nullptr) {
     return absl::InvalidArgumentError(
         "check: one of exists, absent or revision is required");
@@ -80,19 +77,19 @@ absl::StatusOr<storage::CommitCondition> CommitService::ReadCondition(
     default: {
       out.kind = storage::CommitCondition::Kind::kRevision;
       LMDBAPI_ASSIGN_OR_RETURN(
-          out.revision,
-          RevisionField(r->GetInt64(condition, check), check->name()));
+          out.revision, RevisionField(f.condition->GetInt64(condition, check),
+                                      check->name()));
     }
   }
   return out;
 }
 
-storage::RecordPtr CommitService::TakeRecord(
-    const Message& request, const FieldDescriptor* field) const {
+storage::RecordPtr CommitService::TakeRecord(const CommitFields::Op& op,
+                                             const Message& request) const {
   if (forwarder_ != nullptr) {
     // A copy on the request's arena (when it has one): no allocation of its
     // own, gone with the call. The request stays whole for a forward.
-    const Message& sent = request.GetReflection()->GetMessage(request, field);
+    const Message& sent = op.reflection->GetMessage(request, op.record);
     storage::RecordPtr copy = storage::NewRecord(sent, request.GetArena());
     copy->CopyFrom(sent);
     return copy;
@@ -103,79 +100,66 @@ storage::RecordPtr CommitService::TakeRecord(
   // only.
   Message& owned = const_cast<Message&>(request);
   return storage::RecordPtr(
-      owned.GetReflection()->UnsafeArenaReleaseMessage(&owned, field),
+      op.reflection->UnsafeArenaReleaseMessage(&owned, op.record),
       storage::RecordDeleter(owned.GetArena() == nullptr));
 }
 
 absl::StatusOr<storage::CommitWrite> CommitService::ReadWrite(
-    const Context& context, const Message& write) const {
-  const FieldDescriptor* which = write.GetReflection()->GetOneofFieldDescriptor(
-      write, write.GetDescriptor()->oneof_decl(0));
+    const Context& context, const CommitFields& f, const Message& write) const {
+  const FieldDescriptor* which = f.write->GetOneofFieldDescriptor(write, f.op);
   if (which == nullptr) {
     return absl::InvalidArgumentError(
         "write: required: an insert_, update_, patch_ or delete_ of a table");
   }
-  size_t table = (which->number() - L::kFirstWrite) / L::kOps;
-  auto op = static_cast<L::Op>((which->number() - L::kFirstWrite) % L::kOps);
+  const CommitFields::Op& op = f.OpOf(which);
   storage::CommitWrite out;
-  out.table = tables_[table];
-  const Message& q = write.GetReflection()->GetMessage(write, which);
-  absl::Status s = absl::OkStatus();
-  if (op == L::kDelete) {
+  out.table = tables_[op.table];
+  const Message& q = f.write->GetMessage(write, which);
+  if (op.op == L::kDelete) {
     out.kind = storage::CommitWrite::Kind::kDelete;
-    out.key = String(q, L::kDeleteKey);
-    absl::StatusOr<uint64_t> expected =
-        RevisionField(Int64(q, L::kDeleteExpectedRevision),
-                      Field(q, L::kDeleteExpectedRevision)->name());
-    if (!expected.ok()) return At(which->name(), expected.status());
-    out.expected_revision = *expected;
+    out.key = op.reflection->GetString(q, op.key);
+    LMDBAPI_ASSIGN_OR_RETURN(out.expected_revision,
+                             ExpectedRevision(op, q, which));
     return out;
   }
-  const FieldDescriptor* record = Field(q, L::kRequestRecord);
-  if (!q.GetReflection()->HasField(q, record)) {
+  if (!op.reflection->HasField(q, op.record)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        which->name(), ".", record->name(), ": required: the record"));
+        which->name(), ".", op.record->name(), ": required: the record"));
   }
-  out.record = TakeRecord(q, record);
-  if (op == L::kInsert || op == L::kUpdate) {
-    s = CheckShardKey(context, options_.shard_keys[table], *out.record);
-  }
-  int expected_number = 0;
-  if (op == L::kInsert) {
+  out.record = TakeRecord(op, q);
+  const FieldDescriptor* shard_key = options_.shard_keys[op.table];
+  absl::Status s = absl::OkStatus();
+  if (op.op == L::kInsert) {
     out.kind = storage::CommitWrite::Kind::kInsert;
-  } else if (op == L::kUpdate) {
+    s = CheckShardKey(context, shard_key, *out.record);
+  } else if (op.op == L::kUpdate) {
     out.kind = storage::CommitWrite::Kind::kUpdate;
-    expected_number = L::kUpdateExpectedRevision;
+    s = CheckShardKey(context, shard_key, *out.record);
   } else {
     out.kind = storage::CommitWrite::Kind::kPatch;
-    expected_number = L::kPatchExpectedRevision;
     absl::StatusOr<std::vector<std::string>> paths =
         PatchPaths(q, *out.record, out.table->schema());
     if (!paths.ok()) return At(which->name(), paths.status());
     out.paths = *std::move(paths);
-    const FieldDescriptor* shard_key = options_.shard_keys[table];
     if (shard_key != nullptr &&
         std::count(out.paths.begin(), out.paths.end(), shard_key->name())) {
       s = CheckShardKey(context, shard_key, *out.record);
     }
   }
   if (!s.ok()) return At(which->name(), s);
-  if (expected_number != 0) {
-    absl::StatusOr<uint64_t> expected = RevisionField(
-        Int64(q, expected_number), Field(q, expected_number)->name());
-    if (!expected.ok()) return At(which->name(), expected.status());
-    out.expected_revision = *expected;
+  if (op.expected != nullptr) {
+    LMDBAPI_ASSIGN_OR_RETURN(out.expected_revision,
+                             ExpectedRevision(op, q, which));
   }
   return out;
 }
 
 absl::StatusOr<std::shared_ptr<storage::Commit>> CommitService::Read(
     const Context& context, const Message& request) const {
-  const Reflection* r = request.GetReflection();
-  const FieldDescriptor* conditions = Field(request, L::kPreconditions);
-  const FieldDescriptor* writes = Field(request, L::kWrites);
-  int n = r->FieldSize(request, writes);
-  if (n == 0 && r->FieldSize(request, conditions) == 0) {
+  const CommitFields& f = *fields_;
+  const int n = f.request->FieldSize(request, f.writes);
+  const int conditions = f.request->FieldSize(request, f.preconditions);
+  if (n == 0 && conditions == 0) {
     return absl::InvalidArgumentError("writes: the commit is empty");
   }
   if (static_cast<size_t>(n) > options_.max_writes) {
@@ -184,29 +168,28 @@ absl::StatusOr<std::shared_ptr<storage::Commit>> CommitService::Read(
                      options_.max_writes, " (--max_commit_writes)"));
   }
   auto commit = std::make_shared<storage::Commit>();
-  for (int i = 0; i < r->FieldSize(request, conditions); ++i) {
-    absl::StatusOr<storage::CommitCondition> c =
-        ReadCondition(r->GetRepeatedMessage(request, conditions, i));
+  for (int i = 0; i < conditions; ++i) {
+    absl::StatusOr<storage::CommitCondition> c = ReadCondition(
+        f, f.request->GetRepeatedMessage(request, f.preconditions, i));
     if (!c.ok()) return At(absl::StrCat("preconditions[", i, "]"), c.status());
     commit->conditions.push_back(*std::move(c));
   }
+  commit->writes.reserve(n);
   for (int i = 0; i < n; ++i) {
-    const Message& write = r->GetRepeatedMessage(request, writes, i);
-    absl::StatusOr<storage::CommitWrite> w = ReadWrite(context, write);
+    const Message& write = f.request->GetRepeatedMessage(request, f.writes, i);
+    absl::StatusOr<storage::CommitWrite> w = ReadWrite(context, f, write);
     if (!w.ok()) return At(absl::StrCat("writes[", i, "]"), w.status());
-    const FieldDescriptor* refs = Field(write, L::kKeyRefs);
-    for (int k = 0; k < write.GetReflection()->FieldSize(write, refs); ++k) {
-      const Message& ref =
-          write.GetReflection()->GetRepeatedMessage(write, refs, k);
-      int from = static_cast<int>(
-          ref.GetReflection()->GetInt32(ref, Field(ref, L::kRefWrite)));
+    const int refs = f.write->FieldSize(write, f.key_refs);
+    for (int k = 0; k < refs; ++k) {
+      const Message& ref = f.write->GetRepeatedMessage(write, f.key_refs, k);
+      int from = f.ref->GetInt32(ref, f.ref_write);
       if (from < 0 || from >= i) {
         return absl::InvalidArgumentError(
             absl::StrCat("writes[", i, "]: key_refs: write ", from,
                          " is not an earlier write of this commit"));
       }
       w->key_refs.push_back(
-          {String(ref, L::kRefField), static_cast<size_t>(from)});
+          {f.ref->GetString(ref, f.ref_field), static_cast<size_t>(from)});
     }
     commit->writes.push_back(*std::move(w));
   }
@@ -328,6 +311,10 @@ CommitService::Reactor* CommitService::Commit(Context* context,
     CallLimit::Ticket counted;
     ArenaRequest request;
   };
+  absl::call_once(fields_once_, [&] {
+    fields_ =
+        std::make_unique<const CommitFields>(CommitFields::Of(request_type));
+  });
   auto call = std::make_shared<Call>(request_type);
   if (limit_ != nullptr) call->counted = limit_->Enter();
   auto start = Clock::now();

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/call_once.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -19,6 +20,7 @@
 #include "server/observability/metrics.h"
 #include "server/replication/leader_forwarder.h"
 #include "server/table/call_limit.h"
+#include "server/table/commit_fields.h"
 #include "storage/commit.h"
 #include "storage/database.h"
 
@@ -70,19 +72,19 @@ class CommitService {
   using Clock = std::chrono::steady_clock;
 
   // The storage commit a request asks for; INVALID_ARGUMENT naming the
-  // precondition, write or field otherwise.
+  // precondition, write or field otherwise. Reads through fields_.
   absl::StatusOr<std::shared_ptr<storage::Commit>> Read(
       const Context& context, const google::protobuf::Message& request) const;
   absl::StatusOr<storage::CommitCondition> ReadCondition(
-      const google::protobuf::Message& condition) const;
+      const CommitFields& f, const google::protobuf::Message& condition) const;
   absl::StatusOr<storage::CommitWrite> ReadWrite(
-      const Context& context, const google::protobuf::Message& write) const;
-  // The record `field` of a write's request, moved out of it when no
-  // forward can need the request whole (no forwarder), else copied; on the
-  // request's arena either way.
-  storage::RecordPtr TakeRecord(
-      const google::protobuf::Message& request,
-      const google::protobuf::FieldDescriptor* field) const;
+      const Context& context, const CommitFields& f,
+      const google::protobuf::Message& write) const;
+  // The record of `request`, a write's request of kind `op`, moved out of
+  // it when no forward can need the request whole (no forwarder), else
+  // copied; on the request's arena either way.
+  storage::RecordPtr TakeRecord(const CommitFields::Op& op,
+                                const google::protobuf::Message& request) const;
   // OK when the caller may make `commit`: UNAUTHENTICATED or
   // PERMISSION_DENIED (the first table it lacks) otherwise.
   absl::Status Permitted(const access::Identity& identity,
@@ -116,6 +118,10 @@ class CommitService {
   const CallLimit* limit_ = nullptr;
   LeaderForwarder* forwarder_ = nullptr;
   std::string full_service_;
+  // The commit messages' fields, looked up by the first call (the request
+  // type comes with each call).
+  absl::once_flag fields_once_;
+  std::unique_ptr<const CommitFields> fields_;
 };
 
 }  // namespace lmdbapi::server
