@@ -5,11 +5,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "model/commit_fields.h"
 #include "model/commit_layout.h"
 #include "server/observability/log.h"
 #include "server/table/arena_request.h"
 #include "server/table/byte_buffer_view.h"
-#include "server/table/commit_fields.h"
 #include "server/table/grpc_status.h"
 #include "server/table/parse_errors.h"
 #include "server/table/shard_key.h"
@@ -28,7 +28,7 @@ using storage::At;
 
 // The revision a write expects: 0 (any) or a positive one, else
 // INVALID_ARGUMENT naming the write and the field.
-absl::StatusOr<uint64_t> ExpectedRevision(const CommitFields::Op& op,
+absl::StatusOr<uint64_t> ExpectedRevision(const model::CommitFields::Op& op,
                                           const Message& q,
                                           const FieldDescriptor* which) {
   absl::StatusOr<uint64_t> expected = RevisionField(
@@ -50,7 +50,7 @@ CommitService::CommitService(storage::Database* db,
 }
 
 absl::StatusOr<storage::CommitCondition> CommitService::ReadCondition(
-    const CommitFields& f, const Message& condition) const {
+    const model::CommitFields& f, const Message& condition) const {
   storage::CommitCondition out;
   std::string collection = f.condition->GetString(condition, f.collection);
   for (storage::Table* table : tables_) {
@@ -84,7 +84,7 @@ absl::StatusOr<storage::CommitCondition> CommitService::ReadCondition(
   return out;
 }
 
-storage::RecordPtr CommitService::TakeRecord(const CommitFields::Op& op,
+storage::RecordPtr CommitService::TakeRecord(const model::CommitFields::Op& op,
                                              const Message& request) const {
   if (forwarder_ != nullptr) {
     // A copy on the request's arena (when it has one): no allocation of its
@@ -105,13 +105,14 @@ storage::RecordPtr CommitService::TakeRecord(const CommitFields::Op& op,
 }
 
 absl::StatusOr<storage::CommitWrite> CommitService::ReadWrite(
-    const Context& context, const CommitFields& f, const Message& write) const {
+    const Context& context, const model::CommitFields& f,
+    const Message& write) const {
   const FieldDescriptor* which = f.write->GetOneofFieldDescriptor(write, f.op);
   if (which == nullptr) {
     return absl::InvalidArgumentError(
         "write: required: an insert_, update_, patch_ or delete_ of a table");
   }
-  const CommitFields::Op& op = f.OpOf(which);
+  const model::CommitFields::Op& op = f.OpOf(which);
   storage::CommitWrite out;
   out.table = tables_[op.table];
   const Message& q = f.write->GetMessage(write, which);
@@ -156,7 +157,7 @@ absl::StatusOr<storage::CommitWrite> CommitService::ReadWrite(
 
 absl::StatusOr<std::shared_ptr<storage::Commit>> CommitService::Read(
     const Context& context, const Message& request) const {
-  const CommitFields& f = *fields_;
+  const model::CommitFields& f = *fields_;
   const int n = f.request->FieldSize(request, f.writes);
   const int conditions = f.request->FieldSize(request, f.preconditions);
   if (n == 0 && conditions == 0) {
@@ -312,8 +313,8 @@ CommitService::Reactor* CommitService::Commit(Context* context,
     ArenaRequest request;
   };
   absl::call_once(fields_once_, [&] {
-    fields_ =
-        std::make_unique<const CommitFields>(CommitFields::Of(request_type));
+    fields_ = std::make_unique<const model::CommitFields>(
+        model::CommitFields::Of(request_type));
   });
   auto call = std::make_shared<Call>(request_type);
   if (limit_ != nullptr) call->counted = limit_->Enter();

@@ -16,11 +16,11 @@
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
+#include "model/commit_fields.h"
 #include "server/access/access.h"
 #include "server/observability/metrics.h"
 #include "server/replication/leader_forwarder.h"
 #include "server/table/call_limit.h"
-#include "server/table/commit_fields.h"
 #include "storage/commit.h"
 #include "storage/database.h"
 
@@ -76,14 +76,15 @@ class CommitService {
   absl::StatusOr<std::shared_ptr<storage::Commit>> Read(
       const Context& context, const google::protobuf::Message& request) const;
   absl::StatusOr<storage::CommitCondition> ReadCondition(
-      const CommitFields& f, const google::protobuf::Message& condition) const;
+      const model::CommitFields& f,
+      const google::protobuf::Message& condition) const;
   absl::StatusOr<storage::CommitWrite> ReadWrite(
-      const Context& context, const CommitFields& f,
+      const Context& context, const model::CommitFields& f,
       const google::protobuf::Message& write) const;
   // The record of `request`, a write's request of kind `op`, moved out of
   // it when no forward can need the request whole (no forwarder), else
   // copied; on the request's arena either way.
-  storage::RecordPtr TakeRecord(const CommitFields::Op& op,
+  storage::RecordPtr TakeRecord(const model::CommitFields::Op& op,
                                 const google::protobuf::Message& request) const;
   // OK when the caller may make `commit`: UNAUTHENTICATED or
   // PERMISSION_DENIED (the first table it lacks) otherwise.
@@ -121,7 +122,7 @@ class CommitService {
   // The commit messages' fields, looked up by the first call (the request
   // type comes with each call).
   absl::once_flag fields_once_;
-  std::unique_ptr<const CommitFields> fields_;
+  std::unique_ptr<const model::CommitFields> fields_;
 };
 
 }  // namespace lmdbapi::server

@@ -1,10 +1,11 @@
 // The descriptors and reflections of a schema's Transactions messages
-// (their shape: model/commit_layout.h), looked up once. CommitService reads
+// (their shape: model/commit_layout.h), looked up once. The server's
+// CommitService reads
 // every commit request through them instead of finding each field by number
 // and asking each message for its reflection on every read (a commit of a
 // permit and 10 lines did some 160 such lookups).
-#ifndef LMDBAPI_SERVER_TABLE_COMMIT_FIELDS_H_
-#define LMDBAPI_SERVER_TABLE_COMMIT_FIELDS_H_
+#ifndef LMDBAPI_MODEL_COMMIT_FIELDS_H_
+#define LMDBAPI_MODEL_COMMIT_FIELDS_H_
 
 #include <vector>
 
@@ -12,7 +13,7 @@
 #include "google/protobuf/message.h"
 #include "model/commit_layout.h"
 
-namespace lmdbapi::server {
+namespace lmdbapi::model {
 
 // A message type's reflection and fields.
 struct CommitFields {
@@ -54,6 +55,6 @@ struct CommitFields {
   std::vector<Op> ops;  // by field number - kFirstWrite
 };
 
-}  // namespace lmdbapi::server
+}  // namespace lmdbapi::model
 
-#endif  // LMDBAPI_SERVER_TABLE_COMMIT_FIELDS_H_
+#endif  // LMDBAPI_MODEL_COMMIT_FIELDS_H_

@@ -1,6 +1,6 @@
-#include "server/table/commit_fields.h"
+#include "model/commit_fields.h"
 
-namespace lmdbapi::server {
+namespace lmdbapi::model {
 namespace {
 
 namespace L = ::lmdbapi::commit_layout;
@@ -70,4 +70,4 @@ CommitFields CommitFields::Of(const Message& request_type) {
   return f;
 }
 
-}  // namespace lmdbapi::server
+}  // namespace lmdbapi::model
