@@ -1,9 +1,8 @@
 // The descriptors and reflections of a schema's Transactions messages
 // (their shape: model/commit_layout.h), looked up once. The server's
-// CommitService reads
-// every commit request through them instead of finding each field by number
-// and asking each message for its reflection on every read (a commit of a
-// permit and 10 lines did some 160 such lookups).
+// CommitService reads every commit request through them instead of finding
+// each field by number and asking each message for its reflection on every
+// read (a commit of a permit and 10 lines did some 160 such lookups).
 #ifndef LMDBAPI_MODEL_COMMIT_FIELDS_H_
 #define LMDBAPI_MODEL_COMMIT_FIELDS_H_
 

@@ -84,7 +84,7 @@ struct CommitWrite {
   // After an Insert or Update is applied: the record's bytes as stored,
   // without the version fields (AppendVersionFields adds them). They belong
   // to the commit's prepared writes, which live until the commit's done
-  // callback returns (Writer::Request): an answer built there reads them
+  // callback returns (Writer::Submit): an answer built there reads them
   // instead of serializing `record` again. Empty for a Patch and a Delete.
   absl::string_view stored_value;
 
