@@ -10,19 +10,11 @@ import sys
 import tempfile
 import unittest
 
-from powercut import PowerCutDisk
+from powercut import PowerCutDisk, sync_dir
 import stack  # noqa: E402  (on the path powercut.py sets)
 
 CUTFS = sys.argv[1]
 del sys.argv[1]
-
-
-def sync_dir(path):
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def write_file(path, data, sync=False, flags=0):

@@ -37,7 +37,7 @@ import grpc
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))),
                                 "robustness"))
 from harness import Harness, without_server_fields  # noqa: E402
-from powercut import PowerCutDisk  # noqa: E402
+from powercut import PowerCutDisk, sync_dir  # noqa: E402
 import stack  # noqa: E402  (on the path harness.py sets)
 from workload import Workload  # noqa: E402
 
@@ -53,14 +53,6 @@ IMPORT_CYCLES = max(6, CYCLES // 10)
 IMPORT_RECORDS = 100000
 IMPORT_DATA_CAP = 200000
 SEED = int(os.environ.get("LMDBAPI_POWER_SEED", str(int(time.time()))))
-
-
-def sync_directory(path):
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class PowerLossTest(unittest.TestCase):
@@ -258,9 +250,9 @@ class PowerLossTest(unittest.TestCase):
                 os.unlink(os.path.join(root, name))
             for name in dirs:
                 os.rmdir(os.path.join(root, name))
-            sync_directory(root)
+            sync_dir(root)
         os.rmdir(self.h.data)
-        sync_directory(os.path.dirname(self.h.data))
+        sync_dir(os.path.dirname(self.h.data))
         self.h.start("--backup_dir=" + self.backups)
         self.assertEqual(self.h.stop(), 0)
 
