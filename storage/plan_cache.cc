@@ -42,14 +42,17 @@ void AppendValue(const Value& value, std::string* key) {
       value);
 }
 
-// The key of `query`, each predicate's value whole (`values`) or only its
-// kind; the first byte tells the two apart.
-std::string KeyWith(const Query& query, bool values) {
+// The key of `query`, each value whole (`values`) or only its kind (the
+// filter's shape then `filter_shape`, when it has one); the first byte
+// tells the two apart.
+std::string KeyWith(const Query& query, bool values,
+                    const std::string* filter_shape = nullptr) {
   std::string key;
   key.reserve(33 + query.filter.size() + query.order_by.size() +
               24 * query.predicates.size());
   key.push_back(values ? 'v' : 's');
-  AppendText(query.filter, &key);
+  key.push_back(filter_shape != nullptr ? 't' : 'f');
+  AppendText(filter_shape != nullptr ? *filter_shape : query.filter, &key);
   AppendText(query.order_by, &key);
   for (const Predicate& p : query.predicates) {
     AppendText(p.field, &key);
@@ -66,12 +69,14 @@ std::string KeyWith(const Query& query, bool values) {
 }  // namespace
 
 std::shared_ptr<const PreparedPlan> PreparedPlan::Of(
-    Plan plan, std::optional<PlanChoice> choice) {
+    Plan plan, std::optional<PlanChoice> choice,
+    std::shared_ptr<const FilterTemplate> filter) {
   auto prepared = std::make_shared<PreparedPlan>();
   prepared->description = plan.Describe();
   prepared->residual = WireFilter::Compile(plan.residual);
   prepared->plan = std::move(plan);
   prepared->choice = std::move(choice);
+  prepared->filter = std::move(filter);
   return prepared;
 }
 
@@ -86,7 +91,27 @@ std::string PlanCache::KeyOf(const Query& query) {
 }
 
 std::string PlanCache::ShapeOf(const Query& query) {
-  return KeyWith(query, /*values=*/false);
+  if (query.filter.empty()) return KeyWith(query, /*values=*/false);
+  return ShapeOf(query, FilterText::Read(query.filter));
+}
+
+std::string PlanCache::ShapeOf(const Query& query,
+                               const std::optional<FilterText>& text) {
+  return KeyWith(query, /*values=*/false,
+                 text.has_value() ? &text->shape : nullptr);
+}
+
+absl::StatusOr<std::shared_ptr<const PreparedPlan>> PlanCache::Replan(
+    const TableSchema& table, const Query& query,
+    const PreparedPlan& same_shape, const std::optional<FilterText>& text) {
+  std::optional<Expr> filter;  // nullopt: ReplanQuery parses the text
+  if (same_shape.filter != nullptr && text.has_value()) {
+    filter = same_shape.filter->Bind(*text);
+  }
+  Plan plan;
+  LMDBAPI_RETURN_IF_ERROR(
+      ReplanQuery(table, query, std::move(filter), *same_shape.choice, &plan));
+  return PreparedPlan::Of(std::move(plan), same_shape.choice);
 }
 
 absl::StatusOr<std::shared_ptr<const PreparedPlan>> PlanCache::Prepare(
@@ -94,20 +119,25 @@ absl::StatusOr<std::shared_ptr<const PreparedPlan>> PlanCache::Prepare(
   std::string key = KeyOf(query);
   std::shared_ptr<const PreparedPlan> prepared = Find(key);
   if (prepared != nullptr) return prepared;
-  std::string shape = ShapeOf(query);
+  std::optional<FilterText> text;
+  if (!query.filter.empty()) text = FilterText::Read(query.filter);
+  std::string shape = ShapeOf(query, text);
   std::shared_ptr<const PreparedPlan> same_shape = Find(shape);
-  Plan plan;
   if (same_shape != nullptr && same_shape->choice.has_value()) {
-    LMDBAPI_RETURN_IF_ERROR(
-        ReplanQuery(table, query, *same_shape->choice, &plan));
-    prepared = PreparedPlan::Of(std::move(plan), same_shape->choice);
+    LMDBAPI_ASSIGN_OR_RETURN(prepared, Replan(table, query, *same_shape, text));
     KeepIfRoom(std::move(key), prepared);
     return prepared;
   }
+  Plan plan;
   std::optional<PlanChoice> choice;
   LMDBAPI_RETURN_IF_ERROR(PlanQuery(table, query, &plan, &choice));
   const bool has_shape = choice.has_value();
-  prepared = PreparedPlan::Of(std::move(plan), std::move(choice));
+  std::shared_ptr<const FilterTemplate> filter;
+  if (has_shape && text.has_value()) {
+    filter = FilterTemplate::Of(table, query.filter, *text);
+  }
+  prepared =
+      PreparedPlan::Of(std::move(plan), std::move(choice), std::move(filter));
   Keep(std::move(key), prepared);
   if (has_shape) Keep(std::move(shape), prepared);
   return prepared;

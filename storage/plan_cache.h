@@ -9,11 +9,14 @@
 //       cache.Prepare(schema, query);
 //
 // A query of a shape the cache knows (the same typed fields, operators and
-// kinds of value, filter and order_by) but with values it has not seen is
-// planned without choosing the index again (ReplanQuery): a service looking
-// records up by a customer's id asks a new query on most calls. Such a plan
-// is kept while the cache has room; a full cache does not forget a plan for
-// it, since the next query of that shape is as cheap to plan.
+// kinds of value, the same filter but for its values, the same order_by)
+// but with values it has not seen is planned without choosing the index
+// again (ReplanQuery), and its filter's values are bound into the
+// expression kept for that shape without parsing the text
+// (storage/filter_template.h): a service looking records up by a
+// customer's id asks a new query on most calls. Such a plan is kept while
+// the cache has room; a full cache does not forget a plan for it, since the
+// next query of that shape is as cheap to plan.
 //
 // A plan depends on the query and on which indexes the planner may use:
 // the caller keeps and finds plans only while every index is ready
@@ -35,6 +38,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "storage/filter_template.h"
 #include "storage/query.h"
 #include "storage/schema.h"
 #include "storage/wire_filter.h"
@@ -48,9 +52,13 @@ struct PreparedPlan {
   std::optional<WireFilter> residual;  // plan.residual on stored bytes
   // What the planner chose: how to plan the same shape with other values.
   std::optional<PlanChoice> choice;
+  // The filter's expression, to bind the same shape's other values into
+  // (null: no filter, or one whose values cannot be told apart).
+  std::shared_ptr<const FilterTemplate> filter;
 
   static std::shared_ptr<const PreparedPlan> Of(
-      Plan plan, std::optional<PlanChoice> choice = std::nullopt);
+      Plan plan, std::optional<PlanChoice> choice = std::nullopt,
+      std::shared_ptr<const FilterTemplate> filter = nullptr);
   // plan.Fingerprint(table), made by the first call that seals or opens a
   // page token (~3,600 instructions: a page that is the last needs none).
   uint64_t Fingerprint(const TableSchema& table) const;
@@ -73,7 +81,8 @@ class PlanCache {
   // (not its page: page_size and page_token).
   static std::string KeyOf(const Query& query);
   // What identifies its shape: the same, with each predicate's value
-  // reduced to its kind. Never equal to a KeyOf.
+  // reduced to its kind and the filter's to theirs (FilterText's shape).
+  // Never equal to a KeyOf.
   static std::string ShapeOf(const Query& query);
 
   // The plan kept for `query`, else the one PlanQuery(table, query) makes
@@ -94,6 +103,16 @@ class PlanCache {
     // Found since the clock last passed: set under the reader lock.
     mutable std::atomic<bool> used{false};
   };
+  // ShapeOf(query), its filter read as `text` (nullopt: it does not lex).
+  static std::string ShapeOf(const Query& query,
+                             const std::optional<FilterText>& text);
+  // The plan of `query` with `same_shape`'s choice, its filter's values
+  // bound into the shape's template (its text parsed when they cannot be:
+  // the error names the value).
+  static absl::StatusOr<std::shared_ptr<const PreparedPlan>> Replan(
+      const TableSchema& table, const Query& query,
+      const PreparedPlan& same_shape, const std::optional<FilterText>& text);
+
   // The slot to reuse in a full cache, its plan forgotten.
   Slot* Forget() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void KeepLocked(std::string key, std::shared_ptr<const PreparedPlan> plan)

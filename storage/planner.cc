@@ -725,11 +725,18 @@ struct Condition {
   std::vector<OrderTerm> order;
 };
 
+// `bound`: query.filter already bound (FilterTemplate::Bind), else parsed.
 absl::Status ConditionOf(const TableSchema& table, const Query& query,
-                         Condition* condition) {
+                         Condition* condition,
+                         std::optional<Expr> bound = std::nullopt) {
   LMDBAPI_ASSIGN_OR_RETURN(std::vector<BoundPredicate> typed,
                            BindPredicates(table, query.predicates));
-  LMDBAPI_ASSIGN_OR_RETURN(Expr filter, ParseFilter(table, query.filter));
+  Expr filter;
+  if (bound.has_value()) {
+    filter = *std::move(bound);
+  } else {
+    LMDBAPI_ASSIGN_OR_RETURN(filter, ParseFilter(table, query.filter));
+  }
   LMDBAPI_ASSIGN_OR_RETURN(condition->order,
                            ParseOrderBy(table, query.order_by));
   std::vector<Expr>& conjuncts = condition->conjuncts;
@@ -773,8 +780,15 @@ absl::Status PlanQuery(const TableSchema& table, const Query& query, Plan* plan,
 
 absl::Status ReplanQuery(const TableSchema& table, const Query& query,
                          const PlanChoice& choice, Plan* plan) {
+  return ReplanQuery(table, query, std::nullopt, choice, plan);
+}
+
+absl::Status ReplanQuery(const TableSchema& table, const Query& query,
+                         std::optional<Expr> filter, const PlanChoice& choice,
+                         Plan* plan) {
   Condition condition;
-  LMDBAPI_RETURN_IF_ERROR(ConditionOf(table, query, &condition));
+  LMDBAPI_RETURN_IF_ERROR(
+      ConditionOf(table, query, &condition, std::move(filter)));
   const std::vector<const IndexSchema*> none;
   Planner planner(table, condition.conjuncts, condition.order, none);
   if (!planner.Replay(choice, plan)) {

@@ -169,6 +169,12 @@ absl::Status PlanQuery(const TableSchema& table, const Query& query, Plan* plan,
 // planned in full.
 absl::Status ReplanQuery(const TableSchema& table, const Query& query,
                          const PlanChoice& choice, Plan* plan);
+// The same for a query whose filter is `filter`, already bound
+// (FilterTemplate::Bind's): query.filter is not parsed again. nullopt:
+// parsed, as above.
+absl::Status ReplanQuery(const TableSchema& table, const Query& query,
+                         std::optional<Expr> filter, const PlanChoice& choice,
+                         Plan* plan);
 
 // The smallest string greater than every string that starts with `prefix`;
 // nullopt when there is none (empty or all 0xFF).

@@ -3,7 +3,9 @@
 // "filter: ", never anything else and never a crash; what parses prints a
 // canonical text that parses again to the same text (with no length limit
 // when the canonical text is longer than the input may be) and evaluates the
-// same on records; PlanQuery answers OK or INVALID_ARGUMENT.
+// same on records; a text that parses has a template (when one can be made)
+// that binds its values back to the same expression; PlanQuery answers OK
+// or INVALID_ARGUMENT.
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -14,6 +16,7 @@
 #include "storage/filter_bind.h"
 #include "storage/filter_expr.h"
 #include "storage/filter_parser.h"
+#include "storage/filter_template.h"
 #include "storage/query.h"
 #include "storage/schema.h"
 #include "tests/storage/test_records.pb.h"
@@ -94,10 +97,25 @@ void CheckCanonical(const TableSchema& table, const Expr& expr) {
   }
 }
 
+// The template of a text that parses binds the text's own values to what
+// parsing gave.
+void CheckTemplate(const TableSchema& table, const std::string& text,
+                   const Expr& expr) {
+  auto read = lmdbapi::storage::FilterText::Read(text);
+  if (!read.has_value()) __builtin_trap();  // it lexed for the parser
+  auto made = lmdbapi::storage::FilterTemplate::Of(table, text, *read);
+  if (made == nullptr) return;
+  std::optional<Expr> bound = made->Bind(*read);
+  if (!bound.has_value() || bound->DebugString() != expr.DebugString()) {
+    __builtin_trap();
+  }
+}
+
 void Check(const TableSchema& table, const std::string& text) {
   absl::StatusOr<Expr> expr = lmdbapi::storage::ParseFilter(table, text);
   if (expr.ok()) {
     CheckCanonical(table, *expr);
+    CheckTemplate(table, text, *expr);
   } else if (!IsFilterError(expr.status())) {
     __builtin_trap();
   }
