@@ -18,6 +18,8 @@
 //   insert    Insert of a new permit with a unique permit_number (the unique
 //             index and the two others are maintained)
 //   filter    Filter by client and county (composite prefix), page_size 10
+//   filter_text  the same as a filter string (`client = "c42" AND county =
+//             "NY"`): each call a new value of one shape
 //   count     Count by client and county (as `filter`: 10 records match)
 //   filter_n  Filter by county "NY" (every filled record), page_size
 //             --page_size: the first --page_size records of the prefix, to
@@ -57,10 +59,11 @@
 #include "proto/examples/permits_service.pb.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "gRPC server address");
-ABSL_FLAG(std::string, workload, "get",
-          "fill, get, insert, update, filter, filter_n, count, mix, "
-          "commit1, commit_order, "
-          "etcd_fill, etcd_put, etcd_range, etcd_srange");
+ABSL_FLAG(
+    std::string, workload, "get",
+    "fill, get, insert, update, filter, filter_text, filter_n, count, mix, "
+    "commit1, commit_order, "
+    "etcd_fill, etcd_put, etcd_range, etcd_srange");
 ABSL_FLAG(int, in_flight, 64, "calls outstanding at any time");
 ABSL_FLAG(double, seconds, 5, "duration of the run");
 ABSL_FLAG(int64_t, max_calls, 10'000'000, "stop after this many calls");
@@ -335,6 +338,16 @@ int main(int argc, char** argv) {
         req.mutable_county()->set_value("NY");
         return Serialize(req);
       };
+    } else if (name == "filter_text") {
+      w.method = service + "Filter";
+      w.request = [records](int64_t, std::mt19937_64& rng) {
+        permits::FilterPermitsRequest req;
+        req.set_page_size(10);
+        req.set_filter(absl::StrCat("client = \"c",
+                                    rng() % std::max<int64_t>(1, records / 10),
+                                    "\" AND county = \"NY\""));
+        return Serialize(req);
+      };
     } else if (name == "count") {
       w.method = service + "Count";
       w.request = [records](int64_t, std::mt19937_64& rng) {
@@ -392,8 +405,9 @@ int main(int argc, char** argv) {
     };
   } else if (workload == "get" || workload == "insert" ||
              workload == "update" || workload == "filter" ||
-             workload == "filter_n" || workload == "count" ||
-             workload == "commit1" || workload == "commit_order") {
+             workload == "filter_text" || workload == "filter_n" ||
+             workload == "count" || workload == "commit1" ||
+             workload == "commit_order") {
     w = simple(workload);
   } else if (workload == "mix") {
     for (absl::string_view part :

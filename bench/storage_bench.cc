@@ -310,9 +310,9 @@ Row NewValueRow(storage::Table* permits, const std::vector<size_t>& order,
                     {"status", storage::Op::kEq, int64_t{p.status()}}};
     typed.push_back(std::move(q));
     storage::Query t;
-    t.filter = absl::StrFormat(
-        "client = \"%s\" AND county = \"%s\" AND status = %d", p.client(),
-        p.county(), p.status());
+    t.filter =
+        absl::StrFormat("client = \"%s\" AND county = \"%s\" AND status = %d",
+                        p.client(), p.county(), p.status());
     text.push_back(std::move(t));
   }
   google::protobuf::RepeatedPtrField<Permit> page;
@@ -324,13 +324,14 @@ Row NewValueRow(storage::Table* permits, const std::vector<size_t>& order,
       if (!r.ok() || page.size() != 1) std::abort();
     });
   };
-  Row row{"exact composite lookup, a new value each call: filter string vs "
-          "typed fields",
-          0,
-          0,
-          "lookups/s",
-          "-",
-          ">= 0.8 x"};
+  Row row{
+      "exact composite lookup, a new value each call: filter string vs "
+      "typed fields",
+      0,
+      0,
+      "lookups/s",
+      "-",
+      ">= 0.8 x"};
   for (int round = 0; round < 3; ++round) {
     row.lmdbapi += rate(text) / 3;
     row.ceiling += rate(typed) / 3;
