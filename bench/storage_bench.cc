@@ -781,8 +781,8 @@ int main(int argc, char** argv) {
       "\nCeilings: insert = the same puts (record + 3 index entries) from one "
       "thread, one durable commit per 64 records; get/lookup/scan = raw "
       "mdb_get/cursor + proto parse in one long read transaction; rebuild = "
-      "read + parse + sort + MDB_APPEND of the same entries; query rows: the "
-      "ceiling column is the same query the plain way (typed fields, forward, "
-      "one range, a raw cursor walk).\n");
+      "read + parse + sort + MDB_APPEND of the same entries; the lookup by "
+      "filter string and the query rows: the ceiling column is the same query "
+      "the plain way (typed fields, forward, one range, a raw cursor walk).\n");
   return 0;
 }

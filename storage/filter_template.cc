@@ -1,5 +1,6 @@
 #include "storage/filter_template.h"
 
+#include <cstdint>
 #include <cstring>
 #include <utility>
 
@@ -50,12 +51,15 @@ bool AtValue(const Token& token, Expect* expect) {
   return false;
 }
 
+// A token other than a value: its kind, its length (two bytes: a text is
+// at most filter::kMaxFilterBytes) and its text.
 void AppendToken(const Token& token, std::string* shape) {
-  shape->push_back(static_cast<char>(token.kind));
-  const size_t size = token.raw.size();
-  char bytes[sizeof size];
-  std::memcpy(bytes, &size, sizeof size);
-  shape->append(bytes, sizeof size);
+  static_assert(filter::kMaxFilterBytes <= UINT16_MAX);
+  const auto size = static_cast<uint16_t>(token.raw.size());
+  char head[1 + sizeof size];
+  head[0] = static_cast<char>(token.kind);
+  std::memcpy(head + 1, &size, sizeof size);
+  shape->append(head, sizeof head);
   shape->append(token.raw.data(), token.raw.size());
 }
 
@@ -101,7 +105,10 @@ void CollectPredicates(E& expr, P* out) {
 std::optional<FilterText> FilterText::Read(absl::string_view text) {
   if (text.size() > filter::kMaxFilterBytes) return std::nullopt;
   FilterText read;
-  read.shape.reserve(text.size() + 64);
+  // A token of n bytes takes at most n + 3 bytes of the shape, so no more
+  // than 4 n (spaces none): one allocation.
+  read.shape.reserve(4 * text.size());
+  read.values.reserve(4);
   filter::Lexer lexer(text);
   Expect expect = Expect::kAny;
   while (true) {
