@@ -242,13 +242,7 @@ class Parser {
     if (!word && token_.kind != TokenKind::kString) {
       return Expected("a value", after);
     }
-    Literal literal;
-    literal.raw = std::string(token_.raw);
-    literal.text = std::move(token_.text);
-    literal.quoted = token_.kind == TokenKind::kString;
-    literal.trailing_star = token_.trailing_star;
-    literal.inner_star = token_.inner_star;
-    literal.column = token_.column;
+    Literal literal = TakeLiteral(token_);
     LMDBAPI_RETURN_IF_ERROR(Advance());
     return literal;
   }
@@ -260,6 +254,17 @@ class Parser {
 };
 
 }  // namespace
+
+Literal TakeLiteral(Token& token) {
+  Literal literal;
+  literal.raw = std::string(token.raw);
+  literal.text = std::move(token.text);
+  literal.quoted = token.kind == TokenKind::kString;
+  literal.trailing_star = token.trailing_star;
+  literal.inner_star = token.inner_star;
+  literal.column = token.column;
+  return literal;
+}
 
 absl::StatusOr<std::optional<SyntaxNode>> ParseFilterSyntax(
     absl::string_view text, size_t max_bytes) {

@@ -48,6 +48,9 @@ struct Literal {
   int column = 0;
 };
 
+// The literal a word or string token reads as (its text taken).
+Literal TakeLiteral(Token& token);
+
 // `field OP value`, or a field alone (`active`, `-active`).
 struct Restriction {
   std::string field;  // "address.city"

@@ -12,7 +12,6 @@
 namespace lmdbapi::storage {
 namespace {
 
-using filter::Literal;
 using filter::Token;
 using filter::TokenKind;
 
@@ -72,17 +71,6 @@ void AppendValue(const Token& token, std::string* shape) {
                                      (token.inner_star ? 2 : 0)));
 }
 
-Literal LiteralOf(Token& token) {
-  Literal literal;
-  literal.raw = std::string(token.raw);
-  literal.text = std::move(token.text);
-  literal.quoted = token.kind == TokenKind::kString;
-  literal.trailing_star = token.trailing_star;
-  literal.inner_star = token.inner_star;
-  literal.column = token.column;
-  return literal;
-}
-
 void CollectRestrictions(const filter::SyntaxNode& node,
                          std::vector<const filter::Restriction*>* out) {
   if (node.kind == filter::SyntaxNode::Kind::kRestriction) {
@@ -117,7 +105,7 @@ std::optional<FilterText> FilterText::Read(absl::string_view text) {
     if (token->kind == TokenKind::kEnd) return read;
     if (AtValue(*token, &expect)) {
       AppendValue(*token, &read.shape);
-      read.values.push_back(LiteralOf(*token));
+      read.values.push_back(filter::TakeLiteral(*token));
     } else {
       AppendToken(*token, &read.shape);
     }
