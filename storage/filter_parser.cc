@@ -236,10 +236,7 @@ class Parser {
 
   // value = word | string
   absl::StatusOr<Literal> Value(absl::string_view after) {
-    const bool word = token_.kind == TokenKind::kWord &&
-                      !token_.IsKeyword("AND") && !token_.IsKeyword("OR") &&
-                      !token_.IsKeyword("NOT");
-    if (!word && token_.kind != TokenKind::kString) {
+    if (!IsValueToken(token_)) {
       return Expected("a value", after);
     }
     Literal literal = TakeLiteral(token_);
@@ -254,6 +251,12 @@ class Parser {
 };
 
 }  // namespace
+
+bool IsValueToken(const Token& token) {
+  if (token.kind == TokenKind::kString) return true;
+  return token.kind == TokenKind::kWord && !token.IsKeyword("AND") &&
+         !token.IsKeyword("OR") && !token.IsKeyword("NOT");
+}
 
 Literal TakeLiteral(Token& token) {
   Literal literal;

@@ -48,6 +48,9 @@ struct Literal {
   int column = 0;
 };
 
+// Whether the parser reads `token` as a value where one stands: a string,
+// or a word other than AND, OR and NOT.
+bool IsValueToken(const Token& token);
 // The literal a word or string token reads as (its text taken).
 Literal TakeLiteral(Token& token);
 

@@ -19,13 +19,6 @@ using filter::TokenKind;
 // alone or as a parenthesized list joined by OR or AND.
 enum class Expect { kAny, kValue, kListValue, kListNext };
 
-// Whether the token at a value's place is one the parser reads as a value.
-bool IsValue(const Token& token) {
-  if (token.kind == TokenKind::kString) return true;
-  return token.kind == TokenKind::kWord && !token.IsKeyword("AND") &&
-         !token.IsKeyword("OR") && !token.IsKeyword("NOT");
-}
-
 // Whether `token` is a value, given where it stands; moves `expect` on.
 bool AtValue(const Token& token, Expect* expect) {
   switch (*expect) {
@@ -38,10 +31,10 @@ bool AtValue(const Token& token, Expect* expect) {
         return false;
       }
       *expect = Expect::kAny;
-      return IsValue(token);
+      return filter::IsValueToken(token);
     case Expect::kListValue:
       *expect = Expect::kListNext;
-      return IsValue(token);
+      return filter::IsValueToken(token);
     case Expect::kListNext:  // a connective, or the list's ')'
       *expect = token.kind == TokenKind::kRightParen ? Expect::kAny
                                                      : Expect::kListValue;
