@@ -3,11 +3,16 @@
 // original design's figure. Prints one Markdown table. Not a test: it asserts
 // nothing about speed. Usage: storage_bench [--records=N] [--dir=PATH]
 // [--quick]
-// [--only=insert|read|query] [--clock=wall|thread]
+// [--only=insert|read|query] [--clock=wall|thread] [--calls=N]
 //
 // --clock=thread times the single-threaded read rows (Get, lookup, scan) in
 // the measuring thread's CPU time instead of the wall's: for A/B runs on a
 // busy machine, where other processes' load would otherwise move the rates.
+//
+// --calls=N makes every timed read row exactly N calls (the scans 3 passes)
+// with no time limit: for counting instructions under callgrind, where the
+// time limits would have two builds do different work. Its rates mean
+// nothing.
 #include <lmdb.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -59,6 +64,7 @@ double Seconds(Clock::time_point since) {
 // The read rows' clock, in seconds: the wall's, or (--clock=thread) this
 // thread's CPU time.
 bool thread_clock = false;
+size_t fixed_calls = 0;  // --calls
 double ReadNow() {
   if (!thread_clock) {
     return std::chrono::duration<double>(Clock::now().time_since_epoch())
@@ -285,6 +291,10 @@ std::vector<std::string> Load(storage::Table* table, int count) {
 
 template <typename Op>
 double RatePerSecond(size_t count, double max_seconds, Op op) {
+  if (fixed_calls != 0) {
+    count = fixed_calls;
+    max_seconds = 1e9;
+  }
   const double start = ReadNow();
   size_t done = 0;
   while (done < count) {
@@ -456,7 +466,7 @@ void ReadRows(const std::string& dir, int records, std::vector<Row>& rows) {
   q.page_size = 1000;
   int scans = 0;
   double start = ReadNow();
-  while (ReadNow() - start < 2 || scans < 3) {
+  while ((fixed_calls == 0 && ReadNow() - start < 2) || scans < 3) {
     page.Clear();
     q.page_token.clear();
     do {
@@ -475,7 +485,7 @@ void ReadRows(const std::string& dir, int records, std::vector<Row>& rows) {
     scans = 0;
     size_t matched = 0;
     start = ReadNow();
-    while (ReadNow() - start < 2 || scans < 3) {
+    while ((fixed_calls == 0 && ReadNow() - start < 2) || scans < 3) {
       MDB_val k, v;
       for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
            rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
@@ -737,10 +747,12 @@ int main(int argc, char** argv) {
       only = arg.substr(7);
     else if (arg == "--clock=thread" || arg == "--clock=wall")
       thread_clock = arg == "--clock=thread";
+    else if (arg.rfind("--calls=", 0) == 0)
+      fixed_calls = std::stoul(arg.substr(8));
     else {
       fprintf(stderr,
               "usage: %s [--records=N] [--dir=PATH] [--quick] "
-              "[--only=insert|read|query] [--clock=wall|thread]\n",
+              "[--only=insert|read|query] [--clock=wall|thread] [--calls=N]\n",
               argv[0]);
       return 2;
     }

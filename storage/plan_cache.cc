@@ -42,27 +42,33 @@ void AppendValue(const Value& value, std::string* key) {
       value);
 }
 
-// The key of `query`, each value whole (`values`) or only its kind (the
-// filter's shape then `filter_shape`, when it has one); the first byte
-// tells the two apart.
-std::string KeyWith(const Query& query, bool values,
-                    const std::string* filter_shape = nullptr) {
-  std::string key;
-  key.reserve(33 + query.filter.size() + query.order_by.size() +
-              24 * query.predicates.size());
-  key.push_back(values ? 'v' : 's');
-  key.push_back(filter_shape != nullptr ? 't' : 'f');
-  AppendText(filter_shape != nullptr ? *filter_shape : query.filter, &key);
-  AppendText(query.order_by, &key);
+// Appends what identifies `query`'s shape, its filter written as `filter`
+// (`marker`: 't' for a filter's shape, 'f' for its text): the fields,
+// operators and kinds of its predicates, their count first, so that no
+// shape is the start of another's.
+void AppendShape(const Query& query, char marker, absl::string_view filter,
+                 std::string* key) {
+  key->push_back(marker);
+  AppendText(filter, key);
+  AppendText(query.order_by, key);
+  AppendBytes(query.predicates.size(), key);
   for (const Predicate& p : query.predicates) {
-    AppendText(p.field, &key);
-    key.push_back(static_cast<char>(p.op));
-    if (values) {
-      AppendValue(p.value, &key);
-    } else {
-      key.push_back(static_cast<char>(p.value.index()));
-    }
+    AppendText(p.field, key);
+    key->push_back(static_cast<char>(p.op));
+    key->push_back(static_cast<char>(p.value.index()));
   }
+}
+
+// `query`'s key: its shape with its filter's text (`*shape_length` bytes),
+// then its values. No key is a shape: each is one shape and more bytes.
+std::string KeyWithValues(const Query& query, size_t* shape_length) {
+  std::string key;
+  key.reserve(48 + query.filter.size() + query.order_by.size() +
+              32 * query.predicates.size());
+  AppendShape(query, 'f', query.filter, &key);
+  *shape_length = key.size();
+  key.push_back('v');
+  for (const Predicate& p : query.predicates) AppendValue(p.value, &key);
   return key;
 }
 
@@ -72,12 +78,17 @@ std::shared_ptr<const PreparedPlan> PreparedPlan::Of(
     Plan plan, std::optional<PlanChoice> choice,
     std::shared_ptr<const FilterTemplate> filter) {
   auto prepared = std::make_shared<PreparedPlan>();
-  prepared->description = plan.Describe();
-  prepared->residual = WireFilter::Compile(plan.residual);
   prepared->plan = std::move(plan);
-  prepared->choice = std::move(choice);
-  prepared->filter = std::move(filter);
+  prepared->Complete(std::move(choice), std::move(filter));
   return prepared;
+}
+
+void PreparedPlan::Complete(std::optional<PlanChoice> choice,
+                            std::shared_ptr<const FilterTemplate> filter) {
+  description = plan.Describe();
+  residual = WireFilter::Compile(plan.residual);
+  this->choice = std::move(choice);
+  this->filter = std::move(filter);
 }
 
 uint64_t PreparedPlan::Fingerprint(const TableSchema& table) const {
@@ -87,18 +98,24 @@ uint64_t PreparedPlan::Fingerprint(const TableSchema& table) const {
 }
 
 std::string PlanCache::KeyOf(const Query& query) {
-  return KeyWith(query, /*values=*/true);
+  size_t shape_length;
+  return KeyWithValues(query, &shape_length);
 }
 
 std::string PlanCache::ShapeOf(const Query& query) {
-  if (query.filter.empty()) return KeyWith(query, /*values=*/false);
+  if (query.filter.empty()) return ShapeOf(query, std::nullopt);
   return ShapeOf(query, FilterText::Read(query.filter));
 }
 
 std::string PlanCache::ShapeOf(const Query& query,
                                const std::optional<FilterText>& text) {
-  return KeyWith(query, /*values=*/false,
-                 text.has_value() ? &text->shape : nullptr);
+  std::string shape;
+  if (text.has_value()) {
+    AppendShape(query, 't', text->shape, &shape);
+  } else {  // no filter, or one that does not lex: its text
+    AppendShape(query, 'f', query.filter, &shape);
+  }
+  return shape;
 }
 
 absl::StatusOr<std::shared_ptr<const PreparedPlan>> PlanCache::Replan(
@@ -108,39 +125,47 @@ absl::StatusOr<std::shared_ptr<const PreparedPlan>> PlanCache::Replan(
   if (same_shape.filter != nullptr && text.has_value()) {
     filter = same_shape.filter->Bind(*text);
   }
-  Plan plan;
-  LMDBAPI_RETURN_IF_ERROR(
-      ReplanQuery(table, query, std::move(filter), *same_shape.choice, &plan));
-  return PreparedPlan::Of(std::move(plan), same_shape.choice);
+  auto prepared = std::make_shared<PreparedPlan>();
+  LMDBAPI_RETURN_IF_ERROR(ReplanQuery(table, query, std::move(filter),
+                                      *same_shape.choice, &prepared->plan));
+  prepared->Complete(same_shape.choice);
+  return prepared;
 }
 
 absl::StatusOr<std::shared_ptr<const PreparedPlan>> PlanCache::Prepare(
     const TableSchema& table, const Query& query) {
-  std::string key = KeyOf(query);
+  size_t shape_length;
+  std::string key = KeyWithValues(query, &shape_length);
   std::shared_ptr<const PreparedPlan> prepared = Find(key);
   if (prepared != nullptr) return prepared;
+  // Without a filter, the shape is where the key starts.
   std::optional<FilterText> text;
-  if (!query.filter.empty()) text = FilterText::Read(query.filter);
-  std::string shape = ShapeOf(query, text);
+  std::string filter_shape;
+  absl::string_view shape(key.data(), shape_length);
+  if (!query.filter.empty()) {
+    text = FilterText::Read(query.filter);
+    filter_shape = ShapeOf(query, text);
+    shape = filter_shape;
+  }
   std::shared_ptr<const PreparedPlan> same_shape = Find(shape);
   if (same_shape != nullptr && same_shape->choice.has_value()) {
     LMDBAPI_ASSIGN_OR_RETURN(prepared, Replan(table, query, *same_shape, text));
     KeepIfRoom(std::move(key), prepared);
     return prepared;
   }
-  Plan plan;
+  auto planned = std::make_shared<PreparedPlan>();
   std::optional<PlanChoice> choice;
-  LMDBAPI_RETURN_IF_ERROR(PlanQuery(table, query, &plan, &choice));
+  LMDBAPI_RETURN_IF_ERROR(PlanQuery(table, query, &planned->plan, &choice));
   const bool has_shape = choice.has_value();
   std::shared_ptr<const FilterTemplate> filter;
   if (has_shape && text.has_value()) {
     filter = FilterTemplate::Of(table, query.filter, *text);
   }
-  prepared =
-      PreparedPlan::Of(std::move(plan), std::move(choice), std::move(filter));
-  Keep(std::move(key), prepared);
-  if (has_shape) Keep(std::move(shape), prepared);
-  return prepared;
+  planned->Complete(std::move(choice), std::move(filter));
+  std::string kept_shape(shape);  // before `key` moves away
+  Keep(std::move(key), planned);
+  if (has_shape) Keep(std::move(kept_shape), planned);
+  return planned;
 }
 
 std::shared_ptr<const PreparedPlan> PlanCache::Find(

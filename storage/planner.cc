@@ -508,6 +508,21 @@ void Planner::BuildRanges(const Candidate& c, Plan* plan) const {
       [](const KeyRange& a, const KeyRange& b) { return a.start < b.start; });
 }
 
+// Appends `served` to what Plan::consumed says so far, without its closing
+// parenthesis: " (a", then ", b"; an OR in parentheses.
+void AppendConsumed(const Expr& served, std::string* text) {
+  if (text->empty()) {
+    text->reserve(96);
+    text->append(" (");
+  } else {
+    text->append(", ");
+  }
+  const bool group = served.kind == Expr::Kind::kOr;
+  if (group) text->push_back('(');
+  served.AppendDebugString(text);
+  if (group) text->push_back(')');
+}
+
 void Planner::Build(const Candidate& c, Plan* plan) const {
   plan->index = c.index;
   if (c.index != nullptr) {
@@ -521,13 +536,13 @@ void Planner::Build(const Candidate& c, Plan* plan) const {
   absl::InlinedVector<bool, 8> used(conjuncts_.size());
   absl::InlinedVector<const Constraint*, 4> served = c.points;
   if (c.interval != nullptr) served.push_back(c.interval);
-  plan->consumed.reserve(conjuncts_.size());
   for (const Constraint* k : served) {
     for (size_t i : k->conjuncts) {
       used[i] = true;
-      plan->consumed.push_back(conjuncts_[i]);
+      AppendConsumed(conjuncts_[i], &plan->consumed);
     }
   }
+  if (!plan->consumed.empty()) plan->consumed.push_back(')');
   std::vector<Expr> rest;  // allocated only when some conjunct is left
   for (size_t i = 0; i < conjuncts_.size(); ++i) {
     if (!used[i]) rest.push_back(conjuncts_[i]);
@@ -740,7 +755,9 @@ absl::Status ConditionOf(const TableSchema& table, const Query& query,
   LMDBAPI_ASSIGN_OR_RETURN(condition->order,
                            ParseOrderBy(table, query.order_by));
   std::vector<Expr>& conjuncts = condition->conjuncts;
-  conjuncts.reserve(typed.size() + 1);
+  conjuncts.reserve(typed.size() + (filter.kind == Expr::Kind::kAnd
+                                        ? filter.children.size()
+                                        : 1));
   for (BoundPredicate& p : typed) conjuncts.push_back(Expr::Of(std::move(p)));
   if (filter.kind == Expr::Kind::kAnd) {
     for (Expr& e : filter.children) conjuncts.push_back(std::move(e));

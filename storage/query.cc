@@ -99,41 +99,21 @@ absl::StatusOr<std::string> Plan::SortKeyOf(
   return key;
 }
 
-namespace {
-
-// Appends " (what the ranges serve)", or nothing when they serve nothing.
-void AppendConsumed(const std::vector<Expr>& consumed, std::string* text) {
-  if (consumed.empty()) return;
-  text->append(" (");
-  for (size_t i = 0; i < consumed.size(); ++i) {
-    if (i > 0) text->append(", ");
-    const bool group = consumed[i].kind == Expr::Kind::kOr;
-    if (group) text->push_back('(');
-    consumed[i].AppendDebugString(text);
-    if (group) text->push_back(')');
-  }
-  text->push_back(')');
-}
-
-}  // namespace
-
 std::string Plan::Describe() const {
   std::string text;
   text.reserve(128);
   switch (kind) {
     case Kind::kPrimaryKeyLookup:
       text = "primary key lookup";
-      AppendConsumed(consumed, &text);
-      if (consumed.empty()) text.append(" ()");
+      text.append(consumed.empty() ? " ()" : consumed);
       break;
     case Kind::kPrimaryKeyRange:
       text = "primary key range";
-      AppendConsumed(consumed, &text);
-      if (consumed.empty()) text.append(" ()");
+      text.append(consumed.empty() ? " ()" : consumed);
       break;
     case Kind::kIndexScan:
       text.append("index ").append(index->name);
-      AppendConsumed(consumed, &text);
+      text.append(consumed);
       break;
     case Kind::kUnion:
       text = absl::StrCat(

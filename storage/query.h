@@ -87,9 +87,12 @@ struct Plan {
   std::vector<KeyRange> ranges;        // read and merged in the plan's order
   bool backward = false;               // from the last key down
   // The parts of the condition the ranges answer (each a comparison, or an
-  // OR of equalities on one field), and the part checked on each record read
-  // (kTrue: none, so a count needs no record).
-  std::vector<Expr> consumed;
+  // OR of equalities on one field), as Describe writes them: " (client =
+  // \"Acme\", county = \"NY\")", "" when none. Written once while planning
+  // rather than kept as expressions: copying those cost more than the text.
+  std::string consumed;
+  // The part of the condition checked on each record read (kTrue: none, so
+  // a count needs no record).
   Expr residual;
   // The whole condition: the typed predicates AND the filter. What a change
   // feed checks on each changed record.
