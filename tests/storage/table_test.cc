@@ -1,6 +1,10 @@
 // Table behaviour through the public storage API on a real LMDB directory.
 #include "storage/table.h"
 
+#include <set>
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "storage/database.h"
@@ -236,6 +240,44 @@ TEST(PlanCacheTest, KeepingAKeyAgainReplacesItsPlan) {
   cache.Keep("q", first);
   cache.Keep("q", second);
   EXPECT_EQ(cache.Find("q"), second);
+}
+
+TEST(PlanCacheTest, ATypedQuerysShapeStartsItsKeyAndNoKeyIsAnyQuerysShape) {
+  auto query = [](std::vector<Predicate> predicates, std::string filter = "",
+                  std::string order_by = "") {
+    Query q;
+    q.predicates = std::move(predicates);
+    q.filter = std::move(filter);
+    q.order_by = std::move(order_by);
+    return q;
+  };
+  const Predicate acme{"client", Op::kEq, std::string("Acme")};
+  const Predicate ny{"county", Op::kEq, std::string("NY")};
+  const std::vector<Query> queries = {
+      query({}),
+      query({acme}),
+      query({{"client", Op::kEq, std::string("Bcme")}}),
+      query({{"client", Op::kPrefix, std::string("Acme")}}),
+      query({{"client", Op::kEq, int64_t{1}}}),
+      query({acme, ny}),
+      query({ny, acme}),
+      query({acme}, "county = \"NY\""),
+      query({acme}, "", "issued desc"),
+      query({}, "client = \"Acme\""),
+  };
+  std::set<std::string> keys, shapes;
+  for (const Query& q : queries) {
+    const std::string key = PlanCache::KeyOf(q);
+    const std::string shape = PlanCache::ShapeOf(q);
+    if (q.filter.empty()) {
+      EXPECT_EQ(key.rfind(shape, 0), 0u) << "a typed query's shape starts it";
+    }
+    EXPECT_TRUE(keys.insert(key).second) << "two queries share a key";
+    shapes.insert(shape);
+  }
+  // Only "Acme" and "Bcme" differ in a value alone: one shape for the two.
+  EXPECT_EQ(shapes.size(), queries.size() - 1);
+  for (const std::string& key : keys) EXPECT_EQ(shapes.count(key), 0u);
 }
 
 TEST(PlanCacheTest,
