@@ -172,47 +172,42 @@ TEST(ReplanTest, AChoiceMadeForOtherValuesGivesThePlanOfPlanningAfresh) {
     const char* name;
     Query first, second;  // the same shape, other values
   };
-  auto typed = [](std::vector<Predicate> predicates, std::string filter = "",
-                  std::string order_by = "") {
-    Query q;
-    q.predicates = std::move(predicates);
-    q.filter = std::move(filter);
-    q.order_by = std::move(order_by);
-    return q;
-  };
+  using testing::QueryOf;
   const TimestampValue t100{100, 0}, t200{200, 0}, t50{50, 0};
   const Pair pairs[] = {
       {"full composite",
-       typed({Eq("client", std::string("Acme")),
-              Eq("county", std::string("NY")), Eq("status", int64_t{PENDING})}),
-       typed({Eq("client", std::string("Beta")),
-              Eq("county", std::string("CA")), Eq("status", int64_t{2})})},
+       QueryOf({Eq("client", std::string("Acme")),
+                Eq("county", std::string("NY")),
+                Eq("status", int64_t{PENDING})}),
+       QueryOf({Eq("client", std::string("Beta")),
+                Eq("county", std::string("CA")), Eq("status", int64_t{2})})},
       {"range after equalities",
-       typed({Eq("client", std::string("Acme")),
-              Eq("county", std::string("NY")), Ge("status", int64_t{1})}),
-       typed({Eq("client", std::string("Zed")), Eq("county", std::string("")),
-              Ge("status", int64_t{3})})},
+       QueryOf({Eq("client", std::string("Acme")),
+                Eq("county", std::string("NY")), Ge("status", int64_t{1})}),
+       QueryOf({Eq("client", std::string("Zed")), Eq("county", std::string("")),
+                Ge("status", int64_t{3})})},
       {"bounds that cross leave no range",
-       typed({Ge("issued", t100), Lt("issued", t200)}),
-       typed({Ge("issued", t200), Lt("issued", t50)})},
+       QueryOf({Ge("issued", t100), Lt("issued", t200)}),
+       QueryOf({Ge("issued", t200), Lt("issued", t50)})},
       {"primary key lookup and a residual",
-       typed(
+       QueryOf(
            {Eq("client", std::string("Acme")), Eq("uuid", std::string("u1"))}),
-       typed({Eq("client", std::string("B")), Eq("uuid", std::string("u2"))})},
-      {"a prefix", typed({{"client", Op::kPrefix, std::string("Ac")}}),
-       typed({{"client", Op::kPrefix, std::string("\xff\xff")}})},
+       QueryOf(
+           {Eq("client", std::string("B")), Eq("uuid", std::string("u2"))})},
+      {"a prefix", QueryOf({{"client", Op::kPrefix, std::string("Ac")}}),
+       QueryOf({{"client", Op::kPrefix, std::string("\xff\xff")}})},
       {"an unindexed field",
-       typed({Eq("county_status", std::string("Active"))}),
-       typed({Eq("county_status", std::string("Suspended"))})},
+       QueryOf({Eq("county_status", std::string("Active"))}),
+       QueryOf({Eq("county_status", std::string("Suspended"))})},
       {"with a filter",
-       typed({Eq("client", std::string("Acme"))}, "fee_cents >= 100"),
-       typed({Eq("client", std::string("Beta"))}, "fee_cents >= 100")},
+       QueryOf({Eq("client", std::string("Acme"))}, "fee_cents >= 100"),
+       QueryOf({Eq("client", std::string("Beta"))}, "fee_cents >= 100")},
       {"with an order",
-       typed({Eq("client", std::string("Acme"))}, "", "county desc"),
-       typed({Eq("client", std::string("Beta"))}, "", "county desc")},
+       QueryOf({Eq("client", std::string("Acme"))}, "", "county desc"),
+       QueryOf({Eq("client", std::string("Beta"))}, "", "county desc")},
       {"a value coerced to the field's kind",
-       typed({Eq("fee_cents", int64_t{5})}),
-       typed({Eq("fee_cents", int64_t{-7})})},
+       QueryOf({Eq("fee_cents", int64_t{5})}),
+       QueryOf({Eq("fee_cents", int64_t{-7})})},
   };
   for (const Pair& pair : pairs) {
     SCOPED_TRACE(pair.name);

@@ -243,27 +243,20 @@ TEST(PlanCacheTest, KeepingAKeyAgainReplacesItsPlan) {
 }
 
 TEST(PlanCacheTest, ATypedQuerysShapeStartsItsKeyAndNoKeyIsAnyQuerysShape) {
-  auto query = [](std::vector<Predicate> predicates, std::string filter = "",
-                  std::string order_by = "") {
-    Query q;
-    q.predicates = std::move(predicates);
-    q.filter = std::move(filter);
-    q.order_by = std::move(order_by);
-    return q;
-  };
   const Predicate acme{"client", Op::kEq, std::string("Acme")};
   const Predicate ny{"county", Op::kEq, std::string("NY")};
+  using testing::QueryOf;
   const std::vector<Query> queries = {
-      query({}),
-      query({acme}),
-      query({{"client", Op::kEq, std::string("Bcme")}}),
-      query({{"client", Op::kPrefix, std::string("Acme")}}),
-      query({{"client", Op::kEq, int64_t{1}}}),
-      query({acme, ny}),
-      query({ny, acme}),
-      query({acme}, "county = \"NY\""),
-      query({acme}, "", "issued desc"),
-      query({}, "client = \"Acme\""),
+      QueryOf({}),
+      QueryOf({acme}),
+      QueryOf({{"client", Op::kEq, std::string("Bcme")}}),
+      QueryOf({{"client", Op::kPrefix, std::string("Acme")}}),
+      QueryOf({{"client", Op::kEq, int64_t{1}}}),
+      QueryOf({acme, ny}),
+      QueryOf({ny, acme}),
+      QueryOf({acme}, "county = \"NY\""),
+      QueryOf({acme}, "", "issued desc"),
+      QueryOf({}, "client = \"Acme\""),
   };
   std::set<std::string> keys, shapes;
   for (const Query& q : queries) {

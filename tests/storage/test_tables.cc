@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "storage/uuid.h"
@@ -98,6 +99,15 @@ test::Permit MakePermit(const std::string& client, const std::string& county,
   p.set_county_status("Active");
   p.mutable_issued()->set_seconds(issued_seconds);
   return p;
+}
+
+storage::Query QueryOf(std::vector<storage::Predicate> predicates,
+                       std::string filter, std::string order_by) {
+  storage::Query q;
+  q.predicates = std::move(predicates);
+  q.filter = std::move(filter);
+  q.order_by = std::move(order_by);
+  return q;
 }
 
 std::vector<test::Permit> NumberedPermits(int n, const std::string& tag) {

@@ -9,6 +9,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "storage/database.h"
+#include "storage/query.h"
 #include "storage/schema.h"
 #include "tests/storage/test_records.pb.h"
 
@@ -52,6 +53,10 @@ test::Permit MakePermit(const std::string& client, const std::string& county,
 // `n` permits of client `tag`, each with a new UUIDv7 and the distinct
 // permit number "<tag>-<i>" (the unique index by_number).
 std::vector<test::Permit> NumberedPermits(int n, const std::string& tag);
+
+// A query of `predicates`, `filter` and `order_by` (its first page).
+storage::Query QueryOf(std::vector<storage::Predicate> predicates,
+                       std::string filter = "", std::string order_by = "");
 
 // Holds `db`'s writer thread with a local operation until `release`.
 void HoldWriter(storage::Database& db, absl::Notification& release);
