@@ -1,6 +1,7 @@
 #include "storage/query.h"
 
 #include <algorithm>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -105,11 +106,13 @@ std::string Plan::Describe() const {
   switch (kind) {
     case Kind::kPrimaryKeyLookup:
       text = "primary key lookup";
-      text.append(consumed.empty() ? " ()" : consumed);
+      text.append(consumed.empty() ? std::string_view(" ()")
+                                   : std::string_view(consumed));
       break;
     case Kind::kPrimaryKeyRange:
       text = "primary key range";
-      text.append(consumed.empty() ? " ()" : consumed);
+      text.append(consumed.empty() ? std::string_view(" ()")
+                                   : std::string_view(consumed));
       break;
     case Kind::kIndexScan:
       text.append("index ").append(index->name);
