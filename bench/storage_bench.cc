@@ -61,10 +61,12 @@ double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
 }
 
+// --calls: each timed read row's exact count of calls (0: bounded by time).
+size_t fixed_calls = 0;
+
 // The read rows' clock, in seconds: the wall's, or (--clock=thread) this
 // thread's CPU time.
 bool thread_clock = false;
-size_t fixed_calls = 0;  // --calls
 double ReadNow() {
   if (!thread_clock) {
     return std::chrono::duration<double>(Clock::now().time_since_epoch())

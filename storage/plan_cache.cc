@@ -162,8 +162,9 @@ absl::StatusOr<std::shared_ptr<const PreparedPlan>> PlanCache::Prepare(
     filter = FilterTemplate::Of(table, query.filter, *text);
   }
   planned->Complete(std::move(choice), std::move(filter));
-  std::string kept_shape(shape);  // before `key` moves away
+  std::string kept_shape(shape);  // before `key`, which it may view, moves
   Keep(std::move(key), planned);
+  // The shape last: a full cache making room for the key cannot forget it.
   if (has_shape) Keep(std::move(kept_shape), planned);
   return planned;
 }
