@@ -5,7 +5,9 @@
 // latency percentiles of the failed calls (e.g. refusals under overload). Calls
 // go through grpc::GenericStub with pre-serialized requests, so the client
 // costs the same whatever the server: lmdbapi, the empty-handler server
-// (bench/empty_server.cc) or etcd.
+// (bench/empty_server.cc) or etcd. With --rate, calls start at that pace
+// (at most --in_flight at once) instead of as soon as a slot frees: the
+// server's CPU per call at a load the caller sets, the same for every row.
 //
 //   grpc_load --target=127.0.0.1:50051 --workload=get --in_flight=64
 //   --seconds=5
@@ -71,6 +73,9 @@ ABSL_FLAG(int64_t, records, 10000, "records (fill) or keys (etcd_*)");
 ABSL_FLAG(std::string, uuids, "", "file of uuids, one per line (get)");
 ABSL_FLAG(std::string, uuids_out, "", "fill writes the stored uuids here");
 ABSL_FLAG(int, page_size, 100, "page size of the filter_n workload");
+ABSL_FLAG(double, rate, 0,
+          "calls started per second, paced (at most --in_flight at once); "
+          "0: each slot starts its next call as soon as its last ends");
 ABSL_FLAG(int, channels, 2, "TCP connections to spread the calls over");
 ABSL_FLAG(std::string, mix, "get:80,insert:15,filter:5",
           "--workload=mix: operations and their weights");
@@ -189,20 +194,28 @@ class Recorder {
   std::string first_error_, last_error_;
 };
 
-// Keeps one call outstanding per slot until the deadline or the call budget.
+// Keeps one call outstanding per slot until the deadline or the call budget;
+// with a rate, starts call i no earlier than i / rate seconds after the first
+// (a slot freed early waits for its turn, on the pacing thread).
 class Driver {
  public:
   Driver(std::vector<std::unique_ptr<grpc::GenericStub>>* stubs,
          const Workload& w, Clock::time_point deadline, int64_t max_calls,
-         Recorder* recorder)
+         double rate, Recorder* recorder)
       : stubs_(stubs),
         w_(w),
         deadline_(deadline),
         max_calls_(max_calls),
+        rate_(rate),
         recorder_(recorder) {}
 
   void Run(int in_flight) {
-    for (int s = 0; s < in_flight; ++s) Next(s);
+    if (rate_ > 0) {
+      for (int s = 0; s < in_flight; ++s) free_.push_back(s);
+      Pace();
+    } else {
+      for (int s = 0; s < in_flight; ++s) Next(s);
+    }
     std::unique_lock<std::mutex> lock(mu_);
     done_.wait(lock, [&] { return started_ == finished_ && stopped_; });
   }
@@ -214,18 +227,47 @@ class Driver {
     Clock::time_point start;
   };
 
+  // The next call's number, or -1 once the run is over. Requires mu_.
+  int64_t Reserve() {
+    if (Clock::now() >= deadline_ || next_ >= max_calls_) {
+      stopped_ = true;
+      if (started_ == finished_) done_.notify_all();
+      return -1;
+    }
+    ++started_;
+    return next_++;
+  }
+
+  // Starts call i on each free slot at its time until the run is over.
+  void Pace() {
+    const Clock::time_point first = Clock::now();
+    for (;;) {
+      std::unique_lock<std::mutex> lock(mu_);
+      const auto due = first + std::chrono::nanoseconds(static_cast<int64_t>(
+                                   static_cast<double>(next_) * 1e9 / rate_));
+      lock.unlock();
+      std::this_thread::sleep_until(std::min(due, deadline_));
+      lock.lock();
+      freed_.wait_until(lock, deadline_, [&] { return !free_.empty(); });
+      const int64_t i = Reserve();
+      if (i < 0) return;
+      const int slot = free_.back();
+      free_.pop_back();
+      lock.unlock();
+      Start(slot, i);
+    }
+  }
+
   void Next(int slot) {
     int64_t i;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (Clock::now() >= deadline_ || next_ >= max_calls_) {
-        stopped_ = true;
-        if (started_ == finished_) done_.notify_all();
-        return;
-      }
-      i = next_++;
-      ++started_;
+      i = Reserve();
     }
+    if (i >= 0) Start(slot, i);
+  }
+
+  void Start(int slot, int64_t i) {
     thread_local std::mt19937_64 rng(std::random_device{}());
     auto* call = new Call;
     const Workload& w = w_.Pick(rng);
@@ -249,20 +291,30 @@ class Driver {
                      }
                      recorder_->Add(micros, status.error_code());
                      delete call;
-                     Next(slot);
-                     std::lock_guard<std::mutex> lock(mu_);
-                     ++finished_;
-                     if (stopped_ && started_ == finished_) done_.notify_all();
+                     Finished(slot);
                    });
+  }
+
+  void Finished(int slot) {
+    if (rate_ <= 0) Next(slot);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (rate_ > 0) {
+      free_.push_back(slot);
+      freed_.notify_one();
+    }
+    ++finished_;
+    if (stopped_ && started_ == finished_) done_.notify_all();
   }
 
   std::vector<std::unique_ptr<grpc::GenericStub>>* stubs_;
   const Workload& w_;
   Clock::time_point deadline_;
   int64_t max_calls_;
+  double rate_;  // calls started per second; 0: as fast as the slots allow
   Recorder* recorder_;
   std::mutex mu_;
-  std::condition_variable done_;
+  std::condition_variable done_, freed_;
+  std::vector<int> free_;  // with a rate: the slots with no call in flight
   int64_t next_ = 0, started_ = 0, finished_ = 0;
   bool stopped_ = false;
 };
@@ -478,7 +530,8 @@ int main(int argc, char** argv) {
   if (workload == "fill" || workload == "etcd_fill") {
     deadline = start + std::chrono::hours(1);
   }
-  Driver(&stubs, w, deadline, max_calls, &recorder).Run(in_flight);
+  Driver(&stubs, w, deadline, max_calls, absl::GetFlag(FLAGS_rate), &recorder)
+      .Run(in_flight);
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   std::printf("%s\n", recorder.Json(seconds).c_str());
   if (!absl::GetFlag(FLAGS_uuids_out).empty()) {
