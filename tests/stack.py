@@ -167,6 +167,36 @@ def tail(path, size=TAIL):
         return str(e)
 
 
+def not_ready_report(process, port):
+    """Why a server that wrote its port does not answer: whether it runs and
+    its port accepts connections, each thread's state and kernel wait
+    (/proc), and their stacks (gdb, when installed)."""
+    if process.poll() is not None:
+        return "it exited with status %s" % process.returncode
+    lines = []
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        lines.append("its port accepts connections")
+    except OSError as e:
+        lines.append("its port does not accept connections (%s)" % e)
+    task_dir = "/proc/%d/task" % process.pid
+    for tid in sorted(os.listdir(task_dir), key=int):
+        comm, stat, wchan = (tail(os.path.join(task_dir, tid, f), 1000).strip()
+                             for f in ("comm", "stat", "wchan"))
+        state = stat.rsplit(")", 1)[-1].split()[0] if ")" in stat else "?"
+        lines.append("thread %s %s: state %s, waiting in %s" % (tid, comm, state, wchan or "-"))
+    gdb = shutil.which("gdb")
+    if gdb:
+        try:
+            stacks = subprocess.run(
+                [gdb, "-p", str(process.pid), "-batch", "-ex", "thread apply all bt 12"],
+                capture_output=True, text=True, timeout=120).stdout
+            lines.append(stacks[-4 * TAIL:])
+        except subprocess.TimeoutExpired:
+            lines.append("gdb did not attach within 120 s")
+    return "\n".join(lines)
+
+
 def main(**kwargs):
     """unittest.main(**kwargs), then the run's logs: removed if every test
     passed, else their tails printed and the directory kept."""
@@ -458,13 +488,25 @@ class Server:
         return self.procs.log(self.name)
 
     def start(self, *flags):
-        """Starts the server on self.data; returns a gRPC channel to it, ready."""
+        """Starts the server on self.data; returns a gRPC channel to it, ready.
+
+        The channel has a connection of its own (a local subchannel pool):
+        gRPC shares one connection among the channels to one address, so a
+        channel to a port that a killed server had used before would wait out
+        the reconnect backoff of the old channel's connection (8 s, measured,
+        after 20 s of that server down). A start not ready within 10 s fails
+        with what the server was doing (not_ready_report)."""
         import grpc
         self.process, port = self.procs.server(self.name, self.binary, *flags,
                                                data_dir=self.data)
         self.port = port
-        self.channel = grpc.insecure_channel("127.0.0.1:%d" % port)
-        grpc.channel_ready_future(self.channel).result(timeout=10)
+        self.channel = grpc.insecure_channel(
+            "127.0.0.1:%d" % port, options=[("grpc.use_local_subchannel_pool", 1)])
+        try:
+            grpc.channel_ready_future(self.channel).result(timeout=10)
+        except grpc.FutureTimeoutError:
+            raise AssertionError("%s on port %d not ready within 10 s: %s"
+                                 % (self.name, port, not_ready_report(self.process, port))) from None
         return self.channel
 
     def stop(self):
