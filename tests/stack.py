@@ -180,7 +180,12 @@ def not_ready_report(process, port):
     except OSError as e:
         lines.append("its port does not accept connections (%s)" % e)
     task_dir = "/proc/%d/task" % process.pid
-    for tid in sorted(os.listdir(task_dir), key=int):
+    try:
+        tids = sorted(os.listdir(task_dir), key=int)
+    except OSError as e:  # it exited meanwhile
+        tids = []
+        lines.append(str(e))
+    for tid in tids:
         comm, stat, wchan = (tail(os.path.join(task_dir, tid, f), 1000).strip()
                              for f in ("comm", "stat", "wchan"))
         state = stat.rsplit(")", 1)[-1].split()[0] if ")" in stat else "?"
@@ -505,8 +510,9 @@ class Server:
         try:
             grpc.channel_ready_future(self.channel).result(timeout=10)
         except grpc.FutureTimeoutError:
+            report = not_ready_report(self.process, port)
             raise AssertionError("%s on port %d not ready within 10 s: %s"
-                                 % (self.name, port, not_ready_report(self.process, port))) from None
+                                 % (self.name, port, report)) from None
         return self.channel
 
     def stop(self):
