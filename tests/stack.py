@@ -202,6 +202,27 @@ def not_ready_report(process, port):
     return "\n".join(lines)
 
 
+def ready_channel(process, port, credentials=None, timeout=10):
+    """A gRPC channel to the server `process` just started on `port`, once
+    it is ready; AssertionError with not_ready_report after `timeout` s.
+
+    The channel has a connection of its own (a local subchannel pool): gRPC
+    shares one connection among the channels to one address, so a channel to
+    a port that a killed server had used before would wait out the reconnect
+    backoff of the old channel's connection (8 s, measured, after 20 s of
+    that server down)."""
+    import grpc
+    target, options = "127.0.0.1:%d" % port, [("grpc.use_local_subchannel_pool", 1)]
+    channel = (grpc.secure_channel(target, credentials, options) if credentials
+               else grpc.insecure_channel(target, options))
+    try:
+        grpc.channel_ready_future(channel).result(timeout=timeout)
+    except grpc.FutureTimeoutError:
+        raise AssertionError("the server on port %d is not ready within %d s: %s"
+                             % (port, timeout, not_ready_report(process, port))) from None
+    return channel
+
+
 def main(**kwargs):
     """unittest.main(**kwargs), then the run's logs: removed if every test
     passed, else their tails printed and the directory kept."""
@@ -495,24 +516,11 @@ class Server:
     def start(self, *flags):
         """Starts the server on self.data; returns a gRPC channel to it, ready.
 
-        The channel has a connection of its own (a local subchannel pool):
-        gRPC shares one connection among the channels to one address, so a
-        channel to a port that a killed server had used before would wait out
-        the reconnect backoff of the old channel's connection (8 s, measured,
-        after 20 s of that server down). A start not ready within 10 s fails
-        with what the server was doing (not_ready_report)."""
-        import grpc
+        The channel is ready_channel's."""
         self.process, port = self.procs.server(self.name, self.binary, *flags,
                                                data_dir=self.data)
         self.port = port
-        self.channel = grpc.insecure_channel(
-            "127.0.0.1:%d" % port, options=[("grpc.use_local_subchannel_pool", 1)])
-        try:
-            grpc.channel_ready_future(self.channel).result(timeout=10)
-        except grpc.FutureTimeoutError:
-            report = not_ready_report(self.process, port)
-            raise AssertionError("%s on port %d not ready within 10 s: %s"
-                                 % (self.name, port, report)) from None
+        self.channel = ready_channel(self.process, port)
         return self.channel
 
     def stop(self):

@@ -79,14 +79,11 @@ class ReplicaSet:
                  "--snapshot_entries=64"] + self.extra_flags + list(flags)
         self.process[i], _ = self.procs.server("replica-%d" % i, self.server_binary,
                                                *flags, data_dir=self.data(i))
-        target = "127.0.0.1:%d" % self.client[i]
+        credentials = None
         if self.tls:
             ca, cert, key = (stack.read_file(f) for f in self.tls)
-            self.channel[i] = grpc.secure_channel(
-                target, grpc.ssl_channel_credentials(ca, key, cert))
-        else:
-            self.channel[i] = grpc.insecure_channel(target)
-        grpc.channel_ready_future(self.channel[i]).result(timeout=10)
+            credentials = grpc.ssl_channel_credentials(ca, key, cert)
+        self.channel[i] = stack.ready_channel(self.process[i], self.client[i], credentials)
 
     def stop_all(self, cleanly=True):
         """Closes the test's channels, then stops every replica (cleanly:
